@@ -1,0 +1,159 @@
+"""The appeal state machine: statuses, actions and the whole transition table (pure Python)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AppealStatus(StrEnum):
+    RECEIVED = "received"  # 已受理
+    DISPATCHED = "dispatched"  # 已派单
+    IN_PROGRESS = "in_progress"  # 办理中
+    REPLIED = "replied"  # 已答复
+    CLOSED = "closed"  # 已办结
+    DEFERRED = "deferred"  # 挂账
+    NOT_ACCEPTED = "not_accepted"  # 不予受理
+    MERGED = "merged"  # 并单
+    TERMINATED = "terminated"  # 终止
+
+    @property
+    def label_zh(self) -> str:
+        return STATUS_LABELS[self][0]
+
+    @property
+    def label_en(self) -> str:
+        return STATUS_LABELS[self][1]
+
+    @property
+    def colour(self) -> str:
+        return STATUS_LABELS[self][2]
+
+
+STATUS_LABELS: dict[AppealStatus, tuple[str, str, str]] = {
+    AppealStatus.RECEIVED: ("已受理", "Received", "blue"),
+    AppealStatus.DISPATCHED: ("已派单", "Dispatched", "cyan"),
+    AppealStatus.IN_PROGRESS: ("办理中", "In progress", "orange"),
+    AppealStatus.REPLIED: ("已答复", "Replied", "purple"),
+    AppealStatus.CLOSED: ("已办结", "Closed", "green"),
+    AppealStatus.DEFERRED: ("挂账", "Deferred", "brown"),
+    AppealStatus.NOT_ACCEPTED: ("不予受理", "Not accepted", "grey"),
+    AppealStatus.MERGED: ("并单", "Merged", "grey"),
+    AppealStatus.TERMINATED: ("终止", "Terminated", "grey"),
+}
+
+S = AppealStatus
+TERMINAL: frozenset[AppealStatus] = frozenset({S.CLOSED, S.NOT_ACCEPTED, S.MERGED, S.TERMINATED})
+OPEN: frozenset[AppealStatus] = frozenset(set(S) - TERMINAL)
+# Statuses in which the handling clock runs and an appeal can be overdue.
+HANDLING: frozenset[AppealStatus] = frozenset({S.DISPATCHED, S.IN_PROGRESS})
+# Statuses in which a unit holds the appeal (it sees it in its queue, can be urged or supervised).
+WITH_UNIT: frozenset[AppealStatus] = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.DEFERRED})
+
+
+class Action(StrEnum):
+    DIRECT_ANSWER = "direct_answer"  # 直接答复 (operator)
+    NOT_ACCEPT = "not_accept"  # 不予受理
+    DISPATCH = "dispatch"  # 派单
+    REDISPATCH = "redispatch"  # 改派
+    SIGN = "sign"  # 签收
+    CONTACT = "contact"  # 首次联系
+    REQUEST_RETURN = "request_return"  # 退单 / 派单异议 申请
+    APPROVE_RETURN = "approve_return"  # 同意退单 (back to the dispatch queue)
+    REJECT_RETURN = "reject_return"  # 驳回退单 (unit becomes designated)
+    REQUEST_EXTENSION = "request_extension"  # 延期申请
+    APPROVE_EXTENSION = "approve_extension"
+    REJECT_EXTENSION = "reject_extension"
+    DEFER = "defer"  # 挂账
+    REVIEW_DEFERRAL = "review_deferral"  # 挂账复核
+    CLEAR_DEFERRAL = "clear_deferral"  # 销账
+    SUPERVISE = "supervise"  # 督办
+    URGE = "urge"  # 催办
+    WHISTLE = "whistle"  # 吹哨
+    REPORT = "report"  # 协办 / 报到 单位反馈
+    REPLY = "reply"  # 答复
+    RECORD_VISIT = "record_visit"  # 回访 (no outcome yet: not reached)
+    REOPEN = "reopen"  # 重办
+    CLOSE = "close"  # 办结
+    MERGE = "merge"  # 并单
+    TERMINATE = "terminate"  # 终止
+    MARK_OVERDUE = "mark_overdue"  # 超期 (job)
+    NOTE = "note"  # 内部备注
+
+
+A = Action
+_SELF = None  # marker: the action keeps the status
+
+
+def _rows() -> dict[tuple[AppealStatus, Action], AppealStatus]:
+    spec: list[tuple[Action, set[AppealStatus], AppealStatus | None]] = [
+        (A.DIRECT_ANSWER, {S.RECEIVED}, S.REPLIED),
+        (A.NOT_ACCEPT, {S.RECEIVED}, S.NOT_ACCEPTED),
+        (A.DISPATCH, {S.RECEIVED}, S.DISPATCHED),
+        (A.REDISPATCH, {S.DISPATCHED, S.IN_PROGRESS}, S.DISPATCHED),
+        (A.SIGN, {S.DISPATCHED}, S.IN_PROGRESS),
+        (A.CONTACT, {S.IN_PROGRESS}, _SELF),
+        (A.REQUEST_RETURN, {S.DISPATCHED, S.IN_PROGRESS}, _SELF),
+        (A.APPROVE_RETURN, {S.DISPATCHED, S.IN_PROGRESS}, S.RECEIVED),
+        (A.REJECT_RETURN, {S.DISPATCHED, S.IN_PROGRESS}, _SELF),
+        (A.REQUEST_EXTENSION, {S.IN_PROGRESS}, _SELF),
+        (A.APPROVE_EXTENSION, {S.IN_PROGRESS}, _SELF),
+        (A.REJECT_EXTENSION, {S.IN_PROGRESS}, _SELF),
+        (A.DEFER, {S.IN_PROGRESS}, S.DEFERRED),
+        (A.REVIEW_DEFERRAL, {S.DEFERRED}, _SELF),
+        (A.CLEAR_DEFERRAL, {S.DEFERRED}, S.REPLIED),
+        (A.SUPERVISE, set(WITH_UNIT), _SELF),
+        (A.URGE, set(WITH_UNIT), _SELF),
+        (A.WHISTLE, {S.IN_PROGRESS}, _SELF),
+        (A.REPORT, set(WITH_UNIT), _SELF),
+        (A.REPLY, {S.IN_PROGRESS}, S.REPLIED),
+        (A.RECORD_VISIT, {S.REPLIED}, _SELF),
+        (A.REOPEN, {S.REPLIED}, S.IN_PROGRESS),
+        (A.CLOSE, {S.REPLIED}, S.CLOSED),
+        (A.MERGE, {S.RECEIVED, S.DISPATCHED, S.IN_PROGRESS}, S.MERGED),
+        (A.TERMINATE, {S.RECEIVED, S.DISPATCHED, S.IN_PROGRESS, S.DEFERRED}, S.TERMINATED),
+        (A.MARK_OVERDUE, set(HANDLING), _SELF),
+        (A.NOTE, set(S), _SELF),
+    ]
+    table: dict[tuple[AppealStatus, Action], AppealStatus] = {}
+    for action, sources, target in spec:
+        for source in sources:
+            table[(source, action)] = source if target is _SELF else target
+    return table
+
+
+TRANSITIONS: dict[tuple[AppealStatus, Action], AppealStatus] = _rows()
+
+ACTION_LABELS_ZH: dict[Action, str] = {
+    A.DIRECT_ANSWER: "直接答复", A.NOT_ACCEPT: "不予受理", A.DISPATCH: "派单", A.REDISPATCH: "改派",
+    A.SIGN: "签收", A.CONTACT: "联系诉求人", A.REQUEST_RETURN: "申请退单", A.APPROVE_RETURN: "同意退单",
+    A.REJECT_RETURN: "驳回退单", A.REQUEST_EXTENSION: "申请延期", A.APPROVE_EXTENSION: "批准延期",
+    A.REJECT_EXTENSION: "驳回延期", A.DEFER: "挂账", A.REVIEW_DEFERRAL: "挂账复核", A.CLEAR_DEFERRAL: "销账",
+    A.SUPERVISE: "督办", A.URGE: "催办", A.WHISTLE: "吹哨", A.REPORT: "报到反馈", A.REPLY: "答复",
+    A.RECORD_VISIT: "回访", A.REOPEN: "重办", A.CLOSE: "办结", A.MERGE: "并单", A.TERMINATE: "终止",
+    A.MARK_OVERDUE: "超期", A.NOTE: "备注",
+}
+
+
+class IllegalTransition(Exception):
+    """An action that the appeal's current status does not allow."""
+
+    def __init__(self, status: AppealStatus, action: Action):
+        self.status, self.action = status, action
+        super().__init__(
+            f"工单当前状态为「{status.label_zh}」，不能执行「{ACTION_LABELS_ZH[action]}」"
+            f" / cannot {action.value} an appeal that is {status.value}"
+        )
+
+
+def next_status(current: AppealStatus | str, action: Action | str) -> AppealStatus:
+    """The status after ``action``; raises IllegalTransition when the table has no such pair."""
+    current, action = AppealStatus(current), Action(action)
+    try:
+        return TRANSITIONS[(current, action)]
+    except KeyError:
+        raise IllegalTransition(current, action) from None
+
+
+def allowed_actions(current: AppealStatus | str) -> list[Action]:
+    current = AppealStatus(current)
+    return [a for a in Action if (current, a) in TRANSITIONS]

@@ -55,19 +55,28 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def make_engine(settings: Settings) -> Engine:
+def make_engine(settings: Settings, *, immediate: bool = False) -> Engine:
+    """The engine for ``settings.database_url``.
+
+    ``immediate=True`` (jobs) makes SQLite transactions take the write lock at BEGIN, so job
+    processes running side by side queue up instead of failing on a stale snapshot.
+    """
     url = settings.database_url
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        if immediate:
+            event.listen(engine, "connect", lambda dbapi_conn, _r: setattr(dbapi_conn, "isolation_level", None))
+            event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, pool_pre_ping=True)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, settings: Settings | None = None) -> sessionmaker[Session]:
+    """Sessions carry the settings in ``session.info`` so service code can read policy knobs."""
+    return sessionmaker(bind=engine, expire_on_commit=False, info={"settings": settings or Settings()})
 
 
 @contextmanager

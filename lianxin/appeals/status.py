@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from lianxin.errors import Conflict
+
 
 class AppealStatus(StrEnum):
     RECEIVED = "received"  # 已受理
@@ -134,14 +136,16 @@ ACTION_LABELS_ZH: dict[Action, str] = {
 }
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(Conflict):
     """An action that the appeal's current status does not allow."""
+
+    code = "illegal_transition"
 
     def __init__(self, status: AppealStatus, action: Action):
         self.status, self.action = status, action
         super().__init__(
-            f"工单当前状态为「{status.label_zh}」，不能执行「{ACTION_LABELS_ZH[action]}」"
-            f" / cannot {action.value} an appeal that is {status.value}"
+            f"工单当前状态为「{status.label_zh}」，不能执行「{ACTION_LABELS_ZH[action]}」",
+            f"cannot {action.value} an appeal that is {status.value}",
         )
 
 
@@ -157,3 +161,26 @@ def next_status(current: AppealStatus | str, action: Action | str) -> AppealStat
 def allowed_actions(current: AppealStatus | str) -> list[Action]:
     current = AppealStatus(current)
     return [a for a in Action if (current, a) in TRANSITIONS]
+
+
+# The event each action appends (past tense), and which of them the resident sees on the timeline.
+EVENT_KINDS: dict[Action, str] = {
+    A.DIRECT_ANSWER: "answered", A.NOT_ACCEPT: "not_accepted", A.DISPATCH: "dispatched",
+    A.REDISPATCH: "redispatched", A.SIGN: "signed", A.CONTACT: "contacted",
+    A.REQUEST_RETURN: "return_requested", A.APPROVE_RETURN: "return_approved", A.REJECT_RETURN: "return_rejected",
+    A.REQUEST_EXTENSION: "extension_requested", A.APPROVE_EXTENSION: "extension_approved",
+    A.REJECT_EXTENSION: "extension_rejected", A.DEFER: "deferred", A.REVIEW_DEFERRAL: "deferral_reviewed",
+    A.CLEAR_DEFERRAL: "deferral_cleared", A.SUPERVISE: "supervised", A.URGE: "urged", A.WHISTLE: "whistled",
+    A.REPORT: "reported", A.REPLY: "replied", A.RECORD_VISIT: "visited", A.REOPEN: "reopened",
+    A.CLOSE: "closed", A.MERGE: "merged", A.TERMINATE: "terminated", A.MARK_OVERDUE: "overdue", A.NOTE: "noted",
+}
+SUBMITTED = "submitted"
+MAIN_REPLIED = "main_replied"  # appended to appeals merged into one that was just replied
+PUBLIC_EVENT_KINDS: frozenset[str] = frozenset({
+    SUBMITTED, MAIN_REPLIED, "answered", "not_accepted", "dispatched", "redispatched", "signed", "contacted",
+    "return_approved", "extension_approved", "deferred", "deferral_cleared", "replied", "visited", "reopened",
+    "closed", "merged", "terminated",
+})
+EVENT_LABELS_ZH: dict[str, str] = {EVENT_KINDS[a]: label for a, label in ACTION_LABELS_ZH.items()} | {
+    SUBMITTED: "受理", MAIN_REPLIED: "主工单已答复", "return_approved": "退回重新派单",
+}

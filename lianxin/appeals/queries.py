@@ -1,0 +1,72 @@
+"""Read-only queries over appeals and their events."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lianxin.appeals.models import Appeal, AppealEvent
+from lianxin.appeals.status import EVENT_LABELS_ZH, AppealStatus
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    at: datetime
+    kind: str
+    label: str
+    unit: str | None
+    note: str | None
+
+
+def timeline(session: Session, appeal: Appeal, *, public_only: bool) -> list[TimelineStep]:
+    """The appeal's history from its events; residents see only public steps, never internal notes."""
+    stmt = select(AppealEvent).where(AppealEvent.appeal_id == appeal.id).order_by(AppealEvent.at, AppealEvent.id)
+    if public_only:
+        stmt = stmt.where(AppealEvent.public.is_(True))
+    steps = []
+    for event in session.scalars(stmt):
+        shown_note = event.note if (not public_only or event.kind in RESIDENT_NOTES) else None
+        steps.append(TimelineStep(event.at, event.kind, EVENT_LABELS_ZH.get(event.kind, event.kind),
+                                  event.unit.name if event.unit else None, shown_note))
+    return steps
+
+
+# Public steps whose note is written for the resident (replies, plans, reasons given to them).
+RESIDENT_NOTES = frozenset({"answered", "not_accepted", "replied", "deferral_cleared", "main_replied", "terminated",
+                            "extension_approved"})
+
+
+def find_for_resident(session: Session, order_no: str, phone: str) -> Appeal | None:
+    """An appeal by its number and the appellant's phone (compared in constant time)."""
+    appeal = session.scalar(select(Appeal).where(Appeal.order_no == order_no.strip()))
+    if appeal is None or not appeal.appellant_phone:
+        return None
+    return appeal if hmac.compare_digest(appeal.appellant_phone, phone.replace(" ", "")) else None
+
+
+def find_by_token(session: Session, token: str) -> Appeal | None:
+    return session.scalar(select(Appeal).where(Appeal.tracking_token == token))
+
+
+def count_by_status(session: Session, jurisdiction_id: int | None = None) -> dict[AppealStatus, int]:
+    stmt = select(Appeal.status, func.count()).group_by(Appeal.status)
+    if jurisdiction_id is not None:
+        stmt = stmt.where(Appeal.jurisdiction_id == jurisdiction_id)
+    counts = dict(session.execute(stmt).all())
+    return {status: counts.get(status, 0) for status in AppealStatus}
+
+
+def mask_phone(phone: str | None) -> str:
+    if not phone:
+        return ""
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 11 else phone[:2] + "***" + phone[-2:]
+
+
+def mask_name(name: str | None) -> str:
+    if not name:
+        return ""
+    return name[0] + "*" * max(1, len(name) - 1)

@@ -1,0 +1,527 @@
+"""The only door through which an appeal changes: one function per verb.
+
+Each verb checks who may act, asks the state machine for the next status, sets fields and
+deadlines, appends an event, queues notifications and flushes. None of them commits: the
+request, command or job that called it owns the transaction. Verbs that decide a handler's
+request (退单/派单异议, 延期) live in ``appeals/requests.py``; return visits in ``visits/service.py``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from lianxin.appeals.choices import NotAcceptedReason, RequestState, UnitRole
+from lianxin.appeals.models import Appeal, AppealEvent, AppealUnit, Appellant, Attachment, Category, OrderSequence
+from lianxin.appeals.schemas import AppealCreate
+from lianxin.appeals.status import (
+    EVENT_KINDS,
+    MAIN_REPLIED,
+    PUBLIC_EVENT_KINDS,
+    SUBMITTED,
+    Action,
+    AppealStatus,
+    next_status,
+)
+from lianxin.clock import utcnow
+from lianxin.db import insert_or_ignore
+from lianxin.errors import InvalidInput, NotFound, StaleVersion
+from lianxin.notify import queue_notification
+from lianxin.orgs.models import Role, Unit, UnitKind, User
+from lianxin.orgs.service import require_role
+from lianxin.sla.service import deadlines_for
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+HANDLING_UNIT_KINDS = frozenset({UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.DEPARTMENT, UnitKind.ENTERPRISE})
+CENTRE = (Role.DISPATCHER,)
+HANDLER = (Role.HANDLER,)
+
+
+# --- the machinery every verb shares ------------------------------------------------------------
+
+
+def check_version(appeal: Appeal, expected_version: int | None) -> None:
+    """Optimistic concurrency for the edges: the client's version must still be current."""
+    if expected_version is not None and expected_version != appeal.version:
+        raise StaleVersion()
+
+
+def record_event(
+    session: Session, appeal: Appeal, kind: str, *, actor: User | None, from_status=None, to_status=None,
+    unit_id: int | None = None, note: str | None = None, payload: dict | None = None, actor_label: str | None = None,
+    now: datetime | None = None,
+) -> AppealEvent:
+    event = AppealEvent(
+        jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, kind=kind, at=now or utcnow(),
+        actor_id=actor.id if actor else None,
+        actor_label=actor_label or (actor.display_name if actor else "系统"),
+        unit_id=unit_id, from_status=None if from_status is None else str(from_status),
+        to_status=None if to_status is None else str(to_status), public=kind in PUBLIC_EVENT_KINDS,
+        note=note, payload=payload or {},
+    )
+    session.add(event)
+    return event
+
+
+def transition(
+    session: Session, appeal: Appeal, action: Action, *, actor: User | None, unit_id: int | None = None,
+    note: str | None = None, payload: dict | None = None, actor_label: str | None = None,
+    expected_version: int | None = None, now: datetime | None = None,
+) -> AppealEvent:
+    """Move ``appeal`` by ``action`` (or raise IllegalTransition) and append its event.
+
+    Every transition touches ``updated_at`` so the UPDATE carries the version check, even when the
+    status stays the same: two concurrent actions on one appeal cannot both succeed.
+    """
+    check_version(appeal, expected_version)
+    before = AppealStatus(appeal.status)
+    after = next_status(before, action)
+    now = now or utcnow()
+    appeal.status = after
+    appeal.updated_at = now
+    return record_event(
+        session, appeal, EVENT_KINDS[action], actor=actor, from_status=before, to_status=after, unit_id=unit_id,
+        note=note, payload=payload, actor_label=actor_label, now=now,
+    )
+
+
+def flush(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError:
+        raise StaleVersion() from None
+
+
+def notify_appellant(session: Session, appeal: Appeal, kind: str, message: str) -> None:
+    if appeal.appellant_phone and not appeal.anonymous:
+        queue_notification(
+            session, jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, kind=kind,
+            audience="appellant", recipient=appeal.appellant_phone,
+            message=f"【{_hotline(session)}】您的诉求（工单号 {appeal.order_no}）{message}",
+        )
+
+
+def notify_unit(session: Session, appeal: Appeal, unit_id: int, kind: str, message: str) -> None:
+    queue_notification(
+        session, jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, kind=kind, audience="unit",
+        recipient=unit_id, message=f"工单 {appeal.order_no}「{appeal.title}」：{message}",
+    )
+
+
+def _hotline(session: Session) -> str:
+    settings = session.info.get("settings")
+    return getattr(settings, "hotline_number", "12345")
+
+
+def local_text(moment: datetime | None) -> str:
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def require_text(value: str | None, field: str, label_zh: str, label_en: str, minimum: int = 2) -> str:
+    value = (value or "").strip()
+    if len(value) < minimum:
+        raise InvalidInput(f"请填写{label_zh}（至少 {minimum} 个字）", f"{label_en} is required", field=field)
+    return value
+
+
+def active_units(appeal: Appeal, *roles: UnitRole) -> list[AppealUnit]:
+    return [u for u in appeal.units if u.active and (not roles or u.role in roles)]
+
+
+def require_lead_handler(session: Session, appeal: Appeal, actor: User | None) -> int:
+    if appeal.lead_unit_id is None:
+        raise InvalidInput("工单尚未派单", "the appeal has no lead unit")
+    require_role(session, actor, HANDLER, unit_id=appeal.lead_unit_id)
+    return appeal.lead_unit_id
+
+
+def withdraw_pending_requests(appeal: Appeal, *, now: datetime, note: str) -> None:
+    for request in appeal.requests:
+        if request.state == RequestState.PENDING:
+            request.state, request.decided_at, request.decision_note = RequestState.WITHDRAWN, now, note
+
+
+def handling_unit(session: Session, appeal: Appeal, unit: Unit | int, *, field: str) -> Unit:
+    unit = session.get(Unit, unit) if isinstance(unit, int) else unit
+    if unit is None or unit.jurisdiction_id != appeal.jurisdiction_id or not unit.active:
+        raise InvalidInput("承办单位不存在或已停用", "unknown or inactive unit", field=field)
+    if unit.kind not in HANDLING_UNIT_KINDS:
+        raise InvalidInput(f"「{unit.name}」不能作为承办单位", f"{unit.kind} units cannot handle appeals", field=field)
+    return unit
+
+
+# --- intake -------------------------------------------------------------------------------------
+
+
+def next_order_no(session: Session, now: datetime) -> str:
+    """``YYYYMMDD`` (Beijing date) + a 6-digit daily sequence, atomic across processes."""
+    day = now.astimezone(SHANGHAI).strftime("%Y%m%d")
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = OrderSequence.__table__
+    stmt = insert(table).values(day=day, last=1)
+    stmt = stmt.on_conflict_do_update(index_elements=["day"], set_={"last": table.c.last + 1}).returning(table.c.last)
+    seq = session.execute(stmt).scalar_one()
+    if seq > 999_999:
+        raise InvalidInput("当日工单编号已用尽", "daily order sequence exhausted")
+    return f"{day}{seq:06d}"
+
+
+def _validate_refs(session: Session, data: AppealCreate) -> tuple[int | None, int | None]:
+    if data.category_id is not None:
+        category = session.get(Category, data.category_id)
+        if category is None or category.jurisdiction_id != data.jurisdiction_id or not category.active:
+            raise InvalidInput("问题分类不存在或已停用", "unknown or inactive category", field="category_id")
+    community_id, grid_id = data.community_id, data.grid_id
+    if grid_id is not None:
+        grid = session.get(Unit, grid_id)
+        if grid is None or grid.kind != UnitKind.GRID or grid.jurisdiction_id != data.jurisdiction_id:
+            raise InvalidInput("网格不存在", "unknown grid", field="grid_id")
+        community_id = community_id or grid.parent_id
+    if community_id is not None:
+        community = session.get(Unit, community_id)
+        if community is None or community.kind != UnitKind.COMMUNITY or community.jurisdiction_id != data.jurisdiction_id:
+            raise InvalidInput("社区/村不存在", "unknown community", field="community_id")
+    return community_id, grid_id
+
+
+def _appellant_id(session: Session, jurisdiction_id: int, phone: str, name: str | None, now: datetime) -> int:
+    values = dict(jurisdiction_id=jurisdiction_id, phone=phone, name=name, created_at=now)
+    new_id = insert_or_ignore(session, Appellant.__table__, values, ["jurisdiction_id", "phone"])
+    if new_id is not None:
+        return new_id
+    appellant = session.scalar(select(Appellant).where(Appellant.jurisdiction_id == jurisdiction_id, Appellant.phone == phone))
+    if name and appellant.name != name:
+        appellant.name = name
+    return appellant.id
+
+
+def submit_appeal(
+    session: Session, data: AppealCreate, *, actor: User | None, idempotency_key: str | None = None,
+    attachments: Sequence[dict] = (), now: datetime | None = None,
+) -> Appeal:
+    """Record a new appeal (受理). A retried submission with the same idempotency key returns the first."""
+    if idempotency_key:
+        existing = session.scalar(select(Appeal).where(Appeal.idempotency_key == idempotency_key))
+        if existing is not None:
+            return existing
+    if actor is not None:
+        require_role(session, actor, (Role.OPERATOR, Role.DISPATCHER, Role.GRID_WORKER, Role.HANDLER))
+    now = now or utcnow()
+    community_id, grid_id = _validate_refs(session, data)
+    fields = data.model_dump(exclude={"community_id", "grid_id"})
+    savepoint = session.begin_nested()
+    try:
+        appeal = Appeal(
+            **fields, community_id=community_id, grid_id=grid_id, order_no=next_order_no(session, now),
+            status=AppealStatus.RECEIVED, received_at=now, updated_at=now, received_by_id=actor.id if actor else None,
+            tracking_token=secrets.token_urlsafe(24), idempotency_key=idempotency_key,
+            appellant_id=None if data.anonymous else _appellant_id(
+                session, data.jurisdiction_id, data.appellant_phone, data.appellant_name, now
+            ),
+        )
+        session.add(appeal)
+        session.flush()
+        savepoint.commit()
+    except IntegrityError:
+        savepoint.rollback()
+        if idempotency_key:
+            existing = session.scalar(select(Appeal).where(Appeal.idempotency_key == idempotency_key))
+            if existing is not None:
+                return existing
+        raise
+    for item in attachments:
+        session.add(Attachment(jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, purpose="intake", **item))
+    record_event(
+        session, appeal, SUBMITTED, actor=actor, to_status=AppealStatus.RECEIVED, now=now,
+        actor_label=None if actor else "诉求人", payload={"channel": str(appeal.channel)},
+    )
+    notify_appellant(session, appeal, "submitted", "已受理，我们会尽快办理。可凭工单号和手机号查询进度。")
+    flush(session)
+    return appeal
+
+
+def answer_directly(
+    session: Session, appeal: Appeal, *, actor: User | None, answer: str, kb_entry_id: int | None = None,
+    expected_version: int | None = None,
+) -> Appeal:
+    """The operator answers at once (typically a 咨询): received → replied."""
+    require_role(session, actor, (Role.OPERATOR, Role.DISPATCHER))
+    answer = require_text(answer, "answer", "答复内容", "answer", minimum=5)
+    now = utcnow()
+    transition(session, appeal, Action.DIRECT_ANSWER, actor=actor, note=answer, payload={"kb_entry_id": kb_entry_id},
+               expected_version=expected_version, now=now)
+    appeal.reply_text, appeal.replied_at = answer, now
+    notify_appellant(session, appeal, "replied", f"已答复：{answer}")
+    flush(session)
+    return appeal
+
+
+def not_accept(
+    session: Session, appeal: Appeal, *, actor: User | None, reason: NotAcceptedReason | str, note: str,
+    expected_version: int | None = None,
+) -> Appeal:
+    """不予受理 with a reason code (Beijing Art. 11): emergency transfer, legal channel, repeat, …"""
+    require_role(session, actor, (Role.OPERATOR, Role.DISPATCHER))
+    try:
+        reason = NotAcceptedReason.parse(str(reason))
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="reason") from None
+    note = require_text(note, "note", "说明", "explanation")
+    transition(session, appeal, Action.NOT_ACCEPT, actor=actor, note=note, payload={"reason": reason.value},
+               expected_version=expected_version)
+    appeal.not_accepted_reason = reason.value
+    appeal.closed_at = appeal.updated_at
+    notify_appellant(session, appeal, "not_accepted", f"不予受理（{reason.label_zh}）：{note}")
+    flush(session)
+    return appeal
+
+
+# --- dispatch -----------------------------------------------------------------------------------
+
+
+def _assign(session: Session, appeal: Appeal, lead: Unit, co_units: Iterable[Unit | int], now: datetime) -> list[Unit]:
+    co = []
+    for unit in co_units:
+        unit = handling_unit(session, appeal, unit, field="co_units")
+        if unit.id != lead.id and unit.id not in {c.id for c in co}:
+            co.append(unit)
+    for row in active_units(appeal, UnitRole.LEAD, UnitRole.CO):
+        row.active = False
+    appeal.units.append(AppealUnit(jurisdiction_id=appeal.jurisdiction_id, unit=lead, role=UnitRole.LEAD, assigned_at=now))
+    for unit in co:
+        appeal.units.append(AppealUnit(jurisdiction_id=appeal.jurisdiction_id, unit=unit, role=UnitRole.CO, assigned_at=now))
+    appeal.lead_unit_id, appeal.lead_unit = lead.id, lead
+    return co
+
+
+def _start_clock(session: Session, appeal: Appeal, now: datetime) -> dict:
+    rule, due = deadlines_for(session, appeal, now)
+    appeal.policy_id = rule.id
+    appeal.sign_due_at, appeal.contact_due_at, appeal.due_at = due.sign_due_at, due.contact_due_at, due.due_at
+    appeal.overdue_at = None
+    for row in active_units(appeal, UnitRole.CO):
+        row.report_due_at = due.due_at
+    return {"policy_id": rule.id, "sign_due_at": due.sign_due_at.isoformat(), "due_at": due.due_at.isoformat()}
+
+
+def _announce_dispatch(session: Session, appeal: Appeal, lead: Unit, co: list[Unit]) -> None:
+    limit = f"请于 {local_text(appeal.sign_due_at)} 前签收，{local_text(appeal.due_at)} 前办结答复。"
+    notify_unit(session, appeal, lead.id, "dispatched", f"已派至贵单位主办。{limit}")
+    for unit in co:
+        notify_unit(session, appeal, unit.id, "dispatched_co", f"请协助 {lead.name} 办理，并于 {local_text(appeal.due_at)} 前向主办单位反馈。")
+    if lead.kind == UnitKind.STREET and lead.parent_id is not None:  # Art. 12: the district supervises
+        notify_unit(session, appeal, lead.parent_id, "dispatched_supervise", f"已派至 {lead.name}，请督促办理。")
+
+
+def dispatch_appeal(
+    session: Session, appeal: Appeal, lead_unit: Unit | int, *, actor: User | None, co_units: Iterable[Unit | int] = (),
+    note: str | None = None, designated: bool = False, expected_version: int | None = None,
+) -> Appeal:
+    """派单: send to a lead unit (+ co-units); the handling clock starts now."""
+    require_role(session, actor, CENTRE)
+    lead = handling_unit(session, appeal, lead_unit, field="lead_unit")
+    now = utcnow()
+    event = transition(session, appeal, Action.DISPATCH, actor=actor, unit_id=lead.id, note=note,
+                       expected_version=expected_version, now=now)
+    co = _assign(session, appeal, lead, co_units, now)
+    appeal.dispatched_at, appeal.designated = now, designated
+    event.payload = {"lead_unit": lead.name, "co_units": [u.name for u in co], **_start_clock(session, appeal, now)}
+    _announce_dispatch(session, appeal, lead, co)
+    flush(session)
+    return appeal
+
+
+def redispatch_appeal(
+    session: Session, appeal: Appeal, lead_unit: Unit | int, *, actor: User | None, co_units: Iterable[Unit | int] = (),
+    note: str, designated: bool = False, expected_version: int | None = None,
+) -> Appeal:
+    """改派: a dispatched or in-progress appeal goes to another lead unit and its clock restarts."""
+    require_role(session, actor, CENTRE)
+    lead = handling_unit(session, appeal, lead_unit, field="lead_unit")
+    note = require_text(note, "note", "改派原因", "reason for redispatch")
+    now = utcnow()
+    previous = appeal.lead_unit.name if appeal.lead_unit else None
+    event = transition(session, appeal, Action.REDISPATCH, actor=actor, unit_id=lead.id, note=note,
+                       expected_version=expected_version, now=now)
+    co = _assign(session, appeal, lead, co_units, now)
+    appeal.dispatched_at, appeal.signed_at, appeal.designated = now, None, designated
+    withdraw_pending_requests(appeal, now=now, note="工单已改派")
+    event.payload = {"from_unit": previous, "lead_unit": lead.name, "co_units": [u.name for u in co],
+                     "designated": designated, **_start_clock(session, appeal, now)}
+    _announce_dispatch(session, appeal, lead, co)
+    flush(session)
+    return appeal
+
+
+def sign_appeal(session: Session, appeal: Appeal, *, actor: User | None, expected_version: int | None = None) -> Appeal:
+    """签收 by the lead unit: dispatched → in_progress."""
+    unit_id = require_lead_handler(session, appeal, actor)
+    now = utcnow()
+    late = bool(appeal.sign_due_at and now > appeal.sign_due_at)
+    transition(session, appeal, Action.SIGN, actor=actor, unit_id=unit_id, payload={"late": late},
+               expected_version=expected_version, now=now)
+    appeal.signed_at = now
+    flush(session)
+    return appeal
+
+
+def record_contact(
+    session: Session, appeal: Appeal, *, actor: User | None, note: str, expected_version: int | None = None
+) -> Appeal:
+    """联系诉求人: the first contact sets the response time (响应)."""
+    unit_id = require_lead_handler(session, appeal, actor)
+    note = require_text(note, "note", "联系情况", "contact note")
+    now = utcnow()
+    first = appeal.first_contact_at is None
+    late = bool(first and appeal.contact_due_at and now > appeal.contact_due_at)
+    transition(session, appeal, Action.CONTACT, actor=actor, unit_id=unit_id, note=note,
+               payload={"first": first, "late": late}, expected_version=expected_version, now=now)
+    if first:
+        appeal.first_contact_at = now
+    flush(session)
+    return appeal
+
+
+# --- handling -----------------------------------------------------------------------------------
+
+
+def save_attachments(session: Session, appeal: Appeal, event: AppealEvent, items: Sequence[dict], purpose: str) -> None:
+    for item in items:
+        session.add(Attachment(jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, event=event, purpose=purpose, **item))
+
+
+def finish_reply(session: Session, appeal: Appeal, text: str, now: datetime) -> None:
+    appeal.reply_text, appeal.replied_at = text, now
+    notify_appellant(session, appeal, "replied", f"已办理答复：{text}。如对办理结果有意见，可在回访时告诉我们。")
+    followers = session.scalars(select(Appeal).where(Appeal.merged_into_id == appeal.id)).all()
+    for merged in followers:  # 并单: the merged appeals' appellants get the main appeal's reply
+        record_event(session, merged, MAIN_REPLIED, actor=None, note=text, payload={"main": appeal.order_no}, now=now)
+        notify_appellant(session, merged, "replied", f"已随主工单 {appeal.order_no} 办理答复：{text}")
+
+
+def reply_to_appeal(
+    session: Session, appeal: Appeal, *, actor: User | None, text: str, attachments: Sequence[dict] = (),
+    expected_version: int | None = None,
+) -> Appeal:
+    """答复 with text and proof photos: in_progress → replied. The appellant must have been contacted first."""
+    unit_id = require_lead_handler(session, appeal, actor)
+    text = require_text(text, "text", "答复内容", "reply", minimum=5)
+    if appeal.first_contact_at is None and appeal.appellant_phone:
+        raise InvalidInput("答复前须先联系诉求人", "contact the appellant before replying", field="text")
+    now = utcnow()
+    event = transition(session, appeal, Action.REPLY, actor=actor, unit_id=unit_id, note=text,
+                       payload={"photos": len(attachments), "on_time": bool(appeal.due_at is None or now <= appeal.due_at)},
+                       expected_version=expected_version, now=now)
+    save_attachments(session, appeal, event, attachments, "proof")
+    withdraw_pending_requests(appeal, now=now, note="工单已答复")
+    finish_reply(session, appeal, text, now)
+    flush(session)
+    return appeal
+
+
+def close_appeal(
+    session: Session, appeal: Appeal, *, actor: User | None, note: str | None = None, expected_version: int | None = None
+) -> Appeal:
+    """办结: a replied appeal is closed (after a satisfactory visit, or by the centre)."""
+    require_role(session, actor, (Role.DISPATCHER, Role.VISITOR))
+    now = utcnow()
+    transition(session, appeal, Action.CLOSE, actor=actor, note=note, expected_version=expected_version, now=now)
+    appeal.closed_at = now
+    flush(session)
+    return appeal
+
+
+def reopen_appeal(
+    session: Session, appeal: Appeal, *, actor: User | None, reason: str, expected_version: int | None = None
+) -> Appeal:
+    """重办: a replied appeal goes back to its lead unit with a fresh handling limit."""
+    require_role(session, actor, (Role.DISPATCHER, Role.VISITOR))
+    reason = require_text(reason, "reason", "重办原因", "reason for reopening")
+    now = utcnow()
+    event = transition(session, appeal, Action.REOPEN, actor=actor, unit_id=appeal.lead_unit_id, note=reason,
+                       expected_version=expected_version, now=now)
+    appeal.reopen_count += 1
+    appeal.replied_at = None
+    event.payload = {"round": appeal.reopen_count, **_start_clock(session, appeal, now)}
+    if appeal.lead_unit_id:
+        notify_unit(session, appeal, appeal.lead_unit_id, "reopened",
+                     f"诉求人不满意，需重新办理（第 {appeal.reopen_count} 次），请于 {local_text(appeal.due_at)} 前答复。原因：{reason}")
+    flush(session)
+    return appeal
+
+
+def merge_appeal(
+    session: Session, appeal: Appeal, into: Appeal, *, actor: User | None, note: str | None = None,
+    expected_version: int | None = None,
+) -> Appeal:
+    """并单: ``appeal`` follows ``into`` from now on; its appellant will get the main appeal's reply."""
+    require_role(session, actor, CENTRE)
+    if into.id == appeal.id or into.jurisdiction_id != appeal.jurisdiction_id:
+        raise InvalidInput("不能与自身或其他辖区的工单合并", "cannot merge into itself or another jurisdiction", field="into")
+    if AppealStatus(into.status) in {AppealStatus.MERGED, AppealStatus.NOT_ACCEPTED, AppealStatus.TERMINATED}:
+        raise InvalidInput(f"主工单 {into.order_no} 状态为「{AppealStatus(into.status).label_zh}」，不能并入",
+                           "the main appeal cannot take merges", field="into")
+    now = utcnow()
+    transition(session, appeal, Action.MERGE, actor=actor, note=note, payload={"into": into.order_no},
+               expected_version=expected_version, now=now)
+    appeal.merged_into_id, appeal.closed_at = into.id, now
+    for row in active_units(appeal):
+        row.active = False
+    withdraw_pending_requests(appeal, now=now, note="工单已并单")
+    record_event(session, into, "noted", actor=actor, note=f"并入工单 {appeal.order_no}", payload={"merged": appeal.order_no}, now=now)
+    notify_appellant(session, appeal, "merged", f"与工单 {into.order_no} 反映的是同一问题，已合并办理，结果将一并告知。")
+    flush(session)
+    return appeal
+
+
+def terminate_appeal(
+    session: Session, appeal: Appeal, *, actor: User | None, reason: str, expected_version: int | None = None
+) -> Appeal:
+    """终止办理, approved by the centre (e.g. the appellant refuses to cooperate)."""
+    require_role(session, actor, CENTRE)
+    reason = require_text(reason, "reason", "终止原因", "reason for termination", minimum=4)
+    now = utcnow()
+    transition(session, appeal, Action.TERMINATE, actor=actor, note=reason, expected_version=expected_version, now=now)
+    appeal.terminate_reason, appeal.closed_at = reason, now
+    for row in active_units(appeal):
+        row.active = False
+    withdraw_pending_requests(appeal, now=now, note="工单已终止")
+    notify_appellant(session, appeal, "terminated", f"经热线中心审核终止办理：{reason}")
+    flush(session)
+    return appeal
+
+
+def add_note(session: Session, appeal: Appeal, *, actor: User, note: str) -> Appeal:
+    """An internal note (never shown to the resident); any staff member who can see the appeal."""
+    note = require_text(note, "note", "备注", "note")
+    transition(session, appeal, Action.NOTE, actor=actor, note=note)
+    flush(session)
+    return appeal
+
+
+def mark_overdue(session: Session, appeal: Appeal, *, now: datetime) -> bool:
+    """The overdue sweep's verb: once per handling round, past ``due_at``."""
+    if appeal.overdue_at is not None or appeal.due_at is None or appeal.due_at >= now:
+        return False
+    transition(session, appeal, Action.MARK_OVERDUE, actor=None, unit_id=appeal.lead_unit_id,
+               payload={"due_at": appeal.due_at.isoformat()}, now=now)
+    appeal.overdue_at = now
+    flush(session)
+    return True
+
+
+def get_appeal(session: Session, order_no: str) -> Appeal:
+    appeal = session.scalar(select(Appeal).where(Appeal.order_no == order_no))
+    if appeal is None:
+        raise NotFound(f"工单 {order_no} 不存在", f"appeal {order_no} not found")
+    return appeal

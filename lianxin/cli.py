@@ -1,0 +1,153 @@
+"""The ``lianxin`` command: each command parses options, calls one function, commits, prints."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+
+from lianxin.config import get_settings
+from lianxin.db import make_engine, make_sessionmaker, session_scope
+
+app = typer.Typer(help="连心 Lianxin — 接诉即办平台 / appeals platform", no_args_is_help=True)
+jobs_app = typer.Typer(help="后台任务 / background jobs", no_args_is_help=True)
+users_app = typer.Typer(help="用户 / staff users", no_args_is_help=True)
+db_app = typer.Typer(help="数据库 / database", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(users_app, name="users")
+app.add_typer(db_app, name="db")
+
+
+def _factory(immediate: bool = False):
+    settings = get_settings()
+    return settings, make_sessionmaker(make_engine(settings, immediate=immediate), settings)
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, err=True, fg="red")
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def init(
+    name: Annotated[str, typer.Option(help="辖区名称 / jurisdiction name")] = "示例市",
+    code: Annotated[str, typer.Option(help="辖区编码 / jurisdiction code")] = "default",
+) -> None:
+    """Migrate the database to the latest schema and load the defaults (idempotent)."""
+    from lianxin.defaults import ensure_defaults
+    from lianxin.migrations import upgrade
+
+    settings, factory = _factory()
+    upgrade(settings)
+    with session_scope(factory) as session:
+        jurisdiction = ensure_defaults(session, code=code, name=name)
+        typer.echo(f"数据库已就绪 / database ready: {settings.database_url} (辖区 {jurisdiction.name})")
+
+
+@app.command()
+def demo(
+    appeals: Annotated[int, typer.Option(help="工单数量 / number of appeals")] = 1200,
+    days: Annotated[int, typer.Option(help="时间跨度（天）/ spread over the last N days")] = 90,
+    seed: Annotated[int, typer.Option(help="随机种子 / random seed")] = 2026,
+) -> None:
+    """Build the demo city (units, grids, staff, users for every role, appeals in every status)."""
+    from lianxin.demo import build_demo
+    from lianxin.migrations import upgrade
+
+    settings, factory = _factory()
+    upgrade(settings)
+    with session_scope(factory) as session:
+        report = build_demo(session, settings, appeals=appeals, days=days, seed=seed)
+    typer.echo(report)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口")] = 8000,
+    reload: Annotated[bool, typer.Option(help="开发模式自动重载")] = False,
+) -> None:
+    """Serve the platform with uvicorn."""
+    import uvicorn
+
+    uvicorn.run("lianxin.app:create_app", factory=True, host=host, port=port, reload=reload)
+
+
+@jobs_app.command("run")
+def jobs_run(
+    loop: Annotated[bool, typer.Option(help="每隔 --every 秒循环运行")] = False,
+    every: Annotated[int, typer.Option(help="循环间隔（秒）")] = 60,
+    only: Annotated[list[str] | None, typer.Option(help="只运行这些任务")] = None,
+) -> None:
+    """Run the background jobs once (or forever with --loop): overdue, urges, visits, deferrals, outbox."""
+    from lianxin.jobs import JOBS, run_jobs
+    from lianxin.notify import make_sender
+
+    settings, factory = _factory(immediate=True)
+    known = {job.name for job in JOBS} | {"deliver"}
+    if only and not set(only) <= known:
+        _fail(f"未知任务 / unknown job: {', '.join(sorted(set(only) - known))}; 可选 {', '.join(sorted(known))}")
+    sender = make_sender(settings)
+    while True:
+        done = run_jobs(factory, settings, sender, only=set(only) if only else None)
+        typer.echo(" ".join(f"{name}={count}" for name, count in done.items()))
+        if not loop:
+            break
+        time.sleep(every)
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    role: Annotated[list[str], typer.Option("--role", help="角色，可多次：operator dispatcher handler grid_worker visitor leader admin")],
+    unit: Annotated[str, typer.Option(help="单位编码（角色作用范围）/ unit code")] = "CENTRE",
+    name: Annotated[str | None, typer.Option(help="显示名")] = None,
+    password: Annotated[str | None, typer.Option(help="密码（不填则提示输入）")] = None,
+    jurisdiction: Annotated[str, typer.Option(help="辖区编码")] = "default",
+) -> None:
+    """Create a staff user holding one or more roles in a unit."""
+    from lianxin.errors import LianxinError
+    from lianxin.orgs.models import Jurisdiction, Unit
+    from lianxin.orgs.service import create_user
+
+    settings, factory = _factory()
+    if password is None:
+        password = typer.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
+    try:
+        with session_scope(factory) as session:
+            jur = session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction))
+            if jur is None:
+                _fail(f"辖区 {jurisdiction} 不存在，请先运行 lianxin init / run lianxin init first")
+            scope = session.scalar(select(Unit).where(Unit.jurisdiction_id == jur.id, Unit.code == unit))
+            if scope is None:
+                _fail(f"单位编码 {unit} 不存在 / unknown unit code")
+            user = create_user(session, jurisdiction_id=jur.id, username=username, display_name=name or username,
+                               password=password, grants=[(r, scope) for r in role])
+            typer.echo(f"已创建用户 / created user {user.username}: {', '.join(role)} @ {scope.name}")
+    except LianxinError as exc:
+        _fail(str(exc))
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail if the models and the migrations disagree."""
+    from lianxin.migrations import check
+
+    check(get_settings())
+    typer.echo("模型与迁移一致 / models and migrations agree")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    from lianxin.migrations import upgrade
+
+    upgrade(get_settings(), revision)
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    from lianxin.migrations import downgrade
+
+    downgrade(get_settings(), revision)

@@ -1,0 +1,39 @@
+"""Domain errors, each with a Chinese and an English message; the edges turn them into responses."""
+
+from __future__ import annotations
+
+
+class LianxinError(Exception):
+    code = "error"
+    http_status = 400
+
+    def __init__(self, message_zh: str, message_en: str = "", *, field: str | None = None):
+        self.message_zh, self.message_en, self.field = message_zh, message_en or message_zh, field
+        super().__init__(f"{message_zh} / {self.message_en}" if message_en else message_zh)
+
+
+class InvalidInput(LianxinError):
+    code, http_status = "invalid", 422
+
+
+class NotFound(LianxinError):
+    code, http_status = "not_found", 404
+
+
+class PermissionDenied(LianxinError):
+    code, http_status = "forbidden", 403
+
+
+class Conflict(LianxinError):
+    """The action is not allowed in the appeal's current state, or someone else changed it first."""
+
+    code, http_status = "conflict", 409
+
+
+class StaleVersion(Conflict):
+    code = "stale_version"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "工单已被他人更新，请刷新后重试", "the appeal was changed by someone else; reload and try again"
+        )

@@ -1,0 +1,172 @@
+"""Units, users and the one permission check every service verb uses."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lianxin.errors import InvalidInput, NotFound, PermissionDenied
+from lianxin.orgs.models import ROLE_LABELS, Role, RoleGrant, Unit, UnitKind, User
+
+_hasher = PasswordHasher()
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
+
+# Roles that act for the whole jurisdiction (the hotline centre), whatever unit the grant names.
+CENTRE_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.VISITOR})
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 8:
+        raise InvalidInput("密码至少需要 8 个字符", "password must have at least 8 characters", field="password")
+    return _hasher.hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def create_unit(
+    session: Session, *, jurisdiction_id: int, kind: UnitKind, code: str, name: str,
+    parent: Unit | None = None, utility: str | None = None, phone: str | None = None,
+) -> Unit:
+    if not name.strip() or not code.strip():
+        raise InvalidInput("单位名称和编码不能为空", "unit name and code are required", field="name")
+    unit = Unit(
+        jurisdiction_id=jurisdiction_id, kind=kind, code=code.strip(), name=name.strip(),
+        parent=parent, utility=utility, phone=phone,
+    )
+    session.add(unit)
+    session.flush()
+    _tree(session).pop(jurisdiction_id, None)
+    return unit
+
+
+def create_user(
+    session: Session, *, jurisdiction_id: int, username: str, display_name: str, password: str,
+    grants: Iterable[tuple[Role | str, Unit]] = (), phone: str | None = None,
+) -> User:
+    if not USERNAME_RE.match(username or ""):
+        raise InvalidInput(
+            "用户名须为 3–64 位字母、数字、下划线、点或连字符", "username: 3–64 letters, digits, _ . -", field="username"
+        )
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise InvalidInput(f"用户名「{username}」已存在", f"username {username!r} is taken", field="username")
+    user = User(
+        jurisdiction_id=jurisdiction_id, username=username, display_name=display_name or username,
+        password_hash=hash_password(password), phone=phone,
+    )
+    session.add(user)
+    for role, unit in grants:
+        grant_role(session, user, role, unit)
+    session.flush()
+    return user
+
+
+def grant_role(session: Session, user: User, role: Role | str, unit: Unit) -> RoleGrant:
+    try:
+        role = Role(role)
+    except ValueError:
+        options = "、".join(f"{r.value}({ROLE_LABELS[r]})" for r in Role)
+        raise InvalidInput(f"无效的角色「{role}」，可选：{options}", f"unknown role {role!r}", field="role") from None
+    if unit.jurisdiction_id != user.jurisdiction_id:
+        raise InvalidInput("不能授予其他辖区单位的角色", "the unit belongs to another jurisdiction", field="unit")
+    grant = RoleGrant(role=role, unit=unit)
+    user.grants.append(grant)
+    return grant
+
+
+def get_unit(session: Session, unit_id: int) -> Unit:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound(f"单位 {unit_id} 不存在", f"unit {unit_id} not found", field="unit")
+    return unit
+
+
+def _tree(session: Session) -> dict[int, dict[int, int | None]]:
+    return session.info.setdefault("unit_parents", {})
+
+
+def ancestor_ids(session: Session, unit_id: int) -> list[int]:
+    """The unit itself and every unit above it, nearest first (the tree is cached per session)."""
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        return []
+    parents = _tree(session).get(unit.jurisdiction_id)
+    if parents is None:
+        rows = session.execute(select(Unit.id, Unit.parent_id).where(Unit.jurisdiction_id == unit.jurisdiction_id))
+        parents = _tree(session)[unit.jurisdiction_id] = dict(rows.all())
+    chain, current = [], unit_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parents.get(current)
+    return chain
+
+
+def descendant_ids(session: Session, unit_id: int) -> set[int]:
+    unit = get_unit(session, unit_id)
+    ancestor_ids(session, unit_id)  # fills the cache
+    parents = _tree(session)[unit.jurisdiction_id]
+    children: dict[int | None, list[int]] = {}
+    for child, parent in parents.items():
+        children.setdefault(parent, []).append(child)
+    found, stack = set(), [unit_id]
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack.extend(children.get(current, ()))
+    return found
+
+
+def has_role(session: Session, user: User | None, roles: Iterable[Role], *, unit_id: int | None = None) -> bool:
+    """True if ``user`` holds one of ``roles`` covering ``unit_id`` (a grant covers its unit and all below).
+
+    Admins pass every check in their jurisdiction; centre roles act for the whole jurisdiction;
+    ``unit_id=None`` asks only whether the user holds the role at all.
+    """
+    if user is None or not user.active:
+        return False
+    roles = set(roles)
+    scope = None if unit_id is None else set(ancestor_ids(session, unit_id))
+    for grant in user.grants:
+        if grant.role == Role.ADMIN:
+            return True
+        if grant.role not in roles:
+            continue
+        if scope is None or grant.role in CENTRE_ROLES or grant.unit_id in scope:
+            return True
+    return False
+
+
+def require_role(session: Session, user: User | None, roles: Iterable[Role], *, unit_id: int | None = None) -> None:
+    """Raise PermissionDenied unless ``user`` may act; ``None`` is the system (jobs) and always may."""
+    if user is None:
+        return
+    roles = list(roles)
+    if not has_role(session, user, roles, unit_id=unit_id):
+        names = "、".join(ROLE_LABELS[Role(r)] for r in roles)
+        where = ""
+        if unit_id is not None:
+            unit = session.get(Unit, unit_id)
+            where = f"（{unit.name}）" if unit else ""
+        raise PermissionDenied(
+            f"您没有权限执行此操作，需要{names}角色{where}", f"requires role {'/'.join(map(str, roles))}"
+        )
+
+
+def user_unit_ids(session: Session, user: User, roles: Iterable[Role]) -> set[int]:
+    """Every unit the user's grants of ``roles`` cover (for scoping queues and lists)."""
+    roles = set(roles)
+    units: set[int] = set()
+    for grant in user.grants:
+        if grant.role in roles:
+            units |= descendant_ids(session, grant.unit_id)
+    return units

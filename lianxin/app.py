@@ -21,6 +21,13 @@ from lianxin.db import make_engine, make_sessionmaker
 TEMPLATES = Path(__file__).resolve().parent / "web" / "templates"
 
 
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; the request commits once at the end (the edge owns the transaction)."""
+    with request.app.state.sessionmaker() as session:
+        yield session
+        session.commit()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production()
@@ -29,13 +36,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     templates.env.filters["local"] = local_text
     app = FastAPI(title="连心 Lianxin", docs_url=None, redoc_url=None)
     app.state.settings, app.state.sessionmaker = settings, factory
-
-    def get_session() -> Iterator[Session]:
-        with factory() as session:
-            yield session
-            session.commit()
-
-    app.state.get_session = get_session
 
     @app.get("/healthz")
     def healthz(session: Session = Depends(get_session)) -> dict:

@@ -51,15 +51,23 @@ def demo(
     appeals: Annotated[int, typer.Option(help="工单数量 / number of appeals")] = 1200,
     days: Annotated[int, typer.Option(help="时间跨度（天）/ spread over the last N days")] = 90,
     seed: Annotated[int, typer.Option(help="随机种子 / random seed")] = 2026,
+    skip_existing: Annotated[bool, typer.Option(help="已有演示数据时跳过 / do nothing if the demo exists")] = False,
 ) -> None:
     """Build the demo city (units, grids, staff, users for every role, appeals in every status)."""
-    from lianxin.demo import build_demo
+    from lianxin.demo import build_demo, demo_exists
+    from lianxin.errors import LianxinError
     from lianxin.migrations import upgrade
 
     settings, factory = _factory()
     upgrade(settings)
     with session_scope(factory) as session:
-        report = build_demo(session, settings, appeals=appeals, days=days, seed=seed)
+        if skip_existing and demo_exists(session):
+            typer.echo("演示数据已存在，跳过 / the demo city already exists")
+            return
+        try:
+            report = build_demo(session, settings, appeals=appeals, days=days, seed=seed)
+        except LianxinError as exc:
+            _fail(str(exc))
     typer.echo(report)
 
 

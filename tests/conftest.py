@@ -4,17 +4,31 @@ session per test rolled back afterwards, a small city with a user for every role
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import datetime
 
 import pytest
 import time_machine
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from lianxin.config import Settings
 from lianxin.db import make_engine
 from lianxin.migrations import upgrade
 from tests.factories import City, build_city
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Argon2 at production cost takes ~0.1 s a hash; the fixtures create dozens of users."""
+    from argon2 import PasswordHasher
+
+    from lianxin.orgs import service
+
+    original, service._hasher = service._hasher, PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    service._hasher = original
 
 
 @pytest.fixture(scope="session")
@@ -67,3 +81,22 @@ def clock():
     """Travel to a fixed moment; ``clock.move_to(...)`` / ``clock.shift(...)`` move on."""
     with time_machine.travel(datetime.fromisoformat("2026-03-02T09:30:00+08:00"), tick=False) as traveller:
         yield traveller
+
+
+@pytest.fixture
+def scratch_settings(settings, tmp_path):
+    """A database of its own, so going down to base never touches the shared test schema."""
+    if settings.database_url.startswith("sqlite"):
+        yield Settings(database_url=f"sqlite:///{tmp_path / 'migrations.db'}")
+        return
+    url = make_url(settings.database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"lianxin_mig_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield Settings(database_url=url.set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

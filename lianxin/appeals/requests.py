@@ -52,6 +52,8 @@ def _decide(session: Session, request: AppealRequest, *, actor: User | None, app
     check_version(appeal, expected_version)
     if request.state != RequestState.PENDING:
         raise Conflict(f"该申请已处理（{RequestState(request.state).label_zh}）", "the request was already decided")
+    if not approve:  # validate before changing anything: a refusal without a reason leaves the request pending
+        note = require_text(note, "note", "驳回理由", "reason for rejection")
     request.state = RequestState.APPROVED if approve else RequestState.REJECTED
     request.decided_by_id, request.decided_at, request.decision_note = (actor.id if actor else None), utcnow(), note
     return appeal

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from lianxin.appeals.choices import NotAcceptedReason, RequestState, UnitRole
@@ -86,6 +87,8 @@ def transition(
     now = now or utcnow()
     appeal.status = after
     appeal.updated_at = now
+    flag_modified(appeal, "updated_at")  # an UPDATE even when the clock has not moved (clock.at, frozen time)
+    flush(session)  # the version check runs here, so a concurrent change raises StaleVersion, not a later autoflush
     return record_event(
         session, appeal, EVENT_KINDS[action], actor=actor, from_status=before, to_status=after, unit_id=unit_id,
         note=note, payload=payload, actor_label=actor_label, now=now,

@@ -200,6 +200,7 @@ class Attachment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     appeal: Mapped[Appeal] = relationship(back_populates="attachments")
+    event: Mapped[AppealEvent | None] = relationship()
 
 
 class AppealEvent(Base):

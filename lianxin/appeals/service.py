@@ -333,6 +333,7 @@ def dispatch_appeal(
     """派单: send to a lead unit (+ co-units); the handling clock starts now."""
     require_role(session, actor, CENTRE)
     lead = handling_unit(session, appeal, lead_unit, field="lead_unit")
+    co_units = [handling_unit(session, appeal, unit, field="co_units") for unit in co_units]  # validate before any change
     now = utcnow()
     event = transition(session, appeal, Action.DISPATCH, actor=actor, unit_id=lead.id, note=note,
                        expected_version=expected_version, now=now)
@@ -351,6 +352,7 @@ def redispatch_appeal(
     """改派: a dispatched or in-progress appeal goes to another lead unit and its clock restarts."""
     require_role(session, actor, CENTRE)
     lead = handling_unit(session, appeal, lead_unit, field="lead_unit")
+    co_units = [handling_unit(session, appeal, unit, field="co_units") for unit in co_units]  # validate before any change
     note = require_text(note, "note", "改派原因", "reason for redispatch")
     now = utcnow()
     previous = appeal.lead_unit.name if appeal.lead_unit else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,7 +19,7 @@ from lianxin.appeals.models import Appeal
 from lianxin.appeals.requests import review_deferral
 from lianxin.appeals.service import local_text, mark_overdue, record_event
 from lianxin.appeals.status import HANDLING, AppealStatus
-from lianxin.clock import utcnow
+from lianxin.clock import at, utcnow
 from lianxin.config import Settings
 from lianxin.db import session_scope
 from lianxin.notify import Sender, deliver_pending, queue_notification
@@ -50,7 +50,7 @@ def send_urges(session: Session, settings: Settings, now: datetime) -> int:
     )))
     for appeal in rows:
         due = appeal.due_at
-        if due > now:
+        if due >= now:  # due_at itself is still on time (as for flag_overdue and replies)
             for hours in settings.urge_before_hours:
                 if due - timedelta(hours=hours) <= now:
                     sent += _urge(session, appeal, f"before:{hours}", "urge_before",
@@ -65,7 +65,7 @@ def send_urges(session: Session, settings: Settings, now: datetime) -> int:
 
 
 def _urge(session: Session, appeal: Appeal, threshold: str, kind: str, message: str, *, event: bool) -> int:
-    key = f"urge:{appeal.id}:{appeal.due_at.isoformat()}:{threshold}"  # a new deadline re-arms the reminders
+    key = f"urge:{appeal.id}:{appeal.due_at.astimezone(UTC).isoformat()}:{threshold}"  # a new deadline re-arms the reminders
     new = queue_notification(
         session, jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, kind=kind, audience="unit",
         recipient=appeal.lead_unit_id, dedupe_key=key, message=f"工单 {appeal.order_no}「{appeal.title}」：{message}",
@@ -120,9 +120,9 @@ def run_jobs(factory: sessionmaker, settings: Settings, sender: Sender, *, now: 
     for job in JOBS:
         if only and job.name not in only:
             continue
-        with session_scope(factory) as session:
+        with at(now), session_scope(factory) as session:  # every job's verbs are dated `now`
             done[job.name] = job.run(session, settings, now)
     if not only or "deliver" in only:
-        with session_scope(factory) as session:
+        with at(now), session_scope(factory) as session:
             done["deliver"] = deliver_pending(session, sender)[0]
     return done

@@ -44,9 +44,34 @@ def replied(db, city) -> Appeal:
     return appeal
 
 
-def run(job, db, settings, clock, now: datetime) -> int:
+def _footprint(job, jid: int):
+    """What each job leaves behind, counted in one jurisdiction."""
+    if job is flag_overdue:
+        return select(func.count()).select_from(AppealEvent).where(
+            AppealEvent.jurisdiction_id == jid, AppealEvent.kind == "overdue")
+    if job is send_urges:
+        return select(func.count()).select_from(Notification).where(
+            Notification.jurisdiction_id == jid, Notification.kind.in_(["urge_before", "urge_after"]))
+    if job is create_visit_tasks:
+        return select(func.count()).select_from(ReturnVisit).where(ReturnVisit.jurisdiction_id == jid)
+    if job is review_deferred:
+        return select(func.count()).select_from(AppealEvent).where(
+            AppealEvent.jurisdiction_id == jid, AppealEvent.kind == "deferral_reviewed")
+    raise AssertionError(job)
+
+
+def run(job, db, city, settings, clock, now: datetime) -> int:
+    """Run ``job`` at ``now``; how many things it did in this test's city.
+
+    Jobs sweep the whole database and other test modules commit appeals of their own, so the
+    job's reported total is only required to cover this city's share."""
     clock.move_to(now)
-    return job(db, settings, now)
+    stmt = _footprint(job, city.jid)
+    before = db.scalar(stmt)
+    total = job(db, settings, now)
+    mine = db.scalar(stmt) - before
+    assert total >= mine
+    return mine
 
 
 def event_kinds(db, appeal) -> list[str]:
@@ -68,12 +93,12 @@ def thresholds(db, appeal) -> list[str]:
 
 def test_an_appeal_past_its_deadline_is_flagged_overdue_exactly_once(db, city, clock, settings):
     appeal = handling(db, city)
-    assert run(flag_overdue, db, settings, clock, DUE) == 0  # due_at itself is still on time
+    assert run(flag_overdue, db, city, settings, clock, DUE) == 0  # due_at itself is still on time
     late = DUE + timedelta(minutes=1)
-    assert run(flag_overdue, db, settings, clock, late) == 1
+    assert run(flag_overdue, db, city, settings, clock, late) == 1
     assert appeal.overdue_at == late
-    assert run(flag_overdue, db, settings, clock, late) == 0
-    assert run(flag_overdue, db, settings, clock, late + timedelta(days=3)) == 0
+    assert run(flag_overdue, db, city, settings, clock, late) == 0
+    assert run(flag_overdue, db, city, settings, clock, late + timedelta(days=3)) == 0
     assert event_kinds(db, appeal).count("overdue") == 1
     event = db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == appeal.id, AppealEvent.kind == "overdue")).one()
     assert (event.public, event.at, event.unit_id, event.actor_label) == (False, late, city.units["street"].id, "系统")
@@ -89,21 +114,21 @@ def test_only_appeals_a_unit_is_handling_can_become_overdue(db, city, clock, set
     defer_appeal(db, deferred, actor=city.users["street_handler"], plan="纳入年度改造计划统一更换",
                  target_date=date(2026, 6, 30), reason="需专项资金")
     waiting = new_appeal(db, city)  # received: no deadline yet
-    assert run(flag_overdue, db, settings, clock, DUE + timedelta(days=1)) == 1
+    assert run(flag_overdue, db, city, settings, clock, DUE + timedelta(days=1)) == 1
     assert dispatched_only.overdue_at is not None
     assert (answered.overdue_at, deferred.overdue_at, waiting.overdue_at) == (None, None, None)
 
 
 def test_a_reopened_appeal_can_be_overdue_again_in_its_new_round(db, city, clock, settings):
     appeal = handling(db, city)
-    run(flag_overdue, db, settings, clock, DUE + timedelta(hours=1))
+    run(flag_overdue, db, city, settings, clock, DUE + timedelta(hours=1))
     record_contact(db, appeal, actor=city.users["street_handler"], note="电话联系，已约定上门")
     reply_to_appeal(db, appeal, actor=city.users["street_handler"], text="已更换灯泡，路灯恢复照明。")
     record_return_visit(db, appeal, actor=city.users["visitor"], contacted=True, solved=False,
                         satisfaction="dissatisfied", comment="还是不亮")
     assert appeal.overdue_at is None
     assert appeal.due_at == at("2026-03-16T18:00:00+08:00")
-    assert run(flag_overdue, db, settings, clock, at("2026-03-16T18:30:00+08:00")) == 1
+    assert run(flag_overdue, db, city, settings, clock, at("2026-03-16T18:30:00+08:00")) == 1
     assert event_kinds(db, appeal).count("overdue") == 2
 
 
@@ -118,7 +143,7 @@ def test_reminders_before_the_deadline_go_out_at_24_and_4_hours_once_each_withou
         (DUE - timedelta(hours=5), 0), (DUE - timedelta(hours=4), 1), (DUE - timedelta(hours=1), 0),
         (DUE, 0),
     ]
-    assert [run(send_urges, db, settings, clock, now) for now, _ in plan] == [n for _, n in plan]
+    assert [run(send_urges, db, city, settings, clock, now) for now, _ in plan] == [n for _, n in plan]
     notices = urges(db, appeal)
     assert [(n.kind, n.audience, n.recipient) for n in notices] == [("urge_before", "unit", str(city.units["street"].id))] * 2
     assert [n.dedupe_key for n in notices] == [
@@ -131,8 +156,8 @@ def test_reminders_before_the_deadline_go_out_at_24_and_4_hours_once_each_withou
 
 def test_a_first_run_close_to_the_deadline_sends_every_reminder_due_so_far_once(db, city, clock, settings):
     appeal = handling(db, city)
-    assert run(send_urges, db, settings, clock, DUE - timedelta(hours=3)) == 2
-    assert run(send_urges, db, settings, clock, DUE - timedelta(hours=2)) == 0
+    assert run(send_urges, db, city, settings, clock, DUE - timedelta(hours=3)) == 2
+    assert run(send_urges, db, city, settings, clock, DUE - timedelta(hours=2)) == 0
     assert thresholds(db, appeal) == ["before:24", "before:4"]
 
 
@@ -144,7 +169,7 @@ def test_urges_after_the_deadline_add_an_urged_event_and_raise_the_level_once_pe
         (at("2026-03-10T10:00:00+08:00"), 1), (at("2026-03-11T10:00:00+08:00"), 0),
         (at("2026-03-12T10:00:00+08:00"), 1), (at("2026-03-20T10:00:00+08:00"), 0),
     ]
-    assert [run(send_urges, db, settings, clock, now) for now, _ in plan] == [n for _, n in plan]
+    assert [run(send_urges, db, city, settings, clock, now) for now, _ in plan] == [n for _, n in plan]
     assert thresholds(db, appeal) == ["after:0", "after:1", "after:3"]
     assert [n.kind for n in urges(db, appeal)] == ["urge_after"] * 3
     assert "已超过办理时限" in urges(db, appeal)[1].message
@@ -161,22 +186,22 @@ def test_an_automatic_urge_never_lowers_a_supervision_level(db, city, clock, set
 
     appeal = handling(db, city)
     supervise_appeal(db, appeal, actor=city.users["dispatcher"], note="挂牌督办", listed=True)
-    run(send_urges, db, settings, clock, DUE + timedelta(minutes=1))
+    run(send_urges, db, city, settings, clock, DUE + timedelta(minutes=1))
     assert appeal.supervision_level == 3
 
 
 def test_an_extension_re_arms_the_reminders_for_the_new_deadline(db, city, clock, settings):
     appeal = handling(db, city)
-    assert run(send_urges, db, settings, clock, DUE - timedelta(hours=24)) == 1
+    assert run(send_urges, db, city, settings, clock, DUE - timedelta(hours=24)) == 1
     new_due = at("2026-03-13T18:00:00+08:00")
     request = request_extension(db, appeal, actor=city.users["street_handler"], reason="等待供电部门停电配合",
                                 new_due_at=new_due)
     decide_extension(db, request, actor=city.users["dispatcher"], approve=True)
-    assert run(send_urges, db, settings, clock, DUE - timedelta(hours=4)) == 0  # the old 4-hour mark is gone
-    assert run(send_urges, db, settings, clock, DUE + timedelta(hours=1)) == 0  # and it is not late
-    assert run(send_urges, db, settings, clock, new_due - timedelta(hours=24)) == 1
-    assert run(send_urges, db, settings, clock, new_due - timedelta(hours=4)) == 1
-    assert run(send_urges, db, settings, clock, new_due - timedelta(hours=4)) == 0
+    assert run(send_urges, db, city, settings, clock, DUE - timedelta(hours=4)) == 0  # the old 4-hour mark is gone
+    assert run(send_urges, db, city, settings, clock, DUE + timedelta(hours=1)) == 0  # and it is not late
+    assert run(send_urges, db, city, settings, clock, new_due - timedelta(hours=24)) == 1
+    assert run(send_urges, db, city, settings, clock, new_due - timedelta(hours=4)) == 1
+    assert run(send_urges, db, city, settings, clock, new_due - timedelta(hours=4)) == 0
     keys = [n.dedupe_key for n in urges(db, appeal)]
     assert keys == [
         f"urge:{appeal.id}:2026-03-09T10:00:00+00:00:before:24",
@@ -190,7 +215,7 @@ def test_replied_and_deferred_appeals_are_not_urged(db, city, clock, settings):
     deferred = handling(db, city)
     defer_appeal(db, deferred, actor=city.users["street_handler"], plan="纳入年度改造计划统一更换",
                  target_date=date(2026, 6, 30), reason="需专项资金")
-    assert run(send_urges, db, settings, clock, DUE + timedelta(days=5)) == 0
+    assert run(send_urges, db, city, settings, clock, DUE + timedelta(days=5)) == 0
     assert urges(db, answered) == urges(db, deferred) == []
 
 
@@ -203,8 +228,8 @@ def test_visit_tasks_are_created_once_for_replied_appeals_only(db, city, clock, 
     closed = replied(db, city)
     record_return_visit(db, closed, actor=city.users["visitor"], contacted=True, solved=True, satisfaction="satisfied")
     now = at("2026-03-02T12:00:00+08:00")
-    assert run(create_visit_tasks, db, settings, clock, now) == 1
-    assert run(create_visit_tasks, db, settings, clock, now + timedelta(hours=1)) == 0
+    assert run(create_visit_tasks, db, city, settings, clock, now) == 1
+    assert run(create_visit_tasks, db, city, settings, clock, now + timedelta(hours=1)) == 0
     visit = db.scalars(select(ReturnVisit).where(ReturnVisit.appeal_id == answered.id)).one()
     assert (visit.round, visit.state, visit.created_at) == (0, VisitState.PENDING, now)
     assert visit.due_at == at("2026-03-04T18:00:00+08:00")
@@ -213,12 +238,12 @@ def test_visit_tasks_are_created_once_for_replied_appeals_only(db, city, clock, 
 
 def test_a_reopened_and_replied_appeal_gets_a_visit_task_for_its_new_round(db, city, clock, settings):
     appeal = replied(db, city)
-    run(create_visit_tasks, db, settings, clock, at("2026-03-02T12:00:00+08:00"))
+    run(create_visit_tasks, db, city, settings, clock, at("2026-03-02T12:00:00+08:00"))
     record_return_visit(db, appeal, actor=city.users["visitor"], contacted=True, solved=False,
                         satisfaction="dissatisfied", comment="还是不亮")
     clock.move_to(at("2026-03-03T10:00:00+08:00"))
     reply_to_appeal(db, appeal, actor=city.users["street_handler"], text="已更换整条线路，路灯稳定亮起。")
-    assert run(create_visit_tasks, db, settings, clock, at("2026-03-03T12:00:00+08:00")) == 1
+    assert run(create_visit_tasks, db, city, settings, clock, at("2026-03-03T12:00:00+08:00")) == 1
     rounds = db.scalars(select(ReturnVisit.round).where(ReturnVisit.appeal_id == appeal.id).order_by(ReturnVisit.round))
     assert list(rounds) == [0, 1]
 
@@ -231,10 +256,10 @@ def test_a_deferred_appeal_is_reviewed_when_its_review_falls_due_and_then_not_ag
     defer_appeal(db, appeal, actor=city.users["street_handler"], plan="纳入年度改造计划统一更换",
                  target_date=date(2026, 6, 30), reason="需专项资金")
     assert appeal.defer_review_at == at("2026-04-01T09:30:00+08:00")
-    assert run(review_deferred, db, settings, clock, at("2026-04-01T09:00:00+08:00")) == 0
+    assert run(review_deferred, db, city, settings, clock, at("2026-04-01T09:00:00+08:00")) == 0
     now = at("2026-04-01T10:00:00+08:00")
-    assert run(review_deferred, db, settings, clock, now) == 1
-    assert run(review_deferred, db, settings, clock, now + timedelta(hours=1)) == 0
+    assert run(review_deferred, db, city, settings, clock, now) == 1
+    assert run(review_deferred, db, city, settings, clock, now + timedelta(hours=1)) == 0
     assert appeal.defer_review_at == at("2026-05-01T10:00:00+08:00")
     assert appeal.status == AppealStatus.DEFERRED
     event = db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == appeal.id,
@@ -249,7 +274,7 @@ def test_a_deferral_past_its_target_date_keeps_being_reviewed_every_period(db, c
     appeal = handling(db, city)
     defer_appeal(db, appeal, actor=city.users["street_handler"], plan="纳入年度改造计划统一更换",
                  target_date=date(2026, 3, 10), reason="需专项资金")
-    assert run(review_deferred, db, settings, clock, at("2026-03-11T09:00:00+08:00")) == 1
+    assert run(review_deferred, db, city, settings, clock, at("2026-03-11T09:00:00+08:00")) == 1
     assert appeal.defer_review_at == at("2026-04-10T09:00:00+08:00")
 
 
@@ -275,15 +300,16 @@ def test_run_jobs_dates_its_work_at_the_moment_it_is_given(db, city, clock, sett
                            info={"settings": settings})
     now = at("2026-04-02T10:00:00+08:00")  # the clock fixture still reads 2026-03-02 09:30
     done = run_jobs(factory, settings, RecordingSender(), now=now)
-    assert (done["flag_overdue"], done["review_deferred"]) == (1, 1)
+    assert done["flag_overdue"] >= 1 and done["review_deferred"] >= 1
     db.expire_all()
+    assert overdue.overdue_at == now
     assert appeal.defer_review_at == now + timedelta(days=30)
     reviewed = db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == appeal.id,
                                                     AppealEvent.kind == "deferral_reviewed")).one()
     assert reviewed.at == now
     urged = db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == overdue.id, AppealEvent.kind == "urged")).all()
     assert urged and all(e.at == now for e in urged)
-    again = run_jobs(factory, settings, RecordingSender(), now=now)
+    again = run_jobs(factory, settings, RecordingSender(), now=now)  # a second run at the same moment does nothing
     assert again == {"flag_overdue": 0, "send_urges": 0, "create_visit_tasks": 0, "review_deferred": 0, "deliver": 0}
 
 

@@ -146,11 +146,11 @@ def test_a_hotline_appeal_is_returned_whistled_extended_reopened_and_closed_with
     # --- what the resident was told, in order ------------------------------------------------
     told = db.scalars(select(Notification).where(Notification.appeal_id == appeal.id,
                                                  Notification.audience == "appellant").order_by(Notification.id)).all()
-    assert [n.kind for n in told] == ["submitted", "extension_approved", "replied", "replied"]
+    assert [n.kind for n in told] == ["submitted", "extension_approved", "replied", "reopened", "replied"]
     assert {n.recipient for n in told} == {"13800138000"}
     assert all(n.message.startswith(f"【12345】您的诉求（工单号 {appeal.order_no}）") for n in told)
     assert "2026-03-13 18:00" in told[1].message and EXTENSION_REASON in told[1].message
-    assert FIRST_REPLY in told[2].message and SECOND_REPLY in told[3].message
+    assert FIRST_REPLY in told[2].message and SECOND_REPLY in told[4].message
 
     # --- and what the units were told ----------------------------------------------------------
     units_told = db.execute(select(Notification.kind, Notification.recipient).where(

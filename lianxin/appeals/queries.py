@@ -36,8 +36,7 @@ def timeline(session: Session, appeal: Appeal, *, public_only: bool) -> list[Tim
 
 
 # Public steps whose note is written for the resident (replies, plans, reasons given to them).
-RESIDENT_NOTES = frozenset({"answered", "not_accepted", "replied", "deferral_cleared", "main_replied", "terminated",
-                            "extension_approved"})
+RESIDENT_NOTES = frozenset({"answered", "not_accepted", "replied", "deferral_cleared", "main_replied", "terminated"})
 
 
 def find_for_resident(session: Session, order_no: str, phone: str) -> Appeal | None:

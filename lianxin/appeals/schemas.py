@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from lianxin.appeals.choices import AppealType, Channel, Urgency
 
-PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{5,12})$")
+# A mainland mobile (optionally +86 / 0086), a landline with its area code, or a 95xxx/96xxx service number.
+PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|9[56]\d{3,6})$")
 
 
 class AppealCreate(BaseModel):
@@ -58,7 +59,7 @@ class AppealCreate(BaseModel):
     def _phone(cls, value: str | None) -> str | None:
         if not value:
             return None
-        value = value.replace(" ", "")
+        value = re.sub(r"^(\+86|0086)", "", value.replace(" ", ""))
         if not PHONE_RE.match(value):
             raise ValueError("电话号码格式不正确 / invalid phone number")
         return value

@@ -33,10 +33,10 @@ from lianxin.appeals.status import (
 )
 from lianxin.clock import utcnow
 from lianxin.db import insert_or_ignore
-from lianxin.errors import InvalidInput, NotFound, StaleVersion
+from lianxin.errors import InvalidInput, NotFound, PermissionDenied, StaleVersion
 from lianxin.notify import queue_notification
 from lianxin.orgs.models import Role, Unit, UnitKind, User
-from lianxin.orgs.service import require_role
+from lianxin.orgs.service import has_role, require_role
 from lianxin.sla.service import deadlines_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -407,7 +407,7 @@ def save_attachments(session: Session, appeal: Appeal, event: AppealEvent, items
 
 def finish_reply(session: Session, appeal: Appeal, text: str, now: datetime) -> None:
     appeal.reply_text, appeal.replied_at = text, now
-    notify_appellant(session, appeal, "replied", f"已办理答复：{text}。如对办理结果有意见，可在回访时告诉我们。")
+    notify_appellant(session, appeal, "replied", f"已办理答复：{text.rstrip('。.')}。如对办理结果有意见，可在回访时告诉我们。")
     followers = session.scalars(select(Appeal).where(Appeal.merged_into_id == appeal.id)).all()
     for merged in followers:  # 并单: the merged appeals' appellants get the main appeal's reply
         record_event(session, merged, MAIN_REPLIED, actor=None, note=text, payload={"main": appeal.order_no}, now=now)
@@ -458,6 +458,7 @@ def reopen_appeal(
     appeal.reopen_count += 1
     appeal.replied_at = None
     event.payload = {"round": appeal.reopen_count, **_start_clock(session, appeal, now)}
+    notify_appellant(session, appeal, "reopened", f"将重新办理，新的办理时限为 {local_text(appeal.due_at)}。")
     if appeal.lead_unit_id:
         notify_unit(session, appeal, appeal.lead_unit_id, "reopened",
                      f"诉求人不满意，需重新办理（第 {appeal.reopen_count} 次），请于 {local_text(appeal.due_at)} 前答复。原因：{reason}")
@@ -485,6 +486,10 @@ def merge_appeal(
     withdraw_pending_requests(appeal, now=now, note="工单已并单")
     record_event(session, into, "noted", actor=actor, note=f"并入工单 {appeal.order_no}", payload={"merged": appeal.order_no}, now=now)
     notify_appellant(session, appeal, "merged", f"与工单 {into.order_no} 反映的是同一问题，已合并办理，结果将一并告知。")
+    if into.reply_text and AppealStatus(into.status) in {AppealStatus.REPLIED, AppealStatus.CLOSED}:
+        # The main appeal was already answered: the merged appellant gets that answer now.
+        record_event(session, appeal, MAIN_REPLIED, actor=None, note=into.reply_text, payload={"main": into.order_no}, now=now)
+        notify_appellant(session, appeal, "replied", f"已随主工单 {into.order_no} 办理答复：{into.reply_text}")
     flush(session)
     return appeal
 
@@ -506,8 +511,21 @@ def terminate_appeal(
     return appeal
 
 
+def require_can_see(session: Session, appeal: Appeal, actor: User | None) -> None:
+    """Centre staff see every appeal of the jurisdiction; handlers and leaders only their units'."""
+    if actor is None or has_role(session, actor, (Role.OPERATOR, Role.DISPATCHER, Role.VISITOR)):
+        return
+    for row in appeal.units:
+        if has_role(session, actor, (Role.HANDLER, Role.LEADER), unit_id=row.unit_id):
+            return
+    if appeal.community_id and has_role(session, actor, (Role.LEADER, Role.GRID_WORKER), unit_id=appeal.grid_id or appeal.community_id):
+        return
+    raise PermissionDenied("您无权查看该工单", "this appeal is outside your units")
+
+
 def add_note(session: Session, appeal: Appeal, *, actor: User, note: str) -> Appeal:
     """An internal note (never shown to the resident); any staff member who can see the appeal."""
+    require_can_see(session, appeal, actor)
     note = require_text(note, "note", "备注", "note")
     transition(session, appeal, Action.NOTE, actor=actor, note=note)
     flush(session)

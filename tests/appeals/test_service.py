@@ -651,8 +651,9 @@ def test_reopening_sends_the_appeal_back_with_a_fresh_limit_and_counts_rounds(db
     event = last_event(db, appeal)
     check_event(event, "reopened", frm="replied", to="in_progress", actor=city.users["visitor"], public=True, unit=city.units["street"])
     assert event.payload["round"] == 1
-    (note,) = notifications(db, appeal, "reopened")
-    assert note.recipient == str(city.units["street"].id) and "第 1 次" in note.message
+    to_resident, to_unit = notifications(db, appeal, "reopened")
+    assert to_resident.audience == "appellant" and "重新办理" in to_resident.message and "2026-03-12 18:00" in to_resident.message
+    assert to_unit.recipient == str(city.units["street"].id) and "第 1 次" in to_unit.message
 
     reply_to_appeal(db, appeal, actor=city.users["street_handler"], text="已更换整套灯具。")
     clock.move_to(sh(2026, 3, 9, 10, 0))
@@ -781,3 +782,21 @@ def test_an_undispatched_appeal_is_never_overdue(db, city, clock):
     appeal = new_appeal(db, city)
     assert mark_overdue(db, appeal, now=sh(2027, 1, 1)) is False
     assert [e.kind for e in events(db, appeal)] == ["submitted"]
+
+
+def test_only_staff_who_can_see_an_appeal_may_add_a_note(db, city):
+    appeal = dispatched(db, city)
+    add_note(db, appeal, actor=city.users["street_handler"], note="已安排人员")
+    add_note(db, appeal, actor=city.users["operator"], note="诉求人再次来电")
+    with pytest.raises(PermissionDenied):
+        add_note(db, appeal, actor=city.users["street2_handler"], note="越权备注")
+    assert [e.note for e in appeal.events if e.kind == "noted"] == ["已安排人员", "诉求人再次来电"]
+
+
+def test_merging_into_an_already_replied_appeal_passes_its_reply_on_at_once(db, city):
+    main = replied(db, city)
+    later = new_appeal(db, city, appellant_phone="13900001111")
+    merge_appeal(db, later, main, actor=city.users["dispatcher"])
+    told = notifications(db, later, "replied")
+    assert len(told) == 1 and main.reply_text in told[0].message and told[0].recipient == "13900001111"
+    assert [e.kind for e in later.events][-1] == "main_replied"

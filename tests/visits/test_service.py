@@ -135,7 +135,7 @@ def test_a_dissatisfied_resident_reopens_the_appeal_with_a_fresh_deadline(db, ci
     assert kinds(db, appeal)[-2:] == ["visited", "reopened"]
     reopened = last_event(db, appeal)
     assert (reopened.public, reopened.note, reopened.payload["round"]) == (True, "路灯仍然时亮时灭", 1)
-    notice = db.scalars(select(Notification).where(Notification.appeal_id == appeal.id,
+    notice = db.scalars(select(Notification).where(Notification.appeal_id == appeal.id, Notification.audience == "unit",
                                                    Notification.kind == "reopened")).one()
     assert notice.recipient == str(city.units["street"].id) and "第 1 次" in notice.message
 

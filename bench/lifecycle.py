@@ -57,11 +57,17 @@ from sqlalchemy import (  # noqa: E402
     make_url,
     text,
 )
-from sqlalchemy.exc import OperationalError  # noqa: E402
+from sqlalchemy.exc import DBAPIError  # noqa: E402
 
-from lianxin.appeals.models import Appeal  # noqa: E402
 from lianxin.appeals.schemas import AppealCreate  # noqa: E402
-from lianxin.appeals.service import dispatch_appeal, record_contact, reply_to_appeal, sign_appeal, submit_appeal  # noqa: E402
+from lianxin.appeals.service import (  # noqa: E402
+    dispatch_appeal,
+    get_appeal,
+    record_contact,
+    reply_to_appeal,
+    sign_appeal,
+    submit_appeal,
+)
 from lianxin.config import Settings  # noqa: E402
 from lianxin.db import make_engine, make_sessionmaker, session_scope  # noqa: E402
 from lianxin.defaults import category_by_path  # noqa: E402
@@ -154,7 +160,7 @@ def postgresql_database(pg_url: str):
             version = conn.execute(text("SHOW server_version")).scalar()
             sync = conn.execute(text("SHOW synchronous_commit")).scalar()
             fsync = conn.execute(text("SHOW fsync")).scalar()
-    except OperationalError as exc:
+    except DBAPIError as exc:  # unreachable server, or no right to create databases
         admin.dispose()
         raise ConnectionError(str(exc).splitlines()[0]) from None
     app_url = url.set(database=name).render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://", 1)
@@ -240,7 +246,7 @@ def run_step(ctx: Ctx, step: str, order_no: str | None, latencies: dict[str, lis
             actor = s.get(User, ctx.users["operator"])
             appeal = submit_appeal(s, AppealCreate(**appeal_input(ctx)), actor=actor)
         else:
-            appeal = s.query(Appeal).filter(Appeal.order_no == order_no).one()
+            appeal = get_appeal(s, order_no)
             if step == "dispatch":
                 dispatch_appeal(s, appeal, ctx.street_id, actor=s.get(User, ctx.users["dispatcher"]))
             elif step == "sign":
@@ -303,7 +309,7 @@ def bench_lifecycle(ctx: Ctx, n: int, warmup: int, report: DbReport, profile: bo
             pstats.Stats(profiler, stream=buf).sort_stats(key).print_stats(12)
             body = buf.getvalue()
             body = body[body.find("   ncalls"):] if "   ncalls" in body else body
-            out(f"  cProfile of the lifecycle loop (under the profiler, not the timed figures), top by {key}:")
+            out(f"  cProfile of the timed lifecycle loop, top by {key} (the figures below include the profiler's overhead):")
             for line in body.rstrip().splitlines():
                 out("    " + line.replace(str(ROOT) + "/", "").replace(sys.prefix + "/", ""))
 
@@ -427,7 +433,8 @@ def main(argv: list[str] | None = None) -> int:
                 reports.append(run_database("PostgreSQL", url, line, args.n, args.profile, args.trace_sql,
                                             args.extra_units))
         except ConnectionError as exc:
-            out(f"\n== PostgreSQL skipped: cannot connect to {make_url(args.pg_url).render_as_string()} ({exc}) ==")
+            where = make_url(args.pg_url).render_as_string()
+            out(f"\n== PostgreSQL skipped: cannot connect to or create a database on {where} ({exc}) ==")
     if len(reports) > 1:
         out("\n== summary (per second; one transaction per request) ==")
         out(f"  {'database':<12}{'raw INSERT':>12}{'intakes':>10}{'lifecycles':>12}{'lifecycle tx':>14}")

@@ -87,27 +87,20 @@ WHISTLE_PARTNERS = {"城乡建设": ("CGW", "ZJW", "YLJ"), "环境保护": ("CGW
 TEDDY_LABELS = {"交通运输": "交通管理", "商贸旅游": "市场管理"}  # Teddy 一级标签 → our first level
 LABEL_EXTRAS = {"城乡建设": ("公共服务",), "交通管理": ("公共服务",)}  # also allowed under these labels
 KEYWORDS = """
-电梯 城乡建设/物业管理/电梯故障; 物业|业委会|业主委员会 城乡建设/物业管理/物业服务
-漏水|渗水|墙体开裂 城乡建设/物业管理/房屋维修; 违建|违章建|违法建设|私搭|乱搭|加盖 城乡建设/违法建设/私搭乱建
-占道|堆放|侵占 城乡建设/违法建设/占用公共空间; 路灯 城乡建设/市政设施/路灯故障
-井盖 城乡建设/市政设施/井盖缺失; 积水|排水|下水道|内涝 城乡建设/市政设施/排水不畅
-修路|路面|坑洼|破损 城乡建设/市政设施/道路破损; 公租房|廉租房|保障房|安置房 城乡建设/住房保障/公租房
-老旧小区|提质改造|棚改 城乡建设/住房保障/老旧小区改造; 水质|水发黄|水浑浊 公共服务/供水/水质问题
-停水|自来水|供水|水压 公共服务/供水/停水; 电费 公共服务/供电/电费
-停电|供电|电压 公共服务/供电/停电; 燃气|天然气|煤气 公共服务/供气/燃气停供
-暖气|供暖|供热 公共服务/供热/暖气不热; 公交 公共服务/公共交通/公交线路
-施工噪|夜间施工|打桩 环境保护/噪声污染/施工噪声; 噪音|噪声|扰民 环境保护/噪声污染/社会生活噪声
-油烟 环境保护/大气污染/油烟扰民; 扬尘|粉尘|渣土 环境保护/大气污染/扬尘污染
-排污|污水|黑臭|河道 环境保护/水污染/河道污染; 垃圾 环境保护/环境卫生/垃圾清运
-厕所 环境保护/环境卫生/公共厕所; 停车费|停车收费 交通管理/停车管理/停车收费
-停车|车位|乱停 交通管理/停车管理/违章停车; 红绿灯|信号灯 交通管理/交通设施/信号灯故障
-预付|退费|办卡 市场管理/消费维权/预付卡退费; 食品|餐饮|饭店|外卖 市场管理/食品安全/餐饮卫生
-乱收费|收费标准|价格 市场管理/价格监管/乱收费; 拖欠|欠薪|工资 劳动和社会保障/劳动权益/拖欠工资
-劳动合同|辞退|加班|劳动仲裁 劳动和社会保障/劳动权益/劳动合同; 医保|医疗保险 劳动和社会保障/社会保险/医疗保险
-社保|养老保险|退休 劳动和社会保障/社会保险/养老保险; 就业|招聘|失业|创业 劳动和社会保障/就业服务/就业登记
-入学|学位|招生|学区|幼儿园 教育文体/教育管理/入学招生; 补课|培训 教育文体/教育管理/校外培训
-健身 教育文体/文体设施/健身器材; 医院|看病|挂号|就医 卫生计生/医疗服务/就医秩序
-疫苗|接种 卫生计生/公共卫生/疫苗接种; 低保|困难户|救助 社会管理/社会救助/低保
+电梯 城乡建设/物业管理/电梯故障; 物业|业委会|业主委员会 城乡建设/物业管理/物业服务; 漏水|渗水|墙体开裂 城乡建设/物业管理/房屋维修
+违建|违章建|违法建设|私搭|乱搭|加盖 城乡建设/违法建设/私搭乱建; 占道|堆放|侵占 城乡建设/违法建设/占用公共空间; 路灯 城乡建设/市政设施/路灯故障
+井盖 城乡建设/市政设施/井盖缺失; 积水|排水|下水道|内涝 城乡建设/市政设施/排水不畅; 修路|路面|坑洼|破损 城乡建设/市政设施/道路破损
+公租房|廉租房|保障房|安置房 城乡建设/住房保障/公租房; 老旧小区|提质改造|棚改 城乡建设/住房保障/老旧小区改造; 水质|水发黄|水浑浊 公共服务/供水/水质问题
+停水|自来水|供水|水压 公共服务/供水/停水; 电费 公共服务/供电/电费; 停电|供电|电压 公共服务/供电/停电
+燃气|天然气|煤气 公共服务/供气/燃气停供; 暖气|供暖|供热 公共服务/供热/暖气不热; 公交 公共服务/公共交通/公交线路
+施工噪|夜间施工|打桩 环境保护/噪声污染/施工噪声; 噪音|噪声|扰民 环境保护/噪声污染/社会生活噪声; 油烟 环境保护/大气污染/油烟扰民
+扬尘|粉尘|渣土 环境保护/大气污染/扬尘污染; 排污|污水|黑臭|河道 环境保护/水污染/河道污染; 垃圾 环境保护/环境卫生/垃圾清运
+厕所 环境保护/环境卫生/公共厕所; 停车费|停车收费 交通管理/停车管理/停车收费; 停车|车位|乱停 交通管理/停车管理/违章停车
+红绿灯|信号灯 交通管理/交通设施/信号灯故障; 预付|退费|办卡 市场管理/消费维权/预付卡退费; 食品|餐饮|饭店|外卖 市场管理/食品安全/餐饮卫生
+乱收费|收费标准|价格 市场管理/价格监管/乱收费; 拖欠|欠薪|工资 劳动和社会保障/劳动权益/拖欠工资; 劳动合同|辞退|加班|劳动仲裁 劳动和社会保障/劳动权益/劳动合同
+医保|医疗保险 劳动和社会保障/社会保险/医疗保险; 社保|养老保险|退休 劳动和社会保障/社会保险/养老保险; 就业|招聘|失业|创业 劳动和社会保障/就业服务/就业登记
+入学|学位|招生|学区|幼儿园 教育文体/教育管理/入学招生; 补课|培训 教育文体/教育管理/校外培训; 健身 教育文体/文体设施/健身器材
+医院|看病|挂号|就医 卫生计生/医疗服务/就医秩序; 疫苗|接种 卫生计生/公共卫生/疫苗接种; 低保|困难户|救助 社会管理/社会救助/低保
 养老院|老年餐|居家养老 社会管理/养老服务/居家养老
 """
 KEYWORD_RULES = [(re.compile(words), path) for rule in re.split("[;\n]", KEYWORDS) if rule.strip()
@@ -233,20 +226,12 @@ def load_texts(data_dir: Path | None) -> tuple[list[DemoText], list[DemoText], s
     return labelled, list(replied.values()) or builtin_texts(), f"teddy2020 ({data_dir})"
 
 
-@dataclass
-class _Plan:
-    intake: datetime
-    target: AppealStatus
-    text: DemoText
-
-
 class _DemoCity:
     def __init__(self, session: Session, jurisdiction: Jurisdiction, seed: int):
         self.s, self.jid, self.rng = session, jurisdiction.id, random.Random(seed)
         self.city_name = jurisdiction.name
         self.now = clock.utcnow()
         self.password = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(12))
-        self.units: list[Unit] = []
         self.by_code: dict[str, Unit] = {}
         self.street_of: dict[int, Unit] = {}  # community id → its street
         self.district_of: dict[int, Unit] = {}  # street/community id → its district
@@ -257,7 +242,6 @@ class _DemoCity:
         self.handlers: dict[int, User] = {}  # unit id → its handler
         self.leaders: dict[int, User] = {}  # city/district unit id → its leader
         self.patrol_users: dict[int, User] = {}  # grid id → the grid worker's login
-        self.logins: dict[Role, list[str]] = {}
         self.appeals: list[Appeal] = []
         self.targets: dict[int, AppealStatus] = {}
         self.category_paths: dict[int, str] = {}  # parents are loaded before their children
@@ -279,9 +263,11 @@ class _DemoCity:
 
     def _unit(self, kind: UnitKind, code: str, name: str, parent: Unit | None = None, utility: str | None = None) -> Unit:
         unit = create_unit(self.s, jurisdiction_id=self.jid, kind=kind, code=code, name=name, parent=parent, utility=utility)
-        self.units.append(unit)
         self.by_code[code] = unit
         return unit
+
+    def _of_kind(self, *kinds: UnitKind) -> list[Unit]:
+        return [unit for unit in self.by_code.values() if unit.kind in kinds]
 
     def build_units(self) -> None:
         city = self._unit(UnitKind.CITY, CITY_CODE, self.city_name)
@@ -299,29 +285,27 @@ class _DemoCity:
                         self._unit(UnitKind.GRID, f"{community.code}-G{g}", f"{community_name}第{'一二'[g - 1]}网格", community)
                         for g in (1, 2)
                     ]
+                    for g, grid in enumerate(self.grids[community.id]):
+                        self._grid_staff(grid, g, village=community_name.endswith("村"))
         for code, name in DEPARTMENTS:
             self._unit(UnitKind.DEPARTMENT, f"DEMO-{code}", f"{self.city_name}{name}", city)
         for code, name, utility in ENTERPRISES:
             self._unit(UnitKind.ENTERPRISE, f"DEMO-{code}", f"{self.city_name}{name}", city, utility=utility)
-        self._grid_staff()
-
-    def _grid_staff(self) -> None:
-        """Each grid: a 网格员; residential grids add 楼栋长 and 单元长, village grids 楼栋长 for two 村民小组."""
-        for community_id, grids in self.grids.items():
-            village = self.s.get(Unit, community_id).name.endswith("村")
-            for g, grid in enumerate(grids):
-                buildings = [f"{n}组" for n in (2 * g + 1, 2 * g + 2)] if village else \
-                    [f"{n}号楼" for n in self.rng.sample(range(6 * g + 1, 6 * g + 7), 2)]
-                rows = [(GridPosition.GRID_WORKER, None)] + [(GridPosition.BUILDING_HEAD, b) for b in buildings]
-                if not village:
-                    rows += [(GridPosition.UNIT_HEAD, f"{b}{self.rng.randint(1, 4)}单元") for b in buildings]
-                for sort, (position, building) in enumerate(rows):
-                    staff = GridStaff(jurisdiction_id=self.jid, grid_id=grid.id, position=position, name=self._name(),
-                                      phone=self._phone(), building=building, sort=sort)
-                    self.s.add(staff)
-                    if position == GridPosition.GRID_WORKER:
-                        self.grid_workers[grid.id] = staff
         self.s.flush()
+
+    def _grid_staff(self, grid: Unit, g: int, *, village: bool) -> None:
+        """A 网格员; residential grids add 楼栋长 and 单元长, village grids 楼栋长 for two 村民小组."""
+        buildings = [f"{n}组" for n in (2 * g + 1, 2 * g + 2)] if village else \
+            [f"{n}号楼" for n in self.rng.sample(range(6 * g + 1, 6 * g + 7), 2)]
+        rows = [(GridPosition.GRID_WORKER, None)] + [(GridPosition.BUILDING_HEAD, b) for b in buildings]
+        if not village:
+            rows += [(GridPosition.UNIT_HEAD, f"{b}{self.rng.randint(1, 4)}单元") for b in buildings]
+        for sort, (position, building) in enumerate(rows):
+            staff = GridStaff(jurisdiction_id=self.jid, grid_id=grid.id, position=position, name=self._name(),
+                              phone=self._phone(), building=building, sort=sort)
+            self.s.add(staff)
+            if position == GridPosition.GRID_WORKER:
+                self.grid_workers[grid.id] = staff
 
     # --- users -------------------------------------------------------------------------------------
 
@@ -329,7 +313,6 @@ class _DemoCity:
         user = create_user(self.s, jurisdiction_id=self.jid, username=username, display_name=display_name,
                            password=self.password, grants=[(role, unit)], phone=phone)
         self.staff.setdefault(role, []).append(user)
-        self.logins.setdefault(role, []).append(username)
         return user
 
     def build_users(self) -> None:
@@ -343,12 +326,11 @@ class _DemoCity:
         for role, count in CENTRE_STAFF:
             for n in range(1, count + 1):
                 self._user(f"{role.value}{n}", f"{self._name()}（{ROLE_LABELS[role]}）", role, centre)
-        for unit in [city] + [u for u in self.units if u.kind == UnitKind.DISTRICT]:
+        for unit in [city] + self._of_kind(UnitKind.DISTRICT):
             name = "city" if unit is city else slug(unit)
             self.leaders[unit.id] = self._user(f"leader.{name}", f"{self._name()}（{unit.name}）", Role.LEADER, unit)
-        first_communities = [u for u in self.units if u.kind == UnitKind.COMMUNITY and u.code.endswith("-C1")]
-        handled = [u for u in self.units if u.kind in (UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.ENTERPRISE)]
-        for unit in handled + first_communities:
+        first_communities = [u for u in self._of_kind(UnitKind.COMMUNITY) if u.code.endswith("-C1")]
+        for unit in self._of_kind(UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.ENTERPRISE) + first_communities:
             self.handlers[unit.id] = self._user(f"handler.{slug(unit)}", f"{self._name()}（{unit.name}）", Role.HANDLER, unit)
         for community in first_communities:
             grid = self.grids[community.id][0]
@@ -365,13 +347,12 @@ class _DemoCity:
         targets = self._targets(moments)
         pools = {False: self.rng.sample(labelled, len(labelled)), True: self.rng.sample(replied, len(replied))}
         taken = Counter()  # a text repeats only once its pool is used up
-        plans = []
+        stories = []
         for moment, target in zip(moments, targets):
-            with_reply = target in (S.REPLIED, S.CLOSED)
-            pool = pools[with_reply]
-            plans.append(_Plan(moment, target, pool[taken[with_reply] % len(pool)]))
+            pool = pools[with_reply := target in (S.REPLIED, S.CLOSED)]
+            stories.append(self._story(moment, target, pool[taken[with_reply] % len(pool)]))
             taken[with_reply] += 1
-        self._run([self._story(plan) for plan in plans])
+        self._run(stories)
 
     def _intake_moments(self, count: int, days: int) -> list[datetime]:
         """More on weekdays and in the daytime (Beijing time); all in the past."""
@@ -391,7 +372,8 @@ class _DemoCity:
         for status in AppealStatus:
             if counts[status] == 0 and len(targets) > 1:
                 common = counts.most_common(1)[0][0]
-                preferred = sorted(range(1, len(targets)), key=lambda i: not weights[i].get(status))
+                # newest first (a duplicate needs something open to follow), those the status suits before the rest
+                preferred = sorted(range(len(targets) - 1, 0, -1), key=lambda i: not weights[i].get(status))
                 i = next((i for i in preferred if targets[i] == common), None)
                 if i is not None:
                     targets[i] = status
@@ -415,20 +397,25 @@ class _DemoCity:
         return self._step(t, timedelta(hours=self.rng.uniform(low_hours, high_hours)))
 
     def _step(self, t: datetime, delay: timedelta) -> datetime:
-        """``t + delay``, squeezed so that a young appeal's remaining steps all still fit before now."""
-        return t + min(delay, (self.now - t) / 2)
+        """``t + delay`` moved into office hours (08:00–20:00 Beijing time), then squeezed so that a young
+        appeal's remaining steps all still fit before now."""
+        moment = (t + delay).astimezone(SHANGHAI)
+        if not 8 <= moment.hour < 20:
+            day = moment.date() + timedelta(days=moment.hour >= 20)
+            moment = datetime(day.year, day.month, day.day, 8, tzinfo=SHANGHAI) + timedelta(minutes=self.rng.uniform(0, 600))
+        return t + min(moment - t, (self.now - t) / 2)
 
     def _pick(self, role: Role) -> User:
         return self.rng.choice(self.staff[role])
 
-    def _story(self, plan: _Plan) -> Iterator[datetime]:
-        """One appeal's life: yields the moment of each next step; the runner resumes it at that moment."""
-        s, rng, target, t = self.s, self.rng, plan.target, plan.intake
+    def _story(self, t: datetime, target: AppealStatus, text: DemoText) -> Iterator[datetime]:
+        """One appeal's life from intake at ``t``: yields the moment of each next step; the runner resumes it then."""
+        s, rng = self.s, self.rng
         yield t
         main = self._merge_target() if target == S.MERGED else None
-        appeal = self._submit(plan, copy_of=main)
+        appeal = self._submit(text, copy_of=main)
         if target == S.MERGED and main is None:
-            target = S.CLOSED  # nothing open to merge into yet
+            target = S.IN_PROGRESS  # nothing open to merge into yet: handled on its own (its text has no reply)
         self.targets[appeal.id] = target
         if main is not None:
             yield (t := self._after(t, .1, 3))
@@ -444,7 +431,7 @@ class _DemoCity:
         if target in (S.REPLIED, S.CLOSED) and appeal.appeal_type in (AppealType.CONSULT, AppealType.PRAISE) \
                 and rng.random() < .6:
             yield (t := self._after(t, .05, .5))
-            service.answer_directly(s, appeal, actor=self._pick(Role.OPERATOR), answer=plan.text.reply)
+            service.answer_directly(s, appeal, actor=self._pick(Role.OPERATOR), answer=text.reply)
             yield from self._visits(appeal, t, target)
             return
         t = yield from self._dispatch(appeal, t, target)
@@ -469,24 +456,23 @@ class _DemoCity:
                     requests.review_deferral(s, appeal, actor=handler, note=rng.choice(REVIEW_NOTES))
                 return
             yield (t := self._after(t, 24 * 5, 24 * 30))
-            requests.clear_deferral(s, appeal, actor=handler, reply=plan.text.reply)
+            requests.clear_deferral(s, appeal, actor=handler, reply=text.reply)
         else:
             yield (t := self._reply_moment(appeal, t))
-            service.reply_to_appeal(s, appeal, actor=handler, text=plan.text.reply)
+            service.reply_to_appeal(s, appeal, actor=handler, text=text.reply)
         yield from self._visits(appeal, t, target)
 
-    def _submit(self, plan: _Plan, copy_of: Appeal | None) -> Appeal:
+    def _submit(self, text: DemoText, copy_of: Appeal | None) -> Appeal:
+        """受理 through a random channel; ``copy_of``: a second resident phones in about the same problem."""
         rng = self.rng
-        channel = rng.choices(list(CHANNELS), weights=list(CHANNELS.values()))[0]
-        if copy_of is not None and channel == Channel.GRID_PATROL:
-            channel = Channel.HOTLINE
-        if channel == Channel.GRID_PATROL:
-            grid = self.s.get(Unit, rng.choice(list(self.patrol_users)))
-            community = self.s.get(Unit, grid.parent_id)
+        if copy_of is not None:
+            channel, grid = Channel.HOTLINE, self.s.get(Unit, copy_of.grid_id)
+            text = DemoText(copy_of.title, copy_of.content, self.category_paths.get(copy_of.category_id, ""))
         else:
-            community = self.s.get(Unit, copy_of.community_id) if copy_of else \
-                self.s.get(Unit, rng.choice(list(self.grids)))
-            grid = rng.choice(self.grids[community.id])
+            channel = rng.choices(list(CHANNELS), weights=list(CHANNELS.values()))[0]
+            grid = self.s.get(Unit, rng.choice(list(self.patrol_users))) if channel == Channel.GRID_PATROL \
+                else rng.choice(self._of_kind(UnitKind.GRID))
+        community = self.s.get(Unit, grid.parent_id)
         actor, name, phone = None, self._name(), self._phone()
         if channel in BY_OPERATOR:
             actor = self._pick(Role.OPERATOR)
@@ -495,16 +481,13 @@ class _DemoCity:
         elif channel == Channel.GRID_PATROL:
             actor = self.patrol_users[grid.id]
             name, phone = actor.display_name, actor.phone
-        text = plan.text
-        title, content = (copy_of.title, copy_of.content) if copy_of else (text.title, text.content)
-        category_id = copy_of.category_id if copy_of else \
-            self.category_ids.get(text.category) or self.category_ids.get(text.category.split("/")[0])
-        appeal_type = self._appeal_type(title or content)
+        category_id = self.category_ids.get(text.category) or self.category_ids.get(text.category.split("/")[0])
+        appeal_type = self._appeal_type(text.title or text.content)
         lat, lng = self.position[community.id]
         street = self.street_of[community.id]
         place = f"{rng.randint(1, 8)}组" if community.name.endswith("村") else f"{rng.randint(1, 12)}号楼{rng.randint(1, 4)}单元"
         data = AppealCreate(
-            jurisdiction_id=self.jid, channel=channel, appeal_type=appeal_type, title=title, content=content,
+            jurisdiction_id=self.jid, channel=channel, appeal_type=appeal_type, title=text.title, content=text.content,
             urgency=rng.choices(list(URGENCIES), weights=list(URGENCIES.values()))[0], category_id=category_id,
             address=f"{self.district_of[community.id].name}{street.name}{community.name}{place}",
             lat=round(lat + rng.uniform(-.004, .004), 6), lng=round(lng + rng.uniform(-.004, .004), 6),
@@ -520,10 +503,11 @@ class _DemoCity:
         return hint or self.rng.choices((AppealType.HELP, AppealType.COMPLAINT, AppealType.OTHER), (55, 40, 5))[0]
 
     def _merge_target(self) -> Appeal | None:
-        """A recent appeal still being handled (and not about to be terminated), for a duplicate to follow."""
-        recent = [a for a in self.appeals[-60:] if a.status in HANDLING
+        """A recent dispatched appeal that will not be terminated, for a duplicate to follow (open ones first)."""
+        recent = [a for a in self.appeals[-60:] if a.status != S.RECEIVED
                   and self.targets.get(a.id) in (S.IN_PROGRESS, S.REPLIED, S.CLOSED)]
-        return self.rng.choice(recent[-10:]) if recent else None
+        candidates = [a for a in recent if a.status in HANDLING] or recent
+        return self.rng.choice(candidates[-10:]) if candidates else None
 
     def _route(self, appeal: Appeal) -> tuple[Unit, list[Unit]]:
         """The sensible lead unit for the category (and sometimes a co-unit)."""
@@ -673,7 +657,8 @@ class _DemoCity:
         ]
         lines += [f"  {status.label_zh}\t{status.value:<13}{statuses[status]:>6}" for status in AppealStatus]
         lines.append(f"登录名 / logins — 共用密码 / shared password: {self.password}  （仅显示这一次 / shown only once）")
-        lines += [f"  {ROLE_LABELS[role]} {role.value}: {', '.join(self.logins[role])}" for role in Role if role in self.logins]
+        lines += [f"  {ROLE_LABELS[role]} {role.value}: {', '.join(u.username for u in self.staff[role])}"
+                  for role in Role if role in self.staff]
         lines.append(f"用时 / built in {seconds:.1f} s")
         return "\n".join(lines)
 

@@ -503,9 +503,8 @@ class _DemoCity:
         return hint or self.rng.choices((AppealType.HELP, AppealType.COMPLAINT, AppealType.OTHER), (55, 40, 5))[0]
 
     def _merge_target(self) -> Appeal | None:
-        """A recent dispatched appeal that will not be terminated, for a duplicate to follow (open ones first)."""
-        recent = [a for a in self.appeals[-60:] if a.status != S.RECEIVED
-                  and self.targets.get(a.id) in (S.IN_PROGRESS, S.REPLIED, S.CLOSED)]
+        """A recent appeal that will be handled to the end, for a duplicate to follow (those in handling first)."""
+        recent = [a for a in self.appeals[-60:] if self.targets.get(a.id) in (S.IN_PROGRESS, S.REPLIED, S.CLOSED)]
         candidates = [a for a in recent if a.status in HANDLING] or recent
         return self.rng.choice(candidates[-10:]) if candidates else None
 

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -30,14 +31,16 @@ from sqlalchemy.orm import Session
 from lianxin import clock
 from lianxin.appeals import requests, service, supervision
 from lianxin.appeals.choices import AppealType, Channel, NotAcceptedReason, RequestKind, Satisfaction, UnitRole, Urgency
-from lianxin.appeals.models import Appeal, AppealEvent, Category
+from lianxin.appeals.models import Appeal, Category
 from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.service import SHANGHAI
 from lianxin.appeals.status import HANDLING, AppealStatus
 from lianxin.config import Settings
 from lianxin.defaults import ensure_defaults
 from lianxin.errors import Conflict, InvalidInput
-from lianxin.orgs.models import ROLE_LABELS, UNIT_KIND_LABELS, GridPosition, GridStaff, Jurisdiction, Role, Unit, UnitKind, User
+from lianxin.orgs.models import (
+    ROLE_LABELS, UNIT_KIND_LABELS, GridPosition, GridStaff, Jurisdiction, Role, Unit, UnitKind, User,
+)
 from lianxin.orgs.service import create_unit, create_user
 from lianxin.visits.service import ensure_visit_task, rate_appeal, record_return_visit
 
@@ -60,8 +63,7 @@ DEPARTMENTS = [
     ("SCJG", "市场监督管理局"), ("RSJ", "人力资源和社会保障局"), ("JW", "教育委员会"), ("WJW", "卫生健康委员会"),
     ("MZJ", "民政局"), ("JGJ", "公安局交通管理支队"), ("SWJ", "水务局"), ("YLJ", "园林绿化局"),
 ]
-ENTERPRISES = [("WATER", "自来水集团", "water"), ("POWER", "供电公司", "power"), ("GAS", "燃气集团", "gas"),
-               ("HEAT", "热力集团", "heat")]
+ENTERPRISES = [("WATER", "自来水集团", "water"), ("POWER", "供电公司", "power"), ("GAS", "燃气集团", "gas"), ("HEAT", "热力集团", "heat")]
 CENTRE_STAFF = [(Role.OPERATOR, 3), (Role.DISPATCHER, 2), (Role.VISITOR, 2)]
 CITY_CENTRE = (28.19, 112.97)  # an arbitrary map position for the invented city
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万严覃武戴莫孔汤"
@@ -86,33 +88,13 @@ WHISTLE_PARTNERS = {"城乡建设": ("CGW", "ZJW", "YLJ"), "环境保护": ("CGW
 
 TEDDY_LABELS = {"交通运输": "交通管理", "商贸旅游": "市场管理"}  # Teddy 一级标签 → our first level
 LABEL_EXTRAS = {"城乡建设": ("公共服务",), "交通管理": ("公共服务",)}  # also allowed under these labels
-KEYWORDS = """
-电梯 城乡建设/物业管理/电梯故障; 物业|业委会|业主委员会 城乡建设/物业管理/物业服务; 漏水|渗水|墙体开裂 城乡建设/物业管理/房屋维修
-违建|违章建|违法建设|私搭|乱搭|加盖 城乡建设/违法建设/私搭乱建; 占道|堆放|侵占 城乡建设/违法建设/占用公共空间; 路灯 城乡建设/市政设施/路灯故障
-井盖 城乡建设/市政设施/井盖缺失; 积水|排水|下水道|内涝 城乡建设/市政设施/排水不畅; 修路|路面|坑洼|破损 城乡建设/市政设施/道路破损
-公租房|廉租房|保障房|安置房 城乡建设/住房保障/公租房; 老旧小区|提质改造|棚改 城乡建设/住房保障/老旧小区改造; 水质|水发黄|水浑浊 公共服务/供水/水质问题
-停水|自来水|供水|水压 公共服务/供水/停水; 电费 公共服务/供电/电费; 停电|供电|电压 公共服务/供电/停电
-燃气|天然气|煤气 公共服务/供气/燃气停供; 暖气|供暖|供热 公共服务/供热/暖气不热; 公交 公共服务/公共交通/公交线路
-施工噪|夜间施工|打桩 环境保护/噪声污染/施工噪声; 噪音|噪声|扰民 环境保护/噪声污染/社会生活噪声; 油烟 环境保护/大气污染/油烟扰民
-扬尘|粉尘|渣土 环境保护/大气污染/扬尘污染; 排污|污水|黑臭|河道 环境保护/水污染/河道污染; 垃圾 环境保护/环境卫生/垃圾清运
-厕所 环境保护/环境卫生/公共厕所; 停车费|停车收费 交通管理/停车管理/停车收费; 停车|车位|乱停 交通管理/停车管理/违章停车
-红绿灯|信号灯 交通管理/交通设施/信号灯故障; 预付|退费|办卡 市场管理/消费维权/预付卡退费; 食品|餐饮|饭店|外卖 市场管理/食品安全/餐饮卫生
-乱收费|收费标准|价格 市场管理/价格监管/乱收费; 拖欠|欠薪|工资 劳动和社会保障/劳动权益/拖欠工资; 劳动合同|辞退|加班|劳动仲裁 劳动和社会保障/劳动权益/劳动合同
-医保|医疗保险 劳动和社会保障/社会保险/医疗保险; 社保|养老保险|退休 劳动和社会保障/社会保险/养老保险; 就业|招聘|失业|创业 劳动和社会保障/就业服务/就业登记
-入学|学位|招生|学区|幼儿园 教育文体/教育管理/入学招生; 补课|培训 教育文体/教育管理/校外培训; 健身 教育文体/文体设施/健身器材
-医院|看病|挂号|就医 卫生计生/医疗服务/就医秩序; 疫苗|接种 卫生计生/公共卫生/疫苗接种; 低保|困难户|救助 社会管理/社会救助/低保
-养老院|老年餐|居家养老 社会管理/养老服务/居家养老
-"""
-KEYWORD_RULES = [(re.compile(words), path) for rule in re.split("[;\n]", KEYWORDS) if rule.strip()
-                 for words, path in [rule.split()]]
 TYPE_HINTS = [(re.compile("举报"), AppealType.REPORT), (re.compile("表扬|感谢|点赞"), AppealType.PRAISE),
               (re.compile("咨询|请问|如何|怎样|能否|可否|是否可以"), AppealType.CONSULT),
               (re.compile("建议|希望|呼吁"), AppealType.SUGGESTION), (re.compile("投诉|扰民|违规|违法|拖欠"), AppealType.COMPLAINT)]
 
 # --- what staff write along the way -------------------------------------------------------------------
 
-CONTACT_NOTES = ("已电话联系诉求人，约定上门查看", "已电话联系诉求人，核实了具体位置和诉求", "工作人员上门走访，已与诉求人当面沟通",
-                 "已联系诉求人，告知办理流程和预计完成时间")
+CONTACT_NOTES = ("已电话联系诉求人，约定上门查看", "已电话联系诉求人，核实了具体位置", "已上门与诉求人当面沟通", "已联系诉求人，告知办理流程")
 RETURN_REASONS = ("该事项不属于本单位职责范围，申请退回重新派单", "经核实问题点位不在本单位管辖范围", "该诉求涉及行业监管，应由主管部门办理")
 REJECT_NOTES = ("经核实属于贵单位职责，请继续办理", "属地管理事项，请牵头办理，可吹哨相关部门协助")
 REPORT_TEXTS = ("已派员到场配合核查，处置情况已反馈主办单位", "已完成本部门职责范围内的处置工作", "已出具专业意见，供主办单位答复参考")
@@ -120,8 +102,7 @@ WHISTLE_NOTES = ("问题涉及多个部门职责，请相关部门到场联合�
 URGE_NOTES = ("诉求人多次来电催促，请加快办理", "临近办理时限，请抓紧办理并及时答复")
 SUPERVISE_NOTES = ("群众反映集中，请主要负责同志督促办理", "请于时限内办结并报送办理结果")
 EXTENSION_REASONS = ("需协调多个产权单位，现场施工周期较长", "需等待第三方检测结果", "涉及资金审批，需履行相关程序")
-DEFERRALS = (("已纳入明年老旧小区改造计划，届时统一实施", "涉及资金和规划，短期内无法解决"),
-             ("待片区管网改造工程立项后一并处理", "需统一立项施工"),
+DEFERRALS = (("已纳入明年老旧小区改造计划，届时统一实施", "涉及资金和规划，短期内无法解决"), ("待片区管网改造工程立项后一并处理", "需统一立项施工"),
              ("已制定分阶段整治方案，按计划推进", "历史遗留问题，需分步解决"))
 REVIEW_NOTES = ("复核：整改方案已报批，按计划推进", "复核：前期勘察已完成，等待施工")
 TERMINATE_REASONS = ("诉求人拒绝配合核实，多次联系无果", "诉求人表示问题已自行解决，申请撤回诉求", "诉求人提供的地址有误且无法取得联系")
@@ -129,15 +110,14 @@ NOT_ACCEPTED = ((NotAcceptedReason.EMERGENCY_TRANSFER, "涉及人身安全的紧
                 (NotAcceptedReason.LEGAL_CHANNEL, "属于民事纠纷，已告知通过诉讼或仲裁途径解决"),
                 (NotAcceptedReason.REPEAT_NO_NEW_FACTS, "同一诉求已办结答复，本次无新情况新理由"),
                 (NotAcceptedReason.OUT_OF_SCOPE, "不属于本市行政机关职责范围，已向诉求人解释"))
-SECOND_REPLIES = ("重办答复：已再次上门核实，针对诉求人提出的遗留问题完成整改，并当面说明了情况。",
-                  "重办答复：经复查，已安排专人跟进，问题已彻底解决，后续将持续关注。")
+SECOND_REPLIES = ("重办答复：已再次上门核实，遗留问题已整改完毕，并当面说明了情况。", "重办答复：经复查，已安排专人跟进，问题已彻底解决。")
 DISSATISFIED = ("问题没有解决，只是电话里说了一下", "处理结果不满意，希望再来现场看看")
 
 # --- how often -----------------------------------------------------------------------------------------
 
-CHANNELS = {Channel.HOTLINE: 50, Channel.WEB: 8, Channel.MOBILE: 12, Channel.MINI_PROGRAM: 14,
-            Channel.SERVICE_STATION: 3, Channel.SERVICE_POINT: 2, Channel.SUGGESTION_BOX: 1, Channel.GRID_PATROL: 6,
-            Channel.UPPER_PLATFORM: 3, Channel.POLICE_TRANSFER: 1}
+CHANNELS = {Channel.HOTLINE: 50, Channel.WEB: 8, Channel.MOBILE: 12, Channel.MINI_PROGRAM: 14, Channel.GRID_PATROL: 6,
+            Channel.SERVICE_STATION: 3, Channel.SERVICE_POINT: 2, Channel.SUGGESTION_BOX: 1, Channel.UPPER_PLATFORM: 3,
+            Channel.POLICE_TRANSFER: 1}
 BY_OPERATOR = {Channel.HOTLINE, Channel.UPPER_PLATFORM, Channel.POLICE_TRANSFER}
 AT_SERVICE_POINTS = {Channel.SERVICE_STATION, Channel.SERVICE_POINT, Channel.SUGGESTION_BOX}
 URGENCIES = {Urgency.NORMAL: 90, Urgency.URGENT: 8, Urgency.CRITICAL: 2}
@@ -169,27 +149,36 @@ class DemoText:
     reply: str | None = None
 
 
-def categorise(text: str, level1: str | None = None) -> str | None:
-    """The first keyword rule that matches ``text`` (within ``level1`` and its allowed extras), else None."""
-    allowed = None if level1 is None else {level1, *LABEL_EXTRAS.get(level1, ())}
-    for pattern, path in KEYWORD_RULES:
-        if (allowed is None or path.split("/")[0] in allowed) and pattern.search(text):
-            return path
-    return None
-
-
-def builtin_texts() -> list[DemoText]:
-    texts, record = [], {}
+@cache
+def _builtin() -> tuple[list[DemoText], list[tuple[re.Pattern, str]]]:
+    """``lianxin/data/demo_texts.txt``: the invented appeals and the keyword rules that categorise texts."""
+    texts, rules, record = [], [], {}
     lines = files("lianxin.data").joinpath("demo_texts.txt").read_text(encoding="utf-8").splitlines()
     for line in lines + ["## "]:
         if line.startswith("## "):
             if record:
                 texts.append(DemoText(record["title"], record["诉求"], record["分类"], record["答复"]))
             record = {"title": line[3:].strip()}
+        elif line.startswith("关键词："):
+            words, path = line.removeprefix("关键词：").split()
+            rules.append((re.compile(words), path))
         elif "：" in line and not line.startswith("#"):
             key, _, value = line.partition("：")
             record[key] = value.strip()
-    return texts
+    return texts, rules
+
+
+def builtin_texts() -> list[DemoText]:
+    return _builtin()[0]
+
+
+def categorise(text: str, level1: str | None = None) -> str | None:
+    """The first keyword rule that matches ``text`` (within ``level1`` and its allowed extras), else None."""
+    allowed = None if level1 is None else {level1, *LABEL_EXTRAS.get(level1, ())}
+    for pattern, path in _builtin()[1]:
+        if (allowed is None or path.split("/")[0] in allowed) and pattern.search(text):
+            return path
+    return None
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -245,10 +234,13 @@ class _DemoCity:
         self.appeals: list[Appeal] = []
         self.targets: dict[int, AppealStatus] = {}
         self.category_paths: dict[int, str] = {}  # parents are loaded before their children
-        for cid, parent, name in session.execute(select(Category.id, Category.parent_id, Category.name).where(
-                Category.jurisdiction_id == self.jid).order_by(Category.level, Category.id)):
+        self.category_ids: dict[str, int] = {}  # only active categories take new appeals
+        for cid, parent, name, active in session.execute(
+                select(Category.id, Category.parent_id, Category.name, Category.active)
+                .where(Category.jurisdiction_id == self.jid).order_by(Category.level, Category.id)):
             self.category_paths[cid] = f"{self.category_paths[parent]}/{name}" if parent else name
-        self.category_ids = {path: cid for cid, path in self.category_paths.items()}
+            if active:
+                self.category_ids[self.category_paths[cid]] = cid
 
     # --- people ------------------------------------------------------------------------------------
 
@@ -645,13 +637,12 @@ class _DemoCity:
         kinds = dict(self.s.execute(select(Unit.kind, func.count(Unit.id)).where(Unit.jurisdiction_id == self.jid)
                                     .group_by(Unit.kind)).all())
         statuses = Counter(AppealStatus(a.status) for a in self.appeals)
-        events = self.s.scalar(select(func.count(AppealEvent.id)).where(AppealEvent.jurisdiction_id == self.jid))
         staff = self.s.scalar(select(func.count(GridStaff.id)).where(GridStaff.jurisdiction_id == self.jid))
         lines = [
             f"示范城市已生成 / demo city built: {self.city_name}（辖区 / jurisdiction {JURISDICTION_CODE}）",
             "单位 / units: " + " · ".join(f"{UNIT_KIND_LABELS[k]} {k.value} {kinds[k]}" for k in UnitKind if k in kinds),
             f"网格人员 / grid staff (网格员、楼栋长、单元长): {staff}",
-            f"工单 / appeals: {len(self.appeals)}（近 {days} 天 / last {days} days），事件 / events: {events}",
+            f"工单 / appeals: {len(self.appeals)}（近 {days} 天 / last {days} days）",
             f"文本 / texts: {source}",
         ]
         lines += [f"  {status.label_zh}\t{status.value:<13}{statuses[status]:>6}" for status in AppealStatus]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import UTC, datetime
+from importlib.resources import files
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +16,7 @@ from lianxin.appeals.models import Appeal, AppealEvent, AppealRequest, AppealUni
 from lianxin.appeals.service import SHANGHAI
 from lianxin.appeals.status import HANDLING, SUBMITTED, AppealStatus
 from lianxin.defaults import parse_category_outline
-from lianxin.demo import CITY_CODE, DemoExists, build_demo, builtin_texts, load_texts
+from lianxin.demo import CITY_CODE, DemoExists, build_demo, builtin_texts, categorise, load_texts
 from lianxin.notify import Notification
 from lianxin.orgs.models import GridPosition, GridStaff, Jurisdiction, Role, RoleGrant, Unit, UnitKind, User
 from lianxin.orgs.service import verify_password
@@ -240,16 +241,29 @@ def test_the_demo_and_other_jurisdictions_live_side_by_side(demo):
     assert _counts(session)["Appeal"] == before["Appeal"]
 
 
-def test_teddy_texts_fit_the_model_and_the_category_tree(settings):
-    if not (settings.demo_data_dir / "appeals_train.csv").is_file():
-        pytest.skip(f"teddy2020 data not found in {settings.demo_data_dir}")
-    from importlib.resources import files
-
+def _category_paths() -> set[str]:
     outline = parse_category_outline(files("lianxin.data").joinpath("categories.txt").read_text(encoding="utf-8"))
     paths, parents = set(), {}
     for level, name in outline:
         parents[level] = f"{parents[level - 1]}/{name}" if level > 1 else name
         paths.add(parents[level])
+    return paths
+
+
+def test_built_in_texts_and_keyword_rules_point_into_the_default_category_tree():
+    paths = _category_paths()
+    texts = builtin_texts()
+    assert all(t.title and len(t.content) >= 5 and len(t.reply) >= 5 and t.category in paths for t in texts)
+    assert len({t.category.split("/")[0] for t in texts}) >= 8
+    assert categorise("小区电梯又坏了，物业不管") == "城乡建设/物业管理/电梯故障"  # rules apply in file order
+    assert categorise("楼下烧烤店油烟太大", "城乡建设") is None  # only rules within the label's first level
+    assert categorise("小区停水三天", "城乡建设") == "公共服务/供水/停水"  # … and its allowed extras
+
+
+def test_teddy_texts_fit_the_model_and_the_category_tree(settings):
+    if not (settings.demo_data_dir / "appeals_train.csv").is_file():
+        pytest.skip(f"teddy2020 data not found in {settings.demo_data_dir}")
+    paths = _category_paths()
     labelled, replied, source = load_texts(settings.demo_data_dir)
     assert "teddy2020" in source and len(labelled) > 2000 and len(replied) > 500
     for text in labelled + replied:

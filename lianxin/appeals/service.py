@@ -300,9 +300,9 @@ def _assign(session: Session, appeal: Appeal, lead: Unit, co_units: Iterable[Uni
             co.append(unit)
     for row in active_units(appeal, UnitRole.LEAD, UnitRole.CO):
         row.active = False
-    appeal.units.append(AppealUnit(jurisdiction_id=appeal.jurisdiction_id, unit=lead, role=UnitRole.LEAD, assigned_at=now))
+    appeal.units.append(AppealUnit(jurisdiction_id=appeal.jurisdiction_id, unit=lead, role=UnitRole.LEAD, active=True, assigned_at=now))
     for unit in co:
-        appeal.units.append(AppealUnit(jurisdiction_id=appeal.jurisdiction_id, unit=unit, role=UnitRole.CO, assigned_at=now))
+        appeal.units.append(AppealUnit(jurisdiction_id=appeal.jurisdiction_id, unit=unit, role=UnitRole.CO, active=True, assigned_at=now))
     appeal.lead_unit_id, appeal.lead_unit = lead.id, lead
     return co
 
@@ -337,9 +337,10 @@ def dispatch_appeal(
     now = utcnow()
     event = transition(session, appeal, Action.DISPATCH, actor=actor, unit_id=lead.id, note=note,
                        expected_version=expected_version, now=now)
-    co = _assign(session, appeal, lead, co_units, now)
-    appeal.dispatched_at, appeal.designated = now, designated
-    event.payload = {"lead_unit": lead.name, "co_units": [u.name for u in co], **_start_clock(session, appeal, now)}
+    with session.no_autoflush:  # the event is inserted once, with its payload (the event log is append-only)
+        co = _assign(session, appeal, lead, co_units, now)
+        appeal.dispatched_at, appeal.designated = now, designated
+        event.payload = {"lead_unit": lead.name, "co_units": [u.name for u in co], **_start_clock(session, appeal, now)}
     _announce_dispatch(session, appeal, lead, co)
     flush(session)
     return appeal
@@ -358,11 +359,12 @@ def redispatch_appeal(
     previous = appeal.lead_unit.name if appeal.lead_unit else None
     event = transition(session, appeal, Action.REDISPATCH, actor=actor, unit_id=lead.id, note=note,
                        expected_version=expected_version, now=now)
-    co = _assign(session, appeal, lead, co_units, now)
-    appeal.dispatched_at, appeal.signed_at, appeal.designated = now, None, designated
-    withdraw_pending_requests(appeal, now=now, note="工单已改派")
-    event.payload = {"from_unit": previous, "lead_unit": lead.name, "co_units": [u.name for u in co],
-                     "designated": designated, **_start_clock(session, appeal, now)}
+    with session.no_autoflush:  # the event is inserted once, with its payload
+        co = _assign(session, appeal, lead, co_units, now)
+        appeal.dispatched_at, appeal.signed_at, appeal.designated = now, None, designated
+        withdraw_pending_requests(appeal, now=now, note="工单已改派")
+        event.payload = {"from_unit": previous, "lead_unit": lead.name, "co_units": [u.name for u in co],
+                         "designated": designated, **_start_clock(session, appeal, now)}
     _announce_dispatch(session, appeal, lead, co)
     flush(session)
     return appeal
@@ -457,7 +459,8 @@ def reopen_appeal(
                        expected_version=expected_version, now=now)
     appeal.reopen_count += 1
     appeal.replied_at = None
-    event.payload = {"round": appeal.reopen_count, **_start_clock(session, appeal, now)}
+    with session.no_autoflush:  # the event is inserted once, with its payload
+        event.payload = {"round": appeal.reopen_count, **_start_clock(session, appeal, now)}
     notify_appellant(session, appeal, "reopened", f"将重新办理，新的办理时限为 {local_text(appeal.due_at)}。")
     if appeal.lead_unit_id:
         notify_unit(session, appeal, appeal.lead_unit_id, "reopened",

@@ -86,7 +86,7 @@ def whistle(
                payload={"departments": [u.name for u in called]}, expected_version=expected_version, now=now)
     rows = []
     for unit in called:
-        row = AppealUnit(jurisdiction_id=appeal.jurisdiction_id, unit=unit, role=UnitRole.WHISTLED, assigned_at=now,
+        row = AppealUnit(jurisdiction_id=appeal.jurisdiction_id, unit=unit, role=UnitRole.WHISTLED, active=True, assigned_at=now,
                          report_due_at=appeal.due_at)
         appeal.units.append(row)
         rows.append(row)

@@ -7,14 +7,16 @@ from collections.abc import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import literal, select
+from sqlalchemy.orm import Session, aliased
 
 from lianxin.errors import InvalidInput, NotFound, PermissionDenied
 from lianxin.orgs.models import ROLE_LABELS, Role, RoleGrant, Unit, UnitKind, User
 
 _hasher = PasswordHasher()
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
+
+_ANCESTORS = "unit_ancestors"
 
 # Roles that act for the whole jurisdiction (the hotline centre), whatever unit the grant names.
 CENTRE_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.VISITOR})
@@ -45,7 +47,7 @@ def create_unit(
     )
     session.add(unit)
     session.flush()
-    _tree(session).pop(jurisdiction_id, None)
+    session.info.pop(_ANCESTORS, None)
     return unit
 
 
@@ -90,40 +92,33 @@ def get_unit(session: Session, unit_id: int) -> Unit:
     return unit
 
 
-def _tree(session: Session) -> dict[int, dict[int, int | None]]:
-    return session.info.setdefault("unit_parents", {})
+MAX_DEPTH = 20  # deeper than any real unit tree; stops a corrupt cycle from looping
+
+
+def _walk(session: Session, unit_id: int, *, up: bool) -> list[int]:
+    """One recursive query: the unit and its ancestors (nearest first) or its descendants."""
+    start = select(Unit.id, Unit.parent_id, literal(0).label("depth")).where(Unit.id == unit_id)
+    chain = start.cte("chain", recursive=True)
+    step = aliased(Unit)
+    link = step.id == chain.c.parent_id if up else step.parent_id == chain.c.id
+    chain = chain.union_all(
+        select(step.id, step.parent_id, chain.c.depth + 1).where(link, chain.c.depth < MAX_DEPTH)
+    )
+    return list(session.scalars(select(chain.c.id).order_by(chain.c.depth)))
 
 
 def ancestor_ids(session: Session, unit_id: int) -> list[int]:
-    """The unit itself and every unit above it, nearest first (the tree is cached per session)."""
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        return []
-    parents = _tree(session).get(unit.jurisdiction_id)
-    if parents is None:
-        rows = session.execute(select(Unit.id, Unit.parent_id).where(Unit.jurisdiction_id == unit.jurisdiction_id))
-        parents = _tree(session)[unit.jurisdiction_id] = dict(rows.all())
-    chain, current = [], unit_id
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = parents.get(current)
-    return chain
+    """The unit itself and every unit above it, nearest first (cached per session: a permission check
+    asks this on every request, and one indexed query replaces loading the whole tree)."""
+    cache = session.info.setdefault(_ANCESTORS, {})
+    if unit_id not in cache:
+        cache[unit_id] = _walk(session, unit_id, up=True)
+    return cache[unit_id]
 
 
 def descendant_ids(session: Session, unit_id: int) -> set[int]:
-    unit = get_unit(session, unit_id)
-    ancestor_ids(session, unit_id)  # fills the cache
-    parents = _tree(session)[unit.jurisdiction_id]
-    children: dict[int | None, list[int]] = {}
-    for child, parent in parents.items():
-        children.setdefault(parent, []).append(child)
-    found, stack = set(), [unit_id]
-    while stack:
-        current = stack.pop()
-        if current not in found:
-            found.add(current)
-            stack.extend(children.get(current, ()))
-    return found
+    get_unit(session, unit_id)
+    return set(_walk(session, unit_id, up=False))
 
 
 def has_role(session: Session, user: User | None, roles: Iterable[Role], *, unit_id: int | None = None) -> bool:
@@ -135,15 +130,16 @@ def has_role(session: Session, user: User | None, roles: Iterable[Role], *, unit
     if user is None or not user.active:
         return False
     roles = set(roles)
-    scope = None if unit_id is None else set(ancestor_ids(session, unit_id))
+    scoped = []
     for grant in user.grants:
         if grant.role == Role.ADMIN:
             return True
         if grant.role not in roles:
             continue
-        if scope is None or grant.role in CENTRE_ROLES or grant.unit_id in scope:
+        if unit_id is None or grant.role in CENTRE_ROLES:
             return True
-    return False
+        scoped.append(grant.unit_id)
+    return bool(scoped) and not set(scoped).isdisjoint(ancestor_ids(session, unit_id))
 
 
 def require_role(session: Session, user: User | None, roles: Iterable[Role], *, unit_id: int | None = None) -> None:

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from lianxin.api import mount_api
 from lianxin.appeals import queries
 from lianxin.appeals.service import local_text
 from lianxin.appeals.status import AppealStatus
@@ -64,4 +65,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         steps = queries.timeline(session, appeal, public_only=True)
         return templates.TemplateResponse(request, "track.html", {"appeal": appeal, "steps": steps, "error": None})
 
+    mount_api(app)
     return app

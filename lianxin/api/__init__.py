@@ -40,6 +40,8 @@ from fastapi import FastAPI
 
 ROUTERS = [
     "lianxin.api.appeals",
+    "lianxin.api.actions",
+    "lianxin.api.orgs",
 ]
 
 

@@ -25,7 +25,7 @@ from lianxin.appeals.models import Appeal
 from lianxin.appeals.service import require_can_see
 from lianxin.clock import utcnow
 from lianxin.db import insert_or_ignore
-from lianxin.errors import InvalidInput, NotFound
+from lianxin.errors import InvalidInput, NotFound, PermissionDenied
 from lianxin.orgs.models import User
 
 bearer = HTTPBearer(auto_error=False, description="API 密钥 / API key: `Authorization: Bearer lx_…`")
@@ -52,7 +52,17 @@ def actor(
     user = session.get(User, uid) if isinstance(uid, int) else None
     if user is None or not user.active:
         raise Unauthenticated("请先登录或提供 API 密钥", "log in or send an API key")
+    if request.method not in SAFE_METHODS and not _is_json(request):
+        # A cross-site form cannot send JSON without a CORS preflight: session writes must be JSON.
+        raise PermissionDenied("浏览器会话的写操作须以 JSON 提交", "session-authenticated writes must send JSON")
     return user
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _is_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json"
 
 
 ActorDep = Annotated[User, Depends(actor)]

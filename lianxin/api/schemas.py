@@ -97,3 +97,21 @@ class AppealOut(BaseModel):
 class AppealDetail(AppealOut):
     timeline: list[TimelineStepOut]
     pending_requests: list[PendingRequestOut]
+
+
+class AppealPage(BaseModel):
+    items: list[AppealOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class CountRow(BaseModel):
+    key: str
+    count: int
+
+
+class Counts(BaseModel):
+    by: str
+    total: int
+    rows: list[CountRow]

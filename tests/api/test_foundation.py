@@ -162,3 +162,14 @@ def test_openapi_and_docs_are_served_without_any_cdn(client):
     assert docs.status_code == 200 and "cdn" not in docs.text and "/api/docs-static/swagger-ui-bundle.js" in docs.text
     assert client.get("/api/docs-static/swagger-ui-bundle.js").status_code == 200
     assert set(spec.json()["components"]["securitySchemes"]) == {"HTTPBearer", "APIKeyHeader"}
+
+
+def test_a_session_write_must_be_json_so_a_cross_site_form_cannot_act(app, city, settings):
+    from fastapi.testclient import TestClient
+
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="lianxin_session")
+    payload = base64.b64encode(json.dumps({"uid": city.users["operator"].id}).encode())
+    cookie = TimestampSigner(settings.secret_key).sign(payload).decode()
+    with TestClient(app, cookies={"lianxin_session": cookie}) as client:
+        response = client.post("/api/v1/appeals", content=json.dumps(APPEAL), headers={"Content-Type": "text/plain"})
+    assert response.status_code == 403 and "JSON" in response.json()["message"]

@@ -42,6 +42,7 @@ ROUTERS = [
     "lianxin.api.appeals",
     "lianxin.api.actions",
     "lianxin.api.orgs",
+    "lianxin.webhooks.api",
 ]
 
 

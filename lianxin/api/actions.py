@@ -12,7 +12,6 @@ from datetime import date, datetime
 
 from fastapi import APIRouter, Body
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from lianxin.api.deps import ApiContext, VersionDep, WriteCtx
 from lianxin.api.errors import ERROR_RESPONSES
@@ -22,7 +21,7 @@ from lianxin.appeals import requests as appeal_requests
 from lianxin.appeals import service, supervision
 from lianxin.appeals.choices import NotAcceptedReason, RequestKind, Satisfaction
 from lianxin.appeals.models import Appeal, AppealRequest
-from lianxin.errors import InvalidInput, NotFound
+from lianxin.errors import NotFound
 from lianxin.orgs.models import Unit
 from lianxin.visits.service import record_return_visit
 
@@ -145,13 +144,6 @@ class VisitIn(ActionIn):
     comment: str | None = Text(default=None)
 
 
-def unit_by_code(ctx: ApiContext, code: str, field: str) -> Unit:
-    unit = ctx.session.scalar(select(Unit).where(Unit.jurisdiction_id == ctx.jurisdiction_id, Unit.code == code))
-    if unit is None:
-        raise InvalidInput(f"单位编码「{code}」不存在", f"unknown unit code {code!r}", field=field)
-    return unit
-
-
 def request_of(appeal: Appeal, request_id: int) -> AppealRequest:
     found = next((r for r in appeal.requests if r.id == request_id), None)
     if found is None:
@@ -160,7 +152,7 @@ def request_of(appeal: Appeal, request_id: int) -> AppealRequest:
 
 
 def _units(ctx: ApiContext, codes: list[str], field: str) -> list[Unit]:
-    return [unit_by_code(ctx, code, field) for code in codes]
+    return [ctx.unit(code, field) for code in codes]
 
 
 @dataclass(frozen=True)
@@ -178,10 +170,10 @@ ACTIONS = [
     ActionSpec("not-accept", "不予受理 / not accepted", NotAcceptIn, lambda c, a, b, v: S.not_accept(
         c.session, a, actor=c.actor, reason=b.reason, note=b.note, expected_version=v)),
     ActionSpec("dispatch", "派单 / dispatch", DispatchIn, lambda c, a, b, v: S.dispatch_appeal(
-        c.session, a, unit_by_code(c, b.lead_unit, "lead_unit"), actor=c.actor,
+        c.session, a, c.unit(b.lead_unit, "lead_unit"), actor=c.actor,
         co_units=_units(c, b.co_units, "co_units"), note=b.note, designated=b.designated, expected_version=v)),
     ActionSpec("redispatch", "改派 / redispatch", DispatchIn, lambda c, a, b, v: S.redispatch_appeal(
-        c.session, a, unit_by_code(c, b.lead_unit, "lead_unit"), actor=c.actor,
+        c.session, a, c.unit(b.lead_unit, "lead_unit"), actor=c.actor,
         co_units=_units(c, b.co_units, "co_units"), note=b.note or "", designated=b.designated, expected_version=v)),
     ActionSpec("sign", "签收 / sign for", ActionIn, lambda c, a, b, v: S.sign_appeal(
         c.session, a, actor=c.actor, expected_version=v)),
@@ -202,11 +194,11 @@ ACTIONS = [
     ActionSpec("request-return", "退单或派单异议 / ask to return", ReturnIn,
                lambda c, a, b, v: appeal_requests.request_return(
                    c.session, a, actor=c.actor, reason=b.reason, kind=b.kind, expected_version=v,
-                   suggested_unit=unit_by_code(c, b.suggested_unit, "suggested_unit") if b.suggested_unit else None)),
+                   suggested_unit=c.unit(b.suggested_unit, "suggested_unit") if b.suggested_unit else None)),
     ActionSpec("decide-return", "审核退单 / rule on a return", DecideReturnIn,
                lambda c, a, b, v: appeal_requests.decide_return(
                    c.session, request_of(a, b.request_id), actor=c.actor, approve=b.approve, note=b.note,
-                   new_lead_unit=unit_by_code(c, b.new_lead_unit, "new_lead_unit") if b.new_lead_unit else None,
+                   new_lead_unit=c.unit(b.new_lead_unit, "new_lead_unit") if b.new_lead_unit else None,
                    co_units=_units(c, b.co_units, "co_units"), expected_version=v)),
     ActionSpec("request-extension", "申请延期 / ask for an extension", ExtensionIn,
                lambda c, a, b, v: appeal_requests.request_extension(
@@ -230,7 +222,7 @@ ACTIONS = [
     ActionSpec("whistle", "吹哨 / call departments in", WhistleIn, lambda c, a, b, v: supervision.whistle(
         c.session, a, _units(c, b.departments, "departments"), actor=c.actor, note=b.note, expected_version=v)),
     ActionSpec("report", "协办反馈 / co-unit report", ReportIn, lambda c, a, b, v: supervision.report_to_lead(
-        c.session, a, unit_by_code(c, b.unit, "unit"), actor=c.actor, text=b.text, expected_version=v)),
+        c.session, a, c.unit(b.unit, "unit"), actor=c.actor, text=b.text, expected_version=v)),
     ActionSpec("visit", "回访 / return visit", VisitIn, lambda c, a, b, v: record_return_visit(
         c.session, a, actor=c.actor, contacted=b.contacted, solved=b.solved, satisfaction=b.satisfaction,
         unreasonable=b.unreasonable, comment=b.comment, expected_version=v)),

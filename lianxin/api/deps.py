@@ -26,7 +26,7 @@ from lianxin.appeals.service import require_can_see
 from lianxin.clock import utcnow
 from lianxin.db import insert_or_ignore
 from lianxin.errors import InvalidInput, NotFound, PermissionDenied
-from lianxin.orgs.models import User
+from lianxin.orgs.models import Unit, User
 
 bearer = HTTPBearer(auto_error=False, description="API 密钥 / API key: `Authorization: Bearer lx_…`")
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API 密钥 / API key")
@@ -104,6 +104,13 @@ class ApiContext:
             raise NotFound(f"工单 {order_no} 不存在", f"appeal {order_no} not found", field="order_no")
         require_can_see(self.session, appeal, self.actor)
         return appeal
+
+    def unit(self, code: str, field: str) -> Unit:
+        """A unit of the caller's jurisdiction by its code (422 naming ``field`` when there is none)."""
+        unit = self.session.scalar(select(Unit).where(Unit.jurisdiction_id == self.jurisdiction_id, Unit.code == code))
+        if unit is None:
+            raise InvalidInput(f"单位编码「{code}」不存在", f"unknown unit code {code!r}", field=field)
+        return unit
 
     def once(self, run: Callable[[], Any], *, status_code: int = 200) -> JSONResponse:
         """Run ``run`` and answer with its JSON; with an ``Idempotency-Key`` header, a retry of the same

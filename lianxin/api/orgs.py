@@ -14,7 +14,6 @@ from lianxin.api.errors import ERROR_RESPONSES
 from lianxin.api.keys import create_api_key, get_api_key, key_roles, list_api_keys, revoke_api_key
 from lianxin.appeals.choices import Channel
 from lianxin.appeals.models import Category
-from lianxin.errors import InvalidInput
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import create_user, require_role
 
@@ -89,13 +88,6 @@ class NewApiKeyOut(ApiKeyOut):
     key: str = Field(description="完整密钥，仅此一次 / the whole key, shown once")
 
 
-def _unit(ctx, code: str) -> Unit:
-    unit = ctx.session.scalar(select(Unit).where(Unit.jurisdiction_id == ctx.jurisdiction_id, Unit.code == code))
-    if unit is None:
-        raise InvalidInput(f"单位编码「{code}」不存在", f"unknown unit code {code!r}", field="grants")
-    return unit
-
-
 def _user_out(user: User) -> UserOut:
     return UserOut(id=user.id, username=user.username, display_name=user.display_name, active=user.active,
                    grants=[GrantOut(role=g.role, unit=g.unit.code) for g in user.grants])
@@ -136,7 +128,7 @@ def users(ctx: Ctx):
 def create(body: UserIn, ctx: WriteCtx):
     def run():
         require_role(ctx.session, ctx.actor, ADMIN)
-        grants = [(g.role, _unit(ctx, g.unit)) for g in body.grants]
+        grants = [(g.role, ctx.unit(g.unit, "grants")) for g in body.grants]
         return _user_out(create_user(ctx.session, jurisdiction_id=ctx.jurisdiction_id, username=body.username,
                                      display_name=body.display_name, password=body.password, grants=grants,
                                      phone=body.phone))
@@ -156,7 +148,7 @@ def create_key(body: ApiKeyIn, ctx: WriteCtx):
     def run():
         require_role(ctx.session, ctx.actor, ADMIN)
         key, secret = create_api_key(ctx.session, jurisdiction_id=ctx.jurisdiction_id, name=body.name,
-                                     channel=body.channel, grants=[(g.role, _unit(ctx, g.unit)) for g in body.grants])
+                                     channel=body.channel, grants=[(g.role, ctx.unit(g.unit, "grants")) for g in body.grants])
         return _key_out(key, NewApiKeyOut, key=secret)
 
     return ctx.once(run, status_code=201)

@@ -123,7 +123,8 @@ def queue_events(session: Session, now: datetime) -> int:
     co-handles, or did (a unit redispatched away still hears how its former appeal ends)."""
     queued = 0
     settled = session.scalar(select(func.max(AppealEvent.id)).where(AppealEvent.at <= now - RESCAN)) or 0
-    hooks = session.scalars(select(Webhook).where(Webhook.active.is_(True)).with_for_update(skip_locked=True)).all()
+    hooks = session.scalars(select(Webhook).where(Webhook.active.is_(True))
+                           .with_for_update(skip_locked=True, of=Webhook)).all()
     for hook in hooks:
         involved = select(AppealUnit.appeal_id).where(AppealUnit.unit_id == hook.unit_id,
                                                       AppealUnit.role.in_([UnitRole.LEAD, UnitRole.CO]))

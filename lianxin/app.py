@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from lianxin import web
+from lianxin.api import mount_api
 from lianxin.config import Settings, get_settings
 from lianxin.db import make_engine, make_sessionmaker
 from lianxin.web.deps import get_session
@@ -25,4 +26,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     web.install(app, settings)
+    mount_api(app)
     return app

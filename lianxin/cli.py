@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
+from lianxin.api.cli import app as apikey_app
 from lianxin.config import get_settings
 from lianxin.db import make_engine, make_sessionmaker, session_scope
 
@@ -18,6 +19,7 @@ db_app = typer.Typer(help="数据库 / database", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(users_app, name="users")
 app.add_typer(db_app, name="db")
+app.add_typer(apikey_app, name="apikey")
 
 
 def _factory(immediate: bool = False):

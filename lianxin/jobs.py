@@ -26,6 +26,7 @@ from lianxin.notify import Sender, deliver_pending, queue_notification
 from lianxin.sla.service import get_calendar
 from lianxin.visits.models import ReturnVisit
 from lianxin.visits.service import ensure_visit_task
+from lianxin.webhooks import service as webhooks
 
 BATCH = 500
 
@@ -109,6 +110,8 @@ JOBS = [
     Job("send_urges", send_urges),
     Job("create_visit_tasks", create_visit_tasks),
     Job("review_deferred", review_deferred),
+    Job("queue_webhooks", lambda session, settings, now: webhooks.queue_events(session, now)),
+    Job("deliver_webhooks", lambda session, settings, now: webhooks.deliver_due(session, now)),
 ]
 
 

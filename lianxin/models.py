@@ -1,11 +1,14 @@
 """Imports every domain's models so that ``Base.metadata`` is complete (Alembic, tests)."""
 
+from lianxin.api.models import ApiKey, IdempotencyRecord
 from lianxin.appeals.models import Appeal, AppealEvent, AppealRequest, AppealUnit, Appellant, Attachment, Category, OrderSequence
 from lianxin.db import Base
 from lianxin.notify import Notification
+from lianxin.open311.models import CategoryAttribute, Open311Request
 from lianxin.orgs.models import GridStaff, Jurisdiction, RoleGrant, Unit, User
 from lianxin.sla.models import CalendarOverride, TimeLimitPolicy
 from lianxin.visits.models import ReturnVisit
+from lianxin.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "Appeal", "AppealEvent", "AppealRequest", "AppealUnit", "Appellant", "Attachment", "Base", "CalendarOverride",

@@ -2,6 +2,9 @@
 
 from lianxin.appeals.models import Appeal, AppealEvent, AppealRequest, AppealUnit, Appellant, Attachment, Category, OrderSequence
 from lianxin.db import Base
+from lianxin.dispatch.models import AppealTerm, DispatchRule  # noqa: F401
+from lianxin.geo.models import Place, UnitArea  # noqa: F401
+from lianxin.knowledge.models import KbEntry  # noqa: F401
 from lianxin.notify import Notification
 from lianxin.orgs.models import GridStaff, Jurisdiction, RoleGrant, Unit, User
 from lianxin.sla.models import CalendarOverride, TimeLimitPolicy

@@ -1,10 +1,12 @@
 """Imports every domain's models so that ``Base.metadata`` is complete (Alembic, tests)."""
 
 from lianxin.appeals.models import Appeal, AppealEvent, AppealRequest, AppealUnit, Appellant, Attachment, Category, OrderSequence
+from lianxin.assessment.models import AssessmentExclusion, AssessmentSettings
 from lianxin.db import Base
 from lianxin.notify import Notification
 from lianxin.orgs.models import GridStaff, Jurisdiction, RoleGrant, Unit, User
 from lianxin.sla.models import CalendarOverride, TimeLimitPolicy
+from lianxin.stats.models import StatsBreakdown, StatsRollup, StatsWatermark
 from lianxin.visits.models import ReturnVisit
 
 __all__ = [

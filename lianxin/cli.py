@@ -18,6 +18,9 @@ db_app = typer.Typer(help="数据库 / database", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(users_app, name="users")
 app.add_typer(db_app, name="db")
+from lianxin.assessment.cli import assess_app, stats_app  # noqa: E402
+app.add_typer(assess_app, name="assess")
+app.add_typer(stats_app, name="stats")
 
 
 def _factory(immediate: bool = False):

@@ -21,6 +21,8 @@ app.add_typer(db_app, name="db")
 from lianxin.assessment.cli import assess_app, stats_app  # noqa: E402
 app.add_typer(assess_app, name="assess")
 app.add_typer(stats_app, name="stats")
+from lianxin.ledger.cli import ledger_app  # noqa: E402
+app.add_typer(ledger_app, name="ledger")
 
 
 def _factory(immediate: bool = False):

@@ -62,7 +62,8 @@ class StatsBreakdown(Base):
     (unit NO_UNIT) count every submitted appeal; unit rows count dispatches to that unit."""
 
     __tablename__ = "stats_breakdowns"
-    __table_args__ = (UniqueConstraint("jurisdiction_id", "grain", "period", "dimension", "unit_id", "key"),)
+    # Key order serves both readers: intake rows (unit 0) and a unit subtree's rows, each over a period.
+    __table_args__ = (UniqueConstraint("jurisdiction_id", "dimension", "unit_id", "grain", "period", "key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
     grain: Mapped[str] = mapped_column(String(8))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -46,7 +47,9 @@ def spans(start: date, end: date) -> list[tuple[str, date, date]]:
 
 @dataclass
 class UnitTree:
-    units: dict[int, Unit]
+    """The jurisdiction's units as light rows (id, parent_id, kind, code, name, active) with child lists."""
+
+    units: dict[int, Any]
     children: dict[int | None, list[int]]
 
     def subtree(self, unit_id: int) -> set[int]:
@@ -68,11 +71,16 @@ class UnitTree:
 
 
 def unit_tree(session: Session, jurisdiction_id: int) -> UnitTree:
-    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.jurisdiction_id == jurisdiction_id))}
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for unit in sorted(units.values(), key=lambda u: (u.code, u.id)):
-        children[unit.parent_id].append(unit.id)
-    return UnitTree(units, children)
+    """Read once per session (a request): one query of plain rows, no ORM objects."""
+    cache = session.info.setdefault("stats_unit_tree", {})
+    if jurisdiction_id not in cache:
+        rows = session.execute(select(Unit.id, Unit.parent_id, Unit.kind, Unit.code, Unit.name, Unit.active)
+                               .where(Unit.jurisdiction_id == jurisdiction_id).order_by(Unit.code, Unit.id)).all()
+        children: dict[int | None, list[int]] = defaultdict(list)
+        for unit in rows:
+            children[unit.parent_id].append(unit.id)
+        cache[jurisdiction_id] = UnitTree({u.id: u for u in rows}, children)
+    return cache[jurisdiction_id]
 
 
 def category_names(session: Session, jurisdiction_id: int, level: int) -> dict[str, str]:
@@ -95,7 +103,9 @@ def _live(session: Session, jurisdiction_id: int) -> Delta:
 
 
 def forget_live(session: Session) -> None:
+    """Drop what this session read (tests and long-lived sessions that act, then read again)."""
     session.info.pop("stats_live", None)
+    session.info.pop("stats_unit_tree", None)
 
 
 def rollup_sums(

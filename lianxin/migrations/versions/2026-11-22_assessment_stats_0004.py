@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0001
-Create Date: 2026-11-22 11:27:54.854764
+Create Date: 2026-11-22 11:34:44.074702
 """
 from alembic import op
 import sqlalchemy as sa
@@ -53,7 +53,7 @@ def upgrade() -> None:
     sa.Column('count', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['jurisdiction_id'], ['jurisdictions.id'], name=op.f('fk_stats_breakdowns_jurisdiction_id_jurisdictions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stats_breakdowns')),
-    sa.UniqueConstraint('jurisdiction_id', 'grain', 'period', 'dimension', 'unit_id', 'key', name=op.f('uq_stats_breakdowns_jurisdiction_id'))
+    sa.UniqueConstraint('jurisdiction_id', 'dimension', 'unit_id', 'grain', 'period', 'key', name=op.f('uq_stats_breakdowns_jurisdiction_id'))
     )
     op.create_table('stats_rollups',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -28,11 +28,12 @@ from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from lianxin.assessment.service import monthly_ranking  # noqa: E402
+from lianxin.assessment.supervision import leader_supervision_list  # noqa: E402
 from lianxin.config import Settings  # noqa: E402
 from lianxin.db import make_engine, make_sessionmaker, session_scope  # noqa: E402
 from lianxin.defaults import ensure_defaults  # noqa: E402
 from lianxin.migrations import upgrade  # noqa: E402
-from lianxin.orgs.models import Unit, UnitKind  # noqa: E402
+from lianxin.orgs.models import Role, RoleGrant, Unit, UnitKind, User  # noqa: E402
 from lianxin.stats import dashboard  # noqa: E402
 from lianxin.stats.fold import fold_now, rebuild  # noqa: E402
 from lianxin.stats.models import COUNTERS, StatsBreakdown, StatsRollup, StatsWatermark  # noqa: E402
@@ -96,7 +97,8 @@ SELECT i::int, :jid, 'B' || lpad(i::text, 13, '0'), 1, st, (ARRAY['hotline','hot
   CASE WHEN st IN ('in_progress','replied','closed') THEN r + CASE WHEN h % 14 = 0 THEN interval '50 hours' ELSE interval '5 hours' END END,
   CASE WHEN st IN ('replied','closed') THEN r + CASE WHEN h % 12 = 0 THEN interval '9 days' ELSE interval '3 days' END END,
   CASE WHEN st = 'closed' THEN r + interval '4 days' END,
-  r + interval '24 hours', r + interval '48 hours', r + interval '7 days', 0, 0, 0,
+  r + interval '24 hours', r + interval '48 hours', r + interval '7 days', 0,
+  CASE WHEN st IN ('dispatched','in_progress') AND h % 3 = 0 THEN 1 + h % 3 ELSE 0 END, 0,
   CASE WHEN st = 'closed' THEN true END, CASE WHEN st = 'closed' THEN h % 10 <> 0 END,
   CASE WHEN st = 'closed' THEN CASE WHEN h % 25 = 1 THEN 'dissatisfied' WHEN h % 8 = 2 THEN 'basically_satisfied' ELSE 'satisfied' END END,
   r
@@ -261,7 +263,16 @@ def workload(jid: int, districts: list[int], streets: list[int]) -> dict:
         "overdue heat map, 12 weeks": lambda s, rng: dashboard.overdue_heatmap(s, jid, *window(rng, 84), unit_id=unit(rng, street=False)),
         "monthly ranking, streets": lambda s, rng: monthly_ranking(s, jid, month(rng)[0], "street"),
         "public summary, 12 months": lambda s, rng: dashboard.public_summary(s, jid, months_back(11), END),
+        "leader supervision list": lambda s, rng: leader_supervision_list(s, _leader(s, jid, unit(rng, street=False))),
     }
+
+
+def _leader(session, jid: int, unit_id: int | None) -> User:
+    """A leader of the unit (or an admin of the jurisdiction when unit_id is None), not stored."""
+    unit_id = unit_id or session.scalar(select(Unit.id).where(Unit.jurisdiction_id == jid, Unit.code == "C"))
+    user = User(id=0, jurisdiction_id=jid, username="bench", display_name="bench", password_hash="", active=True)
+    user.grants = [RoleGrant(role=Role.LEADER if unit_id else Role.ADMIN, unit_id=unit_id)]
+    return user
 
 
 def time_queries(factory, jid: int, repeat: int, seed: int) -> list[tuple[str, float, float, float]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
 from lianxin.appeals.models import Appeal
@@ -76,7 +76,8 @@ def leader_supervision_list(
     """Open appeals under supervision that ``actor`` may see, highest level first, then by deadline.
     Centre staff and admins see the jurisdiction; leaders the units below their grants."""
     stmt = select(Appeal).where(Appeal.jurisdiction_id == actor.jurisdiction_id, Appeal.status.in_(OPEN),
-                                Appeal.supervision_level >= max(min_level, 1))
+                                Appeal.supervision_level >= max(min_level, 1),
+                                Appeal.supervision_level > literal_column("0"))  # as a literal: matches the partial index
     if not has_role(session, actor, CENTRE_ROLES):
         units = user_unit_ids(session, actor, (Role.LEADER,))
         stmt = stmt.where(Appeal.lead_unit_id.in_(units))

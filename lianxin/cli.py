@@ -23,6 +23,11 @@ app.add_typer(db_app, name="db")
 app.add_typer(apikey_app, name="apikey")
 for _name, _sub in (("dispatch", dispatch_app), ("geo", geo_app), ("kb", kb_app)):
     app.add_typer(_sub, name=_name)
+from lianxin.assessment.cli import assess_app, stats_app  # noqa: E402
+app.add_typer(assess_app, name="assess")
+app.add_typer(stats_app, name="stats")
+from lianxin.ledger.cli import ledger_app  # noqa: E402
+app.add_typer(ledger_app, name="ledger")
 
 
 def _factory(immediate: bool = False):

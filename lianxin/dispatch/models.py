@@ -53,8 +53,8 @@ class AppealTerm(Base):
 
     __tablename__ = "appeal_terms"
     __table_args__ = (
-        Index("ix_appeal_terms_term", "jurisdiction_id", "term", "received_at"),
-        Index("ix_appeal_terms_place", "community_id", "term", "received_at"),
+        Index("ix_appeal_terms_term", "jurisdiction_id", "term", "received_at", "appeal_id"),  # covering
+        Index("ix_appeal_terms_place", "community_id", "term", "received_at", "appeal_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 import jieba
 import jieba.analyse
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.models import Appeal, Appellant
@@ -29,7 +29,7 @@ from lianxin.geo.service import resolve_location
 jieba.setLogLevel(60)
 
 TERMS_PER_APPEAL = 8
-ROWS_PER_TERM = 200  # the newest postings read per keyword: bounds the work of one lookup
+ROWS_PER_TERM = 100  # the newest postings read per keyword: bounds the work of one lookup
 MIN_SIMILARITY = 0.2
 PHONE_WEIGHT = 0.6
 NEARBY_METRES = 500
@@ -65,26 +65,39 @@ def index_appeal(session: Session, appeal: Appeal) -> int:
     return len(terms)
 
 
+def _postings(by_community: bool):
+    """The newest index rows of one term in the window, for a community or the whole jurisdiction (a
+    covering index range; built once so each lookup only binds parameters)."""
+    place = AppealTerm.community_id if by_community else AppealTerm.jurisdiction_id
+    return (select(AppealTerm.appeal_id)
+            .where(place == bindparam("place"), AppealTerm.term == bindparam("term"),
+                   AppealTerm.received_at >= bindparam("since"))
+            .order_by(AppealTerm.received_at.desc()).limit(ROWS_PER_TERM))
+
+
+POSTINGS = {True: _postings(True), False: _postings(False)}
+
+
 def _shared_terms(session: Session, jurisdiction_id: int, terms: list[str], community_id: int | None,
                   since: datetime) -> dict[int, list[str]]:
+    stmt = POSTINGS[community_id is not None]
+    connection = session.connection()
     shared: dict[int, list[str]] = {}
     for term in terms:
-        stmt = select(AppealTerm.appeal_id).where(AppealTerm.term == term, AppealTerm.received_at >= since)
-        if community_id is not None:
-            stmt = stmt.where(AppealTerm.community_id == community_id)
-        else:
-            stmt = stmt.where(AppealTerm.jurisdiction_id == jurisdiction_id)
-        for appeal_id in session.scalars(stmt.order_by(AppealTerm.received_at.desc()).limit(ROWS_PER_TERM)):
+        params = {"place": community_id if community_id is not None else jurisdiction_id, "term": term, "since": since}
+        for appeal_id in connection.execute(stmt, params).scalars():
             shared.setdefault(appeal_id, []).append(term)
     return shared
+
+
+TERM_COUNTS = (select(AppealTerm.appeal_id, func.count()).where(AppealTerm.appeal_id.in_(bindparam("ids", expanding=True)))
+               .group_by(AppealTerm.appeal_id))
 
 
 def _term_counts(session: Session, appeal_ids: list[int]) -> dict[int, int]:
     if not appeal_ids:
         return {}
-    rows = session.execute(select(AppealTerm.appeal_id, func.count()).where(AppealTerm.appeal_id.in_(appeal_ids))
-                           .group_by(AppealTerm.appeal_id))
-    return dict(rows.all())
+    return dict(session.connection().execute(TERM_COUNTS, {"ids": appeal_ids}).all())
 
 
 def _phone_matches(session: Session, jurisdiction_id: int, phone: str | None, since: datetime) -> list[int]:

@@ -112,8 +112,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('appeal_terms', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_appeal_terms_appeal_id'), ['appeal_id'], unique=False)
-        batch_op.create_index('ix_appeal_terms_place', ['community_id', 'term', 'received_at'], unique=False)
-        batch_op.create_index('ix_appeal_terms_term', ['jurisdiction_id', 'term', 'received_at'], unique=False)
+        batch_op.create_index('ix_appeal_terms_place', ['community_id', 'term', 'received_at', 'appeal_id'], unique=False)
+        batch_op.create_index('ix_appeal_terms_term', ['jurisdiction_id', 'term', 'received_at', 'appeal_id'], unique=False)
 
 
 

@@ -12,6 +12,7 @@ from lianxin.api.cli import app as apikey_app
 from lianxin.config import get_settings
 from lianxin.db import make_engine, make_sessionmaker, session_scope
 from lianxin.dispatch.cli import dispatch_app, geo_app, kb_app
+from lianxin.hotspots.cli import hotspots
 
 app = typer.Typer(help="连心 Lianxin — 接诉即办平台 / appeals platform", no_args_is_help=True)
 jobs_app = typer.Typer(help="后台任务 / background jobs", no_args_is_help=True)
@@ -28,6 +29,7 @@ app.add_typer(assess_app, name="assess")
 app.add_typer(stats_app, name="stats")
 from lianxin.ledger.cli import ledger_app  # noqa: E402
 app.add_typer(ledger_app, name="ledger")
+app.command()(hotspots)
 
 
 def _factory(immediate: bool = False):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from lianxin.config import get_settings
 from lianxin.db import make_engine, make_sessionmaker, session_scope
+from lianxin.routing import cli as routing_cli
 
 app = typer.Typer(help="连心 Lianxin — 接诉即办平台 / appeals platform", no_args_is_help=True)
 jobs_app = typer.Typer(help="后台任务 / background jobs", no_args_is_help=True)
@@ -18,6 +19,8 @@ db_app = typer.Typer(help="数据库 / database", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(users_app, name="users")
 app.add_typer(db_app, name="db")
+app.add_typer(routing_cli.eval_app, name="eval")
+app.command("train")(routing_cli.train)
 
 
 def _factory(immediate: bool = False):

@@ -4,11 +4,12 @@ from lianxin.appeals.models import Appeal, AppealEvent, AppealRequest, AppealUni
 from lianxin.db import Base
 from lianxin.notify import Notification
 from lianxin.orgs.models import GridStaff, Jurisdiction, RoleGrant, Unit, User
+from lianxin.routing.models import RoutingLabel, RoutingModel
 from lianxin.sla.models import CalendarOverride, TimeLimitPolicy
 from lianxin.visits.models import ReturnVisit
 
 __all__ = [
     "Appeal", "AppealEvent", "AppealRequest", "AppealUnit", "Appellant", "Attachment", "Base", "CalendarOverride",
-    "Category", "GridStaff", "Jurisdiction", "Notification", "OrderSequence", "ReturnVisit", "RoleGrant",
+    "Category", "GridStaff", "Jurisdiction", "Notification", "OrderSequence", "ReturnVisit", "RoleGrant", "RoutingLabel", "RoutingModel",
     "TimeLimitPolicy", "Unit", "User",
 ]

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     # a category needs this many confirmed appeals to be predicted (otherwise its parent is).
     routing_auto_threshold: float = 0.9
     routing_min_per_class: int = 10
+    # Map tiles for Leaflet, e.g. "https://tile.example.org/{z}/{x}/{y}.png"; empty: unit boundaries only.
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
+    # The jurisdiction the public (resident) pages serve, by code; empty: the first one created.
+    public_jurisdiction: str = ""
+    # Webhooks may target http://127.0.0.1 / localhost (tests and local development only; never in production).
+    webhook_allow_local_http: bool = False
 
     def check_production(self) -> None:
         if self.env == "production" and self.secret_key == DEV_SECRET:

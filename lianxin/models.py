@@ -10,6 +10,7 @@ from lianxin.knowledge.models import KbEntry  # noqa: F401
 from lianxin.notify import Notification
 from lianxin.open311.models import CategoryAttribute, Open311Request
 from lianxin.orgs.models import GridStaff, Jurisdiction, RoleGrant, Unit, User
+from lianxin.routing.models import RoutingLabel, RoutingModel
 from lianxin.sla.models import CalendarOverride, TimeLimitPolicy
 from lianxin.stats.models import StatsBreakdown, StatsRollup, StatsWatermark
 from lianxin.visits.models import ReturnVisit
@@ -17,6 +18,6 @@ from lianxin.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "Appeal", "AppealEvent", "AppealRequest", "AppealUnit", "Appellant", "Attachment", "Base", "CalendarOverride",
-    "Category", "GridStaff", "Jurisdiction", "Notification", "OrderSequence", "ReturnVisit", "RoleGrant",
+    "Category", "GridStaff", "Jurisdiction", "Notification", "OrderSequence", "ReturnVisit", "RoleGrant", "RoutingLabel", "RoutingModel",
     "TimeLimitPolicy", "Unit", "User",
 ]

@@ -26,5 +26,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     web.install(app, settings)
+    from lianxin.assessment.views import router as assessment_pages
+    from lianxin.ledger.views import router as ledger_pages
+    from lianxin.stats.views import router as dashboard_pages
+
+    for router in (dashboard_pages, assessment_pages, ledger_pages):
+        app.include_router(router)
     mount_api(app)
     return app

@@ -22,6 +22,7 @@ from lianxin.appeals.status import HANDLING, AppealStatus
 from lianxin.clock import at, utcnow
 from lianxin.config import Settings
 from lianxin.db import session_scope
+from lianxin.hotspots.service import refresh_hotspots
 from lianxin.notify import Sender, deliver_pending, queue_notification
 from lianxin.sla.service import get_calendar
 from lianxin.visits.models import ReturnVisit
@@ -109,6 +110,7 @@ JOBS = [
     Job("send_urges", send_urges),
     Job("create_visit_tasks", create_visit_tasks),
     Job("review_deferred", review_deferred),
+    Job("refresh_hotspots", refresh_hotspots),
 ]
 
 

@@ -310,7 +310,8 @@ def test_run_jobs_dates_its_work_at_the_moment_it_is_given(db, city, clock, sett
     urged = db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == overdue.id, AppealEvent.kind == "urged")).all()
     assert urged and all(e.at == now for e in urged)
     again = run_jobs(factory, settings, RecordingSender(), now=now)  # a second run at the same moment does nothing
-    assert again == {"flag_overdue": 0, "send_urges": 0, "create_visit_tasks": 0, "review_deferred": 0, "deliver": 0}
+    assert again == {"flag_overdue": 0, "send_urges": 0, "create_visit_tasks": 0, "review_deferred": 0,
+                     "refresh_hotspots": 0, "deliver": 0}
 
 
 # --- several job processes at once, on the real database ---------------------------------------

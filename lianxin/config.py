@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     # Demo texts are read from here when present (never copied into the package).
     demo_data_dir: Path = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "teddy2020"
     hotline_number: str = "12345"
+    # Map tiles for Leaflet, e.g. "https://tile.example.org/{z}/{x}/{y}.png"; empty: unit boundaries only.
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
+    # The jurisdiction the public (resident) pages serve, by code; empty: the first one created.
+    public_jurisdiction: str = ""
+    # Webhooks may target http://127.0.0.1 / localhost (tests and local development only; never in production).
+    webhook_allow_local_http: bool = False
 
     def check_production(self) -> None:
         if self.env == "production" and self.secret_key == DEV_SECRET:

@@ -1,0 +1,86 @@
+"""The web interface: sessions, CSRF, languages, static assets, error pages and the page routers.
+
+``install(app, settings)`` is all ``create_app`` calls. Other domains add routers with
+``app.include_router`` as usual; their pages call ``lianxin.web.templating.render`` and use the
+dependencies in ``lianxin.web.deps``.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import Receive, Scope, Send
+
+from lianxin.config import Settings
+from lianxin.errors import LianxinError
+from lianxin.web.csrf import EXEMPT_PREFIXES, CSRFMiddleware
+from lianxin.web.deps import LoginRequired, login_url
+from lianxin.web.i18n import EN, translate
+from lianxin.web.templating import WEB_DIR, render
+
+SESSION_COOKIE = "lianxin_session"
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith(EXEMPT_PREFIXES) or "application/json" in request.headers.get("accept", "")
+
+
+def error_page(request: Request, status_code: int, message_zh: str, message_en: str) -> Response:
+    return render(request, "error.html", {"message_zh": message_zh, "message_en": message_en, "status": status_code},
+                  status_code=status_code)
+
+
+async def csrf_failed(scope: Scope, receive: Receive, send: Send) -> None:
+    request = Request(scope, receive)
+    zh, en = translate("error.csrf", "zh-CN"), translate("error.csrf", EN)
+    if wants_json(request):
+        response: Response = JSONResponse({"code": "csrf", "message_zh": zh, "message_en": en}, status_code=403)
+    else:
+        response = error_page(request, 403, zh, en)
+    await response(scope, receive, send)
+
+
+def lianxin_error(request: Request, exc: LianxinError) -> Response:
+    if wants_json(request):
+        return JSONResponse({"code": exc.code, "message_zh": exc.message_zh, "message_en": exc.message_en,
+                             "field": exc.field}, status_code=exc.http_status)
+    return error_page(request, exc.http_status, exc.message_zh, exc.message_en)
+
+
+def login_required(request: Request, exc: LoginRequired) -> Response:
+    if request.headers.get("hx-request"):
+        return Response(status_code=401, headers={"HX-Redirect": login_url(exc.next_path)})
+    return RedirectResponse(login_url(exc.next_path), status_code=303)
+
+
+def http_error(request: Request, exc: HTTPException) -> Response:
+    if wants_json(request):
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    if exc.status_code == 404:
+        return error_page(request, 404, translate("error.not_found", "zh-CN"), translate("error.not_found", EN))
+    return error_page(request, exc.status_code, str(exc.detail), str(exc.detail))
+
+
+def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+    if wants_json(request):
+        return JSONResponse({"detail": exc.errors()}, status_code=422)
+    return error_page(request, 422, translate("field.invalid", "zh-CN"), translate("field.invalid", EN))
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    from lianxin.web import auth, files, intake, public, resident
+
+    app.add_middleware(CSRFMiddleware, on_failure=csrf_failed)
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
+                       same_site="lax", https_only=settings.env == "production", max_age=12 * 3600)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.add_exception_handler(LianxinError, lianxin_error)
+    app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    for module in (auth, resident, intake, files, public):
+        app.include_router(module.router)

@@ -1,0 +1,79 @@
+"""Request dependencies shared by every page: the database session, the signed-in user, role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lianxin.errors import NotFound, PermissionDenied
+from lianxin.orgs.models import ROLE_LABELS, Jurisdiction, Role, User
+from lianxin.orgs.service import has_role
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; the request commits once at the end (the edge owns the transaction)."""
+    with request.app.state.sessionmaker() as session:
+        yield session
+        session.commit()
+
+
+class LoginRequired(Exception):
+    """Raised by ``require_user``; the web error handler redirects to the login page."""
+
+    def __init__(self, next_path: str):
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def current_user(request: Request, session: Session = Depends(get_session)) -> User | None:
+    """The signed-in, active user, or None (a stale or deactivated session is cleared)."""
+    uid = request.session.get("uid")
+    if uid is None:
+        return None
+    user = session.get(User, uid)
+    if user is None or not user.active:
+        request.session.clear()
+        return None
+    request.state.user = user
+    return user
+
+
+def require_user(request: Request, user: User | None = Depends(current_user)) -> User:
+    if user is None:
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(path)
+    return user
+
+
+def require_roles(*roles: Role) -> Callable[..., User]:
+    """A dependency: the signed-in user holding one of ``roles`` somewhere (unit checks stay in services)."""
+
+    def dependency(user: User = Depends(require_user), session: Session = Depends(get_session)) -> User:
+        if not has_role(session, user, roles):
+            names = "、".join(ROLE_LABELS[r] for r in roles)
+            raise PermissionDenied(f"此页面需要{names}角色", f"this page requires the role {'/'.join(roles)}")
+        return user
+
+    return dependency
+
+
+def user_roles(user: User) -> set[Role]:
+    return {grant.role for grant in user.grants}
+
+
+def login_url(next_path: str) -> str:
+    return "/login?next=" + quote(next_path, safe="/")
+
+
+def public_jurisdiction(request: Request, session: Session) -> Jurisdiction:
+    """The jurisdiction the public pages serve: ``settings.public_jurisdiction`` or the first one."""
+    code = request.app.state.settings.public_jurisdiction
+    stmt = select(Jurisdiction).where(Jurisdiction.code == code) if code else select(Jurisdiction).order_by(Jurisdiction.id)
+    jurisdiction = session.scalars(stmt.limit(1)).first()
+    if jurisdiction is None:
+        raise NotFound("系统尚未初始化，请先运行 lianxin init", "no jurisdiction yet; run `lianxin init`")
+    return jurisdiction

@@ -1,0 +1,52 @@
+"""Form errors shown next to their fields: from a LianxinError's ``field`` or a Pydantic ValidationError.
+
+Templates use ``errors.get(name)`` (one message per field) and ``errors.general`` for messages that
+belong to no single field; the macros in ``templates/_forms.html`` render them with ARIA wiring.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from lianxin.errors import LianxinError
+from lianxin.web.i18n import EN, split_message, translate
+
+GENERAL = "__all__"
+
+# Pydantic's own error types, worded for residents.
+_PYDANTIC_KEYS = {
+    "missing": "field.required", "string_too_short": "field.required", "float_parsing": "field.number",
+    "int_parsing": "field.number", "enum": "field.choice", "literal_error": "field.choice",
+}
+
+
+class FormErrors(dict[str, str]):
+    """field name → message in the page language; ``general`` lists the messages of no field."""
+
+    def __init__(self, lang: str):
+        super().__init__()
+        self.lang = lang
+
+    def add(self, field: str | None, message: str) -> None:
+        self.setdefault(field or GENERAL, message)
+
+    def add_key(self, field: str | None, key: str) -> None:
+        self.add(field, translate(key, self.lang))
+
+    def add_exception(self, exc: LianxinError) -> None:
+        self.add(exc.field, exc.message_en if self.lang == EN else exc.message_zh)
+
+    def add_validation(self, exc: ValidationError, *, aliases: dict[str, str] | None = None) -> None:
+        """Each Pydantic error goes to its field (``aliases`` maps model fields to form names)."""
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else None
+            field = (aliases or {}).get(field, field) if field else None
+            if error["type"] == "value_error":
+                message = split_message(str(error["ctx"]["error"]) if "ctx" in error else error["msg"], self.lang)
+            else:
+                message = translate(_PYDANTIC_KEYS.get(error["type"], "field.invalid"), self.lang)
+            self.add(field, message)
+
+    @property
+    def general(self) -> list[str]:
+        return [self[GENERAL]] if GENERAL in self else []

@@ -1,0 +1,86 @@
+"""Rendering: one Jinja2 environment for every domain's templates, and ``render`` which gives every
+page the language, the message helpers, the CSRF token, the signed-in user's navigation and the
+site settings. Domain packages put templates under ``lianxin/web/templates/<domain>/`` and add
+navigation entries with ``register_nav``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+
+from lianxin.appeals.service import local_text
+from lianxin.web.csrf import csrf_token
+from lianxin.web.i18n import EN, LANG_COOKIE, ZH, bilingual, event_label, pick_lang, translate
+
+WEB_DIR = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+templates.env.filters["local"] = local_text
+templates.env.filters["tojson_attr"] = lambda value: Markup.escape(json.dumps(value, ensure_ascii=False))
+BIG_TEXT_COOKIE = "lianxin_big"
+STATIC_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    path: str
+    zh: str
+    en: str
+    roles: frozenset[str] | None  # None: everyone; empty: any signed-in user
+
+
+NAV: list[NavItem] = [
+    NavItem("/", "首页", "Home", None),
+    NavItem("/appeal", "我要反映", "Submit an appeal", None),
+    NavItem("/track", "查询进度", "Track an appeal", None),
+    NavItem("/stats", "数据公开", "Public statistics", None),
+]
+
+
+def register_nav(path: str, zh: str, en: str, roles: set[str] | frozenset[str] | None) -> None:
+    """Show a link in the main navigation to users holding one of ``roles`` (None: to everyone)."""
+    if all(item.path != path for item in NAV):
+        NAV.append(NavItem(path, zh, en, frozenset(str(r) for r in roles) if roles is not None else None))
+
+
+def nav_for(request: Request) -> list[NavItem]:
+    signed_in = "uid" in request.session
+    roles = set(request.session.get("roles", ()))
+    return [item for item in NAV if item.roles is None or (signed_in and (not item.roles or "admin" in roles or roles & item.roles))]
+
+
+def switch_lang_url(request: Request, lang: str) -> str:
+    other = ZH if lang == EN else EN
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] + [("lang", other)]
+    return str(request.url.replace_query_params(**dict(query)))
+
+
+def page_context(request: Request) -> dict:
+    lang = pick_lang(request)
+    settings = request.app.state.settings
+    return {
+        "lang": lang, "t": partial(translate, lang=lang), "tr": partial(bilingual, lang=lang),
+        "event_label": partial(event_label, lang=lang),
+        "csrf_token": csrf_token(request), "nav": nav_for(request), "path": request.url.path,
+        "switch_lang_url": switch_lang_url(request, lang), "user_name": request.session.get("name"),
+        "signed_in": "uid" in request.session, "big_text": request.cookies.get(BIG_TEXT_COOKIE) == "1",
+        "hotline": settings.hotline_number, "static_version": STATIC_VERSION,
+        "map_tiles": {"url": settings.map_tile_url, "attribution": settings.map_tile_attribution},
+    }
+
+
+def render(request: Request, name: str, context: dict | None = None, *, status_code: int = 200,
+           headers: dict | None = None) -> Response:
+    """Render ``name`` with the page context; remembers an explicit ``?lang=`` in a cookie."""
+    full = page_context(request) | (context or {})
+    response = templates.TemplateResponse(request, name, full, status_code=status_code, headers=headers)
+    if "lang" in request.query_params:
+        response.set_cookie(LANG_COOKIE, full["lang"], max_age=365 * 86400, samesite="lax")
+    return response

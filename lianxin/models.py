@@ -6,6 +6,7 @@ from lianxin.assessment.models import AssessmentExclusion, AssessmentSettings
 from lianxin.db import Base
 from lianxin.dispatch.models import AppealTerm, DispatchRule  # noqa: F401
 from lianxin.geo.models import Place, UnitArea  # noqa: F401
+from lianxin.hotspots.models import Hotspot, HotspotSnapshot
 from lianxin.knowledge.models import KbEntry  # noqa: F401
 from lianxin.notify import Notification
 from lianxin.open311.models import CategoryAttribute, Open311Request
@@ -13,6 +14,7 @@ from lianxin.orgs.models import GridStaff, Jurisdiction, RoleGrant, Unit, User
 from lianxin.routing.models import RoutingLabel, RoutingModel
 from lianxin.sla.models import CalendarOverride, TimeLimitPolicy
 from lianxin.stats.models import StatsBreakdown, StatsRollup, StatsWatermark
+from lianxin.topics.models import Topic, TopicPolicy, TopicTask
 from lianxin.visits.models import ReturnVisit
 from lianxin.webhooks.models import Webhook, WebhookDelivery
 
@@ -20,4 +22,5 @@ __all__ = [
     "Appeal", "AppealEvent", "AppealRequest", "AppealUnit", "Appellant", "Attachment", "Base", "CalendarOverride",
     "Category", "GridStaff", "Jurisdiction", "Notification", "OrderSequence", "ReturnVisit", "RoleGrant", "RoutingLabel", "RoutingModel",
     "TimeLimitPolicy", "Unit", "User",
+    "Hotspot", "HotspotSnapshot", "Topic", "TopicPolicy", "TopicTask",
 ]

@@ -17,6 +17,7 @@ from lianxin.appeals import queries
 from lianxin.appeals.service import local_text
 from lianxin.appeals.status import AppealStatus
 from lianxin.config import Settings, get_settings
+from lianxin.open311 import mount_open311
 from lianxin.db import make_engine, make_sessionmaker
 
 TEMPLATES = Path(__file__).resolve().parent / "web" / "templates"
@@ -66,4 +67,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return templates.TemplateResponse(request, "track.html", {"appeal": appeal, "steps": steps, "error": None})
 
     mount_api(app)
+    mount_open311(app)
     return app

@@ -72,7 +72,7 @@ def invalid_request(request: Request, exc: RequestValidationError) -> Response:
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    from lianxin.web import auth, public, resident
+    from lianxin.web import auth, public, resident, staff
 
     app.add_middleware(CSRFMiddleware, on_failure=csrf_failed)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
@@ -84,3 +84,4 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(RequestValidationError, invalid_request)
     for module in (auth, resident, public):
         app.include_router(module.router)
+    staff.install(app)

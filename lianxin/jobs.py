@@ -19,11 +19,13 @@ from lianxin.appeals.models import Appeal
 from lianxin.appeals.requests import review_deferral
 from lianxin.appeals.service import local_text, mark_overdue, record_event
 from lianxin.appeals.status import HANDLING, AppealStatus
+from lianxin.assessment.supervision import supervise_by_rules
 from lianxin.clock import at, utcnow
 from lianxin.config import Settings
 from lianxin.db import session_scope
 from lianxin.notify import Sender, deliver_pending, queue_notification
 from lianxin.sla.service import get_calendar
+from lianxin.stats.fold import fold_stats
 from lianxin.visits.models import ReturnVisit
 from lianxin.visits.service import ensure_visit_task
 from lianxin.webhooks import service as webhooks
@@ -110,6 +112,8 @@ JOBS = [
     Job("send_urges", send_urges),
     Job("create_visit_tasks", create_visit_tasks),
     Job("review_deferred", review_deferred),
+    Job("supervise_by_rules", supervise_by_rules),
+    Job("fold_stats", fold_stats),
     Job("queue_webhooks", lambda session, settings, now: webhooks.queue_events(session, now)),
     Job("deliver_webhooks", lambda session, settings, now: webhooks.deliver_due(session, now)),
 ]

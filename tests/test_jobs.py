@@ -310,8 +310,9 @@ def test_run_jobs_dates_its_work_at_the_moment_it_is_given(db, city, clock, sett
     urged = db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == overdue.id, AppealEvent.kind == "urged")).all()
     assert urged and all(e.at == now for e in urged)
     again = run_jobs(factory, settings, RecordingSender(), now=now)  # a second run at the same moment does nothing
+    assert again.pop("fold_stats") > 0  # except the statistics fold, which reads what the first run saw
     assert again == {"flag_overdue": 0, "send_urges": 0, "create_visit_tasks": 0, "review_deferred": 0,
-                     "queue_webhooks": 0, "deliver_webhooks": 0, "deliver": 0}
+                     "supervise_by_rules": 0, "queue_webhooks": 0, "deliver_webhooks": 0, "deliver": 0}
 
 
 # --- several job processes at once, on the real database ---------------------------------------
@@ -396,7 +397,9 @@ def test_jobs_running_side_by_side_do_each_thing_exactly_once(engine, settings):
             assert [count("overdue", i) for i in late_ids] == [1] * len(late_ids)
             assert [count("urged", i) for i in late_ids] == [3] * len(late_ids)  # after:0, after:1, after:3
             assert [count("deferral_reviewed", i) for i in deferred_ids] == [1] * len(deferred_ids)
-            assert all(s.get(Appeal, i).supervision_level == 1 for i in late_ids)
+            # urged (1) by send_urges, then 督办 (2) by the rule "overdue by 3 working days", exactly once
+            assert all(s.get(Appeal, i).supervision_level == 2 for i in late_ids)
+            assert [count("supervised", i) for i in late_ids] == [1] * len(late_ids)
             visits = s.execute(select(ReturnVisit.appeal_id, func.count()).where(ReturnVisit.jurisdiction_id == jid)
                                .group_by(ReturnVisit.appeal_id)).all()
             assert sorted(visits) == sorted((i, 1) for i in answered_ids)

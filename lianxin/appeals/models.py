@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -68,6 +69,9 @@ class Appeal(Base):
         Index("ix_appeals_status_due_at", "status", "due_at"),
         Index("ix_appeals_lead_unit_status", "lead_unit_id", "status"),
         Index("ix_appeals_received_at", "received_at"),
+        # The leader's supervision list: few appeals are supervised, so a partial index finds them directly.
+        Index("ix_appeals_supervised", "jurisdiction_id", "supervision_level",
+              postgresql_where=text("supervision_level > 0"), sqlite_where=text("supervision_level > 0")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)

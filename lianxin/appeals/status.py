@@ -176,6 +176,8 @@ EVENT_KINDS: dict[Action, str] = {
 }
 SUBMITTED = "submitted"
 MAIN_REPLIED = "main_replied"  # appended to appeals merged into one that was just replied
+# Exclusion from assessment (考评剔除): events without a status change, internal (lianxin/assessment).
+EXCLUSION_REQUESTED, EXCLUSION_APPROVED, EXCLUSION_REJECTED = "exclusion_requested", "exclusion_approved", "exclusion_rejected"
 PUBLIC_EVENT_KINDS: frozenset[str] = frozenset({
     SUBMITTED, MAIN_REPLIED, "answered", "not_accepted", "dispatched", "redispatched", "signed", "contacted",
     "return_approved", "extension_approved", "deferred", "deferral_cleared", "replied", "visited", "reopened",
@@ -183,4 +185,5 @@ PUBLIC_EVENT_KINDS: frozenset[str] = frozenset({
 })
 EVENT_LABELS_ZH: dict[str, str] = {EVENT_KINDS[a]: label for a, label in ACTION_LABELS_ZH.items()} | {
     SUBMITTED: "受理", MAIN_REPLIED: "主工单已答复", "return_approved": "退回重新派单",
+    EXCLUSION_REQUESTED: "申请考评剔除", EXCLUSION_APPROVED: "同意考评剔除", EXCLUSION_REJECTED: "驳回考评剔除",
 }

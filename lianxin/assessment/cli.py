@@ -1,0 +1,84 @@
+"""``lianxin assess``: the monthly ranking and report; ``lianxin stats``: the rollups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+
+from lianxin.assessment.rates import percent
+
+assess_app = typer.Typer(help="考评 / assessment", no_args_is_help=True)
+stats_app = typer.Typer(help="统计汇总 / statistics rollups", no_args_is_help=True)
+
+
+def _session():
+    from lianxin.config import get_settings
+    from lianxin.db import make_engine, make_sessionmaker, session_scope
+
+    settings = get_settings()
+    return session_scope(make_sessionmaker(make_engine(settings), settings))
+
+
+def _jurisdiction_id(session, code: str) -> int:
+    from lianxin.orgs.models import Jurisdiction
+
+    jid = session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == code))
+    if jid is None:
+        typer.secho(f"辖区 {code} 不存在，请先运行 lianxin init / unknown jurisdiction", err=True, fg="red")
+        raise typer.Exit(code=2)
+    return jid
+
+
+@assess_app.command("month")
+def month(
+    month: Annotated[str, typer.Argument(help="月份 YYYY-MM")],
+    kind: Annotated[list[str] | None, typer.Option(help="单位类型 district/street/department/enterprise，可多次")] = None,
+    excel: Annotated[Path | None, typer.Option(help="导出 Excel 文件")] = None,
+    html: Annotated[Path | None, typer.Option(help="导出可打印 HTML 文件")] = None,
+    jurisdiction: Annotated[str, typer.Option(help="辖区编码")] = "default",
+) -> None:
+    """Print the month's rankings (and write the report as Excel and/or HTML)."""
+    from lianxin.assessment.report import monthly_report, render_html, write_excel
+    from lianxin.assessment.service import parse_month
+    from lianxin.errors import LianxinError
+
+    try:
+        with _session() as session:
+            report = monthly_report(session, _jurisdiction_id(session, jurisdiction), parse_month(month), kind or None)
+    except LianxinError as exc:
+        typer.secho(str(exc), err=True, fg="red")
+        raise typer.Exit(code=2) from None
+    for section in report["sections"]:
+        typer.echo(f"\n{report['month']} {section['kind_label']}  红榜：{'、'.join(section['red_list']) or '无'}  "
+                   f"黑榜：{'、'.join(section['black_list']) or '无'}")
+        for row in section["rows"]:
+            typer.echo(f"{row['rank'] or '—':>3} {row['unit']:<16} 回访{row['valid_visits']:>5}  响应{percent(row['response_rate']):>7} "
+                       f"解决{percent(row['resolution_rate']):>7} 满意{percent(row['satisfaction_rate']):>7} "
+                       f"综合{percent(row['composite']):>7}")
+    if excel:
+        excel.write_bytes(write_excel(report))
+        typer.echo(f"已写入 / wrote {excel}")
+    if html:
+        html.write_text(render_html(report), encoding="utf-8")
+        typer.echo(f"已写入 / wrote {html}")
+
+
+@stats_app.command("fold")
+def fold() -> None:
+    """Fold every committed appeal event into the rollups now (the job does this continuously)."""
+    from lianxin.stats.fold import fold_now
+
+    with _session() as session:
+        typer.echo(f"已汇总事件 / folded events: {fold_now(session)}")
+
+
+@stats_app.command("rebuild")
+def rebuild() -> None:
+    """Drop the rollups and fold the whole event log again."""
+    from lianxin.stats.fold import rebuild as rebuild_all
+
+    with _session() as session:
+        typer.echo(f"已重建，汇总事件 / rebuilt from events: {rebuild_all(session)}")

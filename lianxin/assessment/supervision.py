@@ -1,0 +1,87 @@
+"""Supervision by rule (催办 → 督办 → 挂牌督办) and the leader's list of supervised appeals.
+
+The rules (per jurisdiction, ``AssessmentSettings``): overdue by N working days → 督办; reopened N times
+→ 督办; N or more repeat appeals merged into it → 挂牌督办. The job escalates through the core verb
+``supervise_appeal`` (event + notification); the level never goes down, so a second run does nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, literal_column, select
+from sqlalchemy.orm import Session, aliased
+
+from lianxin.appeals.models import Appeal
+from lianxin.appeals.status import HANDLING, OPEN, WITH_UNIT
+from lianxin.appeals.supervision import LEVEL_LABELS, LISTED, SUPERVISED, supervise_appeal
+from lianxin.assessment.service import get_settings_row
+from lianxin.orgs.models import Jurisdiction, Role, User
+from lianxin.orgs.service import CENTRE_ROLES, descendant_ids, has_role, user_unit_ids
+from lianxin.sla.service import get_calendar
+
+BATCH = 500
+
+
+def _escalate(session: Session, appeal: Appeal, level: int, note: str) -> bool:
+    if appeal.supervision_level >= level:
+        return False
+    supervise_appeal(session, appeal, actor=None, note=f"自动{LEVEL_LABELS[level]}：{note}", listed=level == LISTED)
+    return True
+
+
+def _repeats(session: Session, jurisdiction_id: int) -> dict[int, int]:
+    follower = aliased(Appeal)
+    stmt = select(follower.merged_into_id, func.count()).where(
+        follower.jurisdiction_id == jurisdiction_id, follower.merged_into_id.is_not(None)
+    ).group_by(follower.merged_into_id)
+    return dict(session.execute(stmt).all())
+
+
+def apply_supervision_rules(session: Session, jurisdiction_id: int, now: datetime) -> int:
+    """Escalate the jurisdiction's open appeals that meet a rule; returns how many were escalated."""
+    rules = get_settings_row(session, jurisdiction_id)
+    calendar = get_calendar(session, jurisdiction_id)
+    done = 0
+    base = select(Appeal).where(Appeal.jurisdiction_id == jurisdiction_id, Appeal.status.in_(WITH_UNIT))
+    if rules.list_repeat_count:
+        repeats = {aid: n for aid, n in _repeats(session, jurisdiction_id).items() if n >= rules.list_repeat_count}
+        if repeats:
+            for appeal in session.scalars(base.where(Appeal.id.in_(repeats), Appeal.supervision_level < LISTED)
+                                          .order_by(Appeal.id).limit(BATCH).with_for_update(skip_locked=True, of=Appeal)):
+                done += _escalate(session, appeal, LISTED, f"同一问题已有 {repeats[appeal.id]} 件重复诉求并入")
+    if rules.supervise_reopen_count:
+        for appeal in session.scalars(base.where(Appeal.reopen_count >= rules.supervise_reopen_count,
+                                                 Appeal.supervision_level < SUPERVISED)
+                                      .order_by(Appeal.id).limit(BATCH).with_for_update(skip_locked=True, of=Appeal)):
+            done += _escalate(session, appeal, SUPERVISED, f"已重办 {appeal.reopen_count} 次")
+    if rules.supervise_overdue_working_days:
+        for appeal in session.scalars(base.where(Appeal.status.in_(HANDLING), Appeal.due_at < now,
+                                                 Appeal.supervision_level < SUPERVISED)
+                                      .order_by(Appeal.id).limit(BATCH).with_for_update(skip_locked=True, of=Appeal)):
+            late = calendar.working_days_between(appeal.due_at, now)
+            if late >= rules.supervise_overdue_working_days:
+                done += _escalate(session, appeal, SUPERVISED, f"已超过办理时限 {late} 个工作日")
+    return done
+
+
+def supervise_by_rules(session: Session, settings, now: datetime) -> int:
+    """The job (``lianxin jobs run``): every jurisdiction's rules."""
+    return sum(apply_supervision_rules(session, jid, now) for jid in session.scalars(select(Jurisdiction.id)))
+
+
+def leader_supervision_list(
+    session: Session, actor: User, *, min_level: int = 1, unit_id: int | None = None, limit: int = 200,
+) -> list[Appeal]:
+    """Open appeals under supervision that ``actor`` may see, highest level first, then by deadline.
+    Centre staff and admins see the jurisdiction; leaders the units below their grants."""
+    stmt = select(Appeal).where(Appeal.jurisdiction_id == actor.jurisdiction_id, Appeal.status.in_(OPEN),
+                                Appeal.supervision_level >= max(min_level, 1),
+                                Appeal.supervision_level > literal_column("0"))  # as a literal: matches the partial index
+    if not has_role(session, actor, CENTRE_ROLES):
+        units = user_unit_ids(session, actor, (Role.LEADER,))
+        stmt = stmt.where(Appeal.lead_unit_id.in_(units))
+    if unit_id is not None:
+        stmt = stmt.where(Appeal.lead_unit_id.in_(descendant_ids(session, unit_id)))
+    stmt = stmt.order_by(Appeal.supervision_level.desc(), Appeal.due_at.is_(None), Appeal.due_at, Appeal.id)
+    return list(session.scalars(stmt.limit(limit)))

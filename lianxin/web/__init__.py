@@ -72,7 +72,7 @@ def invalid_request(request: Request, exc: RequestValidationError) -> Response:
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    from lianxin.web import auth, files, intake, public, resident
+    from lianxin.web import auth, files, intake, public, resident, staff
 
     app.add_middleware(TransactionMiddleware)
     app.add_middleware(CSRFMiddleware, on_failure=csrf_failed)
@@ -85,3 +85,4 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(RequestValidationError, invalid_request)
     for module in (auth, resident, intake, files, public):
         app.include_router(module.router)
+    staff.install(app)

@@ -136,6 +136,12 @@ class ReportIn(ActionIn):
     text: str = Text()
 
 
+class RecategorizeIn(ActionIn):
+    category_id: int
+    predicted_category_id: int | None = Field(default=None, description="模型当时的首选 / the model's suggestion")
+    note: str | None = Text(default=None)
+
+
 class VisitIn(ActionIn):
     contacted: bool
     solved: bool | None = None
@@ -226,6 +232,10 @@ ACTIONS = [
     ActionSpec("visit", "回访 / return visit", VisitIn, lambda c, a, b, v: record_return_visit(
         c.session, a, actor=c.actor, contacted=b.contacted, solved=b.solved, satisfaction=b.satisfaction,
         unreasonable=b.unreasonable, comment=b.comment, expected_version=v)),
+    ActionSpec("recategorize", "改分类（记为训练标注）/ correct the category (a routing label)", RecategorizeIn,
+               lambda c, a, b, v: S.recategorize_appeal(
+                   c.session, a, b.category_id, actor=c.actor, predicted_category_id=b.predicted_category_id,
+                   note=b.note, expected_version=v)),
 ]
 
 

@@ -19,6 +19,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
+from lianxin.errors import InvalidInput
+
 HEAD_TOKENS = 15
 SVM_C = 0.5
 CALIBRATION_FOLDS = 3
@@ -78,7 +80,10 @@ class TextClassifier:
         texts = [" ".join(d) for d in docs]
         self.features = _features(len(texts))
         matrix = self.features.fit_transform(texts)
-        folds = min(CALIBRATION_FOLDS, min(np.unique(labels, return_counts=True)[1]))
+        smallest = int(min(np.unique(labels, return_counts=True)[1]))
+        if smallest < 2:
+            raise InvalidInput("每个类别至少需要 2 条训练样本", "every class needs at least 2 training examples", field="label")
+        folds = min(CALIBRATION_FOLDS, smallest)
         self.model = CalibratedClassifierCV(LinearSVC(C=SVM_C), cv=folds, method="sigmoid", ensemble=False)
         self.model.fit(matrix, labels)
         self.classes = [str(c) for c in self.model.classes_]

@@ -29,6 +29,7 @@ class RoutingModel(Base):
     n_samples: Mapped[int] = mapped_column(Integer)
     classes: Mapped[list] = mapped_column(JSON)  # category ids the model predicts
     metrics: Mapped[dict] = mapped_column(JSON)  # cross-validation figures and fit time
+    model_sha256: Mapped[str] = mapped_column(String(64))  # identifies the model in the in-process cache
     model_bytes: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
 

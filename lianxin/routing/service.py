@@ -14,6 +14,7 @@ dispatchers' corrections).
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,13 +29,12 @@ from lianxin.config import Settings, get_settings
 from lianxin.errors import InvalidInput, PermissionDenied
 from lianxin.orgs.models import Role, User
 from lianxin.orgs.service import require_role
-from lianxin.routing.classifier import TextClassifier
 from lianxin.routing.models import RoutingLabel, RoutingModel
 from lianxin.routing.text import tokenize
 
 CV_FOLDS = 5
 _CACHE_SIZE = 4
-_cache: dict[int, TextClassifier] = {}
+_cache: dict[str, object] = {}  # model sha256 → TextClassifier
 _cache_lock = threading.Lock()
 
 
@@ -103,6 +103,7 @@ def _too_little(n_samples: int, n_classes: int, minimum: int) -> InvalidInput:
 
 def train_model(session: Session, jurisdiction_id: int, *, actor: User | None, cross_validate: bool = True) -> RoutingModel:
     """Train on the jurisdiction's confirmed appeals and store a new (active) version."""
+    from lianxin.routing.classifier import TextClassifier  # scikit-learn loads only where a model is used
     from lianxin.routing.evaluate import run_cv
 
     require_role(session, actor, (Role.ADMIN,))
@@ -120,9 +121,10 @@ def train_model(session: Session, jurisdiction_id: int, *, actor: User | None, c
     metrics["fit_seconds"] = round(classifier.fit_seconds, 2)
     version = (session.scalar(select(func.max(RoutingModel.version)).where(
         RoutingModel.jurisdiction_id == jurisdiction_id)) or 0) + 1
+    blob = classifier.to_bytes()
     row = RoutingModel(jurisdiction_id=jurisdiction_id, version=version, created_at=utcnow(),
-                       created_by_id=actor.id if actor else None, n_samples=len(labels),
-                       classes=sorted(set(labels)), metrics=metrics, model_bytes=classifier.to_bytes())
+                       created_by_id=actor.id if actor else None, n_samples=len(labels), classes=sorted(set(labels)),
+                       metrics=metrics, model_sha256=hashlib.sha256(blob).hexdigest(), model_bytes=blob)
     session.add(row)
     session.flush()
     return row
@@ -133,16 +135,18 @@ def active_model(session: Session, jurisdiction_id: int) -> RoutingModel | None:
                           .order_by(RoutingModel.version.desc()).limit(1))
 
 
-def _classifier(session: Session, row: RoutingModel) -> TextClassifier:
+def _classifier(row: RoutingModel):
+    from lianxin.routing.classifier import TextClassifier
+
     with _cache_lock:
-        cached = _cache.get(row.id)
+        cached = _cache.get(row.model_sha256)
     if cached is not None:
         return cached
     classifier = TextClassifier.from_bytes(row.model_bytes)
     with _cache_lock:
         while len(_cache) >= _CACHE_SIZE:
             _cache.pop(next(iter(_cache)))
-        _cache[row.id] = classifier
+        _cache[row.model_sha256] = classifier
     return classifier
 
 
@@ -172,7 +176,7 @@ def suggest_categories(session: Session, jurisdiction_id: int, text: str, k: int
     if row is None:
         return []
     out = []
-    for prediction in _classifier(session, row).top(tokenize(text), k):
+    for prediction in _classifier(row).top(tokenize(text), k):
         category = session.get(Category, int(prediction.label))
         if category is None:  # deleted since training
             continue

@@ -15,6 +15,10 @@ from importlib.resources import files
 
 _WORDLIKE = re.compile(r"\w", re.UNICODE)
 _EXCEL_CR = "_x000D_"
+# A bound on the work per appeal: only the leading part of a very long letter is read (about 1% of
+# the Teddy appeals are longer; in one CV run, cutting at the 95th percentile cost ~0.004 macro-F1).
+MAX_CHARS = 3000
+MAX_TOKENS = 1000
 
 
 @lru_cache(maxsize=1)
@@ -41,12 +45,12 @@ def _keep(token: str, stops: frozenset[str]) -> bool:
 
 def normalise(tokens: list[str]) -> list[str]:
     stops = stop_words()
-    return [t for t in (unicodedata.normalize("NFKC", t).strip() for t in tokens) if _keep(t, stops)]
+    return [t for t in (unicodedata.normalize("NFKC", t).strip() for t in tokens) if _keep(t, stops)][:MAX_TOKENS]
 
 
 def tokenize(text: str) -> list[str]:
     """Cut raw Chinese text into canonical tokens."""
-    text = unicodedata.normalize("NFKC", (text or "").replace(_EXCEL_CR, " "))
+    text = unicodedata.normalize("NFKC", (text or "")[:MAX_CHARS].replace(_EXCEL_CR, " "))
     return normalise(_jieba().lcut(text))
 
 

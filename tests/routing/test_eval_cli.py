@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lianxin.cli import app
-from lianxin.routing.text import split_tokens, tokenize
+from lianxin.routing.text import MAX_TOKENS, split_tokens, tokenize
 from tests.routing.synthetic import rows
 
 runner = CliRunner()
@@ -53,6 +53,7 @@ def test_raw_text_and_pretokenised_rows_give_the_same_canonical_tokens():
     assert "路灯" in tokens and "小区" in tokens
     assert split_tokens(" ".join(["的", "，", "7", *tokens, "了"])) == tokens
     assert "12" in tokenize("１２号楼停水")  # full-width digits are normalised; single digits are dropped
+    assert len(tokenize("小区路灯，" * 2000)) == MAX_TOKENS == len(split_tokens("小区 路灯 " * 2000))  # the leading part only
 
 
 def test_holdout_on_text_trains_and_scores_with_timings(tmp_path):
@@ -107,6 +108,9 @@ def test_bad_files_are_refused_with_a_bilingual_message(tmp_path):
     one_class = write_csv(tmp_path / "y.csv", ["text", "label_l1"], [["路灯不亮", "a"], ["路灯坏了", "a"]])
     result = runner.invoke(app, ["eval", "routing", "--train", str(one_class)])
     assert result.exit_code == 2 and "至少需要两个类别" in result.output
+    singleton = write_csv(tmp_path / "z.csv", ["text", "label_l1"], [["路灯不亮", "a"], ["路灯坏了", "a"], ["停水", "b"]])
+    result = runner.invoke(app, ["eval", "routing", "--train", str(singleton), "--test", str(singleton)])
+    assert result.exit_code == 2 and "every class needs at least 2" in result.output
     missing = runner.invoke(app, ["eval", "routing", "--train", str(tmp_path / "nope.csv")])
     assert missing.exit_code == 2 and "no such file" in missing.output
 

@@ -25,6 +25,7 @@ def upgrade() -> None:
     sa.Column('n_samples', sa.Integer(), nullable=False),
     sa.Column('classes', sa.JSON(), nullable=False),
     sa.Column('metrics', sa.JSON(), nullable=False),
+    sa.Column('model_sha256', sa.String(length=64), nullable=False),
     sa.Column('model_bytes', sa.LargeBinary(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_routing_models_created_by_id_users')),
     sa.ForeignKeyConstraint(['jurisdiction_id'], ['jurisdictions.id'], name=op.f('fk_routing_models_jurisdiction_id_jurisdictions')),

@@ -10,6 +10,8 @@ from lianxin import web
 from lianxin.api import mount_api
 from lianxin.config import Settings, get_settings
 from lianxin.db import make_engine, make_sessionmaker
+from lianxin.dispatch import views as dispatch_views
+from lianxin.knowledge import views as knowledge_views
 from lianxin.web.deps import get_session
 
 
@@ -26,5 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     web.install(app, settings)
+    for router in (dispatch_views.router, knowledge_views.router):
+        app.include_router(router)
     mount_api(app)
     return app

@@ -30,7 +30,7 @@ jieba.setLogLevel(60)
 
 TERMS_PER_APPEAL = 8
 ROWS_PER_TERM = 100  # the newest postings read per keyword: bounds the work of one lookup
-MIN_SIMILARITY = 0.2
+MIN_SIMILARITY = 0.3  # Jaccard of keyword sets; a paraphrase of the same complaint scores ~0.45
 PHONE_WEIGHT = 0.6
 NEARBY_METRES = 500
 CLOSED_TO_MERGES = (AppealStatus.MERGED, AppealStatus.NOT_ACCEPTED, AppealStatus.TERMINATED)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from lianxin import web
 from lianxin.api import mount_api
 from lianxin.config import Settings, get_settings
+from lianxin.open311 import mount_open311
 from lianxin.db import make_engine, make_sessionmaker
 from lianxin.dispatch import views as dispatch_views
 from lianxin.knowledge import views as knowledge_views
@@ -28,7 +29,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     web.install(app, settings)
-    for router in (dispatch_views.router, knowledge_views.router):
+    from lianxin.assessment.views import router as assessment_pages
+    from lianxin.ledger.views import router as ledger_pages
+    from lianxin.stats.views import router as dashboard_pages
+
+    for router in (dashboard_pages, assessment_pages, ledger_pages, dispatch_views.router, knowledge_views.router):
         app.include_router(router)
     mount_api(app)
+    mount_open311(app)
     return app

@@ -12,6 +12,8 @@ from lianxin.config import Settings, get_settings
 from lianxin.open311 import mount_open311
 from lianxin.db import make_engine, make_sessionmaker
 from lianxin.routing import web as routing_web
+from lianxin.dispatch import views as dispatch_views
+from lianxin.knowledge import views as knowledge_views
 from lianxin.web.deps import get_session
 
 
@@ -32,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from lianxin.ledger.views import router as ledger_pages
     from lianxin.stats.views import router as dashboard_pages
 
-    for router in (dashboard_pages, assessment_pages, ledger_pages):
+    for router in (dashboard_pages, assessment_pages, ledger_pages, dispatch_views.router, knowledge_views.router):
         app.include_router(router)
     app.include_router(routing_web.router)
     mount_api(app)

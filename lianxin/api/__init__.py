@@ -44,6 +44,7 @@ ROUTERS = [
     "lianxin.api.orgs",
     "lianxin.webhooks.api",
     "lianxin.routing.api",
+    "lianxin.dispatch.api", "lianxin.knowledge.api",
 ]
 
 

@@ -153,6 +153,7 @@ def update_rule(session: Session, rule: DispatchRule, *, actor: User | None, **c
         setattr(rule, name, value)
     rule.updated_by_id, rule.updated_at = actor.id if actor else None, utcnow()
     session.flush()
+    session.expire(rule, ["category", "area_unit", "lead_unit"])  # reload the relationships the new ids point at
     return rule
 
 

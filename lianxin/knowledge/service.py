@@ -125,6 +125,7 @@ def update_entry(session: Session, entry: KbEntry, *, actor: User | None, **chan
         setattr(entry, name, value)
     entry.updated_at, entry.updated_by_id = utcnow(), actor.id if actor else None
     session.flush()
+    session.expire(entry, ["owner_unit"])
     _bump()
     return entry
 

@@ -1,0 +1,106 @@
+"""Web pages: the dispatch catalogue for admins (dispatchers read it), and the suggestion panel
+(a fragment the dispatcher's appeal page can load with htmx: the catalogue's suggestion, why, and
+the likely repeats)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lianxin.appeals.models import Category
+from lianxin.appeals.service import get_appeal, require_can_see
+from lianxin.dispatch import catalogue
+from lianxin.dispatch.repeats import repeats_of
+from lianxin.errors import InvalidInput, NotFound
+from lianxin.orgs.models import UNIT_KIND_LABELS, Role, Unit, User
+from lianxin.orgs.service import has_role
+from lianxin.web.deps import get_session, require_roles
+from lianxin.web.forms import FormErrors
+from lianxin.web.i18n import pick_lang
+from lianxin.web.templating import register_nav, render
+
+router = APIRouter()
+register_nav("/admin/catalogue", "派单目录", "Dispatch catalogue", {Role.ADMIN, Role.DISPATCHER})
+READERS = (Role.ADMIN, Role.DISPATCHER)
+
+
+def _choices(session: Session, jurisdiction_id: int) -> dict:
+    paths: dict[int, str] = {}
+    for c in session.scalars(select(Category).where(Category.jurisdiction_id == jurisdiction_id, Category.active.is_(True))
+                             .order_by(Category.level, Category.sort, Category.id)):
+        paths[c.id] = f"{paths[c.parent_id]}/{c.name}" if c.parent_id in paths else c.name
+    units = session.scalars(select(Unit).where(Unit.jurisdiction_id == jurisdiction_id, Unit.active.is_(True))
+                            .order_by(Unit.id)).all()
+    return {"categories": sorted(paths.items(), key=lambda item: item[1]),
+            "areas": [u for u in units if u.kind in catalogue.AREA_KINDS],
+            "leads": [u for u in units if u.kind in catalogue.LEAD_KINDS],
+            "informs": [u for u in units if u.kind in catalogue.INFORM_KINDS],
+            "kind_labels": UNIT_KIND_LABELS, "lead_kinds": catalogue.LEAD_KIND_LABELS}
+
+
+def _page(request: Request, session: Session, user: User, errors: FormErrors, form: dict, status_code: int = 200):
+    rules = catalogue.list_rules(session, user.jurisdiction_id)
+    names = {u.id: u.name for u in session.scalars(select(Unit).where(Unit.jurisdiction_id == user.jurisdiction_id))}
+    return render(request, "dispatch/catalogue.html", {
+        "rules": rules, "names": names, "errors": errors, "form": form, "can_edit": has_role(session, user, (Role.ADMIN,)),
+        **_choices(session, user.jurisdiction_id)}, status_code=status_code)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.strip().lstrip("-").isdigit() else None
+
+
+@router.get("/admin/catalogue")
+def catalogue_page(request: Request, session: Session = Depends(get_session),
+                   user: User = Depends(require_roles(*READERS))) -> Response:
+    return _page(request, session, user, FormErrors(pick_lang(request)), {"lead_kind": "fixed", "priority": 0})
+
+
+@router.post("/admin/catalogue")
+async def add_rule(request: Request, session: Session = Depends(get_session),
+                   user: User = Depends(require_roles(Role.ADMIN))) -> Response:
+    data = await request.form()
+    form = {k: data.get(k) for k in ("category_id", "area_unit_id", "lead_kind", "lead_unit_id", "priority", "note")}
+    form["co_unit_ids"] = [int(v) for v in data.getlist("co_unit_ids") if str(v).isdigit()]
+    form["inform_unit_ids"] = [int(v) for v in data.getlist("inform_unit_ids") if str(v).isdigit()]
+    errors = FormErrors(pick_lang(request))
+    try:
+        with session.begin_nested():
+            catalogue.create_rule(
+                session, actor=user, jurisdiction_id=user.jurisdiction_id, category_id=_int(form["category_id"]),
+                area_unit_id=_int(form["area_unit_id"]), lead_kind=form["lead_kind"] or "fixed",
+                lead_unit_id=_int(form["lead_unit_id"]), co_unit_ids=form["co_unit_ids"],
+                inform_unit_ids=form["inform_unit_ids"], priority=_int(form["priority"]) or 0, note=form["note"])
+    except InvalidInput as exc:
+        errors.add_exception(exc)
+        return _page(request, session, user, errors, form, status_code=422)
+    return RedirectResponse("/admin/catalogue", status_code=303)
+
+
+@router.post("/admin/catalogue/{rule_id}/toggle")
+def toggle_rule(rule_id: int, session: Session = Depends(get_session),
+                user: User = Depends(require_roles(Role.ADMIN))) -> Response:
+    rule = catalogue.get_rule(session, rule_id, user.jurisdiction_id)
+    catalogue.update_rule(session, rule, actor=user, active=not rule.active)
+    return RedirectResponse("/admin/catalogue", status_code=303)
+
+
+@router.post("/admin/catalogue/{rule_id}/delete")
+def remove_rule(rule_id: int, session: Session = Depends(get_session),
+                user: User = Depends(require_roles(Role.ADMIN))) -> Response:
+    catalogue.delete_rule(session, catalogue.get_rule(session, rule_id, user.jurisdiction_id), actor=user)
+    return RedirectResponse("/admin/catalogue", status_code=303)
+
+
+@router.get("/dispatch/panel/{order_no}")
+def suggestion_panel(request: Request, order_no: str, session: Session = Depends(get_session),
+                     user: User = Depends(require_roles(Role.OPERATOR, Role.DISPATCHER))) -> Response:
+    """A fragment: the catalogue's suggestion with its reason, and likely repeats with their scores."""
+    appeal = get_appeal(session, order_no)
+    if appeal.jurisdiction_id != user.jurisdiction_id:
+        raise NotFound(f"工单 {order_no} 不存在", f"appeal {order_no} not found")
+    require_can_see(session, appeal, user)
+    return render(request, "dispatch/panel.html", {"appeal": appeal, "suggestion": catalogue.suggest_units(session, appeal),
+                                                   "repeats": repeats_of(session, appeal)})

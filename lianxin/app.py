@@ -10,6 +10,7 @@ from lianxin import web
 from lianxin.api import mount_api
 from lianxin.config import Settings, get_settings
 from lianxin.db import make_engine, make_sessionmaker
+from lianxin.hotspots.views import router as hotspot_pages
 from lianxin.web.deps import get_session
 
 
@@ -26,5 +27,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     web.install(app, settings)
+    app.include_router(hotspot_pages)
     mount_api(app)
     return app

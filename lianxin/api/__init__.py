@@ -43,6 +43,7 @@ ROUTERS = [
     "lianxin.api.actions",
     "lianxin.api.orgs",
     "lianxin.webhooks.api",
+    "lianxin.hotspots.api",
 ]
 
 

@@ -1,6 +1,9 @@
-"""The application factory: the health check here, every page through ``lianxin.web``."""
+"""The application factory: the health check, the web pages (``lianxin.web`` and each domain's
+page router), the JSON API at ``/api`` and Open311 at ``/open311/v2``."""
 
 from __future__ import annotations
+
+from importlib import import_module
 
 from fastapi import Depends, FastAPI
 from sqlalchemy import text
@@ -9,12 +12,20 @@ from sqlalchemy.orm import Session
 from lianxin import web
 from lianxin.api import mount_api
 from lianxin.config import Settings, get_settings
-from lianxin.open311 import mount_open311
 from lianxin.db import make_engine, make_sessionmaker
-from lianxin.routing import web as routing_web
-from lianxin.dispatch import views as dispatch_views
-from lianxin.knowledge import views as knowledge_views
+from lianxin.open311 import mount_open311
 from lianxin.web.deps import get_session
+
+# Each domain's pages: a module with ``router`` (an APIRouter). Order matters only for equal paths.
+PAGE_ROUTERS = [
+    "lianxin.stats.views",
+    "lianxin.assessment.views",
+    "lianxin.ledger.views",
+    "lianxin.dispatch.views",
+    "lianxin.knowledge.views",
+    "lianxin.routing.web",
+    "lianxin.hotspots.views",
+]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -30,13 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     web.install(app, settings)
-    from lianxin.assessment.views import router as assessment_pages
-    from lianxin.ledger.views import router as ledger_pages
-    from lianxin.stats.views import router as dashboard_pages
-
-    for router in (dashboard_pages, assessment_pages, ledger_pages, dispatch_views.router, knowledge_views.router):
-        app.include_router(router)
-    app.include_router(routing_web.router)
+    for module in PAGE_ROUTERS:
+        app.include_router(import_module(module).router)
     mount_api(app)
     mount_open311(app)
     return app

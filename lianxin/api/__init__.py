@@ -44,7 +44,9 @@ ROUTERS = [
     "lianxin.api.orgs",
     "lianxin.webhooks.api",
     "lianxin.routing.api",
-    "lianxin.dispatch.api", "lianxin.knowledge.api",
+    "lianxin.dispatch.api",
+    "lianxin.knowledge.api",
+    "lianxin.hotspots.api",
 ]
 
 

@@ -235,7 +235,9 @@ def _merge(clusters: list[list[int]], x: csr_matrix, places: list[Places], days:
     big = [c for c in clusters if len(c) >= p.min_size]
     if len(big) < 2:
         return clusters
-    centroids = normalize(csr_matrix(np.vstack([np.asarray(x[c].mean(axis=0)) for c in big])))
+    rows = [i for i, c in enumerate(big) for _ in c]
+    members = csr_matrix((np.ones(len(rows)), (rows, [m for c in big for m in c])), shape=(len(big), x.shape[0]))
+    centroids = normalize(members @ x)  # sparse: each cluster's summed (then normalised) vectors
     sims = (centroids @ centroids.T).toarray()
     summary = [_summary_places(c, places) for c in big]
     spans = [(days[c].min(), days[c].max()) for c in big]

@@ -3,8 +3,9 @@
 Two passes over a corpus. :func:`candidate_places` finds names ending in a place suffix with
 regular expressions; the names seen in the corpus become a gazetteer (:class:`Gazetteer`) that then
 finds the same places in every message, also where a message omits the suffix ("魅力之城" for
-"魅力之城小区"). Administrative codes (the teddy data's anonymised "A5区", "A7县", real "雨花区")
-are kept apart: they say where, but too coarsely to tell two problems apart.
+"魅力之城小区"). Administrative codes (the teddy data's anonymised "A5区", "A7县") are kept apart:
+they say where, but too coarsely to tell two problems apart. Real district names are not codes;
+a deployment's appeals carry their community, which the caller passes as a known place.
 """
 
 from __future__ import annotations
@@ -45,10 +46,8 @@ _GENERIC = {
     "网路", "电路", "水路", "铁路", "高铁", "地铁", "走路", "上路", "一路", "沿路", "路面", "花园", "家园",
 }
 _ROAD_SUFFIXES = ("路", "街", "巷", "大道")
-GENERIC_FLOOR = 30  # in a small corpus a place may fill many messages; only past this count can it be generic
-
-
 _GENERIC_END = ("政府", "物业公司", "有限公司", "公交公司", "自来水公司", "幼儿园", "委员会")
+GENERIC_FLOOR = 30  # in a small corpus a place may fill many messages; only past this count can it be generic
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ allow gets 409 ``illegal_transition``. The response is the appeal as ``GET`` ret
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from fastapi import APIRouter, Body
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field

@@ -2,13 +2,15 @@
 
 The body is the verb's input (units by code); ``If-Match`` (or ``version`` in the body) carries the
 version the client last saw, and a stale one gets 409 ``stale_version``; an action the status does not
-allow gets 409 ``illegal_transition``. The response is the appeal as ``GET`` returns it, with its new ``version``.
+allow gets 409 ``illegal_transition``. The response is the appeal as ``GET`` returns it, with its new
+version (also as ``ETag``).
 (No ``from __future__ import annotations`` here: the routes are built from the table at import time.)
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from fastapi import APIRouter, Body
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -16,7 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from lianxin.api.deps import ApiContext, VersionDep, WriteCtx
 from lianxin.api.errors import ERROR_RESPONSES
 from lianxin.api.present import appeal_detail
-from lianxin.api.schemas import AppealDetail
+from lianxin.api.schemas import AppealDetail, DbId
 from lianxin.appeals import requests as appeal_requests
 from lianxin.appeals import service, supervision
 from lianxin.appeals.choices import NotAcceptedReason, RequestKind, Satisfaction
@@ -39,7 +41,7 @@ def UnitCode(**kw):  # noqa: N802
 
 class ActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    version: int | None = Field(default=None, ge=1, description="工单版本（也可用 If-Match）/ or send If-Match")
+    version: int | None = Field(default=None, ge=1, le=2_147_483_647, description="工单版本（也可用 If-Match）/ or send If-Match")
 
 
 class NoteIn(ActionIn):
@@ -56,7 +58,7 @@ class ReasonIn(ActionIn):
 
 class AnswerIn(ActionIn):
     answer: str = Text()
-    kb_entry_id: int | None = None
+    kb_entry_id: DbId | None = None
 
 
 class NotAcceptIn(ActionIn):
@@ -249,7 +251,9 @@ def _endpoint(spec: ActionSpec):
             spec.run(ctx, appeal, data, if_match if if_match is not None else data.version)
             return appeal_detail(ctx.session, ctx.actor, appeal)
 
-        return ctx.once(run)
+        response = ctx.once(run)
+        response.headers["ETag"] = f'"{json.loads(response.body)["version"]}"'
+        return response
 
     return endpoint
 

@@ -5,7 +5,7 @@ a POST at most once per ``Idempotency-Key``."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from lianxin.api.errors import Unauthenticated
-from lianxin.api.keys import authenticate
+from lianxin.api.keys import authenticate, touch
 from lianxin.api.models import ApiKey, IdempotencyRecord
 from lianxin.web.deps import get_session
 from lianxin.appeals.choices import Channel
@@ -38,8 +38,9 @@ def actor(
     request: Request, session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
     header_key: Annotated[str | None, Depends(api_key_header)] = None,
-) -> User:
-    """The caller: an API key (Bearer or X-API-Key) or the logged-in browser session (``session["uid"]``)."""
+) -> Iterator[User]:
+    """The caller: an API key (Bearer or X-API-Key) or the logged-in browser session (``session["uid"]``).
+    A key's ``last_used_at`` is written after the handler succeeds, in the request's transaction."""
     raw = credentials.credentials if credentials else header_key
     request.state.api_key = None
     if raw:
@@ -47,7 +48,13 @@ def actor(
         if key is None:
             raise Unauthenticated("API 密钥无效或已吊销", "invalid or revoked API key")
         request.state.api_key = key
-        return key.user
+        yield key.user
+        touch(key)
+        return
+    yield _session_user(request, session)
+
+
+def _session_user(request: Request, session: Session) -> User:
     uid = request.session.get("uid") if "session" in request.scope else None
     user = session.get(User, uid) if isinstance(uid, int) else None
     if user is None or not user.active:

@@ -68,10 +68,15 @@ def authenticate(session: Session, raw: str) -> ApiKey | None:
         return None
     if key.revoked_at is not None or not key.user.active:
         return None
+    return key
+
+
+def touch(key: ApiKey) -> None:
+    """Record the key's use (at most once a minute). Callers do this after their work, so on SQLite the
+    write does not take the database's write lock for the whole request."""
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at >= TOUCH_EVERY:
         key.last_used_at = now
-    return key
 
 
 def get_api_key(session: Session, jurisdiction_id: int, prefix: str) -> ApiKey:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
@@ -10,6 +11,9 @@ from pydantic.json_schema import SkipJsonSchema
 from lianxin.appeals.choices import AppealType, Channel, Urgency
 from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.status import AppealStatus
+
+
+DbId = Annotated[int, Field(ge=1, le=2_147_483_647)]  # a row id: larger numbers cannot exist (and overflow SQLite)
 
 
 class AppealIn(AppealCreate):
@@ -28,6 +32,9 @@ class AppealIn(AppealCreate):
     address: str | None = Field(default=None, max_length=300)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lng: float | None = Field(default=None, ge=-180, le=180)
+    category_id: DbId | None = None
+    community_id: DbId | None = None
+    grid_id: DbId | None = None
 
 
 class Ref(BaseModel):

@@ -26,7 +26,7 @@ from lianxin.appeals.service import (
     transition,
     withdraw_pending_requests,
 )
-from lianxin.appeals.status import Action
+from lianxin.appeals.status import Action, next_status
 from lianxin.clock import utcnow
 from lianxin.errors import Conflict, InvalidInput
 from lianxin.orgs.models import Role, Unit, User
@@ -230,6 +230,7 @@ def review_deferral(
     now = utcnow()
     if new_target_date is not None:
         _check_target(new_target_date, now)
+    next_status(appeal.status, Action.REVIEW_DEFERRAL)  # only a deferred appeal has a target date to report
     transition(session, appeal, Action.REVIEW_DEFERRAL, actor=actor, unit_id=appeal.lead_unit_id, note=note,
                payload={"target_date": (new_target_date or appeal.defer_target_date).isoformat()},
                expected_version=expected_version, now=now)

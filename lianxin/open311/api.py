@@ -10,9 +10,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from lianxin.api.keys import authenticate
+from lianxin.api.keys import authenticate, touch
 from lianxin.app import get_session
 from lianxin.clock import utcnow
 from lianxin.errors import NotFound, PermissionDenied
@@ -115,13 +116,17 @@ def _attributes(form) -> dict[str, list[str]]:
     return answers
 
 
-async def _media(form, upload_dir: Path) -> list[dict]:
+async def _uploads(form) -> list[tuple[str, bytes]]:
+    """(filename, bytes) of the multipart ``media`` files (v2.1 draft), read without blocking the event loop."""
     files = [f for name in ("media", "media[]") for f in form.getlist(name) if isinstance(f, UploadFile)]
     if len(files) > MAX_MEDIA_FILES:
         raise BadRequest(f"最多上传 {MAX_MEDIA_FILES} 个文件", f"at most {MAX_MEDIA_FILES} files", field="media")
+    return [(upload.filename or "", await upload.read(MAX_MEDIA_BYTES + 1)) for upload in files]
+
+
+def _store_media(uploads: list[tuple[str, bytes]], upload_dir: Path) -> list[dict]:
     saved = []
-    for upload in files:
-        data = await upload.read(MAX_MEDIA_BYTES + 1)
+    for filename, data in uploads:
         kind = next((v for magic, v in MEDIA_TYPES.items() if data.startswith(magic)), None)
         if kind is None or len(data) > MAX_MEDIA_BYTES:
             raise BadRequest("只接受 10 MB 以内的 JPEG、PNG 或 GIF 图片", "media must be a JPEG, PNG or GIF of at most 10 MB",
@@ -130,7 +135,7 @@ async def _media(form, upload_dir: Path) -> list[dict]:
         path = upload_dir / key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-        saved.append({"filename": (upload.filename or key)[-200:], "content_type": kind[0], "size": len(data),
+        saved.append({"filename": (filename or key)[-200:], "content_type": kind[0], "size": len(data),
                       "storage_key": key})
     return saved
 
@@ -144,8 +149,14 @@ def _media_url(value: str | None) -> str | None:
 
 @router.post("/requests.{fmt}")
 async def create_request(fmt: str, request: Request, session: SessionDep):
+    """Reads the body here; the database work runs in the thread pool, never on the event loop."""
     fmt = _fmt(fmt)
     form = await request.form()
+    uploads = await _uploads(form)
+    return await run_in_threadpool(_create_request, fmt, request, session, form, uploads)
+
+
+def _create_request(fmt: str, request: Request, session: Session, form, uploads: list[tuple[str, bytes]]):
     field = lambda name: _blank(v) if isinstance(v := form.get(name) or request.query_params.get(name), str) else None  # noqa: E731
     key = authenticate(session, field("api_key") or "")
     if key is None:
@@ -165,9 +176,10 @@ async def create_request(fmt: str, request: Request, session: SessionDep):
     idempotency = _blank(request.headers.get("idempotency-key"))
     if idempotency and len(idempotency) > 80:
         raise BadRequest("Idempotency-Key 过长", "Idempotency-Key is limited to 80 characters", field="Idempotency-Key")
-    attachments = await _media(form, Path(request.app.state.settings.upload_dir))
+    attachments = _store_media(uploads, Path(request.app.state.settings.upload_dir))
     appeal = service.create_request(session, jurisdiction, key, data, attachments=attachments,
                                     idempotency_key=f"o311:{key.prefix}:{idempotency}" if idempotency else None)
+    touch(key)
     return respond(fmt, "service_requests", [{
         "service_request_id": appeal.order_no, "account_id": data.account_id,
         "service_notice": f"已受理，工单号 {appeal.order_no}，将按接诉即办时限派单办理 / received, it will be dispatched "

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lianxin.api.deps import Ctx, WriteCtx
 from lianxin.api.errors import ERROR_RESPONSES
+from lianxin.api.schemas import DbId
 from lianxin.webhooks import service
 from lianxin.webhooks.models import Webhook
 
@@ -66,12 +67,12 @@ def list_(ctx: Ctx):
 
 
 @router.get("/{webhook_id}/deliveries", response_model=list[DeliveryOut], summary="投递记录 / delivery log")
-def deliveries(webhook_id: int, ctx: Ctx):
+def deliveries(webhook_id: DbId, ctx: Ctx):
     hook = service.get_webhook(ctx.session, webhook_id, actor=ctx.actor)
     return [DeliveryOut.model_validate(d, from_attributes=True) for d in service.recent_deliveries(ctx.session, hook)]
 
 
 @router.post("/{webhook_id}/deactivate", response_model=WebhookOut, summary="停用 / deactivate")
-def deactivate(webhook_id: int, ctx: WriteCtx):
+def deactivate(webhook_id: DbId, ctx: WriteCtx):
     return ctx.once(lambda: _out(service.deactivate_webhook(
         ctx.session, service.get_webhook(ctx.session, webhook_id, actor=ctx.actor))))

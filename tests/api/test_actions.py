@@ -33,6 +33,7 @@ def test_a_whole_lifecycle_through_the_api(client, db, city, make_key):
         response = act(client, headers, order_no, action, body, version=version)
         assert response.status_code == 200, (action, response.text)
         assert response.json()["version"] > version
+        assert response.headers["etag"] == f'"{response.json()["version"]}"'
         version = response.json()["version"]
     final = client.get(f"/api/v1/appeals/{order_no}", headers=dispatcher).json()
     assert final["status"] == "closed" and final["satisfaction"] == "satisfied"
@@ -138,3 +139,18 @@ def test_an_action_retried_with_its_idempotency_key_acts_once(client, db, city, 
     assert first.json() == again.json()
     detail = client.get(f"/api/v1/appeals/{appeal.order_no}", headers=make_key("dispatcher")).json()
     assert [s["kind"] for s in detail["timeline"]].count("noted") == 1
+
+
+def test_reviewing_a_deferral_that_does_not_exist_is_an_illegal_transition(client, db, city, make_key):
+    appeal = new_appeal(db, city)
+    response = act(client, make_key("dispatcher"), appeal, "review-deferral", {"note": "复核进展"})
+    assert response.status_code == 409 and response.json()["code"] == "illegal_transition"
+
+
+def test_ids_too_large_for_any_row_are_422_not_500(client, make_key):
+    admin = make_key("admin", "city")
+    assert client.get("/api/v1/webhooks/20854399122778631816628666368/deliveries", headers=admin).status_code == 422
+    body = {"appeal_type": "help", "content": "路灯坏了一个星期了。", "appellant_phone": "13900001111",
+            "category_id": 2 ** 70}
+    response = client.post("/api/v1/appeals", json=body, headers=make_key("operator"))
+    assert response.status_code == 422 and response.json()["field"] == "category_id"

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from starlette.middleware.sessions import SessionMiddleware
 
 from lianxin.api.keys import authenticate, revoke_api_key
-from lianxin.api.models import ApiKey
 from lianxin.appeals.models import Appeal, AppealEvent
 from lianxin.appeals.service import dispatch_appeal
 from tests.factories import build_city, new_appeal

@@ -10,7 +10,6 @@ from __future__ import annotations
 from starlette.requests import Request
 
 ZH, EN = "zh-CN", "en"
-LANGS = (ZH, EN)
 LANG_COOKIE = "lianxin_lang"
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -29,7 +28,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ui.hotline": ("服务热线", "Hotline"),
     "ui.call": ("一键呼叫", "Call now"),
     "ui.submit": ("提交", "Submit"),
-    "ui.required": ("必填", "required"),
     "ui.form_has_errors": ("表单有误，请按提示修改后重新提交（未保存任何内容）",
                            "Please correct the marked fields and submit again (nothing was saved)"),
     "login.title": ("工作人员登录", "Staff login"),
@@ -41,7 +39,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.title": ("出错了", "Something went wrong"),
     "error.csrf": ("页面已过期或请求来源无法验证，请刷新页面后重试。", "The page expired or the request could not be verified; reload the page and try again."),
     "error.not_found": ("页面不存在", "Page not found"),
-    "error.forbidden": ("您无权访问此页面", "You may not open this page"),
     "error.back": ("返回首页", "Back to the start page"),
     "field.required": ("此项为必填项", "This field is required"),
     "field.number": ("请输入数字", "Enter a number"),

@@ -7,12 +7,11 @@ rollups it can be swapped for a rollup-backed function returning the same ``Publ
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from lianxin.appeals.choices import Satisfaction
@@ -94,60 +93,65 @@ def _month_keys(now: datetime, months: int) -> list[str]:
     return keys[::-1]
 
 
+def _local_month(session: Session):
+    """The appeal's receiving month in Asia/Shanghai (UTC+8, no daylight saving) as 'YYYY-MM', in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone(SHANGHAI.key, Appeal.received_at), "YYYY-MM")
+    return func.strftime("%Y-%m", Appeal.received_at, "+8 hours")
+
+
+def _counts():
+    """received, closed, rated, satisfied: the four sums every breakdown shows."""
+    return (
+        func.count(Appeal.id),
+        func.sum(case((Appeal.status == AppealStatus.CLOSED, 1), else_=0)),
+        func.sum(case((Appeal.satisfaction.is_not(None), 1), else_=0)),
+        func.sum(case((Appeal.satisfaction.in_(SATISFIED), 1), else_=0)),
+    )
+
+
 def public_figures(session: Session, jurisdiction_id: int, *, months: int = 12, now: datetime | None = None) -> PublicFigures:
     """Received / closed / satisfaction by month and by district and street, top categories, on-time rate
-    and the community map, over the last ``months`` calendar months (Asia/Shanghai)."""
-    now = now or utcnow()
-    keys = _month_keys(now, months)
+    and the community map, over the last ``months`` calendar months (Asia/Shanghai). Aggregated in SQL."""
+    keys = _month_keys(now or utcnow(), months)
     since = datetime.strptime(keys[0] + "-01", "%Y-%m-%d").replace(tzinfo=SHANGHAI)
-    street, district = aliased(Unit), aliased(Unit)
-    community = aliased(Unit)
-    rows = session.execute(
-        select(Appeal.received_at, Appeal.status, Appeal.satisfaction, Appeal.solved, Appeal.replied_at, Appeal.due_at,
-               street.name, district.name, Category.name)
-        .outerjoin(community, Appeal.community_id == community.id)
-        .outerjoin(street, community.parent_id == street.id)
-        .outerjoin(district, street.parent_id == district.id)
-        .outerjoin(Category, Appeal.category_id == Category.id)
-        .where(Appeal.jurisdiction_id == jurisdiction_id, Appeal.received_at >= since)
+    scope = (Appeal.jurisdiction_id == jurisdiction_id, Appeal.received_at >= since)
+    month = _local_month(session).label("month")
+    outcome = (  # visited, solved, replied with a deadline, replied on time
+        func.sum(case((Appeal.solved.is_not(None), 1), else_=0)), func.sum(case((Appeal.solved.is_(True), 1), else_=0)),
+        func.sum(case((and_(Appeal.replied_at.is_not(None), Appeal.due_at.is_not(None)), 1), else_=0)),
+        func.sum(case((Appeal.replied_at <= Appeal.due_at, 1), else_=0)),
+    )
+    by_month = {row[0]: tuple(v or 0 for v in row[1:])
+                for row in session.execute(select(month, *_counts(), *outcome).where(*scope).group_by(month))}
+    totals = [sum(values[i] for values in by_month.values()) for i in range(8)]
+    street, district, community = aliased(Unit), aliased(Unit), aliased(Unit)
+    areas = session.execute(
+        select(district.name, street.name, *_counts())
+        .join(community, Appeal.community_id == community.id).join(street, community.parent_id == street.id)
+        .outerjoin(district, street.parent_id == district.id).where(*scope).group_by(district.name, street.name)
     ).all()
-    received, closed, rated, satisfied = Counter(), Counter(), Counter(), Counter()
-    streets: dict[str, AreaRow] = defaultdict(lambda: AreaRow(""))
-    districts: dict[str, AreaRow] = defaultdict(lambda: AreaRow(""))
-    categories: Counter[str] = Counter()
-    visited = solved = replied = on_time = 0
-    for at, status, satisfaction, was_solved, replied_at, due_at, street_name, district_name, category in rows:
-        month = at.astimezone(SHANGHAI).strftime("%Y-%m")
-        is_closed, is_rated = status == AppealStatus.CLOSED, satisfaction is not None
-        is_satisfied = satisfaction in SATISFIED
-        received[month] += 1
-        closed[month] += is_closed
-        rated[month] += is_rated
-        satisfied[month] += is_satisfied
-        for table, name in ((streets, street_name), (districts, district_name)):
-            if name:
-                row = table[name]
-                row.name = name
-                row.received += 1
-                row.closed += is_closed
-                row.rated += is_rated
-                row.satisfied += is_satisfied
-        if category:
-            categories[category] += 1
-        if was_solved is not None:
-            visited += 1
-            solved += bool(was_solved)
-        if replied_at is not None and due_at is not None:
-            replied += 1
-            on_time += replied_at <= due_at
+    districts: dict[str, AreaRow] = {}
+    streets = []
+    for district_name, street_name, received, closed, rated, satisfied in areas:
+        streets.append(AreaRow(street_name, received, closed, rated, satisfied))
+        if district_name:
+            row = districts.setdefault(district_name, AreaRow(district_name))
+            row.received, row.closed = row.received + received, row.closed + closed
+            row.rated, row.satisfied = row.rated + rated, row.satisfied + satisfied
+    categories = session.execute(
+        select(Category.name, func.count(Appeal.id)).join(Category, Appeal.category_id == Category.id).where(*scope)
+        .group_by(Category.name).order_by(func.count(Appeal.id).desc(), Category.name).limit(10)
+    ).all()
+    total, closed, rated, satisfied, visited, solved, replied, on_time = totals
+    zero = (0, 0, 0, 0)
     return PublicFigures(
-        months=keys, received=[received[k] for k in keys], closed=[closed[k] for k in keys],
-        satisfaction=[rate(satisfied[k], rated[k]) for k in keys],
-        total_received=sum(received.values()), total_closed=sum(closed.values()),
-        solved_rate=rate(solved, visited), satisfaction_rate=rate(sum(satisfied.values()), sum(rated.values())),
-        on_time_rate=rate(on_time, replied),
-        districts=sorted(districts.values(), key=lambda r: -r.received),
-        streets=sorted(streets.values(), key=lambda r: -r.received),
-        top_categories=categories.most_common(10),
+        months=keys, received=[by_month.get(k, zero)[0] for k in keys], closed=[by_month.get(k, zero)[1] for k in keys],
+        satisfaction=[rate(by_month.get(k, zero)[3], by_month.get(k, zero)[2]) for k in keys],
+        total_received=total, total_closed=closed, solved_rate=rate(solved, visited),
+        satisfaction_rate=rate(satisfied, rated), on_time_rate=rate(on_time, replied),
+        districts=sorted(districts.values(), key=lambda r: (-r.received, r.name)),
+        streets=sorted(streets, key=lambda r: (-r.received, r.name)),
+        top_categories=[(name, n) for name, n in categories],
         points=community_points(session, jurisdiction_id, since=since),
     )

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -59,7 +60,7 @@ def nav_for(request: Request) -> list[NavItem]:
 def switch_lang_url(request: Request, lang: str) -> str:
     other = ZH if lang == EN else EN
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] + [("lang", other)]
-    return str(request.url.replace_query_params(**dict(query)))
+    return f"{request.url.path}?{urlencode(query)}"
 
 
 def page_context(request: Request) -> dict:

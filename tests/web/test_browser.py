@@ -208,3 +208,17 @@ def test_the_resident_page_never_loads_echarts(page, live_server):
     page.wait_for_load_state("networkidle")
     assert requested and not any("echarts" in url for url in requested)
     assert all(url.startswith(live_server.url) for url in requested)  # nothing from the internet
+
+
+def test_every_control_of_the_resident_form_is_reachable_with_the_keyboard(page, live_server):
+    page.goto("/appeal")
+    reached = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.id || document.activeElement.name || document.activeElement.tagName"))
+    for control in ("appeal_type", "content", "address", "locate-me", "photos", "appellant_name", "appellant_phone",
+                    "confidential", "submit-appeal"):
+        assert control in reached, (control, reached)
+    unlabelled = page.evaluate("""[...document.querySelectorAll('#appeal-form input:not([type=hidden]), #appeal-form textarea, #appeal-form select')]
+        .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).map(el => el.name)""")
+    assert unlabelled == []

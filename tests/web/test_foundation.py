@@ -16,7 +16,8 @@ def test_pages_are_chinese_by_default_with_an_english_switch(client, city):
     page = client.get("/")
     assert page.status_code == 200
     assert '<html lang="zh-CN"' in page.text and "查询进度" in page.text
-    assert 'href="http://testserver/?lang=en"' in page.text
+    assert 'href="/?lang=en"' in page.text
+    assert 'href="/stats?a=1&amp;b=2&amp;lang=en"' in client.get("/stats?a=1&b=2").text
 
 
 def test_english_switch_is_remembered_in_a_cookie(client, city):
@@ -237,3 +238,18 @@ def test_a_request_commits_before_its_response_and_rolls_back_on_an_error(live_s
         assert client.get("/_probe/write/probe-ok").status_code == 200
         assert client.get("/_probe/write/probe-bad?fail=1").status_code == 422
     assert seen_at_response == [True] and not committed("probe-bad")
+
+
+def test_domains_add_their_messages_to_the_catalogue_and_cannot_redefine_others():
+    from lianxin.web.i18n import MESSAGES, register_messages, split_message, translate
+
+    try:
+        register_messages({"probe.hello": ("你好", "Hello")})
+        assert translate("probe.hello", "zh-CN") == "你好" and translate("probe.hello", "en") == "Hello"
+        assert translate("probe.unknown", "en") == "probe.unknown"
+        with pytest.raises(ValueError):
+            register_messages({"nav.track": ("别的", "Other")})
+    finally:
+        MESSAGES.pop("probe.hello", None)
+    assert split_message("电话号码格式不正确 / invalid phone number", "en") == "invalid phone number"
+    assert split_message("电话号码格式不正确 / invalid phone number", "zh-CN") == "电话号码格式不正确"

@@ -24,7 +24,8 @@ def eval_routing(
     label_column: Annotated[str, typer.Option(help="标签列 / label column")] = "label_l1",
     folds: Annotated[int, typer.Option(help="交叉验证折数 / CV folds")] = 5,
     group_duplicates: Annotated[bool, typer.Option(
-        help="近似重复的工单放在同一折（默认）/ keep near-duplicate appeals in one fold (default)")] = True,
+        help="近似重复的工单放在同一折（更严格的估计）/ keep near-duplicate appeals in one fold "
+             "(a stricter estimate than the plain stratified CV the default reports)")] = False,
 ) -> None:
     """Train the routing classifier on labelled CSVs and score it (text, title+body or tokens columns)."""
     from lianxin.routing.evaluate import cross_validate, holdout, read_labelled

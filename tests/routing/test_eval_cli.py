@@ -115,10 +115,19 @@ def test_bad_files_are_refused_with_a_bilingual_message(tmp_path):
     assert missing.exit_code == 2 and "no such file" in missing.output
 
 
-def test_cross_validation_can_leave_duplicates_ungrouped_for_comparison(tmp_path):
+def test_plain_stratified_cross_validation_is_the_default_and_says_duplicates_are_not_grouped(tmp_path):
     result = runner.invoke(app, ["eval", "routing", "--train", str(as_text(tmp_path, "a.csv", 9, per_topic=6)),
-                                 "--folds", "3", "--no-group-duplicates"])
+                                 "--folds", "3"])
     assert result.exit_code == 0, result.output
     assert "stratified 3-fold CV on 18 appeals (near-duplicates NOT grouped" in result.output
+    assert len(re.findall(r"^fold \d: ", result.output, re.M)) == 3
+    scores(result.output)
+
+
+def test_group_duplicates_keeps_near_duplicates_in_one_fold_for_a_stricter_estimate(tmp_path):
+    result = runner.invoke(app, ["eval", "routing", "--train", str(as_text(tmp_path, "a.csv", 9, per_topic=6)),
+                                 "--folds", "3", "--group-duplicates"])
+    assert result.exit_code == 0, result.output
+    assert "groups after joining near-duplicates" in result.output
     assert len(re.findall(r"^fold \d: ", result.output, re.M)) == 3
     scores(result.output)

@@ -72,7 +72,7 @@ def _is_json(request: Request) -> bool:
     return request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json"
 
 
-ActorDep = Annotated[User, Depends(actor)]
+ActorDep = Annotated[User, Depends(actor, scope="function")]  # touch the key before the response commits
 
 
 class IdempotencyKeyReused(InvalidInput):

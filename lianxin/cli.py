@@ -8,8 +8,11 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
+from lianxin.api.cli import app as apikey_app
 from lianxin.config import get_settings
 from lianxin.db import make_engine, make_sessionmaker, session_scope
+from lianxin.dispatch.cli import dispatch_app, geo_app, kb_app
+from lianxin.hotspots.cli import hotspots
 
 app = typer.Typer(help="连心 Lianxin — 接诉即办平台 / appeals platform", no_args_is_help=True)
 jobs_app = typer.Typer(help="后台任务 / background jobs", no_args_is_help=True)
@@ -18,11 +21,15 @@ db_app = typer.Typer(help="数据库 / database", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(users_app, name="users")
 app.add_typer(db_app, name="db")
+app.add_typer(apikey_app, name="apikey")
+for _name, _sub in (("dispatch", dispatch_app), ("geo", geo_app), ("kb", kb_app)):
+    app.add_typer(_sub, name=_name)
 from lianxin.assessment.cli import assess_app, stats_app  # noqa: E402
 app.add_typer(assess_app, name="assess")
 app.add_typer(stats_app, name="stats")
 from lianxin.ledger.cli import ledger_app  # noqa: E402
 app.add_typer(ledger_app, name="ledger")
+app.command()(hotspots)
 
 
 def _factory(immediate: bool = False):

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     map_tile_attribution: str = ""
     # The jurisdiction the public (resident) pages serve, by code; empty: the first one created.
     public_jurisdiction: str = ""
+    # Webhooks may target http://127.0.0.1 / localhost (tests and local development only; never in production).
+    webhook_allow_local_http: bool = False
 
     def check_production(self) -> None:
         if self.env == "production" and self.secret_key == DEV_SECRET:

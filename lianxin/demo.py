@@ -37,6 +37,7 @@ from lianxin.appeals.service import SHANGHAI
 from lianxin.appeals.status import HANDLING, AppealStatus
 from lianxin.config import Settings
 from lianxin.defaults import ensure_defaults
+from lianxin.dispatch.demo import seed_demo_dispatch
 from lianxin.errors import Conflict, InvalidInput
 from lianxin.orgs.models import (
     ROLE_LABELS, UNIT_KIND_LABELS, GridPosition, GridStaff, Jurisdiction, Role, Unit, UnitKind, User,
@@ -672,6 +673,7 @@ def build_demo(session: Session, settings: Settings, *, appeals: int = 1200, day
         raise DemoExists()
     demo = _DemoCity(session, ensure_defaults(session, code=JURISDICTION_CODE), seed)
     demo.build_units()
+    demo.position.update(seed_demo_dispatch(session, demo.jid, demo.by_code, CITY_CODE, ROUTES, LOCAL, CITY_CENTRE))
     demo.build_users()
     labelled, replied, source = load_texts(settings.demo_data_dir)
     demo.build_appeals(appeals, days, labelled, replied)

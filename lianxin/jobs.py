@@ -28,6 +28,7 @@ from lianxin.sla.service import get_calendar
 from lianxin.stats.fold import fold_stats
 from lianxin.visits.models import ReturnVisit
 from lianxin.visits.service import ensure_visit_task
+from lianxin.webhooks import service as webhooks
 
 BATCH = 500
 
@@ -113,6 +114,8 @@ JOBS = [
     Job("review_deferred", review_deferred),
     Job("supervise_by_rules", supervise_by_rules),
     Job("fold_stats", fold_stats),
+    Job("queue_webhooks", lambda session, settings, now: webhooks.queue_events(session, now)),
+    Job("deliver_webhooks", lambda session, settings, now: webhooks.deliver_due(session, now)),
 ]
 
 

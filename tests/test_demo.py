@@ -272,3 +272,60 @@ def test_teddy_texts_fit_the_model_and_the_category_tree(settings):
     assert all(text.reply and len(text.reply) <= 5000 for text in replied)
     first_levels = {t.category.split("/")[0] for t in labelled}  # the 7 Teddy labels, utilities under 公共服务
     assert first_levels == {"城乡建设", "环境保护", "交通管理", "教育文体", "劳动和社会保障", "市场管理", "卫生计生", "公共服务"}
+
+
+def test_every_area_unit_has_a_boundary_inside_its_parent_and_apart_from_its_siblings(demo):
+    from shapely.geometry import shape
+
+    from lianxin.geo.models import UnitArea
+
+    session, _, jid = demo
+    areas = {a.unit_id: shape(a.geometry) for a in session.scalars(select(UnitArea).where(UnitArea.jurisdiction_id == jid))}
+    units = session.scalars(select(Unit).where(Unit.jurisdiction_id == jid, Unit.kind.in_(
+        (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID)))).all()
+    assert {u.id for u in units} == set(areas)
+    siblings: dict[int, list[int]] = {}
+    for unit in units:
+        siblings.setdefault(unit.parent_id, []).append(unit.id)
+        if unit.parent_id in areas:
+            assert areas[unit.parent_id].buffer(1e-9).contains(areas[unit.id]), unit.name
+    for ids in siblings.values():
+        for i, a in enumerate(ids):
+            for b in ids[i + 1:]:
+                assert areas[a].intersection(areas[b]).area < 1e-12
+
+
+def test_demo_appeals_lie_in_their_community_and_their_address_names_it(demo):
+    from lianxin.geo.service import locate, locate_text
+
+    session, _, jid = demo
+    for appeal in _appeals(session, jid)[:80]:
+        assert locate(session, jid, appeal.lat, appeal.lng).community.id == appeal.community_id, appeal.address
+        assert locate_text(session, jid, appeal.address).community.id == appeal.community_id, appeal.address
+
+
+def test_the_catalogue_suggests_the_demo_routes(demo):
+    from lianxin.demo import LOCAL, ROUTE_PREFIXES, ROUTES
+    from lianxin.dispatch.catalogue import suggest_units
+
+    session, _, jid = demo
+    paths = {}
+    for category in session.scalars(select(Category).where(Category.jurisdiction_id == jid).order_by(Category.level)):
+        paths[category.id] = f"{paths[category.parent_id]}/{category.name}" if category.parent_id else category.name
+    for appeal in _appeals(session, jid)[:80]:
+        path = paths.get(appeal.category_id, "")
+        route = ROUTES[next(prefix for prefix in ROUTE_PREFIXES if path.startswith(prefix))]
+        suggestion = suggest_units(session, appeal)
+        expected = appeal.community.parent if route == LOCAL else \
+            session.scalar(select(Unit).where(Unit.jurisdiction_id == jid, Unit.code == f"DEMO-{route}"))
+        assert suggestion.lead_unit == expected, (path, suggestion.reason_zh)
+        assert suggestion.reason_zh and suggestion.reason_en
+
+
+def test_the_demo_knowledge_base_answers_common_questions(demo):
+    from lianxin.knowledge.service import list_entries, search_entries
+
+    session, _, jid = demo
+    assert len(list_entries(session, jid)) >= 30
+    top = search_entries(session, jid, "家里停水了什么时候来水", today=datetime(2026, 3, 1).date())[0].entry
+    assert "停水" in top.question and top.owner_unit.code == "DEMO-WATER"

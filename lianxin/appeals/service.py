@@ -33,7 +33,9 @@ from lianxin.appeals.status import (
 )
 from lianxin.clock import utcnow
 from lianxin.db import insert_or_ignore
+from lianxin.dispatch.repeats import index_appeal
 from lianxin.errors import InvalidInput, NotFound, PermissionDenied, StaleVersion
+from lianxin.geo.service import fill_location
 from lianxin.notify import queue_notification
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import has_role, require_role
@@ -220,6 +222,7 @@ def submit_appeal(
     if actor is not None:
         require_role(session, actor, (Role.OPERATOR, Role.DISPATCHER, Role.GRID_WORKER, Role.HANDLER))
     now = now or utcnow()
+    data = fill_location(session, data)  # a point or an address, but no community: find it
     community_id, grid_id = _validate_refs(session, data)
     fields = data.model_dump(exclude={"community_id", "grid_id"})
     savepoint = session.begin_nested()
@@ -244,6 +247,7 @@ def submit_appeal(
         raise
     for item in attachments:
         session.add(Attachment(jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, purpose="intake", **item))
+    index_appeal(session, appeal)  # keywords for the repeat lookup
     record_event(
         session, appeal, SUBMITTED, actor=actor, to_status=AppealStatus.RECEIVED, now=now,
         actor_label=None if actor else "诉求人", payload={"channel": str(appeal.channel)},
@@ -265,6 +269,7 @@ def answer_directly(
                expected_version=expected_version, now=now)
     appeal.reply_text, appeal.replied_at = answer, now
     notify_appellant(session, appeal, "replied", f"已答复：{answer}")
+    tell_followers(session, appeal, answer, now)
     flush(session)
     return appeal
 
@@ -410,8 +415,13 @@ def save_attachments(session: Session, appeal: Appeal, event: AppealEvent, items
 def finish_reply(session: Session, appeal: Appeal, text: str, now: datetime) -> None:
     appeal.reply_text, appeal.replied_at = text, now
     notify_appellant(session, appeal, "replied", f"已办理答复：{text.rstrip('。.')}。如对办理结果有意见，可在回访时告诉我们。")
+    tell_followers(session, appeal, text, now)
+
+
+def tell_followers(session: Session, appeal: Appeal, text: str, now: datetime) -> None:
+    """并单: the appeals merged into ``appeal`` follow it, and their appellants get its reply."""
     followers = session.scalars(select(Appeal).where(Appeal.merged_into_id == appeal.id)).all()
-    for merged in followers:  # 并单: the merged appeals' appellants get the main appeal's reply
+    for merged in followers:
         record_event(session, merged, MAIN_REPLIED, actor=None, note=text, payload={"main": appeal.order_no}, now=now)
         notify_appellant(session, merged, "replied", f"已随主工单 {appeal.order_no} 办理答复：{text}")
 

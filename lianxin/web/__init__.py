@@ -72,7 +72,7 @@ def invalid_request(request: Request, exc: RequestValidationError) -> Response:
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    from lianxin.web import auth, public, resident
+    from lianxin.web import auth, files, intake, public, resident
 
     app.add_middleware(CSRFMiddleware, on_failure=csrf_failed)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
@@ -82,5 +82,5 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
-    for module in (auth, resident, public):
+    for module in (auth, resident, intake, files, public):
         app.include_router(module.router)

@@ -1,15 +1,18 @@
-"""Resident pages (mobile-first; the pages a mini-program would wrap): the start page and tracking
-by order number + phone or by the private link, shown as a parcel-style timeline."""
+"""Resident pages (mobile-first; the pages a mini-program would wrap): the start page, tracking by
+order number + phone or by the private link (a parcel-style timeline with the deadline, the reply
+and its photos), and the resident's rating of the reply (不满意 reopens the appeal)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from lianxin.appeals import queries
+from lianxin.appeals.choices import Satisfaction
 from lianxin.appeals.models import Appeal
-from lianxin.errors import NotFound
+from lianxin.errors import LianxinError, NotFound
+from lianxin.visits.service import rate_appeal
 from lianxin.web.deps import get_session
 from lianxin.web.forms import FormErrors
 from lianxin.web.i18n import EN, pick_lang
@@ -25,10 +28,17 @@ def home(request: Request) -> Response:
     return render(request, "resident/home.html")
 
 
-def tracking_context(session: Session, appeal: Appeal) -> dict:
-    """What the resident may see: public steps only, the deadline, the reply and its photos."""
+def tracking_context(session: Session, appeal: Appeal, request: Request, *, phone: str = "",
+                     errors: FormErrors | None = None, rating: dict | None = None) -> dict:
+    """What the resident may see: public steps only (newest first), the deadline, the reply and photos."""
     steps = list(reversed(queries.timeline(session, appeal, public_only=True)))
-    return {"appeal": appeal, "steps": steps}
+    photos = {"intake": [a for a in appeal.attachments if a.purpose == "intake"],
+              "proof": [a for a in appeal.attachments if a.purpose != "intake"]}
+    return {"appeal": appeal, "steps": steps, "photos": photos, "phone": phone, "satisfactions": list(Satisfaction),
+            "errors": errors or FormErrors(pick_lang(request)), "rating": rating or {},
+            "link": str(request.url_for("track_by_link", token=appeal.tracking_token)),
+            "just_submitted": request.query_params.get("new") == "1",
+            "just_rated": request.query_params.get("rated") == "1"}
 
 
 @router.get("/track")
@@ -50,12 +60,44 @@ def track(request: Request, order_no: str = Form(""), phone: str = Form(""),
     if appeal is None:
         errors.add(None, NOT_FOUND_EN if errors.lang == EN else NOT_FOUND_ZH)
         return render(request, "resident/track.html", {"errors": errors, "order_no": order_no}, status_code=404)
-    return render(request, "resident/appeal.html", tracking_context(session, appeal) | {"phone": phone.strip()})
+    return render(request, "resident/appeal.html", tracking_context(session, appeal, request, phone=phone.strip()))
+
+
+def appeal_by_token(session: Session, token: str) -> Appeal:
+    appeal = queries.find_by_token(session, token)
+    if appeal is None:
+        raise NotFound(NOT_FOUND_ZH, NOT_FOUND_EN)
+    return appeal
 
 
 @router.get("/t/{token}")
 def track_by_link(request: Request, token: str, session: Session = Depends(get_session)) -> Response:
-    appeal = queries.find_by_token(session, token)
-    if appeal is None:
-        raise NotFound(NOT_FOUND_ZH, NOT_FOUND_EN)
-    return render(request, "resident/appeal.html", tracking_context(session, appeal) | {"phone": ""})
+    return render(request, "resident/appeal.html", tracking_context(session, appeal_by_token(session, token), request))
+
+
+@router.post("/t/{token}/rate")
+def rate(request: Request, token: str, phone: str = Form(""), solved: str = Form(""), satisfaction: str = Form(""),
+         comment: str = Form(""), session: Session = Depends(get_session)) -> Response:
+    """The resident's own rating of a replied appeal; their phone number must match the appeal's."""
+    appeal = appeal_by_token(session, token)
+    errors = FormErrors(pick_lang(request))
+    if not phone.strip():
+        errors.add_key("phone", "field.required")
+    if solved not in ("yes", "no"):
+        errors.add_key("solved", "field.choice")
+    if satisfaction not in {s.value for s in Satisfaction}:
+        errors.add_key("satisfaction", "field.choice")
+    if len(comment) > 1000:
+        errors.add("comment", "评价内容不能超过 1000 字" if errors.lang != EN else "at most 1000 characters")
+    status_code = 422
+    if not errors:
+        try:
+            rate_appeal(session, appeal, phone=phone.strip(), solved=solved == "yes", satisfaction=satisfaction,
+                        comment=comment.strip() or None)
+            return RedirectResponse(f"/t/{token}?rated=1", status_code=303)
+        except LianxinError as exc:
+            errors.add_exception(exc)
+            status_code = exc.http_status
+    rating = {"solved": solved, "satisfaction": satisfaction, "comment": comment}
+    return render(request, "resident/appeal.html",
+                  tracking_context(session, appeal, request, phone="", errors=errors, rating=rating), status_code=status_code)

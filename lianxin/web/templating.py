@@ -38,6 +38,7 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("/", "首页", "Home", None),
+    NavItem("/appeal", "我要反映", "Submit an appeal", None),
     NavItem("/track", "查询进度", "Track an appeal", None),
     NavItem("/stats", "数据公开", "Public statistics", None),
 ]

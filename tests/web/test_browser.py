@@ -7,6 +7,7 @@ import pytest
 
 from tests.factories import PASSWORD
 from tests.web.conftest import screenshot
+from tests.web.test_intake import jpeg_with_gps
 
 pytestmark = pytest.mark.browser
 
@@ -78,3 +79,98 @@ def test_a_form_posted_from_a_stale_page_is_refused(page, live_server):
     assert 403 in response_status
     assert page.get_by_text("页面已过期").is_visible()
     screenshot(page, "csrf-refused-360")
+
+
+def submit_appeal_in_browser(page, *, content: str) -> str:
+    """Fill the resident form on a phone-sized screen with a photo; returns the tracking URL."""
+    page.goto("/appeal")
+    page.get_by_label("投诉").check()
+    page.get_by_label("发生了什么").fill(content)
+    page.get_by_label("地址").fill("和平里小区东门")
+    page.set_input_files("#photos", files=[{"name": "scene.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps()}])
+    page.get_by_label("姓名").fill("王五")
+    page.get_by_label("手机号").fill("13700001111")
+    screenshot(page, "submit-form-360")
+    page.get_by_role("button", name="提交").click()
+    page.wait_for_url("**/t/**")
+    return page.url
+
+
+def test_resident_submits_with_a_photo_and_tracks_it_by_number_and_phone(page, live_server):
+    url = submit_appeal_in_browser(page, content="小区门口的垃圾已经三天没人清运了。")
+    assert page.get_by_role("heading", name="提交成功").is_visible()
+    order_no = page.locator("#order-no").inner_text()
+    assert page.locator("#tracking-link").inner_text() == url.split("?")[0]
+    assert page.evaluate("document.querySelector('.photos img').naturalWidth") == 64  # the photo loads
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(page, "submitted-360")
+    page.goto("/track")
+    page.get_by_label("工单编号").fill(order_no)
+    page.get_by_label("手机号").fill("13700001111")
+    page.get_by_role("button", name="查询").click()
+    assert page.get_by_role("heading", name="办理进度").is_visible()
+    assert page.locator(".timeline li").first.inner_text().startswith("受理")
+    screenshot(page, "tracked-360")
+
+
+def test_a_double_click_on_submit_makes_one_appeal(page, live_server):
+    from sqlalchemy import func, select
+
+    from lianxin.appeals.models import Appeal
+
+    with live_server.sessionmaker() as session:
+        before = session.scalar(select(func.count(Appeal.id)))
+    page.goto("/appeal")
+    page.get_by_label("求助").check()
+    page.get_by_label("发生了什么").fill("楼道灯坏了，晚上看不见台阶。")
+    page.get_by_label("手机号").fill("13700002222")
+    page.get_by_role("button", name="提交").dblclick()
+    page.wait_for_url("**/t/**")
+    page.go_back()  # and the browser's back button plus a resend of the same form
+    page.get_by_role("button", name="提交").click()
+    page.wait_for_url("**/t/**")
+    with live_server.sessionmaker() as session:
+        assert session.scalar(select(func.count(Appeal.id))) == before + 1
+
+
+def test_form_errors_appear_next_to_the_fields_in_the_browser(page, live_server):
+    page.goto("/appeal")
+    page.get_by_label("手机号").fill("123")
+    page.get_by_role("button", name="提交").click()
+    assert page.locator("#appellant_phone-error").inner_text() == "电话号码格式不正确"
+    assert page.locator("#content-error").is_visible()
+    assert page.get_by_label("手机号").get_attribute("aria-invalid") == "true"
+    screenshot(page, "submit-errors-360")
+
+
+def reply_in_the_back_office(live_server, tracking_url: str) -> None:
+    from lianxin.appeals import queries
+    from lianxin.appeals.service import dispatch_appeal, record_contact, reply_to_appeal, sign_appeal
+    from lianxin.db import session_scope
+
+    token = tracking_url.split("/t/")[1].split("?")[0]
+    users, units = live_server.city.users, live_server.city.units
+    with session_scope(live_server.sessionmaker) as session:
+        appeal = queries.find_by_token(session, token)
+        handler = session.merge(users["street_handler"])
+        dispatch_appeal(session, appeal, session.merge(units["street"]), actor=session.merge(users["dispatcher"]))
+        sign_appeal(session, appeal, actor=handler)
+        record_contact(session, appeal, actor=handler, note="已电话联系")
+        reply_to_appeal(session, appeal, actor=handler, text="垃圾已清运，并增加了清运频次。")
+
+
+def test_the_resident_rates_dissatisfied_and_the_appeal_reopens(page, live_server):
+    url = submit_appeal_in_browser(page, content="垃圾桶满了没人清理，气味很大。")
+    reply_in_the_back_office(live_server, url)
+    page.goto(url.split("?")[0])
+    assert page.locator("#reply-text").inner_text() == "垃圾已清运，并增加了清运频次。"
+    page.get_by_label("未解决").check()
+    page.get_by_label("不满意", exact=True).check()
+    page.get_by_label("意见（选填）").fill("只清了一次，第二天又满了")
+    page.get_by_label("手机号（用于核对身份）").fill("13700001111")
+    screenshot(page, "rating-360")
+    page.get_by_role("button", name="提交评价").click()
+    assert page.get_by_text("感谢您的评价").is_visible()
+    assert page.locator(".status").inner_text() == "办理中"
+    assert page.locator(".timeline li").first.inner_text().startswith("重办")
+    screenshot(page, "reopened-360")

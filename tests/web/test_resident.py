@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from lianxin.appeals.choices import Satisfaction
+from lianxin.appeals.models import AppealEvent
 from lianxin.appeals.service import add_note, dispatch_appeal, record_contact, reply_to_appeal, sign_appeal
+from lianxin.appeals.status import AppealStatus
 from tests.factories import new_appeal
 from tests.web.conftest import csrf_from
 
@@ -63,3 +68,99 @@ def test_the_deadline_is_shown_while_the_unit_handles_it(client, db, city):
     dispatch_appeal(db, appeal, city.units["street"], actor=city.users["dispatcher"])
     page = client.get(f"/t/{appeal.tracking_token}")
     assert "办理时限" in page.text
+
+
+def rate(client, appeal, **fields):
+    data = {"phone": "13800138000", "solved": "yes", "satisfaction": "satisfied", "csrf_token": csrf_from(client)} | fields
+    return client.post(f"/t/{appeal.tracking_token}/rate", data=data, follow_redirects=False)
+
+
+def test_a_replied_appeal_offers_the_rating_form_and_an_open_one_does_not(client, db, city):
+    appeal = new_appeal(db, city)
+    assert "评价办理结果" not in client.get(f"/t/{appeal.tracking_token}").text
+    replied = replied_appeal(db, city)
+    page = client.get(f"/t/{replied.tracking_token}").text
+    assert "评价办理结果" in page and "不满意" in page and 'name="phone"' in page
+
+
+def test_after_tracking_by_phone_the_rating_form_does_not_ask_for_the_phone_again(client, db, city):
+    appeal = replied_appeal(db, city)
+    page = client.post("/track", data={"order_no": appeal.order_no, "phone": "13800138000", "csrf_token": csrf_from(client)})
+    assert '<input type="hidden" name="phone" value="13800138000">' in page.text
+
+
+def test_satisfied_closes_the_appeal(client, db, city):
+    appeal = replied_appeal(db, city)
+    response = rate(client, appeal)
+    assert response.status_code == 303 and response.headers["location"] == f"/t/{appeal.tracking_token}?rated=1"
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.CLOSED and appeal.satisfaction == Satisfaction.SATISFIED and appeal.solved
+    assert "感谢您的评价" in client.get(response.headers["location"]).text
+
+
+def test_dissatisfied_reopens_the_appeal_with_the_residents_reason(client, db, city):
+    appeal = replied_appeal(db, city)
+    rate(client, appeal, solved="no", satisfaction="dissatisfied", comment="路灯还是不亮")
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.IN_PROGRESS and appeal.reopen_count == 1 and appeal.solved is False
+    reopened = db.scalar(select(AppealEvent).where(AppealEvent.appeal_id == appeal.id, AppealEvent.kind == "reopened"))
+    assert reopened.note == "路灯还是不亮"
+    assert "<strong>重办" in client.get(f"/t/{appeal.tracking_token}").text
+
+
+def test_a_rating_with_the_wrong_phone_changes_nothing(client, db, city):
+    appeal = replied_appeal(db, city)
+    response = rate(client, appeal, phone="13911112222")
+    assert response.status_code == 403 and 'id="phone-error"' in response.text and "手机号与工单不符" in response.text
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.REPLIED and appeal.satisfaction is None
+
+
+def test_a_rating_without_choices_marks_the_fields(client, db, city):
+    appeal = replied_appeal(db, city)
+    response = rate(client, appeal, solved="", satisfaction="")
+    assert response.status_code == 422 and 'id="solved-error"' in response.text and 'id="satisfaction-error"' in response.text
+
+
+def test_rating_twice_is_refused(client, db, city):
+    appeal = replied_appeal(db, city)
+    rate(client, appeal)
+    response = rate(client, appeal, satisfaction="dissatisfied")
+    assert response.status_code == 409
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.CLOSED
+
+
+def proof_photo(db, city, settings, appeal):
+    from lianxin.appeals.models import Attachment
+    from lianxin.web.uploads import Photo, store_photos
+
+    [row] = store_photos(settings.upload_dir, [Photo("proof.png", "image/png", "png", b"\x89PNG\r\n\x1a\nfake")])
+    attachment = Attachment(jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, purpose="proof", **row)
+    db.add(attachment)
+    db.flush()
+    return attachment
+
+
+def test_reply_photos_are_served_through_the_tracking_link_only(client, db, city, settings):
+    appeal = replied_appeal(db, city)
+    photo = proof_photo(db, city, settings, appeal)
+    page = client.get(f"/t/{appeal.tracking_token}").text
+    assert f"/t/{appeal.tracking_token}/files/{photo.id}" in page
+    assert client.get(f"/t/{appeal.tracking_token}/files/{photo.id}").status_code == 200
+    other = new_appeal(db, city)
+    assert client.get(f"/t/{other.tracking_token}/files/{photo.id}").status_code == 404
+    assert client.get(f"/static/../{photo.storage_key}").status_code == 404
+
+
+def test_staff_see_attachments_only_of_appeals_they_may_see(client, db, city, settings):
+    from tests.factories import PASSWORD
+    from tests.web.conftest import login
+
+    appeal = replied_appeal(db, city)  # handled by 和平街道
+    photo = proof_photo(db, city, settings, appeal)
+    assert client.get(f"/files/{photo.id}", follow_redirects=False).status_code == 303
+    login(client, city.users["street2_handler"].username, PASSWORD)
+    assert client.get(f"/files/{photo.id}").status_code == 403
+    login(client, city.users["street_handler"].username, PASSWORD)
+    assert client.get(f"/files/{photo.id}").status_code == 200

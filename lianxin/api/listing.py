@@ -1,0 +1,121 @@
+"""Which appeals a caller may list, and the filters, search and counts over them.
+
+The scope mirrors ``appeals.service.require_can_see``: centre roles (and admins) see the whole
+jurisdiction; handlers and leaders the appeals any of their units has worked on; leaders and grid
+workers also the appeals located in their area (community / grid)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from lianxin.appeals.models import Appeal, AppealUnit, Category
+from lianxin.appeals.service import SHANGHAI
+from lianxin.appeals.status import HANDLING, AppealStatus
+from lianxin.clock import utcnow
+from lianxin.orgs.models import Role, Unit, User
+from lianxin.orgs.service import has_role, user_unit_ids
+
+CENTRE_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.VISITOR)
+
+
+def visible_appeals(session: Session, actor: User) -> Select:
+    """``SELECT appeals`` limited to what ``actor`` may see."""
+    stmt = select(Appeal).where(Appeal.jurisdiction_id == actor.jurisdiction_id)
+    if has_role(session, actor, CENTRE_ROLES):
+        return stmt
+    worked = user_unit_ids(session, actor, (Role.HANDLER, Role.LEADER))
+    area = user_unit_ids(session, actor, (Role.LEADER, Role.GRID_WORKER))
+    clauses = []
+    if worked:
+        clauses.append(Appeal.id.in_(select(AppealUnit.appeal_id).where(AppealUnit.unit_id.in_(worked))))
+    if area:
+        clauses.extend([Appeal.community_id.in_(area), Appeal.grid_id.in_(area)])
+    return stmt.where(or_(*clauses)) if clauses else stmt.where(False)
+
+
+@dataclass
+class AppealFilter:
+    status: list[AppealStatus] | None = None
+    channel: list[str] | None = None
+    appeal_type: list[str] | None = None
+    urgency: list[str] | None = None
+    category: str | None = None  # code; includes its sub-categories
+    lead_unit: str | None = None  # code
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    overdue: bool | None = None
+    q: str | None = None
+
+    def apply(self, stmt: Select) -> Select:
+        for column, values in ((Appeal.status, self.status), (Appeal.channel, self.channel),
+                               (Appeal.appeal_type, self.appeal_type), (Appeal.urgency, self.urgency)):
+            if values:
+                stmt = stmt.where(column.in_(values))
+        if self.category:
+            codes = select(Category.id).where(or_(Category.code == self.category,
+                                                  Category.code.startswith(self.category + ".", autoescape=True)))
+            stmt = stmt.where(Appeal.category_id.in_(codes))
+        if self.lead_unit:
+            stmt = stmt.where(Appeal.lead_unit_id.in_(select(Unit.id).where(Unit.code == self.lead_unit)))
+        if self.received_from:
+            stmt = stmt.where(Appeal.received_at >= self.received_from)
+        if self.received_to:
+            stmt = stmt.where(Appeal.received_at < self.received_to)
+        if self.overdue is True:
+            stmt = stmt.where(Appeal.status.in_(HANDLING), Appeal.due_at < utcnow())
+        elif self.overdue is False:
+            stmt = stmt.where(or_(Appeal.due_at.is_(None), Appeal.due_at >= utcnow(), Appeal.status.not_in(HANDLING)))
+        if self.q:
+            stmt = stmt.where(or_(Appeal.order_no == self.q, Appeal.title.icontains(self.q, autoescape=True),
+                                  Appeal.content.icontains(self.q, autoescape=True),
+                                  Appeal.address.icontains(self.q, autoescape=True)))
+        return stmt
+
+
+SortKey = Literal["-received_at", "received_at", "due_at", "-updated_at"]
+SORTS = {
+    "-received_at": (Appeal.received_at.desc(), Appeal.id.desc()),
+    "received_at": (Appeal.received_at.asc(), Appeal.id.asc()),
+    "due_at": (Appeal.due_at.asc().nulls_last(), Appeal.id.asc()),
+    "-updated_at": (Appeal.updated_at.desc(), Appeal.id.desc()),
+}
+
+
+def list_appeals(session: Session, actor: User, flt: AppealFilter, *, sort: str = "-received_at", page: int = 1,
+                 page_size: int = 20) -> tuple[list[Appeal], int]:
+    """One page of the appeals ``actor`` may see, and how many match in all."""
+    stmt = flt.apply(visible_appeals(session, actor))
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = session.scalars(stmt.order_by(*SORTS[sort]).offset((page - 1) * page_size).limit(page_size)).unique().all()
+    return list(rows), total
+
+
+PERIODS = {"day": 10, "month": 7, "year": 4}  # length of the ISO date prefix (Beijing time)
+
+
+def count_appeals(session: Session, actor: User, flt: AppealFilter, by: str) -> list[tuple[str, int]]:
+    """Counts of the visible, filtered appeals grouped by ``status``, ``lead_unit``, ``category``, ``channel``
+    or a period of the receiving time (``day``/``month``/``year``, Beijing time)."""
+    base = flt.apply(visible_appeals(session, actor)).subquery()
+    if by in ("status", "channel"):
+        key = base.c[by]
+        rows = session.execute(select(key, func.count()).group_by(key))
+    elif by == "lead_unit":
+        rows = session.execute(select(func.coalesce(Unit.code, ""), func.count())
+                               .select_from(base).outerjoin(Unit, Unit.id == base.c.lead_unit_id).group_by(Unit.code))
+    elif by == "category":
+        rows = session.execute(select(func.coalesce(Category.code, ""), func.count())
+                               .select_from(base).outerjoin(Category, Category.id == base.c.category_id)
+                               .group_by(Category.code))
+    else:
+        counts: dict[str, int] = {}
+        for (received,) in session.execute(select(base.c.received_at)):
+            label = received.astimezone(SHANGHAI).isoformat()[:PERIODS[by]]
+            counts[label] = counts.get(label, 0) + 1
+        return sorted(counts.items())
+    return sorted((str(k), n) for k, n in rows)

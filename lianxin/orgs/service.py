@@ -85,6 +85,26 @@ def grant_role(session: Session, user: User, role: Role | str, unit: Unit) -> Ro
     return grant
 
 
+def update_unit(session: Session, unit: Unit, *, name: str, phone: str | None, active: bool) -> Unit:
+    """An admin's edit of a unit: its name, phone and whether it still takes appeals."""
+    if not name.strip():
+        raise InvalidInput("单位名称不能为空", "the unit name is required", field="name")
+    unit.name, unit.phone, unit.active = name.strip(), (phone or "").strip() or None, active
+    session.flush()
+    return unit
+
+
+def set_user_active(session: Session, user: User, *, active: bool, display_name: str | None = None) -> User:
+    """Deactivate (their sessions end at the next request) or reactivate a user; optionally rename them."""
+    if display_name is not None:
+        if not display_name.strip():
+            raise InvalidInput("姓名不能为空", "the display name is required", field="display_name")
+        user.display_name = display_name.strip()
+    user.active = active
+    session.flush()
+    return user
+
+
 def get_unit(session: Session, unit_id: int) -> Unit:
     unit = session.get(Unit, unit_id)
     if unit is None:

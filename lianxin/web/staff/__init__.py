@@ -1,0 +1,20 @@
+"""The staff workbench and admin pages (under ``/staff``): queues, the appeal page with its actions,
+intake, the leader's overview and the admin editors. ``install(app)`` adds the routers and nav entries."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from lianxin.appeals.status import EVENT_LABELS_ZH
+from lianxin.web.templating import register_nav, templates
+
+
+def install(app: FastAPI) -> None:
+    from lianxin.web.staff import admin, detail, intake, overview, queues
+
+    templates.env.filters["event_zh"] = lambda kind: EVENT_LABELS_ZH.get(kind, kind)
+    for path, zh, en, roles in queues.WORKBENCHES:
+        register_nav(path, zh, en, {str(r) for r in roles})
+    register_nav("/staff/admin", "系统管理", "Admin", {"admin"})
+    for module in (intake, queues, overview, detail, admin):
+        app.include_router(module.router)

@@ -1,0 +1,150 @@
+"""The staff appeal page: fields (personal data masked unless the role needs it), deadlines, units,
+pending requests, the whole timeline with internal notes, and the actions this user may take now.
+Each action is an htmx form returning the refreshed panel; ``expected_version`` catches races."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+
+from lianxin.api.present import sees_personal_data
+from lianxin.appeals.choices import RequestState
+from lianxin.appeals.models import Appeal
+from lianxin.appeals.queries import mask_name, mask_phone
+from lianxin.appeals.service import get_appeal, require_can_see
+from lianxin.appeals.status import AppealStatus, IllegalTransition, next_status
+from lianxin.errors import LianxinError, NotFound, PermissionDenied, StaleVersion
+from lianxin.orgs.models import Role, User
+from lianxin.orgs.service import has_role
+from lianxin.web.deps import get_session, require_user
+from lianxin.web.forms import FormErrors
+from lianxin.web.i18n import EN, pick_lang
+from lianxin.web.staff import fallbacks
+from lianxin.web.staff.actions import BY_NAME, ActionForm, Form, forms_for
+from lianxin.web.staff.common import due_mark
+from lianxin.web.staff.uploads import plan_photos, read_photos, write_photos
+from lianxin.web.templating import render
+
+router = APIRouter(prefix="/staff")
+
+
+def visible_appeal(session: Session, user: User, order_no: str) -> Appeal:
+    appeal = get_appeal(session, order_no)
+    if appeal.jurisdiction_id != user.jurisdiction_id:
+        raise NotFound(f"工单 {order_no} 不存在", f"appeal {order_no} not found")
+    require_can_see(session, appeal, user)
+    return appeal
+
+
+def person(session: Session, user: User, appeal: Appeal) -> dict:
+    full = sees_personal_data(session, user, appeal)
+    return {"name": appeal.appellant_name if full else mask_name(appeal.appellant_name),
+            "phone": appeal.appellant_phone if full else mask_phone(appeal.appellant_phone), "masked": not full}
+
+
+def panel_context(session: Session, user: User, appeal: Appeal, *, errors: FormErrors | None = None,
+                  open_form: str | None = None, values: dict | None = None, notice: str | None = None,
+                  stale: bool = False) -> dict:
+    forms = forms_for(session, user, appeal)
+    names = {f.name for f in forms}
+    centre = has_role(session, user, (Role.OPERATOR, Role.DISPATCHER))
+    return {
+        "appeal": appeal, "status": AppealStatus(appeal.status), "person": person(session, user, appeal),
+        "events": list(appeal.events), "due": due_mark(appeal),
+        "units": [row for row in appeal.units if row.active], "attachments": list(appeal.attachments),
+        "pending": [r for r in appeal.requests if r.state == RequestState.PENDING],
+        "forms": forms, "options": {f.name: {fld.name: fld.options(session, appeal) for fld in f.fields if fld.options}
+                                    for f in forms},
+        "suggested": fallbacks.suggest_units(session, appeal) if names & {"dispatch", "redispatch"} else [],
+        "repeats": fallbacks.possible_repeats(session, appeal.jurisdiction_id, phone=appeal.appellant_phone,
+                                              address=appeal.address, exclude_id=appeal.id)
+        if centre and "merge" in names else [],
+        "errors": errors or FormErrors("zh-CN"), "open_form": open_form, "values": values or {}, "notice": notice,
+        "stale": stale, "loose_errors": list((errors or {}).values()) if open_form not in names else [],
+    }
+
+
+@router.get("/appeals/{order_no}")
+def appeal_page(request: Request, order_no: str, user: User = Depends(require_user),
+                session: Session = Depends(get_session)) -> Response:
+    appeal = visible_appeal(session, user, order_no)
+    ctx = panel_context(session, user, appeal, errors=FormErrors(pick_lang(request)))
+    return render(request, "staff/appeal.html", ctx)
+
+
+@router.get("/appeals/{order_no}/panel")
+def appeal_panel(request: Request, order_no: str, user: User = Depends(require_user),
+                 session: Session = Depends(get_session)) -> Response:
+    appeal = visible_appeal(session, user, order_no)
+    return render(request, "staff/_panel.html", panel_context(session, user, appeal, errors=FormErrors(pick_lang(request))))
+
+
+async def read_form(request: Request) -> tuple[Form, list]:
+    data = await request.form(max_files=20)
+    values: dict[str, list] = {}
+    files = []
+    for key, value in data.multi_items():
+        if isinstance(value, UploadFile):
+            files.append(value)
+        else:
+            values.setdefault(key, []).append(value)
+    return Form(values), files
+
+
+def _version(form: Form) -> int | None:
+    value = form.text("expected_version")
+    return int(value) if value.isdigit() else None
+
+
+@router.post("/appeals/{order_no}/act/{name}")
+async def act(request: Request, order_no: str, name: str, user: User = Depends(require_user),
+              session: Session = Depends(get_session)) -> Response:
+    appeal = visible_appeal(session, user, order_no)
+    spec: ActionForm | None = BY_NAME.get(name)
+    form, files = await read_form(request)
+    lang = pick_lang(request)
+    errors = FormErrors(lang)
+    planned = []
+    savepoint = session.begin_nested()
+    try:
+        if spec is None or spec not in forms_for(session, user, appeal):
+            _refuse(session, user, appeal, spec)
+        if files:
+            planned = plan_photos(await read_photos(files))
+            form.photos = [item for item, _ in planned]
+        spec.run(session, appeal, user, form, _version(form))
+        savepoint.commit()
+    except LianxinError as exc:
+        savepoint.rollback()
+        if exc.http_status in (403, 404) and not isinstance(exc, StaleVersion):
+            raise
+        session.refresh(appeal)
+        errors.add_exception(exc)
+        return _answer(request, session, user, appeal, status=409 if isinstance(exc, StaleVersion) else exc.http_status,
+                       errors=errors, open_form=name, values=form.values, stale=isinstance(exc, StaleVersion))
+    write_photos(request.app.state.settings.upload_dir, planned)
+    session.refresh(appeal)
+    done = f"Done: {spec.label(lang)}" if lang == EN else f"已完成：{spec.label(lang)}"
+    if not request.headers.get("hx-request"):
+        back = form.text("next")
+        target = back if back.startswith("/staff/") and "//" not in back else f"/staff/appeals/{appeal.order_no}"
+        return RedirectResponse(target, status_code=303)
+    return _answer(request, session, user, appeal, status=200, notice=done)
+
+
+def _refuse(session: Session, user: User, appeal: Appeal, spec: ActionForm | None) -> None:
+    """An action not offered to this user now: 409 when the status forbids it, 403 when the role does."""
+    if spec is None:
+        raise NotFound("没有这个操作", "no such action")
+    next_status(appeal.status, spec.status_action)  # raises IllegalTransition for the status
+    if spec.may(session, user, appeal):
+        raise IllegalTransition(AppealStatus(appeal.status), spec.status_action)
+    raise PermissionDenied("您无权对该工单执行此操作", "you may not take this action on this appeal")
+
+
+def _answer(request: Request, session: Session, user: User, appeal: Appeal, *, status: int, **kw) -> Response:
+    ctx = panel_context(session, user, appeal, **kw)
+    template = "staff/_panel.html" if request.headers.get("hx-request") else "staff/appeal.html"
+    return render(request, template, ctx, status_code=status)

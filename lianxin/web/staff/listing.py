@@ -1,0 +1,175 @@
+"""The list component every staff queue and admin list uses: filter, search, sort, paginate, and
+export of every matching row to Excel (.xlsx, openpyxl) or CSV (UTF-8 with BOM, so Excel reads Chinese).
+
+A page describes its list once with a ``ListSpec`` (columns, filters, search) and hands ``run_list``
+a SELECT already limited to what the user may see; the query string carries the state
+(``q``, ``sort``, ``page``, ``size``, one parameter per filter, ``export=csv|xlsx``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi.responses import Response
+from openpyxl import Workbook
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+
+from lianxin.clock import utcnow
+from lianxin.web.i18n import EN, pick_lang
+
+PAGE_SIZES = (20, 50, 100)
+EXPORT_LIMIT = 50_000
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    zh: str
+    en: str
+    value: Callable[[Any], Any]  # the plain value (table cell and export)
+    sort: Any = None  # an SQL expression when the column can be sorted
+    link: Callable[[Any], str] | None = None  # the cell links here
+    css: Callable[[Any], str] | None = None  # a CSS class for the cell (due marks)
+
+    def label(self, lang: str) -> str:
+        return self.en if lang == EN else self.zh
+
+
+@dataclass(frozen=True)
+class Filter:
+    key: str
+    zh: str
+    en: str
+    options: Callable[[], list[tuple[str, str, str]]]  # (value, zh, en)
+    apply: Callable[[Select, str], Select]
+
+    def label(self, lang: str) -> str:
+        return self.en if lang == EN else self.zh
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    name: str  # the export file's name
+    columns: list[Column]
+    default_sort: str
+    filters: list[Filter] = field(default_factory=list)
+    search: Callable[[Select, str], Select] | None = None
+    search_hint: tuple[str, str] = ("搜索", "Search")
+
+
+@dataclass
+class ListPage:
+    spec: ListSpec
+    rows: list
+    total: int
+    page: int
+    size: int
+    sort: str
+    q: str
+    chosen: dict[str, str]
+    base_path: str
+    lang: str
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    def url(self, **changes) -> str:
+        params = {"q": self.q, "sort": self.sort, "page": self.page, "size": self.size} | self.chosen | changes
+        kept = {k: v for k, v in params.items() if v not in ("", None)}
+        return f"{self.base_path}?{urlencode(kept)}"
+
+    def sort_url(self, column: Column) -> str:
+        return self.url(sort=column.key if self.sort != column.key else f"-{column.key}", page=1)
+
+    def sort_state(self, column: Column) -> str:
+        if self.sort == column.key:
+            return "ascending"
+        return "descending" if self.sort == f"-{column.key}" else "none"
+
+
+def _sort_clause(spec: ListSpec, sort: str):
+    key = sort.lstrip("-")
+    column = next((c for c in spec.columns if c.key == key and c.sort is not None), None)
+    if column is None:
+        return None
+    return column.sort.desc().nulls_last() if sort.startswith("-") else column.sort.asc().nulls_last()
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return max(1, int(value or default))
+    except ValueError:
+        return default
+
+
+def filtered(spec: ListSpec, stmt: Select, request: Request) -> tuple[Select, str, dict[str, str], str]:
+    """Apply the request's search, filters and sort; returns the statement and the state it used."""
+    params = request.query_params
+    q = (params.get("q") or "").strip()[:100]
+    if q and spec.search:
+        stmt = spec.search(stmt, q)
+    chosen = {}
+    for flt in spec.filters:
+        value = params.get(flt.key) or ""
+        if value and value in {option[0] for option in flt.options()}:
+            stmt, chosen[flt.key] = flt.apply(stmt, value), value
+    sort = params.get("sort") or spec.default_sort
+    clause = _sort_clause(spec, sort)
+    if clause is None:
+        sort, clause = spec.default_sort, _sort_clause(spec, spec.default_sort)
+    entity = stmt.column_descriptions[0]["entity"]
+    return stmt.order_by(clause, entity.id.desc() if sort.startswith("-") else entity.id.asc()), q, chosen, sort
+
+
+def run_list(session: Session, request: Request, spec: ListSpec, stmt: Select) -> ListPage | Response:
+    """One page of rows, or the whole filtered list as a download when ``export`` is csv or xlsx."""
+    stmt, q, chosen, sort = filtered(spec, stmt, request)
+    lang = pick_lang(request)
+    export = request.query_params.get("export")
+    if export in ("csv", "xlsx"):
+        rows = session.scalars(stmt.limit(EXPORT_LIMIT)).unique().all()
+        return export_rows(spec, rows, export, lang)
+    size = _int(request.query_params.get("size"), PAGE_SIZES[0])
+    size = size if size in PAGE_SIZES else PAGE_SIZES[0]
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    page = min(_int(request.query_params.get("page"), 1), max(1, -(-total // size)))
+    rows = session.scalars(stmt.offset((page - 1) * size).limit(size)).unique().all()
+    return ListPage(spec, list(rows), total, page, size, sort, q, chosen, request.url.path, lang)
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return ""
+    return value if isinstance(value, (int, float)) else str(value)
+
+
+def export_rows(spec: ListSpec, rows: list, kind: str, lang: str) -> Response:
+    header = [c.label(lang) for c in spec.columns]
+    table = [[_plain(c.value(row)) for c in spec.columns] for row in rows]
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    filename = f"{spec.name}-{stamp}.{kind}"
+    disposition = f"attachment; filename=\"{spec.name}.{kind}\"; filename*=UTF-8''{quote(filename)}"
+    if kind == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        writer.writerows(table)
+        return Response(("\ufeff" + buffer.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": disposition})
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(spec.name[:31])
+    sheet.append(header)
+    for line in table:
+        sheet.append(line)
+    out = io.BytesIO()
+    workbook.save(out)
+    return Response(out.getvalue(), headers={"Content-Disposition": disposition},
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,120 @@
+"""The workbenches: every staff queue is the list component over the appeals the user may see
+(``api.listing.visible_appeals``), narrowed to the queue's rule."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.orm import Session
+
+from lianxin.api.listing import visible_appeals
+from lianxin.appeals.choices import RequestState
+from lianxin.appeals.models import Appeal, AppealRequest
+from lianxin.appeals.status import HANDLING, WITH_UNIT, AppealStatus
+from lianxin.clock import utcnow
+from lianxin.orgs.models import Role, User
+from lianxin.orgs.service import user_unit_ids
+from lianxin.visits.models import ReturnVisit, VisitState
+from lianxin.web.deps import get_session, require_roles, require_user
+from lianxin.web.i18n import pick_lang
+from lianxin.web.staff.common import FILTERS, appeal_spec, with_units
+from lianxin.web.staff.listing import ListPage, run_list
+from lianxin.web.templating import render
+
+router = APIRouter(prefix="/staff")
+
+# (path, zh, en, roles) — the hub and the navigation list the workbenches in this order.
+WORKBENCHES = [
+    ("/staff/intake", "来电登记", "Record a call", {Role.OPERATOR}),
+    ("/staff/dispatch", "派单队列", "Dispatch queue", {Role.DISPATCHER}),
+    ("/staff/handle", "本单位待办", "My units' queue", {Role.HANDLER}),
+    ("/staff/grid", "网格工单", "My grid", {Role.GRID_WORKER}),
+    ("/staff/visits", "回访队列", "Return visits", {Role.VISITOR}),
+    ("/staff/overview", "领导总览", "Overview", {Role.LEADER}),
+    ("/staff/overdue", "超期工单", "Overdue", {Role.LEADER, Role.DISPATCHER}),
+    ("/staff/appeals", "全部工单", "All appeals", {Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.VISITOR,
+                                                   Role.LEADER, Role.GRID_WORKER}),
+]
+
+
+def list_response(request: Request, session: Session, spec, stmt: Select, heading: tuple[str, str],
+                  intro: tuple[str, str] | None = None, template: str = "staff/list_page.html",
+                  links: list[tuple[str, str]] = (), **extra) -> Response:
+    result = run_list(session, request, spec, stmt)
+    if not isinstance(result, ListPage):
+        return result
+    en = pick_lang(request) == "en"
+    return render(request, template, {"lp": result, "heading": heading[en], "intro": intro[en] if intro else "",
+                                      "links": list(links), **extra})
+
+
+@router.get("")
+def hub(request: Request, user: User = Depends(require_user)) -> Response:
+    roles = {grant.role for grant in user.grants}
+    for path, _zh, _en, needed in WORKBENCHES:
+        if roles & needed or Role.ADMIN in roles:
+            return RedirectResponse(path, status_code=303)
+    return RedirectResponse("/", status_code=303)
+
+
+@router.get("/appeals")
+def all_appeals(request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)) -> Response:
+    return list_response(request, session, appeal_spec("appeals"), visible_appeals(session, user), ("全部工单", "All appeals"))
+
+
+def _has_pending_request():
+    return exists().where(AppealRequest.appeal_id == Appeal.id, AppealRequest.state == RequestState.PENDING)
+
+
+@router.get("/dispatch")
+def dispatch_queue(request: Request, user: User = Depends(require_roles(Role.DISPATCHER)),
+                   session: Session = Depends(get_session)) -> Response:
+    stmt = visible_appeals(session, user).where(or_(Appeal.status == AppealStatus.RECEIVED, _has_pending_request()))
+    return list_response(request, session, appeal_spec("dispatch", "received_at"), stmt, ("派单队列", "Dispatch queue"),
+                         ("新受理待派单的工单，以及承办单位提出退单、异议或延期待审核的工单。",
+                          "New appeals to dispatch, and appeals whose unit asked to return, objected or asked for more time."))
+
+
+def handler_units(session: Session, user: User) -> set[int]:
+    return user_unit_ids(session, user, (Role.HANDLER,))
+
+
+@router.get("/handle")
+def handler_queue(request: Request, user: User = Depends(require_roles(Role.HANDLER)),
+                  session: Session = Depends(get_session)) -> Response:
+    stmt = visible_appeals(session, user).where(Appeal.status.in_(WITH_UNIT),
+                                                Appeal.id.in_(with_units(handler_units(session, user))))
+    return list_response(request, session, appeal_spec("handle", "due_at"), stmt, ("本单位待办", "My units' queue"),
+                         ("按办理时限排序：红色已超期，黄色 24 小时内到期，绿色正常。协办、报到单位向主办单位反馈。",
+                          "Sorted by deadline: red overdue, amber due within 24 h, green on time."))
+
+
+@router.get("/grid")
+def grid_queue(request: Request, user: User = Depends(require_roles(Role.GRID_WORKER)),
+               session: Session = Depends(get_session)) -> Response:
+    area = user_unit_ids(session, user, (Role.GRID_WORKER,))
+    stmt = visible_appeals(session, user).where(or_(Appeal.grid_id.in_(area), Appeal.community_id.in_(area)))
+    return list_response(request, session, appeal_spec("grid"), stmt, ("网格工单", "My grid's appeals"),
+                         links=[("/staff/report", pick_lang(request) == "en" and "Report a problem" or "上报巡查问题")])
+
+
+@router.get("/visits")
+def visit_queue(request: Request, user: User = Depends(require_roles(Role.VISITOR, Role.DISPATCHER)),
+                session: Session = Depends(get_session)) -> Response:
+    waiting = exists().where(ReturnVisit.appeal_id == Appeal.id, ReturnVisit.state == VisitState.PENDING)
+    no_task = ~exists().where(ReturnVisit.appeal_id == Appeal.id, ReturnVisit.round == Appeal.reopen_count)
+    stmt = visible_appeals(session, user).where(Appeal.status == AppealStatus.REPLIED, or_(waiting, no_task))
+    return list_response(request, session, appeal_spec("visits", "received_at", filters=FILTERS[1:3]), stmt,
+                         ("回访队列", "Return visits"),
+                         ("已答复待回访的工单：依次点选 是否联系上、是否解决、满意度 即可保存。",
+                          "Replied appeals awaiting a visit: reached? solved? satisfaction — three clicks."),
+                         template="staff/visits.html")
+
+
+@router.get("/overdue")
+def overdue_list(request: Request, user: User = Depends(require_roles(Role.LEADER, Role.DISPATCHER)),
+                 session: Session = Depends(get_session)) -> Response:
+    stmt = visible_appeals(session, user).where(Appeal.status.in_(HANDLING), Appeal.due_at < utcnow())
+    return list_response(request, session, appeal_spec("overdue", "due_at", filters=FILTERS[1:3]), stmt,
+                         ("超期工单", "Overdue appeals"))

@@ -1,0 +1,248 @@
+"""The staff appeal page: the actions each user may take, the whole lifecycle through its forms,
+unit scoping, masking, CSRF, validation next to the field and stale versions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from lianxin.appeals.models import AppealEvent
+from lianxin.appeals.service import dispatch_appeal, local_text, record_contact, sign_appeal
+from lianxin.appeals.status import AppealStatus
+from lianxin.clock import utcnow
+from tests.factories import new_appeal
+from tests.web.staff.helpers import act, as_user
+
+
+def events(db, appeal) -> int:
+    return db.scalar(select(func.count()).select_from(AppealEvent).where(AppealEvent.appeal_id == appeal.id))
+
+
+def dispatched(db, city, unit="street"):
+    appeal = new_appeal(db, city)
+    dispatch_appeal(db, appeal, city.units[unit], actor=city.users["dispatcher"])
+    return appeal
+
+
+def test_operator_dispatcher_handler_and_visitor_take_an_appeal_to_closed(client, db, city):
+    appeal = new_appeal(db, city)
+    as_user(client, city, "dispatcher")
+    page = client.get(f"/staff/appeals/{appeal.order_no}")
+    assert 'id="action-dispatch"' in page.text and 'id="action-sign"' not in page.text
+    assert "和平街道" in page.text.split('id="suggested-units"')[1].split("</div>")[0]  # the community's street
+    response = act(client, appeal, "dispatch", {"lead_unit": str(city.units["street"].id),
+                                                "co_units": [str(city.units["urban"].id)]})
+    assert response.status_code == 200 and "已完成：派单" in response.text
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.DISPATCHED and appeal.lead_unit_id == city.units["street"].id
+
+    as_user(client, city, "street_handler")
+    assert act(client, appeal, "sign").status_code == 200
+    db.refresh(appeal)
+    assert act(client, appeal, "contact", {"note": "已电话联系张三，约定明天上门查看"}).status_code == 200
+    db.refresh(appeal)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    response = act(client, appeal, "reply", {"text": "路灯已更换灯泡，恢复照明。"}, files=[("photos", ("done.png", png, "image/png"))])
+    assert response.status_code == 200, response.text
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.REPLIED and [a.purpose for a in appeal.attachments] == ["proof"]
+
+    as_user(client, city, "urban_handler")  # the co-unit reports to the lead unit
+    assert 'id="action-report"' not in client.get(f"/staff/appeals/{appeal.order_no}").text  # replied: no more reports
+
+    as_user(client, city, "visitor")
+    response = act(client, appeal, "visit", {"contacted": "1", "solved": "1", "satisfaction": "satisfied"})
+    assert response.status_code == 200
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.CLOSED and appeal.satisfaction == "satisfied"
+
+
+def test_a_handler_cannot_open_another_units_appeal(client, db, city):
+    appeal = dispatched(db, city)
+    as_user(client, city, "street2_handler")
+    assert client.get(f"/staff/appeals/{appeal.order_no}").status_code == 403
+    assert client.get(f"/staff/appeals/{appeal.order_no}/panel").status_code == 403
+    as_user(client, city, "street_handler")
+    assert client.get(f"/staff/appeals/{appeal.order_no}").status_code == 200
+    assert appeal.order_no not in as_user(client, city, "street2_handler").get("/staff/handle").text
+
+
+def test_an_action_on_another_units_appeal_is_refused_and_changes_nothing(client, db, city):
+    appeal = dispatched(db, city)
+    as_user(client, city, "street_handler")
+    token_page = client.get(f"/staff/appeals/{appeal.order_no}")
+    assert token_page.status_code == 200
+    as_user(client, city, "street2_handler")
+    from tests.web.conftest import csrf_from
+    token = csrf_from(client, "/staff/handle")
+    response = client.post(f"/staff/appeals/{appeal.order_no}/act/sign",
+                           data={"csrf_token": token, "expected_version": str(appeal.version)})
+    assert response.status_code == 403
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.DISPATCHED
+
+
+def test_an_action_the_role_does_not_have_is_forbidden(client, db, city):
+    appeal = new_appeal(db, city)
+    as_user(client, city, "operator")
+    assert 'id="action-dispatch"' not in client.get(f"/staff/appeals/{appeal.order_no}").text
+    response = act(client, appeal, "dispatch", {"lead_unit": str(city.units["street"].id)})
+    assert response.status_code == 403
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.RECEIVED
+
+
+def test_an_action_the_status_does_not_allow_is_a_conflict(client, db, city):
+    appeal = new_appeal(db, city)
+    as_user(client, city, "dispatcher")
+    response = act(client, appeal, "close")
+    assert response.status_code == 409 and "不能执行「办结」" in response.text
+
+
+def test_personal_data_is_masked_unless_the_role_needs_it(client, db, city):
+    appeal = dispatched(db, city)
+    as_user(client, city, "street_handler")  # the lead unit must call the resident
+    assert "13800138000" in client.get(f"/staff/appeals/{appeal.order_no}").text
+    as_user(client, city, "leader")
+    page = client.get(f"/staff/appeals/{appeal.order_no}").text
+    assert "13800138000" not in page and "138****8000" in page and "张*" in page and "已脱敏" in page
+    as_user(client, city, "urban_handler")  # co-unit: masked
+    appeal_co = new_appeal(db, city)
+    dispatch_appeal(db, appeal_co, city.units["street"], actor=city.users["dispatcher"], co_units=[city.units["urban"]])
+    page = client.get(f"/staff/appeals/{appeal_co.order_no}").text
+    assert "13800138000" not in page and 'id="action-report"' in page
+
+
+def test_a_confidential_appeal_is_masked_even_for_the_lead_unit(client, db, city):
+    appeal = new_appeal(db, city, confidential=True)
+    dispatch_appeal(db, appeal, city.units["street"], actor=city.users["dispatcher"])
+    as_user(client, city, "street_handler")
+    assert "13800138000" not in client.get(f"/staff/appeals/{appeal.order_no}").text
+
+
+def test_a_missing_field_is_reported_next_to_it_and_nothing_changes(client, db, city):
+    appeal = dispatched(db, city)
+    sign_appeal(db, appeal, actor=city.users["street_handler"])
+    before = events(db, appeal)
+    as_user(client, city, "street_handler")
+    response = act(client, appeal, "contact", {"note": ""})
+    assert response.status_code == 422
+    assert 'id="contact-note-error">请填写联系情况' in response.text
+    assert "<details class=\"action\" id=\"action-contact\" open>" in response.text
+    db.refresh(appeal)
+    assert events(db, appeal) == before and appeal.first_contact_at is None
+
+
+def test_a_reply_before_contact_is_refused_with_the_reason(client, db, city):
+    appeal = dispatched(db, city)
+    sign_appeal(db, appeal, actor=city.users["street_handler"])
+    as_user(client, city, "street_handler")
+    response = act(client, appeal, "reply", {"text": "已处理完毕，路灯恢复。"})
+    assert response.status_code == 422 and "答复前须先联系诉求人" in response.text
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.IN_PROGRESS and not appeal.attachments
+
+
+def test_a_stale_version_says_someone_else_changed_the_appeal(client, db, city):
+    appeal = dispatched(db, city)
+    old = appeal.version
+    sign_appeal(db, appeal, actor=city.users["street_handler"])
+    as_user(client, city, "street_handler")
+    response = act(client, appeal, "contact", {"note": "电话联系了诉求人"}, version=old)
+    assert response.status_code == 409 and "其他人刚刚修改了这个工单" in response.text and "重新加载" in response.text
+    db.refresh(appeal)
+    assert appeal.first_contact_at is None
+
+
+def test_an_action_without_the_csrf_token_is_refused(client, db, city):
+    appeal = new_appeal(db, city)
+    as_user(client, city, "dispatcher")
+    response = client.post(f"/staff/appeals/{appeal.order_no}/act/dispatch",
+                           data={"lead_unit": str(city.units["street"].id), "expected_version": str(appeal.version)})
+    assert response.status_code == 403 and "页面已过期" in response.text
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.RECEIVED
+
+
+def test_without_htmx_an_action_redirects_back_to_the_page(client, db, city):
+    appeal = new_appeal(db, city)
+    as_user(client, city, "dispatcher")
+    response = act(client, appeal, "dispatch", {"lead_unit": str(city.units["urban"].id)}, hx=False)
+    assert response.status_code == 303 and response.headers["location"] == f"/staff/appeals/{appeal.order_no}"
+
+
+def test_the_timeline_shows_internal_notes_to_staff_only(client, db, city):
+    appeal = new_appeal(db, city)
+    as_user(client, city, "operator")
+    assert act(client, appeal, "note", {"note": "来电人情绪激动，注意沟通方式"}).status_code == 200
+    page = client.get(f"/staff/appeals/{appeal.order_no}").text
+    assert "来电人情绪激动" in page and "内部" in page
+    client.cookies.clear()
+    assert "来电人情绪激动" not in client.get(f"/t/{appeal.tracking_token}").text
+
+
+def test_the_handler_asks_to_return_and_the_dispatcher_redispatches(client, db, city):
+    appeal = dispatched(db, city)
+    as_user(client, city, "street_handler")
+    response = act(client, appeal, "request-return", {"kind": "return", "reason": "路灯属城管委管理，不属本街道职责",
+                                                      "suggested_unit": str(city.units["urban"].id)})
+    assert response.status_code == 200
+    as_user(client, city, "dispatcher")
+    assert appeal.order_no in client.get("/staff/dispatch").text  # the queue shows returned appeals
+    db.refresh(appeal)
+    empty = act(client, appeal, "decide-return", {"approve": "0", "note": ""})
+    assert empty.status_code == 422 and "驳回理由" in empty.text
+    db.refresh(appeal)
+    response = act(client, appeal, "decide-return", {"approve": "1", "new_lead_unit": str(city.units["urban"].id)})
+    assert response.status_code == 200
+    db.refresh(appeal)
+    assert appeal.lead_unit_id == city.units["urban"].id and appeal.designated
+
+
+def test_the_dispatcher_approves_an_extension(client, db, city):
+    appeal = dispatched(db, city)
+    sign_appeal(db, appeal, actor=city.users["street_handler"])
+    as_user(client, city, "street_handler")
+    wanted = (appeal.due_at + timedelta(days=5)).astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
+    db.refresh(appeal)
+    response = act(client, appeal, "request-extension", {"reason": "需协调产权单位维修", "new_due_at": wanted.strftime("%Y-%m-%dT%H:%M")})
+    assert response.status_code == 200, response.text
+    as_user(client, city, "dispatcher")
+    db.refresh(appeal)
+    assert act(client, appeal, "decide-extension", {"approve": "1"}).status_code == 200
+    db.refresh(appeal)
+    assert appeal.extension_count == 1 and local_text(appeal.due_at) == wanted.strftime("%Y-%m-%d %H:%M")
+
+
+def test_a_street_whistles_a_department_in_and_it_reports(client, db, city):
+    appeal = dispatched(db, city)
+    sign_appeal(db, appeal, actor=city.users["street_handler"])
+    record_contact(db, appeal, actor=city.users["street_handler"], note="已联系")
+    as_user(client, city, "street_handler")
+    response = act(client, appeal, "whistle", {"departments": [str(city.units["urban"].id)], "note": "需城管委协调拆除"})
+    assert response.status_code == 200
+    as_user(client, city, "urban_handler")
+    db.refresh(appeal)
+    assert act(client, appeal, "report", {"text": "已安排执法队明日到场处理"}).status_code == 200
+    row = next(r for r in appeal.units if r.unit_id == city.units["urban"].id)
+    db.refresh(row)
+    assert row.report_text == "已安排执法队明日到场处理"
+
+
+def test_the_leader_urges_an_appeal_of_a_unit_below(client, db, city):
+    appeal = dispatched(db, city)
+    as_user(client, city, "district_leader")
+    assert act(client, appeal, "urge", {"note": "请尽快签收"}).status_code == 200
+    db.refresh(appeal)
+    assert appeal.supervision_level == 1
+
+
+def test_overdue_appeals_carry_a_red_mark(client, db, city, clock):
+    appeal = dispatched(db, city)
+    clock.move_to(appeal.due_at + timedelta(hours=1))
+    assert appeal.due_at < utcnow()
+    as_user(client, city, "street_handler")  # after the clock moved: a fresh session
+    queue = client.get("/staff/handle").text
+    assert 'class="due due-red"' in queue and appeal.order_no in queue
+    assert "已超期" in client.get(f"/staff/appeals/{appeal.order_no}").text

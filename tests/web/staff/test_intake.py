@@ -1,0 +1,138 @@
+"""The operator's phone form and the grid worker's patrol report."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from lianxin.appeals.models import Appeal, Attachment
+from lianxin.appeals.status import AppealStatus
+from tests.factories import new_appeal
+from tests.web.conftest import csrf_from
+from tests.web.staff.helpers import as_user, intake_key
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def count(db, city) -> int:
+    return db.scalar(select(func.count()).select_from(Appeal).where(Appeal.jurisdiction_id == city.jid))
+
+
+def intake_data(client, **overrides) -> dict:
+    return {"csrf_token": csrf_from(client, "/staff/intake"), "intake_key": intake_key(client),
+            "appellant_phone": "13912345678", "appellant_name": "李四", "appeal_type": "help",
+            "content": "小区门口的井盖丢失，很危险，请尽快处理。", "address": "安定门外大街1号",
+            "channel": "hotline", "urgency": "normal", "disposition": "dispatch"} | overrides
+
+
+def test_the_operator_records_a_call_for_dispatch(client, db, city):
+    as_user(client, city, "operator")
+    response = client.post("/staff/intake", data=intake_data(client), follow_redirects=False)
+    assert response.status_code == 303
+    appeal = db.scalar(select(Appeal).where(Appeal.jurisdiction_id == city.jid, Appeal.appellant_phone == "13912345678"))
+    assert response.headers["location"] == f"/staff/appeals/{appeal.order_no}"
+    assert appeal.status == AppealStatus.RECEIVED and appeal.received_by_id == city.users["operator"].id
+    page = client.get(response.headers["location"])
+    assert "13912345678" in page.text and "李四" in page.text  # the centre sees the caller in full
+
+
+def test_a_double_submission_creates_one_appeal(client, db, city):
+    as_user(client, city, "operator")
+    data = intake_data(client)
+    before = count(db, city)
+    first = client.post("/staff/intake", data=data, follow_redirects=False)
+    second = client.post("/staff/intake", data=data, follow_redirects=False)
+    assert first.headers["location"] == second.headers["location"]
+    assert count(db, city) == before + 1
+
+
+def test_invalid_input_is_reported_next_to_each_field_and_nothing_is_saved(client, db, city):
+    as_user(client, city, "operator")
+    before = count(db, city)
+    page = client.post("/staff/intake", data=intake_data(client, content="坏了", appellant_phone="12345"))
+    assert page.status_code == 422
+    assert "未保存任何内容" in page.text
+    assert 'id="appellant_phone-error">电话号码格式不正确' in page.text
+    assert 'id="content-error">诉求内容至少 5 个字' in page.text
+    assert count(db, city) == before
+    assert 'value="12345"' in page.text  # what was typed stays in the form
+
+
+def test_a_direct_answer_replies_at_once(client, db, city):
+    as_user(client, city, "operator")
+    response = client.post("/staff/intake", data=intake_data(client, appeal_type="consult", disposition="answer",
+                                                              answer="办理居住证请携带身份证到社区服务站。"),
+                           follow_redirects=False)
+    appeal = db.scalar(select(Appeal).where(Appeal.order_no == response.headers["location"].rsplit("/", 1)[1]))
+    assert appeal.status == AppealStatus.REPLIED and appeal.reply_text.startswith("办理居住证")
+
+
+def test_an_answer_too_short_saves_neither_the_appeal_nor_the_answer(client, db, city):
+    as_user(client, city, "operator")
+    before = count(db, city)
+    page = client.post("/staff/intake", data=intake_data(client, disposition="answer", answer="好"))
+    assert page.status_code == 422 and 'id="answer-error"' in page.text and "答复内容" in page.text
+    assert count(db, city) == before
+
+
+def test_a_transfer_to_an_emergency_line_records_the_line_and_reason(client, db, city):
+    as_user(client, city, "operator")
+    missing = client.post("/staff/intake", data=intake_data(client, disposition="transfer", transfer_reason="有人受伤"))
+    assert missing.status_code == 422 and 'id="transfer_line-error">请选择转接的紧急号码' in missing.text
+    response = client.post("/staff/intake", data=intake_data(client, disposition="transfer", transfer_line="120",
+                                                              transfer_reason="有人受伤需要急救"), follow_redirects=False)
+    appeal = db.scalar(select(Appeal).where(Appeal.order_no == response.headers["location"].rsplit("/", 1)[1]))
+    assert appeal.status == AppealStatus.NOT_ACCEPTED and appeal.not_accepted_reason == "emergency_transfer"
+    assert any(e.note == "转120：有人受伤需要急救" for e in appeal.events)
+
+
+def test_the_knowledge_box_shows_earlier_answers_for_consultations(client, db, city):
+    earlier = new_appeal(db, city, appeal_type="consult", title="居住证办理", content="请问居住证怎么办理，需要什么材料？")
+    from lianxin.appeals.service import answer_directly
+    answer_directly(db, earlier, actor=city.users["operator"], answer="携带身份证和租房合同到社区服务站办理居住证。")
+    as_user(client, city, "operator")
+    box = client.get("/staff/intake/kb", params={"appeal_type": "consult", "content": "想问一下居住证在哪里办理"})
+    assert "携带身份证和租房合同" in box.text
+    other = client.get("/staff/intake/kb", params={"appeal_type": "complaint", "content": "想问一下居住证在哪里办理"})
+    assert "携带身份证和租房合同" not in other.text
+
+
+def test_possible_repeats_show_open_appeals_from_the_same_phone(client, db, city):
+    earlier = new_appeal(db, city, appellant_phone="13700001111")
+    as_user(client, city, "operator")
+    box = client.get("/staff/intake/repeats", params={"appellant_phone": "13700001111"})
+    assert earlier.order_no in box.text
+    assert earlier.order_no not in client.get("/staff/intake/repeats", params={"appellant_phone": "13700002222"}).text
+
+
+def test_handlers_cannot_use_the_operator_form(client, city):
+    as_user(client, city, "street_handler")
+    assert client.get("/staff/intake").status_code == 403
+
+
+def test_the_grid_worker_reports_a_patrol_problem_with_a_photo(client, db, city):
+    as_user(client, city, "grid_worker")
+    page = client.get("/staff/report")
+    key = page.text.split('name="intake_key" value="')[1][:32]
+    data = {"csrf_token": csrf_from(client, "/staff/report"), "intake_key": key, "grid_id": str(city.units["grid"].id),
+            "appeal_type": "report", "content": "5号楼下堆放大量建筑垃圾，影响通行。", "address": "和平里5号楼"}
+    response = client.post("/staff/report", data=data, files=[("photos", ("site.png", PNG, "image/png"))],
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+    appeal = db.scalar(select(Appeal).where(Appeal.order_no == response.headers["location"].rsplit("/", 1)[1]))
+    assert appeal.channel == "grid_patrol" and appeal.grid_id == city.units["grid"].id
+    assert appeal.community_id == city.units["community"].id and appeal.anonymous
+    photo = db.scalar(select(Attachment).where(Attachment.appeal_id == appeal.id))
+    assert photo.content_type == "image/png" and photo.size == len(PNG)
+    assert "建筑垃圾" in client.get("/staff/grid").text
+
+
+def test_a_patrol_report_with_a_file_that_is_no_image_is_refused(client, db, city):
+    as_user(client, city, "grid_worker")
+    before = count(db, city)
+    page = client.get("/staff/report")
+    key = page.text.split('name="intake_key" value="')[1][:32]
+    data = {"csrf_token": csrf_from(client, "/staff/report"), "intake_key": key, "grid_id": str(city.units["grid"].id),
+            "appeal_type": "report", "content": "5号楼下堆放大量建筑垃圾，影响通行。"}
+    page = client.post("/staff/report", data=data, files=[("photos", ("x.png", b"not an image", "image/png"))])
+    assert page.status_code == 422 and "不是 JPEG/PNG/WebP 图片" in page.text
+    assert count(db, city) == before

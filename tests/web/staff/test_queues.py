@@ -1,0 +1,159 @@
+"""The queues and lists: scoping per role, filter, search, sort, pagination and export; the leader's figures."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from openpyxl import load_workbook
+
+from lianxin.appeals.service import answer_directly, dispatch_appeal, record_contact, reply_to_appeal, sign_appeal
+from lianxin.appeals.status import AppealStatus
+from tests.factories import new_appeal
+from tests.web.conftest import csrf_from
+from tests.web.staff.helpers import as_user
+
+
+def replied(db, city, title="路灯不亮"):
+    appeal = new_appeal(db, city, title=title)
+    dispatch_appeal(db, appeal, city.units["street"], actor=city.users["dispatcher"])
+    handler = city.users["street_handler"]
+    sign_appeal(db, appeal, actor=handler)
+    record_contact(db, appeal, actor=handler, note="已电话联系")
+    reply_to_appeal(db, appeal, actor=handler, text="已修复路灯，恢复照明。")
+    return appeal
+
+
+def test_the_dispatch_queue_holds_new_appeals_only(client, db, city):
+    fresh = new_appeal(db, city, title="新来的诉求")
+    sent = new_appeal(db, city, title="已派出的诉求")
+    dispatch_appeal(db, sent, city.units["street"], actor=city.users["dispatcher"])
+    as_user(client, city, "dispatcher")
+    page = client.get("/staff/dispatch").text
+    assert fresh.order_no in page and sent.order_no not in page
+    assert as_user(client, city, "street_handler").get("/staff/dispatch").status_code == 403
+
+
+def test_the_handler_queue_is_sorted_by_deadline(client, db, city, clock):
+    first = new_appeal(db, city, title="先派的诉求")
+    dispatch_appeal(db, first, city.units["street"], actor=city.users["dispatcher"])
+    clock.shift(timedelta(days=2))
+    second = new_appeal(db, city, title="后派的诉求")
+    dispatch_appeal(db, second, city.units["street"], actor=city.users["dispatcher"])
+    other = new_appeal(db, city, title="别的街道的诉求")
+    dispatch_appeal(db, other, city.units["street2"], actor=city.users["dispatcher"])
+    as_user(client, city, "street_handler")
+    page = client.get("/staff/handle").text
+    assert page.index(first.order_no) < page.index(second.order_no) and other.order_no not in page
+    reverse = client.get("/staff/handle?sort=-due_at").text
+    assert reverse.index(second.order_no) < reverse.index(first.order_no)
+
+
+def test_lists_filter_search_and_paginate(client, db, city):
+    appeals = [new_appeal(db, city, title=f"噪音扰民第{i}号") for i in range(23)]
+    answer_directly(db, appeals[0], actor=city.users["operator"], answer="已告知投诉电话。")
+    as_user(client, city, "dispatcher")
+    page1 = client.get("/staff/appeals?q=噪音扰民").text
+    assert "<strong>23</strong>" in page1 and "第 1 / 2 页" in page1
+    page2 = client.get("/staff/appeals?q=噪音扰民&page=2").text
+    assert sum(a.order_no in page2 for a in appeals) == 3
+    only = client.get("/staff/appeals?q=噪音扰民&status=replied").text
+    assert "<strong>1</strong>" in only and appeals[0].order_no in only
+    by_number = client.get(f"/staff/appeals?q={appeals[5].order_no}").text
+    assert "<strong>1</strong>" in by_number
+    bogus = client.get("/staff/appeals?q=噪音扰民&status=nonsense&sort=drop table&page=99&size=7")
+    assert bogus.status_code == 200 and "<strong>23</strong>" in bogus.text  # unknown values are ignored
+
+
+def test_exports_hold_every_matching_row_in_csv_and_excel(client, db, city):
+    appeals = [new_appeal(db, city, title=f"占道经营{i}") for i in range(25)]
+    as_user(client, city, "dispatcher")
+    response = client.get("/staff/appeals?q=占道经营&export=csv")
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["工单编号", "标题"] and len(rows) == 26
+    assert {r[0] for r in rows[1:]} == {a.order_no for a in appeals}
+    response = client.get("/staff/appeals?q=占道经营&export=xlsx")
+    assert "spreadsheetml" in response.headers["content-type"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = list(sheet.values)
+    assert values[0][0] == "工单编号" and len(values) == 26 and values[1][2] == "已受理"
+
+
+def test_an_export_never_holds_appeals_the_user_may_not_see(client, db, city):
+    mine = new_appeal(db, city, title="导出测试")
+    dispatch_appeal(db, mine, city.units["street"], actor=city.users["dispatcher"])
+    theirs = new_appeal(db, city, title="导出测试")
+    dispatch_appeal(db, theirs, city.units["street2"], actor=city.users["dispatcher"])
+    as_user(client, city, "street_handler")
+    text = client.get("/staff/appeals?q=导出测试&export=csv").content.decode("utf-8-sig")
+    assert mine.order_no in text and theirs.order_no not in text
+
+
+def test_the_visitor_records_a_visit_in_three_clicks_and_returns_to_the_queue(client, db, city):
+    appeal = replied(db, city)
+    as_user(client, city, "visitor")
+    queue = client.get("/staff/visits")
+    assert appeal.order_no in queue.text
+    response = client.post(f"/staff/appeals/{appeal.order_no}/act/visit", follow_redirects=False, data={
+        "csrf_token": csrf_from(client, "/staff/visits"), "expected_version": str(appeal.version),
+        "next": "/staff/visits", "contacted": "1", "solved": "1", "satisfaction": "basically_satisfied"})
+    assert response.status_code == 303 and response.headers["location"] == "/staff/visits"
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.CLOSED
+    assert appeal.order_no not in client.get("/staff/visits").text
+
+
+def test_a_visit_that_did_not_reach_the_resident_keeps_the_appeal_in_the_queue(client, db, city):
+    appeal = replied(db, city)
+    as_user(client, city, "visitor")
+    client.post(f"/staff/appeals/{appeal.order_no}/act/visit", data={
+        "csrf_token": csrf_from(client, "/staff/visits"), "expected_version": str(appeal.version),
+        "next": "/staff/visits", "contacted": "0"})
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.REPLIED and appeal.order_no in client.get("/staff/visits").text
+
+
+def test_the_leader_overview_shows_the_figures(client, db, city, clock):
+    for _ in range(3):
+        new_appeal(db, city)
+    dispatched = new_appeal(db, city)
+    dispatch_appeal(db, dispatched, city.units["street"], actor=city.users["dispatcher"])
+    done = replied(db, city)
+    from lianxin.visits.service import record_return_visit
+    record_return_visit(db, done, actor=city.users["visitor"], contacted=True, solved=True, satisfaction="satisfied")
+    as_user(client, city, "leader")
+    page = client.get("/staff/overview").text
+    today = page.split('id="kpis-1"')[1].split("</div>\n  \n")[0]
+    assert "<b>5</b>" in today and "<b>2</b>" in today  # received 5, dispatched 2
+    rates = page.split('id="rates"')[1]
+    assert "和平街道" in rates and "100.0%" in rates
+    unit = client.get(f"/staff/units/{city.units['street'].id}").text
+    assert dispatched.order_no in unit and done.order_no in unit
+    clock.move_to(dispatched.due_at + timedelta(minutes=5))
+    overdue = as_user(client, city, "leader").get("/staff/overdue").text  # a new login: the session is days old
+    assert dispatched.order_no in overdue and done.order_no not in overdue
+
+
+def test_a_district_leader_sees_only_units_below(client, db, city):
+    appeal = new_appeal(db, city, community_id=None)
+    dispatch_appeal(db, appeal, city.units["housing"], actor=city.users["dispatcher"])  # a city department elsewhere
+    as_user(client, city, "district_leader")
+    assert "市住房和城乡建设委员会" not in client.get("/staff/overview").text
+    assert client.get(f"/staff/units/{city.units['housing'].id}").status_code == 404
+    assert client.get(f"/staff/appeals/{appeal.order_no}").status_code == 403
+
+
+def test_the_grid_worker_sees_the_grids_appeals(client, db, city):
+    inside = new_appeal(db, city, grid_id=city.units["grid"].id, title="网格内的诉求")
+    outside = new_appeal(db, city, community_id=None, title="网格外的诉求")
+    as_user(client, city, "grid_worker")
+    page = client.get("/staff/grid").text
+    assert inside.order_no in page and outside.order_no not in page
+
+
+def test_staff_pages_need_a_login(client, city):
+    response = client.get("/staff/handle", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login?next=/staff/handle")

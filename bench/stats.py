@@ -1,20 +1,22 @@
 """Dashboard queries over millions of appeals on PostgreSQL: p50/p95 per query with varied filters.
 
     nice .venv/bin/python bench/stats.py --n 1000000 [--pg-url postgresql://postgres@127.0.0.1:5432/lianxin_bench_stats]
-                                         [--repeat 40] [--reuse] [--check]
+                                         [--repeat 40] [--delta 100] [--reuse] [--check]
 
 Loads a synthetic city (16 districts × 20 streets × 5 communities, 60 departments, 8 enterprises)
 and ``--n`` appeals over two years with their events, generated server-side (INSERT … SELECT over
-generate_series, in chunks of 500 000), builds the rollups with one GROUP BY per table (the same
-counts the fold would produce; ``--check`` proves it on the loaded data by rebuilding with the real
-fold and comparing), then times each dashboard query through the real Python functions, one session
-per call like a web request. A second round runs with a live delta of unfolded events (the state
-between two job runs), and the fold of that delta is timed too. ``--reuse`` keeps a loaded database.
+generate_series, in chunks of 500 000, secondary indexes dropped during the load and rebuilt after),
+adds each chunk's events to the daily rollups with one GROUP BY per table (the counts the fold would
+produce; ``--check`` proves it by rebuilding with the real fold and comparing), builds the monthly
+rows, then times each dashboard query through the real Python functions, one session per call like a
+web request. A second round runs with ``--delta`` of today's appeals not folded yet (the state between
+two job runs), and the fold of that delta is timed too. ``--reuse`` keeps a loaded database.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -106,7 +108,7 @@ FROM (SELECT i, h, r,
         CASE WHEN h < 850 THEN 'closed' WHEN h < 900 THEN 'replied' WHEN h < 960 THEN 'in_progress'
              WHEN h < 985 THEN 'dispatched' ELSE 'received' END AS st
       FROM (SELECT i, ((i::bigint * 2654435761) % 1000)::int AS h,
-                   CAST(:start AS timestamptz) + (i - 1) * (interval '1 second' * :step) AS r
+                   CAST(:start AS timestamptz) + (i - :first) * (interval '1 second' * :step) AS r
             FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS i) g) s
 """
 
@@ -155,15 +157,16 @@ def restore_secondary(factory, constraints: list, indexes: list) -> None:
             s.execute(text(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}{suffix}'))
 
 
-def load(factory, jid: int, first: int, n: int, *, rollups: bool = False) -> None:
+def load(factory, jid: int, first: int, n: int, *, days: int = DAYS, rollups: bool = False) -> None:
+    """Appeals ``first``..``first + n - 1`` spread evenly over the ``days`` days up to END, with their events."""
     with session_scope(factory) as s:
         cats = list(s.scalars(text("SELECT id FROM categories WHERE jurisdiction_id = :j AND level = 3"), {"j": jid}))
         comms = list(s.scalars(select(Unit.id).where(Unit.jurisdiction_id == jid, Unit.kind == UnitKind.COMMUNITY)))
         leads = list(s.scalars(select(Unit.id).where(Unit.jurisdiction_id == jid, Unit.kind.in_(
             [UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.ENTERPRISE]))))
         leads += comms[::10]  # a few communities lead too
-    start = END - timedelta(days=DAYS)
-    step = DAYS * 86400 / max(n, 1)
+    start = END - timedelta(days=days - 1)
+    step = days * 86400 / max(n, 1)
     for lo in range(first, first + n, CHUNK):
         hi = min(lo + CHUNK - 1, first + n - 1)
         t0 = time.perf_counter()
@@ -171,7 +174,7 @@ def load(factory, jid: int, first: int, n: int, *, rollups: bool = False) -> Non
             s.execute(text("SET LOCAL synchronous_commit = off"))
             before = s.scalar(text("SELECT coalesce(max(id), 0) FROM appeal_events"))
             s.execute(text(APPEALS_SQL), {"jid": jid, "cats": cats, "ncat": len(cats), "comms": comms, "ncomm": len(comms),
-                                          "leads": leads, "nlead": len(leads), "lo": lo, "hi": hi,
+                                          "leads": leads, "nlead": len(leads), "lo": lo, "hi": hi, "first": first,
                                           "start": f"{start.isoformat()} 00:00+08", "step": step})
             for kind, (cond, at, unit, payload) in EVENT_SQL.items():
                 s.execute(text(
@@ -249,7 +252,9 @@ def finish_rollups(factory) -> None:
         top = s.scalar(text("SELECT coalesce(max(id), 0) FROM appeal_events"))
         s.execute(text("DELETE FROM stats_watermarks"))
         s.add(StatsWatermark(name="appeal_events", last_event_id=top, seen_event_id=top))
-    with session_scope(factory) as s:
+    with session_scope(factory) as s:  # rows of one period together, as the fold writes them day after day
+        s.execute(text("CLUSTER stats_rollups USING uq_stats_rollups_jurisdiction_id"))
+        s.execute(text("CLUSTER stats_breakdowns USING uq_stats_breakdowns_jurisdiction_id"))
         s.execute(text("ANALYZE"))
 
 
@@ -329,21 +334,25 @@ def time_queries(factory, jid: int, repeat: int, seed: int) -> list[tuple[str, f
         for _ in range(3):  # warm-up, not timed
             with factory() as s:
                 query(s, rng)
-        times = []
+        times, cpu = [], []
         for _ in range(repeat):
             with factory() as s:
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 query(s, rng)
                 times.append((time.perf_counter() - t0) * 1000)
+                cpu.append((time.process_time() - c0) * 1000)
         times.sort()
-        rows.append((name, statistics.median(times), times[max(0, round(0.95 * len(times)) - 1)], times[-1]))
+        rows.append((name, statistics.median(times), times[max(0, round(0.95 * len(times)) - 1)], times[-1],
+                     statistics.median(cpu)))
     return rows
 
 
 def print_table(title: str, rows) -> None:
-    print(f"\n{title}\n{'query':<30} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-    for name, p50, p95, top in rows:
-        print(f"{name:<30} {p50:8.1f} {p95:8.1f} {top:8.1f}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\n{title}; load average {load} on {os.cpu_count()} CPUs\n"
+          f"{'query':<30} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'py CPU p50':>10}")
+    for name, p50, p95, top, cpu in rows:
+        print(f"{name:<30} {p50:8.1f} {p95:8.1f} {top:8.1f} {cpu:10.1f}")
 
 
 def main() -> None:
@@ -384,7 +393,7 @@ def main() -> None:
                 time_queries(factory, jid, args.repeat, seed=1))
     with factory() as s:
         first = s.scalar(text("SELECT max(id) FROM appeals")) + 1
-    load(factory, jid, first, args.delta)
+    load(factory, jid, first, args.delta, days=1)  # today's appeals, not folded yet
     with factory() as s:
         pending = s.scalar(select(func.count()).select_from(text("appeal_events")).where(
             text("id > (SELECT last_event_id FROM stats_watermarks)")))

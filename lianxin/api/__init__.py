@@ -47,6 +47,8 @@ ROUTERS = [
     "lianxin.dispatch.api",
     "lianxin.knowledge.api",
     "lianxin.hotspots.api",
+    "lianxin.stats.api",
+    "lianxin.assessment.api",
 ]
 
 

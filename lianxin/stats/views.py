@@ -1,5 +1,5 @@
 """The leader dashboard page: four ECharts charts (trend, 三率 by unit, category mix, overdue heat map)
-filtered by period and unit, each exportable as PNG; a slot for the hotspots chart."""
+filtered by period and unit, each exportable as PNG; and the latest hotspot snapshot of the scope."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from lianxin.assessment.service import get_settings_row, weights_of
 from lianxin.clock import utcnow
 from lianxin.errors import InvalidInput
+from lianxin.hotspots.service import latest_snapshot
 from lianxin.orgs.models import Role, UnitKind, User
 from lianxin.orgs.service import CENTRE_ROLES, has_role
 from lianxin.stats import charts, dashboard
@@ -55,6 +56,11 @@ def unit_choices(session: Session, tree: UnitTree, user: User) -> list[tuple[int
     return [(u.id, u.name) for u in tree.units.values() if u.id in allowed and u.kind in kinds]
 
 
+def hotspot_scope(tree: UnitTree, unit_id: int | None) -> int | None:
+    """The hotspot snapshot scope: the whole jurisdiction for the city level, else the unit."""
+    return None if unit_id is None or tree.units[unit_id].kind in (UnitKind.CITY, UnitKind.CENTRE) else unit_id
+
+
 @router.get("/leader/dashboard")
 def dashboard_page(request: Request, start: str | None = None, end: str | None = None, unit: str | None = None,
                    bucket: str = "day", session: Session = Depends(get_session),
@@ -62,6 +68,7 @@ def dashboard_page(request: Request, start: str | None = None, end: str | None =
     first, last = parse_period(start, end)
     unit_id = dashboard.dashboard_scope(session, user, parse_unit(unit))
     jid = user.jurisdiction_id
+    tree = unit_tree(session, jid)
     weights = weights_of(get_settings_row(session, jid))
     heat_start = max(first, last - timedelta(weeks=12) + timedelta(days=1))
     trend = dashboard.trend(session, jid, first, last, bucket=bucket, unit_id=unit_id)
@@ -72,10 +79,9 @@ def dashboard_page(request: Request, start: str | None = None, end: str | None =
         "categories": charts.mix_option(dashboard.category_mix(session, jid, first, last, unit_id=unit_id)),
         "overdue": charts.heatmap_option(dashboard.overdue_heatmap(session, jid, heat_start, last, unit_id=unit_id)),
     }
-    tree = unit_tree(session, jid)
     return render(request, "stats/dashboard.html", {
         "options": options, "rates": rates, "start": first, "end": last, "unit_id": unit_id, "bucket": bucket,
         "units": unit_choices(session, tree, user), "heat_start": heat_start,
         "totals": {"received": sum(trend["received"]), "closed": sum(trend["closed"])},
-        "hotspots": None,  # the hotspots chart (lianxin/hotspots) plugs in here once it is on main
+        "hotspots": latest_snapshot(session, jid, hotspot_scope(tree, unit_id)),  # refreshed by the hotspots job
     })

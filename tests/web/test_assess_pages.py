@@ -135,3 +135,22 @@ def test_ledger_export_and_import_pages(client, db, city, clock):
     assert db.scalar(select(Appeal).where(Appeal.appellant_phone == "13900139000")).status == "in_progress"
     wrong = client.post("/ledger/import", files={"file": ("x.pdf", b"%PDF", "application/pdf")}, data={"csrf_token": token})
     assert wrong.status_code == 422 and ".xlsx" in wrong.text
+
+
+def test_dashboard_shows_the_latest_hotspot_snapshot(client, db, city, clock):
+    from datetime import timedelta
+
+    from lianxin.clock import utcnow
+    from lianxin.hotspots.models import Hotspot, HotspotSnapshot
+
+    sign_in(client, city, "leader")
+    assert "暂无热点快照" in client.get("/leader/dashboard").text
+    now = utcnow()
+    snapshot = HotspotSnapshot(jurisdiction_id=city.jid, unit_id=None, since=now - timedelta(days=90), until=now,
+                               computed_at=now, appeal_count=3)
+    snapshot.hotspots = [Hotspot(jurisdiction_id=city.jid, rank=1, heat=12.5, start_at=now, end_at=now, place="和平里小区",
+                                 description="路灯长期不亮", terms=["路灯"], appeal_ids=[1, 2, 3], stats={}, trend=[], points=[])]
+    db.add(snapshot)
+    db.flush()
+    page = client.get("/leader/dashboard").text
+    assert "和平里小区" in page and "路灯长期不亮" in page and "12.5" in page

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from lianxin import web
 from lianxin.api import mount_api
 from lianxin.config import Settings, get_settings
+from lianxin.open311 import mount_open311
 from lianxin.db import make_engine, make_sessionmaker
 from lianxin.web.deps import get_session
 
@@ -26,5 +27,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     web.install(app, settings)
+    from lianxin.assessment.views import router as assessment_pages
+    from lianxin.ledger.views import router as ledger_pages
+    from lianxin.stats.views import router as dashboard_pages
+
+    for router in (dashboard_pages, assessment_pages, ledger_pages):
+        app.include_router(router)
     mount_api(app)
+    mount_open311(app)
     return app

@@ -13,6 +13,7 @@ from lianxin.config import get_settings
 from lianxin.db import make_engine, make_sessionmaker, session_scope
 from lianxin.dispatch.cli import dispatch_app, geo_app, kb_app
 from lianxin.hotspots.cli import hotspots
+from lianxin.routing import cli as routing_cli
 
 app = typer.Typer(help="连心 Lianxin — 接诉即办平台 / appeals platform", no_args_is_help=True)
 jobs_app = typer.Typer(help="后台任务 / background jobs", no_args_is_help=True)
@@ -21,6 +22,8 @@ db_app = typer.Typer(help="数据库 / database", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(users_app, name="users")
 app.add_typer(db_app, name="db")
+app.add_typer(routing_cli.eval_app, name="eval")
+app.command("train")(routing_cli.train)
 app.add_typer(apikey_app, name="apikey")
 for _name, _sub in (("dispatch", dispatch_app), ("geo", geo_app), ("kb", kb_app)):
     app.add_typer(_sub, name=_name)

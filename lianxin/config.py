@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     # Demo texts are read from here when present (never copied into the package).
     demo_data_dir: Path = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "teddy2020"
     hotline_number: str = "12345"
+    # Routing model: suggestions at or above this confidence may dispatch without a person choosing;
+    # a category needs this many confirmed appeals to be predicted (otherwise its parent is).
+    routing_auto_threshold: float = 0.9
+    routing_min_per_class: int = 10
     # Map tiles for Leaflet, e.g. "https://tile.example.org/{z}/{x}/{y}.png"; empty: unit boundaries only.
     map_tile_url: str = ""
     map_tile_attribution: str = ""

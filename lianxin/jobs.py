@@ -23,6 +23,7 @@ from lianxin.assessment.supervision import supervise_by_rules
 from lianxin.clock import at, utcnow
 from lianxin.config import Settings
 from lianxin.db import session_scope
+from lianxin.hotspots.service import refresh_hotspots
 from lianxin.notify import Sender, deliver_pending, queue_notification
 from lianxin.sla.service import get_calendar
 from lianxin.stats.fold import fold_stats
@@ -116,6 +117,7 @@ JOBS = [
     Job("fold_stats", fold_stats),
     Job("queue_webhooks", lambda session, settings, now: webhooks.queue_events(session, now)),
     Job("deliver_webhooks", lambda session, settings, now: webhooks.deliver_due(session, now)),
+    Job("refresh_hotspots", refresh_hotspots),
 ]
 
 

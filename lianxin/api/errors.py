@@ -50,7 +50,6 @@ ERROR_RESPONSES: dict[int | str, dict] = {
 }
 
 HTTP_MESSAGES = {
-    400: ("bad_request", "请求格式不正确", "malformed request"),
     401: ("unauthenticated", "请先登录或提供 API 密钥", "authentication required"),
     403: ("forbidden", "没有权限", "forbidden"),
     404: ("not_found", "接口或资源不存在", "no such endpoint or resource"),
@@ -87,7 +86,7 @@ def field_errors(errors: list[dict]) -> list[FieldError]:
         loc = [str(part) for part in error.get("loc", ())]
         if loc and loc[0] in LOCATIONS:
             loc = loc[1:]
-        field = ".".join(loc) or None
+        field = "body" if error.get("type") == "json_invalid" else (".".join(loc) or None)
         msg = str(error.get("msg", ""))
         if error.get("type") == "value_error" and " / " in msg:
             zh, en = msg.removeprefix("Value error, ").split(" / ", 1)
@@ -120,5 +119,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # a body that cannot be parsed at all is bad input like any other
+            return error_response(422, "invalid", "请求体无法解析（须为 UTF-8 JSON）", "the body is not valid UTF-8 JSON",
+                                  field="body")
         code, zh, en = HTTP_MESSAGES.get(exc.status_code, ("error", "请求失败", str(exc.detail)))
         return error_response(exc.status_code, code, zh, en, headers=getattr(exc, "headers", None))

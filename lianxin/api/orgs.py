@@ -14,6 +14,7 @@ from lianxin.api.errors import ERROR_RESPONSES
 from lianxin.api.keys import create_api_key, get_api_key, key_roles, list_api_keys, revoke_api_key
 from lianxin.appeals.choices import Channel
 from lianxin.appeals.models import Category
+from lianxin.errors import Conflict
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import create_user, require_role
 
@@ -158,6 +159,9 @@ def create_key(body: ApiKeyIn, ctx: WriteCtx):
 def revoke_key(prefix: str, ctx: WriteCtx):
     def run():
         require_role(ctx.session, ctx.actor, ADMIN)
-        return _key_out(revoke_api_key(ctx.session, get_api_key(ctx.session, ctx.jurisdiction_id, prefix)))
+        key = get_api_key(ctx.session, ctx.jurisdiction_id, prefix)
+        if ctx.api_key is not None and key.id == ctx.api_key.id:
+            raise Conflict("不能吊销正在使用的密钥", "a key cannot revoke itself; use another key or the CLI", field="prefix")
+        return _key_out(revoke_api_key(ctx.session, key))
 
     return ctx.once(run)

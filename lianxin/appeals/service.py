@@ -545,6 +545,28 @@ def add_note(session: Session, appeal: Appeal, *, actor: User, note: str) -> App
     return appeal
 
 
+def recategorize_appeal(
+    session: Session, appeal: Appeal, category_id: int, *, actor: User | None, predicted_category_id: int | None = None,
+    note: str | None = None, expected_version: int | None = None,
+) -> Appeal:
+    """改分类: the centre confirms or corrects the problem category; the choice becomes a routing training label."""
+    from lianxin.routing.labels import record_label
+
+    require_role(session, actor, CENTRE)
+    category = session.get(Category, category_id)
+    if category is None or category.jurisdiction_id != appeal.jurisdiction_id or not category.active:
+        raise InvalidInput("问题分类不存在或已停用", "unknown or inactive category", field="category_id")
+    previous = appeal.category
+    transition(session, appeal, Action.RECATEGORIZE, actor=actor, note=note, expected_version=expected_version,
+               payload={"from": previous.name if previous else None, "to": category.name})
+    appeal.category_id, appeal.category = category.id, category
+    changed = previous is None or previous.id != category.id
+    record_label(session, appeal, category.id, actor=actor, predicted_category_id=predicted_category_id,
+                 source="correction" if changed else "confirmation")
+    flush(session)
+    return appeal
+
+
 def mark_overdue(session: Session, appeal: Appeal, *, now: datetime) -> bool:
     """The overdue sweep's verb: once per handling round, past ``due_at``."""
     if appeal.overdue_at is not None or appeal.due_at is None or appeal.due_at >= now:

@@ -80,6 +80,7 @@ class Action(StrEnum):
     TERMINATE = "terminate"  # 终止
     MARK_OVERDUE = "mark_overdue"  # 超期 (job)
     NOTE = "note"  # 内部备注
+    RECATEGORIZE = "recategorize"  # 改分类 (dispatcher corrects the problem category)
 
 
 A = Action
@@ -115,6 +116,7 @@ def _rows() -> dict[tuple[AppealStatus, Action], AppealStatus]:
         (A.TERMINATE, {S.RECEIVED, S.DISPATCHED, S.IN_PROGRESS, S.DEFERRED}, S.TERMINATED),
         (A.MARK_OVERDUE, set(HANDLING), _SELF),
         (A.NOTE, set(S), _SELF),
+        (A.RECATEGORIZE, set(OPEN) | {S.CLOSED}, _SELF),
     ]
     table: dict[tuple[AppealStatus, Action], AppealStatus] = {}
     for action, sources, target in spec:
@@ -132,7 +134,7 @@ ACTION_LABELS_ZH: dict[Action, str] = {
     A.REJECT_EXTENSION: "驳回延期", A.DEFER: "挂账", A.REVIEW_DEFERRAL: "挂账复核", A.CLEAR_DEFERRAL: "销账",
     A.SUPERVISE: "督办", A.URGE: "催办", A.WHISTLE: "吹哨", A.REPORT: "报到反馈", A.REPLY: "答复",
     A.RECORD_VISIT: "回访", A.REOPEN: "重办", A.CLOSE: "办结", A.MERGE: "并单", A.TERMINATE: "终止",
-    A.MARK_OVERDUE: "超期", A.NOTE: "备注",
+    A.MARK_OVERDUE: "超期", A.NOTE: "备注", A.RECATEGORIZE: "改分类",
 }
 
 
@@ -173,6 +175,7 @@ EVENT_KINDS: dict[Action, str] = {
     A.CLEAR_DEFERRAL: "deferral_cleared", A.SUPERVISE: "supervised", A.URGE: "urged", A.WHISTLE: "whistled",
     A.REPORT: "reported", A.REPLY: "replied", A.RECORD_VISIT: "visited", A.REOPEN: "reopened",
     A.CLOSE: "closed", A.MERGE: "merged", A.TERMINATE: "terminated", A.MARK_OVERDUE: "overdue", A.NOTE: "noted",
+    A.RECATEGORIZE: "recategorized",
 }
 SUBMITTED = "submitted"
 MAIN_REPLIED = "main_replied"  # appended to appeals merged into one that was just replied

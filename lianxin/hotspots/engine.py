@@ -37,7 +37,7 @@ from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from lianxin.hotspots.places import Gazetteer, Places, same_place
+from lianxin.hotspots.places import Gazetteer, Places, jieba_dictionary, same_place
 
 BODY_CHARS = 400
 MAX_DF = 0.5  # a term in more than half the messages tells none apart
@@ -127,13 +127,28 @@ def _text(message: Message) -> str:
 
 
 def _tokenizer(gazetteer: Gazetteer):
+    """A tokenizer of its own for one corpus: jieba's dictionary plus the corpus's place names."""
     import jieba
 
-    jieba.setLogLevel(60)
+    freq, total = jieba_dictionary()
     tokenizer = jieba.Tokenizer()
-    for name in gazetteer.names:
+    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = dict(freq), total, True
+    for name in sorted(gazetteer.names):
         tokenizer.add_word(name, freq=1000)
     return tokenizer
+
+
+def _fit(make, docs: list[str], limits: dict) -> tuple[TfidfVectorizer, csr_matrix]:
+    """Fit TF-IDF with the document-frequency limits, or without them when they leave no term (every
+    message the same words); texts with no terms at all give zero vectors."""
+    for kwargs in (limits, {}):
+        vectorizer = make(**kwargs)
+        try:
+            return vectorizer, normalize(vectorizer.fit_transform(docs))
+        except ValueError:  # empty vocabulary
+            continue
+    vectorizer = make(vocabulary=["\x00"])
+    return vectorizer, csr_matrix((len(docs), 1))
 
 
 def _vectors(texts: list[str], titles: list[str], gazetteer: Gazetteer) -> tuple[csr_matrix, TfidfVectorizer]:
@@ -145,13 +160,13 @@ def _vectors(texts: list[str], titles: list[str], gazetteer: Gazetteer) -> tuple
     # In a large corpus a term seen once is noise; in a small one rare terms are all there is.
     # A term in most messages tells none apart (unless there are too few messages to say).
     limits = dict(min_df=2 if len(texts) >= 200 else 1, max_df=MAX_DF if len(texts) >= 10 else 1.0)
-    word_vec = TfidfVectorizer(analyzer=words, sublinear_tf=True, **limits)
-    xw = normalize(word_vec.fit_transform(texts)) * math.sqrt(WEIGHTS[0])
-    blocks = [xw]
+    word_vec, xw = _fit(lambda **kw: TfidfVectorizer(analyzer=words, sublinear_tf=True, **kw), texts, limits)
+    blocks = [xw * math.sqrt(WEIGHTS[0])]
     for weight, docs, longest in ((WEIGHTS[1], texts, 2), (WEIGHTS[2], titles, 3)):
-        chars = TfidfVectorizer(analyzer="char", ngram_range=(2, longest), sublinear_tf=True, **limits)
         clean = [re.sub(r"[^\u4e00-\u9fa5A-Za-z0-9]+", " ", t) for t in docs]
-        blocks.append(normalize(chars.fit_transform(clean)) * math.sqrt(weight))
+        _, x = _fit(lambda **kw: TfidfVectorizer(analyzer="char", ngram_range=(2, longest), sublinear_tf=True, **kw),
+                    clean, limits)
+        blocks.append(x * math.sqrt(weight))
     return csr_matrix(hstack(blocks)), word_vec
 
 

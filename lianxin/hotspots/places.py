@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Administrative areas: anonymised codes (A市, A5区, B2县) and real names ending in 区/县/市/省.
 ADMIN_CODE_RE = re.compile(r"[A-Z]\d{0,2}(?:市|区|县)")
@@ -78,11 +79,20 @@ def core_name(name: str) -> str:
     return name
 
 
-def _common_word(word: str) -> bool:
-    """A word of the general vocabulary (jieba's dictionary), e.g. 影响, 目前: not a place name."""
+@lru_cache(maxsize=1)
+def jieba_dictionary() -> tuple[dict[str, int], int]:
+    """jieba's word frequencies and their total, loaded once per process (about a second)."""
     import jieba
 
-    return jieba.dt.FREQ.get(word, 0) >= 50 if jieba.dt.initialized else False
+    jieba.setLogLevel(60)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer.FREQ, tokenizer.total
+
+
+def _common_word(word: str) -> bool:
+    """A word of the general vocabulary (jieba's dictionary), e.g. 影响, 目前: not a place name."""
+    return jieba_dictionary()[0].get(word, 0) >= 50
 
 
 def _plausible(name: str) -> bool:

@@ -256,6 +256,7 @@ def import_ledger(session: Session, jurisdiction_id: int, rows: list[dict[str, s
     good = [r for r in (checker.check(n, raw, report.errors) for n, raw in enumerate(rows, start=2)) if r is not None]
     if report.errors and not only_good:
         return report
+    whole = session.begin_nested()  # all-or-nothing: a row that fails while replaying undoes the rows before it
     for row in good:
         savepoint = session.begin_nested()
         try:
@@ -266,6 +267,8 @@ def import_ledger(session: Session, jurisdiction_id: int, rows: list[dict[str, s
             savepoint.rollback()
             report.errors.append(RowError(row.number, "—", exc.message_zh, exc.message_en))
             if not only_good:
+                whole.rollback()
                 report.imported.clear()
-                raise InvalidInput(str(report.errors[-1]), field="file") from None
+                return report
+    whole.commit()
     return report

@@ -15,10 +15,9 @@ from lianxin.errors import PermissionDenied
 from lianxin.orgs.models import Role, UnitKind, User
 from lianxin.orgs.service import CENTRE_ROLES, get_unit, has_role
 from lianxin.stats.models import NO_UNIT
-from lianxin.stats.rollups import UnitTree, breakdown_sums, category_names, rollup_sums, unit_tree
+from lianxin.stats.rollups import BUCKETS, UnitTree, breakdown_sums, bucket_of, category_names, rollup_sums, unit_tree
 
 HANDLING = (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.DEPARTMENT, UnitKind.ENTERPRISE)
-BUCKETS = ("day", "week", "month")
 
 
 def dashboard_scope(session: Session, actor: User, unit_id: int | None) -> int | None:
@@ -35,18 +34,10 @@ def dashboard_scope(session: Session, actor: User, unit_id: int | None) -> int |
     raise PermissionDenied("您无权查看该单位的统计", "these statistics are outside your units")
 
 
-def _bucket(day: date, bucket: str) -> date:
-    if bucket == "week":
-        return day - timedelta(days=day.weekday())
-    if bucket == "month":
-        return day.replace(day=1)
-    return day
-
-
 def _buckets(start: date, end: date, bucket: str) -> list[date]:
     out, day = [], start
     while day <= end:
-        key = _bucket(day, bucket)
+        key = bucket_of(day, bucket)
         if not out or out[-1] != key:
             out.append(key)
         day += timedelta(days=1)
@@ -59,15 +50,11 @@ def trend(session: Session, jurisdiction_id: int, start: date, end: date, *, buc
     if bucket not in BUCKETS:
         bucket = "day"
     units = unit_tree(session, jurisdiction_id).subtree(unit_id) if unit_id else None
-    sums = rollup_sums(session, jurisdiction_id, start, end, unit_ids=units, by_period=True, daily=bucket != "month")
-    received, closed = Counter(), Counter()
-    for (_, period), counts in sums.items():
-        key = _bucket(period, bucket)
-        received[key] += counts["dispatched"] if units else counts["received"]
-        closed[key] += counts["closed"]
+    intake = "dispatched" if units else "received"
+    sums = rollup_sums(session, jurisdiction_id, start, end, unit_ids=units, bucket=bucket, counters=(intake, "closed"))
     keys = _buckets(start, end, bucket)
     return {"bucket": bucket, "periods": [k.isoformat() for k in keys],
-            "received": [received[k] for k in keys], "closed": [closed[k] for k in keys]}
+            "received": [sums[(None, k)][intake] for k in keys], "closed": [sums[(None, k)]["closed"] for k in keys]}
 
 
 def child_units(tree: UnitTree, unit_id: int | None) -> list[int]:
@@ -122,11 +109,12 @@ def overdue_heatmap(session: Session, jurisdiction_id: int, start: date, end: da
     owner = {u: i for i, child in enumerate(children) for u in tree.subtree(child)}
     weeks = _buckets(start, end, "week")
     index = {w: i for i, w in enumerate(weeks)}
-    sums = rollup_sums(session, jurisdiction_id, start, end, unit_ids=set(owner), by_unit=True, by_period=True, daily=True)
+    sums = rollup_sums(session, jurisdiction_id, start, end, unit_ids=set(owner) if unit_id else None, by_unit=True,
+                       bucket="week", counters=("overdue",))
     cells: Counter = Counter()
-    for (unit, day), counts in sums.items():
-        if counts["overdue"]:
-            cells[(index[_bucket(day, "week")], owner[unit])] += counts["overdue"]
+    for (unit, week), counts in sums.items():
+        if unit in owner and counts["overdue"]:
+            cells[(index[week], owner[unit])] += counts["overdue"]
     return {"weeks": [w.isoformat() for w in weeks], "units": [tree.units[c].name for c in children],
             "data": [[w, u, n] for (w, u), n in sorted(cells.items())], "max": max(cells.values(), default=0)}
 
@@ -135,10 +123,7 @@ def public_summary(session: Session, jurisdiction_id: int, start: date, end: dat
     """Public statistics (no personal data): volumes and outcomes by month, by district and street,
     top categories, counts by community, on-time rate."""
     tree = unit_tree(session, jurisdiction_id)
-    by_month = rollup_sums(session, jurisdiction_id, start, end, by_period=True)
-    months: dict[date, Counter] = defaultdict(Counter)
-    for (_, period), counts in by_month.items():
-        months[period.replace(day=1)].update(counts)
+    months = {period: counts for (_, period), counts in rollup_sums(session, jurisdiction_id, start, end, bucket="month").items()}
     by_unit = rollup_sums(session, jurisdiction_id, start, end, by_unit=True)
     areas: dict[tuple[str, int], Counter] = defaultdict(Counter)
     total: Counter = Counter()

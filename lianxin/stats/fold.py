@@ -198,23 +198,24 @@ def _insert(session: Session, table):
 
 
 def apply(session: Session, delta: Delta) -> None:
-    """Add ``delta`` to the stored counters (INSERT … ON CONFLICT DO UPDATE SET c = c + excluded.c)."""
+    """Add ``delta`` to the stored counters: one executemany of INSERT … ON CONFLICT DO UPDATE SET
+    c = c + excluded.c per table (compiled once; the keys of a delta are unique)."""
     rollup_keys = ("jurisdiction_id", "grain", "period", "unit_id", "assessed")
     rows = [dict(zip(rollup_keys, key)) | {c: counts.get(c, 0) for c in COUNTERS}
             for key, counts in delta.rollups.items() if any(counts.values())]
-    table = StatsRollup.__table__
-    for chunk in range(0, len(rows), 500):
-        stmt = _insert(session, table).values(rows[chunk:chunk + 500])
+    if rows:
+        table = StatsRollup.__table__
+        stmt = _insert(session, table)
         session.execute(stmt.on_conflict_do_update(
-            index_elements=list(rollup_keys), set_={c: table.c[c] + stmt.excluded[c] for c in COUNTERS}))
+            index_elements=list(rollup_keys), set_={c: table.c[c] + stmt.excluded[c] for c in COUNTERS}), rows)
     breakdown_keys = ("jurisdiction_id", "grain", "period", "dimension", "unit_id", "key")
     rows = [dict(zip(breakdown_keys, key)) | {"count": n} for key, n in delta.breakdowns.items() if n]
-    breakdown_keys = ("jurisdiction_id", "dimension", "unit_id", "grain", "period", "key")  # the constraint's order
-    table = StatsBreakdown.__table__
-    for chunk in range(0, len(rows), 500):
-        stmt = _insert(session, table).values(rows[chunk:chunk + 500])
+    if rows:
+        table = StatsBreakdown.__table__
+        stmt = _insert(session, table)
         session.execute(stmt.on_conflict_do_update(
-            index_elements=list(breakdown_keys), set_={"count": table.c.count + stmt.excluded.count}))
+            index_elements=["jurisdiction_id", "dimension", "unit_id", "grain", "period", "key"],
+            set_={"count": table.c.count + stmt.excluded.count}), rows)
 
 
 def _watermark(session: Session) -> StatsWatermark:

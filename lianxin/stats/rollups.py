@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.models import Category
@@ -108,38 +108,62 @@ def forget_live(session: Session) -> None:
     session.info.pop("stats_unit_tree", None)
 
 
+BUCKETS = ("day", "week", "month")
+
+
+def bucket_of(day: date, bucket: str) -> date:
+    if bucket == "week":
+        return day - timedelta(days=day.weekday())
+    if bucket == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _bucket_column(session: Session, bucket: str):
+    """The period column truncated to its bucket in SQL (weeks start on Monday), so the database
+    returns one row per bucket instead of one per day."""
+    column = StatsRollup.period
+    if bucket == "day":
+        return column
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.date_trunc(bucket, column), Date)
+    return func.date(column, "weekday 0", "-6 days") if bucket == "week" else func.date(column, "start of month")
+
+
 def rollup_sums(
     session: Session, jurisdiction_id: int, start: date, end: date, *, unit_ids: set[int] | None = None,
-    assessed_only: bool = False, by_unit: bool = False, by_period: bool = False, daily: bool = False,
+    assessed_only: bool = False, by_unit: bool = False, bucket: str | None = None, counters: tuple[str, ...] = COUNTERS,
 ) -> dict[tuple[int | None, date | None], Counter]:
-    """Counter sums keyed by (unit or None, period or None). With ``daily`` the periods are days;
-    otherwise whole months come back as their first day."""
+    """Sums of ``counters`` keyed by (unit or None, bucket start or None). Whole months are read from
+    the monthly rows; days, weeks and the edges of a period from the daily rows. Rows whose counters
+    are all zero are left out."""
     check_period(start, end)
     out: dict[tuple, Counter] = defaultdict(Counter)
     live = _live(session, jurisdiction_id)
-    for grain, lo, hi in ([(DAY, start, end)] if daily else spans(start, end)):
-        t = StatsRollup
-        keys = ([t.unit_id] if by_unit else []) + ([t.period] if by_period else [])
-        stmt = select(*keys, *[func.sum(getattr(t, c)) for c in COUNTERS]).where(
-            t.jurisdiction_id == jurisdiction_id, t.grain == grain, t.period.between(lo, hi))
+    t = StatsRollup
+    sums = [func.sum(getattr(t, c)) for c in counters]
+    for grain, lo, hi in (spans(start, end) if bucket in (None, "month") else [(DAY, start, end)]):
+        period = (_bucket_column(session, bucket) if grain == DAY else t.period) if bucket else None
+        keys = ([t.unit_id] if by_unit else []) + ([period] if bucket else [])
+        stmt = select(*keys, *sums).where(t.jurisdiction_id == jurisdiction_id, t.grain == grain, t.period.between(lo, hi))
         if unit_ids is not None:
             stmt = stmt.where(t.unit_id.in_(unit_ids))
         if assessed_only:
             stmt = stmt.where(t.assessed.is_(True))
-        for row in session.execute(stmt.group_by(*keys)) if keys else session.execute(stmt):
-            key = _key(row[:len(keys)], by_unit, by_period)
-            out[key].update({c: int(v or 0) for c, v in zip(COUNTERS, row[len(keys):])})
-        for (jid, g, period, unit_id, assessed), counts in live.rollups.items():
-            if g == grain and lo <= period <= hi and (unit_ids is None or unit_id in unit_ids) and (assessed or not assessed_only):
-                out[(unit_id if by_unit else None, period if by_period else None)].update(counts)
+        stmt = stmt.group_by(*keys).having(or_(*[s > 0 for s in sums])) if keys else stmt
+        for row in session.execute(stmt):
+            unit = row[0] if by_unit else None
+            when = _as_date(row[len(keys) - 1]) if bucket else None
+            out[(unit, when)].update({c: v for c, v in zip(counters, row[len(keys):]) if v})
+        for (_, g, day, unit_id, assessed), counts in live.rollups.items():
+            if g == grain and lo <= day <= hi and (unit_ids is None or unit_id in unit_ids) and (assessed or not assessed_only):
+                key = (unit_id if by_unit else None, bucket_of(day, bucket) if bucket else None)
+                out[key].update({c: counts[c] for c in counters if counts[c]})
     return out
 
 
-def _key(values, by_unit: bool, by_period: bool) -> tuple:
-    values = list(values)
-    unit = values.pop(0) if by_unit else None
-    period = values.pop(0) if by_period else None
-    return unit, period
+def _as_date(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def breakdown_sums(

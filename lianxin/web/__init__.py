@@ -18,7 +18,7 @@ from starlette.types import Receive, Scope, Send
 from lianxin.config import Settings
 from lianxin.errors import LianxinError
 from lianxin.web.csrf import EXEMPT_PREFIXES, CSRFMiddleware
-from lianxin.web.deps import LoginRequired, login_url
+from lianxin.web.deps import LoginRequired, TransactionMiddleware, login_url
 from lianxin.web.i18n import EN, translate
 from lianxin.web.templating import WEB_DIR, render
 
@@ -74,6 +74,7 @@ def invalid_request(request: Request, exc: RequestValidationError) -> Response:
 def install(app: FastAPI, settings: Settings) -> None:
     from lianxin.web import auth, files, intake, public, resident, staff
 
+    app.add_middleware(TransactionMiddleware)
     app.add_middleware(CSRFMiddleware, on_failure=csrf_failed)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
                        same_site="lax", https_only=settings.env == "production", max_age=12 * 3600)

@@ -2,23 +2,56 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from urllib.parse import quote
 
+from anyio import to_thread
 from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lianxin.errors import NotFound, PermissionDenied
 from lianxin.orgs.models import ROLE_LABELS, Jurisdiction, Role, User
 from lianxin.orgs.service import has_role
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; the request commits once at the end (the edge owns the transaction)."""
-    with request.app.state.sessionmaker() as session:
-        yield session
-        session.commit()
+SESSION_STATE = "lianxin_db"
+
+
+def get_session(request: Request) -> Session:
+    """One session per request. ``TransactionMiddleware`` commits it once, just before the response
+    goes out (so a redirect's next page sees the change), rolls it back on an error status, closes it."""
+    state = request.scope.setdefault("state", {})
+    if SESSION_STATE not in state:
+        state[SESSION_STATE] = request.app.state.sessionmaker()
+    return state[SESSION_STATE]
+
+
+class TransactionMiddleware:
+    """The edge owns the transaction: commit before the response starts if its status is below 400,
+    otherwise roll back; a failed commit becomes a 500 instead of a response that lies."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_after_commit(message: Message) -> None:
+            session = scope.get("state", {}).get(SESSION_STATE)
+            if message["type"] == "http.response.start" and session is not None:
+                await to_thread.run_sync(session.commit if message["status"] < 400 else session.rollback)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_after_commit)
+        finally:
+            session = scope.get("state", {}).pop(SESSION_STATE, None)
+            if session is not None:
+                await to_thread.run_sync(session.close)
 
 
 class LoginRequired(Exception):

@@ -173,3 +173,10 @@ def test_a_session_write_must_be_json_so_a_cross_site_form_cannot_act(app, city,
     with TestClient(app, cookies={"lianxin_session": cookie}) as client:
         response = client.post("/api/v1/appeals", content=json.dumps(APPEAL), headers={"Content-Type": "text/plain"})
     assert response.status_code == 403 and "JSON" in response.json()["message"]
+
+
+def test_a_body_that_is_not_utf8_json_gets_422(client, make_key):
+    headers = make_key("operator") | {"Content-Type": "application/json"}
+    for body in (b'\xff\xfe{"a"', b"}\x8dw\x8dw&"):
+        response = client.post("/api/v1/appeals", content=body, headers=headers)
+        assert response.status_code == 422 and response.json()["field"] == "body"

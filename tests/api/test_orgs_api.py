@@ -45,3 +45,12 @@ def test_admins_issue_list_and_revoke_keys_through_the_api(client, city, make_ke
     assert revoked.status_code == 200 and revoked.json()["revoked_at"]
     assert client.get("/api/v1/appeals", headers=new_headers).status_code == 401
     assert client.post("/api/v1/apikeys", headers=make_key("dispatcher"), json={"name": "x"}).status_code == 403
+
+
+def test_a_key_cannot_revoke_itself(client, db, make_key):
+    from lianxin.api.keys import authenticate
+
+    admin = make_key("admin", "city")
+    own = authenticate(db, admin["Authorization"].removeprefix("Bearer "))
+    response = client.post(f"/api/v1/apikeys/{own.prefix}/revoke", headers=admin)
+    assert response.status_code == 409 and own.revoked_at is None

@@ -69,6 +69,8 @@ LIFECYCLE: dict[str, tuple[set[str], str]] = {
     "mark_overdue": ({DISPATCHED, IN_PROGRESS}, SAME),
     # internal notes at any time, even on closed appeals
     "note": (ALL, SAME),
+    # the centre corrects the problem category until the end, even after closing (statistics, routing labels)
+    "recategorize": ({RECEIVED, DISPATCHED, IN_PROGRESS, REPLIED, DEFERRED, CLOSED}, SAME),
 }
 
 
@@ -112,10 +114,10 @@ def test_the_hand_written_table_covers_every_action_and_every_status():
     }
 
 
-def test_terminal_statuses_allow_only_an_internal_note():
+def test_terminal_statuses_allow_only_an_internal_note_and_a_closed_one_a_category_correction():
     assert TERMINAL == {AppealStatus(s) for s in (CLOSED, NOT_ACCEPTED, MERGED, TERMINATED)}
     for status in TERMINAL:
-        assert allowed_actions(status) == [Action.NOTE]
+        assert allowed_actions(status) == [Action.NOTE] + ([Action.RECATEGORIZE] if status.value == CLOSED else [])
         assert next_status(status, Action.NOTE) is status
     assert OPEN == set(AppealStatus) - TERMINAL
 
@@ -127,6 +129,7 @@ def test_allowed_actions_lists_exactly_the_legal_actions_in_declaration_order():
         assert allowed_actions(status.value) == want
     assert allowed_actions("received") == [
         Action.DIRECT_ANSWER, Action.NOT_ACCEPT, Action.DISPATCH, Action.MERGE, Action.TERMINATE, Action.NOTE,
+        Action.RECATEGORIZE,
     ]
 
 

@@ -133,3 +133,16 @@ def test_cli_export_then_import_of_an_xlsx(cli_env, tmp_path):  # noqa: F811
     assert bad.exit_code == 2 and "第 2 行「承办单位」" in bad.output and "未导入任何工单" in bad.output
     ok = runner.invoke(app, ["ledger", "import", str(tmp_path / "in.xlsx"), "--only-good"])
     assert ok.exit_code == 0 and "导入 1 行" in ok.output
+
+
+def test_a_row_that_fails_while_replaying_undoes_the_whole_file_unless_only_good(db, city):
+    from lianxin.defaults import category_by_path
+
+    category_by_path(db, city.jid, "城乡建设/市政设施/路灯故障").active = False  # validation passes, intake refuses
+    rows = [good_row(问题分类=""), good_row(受理时间="2026-02-03 09:00")]
+    report = import_ledger(db, city.jid, rows)
+    assert report.imported == [] and [(e.row, e.column) for e in report.errors] == [(3, "—")]
+    assert "问题分类" in report.errors[0].message_zh
+    assert db.scalar(select(Appeal).where(Appeal.appellant_phone == "13900139000")) is None
+    good = import_ledger(db, city.jid, rows, only_good=True)
+    assert len(good.imported) == 1 and good.bad_rows == [3]

@@ -101,6 +101,8 @@ def test_resident_submits_with_a_photo_and_tracks_it_by_number_and_phone(page, l
     assert page.get_by_role("heading", name="提交成功").is_visible()
     order_no = page.locator("#order-no").inner_text()
     assert page.locator("#tracking-link").inner_text() == url.split("?")[0]
+    page.locator(".photos img").scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelector('.photos img').complete")
     assert page.evaluate("document.querySelector('.photos img').naturalWidth") == 64  # the photo loads
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "submitted-360")
@@ -174,3 +176,35 @@ def test_the_resident_rates_dissatisfied_and_the_appeal_reopens(page, live_serve
     assert page.locator(".status").inner_text() == "办理中"
     assert page.locator(".timeline li").first.inner_text().startswith("重办")
     screenshot(page, "reopened-360")
+
+
+def test_the_public_statistics_page_draws_its_charts_and_map(page, live_server):
+    from lianxin.db import session_scope
+    from tests.factories import new_appeal
+
+    with session_scope(live_server.sessionmaker) as session:
+        city = live_server.city
+        city.units = {k: session.merge(v) for k, v in city.units.items()}
+        city.users = {k: session.merge(v) for k, v in city.users.items()}
+        for i in range(4):
+            new_appeal(session, city, lat=39.91 + i * .001, lng=116.41, appellant_phone=f"1360000000{i}")
+    page.set_viewport_size({"width": 1024, "height": 900})
+    page.goto("/stats")
+    page.wait_for_selector("#community-map path.leaflet-interactive")
+    assert page.locator(".chart svg").count() >= 2
+    assert int(page.locator("#kpi-received").inner_text()) >= 4
+    screenshot(page, "public-stats-1024")
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.reload()
+    page.wait_for_selector(".chart svg")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(page, "public-stats-360")
+
+
+def test_the_resident_page_never_loads_echarts(page, live_server):
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto("/appeal")
+    page.wait_for_load_state("networkidle")
+    assert requested and not any("echarts" in url for url in requested)
+    assert all(url.startswith(live_server.url) for url in requested)  # nothing from the internet

@@ -197,3 +197,43 @@ def test_every_page_links_assets_only_from_this_site(client, city):
         html = client.get(path).text
         for url in re.findall(r'(?:src|href)="([^"]+)"', html):
             assert not url.startswith(("http://", "https://", "//")) or url.startswith("http://testserver/"), (path, url)
+
+
+def test_a_request_commits_before_its_response_and_rolls_back_on_an_error(live_settings, live_server):
+    """Against a real database: a redirect's next page must see the change; an error page saves nothing."""
+    from anyio import to_thread
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select
+
+    from lianxin.app import create_app
+    from lianxin.errors import InvalidInput
+    from lianxin.orgs.models import Jurisdiction
+    from lianxin.web.deps import get_session
+
+    app = create_app(live_settings)
+    seen_at_response: list[bool] = []
+
+    @app.get("/_probe/write/{code}")
+    def write(code: str, fail: bool = False, session=Depends(get_session)):
+        session.add(Jurisdiction(code=code, name="探针"))
+        session.flush()
+        if fail:
+            raise InvalidInput("探针失败", "probe failed")
+        return {"ok": True}
+
+    def committed(code: str) -> bool:
+        with live_server.sessionmaker() as other:
+            return other.scalar(select(Jurisdiction.id).where(Jurisdiction.code == code)) is not None
+
+    async def watching(scope, receive, send):  # looks at the database the moment the response starts
+        async def watch(message):
+            if message["type"] == "http.response.start" and scope["path"].endswith("probe-ok"):
+                seen_at_response.append(await to_thread.run_sync(committed, "probe-ok"))
+            await send(message)
+
+        await app(scope, receive, watch)
+
+    with TestClient(watching) as client:
+        assert client.get("/_probe/write/probe-ok").status_code == 200
+        assert client.get("/_probe/write/probe-bad?fail=1").status_code == 422
+    assert seen_at_response == [True] and not committed("probe-bad")

@@ -22,7 +22,7 @@
   var box = document.getElementById("pick-map");
   if (box && window.L) {
     var points = JSON.parse(box.dataset.points || "[]");
-    map = window.L.map(box, {attributionControl: !!box.dataset.tiles});
+    map = window.L.map(box, {attributionControl: !!box.dataset.tiles, maxZoom: 18});
     if (box.dataset.tiles) window.L.tileLayer(box.dataset.tiles, {attribution: box.dataset.attribution, maxZoom: 19}).addTo(map);
     var bounds = [];
     points.forEach(function (p) {
@@ -30,7 +30,7 @@
         .bindTooltip(p.name).addTo(map);
       bounds.push([p.lat, p.lng]);
     });
-    if (bounds.length) map.fitBounds(bounds, {padding: [20, 20]}); else map.setView([35, 105], 4);
+    if (bounds.length) map.fitBounds(bounds, {padding: [20, 20], maxZoom: 15}); else map.setView([35, 105], 4);
     map.on("click", function (e) { choose(e.latlng.lat, e.latlng.lng, isEn ? "map" : "地图"); });
     if (lat.value && lng.value) choose(parseFloat(lat.value), parseFloat(lng.value), isEn ? "map" : "地图");
   }

@@ -1,0 +1,222 @@
+"""The GeoReport v2 endpoints under ``/open311/v2``: every path in ``.xml`` and ``.json``; reads are
+public, ``POST requests`` needs an ``api_key``; errors are the spec's list of ``{code, description}``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+
+from lianxin.api.keys import authenticate
+from lianxin.app import get_session
+from lianxin.clock import utcnow
+from lianxin.errors import NotFound, PermissionDenied
+from lianxin.open311 import service
+from lianxin.open311.render import FORMATS, SHANGHAI, dt, respond
+from lianxin.open311.service import BadRequest, NewRequest, RequestQuery
+
+router = APIRouter()
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = datetime(2026, 11, 22, tzinfo=SHANGHAI)
+MEDIA_TYPES = {b"\xff\xd8\xff": ("image/jpeg", ".jpg"), b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
+               b"GIF87a": ("image/gif", ".gif"), b"GIF89a": ("image/gif", ".gif")}
+MAX_MEDIA_BYTES, MAX_MEDIA_FILES = 10 * 1024 * 1024, 5
+
+SessionDep = Annotated[Session, Depends(get_session)]
+JurisdictionParam = Annotated[str | None, Query(max_length=32)]
+
+
+def _fmt(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise NotFound(f"不支持的格式 .{fmt}", f"unknown format .{fmt}; use .xml or .json")
+    return fmt
+
+
+def _blank(value: str | None) -> str | None:
+    """An empty parameter means the same as no parameter."""
+    return value.strip() if value and value.strip() else None
+
+
+def _when(value: str | None, name: str) -> datetime | None:
+    value = _blank(value)
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"{name} 不是有效的日期时间", f"{name} must be a W3C datetime", field=name) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+def _int(value: str | None, name: str, default: int, maximum: int) -> int:
+    value = _blank(value)
+    if value is None:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= maximum:
+        raise BadRequest(f"{name} 应为 1–{maximum} 的整数", f"{name} must be an integer from 1 to {maximum}", field=name)
+    return int(value)
+
+
+def _float(value: str | None, name: str, limit: float) -> float | None:
+    value = _blank(value)
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise BadRequest(f"{name} 应为数字", f"{name} must be a number", field=name) from None
+    if not -limit <= number <= limit:
+        raise BadRequest(f"{name} 超出范围", f"{name} is out of range", field=name)
+    return number
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+@router.get("/discovery.{fmt}")
+def discovery(fmt: str, request: Request):
+    settings = request.app.state.settings
+    url = str(request.url.replace(query="")).rsplit("/discovery.", 1)[0]
+    return respond(_fmt(fmt), "discovery", {
+        "changeset": dt(CHANGESET), "contact": f"{settings.hotline_number} 热线中心 / hotline centre",
+        "key_service": "向平台管理员申请 API 密钥（lianxin apikey create）/ ask the platform's administrators for an api_key",
+        "endpoints": [{"specification": SPECIFICATION, "url": url, "changeset": dt(CHANGESET), "type": "production",
+                       "formats": list(f.split(";")[0] for f in FORMATS.values())}],
+    })
+
+
+@router.get("/services.{fmt}")
+def services(fmt: str, session: SessionDep, jurisdiction_id: JurisdictionParam = None):
+    fmt = _fmt(fmt)
+    jurisdiction = service.resolve_jurisdiction(session, _blank(jurisdiction_id))
+    return respond(fmt, "services", service.list_services(session, jurisdiction.id))
+
+
+@router.get("/services/{service_code}.{fmt}")
+def service_definition(service_code: str, fmt: str, session: SessionDep, jurisdiction_id: JurisdictionParam = None):
+    fmt = _fmt(fmt)
+    jurisdiction = service.resolve_jurisdiction(session, _blank(jurisdiction_id))
+    category = service.get_service(session, jurisdiction.id, service_code)
+    return respond(fmt, "service_definition", service.service_definition(session, category))
+
+
+def _attributes(form) -> dict[str, list[str]]:
+    answers: dict[str, list[str]] = {}
+    for name, value in form.multi_items():
+        if name.startswith("attribute[") and isinstance(value, str):
+            code = name[len("attribute["):].removesuffix("[]").removesuffix("]")
+            answers.setdefault(code, []).append(value)
+    return answers
+
+
+async def _media(form, upload_dir: Path) -> list[dict]:
+    files = [f for name in ("media", "media[]") for f in form.getlist(name) if isinstance(f, UploadFile)]
+    if len(files) > MAX_MEDIA_FILES:
+        raise BadRequest(f"最多上传 {MAX_MEDIA_FILES} 个文件", f"at most {MAX_MEDIA_FILES} files", field="media")
+    saved = []
+    for upload in files:
+        data = await upload.read(MAX_MEDIA_BYTES + 1)
+        kind = next((v for magic, v in MEDIA_TYPES.items() if data.startswith(magic)), None)
+        if kind is None or len(data) > MAX_MEDIA_BYTES:
+            raise BadRequest("只接受 10 MB 以内的 JPEG、PNG 或 GIF 图片", "media must be a JPEG, PNG or GIF of at most 10 MB",
+                             field="media")
+        key = f"open311/{uuid.uuid4().hex}{kind[1]}"
+        path = upload_dir / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        saved.append({"filename": (upload.filename or key)[-200:], "content_type": kind[0], "size": len(data),
+                      "storage_key": key})
+    return saved
+
+
+def _media_url(value: str | None) -> str | None:
+    value = _blank(value)
+    if value and (len(value) > 500 or not value.startswith(("http://", "https://"))):
+        raise BadRequest("media_url 须为 http(s) 网址", "media_url must be an http(s) URL", field="media_url")
+    return value
+
+
+@router.post("/requests.{fmt}")
+async def create_request(fmt: str, request: Request, session: SessionDep):
+    fmt = _fmt(fmt)
+    form = await request.form()
+    field = lambda name: _blank(v) if isinstance(v := form.get(name) or request.query_params.get(name), str) else None  # noqa: E731
+    key = authenticate(session, field("api_key") or "")
+    if key is None:
+        raise PermissionDenied("api_key 无效或缺失", "invalid or missing api_key -- cannot create a request", field="api_key")
+    jurisdiction = service.resolve_jurisdiction(session, field("jurisdiction_id"))
+    code = field("service_code")
+    if code is None:
+        raise BadRequest("缺少 service_code", "service_code is required", field="service_code")
+    texts = {name: field(name) for name in ("address_string", "address_id", "email", "device_id", "account_id",
+                                            "first_name", "last_name", "phone")}
+    too_long = next((n for n, v in texts.items() if v and len(v) > 300), None)
+    if too_long:
+        raise BadRequest(f"{too_long} 过长", f"{too_long} is too long", field=too_long)
+    data = NewRequest(service_code=code, description=field("description") or "", lat=_float(field("lat"), "lat", 90),
+                      long=_float(field("long"), "long", 180), media_url=_media_url(field("media_url")),
+                      attributes=_attributes(form), **texts)
+    idempotency = _blank(request.headers.get("idempotency-key"))
+    if idempotency and len(idempotency) > 80:
+        raise BadRequest("Idempotency-Key 过长", "Idempotency-Key is limited to 80 characters", field="Idempotency-Key")
+    attachments = await _media(form, Path(request.app.state.settings.upload_dir))
+    appeal = service.create_request(session, jurisdiction, key, data, attachments=attachments,
+                                    idempotency_key=f"o311:{key.prefix}:{idempotency}" if idempotency else None)
+    return respond(fmt, "service_requests", [{
+        "service_request_id": appeal.order_no, "account_id": data.account_id,
+        "service_notice": f"已受理，工单号 {appeal.order_no}，将按接诉即办时限派单办理 / received, it will be dispatched "
+                          "and handled within the service's time limit",
+    }])
+
+
+@router.get("/requests.{fmt}")
+def list_requests(
+    fmt: str, request: Request, session: SessionDep, jurisdiction_id: JurisdictionParam = None,
+    extensions: Annotated[str | None, Query()] = None,
+):
+    fmt = _fmt(fmt)
+    jurisdiction = service.resolve_jurisdiction(session, _blank(jurisdiction_id))
+    params = request.query_params
+    statuses = _split(params.get("status"))
+    if not set(statuses) <= {"open", "closed"}:
+        raise BadRequest("status 只能是 open 或 closed", "status must be open and/or closed", field="status")
+    query = RequestQuery(
+        service_request_ids=_split(params.get("service_request_id")), service_codes=_split(params.get("service_code")),
+        start_date=_when(params.get("start_date"), "start_date"), end_date=_when(params.get("end_date"), "end_date"),
+        statuses=statuses, updated_after=_when(params.get("updated_after"), "updated_after"),
+        updated_before=_when(params.get("updated_before"), "updated_before"),
+        page=_int(params.get("page"), "page", 1, 100_000),
+        page_size=_int(params.get("page_size"), "page_size", service.MAX_REQUESTS, service.MAX_REQUESTS),
+    )
+    appeals = service.query_requests(session, jurisdiction.id, query, now=utcnow())
+    return _requests(fmt, session, appeals, extensions)
+
+
+def _requests(fmt: str, session: Session, appeals, extensions: str | None):
+    extras = service.extras_for(session, appeals)
+    wanted = (extensions or "").strip().lower() == "true"
+    return respond(fmt, "service_requests", [
+        service.request_dict(session, a, extras.get(a.id), extensions=wanted) for a in appeals])
+
+
+@router.get("/requests/{service_request_id}.{fmt}")
+@router.get("/request/{service_request_id}.{fmt}", include_in_schema=False)  # the official Swagger file's spelling
+def get_request(service_request_id: str, fmt: str, session: SessionDep, jurisdiction_id: JurisdictionParam = None,
+                extensions: Annotated[str | None, Query()] = None):
+    fmt = _fmt(fmt)
+    jurisdiction = service.resolve_jurisdiction(session, _blank(jurisdiction_id))
+    return _requests(fmt, session, [service.get_request(session, jurisdiction.id, service_request_id)], extensions)
+
+
+@router.get("/tokens/{token}.{fmt}")
+def token(token: str, fmt: str, session: SessionDep, jurisdiction_id: JurisdictionParam = None):
+    fmt = _fmt(fmt)
+    jurisdiction = service.resolve_jurisdiction(session, _blank(jurisdiction_id))
+    appeal = service.find_token(session, jurisdiction.id, token)
+    return respond(fmt, "service_requests", [{"service_request_id": appeal.order_no, "token": token}])

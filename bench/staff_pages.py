@@ -3,7 +3,7 @@
     python bench/staff_pages.py [--appeals 1200] [--runs 20] [--db sqlite|postgresql]
                                 [--pg-url postgresql://postgres@127.0.0.1/lianxin_bench]
 
-Builds the demo city (``lianxin.demo.build_demo``) in a throwaway database (a temporary SQLite file,
+Builds the demo city (``lianxin.demo.build_demo``, then folds the statistics as the job does) in a throwaway database (a temporary SQLite file,
 or ``<name from --pg-url>_<pid>`` created and dropped on PostgreSQL), gives one demo user of each
 role a known password, logs in through the login form and requests every staff page ``--runs``
 times in-process (Starlette's TestClient: routing, dependencies, queries and template rendering, no
@@ -34,6 +34,7 @@ from lianxin.demo import build_demo
 from lianxin.migrations import upgrade
 from lianxin.orgs.models import Role, RoleGrant, User
 from lianxin.orgs.service import hash_password
+from lianxin.stats.fold import fold_now
 
 BUDGET_MS = 200
 PASSWORD = "bench-pass-123"
@@ -66,6 +67,8 @@ def prepare(settings: Settings, appeals: int) -> dict:
     factory = make_sessionmaker(make_engine(settings), settings)
     with session_scope(factory) as session:
         build_demo(session, settings, appeals=appeals)
+    with session_scope(factory) as session:
+        fold_now(session)  # the stats job folds events into the rollups continuously; the leader reads those
     with session_scope(factory) as session:
         users = {}
         for role in (Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.VISITOR, Role.LEADER, Role.ADMIN, Role.GRID_WORKER):

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from lianxin.api.present import sees_personal_data
+from lianxin.dispatch.catalogue import suggest_units
+from lianxin.dispatch.repeats import repeats_of
 from lianxin.appeals.choices import RequestState
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.queries import mask_name, mask_phone
@@ -21,10 +23,9 @@ from lianxin.orgs.service import has_role
 from lianxin.web.deps import get_session, require_user
 from lianxin.web.forms import FormErrors
 from lianxin.web.i18n import EN, pick_lang
-from lianxin.web.staff import fallbacks
 from lianxin.web.staff.actions import BY_NAME, ActionForm, Form, forms_for
 from lianxin.web.staff.common import due_mark
-from lianxin.web.staff.uploads import plan_photos, read_photos, write_photos
+from lianxin.web.uploads import discard, read_photos, store_photos
 from lianxin.web.templating import render
 
 router = APIRouter(prefix="/staff")
@@ -50,6 +51,7 @@ def panel_context(session: Session, user: User, appeal: Appeal, *, errors: FormE
     forms = forms_for(session, user, appeal)
     names = {f.name for f in forms}
     centre = has_role(session, user, (Role.OPERATOR, Role.DISPATCHER))
+    suggestion = suggest_units(session, appeal) if names & {"dispatch", "redispatch"} else None
     return {
         "appeal": appeal, "status": AppealStatus(appeal.status), "person": person(session, user, appeal),
         "events": list(appeal.events), "due": due_mark(appeal),
@@ -57,13 +59,19 @@ def panel_context(session: Session, user: User, appeal: Appeal, *, errors: FormE
         "pending": [r for r in appeal.requests if r.state == RequestState.PENDING],
         "forms": forms, "options": {f.name: {fld.name: fld.options(session, appeal) for fld in f.fields if fld.options}
                                     for f in forms},
-        "suggested": fallbacks.suggest_units(session, appeal) if names & {"dispatch", "redispatch"} else [],
-        "repeats": fallbacks.possible_repeats(session, appeal.jurisdiction_id, phone=appeal.appellant_phone,
-                                              address=appeal.address, exclude_id=appeal.id)
-        if centre and "merge" in names else [],
+        "suggestion": suggestion, "defaults": suggested_values(suggestion),
+        "repeats": repeats_of(session, appeal) if centre and "merge" in names else [],
         "errors": errors or FormErrors("zh-CN"), "open_form": open_form, "values": values or {}, "notice": notice,
         "stale": stale, "loose_errors": list((errors or {}).values()) if open_form not in names else [],
     }
+
+
+def suggested_values(suggestion) -> dict:
+    """The catalogue's units, preselected in the dispatch forms."""
+    if suggestion is None or suggestion.lead_unit is None:
+        return {}
+    units = {"lead_unit": [str(suggestion.lead_unit.id)], "co_units": [str(u.id) for u in suggestion.co_units]}
+    return {"dispatch": units, "redispatch": units}
 
 
 @router.get("/appeals/{order_no}")
@@ -106,25 +114,23 @@ async def act(request: Request, order_no: str, name: str, user: User = Depends(r
     form, files = await read_form(request)
     lang = pick_lang(request)
     errors = FormErrors(lang)
-    planned = []
+    upload_dir = request.app.state.settings.upload_dir
     savepoint = session.begin_nested()
     try:
         if spec is None or spec not in forms_for(session, user, appeal):
             _refuse(session, user, appeal, spec)
-        if files:
-            planned = plan_photos(await read_photos(files))
-            form.photos = [item for item, _ in planned]
+        form.photos = store_photos(upload_dir, await read_photos(files)) if files else []
         spec.run(session, appeal, user, form, _version(form))
         savepoint.commit()
     except LianxinError as exc:
         savepoint.rollback()
+        discard(upload_dir, form.photos)
         if exc.http_status in (403, 404) and not isinstance(exc, StaleVersion):
             raise
         session.refresh(appeal)
         errors.add_exception(exc)
         return _answer(request, session, user, appeal, status=409 if isinstance(exc, StaleVersion) else exc.http_status,
                        errors=errors, open_form=name, values=form.values, stale=isinstance(exc, StaleVersion))
-    write_photos(request.app.state.settings.upload_dir, planned)
     session.refresh(appeal)
     done = f"Done: {spec.label(lang)}" if lang == EN else f"已完成：{spec.label(lang)}"
     if not request.headers.get("hx-request"):

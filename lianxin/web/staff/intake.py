@@ -1,6 +1,7 @@
-"""Recording appeals by staff: the operator's keyboard-first phone form (with the knowledge box for
-咨询 and possible repeats as you type; answer at once, send to dispatch, or transfer to 110/119/120/122
-with the reason), and the grid worker's patrol report from the phone.
+"""The operator's keyboard-first phone form: the knowledge box for 咨询 (``knowledge.search_entries``)
+and possible repeats (``dispatch.repeats.find_repeats``) as you type; then answer at once (from a
+knowledge entry or free text), send to dispatch, or transfer to 110/119/120/122 with the reason.
+Grid workers report patrol findings through the resident form (``/appeal``), which sets the channel.
 
 A hidden one-time key rides with each form, so a double submission returns the first appeal."""
 
@@ -21,13 +22,12 @@ from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.service import answer_directly, not_accept, submit_appeal
 from lianxin.errors import InvalidInput, LianxinError
 from lianxin.orgs.models import Role, Unit, UnitKind, User
-from lianxin.orgs.service import user_unit_ids
+from lianxin.dispatch.repeats import find_repeats
+from lianxin.knowledge.service import answer_from_entry, get_entry, search_entries
 from lianxin.web.deps import get_session, require_roles
 from lianxin.web.forms import FormErrors
 from lianxin.web.i18n import pick_lang
-from lianxin.web.staff import fallbacks
 from lianxin.web.staff.detail import read_form
-from lianxin.web.staff.uploads import plan_photos, read_photos, write_photos
 from lianxin.web.templating import render
 
 router = APIRouter(prefix="/staff")
@@ -57,15 +57,6 @@ def _optional_int(value: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _optional_float(value: str, field: str) -> float | None:
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        raise InvalidInput("请输入数字", "enter a number", field=field) from None
-
-
 def intake_context(session: Session, user: User, values: dict, errors: FormErrors) -> dict:
     return {"values": values, "errors": errors, "key": values.get("intake_key") or uuid.uuid4().hex,
             "channels": list(Channel), "types": list(AppealType), "urgencies": list(Urgency),
@@ -87,7 +78,12 @@ def _existing(session: Session, key: str) -> Appeal | None:
 def _disposition(session: Session, appeal: Appeal, user: User, values: dict) -> None:
     choice = values.get("disposition", "dispatch")
     if choice == "answer":
-        answer_directly(session, appeal, actor=user, answer=values.get("answer", ""))
+        entry_id = _optional_int(values.get("kb_entry_id", ""))
+        if entry_id is None:
+            answer_directly(session, appeal, actor=user, answer=values.get("answer", ""))
+        else:
+            entry = get_entry(session, entry_id, appeal.jurisdiction_id)
+            answer_from_entry(session, appeal, entry, actor=user, answer=values.get("answer") or None)
     elif choice == "transfer":
         line = values.get("transfer_line", "")
         if line not in EMERGENCY_LINES:
@@ -144,76 +140,16 @@ def _rename(exc: LianxinError) -> LianxinError:
 def knowledge_box(request: Request, content: str = "", title: str = "", appeal_type: str = "",
                   user: User = Depends(require_roles(Role.OPERATOR, Role.DISPATCHER)),
                   session: Session = Depends(get_session)) -> Response:
-    hits = fallbacks.knowledge_answers(session, user.jurisdiction_id, f"{title} {content}") \
-        if appeal_type == AppealType.CONSULT.value else []
-    return render(request, "staff/_kb.html", {"hits": hits, "consult": appeal_type == AppealType.CONSULT.value})
+    consult = appeal_type == AppealType.CONSULT.value
+    hits = search_entries(session, user.jurisdiction_id, f"{title} {content}"[:2000]) if consult else []
+    return render(request, "staff/_kb.html", {"hits": hits, "consult": consult})
 
 
 @router.get("/intake/repeats")
-def repeats_box(request: Request, appellant_phone: str = "", address: str = "",
-                user: User = Depends(require_roles(Role.OPERATOR, Role.DISPATCHER)),
+def repeats_box(request: Request, appellant_phone: str = "", content: str = "", address: str = "",
+                community_id: str = "", user: User = Depends(require_roles(Role.OPERATOR, Role.DISPATCHER)),
                 session: Session = Depends(get_session)) -> Response:
-    found = fallbacks.possible_repeats(session, user.jurisdiction_id, phone=appellant_phone.strip().replace(" ", ""),
-                                       address=address)
+    found = find_repeats(session, user.jurisdiction_id, phone=appellant_phone.strip().replace(" ", "") or None,
+                         text=content[:2000] or None, address=address.strip() or None,
+                         community_id=_optional_int(community_id))
     return render(request, "staff/_repeats.html", {"repeats": found})
-
-
-# --- the grid worker's patrol report -------------------------------------------------------------
-
-
-def my_grids(session: Session, user: User) -> list[Unit]:
-    ids = user_unit_ids(session, user, (Role.GRID_WORKER,))
-    return list(session.scalars(select(Unit).where(Unit.id.in_(ids), Unit.kind == UnitKind.GRID).order_by(Unit.code)))
-
-
-def report_context(session: Session, user: User, values: dict, errors: FormErrors) -> dict:
-    return {"values": values, "errors": errors, "key": values.get("intake_key") or uuid.uuid4().hex,
-            "types": list(AppealType), "grids": my_grids(session, user),
-            "categories": categories(session, user.jurisdiction_id)}
-
-
-@router.get("/report")
-def report_form(request: Request, user: User = Depends(require_roles(Role.GRID_WORKER)),
-                session: Session = Depends(get_session)) -> Response:
-    return render(request, "staff/report.html",
-                  report_context(session, user, {"appeal_type": AppealType.HELP.value}, FormErrors(pick_lang(request))))
-
-
-@router.post("/report")
-async def report(request: Request, user: User = Depends(require_roles(Role.GRID_WORKER)),
-                 session: Session = Depends(get_session)) -> Response:
-    form, files = await read_form(request)
-    values = {k: form.text(k) for k in form.values}
-    errors = FormErrors(pick_lang(request))
-    key = values.get("intake_key", "")
-    idempotency_key = f"web-patrol:{key}" if KEY_RE.match(key) else None
-    if idempotency_key and (found := _existing(session, idempotency_key)) is not None:
-        return RedirectResponse(f"/staff/appeals/{found.order_no}", status_code=303)
-    grids = {g.id: g for g in my_grids(session, user)}
-    planned = []
-    savepoint = session.begin_nested()
-    try:
-        grid_id = _optional_int(values.get("grid_id", ""))
-        if grid_id not in grids:
-            raise InvalidInput("请选择您负责的网格", "choose one of your grids", field="grid_id")
-        planned = plan_photos(await read_photos(files))
-        phone = values.get("appellant_phone") or None
-        data = AppealCreate(
-            jurisdiction_id=user.jurisdiction_id, channel=Channel.GRID_PATROL, appeal_type=values.get("appeal_type", ""),
-            title=values.get("title") or None, content=values.get("content", ""), address=values.get("address") or None,
-            category_id=_optional_int(values.get("category_id", "")), grid_id=grid_id,
-            lat=_optional_float(values.get("lat", ""), "lat"), lng=_optional_float(values.get("lng", ""), "lng"),
-            appellant_name=values.get("appellant_name") or None, appellant_phone=phone, anonymous=phone is None)
-        appeal = submit_appeal(session, data, actor=user, idempotency_key=idempotency_key,
-                               attachments=[item for item, _ in planned])
-        savepoint.commit()
-    except ValidationError as exc:
-        savepoint.rollback()
-        errors.add_validation(exc)
-    except LianxinError as exc:
-        savepoint.rollback()
-        errors.add_exception(exc)
-    if errors:
-        return render(request, "staff/report.html", report_context(session, user, values, errors), status_code=422)
-    write_photos(request.app.state.settings.upload_dir, planned)
-    return RedirectResponse(f"/staff/appeals/{appeal.order_no}", status_code=303)

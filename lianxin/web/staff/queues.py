@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, exists, or_
 from sqlalchemy.orm import Session
 
 from lianxin.api.listing import visible_appeals
@@ -96,7 +96,7 @@ def grid_queue(request: Request, user: User = Depends(require_roles(Role.GRID_WO
     area = user_unit_ids(session, user, (Role.GRID_WORKER,))
     stmt = visible_appeals(session, user).where(or_(Appeal.grid_id.in_(area), Appeal.community_id.in_(area)))
     return list_response(request, session, appeal_spec("grid"), stmt, ("网格工单", "My grid's appeals"),
-                         links=[("/staff/report", pick_lang(request) == "en" and "Report a problem" or "上报巡查问题")])
+                         links=[("/appeal", "Report a problem found on patrol" if pick_lang(request) == "en" else "上报巡查问题")])
 
 
 @router.get("/visits")

@@ -3,7 +3,10 @@ unit scoping, masking, CSRF, validation next to the field and stale versions."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
+
+from PIL import Image
 
 from sqlalchemy import func, select
 
@@ -11,8 +14,15 @@ from lianxin.appeals.models import AppealEvent
 from lianxin.appeals.service import dispatch_appeal, local_text, record_contact, sign_appeal
 from lianxin.appeals.status import AppealStatus
 from lianxin.clock import utcnow
+from lianxin.dispatch.catalogue import create_rule
 from tests.factories import new_appeal
 from tests.web.staff.helpers import act, as_user
+
+
+def png_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(out, format="PNG")
+    return out.getvalue()
 
 
 def events(db, appeal) -> int:
@@ -27,10 +37,15 @@ def dispatched(db, city, unit="street"):
 
 def test_operator_dispatcher_handler_and_visitor_take_an_appeal_to_closed(client, db, city):
     appeal = new_appeal(db, city)
+    create_rule(db, actor=city.users["admin"], jurisdiction_id=city.jid, category_id=appeal.category_id,
+                lead_kind="local", co_unit_ids=[city.units["urban"].id])
     as_user(client, city, "dispatcher")
     page = client.get(f"/staff/appeals/{appeal.order_no}")
     assert 'id="action-dispatch"' in page.text and 'id="action-sign"' not in page.text
-    assert "和平街道" in page.text.split('id="suggested-units"')[1].split("</div>")[0]  # the community's street
+    suggestion = page.text.split('id="suggested-units"')[1].split("</div>")[0]
+    assert "和平街道" in suggestion and "属地管理" in suggestion  # the catalogue: the community's street leads
+    dispatch_form = page.text.split('id="action-dispatch"')[1].split("</details>")[0]
+    assert f'<option value="{city.units["street"].id}" selected>' in dispatch_form  # preselected
     response = act(client, appeal, "dispatch", {"lead_unit": str(city.units["street"].id),
                                                 "co_units": [str(city.units["urban"].id)]})
     assert response.status_code == 200 and "已完成：派单" in response.text
@@ -42,11 +57,14 @@ def test_operator_dispatcher_handler_and_visitor_take_an_appeal_to_closed(client
     db.refresh(appeal)
     assert act(client, appeal, "contact", {"note": "已电话联系张三，约定明天上门查看"}).status_code == 200
     db.refresh(appeal)
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    png = png_bytes()
     response = act(client, appeal, "reply", {"text": "路灯已更换灯泡，恢复照明。"}, files=[("photos", ("done.png", png, "image/png"))])
     assert response.status_code == 200, response.text
     db.refresh(appeal)
     assert appeal.status == AppealStatus.REPLIED and [a.purpose for a in appeal.attachments] == ["proof"]
+    proof = appeal.attachments[0]
+    assert f'src="/files/{proof.id}"' in client.get(f"/staff/appeals/{appeal.order_no}").text
+    assert client.get(f"/files/{proof.id}").content[:8] == b"\x89PNG\r\n\x1a\n"
 
     as_user(client, city, "urban_handler")  # the co-unit reports to the lead unit
     assert 'id="action-report"' not in client.get(f"/staff/appeals/{appeal.order_no}").text  # replied: no more reports
@@ -246,3 +264,30 @@ def test_overdue_appeals_carry_a_red_mark(client, db, city, clock):
     queue = client.get("/staff/handle").text
     assert 'class="due due-red"' in queue and appeal.order_no in queue
     assert "已超期" in client.get(f"/staff/appeals/{appeal.order_no}").text
+
+
+def test_a_reply_with_a_file_that_is_no_image_saves_nothing(client, db, city, settings):
+    appeal = dispatched(db, city)
+    sign_appeal(db, appeal, actor=city.users["street_handler"])
+    record_contact(db, appeal, actor=city.users["street_handler"], note="已联系")
+    as_user(client, city, "street_handler")
+    response = act(client, appeal, "reply", {"text": "已处理完毕，路灯恢复。"},
+                   files=[("photos", ("note.png", b"not an image at all", "image/png"))])
+    assert response.status_code == 422 and 'id="reply-photos-error"' in response.text and "不是 JPEG、PNG 或 WebP 图片" in response.text
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.IN_PROGRESS and not appeal.attachments
+
+
+def test_the_dispatcher_sees_possible_repeats_and_merges_one(client, db, city):
+    first = new_appeal(db, city, appellant_phone="13711112222")
+    second = new_appeal(db, city, appellant_phone="13711112222")
+    as_user(client, city, "dispatcher")
+    page = client.get(f"/staff/appeals/{second.order_no}").text
+    repeats = page.split('id="repeats"')[1].split("</div>")[0]
+    assert first.order_no in repeats and "同一来电号码" in repeats
+    response = act(client, second, "merge", {"into": first.order_no, "note": "同一问题"})
+    assert response.status_code == 200
+    db.refresh(second)
+    assert second.status == AppealStatus.MERGED and second.merged_into_id == first.id
+    bad = act(client, first, "merge", {"into": "19990101000000"})
+    assert bad.status_code == 422 and 'id="merge-into-error">请填写存在的主工单编号' in bad.text

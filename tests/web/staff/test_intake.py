@@ -1,17 +1,15 @@
-"""The operator's phone form and the grid worker's patrol report."""
+"""The operator's phone form: validation, one appeal per form, answer / dispatch / transfer, the knowledge and repeats boxes."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from lianxin.appeals.models import Appeal, Attachment
+from lianxin.appeals.models import Appeal
 from lianxin.appeals.status import AppealStatus
+from lianxin.knowledge.service import create_entry
 from tests.factories import new_appeal
 from tests.web.conftest import csrf_from
 from tests.web.staff.helpers import as_user, intake_key
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
 
 def count(db, city) -> int:
     return db.scalar(select(func.count()).select_from(Appeal).where(Appeal.jurisdiction_id == city.jid))
@@ -85,15 +83,31 @@ def test_a_transfer_to_an_emergency_line_records_the_line_and_reason(client, db,
     assert any(e.note == "转120：有人受伤需要急救" for e in appeal.events)
 
 
-def test_the_knowledge_box_shows_earlier_answers_for_consultations(client, db, city):
-    earlier = new_appeal(db, city, appeal_type="consult", title="居住证办理", content="请问居住证怎么办理，需要什么材料？")
-    from lianxin.appeals.service import answer_directly
-    answer_directly(db, earlier, actor=city.users["operator"], answer="携带身份证和租房合同到社区服务站办理居住证。")
+def kb_entry(db, city):
+    return create_entry(db, actor=city.users["admin"], jurisdiction_id=city.jid, question="居住证怎么办理，需要什么材料？",
+                        answer="携带身份证和租房合同到社区服务站办理居住证。", owner_unit_id=city.units["street"].id)
+
+
+def test_the_knowledge_box_shows_entries_for_consultations(client, db, city):
+    entry = kb_entry(db, city)
     as_user(client, city, "operator")
     box = client.get("/staff/intake/kb", params={"appeal_type": "consult", "content": "想问一下居住证在哪里办理"})
-    assert "携带身份证和租房合同" in box.text
+    assert "携带身份证和租房合同" in box.text and f'data-entry="{entry.id}"' in box.text
     other = client.get("/staff/intake/kb", params={"appeal_type": "complaint", "content": "想问一下居住证在哪里办理"})
     assert "携带身份证和租房合同" not in other.text
+
+
+def test_an_answer_from_a_knowledge_entry_is_recorded_with_the_entry(client, db, city):
+    entry = kb_entry(db, city)
+    as_user(client, city, "operator")
+    response = client.post("/staff/intake", data=intake_data(client, appeal_type="consult", disposition="answer",
+                                                              answer=entry.answer, kb_entry_id=str(entry.id)),
+                           follow_redirects=False)
+    appeal = db.scalar(select(Appeal).where(Appeal.order_no == response.headers["location"].rsplit("/", 1)[1]))
+    assert appeal.status == AppealStatus.REPLIED and appeal.reply_text == entry.answer
+    db.refresh(entry)
+    assert entry.use_count == 1
+    assert next(e for e in appeal.events if e.kind == "answered").payload["kb_entry_id"] == entry.id
 
 
 def test_possible_repeats_show_open_appeals_from_the_same_phone(client, db, city):
@@ -107,32 +121,3 @@ def test_possible_repeats_show_open_appeals_from_the_same_phone(client, db, city
 def test_handlers_cannot_use_the_operator_form(client, city):
     as_user(client, city, "street_handler")
     assert client.get("/staff/intake").status_code == 403
-
-
-def test_the_grid_worker_reports_a_patrol_problem_with_a_photo(client, db, city):
-    as_user(client, city, "grid_worker")
-    page = client.get("/staff/report")
-    key = page.text.split('name="intake_key" value="')[1][:32]
-    data = {"csrf_token": csrf_from(client, "/staff/report"), "intake_key": key, "grid_id": str(city.units["grid"].id),
-            "appeal_type": "report", "content": "5号楼下堆放大量建筑垃圾，影响通行。", "address": "和平里5号楼"}
-    response = client.post("/staff/report", data=data, files=[("photos", ("site.png", PNG, "image/png"))],
-                           follow_redirects=False)
-    assert response.status_code == 303, response.text
-    appeal = db.scalar(select(Appeal).where(Appeal.order_no == response.headers["location"].rsplit("/", 1)[1]))
-    assert appeal.channel == "grid_patrol" and appeal.grid_id == city.units["grid"].id
-    assert appeal.community_id == city.units["community"].id and appeal.anonymous
-    photo = db.scalar(select(Attachment).where(Attachment.appeal_id == appeal.id))
-    assert photo.content_type == "image/png" and photo.size == len(PNG)
-    assert "建筑垃圾" in client.get("/staff/grid").text
-
-
-def test_a_patrol_report_with_a_file_that_is_no_image_is_refused(client, db, city):
-    as_user(client, city, "grid_worker")
-    before = count(db, city)
-    page = client.get("/staff/report")
-    key = page.text.split('name="intake_key" value="')[1][:32]
-    data = {"csrf_token": csrf_from(client, "/staff/report"), "intake_key": key, "grid_id": str(city.units["grid"].id),
-            "appeal_type": "report", "content": "5号楼下堆放大量建筑垃圾，影响通行。"}
-    page = client.post("/staff/report", data=data, files=[("photos", ("x.png", b"not an image", "image/png"))])
-    assert page.status_code == 422 and "不是 JPEG/PNG/WebP 图片" in page.text
-    assert count(db, city) == before

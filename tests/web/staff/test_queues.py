@@ -129,7 +129,9 @@ def test_the_leader_overview_shows_the_figures(client, db, city, clock):
     today = page.split('id="kpis-1"')[1].split("</div>\n  \n")[0]
     assert "<b>5</b>" in today and "<b>2</b>" in today  # received 5, dispatched 2
     rates = page.split('id="rates"')[1]
-    assert "和平街道" in rates and "100.0%" in rates
+    assert "东城区" in rates and "100.0%" in rates  # one satisfied visit of an appeal led below the district
+    below = client.get(f"/staff/overview?unit={city.units['district'].id}").text.split('id="rates"')[1]
+    assert "和平街道" in below and "100.0%" in below
     unit = client.get(f"/staff/units/{city.units['street'].id}").text
     assert dispatched.order_no in unit and done.order_no in unit
     clock.move_to(dispatched.due_at + timedelta(minutes=5))
@@ -142,7 +144,8 @@ def test_a_district_leader_sees_only_units_below(client, db, city):
     dispatch_appeal(db, appeal, city.units["housing"], actor=city.users["dispatcher"])  # a city department elsewhere
     as_user(client, city, "district_leader")
     assert "市住房和城乡建设委员会" not in client.get("/staff/overview").text
-    assert client.get(f"/staff/units/{city.units['housing'].id}").status_code == 404
+    assert client.get(f"/staff/units/{city.units['housing'].id}").status_code == 403
+    assert client.get(f"/staff/overview?unit={city.units['housing'].id}").status_code == 403
     assert client.get(f"/staff/appeals/{appeal.order_no}").status_code == 403
 
 
@@ -152,6 +155,7 @@ def test_the_grid_worker_sees_the_grids_appeals(client, db, city):
     as_user(client, city, "grid_worker")
     page = client.get("/staff/grid").text
     assert inside.order_no in page and outside.order_no not in page
+    assert 'href="/appeal"' in page  # patrol reports go through the resident form (channel grid_patrol)
 
 
 def test_staff_pages_need_a_login(client, city):

@@ -1,4 +1,4 @@
-// Staff intake: Ctrl+Enter submits; "use this answer" copies a knowledge-base answer and picks "answer now".
+// Staff intake: Ctrl+Enter submits; "use this answer" copies a knowledge-base answer (and remembers the entry) and picks "answer now".
 (function () {
   var form = document.getElementById("intake-form");
   if (!form) return;
@@ -9,6 +9,7 @@
     var button = event.target.closest(".use-answer");
     if (!button) return;
     document.getElementById("answer").value = button.dataset.answer;
+    document.getElementById("kb_entry_id").value = button.dataset.entry;
     var radio = form.querySelector("input[name=disposition][value=answer]");
     if (radio) radio.checked = true;
     document.getElementById("answer").focus();

@@ -1,0 +1,156 @@
+"""Server time of the staff pages with the demo city (the brief's budget: < 200 ms a page).
+
+    python bench/staff_pages.py [--appeals 1200] [--runs 20] [--db sqlite|postgresql]
+                                [--pg-url postgresql://postgres@127.0.0.1/lianxin_bench]
+
+Builds the demo city (``lianxin.demo.build_demo``, then folds the statistics as the job does) in a throwaway database (a temporary SQLite file,
+or ``<name from --pg-url>_<pid>`` created and dropped on PostgreSQL), gives one demo user of each
+role a known password, logs in through the login form and requests every staff page ``--runs``
+times in-process (Starlette's TestClient: routing, dependencies, queries and template rendering, no
+network). Prints the median and the 95th percentile per page in milliseconds, and the pages over budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+from lianxin.app import create_app
+from lianxin.appeals.models import Appeal
+from lianxin.appeals.status import AppealStatus
+from lianxin.config import Settings
+from lianxin.db import make_engine, make_sessionmaker, session_scope
+from lianxin.demo import build_demo
+from lianxin.migrations import upgrade
+from lianxin.orgs.models import Role, RoleGrant, User
+from lianxin.orgs.service import hash_password
+from lianxin.stats.fold import fold_now
+
+BUDGET_MS = 200
+PASSWORD = "bench-pass-123"
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@contextmanager
+def database(kind: str, pg_url: str):
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp)
+        return
+    url = make_url(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"{url.database}_{os.getpid()}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield url.set(database=name).render_as_string(hide_password=False), Path(tmp)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def prepare(settings: Settings, appeals: int) -> dict:
+    """The demo city, a known password for one user of each role, and sample order numbers."""
+    upgrade(settings)
+    factory = make_sessionmaker(make_engine(settings), settings)
+    with session_scope(factory) as session:
+        build_demo(session, settings, appeals=appeals)
+    with session_scope(factory) as session:
+        fold_now(session)  # the stats job folds events into the rollups continuously; the leader reads those
+    with session_scope(factory) as session:
+        users = {}
+        for role in (Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.VISITOR, Role.LEADER, Role.ADMIN, Role.GRID_WORKER):
+            user = session.scalars(select(User).join(RoleGrant).where(RoleGrant.role == role).order_by(User.id)).first()
+            user.password_hash = hash_password(PASSWORD)
+            users[role] = user.username
+        busiest = session.scalar(select(Appeal.lead_unit_id).where(Appeal.lead_unit_id.is_not(None))
+                                 .group_by(Appeal.lead_unit_id).order_by(text("count(*) desc")).limit(1))
+        handler = session.scalars(select(User).join(RoleGrant).where(RoleGrant.role == Role.HANDLER,
+                                                                   RoleGrant.unit_id == busiest)).first()
+        handler.password_hash = hash_password(PASSWORD)
+        users[Role.HANDLER] = handler.username
+        samples = {status: session.scalar(select(Appeal.order_no).where(Appeal.status == status).order_by(Appeal.id.desc()).limit(1))
+                   for status in (AppealStatus.RECEIVED, AppealStatus.IN_PROGRESS, AppealStatus.REPLIED)}
+        in_busiest = session.scalar(select(Appeal.order_no).where(Appeal.lead_unit_id == busiest).limit(1))
+    return {"users": users, "samples": samples, "handler_appeal": in_busiest, "busiest": busiest}
+
+
+def pages(ctx: dict) -> list[tuple[Role, str]]:
+    s = ctx["samples"]
+    return [
+        (Role.OPERATOR, "/staff/intake"), (Role.OPERATOR, "/staff/intake/kb?appeal_type=consult&content=居住证怎么办理"),
+        (Role.OPERATOR, "/staff/intake/repeats?appellant_phone=13800138000&content=路灯不亮"),
+        (Role.DISPATCHER, "/staff/dispatch"), (Role.DISPATCHER, "/staff/appeals"),
+        (Role.DISPATCHER, "/staff/appeals?q=噪音&sort=-due_at&page=2"), (Role.DISPATCHER, f"/staff/appeals/{s[AppealStatus.RECEIVED]}"),
+        (Role.DISPATCHER, f"/staff/appeals/{s[AppealStatus.IN_PROGRESS]}"), (Role.DISPATCHER, "/staff/overdue"),
+        (Role.HANDLER, "/staff/handle"), (Role.HANDLER, f"/staff/appeals/{ctx['handler_appeal']}"),
+        (Role.VISITOR, "/staff/visits"), (Role.VISITOR, f"/staff/appeals/{s[AppealStatus.REPLIED]}"),
+        (Role.GRID_WORKER, "/staff/grid"), (Role.LEADER, "/staff/overview"),
+        (Role.LEADER, f"/staff/units/{ctx['busiest']}"), (Role.ADMIN, "/staff/admin/units"), (Role.ADMIN, "/staff/admin/users"),
+        (Role.ADMIN, "/staff/admin/categories"), (Role.ADMIN, "/staff/admin/dispatch-rules"), (Role.ADMIN, "/staff/admin/knowledge"),
+        (Role.DISPATCHER, "/staff/appeals?export=xlsx"),
+    ]
+
+
+def login(client: TestClient, username: str) -> None:
+    token = CSRF_RE.search(client.get("/login").text).group(1)
+    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token},
+                           follow_redirects=False)
+    assert response.status_code == 303, f"login of {username} failed"
+
+
+def measure(settings: Settings, ctx: dict, runs: int) -> list[tuple[str, str, float, float]]:
+    app = create_app(settings)
+    results = []
+    with TestClient(app) as client:
+        current = None
+        for role, path in pages(ctx):
+            if role != current:
+                client.cookies.clear()
+                login(client, ctx["users"][role])
+                current = role
+            client.get(path)  # warm: templates compiled, caches filled
+            times = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                response = client.get(path)
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, (path, response.status_code)
+            times.sort()
+            results.append((str(role), path, statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))]))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--appeals", type=int, default=1200)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1/lianxin_bench")
+    args = parser.parse_args()
+    with database(args.db, args.pg_url) as (url, tmp):
+        settings = Settings(database_url=url, upload_dir=tmp / "uploads", notify_sender="console")
+        ctx = prepare(settings, args.appeals)
+        results = measure(settings, ctx, args.runs)
+    print(f"staff pages, {args.db}, demo city with {args.appeals} appeals, {args.runs} runs each (ms)")
+    print(f"{'role':<12} {'median':>8} {'p95':>8}  page")
+    for role, path, median, p95 in results:
+        print(f"{role:<12} {median:8.1f} {p95:8.1f}  {path}")
+    over = [path for _, path, median, _ in results if median > BUDGET_MS]
+    print(f"over the {BUDGET_MS} ms budget (median): {', '.join(over) if over else 'none'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""Staff journeys in headless Chromium against the live server: operator → dispatcher → handler →
+visitor take an appeal to closed; another unit's handler is refused; the leader's page shows the
+figures. Screenshots of the key pages go to build/screenshots/staff-*.png."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, or_, select
+
+from lianxin.appeals.models import Appeal
+from lianxin.appeals.service import SHANGHAI
+from lianxin.appeals.status import AppealStatus
+from lianxin.clock import utcnow
+from tests.factories import PASSWORD
+from tests.web.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def desk(browser, live_server):
+    """A desktop-sized browser context: staff work at a desk."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server.url)
+    yield context
+    context.close()
+
+
+def sign_in(context, live_server, key: str):
+    context.clear_cookies()
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("用户名").fill(live_server.city.users[key].username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_label("密码").press("Enter")
+    page.wait_for_url(live_server.url + "/")
+    return page
+
+
+def stored(live_server, order_no: str) -> Appeal:
+    with live_server.sessionmaker() as session:
+        return session.scalar(select(Appeal).where(Appeal.order_no == order_no))
+
+
+def test_an_appeal_goes_from_the_phone_to_closed_through_four_desks(desk, live_server):
+    units = live_server.city.units
+    page = sign_in(desk, live_server, "operator")
+    page.goto("/staff/intake")
+    assert page.evaluate("document.activeElement.id") == "appellant_phone"  # keyboard first
+    page.keyboard.type("13612345678")
+    page.get_by_label("诉求人姓名").fill("赵六")
+    page.get_by_label("诉求内容").fill("和平里小区北门的路灯坏了好几天，晚上出入很不方便。")
+    page.get_by_label("地址").fill("和平里小区北门")
+    page.get_by_label("所属社区/村").select_option(str(units["community"].id))
+    screenshot(page, "staff-intake")
+    page.get_by_label("诉求内容").press("Control+Enter")
+    page.wait_for_url("**/staff/appeals/*")
+    order_no = page.url.rsplit("/", 1)[1]
+    assert stored(live_server, order_no).status == AppealStatus.RECEIVED
+
+    page = sign_in(desk, live_server, "dispatcher")
+    page.goto("/staff/dispatch")
+    page.get_by_role("link", name=order_no).click()
+    page.get_by_text("派单", exact=True).first.click()
+    page.locator("#dispatch-lead_unit").select_option(str(units["street"].id))
+    screenshot(page, "staff-dispatch")
+    page.locator("#action-dispatch button[type=submit]").click()
+    page.get_by_text("已完成：派单").wait_for()
+    assert stored(live_server, order_no).status == AppealStatus.DISPATCHED
+
+    page = sign_in(desk, live_server, "street_handler")
+    page.goto("/staff/handle")
+    assert page.locator("td.due").first.is_visible()
+    screenshot(page, "staff-handler-queue")
+    page.get_by_role("link", name=order_no).click()
+    page.locator("#action-sign summary").click()
+    page.locator("#action-sign button[type=submit]").click()
+    page.get_by_text("已完成：签收").wait_for()
+    page.locator("#action-contact summary").click()
+    page.locator("#contact-note").fill("已电话联系赵六，今天下午到场查看")
+    page.locator("#action-contact button[type=submit]").click()
+    page.get_by_text("已完成：记录联系诉求人").wait_for()
+    page.locator("#action-reply summary").click()
+    page.locator("#reply-text").fill("已更换北门路灯灯泡，恢复照明。")
+    page.locator("#action-reply button[type=submit]").click()
+    page.get_by_text("已完成：答复").wait_for()
+    screenshot(page, "staff-appeal-replied")
+    assert stored(live_server, order_no).status == AppealStatus.REPLIED
+
+    page = sign_in(desk, live_server, "visitor")
+    page.goto("/staff/visits")
+    row = page.get_by_role("form", name=f"回访 {order_no}")
+    screenshot(page, "staff-visits")
+    row.get_by_label("已联系").check()
+    row.get_by_label("已解决").check()
+    row.get_by_role("button", name="满意", exact=True).click()
+    page.wait_for_url("**/staff/visits*")
+    assert stored(live_server, order_no).status == AppealStatus.CLOSED
+
+
+def test_a_stale_page_says_someone_else_changed_the_appeal(desk, live_server):
+    page = sign_in(desk, live_server, "operator")
+    page.goto("/staff/intake")
+    page.get_by_label("来电号码").fill("13698765432")
+    page.get_by_label("诉求内容").fill("楼道里堆放杂物，存在消防隐患，请处理。")
+    page.get_by_role("button", name="保存工单").click()
+    page.wait_for_url("**/staff/appeals/*")
+    order_no = page.url.rsplit("/", 1)[1]
+    other = desk.new_page()  # the same appeal open twice; the first tab acts, the second is stale
+    other.goto(f"/staff/appeals/{order_no}")
+    page.locator("#action-note summary").click()
+    page.locator("#note-note").fill("来电人希望上午联系")
+    page.locator("#action-note button[type=submit]").click()
+    page.get_by_text("已完成：内部备注").wait_for()
+    other.locator("#action-note summary").click()
+    other.locator("#note-note").fill("再加一条备注")
+    other.locator("#action-note button[type=submit]").click()
+    other.get_by_text("其他人刚刚修改了这个工单").wait_for()
+    screenshot(other, "staff-stale-version")
+    other.get_by_role("button", name="重新加载").click()
+    other.get_by_text("来电人希望上午联系").wait_for()
+
+
+def test_a_handler_cannot_open_another_units_appeal(desk, live_server):
+    with live_server.sessionmaker() as session:
+        order_no = session.scalar(select(Appeal.order_no).where(Appeal.lead_unit_id == live_server.city.units["street"].id)
+                                  .limit(1))
+    if order_no is None:
+        pytest.skip("needs the journey's appeal (runs after it)")
+    page = sign_in(desk, live_server, "street2_handler")
+    response = page.goto(f"/staff/appeals/{order_no}")
+    assert response.status == 403 and page.get_by_text("您无权查看该工单").is_visible()
+
+
+def test_the_leader_sees_the_figures(desk, live_server):
+    page = sign_in(desk, live_server, "leader")
+    page.goto("/staff/overview")
+    assert page.get_by_role("heading", name="领导总览").is_visible()
+    received_today = int(page.locator("#kpis-1 .kpi b").first.inner_text())
+    start = utcnow().astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+    with live_server.sessionmaker() as session:  # the city leader sees every appeal placed or handled in the city
+        total = session.scalar(select(func.count()).select_from(Appeal).where(
+            Appeal.received_at >= start, or_(Appeal.community_id.is_not(None), Appeal.lead_unit_id.is_not(None))))
+    assert received_today == total
+    screenshot(page, "staff-overview")

@@ -163,7 +163,7 @@ def db_check() -> None:
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = "heads") -> None:
+def db_upgrade(revision: str = "head") -> None:
     from lianxin.migrations import upgrade
 
     upgrade(get_settings(), revision)

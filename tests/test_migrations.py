@@ -37,3 +37,11 @@ def test_status_column_refuses_a_value_outside_the_state_machine(db, city):
     with pytest.raises(IntegrityError):
         with db.begin_nested():
             db.execute(text("UPDATE appeals SET status = 'lost' WHERE id = :id"), {"id": appeal.id})
+
+
+def test_the_migrations_have_one_head(settings):
+    from alembic.script import ScriptDirectory
+
+    from lianxin.migrations import alembic_config
+
+    assert len(ScriptDirectory.from_config(alembic_config(settings)).get_heads()) == 1

@@ -20,7 +20,7 @@ def alembic_config(settings: Settings) -> Config:
     return cfg
 
 
-def upgrade(settings: Settings, revision: str = "heads") -> None:
+def upgrade(settings: Settings, revision: str = "head") -> None:
     command.upgrade(alembic_config(settings), revision)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
 from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 from starlette.middleware.sessions import SessionMiddleware
@@ -179,3 +180,12 @@ def test_a_body_that_is_not_utf8_json_gets_422(client, make_key):
     for body in (b'\xff\xfe{"a"', b"}\x8dw\x8dw&"):
         response = client.post("/api/v1/appeals", content=body, headers=headers)
         assert response.status_code == 422 and response.json()["field"] == "body"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/topics/227555564780631328030720/status",
+                                  "/api/v1/knowledge/entries/227555564780631328030720/answer"])
+def test_an_id_beyond_any_integer_column_is_bad_input_not_a_server_error(client, make_key, path):
+    response = client.post(path, json={"status": "active", "answer": "见政策"}, headers=make_key("admin"))
+    assert response.status_code in (404, 422), response.text  # SQLite cannot bind it (422); PostgreSQL finds nothing
+    body = response.json()
+    assert body["code"] in ("invalid", "not_found") and body["message"] and body["message_en"]

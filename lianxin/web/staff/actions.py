@@ -21,7 +21,7 @@ from lianxin.errors import InvalidInput, NotFound
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import has_role
 from lianxin.visits.service import record_return_visit
-from lianxin.web.staff.common import unit_choices
+from lianxin.web.staff.common import categories, unit_choices
 
 CENTRE = (Role.DISPATCHER,)
 FRONT = (Role.OPERATOR, Role.DISPATCHER)
@@ -155,6 +155,10 @@ def departments(session: Session, appeal: Appeal) -> list[tuple[str, str]]:
     return [(str(u.id), u.name) for u in unit_choices(session, appeal.jurisdiction_id, (UnitKind.DEPARTMENT, UnitKind.ENTERPRISE))]
 
 
+def category_options(session: Session, appeal: Appeal) -> list[tuple[str, str]]:
+    return [(str(cid), path) for cid, path in categories(session, appeal.jurisdiction_id)]
+
+
 def enum_options(enum) -> Callable:
     return lambda session, appeal: [(m.value, m.label_zh) for m in enum]
 
@@ -212,6 +216,14 @@ def _report(session: Session, appeal: Appeal, user: User, form: Form, version: i
 def _note(session: Session, appeal: Appeal, user: User, form: Form, version: int | None):
     service.check_version(appeal, version)
     return service.add_note(session, appeal, actor=user, note=form.text("note"))
+
+
+def _recategorize(session: Session, appeal: Appeal, user: User, form: Form, version: int | None):
+    value = form.text("category_id")
+    if not value.isdigit():
+        raise InvalidInput("请选择问题分类", "choose a category", field="category_id")
+    return service.recategorize_appeal(session, appeal, int(value), actor=user, note=form.text("note") or None,
+                                       expected_version=version)
 
 
 def _decide_return(session: Session, appeal: Appeal, user: User, form: Form, version: int | None):
@@ -333,6 +345,8 @@ ACTION_FORMS: list[ActionForm] = [
     ActionForm("reopen", "重办", "Reopen", Action.REOPEN, visitor,
                lambda s, a, u, f, v: S.reopen_appeal(s, a, actor=u, reason=f.text("reason"), expected_version=v),
                (Field("reason", "重办原因", "Reason"),)),
+    ActionForm("recategorize", "改分类", "Change the category", Action.RECATEGORIZE, centre, _recategorize,
+               (Field("category_id", "问题分类", "Category", "select", options=category_options), NOTE_OPTIONAL)),
     ActionForm("merge", "并单", "Merge into another appeal", Action.MERGE, centre,
                lambda s, a, u, f, v: S.merge_appeal(s, a, _into(s, f), actor=u, note=f.text("note") or None,
                                                     expected_version=v),

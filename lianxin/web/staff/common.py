@@ -8,7 +8,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.choices import AppealType, Channel, UnitRole
-from lianxin.appeals.models import Appeal, AppealUnit
+from lianxin.appeals.models import Appeal, AppealUnit, Category
 from lianxin.appeals.service import local_text
 from lianxin.appeals.status import HANDLING, AppealStatus
 from lianxin.clock import utcnow
@@ -29,6 +29,18 @@ def due_mark(appeal: Appeal, now: datetime | None = None) -> str:
 
 
 DUE_LABELS = {"red": ("已超期", "Overdue"), "amber": ("即将到期", "Due soon"), "green": ("正常", "On time"), "": ("", "")}
+
+
+def categories(session: Session, jurisdiction_id: int) -> list[tuple[int, str]]:
+    """Active categories as "一级 / 二级 / 三级" paths, in outline order."""
+    rows = session.scalars(select(Category).where(Category.jurisdiction_id == jurisdiction_id, Category.active.is_(True))
+                           .order_by(Category.sort)).all()
+    names = {c.id: c for c in rows}
+
+    def path(c: Category) -> str:
+        return f"{path(names[c.parent_id])} / {c.name}" if c.parent_id in names else c.name
+
+    return [(c.id, path(c)) for c in rows]
 
 
 def appeal_link(appeal: Appeal) -> str:

@@ -1,6 +1,7 @@
 """The staff appeal page: fields (personal data masked unless the role needs it), deadlines, units,
 pending requests, the whole timeline with internal notes, and the actions this user may take now.
-Each action is an htmx form returning the refreshed panel; ``expected_version`` catches races."""
+Each action is an htmx form returning the refreshed panel; ``expected_version`` catches races.
+The assessment exclusion partial (``/appeals/{no}/exclusion``) loads into the panel for the roles it concerns."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from lianxin.api.present import sees_personal_data
+from lianxin.assessment.exclusions import NOT_ASSESSED
 from lianxin.dispatch.catalogue import suggest_units
 from lianxin.dispatch.repeats import repeats_of
 from lianxin.appeals.choices import RequestState
@@ -29,6 +31,7 @@ from lianxin.web.uploads import discard, read_photos, store_photos
 from lianxin.web.templating import render
 
 router = APIRouter(prefix="/staff")
+EXCLUSION_ROLES = (Role.HANDLER, Role.DISPATCHER, Role.LEADER)  # who asks, who decides, who reads the rates
 
 
 def visible_appeal(session: Session, user: User, order_no: str) -> Appeal:
@@ -59,9 +62,10 @@ def panel_context(session: Session, user: User, appeal: Appeal, *, errors: FormE
         "pending": [r for r in appeal.requests if r.state == RequestState.PENDING],
         "forms": forms, "options": {f.name: {fld.name: fld.options(session, appeal) for fld in f.fields if fld.options}
                                     for f in forms},
-        "suggestion": suggestion, "defaults": suggested_values(suggestion),
+        "suggestion": suggestion, "defaults": suggested_values(suggestion) | current_values(appeal),
         "repeats": repeats_of(session, appeal) if centre and "merge" in names else [],
         "errors": errors or FormErrors("zh-CN"), "open_form": open_form, "values": values or {}, "notice": notice,
+        "exclusion": AppealStatus(appeal.status) not in NOT_ASSESSED and has_role(session, user, EXCLUSION_ROLES),
         "stale": stale, "loose_errors": list((errors or {}).values()) if open_form not in names else [],
     }
 
@@ -72,6 +76,11 @@ def suggested_values(suggestion) -> dict:
         return {}
     units = {"lead_unit": [str(suggestion.lead_unit.id)], "co_units": [str(u.id) for u in suggestion.co_units]}
     return {"dispatch": units, "redispatch": units}
+
+
+def current_values(appeal: Appeal) -> dict:
+    """The appeal's category, preselected in the recategorize form."""
+    return {"recategorize": {"category_id": [str(appeal.category_id)]}} if appeal.category_id else {}
 
 
 @router.get("/appeals/{order_no}")

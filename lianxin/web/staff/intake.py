@@ -3,7 +3,9 @@ and possible repeats (``dispatch.repeats.find_repeats``) as you type; then answe
 knowledge entry or free text), send to dispatch, or transfer to 110/119/120/122 with the reason.
 Grid workers report patrol findings through the resident form (``/appeal``), which sets the channel.
 
-A hidden one-time key rides with each form, so a double submission returns the first appeal."""
+The routing box (``/routing/suggest``) suggests categories as the operator types; picking one sets
+the category, and the model's top suggestion rides in a hidden field so the choice is stored as a
+training label. A hidden one-time key rides with each form, so a double submission returns the first appeal."""
 
 from __future__ import annotations
 
@@ -17,16 +19,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.choices import AppealType, Channel, NotAcceptedReason, Urgency
-from lianxin.appeals.models import Appeal, Category
+from lianxin.appeals.models import Appeal
 from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.service import answer_directly, not_accept, submit_appeal
 from lianxin.errors import InvalidInput, LianxinError
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.dispatch.repeats import find_repeats
 from lianxin.knowledge.service import answer_from_entry, get_entry, search_entries
+from lianxin.routing.labels import record_label
 from lianxin.web.deps import get_session, require_roles
 from lianxin.web.forms import FormErrors
 from lianxin.web.i18n import pick_lang
+from lianxin.web.staff.common import categories
 from lianxin.web.staff.detail import read_form
 from lianxin.web.templating import render
 
@@ -34,18 +38,6 @@ router = APIRouter(prefix="/staff")
 KEY_RE = re.compile(r"^[0-9a-f]{32}$")
 EMERGENCY_LINES = ("110", "119", "120", "122")
 DISPOSITIONS = ("dispatch", "answer", "transfer")
-
-
-def categories(session: Session, jurisdiction_id: int) -> list[tuple[int, str]]:
-    """Active categories as "一级 / 二级 / 三级" paths, in outline order."""
-    rows = session.scalars(select(Category).where(Category.jurisdiction_id == jurisdiction_id, Category.active.is_(True))
-                           .order_by(Category.sort)).all()
-    names = {c.id: c for c in rows}
-
-    def path(c: Category) -> str:
-        return f"{path(names[c.parent_id])} / {c.name}" if c.parent_id in names else c.name
-
-    return [(c.id, path(c)) for c in rows]
 
 
 def communities(session: Session, jurisdiction_id: int) -> list[Unit]:
@@ -73,6 +65,13 @@ def intake_form(request: Request, user: User = Depends(require_roles(Role.OPERAT
 
 def _existing(session: Session, key: str) -> Appeal | None:
     return session.scalar(select(Appeal).where(Appeal.idempotency_key == key))
+
+
+def _record_choice(session: Session, appeal: Appeal, user: User, values: dict) -> None:
+    """The category the operator chose, against the model's top suggestion, becomes a routing training label."""
+    predicted = _optional_int(values.get("predicted_category_id", ""))
+    if predicted is not None and appeal.category_id is not None:
+        record_label(session, appeal, appeal.category_id, actor=user, predicted_category_id=predicted, source="intake")
 
 
 def _disposition(session: Session, appeal: Appeal, user: User, values: dict) -> None:
@@ -116,6 +115,7 @@ async def intake(request: Request, user: User = Depends(require_roles(Role.OPERA
             appellant_name=values.get("appellant_name") or None, appellant_phone=values.get("appellant_phone") or None,
             anonymous=form.flag("anonymous"), confidential=form.flag("confidential"))
         appeal = submit_appeal(session, data, actor=user, idempotency_key=idempotency_key)
+        _record_choice(session, appeal, user, values)
         _disposition(session, appeal, user, values)
         savepoint.commit()
     except ValidationError as exc:

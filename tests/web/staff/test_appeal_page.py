@@ -14,7 +14,9 @@ from lianxin.appeals.models import AppealEvent
 from lianxin.appeals.service import dispatch_appeal, local_text, record_contact, sign_appeal
 from lianxin.appeals.status import AppealStatus
 from lianxin.clock import utcnow
+from lianxin.defaults import category_by_path
 from lianxin.dispatch.catalogue import create_rule
+from lianxin.routing.models import RoutingLabel
 from tests.factories import new_appeal
 from tests.web.staff.helpers import act, as_user
 
@@ -291,3 +293,47 @@ def test_the_dispatcher_sees_possible_repeats_and_merges_one(client, db, city):
     assert second.status == AppealStatus.MERGED and second.merged_into_id == first.id
     bad = act(client, first, "merge", {"into": "19990101000000"})
     assert bad.status_code == 422 and 'id="merge-into-error">请填写存在的主工单编号' in bad.text
+
+
+def test_the_dispatcher_recategorizes_and_the_correction_becomes_a_label(client, db, city):
+    appeal = dispatched(db, city)
+    lamp, water = appeal.category_id, category_by_path(db, city.jid, "公共服务/供水/停水")
+    as_user(client, city, "dispatcher")
+    page = client.get(f"/staff/appeals/{appeal.order_no}").text
+    assert 'id="action-recategorize"' in page and f'<option value="{lamp}" selected>' in page
+    before = events(db, appeal)
+    response = act(client, appeal, "recategorize", {"category_id": str(water.id), "note": "实为停水"})
+    assert response.status_code == 200 and "已完成：改分类" in response.text
+    db.refresh(appeal)
+    assert appeal.category_id == water.id and events(db, appeal) == before + 1
+    event = db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == appeal.id, AppealEvent.kind == "recategorized")).one()
+    assert event.note == "实为停水" and event.payload == {"from": "路灯故障", "to": "停水"}
+    [label] = db.scalars(select(RoutingLabel).where(RoutingLabel.appeal_id == appeal.id)).all()
+    assert (label.category_id, label.source, label.actor_id) == (water.id, "correction", city.users["dispatcher"].id)
+
+
+def test_a_missing_category_is_reported_and_a_handler_may_not_recategorize(client, db, city):
+    appeal = dispatched(db, city)
+    as_user(client, city, "dispatcher")
+    missing = act(client, appeal, "recategorize", {"category_id": ""})
+    assert missing.status_code == 422 and 'id="recategorize-category_id-error">请选择问题分类' in missing.text
+    as_user(client, city, "street_handler")
+    assert 'id="action-recategorize"' not in client.get(f"/staff/appeals/{appeal.order_no}").text
+    water = category_by_path(db, city.jid, "公共服务/供水/停水")
+    assert act(client, appeal, "recategorize", {"category_id": str(water.id)}).status_code == 403
+    db.refresh(appeal)
+    assert appeal.category.name == "路灯故障"
+    assert db.scalar(select(func.count()).select_from(RoutingLabel).where(RoutingLabel.appeal_id == appeal.id)) == 0
+
+
+def test_the_exclusion_partial_loads_on_the_page_for_the_roles_it_concerns(client, db, city):
+    appeal = dispatched(db, city)
+    partial = f'hx-get="/appeals/{appeal.order_no}/exclusion" hx-trigger="load"'
+    for key in ("street_handler", "dispatcher"):
+        as_user(client, city, key)
+        assert partial in client.get(f"/staff/appeals/{appeal.order_no}").text
+    as_user(client, city, "operator")
+    assert partial not in client.get(f"/staff/appeals/{appeal.order_no}").text
+    received = new_appeal(db, city)  # not assessed yet: nothing to exclude
+    as_user(client, city, "dispatcher")
+    assert "/exclusion" not in client.get(f"/staff/appeals/{received.order_no}").text

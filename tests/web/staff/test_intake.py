@@ -1,4 +1,5 @@
-"""The operator's phone form: validation, one appeal per form, answer / dispatch / transfer, the knowledge and repeats boxes."""
+"""The operator's phone form: validation, one appeal per form, answer / dispatch / transfer, the knowledge, repeats
+and category-suggestion boxes, and the intake training label."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from sqlalchemy import func, select
 
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.status import AppealStatus
+from lianxin.defaults import category_by_path
 from lianxin.knowledge.service import create_entry
+from lianxin.routing.models import RoutingLabel
 from tests.factories import new_appeal
 from tests.web.conftest import csrf_from
 from tests.web.staff.helpers import as_user, intake_key
@@ -121,3 +124,32 @@ def test_possible_repeats_show_open_appeals_from_the_same_phone(client, db, city
 def test_handlers_cannot_use_the_operator_form(client, city):
     as_user(client, city, "street_handler")
     assert client.get("/staff/intake").status_code == 403
+
+
+def test_the_form_fetches_category_suggestions_as_the_operator_types(client, city):
+    as_user(client, city, "operator")
+    page = client.get("/staff/intake").text
+    assert 'id="routing-box"' in page and 'hx-get="/routing/suggest"' in page and "from:#content" in page
+    assert 'name="predicted_category_id"' in page
+    box = client.get("/routing/suggest", params={"text": "小区门口的路灯不亮了"})
+    assert box.status_code == 200 and "尚未训练模型" in box.text  # no model yet: the box says so quietly
+
+
+def test_the_chosen_category_and_the_top_suggestion_are_stored_as_an_intake_label(client, db, city):
+    lamp = category_by_path(db, city.jid, "城乡建设/市政设施/路灯故障")
+    water = category_by_path(db, city.jid, "公共服务/供水/停水")
+    as_user(client, city, "operator")
+    response = client.post("/staff/intake", data=intake_data(client, category_id=str(water.id),
+                                                              predicted_category_id=str(lamp.id)), follow_redirects=False)
+    appeal = db.scalar(select(Appeal).where(Appeal.order_no == response.headers["location"].rsplit("/", 1)[1]))
+    [label] = db.scalars(select(RoutingLabel).where(RoutingLabel.appeal_id == appeal.id)).all()
+    assert (label.category_id, label.predicted_category_id, label.source) == (water.id, lamp.id, "intake")
+    assert label.actor_id == city.users["operator"].id and appeal.category_id == water.id
+
+
+def test_without_a_suggestion_no_intake_label_is_stored(client, db, city):
+    water = category_by_path(db, city.jid, "公共服务/供水/停水")
+    as_user(client, city, "operator")
+    response = client.post("/staff/intake", data=intake_data(client, category_id=str(water.id)), follow_redirects=False)
+    assert response.status_code == 303
+    assert db.scalar(select(func.count()).select_from(RoutingLabel).where(RoutingLabel.jurisdiction_id == city.jid)) == 0

@@ -1,4 +1,5 @@
-// Staff intake: Ctrl+Enter submits; "use this answer" copies a knowledge-base answer (and remembers the entry) and picks "answer now".
+// Staff intake: Ctrl+Enter submits; "use this answer" copies a knowledge-base answer (and remembers the entry) and picks "answer now";
+// a category suggestion can be chosen with the mouse or the keyboard.
 (function () {
   var form = document.getElementById("intake-form");
   if (!form) return;
@@ -13,5 +14,31 @@
     var radio = form.querySelector("input[name=disposition][value=answer]");
     if (radio) radio.checked = true;
     document.getElementById("answer").focus();
+  });
+  // Category suggestions: the fragment reads ``text``; its top pick fills the hidden predicted_category_id;
+  // choosing a suggestion (click, Enter or Space) sets the category select.
+  var box = document.getElementById("routing-box");
+  if (!box) return;
+  box.addEventListener("htmx:configRequest", function (event) {
+    event.detail.parameters.text = document.getElementById("content").value;
+  });
+  box.addEventListener("htmx:afterSwap", function () {
+    var items = box.querySelectorAll("li[data-category-id]");
+    document.getElementById("predicted_category_id").value = items.length ? items[0].dataset.categoryId : "";
+    items.forEach(function (li) { li.tabIndex = 0; li.setAttribute("role", "button"); li.setAttribute("aria-pressed", "false"); });
+  });
+  function pick(li) {
+    var select = document.getElementById("category_id");
+    if (!select.querySelector('option[value="' + li.dataset.categoryId + '"]')) return;
+    select.value = li.dataset.categoryId;
+    box.querySelectorAll("li[data-category-id]").forEach(function (other) { other.setAttribute("aria-pressed", String(other === li)); });
+  }
+  box.addEventListener("click", function (event) {
+    var li = event.target.closest("li[data-category-id]");
+    if (li) pick(li);
+  });
+  box.addEventListener("keydown", function (event) {
+    var li = event.target.closest("li[data-category-id]");
+    if (li && (event.key === "Enter" || event.key === " ")) { event.preventDefault(); pick(li); }
   });
 })();

@@ -142,3 +142,24 @@ def test_the_leader_sees_the_figures(desk, live_server):
             Appeal.received_at >= start, or_(Appeal.community_id.is_not(None), Appeal.lead_unit_id.is_not(None))))
     assert received_today == total
     screenshot(page, "staff-overview")
+
+
+def test_the_suggestion_box_asks_as_the_operator_types(desk, live_server):
+    page = sign_in(desk, live_server, "operator")
+    page.goto("/staff/intake")
+    page.get_by_label("诉求内容").fill("小区路灯坏了")
+    page.get_by_label("诉求内容").press("End")  # the keyup an input method ends with
+    page.locator("#routing-box").get_by_text("暂无分类建议").wait_for()  # the typed text reached /routing/suggest
+    assert page.input_value("#predicted_category_id") == ""
+
+
+def test_the_exclusion_box_loads_on_the_lead_handlers_page(desk, live_server):
+    with live_server.sessionmaker() as session:
+        order_no = session.scalar(select(Appeal.order_no).where(Appeal.lead_unit_id == live_server.city.units["street"].id)
+                                  .limit(1))
+    if order_no is None:
+        pytest.skip("needs the journey's appeal (runs after it)")
+    page = sign_in(desk, live_server, "street_handler")
+    page.goto(f"/staff/appeals/{order_no}")
+    page.get_by_role("heading", name="考评剔除").wait_for()
+    assert page.locator("#exclusion-box").count() == 0  # the placeholder was replaced by the partial

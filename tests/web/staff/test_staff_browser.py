@@ -163,3 +163,60 @@ def test_the_exclusion_box_loads_on_the_lead_handlers_page(desk, live_server):
     page.goto(f"/staff/appeals/{order_no}")
     page.get_by_role("heading", name="考评剔除").wait_for()
     assert page.locator("#exclusion-box").count() == 0  # the placeholder was replaced by the partial
+
+
+def trained_city(live_server):
+    """A second jurisdiction with a routing model (its appeals stay out of the live city's figures)."""
+    import random
+
+    from lianxin.appeals.service import recategorize_appeal
+    from lianxin.db import session_scope
+    from lianxin.routing.service import train_model
+    from tests.factories import build_city, new_appeal
+    from tests.routing.synthetic import TOPICS, appeal_text
+    from tests.routing.test_service import category
+
+    rng = random.Random(5)
+    with session_scope(live_server.sessionmaker) as session:
+        city = build_city(session, code="rt")
+        for topic in TOPICS:
+            for _ in range(12):
+                text = appeal_text(topic, rng)
+                appeal = new_appeal(session, city, category=None, title=text[:20], content=text)
+                appeal.community_id = None
+                recategorize_appeal(session, appeal, category(session, city, topic).id, actor=city.users["dispatcher"])
+        train_model(session, city.jid, actor=city.users["admin"], cross_validate=False)
+    return city
+
+
+def test_a_suggested_category_is_chosen_with_the_keyboard_and_stored_as_a_label(desk, live_server):
+    from lianxin.routing.models import RoutingLabel
+
+    city = trained_city(live_server)
+    desk.clear_cookies()
+    page = desk.new_page()
+    page.goto("/login")
+    page.get_by_label("用户名").fill(city.users["operator"].username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_label("密码").press("Enter")
+    page.wait_for_url(live_server.url + "/")
+    page.goto("/staff/intake")
+    page.get_by_label("来电号码").fill("13611112222")
+    page.get_by_label("诉求内容").fill("小区门口的路灯不亮，夜间漆黑一片，希望尽快处理")
+    page.get_by_label("诉求内容").press("End")
+    items = page.locator("#routing-box li[data-category-id]")
+    items.first.wait_for()
+    top, second = items.nth(0).get_attribute("data-category-id"), items.nth(1).get_attribute("data-category-id")
+    assert page.input_value("#predicted_category_id") == top
+    items.nth(1).focus()
+    page.keyboard.press("Enter")
+    assert page.input_value("#category_id") == second and items.nth(1).get_attribute("aria-pressed") == "true"
+    items.nth(0).click()
+    assert page.input_value("#category_id") == top
+    screenshot(page, "staff-intake-suggestions")
+    page.get_by_label("诉求内容").press("Control+Enter")
+    page.wait_for_url("**/staff/appeals/*", timeout=5000)
+    with live_server.sessionmaker() as session:
+        appeal = session.scalar(select(Appeal).where(Appeal.order_no == page.url.rsplit("/", 1)[1]))
+        label = session.scalar(select(RoutingLabel).where(RoutingLabel.appeal_id == appeal.id))
+        assert (label.category_id, label.predicted_category_id, label.source) == (int(top), int(top), "intake")

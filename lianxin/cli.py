@@ -9,10 +9,15 @@ import typer
 from sqlalchemy import select
 
 from lianxin.api.cli import app as apikey_app
+from lianxin.assessment.cli import assess_app, stats_app
+from lianxin.cli_common import factory as _factory
+from lianxin.cli_common import fail as _fail
+from lianxin.cli_common import jurisdiction_by_code
 from lianxin.config import get_settings
-from lianxin.db import make_engine, make_sessionmaker, session_scope
+from lianxin.db import session_scope
 from lianxin.dispatch.cli import dispatch_app, geo_app, kb_app
 from lianxin.hotspots.cli import hotspots
+from lianxin.ledger.cli import ledger_app
 from lianxin.routing import cli as routing_cli
 
 app = typer.Typer(help="连心 Lianxin — 接诉即办平台 / appeals platform", no_args_is_help=True)
@@ -22,27 +27,12 @@ db_app = typer.Typer(help="数据库 / database", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(users_app, name="users")
 app.add_typer(db_app, name="db")
-app.add_typer(routing_cli.eval_app, name="eval")
-app.command("train")(routing_cli.train)
-app.add_typer(apikey_app, name="apikey")
-for _name, _sub in (("dispatch", dispatch_app), ("geo", geo_app), ("kb", kb_app)):
+for _name, _sub in (("apikey", apikey_app), ("eval", routing_cli.eval_app), ("dispatch", dispatch_app),
+                    ("geo", geo_app), ("kb", kb_app), ("assess", assess_app), ("stats", stats_app),
+                    ("ledger", ledger_app)):
     app.add_typer(_sub, name=_name)
-from lianxin.assessment.cli import assess_app, stats_app  # noqa: E402
-app.add_typer(assess_app, name="assess")
-app.add_typer(stats_app, name="stats")
-from lianxin.ledger.cli import ledger_app  # noqa: E402
-app.add_typer(ledger_app, name="ledger")
+app.command("train")(routing_cli.train)
 app.command()(hotspots)
-
-
-def _factory(immediate: bool = False):
-    settings = get_settings()
-    return settings, make_sessionmaker(make_engine(settings, immediate=immediate), settings)
-
-
-def _fail(message: str) -> None:
-    typer.secho(message, err=True, fg="red")
-    raise typer.Exit(code=2)
 
 
 @app.command()
@@ -132,7 +122,7 @@ def users_create(
 ) -> None:
     """Create a staff user holding one or more roles in a unit."""
     from lianxin.errors import LianxinError
-    from lianxin.orgs.models import Jurisdiction, Unit
+    from lianxin.orgs.models import Unit
     from lianxin.orgs.service import create_user
 
     settings, factory = _factory()
@@ -140,9 +130,7 @@ def users_create(
         password = typer.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
     try:
         with session_scope(factory) as session:
-            jur = session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction))
-            if jur is None:
-                _fail(f"辖区 {jurisdiction} 不存在，请先运行 lianxin init / run lianxin init first")
+            jur = jurisdiction_by_code(session, jurisdiction)
             scope = session.scalar(select(Unit).where(Unit.jurisdiction_id == jur.id, Unit.code == unit))
             if scope is None:
                 _fail(f"单位编码 {unit} 不存在 / unknown unit code")

@@ -7,25 +7,9 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from lianxin.config import get_settings
-from lianxin.db import make_engine, make_sessionmaker, session_scope
+from lianxin.cli_common import jurisdiction_by_code, open_session
 
 app = typer.Typer(help="API 密钥 / API keys", no_args_is_help=True)
-
-
-def _jurisdiction(session, code: str):
-    from lianxin.orgs.models import Jurisdiction
-
-    jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
-    if jurisdiction is None:
-        typer.secho(f"辖区 {code} 不存在，请先运行 lianxin init / unknown jurisdiction", err=True, fg="red")
-        raise typer.Exit(code=2)
-    return jurisdiction
-
-
-def _factory():
-    settings = get_settings()
-    return make_sessionmaker(make_engine(settings), settings)
 
 
 @app.command("create")
@@ -42,8 +26,8 @@ def create(
     from lianxin.orgs.models import Unit
 
     try:
-        with session_scope(_factory()) as session:
-            jur = _jurisdiction(session, jurisdiction)
+        with open_session() as session:
+            jur = jurisdiction_by_code(session, jurisdiction)
             units = []
             for code in unit or (["CENTRE"] if role else []):
                 found = session.scalar(select(Unit).where(Unit.jurisdiction_id == jur.id, Unit.code == code))
@@ -66,8 +50,8 @@ def list_keys(jurisdiction: Annotated[str, typer.Option(help="辖区编码")] = 
     """List keys: prefix, name, channel, scope, last use, revoked."""
     from lianxin.api.keys import key_roles, list_api_keys
 
-    with session_scope(_factory()) as session:
-        for key in list_api_keys(session, _jurisdiction(session, jurisdiction).id):
+    with open_session() as session:
+        for key in list_api_keys(session, jurisdiction_by_code(session, jurisdiction).id):
             scope = ",".join(f"{r}@{u}" for r, u in key_roles(key)) or "-"
             used = key.last_used_at.isoformat() if key.last_used_at else "never"
             state = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
@@ -84,8 +68,8 @@ def revoke(
     from lianxin.errors import LianxinError
 
     try:
-        with session_scope(_factory()) as session:
-            key = revoke_api_key(session, get_api_key(session, _jurisdiction(session, jurisdiction).id, prefix))
+        with open_session() as session:
+            key = revoke_api_key(session, get_api_key(session, jurisdiction_by_code(session, jurisdiction).id, prefix))
             typer.echo(f"已吊销 / revoked {key.prefix} ({key.name})")
     except LianxinError as exc:
         typer.secho(str(exc), err=True, fg="red")

@@ -6,30 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from lianxin.assessment.rates import percent
+from lianxin.cli_common import jurisdiction_by_code, open_session
 
 assess_app = typer.Typer(help="考评 / assessment", no_args_is_help=True)
 stats_app = typer.Typer(help="统计汇总 / statistics rollups", no_args_is_help=True)
-
-
-def _session():
-    from lianxin.config import get_settings
-    from lianxin.db import make_engine, make_sessionmaker, session_scope
-
-    settings = get_settings()
-    return session_scope(make_sessionmaker(make_engine(settings), settings))
-
-
-def _jurisdiction_id(session, code: str) -> int:
-    from lianxin.orgs.models import Jurisdiction
-
-    jid = session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == code))
-    if jid is None:
-        typer.secho(f"辖区 {code} 不存在，请先运行 lianxin init / unknown jurisdiction", err=True, fg="red")
-        raise typer.Exit(code=2)
-    return jid
 
 
 @assess_app.command("month")
@@ -46,8 +28,8 @@ def month(
     from lianxin.errors import LianxinError
 
     try:
-        with _session() as session:
-            report = monthly_report(session, _jurisdiction_id(session, jurisdiction), parse_month(month), kind or None)
+        with open_session() as session:
+            report = monthly_report(session, jurisdiction_by_code(session, jurisdiction).id, parse_month(month), kind or None)
     except LianxinError as exc:
         typer.secho(str(exc), err=True, fg="red")
         raise typer.Exit(code=2) from None
@@ -71,7 +53,7 @@ def fold() -> None:
     """Fold every committed appeal event into the rollups now (the job does this continuously)."""
     from lianxin.stats.fold import fold_now
 
-    with _session() as session:
+    with open_session() as session:
         typer.echo(f"已汇总事件 / folded events: {fold_now(session)}")
 
 
@@ -80,5 +62,5 @@ def rebuild() -> None:
     """Drop the rollups and fold the whole event log again."""
     from lianxin.stats.fold import rebuild as rebuild_all
 
-    with _session() as session:
+    with open_session() as session:
         typer.echo(f"已重建，汇总事件 / rebuilt from events: {rebuild_all(session)}")

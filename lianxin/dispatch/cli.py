@@ -9,28 +9,12 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from lianxin.config import get_settings
-from lianxin.db import make_engine, make_sessionmaker, session_scope
+from lianxin.cli_common import jurisdiction_by_code, open_session
 
 dispatch_app = typer.Typer(help="派单目录与重复件 / dispatch catalogue and repeats", no_args_is_help=True)
 geo_app = typer.Typer(help="区域边界与地名 / boundaries and gazetteer", no_args_is_help=True)
 kb_app = typer.Typer(help="知识库 / knowledge base", no_args_is_help=True)
 Jurisdiction = Annotated[str, typer.Option("--jurisdiction", help="辖区编码 / jurisdiction code")]
-
-
-def _session():
-    settings = get_settings()
-    return session_scope(make_sessionmaker(make_engine(settings), settings))
-
-
-def _jurisdiction_id(session, code: str) -> int:
-    from lianxin.orgs.models import Jurisdiction as Model
-
-    jid = session.scalar(select(Model.id).where(Model.code == code))
-    if jid is None:
-        typer.secho(f"辖区 {code} 不存在，请先运行 lianxin init / run lianxin init first", err=True, fg="red")
-        raise typer.Exit(code=2)
-    return jid
 
 
 def _fail_on_errors(func):
@@ -56,7 +40,7 @@ def suggest(order_no: str) -> None:
     from lianxin.appeals.service import get_appeal
     from lianxin.dispatch.catalogue import suggest_units
 
-    with _session() as session:
+    with open_session() as session:
         s = suggest_units(session, get_appeal(session, order_no))
         typer.echo(f"主办 / lead: {s.lead_unit.name if s.lead_unit else '—'}")
         typer.echo(f"协办 / co: {'、'.join(u.name for u in s.co_units) or '—'}")
@@ -71,7 +55,7 @@ def repeats(order_no: str, days: Annotated[int, typer.Option(help="时间窗口�
     from lianxin.appeals.service import get_appeal
     from lianxin.dispatch.repeats import repeats_of
 
-    with _session() as session:
+    with open_session() as session:
         found = repeats_of(session, get_appeal(session, order_no), window_days=days)
         for c in found:
             typer.echo(f"{c.score:.2f}  {c.appeal.order_no}  {c.appeal.title}  ({'；'.join(c.reasons)})")
@@ -84,8 +68,8 @@ def rules(jurisdiction: Jurisdiction = "default") -> None:
     """List the catalogue."""
     from lianxin.dispatch.catalogue import LEAD_KIND_LABELS, list_rules
 
-    with _session() as session:
-        for r in list_rules(session, _jurisdiction_id(session, jurisdiction)):
+    with open_session() as session:
+        for r in list_rules(session, jurisdiction_by_code(session, jurisdiction).id):
             lead = r.lead_unit.name if r.lead_unit else LEAD_KIND_LABELS[r.lead_kind]
             typer.echo(f"#{r.id}\t{r.category.name if r.category else '所有分类'}\t{r.area_unit.name if r.area_unit else '全辖区'}"
                        f"\t→ {lead}\t优先级 {r.priority}{'' if r.active else '（停用）'}")
@@ -101,8 +85,8 @@ def geo_import(path: Path, jurisdiction: Jurisdiction = "default",
     from lianxin.orgs.models import Unit
 
     collection = json.loads(path.read_text(encoding="utf-8"))
-    with _session() as session:
-        jid = _jurisdiction_id(session, jurisdiction)
+    with open_session() as session:
+        jid = jurisdiction_by_code(session, jurisdiction).id
         features = collection.get("features") or []
         for n, feature in enumerate(features, 1):
             code = (feature.get("properties") or {}).get(code_property)
@@ -120,8 +104,8 @@ def geo_export(kind: Annotated[str | None, typer.Option(help="district/street/co
     """Print the boundaries as a GeoJSON FeatureCollection."""
     from lianxin.geo.service import boundaries_geojson
 
-    with _session() as session:
-        typer.echo(json.dumps(boundaries_geojson(session, _jurisdiction_id(session, jurisdiction), kind), ensure_ascii=False))
+    with open_session() as session:
+        typer.echo(json.dumps(boundaries_geojson(session, jurisdiction_by_code(session, jurisdiction).id, kind), ensure_ascii=False))
 
 
 @kb_app.command("search")
@@ -130,6 +114,6 @@ def kb_search(text: str, limit: int = 5, jurisdiction: Jurisdiction = "default")
     """The knowledge-base entries that best answer a question."""
     from lianxin.knowledge.service import search_entries
 
-    with _session() as session:
-        for hit in search_entries(session, _jurisdiction_id(session, jurisdiction), text, limit=limit):
+    with open_session() as session:
+        for hit in search_entries(session, jurisdiction_by_code(session, jurisdiction).id, text, limit=limit):
             typer.echo(f"{hit.score:.2f}  #{hit.entry.id} {hit.entry.question}（{hit.entry.owner_unit.name}）")

@@ -9,12 +9,10 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
+from lianxin.cli_common import jurisdiction_by_code, open_session
+from lianxin.cli_common import fail as _fail
+
 ledger_app = typer.Typer(help="台账导出与历史工单导入 / ledger export and import", no_args_is_help=True)
-
-
-def _fail(message: str) -> None:
-    typer.secho(message, err=True, fg="red")
-    raise typer.Exit(code=2)
 
 
 def _date(text: str | None, name: str) -> date | None:
@@ -24,23 +22,6 @@ def _date(text: str | None, name: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         _fail(f"{name} 日期格式应为 YYYY-MM-DD / {name} must be YYYY-MM-DD")
-
-
-def _factory():
-    from lianxin.config import get_settings
-    from lianxin.db import make_engine, make_sessionmaker
-
-    settings = get_settings()
-    return make_sessionmaker(make_engine(settings), settings)
-
-
-def _jurisdiction(session, code: str) -> int:
-    from lianxin.orgs.models import Jurisdiction
-
-    jid = session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == code))
-    if jid is None:
-        _fail(f"辖区 {code} 不存在，请先运行 lianxin init / unknown jurisdiction")
-    return jid
 
 
 @ledger_app.command("export")
@@ -53,7 +34,6 @@ def export(
     jurisdiction: Annotated[str, typer.Option(help="辖区编码")] = "default",
 ) -> None:
     """Write the ledger (names and phones masked)."""
-    from lianxin.db import session_scope
     from lianxin.errors import LianxinError
     from lianxin.ledger.export import export_csv, export_xlsx
     from lianxin.orgs.models import Unit
@@ -61,8 +41,8 @@ def export(
     if file.suffix.lower() not in (".xlsx", ".csv"):
         _fail("文件须为 .xlsx 或 .csv / the file must end in .xlsx or .csv")
     start, end = _date(from_, "--from"), _date(to, "--to")
-    with session_scope(_factory()) as session:
-        jid = _jurisdiction(session, jurisdiction)
+    with open_session() as session:
+        jid = jurisdiction_by_code(session, jurisdiction).id
         unit_id = None
         if unit:
             unit_id = session.scalar(select(Unit.id).where(Unit.jurisdiction_id == jid, Unit.code == unit))
@@ -83,15 +63,14 @@ def import_(
     jurisdiction: Annotated[str, typer.Option(help="辖区编码")] = "default",
 ) -> None:
     """Import historical orders; with any bad row nothing is imported unless --only-good."""
-    from lianxin.db import session_scope
     from lianxin.errors import LianxinError
     from lianxin.ledger.importer import import_ledger, read_table
 
     if not file.exists():
         _fail(f"文件不存在 / no such file: {file}")
     try:
-        with session_scope(_factory()) as session:
-            report = import_ledger(session, _jurisdiction(session, jurisdiction), read_table(file), only_good=only_good)
+        with open_session() as session:
+            report = import_ledger(session, jurisdiction_by_code(session, jurisdiction).id, read_table(file), only_good=only_good)
     except LianxinError as exc:
         _fail(str(exc))
     for error in report.errors:

@@ -7,14 +7,11 @@ from typing import Annotated
 
 import typer
 
+from lianxin.cli_common import jurisdiction_by_code, open_session
+from lianxin.cli_common import fail as _fail
 from lianxin.errors import LianxinError
 
 eval_app = typer.Typer(help="评测 / evaluation", no_args_is_help=True)
-
-
-def _fail(message: str) -> None:
-    typer.secho(message, err=True, fg="red")
-    raise typer.Exit(code=2)
 
 
 @eval_app.command("routing")
@@ -44,19 +41,11 @@ def train(
     cv: Annotated[bool, typer.Option(help="先做交叉验证并保存指标 / cross-validate first and store the figures")] = True,
 ) -> None:
     """Train the routing model from confirmed appeals and store it as the new active version."""
-    from sqlalchemy import select
-
-    from lianxin.cli import _factory
-    from lianxin.db import session_scope
-    from lianxin.orgs.models import Jurisdiction
     from lianxin.routing.service import train_model
 
-    _settings, factory = _factory()
     try:
-        with session_scope(factory) as session:
-            jur = session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction))
-            if jur is None:
-                _fail(f"辖区 {jurisdiction} 不存在，请先运行 lianxin init / run lianxin init first")
+        with open_session() as session:
+            jur = jurisdiction_by_code(session, jurisdiction)
             row = train_model(session, jur.id, actor=None, cross_validate=cv)
             summary = row.metrics.get("cv")
             figures = (f"; {summary['folds']} 折交叉验证 / {summary['folds']}-fold CV macro_f1={summary['macro_f1']:.4f}"

@@ -37,3 +37,15 @@ class StaleVersion(Conflict):
         super().__init__(
             "工单已被他人更新，请刷新后重试", "the appeal was changed by someone else; reload and try again"
         )
+
+
+# What the database drivers raise for a number no column can hold (an id from a URL, say): SQLite's
+# binding raises OverflowError, PostgreSQL a DataError. Every edge answers them as this bad input.
+def out_of_range() -> InvalidInput:
+    return InvalidInput("数值超出范围", "a value is out of range")
+
+
+def out_of_range_errors() -> tuple[type[Exception], ...]:
+    from sqlalchemy.exc import DataError
+
+    return (OverflowError, DataError)

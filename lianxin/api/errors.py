@@ -13,10 +13,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lianxin.errors import LianxinError
+from lianxin.errors import LianxinError, out_of_range, out_of_range_errors
 
 
 class Unauthenticated(LianxinError):
@@ -118,10 +117,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def model_invalid(request: Request, exc: ValidationError) -> JSONResponse:
         return validation_response(exc.errors())
 
-    @app.exception_handler(OverflowError)  # SQLite: an integer beyond 64 bits
-    @app.exception_handler(DataError)  # PostgreSQL: a value out of its column's range
-    async def out_of_range(request: Request, exc: Exception) -> JSONResponse:
-        return error_response(422, "invalid", "数值超出范围", "a value is out of range")
+    async def out_of_range_error(request: Request, exc: Exception) -> JSONResponse:
+        return await domain_error(request, out_of_range())
+
+    for error in out_of_range_errors():
+        app.add_exception_handler(error, out_of_range_error)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -16,7 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import Receive, Scope, Send
 
 from lianxin.config import Settings
-from lianxin.errors import LianxinError
+from lianxin.errors import LianxinError, out_of_range, out_of_range_errors
 from lianxin.web.csrf import EXEMPT_PREFIXES, CSRFMiddleware
 from lianxin.web.deps import LoginRequired, TransactionMiddleware, login_url
 from lianxin.web.i18n import EN, translate
@@ -80,6 +80,8 @@ def install(app: FastAPI, settings: Settings) -> None:
                        same_site="lax", https_only=settings.env == "production", max_age=12 * 3600)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.add_exception_handler(LianxinError, lianxin_error)
+    for error in out_of_range_errors():
+        app.add_exception_handler(error, lambda request, exc: lianxin_error(request, out_of_range()))
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid_request)

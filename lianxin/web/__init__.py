@@ -18,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 from lianxin.config import Settings
 from lianxin.errors import LianxinError, out_of_range, out_of_range_errors
 from lianxin.web.csrf import EXEMPT_PREFIXES, CSRFMiddleware
+from lianxin.web.guard import InputGuardMiddleware
 from lianxin.web.deps import LoginRequired, TransactionMiddleware, login_url
 from lianxin.web.i18n import EN, translate
 from lianxin.web.templating import WEB_DIR, render
@@ -76,6 +77,7 @@ def install(app: FastAPI, settings: Settings) -> None:
 
     app.add_middleware(TransactionMiddleware)
     app.add_middleware(CSRFMiddleware, on_failure=csrf_failed)
+    app.add_middleware(InputGuardMiddleware)  # before CSRF parses any form; inside the session (error pages)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
                        same_site="lax", https_only=settings.env == "production", max_age=12 * 3600)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")

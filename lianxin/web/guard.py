@@ -128,7 +128,7 @@ async def check_multipart(scope: Scope, body: bytes) -> None:
     try:
         form = await parser.parse()
     except MultiPartException as exc:
-        if "maximum" in exc.message:
+        if "maximum" in exc.message.lower():
             raise Refused(413, "表单字段或文件过多、过大", f"the form is too large: {exc.message}", "body") from None
         raise Refused(422, "表单格式无效，无法解析", f"the form cannot be parsed: {exc.message}", "body") from None
     await form.close()

@@ -26,7 +26,9 @@ from lianxin.appeals.models import Appeal, Attachment
 from lianxin.db import Base
 from lianxin.defaults import category_by_path
 from lianxin.web.guard import MAX_BODY_BYTES, MAX_FIELD_BYTES, MAX_FIELDS, MAX_UPLOAD_BODY_BYTES
-from tests.web.conftest import CSRF_RE
+from tests.factories import PASSWORD
+from tests.web.conftest import CSRF_RE, login
+from tests.web.staff.helpers import intake_key
 
 LAMP = "城乡建设/市政设施/路灯故障"
 ROAD = "路面坑洼，车辆经过时很危险，请尽快修补。".encode()
@@ -125,6 +127,7 @@ class Ctx:
     hidden: dict  # csrf_token + form_key of a fresh /appeal form
     api: dict  # headers of an operator's API key
     o311: dict  # a valid Open311 POST form
+    operator: str  # the city's operator's username
 
     def appeal_form(self, **overrides) -> dict:
         return self.hidden | {"appeal_type": "complaint", "content": ROAD.decode(), "address": "和平里小区东门",
@@ -216,6 +219,25 @@ case("web/track-invalid-utf8-order_no", 422)(
     lambda ctx: web_post(ctx, "/track", urlencoded(enc({"csrf_token": ctx.hidden["csrf_token"], "phone": "1"}) + [(b"order_no", b"\xc0\xaf")])))
 case("web/login-NUL-in-username", 422)(
     lambda ctx: ctx.client.post("/login", data={"csrf_token": ctx.hidden["csrf_token"], "username": "admin\x00", "password": "x"}))
+
+
+def staff_intake(ctx: Ctx, build) -> object:
+    """Signed in as the city's operator, the staff intake form with ``build(fields)`` as its body."""
+    login(ctx.client, ctx.operator, PASSWORD)
+    page = ctx.client.get("/staff/intake").text
+    fields = {"csrf_token": CSRF_RE.search(page).group(1), "intake_key": intake_key(ctx.client),
+              "appellant_phone": "13912345678", "appellant_name": "李四", "appeal_type": "help",
+              "content": ROAD.decode(), "address": "安定门外大街1号", "channel": "hotline", "urgency": "normal",
+              "disposition": "dispatch"}
+    return web_post(ctx, "/staff/intake", build(fields))
+
+
+case("web/staff-intake-NUL-in-content", 422)(
+    lambda ctx: staff_intake(ctx, lambda f: urlencoded(enc(f | {"content": f["content"] + "\x00"}))))
+case("web/staff-intake-invalid-utf8-content-multipart", 422)(
+    lambda ctx: staff_intake(ctx, lambda f: multipart(raw(f | {"content": ""}) + [(b"content", BAD_UTF8)])))
+case("web/staff-intake-field-over-1MB", 413)(
+    lambda ctx: staff_intake(ctx, lambda f: urlencoded(enc(f | {"content": BIG}))))
 case("web/track-NUL-in-query", 422)(lambda ctx: ctx.client.get("/track?order_no=%00"))
 case("web/t-NUL-in-path", 422)(lambda ctx: ctx.client.get("/t/abc%00def"))
 case("web/stats-invalid-utf8-in-query", 422)(lambda ctx: ctx.client.get("/stats?district=%E8%B7"))
@@ -317,7 +339,7 @@ def ctx(db, settings, city):
         page = client.get("/appeal")
         hidden = {"csrf_token": CSRF_RE.search(page.text).group(1),
                   "form_key": re.search(r'name="form_key" value="([^"]+)"', page.text).group(1)}
-        yield Ctx(client, hidden, {"Authorization": f"Bearer {operator}"}, o311)
+        yield Ctx(client, hidden, {"Authorization": f"Bearer {operator}"}, o311, city.users["operator"].username)
 
 
 def snapshot(db, settings) -> tuple[dict, set]:

@@ -31,9 +31,13 @@ PAGE_ROUTERS = [
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production()
-    factory = make_sessionmaker(make_engine(settings), settings)
+    engine = make_engine(settings, serving=True)
+    factory = make_sessionmaker(engine, settings)
+    # SQLite: unsafe requests take the write lock at BEGIN and queue on the busy timeout (see make_engine).
+    writer = (make_sessionmaker(make_engine(settings, immediate=True, serving=True), settings)
+              if engine.dialect.name == "sqlite" else factory)
     app = FastAPI(title="连心 Lianxin", docs_url=None, redoc_url=None)
-    app.state.settings, app.state.sessionmaker = settings, factory
+    app.state.settings, app.state.sessionmaker, app.state.write_sessionmaker = settings, factory, writer
 
     @app.get("/healthz")
     def healthz(session: Session = Depends(get_session)) -> dict:

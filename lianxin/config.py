@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     db_statement_timeout: float = 30.0
     db_idle_timeout: float = 60.0
     db_pool_timeout: float = 10.0
+    # Logging to stderr: "plain" key=value lines or "json" (one object a line).
+    log_format: str = "plain"
+    log_level: str = "INFO"
     secret_key: str = DEV_SECRET
     env: str = "development"
     timezone: str = "Asia/Shanghai"

@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from lianxin.config import Settings
 from lianxin.errors import LianxinError, as_busy, busy_errors, out_of_range, out_of_range_errors
+from lianxin.logs import RequestLogMiddleware
 from lianxin.web.csrf import EXEMPT_PREFIXES, CSRFMiddleware
 from lianxin.web.deps import LoginRequired, TransactionMiddleware, login_url
 from lianxin.web.i18n import EN, translate
@@ -83,6 +84,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(CSRFMiddleware, on_failure=csrf_failed)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
                        same_site="lax", https_only=settings.env == "production", max_age=12 * 3600)
+    app.add_middleware(RequestLogMiddleware)  # outermost: times and logs every request once
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.add_exception_handler(LianxinError, lianxin_error)
     for error in out_of_range_errors():

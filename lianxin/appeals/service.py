@@ -75,7 +75,7 @@ def lock_appeals(session: Session, *appeals: Appeal) -> None:
             session.execute(update(table).where(table.c.id.in_(ids)).values(version=table.c.version))
         for appeal in appeals:
             session.expire(appeal)  # collections (units, requests) too, not only the columns
-        session.scalars(select(Appeal).where(Appeal.id.in_(ids)).order_by(Appeal.id).with_for_update()
+        session.scalars(select(Appeal).where(Appeal.id.in_(ids)).order_by(Appeal.id).with_for_update(of=Appeal)
                         .execution_options(populate_existing=True)).all()
     except OperationalError as exc:
         # SQLite refuses the write lock at once when this transaction already read a snapshot that

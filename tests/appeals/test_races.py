@@ -9,6 +9,7 @@ way two dispatchers' requests arrive at the same moment.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -91,15 +92,18 @@ def fresh(race: RaceDb, appeal_id: int) -> Appeal:
         return session.get(Appeal, appeal_id)
 
 
-def race(race_db: RaceDb, *contenders: Callable[[Session], None]) -> list:
+def race(race_db: RaceDb, *contenders: Callable[[Session], None], late: int | None = None) -> list:
     """Run each contender in its own thread and session: load first, meet at the barrier, act, commit.
+    ``late``: that contender acts 50 ms after the others (the order both ways round, on SQLite too).
     Each result is ``WON`` or the domain error it was refused with (anything else fails the test)."""
     barrier = threading.Barrier(len(contenders), timeout=30)
 
-    def run(contender) -> object:
+    def run(index: int, contender) -> object:
         with race_db.factory() as session:
             act = contender(session)  # reads the appeals and the actor: the state this request decides on
             barrier.wait()
+            if index == late:
+                time.sleep(0.05)
             try:
                 act()
                 session.commit()
@@ -109,7 +113,7 @@ def race(race_db: RaceDb, *contenders: Callable[[Session], None]) -> list:
                 return exc
 
     with ThreadPoolExecutor(len(contenders)) as pool:
-        return [f.result(timeout=60) for f in [pool.submit(run, c) for c in contenders]]
+        return [f.result(timeout=60) for f in [pool.submit(run, i, c) for i, c in enumerate(contenders)]]
 
 
 def merger(race_db: RaceDb, appeal_id: int, into_id: int, *, with_version: bool):
@@ -190,10 +194,11 @@ def test_a_follower_merged_while_the_main_appeal_is_replied_still_gets_the_reply
         return record_contact(session, appeal, actor=race_db.user(session, "street_handler"), note="电话联系，已约上门查看")
 
     reply_first = 0
-    for _ in range(ROUNDS):
+    for round_no in range(ROUNDS):
         follower = committed(race_db, lambda s: new_appeal(s, race_db.city))
         main = committed(race_db, contacted_appeal)
-        merged, replied = race(race_db, merger(race_db, follower, main, with_version=True), replier(race_db, main))
+        merged, replied = race(race_db, merger(race_db, follower, main, with_version=True), replier(race_db, main),
+                               late=(None, 0, 1)[round_no % 3])  # neither late, the merge late, the reply late
         assert merged == WON, repr(merged)  # the reply leaves the main appeal open to merges
         with race_db.factory() as session:
             kinds = session.scalars(select(AppealEvent.kind).where(AppealEvent.appeal_id == follower)).all()

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lianxin.appeals.models import Appeal, AppealEvent
 from lianxin.appeals.service import (
+    add_note,
     dispatch_appeal,
     merge_appeal,
     record_contact,
@@ -32,7 +33,7 @@ from lianxin.appeals.service import (
 from lianxin.appeals.status import MAIN_REPLIED, AppealStatus
 from lianxin.config import Settings
 from lianxin.db import make_engine, make_sessionmaker, session_scope
-from lianxin.errors import Conflict, LianxinError
+from lianxin.errors import Conflict, LianxinError, StaleVersion
 from lianxin.migrations import upgrade
 from lianxin.orgs.models import Unit, User
 from tests.factories import City, build_city, new_appeal
@@ -209,3 +210,21 @@ def test_a_follower_merged_while_the_main_appeal_is_replied_still_gets_the_reply
             assert isinstance(replied, Conflict) and replied.http_status == 409, repr(replied)
             assert fresh(race_db, main).status == AppealStatus.IN_PROGRESS and MAIN_REPLIED not in kinds
     print(f"merge vs reply: reply first {reply_first} of {ROUNDS}, merge first {ROUNDS - reply_first}")
+
+
+def test_a_merge_whose_transaction_read_before_another_commit_gets_a_409_not_a_500(race_db):
+    """Like the staff action handler: a savepoint first, so the reads share the transaction (on SQLite, one
+    snapshot). Another dispatcher's note on the follower commits in between: the merge is a lost race (409),
+    not a "database is locked" 500 on SQLite, and changes nothing."""
+    a = committed(race_db, lambda s: new_appeal(s, race_db.city))
+    b = committed(race_db, lambda s: new_appeal(s, race_db.city, appellant_phone="13900004444"))
+    with race_db.factory() as mine:
+        mine.begin_nested()
+        appeal, into, actor = mine.get(Appeal, a), mine.get(Appeal, b), race_db.user(mine, "dispatcher")
+        version = appeal.version
+        with session_scope(race_db.factory) as theirs:
+            add_note(theirs, theirs.get(Appeal, a), actor=race_db.user(theirs, "dispatcher"), note="已电话核实地址")
+        with pytest.raises(StaleVersion):
+            merge_appeal(mine, appeal, into, actor=actor, expected_version=version)
+        mine.rollback()
+    assert fresh(race_db, a).status == AppealStatus.RECEIVED and fresh(race_db, a).merged_into_id is None

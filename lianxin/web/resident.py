@@ -12,7 +12,9 @@ from lianxin.appeals import queries
 from lianxin.appeals.choices import Satisfaction
 from lianxin.appeals.models import Appeal
 from lianxin.errors import LianxinError, NotFound
+from lianxin.ratelimit import client_address
 from lianxin.visits.service import rate_appeal
+from lianxin.web import throttle
 from lianxin.web.deps import get_session
 from lianxin.web.forms import FormErrors
 from lianxin.web.i18n import EN, pick_lang
@@ -56,30 +58,46 @@ def track(request: Request, order_no: str = Form(""), phone: str = Form(""),
         errors.add_key("phone", "field.required")
     if errors:
         return render(request, "resident/track.html", {"errors": errors, "order_no": order_no}, status_code=422)
+    try:  # every look-up per address; wrong phones per order number (a masked phone leaves 10⁴ guesses)
+        throttle.limit(request, session, "track_per_address", "track:address")
+        throttle.peek(request, session, "track_misses_per_order", "track:order", throttle.order_key(order_no))
+    except throttle.RateLimited as exc:
+        errors.add_exception(exc)
+        return _limited(render(request, "resident/track.html", {"errors": errors, "order_no": order_no},
+                               status_code=429), exc)
     appeal = queries.find_for_resident(session, order_no, phone)
     if appeal is None:
+        throttle.limit(request, session, "track_misses_per_order", "track:order", throttle.order_key(order_no))
         errors.add(None, NOT_FOUND_EN if errors.lang == EN else NOT_FOUND_ZH)
         return render(request, "resident/track.html", {"errors": errors, "order_no": order_no}, status_code=404)
     return render(request, "resident/appeal.html", tracking_context(session, appeal, request, phone=phone.strip()))
 
 
-def appeal_by_token(session: Session, token: str) -> Appeal:
+def _limited(response: Response, exc: throttle.RateLimited) -> Response:
+    response.headers.update(exc.headers)
+    return response
+
+
+def appeal_by_token(request: Request, session: Session, token: str) -> Appeal:
+    """The appeal of a private link; unknown links count against the address (no guessing links)."""
+    throttle.peek(request, session, "link_misses_per_address", "link:address", client_address(request))
     appeal = queries.find_by_token(session, token)
     if appeal is None:
+        throttle.limit(request, session, "link_misses_per_address", "link:address")
         raise NotFound(NOT_FOUND_ZH, NOT_FOUND_EN)
     return appeal
 
 
 @router.get("/t/{token}")
 def track_by_link(request: Request, token: str, session: Session = Depends(get_session)) -> Response:
-    return render(request, "resident/appeal.html", tracking_context(session, appeal_by_token(session, token), request))
+    return render(request, "resident/appeal.html", tracking_context(session, appeal_by_token(request, session, token), request))
 
 
 @router.post("/t/{token}/rate")
 def rate(request: Request, token: str, phone: str = Form(""), solved: str = Form(""), satisfaction: str = Form(""),
          comment: str = Form(""), session: Session = Depends(get_session)) -> Response:
     """The resident's own rating of a replied appeal; their phone number must match the appeal's."""
-    appeal = appeal_by_token(session, token)
+    appeal = appeal_by_token(request, session, token)
     errors = FormErrors(pick_lang(request))
     if not phone.strip():
         errors.add_key("phone", "field.required")
@@ -96,6 +114,8 @@ def rate(request: Request, token: str, phone: str = Form(""), solved: str = Form
                         comment=comment.strip() or None)
             return RedirectResponse(f"/t/{token}?rated=1", status_code=303)
         except LianxinError as exc:
+            if exc.field == "phone":  # a wrong phone: guesses count against the address like unknown links
+                throttle.limit(request, session, "link_misses_per_address", "link:address")
             errors.add_exception(exc)
             status_code = exc.http_status
     rating = {"solved": solved, "satisfaction": satisfaction, "comment": comment}

@@ -1,0 +1,78 @@
+"""The rate limits of the public and login paths, in one place (the rules; ``lianxin.ratelimit`` is the store).
+
+Each function takes the request (for the client address and the settings) and the request's session,
+and raises ``RateLimited`` (429, ``Retry-After``) when the caller has had enough. Handlers call them
+first, before they write anything (see ``lianxin.ratelimit``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from lianxin import ratelimit
+from lianxin.config import Settings, parse_rate
+from lianxin.ratelimit import RateLimited, client_address
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def limit(request: Request, session: Session, rule: str, bucket: str, key: str | None = None) -> None:
+    """Count one request against ``settings.rate_<rule>`` for ``key`` (default: the client address)."""
+    count, window = parse_rate(getattr(_settings(request), f"rate_{rule}"))
+    ratelimit.hit(session, bucket, key if key is not None else client_address(request), limit=count, window=window)
+
+
+def peek(request: Request, session: Session, rule: str, bucket: str, key: str) -> None:
+    count, window = parse_rate(getattr(_settings(request), f"rate_{rule}"))
+    ratelimit.peek(session, bucket, key, limit=count, window=window)
+
+
+# Staff login: every attempt per address, and a lockout per account and per address after wrong passwords.
+
+def _account(username: str) -> str:
+    return username.strip().casefold()
+
+
+def before_login(request: Request, session: Session, username: str) -> None:
+    """Refuse the attempt while the address is over its rate or the account or address is locked out —
+    even when the password would be right."""
+    limit(request, session, "login_per_address", "login:address")
+    ratelimit.check_lock(session, "login:account", _account(username))
+    ratelimit.check_lock(session, "login:address_fail", client_address(request))
+
+
+def login_failed(request: Request, session: Session, username: str) -> None:
+    settings = _settings(request)
+    backoff = dict(base=timedelta(seconds=settings.rate_lockout_base_seconds),
+                   cap=timedelta(seconds=settings.rate_lockout_max_seconds),
+                   memory=timedelta(hours=settings.rate_lockout_memory_hours))
+    ratelimit.fail(session, "login:account", _account(username), after=settings.rate_lockout_after, **backoff)
+    ratelimit.fail(session, "login:address_fail", client_address(request),
+                   after=settings.rate_lockout_after_per_address, **backoff)
+
+
+def login_succeeded(request: Request, session: Session, username: str) -> None:
+    """The right password clears the account's failures (the address keeps its own, so spraying many
+    accounts from one address with one known password still locks the address)."""
+    ratelimit.clear(session, "login:account", _account(username))
+
+
+# Public intake: anonymous submissions per address; signed-in staff (grid workers' patrol reports) per account.
+
+def intake(request: Request, session: Session, user_id: int | None) -> None:
+    limit(request, session, "intake_per_address", "intake:address" if user_id is None else "intake:user",
+          None if user_id is None else str(user_id))
+
+
+# Residents' look-ups: /track per address, and wrong phones per order number; private links per address.
+
+def order_key(order_no: str) -> str:
+    return order_no.strip().upper()
+
+
+__all__ = ["RateLimited", "before_login", "intake", "limit", "login_failed", "login_succeeded", "order_key", "peek"]

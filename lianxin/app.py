@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from lianxin import web
 from lianxin.api import mount_api
+from lianxin.api.docs import serve_openapi
 from lianxin.config import Settings, get_settings
 from lianxin.db import make_engine, make_sessionmaker
 from lianxin.open311 import mount_open311
@@ -32,7 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production()
     factory = make_sessionmaker(make_engine(settings), settings)
-    app = FastAPI(title="连心 Lianxin", docs_url=None, redoc_url=None)
+    app = FastAPI(title="连心 Lianxin", docs_url=None, redoc_url=None, openapi_url=None)  # lianxin.api.docs serves it
     app.state.settings, app.state.sessionmaker = settings, factory
 
     @app.get("/healthz")
@@ -44,5 +45,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in PAGE_ROUTERS:
         app.include_router(import_module(module).router)
     mount_api(app)
+    serve_openapi(app)
     mount_open311(app)
     return app

@@ -22,7 +22,7 @@ number, a phone number; keys are stored only as an HMAC, never in clear)::
 For resident one-time login codes: ``hit`` per phone number and per address when sending a code,
 ``check_lock`` before checking a code and ``fail``/``clear`` after it, per phone number and per address.
 
-Counts are recorded on their own connection and committed at once (the request's transaction is
+Counts are recorded on their own connection (from a small pool of their own) and committed at once (the request's transaction is
 rolled back when it answers 4xx, and a wrong password must still count), so call these before the
 request writes anything: on SQLite a request that already holds the write lock would wait for itself.
 When the session is bound to a single connection (the test suite's rolled-back transaction), the count
@@ -36,16 +36,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address, ip_network
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Integer, String, UniqueConstraint, delete, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lianxin.clock import utcnow
-from lianxin.db import Base, UTCDateTime
+from lianxin.config import Settings
+from lianxin.db import Base, UTCDateTime, make_engine
 from lianxin.errors import LianxinError
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -107,6 +110,24 @@ def _hash(session: Session, bucket: str, key: str) -> str:
     return hmac.new(secret, f"{bucket}\x00{key}".encode(), hashlib.sha256).hexdigest()
 
 
+_store_engines: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+_store_engines_lock = threading.Lock()
+
+
+def _store_engine(session: Session, engine: Engine) -> Engine:
+    """The counters' own engine (own pool) beside ``engine``: a request that already holds a connection
+    and records a failure never waits for a second one from the pool its peers hold (no pool deadlock)."""
+    with _store_engines_lock:
+        store = _store_engines.get(engine)
+        if store is None:
+            url = engine.url.render_as_string(hide_password=False)
+            settings = session.info.get("settings")
+            store = make_engine(settings.model_copy(update={"database_url": url}) if settings is not None
+                                else Settings(database_url=url))
+            _store_engines[engine] = store
+        return store
+
+
 @contextmanager
 def _store(session: Session):
     """A connection whose writes persist even if the request rolls back (see the module docstring)."""
@@ -114,7 +135,7 @@ def _store(session: Session):
     if isinstance(bind, Connection):
         yield bind
         return
-    with bind.begin() as conn:
+    with _store_engine(session, bind).begin() as conn:
         yield conn
 
 

@@ -13,6 +13,7 @@ number, a phone number; keys are stored only as an HMAC, never in clear)::
 
     hit(session, "login:address", address, limit=30, window=timedelta(minutes=5))   # count; 429 past the limit
     peek(session, "track:order", order_no, limit=5, window=timedelta(hours=1))       # 429 if already at the limit
+    refund(session, "track:order", order_no, window=timedelta(hours=1))              # give one back (a success)
     check_lock(session, "login:account", name)                                       # 429 while locked out
     fail(session, "login:account", name, after=5, base=timedelta(minutes=1), cap=timedelta(hours=1),
          memory=timedelta(hours=24))                                                 # a wrong secret: back-off
@@ -170,6 +171,18 @@ def hit(session: Session, bucket: str, key: str, *, limit: int, window: timedelt
     if count > limit:
         raise RateLimited((end - now).total_seconds())
     return count
+
+
+def refund(session: Session, bucket: str, key: str, *, window: timedelta, now: datetime | None = None) -> None:
+    """Give back one request counted by ``hit`` in this window: for rules that count only failures,
+    ``hit`` before trying (atomic, so concurrent guesses cannot all slip past) and ``refund`` on success."""
+    now = now or utcnow()
+    start, _ = _window(now, window)
+    table = RateCounter.__table__
+    with _store(session) as conn:
+        conn.execute(update(table).where(
+            table.c.bucket == bucket, table.c.key_hash == _hash(session, bucket, key), table.c.window_start == start,
+            table.c.count > 0).values(count=table.c.count - 1))
 
 
 def peek(session: Session, bucket: str, key: str, *, limit: int, window: timedelta, now: datetime | None = None) -> int:

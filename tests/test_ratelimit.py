@@ -140,3 +140,10 @@ def test_a_lockout_holds_across_two_app_instances_sharing_the_database(shared_da
         assert login(one, name, PASSWORD) == 429
         clock.shift(timedelta(seconds=61))
         assert login(two, name, PASSWORD) == 303
+
+
+def test_refund_gives_back_a_counted_request(db, clock):
+    window = timedelta(hours=1)
+    ratelimit.hit(db, "miss", "B2", limit=1, window=window)
+    ratelimit.refund(db, "miss", "B2", window=window)
+    assert ratelimit.hit(db, "miss", "B2", limit=1, window=window) == 1

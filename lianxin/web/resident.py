@@ -58,18 +58,22 @@ def track(request: Request, order_no: str = Form(""), phone: str = Form(""),
         errors.add_key("phone", "field.required")
     if errors:
         return render(request, "resident/track.html", {"errors": errors, "order_no": order_no}, status_code=422)
-    try:  # every look-up per address; wrong phones per order number (a masked phone leaves 10⁴ guesses)
+    # Every look-up counts per address; wrong phones count per order number (a masked phone leaves 10⁴
+    # guesses). Both are counted before the look-up, so concurrent guesses cannot slip past the limit;
+    # the right phone gets its count back.
+    order_key = throttle.order_key(order_no)
+    try:
         throttle.limit(request, session, "track_per_address", "track:address")
-        throttle.peek(request, session, "track_misses_per_order", "track:order", throttle.order_key(order_no))
+        throttle.limit(request, session, "track_misses_per_order", "track:order", order_key)
     except throttle.RateLimited as exc:
         errors.add_exception(exc)
         return _limited(render(request, "resident/track.html", {"errors": errors, "order_no": order_no},
                                status_code=429), exc)
     appeal = queries.find_for_resident(session, order_no, phone)
     if appeal is None:
-        throttle.limit(request, session, "track_misses_per_order", "track:order", throttle.order_key(order_no))
         errors.add(None, NOT_FOUND_EN if errors.lang == EN else NOT_FOUND_ZH)
         return render(request, "resident/track.html", {"errors": errors, "order_no": order_no}, status_code=404)
+    throttle.refund(request, session, "track_misses_per_order", "track:order", order_key)
     return render(request, "resident/appeal.html", tracking_context(session, appeal, request, phone=phone.strip()))
 
 

@@ -32,6 +32,12 @@ def peek(request: Request, session: Session, rule: str, bucket: str, key: str) -
     ratelimit.peek(session, bucket, key, limit=count, window=window)
 
 
+def refund(request: Request, session: Session, rule: str, bucket: str, key: str | None = None) -> None:
+    """Give back a request counted by ``limit`` (the try succeeded: only failures count)."""
+    _, window = parse_rate(getattr(_settings(request), f"rate_{rule}"))
+    ratelimit.refund(session, bucket, key if key is not None else client_address(request), window=window)
+
+
 # Staff login: every attempt per address, and a lockout per account and per address after wrong passwords.
 
 def _account(username: str) -> str:
@@ -75,4 +81,4 @@ def order_key(order_no: str) -> str:
     return order_no.strip().upper()
 
 
-__all__ = ["RateLimited", "before_login", "intake", "limit", "login_failed", "login_succeeded", "order_key", "peek"]
+__all__ = ["RateLimited", "before_login", "intake", "limit", "login_failed", "login_succeeded", "order_key", "peek", "refund"]

@@ -220,3 +220,17 @@ def test_api_openapi_and_docs_are_for_api_keys_and_staff(make_client, db, city):
     assert "/v1/appeals" in client.get("/api/openapi.json").json()["paths"]
     page = client.get("/api/docs")
     assert page.status_code == 200 and "/api/openapi.json" in page.text and "/api/docs-static/swagger-ui-bundle.js" in page.text
+
+
+def test_residents_tracking_their_own_appeal_often_are_not_counted_as_guessing(make_client, db, city, clock):
+    appeal = new_appeal(db, city)
+    client = make_client(rate_track_misses_per_order="2/1h", rate_track_per_address="50/10m")
+    token = csrf_from(client)
+    for _ in range(6):
+        assert client.post("/track", data={"order_no": appeal.order_no, "phone": "13800138000",
+                                           "csrf_token": token}).status_code == 200
+    for _ in range(2):
+        assert client.post("/track", data={"order_no": appeal.order_no, "phone": "13900000000",
+                                           "csrf_token": token}).status_code == 404
+    assert client.post("/track", data={"order_no": appeal.order_no, "phone": "13900000001",
+                                       "csrf_token": token}).status_code == 429

@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from lianxin import web
+from lianxin import logs, web
 from lianxin.api import mount_api
 from lianxin.api.docs import serve_openapi
 from lianxin.config import Settings, get_settings
@@ -32,9 +32,14 @@ PAGE_ROUTERS = [
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production()
-    factory = make_sessionmaker(make_engine(settings), settings)
+    logs.configure(settings.log_format, settings.log_level)
+    engine = make_engine(settings, serving=True)
+    factory = make_sessionmaker(engine, settings)
+    # SQLite: unsafe requests take the write lock at BEGIN and queue on the busy timeout (see make_engine).
+    writer = (make_sessionmaker(make_engine(settings, immediate=True, serving=True), settings)
+              if engine.dialect.name == "sqlite" else factory)
     app = FastAPI(title="连心 Lianxin", docs_url=None, redoc_url=None, openapi_url=None)  # lianxin.api.docs serves it
-    app.state.settings, app.state.sessionmaker = settings, factory
+    app.state.settings, app.state.sessionmaker, app.state.write_sessionmaker = settings, factory, writer
 
     @app.get("/healthz")
     def healthz(session: Session = Depends(get_session)) -> dict:

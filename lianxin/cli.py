@@ -98,7 +98,10 @@ def jobs_run(
     from lianxin.jobs import JOBS, run_jobs
     from lianxin.notify import make_sender
 
+    from lianxin.logs import configure
+
     settings, factory = _factory(immediate=True)
+    configure(settings.log_format, settings.log_level)
     known = {job.name for job in JOBS} | {"deliver"}
     if only and not set(only) <= known:
         _fail(f"未知任务 / unknown job: {', '.join(sorted(set(only) - known))}; 可选 {', '.join(sorted(known))}")

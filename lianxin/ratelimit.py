@@ -16,18 +16,24 @@ number, a phone number; keys are stored only as an HMAC, never in clear)::
     refund(session, "track:order", order_no, window=timedelta(hours=1))              # give one back (a success)
     check_lock(session, "login:account", name)                                       # 429 while locked out
     fail(session, "login:account", name, after=5, base=timedelta(minutes=1), cap=timedelta(hours=1),
-         memory=timedelta(hours=24))                                                 # a wrong secret: back-off
-    clear(session, "login:account", name)                                            # the right secret
+         memory=timedelta(hours=24))                                  # count a failure (before checking): back-off
+    clear(session, "login:account", name)                             # the right secret: forget the failures
+    unfail(session, "login:address", address, locked_until=...)       # the right secret: take back one failure
     prune(session)                                                                   # the job: expired rows
 
-For resident one-time login codes: ``hit`` per phone number and per address when sending a code,
-``check_lock`` before checking a code and ``fail``/``clear`` after it, per phone number and per address.
+For resident one-time login codes: ``hit`` per phone number and per address when sending a code;
+before checking a code, ``check_lock`` and ``fail`` per phone number and per address, then ``clear`` /
+``unfail`` when the code was right.
 
-Counts are recorded on their own connection (from a small pool of their own) and committed at once (the request's transaction is
-rolled back when it answers 4xx, and a wrong password must still count), so call these before the
-request writes anything: on SQLite a request that already holds the write lock would wait for itself.
-When the session is bound to a single connection (the test suite's rolled-back transaction), the count
-is written in that connection's transaction instead, so every test starts with no counts at all.
+Count first, forgive on success. The request's transaction is rolled back when it answers 4xx, and a
+wrong password must still count, so ``hit`` and ``fail`` write on a connection of their own (a small pool
+beside the app's) and commit at once; call them at the start of the handler, before its first query.
+``refund``, ``clear`` and ``unfail`` undo a count in the request's own transaction, so they last only if
+the request succeeds. On SQLite a request that has begun its transaction may hold the one write lock
+(unsafe requests ``BEGIN IMMEDIATE``), so there ``hit`` and ``fail`` fall back to the request's
+transaction once it has begun (such counts then last only if the request succeeds). When the session
+is bound to a single connection (the test suite's rolled-back transaction), everything is written in
+that connection's transaction, so every test starts with no counts at all.
 ``RateLimited`` is a ``LianxinError`` with ``http_status`` 429 and ``headers`` carrying ``Retry-After``;
 the web, API and Open311 edges render it in their own shapes.
 """
@@ -43,7 +49,7 @@ from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address, ip_network
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Integer, String, UniqueConstraint, delete, select, update
+from sqlalchemy import Integer, String, UniqueConstraint, case, delete, literal, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -124,7 +130,7 @@ def _store_engine(session: Session, engine: Engine) -> Engine:
             url = engine.url.render_as_string(hide_password=False)
             settings = session.info.get("settings")
             store = make_engine(settings.model_copy(update={"database_url": url}) if settings is not None
-                                else Settings(database_url=url))
+                                else Settings(database_url=url), serving=True)
             _store_engines[engine] = store
         return store
 
@@ -136,8 +142,20 @@ def _store(session: Session):
     if isinstance(bind, Connection):
         yield bind
         return
+    if bind.dialect.name == "sqlite" and session.in_transaction():
+        # The request may already hold SQLite's one write lock (BEGIN IMMEDIATE): a second connection would
+        # wait for it until the busy timeout. Count in the request's transaction (kept only if it succeeds).
+        yield session.connection()
+        return
     with _store_engine(session, bind).begin() as conn:
         yield conn
+
+
+def _in_request(session: Session) -> Connection:
+    """The request's own connection: for writes that undo a count once the request has succeeded
+    (``refund``, ``clear``, ``unfail``), committed with it, or rolled back with it if it fails after all."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Connection) else session.connection()
 
 
 def _insert(conn: Connection):
@@ -179,10 +197,9 @@ def refund(session: Session, bucket: str, key: str, *, window: timedelta, now: d
     now = now or utcnow()
     start, _ = _window(now, window)
     table = RateCounter.__table__
-    with _store(session) as conn:
-        conn.execute(update(table).where(
-            table.c.bucket == bucket, table.c.key_hash == _hash(session, bucket, key), table.c.window_start == start,
-            table.c.count > 0).values(count=table.c.count - 1))
+    _in_request(session).execute(update(table).where(
+        table.c.bucket == bucket, table.c.key_hash == _hash(session, bucket, key), table.c.window_start == start,
+        table.c.count > 0).values(count=table.c.count - 1))
 
 
 def peek(session: Session, bucket: str, key: str, *, limit: int, window: timedelta, now: datetime | None = None) -> int:
@@ -215,10 +232,12 @@ def check_lock(session: Session, bucket: str, key: str, *, now: datetime | None 
 
 
 def fail(session: Session, bucket: str, key: str, *, after: int, base: timedelta, cap: timedelta,
-         memory: timedelta, now: datetime | None = None) -> int:
+         memory: timedelta, now: datetime | None = None) -> tuple[int, datetime | None]:
     """Record one failure; from the ``after``-th on, lock for ``base`` × 2^(failures − after), at most ``cap``.
 
-    Failures older than ``memory`` (since the last one) are forgotten. Returns the failure count."""
+    Failures older than ``memory`` (since the last one) are forgotten. Returns the failure count and the
+    lock it set (None: no lock). To count a failure that must survive the request's rollback, call it
+    before checking the secret and ``unfail`` (or ``clear``) when the secret was right."""
     now = now or utcnow()
     digest = _hash(session, bucket, key)
     table = RateLock.__table__
@@ -231,24 +250,36 @@ def fail(session: Session, bucket: str, key: str, *, after: int, base: timedelta
             "expires_at": now + memory,
         }).returning(table.c.id, table.c.failures)
         row_id, failures = conn.execute(stmt).one()
+        until = None
         if failures >= after:
-            lock = min(base * (2 ** min(failures - after, 30)), cap)
+            until = now + min(base * (2 ** min(failures - after, 30)), cap)
             conn.execute(update(table).where(table.c.id == row_id).values(
-                locked_until=now + lock, expires_at=max(now + memory, now + lock)))
-    return failures
+                locked_until=until, expires_at=max(now + memory, until)))
+    return failures, until
 
 
 def _case_expired(table, now: datetime, fresh, remembered):
-    from sqlalchemy import case, literal
-
     return case((table.c.expires_at <= literal(now, UTCDateTime), fresh), else_=remembered)
 
 
 def clear(session: Session, bucket: str, key: str) -> None:
     """Forget (bucket, key)'s failures and lockout: the secret was right."""
     table = RateLock.__table__
-    with _store(session) as conn:
-        conn.execute(delete(table).where(table.c.bucket == bucket, table.c.key_hash == _hash(session, bucket, key)))
+    _in_request(session).execute(delete(table).where(table.c.bucket == bucket,
+                                                     table.c.key_hash == _hash(session, bucket, key)))
+
+
+def unfail(session: Session, bucket: str, key: str, *, locked_until: datetime | None) -> None:
+    """Take back one failure recorded by ``fail`` (counted before the secret was checked, so that it
+    survives the request's rollback): the secret was right. ``locked_until`` is what ``fail`` returned;
+    only that lock is lifted (the attempt passed ``check_lock``, so no earlier lock was in force)."""
+    table = RateLock.__table__
+    values: dict = {"failures": case((table.c.failures > 0, table.c.failures - 1), else_=0)}
+    if locked_until is not None:
+        values["locked_until"] = case((table.c.locked_until == literal(locked_until, UTCDateTime), None),
+                                      else_=table.c.locked_until)
+    _in_request(session).execute(update(table).where(
+        table.c.bucket == bucket, table.c.key_hash == _hash(session, bucket, key)).values(**values))
 
 
 def prune(session: Session, now: datetime | None = None) -> int:

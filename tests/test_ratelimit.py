@@ -79,7 +79,7 @@ def test_failures_are_forgotten_after_the_memory_period(db, clock):
     for _ in range(2):
         ratelimit.fail(db, "pw", "carol", **BACKOFF)
     clock.shift(timedelta(hours=2))
-    assert ratelimit.fail(db, "pw", "carol", **BACKOFF) == 1
+    assert ratelimit.fail(db, "pw", "carol", **BACKOFF) == (1, None)
     ratelimit.check_lock(db, "pw", "carol")
 
 
@@ -147,3 +147,13 @@ def test_refund_gives_back_a_counted_request(db, clock):
     ratelimit.hit(db, "miss", "B2", limit=1, window=window)
     ratelimit.refund(db, "miss", "B2", window=window)
     assert ratelimit.hit(db, "miss", "B2", limit=1, window=window) == 1
+
+
+def test_unfail_takes_back_one_failure_and_only_the_lock_it_caused(db, clock):
+    for _ in range(2):
+        ratelimit.fail(db, "pw", "dave", **BACKOFF)
+    failures, until = ratelimit.fail(db, "pw", "dave", **BACKOFF)  # counted before the secret was checked
+    assert failures == 3 and until is not None
+    ratelimit.unfail(db, "pw", "dave", locked_until=until)  # it was right
+    ratelimit.check_lock(db, "pw", "dave")
+    assert ratelimit.fail(db, "pw", "dave", **BACKOFF)[0] == 3

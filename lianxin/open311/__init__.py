@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lianxin.errors import LianxinError, NotFound, PermissionDenied
+from lianxin.errors import LianxinError, NotFound, PermissionDenied, as_busy, busy_errors
 
 
 def _fmt(request: Request) -> str:
@@ -37,6 +37,13 @@ def create_open311(parent: FastAPI) -> FastAPI:
         response = errors_response(_fmt(request), status, f"{exc.message_zh} / {exc.message_en}")
         response.headers.update(getattr(exc, "headers", None) or {})
         return response
+
+    async def busy_error(request: Request, exc: Exception):
+        busy = as_busy(exc)
+        return errors_response(_fmt(request), 503, f"{busy.message_zh} / {busy.message_en}")
+
+    for error in busy_errors():
+        app.add_exception_handler(error, busy_error)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):

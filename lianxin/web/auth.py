@@ -44,7 +44,7 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
           session: Session = Depends(get_session)) -> Response:
     errors = FormErrors(pick_lang(request))
     try:
-        throttle.before_login(request, session, username)  # 429 while locked out, even with the right password
+        attempt = throttle.before_login(request, session, username)  # 429 while locked out, even if right
     except throttle.RateLimited as exc:
         errors.add_exception(exc)
         response = render(request, "auth/login.html", {"next": safe_next(next), "errors": errors, "username": username,
@@ -53,11 +53,10 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
         return response
     user = session.scalar(select(User).where(User.username == username.strip())) if username.strip() else None
     if user is None or not user.active or not verify_password(user, password):
-        throttle.login_failed(request, session, username)
         errors.add_key(None, "login.failed")
         return render(request, "auth/login.html", {"next": safe_next(next), "errors": errors, "username": username,
                                                    "user": None}, status_code=401)
-    throttle.login_succeeded(request, session, username)
+    throttle.login_succeeded(session, attempt)  # counted as a failure until now
     sign_in(request, user)
     return RedirectResponse(safe_next(next), status_code=303)
 

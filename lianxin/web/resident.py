@@ -12,7 +12,6 @@ from lianxin.appeals import queries
 from lianxin.appeals.choices import Satisfaction
 from lianxin.appeals.models import Appeal
 from lianxin.errors import LianxinError, NotFound
-from lianxin.ratelimit import client_address
 from lianxin.visits.service import rate_appeal
 from lianxin.web import throttle
 from lianxin.web.deps import get_session
@@ -83,12 +82,14 @@ def _limited(response: Response, exc: throttle.RateLimited) -> Response:
 
 
 def appeal_by_token(request: Request, session: Session, token: str) -> Appeal:
-    """The appeal of a private link; unknown links count against the address (no guessing links)."""
-    throttle.peek(request, session, "link_misses_per_address", "link:address", client_address(request))
+    """The appeal of a private link. Unknown links count against the address (no guessing links): every
+    use is counted first and a known link gets its count back — in the request's transaction, so a
+    rating refused for a wrong phone keeps it counted too."""
+    throttle.limit(request, session, "link_misses_per_address", "link:address")
     appeal = queries.find_by_token(session, token)
     if appeal is None:
-        throttle.limit(request, session, "link_misses_per_address", "link:address")
         raise NotFound(NOT_FOUND_ZH, NOT_FOUND_EN)
+    throttle.refund(request, session, "link_misses_per_address", "link:address")
     return appeal
 
 
@@ -118,8 +119,6 @@ def rate(request: Request, token: str, phone: str = Form(""), solved: str = Form
                         comment=comment.strip() or None)
             return RedirectResponse(f"/t/{token}?rated=1", status_code=303)
         except LianxinError as exc:
-            if exc.field == "phone":  # a wrong phone: guesses count against the address like unknown links
-                throttle.limit(request, session, "link_misses_per_address", "link:address")
             errors.add_exception(exc)
             status_code = exc.http_status
     rating = {"solved": solved, "satisfaction": satisfaction, "comment": comment}

@@ -44,28 +44,32 @@ def _account(username: str) -> str:
     return username.strip().casefold()
 
 
-def before_login(request: Request, session: Session, username: str) -> None:
+def _backoff(settings: Settings) -> dict:
+    return dict(base=timedelta(seconds=settings.rate_lockout_base_seconds),
+                cap=timedelta(seconds=settings.rate_lockout_max_seconds),
+                memory=timedelta(hours=settings.rate_lockout_memory_hours))
+
+
+def before_login(request: Request, session: Session, username: str) -> dict:
     """Refuse the attempt while the address is over its rate or the account or address is locked out —
-    even when the password would be right."""
+    even when the password would be right; else count it as a failure now (committed at once, so a wrong
+    password counts although the request rolls back) and return what ``login_succeeded`` takes back."""
+    settings, address, account = _settings(request), client_address(request), _account(username)
     limit(request, session, "login_per_address", "login:address")
-    ratelimit.check_lock(session, "login:account", _account(username))
-    ratelimit.check_lock(session, "login:address_fail", client_address(request))
+    ratelimit.check_lock(session, "login:account", account)
+    ratelimit.check_lock(session, "login:address_fail", address)
+    ratelimit.fail(session, "login:account", account, after=settings.rate_lockout_after, **_backoff(settings))
+    _, address_lock = ratelimit.fail(session, "login:address_fail", address,
+                                     after=settings.rate_lockout_after_per_address, **_backoff(settings))
+    return {"account": account, "address": address, "address_lock": address_lock}
 
 
-def login_failed(request: Request, session: Session, username: str) -> None:
-    settings = _settings(request)
-    backoff = dict(base=timedelta(seconds=settings.rate_lockout_base_seconds),
-                   cap=timedelta(seconds=settings.rate_lockout_max_seconds),
-                   memory=timedelta(hours=settings.rate_lockout_memory_hours))
-    ratelimit.fail(session, "login:account", _account(username), after=settings.rate_lockout_after, **backoff)
-    ratelimit.fail(session, "login:address_fail", client_address(request),
-                   after=settings.rate_lockout_after_per_address, **backoff)
-
-
-def login_succeeded(request: Request, session: Session, username: str) -> None:
-    """The right password clears the account's failures (the address keeps its own, so spraying many
-    accounts from one address with one known password still locks the address)."""
-    ratelimit.clear(session, "login:account", _account(username))
+def login_succeeded(session: Session, attempt: dict) -> None:
+    """The right password forgets the account's failures and takes back this attempt's failure of the
+    address (which keeps its earlier ones, so spraying many accounts from one address still locks it).
+    Written in the request's transaction: it lasts only if the sign-in goes through."""
+    ratelimit.clear(session, "login:account", attempt["account"])
+    ratelimit.unfail(session, "login:address_fail", attempt["address"], locked_until=attempt["address_lock"])
 
 
 # Public intake: anonymous submissions per address; signed-in staff (grid workers' patrol reports) per account.
@@ -81,4 +85,4 @@ def order_key(order_no: str) -> str:
     return order_no.strip().upper()
 
 
-__all__ = ["RateLimited", "before_login", "intake", "limit", "login_failed", "login_succeeded", "order_key", "peek", "refund"]
+__all__ = ["RateLimited", "before_login", "intake", "limit", "login_succeeded", "order_key", "peek", "refund"]

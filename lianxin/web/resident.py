@@ -81,15 +81,16 @@ def _limited(response: Response, exc: throttle.RateLimited) -> Response:
     return response
 
 
-def appeal_by_token(request: Request, session: Session, token: str) -> Appeal:
+def appeal_by_token(request: Request, session: Session, token: str, *, refund: bool = True) -> Appeal:
     """The appeal of a private link. Unknown links count against the address (no guessing links): every
-    use is counted first and a known link gets its count back — in the request's transaction, so a
-    rating refused for a wrong phone keeps it counted too."""
+    use is counted first and a known link gets its count back (``refund=False``: the caller gives it back
+    once the phone number also matched)."""
     throttle.limit(request, session, "link_misses_per_address", "link:address")
     appeal = queries.find_by_token(session, token)
     if appeal is None:
         raise NotFound(NOT_FOUND_ZH, NOT_FOUND_EN)
-    throttle.refund(request, session, "link_misses_per_address", "link:address")
+    if refund:
+        throttle.refund(request, session, "link_misses_per_address", "link:address")
     return appeal
 
 
@@ -102,7 +103,7 @@ def track_by_link(request: Request, token: str, session: Session = Depends(get_s
 def rate(request: Request, token: str, phone: str = Form(""), solved: str = Form(""), satisfaction: str = Form(""),
          comment: str = Form(""), session: Session = Depends(get_session)) -> Response:
     """The resident's own rating of a replied appeal; their phone number must match the appeal's."""
-    appeal = appeal_by_token(request, session, token)
+    appeal = appeal_by_token(request, session, token, refund=False)  # a wrong phone keeps the count
     errors = FormErrors(pick_lang(request))
     if not phone.strip():
         errors.add_key("phone", "field.required")
@@ -117,6 +118,7 @@ def rate(request: Request, token: str, phone: str = Form(""), solved: str = Form
         try:
             rate_appeal(session, appeal, phone=phone.strip(), solved=solved == "yes", satisfaction=satisfaction,
                         comment=comment.strip() or None)
+            throttle.refund(request, session, "link_misses_per_address", "link:address")
             return RedirectResponse(f"/t/{token}?rated=1", status_code=303)
         except LianxinError as exc:
             errors.add_exception(exc)

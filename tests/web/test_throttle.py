@@ -234,3 +234,17 @@ def test_residents_tracking_their_own_appeal_often_are_not_counted_as_guessing(m
                                            "csrf_token": token}).status_code == 404
     assert client.post("/track", data={"order_no": appeal.order_no, "phone": "13900000001",
                                        "csrf_token": token}).status_code == 429
+
+
+def test_guessing_the_phone_when_rating_gets_429_and_the_right_phone_is_not_counted(make_client, db, city, clock):
+    from tests.web.test_resident import replied_appeal
+
+    appeal = replied_appeal(db, city)
+    client = make_client(rate_link_misses_per_address="3/10m")
+    token = csrf_from(client, f"/t/{appeal.tracking_token}")
+    for _ in range(5):  # views of a known link are free
+        assert client.get(f"/t/{appeal.tracking_token}").status_code == 200
+    rating = {"solved": "yes", "satisfaction": "satisfied", "csrf_token": token}
+    for n in range(3):
+        assert client.post(f"/t/{appeal.tracking_token}/rate", data=rating | {"phone": f"1390000000{n}"}).status_code == 403
+    assert_limited(client.post(f"/t/{appeal.tracking_token}/rate", data=rating | {"phone": "13800138000"}))

@@ -48,9 +48,12 @@ async def csrf_failed(scope: Scope, receive: Receive, send: Send) -> None:
 
 def lianxin_error(request: Request, exc: LianxinError) -> Response:
     if wants_json(request):
-        return JSONResponse({"code": exc.code, "message_zh": exc.message_zh, "message_en": exc.message_en,
-                             "field": exc.field}, status_code=exc.http_status)
-    return error_page(request, exc.http_status, exc.message_zh, exc.message_en)
+        response: Response = JSONResponse({"code": exc.code, "message_zh": exc.message_zh, "message_en": exc.message_en,
+                                           "field": exc.field}, status_code=exc.http_status)
+    else:
+        response = error_page(request, exc.http_status, exc.message_zh, exc.message_en)
+    response.headers.update(getattr(exc, "headers", None) or {})  # Retry-After on 429
+    return response
 
 
 def retry_later(response: Response) -> Response:

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     rate_track_per_address: str = "30/10m"  # /track look-ups
     rate_track_misses_per_order: str = "5/1h"  # wrong phone numbers for one order number
     rate_link_misses_per_address: str = "20/10m"  # unknown /t/{token} links and wrong phones when rating
+    rate_code_per_phone: str = "5/1h"  # resident login codes sent to one phone number
+    rate_code_per_address: str = "20/1h"  # resident login codes requested from one address
+    rate_code_lockout_after: int = 5  # wrong codes for one phone before it is locked out (with back-off)
     # Lockout after wrong passwords: after N failures the account (or address) is locked for base seconds,
     # doubling with every further failure up to max; failures are forgotten this long after the last one.
     rate_lockout_after: int = 5  # per account (user name)
@@ -92,7 +95,7 @@ class Settings(BaseSettings):
 
     @field_validator("rate_login_per_address", "rate_intake_per_address", "rate_open311_per_address",
                      "rate_open311_per_key", "rate_track_per_address", "rate_track_misses_per_order",
-                     "rate_link_misses_per_address")
+                     "rate_link_misses_per_address", "rate_code_per_phone", "rate_code_per_address")
     @classmethod
     def _rate(cls, value: str) -> str:
         parse_rate(value)

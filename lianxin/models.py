@@ -25,3 +25,4 @@ __all__ = [
     "TimeLimitPolicy", "Unit", "User",
     "Hotspot", "HotspotSnapshot", "Topic", "TopicPolicy", "TopicTask",
 ]
+from lianxin.residents.models import LoginCode, ResidentAccount  # noqa: F401

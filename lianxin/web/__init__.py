@@ -99,6 +99,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
-    for module in (auth, resident, intake, files, public):
+    from lianxin.residents import views as residents
+
+    for module in (auth, resident, residents, intake, files, public):
         app.include_router(module.router)
     staff.install(app)

@@ -1,9 +1,10 @@
-"""The application factory: the health check, the web pages (``lianxin.web`` and each domain's
-page router), the JSON API at ``/api`` and Open311 at ``/open311/v2``."""
+"""The application factory: the health check, the core's web pages (``lianxin.web``), the JSON API at
+``/api`` and, for each enabled module (``lianxin.modules``), its pages, API routers, mounts and
+navigation entries."""
 
 from __future__ import annotations
 
-from importlib import import_module
+from collections.abc import Sequence
 
 from fastapi import Depends, FastAPI
 from sqlalchemy import text
@@ -13,27 +14,22 @@ from lianxin import web
 from lianxin.api import mount_api
 from lianxin.config import Settings, get_settings
 from lianxin.db import make_engine, make_sessionmaker
-from lianxin.open311 import mount_open311
+from lianxin.modules import Module, each, resolve, select_modules
 from lianxin.web.deps import get_session
 
-# Each domain's pages: a module with ``router`` (an APIRouter). Order matters only for equal paths.
-PAGE_ROUTERS = [
-    "lianxin.stats.views",
-    "lianxin.assessment.views",
-    "lianxin.ledger.views",
-    "lianxin.dispatch.views",
-    "lianxin.knowledge.views",
-    "lianxin.routing.web",
-    "lianxin.hotspots.views",
-]
 
-
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, modules: Sequence[Module | str] | None = None) -> FastAPI:
+    """``modules``: the modules to serve (``Module`` s or names, requirements checked); by default the
+    ones ``settings.modules`` (``LIANXIN_MODULES``) enables. Tests pass extra modules this way."""
     settings = settings or get_settings()
     settings.check_production()
+    enabled = select_modules(modules, settings)
     factory = make_sessionmaker(make_engine(settings), settings)
     app = FastAPI(title="连心 Lianxin", docs_url=None, redoc_url=None)
     app.state.settings, app.state.sessionmaker = settings, factory
+    app.state.modules = enabled
+    app.state.module_names = frozenset(m.name for m in enabled)
+    app.state.nav = [nav for _, nav in each(enabled, "nav")]
 
     @app.get("/healthz")
     def healthz(session: Session = Depends(get_session)) -> dict:
@@ -41,8 +37,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     web.install(app, settings)
-    for module in PAGE_ROUTERS:
-        app.include_router(import_module(module).router)
-    mount_api(app)
-    mount_open311(app)
+    for _, router in each(enabled, "page_routers"):
+        app.include_router(resolve(router))
+    mount_api(app, [resolve(router) for _, router in each(enabled, "api_routers")])
+    for _, (path, factory_ref) in each(enabled, "mounts"):
+        app.mount(path, resolve(factory_ref)(app))
     return app

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     public_jurisdiction: str = ""
     # Webhooks may target http://127.0.0.1 / localhost (tests and local development only; never in production).
     webhook_allow_local_http: bool = False
+    # The modules this deployment serves (lianxin.modules.MODULES): empty or "all" for every module,
+    # "hotspots,topics" for only those, "-hotspots,-topics" for all but those. The core is always on.
+    modules: str = ""
 
     def check_production(self) -> None:
         if self.env == "production" and self.secret_key == DEV_SECRET:

@@ -245,3 +245,24 @@ def test_lianxin_init_runs_only_the_enabled_modules_defaults(cli_settings):
     assert runner.invoke(build_cli([*enabled_modules(), EXAMPLE]), ["init"]).exit_code == 0  # idempotent
     with session_scope(factory) as session:
         assert desk_of(session, jid).name == "示例服务台"
+
+
+def test_lianxin_demo_runs_the_modules_demo_builders(db, settings):
+    from lianxin.demo import JURISDICTION_CODE, build_demo
+
+    build_demo(db, settings, appeals=0, modules=[*enabled_modules(settings), EXAMPLE])
+    jid = db.scalar(select(Jurisdiction.id).where(Jurisdiction.code == JURISDICTION_CODE))
+    assert desk_of(db, jid).name == "演示服务台"  # init_defaults made it, the demo builder renamed it
+
+
+def test_the_docs_name_every_module():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    design, readme = (root / "docs" / "DESIGN.md").read_text(encoding="utf-8"), (root / "README.md").read_text(encoding="utf-8")
+    recipe = (root / "docs" / "adding-a-module.md").read_text(encoding="utf-8")
+    for name in NAMES:
+        assert f"{name}/" in design, name
+        setting = readme.split("LIANXIN_MODULES", 1)[1].split("\n\n", 1)[0]
+        assert name in setting.replace("`", " ").split(), name
+    assert "MODULES" in recipe and "tests/example_module" in recipe

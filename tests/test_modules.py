@@ -142,6 +142,17 @@ def test_switched_off_hotspots_and_topics_leave_no_page_menu_or_api_path(setting
         assert "/v1/stats/rates" in paths and "/v1/appeals" in paths
 
 
+def test_core_pages_drop_their_links_into_a_switched_off_module(settings, db, city):
+    with client_for(settings, db, city) as client:
+        login(client, city.users["operator"].username, PASSWORD)
+        assert "/routing/suggest" in client.get("/staff/intake").text
+    with client_for(settings, db, city, enabled="-routing") as client:
+        login(client, city.users["operator"].username, PASSWORD)
+        page = client.get("/staff/intake")
+        assert page.status_code == 200 and "/routing/suggest" not in page.text
+        assert client.get("/routing/suggest", params={"content": "路灯不亮"}).status_code == 404
+
+
 def test_switched_off_open311_is_not_mounted(settings, db, city):
     with client_for(settings, db, city) as client:
         assert client.get("/open311/v2/services.json").status_code == 200

@@ -1,5 +1,6 @@
 """Pages: hotspots (top list, one hotspot's appeals, trend and map). 每月一题 (topics) has its pages in
-``lianxin.topics.views``; the "make a topic" form shows only while the topics module is enabled."""
+``lianxin.topics.views``; the hotspot page shows its topics and the "make a topic" form only while the
+topics module is enabled."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from lianxin.orgs.service import has_role
 from lianxin.topics.models import Topic
 from lianxin.web.deps import get_session, require_roles
 from lianxin.web.i18n import pick_lang
-from lianxin.web.templating import module_enabled, render
+from lianxin.web.templating import render
 
 router = APIRouter()
 
@@ -60,7 +61,7 @@ def _hotspot_page(request: Request, session: Session, user: User, hotspot_id: in
     appeals = member_appeals(session, hotspot)
     return render(request, "hotspots/detail.html", {
         "hotspot": hotspot, "appeals": appeals, "error": error, "units": _units(session, user.jurisdiction_id),
-        "can_make_topic": module_enabled(request, "topics") and has_role(session, user, (Role.LEADER,)), "month": utcnow().strftime("%Y-%m"),
+        "can_make_topic": has_role(session, user, (Role.LEADER,)), "month": utcnow().strftime("%Y-%m"),
         "topics": session.scalars(select(Topic).where(Topic.source_hotspot_id == hotspot.id)).all(),
     }, status_code=status_code)
 

@@ -154,10 +154,13 @@ def test_core_pages_drop_their_links_into_a_switched_off_module(settings, db, ci
 
 
 def test_switched_off_open311_is_not_mounted(settings, db, city):
+    query = {"jurisdiction_id": city.jurisdiction.code}
     with client_for(settings, db, city) as client:
-        assert client.get("/open311/v2/services.json").status_code == 200
+        assert client.get("/open311/v2/discovery.json").status_code == 200
+        assert client.get("/open311/v2/services.json", params=query).status_code == 200
     with client_for(settings, db, city, enabled="-open311") as client:
-        assert client.get("/open311/v2/services.json").status_code == 404
+        assert client.get("/open311/v2/discovery.json").status_code == 404
+        assert client.get("/open311/v2/services.json", params=query).status_code == 404
 
 
 def test_only_the_core_still_serves_appeals(settings, db, city):

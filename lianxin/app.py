@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from lianxin import web
+from lianxin import logs, web
 from lianxin.api import mount_api
 from lianxin.config import Settings, get_settings
 from lianxin.db import make_engine, make_sessionmaker
@@ -24,9 +24,14 @@ def create_app(settings: Settings | None = None, modules: Sequence[Module | str]
     settings = settings or get_settings()
     settings.check_production()
     enabled = select_modules(modules, settings)
-    factory = make_sessionmaker(make_engine(settings), settings)
+    logs.configure(settings.log_format, settings.log_level)
+    engine = make_engine(settings, serving=True)
+    factory = make_sessionmaker(engine, settings)
+    # SQLite: unsafe requests take the write lock at BEGIN and queue on the busy timeout (see make_engine).
+    writer = (make_sessionmaker(make_engine(settings, immediate=True, serving=True), settings)
+              if engine.dialect.name == "sqlite" else factory)
     app = FastAPI(title="连心 Lianxin", docs_url=None, redoc_url=None)
-    app.state.settings, app.state.sessionmaker = settings, factory
+    app.state.settings, app.state.sessionmaker, app.state.write_sessionmaker = settings, factory, writer
     app.state.modules = enabled
     app.state.module_names = frozenset(m.name for m in enabled)
     app.state.nav = [nav for _, nav in each(enabled, "nav")]

@@ -141,9 +141,11 @@ def serve(
 
 def run_jobs_command(modules: Sequence[Module], *, loop: bool, every: int, only: list[str] | None) -> None:
     from lianxin.jobs import jobs_for, run_jobs
+    from lianxin.logs import configure
     from lianxin.notify import make_sender
 
     settings, factory = _factory(immediate=True)
+    configure(settings.log_format, settings.log_level)
     known = {job.name for job in jobs_for(modules)} | {"deliver"}
     if only and not set(only) <= known:
         _fail(f"未知任务 / unknown job: {', '.join(sorted(set(only) - known))}; 可选 {', '.join(sorted(known))}")

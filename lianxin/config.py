@@ -15,6 +15,16 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LIANXIN_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///./lianxin.db"
+    # No request waits forever: a lock wait (PostgreSQL lock_timeout, SQLite busy timeout) ends after
+    # db_lock_timeout seconds; a request's statement after db_statement_timeout; a request's transaction
+    # left idle is ended by PostgreSQL after db_idle_timeout; a free pooled connection is awaited db_pool_timeout.
+    db_lock_timeout: float = 10.0
+    db_statement_timeout: float = 30.0
+    db_idle_timeout: float = 60.0
+    db_pool_timeout: float = 10.0
+    # Logging to stderr: "plain" key=value lines or "json" (one object a line).
+    log_format: str = "plain"
+    log_level: str = "INFO"
     secret_key: str = DEV_SECRET
     env: str = "development"
     timezone: str = "Asia/Shanghai"

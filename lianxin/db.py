@@ -46,32 +46,62 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
+def _sqlite_pragmas(busy_ms: int):
+    def on_connect(dbapi_conn, _record) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    return on_connect
 
 
-def make_engine(settings: Settings, *, immediate: bool = False) -> Engine:
+def make_engine(settings: Settings, *, immediate: bool = False, serving: bool = False) -> Engine:
     """The engine for ``settings.database_url``.
 
-    ``immediate=True`` (jobs) makes SQLite transactions take the write lock at BEGIN, so job
-    processes running side by side queue up instead of failing on a stale snapshot.
+    ``immediate=True`` (jobs, and the web's unsafe requests) makes SQLite transactions take the write
+    lock at BEGIN, so writers queue up on the busy timeout instead of failing on a stale snapshot when
+    another writer committed between their first read and their first write.
+
+    Every wait is bounded: a lock is awaited ``db_lock_timeout`` seconds on both databases. ``serving=True``
+    (the web app) also bounds each statement (``db_statement_timeout``), a transaction left idle
+    (``db_idle_timeout``, so a stuck request can never hold locks for ever) and the wait for a pooled
+    connection (``db_pool_timeout``); commands and jobs may run long statements and keep no such limit.
     """
     url = settings.database_url
+    lock_ms = int(settings.db_lock_timeout * 1000)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": settings.db_lock_timeout})
+        event.listen(engine, "connect", _sqlite_pragmas(lock_ms))
         if immediate:
             event.listen(engine, "connect", lambda dbapi_conn, _r: setattr(dbapi_conn, "isolation_level", None))
             event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True)
+    options = f"-c lock_timeout={lock_ms}"
+    kwargs: dict = {}
+    if serving:
+        options += (f" -c statement_timeout={int(settings.db_statement_timeout * 1000)}"
+                    f" -c idle_in_transaction_session_timeout={int(settings.db_idle_timeout * 1000)}")
+        kwargs = {"pool_size": 10, "max_overflow": 10, "pool_timeout": settings.db_pool_timeout}
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": options}, **kwargs)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """A database error that means "waited too long for a lock or a connection": try again later (503)."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    code = getattr(exc.orig, "sqlstate", None)
+    # 55P03 lock_not_available, 57014 query_canceled (statement_timeout), 40P01 deadlock_detected
+    return code in ("55P03", "57014", "40P01") or "database is locked" in str(exc.orig)
 
 
 def make_sessionmaker(engine: Engine, settings: Settings | None = None) -> sessionmaker[Session]:

@@ -49,3 +49,29 @@ def out_of_range_errors() -> tuple[type[Exception], ...]:
     from sqlalchemy.exc import DataError
 
     return (OverflowError, DataError)
+
+
+class Busy(LianxinError):
+    """The database waited too long for a lock or a connection: nothing changed, the client may retry."""
+
+    code, http_status = "busy", 503
+
+    def __init__(self) -> None:
+        super().__init__("系统繁忙，请稍后重试（本次提交未生效）", "the system is busy; nothing was changed, please try again")
+
+
+def busy_errors() -> tuple[type[Exception], ...]:
+    """What the database layer raises when a bounded wait runs out (see ``lianxin.db.is_busy``)."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    return (OperationalError, PoolTimeout)
+
+
+def as_busy(exc: Exception) -> Busy:
+    """``exc`` as a 503 when it is a timed-out wait; anything else is re-raised (a real 500)."""
+    from lianxin.db import is_busy
+
+    if is_busy(exc):
+        return Busy()
+    raise exc

@@ -8,6 +8,7 @@ key, the deferral's next ``defer_review_at``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +22,7 @@ from lianxin.appeals.status import HANDLING, AppealStatus
 from lianxin.clock import at, utcnow
 from lianxin.config import Settings
 from lianxin.db import session_scope
+from lianxin.logs import JOB_LOG, log
 from lianxin.modules import Job, Module, enabled_modules
 from lianxin.notify import Sender, deliver_pending, queue_notification
 from lianxin.sla.service import get_calendar
@@ -121,8 +123,11 @@ def run_jobs(factory: sessionmaker, settings: Settings, sender: Sender, *, now: 
     for job in jobs_for(enabled_modules(settings) if modules is None else modules):
         if only and job.name not in only:
             continue
+        started = time.perf_counter()
         with at(now), session_scope(factory) as session:  # every job's verbs are dated `now`
             done[job.name] = job(session, settings, now)
+        log(JOB_LOG, f"job {job.name} {done[job.name]}", job=job.name, rows=done[job.name],
+            ms=round((time.perf_counter() - started) * 1000, 1))
     if not only or "deliver" in only:
         with at(now), session_scope(factory) as session:
             done["deliver"] = deliver_pending(session, sender)[0]

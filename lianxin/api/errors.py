@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lianxin.errors import LianxinError, out_of_range, out_of_range_errors
+from lianxin.errors import LianxinError, as_busy, busy_errors, out_of_range, out_of_range_errors
 
 
 class Unauthenticated(LianxinError):
@@ -122,6 +122,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     for error in out_of_range_errors():
         app.add_exception_handler(error, out_of_range_error)
+
+    async def busy_error(request: Request, exc: Exception) -> JSONResponse:
+        response = await domain_error(request, as_busy(exc))
+        response.headers["Retry-After"] = "2"
+        return response
+
+    for error in busy_errors():
+        app.add_exception_handler(error, busy_error)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -5,6 +5,7 @@ the likely repeats)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import FormData
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from lianxin.errors import InvalidInput, NotFound
 from lianxin.orgs.models import UNIT_KIND_LABELS, Role, Unit, User
 from lianxin.orgs.service import has_role
 from lianxin.web.deps import get_session, require_roles
-from lianxin.web.forms import FormErrors
+from lianxin.web.forms import FormErrors, posted_form
 from lianxin.web.i18n import pick_lang
 from lianxin.web.templating import render
 
@@ -58,9 +59,8 @@ def catalogue_page(request: Request, session: Session = Depends(get_session),
 
 
 @router.post("/admin/catalogue")
-async def add_rule(request: Request, session: Session = Depends(get_session),
-                   user: User = Depends(require_roles(Role.ADMIN))) -> Response:
-    data = await request.form()
+def add_rule(request: Request, data: FormData = Depends(posted_form()), session: Session = Depends(get_session),
+             user: User = Depends(require_roles(Role.ADMIN))) -> Response:
     form = {k: data.get(k) for k in ("category_id", "area_unit_id", "lead_kind", "lead_unit_id", "priority", "note")}
     form["co_unit_ids"] = [int(v) for v in data.getlist("co_unit_ids") if str(v).isdigit()]
     form["inform_unit_ids"] = [int(v) for v in data.getlist("inform_unit_ids") if str(v).isdigit()]

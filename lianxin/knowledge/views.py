@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import FormData
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +17,7 @@ from lianxin.knowledge import service
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import has_role
 from lianxin.web.deps import get_session, require_roles, require_user
-from lianxin.web.forms import FormErrors
+from lianxin.web.forms import FormErrors, posted_form
 from lianxin.web.i18n import EN, pick_lang
 from lianxin.web.templating import render
 
@@ -68,9 +69,9 @@ def kb_page(request: Request, q: str = "", session: Session = Depends(get_sessio
 
 
 @router.post("/kb")
-async def add_entry(request: Request, session: Session = Depends(get_session),
-                    user: User = Depends(require_roles(*EDITORS))) -> Response:
-    form = {k: (await request.form()).get(k) for k in FIELDS}
+def add_entry(request: Request, data: FormData = Depends(posted_form()), session: Session = Depends(get_session),
+              user: User = Depends(require_roles(*EDITORS))) -> Response:
+    form = {k: data.get(k) for k in FIELDS}
     try:
         with session.begin_nested():
             service.create_entry(session, actor=user, jurisdiction_id=user.jurisdiction_id, **_values(form))
@@ -82,10 +83,10 @@ async def add_entry(request: Request, session: Session = Depends(get_session),
 
 
 @router.post("/kb/{entry_id}/answer")
-async def answer_from_entry(request: Request, entry_id: int, session: Session = Depends(get_session),
-                            user: User = Depends(require_roles(Role.OPERATOR, Role.DISPATCHER))) -> Response:
+def answer_from_entry(request: Request, entry_id: int, data: FormData = Depends(posted_form()),
+                      session: Session = Depends(get_session),
+                      user: User = Depends(require_roles(Role.OPERATOR, Role.DISPATCHER))) -> Response:
     """Answer an appeal (by order number) from the entry; the entry is recorded on the appeal's event."""
-    data = await request.form()
     order_no = str(data.get("order_no") or "").strip()
     entry = service.get_entry(session, entry_id, user.jurisdiction_id)
     try:
@@ -111,10 +112,9 @@ def edit_form(request: Request, entry_id: int, session: Session = Depends(get_se
 
 
 @router.post("/kb/{entry_id}")
-async def save_entry(request: Request, entry_id: int, session: Session = Depends(get_session),
-                     user: User = Depends(require_roles(*EDITORS))) -> Response:
+def save_entry(request: Request, entry_id: int, data: FormData = Depends(posted_form()),
+               session: Session = Depends(get_session), user: User = Depends(require_roles(*EDITORS))) -> Response:
     entry = service.get_entry(session, entry_id, user.jurisdiction_id)
-    data = await request.form()
     form = {k: data.get(k) for k in FIELDS} | {"active": data.get("active") == "1"}
     try:
         with session.begin_nested():

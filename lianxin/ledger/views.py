@@ -52,9 +52,9 @@ def ledger_export(start: str | None = None, end: str | None = None, unit: str | 
 
 
 @router.post("/ledger/import")
-async def ledger_import(request: Request, file: UploadFile, only_good: str = Form(""),
-                        session: Session = Depends(get_session), user: User = Depends(require_roles(*IMPORTERS))) -> Response:
-    content = await file.read(MAX_UPLOAD + 1)
+def ledger_import(request: Request, file: UploadFile, only_good: str = Form(""),
+                  session: Session = Depends(get_session), user: User = Depends(require_roles(*IMPORTERS))) -> Response:
+    content = file.file.read(MAX_UPLOAD + 1)
     try:
         if len(content) > MAX_UPLOAD:
             raise InvalidInput("文件不能超过 20 MB", "the file may not exceed 20 MB", field="file")

@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lianxin.errors import LianxinError, NotFound, PermissionDenied
+from lianxin.errors import LianxinError, NotFound, PermissionDenied, as_busy, busy_errors
 
 
 def _fmt(request: Request) -> str:
@@ -26,6 +26,13 @@ def create_open311(parent: FastAPI) -> FastAPI:
     async def domain_error(request: Request, exc: LianxinError):
         status = 404 if isinstance(exc, NotFound) else 403 if isinstance(exc, PermissionDenied) else 400
         return errors_response(_fmt(request), status, f"{exc.message_zh} / {exc.message_en}")
+
+    async def busy_error(request: Request, exc: Exception):
+        busy = as_busy(exc)
+        return errors_response(_fmt(request), 503, f"{busy.message_zh} / {busy.message_en}")
+
+    for error in busy_errors():
+        app.add_exception_handler(error, busy_error)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):

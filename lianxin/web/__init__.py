@@ -16,7 +16,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import Receive, Scope, Send
 
 from lianxin.config import Settings
-from lianxin.errors import LianxinError, out_of_range, out_of_range_errors
+from lianxin.errors import LianxinError, as_busy, busy_errors, out_of_range, out_of_range_errors
+from lianxin.logs import RequestLogMiddleware
 from lianxin.web.csrf import EXEMPT_PREFIXES, CSRFMiddleware
 from lianxin.web.deps import LoginRequired, TransactionMiddleware, login_url
 from lianxin.web.i18n import EN, translate
@@ -51,6 +52,11 @@ def lianxin_error(request: Request, exc: LianxinError) -> Response:
     return error_page(request, exc.http_status, exc.message_zh, exc.message_en)
 
 
+def retry_later(response: Response) -> Response:
+    response.headers["Retry-After"] = "2"
+    return response
+
+
 def login_required(request: Request, exc: LoginRequired) -> Response:
     if request.headers.get("hx-request"):
         return Response(status_code=401, headers={"HX-Redirect": login_url(exc.next_path)})
@@ -78,10 +84,13 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(CSRFMiddleware, on_failure=csrf_failed)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
                        same_site="lax", https_only=settings.env == "production", max_age=12 * 3600)
+    app.add_middleware(RequestLogMiddleware)  # outermost: times and logs every request once
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.add_exception_handler(LianxinError, lianxin_error)
     for error in out_of_range_errors():
         app.add_exception_handler(error, lambda request, exc: lianxin_error(request, out_of_range()))
+    for error in busy_errors():
+        app.add_exception_handler(error, lambda request, exc: retry_later(lianxin_error(request, as_busy(exc))))
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid_request)

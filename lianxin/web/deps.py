@@ -24,7 +24,10 @@ def get_session(request: Request) -> Session:
     goes out (so a redirect's next page sees the change), rolls it back on an error status, closes it."""
     state = request.scope.setdefault("state", {})
     if SESSION_STATE not in state:
-        state[SESSION_STATE] = request.app.state.sessionmaker()
+        app_state = request.app.state
+        writes = request.method not in ("GET", "HEAD", "OPTIONS")
+        maker = getattr(app_state, "write_sessionmaker", None) if writes else None
+        state[SESSION_STATE] = (maker or app_state.sessionmaker)()
     return state[SESSION_STATE]
 
 

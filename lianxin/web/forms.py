@@ -6,7 +6,11 @@ belong to no single field; the macros in ``templates/_forms.html`` render them w
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from fastapi import Request
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from lianxin.errors import LianxinError
 from lianxin.web.i18n import EN, split_message, translate
@@ -50,3 +54,16 @@ class FormErrors(dict[str, str]):
     @property
     def general(self) -> list[str]:
         return [self[GENERAL]] if GENERAL in self else []
+
+
+def posted_form(max_files: int = 20) -> Callable[[Request], Awaitable[FormData]]:
+    """A dependency that reads and parses the request's form on the event loop (reading the body awaits),
+    so the handler that takes it can be a plain ``def`` and do its database work in the thread pool.
+
+    A handler that touches the database must never be ``async def``: one blocked query on the event loop
+    stops every other request, including the one holding the lock it waits for."""
+
+    async def dependency(request: Request) -> FormData:
+        return await request.form(max_files=max_files, max_fields=1000)
+
+    return dependency

@@ -31,7 +31,7 @@ from lianxin.errors import LianxinError
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import has_role
 from lianxin.web.deps import current_user, get_session, public_jurisdiction
-from lianxin.web.forms import FormErrors
+from lianxin.web.forms import FormErrors, posted_form
 from lianxin.web.i18n import pick_lang
 from lianxin.web.public_stats import community_points
 from lianxin.web.templating import render
@@ -109,9 +109,8 @@ def resent_appeal(session: Session, data: AppealCreate) -> Appeal | None:
 
 
 @router.post("/appeal")
-async def submit(request: Request, session: Session = Depends(get_session),
-                 user: User | None = Depends(current_user)) -> Response:
-    form = await request.form(max_files=MAX_PHOTOS + 20)
+def submit(request: Request, form: FormData = Depends(posted_form(MAX_PHOTOS + 20)),
+           session: Session = Depends(get_session), user: User | None = Depends(current_user)) -> Response:
     form_key = str(form.get("form_key") or "")
     key = f"web:{form_key}" if FORM_KEY_RE.match(form_key) else None
     if key and (existing := session.scalar(select(Appeal).where(Appeal.idempotency_key == key))) is not None:
@@ -122,7 +121,7 @@ async def submit(request: Request, session: Session = Depends(get_session),
     data = parse_appeal(form, jurisdiction.id, Channel.GRID_PATROL if grid_patrol else Channel.WEB, errors)
     photos = []
     try:
-        photos = await read_photos([f for f in form.getlist("photos") if isinstance(f, UploadFile)])
+        photos = read_photos([f for f in form.getlist("photos") if isinstance(f, UploadFile)])
     except LianxinError as exc:
         errors.add_exception(exc)
     values = {name: form.get(name) or "" for name in (*TEXT_FIELDS, "confidential")} | {

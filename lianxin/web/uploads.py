@@ -65,7 +65,7 @@ def _bad(name: str, zh: str, en: str) -> InvalidInput:
     return InvalidInput(f"照片「{name}」{zh}", f"photo {name!r}: {en}", field="photos")
 
 
-async def read_photos(files: list[UploadFile]) -> list[Photo]:
+def read_photos(files: list[UploadFile]) -> list[Photo]:
     """Validate the uploaded photos (empty file inputs are ignored); raise InvalidInput(field="photos")."""
     chosen = [f for f in files if f.filename or (f.size or 0) > 0]
     if len(chosen) > MAX_PHOTOS:
@@ -74,7 +74,7 @@ async def read_photos(files: list[UploadFile]) -> list[Photo]:
     photos = []
     for upload in chosen:
         name = Path(upload.filename or "photo").name[:100] or "photo"
-        data = await upload.read(MAX_PHOTO_BYTES + 1)
+        data = upload.file.read(MAX_PHOTO_BYTES + 1)
         if len(data) > MAX_PHOTO_BYTES:
             raise _bad(name, f"超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB", f"larger than {MAX_PHOTO_BYTES // 1024 // 1024} MB")
         kind = sniff(data[:16])

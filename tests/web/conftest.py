@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -71,26 +72,32 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_settings(settings, tmp_path_factory) -> Iterator[Settings]:
+@contextmanager
+def scratch_database(settings: Settings, tmp_path_factory, name: str) -> Iterator[Settings]:
     """A database of its own (never the rolled-back test schema): a SQLite file, or a scratch PostgreSQL database."""
-    uploads = tmp_path_factory.mktemp("live_uploads")
+    uploads = tmp_path_factory.mktemp(f"{name}_uploads")
     if settings.database_url.startswith("sqlite"):
-        yield Settings(database_url=f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}", upload_dir=uploads,
+        yield Settings(database_url=f"sqlite:///{tmp_path_factory.mktemp(name) / f'{name}.db'}", upload_dir=uploads,
                        notify_sender="console")
         return
     url = make_url(settings.database_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"lianxin_web_{uuid.uuid4().hex[:8]}"
+    db_name = f"lianxin_{name}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
     try:
-        yield Settings(database_url=url.set(database=name).render_as_string(hide_password=False), upload_dir=uploads,
+        yield Settings(database_url=url.set(database=db_name).render_as_string(hide_password=False), upload_dir=uploads,
                        notify_sender="console")
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_settings(settings, tmp_path_factory) -> Iterator[Settings]:
+    with scratch_database(settings, tmp_path_factory, "web") as own:
+        yield own
 
 
 class LiveServer:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import FormData
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +29,7 @@ from lianxin.orgs.models import ROLE_LABELS, UNIT_KIND_LABELS, Role, Unit, UnitK
 from lianxin.sla import service as sla_service
 from lianxin.sla.models import CalendarOverride, TimeLimitPolicy
 from lianxin.web.deps import get_session, require_roles
-from lianxin.web.forms import FormErrors
+from lianxin.web.forms import FormErrors, posted_form
 from lianxin.web.i18n import pick_lang
 from lianxin.web.staff.actions import Field, Form
 from lianxin.web.staff.detail import read_form
@@ -407,10 +408,10 @@ def save(session: Session, run: Callable[[], object], errors: FormErrors) -> boo
 
 
 @router.post("/{key}")
-async def admin_create(request: Request, key: str, user: User = Depends(ADMIN),
-                       session: Session = Depends(get_session)) -> Response:
+def admin_create(request: Request, key: str, posted: FormData = Depends(posted_form()), user: User = Depends(ADMIN),
+                 session: Session = Depends(get_session)) -> Response:
     section = section_of(key)
-    form, _ = await read_form(request)
+    form, _ = read_form(posted)
     errors = FormErrors(pick_lang(request))
     if save(session, lambda: section.create(session, user, form), errors):
         return RedirectResponse(f"/staff/admin/{key}?saved=1", status_code=303)
@@ -435,11 +436,11 @@ def admin_edit(request: Request, key: str, row_id: int, user: User = Depends(ADM
 
 
 @router.post("/{key}/{row_id}")
-async def admin_update(request: Request, key: str, row_id: int, user: User = Depends(ADMIN),
-                       session: Session = Depends(get_session)) -> Response:
+def admin_update(request: Request, key: str, row_id: int, posted: FormData = Depends(posted_form()),
+                 user: User = Depends(ADMIN), session: Session = Depends(get_session)) -> Response:
     section = section_of(key)
     row = row_of(session, user, section, row_id)
-    form, _ = await read_form(request)
+    form, _ = read_form(posted)
     errors = FormErrors(pick_lang(request))
     if save(session, lambda: section.update(session, user, row, form), errors):
         return RedirectResponse(f"/staff/admin/{key}?saved=1", status_code=303)

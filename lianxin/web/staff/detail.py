@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from lianxin.api.present import sees_personal_data
 from lianxin.assessment.exclusions import NOT_ASSESSED
@@ -23,7 +23,7 @@ from lianxin.errors import LianxinError, NotFound, PermissionDenied, StaleVersio
 from lianxin.orgs.models import Role, User
 from lianxin.orgs.service import has_role
 from lianxin.web.deps import get_session, require_user
-from lianxin.web.forms import FormErrors
+from lianxin.web.forms import FormErrors, posted_form
 from lianxin.web.i18n import EN, pick_lang
 from lianxin.web.staff.actions import BY_NAME, ActionForm, Form, forms_for
 from lianxin.web.staff.common import due_mark
@@ -98,8 +98,7 @@ def appeal_panel(request: Request, order_no: str, user: User = Depends(require_u
     return render(request, "staff/_panel.html", panel_context(session, user, appeal, errors=FormErrors(pick_lang(request))))
 
 
-async def read_form(request: Request) -> tuple[Form, list]:
-    data = await request.form(max_files=20)
+def read_form(data: FormData) -> tuple[Form, list]:
     values: dict[str, list] = {}
     files = []
     for key, value in data.multi_items():
@@ -116,11 +115,11 @@ def _version(form: Form) -> int | None:
 
 
 @router.post("/appeals/{order_no}/act/{name}")
-async def act(request: Request, order_no: str, name: str, user: User = Depends(require_user),
-              session: Session = Depends(get_session)) -> Response:
+def act(request: Request, order_no: str, name: str, posted: FormData = Depends(posted_form()),
+        user: User = Depends(require_user), session: Session = Depends(get_session)) -> Response:
     appeal = visible_appeal(session, user, order_no)
     spec: ActionForm | None = BY_NAME.get(name)
-    form, files = await read_form(request)
+    form, files = read_form(posted)
     lang = pick_lang(request)
     errors = FormErrors(lang)
     upload_dir = request.app.state.settings.upload_dir
@@ -128,7 +127,7 @@ async def act(request: Request, order_no: str, name: str, user: User = Depends(r
     try:
         if spec is None or spec not in forms_for(session, user, appeal):
             _refuse(session, user, appeal, spec)
-        form.photos = store_photos(upload_dir, await read_photos(files)) if files else []
+        form.photos = store_photos(upload_dir, read_photos(files)) if files else []
         spec.run(session, appeal, user, form, _version(form))
         savepoint.commit()
     except LianxinError as exc:

@@ -13,6 +13,7 @@ import re
 import uuid
 
 from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import FormData
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -28,7 +29,7 @@ from lianxin.dispatch.repeats import find_repeats
 from lianxin.knowledge.service import answer_from_entry, get_entry, search_entries
 from lianxin.routing.labels import record_label
 from lianxin.web.deps import get_session, require_roles
-from lianxin.web.forms import FormErrors
+from lianxin.web.forms import FormErrors, posted_form
 from lianxin.web.i18n import pick_lang
 from lianxin.web.staff.common import categories
 from lianxin.web.staff.detail import read_form
@@ -96,9 +97,10 @@ def _disposition(session: Session, appeal: Appeal, user: User, values: dict) -> 
 
 
 @router.post("/intake")
-async def intake(request: Request, user: User = Depends(require_roles(Role.OPERATOR, Role.DISPATCHER)),
-                 session: Session = Depends(get_session)) -> Response:
-    form, _files = await read_form(request)
+def intake(request: Request, posted: FormData = Depends(posted_form()),
+           user: User = Depends(require_roles(Role.OPERATOR, Role.DISPATCHER)),
+           session: Session = Depends(get_session)) -> Response:
+    form, _files = read_form(posted)
     values = {k: form.text(k) for k in form.values}
     errors = FormErrors(pick_lang(request))
     key = values.get("intake_key", "")

@@ -1,3 +1,3 @@
-from lianxin.cli import app
+from lianxin.cli import main
 
-app()
+main()

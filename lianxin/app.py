@@ -1,9 +1,10 @@
-"""The application factory: the health check, the web pages (``lianxin.web`` and each domain's
-page router), the JSON API at ``/api`` and Open311 at ``/open311/v2``."""
+"""The application factory: the health check, the core's web pages (``lianxin.web``), the JSON API at
+``/api`` and, for each enabled module (``lianxin.modules``), its pages, API routers, mounts and
+navigation entries."""
 
 from __future__ import annotations
 
-from importlib import import_module
+from collections.abc import Sequence
 
 from fastapi import Depends, FastAPI
 from sqlalchemy import text
@@ -14,24 +15,16 @@ from lianxin.api import mount_api
 from lianxin.api.docs import serve_openapi
 from lianxin.config import Settings, get_settings
 from lianxin.db import make_engine, make_sessionmaker
-from lianxin.open311 import mount_open311
+from lianxin.modules import Module, each, resolve, select_modules
 from lianxin.web.deps import get_session
 
-# Each domain's pages: a module with ``router`` (an APIRouter). Order matters only for equal paths.
-PAGE_ROUTERS = [
-    "lianxin.stats.views",
-    "lianxin.assessment.views",
-    "lianxin.ledger.views",
-    "lianxin.dispatch.views",
-    "lianxin.knowledge.views",
-    "lianxin.routing.web",
-    "lianxin.hotspots.views",
-]
 
-
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, modules: Sequence[Module | str] | None = None) -> FastAPI:
+    """``modules``: the modules to serve (``Module`` s or names, requirements checked); by default the
+    ones ``settings.modules`` (``LIANXIN_MODULES``) enables. Tests pass extra modules this way."""
     settings = settings or get_settings()
     settings.check_production()
+    enabled = select_modules(modules, settings)
     logs.configure(settings.log_format, settings.log_level)
     engine = make_engine(settings, serving=True)
     factory = make_sessionmaker(engine, settings)
@@ -40,6 +33,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
               if engine.dialect.name == "sqlite" else factory)
     app = FastAPI(title="连心 Lianxin", docs_url=None, redoc_url=None, openapi_url=None)  # lianxin.api.docs serves it
     app.state.settings, app.state.sessionmaker, app.state.write_sessionmaker = settings, factory, writer
+    app.state.modules = enabled
+    app.state.module_names = frozenset(m.name for m in enabled)
+    app.state.nav = [nav for _, nav in each(enabled, "nav")]
 
     @app.get("/healthz")
     def healthz(session: Session = Depends(get_session)) -> dict:
@@ -47,9 +43,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     web.install(app, settings)
-    for module in PAGE_ROUTERS:
-        app.include_router(import_module(module).router)
-    mount_api(app)
+    for _, router in each(enabled, "page_routers"):
+        app.include_router(resolve(router))
+    mount_api(app, [resolve(router) for _, router in each(enabled, "api_routers")])
     serve_openapi(app)
-    mount_open311(app)
+    for _, (path, factory_ref) in each(enabled, "mounts"):
+        app.mount(path, resolve(factory_ref)(app))
     return app

@@ -1,65 +1,116 @@
-"""The ``lianxin`` command: each command parses options, calls one function, commits, prints."""
+"""The ``lianxin`` command: each command parses options, calls one function, commits, prints.
+
+``build_cli(modules)`` assembles the core's commands (``init``, ``demo``, ``serve``, ``jobs``, ``users``,
+``db``, ``apikey``) and each enabled module's (``Module.cli``); a switched-off module has no command.
+``lianxin`` runs :func:`main`, which builds it from the settings (``LIANXIN_MODULES``).
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
 from sqlalchemy import select
 
 from lianxin.api.cli import app as apikey_app
-from lianxin.assessment.cli import assess_app, stats_app
 from lianxin.cli_common import factory as _factory
 from lianxin.cli_common import fail as _fail
 from lianxin.cli_common import jurisdiction_by_code
 from lianxin.config import get_settings
 from lianxin.db import session_scope
-from lianxin.dispatch.cli import dispatch_app, geo_app, kb_app
-from lianxin.hotspots.cli import hotspots
-from lianxin.ledger.cli import ledger_app
-from lianxin.routing import cli as routing_cli
+from lianxin.modules import (
+    Module,
+    ModuleConfigError,
+    call_hooks,
+    each,
+    resolve,
+    select_modules,
+)
 
-app = typer.Typer(help="连心 Lianxin — 接诉即办平台 / appeals platform", no_args_is_help=True)
-jobs_app = typer.Typer(help="后台任务 / background jobs", no_args_is_help=True)
 users_app = typer.Typer(help="用户 / staff users", no_args_is_help=True)
 db_app = typer.Typer(help="数据库 / database", no_args_is_help=True)
-app.add_typer(jobs_app, name="jobs")
-app.add_typer(users_app, name="users")
-app.add_typer(db_app, name="db")
-for _name, _sub in (("apikey", apikey_app), ("eval", routing_cli.eval_app), ("dispatch", dispatch_app),
-                    ("geo", geo_app), ("kb", kb_app), ("assess", assess_app), ("stats", stats_app),
-                    ("ledger", ledger_app)):
-    app.add_typer(_sub, name=_name)
-app.command("train")(routing_cli.train)
-app.command()(hotspots)
 
 
-@app.command()
-def init(
-    name: Annotated[str, typer.Option(help="辖区名称 / jurisdiction name")] = "示例市",
-    code: Annotated[str, typer.Option(help="辖区编码 / jurisdiction code")] = "default",
-) -> None:
-    """Migrate the database to the latest schema and load the defaults (idempotent)."""
-    from lianxin.defaults import ensure_defaults, load_category_attributes
+def build_cli(modules: Sequence[Module | str] | None = None) -> typer.Typer:
+    """The ``lianxin`` command with the core's commands and those of ``modules`` (default: the enabled ones)."""
+    enabled = select_modules(modules, get_settings() if modules is None else None)
+    app = typer.Typer(help="连心 Lianxin — 接诉即办平台 / appeals platform", no_args_is_help=True)
+    jobs_app = typer.Typer(help="后台任务 / background jobs", no_args_is_help=True)
+    app.add_typer(jobs_app, name="jobs")
+    app.add_typer(users_app, name="users")
+    app.add_typer(db_app, name="db")
+    app.add_typer(apikey_app, name="apikey")
+
+    @app.command()
+    def init(
+        name: Annotated[str, typer.Option(help="辖区名称 / jurisdiction name")] = "示例市",
+        code: Annotated[str, typer.Option(help="辖区编码 / jurisdiction code")] = "default",
+    ) -> None:
+        """Migrate the database to the latest schema and load the defaults (idempotent)."""
+        run_init(enabled, name=name, code=code)
+
+    @app.command()
+    def demo(
+        appeals: Annotated[int, typer.Option(help="工单数量 / number of appeals")] = 1200,
+        days: Annotated[int, typer.Option(help="时间跨度（天）/ spread over the last N days")] = 90,
+        seed: Annotated[int, typer.Option(help="随机种子 / random seed")] = 2026,
+        skip_existing: Annotated[bool, typer.Option(help="已有演示数据时跳过 / do nothing if the demo exists")] = False,
+    ) -> None:
+        """Build the demo city (units, grids, staff, users for every role, appeals in every status)."""
+        run_demo(enabled, appeals=appeals, days=days, seed=seed, skip_existing=skip_existing)
+
+    app.command()(serve)
+
+    @jobs_app.command("run")
+    def jobs_run(
+        loop: Annotated[bool, typer.Option(help="每隔 --every 秒循环运行")] = False,
+        every: Annotated[int, typer.Option(help="循环间隔（秒）")] = 60,
+        only: Annotated[list[str] | None, typer.Option(help="只运行这些任务")] = None,
+    ) -> None:
+        """Run the background jobs once (or forever with --loop): overdue, urges, visits, deferrals, outbox
+        and the enabled modules' jobs."""
+        run_jobs_command(enabled, loop=loop, every=every, only=only)
+
+    for _, (name, target) in each(enabled, "cli"):
+        found = resolve(target)
+        if isinstance(found, typer.Typer):
+            app.add_typer(found, name=name)
+        else:
+            app.command(name)(found)
+    return app
+
+
+def main() -> None:
+    """The ``lianxin`` console script."""
+    try:
+        app = build_cli()
+    except ModuleConfigError as exc:
+        typer.secho(f"LIANXIN_MODULES: {exc}", err=True, fg="red")
+        raise SystemExit(2) from None
+    app()
+
+
+def __getattr__(name: str):
+    if name == "app":  # ``from lianxin.cli import app``: the command as the settings configure it
+        return build_cli()
+    raise AttributeError(name)
+
+
+def run_init(modules: Sequence[Module], *, name: str, code: str) -> None:
+    from lianxin.defaults import ensure_defaults
     from lianxin.migrations import upgrade
 
     settings, factory = _factory()
     upgrade(settings)
     with session_scope(factory) as session:
         jurisdiction = ensure_defaults(session, code=code, name=name)
-        load_category_attributes(session, jurisdiction.id)
+        call_hooks(modules, "init_defaults", session, jurisdiction)
         typer.echo(f"数据库已就绪 / database ready: {settings.database_url} (辖区 {jurisdiction.name})")
 
 
-@app.command()
-def demo(
-    appeals: Annotated[int, typer.Option(help="工单数量 / number of appeals")] = 1200,
-    days: Annotated[int, typer.Option(help="时间跨度（天）/ spread over the last N days")] = 90,
-    seed: Annotated[int, typer.Option(help="随机种子 / random seed")] = 2026,
-    skip_existing: Annotated[bool, typer.Option(help="已有演示数据时跳过 / do nothing if the demo exists")] = False,
-) -> None:
-    """Build the demo city (units, grids, staff, users for every role, appeals in every status)."""
+def run_demo(modules: Sequence[Module], *, appeals: int, days: int, seed: int, skip_existing: bool) -> None:
     from lianxin.demo import build_demo, demo_exists
     from lianxin.errors import LianxinError
     from lianxin.migrations import upgrade
@@ -71,13 +122,12 @@ def demo(
             typer.echo("演示数据已存在，跳过 / the demo city already exists")
             return
         try:
-            report = build_demo(session, settings, appeals=appeals, days=days, seed=seed)
+            report = build_demo(session, settings, appeals=appeals, days=days, seed=seed, modules=modules)
         except LianxinError as exc:
             _fail(str(exc))
     typer.echo(report)
 
 
-@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口")] = 8000,
@@ -89,26 +139,19 @@ def serve(
     uvicorn.run("lianxin.app:create_app", factory=True, host=host, port=port, reload=reload)
 
 
-@jobs_app.command("run")
-def jobs_run(
-    loop: Annotated[bool, typer.Option(help="每隔 --every 秒循环运行")] = False,
-    every: Annotated[int, typer.Option(help="循环间隔（秒）")] = 60,
-    only: Annotated[list[str] | None, typer.Option(help="只运行这些任务")] = None,
-) -> None:
-    """Run the background jobs once (or forever with --loop): overdue, urges, visits, deferrals, outbox."""
-    from lianxin.jobs import JOBS, run_jobs
-    from lianxin.notify import make_sender
-
+def run_jobs_command(modules: Sequence[Module], *, loop: bool, every: int, only: list[str] | None) -> None:
+    from lianxin.jobs import jobs_for, run_jobs
     from lianxin.logs import configure
+    from lianxin.notify import make_sender
 
     settings, factory = _factory(immediate=True)
     configure(settings.log_format, settings.log_level)
-    known = {job.name for job in JOBS} | {"deliver"}
+    known = {job.name for job in jobs_for(modules)} | {"deliver"}
     if only and not set(only) <= known:
         _fail(f"未知任务 / unknown job: {', '.join(sorted(set(only) - known))}; 可选 {', '.join(sorted(known))}")
     sender = make_sender(settings)
     while True:
-        done = run_jobs(factory, settings, sender, only=set(only) if only else None)
+        done = run_jobs(factory, settings, sender, only=set(only) if only else None, modules=modules)
         typer.echo(" ".join(f"{name}={count}" for name, count in done.items()))
         if not loop:
             break

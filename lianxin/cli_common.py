@@ -4,6 +4,7 @@ clean bilingual exit (code 2) on bad input, and a jurisdiction looked up by its 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from functools import wraps
 from typing import NoReturn
 
 import typer
@@ -28,6 +29,19 @@ def open_session() -> AbstractContextManager[Session]:
 def fail(message: str) -> NoReturn:
     typer.secho(message, err=True, fg="red")
     raise typer.Exit(code=2)
+
+
+def fails_cleanly(func):
+    """Decorate a command: a domain error becomes a red bilingual message and exit code 2 (rolled back)."""
+    from lianxin.errors import LianxinError
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except LianxinError as exc:
+            fail(str(exc))
+    return wrapper
 
 
 def jurisdiction_by_code(session: Session, code: str) -> Jurisdiction:

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     public_jurisdiction: str = ""
     # Webhooks may target http://127.0.0.1 / localhost (tests and local development only; never in production).
     webhook_allow_local_http: bool = False
+    # The modules this deployment serves (lianxin.modules.MODULES): empty or "all" for every module,
+    # "hotspots,topics" for only those, "-hotspots,-topics" for all but those. The core is always on.
+    modules: str = ""
 
     # Rate limits (lianxin/ratelimit.py; counters live in the database, so every server process shares them).
     # "N/period": at most N per period (s, m, h, d), per client address unless the name says otherwise.

@@ -18,7 +18,7 @@ import secrets
 import string
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -36,11 +36,19 @@ from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.service import SHANGHAI
 from lianxin.appeals.status import HANDLING, AppealStatus
 from lianxin.config import Settings
-from lianxin.defaults import ensure_defaults, load_category_attributes
-from lianxin.dispatch.demo import seed_demo_dispatch
+from lianxin.defaults import ensure_defaults
 from lianxin.errors import Conflict, InvalidInput
+from lianxin.modules import Module, call_hooks, enabled_modules
 from lianxin.orgs.models import (
-    ROLE_LABELS, UNIT_KIND_LABELS, GridPosition, GridStaff, Jurisdiction, Role, Unit, UnitKind, User,
+    ROLE_LABELS,
+    UNIT_KIND_LABELS,
+    GridPosition,
+    GridStaff,
+    Jurisdiction,
+    Role,
+    Unit,
+    UnitKind,
+    User,
 )
 from lianxin.orgs.service import create_unit, create_user
 from lianxin.visits.service import ensure_visit_task, rate_appeal, record_return_visit
@@ -654,6 +662,9 @@ class _DemoCity:
         return "\n".join(lines)
 
 
+DemoCity = _DemoCity  # what a module's ``demo`` builder receives (jid, by_code, position, staff, rng, settings)
+
+
 def demo_exists(session: Session) -> bool:
     return session.scalar(
         select(Unit.id).join(Jurisdiction, Unit.jurisdiction_id == Jurisdiction.id)
@@ -661,21 +672,27 @@ def demo_exists(session: Session) -> bool:
     ) is not None
 
 
-def build_demo(session: Session, settings: Settings, *, appeals: int = 1200, days: int = 90, seed: int = 2026) -> str:
+def build_demo(session: Session, settings: Settings, *, appeals: int = 1200, days: int = 90, seed: int = 2026,
+               modules: Sequence[Module] | None = None) -> str:
     """Build the demo city in the default jurisdiction (without committing) and return the report.
 
-    Refuses with :class:`DemoExists` when it was built before, so a second run changes nothing.
+    Each enabled module's ``demo`` builder runs once the units and staff exist, before the appeals
+    (``modules``: the enabled modules unless given). Refuses with :class:`DemoExists` when it was
+    built before, so a second run changes nothing.
     """
     started = time.perf_counter()
     if appeals < 0 or days < 1:
         raise InvalidInput("工单数量不能为负，天数至少为 1", "appeals must be >= 0 and days >= 1")
     if demo_exists(session):
         raise DemoExists()
-    demo = _DemoCity(session, ensure_defaults(session, code=JURISDICTION_CODE), seed)
-    load_category_attributes(session, demo.jid)
+    modules = enabled_modules(settings) if modules is None else modules
+    jurisdiction = ensure_defaults(session, code=JURISDICTION_CODE)
+    call_hooks(modules, "init_defaults", session, jurisdiction)
+    demo = _DemoCity(session, jurisdiction, seed)
+    demo.settings = settings
     demo.build_units()
-    demo.position.update(seed_demo_dispatch(session, demo.jid, demo.by_code, CITY_CODE, ROUTES, LOCAL, CITY_CENTRE))
     demo.build_users()
+    call_hooks(modules, "demo", session, demo)
     labelled, replied, source = load_texts(settings.demo_data_dir)
     demo.build_appeals(appeals, days, labelled, replied)
     return demo.report(source, days, time.perf_counter() - started)

@@ -9,8 +9,7 @@ key, the deferral's next ``defer_review_at``.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, exists, select
@@ -21,18 +20,15 @@ from lianxin.appeals.models import Appeal
 from lianxin.appeals.requests import review_deferral
 from lianxin.appeals.service import local_text, mark_overdue, record_event
 from lianxin.appeals.status import HANDLING, AppealStatus
-from lianxin.assessment.supervision import supervise_by_rules
 from lianxin.clock import at, utcnow
 from lianxin.config import Settings
 from lianxin.db import session_scope
-from lianxin.hotspots.service import refresh_hotspots
 from lianxin.logs import JOB_LOG, log
+from lianxin.modules import Job, Module, enabled_modules
 from lianxin.notify import Sender, deliver_pending, queue_notification
 from lianxin.sla.service import get_calendar
-from lianxin.stats.fold import fold_stats
 from lianxin.visits.models import ReturnVisit
 from lianxin.visits.service import ensure_visit_task
-from lianxin.webhooks import service as webhooks
 
 BATCH = 500
 
@@ -105,37 +101,33 @@ def review_deferred(session: Session, settings: Settings, now: datetime) -> int:
     return len(rows)
 
 
-@dataclass(frozen=True)
-class Job:
-    name: str
-    run: Callable[[Session, Settings, datetime], int]
+# The core's jobs; each module declares its own (``Module.jobs``), all run in ascending ``order``.
+CORE_JOBS = (
+    Job("flag_overdue", flag_overdue, order=10),
+    Job("send_urges", send_urges, order=20),
+    Job("create_visit_tasks", create_visit_tasks, order=30),
+    Job("review_deferred", review_deferred, order=40),
+    Job("prune_rate_limits", lambda session, settings, now: ratelimit.prune(session, now), order=900),
+)
 
 
-JOBS = [
-    Job("flag_overdue", flag_overdue),
-    Job("send_urges", send_urges),
-    Job("create_visit_tasks", create_visit_tasks),
-    Job("review_deferred", review_deferred),
-    Job("supervise_by_rules", supervise_by_rules),
-    Job("fold_stats", fold_stats),
-    Job("queue_webhooks", lambda session, settings, now: webhooks.queue_events(session, now)),
-    Job("deliver_webhooks", lambda session, settings, now: webhooks.deliver_due(session, now)),
-    Job("refresh_hotspots", refresh_hotspots),
-    Job("prune_rate_limits", lambda session, settings, now: ratelimit.prune(session, now)),
-]
+def jobs_for(modules: Sequence[Module]) -> list[Job]:
+    """The core's jobs and the modules', in run order (``order``, then core first, then ``MODULES`` order)."""
+    return sorted([*CORE_JOBS, *(job for module in modules for job in module.jobs)], key=lambda job: job.order)
 
 
 def run_jobs(factory: sessionmaker, settings: Settings, sender: Sender, *, now: datetime | None = None,
-             only: set[str] | None = None) -> dict[str, int]:
-    """Run every job once, each in its own transaction, then deliver the outbox."""
+             only: set[str] | None = None, modules: Sequence[Module] | None = None) -> dict[str, int]:
+    """Run every job of the core and the enabled modules (``modules``: by default from ``settings``) once,
+    each in its own transaction, then deliver the outbox."""
     now = now or utcnow()
     done: dict[str, int] = {}
-    for job in JOBS:
+    for job in jobs_for(enabled_modules(settings) if modules is None else modules):
         if only and job.name not in only:
             continue
         started = time.perf_counter()
         with at(now), session_scope(factory) as session:  # every job's verbs are dated `now`
-            done[job.name] = job.run(session, settings, now)
+            done[job.name] = job(session, settings, now)
         log(JOB_LOG, f"job {job.name} {done[job.name]}", job=job.name, rows=done[job.name],
             ms=round((time.perf_counter() - started) * 1000, 1))
     if not only or "deliver" in only:

@@ -1,28 +1,26 @@
-"""Imports every domain's models so that ``Base.metadata`` is complete (Alembic, tests)."""
+"""Imports every model so that ``Base.metadata`` is complete (Alembic, tests): the core's here, and the
+``models.py`` of every package in ``lianxin.modules.MODULES`` — enabled or not, since migrations are
+global and a switched-off module keeps its tables."""
+
+from importlib import import_module
+from importlib.util import find_spec
 
 from lianxin.api.models import ApiKey, IdempotencyRecord
 from lianxin.appeals.models import Appeal, AppealEvent, AppealRequest, AppealUnit, Appellant, Attachment, Category, OrderSequence
-from lianxin.assessment.models import AssessmentExclusion, AssessmentSettings
 from lianxin.db import Base
-from lianxin.dispatch.models import AppealTerm, DispatchRule  # noqa: F401
-from lianxin.geo.models import Place, UnitArea  # noqa: F401
-from lianxin.hotspots.models import Hotspot, HotspotSnapshot
-from lianxin.knowledge.models import KbEntry  # noqa: F401
+from lianxin.modules import MODULES
 from lianxin.notify import Notification
-from lianxin.open311.models import CategoryAttribute, Open311Request
 from lianxin.orgs.models import GridStaff, Jurisdiction, RoleGrant, Unit, User
-from lianxin.ratelimit import RateCounter, RateLock  # noqa: F401
-from lianxin.routing.models import RoutingLabel, RoutingModel
+from lianxin.ratelimit import RateCounter, RateLock  # noqa: F401  (core: every interface is rate-limited)
 from lianxin.sla.models import CalendarOverride, TimeLimitPolicy
-from lianxin.stats.models import StatsBreakdown, StatsRollup, StatsWatermark
-from lianxin.topics.models import Topic, TopicPolicy, TopicTask
 from lianxin.visits.models import ReturnVisit
-from lianxin.webhooks.models import Webhook, WebhookDelivery
+
+for _package in MODULES:
+    if find_spec(f"{_package}.models") is not None:
+        import_module(f"{_package}.models")
 
 __all__ = [
-    "Appeal", "AppealEvent", "AppealRequest", "AppealUnit", "Appellant", "Attachment", "Base", "CalendarOverride",
-    "Category", "GridStaff", "Jurisdiction", "Notification", "OrderSequence", "ReturnVisit", "RoleGrant", "RoutingLabel", "RoutingModel",
+    "ApiKey", "Appeal", "AppealEvent", "AppealRequest", "AppealUnit", "Appellant", "Attachment", "Base", "CalendarOverride",
+    "Category", "GridStaff", "IdempotencyRecord", "Jurisdiction", "Notification", "OrderSequence", "ReturnVisit", "RoleGrant",
     "TimeLimitPolicy", "Unit", "User",
-    "Hotspot", "HotspotSnapshot", "Topic", "TopicPolicy", "TopicTask",
 ]
-from lianxin.residents.models import LoginCode, ResidentAccount  # noqa: F401

@@ -23,7 +23,10 @@ Adding endpoints (a router module in ten minutes):
        def create_entry(body: EntryIn, ctx: WriteCtx):
            return ctx.once(lambda: EntryOut.model_validate(kb.create(ctx.session, body, actor=ctx.actor)), status_code=201)
 
-2. Add ``"lianxin.<domain>.api"`` to ``ROUTERS`` below. Nothing else.
+2. Name it in the domain's ``MODULE`` (``api_routers=("lianxin.<domain>.api:router",)`` in
+   ``lianxin/<domain>/__init__.py``, see ``lianxin.modules``). Nothing else: ``create_app`` includes the
+   enabled modules' routers after the core's ``ROUTERS`` below, and a switched-off module's paths are
+   in neither the API nor its OpenAPI document.
 
 Rules: a handler parses input, calls one service function (which checks permissions itself and raises
 ``LianxinError``s), and renders; the request commits once. Every POST goes through ``ctx.once`` so an
@@ -35,25 +38,20 @@ unit scoping as the web (404 outside the jurisdiction, 403 outside the caller's 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import import_module
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
+# The core's routers; the modules' come from their declarations.
 ROUTERS = [
     "lianxin.api.appeals",
     "lianxin.api.actions",
     "lianxin.api.orgs",
-    "lianxin.webhooks.api",
-    "lianxin.routing.api",
-    "lianxin.dispatch.api",
-    "lianxin.knowledge.api",
-    "lianxin.hotspots.api",
-    "lianxin.stats.api",
-    "lianxin.assessment.api",
 ]
 
 
-def create_api(parent: FastAPI) -> FastAPI:
+def create_api(parent: FastAPI, module_routers: Sequence[APIRouter] = ()) -> FastAPI:
     from fastapi_offline import FastAPIOffline
 
     from lianxin.api.docs import guard_api_docs
@@ -73,8 +71,10 @@ def create_api(parent: FastAPI) -> FastAPI:
     install_error_handlers(api)
     for name in ROUTERS:
         api.include_router(import_module(name).router, prefix="/v1")
+    for router in module_routers:
+        api.include_router(router, prefix="/v1")
     return api
 
 
-def mount_api(app: FastAPI) -> None:
-    app.mount("/api", create_api(app))
+def mount_api(app: FastAPI, module_routers: Sequence[APIRouter] = ()) -> None:
+    app.mount("/api", create_api(app, module_routers))

@@ -1,4 +1,4 @@
-"""``lianxin assess``: the monthly ranking and report; ``lianxin stats``: the rollups."""
+"""``lianxin assess``: the monthly ranking and report."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from lianxin.assessment.rates import percent
 from lianxin.cli_common import jurisdiction_by_code, open_session
 
 assess_app = typer.Typer(help="考评 / assessment", no_args_is_help=True)
-stats_app = typer.Typer(help="统计汇总 / statistics rollups", no_args_is_help=True)
 
 
 @assess_app.command("month")
@@ -46,21 +45,3 @@ def month(
     if html:
         html.write_text(render_html(report), encoding="utf-8")
         typer.echo(f"已写入 / wrote {html}")
-
-
-@stats_app.command("fold")
-def fold() -> None:
-    """Fold every committed appeal event into the rollups now (the job does this continuously)."""
-    from lianxin.stats.fold import fold_now
-
-    with open_session() as session:
-        typer.echo(f"已汇总事件 / folded events: {fold_now(session)}")
-
-
-@stats_app.command("rebuild")
-def rebuild() -> None:
-    """Drop the rollups and fold the whole event log again."""
-    from lianxin.stats.fold import rebuild as rebuild_all
-
-    with open_session() as session:
-        typer.echo(f"已重建，汇总事件 / rebuilt from events: {rebuild_all(session)}")

@@ -29,13 +29,10 @@ from lianxin.stats.fold import local_day
 from lianxin.web.deps import get_session, require_roles, require_user
 from lianxin.web.forms import FormErrors
 from lianxin.web.i18n import pick_lang
-from lianxin.web.templating import register_nav, render
+from lianxin.web.templating import render
 
 router = APIRouter()
 READERS = (Role.LEADER, Role.DISPATCHER, Role.ADMIN)
-register_nav("/assessment/monthly", "考评排名", "Rankings", {"leader", "dispatcher"})
-register_nav("/leader/supervision", "督办清单", "Supervision", {"leader", "dispatcher"})
-register_nav("/assessment/settings", "考评设置", "Assessment settings", {"admin"})
 
 
 def _month(text: str | None):

@@ -20,10 +20,9 @@ from lianxin.orgs.service import has_role
 from lianxin.web.deps import get_session, require_roles
 from lianxin.web.forms import FormErrors, posted_form
 from lianxin.web.i18n import pick_lang
-from lianxin.web.templating import register_nav, render
+from lianxin.web.templating import render
 
 router = APIRouter()
-register_nav("/admin/catalogue", "派单目录", "Dispatch catalogue", {Role.ADMIN, Role.DISPATCHER})
 READERS = (Role.ADMIN, Role.DISPATCHER)
 
 

@@ -1,0 +1,9 @@
+"""Places: unit boundaries (GeoJSON), the gazetteer, locating an appeal. ``lianxin geo import|export``."""
+
+from lianxin.modules import Module
+
+MODULE = Module(
+    "geo", "地理位置", "Geography",
+    cli=(("geo", "lianxin.geo.cli:geo_app"),),
+    demo="lianxin.geo.demo:seed_demo",
+)

@@ -92,3 +92,10 @@ def _name_places(session: Session, jurisdiction_id: int, unit: Unit, lat: float,
                 place(f"{community.name}{group}组", PlaceKind.VILLAGE, unit)
         else:
             place(f"{_stem(community.name)}{COMPOUND_SUFFIXES[index % len(COMPOUND_SUFFIXES)]}", PlaceKind.COMPOUND, unit)
+
+
+def seed_demo(session: Session, city) -> None:
+    """``lianxin demo``: boundaries and gazetteer for the demo city; demo appeals fall inside their community."""
+    from lianxin.demo import CITY_CENTRE, CITY_CODE
+
+    city.position.update(build_demo_geography(session, city.jid, city.by_code[CITY_CODE], CITY_CENTRE))

@@ -34,3 +34,13 @@ def load_entries(session: Session, jurisdiction_id: int, units_by_code: dict[str
         create_entry(session, actor=None, jurisdiction_id=jurisdiction_id, question=row["question"], answer=row["answer"],
                      owner_unit_id=owner.id, tags=row["tags"])
     return len(rows)
+
+
+def seed_demo(session: Session, city) -> None:
+    """``lianxin demo``: the shipped knowledge base, each entry owned by its demo unit (else the centre)."""
+    from sqlalchemy import select
+
+    from lianxin.orgs.models import UnitKind
+
+    centre = session.scalar(select(Unit).where(Unit.jurisdiction_id == city.jid, Unit.kind == UnitKind.CENTRE))
+    load_entries(session, city.jid, {code.removeprefix("DEMO-"): unit for code, unit in city.by_code.items()}, centre)

@@ -19,10 +19,9 @@ from lianxin.orgs.service import has_role
 from lianxin.web.deps import get_session, require_roles, require_user
 from lianxin.web.forms import FormErrors, posted_form
 from lianxin.web.i18n import EN, pick_lang
-from lianxin.web.templating import register_nav, render
+from lianxin.web.templating import render
 
 router = APIRouter()
-register_nav("/kb", "知识库", "Knowledge base", set())
 EDITORS = (Role.ADMIN, Role.HANDLER)
 FIELDS = ("question", "answer", "owner_unit_id", "valid_from", "valid_to", "tags")
 

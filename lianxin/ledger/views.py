@@ -12,17 +12,16 @@ from lianxin.errors import InvalidInput, LianxinError
 from lianxin.ledger.export import export_csv, export_xlsx
 from lianxin.ledger.importer import import_ledger, read_table
 from lianxin.orgs.models import Role, User
-from lianxin.stats.views import parse_period, parse_unit, unit_choices
 from lianxin.stats.rollups import unit_tree
+from lianxin.stats.views import parse_period, parse_unit, unit_choices
 from lianxin.web.deps import get_session, require_roles
-from lianxin.web.templating import register_nav, render
+from lianxin.web.templating import render
 
 router = APIRouter()
 EXPORTERS = (Role.LEADER, Role.DISPATCHER, Role.HANDLER, Role.ADMIN)
 IMPORTERS = (Role.DISPATCHER, Role.ADMIN)
 MAX_UPLOAD = 20 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-register_nav("/ledger", "工单台账", "Ledger", {"leader", "dispatcher", "handler"})
 
 
 def _page(request: Request, session: Session, user: User, report=None, status_code: int = 200, error: str | None = None):

@@ -5,3 +5,10 @@ applications, appointments and ratings hang off the same account.
 The account is not a staff user: it lives in its own table and its own signed cookie (``lianxin_resident``),
 so signing in or out on one side never touches the other.
 """
+
+from lianxin.modules import Module
+
+MODULE = Module(
+    "residents", "居民账号", "Resident accounts",
+    page_routers=("lianxin.residents.views:router",),
+)

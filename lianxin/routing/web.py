@@ -15,11 +15,10 @@ from lianxin.orgs.service import has_role
 from lianxin.routing.models import RoutingLabel, RoutingModel
 from lianxin.routing.service import INTAKE_ROLES, can_auto_dispatch, suggest_categories, train_model
 from lianxin.web.deps import get_session, require_roles
-from lianxin.web.templating import register_nav, render
+from lianxin.web.templating import render
 
 router = APIRouter()
 PAGE_ROLES = (Role.ADMIN, Role.LEADER)
-register_nav("/routing", "分类模型", "Routing model", {str(r) for r in PAGE_ROLES})
 
 
 def _page(request: Request, session: Session, user: User, *, error: InvalidInput | None = None,

@@ -19,11 +19,10 @@ from lianxin.stats import charts, dashboard
 from lianxin.stats.fold import local_day
 from lianxin.stats.rollups import UnitTree, unit_tree
 from lianxin.web.deps import get_session, require_roles
-from lianxin.web.templating import register_nav, render
+from lianxin.web.templating import render
 
 router = APIRouter()
 STAFF_READERS = (Role.LEADER, Role.DISPATCHER, Role.ADMIN)
-register_nav("/leader/dashboard", "领导驾驶舱", "Dashboard", {"leader", "dispatcher"})
 
 
 def parse_period(start: str | None, end: str | None, default_days: int = 30) -> tuple[date, date]:

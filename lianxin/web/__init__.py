@@ -1,8 +1,8 @@
 """The web interface: sessions, CSRF, languages, static assets, error pages and the page routers.
 
-``install(app, settings)`` is all ``create_app`` calls. Other domains add routers with
-``app.include_router`` as usual; their pages call ``lianxin.web.templating.render`` and use the
-dependencies in ``lianxin.web.deps``.
+``install(app, settings)`` installs the core's pages; ``create_app`` then includes the enabled modules'
+page routers (``Module.page_routers``, see ``lianxin.modules``). Their pages call
+``lianxin.web.templating.render`` and use the dependencies in ``lianxin.web.deps``.
 """
 
 from __future__ import annotations
@@ -99,8 +99,6 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
-    from lianxin.residents import views as residents
-
-    for module in (auth, resident, residents, intake, files, public):
+    for module in (auth, resident, intake, files, public):
         app.include_router(module.router)
     staff.install(app)

@@ -1,13 +1,14 @@
 """Rendering: one Jinja2 environment for every domain's templates, and ``render`` which gives every
 page the language, the message helpers, the CSRF token, the signed-in user's navigation and the
-site settings. Domain packages put templates under ``lianxin/web/templates/<domain>/`` and add
-navigation entries with ``register_nav``.
+site settings. Domain packages put templates under ``lianxin/web/templates/<domain>/`` and declare
+their navigation entries in their ``MODULE`` (``lianxin.modules.Nav``); ``create_app`` keeps the enabled
+modules' entries on ``app.state.nav``, so a switched-off module has no menu item. ``NAV`` holds the
+core's entries (``register_nav`` adds one, for the core and tests).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
@@ -18,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from lianxin.appeals.service import local_text
+from lianxin.modules import Nav
 from lianxin.web.csrf import csrf_token
 from lianxin.web.i18n import EN, LANG_COOKIE, ZH, bilingual, event_label, pick_lang, translate
 
@@ -29,13 +31,7 @@ BIG_TEXT_COOKIE = "lianxin_big"
 STATIC_VERSION = "1"
 
 
-@dataclass(frozen=True)
-class NavItem:
-    path: str
-    zh: str
-    en: str
-    roles: frozenset[str] | None  # None: everyone; empty: any signed-in user
-
+NavItem = Nav  # path, zh, en, roles — None: everyone; empty: any signed-in user
 
 NAV: list[NavItem] = [
     NavItem("/", "首页", "Home", None),
@@ -52,9 +48,16 @@ def register_nav(path: str, zh: str, en: str, roles: set[str] | frozenset[str] |
 
 
 def nav_for(request: Request) -> list[NavItem]:
+    """The core's entries, then the enabled modules' (``app.state.nav``), that the session's roles may see."""
     signed_in = "uid" in request.session
     roles = set(request.session.get("roles", ()))
-    return [item for item in NAV if item.roles is None or (signed_in and (not item.roles or "admin" in roles or roles & item.roles))]
+    items = [*NAV, *getattr(request.app.state, "nav", ())]
+    return [item for item in items if item.roles is None or (signed_in and (not item.roles or "admin" in roles or roles & item.roles))]
+
+
+def module_enabled(request: Request, name: str) -> bool:
+    """Whether this app serves module ``name`` (for the core's links into optional modules)."""
+    return name in getattr(request.app.state, "module_names", ())
 
 
 def switch_lang_url(request: Request, lang: str) -> str:
@@ -70,6 +73,7 @@ def page_context(request: Request) -> dict:
         "lang": lang, "t": partial(translate, lang=lang), "tr": partial(bilingual, lang=lang),
         "event_label": partial(event_label, lang=lang),
         "csrf_token": csrf_token(request), "nav": nav_for(request), "path": request.url.path,
+        "module_enabled": partial(module_enabled, request),
         "switch_lang_url": switch_lang_url(request, lang), "user_name": request.session.get("name"),
         "signed_in": "uid" in request.session, "big_text": request.cookies.get(BIG_TEXT_COOKIE) == "1",
         "hotline": settings.hotline_number, "static_version": STATIC_VERSION,

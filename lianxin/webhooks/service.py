@@ -197,3 +197,13 @@ def deliver_due(session: Session, now: datetime) -> int:
             row.next_attempt_at = now + FIRST_RETRY * 2 ** (row.attempts - 1)
     session.flush()
     return delivered
+
+
+def queue_job(session: Session, settings, now: datetime) -> int:
+    """The ``queue_webhooks`` job (``lianxin jobs run``)."""
+    return queue_events(session, now)
+
+
+def deliver_job(session: Session, settings, now: datetime) -> int:
+    """The ``deliver_webhooks`` job."""
+    return deliver_due(session, now)

@@ -1,0 +1,27 @@
+"""``lianxin stats fold|rebuild``: the rollups."""
+
+from __future__ import annotations
+
+import typer
+
+from lianxin.cli_common import open_session
+
+stats_app = typer.Typer(help="统计汇总 / statistics rollups", no_args_is_help=True)
+
+
+@stats_app.command("fold")
+def fold() -> None:
+    """Fold every committed appeal event into the rollups now (the job does this continuously)."""
+    from lianxin.stats.fold import fold_now
+
+    with open_session() as session:
+        typer.echo(f"已汇总事件 / folded events: {fold_now(session)}")
+
+
+@stats_app.command("rebuild")
+def rebuild() -> None:
+    """Drop the rollups and fold the whole event log again."""
+    from lianxin.stats.fold import rebuild as rebuild_all
+
+    with open_session() as session:
+        typer.echo(f"已重建，汇总事件 / rebuilt from events: {rebuild_all(session)}")

@@ -17,10 +17,12 @@ from lianxin.stats.models import StatsBreakdown, StatsRollup, StatsWatermark
 from lianxin.topics.models import Topic, TopicPolicy, TopicTask
 from lianxin.visits.models import ReturnVisit
 from lianxin.webhooks.models import Webhook, WebhookDelivery
+from lianxin.wishes.models import DualReport, Member, PartyOrg, PioneerPost, QuotaRule, Wish, WishClaim, WishEvent
 
 __all__ = [
     "Appeal", "AppealEvent", "AppealRequest", "AppealUnit", "Appellant", "Attachment", "Base", "CalendarOverride",
     "Category", "GridStaff", "Jurisdiction", "Notification", "OrderSequence", "ReturnVisit", "RoleGrant", "RoutingLabel", "RoutingModel",
     "TimeLimitPolicy", "Unit", "User",
     "Hotspot", "HotspotSnapshot", "Topic", "TopicPolicy", "TopicTask",
+    "DualReport", "Member", "PartyOrg", "PioneerPost", "QuotaRule", "Wish", "WishClaim", "WishEvent",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import date
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -24,6 +25,7 @@ from lianxin.web.i18n import pick_lang
 from lianxin.web.intake import community_choices
 from lianxin.web.templating import register_nav, render
 from lianxin.wishes import service as svc
+from lianxin.wishes.export import stats_workbook
 from lianxin.wishes.models import (
     CATEGORY_LABELS, MEMBER_KIND_LABELS, ORG_KIND_LABELS, REPORT_STATUS_LABELS, SOURCE_LABELS, TRIAGE_LABELS,
     DualReport, PartyOrg, PioneerPost, QuotaScope, ReportStatus, TriageClass, Wish, WishCategory,
@@ -96,7 +98,8 @@ def wall(request: Request, community: int | None = None, page: int = 1, session:
         communities=community_choices(session, jurisdiction.id), posts=posts,
         counts={"published": counts[S.PUBLISHED], "claimed": counts[S.CLAIMED] + counts[S.IN_PROGRESS] + counts[S.DELIVERED],
                 "realised": counts[S.CONFIRMED] + counts[S.CLOSED]},
-        member=svc.member_for_user(session, user), today=svc.today()))
+        member=svc.member_for_user(session, user), today=svc.today(),
+        claim_orgs=session.scalars(select(PartyOrg).where(PartyOrg.secretary_user_id == user.id)).all() if user else []))
 
 
 def _form_page(request: Request, session: Session, values: dict, errors: FormErrors, status_code: int = 200) -> Response:
@@ -369,3 +372,14 @@ def stats(request: Request, year: int | None = None, session: Session = Depends(
         org_summary=(sum(p.met for p in orgs), len(orgs)), member_summary=(sum(p.met for p in members), len(members))))
 
 
+
+
+@router.get("/wishes/stats.xlsx")
+def stats_export(year: int | None = None, session: Session = Depends(get_session),
+                 user: User = Depends(require_roles(Role.LEADER))) -> Response:
+    """The statistics and rankings as an Excel workbook."""
+    year = year if year and 2000 <= year <= 2100 else svc.today().year
+    body = stats_workbook(session, user.jurisdiction_id, year)
+    name = f"wishes-{year}.xlsx"
+    return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote('微心愿统计-' + name)}"})

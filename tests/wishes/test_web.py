@@ -196,3 +196,28 @@ def test_api_lifecycle_masks_personal_data_and_enforces_one_claim(client, db, ci
     quotas = client.get("/api/v1/wishes/quotas?scope=member").json()
     assert {q["name"]: q["claimed"] for q in quotas}["李建国"] == 1
     assert client.get("/api/v1/wishes/stats").json()["by_status"]["claimed"] == 1
+
+
+def test_a_secretary_claims_for_the_branch_from_the_wall_and_leaders_export_excel(client, db, city, clock, party, wish):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from lianxin.wishes.service import publish_wish, register_wish
+
+    register_wish(db, wish, actor=party.staff, triage_class="common")
+    publish_wish(db, wish, actor=party.staff, public_text=PUBLIC)
+    login(client, party.secretary.username, PASSWORD)
+    wall = client.get("/wishes").text
+    assert party.branch.name in wall and "我本人" not in wall  # the secretary is no member: only the branch
+    assert post(client, f"/wishes/{wish.id}/claim", {"promised_on": later(4).isoformat(),
+                                                     "as_org": str(party.branch.id)}).status_code == 303
+    assert wish.claimed_org is party.branch and wish.status == S.CLAIMED
+    client.post("/logout", data={"csrf_token": csrf_from(client)})
+    assert client.get("/wishes/stats.xlsx", follow_redirects=False).status_code == 303
+    login(client, city.users["leader"].username, PASSWORD)
+    response = client.get("/wishes/stats.xlsx?year=2026")
+    assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
+    book = load_workbook(BytesIO(response.content))
+    orgs = {row[1]: row for row in book["党组织 Organisations"].iter_rows(min_row=2, values_only=True)}
+    assert orgs[party.branch.name][2:5] == (0, 3, 1)  # realised, target, in hand

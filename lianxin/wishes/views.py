@@ -11,10 +11,10 @@ from datetime import date
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from lianxin.errors import InvalidInput, LianxinError, NotFound
 from lianxin.orgs.models import Role, Unit, UnitKind, User
@@ -24,6 +24,7 @@ from lianxin.web.forms import FormErrors, posted_form
 from lianxin.web.i18n import pick_lang
 from lianxin.web.intake import community_choices
 from lianxin.web.templating import register_nav, render
+from lianxin.web.uploads import read_photos, stored_path
 from lianxin.wishes import service as svc
 from lianxin.wishes.export import stats_workbook
 from lianxin.wishes.models import (
@@ -71,6 +72,20 @@ def _int(value, field: str) -> int:
 def _get(form: FormData, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
+
+
+def _store_photos(request: Request, form: FormData) -> list[str]:
+    """Validate and re-encode the form's ``photos`` (no metadata) and write them under ``wishes/``; the storage keys."""
+    photos = read_photos([f for f in form.getlist("photos") if isinstance(f, UploadFile)])
+    upload_dir = request.app.state.settings.upload_dir
+    keys = []
+    for photo in photos:
+        key = f"wishes/{svc.today():%Y/%m}/{secrets.token_urlsafe(18)}.{photo.extension}"
+        path = upload_dir / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(photo.data)
+        keys.append(key)
+    return keys
 
 
 # --- the public wall and the resident ------------------------------------------------------------
@@ -324,7 +339,8 @@ def member_action(wish_id: int, action: str, request: Request, form: FormData = 
             if action == "start":
                 svc.start_wish(session, wish, member=member, actor=user, note=_get(form, "note"))
             elif action == "deliver":
-                svc.deliver_wish(session, wish, member=member, actor=user, note=_get(form, "note"))
+                svc.deliver_wish(session, wish, member=member, actor=user, note=_get(form, "note"),
+                                 photos=_store_photos(request, form))
             elif action == "release":
                 svc.release_wish(session, wish, member=member, actor=user, reason=_get(form, "reason"))
             elif action == "contact":
@@ -383,3 +399,32 @@ def stats_export(year: int | None = None, session: Session = Depends(get_session
     name = f"wishes-{year}.xlsx"
     return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote('微心愿统计-' + name)}"})
+
+
+@router.get("/wishes/{wish_id}/photos/{n}")
+def delivery_photo(wish_id: int, n: int, request: Request, session: Session = Depends(get_session)) -> Response:
+    """A delivery photo of a realised wish (the public wall shows them; nothing else is served publicly)."""
+    wish = session.get(Wish, wish_id)
+    if wish is None or wish.status not in REALISED_STATUSES or not 0 <= n < len(wish.delivery_photos or []):
+        raise NotFound("照片不存在", "no such photo")
+    path = stored_path(request.app.state.settings.upload_dir, wish.delivery_photos[n])
+    if not path.is_file():
+        raise NotFound("照片不存在", "no such photo")
+    return FileResponse(path, headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=3600",
+                                       "Content-Security-Policy": "default-src 'none'"})
+
+
+@router.post("/wishes/proxy/{wish_id}/confirm")
+def proxy_confirm(wish_id: int, request: Request, form: FormData = Depends(posted_form()),
+                  session: Session = Depends(get_session),
+                  user: User = Depends(require_roles(*svc.STAFF_ROLES))) -> Response:
+    """For a resident without a phone: the grid worker confirms with a photo of the resident's signature."""
+    try:
+        with session.begin_nested():
+            wish = svc.get_wish(session, wish_id, jurisdiction_id=user.jurisdiction_id)
+            keys = _store_photos(request, form)
+            svc.confirm_wish(session, wish, proxy=user, rating=_int(_get(form, "rating"), "rating"),
+                             comment=_get(form, "comment"), signature_photo=keys[0] if keys else None)
+    except LianxinError as exc:
+        return _staff_page(request, session, user, error=_message(request, exc), status_code=exc.http_status)
+    return RedirectResponse(f"/wishes/staff/{wish_id}", status_code=303)

@@ -221,3 +221,45 @@ def test_a_secretary_claims_for_the_branch_from_the_wall_and_leaders_export_exce
     book = load_workbook(BytesIO(response.content))
     orgs = {row[1]: row for row in book["党组织 Organisations"].iter_rows(min_row=2, values_only=True)}
     assert orgs[party.branch.name][2:5] == (0, 3, 1)  # realised, target, in hand
+
+
+def png_bytes() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (8, 8), "red").save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_delivery_photos_show_on_the_wall_once_realised_and_a_grid_worker_confirms_with_a_signature(
+        client, db, city, clock, party, wish):
+    from lianxin.wishes.service import claim_wish, publish_wish, register_wish
+
+    register_wish(db, wish, actor=party.staff, triage_class="individual")
+    publish_wish(db, wish, actor=party.staff, public_text=PUBLIC)
+    claim_wish(db, wish, member=party.member, promised_on=later(3))
+    login(client, party.member_user.username, PASSWORD)
+    token = csrf_from(client, "/wishes/mine")
+    bad = client.post(f"/wishes/{wish.id}/member/deliver", data={"csrf_token": token, "note": "已上门陪伴聊天"},
+                      files=[("photos", ("a.png", b"not an image", "image/png"))], follow_redirects=False)
+    assert bad.status_code == 422 and wish.status == S.CLAIMED
+    done = client.post(f"/wishes/{wish.id}/member/deliver", data={"csrf_token": token, "note": "已上门陪伴聊天"},
+                       files=[("photos", ("a.png", png_bytes(), "image/png"))], follow_redirects=False)
+    assert done.status_code == 303 and wish.status == S.DELIVERED and wish.delivery_photos[0].startswith("wishes/")
+    assert client.get(f"/wishes/{wish.id}/photos/0").status_code == 404  # not public before it is realised
+    client.post("/logout", data={"csrf_token": csrf_from(client)})
+
+    login(client, city.users["grid_worker"].username, PASSWORD)
+    token = csrf_from(client, f"/wishes/staff/{wish.id}")
+    unsigned = client.post(f"/wishes/proxy/{wish.id}/confirm", data={"csrf_token": token, "rating": "5"},
+                           follow_redirects=False)
+    assert unsigned.status_code == 422 and wish.status == S.DELIVERED
+    signed = client.post(f"/wishes/proxy/{wish.id}/confirm", data={"csrf_token": token, "rating": "5"},
+                         files=[("photos", ("sign.png", png_bytes(), "image/png"))], follow_redirects=False)
+    assert signed.status_code == 303 and wish.status == S.CONFIRMED and wish.confirmed_by_proxy
+    client.post("/logout", data={"csrf_token": csrf_from(client)})
+    assert f"/wishes/{wish.id}/photos/0" in client.get("/wishes").text
+    photo = client.get(f"/wishes/{wish.id}/photos/0")
+    assert photo.status_code == 200 and photo.content.startswith(b"\x89PNG")

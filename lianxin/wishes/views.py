@@ -91,11 +91,15 @@ def _store_photos(request: Request, form: FormData) -> list[str]:
 # --- the public wall and the resident ------------------------------------------------------------
 
 @router.get("/wishes")
-def wall(request: Request, community: int | None = None, page: int = 1, session: Session = Depends(get_session),
+def wall(request: Request, community: str = "", page: int = 1, session: Session = Depends(get_session),
          user: User | None = Depends(current_user)) -> Response:
-    """心愿墙: published wishes of a community (or the city), claimed and realised counts. No personal data."""
+    """心愿墙: published wishes of a community (or the city; ``community=`` empty), claimed and realised counts.
+    No personal data."""
     jurisdiction = public_jurisdiction(request, session)
-    unit = session.get(Unit, community) if community else None
+    community = community.strip()
+    if community and (not community.isdigit() or len(community) > 9):
+        raise NotFound("社区不存在", "no such community")
+    unit = session.get(Unit, int(community)) if community else None
     if community and (unit is None or unit.jurisdiction_id != jurisdiction.id or unit.kind != UnitKind.COMMUNITY):
         raise NotFound("社区不存在", "no such community")
     page = max(1, min(page, 1000))
@@ -125,8 +129,8 @@ def _form_page(request: Request, session: Session, values: dict, errors: FormErr
 
 
 @router.get("/wishes/new")
-def new_wish(request: Request, community: int | None = None, session: Session = Depends(get_session)) -> Response:
-    values = {"form_key": secrets.token_urlsafe(18), "category": "", "community_id": str(community or "")}
+def new_wish(request: Request, community: str = "", session: Session = Depends(get_session)) -> Response:
+    values = {"form_key": secrets.token_urlsafe(18), "category": "", "community_id": community.strip()[:9]}
     return _form_page(request, session, values, FormErrors(pick_lang(request)))
 
 

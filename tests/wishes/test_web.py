@@ -263,3 +263,10 @@ def test_delivery_photos_show_on_the_wall_once_realised_and_a_grid_worker_confir
     assert f"/wishes/{wish.id}/photos/0" in client.get("/wishes").text
     photo = client.get(f"/wishes/{wish.id}/photos/0")
     assert photo.status_code == 200 and photo.content.startswith(b"\x89PNG")
+
+
+def test_the_wall_takes_the_whole_city_or_one_community(client, city):
+    assert client.get("/wishes?community=").status_code == 200  # the select's "whole city" option
+    assert client.get(f"/wishes?community={city.units['community'].id}").status_code == 200
+    for bad in ("abc", str(city.units["street"].id), "99999999999999"):
+        assert client.get(f"/wishes?community={bad}").status_code == 404

@@ -214,7 +214,14 @@ def _staff_page(request: Request, session: Session, user: User, error: str | Non
     if scope is not None:
         stmt, reports = stmt.where(Wish.community_id.in_(scope)), reports.where(DualReport.community_id.in_(scope))
     queue = session.scalars(stmt.order_by(Wish.id).limit(100)).all()
+    confirmed = select(DualReport).where(DualReport.jurisdiction_id == user.jurisdiction_id,
+                                         DualReport.status == ReportStatus.CONFIRMED, DualReport.member_id.is_not(None))
+    if scope is not None:
+        confirmed = confirmed.where(DualReport.community_id.in_(scope))
     return render(request, "wishes/staff.html", _ctx(
+        reported=session.scalars(confirmed.order_by(DualReport.community_id, DualReport.id).limit(500)).all(),
+        orgs=session.scalars(select(PartyOrg).where(PartyOrg.jurisdiction_id == user.jurisdiction_id,
+                                                    PartyOrg.active.is_(True)).order_by(PartyOrg.name)).all(),
         queue=queue, reports=session.scalars(reports.order_by(DualReport.id).limit(100)).all(), error=error,
         triages=[t for t in TriageClass if t != TriageClass.INFEASIBLE], statuses=list(S), status=status or "",
         mask=svc.masked_resident, today=svc.today()), status_code=status_code)
@@ -432,3 +439,40 @@ def proxy_confirm(wish_id: int, request: Request, form: FormData = Depends(poste
     except LianxinError as exc:
         return _staff_page(request, session, user, error=_message(request, exc), status_code=exc.http_status)
     return RedirectResponse(f"/wishes/staff/{wish_id}", status_code=303)
+
+
+@router.post("/wishes/members")
+def register_member(request: Request, form: FormData = Depends(posted_form()), session: Session = Depends(get_session),
+                    user: User = Depends(require_roles(*svc.STAFF_ROLES))) -> Response:
+    """登记党员或志愿者 (a party member names their party organisation)."""
+    try:
+        with session.begin_nested():
+            org_id = _get(form, "org_id")
+            org = session.get(PartyOrg, _int(org_id, "org_id")) if org_id else None
+            if org is not None and org.jurisdiction_id != user.jurisdiction_id:
+                raise InvalidInput("党组织不存在", "no such organisation", field="org_id")
+            svc.create_member(session, jurisdiction_id=user.jurisdiction_id, name=_get(form, "name"),
+                              phone=_get(form, "phone"), kind=_get(form, "kind"), org=org, skills=_get(form, "skills"),
+                              actor=user)
+    except LianxinError as exc:
+        return _staff_page(request, session, user, error=_message(request, exc), status_code=exc.http_status)
+    return RedirectResponse("/wishes/staff", status_code=303)
+
+
+@router.post("/wishes/posts")
+def add_post(request: Request, form: FormData = Depends(posted_form()), session: Session = Depends(get_session),
+             user: User = Depends(require_roles(*svc.STAFF_ROLES))) -> Response:
+    """设立先锋岗/责任区, held by a member whose 双报到 the community confirmed."""
+    try:
+        with session.begin_nested():
+            report = session.get(DualReport, _int(_get(form, "report_id"), "report_id"))
+            if report is None or report.jurisdiction_id != user.jurisdiction_id or report.member is None \
+                    or report.status != ReportStatus.CONFIRMED:
+                raise InvalidInput("请选择已报到的党员", "choose a member who has reported here", field="report_id")
+            ends = _get(form, "ends_on")
+            svc.create_pioneer_post(session, community=report.community, holder=report.member, name=_get(form, "name"),
+                                    service=_get(form, "service"), starts_on=_date(_get(form, "starts_on"), "starts_on"),
+                                    ends_on=_date(ends, "ends_on") if ends else None, actor=user)
+    except LianxinError as exc:
+        return _staff_page(request, session, user, error=_message(request, exc), status_code=exc.http_status)
+    return RedirectResponse("/wishes/staff", status_code=303)

@@ -270,3 +270,24 @@ def test_the_wall_takes_the_whole_city_or_one_community(client, city):
     assert client.get(f"/wishes?community={city.units['community'].id}").status_code == 200
     for bad in ("abc", str(city.units["street"].id), "99999999999999"):
         assert client.get(f"/wishes?community={bad}").status_code == 404
+
+
+def test_staff_register_members_and_pioneer_posts_which_the_wall_lists(client, db, city, party):
+    from lianxin.wishes.models import Member, PioneerPost
+
+    report = report_to_community(db, community=city.units["community"], member=party.other)
+    login(client, party.staff.username, PASSWORD)
+    refused = post(client, "/wishes/members", {"name": "周丽", "phone": "13900000009", "kind": "party_member"})
+    assert refused.status_code == 422 and "党组织" in refused.text
+    assert post(client, "/wishes/members", {"name": "周丽", "phone": "13900000009", "kind": "volunteer",
+                                            "skills": "理发"}).status_code == 303
+    assert db.scalar(select(Member).where(Member.phone == "13900000009")).kind == "volunteer"
+    assert post(client, "/wishes/posts", {"report_id": str(report.id), "name": "党员先锋岗",
+                                          "starts_on": "2026-03-01"}).status_code == 422  # not confirmed yet
+    assert post(client, f"/wishes/reports/{report.id}/confirm").status_code == 303
+    assert post(client, "/wishes/posts", {"report_id": str(report.id), "name": "党员先锋岗", "service": "水电维修",
+                                          "starts_on": "2026-03-01"}).status_code == 303
+    assert db.scalar(select(PioneerPost)).holder is party.other
+    desk = client.get("/wishes/staff").text
+    assert "登记党员、志愿者" in desk and party.branch.name in desk
+    assert "水电维修" in client.get(f"/wishes?community={city.units['community'].id}").text

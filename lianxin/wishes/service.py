@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.queries import mask_name, mask_phone
@@ -120,6 +121,10 @@ def _move(session: Session, wish: Wish, action: WishAction, *, actor: User | Non
         wish.status = next_status(before, action)
     except IllegalTransition as exc:
         raise Conflict(exc.message_zh, exc.message_en) from None
+    try:
+        session.flush()  # the version check runs here: a concurrent change is a 409, not a later autoflush error
+    except StaleDataError:
+        raise Conflict("心愿已被他人更新，请刷新后重试", "the wish was changed by someone else; reload and try again") from None
     return _event(session, wish, action.value, before=before, actor=actor, member=member, note=note, payload=payload)
 
 

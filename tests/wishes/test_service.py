@@ -230,3 +230,46 @@ def test_an_appeal_becomes_a_wish_and_the_link_is_kept(db, city, party):
     wish = wish_from_appeal(db, appeal, actor=party.staff, content="老人希望有人帮忙更换家里的灯泡", category="repair")
     assert wish.source == WishSource.APPEAL and wish.source_appeal_id == appeal.id
     assert wish.resident_phone == appeal.appellant_phone and wish.status == S.COLLECTED
+
+
+def test_two_sessions_claiming_at_once_one_wins(engine, settings):
+    """A second claimant in another transaction gets a conflict (the version check / the one-live-claim index)."""
+    from sqlalchemy.orm import Session
+
+    from lianxin.orgs.service import create_user
+    from lianxin.wishes.models import Member, OrgKind, PartyOrg, Wish
+    from lianxin.wishes.service import create_member, create_party_org, get_wish
+    from tests.factories import build_city
+
+    with Session(engine, expire_on_commit=False, info={"settings": settings}) as first:
+        own = build_city(first)
+        staff = create_user(first, jurisdiction_id=own.jid, username=f"{own.jurisdiction.code}-race", display_name="s",
+                            password="secret-pass-123", grants=[("handler", own.units["community"])])
+        branch = create_party_org(first, jurisdiction_id=own.jid, kind=OrgKind.BRANCH, name="测试党支部")
+        a = create_member(first, jurisdiction_id=own.jid, name="甲党员", phone="13900001001", org=branch)
+        b = create_member(first, jurisdiction_id=own.jid, name="乙党员", phone="13900001002", org=branch)
+        wish = submit_wish(first, jurisdiction_id=own.jid, community_id=own.units["community"].id,
+                           content="希望有人帮忙修理轮椅", category="repair", resident_phone="13712340000")
+        register_wish(first, wish, actor=staff, triage_class="individual")
+        publish_wish(first, wish, actor=staff, public_text="一位老人希望有人帮忙修理轮椅。")
+        first.commit()
+        try:
+            with Session(engine, info={"settings": settings}) as one, Session(engine, info={"settings": settings}) as two:
+                w1, w2 = get_wish(one, wish.id, jurisdiction_id=own.jid), get_wish(two, wish.id, jurisdiction_id=own.jid)
+                claim_wish(one, w1, member=one.get(Member, a.id), promised_on=later(2))
+                one.commit()
+                with pytest.raises(Conflict):
+                    claim_wish(two, w2, member=two.get(Member, b.id), promised_on=later(2))
+                two.rollback()
+            with Session(engine) as check:
+                assert check.get(Wish, wish.id).claimed_member_id == a.id
+                assert len(check.scalars(select(WishClaim).where(WishClaim.wish_id == wish.id)).all()) == 1
+        finally:
+            with Session(engine) as cleanup:  # leave the shared test database as it was
+                cleanup.execute(WishClaim.__table__.delete().where(WishClaim.wish_id == wish.id))
+                cleanup.execute(WishEvent.__table__.delete().where(WishEvent.wish_id == wish.id))
+                cleanup.execute(Notification.__table__.delete().where(Notification.jurisdiction_id == own.jid))
+                cleanup.execute(Wish.__table__.delete().where(Wish.id == wish.id))
+                cleanup.execute(Member.__table__.delete().where(Member.jurisdiction_id == own.jid))
+                cleanup.execute(PartyOrg.__table__.delete().where(PartyOrg.jurisdiction_id == own.jid))
+                cleanup.commit()

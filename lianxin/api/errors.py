@@ -46,6 +46,7 @@ ERROR_RESPONSES: dict[int | str, dict] = {
     403: _described("无权限 / outside the caller's roles or units"),
     404: _described("不存在 / not found"),
     409: _described("状态冲突或版本过期 / illegal transition or stale version"),
+    413: _described("请求内容过大 / body, field or field count over the limits (lianxin.web.guard)"),
     422: _described("输入无效 / validation error"),
 }
 

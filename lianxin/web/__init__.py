@@ -19,6 +19,7 @@ from lianxin.config import Settings
 from lianxin.errors import LianxinError, as_busy, busy_errors, out_of_range, out_of_range_errors
 from lianxin.logs import RequestLogMiddleware
 from lianxin.web.csrf import EXEMPT_PREFIXES, CSRFMiddleware
+from lianxin.web.guard import InputGuardMiddleware
 from lianxin.web.deps import LoginRequired, TransactionMiddleware, login_url
 from lianxin.web.i18n import EN, translate
 from lianxin.web.templating import WEB_DIR, render
@@ -82,6 +83,7 @@ def install(app: FastAPI, settings: Settings) -> None:
 
     app.add_middleware(TransactionMiddleware)
     app.add_middleware(CSRFMiddleware, on_failure=csrf_failed)
+    app.add_middleware(InputGuardMiddleware)  # before CSRF parses any form; inside the session (error pages)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
                        same_site="lax", https_only=settings.env == "production", max_age=12 * 3600)
     app.add_middleware(RequestLogMiddleware)  # outermost: times and logs every request once

@@ -498,10 +498,23 @@ def close_appeal(
 def reopen_appeal(
     session: Session, appeal: Appeal, *, actor: User | None, reason: str, expected_version: int | None = None
 ) -> Appeal:
-    """重办: a replied appeal goes back to its lead unit with a fresh handling limit."""
+    """重办: a replied appeal goes back to its lead unit with a fresh handling limit.
+
+    An appeal no unit ever led (answered directly by the operator) has no unit to go back to: it
+    returns to the dispatch queue (received), and the event says why."""
     require_role(session, actor, (Role.DISPATCHER, Role.VISITOR))
     reason = require_text(reason, "reason", "重办原因", "reason for reopening")
     now = utcnow()
+    if appeal.lead_unit_id is None:
+        transition(session, appeal, Action.REQUEUE, actor=actor, expected_version=expected_version, now=now,
+                   note=f"{reason}（该诉求曾直接答复，无承办单位，退回派单队列）",
+                   payload={"round": appeal.reopen_count + 1, "reason": "no_lead_unit", "requeued": True})
+        appeal.reopen_count += 1
+        appeal.replied_at = None
+        appeal.sign_due_at = appeal.contact_due_at = appeal.due_at = appeal.overdue_at = None
+        notify_appellant(session, appeal, "reopened", "将重新派单办理。")
+        flush(session)
+        return appeal
     event = transition(session, appeal, Action.REOPEN, actor=actor, unit_id=appeal.lead_unit_id, note=reason,
                        expected_version=expected_version, now=now)
     appeal.reopen_count += 1

@@ -1,15 +1,15 @@
 """微心愿: party organisations, members, 双报到, 先锋岗, wishes, claims (one active per wish), events, quotas
 
-Revision ID: 0008_wishes
-Revises: 0007
+Revision ID: 0009_wishes
+Revises: 0008_defects
 Create Date: 2026-12-04 18:13:37.450641
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008_wishes'
-down_revision = '0007'
+revision = '0009_wishes'
+down_revision = '0008_defects'
 branch_labels = None
 depends_on = None
 

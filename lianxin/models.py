@@ -11,6 +11,7 @@ from lianxin.knowledge.models import KbEntry  # noqa: F401
 from lianxin.notify import Notification
 from lianxin.open311.models import CategoryAttribute, Open311Request
 from lianxin.orgs.models import GridStaff, Jurisdiction, RoleGrant, Unit, User
+from lianxin.ratelimit import RateCounter, RateLock  # noqa: F401
 from lianxin.routing.models import RoutingLabel, RoutingModel
 from lianxin.sla.models import CalendarOverride, TimeLimitPolicy
 from lianxin.stats.models import StatsBreakdown, StatsRollup, StatsWatermark
@@ -26,3 +27,4 @@ __all__ = [
     "Hotspot", "HotspotSnapshot", "Topic", "TopicPolicy", "TopicTask",
     "DualReport", "Member", "PartyOrg", "PioneerPost", "QuotaRule", "Wish", "WishClaim", "WishEvent",
 ]
+from lianxin.residents.models import LoginCode, ResidentAccount  # noqa: F401

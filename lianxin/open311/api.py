@@ -19,6 +19,7 @@ from lianxin.errors import InvalidInput, NotFound, PermissionDenied
 from lianxin.open311 import service
 from lianxin.open311.render import FORMATS, SHANGHAI, dt, respond
 from lianxin.open311.service import BadRequest, NewRequest, RequestQuery
+from lianxin.web import throttle
 from lianxin.web.uploads import MAX_PHOTO_BYTES, Photo, clean_photo, discard, store_photos
 
 router = APIRouter()
@@ -170,9 +171,11 @@ async def create_request(fmt: str, request: Request, session: SessionDep):
 
 def _create_request(fmt: str, request: Request, session: Session, form, uploads: list[tuple[str, bytes]]):
     field = lambda name: _blank(v) if isinstance(v := form.get(name) or request.query_params.get(name), str) else None  # noqa: E731
+    throttle.limit(request, session, "open311_per_address", "open311:address")  # 429 past the limit
     key = authenticate(session, field("api_key") or "")
     if key is None:
         raise PermissionDenied("api_key 无效或缺失", "invalid or missing api_key -- cannot create a request", field="api_key")
+    throttle.limit(request, session, "open311_per_key", "open311:key", str(key.id))
     jurisdiction = service.resolve_jurisdiction(session, field("jurisdiction_id"))
     code = field("service_code")
     if code is None:

@@ -48,9 +48,12 @@ async def csrf_failed(scope: Scope, receive: Receive, send: Send) -> None:
 
 def lianxin_error(request: Request, exc: LianxinError) -> Response:
     if wants_json(request):
-        return JSONResponse({"code": exc.code, "message_zh": exc.message_zh, "message_en": exc.message_en,
-                             "field": exc.field}, status_code=exc.http_status)
-    return error_page(request, exc.http_status, exc.message_zh, exc.message_en)
+        response: Response = JSONResponse({"code": exc.code, "message_zh": exc.message_zh, "message_en": exc.message_en,
+                                           "field": exc.field}, status_code=exc.http_status)
+    else:
+        response = error_page(request, exc.http_status, exc.message_zh, exc.message_en)
+    response.headers.update(getattr(exc, "headers", None) or {})  # Retry-After on 429
+    return response
 
 
 def retry_later(response: Response) -> Response:
@@ -96,6 +99,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
-    for module in (auth, resident, intake, files, public):
+    from lianxin.residents import views as residents
+
+    for module in (auth, resident, residents, intake, files, public):
         app.include_router(module.router)
     staff.install(app)

@@ -1,15 +1,15 @@
 """微心愿: party organisations, members, 双报到, 先锋岗, wishes, claims (one active per wish), events, quotas
 
-Revision ID: 0009_wishes
-Revises: 0008_defects
+Revision ID: 0010_wishes
+Revises: 0008_defects, 0009_residents
 Create Date: 2026-12-04 18:13:37.450641
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0009_wishes'
-down_revision = '0008_defects'
+revision = '0010_wishes'
+down_revision = ('0008_defects', '0009_residents')  # also joins main's two heads
 branch_labels = None
 depends_on = None
 

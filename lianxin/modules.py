@@ -44,6 +44,7 @@ MODULES: list[str] = [
     "lianxin.webhooks",
     "lianxin.open311",
     "lianxin.residents",
+    "lianxin.wishes",
 ]
 
 Ref = str | Any  # "package.module:attribute", or the object itself

@@ -1,0 +1,289 @@
+"""微心愿: party organisations (a tree of their own), members and volunteers, 双报到 reports, 先锋岗,
+wishes with their claims and events, and yearly quotas as data."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lianxin.clock import utcnow
+from lianxin.db import Base, UTCDateTime, enum_column_type
+from lianxin.orgs.models import Unit, User
+from lianxin.wishes.status import WishStatus
+
+
+class OrgKind(StrEnum):
+    COMMITTEE = "committee"  # 党委
+    GENERAL_BRANCH = "general_branch"  # 党总支
+    BRANCH = "branch"  # 党支部
+
+
+ORG_KIND_LABELS = {OrgKind.COMMITTEE: ("党委", "Party committee"),
+                   OrgKind.GENERAL_BRANCH: ("党总支", "General branch"), OrgKind.BRANCH: ("党支部", "Party branch")}
+
+
+class MemberKind(StrEnum):
+    PARTY_MEMBER = "party_member"  # 党员
+    VOLUNTEER = "volunteer"  # 志愿者
+
+
+MEMBER_KIND_LABELS = {MemberKind.PARTY_MEMBER: ("党员", "Party member"), MemberKind.VOLUNTEER: ("志愿者", "Volunteer")}
+
+
+class ReportStatus(StrEnum):
+    PENDING = "pending"  # 待社区确认
+    CONFIRMED = "confirmed"  # 已报到
+    DECLINED = "declined"  # 社区退回
+
+
+REPORT_STATUS_LABELS = {ReportStatus.PENDING: ("待确认", "Awaiting confirmation"),
+                        ReportStatus.CONFIRMED: ("已报到", "Confirmed"), ReportStatus.DECLINED: ("已退回", "Declined")}
+
+
+class WishCategory(StrEnum):
+    COMPANY = "company"  # 陪伴关爱
+    GOODS = "goods"  # 物资帮扶
+    STUDY = "study"  # 助学
+    HEALTH = "health"  # 就医健康
+    REPAIR = "repair"  # 维修便民
+    EMPLOYMENT = "employment"  # 就业
+    FAMILY = "family"  # 家庭沟通
+    OTHER = "other"  # 其他
+
+
+CATEGORY_LABELS = {
+    WishCategory.COMPANY: ("陪伴关爱", "Company and care"), WishCategory.GOODS: ("物资帮扶", "Goods"),
+    WishCategory.STUDY: ("助学", "Study"), WishCategory.HEALTH: ("就医健康", "Health"),
+    WishCategory.REPAIR: ("维修便民", "Repairs"), WishCategory.EMPLOYMENT: ("就业", "Employment"),
+    WishCategory.FAMILY: ("家庭沟通", "Family"), WishCategory.OTHER: ("其他", "Other"),
+}
+
+
+class WishSource(StrEnum):
+    RESIDENT = "resident"  # 居民自己提交（网页、我的心愿）
+    GRID_VISIT = "grid_visit"  # 网格员走访
+    BOX = "box"  # 说事箱 / 说事点
+    RETURN_VISIT = "return_visit"  # 回访
+    APPEAL = "appeal"  # 由诉求转来
+
+
+SOURCE_LABELS = {WishSource.RESIDENT: ("居民提交", "Resident"), WishSource.GRID_VISIT: ("网格走访", "Grid visit"),
+                 WishSource.BOX: ("说事箱/说事点", "Suggestion box"), WishSource.RETURN_VISIT: ("回访", "Return visit"),
+                 WishSource.APPEAL: ("诉求转办", "From an appeal")}
+
+
+class TriageClass(StrEnum):
+    INDIVIDUAL = "individual"  # 个人认领
+    COMMON = "common"  # 组织/部门解决
+    LEGACY = "legacy"  # 疑难，领导牵头
+    INFEASIBLE = "infeasible"  # 暂不具备条件（待办档案）
+
+
+TRIAGE_LABELS = {TriageClass.INDIVIDUAL: ("个人认领类", "Individual"), TriageClass.COMMON: ("共性类", "Common"),
+                 TriageClass.LEGACY: ("疑难类", "Legacy / hard"), TriageClass.INFEASIBLE: ("暂不具备条件", "Not feasible now")}
+
+
+class ClaimStatus(StrEnum):
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+    REALISED = "realised"
+
+
+class QuotaScope(StrEnum):
+    ORG = "org"
+    MEMBER = "member"
+
+
+class PartyOrg(Base):
+    """党委 / 党总支 / 党支部, each linked to the unit or enterprise it belongs to."""
+
+    __tablename__ = "wish_party_orgs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("wish_party_orgs.id"), index=True)
+    kind: Mapped[OrgKind] = mapped_column(enum_column_type(OrgKind, "party_org_kind"))
+    name: Mapped[str] = mapped_column(String(100))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    secretary_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    parent: Mapped[PartyOrg | None] = relationship(remote_side=[id])
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+
+
+class Member(Base):
+    """A party member or volunteer: a person, with a staff login or (later) a resident account."""
+
+    __tablename__ = "wish_members"
+    __table_args__ = (UniqueConstraint("jurisdiction_id", "phone"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    kind: Mapped[MemberKind] = mapped_column(enum_column_type(MemberKind, "member_kind"))
+    name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(32))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("wish_party_orgs.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
+    # The resident account (residents' login by phone is being built separately): no FK yet.
+    resident_account_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    skills: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    org: Mapped[PartyOrg | None] = relationship(lazy="joined")
+    user: Mapped[User | None] = relationship()
+
+
+class DualReport(Base):
+    """双报到: a member or an organisation reports to a residential community, which confirms it."""
+
+    __tablename__ = "wish_dual_reports"
+    __table_args__ = (
+        CheckConstraint("(member_id IS NULL) <> (org_id IS NULL)", name="one_reporter"),
+        UniqueConstraint("community_id", "member_id", "org_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("wish_members.id"), index=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("wish_party_orgs.id"), index=True)
+    status: Mapped[ReportStatus] = mapped_column(enum_column_type(ReportStatus, "dual_report_status"),
+                                                 default=ReportStatus.PENDING)
+    note: Mapped[str] = mapped_column(Text, default="")
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    community: Mapped[Unit] = relationship(lazy="joined")
+    member: Mapped[Member | None] = relationship(lazy="joined")
+    org: Mapped[PartyOrg | None] = relationship(lazy="joined")
+
+
+class PioneerPost(Base):
+    """先锋岗 / 责任区: a post, its holder, its grid or service and its period, shown on the community page."""
+
+    __tablename__ = "wish_pioneer_posts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    service: Mapped[str] = mapped_column(String(200), default="")
+    holder_id: Mapped[int] = mapped_column(ForeignKey("wish_members.id"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    holder: Mapped[Member] = relationship(lazy="joined")
+    grid: Mapped[Unit | None] = relationship(foreign_keys=[grid_id], lazy="joined")
+
+
+class Wish(Base):
+    __tablename__ = "wishes"
+    __table_args__ = (
+        Index("ix_wishes_board", "jurisdiction_id", "status", "community_id"),
+        Index("ix_wishes_community_status", "community_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    status: Mapped[WishStatus] = mapped_column(enum_column_type(WishStatus, "wish_status"), default=WishStatus.COLLECTED)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    source: Mapped[WishSource] = mapped_column(enum_column_type(WishSource, "wish_source"))
+    source_appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id"), index=True)
+    category: Mapped[WishCategory] = mapped_column(enum_column_type(WishCategory, "wish_category"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # The resident: private, shown to community staff and (after claiming) to the claimant only.
+    resident_name: Mapped[str | None] = mapped_column(String(64))
+    resident_phone: Mapped[str] = mapped_column(String(32), index=True)
+    resident_address: Mapped[str | None] = mapped_column(String(200))
+    resident_account_id: Mapped[int | None] = mapped_column(Integer, index=True)  # future resident accounts
+    content: Mapped[str] = mapped_column(Text)  # the resident's own words (private)
+    public_text: Mapped[str | None] = mapped_column(Text)  # written or approved by staff, no personal data
+    photos: Mapped[list] = mapped_column(JSON, default=list)
+    tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    triage_class: Mapped[TriageClass | None] = mapped_column(enum_column_type(TriageClass, "wish_triage"))
+    reason: Mapped[str | None] = mapped_column(Text)  # rejection reason or on-file explanation
+    review_on: Mapped[date | None] = mapped_column(Date)
+    promised_on: Mapped[date | None] = mapped_column(Date)
+    claimed_member_id: Mapped[int | None] = mapped_column(ForeignKey("wish_members.id"), index=True)
+    claimed_org_id: Mapped[int | None] = mapped_column(ForeignKey("wish_party_orgs.id"), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivery_note: Mapped[str | None] = mapped_column(Text)
+    delivery_photos: Mapped[list] = mapped_column(JSON, default=list)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by_proxy: Mapped[bool] = mapped_column(Boolean, default=False)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    community: Mapped[Unit] = relationship(foreign_keys=[community_id], lazy="joined")
+    claimed_member: Mapped[Member | None] = relationship(lazy="joined")
+    claimed_org: Mapped[PartyOrg | None] = relationship(lazy="joined")
+    events: Mapped[list[WishEvent]] = relationship(back_populates="wish", order_by="WishEvent.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class WishClaim(Base):
+    """A claim of a wish by a member or an organisation; at most one active claim per wish (enforced)."""
+
+    __tablename__ = "wish_claims"
+    __table_args__ = (
+        Index("uq_wish_claims_active", "wish_id", unique=True,
+              sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+        Index("ix_wish_claims_member_realised", "member_id", "status", "realised_at"),
+        Index("ix_wish_claims_org_realised", "org_id", "status", "realised_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    wish_id: Mapped[int] = mapped_column(ForeignKey("wishes.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("wish_members.id"))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("wish_party_orgs.id"))
+    promised_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[ClaimStatus] = mapped_column(enum_column_type(ClaimStatus, "wish_claim_status"),
+                                                default=ClaimStatus.ACTIVE)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    realised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WishEvent(Base):
+    """Append-only history: who did what, from which status to which (also every view of contact details)."""
+
+    __tablename__ = "wish_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    wish_id: Mapped[int] = mapped_column(ForeignKey("wishes.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_member_id: Mapped[int | None] = mapped_column(ForeignKey("wish_members.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    wish: Mapped[Wish] = relationship(back_populates="events")
+
+
+class QuotaRule(Base):
+    """How many realised wishes each organisation / member should achieve in a year (Loudi: org ≥ 3, member ≥ 1)."""
+
+    __tablename__ = "wish_quota_rules"
+    __table_args__ = (UniqueConstraint("jurisdiction_id", "scope", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    scope: Mapped[QuotaScope] = mapped_column(enum_column_type(QuotaScope, "wish_quota_scope"))
+    year: Mapped[int] = mapped_column(Integer)
+    target: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -11,6 +11,10 @@ from lianxin.knowledge.models import KbEntry  # noqa: F401
 from lianxin.notify import Notification
 from lianxin.open311.models import CategoryAttribute, Open311Request
 from lianxin.orgs.models import GridStaff, Jurisdiction, RoleGrant, Unit, User
+from lianxin.pledges.models import (  # noqa: F401
+    PledgeDecision, PledgeEvent, PledgeItem, PledgeList, PledgeListVersion, PledgeMeeting, PledgeMilestone,
+    PledgeRating, PledgeTarget,
+)
 from lianxin.routing.models import RoutingLabel, RoutingModel
 from lianxin.sla.models import CalendarOverride, TimeLimitPolicy
 from lianxin.stats.models import StatsBreakdown, StatsRollup, StatsWatermark

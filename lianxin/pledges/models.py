@@ -52,7 +52,7 @@ class PledgeList(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     owner_unit: Mapped[Unit | None] = relationship(lazy="joined")
-    items: Mapped[list[PledgeItem]] = relationship(back_populates="list", order_by="PledgeItem.position, PledgeItem.id")
+    items: Mapped[list[PledgeItem]] = relationship(back_populates="pledge_list", order_by="PledgeItem.position, PledgeItem.id")
     versions: Mapped[list[PledgeListVersion]] = relationship(order_by="PledgeListVersion.number.desc()")
 
 
@@ -109,7 +109,7 @@ class PledgeItem(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    list: Mapped[PledgeList] = relationship(back_populates="items")
+    pledge_list: Mapped[PledgeList] = relationship(back_populates="items")
     owner_unit: Mapped[Unit | None] = relationship(lazy="joined")
     targets: Mapped[list[PledgeTarget]] = relationship(back_populates="item", order_by="PledgeTarget.id")
     milestones: Mapped[list[PledgeMilestone]] = relationship(order_by="PledgeMilestone.dated.desc(), PledgeMilestone.id.desc()")

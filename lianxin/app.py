@@ -25,6 +25,7 @@ PAGE_ROUTERS = [
     "lianxin.knowledge.views",
     "lianxin.routing.web",
     "lianxin.hotspots.views",
+    "lianxin.pledges.views",
 ]
 
 

@@ -168,7 +168,7 @@ def target_progress(baseline: float | None, target: float, actual: float | None)
 
 # The fields of an item a published version carries; a change to one of them is a change of commitment.
 VERSIONED_FIELDS = ("title", "parent_id", "owner_unit", "lead_official", "category", "area", "start_on", "due_on",
-                    "budget_planned", "weight", "status", "targets")
+                    "budget_planned", "fund_source", "weight", "cancelled", "targets")
 
 
 def diff_versions(before: Mapping[str, Mapping], after: Mapping[str, Mapping]) -> dict:

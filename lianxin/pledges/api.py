@@ -10,10 +10,13 @@ from pydantic import BaseModel, Field
 
 from lianxin.api.deps import Ctx, WriteCtx
 from lianxin.api.errors import ERROR_RESPONSES
+from lianxin.orgs.models import Role
+from lianxin.orgs.service import require_role
 from lianxin.pledges import queries, service
 from lianxin.pledges.models import PledgeList
 
 router = APIRouter(prefix="/pledges", tags=["办实事 pledges"], responses=ERROR_RESPONSES)
+READERS = (Role.LEADER, Role.HANDLER)
 
 
 class TargetOut(BaseModel):
@@ -115,6 +118,7 @@ def _item(row) -> ItemOut:
 @router.get("/lists", response_model=list[ListOut])
 def list_lists(ctx: Ctx, year: int | None = None):
     """清单（本辖区全部状态）/ every list of the caller's jurisdiction, newest year first."""
+    require_role(ctx.session, ctx.actor, READERS)
     lists = queries.staff_lists(ctx.session, ctx.jurisdiction_id)
     return [ListOut(**_list(pl)) for pl in lists if year is None or pl.year == year]
 
@@ -122,6 +126,7 @@ def list_lists(ctx: Ctx, year: int | None = None):
 @router.get("/lists/{list_id}", response_model=ListDetailOut)
 def show_list(list_id: int, ctx: Ctx, published: bool = False):
     """一个清单及其事项；``published=true`` 只给已公示版本中的事项 / one list with its items (or only the published ones)."""
+    require_role(ctx.session, ctx.actor, READERS)
     plist = service.get_list(ctx.session, list_id, jurisdiction_id=ctx.jurisdiction_id)
     rows = queries.ledger(ctx.session, plist, public=published)
     return ListDetailOut(**_list(plist), items=[_item(r) for r in rows])
@@ -130,6 +135,7 @@ def show_list(list_id: int, ctx: Ctx, published: bool = False):
 @router.get("/overview", response_model=list[UnitOut])
 def overview(ctx: Ctx, year: int | None = None):
     """各单位完成率、按时完成率和逾期数（已公示清单的末级事项）/ completion by unit."""
+    require_role(ctx.session, ctx.actor, READERS)
     rows, _ = queries.unit_overview(ctx.session, ctx.jurisdiction_id, year=year)
     return [UnitOut(unit=r.unit, total=r.total, completed=r.completed, overdue=r.overdue,
                     completion_rate=r.completion_rate, on_time_rate=r.on_time_rate) for r in rows]

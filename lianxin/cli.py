@@ -18,6 +18,7 @@ from lianxin.db import session_scope
 from lianxin.dispatch.cli import dispatch_app, geo_app, kb_app
 from lianxin.hotspots.cli import hotspots
 from lianxin.ledger.cli import ledger_app
+from lianxin.pledges.cli import pledges_app
 from lianxin.routing import cli as routing_cli
 
 app = typer.Typer(help="连心 Lianxin — 接诉即办平台 / appeals platform", no_args_is_help=True)
@@ -29,7 +30,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(db_app, name="db")
 for _name, _sub in (("apikey", apikey_app), ("eval", routing_cli.eval_app), ("dispatch", dispatch_app),
                     ("geo", geo_app), ("kb", kb_app), ("assess", assess_app), ("stats", stats_app),
-                    ("ledger", ledger_app)):
+                    ("ledger", ledger_app), ("pledges", pledges_app)):
     app.add_typer(_sub, name=_name)
 app.command("train")(routing_cli.train)
 app.command()(hotspots)

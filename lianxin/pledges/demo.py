@@ -157,16 +157,14 @@ def build_demo(session: Session, settings=None, rng: random.Random | None = None
     svc.publish_list(session, llist, actor=city_leader)
     lists.append(llist)
 
+    # the lake: measured values close to the seed's −78 % / −84 %
+    algae = next(i for i in llist.items if i.title == "湖泊蓝藻水华治理")
+    for target, value in zip(algae.targets, (11, 4), strict=True):
+        svc.report_progress(session, algae, actor=city_leader, target_id=target.id, value=value,
+                            note="监测：发生次数同比下降 78%，面积下降 84%", measured_on=today - timedelta(days=30))
     for pl, leader, share in ((plist, d_leader, .3), (clist, c_leader, .35), (llist, city_leader, .1)):
         for item in [i for i in pl.items if not svc.children_of(session, i)]:
             _age(session, rng, item, leader, today, share_done=share)
-    # the lake: measured values close to the seed's −78 % / −84 %
-    algae = next(i for i in llist.items if i.title == "湖泊蓝藻水华治理")
-    if algae.status in (ItemStatus.PLANNED, ItemStatus.IN_PROGRESS, ItemStatus.DELAYED):
-        for target, value in zip(algae.targets, (11, 4), strict=True):
-            svc.report_progress(session, algae, actor=city_leader, target_id=target.id, value=value,
-                                note="监测：发生次数同比下降 78%，面积下降 84%")
-
     # weekly Tuesday joint meetings on the county list, ticking items
     tuesday = today - timedelta(days=(today.weekday() - 1) % 7)
     for week in range(4, 0, -1):

@@ -347,7 +347,8 @@ def staff_meeting(list_id: int, request: Request, posted: FormData = Depends(pos
 def leader_overview(request: Request, year: str = "", session: Session = Depends(get_session),
                     user: User = Depends(require_roles(Role.LEADER))) -> Response:
     years = queries.list_years(session, user.jurisdiction_id)
-    year_n = int(year) if year.isdigit() and len(year) == 4 else (years[0] if years else None)
+    this_year = service.local_today().year
+    year_n = int(year) if year.isdigit() and len(year) == 4 else (this_year if this_year in years else (years[0] if years else None))
     rows, overdue = queries.unit_overview(session, user.jurisdiction_id, year=year_n)
     total = sum(r.total for r in rows)
     done = sum(r.completed for r in rows)

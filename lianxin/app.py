@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from lianxin import logs, web
 from lianxin.api import mount_api
+from lianxin.api.docs import serve_openapi
 from lianxin.config import Settings, get_settings
 from lianxin.db import make_engine, make_sessionmaker
 from lianxin.open311 import mount_open311
@@ -38,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # SQLite: unsafe requests take the write lock at BEGIN and queue on the busy timeout (see make_engine).
     writer = (make_sessionmaker(make_engine(settings, immediate=True, serving=True), settings)
               if engine.dialect.name == "sqlite" else factory)
-    app = FastAPI(title="连心 Lianxin", docs_url=None, redoc_url=None)
+    app = FastAPI(title="连心 Lianxin", docs_url=None, redoc_url=None, openapi_url=None)  # lianxin.api.docs serves it
     app.state.settings, app.state.sessionmaker, app.state.write_sessionmaker = settings, factory, writer
 
     @app.get("/healthz")
@@ -50,5 +51,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in PAGE_ROUTERS:
         app.include_router(import_module(module).router)
     mount_api(app)
+    serve_openapi(app)
     mount_open311(app)
     return app

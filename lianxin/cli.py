@@ -42,13 +42,14 @@ def init(
     code: Annotated[str, typer.Option(help="辖区编码 / jurisdiction code")] = "default",
 ) -> None:
     """Migrate the database to the latest schema and load the defaults (idempotent)."""
-    from lianxin.defaults import ensure_defaults
+    from lianxin.defaults import ensure_defaults, load_category_attributes
     from lianxin.migrations import upgrade
 
     settings, factory = _factory()
     upgrade(settings)
     with session_scope(factory) as session:
         jurisdiction = ensure_defaults(session, code=code, name=name)
+        load_category_attributes(session, jurisdiction.id)
         typer.echo(f"数据库已就绪 / database ready: {settings.database_url} (辖区 {jurisdiction.name})")
 
 

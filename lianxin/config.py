@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-insecure-secret-change-me"
+
+_RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(spec: str) -> tuple[int, timedelta]:
+    """``"20/1h"`` → (20, 1 hour): at most N requests per period (``s``, ``m``, ``h``, ``d``; ``"5/m"`` = 5/1m)."""
+    match = _RATE_RE.match(spec)
+    if not match or int(match.group(1)) < 1 or (match.group(2) and int(match.group(2)) < 1):
+        raise ValueError(f"限流设置应形如 20/1h / a rate limit looks like 20/1h, not {spec!r}")
+    return int(match.group(1)), timedelta(seconds=int(match.group(2) or 1) * _UNIT_SECONDS[match.group(3)])
 
 
 class Settings(BaseSettings):
@@ -56,6 +69,46 @@ class Settings(BaseSettings):
     public_jurisdiction: str = ""
     # Webhooks may target http://127.0.0.1 / localhost (tests and local development only; never in production).
     webhook_allow_local_http: bool = False
+
+    # Rate limits (lianxin/ratelimit.py; counters live in the database, so every server process shares them).
+    # "N/period": at most N per period (s, m, h, d), per client address unless the name says otherwise.
+    rate_login_per_address: str = "30/5m"  # login attempts, right or wrong
+    rate_intake_per_address: str = "20/1h"  # anonymous /appeal submissions (signed-in staff: per account)
+    rate_open311_per_address: str = "120/1h"  # Open311 POST requests
+    rate_open311_per_key: str = "1000/1h"  # Open311 POST requests per api_key
+    rate_track_per_address: str = "30/10m"  # /track look-ups
+    rate_track_misses_per_order: str = "5/1h"  # wrong phone numbers for one order number
+    rate_link_misses_per_address: str = "20/10m"  # unknown /t/{token} links and wrong phones when rating
+    rate_code_per_phone: str = "5/1h"  # resident login codes sent to one phone number
+    rate_code_per_address: str = "20/1h"  # resident login codes requested from one address
+    rate_code_lockout_after: int = 5  # wrong codes for one phone before it is locked out (with back-off)
+    # Lockout after wrong passwords: after N failures the account (or address) is locked for base seconds,
+    # doubling with every further failure up to max; failures are forgotten this long after the last one.
+    rate_lockout_after: int = 5  # per account (user name)
+    rate_lockout_after_per_address: int = 20
+    rate_lockout_base_seconds: int = 60
+    rate_lockout_max_seconds: int = 3600
+    rate_lockout_memory_hours: int = 24
+    # Client addresses: the peer address, unless the peer is one of these proxies (IPs or CIDRs, JSON list in
+    # the environment), then the nearest untrusted address in X-Forwarded-For. Empty: X-Forwarded-For is ignored.
+    rate_trusted_proxies: list[str] = Field(default_factory=list)
+
+    @field_validator("rate_login_per_address", "rate_intake_per_address", "rate_open311_per_address",
+                     "rate_open311_per_key", "rate_track_per_address", "rate_track_misses_per_order",
+                     "rate_link_misses_per_address", "rate_code_per_phone", "rate_code_per_address")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        parse_rate(value)
+        return value
+
+    @field_validator("rate_trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: list[str]) -> list[str]:
+        from ipaddress import ip_network
+
+        for item in value:
+            ip_network(item, strict=False)  # ValueError names the bad entry
+        return value
 
     def check_production(self) -> None:
         if self.env == "production" and self.secret_key == DEV_SECRET:

@@ -36,7 +36,7 @@ from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.service import SHANGHAI
 from lianxin.appeals.status import HANDLING, AppealStatus
 from lianxin.config import Settings
-from lianxin.defaults import ensure_defaults
+from lianxin.defaults import ensure_defaults, load_category_attributes
 from lianxin.dispatch.demo import seed_demo_dispatch
 from lianxin.errors import Conflict, InvalidInput
 from lianxin.orgs.models import (
@@ -672,6 +672,7 @@ def build_demo(session: Session, settings: Settings, *, appeals: int = 1200, day
     if demo_exists(session):
         raise DemoExists()
     demo = _DemoCity(session, ensure_defaults(session, code=JURISDICTION_CODE), seed)
+    load_category_attributes(session, demo.jid)
     demo.build_units()
     demo.position.update(seed_demo_dispatch(session, demo.jid, demo.by_code, CITY_CODE, ROUTES, LOCAL, CITY_CENTRE))
     demo.build_users()

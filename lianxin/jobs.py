@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from lianxin import ratelimit
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.requests import review_deferral
 from lianxin.appeals.service import local_text, mark_overdue, record_event
@@ -120,6 +121,7 @@ JOBS = [
     Job("queue_webhooks", lambda session, settings, now: webhooks.queue_events(session, now)),
     Job("deliver_webhooks", lambda session, settings, now: webhooks.deliver_due(session, now)),
     Job("refresh_hotspots", refresh_hotspots),
+    Job("prune_rate_limits", lambda session, settings, now: ratelimit.prune(session, now)),
 ]
 
 

@@ -15,6 +15,7 @@ from lianxin.pledges.models import (  # noqa: F401
     PledgeDecision, PledgeEvent, PledgeItem, PledgeList, PledgeListVersion, PledgeMeeting, PledgeMilestone,
     PledgeRating, PledgeTarget,
 )
+from lianxin.ratelimit import RateCounter, RateLock  # noqa: F401
 from lianxin.routing.models import RoutingLabel, RoutingModel
 from lianxin.sla.models import CalendarOverride, TimeLimitPolicy
 from lianxin.stats.models import StatsBreakdown, StatsRollup, StatsWatermark
@@ -28,3 +29,4 @@ __all__ = [
     "TimeLimitPolicy", "Unit", "User",
     "Hotspot", "HotspotSnapshot", "Topic", "TopicPolicy", "TopicTask",
 ]
+from lianxin.residents.models import LoginCode, ResidentAccount  # noqa: F401

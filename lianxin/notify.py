@@ -109,11 +109,12 @@ def make_sender(settings: Settings) -> Sender:
     return getattr(importlib.import_module(module_name), attr)(settings)
 
 
-def deliver_pending(session: Session, sender: Sender, *, limit: int = 200) -> tuple[int, int]:
-    """Send pending notifications (claimed with SKIP LOCKED on PostgreSQL); returns (sent, failed)."""
+def deliver_pending(session: Session, sender: Sender, *, limit: int = 200, ids: list[int] | None = None) -> tuple[int, int]:
+    """Send pending notifications (claimed with SKIP LOCKED on PostgreSQL); returns (sent, failed).
+    ``ids`` sends just those (a login code goes out at once, not at the job's next run)."""
     stmt = (
         select(Notification)
-        .where(Notification.state == "pending")
+        .where(Notification.state == "pending", *([Notification.id.in_(ids)] if ids is not None else []))
         .order_by(Notification.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

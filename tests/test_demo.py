@@ -329,3 +329,11 @@ def test_the_demo_knowledge_base_answers_common_questions(demo):
     assert len(list_entries(session, jid)) >= 30
     top = search_entries(session, jid, "家里停水了什么时候来水", today=datetime(2026, 3, 1).date())[0].entry
     assert "停水" in top.question and top.owner_unit.code == "DEMO-WATER"
+
+
+def test_the_demo_city_publishes_open311_services_with_questions(demo):
+    from lianxin.open311.service import list_services
+
+    session, _, jid = demo
+    with_questions = {s["service_name"] for s in list_services(session, jid) if s["metadata"]}
+    assert {"路灯故障", "井盖缺失", "施工噪声", "社会生活噪声"} <= with_questions

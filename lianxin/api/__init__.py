@@ -1,4 +1,5 @@
-"""The JSON API at ``/api/v1`` (OpenAPI document at ``/api/openapi.json``, docs at ``/api/docs``).
+"""The JSON API at ``/api/v1`` (OpenAPI document at ``/api/openapi.json``, docs at ``/api/docs``; both for
+signed-in staff and API keys only, see ``lianxin.api.docs``).
 
 It is a FastAPI sub-application mounted on the main app, so it has its own error handlers and
 OpenAPI document; it shares the main app's state and ``dependency_overrides`` (tests override
@@ -56,6 +57,7 @@ ROUTERS = [
 def create_api(parent: FastAPI) -> FastAPI:
     from fastapi_offline import FastAPIOffline
 
+    from lianxin.api.docs import guard_api_docs
     from lianxin.api.errors import install_error_handlers
 
     api = FastAPIOffline(
@@ -64,8 +66,9 @@ def create_api(parent: FastAPI) -> FastAPI:
                     "所有 POST 接受 `Idempotency-Key`；工单操作接受 `If-Match`（版本号），版本过期返回 409。\n\n"
                     "The JSON API of the appeals platform. Authenticate with an API key (Bearer or X-API-Key) or the "
                     "browser session. Every POST honours `Idempotency-Key`; appeal actions honour `If-Match` (stale → 409).",
-        docs_url="/docs", redoc_url=None, openapi_url="/openapi.json", static_url="/docs-static",
+        docs_url=None, redoc_url=None, openapi_url="/openapi.json", static_url="/docs-static",
     )
+    guard_api_docs(api, static_url="/docs-static")  # the document and /docs: staff and API keys only
     api.state = parent.state
     api.dependency_overrides = parent.dependency_overrides
     install_error_handlers(api)

@@ -248,7 +248,9 @@ def _endpoint(spec: ActionSpec):
         def run():
             appeal = ctx.appeal(order_no)
             data = body or model()
-            spec.run(ctx, appeal, data, if_match if if_match is not None else data.version)
+            version = if_match if if_match is not None else data.version
+            service.check_version(appeal, version)  # before the verb's permission check: a lost race is 409, not 403
+            spec.run(ctx, appeal, data, version)
             return appeal_detail(ctx.session, ctx.actor, appeal)
 
         response = ctx.once(run)

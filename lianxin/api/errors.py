@@ -46,6 +46,7 @@ ERROR_RESPONSES: dict[int | str, dict] = {
     403: _described("无权限 / outside the caller's roles or units"),
     404: _described("不存在 / not found"),
     409: _described("状态冲突或版本过期 / illegal transition or stale version"),
+    413: _described("请求内容过大 / body, field or field count over the limits (lianxin.web.guard)"),
     422: _described("输入无效 / validation error"),
 }
 
@@ -57,6 +58,7 @@ HTTP_MESSAGES = {
     406: ("not_acceptable", "无法提供所请求的格式", "not acceptable"),
     413: ("too_large", "请求内容过大", "request entity too large"),
     415: ("unsupported_media_type", "不支持的内容类型", "unsupported media type"),
+    429: ("rate_limited", "操作过于频繁，请稍后再试", "too many requests: try again later"),
 }
 
 # Chinese for pydantic's error types (our own validators already write "中文 / English").
@@ -106,7 +108,7 @@ def validation_response(errors: list[dict]) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LianxinError)
     async def domain_error(request: Request, exc: LianxinError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else getattr(exc, "headers", None)
         return error_response(exc.http_status, exc.code, exc.message_zh, exc.message_en, field=exc.field, headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -8,7 +8,7 @@ from lianxin.api.schemas import AppealDetail, AppealOut, PendingRequestOut, Ref,
 from lianxin.appeals.choices import RequestState, UnitRole
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.queries import mask_name, mask_phone, timeline
-from lianxin.appeals.status import AppealStatus, allowed_actions
+from lianxin.appeals.status import Action, AppealStatus, allowed_actions
 from lianxin.orgs.models import Role, User
 from lianxin.orgs.service import has_role
 
@@ -46,7 +46,8 @@ def appeal_out(session: Session, actor: User, appeal: Appeal, model=AppealOut, *
         overdue_at=appeal.overdue_at, supervision_level=appeal.supervision_level,
         extension_count=appeal.extension_count, reopen_count=appeal.reopen_count, reply_text=appeal.reply_text,
         satisfaction=str(appeal.satisfaction) if appeal.satisfaction else None, updated_at=appeal.updated_at,
-        allowed_actions=[str(a) for a in allowed_actions(status)], **extra,
+        # requeue is the path reopen takes by itself when no unit led the appeal; it is not an action of its own
+        allowed_actions=[str(a) for a in allowed_actions(status) if a != Action.REQUEUE], **extra,
     )
 
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -34,7 +34,7 @@ from lianxin.appeals.status import (
 from lianxin.clock import utcnow
 from lianxin.db import insert_or_ignore
 from lianxin.dispatch.repeats import index_appeal
-from lianxin.errors import InvalidInput, NotFound, PermissionDenied, StaleVersion
+from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StaleVersion
 from lianxin.geo.service import fill_location
 from lianxin.notify import queue_notification
 from lianxin.orgs.models import Role, Unit, UnitKind, User
@@ -54,6 +54,43 @@ def check_version(appeal: Appeal, expected_version: int | None) -> None:
     """Optimistic concurrency for the edges: the client's version must still be current."""
     if expected_version is not None and expected_version != appeal.version:
         raise StaleVersion()
+
+
+def lock_appeals(session: Session, *appeals: Appeal) -> None:
+    """Hold ``appeals`` until the transaction ends and reload them: for a verb that decides by the state of
+    a second appeal (并单 needs the main appeal to still take merges when the follower moves).
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` in id order, so A→B and B→A at the same moment queue instead of
+    deadlocking. SQLite has no row locks: a write that changes nothing takes the database's write lock
+    first, so no other writer can commit between the re-read and this transaction's commit. The reload
+    replaces every attribute with the committed row, so the caller's checks (and the version its UPDATE
+    compares) are about what is true now, not what the request read earlier.
+    """
+    ids = sorted({appeal.id for appeal in appeals})
+    table = Appeal.__table__
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    flush(session)
+    try:
+        if sqlite:
+            session.execute(update(table).where(table.c.id.in_(ids)).values(version=table.c.version))
+        for appeal in appeals:
+            session.expire(appeal)  # collections (units, requests) too, not only the columns
+        session.scalars(select(Appeal).where(Appeal.id.in_(ids)).order_by(Appeal.id).with_for_update(of=Appeal)
+                        .execution_options(populate_existing=True)).all()
+    except OperationalError as exc:
+        # SQLite refuses the write lock at once when this transaction already read a snapshot that
+        # another writer has since changed: the same lost race as a stale version.
+        if sqlite and "locked" in str(exc.orig):
+            raise StaleVersion() from None
+        raise
+
+
+def touch(session: Session, appeal: Appeal, now: datetime) -> None:
+    """Bump ``appeal``'s version without changing its status: another verb changed what it depends on
+    (a follower merged in), so a concurrent action on it that read the old state must get a 409."""
+    appeal.updated_at = now
+    flag_modified(appeal, "updated_at")
+    flush(session)
 
 
 def record_event(
@@ -461,10 +498,23 @@ def close_appeal(
 def reopen_appeal(
     session: Session, appeal: Appeal, *, actor: User | None, reason: str, expected_version: int | None = None
 ) -> Appeal:
-    """重办: a replied appeal goes back to its lead unit with a fresh handling limit."""
+    """重办: a replied appeal goes back to its lead unit with a fresh handling limit.
+
+    An appeal no unit ever led (answered directly by the operator) has no unit to go back to: it
+    returns to the dispatch queue (received), and the event says why."""
     require_role(session, actor, (Role.DISPATCHER, Role.VISITOR))
     reason = require_text(reason, "reason", "重办原因", "reason for reopening")
     now = utcnow()
+    if appeal.lead_unit_id is None:
+        transition(session, appeal, Action.REQUEUE, actor=actor, expected_version=expected_version, now=now,
+                   note=f"{reason}（该诉求曾直接答复，无承办单位，退回派单队列）",
+                   payload={"round": appeal.reopen_count + 1, "reason": "no_lead_unit", "requeued": True})
+        appeal.reopen_count += 1
+        appeal.replied_at = None
+        appeal.sign_due_at = appeal.contact_due_at = appeal.due_at = appeal.overdue_at = None
+        notify_appellant(session, appeal, "reopened", "将重新派单办理。")
+        flush(session)
+        return appeal
     event = transition(session, appeal, Action.REOPEN, actor=actor, unit_id=appeal.lead_unit_id, note=reason,
                        expected_version=expected_version, now=now)
     appeal.reopen_count += 1
@@ -487,12 +537,18 @@ def merge_appeal(
     require_role(session, actor, CENTRE)
     if into.id == appeal.id or into.jurisdiction_id != appeal.jurisdiction_id:
         raise InvalidInput("不能与自身或其他辖区的工单合并", "cannot merge into itself or another jurisdiction", field="into")
+    # Both rows are held from here to the commit and re-read: a concurrent merge the other way round, or a
+    # concurrent 终止 of the main appeal, either finished first (and is seen below) or waits for this one.
+    lock_appeals(session, appeal, into)
+    check_version(appeal, expected_version)
     if AppealStatus(into.status) in {AppealStatus.MERGED, AppealStatus.NOT_ACCEPTED, AppealStatus.TERMINATED}:
-        raise InvalidInput(f"主工单 {into.order_no} 状态为「{AppealStatus(into.status).label_zh}」，不能并入",
-                           "the main appeal cannot take merges", field="into")
+        raise Conflict(f"主工单 {into.order_no} 状态为「{AppealStatus(into.status).label_zh}」，不能并入",
+                       f"the main appeal {into.order_no} is {AppealStatus(into.status).label_en.lower()} and cannot take merges",
+                       field="into")
     now = utcnow()
     transition(session, appeal, Action.MERGE, actor=actor, note=note, payload={"into": into.order_no},
                expected_version=expected_version, now=now)
+    touch(session, into, now)  # the main appeal now has a follower: whoever acts on it from the old state gets a 409
     appeal.merged_into_id, appeal.closed_at = into.id, now
     for row in active_units(appeal):
         row.active = False

@@ -75,6 +75,7 @@ class Action(StrEnum):
     REPLY = "reply"  # 答复
     RECORD_VISIT = "record_visit"  # 回访 (no outcome yet: not reached)
     REOPEN = "reopen"  # 重办
+    REQUEUE = "requeue"  # 重办 of an appeal no unit handled (直接答复): back to the dispatch queue
     CLOSE = "close"  # 办结
     MERGE = "merge"  # 并单
     TERMINATE = "terminate"  # 终止
@@ -111,6 +112,7 @@ def _rows() -> dict[tuple[AppealStatus, Action], AppealStatus]:
         (A.REPLY, {S.IN_PROGRESS}, S.REPLIED),
         (A.RECORD_VISIT, {S.REPLIED}, _SELF),
         (A.REOPEN, {S.REPLIED}, S.IN_PROGRESS),
+        (A.REQUEUE, {S.REPLIED}, S.RECEIVED),
         (A.CLOSE, {S.REPLIED}, S.CLOSED),
         (A.MERGE, {S.RECEIVED, S.DISPATCHED, S.IN_PROGRESS}, S.MERGED),
         (A.TERMINATE, {S.RECEIVED, S.DISPATCHED, S.IN_PROGRESS, S.DEFERRED}, S.TERMINATED),
@@ -133,7 +135,7 @@ ACTION_LABELS_ZH: dict[Action, str] = {
     A.REJECT_RETURN: "驳回退单", A.REQUEST_EXTENSION: "申请延期", A.APPROVE_EXTENSION: "批准延期",
     A.REJECT_EXTENSION: "驳回延期", A.DEFER: "挂账", A.REVIEW_DEFERRAL: "挂账复核", A.CLEAR_DEFERRAL: "销账",
     A.SUPERVISE: "督办", A.URGE: "催办", A.WHISTLE: "吹哨", A.REPORT: "报到反馈", A.REPLY: "答复",
-    A.RECORD_VISIT: "回访", A.REOPEN: "重办", A.CLOSE: "办结", A.MERGE: "并单", A.TERMINATE: "终止",
+    A.RECORD_VISIT: "回访", A.REOPEN: "重办", A.REQUEUE: "退回派单重办", A.CLOSE: "办结", A.MERGE: "并单", A.TERMINATE: "终止",
     A.MARK_OVERDUE: "超期", A.NOTE: "备注", A.RECATEGORIZE: "改分类",
 }
 
@@ -174,6 +176,7 @@ EVENT_KINDS: dict[Action, str] = {
     A.REJECT_EXTENSION: "extension_rejected", A.DEFER: "deferred", A.REVIEW_DEFERRAL: "deferral_reviewed",
     A.CLEAR_DEFERRAL: "deferral_cleared", A.SUPERVISE: "supervised", A.URGE: "urged", A.WHISTLE: "whistled",
     A.REPORT: "reported", A.REPLY: "replied", A.RECORD_VISIT: "visited", A.REOPEN: "reopened",
+    A.REQUEUE: "requeued",
     A.CLOSE: "closed", A.MERGE: "merged", A.TERMINATE: "terminated", A.MARK_OVERDUE: "overdue", A.NOTE: "noted",
     A.RECATEGORIZE: "recategorized",
 }
@@ -184,7 +187,7 @@ EXCLUSION_REQUESTED, EXCLUSION_APPROVED, EXCLUSION_REJECTED = "exclusion_request
 PUBLIC_EVENT_KINDS: frozenset[str] = frozenset({
     SUBMITTED, MAIN_REPLIED, "answered", "not_accepted", "dispatched", "redispatched", "signed", "contacted",
     "return_approved", "extension_approved", "deferred", "deferral_cleared", "replied", "visited", "reopened",
-    "closed", "merged", "terminated",
+    "requeued", "closed", "merged", "terminated",
 })
 EVENT_LABELS_ZH: dict[str, str] = {EVENT_KINDS[a]: label for a, label in ACTION_LABELS_ZH.items()} | {
     SUBMITTED: "受理", MAIN_REPLIED: "主工单已答复", "return_approved": "退回重新派单",

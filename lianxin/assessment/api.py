@@ -13,7 +13,9 @@ from lianxin.api.deps import Ctx, WriteCtx
 from lianxin.api.errors import ERROR_RESPONSES
 from lianxin.assessment import exclusions
 from lianxin.assessment.choices import ExclusionReason, ExclusionState
-from lianxin.assessment.service import monthly_ranking, parse_month, previous_month
+from lianxin.assessment.service import (
+    get_settings_row, monthly_ranking, parse_month, previous_month, settings_changes, update_settings,
+)
 from lianxin.assessment.supervision import leader_supervision_list
 from lianxin.clock import utcnow
 from lianxin.errors import NotFound
@@ -101,3 +103,64 @@ def decide_exclusion(order_no: str, exclusion_id: int, body: DecisionIn, ctx: Wr
         return ExclusionOut.model_validate(decided)
 
     return ctx.once(run)
+
+
+class SettingsOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    weight_response: float = Field(description="响应率权重 / weight of the response rate")
+    weight_resolution: float = Field(description="解决率权重 / weight of the resolution rate")
+    weight_satisfaction: float = Field(description="满意率权重 / weight of the satisfaction rate")
+    basic_satisfied_weight: float = Field(description="基本满意折算系数 / what 基本满意 counts as (0..1)")
+    red_list_size: int
+    black_list_size: int
+    black_list_below: float
+    min_valid_visits: int
+    supervise_overdue_working_days: int = Field(description="超期几个工作日督办，0 不启用 / 0: off")
+    supervise_reopen_count: int = Field(description="重办几次督办，0 不启用 / 0: off")
+    list_repeat_count: int = Field(description="并入几件重复诉求挂牌督办，0 不启用 / 0: off")
+
+
+class SettingsIn(BaseModel):
+    """Only the values given change; the three weights must still sum to 1."""
+
+    weight_response: float | None = None
+    weight_resolution: float | None = None
+    weight_satisfaction: float | None = None
+    basic_satisfied_weight: float | None = None
+    red_list_size: int | None = None
+    black_list_size: int | None = None
+    black_list_below: float | None = None
+    min_valid_visits: int | None = None
+    supervise_overdue_working_days: int | None = None
+    supervise_reopen_count: int | None = None
+    list_repeat_count: int | None = None
+    note: str | None = Field(default=None, max_length=2000, description="修改说明 / reason for the change")
+
+
+class SettingsChangeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    changed_at: datetime
+    changed_by_id: int | None
+    changes: dict[str, list]
+    note: str | None
+
+
+@router.get("/assessment/settings", response_model=SettingsOut, summary="考评设置 / assessment settings")
+def get_settings(ctx: Ctx):
+    require_role(ctx.session, ctx.actor, (*READERS, Role.ADMIN))
+    return get_settings_row(ctx.session, ctx.jurisdiction_id)
+
+
+@router.put("/assessment/settings", response_model=SettingsOut,
+            summary="修改考评权重与督办阈值（管理员，记入修改记录）/ change weights and thresholds (admins, logged)")
+def put_settings(body: SettingsIn, ctx: Ctx):
+    values = {name: value for name, value in body.model_dump(exclude={"note"}).items() if value is not None}
+    return update_settings(ctx.session, ctx.jurisdiction_id, actor=ctx.actor, note=body.note, **values)
+
+
+@router.get("/assessment/settings/changes", response_model=list[SettingsChangeOut],
+            summary="考评设置修改记录 / the settings' change log")
+def get_settings_changes(ctx: Ctx):
+    require_role(ctx.session, ctx.actor, (*READERS, Role.ADMIN))
+    return settings_changes(ctx.session, ctx.jurisdiction_id)

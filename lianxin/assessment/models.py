@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lianxin.appeals.models import Appeal
@@ -31,6 +31,18 @@ class AssessmentSettings(Base):
     supervise_overdue_working_days: Mapped[int] = mapped_column(Integer, default=3)  # → 督办
     supervise_reopen_count: Mapped[int] = mapped_column(Integer, default=2)  # → 督办
     list_repeat_count: Mapped[int] = mapped_column(Integer, default=3)  # appeals merged into it → 挂牌督办
+
+
+class AssessmentSettingsChange(Base):
+    """The change log of the assessment settings (append-only): who changed which values from what to what."""
+
+    __tablename__ = "assessment_settings_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)  # {setting: [before, after]}
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class AssessmentExclusion(Base):

@@ -9,7 +9,9 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lianxin.assessment.models import AssessmentSettings
+import math
+
+from lianxin.assessment.models import AssessmentSettings, AssessmentSettingsChange
 from lianxin.assessment.rates import Weights, compute_rates
 from lianxin.db import insert_or_ignore
 from lianxin.errors import InvalidInput
@@ -38,12 +40,50 @@ def weights_of(row: AssessmentSettings) -> Weights:
     return Weights(row.weight_response, row.weight_resolution, row.weight_satisfaction, row.basic_satisfied_weight)
 
 
-def update_settings(session: Session, jurisdiction_id: int, *, actor: User | None, **values) -> AssessmentSettings:
-    """Change formulas, weights, list sizes or supervision rules (admin). Weights must sum to 1."""
+# The settings as an admin sees them: (name, zh, en, kind) — "float" or "int", in EDITABLE's order.
+SETTING_LABELS: dict[str, tuple[str, str]] = {
+    "weight_response": ("响应率权重", "Weight of the response rate"),
+    "weight_resolution": ("解决率权重", "Weight of the resolution rate"),
+    "weight_satisfaction": ("满意率权重", "Weight of the satisfaction rate"),
+    "basic_satisfied_weight": ("基本满意折算系数", "基本满意 counts as"),
+    "red_list_size": ("红榜数量", "Red list size"),
+    "black_list_size": ("黑榜数量", "Black list size"),
+    "black_list_below": ("综合成绩低于此值列入黑榜", "Black-listed below this composite"),
+    "min_valid_visits": ("参与排名的最少有效回访数", "Fewest valid visits to be ranked"),
+    "supervise_overdue_working_days": ("超期几个工作日自动督办（0 为不启用）", "Supervise after this many working days overdue (0: off)"),
+    "supervise_reopen_count": ("重办几次自动督办（0 为不启用）", "Supervise after this many reopens (0: off)"),
+    "list_repeat_count": ("并入几件重复诉求挂牌督办（0 为不启用）", "Listed supervision after this many merged repeats (0: off)"),
+}
+FLOAT_SETTINGS = frozenset({"weight_response", "weight_resolution", "weight_satisfaction", "basic_satisfied_weight",
+                            "black_list_below"})
+
+
+def _coerce(name: str, value) -> float | int:
+    """A setting's value as its type; text from a form is parsed, anything else is refused with the field."""
+    zh = SETTING_LABELS[name][0]
+    try:
+        if name in FLOAT_SETTINGS:
+            number = float(str(value).strip()) if isinstance(value, str) else float(value)
+            if not math.isfinite(number):
+                raise ValueError
+            return number
+        if isinstance(value, float) and not value.is_integer() or isinstance(value, bool):
+            raise ValueError
+        return int(str(value).strip()) if isinstance(value, str) else int(value)
+    except (TypeError, ValueError):
+        kind = ("数字", "a number") if name in FLOAT_SETTINGS else ("整数", "a whole number")
+        raise InvalidInput(f"「{zh}」须为{kind[0]}", f"{name} must be {kind[1]}", field=name) from None
+
+
+def update_settings(session: Session, jurisdiction_id: int, *, actor: User | None, note: str | None = None,
+                    **values) -> AssessmentSettings:
+    """Change formulas, weights, list sizes or supervision rules (admin). Weights must sum to 1.
+    Every change that changes something is logged (who, when, each value before and after)."""
     require_role(session, actor, (Role.ADMIN,))
     unknown = set(values) - set(EDITABLE)
     if unknown:
         raise InvalidInput(f"未知的设置项：{'、'.join(sorted(unknown))}", f"unknown settings: {sorted(unknown)}")
+    values = {name: _coerce(name, value) for name, value in values.items()}
     row = get_settings_row(session, jurisdiction_id)
     merged = {name: values.get(name, getattr(row, name)) for name in EDITABLE}
     weights = [merged["weight_response"], merged["weight_resolution"], merged["weight_satisfaction"]]
@@ -56,10 +96,23 @@ def update_settings(session: Session, jurisdiction_id: int, *, actor: User | Non
     for name in EDITABLE[4:]:
         if merged[name] < 0:
             raise InvalidInput(f"{name} 不能为负数", f"{name} must not be negative", field=name)
+    if not 0 <= merged["black_list_below"] <= 1:
+        raise InvalidInput("黑榜分数线须在 0 到 1 之间", "black_list_below must be within 0..1", field="black_list_below")
+    changes = {name: [getattr(row, name), value] for name, value in merged.items() if getattr(row, name) != value}
     for name, value in merged.items():
         setattr(row, name, value)
+    if changes:
+        session.add(AssessmentSettingsChange(jurisdiction_id=jurisdiction_id, changed_by_id=actor.id if actor else None,
+                                             changes=changes, note=(note or "").strip() or None))
     session.flush()
     return row
+
+
+def settings_changes(session: Session, jurisdiction_id: int, *, limit: int = 50) -> list[AssessmentSettingsChange]:
+    """The change log, newest first."""
+    return list(session.scalars(select(AssessmentSettingsChange)
+                                .where(AssessmentSettingsChange.jurisdiction_id == jurisdiction_id)
+                                .order_by(AssessmentSettingsChange.id.desc()).limit(limit)))
 
 
 def parse_month(text: str) -> date:

@@ -3,8 +3,11 @@ the exclusion request/decision partial (htmx) that the appeal page includes."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.service import get_appeal, require_can_see
@@ -13,7 +16,10 @@ from lianxin.assessment import exclusions
 from lianxin.assessment.choices import ExclusionReason, ExclusionState
 from lianxin.assessment.rates import RATE_LABELS
 from lianxin.assessment.report import LIST_LABELS, RATE_COLUMNS, monthly_report, render_html, write_excel
-from lianxin.assessment.service import RANKED_KINDS, monthly_ranking, parse_month, previous_month
+from lianxin.assessment.service import (
+    EDITABLE, FLOAT_SETTINGS, RANKED_KINDS, SETTING_LABELS, get_settings_row, monthly_ranking, parse_month,
+    previous_month, settings_changes, update_settings,
+)
 from lianxin.assessment.supervision import leader_supervision_list
 from lianxin.clock import utcnow
 from lianxin.errors import LianxinError, NotFound
@@ -29,6 +35,7 @@ router = APIRouter()
 READERS = (Role.LEADER, Role.DISPATCHER, Role.ADMIN)
 register_nav("/assessment/monthly", "考评排名", "Rankings", {"leader", "dispatcher"})
 register_nav("/leader/supervision", "督办清单", "Supervision", {"leader", "dispatcher"})
+register_nav("/assessment/settings", "考评设置", "Assessment settings", {"admin"})
 
 
 def _month(text: str | None):
@@ -125,3 +132,51 @@ def exclusion_decision(request: Request, order_no: str, exclusion_id: int, appro
     except LianxinError as exc:  # the verbs check everything before changing anything
         return _partial(request, session, appeal, user, _errors(request, exc), status_code=_error_status(request, exc))
     return _partial(request, session, appeal, user)
+
+
+# --- assessment settings (admins): weights, lists and supervision thresholds, with their change log ---------
+
+
+class SettingsForm(BaseModel):
+    weight_response: str = ""
+    weight_resolution: str = ""
+    weight_satisfaction: str = ""
+    basic_satisfied_weight: str = ""
+    red_list_size: str = ""
+    black_list_size: str = ""
+    black_list_below: str = ""
+    min_valid_visits: str = ""
+    supervise_overdue_working_days: str = ""
+    supervise_reopen_count: str = ""
+    list_repeat_count: str = ""
+    note: str = ""
+
+
+def _settings_page(request: Request, session: Session, user: User, values: dict, errors: FormErrors | None = None,
+                   *, saved: bool = False, status_code: int = 200) -> Response:
+    changes = settings_changes(session, user.jurisdiction_id)
+    names = {c.changed_by_id: session.get(User, c.changed_by_id).display_name for c in changes if c.changed_by_id}
+    return render(request, "assessment/settings.html", {
+        "fields": [(name, *SETTING_LABELS[name], name in FLOAT_SETTINGS) for name in EDITABLE], "values": values,
+        "errors": errors or {}, "saved": saved, "changes": changes, "names": names, "labels": SETTING_LABELS,
+    }, status_code=status_code)
+
+
+@router.get("/assessment/settings")
+def settings_page(request: Request, saved: int = 0, session: Session = Depends(get_session),
+                  user: User = Depends(require_roles(Role.ADMIN))) -> Response:
+    row = get_settings_row(session, user.jurisdiction_id)
+    return _settings_page(request, session, user, {name: getattr(row, name) for name in EDITABLE}, saved=bool(saved))
+
+
+@router.post("/assessment/settings")
+def settings_save(request: Request, form: Annotated[SettingsForm, Form()], session: Session = Depends(get_session),
+                  user: User = Depends(require_roles(Role.ADMIN))) -> Response:
+    posted = form.model_dump()
+    note = posted.pop("note")
+    values = {name: value for name, value in posted.items() if value.strip() != ""}
+    try:
+        update_settings(session, user.jurisdiction_id, actor=user, note=note, **values)
+    except LianxinError as exc:  # update_settings checks everything before it changes anything
+        return _settings_page(request, session, user, posted, _errors(request, exc), status_code=422)
+    return RedirectResponse("/assessment/settings?saved=1", status_code=303)

@@ -4,7 +4,7 @@ the likely repeats)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from starlette.datastructures import FormData
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
@@ -91,6 +91,49 @@ def toggle_rule(rule_id: int, session: Session = Depends(get_session),
 def remove_rule(rule_id: int, session: Session = Depends(get_session),
                 user: User = Depends(require_roles(Role.ADMIN))) -> Response:
     catalogue.delete_rule(session, catalogue.get_rule(session, rule_id, user.jurisdiction_id), actor=user)
+    return RedirectResponse("/admin/catalogue", status_code=303)
+
+
+def _edit_page(request: Request, session: Session, user: User, rule, form: dict, errors: FormErrors | None = None,
+               status_code: int = 200) -> Response:
+    return render(request, "dispatch/rule_edit.html", {
+        "rule": rule, "form": form, "errors": errors or FormErrors(pick_lang(request)),
+        **_choices(session, user.jurisdiction_id)}, status_code=status_code)
+
+
+@router.get("/admin/catalogue/{rule_id}")
+def edit_rule_page(request: Request, rule_id: int, session: Session = Depends(get_session),
+                   user: User = Depends(require_roles(Role.ADMIN))) -> Response:
+    rule = catalogue.get_rule(session, rule_id, user.jurisdiction_id)
+    return _edit_page(request, session, user, rule, {name: getattr(rule, name) for name in catalogue.RULE_FIELDS})
+
+
+@router.post("/admin/catalogue/{rule_id}")
+def edit_rule(request: Request, rule_id: int, category_id: str = Form(""), area_unit_id: str = Form(""),
+              lead_kind: str = Form(""), lead_unit_id: str = Form(""), co_unit_ids: list[str] = Form([]),
+              inform_unit_ids: list[str] = Form([]), priority: str = Form("0"), note: str = Form(""),
+              active: str = Form("1"), session: Session = Depends(get_session),
+              user: User = Depends(require_roles(Role.ADMIN))) -> Response:
+    """Every field of a rule, 告知单位 and the state included, through ``catalogue.update_rule``."""
+    rule = catalogue.get_rule(session, rule_id, user.jurisdiction_id)
+    form = {"category_id": category_id, "area_unit_id": area_unit_id, "lead_kind": lead_kind,
+            "lead_unit_id": lead_unit_id, "priority": priority, "note": note, "active": active != "0",
+            "co_unit_ids": [int(v) for v in co_unit_ids if v.isdigit()],
+            "inform_unit_ids": [int(v) for v in inform_unit_ids if v.isdigit()]}
+    errors = FormErrors(pick_lang(request))
+    try:
+        if priority.strip() and _int(priority) is None:
+            raise InvalidInput("请输入整数", "enter a whole number", field="priority")
+        with session.begin_nested():
+            catalogue.update_rule(
+                session, rule, actor=user, category_id=_int(category_id), area_unit_id=_int(area_unit_id),
+                lead_kind=lead_kind or "fixed", lead_unit_id=_int(lead_unit_id), co_unit_ids=form["co_unit_ids"],
+                inform_unit_ids=form["inform_unit_ids"], priority=_int(priority) or 0, note=note or None,
+                active=form["active"])
+    except InvalidInput as exc:
+        errors.add_exception(exc)
+        session.refresh(rule)
+        return _edit_page(request, session, user, rule, form, errors, status_code=422)
     return RedirectResponse("/admin/catalogue", status_code=303)
 
 

@@ -33,7 +33,10 @@ def create_open311(parent: FastAPI) -> FastAPI:
     @app.exception_handler(LianxinError)
     async def domain_error(request: Request, exc: LianxinError):
         status = 404 if isinstance(exc, NotFound) else 403 if isinstance(exc, PermissionDenied) else 400
-        return errors_response(_fmt(request), status, f"{exc.message_zh} / {exc.message_en}")
+        status = 429 if exc.http_status == 429 else status  # rate limited, with Retry-After
+        response = errors_response(_fmt(request), status, f"{exc.message_zh} / {exc.message_en}")
+        response.headers.update(getattr(exc, "headers", None) or {})
+        return response
 
     async def busy_error(request: Request, exc: Exception):
         busy = as_busy(exc)

@@ -3,7 +3,6 @@ public, ``POST requests`` needs an ``api_key``; errors are the spec's list of ``
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -16,17 +15,17 @@ from starlette.datastructures import UploadFile
 from lianxin.api.keys import authenticate, touch
 from lianxin.app import get_session
 from lianxin.clock import utcnow
-from lianxin.errors import NotFound, PermissionDenied
+from lianxin.errors import InvalidInput, NotFound, PermissionDenied
 from lianxin.open311 import service
 from lianxin.open311.render import FORMATS, SHANGHAI, dt, respond
 from lianxin.open311.service import BadRequest, NewRequest, RequestQuery
+from lianxin.web import throttle
+from lianxin.web.uploads import MAX_PHOTO_BYTES, Photo, clean_photo, discard, store_photos
 
 router = APIRouter()
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = datetime(2026, 11, 22, tzinfo=SHANGHAI)
-MEDIA_TYPES = {b"\xff\xd8\xff": ("image/jpeg", ".jpg"), b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
-               b"GIF87a": ("image/gif", ".gif"), b"GIF89a": ("image/gif", ".gif")}
-MAX_MEDIA_BYTES, MAX_MEDIA_FILES = 10 * 1024 * 1024, 5
+MAX_MEDIA_BYTES, MAX_MEDIA_FILES = MAX_PHOTO_BYTES, 5
 
 SessionDep = Annotated[Session, Depends(get_session)]
 JurisdictionParam = Annotated[str | None, Query(max_length=32)]
@@ -124,20 +123,34 @@ async def _uploads(form) -> list[tuple[str, bytes]]:
     return [(upload.filename or "", await upload.read(MAX_MEDIA_BYTES + 1)) for upload in files]
 
 
-def _store_media(uploads: list[tuple[str, bytes]], upload_dir: Path) -> list[dict]:
-    saved = []
+def _media(uploads: list[tuple[str, bytes]]) -> list[Photo]:
+    """The web form's checks, shared (decode, size and pixel limits, re-encoded without metadata); nothing written."""
+    photos = []
     for filename, data in uploads:
-        kind = next((v for magic, v in MEDIA_TYPES.items() if data.startswith(magic)), None)
-        if kind is None or len(data) > MAX_MEDIA_BYTES:
-            raise BadRequest("只接受 10 MB 以内的 JPEG、PNG 或 GIF 图片", "media must be a JPEG, PNG or GIF of at most 10 MB",
-                             field="media")
-        key = f"open311/{uuid.uuid4().hex}{kind[1]}"
-        path = upload_dir / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        saved.append({"filename": (filename or key)[-200:], "content_type": kind[0], "size": len(data),
-                      "storage_key": key})
-    return saved
+        try:
+            photos.append(clean_photo(Path(filename or "media").name[:100] or "media", data))
+        except InvalidInput as exc:
+            raise BadRequest(exc.message_zh, exc.message_en, field="media") from None
+    return photos
+
+
+def _store_after_checks(upload_dir: Path, photos: list[Photo], submit):
+    """``submit(store)`` runs the request's checks and calls ``store()`` only once they pass; files of a
+    refused request, or of a retry answered with the first request, are removed again."""
+    rows: list[dict] = []
+
+    def store() -> list[dict]:
+        rows.extend(store_photos(upload_dir, photos))
+        return rows
+
+    try:
+        appeal = submit(store)
+    except BaseException:
+        discard(upload_dir, rows)
+        raise
+    if rows and not any(a.storage_key == rows[0]["storage_key"] for a in appeal.attachments):
+        discard(upload_dir, rows)
+    return appeal
 
 
 def _media_url(value: str | None) -> str | None:
@@ -158,9 +171,11 @@ async def create_request(fmt: str, request: Request, session: SessionDep):
 
 def _create_request(fmt: str, request: Request, session: Session, form, uploads: list[tuple[str, bytes]]):
     field = lambda name: _blank(v) if isinstance(v := form.get(name) or request.query_params.get(name), str) else None  # noqa: E731
+    throttle.limit(request, session, "open311_per_address", "open311:address")  # 429 past the limit
     key = authenticate(session, field("api_key") or "")
     if key is None:
         raise PermissionDenied("api_key 无效或缺失", "invalid or missing api_key -- cannot create a request", field="api_key")
+    throttle.limit(request, session, "open311_per_key", "open311:key", str(key.id))
     jurisdiction = service.resolve_jurisdiction(session, field("jurisdiction_id"))
     code = field("service_code")
     if code is None:
@@ -176,9 +191,10 @@ def _create_request(fmt: str, request: Request, session: Session, form, uploads:
     idempotency = _blank(request.headers.get("idempotency-key"))
     if idempotency and len(idempotency) > 80:
         raise BadRequest("Idempotency-Key 过长", "Idempotency-Key is limited to 80 characters", field="Idempotency-Key")
-    attachments = _store_media(uploads, Path(request.app.state.settings.upload_dir))
-    appeal = service.create_request(session, jurisdiction, key, data, attachments=attachments,
-                                    idempotency_key=f"o311:{key.prefix}:{idempotency}" if idempotency else None)
+    photos = _media(uploads)
+    appeal = _store_after_checks(Path(request.app.state.settings.upload_dir), photos, lambda store: service.create_request(
+        session, jurisdiction, key, data, store_media=store,
+        idempotency_key=f"o311:{key.prefix}:{idempotency}" if idempotency else None))
     touch(key)
     return respond(fmt, "service_requests", [{
         "service_request_id": appeal.order_no, "account_id": data.account_id,

@@ -6,7 +6,7 @@ with no personal data (``status_notes`` = the public reply, ``agency_responsible
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -222,8 +222,10 @@ class NewRequest:
 def create_request(
     session: Session, jurisdiction: Jurisdiction, key: ApiKey, data: NewRequest, *,
     attachments: Sequence[dict] = (), idempotency_key: str | None = None,
+    store_media: Callable[[], list[dict]] | None = None,
 ) -> Appeal:
-    """POST requests: a resident's appeal through the key's channel (the key must belong to this jurisdiction)."""
+    """POST requests: a resident's appeal through the key's channel (the key must belong to this jurisdiction).
+    ``store_media()`` (writing the request's photos, returning their attachment rows) runs only after every check."""
     if key.jurisdiction_id != jurisdiction.id:
         raise PermissionDenied("api_key 不属于该辖区", "api_key is not valid for this jurisdiction_id", field="api_key")
     category = get_service(session, jurisdiction.id, data.service_code)
@@ -246,6 +248,8 @@ def create_request(
     except ValidationError as exc:  # our validators write "中文 / English"
         zh, _, en = exc.errors()[0]["msg"].removeprefix("Value error, ").partition(" / ")
         raise BadRequest(zh, en or zh) from None
+    if store_media is not None:
+        attachments = [*attachments, *store_media()]
     appeal = submit_appeal(session, fields, actor=None, idempotency_key=idempotency_key, attachments=attachments)
     if session.scalar(select(Open311Request.id).where(Open311Request.appeal_id == appeal.id)) is None:
         session.add(Open311Request(

@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials
+from sqlalchemy import select
 
-from lianxin.api.deps import ApiContext, Ctx
+from lianxin.api.deps import ApiContext, Ctx, SessionDep, api_key_header, bearer
 from lianxin.api.errors import ERROR_RESPONSES
 from lianxin.assessment.service import get_settings_row, weights_of
 from lianxin.stats import dashboard
-from lianxin.stats.views import parse_period
+from lianxin.clock import utcnow
+from lianxin.errors import NotFound
+from lianxin.stats.views import local_day, parse_period
 
 router = APIRouter(prefix="/stats", tags=["统计 stats"], responses=ERROR_RESPONSES)
 Start = Annotated[date | None, Query(description="开始日期（含）/ first day, default 30 days before end")]
@@ -52,7 +56,41 @@ def overdue(ctx: Ctx, start: Start = None, end: End = None, unit: UnitCode = Non
     return dashboard.overdue_heatmap(ctx.session, ctx.jurisdiction_id, first, last, unit_id=unit_id)
 
 
-@router.get("/public", summary="公开统计（无个人信息）/ public statistics, no personal data")
-def public(ctx: Ctx, start: Start = None, end: End = None) -> dict:
-    first, last = parse_period(start and start.isoformat(), end and end.isoformat(), default_days=365)
-    return dashboard.public_summary(ctx.session, ctx.jurisdiction_id, first, last)
+def _public_jurisdiction_id(request: Request, session, code: str | None, credentials, header_key) -> int:
+    """Whose figures: the ``jurisdiction`` asked for, else the caller's (a key or a logged-in session), else the
+    deployment's public jurisdiction (the one /stats shows). No login is needed."""
+    from lianxin.api.keys import authenticate
+    from lianxin.orgs.models import Jurisdiction, User
+    from lianxin.web.deps import public_jurisdiction
+
+    if code:
+        found = session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == code))
+        if found is None:
+            raise NotFound(f"辖区 {code} 不存在", f"jurisdiction {code} not found", field="jurisdiction")
+        return found
+    raw = credentials.credentials if credentials else header_key
+    key = authenticate(session, raw) if raw else None
+    if key is not None:
+        return key.user.jurisdiction_id
+    uid = request.session.get("uid") if "session" in request.scope else None
+    user = session.get(User, uid) if isinstance(uid, int) else None
+    if user is not None and user.active:
+        return user.jurisdiction_id
+    return public_jurisdiction(request, session).id
+
+
+@router.get("/public", summary="公开统计（无个人信息，无需登录）/ public statistics: no personal data, no login")
+def public(
+    request: Request, session: SessionDep, start: Start = None, end: End = None,
+    jurisdiction: Annotated[str | None, Query(max_length=32, description="辖区编码 / jurisdiction code")] = None,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
+    header_key: Annotated[str | None, Depends(api_key_header)] = None,
+) -> dict:
+    """The same figures as the public page /stats, from the same rollups with the same rates: by default
+    the last 12 calendar months."""
+    jid = _public_jurisdiction_id(request, session, jurisdiction, credentials, header_key)
+    first, last = dashboard.public_period(local_day(utcnow()))
+    if start or end:
+        first, last = parse_period(start and start.isoformat(), end and end.isoformat(), default_days=365)
+    weights = weights_of(get_settings_row(session, jid))
+    return dashboard.public_summary(session, jid, first, last, weights=weights)

@@ -119,9 +119,22 @@ def overdue_heatmap(session: Session, jurisdiction_id: int, start: date, end: da
             "data": [[w, u, n] for (w, u), n in sorted(cells.items())], "max": max(cells.values(), default=0)}
 
 
-def public_summary(session: Session, jurisdiction_id: int, start: date, end: date, *, top: int = 10) -> dict:
-    """Public statistics (no personal data): volumes and outcomes by month, by district and street,
-    top categories, counts by community, on-time rate."""
+def public_period(today: date, months: int = 12) -> tuple[date, date]:
+    """The public statistics' default window: the last ``months`` calendar months, up to ``today``."""
+    year, month = today.year, today.month - (months - 1)
+    while month < 1:
+        year, month = year - 1, month + 12
+    return date(year, month, 1), today
+
+
+def public_summary(session: Session, jurisdiction_id: int, start: date, end: date, *, top: int = 10,
+                   weights: Weights = Weights()) -> dict:
+    """Public statistics (no personal data): volumes and outcomes by month, by district and street (of the
+    handling unit), top categories, counts by community, and the rates over the whole period.
+
+    The one source of both the public page (/stats) and /api/v1/stats/public: the rates are the
+    assessment's (``compute_rates``) over valid return visits, 满意率 counting 基本满意 at ``weights.basic``
+    (the jurisdiction's configured weight). Rates are fractions (0..1) or None when nothing was visited."""
     tree = unit_tree(session, jurisdiction_id)
     months = {period: counts for (_, period), counts in rollup_sums(session, jurisdiction_id, start, end, bucket="month").items()}
     by_unit = rollup_sums(session, jurisdiction_id, start, end, by_unit=True)
@@ -134,20 +147,27 @@ def public_summary(session: Session, jurisdiction_id: int, start: date, end: dat
             if owner is not None:
                 areas[(kind.value, owner)].update(counts)
     communities = breakdown_sums(session, jurisdiction_id, start, end, "community")
-    categories = category_mix(session, jurisdiction_id, start, end)["data"][:top]
+    categories = [row for row in category_mix(session, jurisdiction_id, start, end, level=3)["data"]
+                  if row["name"] != "未分类"][:top]
 
     def outcome(counts: Counter) -> dict:
-        rates = compute_rates(counts)
-        return {"solved_rate": rates["resolution_rate"], "satisfaction_rate": rates["satisfaction_rate"]}
+        rates = compute_rates(counts, weights)
+        return {"solved_rate": rates["resolution_rate"], "satisfaction_rate": rates["satisfaction_rate"],
+                "valid_visits": counts["visits_valid"]}
 
+    overall = compute_rates(total, weights)
     return {
-        "months": [{"month": m.strftime("%Y-%m"), "received": c["received"], "closed": c["closed"], **outcome(c)}
-                   for m, c in sorted(months.items())],
+        "start": start.isoformat(), "end": end.isoformat(), "basic_satisfied_weight": weights.basic,
+        "months": [{"month": m.strftime("%Y-%m"), "received": months.get(m, Counter())["received"],
+                    "closed": months.get(m, Counter())["closed"], **outcome(months.get(m, Counter()))}
+                   for m in _buckets(start, end, "month")],
         "areas": [{"kind": kind, "name": tree.units[uid].name, "handled": c["dispatched"], "closed": c["closed"], **outcome(c)}
                   for (kind, uid), c in sorted(areas.items(), key=lambda item: (item[0][0], tree.units[item[0][1]].code))],
         "top_categories": categories,
         "communities": [{"name": tree.units[int(k)].name, "received": n} for k, n in communities.most_common()
                         if int(k) in tree.units],
         "received": total["received"], "closed": total["closed"],
-        "on_time_rate": compute_rates(total)["close_on_time_rate"],
+        "solved_rate": overall["resolution_rate"], "satisfaction_rate": overall["satisfaction_rate"],
+        "valid_visits": total["visits_valid"],
+        "on_time_rate": overall["close_on_time_rate"],
     }

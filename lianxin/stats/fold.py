@@ -34,7 +34,7 @@ EVENT_COLUMNS = (AppealEvent.id, AppealEvent.appeal_id, AppealEvent.jurisdiction
                  AppealEvent.unit_id, AppealEvent.payload)
 COUNTED_KINDS = frozenset({
     SUBMITTED, "dispatched", "redispatched", "signed", "replied", "answered", "closed", "overdue",
-    "return_requested", "reopened", "visited", EXCLUSION_APPROVED,
+    "return_requested", "reopened", "requeued", "visited", EXCLUSION_APPROVED,
 })
 
 
@@ -119,7 +119,7 @@ def _rollup_counts(event: AppealEvent, history: _History) -> tuple[int, dict[str
         return lead, {"overdue": 1}
     if kind == "return_requested":
         return event.unit_id or lead, {"returns": 1}
-    if kind == "reopened":
+    if kind in ("reopened", "requeued"):
         return lead, {"reopens": 1}
     if kind == "visited" and payload.get("contacted") and not payload.get("unreasonable"):
         satisfaction = payload.get("satisfaction")

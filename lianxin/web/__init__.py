@@ -19,6 +19,7 @@ from lianxin.config import Settings
 from lianxin.errors import LianxinError, as_busy, busy_errors, out_of_range, out_of_range_errors
 from lianxin.logs import RequestLogMiddleware
 from lianxin.web.csrf import EXEMPT_PREFIXES, CSRFMiddleware
+from lianxin.web.guard import InputGuardMiddleware
 from lianxin.web.deps import LoginRequired, TransactionMiddleware, login_url
 from lianxin.web.i18n import EN, translate
 from lianxin.web.templating import WEB_DIR, render
@@ -47,9 +48,12 @@ async def csrf_failed(scope: Scope, receive: Receive, send: Send) -> None:
 
 def lianxin_error(request: Request, exc: LianxinError) -> Response:
     if wants_json(request):
-        return JSONResponse({"code": exc.code, "message_zh": exc.message_zh, "message_en": exc.message_en,
-                             "field": exc.field}, status_code=exc.http_status)
-    return error_page(request, exc.http_status, exc.message_zh, exc.message_en)
+        response: Response = JSONResponse({"code": exc.code, "message_zh": exc.message_zh, "message_en": exc.message_en,
+                                           "field": exc.field}, status_code=exc.http_status)
+    else:
+        response = error_page(request, exc.http_status, exc.message_zh, exc.message_en)
+    response.headers.update(getattr(exc, "headers", None) or {})  # Retry-After on 429
+    return response
 
 
 def retry_later(response: Response) -> Response:
@@ -82,6 +86,7 @@ def install(app: FastAPI, settings: Settings) -> None:
 
     app.add_middleware(TransactionMiddleware)
     app.add_middleware(CSRFMiddleware, on_failure=csrf_failed)
+    app.add_middleware(InputGuardMiddleware)  # before CSRF parses any form; inside the session (error pages)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
                        same_site="lax", https_only=settings.env == "production", max_age=12 * 3600)
     app.add_middleware(RequestLogMiddleware)  # outermost: times and logs every request once
@@ -94,6 +99,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
-    for module in (auth, resident, intake, files, public):
+    from lianxin.residents import views as residents
+
+    for module in (auth, resident, residents, intake, files, public):
         app.include_router(module.router)
     staff.install(app)

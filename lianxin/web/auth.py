@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from lianxin.orgs.models import User
 from lianxin.orgs.service import verify_password
+from lianxin.web import throttle
 from lianxin.web.csrf import rotate_csrf_token
 from lianxin.web.deps import current_user, get_session, user_roles
 from lianxin.web.forms import FormErrors
@@ -41,12 +42,21 @@ def login_form(request: Request, next: str = "/", user: User | None = Depends(cu
 @router.post("/login")
 def login(request: Request, username: str = Form(""), password: str = Form(""), next: str = Form("/"),
           session: Session = Depends(get_session)) -> Response:
+    errors = FormErrors(pick_lang(request))
+    try:
+        attempt = throttle.before_login(request, session, username)  # 429 while locked out, even if right
+    except throttle.RateLimited as exc:
+        errors.add_exception(exc)
+        response = render(request, "auth/login.html", {"next": safe_next(next), "errors": errors, "username": username,
+                                                       "user": None}, status_code=429)
+        response.headers.update(exc.headers)
+        return response
     user = session.scalar(select(User).where(User.username == username.strip())) if username.strip() else None
     if user is None or not user.active or not verify_password(user, password):
-        errors = FormErrors(pick_lang(request))
         errors.add_key(None, "login.failed")
         return render(request, "auth/login.html", {"next": safe_next(next), "errors": errors, "username": username,
                                                    "user": None}, status_code=401)
+    throttle.login_succeeded(session, attempt)  # counted as a failure until now
     sign_in(request, user)
     return RedirectResponse(safe_next(next), status_code=303)
 

@@ -15,6 +15,8 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lianxin.web.guard import FORM_LIMITS
+
 FIELD, HEADER = "csrf_token", "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 EXEMPT_PREFIXES = ("/api/", "/open311/")
@@ -53,7 +55,7 @@ async def _form_token(scope: Scope, messages: list[Message]) -> str | None:
     content_type = Request(scope).headers.get("content-type", "")
     if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         return None
-    form: FormData = await Request(scope, receive).form(max_files=1000, max_fields=1000)
+    form: FormData = await Request(scope, receive).form(**FORM_LIMITS)  # InputGuardMiddleware checked these limits
     try:
         value = form.get(FIELD)
         return value if isinstance(value, str) else None

@@ -52,7 +52,8 @@ EVENT_LABELS_EN: dict[str, str] = {
     "dispatched": "Dispatched", "redispatched": "Re-dispatched", "signed": "Signed for by the unit",
     "contacted": "The unit contacted you", "return_approved": "Sent back for re-dispatch",
     "extension_approved": "Deadline extended", "deferred": "Deferred with a plan", "deferral_cleared": "Deferral cleared",
-    "replied": "Replied", "visited": "Return visit", "reopened": "Reopened", "closed": "Closed", "merged": "Merged",
+    "replied": "Replied", "visited": "Return visit", "reopened": "Reopened",
+    "requeued": "Reopened: back to the dispatch queue", "closed": "Closed", "merged": "Merged",
     "terminated": "Terminated", "main_replied": "The main appeal was replied",
 }
 

@@ -30,6 +30,7 @@ from lianxin.clock import utcnow
 from lianxin.errors import LianxinError
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import has_role
+from lianxin.web import throttle
 from lianxin.web.deps import current_user, get_session, public_jurisdiction
 from lianxin.web.forms import FormErrors, posted_form
 from lianxin.web.i18n import pick_lang
@@ -111,6 +112,7 @@ def resent_appeal(session: Session, data: AppealCreate) -> Appeal | None:
 @router.post("/appeal")
 def submit(request: Request, form: FormData = Depends(posted_form(MAX_PHOTOS + 20)),
            session: Session = Depends(get_session), user: User | None = Depends(current_user)) -> Response:
+    throttle.intake(request, session, user.id if user else None)  # 429 past the limit, before anything is stored
     form_key = str(form.get("form_key") or "")
     key = f"web:{form_key}" if FORM_KEY_RE.match(form_key) else None
     if key and (existing := session.scalar(select(Appeal).where(Appeal.idempotency_key == key))) is not None:

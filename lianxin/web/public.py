@@ -51,7 +51,7 @@ def stats(request: Request, session: Session = Depends(get_session)) -> Response
     lang = pick_lang(request)
     charts = {
         "monthly": monthly_chart(figures, lang),
-        "streets": bar_chart([r.name for r in figures.streets], [r.received for r in figures.streets]),
+        "streets": bar_chart([r.name for r in figures.streets], [r.handled for r in figures.streets]),
         "categories": bar_chart([name for name, _ in figures.top_categories], [n for _, n in figures.top_categories], RED),
     }
     return render(request, "public/stats.html", {

@@ -13,6 +13,7 @@ from lianxin.appeals.choices import Satisfaction
 from lianxin.appeals.models import Appeal
 from lianxin.errors import LianxinError, NotFound
 from lianxin.visits.service import rate_appeal
+from lianxin.web import throttle
 from lianxin.web.deps import get_session
 from lianxin.web.forms import FormErrors
 from lianxin.web.i18n import EN, pick_lang
@@ -56,30 +57,53 @@ def track(request: Request, order_no: str = Form(""), phone: str = Form(""),
         errors.add_key("phone", "field.required")
     if errors:
         return render(request, "resident/track.html", {"errors": errors, "order_no": order_no}, status_code=422)
+    # Every look-up counts per address; wrong phones count per order number (a masked phone leaves 10⁴
+    # guesses). Both are counted before the look-up, so concurrent guesses cannot slip past the limit;
+    # the right phone gets its count back.
+    order_key = throttle.order_key(order_no)
+    try:
+        throttle.limit(request, session, "track_per_address", "track:address")
+        throttle.limit(request, session, "track_misses_per_order", "track:order", order_key)
+    except throttle.RateLimited as exc:
+        errors.add_exception(exc)
+        return _limited(render(request, "resident/track.html", {"errors": errors, "order_no": order_no},
+                               status_code=429), exc)
     appeal = queries.find_for_resident(session, order_no, phone)
     if appeal is None:
         errors.add(None, NOT_FOUND_EN if errors.lang == EN else NOT_FOUND_ZH)
         return render(request, "resident/track.html", {"errors": errors, "order_no": order_no}, status_code=404)
+    throttle.refund(request, session, "track_misses_per_order", "track:order", order_key)
     return render(request, "resident/appeal.html", tracking_context(session, appeal, request, phone=phone.strip()))
 
 
-def appeal_by_token(session: Session, token: str) -> Appeal:
+def _limited(response: Response, exc: throttle.RateLimited) -> Response:
+    response.headers.update(exc.headers)
+    return response
+
+
+def appeal_by_token(request: Request, session: Session, token: str, *, refund: bool = True) -> Appeal:
+    """The appeal of a private link. Unknown links count against the address (no guessing links): every
+    use is counted first and a known link gets its count back (``refund=False``: the caller gives it back
+    once the phone number also matched)."""
+    throttle.limit(request, session, "link_misses_per_address", "link:address")
     appeal = queries.find_by_token(session, token)
     if appeal is None:
         raise NotFound(NOT_FOUND_ZH, NOT_FOUND_EN)
+    if refund:
+        throttle.refund(request, session, "link_misses_per_address", "link:address")
     return appeal
 
 
 @router.get("/t/{token}")
 def track_by_link(request: Request, token: str, session: Session = Depends(get_session)) -> Response:
-    return render(request, "resident/appeal.html", tracking_context(session, appeal_by_token(session, token), request))
+    return render(request, "resident/appeal.html", tracking_context(session, appeal_by_token(request, session, token), request))
 
 
 @router.post("/t/{token}/rate")
 def rate(request: Request, token: str, phone: str = Form(""), solved: str = Form(""), satisfaction: str = Form(""),
          comment: str = Form(""), session: Session = Depends(get_session)) -> Response:
     """The resident's own rating of a replied appeal; their phone number must match the appeal's."""
-    appeal = appeal_by_token(session, token)
+    appeal = appeal_by_token(request, session, token, refund=False)  # a wrong phone keeps the count
     errors = FormErrors(pick_lang(request))
     if not phone.strip():
         errors.add_key("phone", "field.required")
@@ -94,6 +118,7 @@ def rate(request: Request, token: str, phone: str = Form(""), solved: str = Form
         try:
             rate_appeal(session, appeal, phone=phone.strip(), solved=solved == "yes", satisfaction=satisfaction,
                         comment=comment.strip() or None)
+            throttle.refund(request, session, "link_misses_per_address", "link:address")
             return RedirectResponse(f"/t/{token}?rated=1", status_code=303)
         except LianxinError as exc:
             errors.add_exception(exc)

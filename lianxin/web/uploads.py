@@ -75,18 +75,24 @@ def read_photos(files: list[UploadFile]) -> list[Photo]:
     for upload in chosen:
         name = Path(upload.filename or "photo").name[:100] or "photo"
         data = upload.file.read(MAX_PHOTO_BYTES + 1)
-        if len(data) > MAX_PHOTO_BYTES:
-            raise _bad(name, f"超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB", f"larger than {MAX_PHOTO_BYTES // 1024 // 1024} MB")
-        kind = sniff(data[:16])
-        if kind is None:
-            raise _bad(name, "不是 JPEG、PNG 或 WebP 图片", "is not a JPEG, PNG or WebP image")
-        content_type, fmt, ext = kind
-        try:
-            clean = reencode(data, fmt)
-        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-            raise _bad(name, "已损坏或无法识别", "is damaged or cannot be read") from None
-        photos.append(Photo(name, content_type, ext, clean))
+        photos.append(clean_photo(name, data))
     return photos
+
+
+def clean_photo(name: str, data: bytes) -> Photo:
+    """One photo's bytes checked (size, type sniffed, must decode fully, pixel limit) and re-encoded without
+    metadata; raise InvalidInput(field="photos"). Every interface that accepts photos goes through here."""
+    if len(data) > MAX_PHOTO_BYTES:
+        raise _bad(name, f"超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB", f"larger than {MAX_PHOTO_BYTES // 1024 // 1024} MB")
+    kind = sniff(data[:16])
+    if kind is None:
+        raise _bad(name, "不是 JPEG、PNG 或 WebP 图片", "is not a JPEG, PNG or WebP image")
+    content_type, fmt, ext = kind
+    try:
+        clean = reencode(data, fmt)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise _bad(name, "已损坏或无法识别", "is damaged or cannot be read") from None
+    return Photo(name, content_type, ext, clean)
 
 
 def store_photos(upload_dir: Path, photos: list[Photo]) -> list[dict]:

@@ -56,6 +56,21 @@ def test_a_stale_version_gets_409_and_changes_nothing(client, db, city, make_key
     assert fresh.status_code == 200 and fresh.json()["status"] == "in_progress"
 
 
+def test_an_action_lost_to_a_redispatch_is_a_stale_409_not_a_403(client, db, city, make_key):
+    from lianxin.appeals.service import redispatch_appeal
+
+    appeal = new_appeal(db, city)
+    dispatch_appeal(db, appeal, city.units["street"], actor=city.users["dispatcher"])
+    old = appeal.version
+    redispatch_appeal(db, appeal, city.units["street2"], actor=city.users["dispatcher"], note="属安定街道辖区")
+    handler = make_key("handler", "street")
+    for response in (act(client, handler, appeal, "sign", version=old), act(client, handler, appeal, "sign", {"version": old})):
+        assert response.status_code == 409 and response.json()["code"] == "stale_version", response.text
+    db.refresh(appeal)
+    assert str(appeal.status) == "dispatched" and appeal.signed_at is None
+    assert act(client, handler, appeal, "sign", version=appeal.version).status_code == 403  # current version: the role
+
+
 def test_illegal_transitions_get_409_and_bad_input_422(client, db, city, make_key):
     appeal = new_appeal(db, city)
     handler = make_key("handler", "street")

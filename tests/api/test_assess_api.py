@@ -71,3 +71,16 @@ def test_exclusion_request_and_decision(client, db, city, clock, make_key):
     listed = client.get(url, headers=dispatcher).json()
     assert [e["state"] for e in listed] == ["approved"]
     assert client.get(url, headers=make_key("handler", "water")).status_code == 403
+
+
+def test_the_settings_api_reads_and_changes_the_same_values_for_admins_only(client, db, city, make_key):
+    admin, leader = make_key("admin"), make_key("leader", "city")
+    got = client.get("/api/v1/assessment/settings", headers=leader)
+    assert got.status_code == 200 and got.json()["weight_response"] == 0.1 and got.json()["supervise_reopen_count"] == 2
+    assert client.put("/api/v1/assessment/settings", json={"supervise_reopen_count": 4}, headers=leader).status_code == 403
+    bad = client.put("/api/v1/assessment/settings", json={"weight_response": 0.6}, headers=admin)
+    assert bad.status_code == 422 and bad.json()["field"] == "weight_response"
+    put = client.put("/api/v1/assessment/settings", json={"supervise_reopen_count": 4, "note": "接口调整"}, headers=admin)
+    assert put.status_code == 200 and put.json()["supervise_reopen_count"] == 4
+    [change] = client.get("/api/v1/assessment/settings/changes", headers=admin).json()
+    assert change["changes"] == {"supervise_reopen_count": [2, 4]} and change["note"] == "接口调整"

@@ -155,9 +155,14 @@ def test_idempotency_keys_are_per_client_and_a_failed_request_is_not_remembered(
     assert other_client.status_code == 201 and other_client.json()["order_no"] != good.json()["order_no"]
 
 
-def test_openapi_and_docs_are_served_without_any_cdn(client):
-    spec = client.get("/api/openapi.json")
+def test_openapi_and_docs_are_served_without_any_cdn(client, make_key, db, city):
+    assert client.get("/api/openapi.json").status_code == 401  # staff and API keys only (issue 10 §4)
+    spec = client.get("/api/openapi.json", headers=make_key())
     assert spec.status_code == 200 and "/v1/appeals" in spec.json()["paths"]
+    from tests.factories import PASSWORD
+    from tests.web.conftest import login
+
+    login(client, city.users["operator"].username, PASSWORD)  # the docs page is for signed-in staff
     docs = client.get("/api/docs")
     assert docs.status_code == 200 and "cdn" not in docs.text and "/api/docs-static/swagger-ui-bundle.js" in docs.text
     assert client.get("/api/docs-static/swagger-ui-bundle.js").status_code == 200

@@ -35,7 +35,7 @@ from lianxin.appeals.service import (
 )
 from lianxin.appeals.status import AppealStatus, IllegalTransition
 from lianxin.defaults import category_by_path
-from lianxin.errors import InvalidInput, NotFound, PermissionDenied
+from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lianxin.notify import Notification
 from lianxin.sla.calendar import SHANGHAI
 from lianxin.sla.models import TimeLimitPolicy
@@ -695,8 +695,8 @@ def test_an_appeal_cannot_be_merged_into_itself_or_into_a_closed_off_appeal(db, 
     refused(db, appeal, InvalidInput, lambda: merge_appeal(db, appeal, appeal, actor=city.users["dispatcher"]))
     gone = new_appeal(db, city)
     terminate_appeal(db, gone, actor=city.users["dispatcher"], reason="诉求人撤回诉求")
-    error = refused(db, appeal, InvalidInput, lambda: merge_appeal(db, appeal, gone, actor=city.users["dispatcher"]))
-    assert error.field == "into" and "终止" in error.message_zh
+    error = refused(db, appeal, Conflict, lambda: merge_appeal(db, appeal, gone, actor=city.users["dispatcher"]))
+    assert error.field == "into" and "终止" in error.message_zh and error.http_status == 409
 
 
 def test_merging_is_refused_for_a_handler_or_after_a_reply(db, city, clock):

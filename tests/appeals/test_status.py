@@ -61,6 +61,8 @@ LIFECYCLE: dict[str, tuple[set[str], str]] = {
     # after the reply: return visit, reopen on dissatisfaction, close
     "record_visit": ({REPLIED}, SAME),
     "reopen": ({REPLIED}, IN_PROGRESS),
+    # a reopened appeal that no unit ever held (answered directly) goes back to the dispatch queue
+    "requeue": ({REPLIED}, RECEIVED),
     "close": ({REPLIED}, CLOSED),
     # merging only before a reply; termination of anything still open except a reply awaiting its visit
     "merge": ({RECEIVED, DISPATCHED, IN_PROGRESS}, MERGED),

@@ -97,3 +97,64 @@ def test_an_operator_answers_an_appeal_from_a_search_hit(client, db, city):
     assert appeal.reply_text == entry.answer and entry.use_count == 1
     again = client.post(f"/kb/{entry.id}/answer", data={"csrf_token": token, "order_no": appeal.order_no})
     assert again.status_code == 422  # already replied: the state machine refuses, shown on the page
+
+
+def test_the_admin_edits_every_field_of_a_rule_in_the_one_catalogue_editor(client, db, city):
+    """Moved from the staff admin page (deleted: one editor per catalogue), which could not set 告知单位."""
+    from sqlalchemy import func
+
+    from lianxin.appeals.models import Category
+    from lianxin.dispatch.models import DispatchRule
+
+    token = sign_in(client, city, "admin")
+    category = db.scalar(select(Category).where(Category.jurisdiction_id == city.jid, Category.level == 3))
+    fixed_without_unit = client.post("/admin/catalogue", data={"csrf_token": token, "category_id": str(category.id),
+                                                               "lead_kind": "fixed"})
+    assert fixed_without_unit.status_code == 422 and 'id="lead_unit_id-error">请选择主办单位' in fixed_without_unit.text
+    assert db.scalar(select(func.count()).select_from(DispatchRule).where(DispatchRule.jurisdiction_id == city.jid)) == 0
+    response = client.post("/admin/catalogue", data={
+        "csrf_token": token, "category_id": str(category.id), "lead_kind": "fixed", "lead_unit_id": str(city.units["urban"].id),
+        "co_unit_ids": [str(city.units["street"].id)], "priority": "5", "note": "城管事项"}, follow_redirects=False)
+    assert response.status_code == 303
+    rule = db.scalar(select(DispatchRule).where(DispatchRule.jurisdiction_id == city.jid))
+    assert (rule.lead_unit_id, rule.co_unit_ids, rule.priority) == (city.units["urban"].id, [city.units["street"].id], 5)
+    assert f'href="/admin/catalogue/{rule.id}"' in client.get("/admin/catalogue").text
+    edit = client.get(f"/admin/catalogue/{rule.id}").text
+    assert f'<option value="{city.units["street"].id}" selected>' in edit.split('id="co_unit_ids"')[1]
+    assert 'name="inform_unit_ids"' in edit and 'name="active"' in edit
+    bad = client.post(f"/admin/catalogue/{rule.id}", data={"csrf_token": token, "lead_kind": "local", "priority": "high"})
+    assert bad.status_code == 422 and "请输入整数" in bad.text
+    db.refresh(rule)
+    assert rule.lead_kind == "fixed"  # nothing saved
+    # every field, 告知单位 included
+    saved = client.post(f"/admin/catalogue/{rule.id}", data={
+        "csrf_token": token, "lead_kind": "local", "priority": "1", "inform_unit_ids": [str(city.units["district"].id)],
+        "note": "属地事项", "active": "0"}, follow_redirects=False)
+    assert saved.status_code == 303
+    db.refresh(rule)
+    assert rule.lead_kind == "local" and rule.lead_unit_id is None and rule.category_id is None
+    assert rule.inform_unit_ids == [city.units["district"].id] and rule.note == "属地事项" and rule.active is False
+    sign_in(client, city, "dispatcher")
+    assert client.get(f"/admin/catalogue/{rule.id}").status_code == 403
+
+
+def test_the_admin_edits_knowledge_entries_in_the_one_knowledge_editor(client, db, city):
+    """Moved from the staff admin page (deleted): the admin keeps entries of any unit on /kb."""
+    token = sign_in(client, city, "admin")
+    short = client.post("/kb", data={"csrf_token": token, "question": "问", "answer": "答案内容足够长",
+                                     "owner_unit_id": str(city.units["street"].id)})
+    assert short.status_code == 422 and "问题须为 4–300 个字" in short.text
+    response = client.post("/kb", data={"csrf_token": token, "question": "居住证怎么办理？", "answer": "携带身份证到社区服务站办理。",
+                                        "owner_unit_id": str(city.units["street"].id), "tags": "居住证，证件"},
+                           follow_redirects=False)
+    assert response.status_code == 303
+    entry = db.scalar(select(KbEntry).where(KbEntry.jurisdiction_id == city.jid, KbEntry.question == "居住证怎么办理？"))
+    assert entry.tags == ["居住证", "证件"] and entry.active
+    assert client.post(f"/kb/{entry.id}", data={
+        "csrf_token": token, "question": entry.question, "answer": entry.answer, "owner_unit_id": str(entry.owner_unit_id),
+        "valid_from": "2026-01-01", "valid_to": "2025-01-01", "active": "1"}).status_code == 422
+    assert client.post(f"/kb/{entry.id}", data={
+        "csrf_token": token, "question": entry.question, "answer": entry.answer, "owner_unit_id": str(entry.owner_unit_id),
+        "active": "0"}, follow_redirects=False).status_code == 303
+    db.refresh(entry)
+    assert not entry.active

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from PIL import Image
 from sqlalchemy import select
 
 from lianxin.appeals.models import Appeal, Attachment
@@ -15,7 +16,13 @@ from tests.factories import build_city, new_appeal
 from tests.open311.conftest import parse_xml
 
 LAMP = "城乡建设/市政设施/路灯故障"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (12, 8), (0, 128, 255)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 def _lamp(db, city):
@@ -135,8 +142,10 @@ def test_multipart_media_upload_is_stored_as_an_intake_attachment(o311, db, city
     [created] = o311.post(form, files=[("media", ("lamp.png", io.BytesIO(PNG), "image/png"))])
     appeal = db.scalar(select(Appeal).where(Appeal.order_no == created["service_request_id"]))
     [attachment] = db.scalars(select(Attachment).where(Attachment.appeal_id == appeal.id)).all()
-    assert attachment.content_type == "image/png" and attachment.size == len(PNG)
-    assert (settings.upload_dir / attachment.storage_key).read_bytes() == PNG
+    stored = (settings.upload_dir / attachment.storage_key).read_bytes()
+    assert attachment.content_type == "image/png" and attachment.size == len(stored)
+    with Image.open(io.BytesIO(stored)) as image:  # re-encoded by the web form's checks, still the same picture
+        assert image.format == "PNG" and image.size == (12, 8)
     refused = o311.post(form, expect=400, files=[("media", ("x.png", io.BytesIO(b"MZ not an image"), "image/png"))])
     assert refused[0]["code"] == 400
 
@@ -241,3 +250,37 @@ def test_only_admins_edit_questions_and_list_types_need_values(db, city):
     assert again.id == attribute.id and attributes_of(db, category) == [again] and again.order == 1
     remove_category_attribute(db, again, actor=city.users["admin"])
     assert attributes_of(db, category) == []
+
+
+def test_the_shipped_default_questions_publish_metadata_and_are_stored_with_a_request(o311, db, city, api_key):
+    from lianxin.defaults import load_category_attributes
+
+    assert load_category_attributes(db, city.jid) == 6  # what `lianxin init` and the demo load
+    assert load_category_attributes(db, city.jid) == 0  # idempotent
+    lamp, manhole = _lamp(db, city), category_by_path(db, city.jid, "城乡建设/市政设施/井盖缺失")
+    noise = category_by_path(db, city.jid, "环境保护/噪声污染/施工噪声")
+    services = {s["service_code"]: s for s in o311.get("services", "services")}
+    assert all(services[c.code]["metadata"] is True for c in (lamp, manhole, noise))
+    assert services[category_by_path(db, city.jid, "城乡建设/市政设施/道路破损").code]["metadata"] is False
+    pole, fault = o311.get(f"services/{lamp.code}", "service_definition")["attributes"]
+    assert (pole["code"], pole["datatype"], pole["required"]) == ("lamp_post_no", "string", False)
+    assert "路灯杆编号" in pole["description"] and fault["datatype"] == "singlevaluelist"
+    kind, state = o311.get(f"services/{manhole.code}", "service_definition")["attributes"]
+    assert (kind["code"], kind["datatype"], kind["required"], kind["order"]) == ("manhole_type", "singlevaluelist", True, 1)
+    assert {"key": "sewage", "name": "污水"} in kind["values"] and state["code"] == "manhole_state"
+    [when] = o311.get(f"services/{noise.code}", "service_definition")["attributes"]
+    assert when["code"] == "time_of_day" and [v["key"] for v in when["values"]] == ["day", "night", "all_day"]
+
+    # a POST carries the answers, which are stored with the request
+    [created] = o311.post(_form(api_key, manhole, description="小区东门的井盖松动，车辆经过时响声很大。")
+                          | {"attribute[manhole_type]": "sewage", "attribute[manhole_state]": "loose"})
+    appeal = db.scalar(select(Appeal).where(Appeal.order_no == created["service_request_id"]))
+    extra = db.scalar(select(Open311Request).where(Open311Request.appeal_id == appeal.id))
+    assert extra.attributes == {"manhole_type": "sewage", "manhole_state": "loose"}
+    [created] = o311.post(_form(api_key, lamp) | {"attribute[lamp_post_no]": "LD-0421"})
+    extra = db.scalar(select(Open311Request).join(Appeal).where(Appeal.order_no == created["service_request_id"]))
+    assert extra.attributes == {"lamp_post_no": "LD-0421"}
+    # a required question left out, or a value not on the list, is refused
+    assert o311.post(_form(api_key, noise, description="工地夜间施工，噪音很大，影响休息。"), expect=400)[0]["code"] == 400
+    assert o311.post(_form(api_key, noise, description="工地夜间施工，噪音很大，影响休息。")
+                     | {"attribute[time_of_day]": "dusk"}, expect=400)[0]["code"] == 400

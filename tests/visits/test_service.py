@@ -237,3 +237,22 @@ def test_an_anonymous_appeal_cannot_be_rated_by_phone(db, city, clock):
     appeal = handled(db, city, clock, anonymous=True, appellant_phone=None, appellant_name=None)
     with pytest.raises(PermissionDenied):
         rate_appeal(db, appeal, phone="", solved=True, satisfaction="satisfied")
+
+
+def test_a_directly_answered_appeal_that_is_rated_dissatisfied_goes_back_to_the_dispatch_queue(db, city):
+    from lianxin.appeals.service import answer_directly
+
+    appeal = new_appeal(db, city, appeal_type="consult")
+    answer_directly(db, appeal, actor=city.users["operator"], answer="燃气费可在营业厅或网上缴纳。")
+    assert appeal.lead_unit_id is None
+    record_return_visit(db, appeal, actor=city.users["visitor"], contacted=True, solved=False,
+                        satisfaction="dissatisfied", comment="答复没有解决问题")
+    assert appeal.status == AppealStatus.RECEIVED  # the dispatch queue's condition, not in_progress with no unit
+    assert appeal.lead_unit_id is None and appeal.reopen_count == 1 and appeal.replied_at is None
+    event = db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == appeal.id)
+                       .order_by(AppealEvent.id.desc())).first()
+    assert (event.kind, event.from_status, event.to_status) == ("requeued", "replied", "received")
+    assert event.payload["reason"] == "no_lead_unit" and "退回派单" in event.note
+    # the dispatcher can send it out like any new appeal, and the next visit is a new round
+    dispatch_appeal(db, appeal, city.units["street"], actor=city.users["dispatcher"])
+    assert appeal.status == AppealStatus.DISPATCHED and appeal.due_at is not None

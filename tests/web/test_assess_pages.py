@@ -154,3 +154,43 @@ def test_dashboard_shows_the_latest_hotspot_snapshot(client, db, city, clock):
     db.flush()
     page = client.get("/leader/dashboard").text
     assert "和平里小区" in page and "路灯长期不亮" in page and "12.5" in page
+
+
+def test_an_admin_changes_weights_and_thresholds_on_the_settings_page_and_the_change_is_logged(client, db, city):
+    from lianxin.assessment.models import AssessmentSettingsChange
+    from lianxin.assessment.service import get_settings_row
+
+    sign_in(client, city, "leader")
+    assert client.get("/assessment/settings", follow_redirects=False).status_code in (303, 403)
+    client.cookies.clear()
+    sign_in(client, city, "admin")
+    page = client.get("/assessment/settings")
+    assert page.status_code == 200 and "响应率权重" in page.text and 'name="supervise_reopen_count"' in page.text
+    assert 'href="/assessment/settings"' in client.get("/staff/admin").text
+    form = {"csrf_token": csrf_from(client, "/assessment/settings"), "weight_response": "0.2", "weight_resolution": "0.4",
+            "weight_satisfaction": "0.4", "basic_satisfied_weight": "0.8", "red_list_size": "5", "black_list_size": "3",
+            "black_list_below": "0.8", "min_valid_visits": "1", "supervise_overdue_working_days": "2",
+            "supervise_reopen_count": "1", "list_repeat_count": "3", "note": "区委考核办通知调整"}
+    # weights that do not sum to 1, or a threshold that is not a number: refused next to the field, nothing saved
+    bad = client.post("/assessment/settings", data=form | {"weight_response": "0.5"})
+    assert bad.status_code == 422 and "合计为 1" in bad.text and 'value="0.5"' in bad.text
+    bad = client.post("/assessment/settings", data=form | {"supervise_reopen_count": "两次"})
+    assert bad.status_code == 422 and 'id="supervise_reopen_count-error"' in bad.text
+    row = get_settings_row(db, city.jid)
+    assert (row.weight_response, row.supervise_reopen_count) == (0.1, 2)
+    assert db.scalars(select(AssessmentSettingsChange).where(AssessmentSettingsChange.jurisdiction_id == city.jid)).all() == []
+
+    saved = client.post("/assessment/settings", data=form, follow_redirects=False)
+    assert saved.status_code == 303
+    db.refresh(row)
+    assert (row.weight_response, row.weight_resolution, row.basic_satisfied_weight) == (0.2, 0.4, 0.8)
+    assert (row.red_list_size, row.supervise_overdue_working_days, row.supervise_reopen_count) == (5, 2, 1)
+    [change] = db.scalars(select(AssessmentSettingsChange).where(AssessmentSettingsChange.jurisdiction_id == city.jid)).all()
+    assert change.changed_by_id == city.users["admin"].id and change.note == "区委考核办通知调整"
+    assert change.changes["weight_response"] == [0.1, 0.2] and change.changes["supervise_reopen_count"] == [2, 1]
+    assert "weight_satisfaction" not in change.changes  # only what changed
+    log = client.get("/assessment/settings?saved=1").text
+    assert "已保存" in log and "0.1 → 0.2" in log and "区委考核办通知调整" in log
+    english = client.get("/assessment/settings?lang=en").text
+    assert "Weight of the response rate" in english and "Change log" in english
+

@@ -58,7 +58,9 @@ def server(settings, tmp_path_factory):
                 targets.append(appeal.order_no)
         port = _free_port()
         env = os.environ | {"LIANXIN_DATABASE_URL": own.database_url, "LIANXIN_UPLOAD_DIR": str(own.upload_dir),
-                            "LIANXIN_NOTIFY_SENDER": "console", "LIANXIN_PUBLIC_JURISDICTION": city.jurisdiction.code}
+                            "LIANXIN_NOTIFY_SENDER": "console", "LIANXIN_PUBLIC_JURISDICTION": city.jurisdiction.code,
+                            # a load test, not an abuse test: every resident here shares 127.0.0.1
+                            "LIANXIN_RATE_INTAKE_PER_ADDRESS": "1000/1h"}
         proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "lianxin.app:create_app", "--factory", "--host",
                                  "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env)
         url = f"http://127.0.0.1:{port}"

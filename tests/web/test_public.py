@@ -45,7 +45,8 @@ def test_figures_by_month_count_received_closed_and_satisfaction(db, city, histo
     figures = public_figures(db, city.jid)
     assert len(figures.months) == 12 and figures.months[-1] == "2026-03" and figures.months[0] == "2025-04"
     jan, mar = figures.months.index("2026-01"), figures.months.index("2026-03")
-    assert (figures.received[jan], figures.closed[jan], figures.satisfaction[jan]) == (2, 2, 100.0)
+    # 满意率 counts 基本满意 at the configured weight (0.9 by default): (1 + 0.9) / 2 valid visits
+    assert (figures.received[jan], figures.closed[jan], figures.satisfaction[jan]) == (2, 2, 95.0)
     assert (figures.received[mar], figures.closed[mar], figures.satisfaction[mar]) == (3, 0, 0.0)
     assert figures.received[figures.months.index("2026-02")] == 0 and figures.satisfaction[figures.months.index("2026-02")] is None
     assert figures.total_received == 5 and figures.total_closed == 2
@@ -54,14 +55,15 @@ def test_figures_by_month_count_received_closed_and_satisfaction(db, city, histo
 def test_rates_follow_their_stated_definitions(db, city, history):
     figures = public_figures(db, city.jid)
     assert figures.solved_rate == round(100 * 1 / 3, 1)  # solved 1 of 3 rated
-    assert figures.satisfaction_rate == round(100 * 2 / 3, 1)  # satisfied + basically, 2 of 3
-    assert figures.on_time_rate == 50.0  # of the two standing replies one came late (the reopened one has none)
+    assert figures.satisfaction_rate == round(100 * 1.9 / 3, 1)  # (satisfied + 0.9 × basically) / 3 valid visits
+    assert figures.on_time_rate == round(100 * 2 / 3, 1)  # of the three replies one came late
 
 
 def test_figures_by_district_street_and_category(db, city, history):
     figures = public_figures(db, city.jid)
-    assert [(r.name, r.received, r.closed) for r in figures.districts] == [("东城区", 5, 2)]
-    assert [(r.name, r.received, r.satisfaction_rate) for r in figures.streets] == [("和平街道", 5, round(200 / 3, 1))]
+    # areas are those of the handling unit: three appeals were dispatched to 和平街道 (东城区), two closed
+    assert [(r.name, r.handled, r.closed) for r in figures.districts] == [("东城区", 3, 2)]
+    assert [(r.name, r.handled, r.satisfaction_rate) for r in figures.streets] == [("和平街道", 3, round(190 / 3, 1))]
     assert figures.top_categories == [("路灯故障", 2)]
 
 
@@ -99,3 +101,39 @@ def test_the_statistics_page_in_english(client, db, city, history):
 def test_an_empty_jurisdiction_shows_dashes_not_errors(client, city):
     page = client.get("/stats")
     assert page.status_code == 200 and 'id="kpi-satisfaction">—<' in page.text and "暂无带位置的诉求" in page.text
+
+
+def test_the_page_and_the_open_api_show_the_same_figures_without_a_login(client, db, city, history):
+    """/stats and /api/v1/stats/public read the same rollups with the same rate definitions."""
+    page = client.get("/stats").text
+    api = client.get("/api/v1/stats/public")  # no key, no session
+    assert api.status_code == 200
+    data = api.json()
+    figures = public_figures(db, city.jid)
+
+    def pct(rate):
+        return "—" if rate is None else f"{round(100 * rate, 1)}%"
+
+    assert f'id="kpi-received">{data["received"]}<' in page and data["received"] == figures.total_received == 5
+    assert f'id="kpi-closed">{data["closed"]}<' in page and data["closed"] == 2
+    assert f'id="kpi-solved">{pct(data["solved_rate"])}<' in page
+    assert f'id="kpi-satisfaction">{pct(data["satisfaction_rate"])}<' in page and pct(data["satisfaction_rate"]) == "63.3%"
+    assert f'id="kpi-on-time">{pct(data["on_time_rate"])}<' in page
+    assert [m["month"] for m in data["months"]] == figures.months
+    assert [m["received"] for m in data["months"]] == figures.received
+    assert [m["closed"] for m in data["months"]] == figures.closed
+    assert [None if m["satisfaction_rate"] is None else round(100 * m["satisfaction_rate"], 1)
+            for m in data["months"]] == figures.satisfaction
+    streets = [(a["name"], a["handled"], a["closed"]) for a in data["areas"] if a["kind"] == "street"]
+    assert streets == [(r.name, r.handled, r.closed) for r in figures.streets] == [("和平街道", 3, 2)]
+    assert [(c["name"], c["value"]) for c in data["top_categories"]] == figures.top_categories
+    assert "13800138000" not in api.text and "张三" not in api.text
+
+
+def test_the_configured_basic_satisfied_weight_moves_both_figures(client, db, city, history):
+    from lianxin.assessment.service import update_settings
+
+    update_settings(db, city.jid, actor=city.users["admin"], basic_satisfied_weight=0.5)
+    data = client.get("/api/v1/stats/public").json()
+    assert data["basic_satisfied_weight"] == 0.5 and round(100 * data["satisfaction_rate"], 1) == 50.0  # (1 + 0.5) / 3
+    assert 'id="kpi-satisfaction">50.0%<' in client.get("/stats").text

@@ -202,8 +202,17 @@ def _visit(session: Session, appeal: Appeal, user: User, form: Form, version: in
     satisfaction = form.text("satisfaction") or None
     if contacted and satisfaction is None:
         raise InvalidInput("请选择满意度", "choose the satisfaction", field="satisfaction")
+    unreasonable = contacted and form.flag("unreasonable")
+    comment = form.text("comment") or None
+    if unreasonable and satisfaction != "dissatisfied":
+        raise InvalidInput("只有「不满意」才能认定为不合理", "only a dissatisfied answer can be judged unreasonable",
+                           field="unreasonable")
+    if unreasonable and comment is None:
+        raise InvalidInput("认定不满意理由不成立时，请在回访记录中写明理由",
+                           "say in the comment why the dissatisfaction is unreasonable", field="comment")
     return record_return_visit(session, appeal, actor=user, contacted=contacted, solved=solved,
-                               satisfaction=satisfaction, comment=form.text("comment") or None, expected_version=version)
+                               satisfaction=satisfaction, unreasonable=unreasonable, comment=comment,
+                               expected_version=version)
 
 
 def _report(session: Session, appeal: Appeal, user: User, form: Form, version: int | None):
@@ -338,7 +347,11 @@ ACTION_FORMS: list[ActionForm] = [
                (Field("contacted", "联系上诉求人", "Reached the resident", "radio", options=yes_no),
                 Field("solved", "问题是否解决", "Solved", "radio", required=False, options=yes_no),
                 Field("satisfaction", "满意度", "Satisfaction", "radio", required=False, options=enum_options(Satisfaction)),
-                Field("comment", "回访记录（选填）", "Comment (optional)", required=False))),
+                Field("unreasonable", "不满意理由不成立（不重办，直接办结）", "Dissatisfaction unreasonable (close, do not reopen)",
+                      "check", required=False,
+                      hint=("仅用于「不满意」，须在回访记录中写明理由", "only with 不满意; give the reason in the comment")),
+                Field("comment", "回访记录（认定理由不成立时必填）", "Comment (required when judged unreasonable)",
+                      required=False))),
     ActionForm("close", "办结", "Close", Action.CLOSE, visitor,
                lambda s, a, u, f, v: S.close_appeal(s, a, actor=u, note=f.text("note") or None, expected_version=v),
                (NOTE_OPTIONAL,)),

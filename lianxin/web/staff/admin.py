@@ -1,6 +1,6 @@
-"""Admin pages: units, users and roles, categories, the dispatch catalogue, time limits, holidays and
-knowledge-base entries, each a list (the list component) with a form to add a row and an edit form
-per row. Every save goes through the owning service verb; a refused value is shown next to its
+"""Admin pages: units, users and roles, categories, time limits and holidays, each a list (the list
+component) with a form to add a row and an edit form per row. The dispatch catalogue and the knowledge
+base have one editor each, in their own domain (/admin/catalogue, /kb). Every save goes through the owning service verb; a refused value is shown next to its
 field and nothing is saved."""
 
 from __future__ import annotations
@@ -19,11 +19,7 @@ from sqlalchemy.orm import Session
 from lianxin.appeals import categories as category_service
 from lianxin.appeals.choices import AppealType, Urgency
 from lianxin.appeals.models import Category
-from lianxin.dispatch import catalogue
-from lianxin.dispatch.models import DispatchRule, LeadKind
 from lianxin.errors import InvalidInput, LianxinError, NotFound
-from lianxin.knowledge import service as knowledge
-from lianxin.knowledge.models import KbEntry
 from lianxin.orgs import service as org_service
 from lianxin.orgs.models import ROLE_LABELS, UNIT_KIND_LABELS, Role, Unit, UnitKind, User
 from lianxin.sla import service as sla_service
@@ -86,21 +82,6 @@ def number(form: Form, name: str, default: int | None = None) -> int | None:
         return int(value)
     except ValueError:
         raise InvalidInput("请输入整数", "enter a whole number", field=name) from None
-
-
-def day(form: Form, name: str) -> date | None:
-    value = form.text(name)
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        raise InvalidInput("请填写正确的日期", "enter a valid date", field=name) from None
-
-
-def ids(form: Form, name: str) -> list[int]:
-    values = form.texts(name)
-    if not all(v.isdigit() for v in values):
-        raise InvalidInput("所选项不存在", "unknown choice", field=name)
-    return [int(v) for v in values]
 
 
 def choice(form: Form, name: str, options: Callable, session: Session, user: User) -> str:
@@ -194,41 +175,12 @@ def _holiday_save(session: Session, user: User, form: Form) -> CalendarOverride:
                                         name=form.text("name")[:64])
 
 
-def _rule_values(form: Form) -> dict:
-    return dict(category_id=number(form, "category_id"), area_unit_id=number(form, "area_unit_id"),
-                lead_kind=form.text("lead_kind"), lead_unit_id=number(form, "lead_unit_id"),
-                co_unit_ids=ids(form, "co_unit_ids"), priority=number(form, "priority", 0), note=form.text("note"),
-                active=form.text("active") != "0")
-
-
-def _entry_values(form: Form) -> dict:
-    return dict(question=form.text("question"), answer=form.text("answer"), owner_unit_id=number(form, "owner_unit_id"),
-                valid_from=day(form, "valid_from"), valid_to=day(form, "valid_to"), tags=form.text("tags"),
-                active=form.text("active") != "0")
-
-
 def _search(*columns) -> Callable[[Select, str], Select]:
     return lambda stmt, q: stmt.where(or_(*[c.icontains(q, autoescape=True) for c in columns]))
 
 
 ACTIVE_FILTER = lambda model: Filter("active", "状态", "State", lambda: [("1", "启用", "Active"), ("0", "停用", "Inactive")],  # noqa: E731
                                      lambda s, v: s.where(model.active.is_(v == "1")))
-LEAD_KINDS = fixed((k.value, catalogue.LEAD_KIND_LABELS[k]) for k in LeadKind)
-RULE_FIELDS = (
-    Field("category_id", "问题分类（不选为所有分类）", "Category", "select", False, category_options),
-    Field("area_unit_id", "适用区域（不选为全辖区）", "Area", "select", False, unit_options),
-    Field("lead_kind", "主办方式", "Lead", "radio", options=LEAD_KINDS),
-    Field("lead_unit_id", "主办单位（指定单位时必选）", "Lead unit", "select", False, unit_options),
-    Field("co_unit_ids", "协办单位（可多选）", "Co-units", "multi", False, unit_options),
-    Field("priority", "优先级（-1000 至 1000，越大越优先）", "Priority", "text", False),
-    Field("note", "说明", "Note", "text", False), Field("active", "状态", "State", "radio", options=ACTIVE),
-)
-ENTRY_FIELDS = (
-    Field("question", "问题", "Question", "text"), Field("answer", "答案", "Answer"),
-    Field("owner_unit_id", "负责单位", "Owner unit", "select", options=unit_options),
-    Field("valid_from", "生效日期（选填）", "Valid from", "date", False), Field("valid_to", "失效日期（选填）", "Valid to", "date", False),
-    Field("tags", "标签（逗号分隔）", "Tags", "text", False), Field("active", "状态", "State", "radio", options=ACTIVE),
-)
 LIMITS_HINT = ("如 2h（小时）、24h、5wd（工作日）、2wh（工作小时）", "e.g. 2h, 24h, 5wd, 2wh")
 POLICY_FIELDS = (
     Field("name", "规则名称", "Name", "text"), Field("appeal_type", "诉求类型", "Type", "select", False, TYPES),
@@ -290,39 +242,6 @@ SECTIONS: dict[str, Section] = {s.key: s for s in [
         (Field("name", "名称", "Name", "text"), Field("active", "状态（停用含下级）", "State", "radio", options=ACTIVE)),
         lambda c: {"name": c.name, "active": "1" if c.active else "0"},
         _category_update, Category),
-    Section("dispatch-rules", "派单目录", "Dispatch catalogue", ListSpec("dispatch-rules", [
-        Column("id", "规则", "Rule", lambda r: f"#{r.id}", DispatchRule.id, link=edit_link("dispatch-rules")),
-        Column("category", "分类", "Category", lambda r: r.category.name if r.category else "所有分类"),
-        Column("area", "区域", "Area", lambda r: r.area_unit.name if r.area_unit else "全辖区"),
-        Column("lead", "主办", "Lead", lambda r: r.lead_unit.name if r.lead_unit else catalogue.LEAD_KIND_LABELS[r.lead_kind]),
-        Column("priority", "优先级", "Priority", lambda r: r.priority, DispatchRule.priority),
-        Column("active", "状态", "State", lambda r: "启用" if r.active else "停用")], "-priority",
-        [ACTIVE_FILTER(DispatchRule)], _search(DispatchRule.note)),
-        lambda user: select(DispatchRule).where(DispatchRule.jurisdiction_id == user.jurisdiction_id),
-        RULE_FIELDS,
-        lambda s, user, f: catalogue.create_rule(s, actor=user, jurisdiction_id=user.jurisdiction_id, **_rule_values(f)),
-        RULE_FIELDS,
-        lambda r: {"category_id": str(r.category_id or ""), "area_unit_id": str(r.area_unit_id or ""),
-                   "lead_kind": r.lead_kind.value, "lead_unit_id": str(r.lead_unit_id or ""), "priority": str(r.priority),
-                   "co_unit_ids": [str(i) for i in r.co_unit_ids],
-                   "note": r.note or "", "active": "1" if r.active else "0"},
-        lambda s, user, r, f: catalogue.update_rule(s, r, actor=user, **_rule_values(f)), DispatchRule),
-    Section("knowledge", "知识库", "Knowledge base", ListSpec("knowledge", [
-        Column("question", "问题", "Question", lambda e: e.question, KbEntry.question, link=edit_link("knowledge")),
-        Column("owner", "负责单位", "Owner", lambda e: e.owner_unit.name),
-        Column("valid", "有效期", "Valid", lambda e: f"{e.valid_from or ''} ~ {e.valid_to or ''}"),
-        Column("use_count", "采用次数", "Used", lambda e: e.use_count, KbEntry.use_count),
-        Column("active", "状态", "State", lambda e: "启用" if e.active else "停用")], "question",
-        [ACTIVE_FILTER(KbEntry)], _search(KbEntry.question, KbEntry.answer)),
-        lambda user: select(KbEntry).where(KbEntry.jurisdiction_id == user.jurisdiction_id),
-        ENTRY_FIELDS,
-        lambda s, user, f: knowledge.create_entry(s, actor=user, jurisdiction_id=user.jurisdiction_id, **_entry_values(f)),
-        ENTRY_FIELDS,
-        lambda e: {"question": e.question, "answer": e.answer, "owner_unit_id": str(e.owner_unit_id),
-                   "valid_from": e.valid_from.isoformat() if e.valid_from else "",
-                   "valid_to": e.valid_to.isoformat() if e.valid_to else "", "tags": "，".join(e.tags or []),
-                   "active": "1" if e.active else "0"},
-        lambda s, user, e, f: knowledge.update_entry(s, e, actor=user, **_entry_values(f)), KbEntry),
     Section("time-limits", "办理时限", "Time limits", ListSpec("time-limits", [
         Column("name", "规则", "Rule", lambda p: p.name, TimeLimitPolicy.name, link=edit_link("time-limits")),
         Column("appeal_type", "类型", "Type", lambda p: AppealType(p.appeal_type).label_zh if p.appeal_type else "全部"),

@@ -17,7 +17,7 @@ from lianxin.dispatch.repeats import repeats_of
 from lianxin.appeals.choices import RequestState
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.queries import mask_name, mask_phone
-from lianxin.appeals.service import get_appeal, require_can_see
+from lianxin.appeals.service import check_version, get_appeal, require_can_see
 from lianxin.appeals.status import AppealStatus, IllegalTransition, next_status
 from lianxin.errors import LianxinError, NotFound, PermissionDenied, StaleVersion
 from lianxin.orgs.models import Role, User
@@ -125,6 +125,8 @@ def act(request: Request, order_no: str, name: str, posted: FormData = Depends(p
     upload_dir = request.app.state.settings.upload_dir
     savepoint = session.begin_nested()
     try:
+        if spec is not None:  # the version first: after a lost race the action may no longer be offered (409, not 403)
+            check_version(appeal, _version(form))
         if spec is None or spec not in forms_for(session, user, appeal):
             _refuse(session, user, appeal, spec)
         form.photos = store_photos(upload_dir, read_photos(files)) if files else []

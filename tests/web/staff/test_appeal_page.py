@@ -175,6 +175,23 @@ def test_a_stale_version_says_someone_else_changed_the_appeal(client, db, city):
     assert appeal.first_contact_at is None
 
 
+def test_an_action_lost_to_a_redispatch_is_a_stale_409_not_a_403(client, db, city):
+    """The handler's page was loaded while the appeal was theirs; meanwhile the centre redispatched it.
+    The sign form is no longer theirs to use, but what happened is a lost race: 409, not 403."""
+    from lianxin.appeals.service import redispatch_appeal
+
+    appeal = dispatched(db, city)
+    old = appeal.version
+    redispatch_appeal(db, appeal, city.units["street2"], actor=city.users["dispatcher"], note="属安定街道辖区")
+    as_user(client, city, "street_handler")
+    response = act(client, appeal, "sign", version=old)
+    assert response.status_code == 409 and "其他人刚刚修改了这个工单" in response.text
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.DISPATCHED and appeal.signed_at is None
+    current = act(client, appeal, "sign", version=appeal.version)  # with the current version it is a plain 403
+    assert current.status_code == 403
+
+
 def test_an_action_without_the_csrf_token_is_refused(client, db, city):
     appeal = new_appeal(db, city)
     as_user(client, city, "dispatcher")

@@ -7,6 +7,7 @@ import io
 from datetime import timedelta
 
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from lianxin.appeals.service import answer_directly, dispatch_appeal, record_contact, reply_to_appeal, sign_appeal
 from lianxin.appeals.status import AppealStatus
@@ -161,3 +162,48 @@ def test_the_grid_worker_sees_the_grids_appeals(client, db, city):
 def test_staff_pages_need_a_login(client, city):
     response = client.get("/staff/handle", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/login?next=/staff/handle")
+
+
+def visit_form(client, appeal, **data):
+    return client.post(f"/staff/appeals/{appeal.order_no}/act/visit", follow_redirects=False, data={
+        "csrf_token": csrf_from(client, "/staff/visits"), "expected_version": str(appeal.version),
+        "next": "/staff/visits", "contacted": "1", "solved": "0"} | data)
+
+
+def test_the_visitor_can_judge_a_dissatisfied_answer_unreasonable_from_the_web(client, db, city):
+    appeal = replied(db, city)
+    as_user(client, city, "visitor")
+    assert 'name="unreasonable"' in client.get("/staff/visits").text
+    assert 'name="unreasonable"' in client.get(f"/staff/appeals/{appeal.order_no}").text
+    # judged unreasonable without a reason: refused, nothing changes
+    response = visit_form(client, appeal, satisfaction="dissatisfied", unreasonable="1")
+    db.refresh(appeal)
+    assert response.status_code != 303 or "comment" in response.headers.get("location", "")
+    assert appeal.status == AppealStatus.REPLIED
+    response = visit_form(client, appeal, satisfaction="dissatisfied", unreasonable="1",
+                          comment="诉求超出政策规定，已解释清楚，不满意理由不成立")
+    assert response.status_code == 303
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.CLOSED and appeal.reopen_count == 0  # closed, not reopened
+    from lianxin.visits.models import ReturnVisit
+    visit = db.scalar(select(ReturnVisit).where(ReturnVisit.appeal_id == appeal.id))
+    assert visit.unreasonable is True
+
+
+def test_a_plain_dissatisfied_visit_from_the_web_still_reopens(client, db, city):
+    appeal = replied(db, city)
+    as_user(client, city, "visitor")
+    assert visit_form(client, appeal, satisfaction="dissatisfied").status_code == 303
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.IN_PROGRESS and appeal.reopen_count == 1
+
+
+def test_a_directly_answered_appeal_reopened_from_the_web_lands_in_the_dispatch_queue(client, db, city):
+    appeal = new_appeal(db, city, title="直接答复后不满意", appeal_type="consult")
+    answer_directly(db, appeal, actor=city.users["operator"], answer="燃气费可在营业厅或网上缴纳。")
+    as_user(client, city, "visitor")
+    assert visit_form(client, appeal, satisfaction="dissatisfied", comment="没有解决").status_code == 303
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.RECEIVED and appeal.lead_unit_id is None
+    as_user(client, city, "dispatcher")
+    assert appeal.order_no in client.get("/staff/dispatch").text

@@ -11,6 +11,7 @@ from lianxin.appeals.models import Appeal
 from lianxin.appeals.service import SHANGHAI
 from lianxin.appeals.status import AppealStatus
 from lianxin.clock import utcnow
+from lianxin.orgs.models import User
 from tests.factories import PASSWORD
 from tests.web.conftest import screenshot
 
@@ -39,6 +40,20 @@ def sign_in(context, live_server, key: str):
 def stored(live_server, order_no: str) -> Appeal:
     with live_server.sessionmaker() as session:
         return session.scalar(select(Appeal).where(Appeal.order_no == order_no))
+
+
+def dispatched_to_street(live_server) -> str:
+    """An appeal of the test's own, dispatched to the street (each test makes its own: none waits for another)."""
+    from lianxin.appeals.service import dispatch_appeal
+    from lianxin.db import session_scope
+    from tests.factories import new_appeal
+
+    city = live_server.city
+    with session_scope(live_server.sessionmaker) as session:
+        appeal = new_appeal(session, city, actor_key=None)  # a resident's own submission
+        dispatcher = session.get(User, city.users["dispatcher"].id)
+        dispatch_appeal(session, appeal, city.units["street"].id, actor=dispatcher)
+        return appeal.order_no
 
 
 def test_an_appeal_goes_from_the_phone_to_closed_through_four_desks(desk, live_server):
@@ -121,11 +136,7 @@ def test_a_stale_page_says_someone_else_changed_the_appeal(desk, live_server):
 
 
 def test_a_handler_cannot_open_another_units_appeal(desk, live_server):
-    with live_server.sessionmaker() as session:
-        order_no = session.scalar(select(Appeal.order_no).where(Appeal.lead_unit_id == live_server.city.units["street"].id)
-                                  .limit(1))
-    if order_no is None:
-        pytest.skip("needs the journey's appeal (runs after it)")
+    order_no = dispatched_to_street(live_server)
     page = sign_in(desk, live_server, "street2_handler")
     response = page.goto(f"/staff/appeals/{order_no}")
     assert response.status == 403 and page.get_by_text("您无权查看该工单").is_visible()
@@ -154,11 +165,7 @@ def test_the_suggestion_box_asks_as_the_operator_types(desk, live_server):
 
 
 def test_the_exclusion_box_loads_on_the_lead_handlers_page(desk, live_server):
-    with live_server.sessionmaker() as session:
-        order_no = session.scalar(select(Appeal.order_no).where(Appeal.lead_unit_id == live_server.city.units["street"].id)
-                                  .limit(1))
-    if order_no is None:
-        pytest.skip("needs the journey's appeal (runs after it)")
+    order_no = dispatched_to_street(live_server)
     page = sign_in(desk, live_server, "street_handler")
     page.goto(f"/staff/appeals/{order_no}")
     page.get_by_role("heading", name="考评剔除").wait_for()

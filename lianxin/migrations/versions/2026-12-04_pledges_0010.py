@@ -1,15 +1,15 @@
 """pledges: 办实事 commitment lists, items, targets, milestones, versions, joint meetings, 三评 ratings, events
 
-Revision ID: 0008_pledges
-Revises: 0007
+Revision ID: 0010_pledges
+Revises: 0008_defects, 0009_residents (also joins main's two heads)
 Create Date: 2026-12-04 18:23:55.701314
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008_pledges'
-down_revision = '0007'
+revision = '0010_pledges'
+down_revision = ('0008_defects', '0009_residents')
 branch_labels = None
 depends_on = None
 

@@ -45,6 +45,7 @@ MODULES: list[str] = [
     "lianxin.open311",
     "lianxin.residents",
     "lianxin.wishes",
+    "lianxin.pledges",
 ]
 
 Ref = str | Any  # "package.module:attribute", or the object itself

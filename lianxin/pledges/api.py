@@ -1,0 +1,177 @@
+"""/api/v1/pledges: 办实事 lists (with items, targets, progress and ratings), the leader's completion
+figures per unit, and the owners' writes (report progress, add a milestone, complete an item)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from lianxin.api.deps import Ctx, WriteCtx
+from lianxin.api.errors import ERROR_RESPONSES
+from lianxin.orgs.models import Role
+from lianxin.orgs.service import require_role
+from lianxin.pledges import queries, service
+from lianxin.pledges.models import PledgeList
+
+router = APIRouter(prefix="/pledges", tags=["办实事 pledges"], responses=ERROR_RESPONSES)
+READERS = (Role.LEADER, Role.HANDLER)
+
+
+class TargetOut(BaseModel):
+    name: str
+    unit: str
+    baseline: float | None
+    baseline_period: str
+    target: float
+    actual: float | None
+    progress: int | None
+
+
+class ItemOut(BaseModel):
+    id: int
+    parent_id: int | None
+    external_id: str | None
+    title: str
+    owner_unit: str | None
+    lead_official: str
+    category: str
+    area: str
+    start_on: date | None
+    due_on: date | None
+    budget_planned: float | None
+    budget_spent: float | None
+    weight: float
+    progress: int
+    status: str
+    overdue: bool
+    completed_on: date | None
+    targets: list[TargetOut]
+    ratings: dict = Field(description="三评: self, public (mean, 0–100), public_count, review, composite")
+
+
+class ListOut(BaseModel):
+    id: int
+    title: str
+    year: int
+    campaign: str
+    owner_unit: str | None
+    party_org_id: int | None
+    status: str
+    version: int
+    pending_changes: bool
+    published_at: datetime | None
+
+
+class ListDetailOut(ListOut):
+    items: list[ItemOut]
+
+
+class UnitOut(BaseModel):
+    unit: str
+    total: int
+    completed: int
+    overdue: int
+    completion_rate: float | None
+    on_time_rate: float | None
+
+
+class ProgressIn(BaseModel):
+    progress: int | None = Field(None, ge=0, le=100)
+    target_id: int | None = None
+    value: float | None = None
+    note: str = Field("", max_length=1000)
+
+
+class MilestoneIn(BaseModel):
+    title: str = Field(max_length=200)
+    dated: date | None = None
+    text: str = Field("", max_length=2000)
+    progress: int | None = Field(None, ge=0, le=100)
+
+
+class CompleteIn(BaseModel):
+    note: str = Field("", max_length=1000)
+    completed_on: date | None = None
+
+
+def _list(pl: PledgeList) -> dict:
+    return dict(id=pl.id, title=pl.title, year=pl.year, campaign=pl.campaign,
+                owner_unit=pl.owner_unit.name if pl.owner_unit else None, party_org_id=pl.party_org_id,
+                status=pl.status.value, version=pl.version, pending_changes=pl.pending_changes,
+                published_at=pl.published_at)
+
+
+def _item(row) -> ItemOut:
+    i = row.item
+    return ItemOut(id=i.id, parent_id=i.parent_id, external_id=i.external_id, title=i.title,
+                   owner_unit=i.owner_unit.name if i.owner_unit else None, lead_official=i.lead_official,
+                   category=i.category, area=i.area, start_on=i.start_on, due_on=i.due_on,
+                   budget_planned=float(i.budget_planned) if i.budget_planned is not None else None,
+                   budget_spent=float(i.budget_spent) if i.budget_spent is not None else None, weight=i.weight,
+                   progress=i.progress, status=i.status.value, overdue=row.overdue, completed_on=i.completed_on,
+                   targets=[TargetOut(name=n, unit=u, baseline=b, baseline_period=p, target=t, actual=a, progress=g)
+                            for n, u, b, p, t, a, g in row.targets], ratings=row.ratings)
+
+
+@router.get("/lists", response_model=list[ListOut])
+def list_lists(ctx: Ctx, year: int | None = None):
+    """清单（本辖区全部状态）/ every list of the caller's jurisdiction, newest year first."""
+    require_role(ctx.session, ctx.actor, READERS)
+    lists = queries.staff_lists(ctx.session, ctx.jurisdiction_id)
+    return [ListOut(**_list(pl)) for pl in lists if year is None or pl.year == year]
+
+
+@router.get("/lists/{list_id}", response_model=ListDetailOut)
+def show_list(list_id: int, ctx: Ctx, published: bool = False):
+    """一个清单及其事项；``published=true`` 只给已公示版本中的事项 / one list with its items (or only the published ones)."""
+    require_role(ctx.session, ctx.actor, READERS)
+    plist = service.get_list(ctx.session, list_id, jurisdiction_id=ctx.jurisdiction_id)
+    rows = queries.ledger(ctx.session, plist, public=published)
+    return ListDetailOut(**_list(plist), items=[_item(r) for r in rows])
+
+
+@router.get("/overview", response_model=list[UnitOut])
+def overview(ctx: Ctx, year: int | None = None):
+    """各单位完成率、按时完成率和逾期数（已公示清单的末级事项）/ completion by unit."""
+    require_role(ctx.session, ctx.actor, READERS)
+    rows, _ = queries.unit_overview(ctx.session, ctx.jurisdiction_id, year=year)
+    return [UnitOut(unit=r.unit, total=r.total, completed=r.completed, overdue=r.overdue,
+                    completion_rate=r.completion_rate, on_time_rate=r.on_time_rate) for r in rows]
+
+
+def _row(ctx, item):
+    ctx.session.flush()
+    rows = queries.ledger(ctx.session, item.pledge_list, public=False)
+    return _item(next(r for r in rows if r.item.id == item.id))
+
+
+@router.post("/items/{item_id}/progress", response_model=ItemOut)
+def report_progress(item_id: int, body: ProgressIn, ctx: WriteCtx):
+    """报送进度：百分比，或某个指标的实际值 / report progress (a percentage or an indicator's value)."""
+    def run():
+        item = service.get_item(ctx.session, item_id, jurisdiction_id=ctx.jurisdiction_id)
+        service.report_progress(ctx.session, item, actor=ctx.actor, progress=body.progress, target_id=body.target_id,
+                                value=body.value, note=body.note)
+        return _row(ctx, item)
+    return ctx.once(run)
+
+
+@router.post("/items/{item_id}/milestones", response_model=ItemOut, status_code=201)
+def add_milestone(item_id: int, body: MilestoneIn, ctx: WriteCtx):
+    def run():
+        item = service.get_item(ctx.session, item_id, jurisdiction_id=ctx.jurisdiction_id)
+        service.add_milestone(ctx.session, item, actor=ctx.actor, title=body.title, dated=body.dated, text=body.text,
+                              progress=body.progress)
+        return _row(ctx, item)
+    return ctx.once(run, status_code=201)
+
+
+@router.post("/items/{item_id}/complete", response_model=ItemOut)
+def complete(item_id: int, body: CompleteIn, ctx: WriteCtx):
+    def run():
+        item = service.get_item(ctx.session, item_id, jurisdiction_id=ctx.jurisdiction_id)
+        service.complete_item(ctx.session, item, actor=ctx.actor, note=body.note, completed_on=body.completed_on)
+        return _row(ctx, item)
+    return ctx.once(run)

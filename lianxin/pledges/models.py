@@ -1,0 +1,225 @@
+"""办实事 commitment lists (公开承诺清单/台账): lists, nested items with measurable targets and
+milestones, published versions, joint meetings (联席会议) with per-item decisions, 三评 ratings, and
+the append-only event history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lianxin.clock import utcnow
+from lianxin.db import Base, UTCDateTime, enum_column_type
+from lianxin.orgs.models import Unit
+from lianxin.pledges.status import DEFAULT_WEIGHTS, ItemStatus, ListStatus, RatingKind
+
+
+class PledgeList(Base):
+    """One unit's (or party organisation's) list for a year and campaign."""
+
+    __tablename__ = "pledge_lists"
+    __table_args__ = (Index("ix_pledge_lists_jurisdiction_year", "jurisdiction_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int] = mapped_column(Integer)
+    campaign: Mapped[str] = mapped_column(String(100), default="我为群众办实事")
+    owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    party_org_id: Mapped[int | None] = mapped_column(Integer)  # a party organisation (no table yet)
+    status: Mapped[ListStatus] = mapped_column(enum_column_type(ListStatus, "pledge_list_status"), default=ListStatus.DRAFT)
+    version: Mapped[int] = mapped_column(Integer, default=0)  # the published version's number (0: never)
+    pending_changes: Mapped[bool] = mapped_column(Boolean, default=False)  # changed since the last version
+    rating_weights: Mapped[dict] = mapped_column(JSON, default=lambda: dict(DEFAULT_WEIGHTS))  # 三评 weights
+    description: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    owner_unit: Mapped[Unit | None] = relationship(lazy="joined")
+    items: Mapped[list[PledgeItem]] = relationship(back_populates="pledge_list", order_by="PledgeItem.position, PledgeItem.id")
+    versions: Mapped[list[PledgeListVersion]] = relationship(order_by="PledgeListVersion.number.desc()")
+
+
+class PledgeListVersion(Base):
+    """A published version: the commitments as the public saw them and what changed from the previous one."""
+
+    __tablename__ = "pledge_list_versions"
+    __table_args__ = (UniqueConstraint("list_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("pledge_lists.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[dict] = mapped_column(JSON)  # {"list": {...}, "items": {item_id: {field: value}}}
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)  # status.diff_versions of the previous snapshot
+    note: Mapped[str] = mapped_column(Text, default="")
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PledgeItem(Base):
+    """A commitment (实事项目); items nest (county → street → village → item) through ``parent_id``."""
+
+    __tablename__ = "pledge_items"
+    __table_args__ = (
+        UniqueConstraint("list_id", "external_id"),
+        CheckConstraint("progress >= 0 AND progress <= 100", name="progress"),
+        CheckConstraint("weight >= 0", name="weight"),
+        Index("ix_pledge_items_owner_status", "owner_unit_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("pledge_lists.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("pledge_items.id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    co_unit_ids: Mapped[list] = mapped_column(JSON, default=list)
+    lead_official: Mapped[str] = mapped_column(String(100), default="")  # 领办领导
+    category: Mapped[str] = mapped_column(String(100), default="")
+    area: Mapped[str] = mapped_column(String(200), default="")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    start_on: Mapped[date | None] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    budget_planned: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # 万元
+    budget_spent: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    fund_source: Mapped[str] = mapped_column(String(200), default="")
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[ItemStatus] = mapped_column(enum_column_type(ItemStatus, "pledge_item_status"), default=ItemStatus.PLANNED)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    pledge_list: Mapped[PledgeList] = relationship(back_populates="items")
+    owner_unit: Mapped[Unit | None] = relationship(lazy="joined")
+    targets: Mapped[list[PledgeTarget]] = relationship(back_populates="item", order_by="PledgeTarget.id")
+    milestones: Mapped[list[PledgeMilestone]] = relationship(order_by="PledgeMilestone.dated.desc(), PledgeMilestone.id.desc()")
+
+
+class PledgeTarget(Base):
+    """A measurable indicator: baseline (value and period) → target, the latest actual, the method."""
+
+    __tablename__ = "pledge_targets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("pledge_items.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(32), default="")  # 计量单位: 个, 公里, %, 次 …
+    baseline: Mapped[float | None] = mapped_column(Float)
+    baseline_period: Mapped[str] = mapped_column(String(50), default="")
+    target: Mapped[float] = mapped_column(Float)
+    actual: Mapped[float | None] = mapped_column(Float)
+    measured_on: Mapped[date | None] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(300), default="")
+    source: Mapped[str] = mapped_column(String(20), default="manual")  # manual | appeals_derived (not yet)
+
+    item: Mapped[PledgeItem] = relationship(back_populates="targets")
+
+
+class PledgeMilestone(Base):
+    __tablename__ = "pledge_milestones"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("pledge_items.id"), index=True)
+    dated: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text, default="")
+    progress: Mapped[int | None] = mapped_column(Integer)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("pledge_meetings.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PledgeMeeting(Base):
+    """A joint meeting (联席会议 / 工作例会): who came, the minutes, the decisions per item."""
+
+    __tablename__ = "pledge_meetings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    list_id: Mapped[int | None] = mapped_column(ForeignKey("pledge_lists.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date] = mapped_column(Date)
+    attendees: Mapped[list] = mapped_column(JSON, default=list)
+    minutes: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    decisions: Mapped[list[PledgeDecision]] = relationship(back_populates="meeting", order_by="PledgeDecision.id")
+
+
+class PledgeDecision(Base):
+    """A decision on one item; ``ticked`` writes the item's milestone, a follow-up has an owner and a date."""
+
+    __tablename__ = "pledge_decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("pledge_meetings.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("pledge_items.id"), index=True)
+    decision: Mapped[str] = mapped_column(Text)
+    ticked: Mapped[bool] = mapped_column(Boolean, default=False)
+    completes: Mapped[bool] = mapped_column(Boolean, default=False)
+    follow_up: Mapped[str] = mapped_column(Text, default="")
+    follow_up_owner: Mapped[str] = mapped_column(String(100), default="")
+    follow_up_due: Mapped[date | None] = mapped_column(Date)
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("pledge_milestones.id"))
+
+    meeting: Mapped[PledgeMeeting] = relationship(back_populates="decisions")
+    item: Mapped[PledgeItem] = relationship()
+
+
+class PledgeRating(Base):
+    """三评, 一事一评: one self-assessment and one review per item, one public rating per account per item."""
+
+    __tablename__ = "pledge_ratings"
+    __table_args__ = (
+        UniqueConstraint("item_id", "kind", "rater_key"),
+        CheckConstraint("score >= 0 AND score <= 100", name="score"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("pledge_items.id"), index=True)
+    kind: Mapped[RatingKind] = mapped_column(enum_column_type(RatingKind, "pledge_rating_kind"))
+    # self/review: the kind itself; public: a keyed hash of the resident's phone (the account)
+    rater_key: Mapped[str] = mapped_column(String(64))
+    score: Mapped[int] = mapped_column(Integer)  # 0–100 (public stars × 20)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    rater_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PledgeEvent(Base):
+    """Append-only history of lists and items: who did what, from which status to which, with a payload."""
+
+    __tablename__ = "pledge_events"
+    __table_args__ = (Index("ix_pledge_events_list", "list_id", "id"), Index("ix_pledge_events_item", "item_id", "id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
+    list_id: Mapped[int] = mapped_column(ForeignKey("pledge_lists.id"))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("pledge_items.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

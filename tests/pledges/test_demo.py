@@ -1,0 +1,34 @@
+"""The 办实事 demo: lists in every list status, items in most item statuses, versions, meetings, 三评."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+from sqlalchemy import select
+
+from lianxin.pledges.demo import build_demo
+from lianxin.pledges.models import PledgeItem, PledgeList, PledgeMeeting, PledgeRating
+from lianxin.pledges.status import ListStatus
+
+
+def test_the_demo_needs_the_demo_city(db, settings):
+    assert "跳过" in build_demo(db, settings, random.Random(1), jurisdiction_code="nowhere")
+
+
+def test_the_demo_builds_believable_lists(db, settings):
+    from lianxin.demo import build_demo as build_city
+
+    build_city(db, settings, appeals=0)
+    report = build_demo(db, settings, random.Random(7))
+    assert "5 份清单" in report
+    lists = db.scalars(select(PledgeList)).all()
+    assert Counter(pl.status for pl in lists) == {ListStatus.PUBLISHED: 3, ListStatus.ARCHIVED: 1, ListStatus.DRAFT: 1}
+    assert max(pl.version for pl in lists) == 2
+    items = db.scalars(select(PledgeItem)).all()
+    assert len(items) > 60
+    statuses = {i.status.value for i in items}
+    assert {"planned", "in_progress", "completed", "suspended"} <= statuses
+    assert len(db.scalars(select(PledgeMeeting)).all()) >= 1
+    assert len(db.scalars(select(PledgeRating)).all()) >= 6 * 5
+    assert "已存在" in build_demo(db, settings, random.Random(7))

@@ -313,6 +313,7 @@ def test_run_jobs_dates_its_work_at_the_moment_it_is_given(db, city, clock, sett
     assert again.pop("fold_stats") > 0  # except the statistics fold, which reads what the first run saw
     assert again == {"flag_overdue": 0, "send_urges": 0, "create_visit_tasks": 0, "review_deferred": 0,
                      "supervise_by_rules": 0, "queue_webhooks": 0, "deliver_webhooks": 0, "refresh_hotspots": 0,
+                     "wishes_review_filed": 0, "wishes_claim_reminders": 0, "pledges_overdue": 0,
                      "prune_rate_limits": 0, "deliver": 0}
 
 

@@ -85,7 +85,8 @@ def test_importing_a_package_declaration_stays_cheap():
 def test_the_job_order_is_the_declared_order():
     names = [job.name for job in jobs_for(all_modules())]
     assert names == ["flag_overdue", "send_urges", "create_visit_tasks", "review_deferred", "supervise_by_rules",
-                     "fold_stats", "queue_webhooks", "deliver_webhooks", "refresh_hotspots"]
+                     "fold_stats", "queue_webhooks", "deliver_webhooks", "wishes_review_filed", "wishes_claim_reminders",
+                     "pledges_overdue", "refresh_hotspots", "prune_rate_limits"]
     assert [job.name for job in jobs_for([])] == [job.name for job in CORE_JOBS]
 
 
@@ -94,8 +95,8 @@ def test_LIANXIN_MODULES_selects_by_name_or_by_exclusion():
     assert parse_selection("all", NAMES) == NAMES
     assert parse_selection("topics, hotspots", NAMES) == ["hotspots", "topics"]  # MODULES order, not the setting's
     assert parse_selection(WITHOUT_HOTSPOTS, NAMES) == [n for n in NAMES if n not in ("hotspots", "topics")]
-    with pytest.raises(ModuleConfigError, match="unknown module wishes"):
-        parse_selection("hotspots,wishes", NAMES)
+    with pytest.raises(ModuleConfigError, match="unknown module nosuchmodule"):
+        parse_selection("hotspots,nosuchmodule", NAMES)
     with pytest.raises(ModuleConfigError, match="either"):
         parse_selection("hotspots,-topics", NAMES)
 

@@ -220,6 +220,6 @@ def build_demo(session: Session, settings=None, rng: random.Random | None = None
     return f"办实事 / pledges: 5 份清单 / lists, {count} 个事项 / items, 4 次联席会议 / joint meetings"
 
 
-def demo_hook(session: Session, city) -> None:
+def demo_hook(session: Session, city) -> str:
     """``lianxin demo``: the demo city's commitment lists (its units and leaders exist by now)."""
-    build_demo(session, city.settings)
+    return build_demo(session, city.settings)

@@ -246,6 +246,6 @@ def _one_wish(session: Session, rng: random.Random, jid: int, community: Unit, g
         svc.close_wish(session, wish, actor=staff)
 
 
-def demo_hook(session: Session, city) -> None:
+def demo_hook(session: Session, city) -> str:
     """``lianxin demo``: the wish board of the demo city (its communities and staff exist by now)."""
-    build_demo(session, city.settings, random.Random(2026), wishes=120, password=city.password)
+    return build_demo(session, city.settings, random.Random(2026), wishes=120, password=city.password)

@@ -49,6 +49,7 @@ ROUTERS = [
     "lianxin.hotspots.api",
     "lianxin.stats.api",
     "lianxin.assessment.api",
+    "lianxin.api.audit",
 ]
 
 

@@ -40,7 +40,7 @@ LOCAL_PHONE_RE = re.compile(r"((?:电话|座机|手机|联系方式|号码|tel|T
 _PLAIN = "".join(ch for ch in SURNAMES if ch not in _NOT_AFTER)
 _SURNAME = "|".join([*COMPOUND_SURNAMES, f"[{_PLAIN}]", *(f"(?<![{before}]){ch}" for ch, before in _NOT_AFTER.items())])
 NAME_TITLE_RE = re.compile(rf"(?:{_SURNAME})(?=(?:{'|'.join(TITLES)}))")
-NAMED_RE = re.compile(rf"((?:我叫|名叫|姓名|联系人|报案人|举报人|反映人)[:：]?\s*)([{_CN}]{{2,3}}?)(?=[，,。.;；、\s（(]|$|电话|手机|联系)")
+NAMED_RE = re.compile(rf"((?:我叫|名叫|姓名|联系人|报案人|举报人|反映人)[:：]?\s*)([{_CN}]{{2,3}}?)(?=[，,。.;；、\s（(]|$|电话|手机|联系|反映|投诉|举报|表示|说|称)")
 
 
 def mask_phone(phone: str | None) -> str:

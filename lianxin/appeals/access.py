@@ -23,12 +23,11 @@ from lianxin.appeals.status import HANDLING, AppealStatus
 from lianxin.clock import utcnow
 from lianxin.errors import PermissionDenied
 from lianxin.orgs.models import Role, User
-from lianxin.orgs.service import has_role, user_unit_ids
+from lianxin.orgs.service import CENTRE_ROLES, has_role, user_unit_ids  # centre roles (and admins): the jurisdiction
 
-CENTRE_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.VISITOR)  # the whole jurisdiction (admins pass has_role too)
 WORK_ROLES = (Role.HANDLER, Role.LEADER)  # the appeals any of their units has worked on
 AREA_ROLES = (Role.LEADER, Role.GRID_WORKER)  # the appeals located in their community / grid
-INTERFACES = ("web", "api", "export")  # where an unmasked view can happen (Open311 and public pages never unmask)
+INTERFACES = ("web", "api")  # where an unmasked view can happen (Open311, public pages, exports and webhooks never unmask)
 
 
 # ---- who sees which appeals ---------------------------------------------------------------------------------
@@ -121,7 +120,7 @@ def shown(session: Session, user: User | None, appeal: Appeal) -> Shown:
 
 
 def log_personal_data_view(session: Session, user: User, appeal: Appeal, interface: str) -> PersonalDataView:
-    """Record that ``user`` saw ``appeal``'s personal data unmasked through ``interface`` (web, api, export).
+    """Record that ``user`` saw ``appeal``'s personal data unmasked through ``interface`` (web or api).
     Flushed in the caller's transaction; the edge commits."""
     if interface not in INTERFACES:
         raise ValueError(f"unknown interface {interface!r}")

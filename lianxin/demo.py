@@ -324,6 +324,7 @@ class _DemoCity:
         city = self.by_code[CITY_CODE]
         centre = self.s.scalar(select(Unit).where(Unit.jurisdiction_id == self.jid, Unit.kind == UnitKind.CENTRE))
         self._user("admin", "系统管理员", Role.ADMIN, city)
+        self._user("auditor", "审计员", Role.AUDITOR, centre)  # reads the personal-data audit log
         for role, count in CENTRE_STAFF:
             for n in range(1, count + 1):
                 self._user(f"{role.value}{n}", f"{self._name()}（{ROLE_LABELS[role]}）", role, centre)

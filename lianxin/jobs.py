@@ -16,6 +16,7 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lianxin import ratelimit
+from lianxin.appeals.access import overdue
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.requests import review_deferral
 from lianxin.appeals.service import local_text, mark_overdue, record_event
@@ -39,7 +40,7 @@ def _claim(stmt):
 
 def flag_overdue(session: Session, settings: Settings, now: datetime) -> int:
     rows = session.scalars(_claim(select(Appeal).where(
-        Appeal.status.in_(HANDLING), Appeal.due_at < now, Appeal.overdue_at.is_(None)
+        overdue(now), Appeal.overdue_at.is_(None)
     )))
     return sum(mark_overdue(session, appeal, now=now) for appeal in rows)
 

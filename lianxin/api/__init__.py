@@ -48,6 +48,7 @@ ROUTERS = [
     "lianxin.api.appeals",
     "lianxin.api.actions",
     "lianxin.api.orgs",
+    "lianxin.api.audit",
 ]
 
 

@@ -22,7 +22,7 @@ from lianxin.api.models import ApiKey, IdempotencyRecord
 from lianxin.web.deps import get_session
 from lianxin.appeals.choices import Channel
 from lianxin.appeals.models import Appeal
-from lianxin.appeals.service import require_can_see
+from lianxin.appeals.access import require_can_see
 from lianxin.clock import utcnow
 from lianxin.db import insert_or_ignore
 from lianxin.errors import InvalidInput, NotFound, PermissionDenied

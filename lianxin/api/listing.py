@@ -1,8 +1,5 @@
-"""Which appeals a caller may list, and the filters, search and counts over them.
-
-The scope mirrors ``appeals.service.require_can_see``: centre roles (and admins) see the whole
-jurisdiction; handlers and leaders the appeals any of their units has worked on; leaders and grid
-workers also the appeals located in their area (community / grid)."""
+"""The filters, search and counts over the appeals a caller may list (the scope itself is
+``appeals.access.visible_appeals``, the same rule as the per-appeal check)."""
 
 from __future__ import annotations
 
@@ -13,30 +10,11 @@ from typing import Literal
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from lianxin.appeals.models import Appeal, AppealUnit, Category
+from lianxin.appeals.access import on_time, overdue, visible_appeals
+from lianxin.appeals.models import Appeal, Category
 from lianxin.appeals.service import SHANGHAI
-from lianxin.appeals.status import HANDLING, AppealStatus
-from lianxin.clock import utcnow
-from lianxin.orgs.models import Role, Unit, User
-from lianxin.orgs.service import has_role, user_unit_ids
-
-CENTRE_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.VISITOR)
-
-
-def visible_appeals(session: Session, actor: User) -> Select:
-    """``SELECT appeals`` limited to what ``actor`` may see."""
-    stmt = select(Appeal).where(Appeal.jurisdiction_id == actor.jurisdiction_id)
-    if has_role(session, actor, CENTRE_ROLES):
-        return stmt
-    worked = user_unit_ids(session, actor, (Role.HANDLER, Role.LEADER))
-    area = user_unit_ids(session, actor, (Role.LEADER, Role.GRID_WORKER))
-    clauses = []
-    if worked:
-        clauses.append(Appeal.id.in_(select(AppealUnit.appeal_id).where(AppealUnit.unit_id.in_(worked))))
-    if area:
-        clauses.extend([Appeal.community_id.in_(area), Appeal.grid_id.in_(area)])
-    return stmt.where(or_(*clauses)) if clauses else stmt.where(False)
-
+from lianxin.appeals.status import AppealStatus
+from lianxin.orgs.models import Unit, User
 
 @dataclass
 class AppealFilter:
@@ -67,9 +45,9 @@ class AppealFilter:
         if self.received_to:
             stmt = stmt.where(Appeal.received_at < self.received_to)
         if self.overdue is True:
-            stmt = stmt.where(Appeal.status.in_(HANDLING), Appeal.due_at < utcnow())
+            stmt = stmt.where(overdue())
         elif self.overdue is False:
-            stmt = stmt.where(or_(Appeal.due_at.is_(None), Appeal.due_at >= utcnow(), Appeal.status.not_in(HANDLING)))
+            stmt = stmt.where(on_time())
         if self.q:
             stmt = stmt.where(or_(Appeal.order_no == self.q, Appeal.title.icontains(self.q, autoescape=True),
                                   Appeal.content.icontains(self.q, autoescape=True),

@@ -229,3 +229,20 @@ class AppealEvent(Base):
     appeal: Mapped[Appeal] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
+
+
+class PersonalDataView(Base):
+    """Audit log: one row per view of an appeal's personal data in the clear (who, when, which appeal,
+    through which interface). Append-only; read by the auditor role (审计员)."""
+
+    __tablename__ = "personal_data_views"
+    __table_args__ = (Index("ix_personal_data_views_jurisdiction_at", "jurisdiction_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"), index=True)
+    interface: Mapped[str] = mapped_column(String(16))  # web, api, export
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+    appeal: Mapped[Appeal] = relationship()

@@ -57,15 +57,3 @@ def count_by_status(session: Session, jurisdiction_id: int | None = None) -> dic
         stmt = stmt.where(Appeal.jurisdiction_id == jurisdiction_id)
     counts = dict(session.execute(stmt).all())
     return {status: counts.get(status, 0) for status in AppealStatus}
-
-
-def mask_phone(phone: str | None) -> str:
-    if not phone:
-        return ""
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 11 else phone[:2] + "***" + phone[-2:]
-
-
-def mask_name(name: str | None) -> str:
-    if not name:
-        return ""
-    return name[0] + "*" * max(1, len(name) - 1)

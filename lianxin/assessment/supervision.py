@@ -12,8 +12,9 @@ from datetime import datetime
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
+from lianxin.appeals.access import overdue
 from lianxin.appeals.models import Appeal
-from lianxin.appeals.status import HANDLING, OPEN, WITH_UNIT
+from lianxin.appeals.status import OPEN, WITH_UNIT
 from lianxin.appeals.supervision import LEVEL_LABELS, LISTED, SUPERVISED, supervise_appeal
 from lianxin.assessment.service import get_settings_row
 from lianxin.orgs.models import Jurisdiction, Role, User
@@ -56,7 +57,7 @@ def apply_supervision_rules(session: Session, jurisdiction_id: int, now: datetim
                                       .order_by(Appeal.id).limit(BATCH).with_for_update(skip_locked=True, of=Appeal)):
             done += _escalate(session, appeal, SUPERVISED, f"已重办 {appeal.reopen_count} 次")
     if rules.supervise_overdue_working_days:
-        for appeal in session.scalars(base.where(Appeal.status.in_(HANDLING), Appeal.due_at < now,
+        for appeal in session.scalars(base.where(overdue(now),
                                                  Appeal.supervision_level < SUPERVISED)
                                       .order_by(Appeal.id).limit(BATCH).with_for_update(skip_locked=True, of=Appeal)):
             late = calendar.working_days_between(appeal.due_at, now)

@@ -10,7 +10,8 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from lianxin.appeals.service import get_appeal, require_can_see
+from lianxin.appeals.access import require_can_see
+from lianxin.appeals.service import get_appeal
 from lianxin.appeals.supervision import LEVEL_LABELS
 from lianxin.assessment import exclusions
 from lianxin.assessment.choices import ExclusionReason, ExclusionState

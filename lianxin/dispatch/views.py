@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.models import Category
-from lianxin.appeals.service import get_appeal, require_can_see
+from lianxin.appeals.access import require_can_see
+from lianxin.appeals.service import get_appeal
 from lianxin.dispatch import catalogue
 from lianxin.dispatch.repeats import repeats_of
 from lianxin.errors import InvalidInput, NotFound

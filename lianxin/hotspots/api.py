@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from lianxin.api.deps import Ctx
 from lianxin.api.errors import ERROR_RESPONSES
+from lianxin.appeals.privacy import mask_text
 from lianxin.hotspots.models import Hotspot
 from lianxin.hotspots.service import get_hotspot, member_appeals, snapshot_for
 
@@ -41,7 +42,7 @@ class HotspotListOut(BaseModel):
 
 def _hotspot(h: Hotspot, order_nos: list[str] | None = None) -> HotspotOut:
     return HotspotOut(id=h.id, rank=h.rank, heat=h.heat, start=h.start_at, end=h.end_at, place=h.place,
-                      description=h.description, terms=h.terms, appeal_ids=h.appeal_ids, order_nos=order_nos or [],
+                      description=mask_text(h.description), terms=[mask_text(t) for t in h.terms], appeal_ids=h.appeal_ids, order_nos=order_nos or [],
                       stats=h.stats, trend=h.trend, points=h.points)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from lianxin.appeals.choices import Satisfaction
 from lianxin.appeals.models import Appeal, Category
-from lianxin.appeals.queries import mask_name, mask_phone
+from lianxin.appeals.privacy import mask_name, mask_phone, mask_text
 from lianxin.appeals.service import SHANGHAI, local_text
 from lianxin.appeals.status import AppealStatus
 from lianxin.errors import InvalidInput, PermissionDenied
@@ -79,7 +79,7 @@ def ledger_rows(session: Session, jurisdiction_id: int, **filters) -> Iterator[l
     for number, appeal in enumerate(session.scalars(stmt), start=1):
         yield [
             number, appeal.order_no, local_text(appeal.received_at), mask_name(appeal.appellant_name),
-            mask_phone(appeal.appellant_phone), appeal.content, paths.get(appeal.category_id, ""),
+            mask_phone(appeal.appellant_phone), mask_text(appeal.content, (appeal.appellant_name,)), paths.get(appeal.category_id, ""),
             units.get(appeal.lead_unit_id, ""), local_text(appeal.due_at) if appeal.due_at else "",
             local_text(appeal.closed_at) if appeal.closed_at else "", AppealStatus(appeal.status).label_zh,
             Satisfaction(appeal.satisfaction).label_zh if appeal.satisfaction else NOT_VISITED,

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from lianxin.api.models import ApiKey
 from lianxin.appeals.choices import AppealType
 from lianxin.appeals.models import Appeal, Category
-from lianxin.appeals.queries import mask_name, mask_phone, timeline
+from lianxin.appeals.access import public_text
+from lianxin.appeals.queries import timeline
 from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.service import submit_appeal
 from lianxin.appeals.status import TERMINAL, AppealStatus
@@ -29,8 +30,6 @@ from lianxin.orgs.service import require_role
 
 MAX_SPAN = timedelta(days=90)
 MAX_REQUESTS = 1000
-ID_NUMBER_RE = re.compile(r"\b\d{17}[\dXx]\b")
-MOBILE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 
 class BadRequest(InvalidInput):
@@ -327,14 +326,8 @@ def find_token(session: Session, jurisdiction_id: int, token: str) -> Appeal:
 
 
 def scrub(text: str | None, appeal: Appeal) -> str | None:
-    """Public text without the resident's phone, name, or any mobile or ID-card number written into it."""
-    if not text:
-        return text
-    text = ID_NUMBER_RE.sub(lambda m: m.group()[:6] + "********" + m.group()[-4:], text)
-    text = MOBILE_RE.sub(lambda m: mask_phone(m.group()), text)
-    if appeal.appellant_name and len(appeal.appellant_name) >= 2:
-        text = text.replace(appeal.appellant_name, mask_name(appeal.appellant_name))
-    return text
+    """Open311 is public: phones, ID numbers and names in any text are masked (``appeals.access.public_text``)."""
+    return public_text(text, appeal)
 
 
 def status_notes(appeal: Appeal) -> str:

@@ -38,11 +38,12 @@ class Role(StrEnum):
     VISITOR = "visitor"  # 回访员
     LEADER = "leader"  # 领导
     ADMIN = "admin"  # 管理员
+    AUDITOR = "auditor"  # 审计员: reads the personal-data audit log, sees no appeal
 
 
 ROLE_LABELS = {
     Role.OPERATOR: "话务员", Role.DISPATCHER: "派单员", Role.HANDLER: "承办人", Role.GRID_WORKER: "网格员",
-    Role.VISITOR: "回访员", Role.LEADER: "领导", Role.ADMIN: "管理员",
+    Role.VISITOR: "回访员", Role.LEADER: "领导", Role.ADMIN: "管理员", Role.AUDITOR: "审计员",
 }
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from lianxin.appeals import queries
 from lianxin.appeals.models import Attachment
-from lianxin.appeals.service import require_can_see
+from lianxin.appeals.access import require_can_see
 from lianxin.errors import NotFound
 from lianxin.orgs.models import User
 from lianxin.web.deps import get_session, require_user

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
+from lianxin.appeals.privacy import mask_text
 from lianxin.appeals.service import local_text
 from lianxin.modules import Nav
 from lianxin.web.csrf import csrf_token
@@ -26,6 +27,7 @@ from lianxin.web.i18n import EN, LANG_COOKIE, ZH, bilingual, event_label, pick_l
 WEB_DIR = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 templates.env.filters["local"] = local_text
+templates.env.filters["masked"] = mask_text  # free text for viewers without the right to personal data
 templates.env.filters["tojson_attr"] = lambda value: Markup.escape(json.dumps(value, ensure_ascii=False))
 BIG_TEXT_COOKIE = "lianxin_big"
 STATIC_VERSION = "1"

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lianxin.appeals.access import public_text
 from lianxin.appeals.choices import UnitRole
 from lianxin.appeals.models import Appeal, AppealEvent, AppealUnit
 from lianxin.appeals.status import EVENT_LABELS_ZH
@@ -107,13 +108,14 @@ def recent_deliveries(session: Session, webhook: Webhook, *, limit: int = 50) ->
 
 
 def event_payload(event: AppealEvent, appeal: Appeal) -> dict:
-    """What a unit's system receives: the event and the appeal's state, never the resident's name or phone."""
+    """What a unit's system receives: the event and the appeal's state, never the resident's name or phone (nor
+    phone numbers, ID numbers or names written into the title or the note)."""
     return {
         "event": {"id": event.id, "kind": event.kind, "label": EVENT_LABELS_ZH.get(event.kind, event.kind),
                   "at": event.at.isoformat(), "from_status": event.from_status, "to_status": event.to_status,
-                  "unit": event.unit.code if event.unit else None, "note": event.note},
+                  "unit": event.unit.code if event.unit else None, "note": public_text(event.note, appeal)},
         "appeal": {"order_no": appeal.order_no, "status": str(appeal.status), "version": appeal.version,
-                   "title": appeal.title, "lead_unit": appeal.lead_unit.code if appeal.lead_unit else None,
+                   "title": public_text(appeal.title, appeal), "lead_unit": appeal.lead_unit.code if appeal.lead_unit else None,
                    "due_at": appeal.due_at.isoformat() if appeal.due_at else None},
     }
 

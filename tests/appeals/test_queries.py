@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lianxin.appeals.queries import count_by_status, find_by_token, find_for_resident, mask_name, mask_phone, timeline
+from lianxin.appeals.privacy import mask_name, mask_phone
+from lianxin.appeals.queries import count_by_status, find_by_token, find_for_resident, timeline
 from lianxin.appeals.requests import decide_return, request_return
 from lianxin.appeals.service import (
     add_note,

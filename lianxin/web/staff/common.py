@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from lianxin.appeals.access import is_overdue, overdue
 from lianxin.appeals.choices import AppealType, Channel, UnitRole
 from lianxin.appeals.models import Appeal, AppealUnit, Category
 from lianxin.appeals.service import local_text
@@ -23,7 +24,7 @@ def due_mark(appeal: Appeal, now: datetime | None = None) -> str:
     if appeal.due_at is None or AppealStatus(appeal.status) not in HANDLING:
         return ""
     now = now or utcnow()
-    if appeal.due_at < now:
+    if is_overdue(appeal, now):
         return "red"
     return "amber" if appeal.due_at - now <= AMBER_WITHIN else "green"
 
@@ -60,7 +61,7 @@ def _due_filter(stmt: Select, value: str) -> Select:
     now = utcnow()
     handling = Appeal.status.in_(HANDLING)
     if value == "red":
-        return stmt.where(handling, Appeal.due_at < now)
+        return stmt.where(overdue(now))
     if value == "amber":
         return stmt.where(handling, Appeal.due_at >= now, Appeal.due_at <= now + AMBER_WITHIN)
     return stmt.where(handling, Appeal.due_at > now + AMBER_WITHIN)

@@ -10,14 +10,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from lianxin.api.present import sees_personal_data
 from lianxin.assessment.exclusions import NOT_ASSESSED
 from lianxin.dispatch.catalogue import suggest_units
 from lianxin.dispatch.repeats import repeats_of
 from lianxin.appeals.choices import RequestState
 from lianxin.appeals.models import Appeal
-from lianxin.appeals.queries import mask_name, mask_phone
-from lianxin.appeals.service import check_version, get_appeal, require_can_see
+from lianxin.appeals.access import Shown, require_can_see, shown_to
+from lianxin.appeals.service import check_version, get_appeal
 from lianxin.appeals.status import AppealStatus, IllegalTransition, next_status
 from lianxin.errors import LianxinError, NotFound, PermissionDenied, StaleVersion
 from lianxin.orgs.models import Role, User
@@ -42,10 +41,9 @@ def visible_appeal(session: Session, user: User, order_no: str) -> Appeal:
     return appeal
 
 
-def person(session: Session, user: User, appeal: Appeal) -> dict:
-    full = sees_personal_data(session, user, appeal)
-    return {"name": appeal.appellant_name if full else mask_name(appeal.appellant_name),
-            "phone": appeal.appellant_phone if full else mask_phone(appeal.appellant_phone), "masked": not full}
+def person(session: Session, user: User, appeal: Appeal) -> Shown:
+    """Name, phone and texts as this user may see them; a view of unmasked personal data is logged."""
+    return shown_to(session, user, appeal, "web")
 
 
 def panel_context(session: Session, user: User, appeal: Appeal, *, errors: FormErrors | None = None,

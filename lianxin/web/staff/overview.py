@@ -12,10 +12,9 @@ from fastapi.responses import Response
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from lianxin.api.listing import visible_appeals
+from lianxin.appeals.access import overdue, visible_appeals
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.service import SHANGHAI
-from lianxin.appeals.status import HANDLING
 from lianxin.clock import utcnow
 from lianxin.errors import PermissionDenied
 from lianxin.orgs.models import Role, User
@@ -47,10 +46,9 @@ def period_starts(now: datetime) -> tuple[datetime, datetime]:
 
 def figures(session: Session, stmt: Select, start: datetime, now: datetime) -> Figures:
     """Received and dispatched since ``start``; of those received since then, how many are overdue now."""
-    base = stmt.subquery()
-    count = lambda *conds: session.scalar(select(func.count()).select_from(base).where(*conds))  # noqa: E731
-    return Figures(count(base.c.received_at >= start), count(base.c.dispatched_at >= start),
-                   count(base.c.status.in_(HANDLING), base.c.due_at < now, base.c.received_at >= start))
+    count = lambda *conds: session.scalar(select(func.count()).select_from(stmt.where(*conds).subquery()))  # noqa: E731
+    return Figures(count(Appeal.received_at >= start), count(Appeal.dispatched_at >= start),
+                   count(overdue(now), Appeal.received_at >= start))
 
 
 @router.get("/overview")
@@ -62,7 +60,7 @@ def overview(request: Request, unit: int | None = None, user: User = Depends(req
     stmt = visible_appeals(session, user)
     rates = rates_by_unit(session, user.jurisdiction_id, month.date(), today.date(), unit_id=scope)["rows"]
     overdue_now = session.scalar(select(func.count()).select_from(
-        stmt.where(Appeal.status.in_(HANDLING), Appeal.due_at < now).subquery()))
+        stmt.where(overdue(now)).subquery()))
     return render(request, "staff/overview.html", {
         "today": figures(session, stmt, today, now), "month": figures(session, stmt, month, now),
         "overdue_now": overdue_now, "rates": rates, "month_label": month.strftime("%Y-%m"),

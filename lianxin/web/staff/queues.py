@@ -1,5 +1,5 @@
 """The workbenches: every staff queue is the list component over the appeals the user may see
-(``api.listing.visible_appeals``), narrowed to the queue's rule."""
+(``appeals.access.visible_appeals``), narrowed to the queue's rule."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Select, exists, or_
 from sqlalchemy.orm import Session
 
-from lianxin.api.listing import visible_appeals
+from lianxin.appeals.access import overdue, visible_appeals
 from lianxin.appeals.choices import RequestState
 from lianxin.appeals.models import Appeal, AppealRequest
-from lianxin.appeals.status import HANDLING, WITH_UNIT, AppealStatus
-from lianxin.clock import utcnow
+from lianxin.appeals.status import WITH_UNIT, AppealStatus
 from lianxin.orgs.models import Role, User
 from lianxin.orgs.service import user_unit_ids
 from lianxin.visits.models import ReturnVisit, VisitState
@@ -35,6 +34,7 @@ WORKBENCHES = [
     ("/staff/overdue", "超期工单", "Overdue", {Role.LEADER, Role.DISPATCHER}),
     ("/staff/appeals", "全部工单", "All appeals", {Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.VISITOR,
                                                    Role.LEADER, Role.GRID_WORKER}),
+    ("/staff/audit", "个人信息查看日志", "Personal-data log", {Role.AUDITOR}),
 ]
 
 
@@ -115,6 +115,6 @@ def visit_queue(request: Request, user: User = Depends(require_roles(Role.VISITO
 @router.get("/overdue")
 def overdue_list(request: Request, user: User = Depends(require_roles(Role.LEADER, Role.DISPATCHER)),
                  session: Session = Depends(get_session)) -> Response:
-    stmt = visible_appeals(session, user).where(Appeal.status.in_(HANDLING), Appeal.due_at < utcnow())
+    stmt = visible_appeals(session, user).where(overdue())
     return list_response(request, session, appeal_spec("overdue", "due_at", filters=FILTERS[1:3]), stmt,
                          ("超期工单", "Overdue appeals"))

@@ -1,0 +1,156 @@
+"""Who may see which appeals, whose personal data, and when an appeal is overdue: the one copy of each
+rule, used by the web, the API, Open311, statistics, hotspots and assessment.
+
+- ``visible_appeals`` is the SQL scope (``SELECT appeals`` a user may see) and ``can_see`` the same rule
+  for one loaded appeal; a test checks that they agree for every user of the test city.
+- ``sees_personal_data``: may this user see this appeal's personal data (name, phone, and the phone
+  numbers, ID numbers and names written into its texts)? ``shown`` returns the texts as this user
+  may see them, and ``log_personal_data_view`` records every view of the unmasked originals.
+- ``overdue`` / ``on_time`` are the SQL clauses, ``is_overdue`` the same rule in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy.orm import Session
+
+from lianxin.appeals.models import Appeal, AppealUnit, PersonalDataView
+from lianxin.appeals.privacy import has_personal_data, mask_name, mask_phone, mask_text
+from lianxin.appeals.status import HANDLING, AppealStatus
+from lianxin.clock import utcnow
+from lianxin.errors import PermissionDenied
+from lianxin.orgs.models import Role, User
+from lianxin.orgs.service import CENTRE_ROLES, has_role, user_unit_ids  # centre roles (and admins): the jurisdiction
+
+WORK_ROLES = (Role.HANDLER, Role.LEADER)  # the appeals any of their units has worked on
+AREA_ROLES = (Role.LEADER, Role.GRID_WORKER)  # the appeals located in their community / grid
+INTERFACES = ("web", "api")  # where an unmasked view can happen (Open311, public pages, exports and webhooks never unmask)
+
+
+# ---- who sees which appeals ---------------------------------------------------------------------------------
+
+def visible_appeals(session: Session, user: User) -> Select:
+    """``SELECT appeals`` limited to what ``user`` may see (the SQL form of ``can_see``)."""
+    stmt = select(Appeal).where(Appeal.jurisdiction_id == user.jurisdiction_id)
+    if not user.active:
+        return stmt.where(false())
+    if has_role(session, user, CENTRE_ROLES):
+        return stmt
+    worked = user_unit_ids(session, user, WORK_ROLES)
+    area = user_unit_ids(session, user, AREA_ROLES)
+    clauses = []
+    if worked:
+        clauses.append(Appeal.id.in_(select(AppealUnit.appeal_id).where(AppealUnit.unit_id.in_(worked))))
+    if area:
+        clauses.extend([Appeal.community_id.in_(area), Appeal.grid_id.in_(area)])
+    return stmt.where(or_(*clauses)) if clauses else stmt.where(false())
+
+
+def can_see(session: Session, user: User | None, appeal: Appeal) -> bool:
+    """May ``user`` see ``appeal``? ``None`` is the system (jobs, the resident's own channels)."""
+    if user is None:
+        return True
+    if not user.active or appeal.jurisdiction_id != user.jurisdiction_id:
+        return False
+    if has_role(session, user, CENTRE_ROLES):
+        return True
+    worked = user_unit_ids(session, user, WORK_ROLES)
+    if worked and any(row.unit_id in worked for row in appeal.units):
+        return True
+    area = user_unit_ids(session, user, AREA_ROLES)
+    return bool(area) and (appeal.community_id in area or appeal.grid_id in area)
+
+
+def require_can_see(session: Session, appeal: Appeal, actor: User | None) -> None:
+    if not can_see(session, actor, appeal):
+        raise PermissionDenied("您无权查看该工单", "this appeal is outside your units")
+
+
+# ---- personal data ------------------------------------------------------------------------------------------
+
+def sees_personal_data(session: Session, user: User | None, appeal: Appeal) -> bool:
+    """Centre staff (and admins) always; the lead unit's handlers too (they must call the resident), except
+    on a confidential appeal (举报人保护). Everyone else — other units, leaders, grid workers, auditors, the
+    public — sees masked values."""
+    if user is None or not can_see(session, user, appeal):
+        return False
+    if has_role(session, user, CENTRE_ROLES):
+        return True
+    return (not appeal.confidential and appeal.lead_unit_id is not None
+            and has_role(session, user, (Role.HANDLER,), unit_id=appeal.lead_unit_id))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An appeal's personal fields and free texts as one viewer may see them."""
+
+    name: str
+    phone: str
+    title: str
+    content: str
+    reply_text: str | None
+    masked: bool  # True when the viewer sees masked values
+    unmasked_personal_data: bool  # True when the viewer sees personal data in the clear (log it)
+
+    def note(self, text: str | None) -> str | None:
+        return text if not self.masked else mask_text(text, self._names)
+
+    _names: tuple[str, ...] = ()
+
+
+def public_text(text: str | None, appeal: Appeal | None = None) -> str | None:
+    """Free text for the public and for anyone without the right: phones, IDs and names masked."""
+    return mask_text(text, (appeal.appellant_name,) if appeal is not None else ())
+
+
+def shown(session: Session, user: User | None, appeal: Appeal) -> Shown:
+    """The appeal's name, phone, title, content and reply as ``user`` may see them."""
+    names = (appeal.appellant_name,) if appeal.appellant_name else ()
+    if sees_personal_data(session, user, appeal):
+        personal = bool(appeal.appellant_name or appeal.appellant_phone) or any(
+            has_personal_data(t, names) for t in (appeal.title, appeal.content, appeal.reply_text))
+        return Shown(appeal.appellant_name or "", appeal.appellant_phone or "", appeal.title, appeal.content,
+                     appeal.reply_text, masked=False, unmasked_personal_data=personal, _names=names)
+    return Shown(mask_name(appeal.appellant_name), mask_phone(appeal.appellant_phone), mask_text(appeal.title, names),
+                 mask_text(appeal.content, names), mask_text(appeal.reply_text, names), masked=True,
+                 unmasked_personal_data=False, _names=names)
+
+
+def log_personal_data_view(session: Session, user: User, appeal: Appeal, interface: str) -> PersonalDataView:
+    """Record that ``user`` saw ``appeal``'s personal data unmasked through ``interface`` (web or api).
+    Flushed in the caller's transaction; the edge commits."""
+    if interface not in INTERFACES:
+        raise ValueError(f"unknown interface {interface!r}")
+    row = PersonalDataView(jurisdiction_id=appeal.jurisdiction_id, user_id=user.id, appeal_id=appeal.id,
+                           interface=interface, at=utcnow())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def shown_to(session: Session, user: User, appeal: Appeal, interface: str) -> Shown:
+    """``shown``, and the view logged when it reveals personal data."""
+    view = shown(session, user, appeal)
+    if view.unmasked_personal_data:
+        log_personal_data_view(session, user, appeal, interface)
+    return view
+
+
+# ---- overdue ------------------------------------------------------------------------------------------------
+
+def overdue(now: datetime | None = None) -> ColumnElement[bool]:
+    """SQL: the handling clock runs and the deadline has passed."""
+    return and_(Appeal.status.in_(HANDLING), Appeal.due_at < (now or utcnow()))
+
+
+def on_time(now: datetime | None = None) -> ColumnElement[bool]:
+    """SQL: the negation of ``overdue`` (no deadline, not handling, or the deadline still ahead)."""
+    return or_(Appeal.due_at.is_(None), Appeal.due_at >= (now or utcnow()), Appeal.status.not_in(HANDLING))
+
+
+def is_overdue(appeal: Appeal, now: datetime | None = None) -> bool:
+    return (appeal.due_at is not None and AppealStatus(appeal.status) in HANDLING
+            and appeal.due_at < (now or utcnow()))

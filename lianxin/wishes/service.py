@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from lianxin.appeals.models import Appeal
-from lianxin.appeals.queries import mask_name, mask_phone
+from lianxin.appeals.privacy import mask_name, mask_phone
 from lianxin.clock import utcnow
 from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lianxin.notify import queue_notification

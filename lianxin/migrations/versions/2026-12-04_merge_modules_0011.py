@@ -2,12 +2,12 @@
 settings changes, micro-wishes, commitment lists, privacy audit log) into one.
 
 Revision ID: 0011
-Revises: 0010_wishes, 0010_pledges
+Revises: 0010_wishes, 0010_pledges, 0008_privacy
 Create Date: 2026-12-04
 """
 
 revision = '0011'
-down_revision = ('0010_wishes', '0010_pledges')
+down_revision = ('0010_wishes', '0010_pledges', '0008_privacy')
 branch_labels = None
 depends_on = None
 

@@ -14,7 +14,7 @@ from starlette.datastructures import Headers
 from lianxin import ratelimit
 from lianxin.app import create_app
 from lianxin.db import make_engine, make_sessionmaker, session_scope
-from lianxin.jobs import JOBS
+from lianxin.jobs import CORE_JOBS
 from lianxin.migrations import upgrade
 from lianxin.ratelimit import RateCounter, RateLimited, RateLock, client_address
 from tests.factories import PASSWORD, build_city
@@ -84,7 +84,7 @@ def test_failures_are_forgotten_after_the_memory_period(db, clock):
 
 
 def test_the_job_prunes_finished_windows_and_forgotten_failures(db, clock):
-    assert "prune_rate_limits" in {job.name for job in JOBS}
+    assert "prune_rate_limits" in {job.name for job in CORE_JOBS}
     ratelimit.hit(db, "t", "old", limit=9, window=timedelta(minutes=1))
     ratelimit.fail(db, "pw", "old", **BACKOFF)
     clock.shift(timedelta(hours=2))

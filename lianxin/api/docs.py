@@ -23,6 +23,14 @@ def _without(app: FastAPI, *paths: str) -> None:
     app.router.routes[:] = [route for route in app.router.routes if getattr(route, "path", None) not in paths]
 
 
+def _with_server(document: dict, root_path: str) -> dict:
+    """The document with the mount point as its server, as FastAPI's own route adds it: the sub-app's paths
+    are relative to ``/api``, and a client (schemathesis, Swagger UI) must call them there."""
+    if not root_path:
+        return document
+    return {**document, "servers": [{"url": root_path}]}
+
+
 def serve_openapi(app: FastAPI) -> None:
     """The web app's OpenAPI document at ``/openapi.json``, for staff and API keys (create the app with
     ``openapi_url=None`` so FastAPI's public one is never added)."""
@@ -38,8 +46,8 @@ def guard_api_docs(api: FastAPI, *, static_url: str) -> None:
     _without(api, "/openapi.json", "/docs", "/docs/oauth2-redirect")
 
     @api.get("/openapi.json", include_in_schema=False, dependencies=[Depends(actor)])
-    def openapi_document() -> JSONResponse:
-        return JSONResponse(api.openapi())
+    def openapi_document(request: Request) -> JSONResponse:
+        return JSONResponse(_with_server(api.openapi(), request.scope.get("root_path", "")))
 
     @api.get("/docs", include_in_schema=False)
     def docs_page(request: Request, session: Session = Depends(get_session)) -> Response:

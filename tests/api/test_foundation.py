@@ -159,6 +159,7 @@ def test_openapi_and_docs_are_served_without_any_cdn(client, make_key, db, city)
     assert client.get("/api/openapi.json").status_code == 401  # staff and API keys only (issue 10 §4)
     spec = client.get("/api/openapi.json", headers=make_key())
     assert spec.status_code == 200 and "/v1/appeals" in spec.json()["paths"]
+    assert spec.json()["servers"] == [{"url": "/api"}]  # the paths are relative to the mount: clients call /api/v1/...
     from tests.factories import PASSWORD
     from tests.web.conftest import login
 

@@ -86,9 +86,7 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             state = scope.get("state", {})
-            user = state.get("user")
-            key = state.get("api_key")
             log(REQUEST_LOG, f"{scope['method']} {scope['path']} {status}", method=scope["method"], path=scope["path"],
                 status=status, ms=round((time.perf_counter() - started) * 1000, 1),
-                user=getattr(user, "id", None) or getattr(getattr(key, "user", None), "id", None),
+                user=state.get("user_id"),  # set by the deps: the ORM objects are detached by now
                 request_id=request_id)

@@ -48,6 +48,7 @@ def actor(
         if key is None:
             raise Unauthenticated("API 密钥无效或已吊销", "invalid or revoked API key")
         request.state.api_key = key
+        request.state.user_id = key.user_id
         yield key.user
         touch(key)
         return
@@ -62,6 +63,7 @@ def _session_user(request: Request, session: Session) -> User:
     if request.method not in SAFE_METHODS and not _is_json(request):
         # A cross-site form cannot send JSON without a CORS preflight: session writes must be JSON.
         raise PermissionDenied("浏览器会话的写操作须以 JSON 提交", "session-authenticated writes must send JSON")
+    request.state.user_id = user.id
     return user
 
 

@@ -135,8 +135,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 400:  # a body that cannot be parsed at all is bad input like any other
-            return error_response(422, "invalid", "请求体无法解析（须为 UTF-8 JSON）", "the body is not valid UTF-8 JSON",
-                                  field="body")
-        code, zh, en = HTTP_MESSAGES.get(exc.status_code, ("error", "请求失败", str(exc.detail)))
-        return error_response(exc.status_code, code, zh, en, headers=getattr(exc, "headers", None))
+        return http_error_response(exc)
+
+
+def http_error_response(exc: StarletteHTTPException) -> JSONResponse:
+    """The API's error body for an HTTP error; also used by the outer app for /api/ paths no mount matched."""
+    if exc.status_code == 400:  # a body that cannot be parsed at all is bad input like any other
+        return error_response(422, "invalid", "请求体无法解析（须为 UTF-8 JSON）", "the body is not valid UTF-8 JSON",
+                              field="body")
+    code, zh, en = HTTP_MESSAGES.get(exc.status_code, ("error", "请求失败", str(exc.detail)))
+    return error_response(exc.status_code, code, zh, en, headers=getattr(exc, "headers", None))

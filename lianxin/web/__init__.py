@@ -68,6 +68,10 @@ def login_required(request: Request, exc: LoginRequired) -> Response:
 
 
 def http_error(request: Request, exc: HTTPException) -> Response:
+    if request.url.path.startswith("/api/"):  # e.g. a path with a newline, which no mount matches
+        from lianxin.api.errors import http_error_response
+
+        return http_error_response(exc)
     if wants_json(request):
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
     if exc.status_code == 404:

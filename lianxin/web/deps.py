@@ -75,6 +75,7 @@ def current_user(request: Request, session: Session = Depends(get_session)) -> U
         request.session.clear()
         return None
     request.state.user = user
+    request.state.user_id = user.id
     return user
 
 

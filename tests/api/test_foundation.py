@@ -105,6 +105,8 @@ def test_unknown_paths_methods_and_missing_credentials_use_the_same_shape(client
     assert anonymous.headers["www-authenticate"] == "Bearer"
     forged = client.post("/api/v1/appeals", json=APPEAL, headers={"Authorization": "Bearer lx_000000000000_" + "a" * 43})
     assert forged.status_code == 401
+    newline = client.post("/api/v1/appeals/A%0A1/terminate", headers=make_key("operator"))  # no mount matches it
+    assert newline.status_code == 404 and newline.json()["code"] == "not_found"
 
 
 def test_a_revoked_key_stops_working_at_once(client, db, make_key):
@@ -195,3 +197,23 @@ def test_an_id_beyond_any_integer_column_is_bad_input_not_a_server_error(client,
     assert response.status_code in (404, 422), response.text  # SQLite cannot bind it (422); PostgreSQL finds nothing
     body = response.json()
     assert body["code"] in ("invalid", "not_found") and body["message"] and body["message_en"]
+
+
+def test_an_api_key_request_is_logged_with_the_keys_user(client, db, make_key, caplog):
+    import logging
+
+    from lianxin.api.models import ApiKey
+    from lianxin.logs import configure
+
+    headers = make_key("operator")
+    caplog.set_level(logging.INFO, logger="lianxin")
+    logging.getLogger("lianxin").propagate = True
+    try:
+        response = client.post("/api/v1/appeals", json=APPEAL, headers=headers)
+        assert response.status_code == 201
+        [fields] = {json.dumps(r.lianxin_fields, sort_keys=True) for r in caplog.records if r.name == "lianxin.request"}
+        assert "Traceback" not in caplog.text
+        key_user = db.scalars(select(ApiKey.user_id).order_by(ApiKey.id.desc())).first()
+        assert json.loads(fields)["user"] == key_user is not None
+    finally:
+        configure()

@@ -29,7 +29,6 @@ import httpx
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 import lifecycle  # noqa: E402  (its databases, raw-INSERT measurement and percentile; it puts the repo on sys.path)
-
 from sqlalchemy import text  # noqa: E402
 
 from lianxin.api.keys import create_api_key  # noqa: E402
@@ -50,12 +49,32 @@ def free_port() -> int:
 
 def start_server(url: str, workers: int, tmp: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = os.environ | {"LIANXIN_DATABASE_URL": url, "LIANXIN_NOTIFY_SENDER": "file",
-                        "LIANXIN_NOTIFY_FILE": str(tmp / "outbox.jsonl"), "LIANXIN_UPLOAD_DIR": str(tmp / "uploads")}
+    env = os.environ | {
+        "LIANXIN_DATABASE_URL": url,
+        "LIANXIN_NOTIFY_SENDER": "file",
+        "LIANXIN_NOTIFY_FILE": str(tmp / "outbox.jsonl"),
+        "LIANXIN_UPLOAD_DIR": str(tmp / "uploads"),
+    }
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "lianxin.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
-        env=env, cwd=lifecycle.ROOT)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "lianxin.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=lifecycle.ROOT,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:
@@ -90,17 +109,47 @@ def drive(base: str, requests: list[tuple[str, dict]], clients: int) -> tuple[fl
 
 def json_requests(key: str, community_id: int, category_id: int, start: int, count: int) -> list[tuple[str, dict]]:
     headers = {"Authorization": f"Bearer {key}"}
-    return [("/api/v1/appeals", {"headers": headers, "json": {
-        "appeal_type": "help", "content": lifecycle.CONTENT.format(i=i), "address": lifecycle.ADDRESS,
-        "appellant_name": "张三", "appellant_phone": f"138{i % 100_000_000:08d}", "category_id": category_id,
-        "community_id": community_id}}) for i in range(start, start + count)]
+    return [
+        (
+            "/api/v1/appeals",
+            {
+                "headers": headers,
+                "json": {
+                    "appeal_type": "help",
+                    "content": lifecycle.CONTENT.format(i=i),
+                    "address": lifecycle.ADDRESS,
+                    "appellant_name": "张三",
+                    "appellant_phone": f"138{i % 100_000_000:08d}",
+                    "category_id": category_id,
+                    "community_id": community_id,
+                },
+            },
+        )
+        for i in range(start, start + count)
+    ]
 
 
 def open311_requests(key: str, jurisdiction: str, service_code: str, start: int, count: int) -> list[tuple[str, dict]]:
-    return [("/open311/v2/requests.json", {"data": {
-        "api_key": key, "jurisdiction_id": jurisdiction, "service_code": service_code, "lat": "39.9042",
-        "long": "116.4074", "address_string": lifecycle.ADDRESS, "description": lifecycle.CONTENT.format(i=i),
-        "phone": f"139{i % 100_000_000:08d}", "first_name": "四", "last_name": "李"}}) for i in range(start, start + count)]
+    return [
+        (
+            "/open311/v2/requests.json",
+            {
+                "data": {
+                    "api_key": key,
+                    "jurisdiction_id": jurisdiction,
+                    "service_code": service_code,
+                    "lat": "39.9042",
+                    "long": "116.4074",
+                    "address_string": lifecycle.ADDRESS,
+                    "description": lifecycle.CONTENT.format(i=i),
+                    "phone": f"139{i % 100_000_000:08d}",
+                    "first_name": "四",
+                    "last_name": "李",
+                }
+            },
+        )
+        for i in range(start, start + count)
+    ]
 
 
 def run_database(kind: str, url: str, settings_line: str, n: int, clients: int, workers: int) -> None:
@@ -111,11 +160,20 @@ def run_database(kind: str, url: str, settings_line: str, n: int, clients: int, 
     with session_scope(make_sessionmaker(engine, settings)) as s:
         city = build_city(s, code="bench")
         category = category_by_path(s, city.jid, lifecycle.CATEGORY)
-        _, operator_key = create_api_key(s, jurisdiction_id=city.jid, name="bench operator", channel="api",
-                                         grants=[("operator", city.units["centre"])])
+        _, operator_key = create_api_key(
+            s,
+            jurisdiction_id=city.jid,
+            name="bench operator",
+            channel="api",
+            grants=[("operator", city.units["centre"])],
+        )
         _, intake_key = create_api_key(s, jurisdiction_id=city.jid, name="bench Open311 client", channel="mobile")
-        ids = dict(community_id=city.units["community"].id, category_id=category.id, code=category.code,
-                   jurisdiction=city.jurisdiction.code)
+        ids = dict(
+            community_id=city.units["community"].id,
+            category_id=category.id,
+            code=category.code,
+            jurisdiction=city.jurisdiction.code,
+        )
     warmup = max(20, n // 10)
     raw, _ = lifecycle.bench_raw(engine, n, warmup * 5)
     rows = [("raw INSERT+COMMIT (bench/lifecycle.py)", raw.count, raw.seconds, raw.per_s, None, None, None, 0)]
@@ -123,26 +181,35 @@ def run_database(kind: str, url: str, settings_line: str, n: int, clients: int, 
         server, base = start_server(url, workers, Path(tmp))
         try:
             for label, make in (
-                ("JSON API  POST /api/v1/appeals", lambda a, b: json_requests(operator_key, ids["community_id"],
-                                                                              ids["category_id"], a, b)),
-                ("Open311   POST /open311/v2/requests.json", lambda a, b: open311_requests(
-                    intake_key, ids["jurisdiction"], ids["code"], a, b)),
+                (
+                    "JSON API  POST /api/v1/appeals",
+                    lambda a, b: json_requests(operator_key, ids["community_id"], ids["category_id"], a, b),
+                ),
+                (
+                    "Open311   POST /open311/v2/requests.json",
+                    lambda a, b: open311_requests(intake_key, ids["jurisdiction"], ids["code"], a, b),
+                ),
             ):
                 offset = len(rows) * 1_000_000
                 drive(base, make(offset, warmup), clients)
                 seconds, latencies, failures = drive(base, make(offset + warmup, n), clients)
                 ms = [v * 1000 for v in latencies]
-                rows.append((label, n, seconds, n / seconds, lifecycle.pct(ms, .5), lifecycle.pct(ms, .99), max(ms),
-                             failures))
+                rows.append(
+                    (label, n, seconds, n / seconds, lifecycle.pct(ms, 0.5), lifecycle.pct(ms, 0.99), max(ms), failures)
+                )
         finally:
             server.terminate()
             server.wait(timeout=30)
     with engine.connect() as conn:
         created = conn.execute(text("SELECT count(*) FROM appeals")).scalar()
     engine.dispose()
-    out(f"  {clients} concurrent clients, {workers} server worker(s), {n} timed + {warmup} warm-up requests per interface")
-    out(f"  {'measurement':<44}{'count':>7}{'seconds':>9}{'per s':>9}{'vs raw':>8}{'p50 ms':>9}{'p99 ms':>9}"
-        f"{'max ms':>9}{'errors':>8}")
+    out(
+        f"  {clients} concurrent clients, {workers} server worker(s), {n} timed + {warmup} warm-up requests per interface"
+    )
+    out(
+        f"  {'measurement':<44}{'count':>7}{'seconds':>9}{'per s':>9}{'vs raw':>8}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'max ms':>9}{'errors':>8}"
+    )
     for label, count, seconds, per_s, p50, p99, top, failures in rows:
         lat = "".join(f"{v:>9.1f}" if v is not None else f"{'':>9}" for v in (p50, p99, top))
         out(f"  {label:<44}{count:>7}{seconds:>9.2f}{per_s:>9.1f}{per_s / raw.per_s:>7.1%}{lat}{failures:>8}")
@@ -157,7 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=400, help="timed requests per interface and database")
     parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
-    parser.add_argument("--pg-url", default=os.environ.get("LIANXIN_BENCH_PG_URL", "postgresql://postgres@127.0.0.1/lianxin_bench"))
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("LIANXIN_BENCH_PG_URL", "postgresql://postgres@127.0.0.1/lianxin_bench")
+    )
     args = parser.parse_args(argv)
     out(f"api_intake: {lifecycle.git_revision()}, Python {sys.version.split()[0]}, {lifecycle.loadavg()}")
     if args.db in ("sqlite", "both"):

@@ -24,9 +24,18 @@ if str(ROOT) not in sys.path:
 from lianxin.geo.models import PlaceKind  # noqa: E402
 from lianxin.geo.service import Gazetteer  # noqa: E402
 
-CHARS = "阳光幸福和平锦绣金桂春晖滨河望月明珠书香翠湖银杏梧桐紫荆丽景康乐福寿安居长青新华东西南北中山人民解放建设胜利友谊"
-SUFFIXES = (("路", PlaceKind.ROAD), ("大街", PlaceKind.ROAD), ("小区", PlaceKind.COMPOUND), ("花园", PlaceKind.COMPOUND),
-            ("村", PlaceKind.VILLAGE), ("广场", PlaceKind.LANDMARK), ("公园", PlaceKind.LANDMARK))
+CHARS = (
+    "阳光幸福和平锦绣金桂春晖滨河望月明珠书香翠湖银杏梧桐紫荆丽景康乐福寿安居长青新华东西南北中山人民解放建设胜利友谊"
+)
+SUFFIXES = (
+    ("路", PlaceKind.ROAD),
+    ("大街", PlaceKind.ROAD),
+    ("小区", PlaceKind.COMPOUND),
+    ("花园", PlaceKind.COMPOUND),
+    ("村", PlaceKind.VILLAGE),
+    ("广场", PlaceKind.LANDMARK),
+    ("公园", PlaceKind.LANDMARK),
+)
 FILLER = "门口的路灯已经坏了一周晚上很黑老人出行不便希望有关部门尽快派人维修处理谢谢"
 
 
@@ -64,8 +73,10 @@ def main() -> None:
             found += len(gazetteer.scan(text))
             times.append((time.perf_counter() - t0) * 1e6)
         times.sort()
-        print(f"{count:>8,}{build:>10.1f}{statistics.median(times):>13.1f}{times[int(.95 * len(times))]:>13.1f}"
-              f"{found / len(texts):>14.2f}")
+        print(
+            f"{count:>8,}{build:>10.1f}{statistics.median(times):>13.1f}{times[int(0.95 * len(times))]:>13.1f}"
+            f"{found / len(texts):>14.2f}"
+        )
 
 
 if __name__ == "__main__":

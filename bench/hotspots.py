@@ -41,8 +41,11 @@ def one_run(messages: list, top: int) -> tuple[list, list]:
     params = engine.Params()
     gazetteer = timed("gazetteer", lambda: Gazetteer.from_texts(f"{m.title}。{m.body}" for m in messages), rows)
     places = [gazetteer.places(m.title, m.body, m.place) for m in messages]
-    x, _ = timed("vectors", lambda: engine._vectors([engine._text(m) for m in messages], [m.title for m in messages],
-                                                   gazetteer), rows)
+    x, _ = timed(
+        "vectors",
+        lambda: engine._vectors([engine._text(m) for m in messages], [m.title for m in messages], gazetteer),
+        rows,
+    )
     epoch = min(m.created_at for m in messages)
     days = np.array([(m.created_at - epoch).total_seconds() / 86400 for m in messages])
     timed("similarity graph", lambda: engine._edges(x, places, days, params), rows)
@@ -70,8 +73,10 @@ def main() -> None:
             print(f"  {label:<24}{wall:>8.2f}{cpu:>8.2f}")
     print("\ntop hotspots (last run)")
     for h in found:
-        print(f"  {h.rank}. heat {h.heat:6.2f}  {len(h.message_ids):3d} msgs  {h.start:%Y-%m-%d}..{h.end:%Y-%m-%d}  "
-              f"{h.place}  {h.description}")
+        print(
+            f"  {h.rank}. heat {h.heat:6.2f}  {len(h.message_ids):3d} msgs  {h.start:%Y-%m-%d}..{h.end:%Y-%m-%d}  "
+            f"{h.place}  {h.description}"
+        )
 
 
 if __name__ == "__main__":

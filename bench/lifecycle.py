@@ -78,7 +78,9 @@ from tests.factories import build_city  # noqa: E402
 
 STEPS = ("submit", "dispatch", "sign", "contact", "reply", "visit")
 CATEGORY = "城乡建设/市政设施/路灯故障"
-CONTENT = "和平里小区3号楼门口的路灯已经坏了一周，晚上很黑，老人和孩子出行很不方便，希望有关部门尽快派人维修。第{i}号诉求。"
+CONTENT = (
+    "和平里小区3号楼门口的路灯已经坏了一周，晚上很黑，老人和孩子出行很不方便，希望有关部门尽快派人维修。第{i}号诉求。"
+)
 ADDRESS = "东城区和平街道和平里小区3号楼东侧路口"
 
 
@@ -163,7 +165,11 @@ def postgresql_database(pg_url: str):
     except DBAPIError as exc:  # unreachable server, or no right to create databases
         admin.dispose()
         raise ConnectionError(str(exc).splitlines()[0]) from None
-    app_url = url.set(database=name).render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://", 1)
+    app_url = (
+        url.set(database=name)
+        .render_as_string(hide_password=False)
+        .replace("postgresql+psycopg://", "postgresql://", 1)
+    )
     try:
         yield app_url, f"PostgreSQL {version}, database {name} (fsync={fsync}, synchronous_commit={sync})"
     finally:
@@ -175,7 +181,8 @@ def postgresql_database(pg_url: str):
 # --- the three measurements -----------------------------------------------------------------------
 
 RAW = Table(
-    "bench_raw_insert", MetaData(),
+    "bench_raw_insert",
+    MetaData(),
     Column("id", Integer, primary_key=True),
     Column("jurisdiction_id", Integer, nullable=False),
     Column("order_no", String(20), nullable=False, unique=True),
@@ -189,9 +196,16 @@ RAW = Table(
 
 
 def raw_row(i: int) -> dict:
-    return dict(jurisdiction_id=1, order_no=f"R{i:012d}", status="received", title=CONTENT[:30],
-                content=CONTENT.format(i=i), address=ADDRESS, appellant_phone=f"138{i % 100_000_000:08d}",
-                received_at=datetime.now(UTC))
+    return dict(
+        jurisdiction_id=1,
+        order_no=f"R{i:012d}",
+        status="received",
+        title=CONTENT[:30],
+        content=CONTENT.format(i=i),
+        address=ADDRESS,
+        appellant_phone=f"138{i % 100_000_000:08d}",
+        received_at=datetime.now(UTC),
+    )
 
 
 def bench_raw(engine, n: int, warmup: int) -> tuple[Result, Result]:
@@ -232,9 +246,18 @@ def appeal_input(ctx: Ctx) -> dict:
     i = ctx.serial
     # Half the appellants call again (same phone): both branches of the appellant upsert run.
     phone = f"139{(i // 2):08d}"
-    return dict(jurisdiction_id=ctx.jid, channel="hotline", appeal_type="help", title="路灯不亮",
-                content=CONTENT.format(i=i), appellant_name="张三", appellant_phone=phone, address=ADDRESS,
-                category_id=ctx.category_id, community_id=ctx.community_id)
+    return dict(
+        jurisdiction_id=ctx.jid,
+        channel="hotline",
+        appeal_type="help",
+        title="路灯不亮",
+        content=CONTENT.format(i=i),
+        appellant_name="张三",
+        appellant_phone=phone,
+        address=ADDRESS,
+        category_id=ctx.category_id,
+        community_id=ctx.community_id,
+    )
 
 
 def run_step(ctx: Ctx, step: str, order_no: str | None, latencies: dict[str, list[float]] | None) -> str:
@@ -252,12 +275,29 @@ def run_step(ctx: Ctx, step: str, order_no: str | None, latencies: dict[str, lis
             elif step == "sign":
                 sign_appeal(s, appeal, actor=s.get(User, ctx.users["street_handler"]))
             elif step == "contact":
-                record_contact(s, appeal, actor=s.get(User, ctx.users["street_handler"]), note="已电话联系诉求人，约定明天上午到现场查看。")
+                record_contact(
+                    s,
+                    appeal,
+                    actor=s.get(User, ctx.users["street_handler"]),
+                    note="已电话联系诉求人，约定明天上午到现场查看。",
+                )
             elif step == "reply":
-                reply_to_appeal(s, appeal, actor=s.get(User, ctx.users["street_handler"]), text="已更换路灯灯泡和镇流器，现已恢复照明。")
+                reply_to_appeal(
+                    s,
+                    appeal,
+                    actor=s.get(User, ctx.users["street_handler"]),
+                    text="已更换路灯灯泡和镇流器，现已恢复照明。",
+                )
             elif step == "visit":
-                record_return_visit(s, appeal, actor=s.get(User, ctx.users["visitor"]), contacted=True, solved=True,
-                                    satisfaction="satisfied", comment="路灯已修好")
+                record_return_visit(
+                    s,
+                    appeal,
+                    actor=s.get(User, ctx.users["visitor"]),
+                    contacted=True,
+                    solved=True,
+                    satisfaction="satisfied",
+                    comment="路灯已修好",
+                )
         order_no = appeal.order_no
         s.commit()
     if latencies is not None:
@@ -308,8 +348,10 @@ def bench_lifecycle(ctx: Ctx, n: int, warmup: int, report: DbReport, profile: bo
             buf = io.StringIO()
             pstats.Stats(profiler, stream=buf).sort_stats(key).print_stats(12)
             body = buf.getvalue()
-            body = body[body.find("   ncalls"):] if "   ncalls" in body else body
-            out(f"  cProfile of the timed lifecycle loop, top by {key} (the figures below include the profiler's overhead):")
+            body = body[body.find("   ncalls") :] if "   ncalls" in body else body
+            out(
+                f"  cProfile of the timed lifecycle loop, top by {key} (the figures below include the profiler's overhead):"
+            )
             for line in body.rstrip().splitlines():
                 out("    " + line.replace(str(ROOT) + "/", "").replace(sys.prefix + "/", ""))
 
@@ -320,21 +362,32 @@ def bench_lifecycle(ctx: Ctx, n: int, warmup: int, report: DbReport, profile: bo
 def pad_units(session, jid: int, community_id: int, count: int) -> None:
     """``count`` extra grid units under the community, as a real city has (bulk insert, not timed)."""
     now = datetime.now(UTC)
-    rows = [dict(jurisdiction_id=jid, parent_id=community_id, kind=UnitKind.GRID.value, code=f"pad-{i}",
-                 name=f"第{i}网格", active=True, created_at=now) for i in range(count)]
+    rows = [
+        dict(
+            jurisdiction_id=jid,
+            parent_id=community_id,
+            kind=UnitKind.GRID.value,
+            code=f"pad-{i}",
+            name=f"第{i}网格",
+            active=True,
+            created_at=now,
+        )
+        for i in range(count)
+    ]
     for start in range(0, count, 5000):
-        session.execute(Unit.__table__.insert(), rows[start:start + 5000])
+        session.execute(Unit.__table__.insert(), rows[start : start + 5000])
 
 
 def loadavg() -> str:
     try:
-        return "load average %.2f %.2f %.2f" % os.getloadavg()
+        return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
     except OSError:
         return "load average n/a"
 
 
-def run_database(kind: str, url: str, settings_line: str, n: int, profile: bool, trace_sql: bool,
-                 extra_units: int = 0) -> DbReport:
+def run_database(
+    kind: str, url: str, settings_line: str, n: int, profile: bool, trace_sql: bool, extra_units: int = 0
+) -> DbReport:
     report = DbReport(kind, settings_line)
     settings = Settings(database_url=url, notify_sender="console")
     out(f"\n== {settings_line} ==")
@@ -345,9 +398,13 @@ def run_database(kind: str, url: str, settings_line: str, n: int, profile: bool,
     counter = SqlCounter(engine)
     with session_scope(factory) as s:
         city = build_city(s, code="bench")
-        ids = dict(jid=city.jid, category_id=category_by_path(s, city.jid, CATEGORY).id,
-                   community_id=city.units["community"].id, street_id=city.units["street"].id,
-                   users={key: user.id for key, user in city.users.items()})
+        ids = dict(
+            jid=city.jid,
+            category_id=category_by_path(s, city.jid, CATEGORY).id,
+            community_id=city.units["community"].id,
+            street_id=city.units["street"].id,
+            users={key: user.id for key, user in city.users.items()},
+        )
         if extra_units:
             pad_units(s, city.jid, ids["community_id"], extra_units)
         units = s.query(Unit).filter(Unit.jurisdiction_id == city.jid).count()
@@ -377,31 +434,44 @@ def print_report(report: DbReport, n: int) -> None:
     out(f"  {'measurement':<44}{'count':>7}{'seconds':>9}{'items/s':>10}{'tx/s':>10}{'tx/s vs raw':>13}")
     for key in ("raw", "raw_pool", "intake", "lifecycle"):
         res = r[key]
-        out(f"  {res.label:<44}{res.count:>7}{res.seconds:>9.2f}{res.per_s:>10.1f}{res.tx_per_s:>10.1f}"
-            f"{res.tx_per_s / raw:>12.3f}x")
+        out(
+            f"  {res.label:<44}{res.count:>7}{res.seconds:>9.2f}{res.per_s:>10.1f}{res.tx_per_s:>10.1f}"
+            f"{res.tx_per_s / raw:>12.3f}x"
+        )
     lc = r["lifecycle"]
-    out(f"  => {r['intake'].per_s:.1f} intakes/s ({r['intake'].per_s / raw:.1%} of raw INSERT), "
+    out(
+        f"  => {r['intake'].per_s:.1f} intakes/s ({r['intake'].per_s / raw:.1%} of raw INSERT), "
         f"{lc.per_s:.1f} closed appeals/s ({lc.per_s / raw:.1%} of raw), {lc.tx_per_s:.1f} lifecycle tx/s "
-        f"({lc.tx_per_s / raw:.1%} of raw)")
+        f"({lc.tx_per_s / raw:.1%} of raw)"
+    )
     out(f"  per-step latency over {n} appeals (ms; one request = session + verb + commit):")
     out(f"  {'step':<10}{'p50':>8}{'p99':>8}{'mean':>8}{'max':>8}{'SQL/req':>9}")
     for step in STEPS:
         values = [v * 1000 for v in report.latencies[step]]
-        out(f"  {step:<10}{pct(values, .5):>8.2f}{pct(values, .99):>8.2f}{statistics.fmean(values):>8.2f}"
-            f"{max(values):>8.2f}{report.sql_per_step[step]:>9.1f}")
+        out(
+            f"  {step:<10}{pct(values, 0.5):>8.2f}{pct(values, 0.99):>8.2f}{statistics.fmean(values):>8.2f}"
+            f"{max(values):>8.2f}{report.sql_per_step[step]:>9.1f}"
+        )
     all_values = [v * 1000 for step in STEPS for v in report.latencies[step]]
-    out(f"  {'all steps':<10}{pct(all_values, .5):>8.2f}{pct(all_values, .99):>8.2f}{statistics.fmean(all_values):>8.2f}"
-        f"{max(all_values):>8.2f}{sum(report.sql_per_step.values()) / len(STEPS):>9.1f}")
+    out(
+        f"  {'all steps':<10}{pct(all_values, 0.5):>8.2f}{pct(all_values, 0.99):>8.2f}{statistics.fmean(all_values):>8.2f}"
+        f"{max(all_values):>8.2f}{sum(report.sql_per_step.values()) / len(STEPS):>9.1f}"
+    )
 
 
 def git_revision() -> str:
     import subprocess
 
     try:
-        rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                             timeout=5).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "lianxin"], capture_output=True,
-                               text=True, timeout=5).stdout.strip()
+        rev = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "lianxin"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "git n/a"
     return f"lianxin @ {rev or 'n/a'}{' (modified)' if dirty else ''}"
@@ -411,27 +481,37 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--n", type=int, default=500, help="rows / intakes / lifecycles timed per database")
-    parser.add_argument("--pg-url", default=os.environ.get("LIANXIN_BENCH_PG_URL", "postgresql://postgres@127.0.0.1/lianxin_bench"))
-    parser.add_argument("--extra-units", type=int, default=0,
-                        help="pad the city with this many extra grid units (a real city has thousands)")
-    parser.add_argument("--profile", action="store_true", help="cProfile the timed lifecycle loop and print the top functions")
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("LIANXIN_BENCH_PG_URL", "postgresql://postgres@127.0.0.1/lianxin_bench")
+    )
+    parser.add_argument(
+        "--extra-units",
+        type=int,
+        default=0,
+        help="pad the city with this many extra grid units (a real city has thousands)",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the timed lifecycle loop and print the top functions"
+    )
     parser.add_argument("--trace-sql", action="store_true", help="print every statement of one (untimed) lifecycle")
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("--n must be positive")
-    out(f"lianxin bench/lifecycle.py  n={args.n}  python {sys.version.split()[0]}  cpus={os.cpu_count()}  "
-        f"{datetime.now().astimezone():%Y-%m-%d %H:%M %Z}  {git_revision()}")
+    out(
+        f"lianxin bench/lifecycle.py  n={args.n}  python {sys.version.split()[0]}  cpus={os.cpu_count()}  "
+        f"{datetime.now().astimezone():%Y-%m-%d %H:%M %Z}  {git_revision()}"
+    )
     started = time.perf_counter()
     reports = []
     if args.db in ("sqlite", "both"):
         with sqlite_database() as (url, line):
-            reports.append(run_database("SQLite", url, line, args.n, args.profile, args.trace_sql,
-                                            args.extra_units))
+            reports.append(run_database("SQLite", url, line, args.n, args.profile, args.trace_sql, args.extra_units))
     if args.db in ("postgresql", "both"):
         try:
             with postgresql_database(args.pg_url) as (url, line):
-                reports.append(run_database("PostgreSQL", url, line, args.n, args.profile, args.trace_sql,
-                                            args.extra_units))
+                reports.append(
+                    run_database("PostgreSQL", url, line, args.n, args.profile, args.trace_sql, args.extra_units)
+                )
         except ConnectionError as exc:
             where = make_url(args.pg_url).render_as_string()
             out(f"\n== PostgreSQL skipped: cannot connect to or create a database on {where} ({exc}) ==")
@@ -440,8 +520,10 @@ def main(argv: list[str] | None = None) -> int:
         out(f"  {'database':<12}{'raw INSERT':>12}{'intakes':>10}{'lifecycles':>12}{'lifecycle tx':>14}")
         for rep in reports:
             r = rep.results
-            out(f"  {rep.name:<12}{r['raw'].per_s:>12.1f}{r['intake'].per_s:>10.1f}{r['lifecycle'].per_s:>12.1f}"
-                f"{r['lifecycle'].tx_per_s:>14.1f}")
+            out(
+                f"  {rep.name:<12}{r['raw'].per_s:>12.1f}{r['intake'].per_s:>10.1f}{r['lifecycle'].per_s:>12.1f}"
+                f"{r['lifecycle'].tx_per_s:>14.1f}"
+            )
     out(f"\ntotal {time.perf_counter() - started:.1f} s")
     return 0
 

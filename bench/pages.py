@@ -81,8 +81,9 @@ def sample_appeals(settings: Settings) -> tuple[Appeal, Appeal]:
     """An appeal to track by number + phone, and the closed appeal with the longest history for the link page."""
     with make_sessionmaker(make_engine(settings), settings)() as session:
         tracked = session.scalars(select(Appeal).where(Appeal.appellant_phone.is_not(None)).order_by(Appeal.id)).first()
-        closed = session.scalars(select(Appeal).where(Appeal.status == AppealStatus.CLOSED)
-                                 .order_by(Appeal.reopen_count.desc(), Appeal.id)).first()
+        closed = session.scalars(
+            select(Appeal).where(Appeal.status == AppealStatus.CLOSED).order_by(Appeal.reopen_count.desc(), Appeal.id)
+        ).first()
         return tracked, closed or tracked
 
 
@@ -113,7 +114,8 @@ def page_table(settings: Settings, n: int) -> TestClient:
         "GET  /appeal     (resident form + map)": lambda: client.get("/appeal"),
         "GET  /track      (tracking form)": lambda: client.get("/track"),
         "POST /track      (number + phone)": lambda: client.post(
-            "/track", data={"order_no": tracked.order_no, "phone": tracked.appellant_phone, "csrf_token": token}),
+            "/track", data={"order_no": tracked.order_no, "phone": tracked.appellant_phone, "csrf_token": token}
+        ),
         "GET  /t/{token}  (private link, closed)": lambda: client.get(f"/t/{closed.tracking_token}"),
         "GET  /stats      (public statistics)": lambda: client.get("/stats"),
         "GET  /login      (staff login)": lambda: client.get("/login"),
@@ -122,7 +124,9 @@ def page_table(settings: Settings, n: int) -> TestClient:
     print(f"{'page':42} {'p50':>7} {'p95':>7} {'max':>7} {'bytes':>8}  status")
     for name, request in pages.items():
         times, size, status = measure(client, timer, n, request)
-        print(f"{name:42} {statistics.median(times):7.1f} {percentile(times, 95):7.1f} {max(times):7.1f} {size:8d}  {status}")
+        print(
+            f"{name:42} {statistics.median(times):7.1f} {percentile(times, 95):7.1f} {max(times):7.1f} {size:8d}  {status}"
+        )
     return client
 
 
@@ -135,7 +139,9 @@ def first_load(client: TestClient, path: str = "/appeal") -> None:
         rows.append((url.split("?")[0], body))
         if url.split("?")[0].endswith(".css"):
             base = url.split("?")[0].rsplit("/", 1)[0]
-            images += [f"{base}/{ref}" for ref in CSS_URL_RE.findall(body.decode()) if not ref.startswith(("data:", "#"))]
+            images += [
+                f"{base}/{ref}" for ref in CSS_URL_RE.findall(body.decode()) if not ref.startswith(("data:", "#"))
+            ]
     print(f"\nfirst load of {path}: what the browser fetches (bytes)")
     print(f"{'resource':46} {'served':>9} {'gzip':>9}")
     for name, body in rows:
@@ -144,8 +150,10 @@ def first_load(client: TestClient, path: str = "/appeal") -> None:
     print(f"{'total':46} {total:9d} {total_gz:9d}   ({total / 1024:.0f} KB served, {total_gz / 1024:.0f} KB gzip)")
     sizes = {url: len(client.get(url).content) for url in sorted(set(images))}
     if sizes:
-        print("images named in the stylesheets (fetched only when used): "
-              + ", ".join(f"{url.rsplit('/', 1)[1]} {size}" for url, size in sizes.items()))
+        print(
+            "images named in the stylesheets (fetched only when used): "
+            + ", ".join(f"{url.rsplit('/', 1)[1]} {size}" for url, size in sizes.items())
+        )
     print("echarts on this page:", "YES" if b"echarts" in html else "no")
 
 
@@ -163,7 +171,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=60)
     parser.add_argument("--appeals", type=int, default=1200)
-    parser.add_argument("--pg-url", default=None, help="benchmark on PostgreSQL (a throwaway database next to this one)")
+    parser.add_argument(
+        "--pg-url", default=None, help="benchmark on PostgreSQL (a throwaway database next to this one)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         admin = name = None

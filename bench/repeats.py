@@ -56,24 +56,64 @@ CHUNK = 20_000
 NOW = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
 
 PLACES = ("小区", "花园", "家园", "新村", "公寓", "大院", "商业街", "菜市场", "公交站", "学校门口", "公园", "路口")
-PLACE_NAMES = "阳光 幸福 和平 锦绣 金桂 春晖 滨河 望月 明珠 书香 翠湖 银杏 梧桐 紫荆 丽景 康乐 福寿 安居 长青 新华".split()
+PLACE_NAMES = (
+    "阳光 幸福 和平 锦绣 金桂 春晖 滨河 望月 明珠 书香 翠湖 银杏 梧桐 紫荆 丽景 康乐 福寿 安居 长青 新华".split()
+)
 PROBLEMS = (
-    "路灯不亮", "井盖缺失", "下水道堵塞", "垃圾没人清运", "楼道堆放杂物", "电梯经常故障", "外墙瓷砖脱落", "屋顶漏水",
-    "停水", "水压太低", "自来水发黄", "停电", "电压不稳", "燃气异味", "暖气不热", "噪音扰民", "油烟扰民", "违章停车",
-    "占道经营", "私搭乱建", "树木遮挡采光", "道路破损", "积水严重", "流浪犬伤人", "广场舞噪音", "工地夜间施工",
-    "物业收费不合理", "充电桩不足", "公交站牌损坏", "信号灯故障",
+    "路灯不亮",
+    "井盖缺失",
+    "下水道堵塞",
+    "垃圾没人清运",
+    "楼道堆放杂物",
+    "电梯经常故障",
+    "外墙瓷砖脱落",
+    "屋顶漏水",
+    "停水",
+    "水压太低",
+    "自来水发黄",
+    "停电",
+    "电压不稳",
+    "燃气异味",
+    "暖气不热",
+    "噪音扰民",
+    "油烟扰民",
+    "违章停车",
+    "占道经营",
+    "私搭乱建",
+    "树木遮挡采光",
+    "道路破损",
+    "积水严重",
+    "流浪犬伤人",
+    "广场舞噪音",
+    "工地夜间施工",
+    "物业收费不合理",
+    "充电桩不足",
+    "公交站牌损坏",
+    "信号灯故障",
 )
 DETAILS = (
-    "已经持续一周了", "反映多次没有解决", "老人小孩出行不便", "晚上影响休息", "存在安全隐患", "下雨天更严重",
-    "周边居民意见很大", "物业说不归他们管", "给生活带来很大困扰", "希望尽快派人处理", "担心发生事故", "每天早上都这样",
+    "已经持续一周了",
+    "反映多次没有解决",
+    "老人小孩出行不便",
+    "晚上影响休息",
+    "存在安全隐患",
+    "下雨天更严重",
+    "周边居民意见很大",
+    "物业说不归他们管",
+    "给生活带来很大困扰",
+    "希望尽快派人处理",
+    "担心发生事故",
+    "每天早上都这样",
 )
 WISHES = ("请相关部门尽快处理", "希望给个说法", "恳请领导重视", "请尽快维修", "希望加强管理", "请派人现场查看")
 
 
 def compose(rng: random.Random) -> str:
     place = f"{rng.choice(PLACE_NAMES)}{rng.choice(PLACES)}"
-    return (f"{place}{rng.randint(1, 30)}号楼附近{rng.choice(PROBLEMS)}，{rng.choice(DETAILS)}，"
-            f"{rng.choice(DETAILS)}，{rng.choice(WISHES)}。")
+    return (
+        f"{place}{rng.randint(1, 30)}号楼附近{rng.choice(PROBLEMS)}，{rng.choice(DETAILS)}，"
+        f"{rng.choice(DETAILS)}，{rng.choice(WISHES)}。"
+    )
 
 
 def phone_of(i: int) -> str:
@@ -94,33 +134,67 @@ def build_units(session: Session) -> tuple[int, list[int]]:
     for d in range(DISTRICTS):
         district = Unit(jurisdiction_id=jid, kind=UnitKind.DISTRICT, code=f"D{d}", name=f"第{d}区", parent=city)
         for s in range(STREETS):
-            street = Unit(jurisdiction_id=jid, kind=UnitKind.STREET, code=f"D{d}S{s}", name=f"第{d}区{s}街道", parent=district)
+            street = Unit(
+                jurisdiction_id=jid, kind=UnitKind.STREET, code=f"D{d}S{s}", name=f"第{d}区{s}街道", parent=district
+            )
             for c in range(COMMUNITIES):
-                community = Unit(jurisdiction_id=jid, kind=UnitKind.COMMUNITY, code=f"D{d}S{s}C{c}",
-                                 name=f"第{d}区{s}街道{c}社区", parent=street)
+                community = Unit(
+                    jurisdiction_id=jid,
+                    kind=UnitKind.COMMUNITY,
+                    code=f"D{d}S{s}C{c}",
+                    name=f"第{d}区{s}街道{c}社区",
+                    parent=street,
+                )
                 communities.append(community)
     session.add_all(communities)
     session.flush()
     return jid, [c.id for c in communities]
 
 
-def rows_for(start: int, count: int, jid: int, communities: list[int], pool: list[tuple[str, list[str]]],
-             days: int, rng: random.Random) -> tuple[list[dict], list[dict]]:
+def rows_for(
+    start: int,
+    count: int,
+    jid: int,
+    communities: list[int],
+    pool: list[tuple[str, list[str]]],
+    days: int,
+    rng: random.Random,
+) -> tuple[list[dict], list[dict]]:
     appeals, terms = [], []
     for i in range(start, start + count):
         content, words = pool[rng.randrange(len(pool))]
         received = NOW - timedelta(seconds=rng.uniform(0, days * 86400))
         community = rng.choice(communities)
         phone_id = rng.randrange(PHONES) + 1
-        appeals.append(dict(
-            id=i, jurisdiction_id=jid, order_no=f"B{i:012d}", version=1, status="received", channel="hotline",
-            appeal_type="help", urgency="normal", title=content[:30], content=content, community_id=community,
-            appellant_id=phone_id, appellant_phone=phone_of(phone_id), anonymous=False, confidential=False,
-            tracking_token=f"t{i:012d}", designated=False, received_at=received, updated_at=received, extension_count=0,
-            supervision_level=0, reopen_count=0,
-        ))
-        terms.extend(dict(jurisdiction_id=jid, appeal_id=i, term=w, community_id=community, received_at=received)
-                     for w in words)
+        appeals.append(
+            dict(
+                id=i,
+                jurisdiction_id=jid,
+                order_no=f"B{i:012d}",
+                version=1,
+                status="received",
+                channel="hotline",
+                appeal_type="help",
+                urgency="normal",
+                title=content[:30],
+                content=content,
+                community_id=community,
+                appellant_id=phone_id,
+                appellant_phone=phone_of(phone_id),
+                anonymous=False,
+                confidential=False,
+                tracking_token=f"t{i:012d}",
+                designated=False,
+                received_at=received,
+                updated_at=received,
+                extension_count=0,
+                supervision_level=0,
+                reopen_count=0,
+            )
+        )
+        terms.extend(
+            dict(jurisdiction_id=jid, appeal_id=i, term=w, community_id=community, received_at=received) for w in words
+        )
     return appeals, terms
 
 
@@ -193,9 +267,12 @@ def time_queries(engine, jid: int, communities: list[int], queries: int, seed: i
     """Even-numbered queries repeat an appeal stored within the window (so a repeat exists); odd ones are new."""
     rng = random.Random(seed + 2)
     with Session(engine) as session:
-        stored = session.execute(select(Appeal.content, Appeal.community_id, Appeal.appellant_phone)
-                                 .where(Appeal.received_at >= NOW - timedelta(days=29)).order_by(Appeal.id)
-                                 .limit(queries * 20)).all()[::20]
+        stored = session.execute(
+            select(Appeal.content, Appeal.community_id, Appeal.appellant_phone)
+            .where(Appeal.received_at >= NOW - timedelta(days=29))
+            .order_by(Appeal.id)
+            .limit(queries * 20)
+        ).all()[::20]
     fresh_rng = random.Random(seed + 3)
     cases = []
     for i in range(queries):
@@ -220,8 +297,10 @@ def time_queries(engine, jid: int, communities: list[int], queries: int, seed: i
                 result = find_repeats(session, jid, now=NOW, **shape(case))
                 times.append((time.perf_counter() - t0) * 1000)
                 found += len(result)
-            print(f"  {name:<26}{percentile(times, .5):>9.2f}{percentile(times, .95):>9.2f}"
-                  f"{percentile(times, .99):>9.2f}{max(times):>9.2f}{found / len(cases):>9.2f}")
+            print(
+                f"  {name:<26}{percentile(times, 0.5):>9.2f}{percentile(times, 0.95):>9.2f}"
+                f"{percentile(times, 0.99):>9.2f}{max(times):>9.2f}{found / len(cases):>9.2f}"
+            )
 
 
 # --- databases -----------------------------------------------------------------------------------------

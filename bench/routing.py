@@ -42,8 +42,10 @@ def main() -> int:
     blob = model.to_bytes()
     started = time.perf_counter()
     TextClassifier.from_bytes(blob)
-    print(f"\nfull model: {len(data.docs)} appeals, fit {model.fit_seconds:.1f} s wall / {model.fit_cpu_seconds:.1f} s CPU, "
-          f"{len(blob) / 1e6:.1f} MB serialized, loads in {time.perf_counter() - started:.2f} s")
+    print(
+        f"\nfull model: {len(data.docs)} appeals, fit {model.fit_seconds:.1f} s wall / {model.fit_cpu_seconds:.1f} s CPU, "
+        f"{len(blob) / 1e6:.1f} MB serialized, loads in {time.perf_counter() - started:.2f} s"
+    )
     return 0
 
 

@@ -71,18 +71,36 @@ def prepare(settings: Settings, appeals: int) -> dict:
         fold_now(session)  # the stats job folds events into the rollups continuously; the leader reads those
     with session_scope(factory) as session:
         users = {}
-        for role in (Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.VISITOR, Role.LEADER, Role.ADMIN, Role.GRID_WORKER):
+        for role in (
+            Role.OPERATOR,
+            Role.DISPATCHER,
+            Role.HANDLER,
+            Role.VISITOR,
+            Role.LEADER,
+            Role.ADMIN,
+            Role.GRID_WORKER,
+        ):
             user = session.scalars(select(User).join(RoleGrant).where(RoleGrant.role == role).order_by(User.id)).first()
             user.password_hash = hash_password(PASSWORD)
             users[role] = user.username
-        busiest = session.scalar(select(Appeal.lead_unit_id).where(Appeal.lead_unit_id.is_not(None))
-                                 .group_by(Appeal.lead_unit_id).order_by(text("count(*) desc")).limit(1))
-        handler = session.scalars(select(User).join(RoleGrant).where(RoleGrant.role == Role.HANDLER,
-                                                                   RoleGrant.unit_id == busiest)).first()
+        busiest = session.scalar(
+            select(Appeal.lead_unit_id)
+            .where(Appeal.lead_unit_id.is_not(None))
+            .group_by(Appeal.lead_unit_id)
+            .order_by(text("count(*) desc"))
+            .limit(1)
+        )
+        handler = session.scalars(
+            select(User).join(RoleGrant).where(RoleGrant.role == Role.HANDLER, RoleGrant.unit_id == busiest)
+        ).first()
         handler.password_hash = hash_password(PASSWORD)
         users[Role.HANDLER] = handler.username
-        samples = {status: session.scalar(select(Appeal.order_no).where(Appeal.status == status).order_by(Appeal.id.desc()).limit(1))
-                   for status in (AppealStatus.RECEIVED, AppealStatus.IN_PROGRESS, AppealStatus.REPLIED)}
+        samples = {
+            status: session.scalar(
+                select(Appeal.order_no).where(Appeal.status == status).order_by(Appeal.id.desc()).limit(1)
+            )
+            for status in (AppealStatus.RECEIVED, AppealStatus.IN_PROGRESS, AppealStatus.REPLIED)
+        }
         in_busiest = session.scalar(select(Appeal.order_no).where(Appeal.lead_unit_id == busiest).limit(1))
     return {"users": users, "samples": samples, "handler_appeal": in_busiest, "busiest": busiest}
 
@@ -90,24 +108,36 @@ def prepare(settings: Settings, appeals: int) -> dict:
 def pages(ctx: dict) -> list[tuple[Role, str]]:
     s = ctx["samples"]
     return [
-        (Role.OPERATOR, "/staff/intake"), (Role.OPERATOR, "/staff/intake/kb?appeal_type=consult&content=居住证怎么办理"),
+        (Role.OPERATOR, "/staff/intake"),
+        (Role.OPERATOR, "/staff/intake/kb?appeal_type=consult&content=居住证怎么办理"),
         (Role.OPERATOR, "/staff/intake/repeats?appellant_phone=13800138000&content=路灯不亮"),
-        (Role.DISPATCHER, "/staff/dispatch"), (Role.DISPATCHER, "/staff/appeals"),
-        (Role.DISPATCHER, "/staff/appeals?q=噪音&sort=-due_at&page=2"), (Role.DISPATCHER, f"/staff/appeals/{s[AppealStatus.RECEIVED]}"),
-        (Role.DISPATCHER, f"/staff/appeals/{s[AppealStatus.IN_PROGRESS]}"), (Role.DISPATCHER, "/staff/overdue"),
-        (Role.HANDLER, "/staff/handle"), (Role.HANDLER, f"/staff/appeals/{ctx['handler_appeal']}"),
-        (Role.VISITOR, "/staff/visits"), (Role.VISITOR, f"/staff/appeals/{s[AppealStatus.REPLIED]}"),
-        (Role.GRID_WORKER, "/staff/grid"), (Role.LEADER, "/staff/overview"),
-        (Role.LEADER, f"/staff/units/{ctx['busiest']}"), (Role.ADMIN, "/staff/admin/units"), (Role.ADMIN, "/staff/admin/users"),
-        (Role.ADMIN, "/staff/admin/categories"), (Role.ADMIN, "/staff/admin/dispatch-rules"), (Role.ADMIN, "/staff/admin/knowledge"),
+        (Role.DISPATCHER, "/staff/dispatch"),
+        (Role.DISPATCHER, "/staff/appeals"),
+        (Role.DISPATCHER, "/staff/appeals?q=噪音&sort=-due_at&page=2"),
+        (Role.DISPATCHER, f"/staff/appeals/{s[AppealStatus.RECEIVED]}"),
+        (Role.DISPATCHER, f"/staff/appeals/{s[AppealStatus.IN_PROGRESS]}"),
+        (Role.DISPATCHER, "/staff/overdue"),
+        (Role.HANDLER, "/staff/handle"),
+        (Role.HANDLER, f"/staff/appeals/{ctx['handler_appeal']}"),
+        (Role.VISITOR, "/staff/visits"),
+        (Role.VISITOR, f"/staff/appeals/{s[AppealStatus.REPLIED]}"),
+        (Role.GRID_WORKER, "/staff/grid"),
+        (Role.LEADER, "/staff/overview"),
+        (Role.LEADER, f"/staff/units/{ctx['busiest']}"),
+        (Role.ADMIN, "/staff/admin/units"),
+        (Role.ADMIN, "/staff/admin/users"),
+        (Role.ADMIN, "/staff/admin/categories"),
+        (Role.ADMIN, "/staff/admin/dispatch-rules"),
+        (Role.ADMIN, "/staff/admin/knowledge"),
         (Role.DISPATCHER, "/staff/appeals?export=xlsx"),
     ]
 
 
 def login(client: TestClient, username: str) -> None:
     token = CSRF_RE.search(client.get("/login").text).group(1)
-    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token},
-                           follow_redirects=False)
+    response = client.post(
+        "/login", data={"username": username, "password": PASSWORD, "csrf_token": token}, follow_redirects=False
+    )
     assert response.status_code == 303, f"login of {username} failed"
 
 
@@ -129,7 +159,9 @@ def measure(settings: Settings, ctx: dict, runs: int) -> list[tuple[str, str, fl
                 times.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200, (path, response.status_code)
             times.sort()
-            results.append((str(role), path, statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))]))
+            results.append(
+                (str(role), path, statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))])
+            )
     return results
 
 

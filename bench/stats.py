@@ -63,8 +63,13 @@ def create_database(url: str, fresh: bool) -> bool:
 def build_city(factory) -> int:
     with session_scope(factory) as s:
         jid = ensure_defaults(s, code="bench", name="基准市").id
-        s.execute(text("INSERT INTO units (jurisdiction_id, parent_id, kind, code, name, active, created_at) "
-                       "VALUES (:j, NULL, 'city', 'C', '基准市', true, now())"), {"j": jid})
+        s.execute(
+            text(
+                "INSERT INTO units (jurisdiction_id, parent_id, kind, code, name, active, created_at) "
+                "VALUES (:j, NULL, 'city', 'C', '基准市', true, now())"
+            ),
+            {"j": jid},
+        )
         city = s.scalar(select(Unit.id).where(Unit.code == "C"))
         for d in range(16):
             district = _unit(s, jid, city, "district", f"D{d:02}", f"第{d + 1}区")
@@ -80,9 +85,13 @@ def build_city(factory) -> int:
 
 
 def _unit(s, jid: int, parent: int, kind: str, code: str, name: str) -> int:
-    return s.execute(text("INSERT INTO units (jurisdiction_id, parent_id, kind, code, name, active, created_at) "
-                          "VALUES (:j, :p, :k, :c, :n, true, now()) RETURNING id"),
-                     {"j": jid, "p": parent, "k": kind, "c": code, "n": name}).scalar()
+    return s.execute(
+        text(
+            "INSERT INTO units (jurisdiction_id, parent_id, kind, code, name, active, created_at) "
+            "VALUES (:j, :p, :k, :c, :n, true, now()) RETURNING id"
+        ),
+        {"j": jid, "p": parent, "k": kind, "c": code, "n": name},
+    ).scalar()
 
 
 # Outcome buckets from a hash of the appeal id: h in 0..999
@@ -115,16 +124,36 @@ FROM (SELECT i, h, r,
 EVENT_SQL = {  # kind → (condition on appeals a, at, unit, payload)
     "submitted": ("true", "a.received_at", "NULL", "json_build_object('channel', a.channel)"),
     "dispatched": ("a.status <> 'received'", "a.dispatched_at", "a.lead_unit_id", "'{}'::json"),
-    "signed": ("a.signed_at IS NOT NULL", "a.signed_at", "a.lead_unit_id",
-               "json_build_object('late', a.signed_at > a.sign_due_at)"),
-    "contacted": ("a.first_contact_at IS NOT NULL", "a.first_contact_at", "a.lead_unit_id",
-                  "json_build_object('first', true, 'late', a.first_contact_at > a.contact_due_at)"),
-    "overdue": ("a.replied_at > a.due_at OR (a.status IN ('dispatched','in_progress') AND a.due_at < now())",
-                "a.due_at + interval '1 hour'", "a.lead_unit_id", "'{}'::json"),
-    "replied": ("a.replied_at IS NOT NULL", "a.replied_at", "a.lead_unit_id",
-                "json_build_object('on_time', a.replied_at <= a.due_at)"),
-    "visited": ("a.status = 'closed'", "a.closed_at", "NULL",
-                "json_build_object('contacted', true, 'solved', a.solved, 'satisfaction', a.satisfaction, 'unreasonable', false)"),
+    "signed": (
+        "a.signed_at IS NOT NULL",
+        "a.signed_at",
+        "a.lead_unit_id",
+        "json_build_object('late', a.signed_at > a.sign_due_at)",
+    ),
+    "contacted": (
+        "a.first_contact_at IS NOT NULL",
+        "a.first_contact_at",
+        "a.lead_unit_id",
+        "json_build_object('first', true, 'late', a.first_contact_at > a.contact_due_at)",
+    ),
+    "overdue": (
+        "a.replied_at > a.due_at OR (a.status IN ('dispatched','in_progress') AND a.due_at < now())",
+        "a.due_at + interval '1 hour'",
+        "a.lead_unit_id",
+        "'{}'::json",
+    ),
+    "replied": (
+        "a.replied_at IS NOT NULL",
+        "a.replied_at",
+        "a.lead_unit_id",
+        "json_build_object('on_time', a.replied_at <= a.due_at)",
+    ),
+    "visited": (
+        "a.status = 'closed'",
+        "a.closed_at",
+        "NULL",
+        "json_build_object('contacted', true, 'solved', a.solved, 'satisfaction', a.satisfaction, 'unreasonable', false)",
+    ),
     "closed": ("a.status = 'closed'", "a.closed_at", "NULL", "'{}'::json"),
 }
 
@@ -133,12 +162,20 @@ def drop_secondary(factory, tables: list[str]) -> tuple[list, list]:
     """Drop the secondary indexes, unique and foreign-key constraints of ``tables`` before a bulk load
     (rebuilding them once afterwards is much faster than maintaining them row by row)."""
     with session_scope(factory) as s:
-        constraints = s.execute(text(
-            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid::regclass::text = ANY(:t) AND contype IN ('f', 'u')"), {"t": tables}).all()
-        indexes = s.execute(text(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(:t) "
-            "AND indexname NOT IN (SELECT conname FROM pg_constraint)"), {"t": tables}).all()
+        constraints = s.execute(
+            text(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid::regclass::text = ANY(:t) AND contype IN ('f', 'u')"
+            ),
+            {"t": tables},
+        ).all()
+        indexes = s.execute(
+            text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(:t) "
+                "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+            ),
+            {"t": tables},
+        ).all()
         for table, name, _ in constraints:
             s.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
         for name, _ in indexes:
@@ -162,8 +199,14 @@ def load(factory, jid: int, first: int, n: int, *, days: int = DAYS, rollups: bo
     with session_scope(factory) as s:
         cats = list(s.scalars(text("SELECT id FROM categories WHERE jurisdiction_id = :j AND level = 3"), {"j": jid}))
         comms = list(s.scalars(select(Unit.id).where(Unit.jurisdiction_id == jid, Unit.kind == UnitKind.COMMUNITY)))
-        leads = list(s.scalars(select(Unit.id).where(Unit.jurisdiction_id == jid, Unit.kind.in_(
-            [UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.ENTERPRISE]))))
+        leads = list(
+            s.scalars(
+                select(Unit.id).where(
+                    Unit.jurisdiction_id == jid,
+                    Unit.kind.in_([UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.ENTERPRISE]),
+                )
+            )
+        )
         leads += comms[::10]  # a few communities lead too
     start = END - timedelta(days=days - 1)
     step = days * 86400 / max(n, 1)
@@ -173,17 +216,36 @@ def load(factory, jid: int, first: int, n: int, *, days: int = DAYS, rollups: bo
         with session_scope(factory) as s:
             s.execute(text("SET LOCAL synchronous_commit = off"))
             before = s.scalar(text("SELECT coalesce(max(id), 0) FROM appeal_events"))
-            s.execute(text(APPEALS_SQL), {"jid": jid, "cats": cats, "ncat": len(cats), "comms": comms, "ncomm": len(comms),
-                                          "leads": leads, "nlead": len(leads), "lo": lo, "hi": hi, "first": first,
-                                          "start": f"{start.isoformat()} 00:00+08", "step": step})
+            s.execute(
+                text(APPEALS_SQL),
+                {
+                    "jid": jid,
+                    "cats": cats,
+                    "ncat": len(cats),
+                    "comms": comms,
+                    "ncomm": len(comms),
+                    "leads": leads,
+                    "nlead": len(leads),
+                    "lo": lo,
+                    "hi": hi,
+                    "first": first,
+                    "start": f"{start.isoformat()} 00:00+08",
+                    "step": step,
+                },
+            )
             for kind, (cond, at, unit, payload) in EVENT_SQL.items():
-                s.execute(text(
-                    f"INSERT INTO appeal_events (jurisdiction_id, appeal_id, kind, at, actor_label, unit_id, public, payload) "
-                    f"SELECT a.jurisdiction_id, a.id, '{kind}', {at}, '系统', {unit}, false, {payload} FROM appeals a "
-                    f"WHERE a.id BETWEEN :lo AND :hi AND ({cond}) ORDER BY a.id"), {"lo": lo, "hi": hi})
+                s.execute(
+                    text(
+                        f"INSERT INTO appeal_events (jurisdiction_id, appeal_id, kind, at, actor_label, unit_id, public, payload) "
+                        f"SELECT a.jurisdiction_id, a.id, '{kind}', {at}, '系统', {unit}, false, {payload} FROM appeals a "
+                        f"WHERE a.id BETWEEN :lo AND :hi AND ({cond}) ORDER BY a.id"
+                    ),
+                    {"lo": lo, "hi": hi},
+                )
             if rollups:
-                elo, ehi = s.execute(text("SELECT min(id), max(id) FROM appeal_events WHERE id > :after"),
-                                     {"after": before}).one()
+                elo, ehi = s.execute(
+                    text("SELECT min(id), max(id) FROM appeal_events WHERE id > :after"), {"after": before}
+                ).one()
                 rollup_events(s, elo, ehi)
         print(f"  loaded appeals {lo:,}–{hi:,} with events in {time.perf_counter() - t0:.1f} s", flush=True)
     with session_scope(factory) as s:
@@ -218,20 +280,28 @@ def rollup_events(session, elo: int, ehi: int) -> None:
     is the lead at every event's moment)."""
     cols = ", ".join(COUNTERS)
     add = ", ".join(f"{c} = stats_rollups.{c} + excluded.{c}" for c in COUNTERS)
-    session.execute(text(
-        f"INSERT INTO stats_rollups (jurisdiction_id, grain, period, unit_id, assessed, {cols}) "
-        f"SELECT e.jurisdiction_id, 'day', {LOCAL_DAY}, {UNIT}, true, {', '.join(COUNTER_SQL[c] for c in COUNTERS)} "
-        f"FROM appeal_events e JOIN appeals a ON a.id = e.appeal_id WHERE e.id BETWEEN :lo AND :hi GROUP BY 1, 3, 4 "
-        f"ON CONFLICT (jurisdiction_id, grain, period, unit_id, assessed) DO UPDATE SET {add}"), {"lo": elo, "hi": ehi})
+    session.execute(
+        text(
+            f"INSERT INTO stats_rollups (jurisdiction_id, grain, period, unit_id, assessed, {cols}) "
+            f"SELECT e.jurisdiction_id, 'day', {LOCAL_DAY}, {UNIT}, true, {', '.join(COUNTER_SQL[c] for c in COUNTERS)} "
+            f"FROM appeal_events e JOIN appeals a ON a.id = e.appeal_id WHERE e.id BETWEEN :lo AND :hi GROUP BY 1, 3, 4 "
+            f"ON CONFLICT (jurisdiction_id, grain, period, unit_id, assessed) DO UPDATE SET {add}"
+        ),
+        {"lo": elo, "hi": ehi},
+    )
     for dimension, column in (("category", "a.category_id"), ("channel", "a.channel"), ("community", "a.community_id")):
-        session.execute(text(
-            f"INSERT INTO stats_breakdowns (jurisdiction_id, grain, period, dimension, unit_id, key, count) "
-            f"SELECT e.jurisdiction_id, 'day', {LOCAL_DAY}, '{dimension}', "
-            f"CASE WHEN e.kind = 'submitted' THEN 0 ELSE e.unit_id END, {column}::text, count(*) "
-            f"FROM appeal_events e JOIN appeals a ON a.id = e.appeal_id WHERE e.id BETWEEN :lo AND :hi "
-            f"AND {column} IS NOT NULL AND (e.kind = 'submitted' OR (e.kind IN ('dispatched','redispatched') AND '{dimension}' <> 'community')) "
-            f"GROUP BY 1, 3, 5, 6 ON CONFLICT (jurisdiction_id, dimension, unit_id, grain, period, key) "
-            f"DO UPDATE SET count = stats_breakdowns.count + excluded.count"), {"lo": elo, "hi": ehi})
+        session.execute(
+            text(
+                f"INSERT INTO stats_breakdowns (jurisdiction_id, grain, period, dimension, unit_id, key, count) "
+                f"SELECT e.jurisdiction_id, 'day', {LOCAL_DAY}, '{dimension}', "
+                f"CASE WHEN e.kind = 'submitted' THEN 0 ELSE e.unit_id END, {column}::text, count(*) "
+                f"FROM appeal_events e JOIN appeals a ON a.id = e.appeal_id WHERE e.id BETWEEN :lo AND :hi "
+                f"AND {column} IS NOT NULL AND (e.kind = 'submitted' OR (e.kind IN ('dispatched','redispatched') AND '{dimension}' <> 'community')) "
+                f"GROUP BY 1, 3, 5, 6 ON CONFLICT (jurisdiction_id, dimension, unit_id, grain, period, key) "
+                f"DO UPDATE SET count = stats_breakdowns.count + excluded.count"
+            ),
+            {"lo": elo, "hi": ehi},
+        )
 
 
 def finish_rollups(factory) -> None:
@@ -241,14 +311,20 @@ def finish_rollups(factory) -> None:
     with session_scope(factory) as s:
         s.execute(text("DELETE FROM stats_rollups WHERE grain = 'month'"))
         s.execute(text("DELETE FROM stats_breakdowns WHERE grain = 'month'"))
-        s.execute(text(
-            f"INSERT INTO stats_rollups (jurisdiction_id, grain, period, unit_id, assessed, {cols}) "
-            f"SELECT jurisdiction_id, 'month', date_trunc('month', period)::date, unit_id, assessed, {sums} "
-            f"FROM stats_rollups WHERE grain = 'day' GROUP BY 1, 3, 4, 5"))
-        s.execute(text(
-            "INSERT INTO stats_breakdowns (jurisdiction_id, grain, period, dimension, unit_id, key, count) "
-            "SELECT jurisdiction_id, 'month', date_trunc('month', period)::date, dimension, unit_id, key, sum(count) "
-            "FROM stats_breakdowns WHERE grain = 'day' GROUP BY 1, 3, 4, 5, 6"))
+        s.execute(
+            text(
+                f"INSERT INTO stats_rollups (jurisdiction_id, grain, period, unit_id, assessed, {cols}) "
+                f"SELECT jurisdiction_id, 'month', date_trunc('month', period)::date, unit_id, assessed, {sums} "
+                f"FROM stats_rollups WHERE grain = 'day' GROUP BY 1, 3, 4, 5"
+            )
+        )
+        s.execute(
+            text(
+                "INSERT INTO stats_breakdowns (jurisdiction_id, grain, period, dimension, unit_id, key, count) "
+                "SELECT jurisdiction_id, 'month', date_trunc('month', period)::date, dimension, unit_id, key, sum(count) "
+                "FROM stats_breakdowns WHERE grain = 'day' GROUP BY 1, 3, 4, 5, 6"
+            )
+        )
         top = s.scalar(text("SELECT coalesce(max(id), 0) FROM appeal_events"))
         s.execute(text("DELETE FROM stats_watermarks"))
         s.add(StatsWatermark(name="appeal_events", last_event_id=top, seen_event_id=top))
@@ -261,8 +337,9 @@ def finish_rollups(factory) -> None:
 def snapshot(factory) -> tuple:
     with factory() as s:
         r = StatsRollup
-        rollups = s.execute(select(r.jurisdiction_id, r.grain, r.period, r.unit_id, r.assessed,
-                                   *[getattr(r, c) for c in COUNTERS])).all()
+        rollups = s.execute(
+            select(r.jurisdiction_id, r.grain, r.period, r.unit_id, r.assessed, *[getattr(r, c) for c in COUNTERS])
+        ).all()
         b = StatsBreakdown
         parts = s.execute(select(b.jurisdiction_id, b.grain, b.period, b.dimension, b.unit_id, b.key, b.count)).all()
     return sorted(tuple(x) for x in rollups if any(x[5:])), sorted(tuple(x) for x in parts)
@@ -289,6 +366,7 @@ def month_end(first: date) -> date:
 
 def workload(jid: int, districts: list[int], streets: list[int]) -> dict:
     """Each query with filters drawn at random: period, unit (none, a district, a street)."""
+
     def unit(rng, *, street=True):
         pick = rng.random()
         return None if pick < 0.4 else (rng.choice(districts) if pick < 0.8 or not street else rng.choice(streets))
@@ -303,13 +381,25 @@ def workload(jid: int, districts: list[int], streets: list[int]) -> dict:
 
     return {
         "trend, 30 days by day": lambda s, rng: dashboard.trend(s, jid, *window(rng, 30), unit_id=unit(rng)),
-        "trend, 12 months by month": lambda s, rng: dashboard.trend(s, jid, months_back(11), END, bucket="month", unit_id=unit(rng)),
-        "trend, 13 weeks by week": lambda s, rng: dashboard.trend(s, jid, *window(rng, 91), bucket="week", unit_id=unit(rng)),
-        "三率 by unit, one month": lambda s, rng: dashboard.rates_by_unit(s, jid, *month(rng), unit_id=unit(rng, street=False)),
-        "三率 by unit, 90-day window": lambda s, rng: dashboard.rates_by_unit(s, jid, *window(rng, 90), unit_id=unit(rng, street=False)),
+        "trend, 12 months by month": lambda s, rng: dashboard.trend(
+            s, jid, months_back(11), END, bucket="month", unit_id=unit(rng)
+        ),
+        "trend, 13 weeks by week": lambda s, rng: dashboard.trend(
+            s, jid, *window(rng, 91), bucket="week", unit_id=unit(rng)
+        ),
+        "三率 by unit, one month": lambda s, rng: dashboard.rates_by_unit(
+            s, jid, *month(rng), unit_id=unit(rng, street=False)
+        ),
+        "三率 by unit, 90-day window": lambda s, rng: dashboard.rates_by_unit(
+            s, jid, *window(rng, 90), unit_id=unit(rng, street=False)
+        ),
         "category mix, one month": lambda s, rng: dashboard.category_mix(s, jid, *month(rng), unit_id=unit(rng)),
-        "category mix, 90-day window": lambda s, rng: dashboard.category_mix(s, jid, *window(rng, 90), unit_id=unit(rng)),
-        "overdue heat map, 12 weeks": lambda s, rng: dashboard.overdue_heatmap(s, jid, *window(rng, 84), unit_id=unit(rng, street=False)),
+        "category mix, 90-day window": lambda s, rng: dashboard.category_mix(
+            s, jid, *window(rng, 90), unit_id=unit(rng)
+        ),
+        "overdue heat map, 12 weeks": lambda s, rng: dashboard.overdue_heatmap(
+            s, jid, *window(rng, 84), unit_id=unit(rng, street=False)
+        ),
         "monthly ranking, streets": lambda s, rng: monthly_ranking(s, jid, month(rng)[0], "street"),
         "public summary, 12 months": lambda s, rng: dashboard.public_summary(s, jid, months_back(11), END),
         "leader supervision list": lambda s, rng: leader_supervision_list(s, _leader(s, jid, unit(rng, street=False))),
@@ -342,15 +432,24 @@ def time_queries(factory, jid: int, repeat: int, seed: int) -> list[tuple[str, f
                 times.append((time.perf_counter() - t0) * 1000)
                 cpu.append((time.process_time() - c0) * 1000)
         times.sort()
-        rows.append((name, statistics.median(times), times[max(0, round(0.95 * len(times)) - 1)], times[-1],
-                     statistics.median(cpu)))
+        rows.append(
+            (
+                name,
+                statistics.median(times),
+                times[max(0, round(0.95 * len(times)) - 1)],
+                times[-1],
+                statistics.median(cpu),
+            )
+        )
     return rows
 
 
 def print_table(title: str, rows) -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"\n{title}; load average {load} on {os.cpu_count()} CPUs\n"
-          f"{'query':<30} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'py CPU p50':>10}")
+    print(
+        f"\n{title}; load average {load} on {os.cpu_count()} CPUs\n"
+        f"{'query':<30} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'py CPU p50':>10}"
+    )
     for name, p50, p95, top, cpu in rows:
         print(f"{name:<30} {p50:8.1f} {p95:8.1f} {top:8.1f} {cpu:10.1f}")
 
@@ -377,8 +476,10 @@ def main() -> None:
         t0 = time.perf_counter()
         restore_secondary(factory, *dropped)
         finish_rollups(factory)
-        print(f"loaded {args.n:,} appeals with their daily rollups in {loaded:.0f} s; "
-              f"indexes, monthly rollups and ANALYZE in {time.perf_counter() - t0:.0f} s")
+        print(
+            f"loaded {args.n:,} appeals with their daily rollups in {loaded:.0f} s; "
+            f"indexes, monthly rollups and ANALYZE in {time.perf_counter() - t0:.0f} s"
+        )
     with factory() as s:
         jid = s.scalar(text("SELECT id FROM jurisdictions WHERE code = 'bench'"))
         appeals = s.scalar(select(func.count()).select_from(text("appeals")))
@@ -386,19 +487,27 @@ def main() -> None:
         rollups = s.scalar(select(func.count()).select_from(StatsRollup))
         parts = s.scalar(select(func.count()).select_from(StatsBreakdown))
         size = s.scalar(text("SELECT pg_size_pretty(pg_database_size(current_database()))"))
-    print(f"database: {appeals:,} appeals, {events:,} events, {rollups:,} rollup rows, {parts:,} breakdown rows, {size}")
+    print(
+        f"database: {appeals:,} appeals, {events:,} events, {rollups:,} rollup rows, {parts:,} breakdown rows, {size}"
+    )
     if args.check:
         print(f"bulk rollups == real fold: {check(factory)}")
-    print_table(f"dashboard queries, rollups current ({args.repeat} calls each, varied filters)",
-                time_queries(factory, jid, args.repeat, seed=1))
+    print_table(
+        f"dashboard queries, rollups current ({args.repeat} calls each, varied filters)",
+        time_queries(factory, jid, args.repeat, seed=1),
+    )
     with factory() as s:
         first = s.scalar(text("SELECT max(id) FROM appeals")) + 1
     load(factory, jid, first, args.delta, days=1)  # today's appeals, not folded yet
     with factory() as s:
-        pending = s.scalar(select(func.count()).select_from(text("appeal_events")).where(
-            text("id > (SELECT last_event_id FROM stats_watermarks)")))
-    print_table(f"the same with {pending:,} unfolded events in the live delta",
-                time_queries(factory, jid, args.repeat, seed=2))
+        pending = s.scalar(
+            select(func.count())
+            .select_from(text("appeal_events"))
+            .where(text("id > (SELECT last_event_id FROM stats_watermarks)"))
+        )
+    print_table(
+        f"the same with {pending:,} unfolded events in the live delta", time_queries(factory, jid, args.repeat, seed=2)
+    )
     t0 = time.perf_counter()
     with session_scope(factory) as s:
         folded = fold_now(s)

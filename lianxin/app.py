@@ -29,8 +29,11 @@ def create_app(settings: Settings | None = None, modules: Sequence[Module | str]
     engine = make_engine(settings, serving=True)
     factory = make_sessionmaker(engine, settings)
     # SQLite: unsafe requests take the write lock at BEGIN and queue on the busy timeout (see make_engine).
-    writer = (make_sessionmaker(make_engine(settings, immediate=True, serving=True), settings)
-              if engine.dialect.name == "sqlite" else factory)
+    writer = (
+        make_sessionmaker(make_engine(settings, immediate=True, serving=True), settings)
+        if engine.dialect.name == "sqlite"
+        else factory
+    )
     app = FastAPI(title="连心 Lianxin", docs_url=None, redoc_url=None, openapi_url=None)  # lianxin.api.docs serves it
     app.state.settings, app.state.sessionmaker, app.state.write_sessionmaker = settings, factory, writer
     app.state.modules = enabled

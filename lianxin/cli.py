@@ -161,7 +161,10 @@ def run_jobs_command(modules: Sequence[Module], *, loop: bool, every: int, only:
 @users_app.command("create")
 def users_create(
     username: str,
-    role: Annotated[list[str], typer.Option("--role", help="角色，可多次：operator dispatcher handler grid_worker visitor leader admin")],
+    role: Annotated[
+        list[str],
+        typer.Option("--role", help="角色，可多次：operator dispatcher handler grid_worker visitor leader admin"),
+    ],
     unit: Annotated[str, typer.Option(help="单位编码（角色作用范围）/ unit code")] = "CENTRE",
     name: Annotated[str | None, typer.Option(help="显示名")] = None,
     password: Annotated[str | None, typer.Option(help="密码（不填则提示输入）")] = None,
@@ -181,8 +184,14 @@ def users_create(
             scope = session.scalar(select(Unit).where(Unit.jurisdiction_id == jur.id, Unit.code == unit))
             if scope is None:
                 _fail(f"单位编码 {unit} 不存在 / unknown unit code")
-            user = create_user(session, jurisdiction_id=jur.id, username=username, display_name=name or username,
-                               password=password, grants=[(r, scope) for r in role])
+            user = create_user(
+                session,
+                jurisdiction_id=jur.id,
+                username=username,
+                display_name=name or username,
+                password=password,
+                grants=[(r, scope) for r in role],
+            )
             typer.echo(f"已创建用户 / created user {user.username}: {', '.join(role)} @ {scope.name}")
     except LianxinError as exc:
         _fail(str(exc))

@@ -41,6 +41,7 @@ def fails_cleanly(func):
             return func(*args, **kwargs)
         except LianxinError as exc:
             fail(str(exc))
+
     return wrapper
 
 

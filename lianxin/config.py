@@ -96,9 +96,17 @@ class Settings(BaseSettings):
     # the environment), then the nearest untrusted address in X-Forwarded-For. Empty: X-Forwarded-For is ignored.
     rate_trusted_proxies: list[str] = Field(default_factory=list)
 
-    @field_validator("rate_login_per_address", "rate_intake_per_address", "rate_open311_per_address",
-                     "rate_open311_per_key", "rate_track_per_address", "rate_track_misses_per_order",
-                     "rate_link_misses_per_address", "rate_code_per_phone", "rate_code_per_address")
+    @field_validator(
+        "rate_login_per_address",
+        "rate_intake_per_address",
+        "rate_open311_per_address",
+        "rate_open311_per_key",
+        "rate_track_per_address",
+        "rate_track_misses_per_order",
+        "rate_link_misses_per_address",
+        "rate_code_per_phone",
+        "rate_code_per_address",
+    )
     @classmethod
     def _rate(cls, value: str) -> str:
         parse_rate(value)

@@ -84,8 +84,10 @@ def make_engine(settings: Settings, *, immediate: bool = False, serving: bool = 
     options = f"-c lock_timeout={lock_ms}"
     kwargs: dict = {}
     if serving:
-        options += (f" -c statement_timeout={int(settings.db_statement_timeout * 1000)}"
-                    f" -c idle_in_transaction_session_timeout={int(settings.db_idle_timeout * 1000)}")
+        options += (
+            f" -c statement_timeout={int(settings.db_statement_timeout * 1000)}"
+            f" -c idle_in_transaction_session_timeout={int(settings.db_idle_timeout * 1000)}"
+        )
         kwargs = {"pool_size": 10, "max_overflow": 10, "pool_timeout": settings.db_pool_timeout}
     return create_engine(url, pool_pre_ping=True, connect_args={"options": options}, **kwargs)
 

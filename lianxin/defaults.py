@@ -26,25 +26,76 @@ DEFAULT_POLICIES = [
     ("紧急：24小时", None, "urgent", None, "1h", "2h", "24h"),
     ("特急：2小时", None, "critical", None, "30m", "1h", "2h"),
 ] + [
-    (f"{path.split('/')[1]}：24小时（7×24）", None, None, path, "1h", "2h", "24h") for path in UTILITIES_CATEGORY.split()
+    (f"{path.split('/')[1]}：24小时（7×24）", None, None, path, "1h", "2h", "24h")
+    for path in UTILITIES_CATEGORY.split()
 ]
 
 # The extra questions some categories ask (问题分类附加字段), published as Open311 service definitions:
 # (category path, code, datatype, required, description, datatype_description, [(key, name)]).
 DEFAULT_ATTRIBUTES = [
-    ("城乡建设/市政设施/路灯故障", "lamp_post_no", "string", False, "路灯杆编号（灯杆上喷涂的编号，如 LD-0421）",
-     "灯杆上的编号；看不到可不填", []),
-    ("城乡建设/市政设施/路灯故障", "lamp_fault", "singlevaluelist", False, "故障现象", "",
-     [("dark", "不亮"), ("flicker", "闪烁"), ("daytime", "白天常亮"), ("damaged", "灯杆/灯罩损坏")]),
-    ("城乡建设/市政设施/井盖缺失", "manhole_type", "singlevaluelist", True, "井盖类型（井盖上的字样）", "",
-     [("rain", "雨水"), ("sewage", "污水"), ("power", "电力"), ("telecom", "通信"), ("gas", "燃气"),
-      ("water", "自来水"), ("heat", "热力"), ("unknown", "看不清")]),
-    ("城乡建设/市政设施/井盖缺失", "manhole_state", "singlevaluelist", True, "井盖情况", "",
-     [("missing", "缺失"), ("broken", "破损"), ("loose", "松动/异响"), ("sunken", "沉降/凸起")]),
-    ("环境保护/噪声污染/施工噪声", "time_of_day", "singlevaluelist", True, "噪音出现的时段", "夜间指 22:00 至次日 6:00",
-     [("day", "白天（6:00–22:00）"), ("night", "夜间（22:00–次日6:00）"), ("all_day", "全天")]),
-    ("环境保护/噪声污染/社会生活噪声", "time_of_day", "singlevaluelist", True, "噪音出现的时段", "夜间指 22:00 至次日 6:00",
-     [("day", "白天（6:00–22:00）"), ("night", "夜间（22:00–次日6:00）"), ("all_day", "全天")]),
+    (
+        "城乡建设/市政设施/路灯故障",
+        "lamp_post_no",
+        "string",
+        False,
+        "路灯杆编号（灯杆上喷涂的编号，如 LD-0421）",
+        "灯杆上的编号；看不到可不填",
+        [],
+    ),
+    (
+        "城乡建设/市政设施/路灯故障",
+        "lamp_fault",
+        "singlevaluelist",
+        False,
+        "故障现象",
+        "",
+        [("dark", "不亮"), ("flicker", "闪烁"), ("daytime", "白天常亮"), ("damaged", "灯杆/灯罩损坏")],
+    ),
+    (
+        "城乡建设/市政设施/井盖缺失",
+        "manhole_type",
+        "singlevaluelist",
+        True,
+        "井盖类型（井盖上的字样）",
+        "",
+        [
+            ("rain", "雨水"),
+            ("sewage", "污水"),
+            ("power", "电力"),
+            ("telecom", "通信"),
+            ("gas", "燃气"),
+            ("water", "自来水"),
+            ("heat", "热力"),
+            ("unknown", "看不清"),
+        ],
+    ),
+    (
+        "城乡建设/市政设施/井盖缺失",
+        "manhole_state",
+        "singlevaluelist",
+        True,
+        "井盖情况",
+        "",
+        [("missing", "缺失"), ("broken", "破损"), ("loose", "松动/异响"), ("sunken", "沉降/凸起")],
+    ),
+    (
+        "环境保护/噪声污染/施工噪声",
+        "time_of_day",
+        "singlevaluelist",
+        True,
+        "噪音出现的时段",
+        "夜间指 22:00 至次日 6:00",
+        [("day", "白天（6:00–22:00）"), ("night", "夜间（22:00–次日6:00）"), ("all_day", "全天")],
+    ),
+    (
+        "环境保护/噪声污染/社会生活噪声",
+        "time_of_day",
+        "singlevaluelist",
+        True,
+        "噪音出现的时段",
+        "夜间指 22:00 至次日 6:00",
+        [("day", "白天（6:00–22:00）"), ("night", "夜间（22:00–次日6:00）"), ("all_day", "全天")],
+    ),
 ]
 
 
@@ -55,15 +106,33 @@ def load_category_attributes(session: Session, jurisdiction_id: int) -> int:
     added = 0
     for path, code, datatype, required, description, datatype_description, values in DEFAULT_ATTRIBUTES:
         category = category_by_path(session, jurisdiction_id, path)
-        if category is None or session.scalar(select(CategoryAttribute.id).where(
-                CategoryAttribute.category_id == category.id, CategoryAttribute.code == code)) is not None:
+        if (
+            category is None
+            or session.scalar(
+                select(CategoryAttribute.id).where(
+                    CategoryAttribute.category_id == category.id, CategoryAttribute.code == code
+                )
+            )
+            is not None
+        ):
             continue
-        order = 1 + len(session.scalars(select(CategoryAttribute.id)
-                                        .where(CategoryAttribute.category_id == category.id)).all())
-        session.add(CategoryAttribute(
-            jurisdiction_id=jurisdiction_id, category_id=category.id, code=code, datatype=datatype, required=required,
-            variable=True, description=description, datatype_description=datatype_description, order=order,
-            values=[{"key": k, "name": n} for k, n in values]))
+        order = 1 + len(
+            session.scalars(select(CategoryAttribute.id).where(CategoryAttribute.category_id == category.id)).all()
+        )
+        session.add(
+            CategoryAttribute(
+                jurisdiction_id=jurisdiction_id,
+                category_id=category.id,
+                code=code,
+                datatype=datatype,
+                required=required,
+                variable=True,
+                description=description,
+                datatype_description=datatype_description,
+                order=order,
+                values=[{"key": k, "name": n} for k, n in values],
+            )
+        )
         session.flush()
         added += 1
     return added
@@ -86,7 +155,9 @@ def load_categories(session: Session, jurisdiction_id: int, outline: str) -> int
     for sort, (level, name) in enumerate(parse_category_outline(outline)):
         parent = parents.get(level - 1) if level > 1 else None
         code = f"{parent.code}.{sort:03d}" if parent else f"C{sort:03d}"
-        category = Category(jurisdiction_id=jurisdiction_id, parent=parent, level=level, code=code, name=name, sort=sort)
+        category = Category(
+            jurisdiction_id=jurisdiction_id, parent=parent, level=level, code=code, name=name, sort=sort
+        )
         session.add(category)
         parents[level] = category
         count += 1
@@ -98,10 +169,13 @@ def category_by_path(session: Session, jurisdiction_id: int, path: str) -> Categ
     parent_id = None
     category = None
     for name in path.split("/"):
-        category = session.scalar(select(Category).where(
-            Category.jurisdiction_id == jurisdiction_id, Category.name == name,
-            Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id,
-        ))
+        category = session.scalar(
+            select(Category).where(
+                Category.jurisdiction_id == jurisdiction_id,
+                Category.name == name,
+                Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id,
+            )
+        )
         if category is None:
             return None
         parent_id = category.id
@@ -123,7 +197,16 @@ def ensure_defaults(session: Session, *, code: str = "default", name: str = "示
     if session.scalar(select(TimeLimitPolicy.id).where(TimeLimitPolicy.jurisdiction_id == jid)) is None:
         for label, appeal_type, urgency, path, sign, contact, handle in DEFAULT_POLICIES:
             category = category_by_path(session, jid, path) if path else None
-            set_policy(session, jurisdiction_id=jid, name=label, appeal_type=appeal_type, urgency=urgency,
-                       category_id=category.id if category else None, sign=sign, contact=contact, handle=handle)
+            set_policy(
+                session,
+                jurisdiction_id=jid,
+                name=label,
+                appeal_type=appeal_type,
+                urgency=urgency,
+                category_id=category.id if category else None,
+                sign=sign,
+                contact=contact,
+                handle=handle,
+            )
     session.flush()
     return jurisdiction

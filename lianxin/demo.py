@@ -60,19 +60,43 @@ JURISDICTION_CODE = "default"
 # --- the invented city ----------------------------------------------------------------------------
 
 DISTRICTS = [  # district → streets/townships → communities/villages
-    ("临江区", [("滨河街道", ["滨河社区", "春晖社区", "金桂社区"]),
-               ("望月街道", ["望月社区", "明珠社区", "书香苑社区"]),
-               ("柳岸镇", ["柳岸社区", "荷塘村", "杏花村"])]),
-    ("云岭县", [("城关街道", ["文昌社区", "北门社区", "南湖社区"]),
-               ("桃源镇", ["桃源社区", "茶岭村", "溪口村"]),
-               ("石桥乡", ["石桥村", "枫林村", "竹山村"])]),
+    (
+        "临江区",
+        [
+            ("滨河街道", ["滨河社区", "春晖社区", "金桂社区"]),
+            ("望月街道", ["望月社区", "明珠社区", "书香苑社区"]),
+            ("柳岸镇", ["柳岸社区", "荷塘村", "杏花村"]),
+        ],
+    ),
+    (
+        "云岭县",
+        [
+            ("城关街道", ["文昌社区", "北门社区", "南湖社区"]),
+            ("桃源镇", ["桃源社区", "茶岭村", "溪口村"]),
+            ("石桥乡", ["石桥村", "枫林村", "竹山村"]),
+        ],
+    ),
 ]
 DEPARTMENTS = [
-    ("ZJW", "住房和城乡建设委员会"), ("CGW", "城市管理委员会"), ("JTW", "交通委员会"), ("STHJ", "生态环境局"),
-    ("SCJG", "市场监督管理局"), ("RSJ", "人力资源和社会保障局"), ("JW", "教育委员会"), ("WJW", "卫生健康委员会"),
-    ("MZJ", "民政局"), ("JGJ", "公安局交通管理支队"), ("SWJ", "水务局"), ("YLJ", "园林绿化局"),
+    ("ZJW", "住房和城乡建设委员会"),
+    ("CGW", "城市管理委员会"),
+    ("JTW", "交通委员会"),
+    ("STHJ", "生态环境局"),
+    ("SCJG", "市场监督管理局"),
+    ("RSJ", "人力资源和社会保障局"),
+    ("JW", "教育委员会"),
+    ("WJW", "卫生健康委员会"),
+    ("MZJ", "民政局"),
+    ("JGJ", "公安局交通管理支队"),
+    ("SWJ", "水务局"),
+    ("YLJ", "园林绿化局"),
 ]
-ENTERPRISES = [("WATER", "自来水集团", "water"), ("POWER", "供电公司", "power"), ("GAS", "燃气集团", "gas"), ("HEAT", "热力集团", "heat")]
+ENTERPRISES = [
+    ("WATER", "自来水集团", "water"),
+    ("POWER", "供电公司", "power"),
+    ("GAS", "燃气集团", "gas"),
+    ("HEAT", "热力集团", "heat"),
+]
 CENTRE_STAFF = [(Role.OPERATOR, 3), (Role.DISPATCHER, 2), (Role.VISITOR, 2)]
 CITY_CENTRE = (28.19, 112.97)  # an arbitrary map position for the invented city
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万严覃武戴莫孔汤"
@@ -82,63 +106,181 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华平刚桂�
 
 LOCAL = "local"  # the street (or the community) where the problem is
 ROUTES = {
-    "": LOCAL, "城乡建设/住房保障": "ZJW", "公共服务/供水": "WATER", "公共服务/供电": "POWER", "公共服务/供气": "GAS",
-    "公共服务/供热": "HEAT", "公共服务/公共交通": "JTW", "环境保护": "STHJ", "环境保护/环境卫生": LOCAL,
-    "环境保护/噪声污染/社会生活噪声": LOCAL, "环境保护/大气污染/油烟扰民": "CGW", "环境保护/水污染": "SWJ",
-    "交通管理": "JTW", "交通管理/停车管理": "JGJ", "交通管理/交通设施": "JGJ", "市场管理": "SCJG",
-    "劳动和社会保障": "RSJ", "教育文体": "JW", "教育文体/文体设施": LOCAL, "卫生计生": "WJW",
-    "社会管理/社会救助": "MZJ", "社会管理/养老服务": "MZJ",
+    "": LOCAL,
+    "城乡建设/住房保障": "ZJW",
+    "公共服务/供水": "WATER",
+    "公共服务/供电": "POWER",
+    "公共服务/供气": "GAS",
+    "公共服务/供热": "HEAT",
+    "公共服务/公共交通": "JTW",
+    "环境保护": "STHJ",
+    "环境保护/环境卫生": LOCAL,
+    "环境保护/噪声污染/社会生活噪声": LOCAL,
+    "环境保护/大气污染/油烟扰民": "CGW",
+    "环境保护/水污染": "SWJ",
+    "交通管理": "JTW",
+    "交通管理/停车管理": "JGJ",
+    "交通管理/交通设施": "JGJ",
+    "市场管理": "SCJG",
+    "劳动和社会保障": "RSJ",
+    "教育文体": "JW",
+    "教育文体/文体设施": LOCAL,
+    "卫生计生": "WJW",
+    "社会管理/社会救助": "MZJ",
+    "社会管理/养老服务": "MZJ",
 }
 ROUTE_PREFIXES = sorted(ROUTES, key=len, reverse=True)
-WHISTLE_PARTNERS = {"城乡建设": ("CGW", "ZJW", "YLJ"), "环境保护": ("CGW", "STHJ", "SWJ"), "交通管理": ("JGJ", "JTW"),
-                    "社会管理": ("MZJ",), "教育文体": ("YLJ", "JW")}
+WHISTLE_PARTNERS = {
+    "城乡建设": ("CGW", "ZJW", "YLJ"),
+    "环境保护": ("CGW", "STHJ", "SWJ"),
+    "交通管理": ("JGJ", "JTW"),
+    "社会管理": ("MZJ",),
+    "教育文体": ("YLJ", "JW"),
+}
 
 # --- texts ----------------------------------------------------------------------------------------
 
 TEDDY_LABELS = {"交通运输": "交通管理", "商贸旅游": "市场管理"}  # Teddy 一级标签 → our first level
 LABEL_EXTRAS = {"城乡建设": ("公共服务",), "交通管理": ("公共服务",)}  # also allowed under these labels
-TYPE_HINTS = [(re.compile("举报"), AppealType.REPORT), (re.compile("表扬|感谢|点赞"), AppealType.PRAISE),
-              (re.compile("咨询|请问|如何|怎样|能否|可否|是否可以"), AppealType.CONSULT),
-              (re.compile("建议|希望|呼吁"), AppealType.SUGGESTION), (re.compile("投诉|扰民|违规|违法|拖欠"), AppealType.COMPLAINT)]
+TYPE_HINTS = [
+    (re.compile("举报"), AppealType.REPORT),
+    (re.compile("表扬|感谢|点赞"), AppealType.PRAISE),
+    (re.compile("咨询|请问|如何|怎样|能否|可否|是否可以"), AppealType.CONSULT),
+    (re.compile("建议|希望|呼吁"), AppealType.SUGGESTION),
+    (re.compile("投诉|扰民|违规|违法|拖欠"), AppealType.COMPLAINT),
+]
 
 # --- what staff write along the way -------------------------------------------------------------------
 
-CONTACT_NOTES = ("已电话联系诉求人，约定上门查看", "已电话联系诉求人，核实了具体位置", "已上门与诉求人当面沟通", "已联系诉求人，告知办理流程")
-RETURN_REASONS = ("该事项不属于本单位职责范围，申请退回重新派单", "经核实问题点位不在本单位管辖范围", "该诉求涉及行业监管，应由主管部门办理")
+CONTACT_NOTES = (
+    "已电话联系诉求人，约定上门查看",
+    "已电话联系诉求人，核实了具体位置",
+    "已上门与诉求人当面沟通",
+    "已联系诉求人，告知办理流程",
+)
+RETURN_REASONS = (
+    "该事项不属于本单位职责范围，申请退回重新派单",
+    "经核实问题点位不在本单位管辖范围",
+    "该诉求涉及行业监管，应由主管部门办理",
+)
 REJECT_NOTES = ("经核实属于贵单位职责，请继续办理", "属地管理事项，请牵头办理，可吹哨相关部门协助")
-REPORT_TEXTS = ("已派员到场配合核查，处置情况已反馈主办单位", "已完成本部门职责范围内的处置工作", "已出具专业意见，供主办单位答复参考")
+REPORT_TEXTS = (
+    "已派员到场配合核查，处置情况已反馈主办单位",
+    "已完成本部门职责范围内的处置工作",
+    "已出具专业意见，供主办单位答复参考",
+)
 WHISTLE_NOTES = ("问题涉及多个部门职责，请相关部门到场联合处置", "需要部门执法力量配合，请到场报到")
 URGE_NOTES = ("诉求人多次来电催促，请加快办理", "临近办理时限，请抓紧办理并及时答复")
 SUPERVISE_NOTES = ("群众反映集中，请主要负责同志督促办理", "请于时限内办结并报送办理结果")
 EXTENSION_REASONS = ("需协调多个产权单位，现场施工周期较长", "需等待第三方检测结果", "涉及资金审批，需履行相关程序")
-DEFERRALS = (("已纳入明年老旧小区改造计划，届时统一实施", "涉及资金和规划，短期内无法解决"), ("待片区管网改造工程立项后一并处理", "需统一立项施工"),
-             ("已制定分阶段整治方案，按计划推进", "历史遗留问题，需分步解决"))
+DEFERRALS = (
+    ("已纳入明年老旧小区改造计划，届时统一实施", "涉及资金和规划，短期内无法解决"),
+    ("待片区管网改造工程立项后一并处理", "需统一立项施工"),
+    ("已制定分阶段整治方案，按计划推进", "历史遗留问题，需分步解决"),
+)
 REVIEW_NOTES = ("复核：整改方案已报批，按计划推进", "复核：前期勘察已完成，等待施工")
-TERMINATE_REASONS = ("诉求人拒绝配合核实，多次联系无果", "诉求人表示问题已自行解决，申请撤回诉求", "诉求人提供的地址有误且无法取得联系")
-NOT_ACCEPTED = ((NotAcceptedReason.EMERGENCY_TRANSFER, "涉及人身安全的紧急情况，已转110处置"),
-                (NotAcceptedReason.LEGAL_CHANNEL, "属于民事纠纷，已告知通过诉讼或仲裁途径解决"),
-                (NotAcceptedReason.REPEAT_NO_NEW_FACTS, "同一诉求已办结答复，本次无新情况新理由"),
-                (NotAcceptedReason.OUT_OF_SCOPE, "不属于本市行政机关职责范围，已向诉求人解释"))
-SECOND_REPLIES = ("重办答复：已再次上门核实，遗留问题已整改完毕，并当面说明了情况。", "重办答复：经复查，已安排专人跟进，问题已彻底解决。")
+TERMINATE_REASONS = (
+    "诉求人拒绝配合核实，多次联系无果",
+    "诉求人表示问题已自行解决，申请撤回诉求",
+    "诉求人提供的地址有误且无法取得联系",
+)
+NOT_ACCEPTED = (
+    (NotAcceptedReason.EMERGENCY_TRANSFER, "涉及人身安全的紧急情况，已转110处置"),
+    (NotAcceptedReason.LEGAL_CHANNEL, "属于民事纠纷，已告知通过诉讼或仲裁途径解决"),
+    (NotAcceptedReason.REPEAT_NO_NEW_FACTS, "同一诉求已办结答复，本次无新情况新理由"),
+    (NotAcceptedReason.OUT_OF_SCOPE, "不属于本市行政机关职责范围，已向诉求人解释"),
+)
+SECOND_REPLIES = (
+    "重办答复：已再次上门核实，遗留问题已整改完毕，并当面说明了情况。",
+    "重办答复：经复查，已安排专人跟进，问题已彻底解决。",
+)
 DISSATISFIED = ("问题没有解决，只是电话里说了一下", "处理结果不满意，希望再来现场看看")
 
 # --- how often -----------------------------------------------------------------------------------------
 
-CHANNELS = {Channel.HOTLINE: 50, Channel.WEB: 8, Channel.MOBILE: 12, Channel.MINI_PROGRAM: 14, Channel.GRID_PATROL: 6,
-            Channel.SERVICE_STATION: 3, Channel.SERVICE_POINT: 2, Channel.SUGGESTION_BOX: 1, Channel.UPPER_PLATFORM: 3,
-            Channel.POLICE_TRANSFER: 1}
+CHANNELS = {
+    Channel.HOTLINE: 50,
+    Channel.WEB: 8,
+    Channel.MOBILE: 12,
+    Channel.MINI_PROGRAM: 14,
+    Channel.GRID_PATROL: 6,
+    Channel.SERVICE_STATION: 3,
+    Channel.SERVICE_POINT: 2,
+    Channel.SUGGESTION_BOX: 1,
+    Channel.UPPER_PLATFORM: 3,
+    Channel.POLICE_TRANSFER: 1,
+}
 BY_OPERATOR = {Channel.HOTLINE, Channel.UPPER_PLATFORM, Channel.POLICE_TRANSFER}
 AT_SERVICE_POINTS = {Channel.SERVICE_STATION, Channel.SERVICE_POINT, Channel.SUGGESTION_BOX}
 URGENCIES = {Urgency.NORMAL: 90, Urgency.URGENT: 8, Urgency.CRITICAL: 2}
 SATISFACTION = {Satisfaction.SATISFIED: 74, Satisfaction.BASICALLY: 17, Satisfaction.DISSATISFIED: 9}
-HOUR_WEIGHTS = (.05, .03, .02, .02, .03, .08, .2, .45, .8, 1, 1, .9, .6, .7, .95, 1, .95, .8, .6, .55, .5, .4, .25, .12)
+HOUR_WEIGHTS = (
+    0.05,
+    0.03,
+    0.02,
+    0.02,
+    0.03,
+    0.08,
+    0.2,
+    0.45,
+    0.8,
+    1,
+    1,
+    0.9,
+    0.6,
+    0.7,
+    0.95,
+    1,
+    0.95,
+    0.8,
+    0.6,
+    0.55,
+    0.5,
+    0.4,
+    0.25,
+    0.12,
+)
 TARGETS = [  # (age below, in days) → how likely each final status is
     (0.25, {S.RECEIVED: 30, S.DISPATCHED: 30, S.IN_PROGRESS: 15, S.REPLIED: 10, S.NOT_ACCEPTED: 8, S.MERGED: 7}),
-    (2, {S.RECEIVED: 3, S.DISPATCHED: 15, S.IN_PROGRESS: 45, S.REPLIED: 17, S.CLOSED: 10, S.NOT_ACCEPTED: 5, S.MERGED: 5}),
-    (7, {S.DISPATCHED: 2, S.IN_PROGRESS: 30, S.REPLIED: 18, S.CLOSED: 38, S.DEFERRED: 3, S.NOT_ACCEPTED: 4,
-         S.MERGED: 4, S.TERMINATED: 1}),
-    (float("inf"), {S.RECEIVED: .3, S.DISPATCHED: .3, S.IN_PROGRESS: 4, S.REPLIED: 2, S.CLOSED: 80, S.DEFERRED: 4,
-                    S.NOT_ACCEPTED: 4, S.MERGED: 3, S.TERMINATED: 2.4}),
+    (
+        2,
+        {
+            S.RECEIVED: 3,
+            S.DISPATCHED: 15,
+            S.IN_PROGRESS: 45,
+            S.REPLIED: 17,
+            S.CLOSED: 10,
+            S.NOT_ACCEPTED: 5,
+            S.MERGED: 5,
+        },
+    ),
+    (
+        7,
+        {
+            S.DISPATCHED: 2,
+            S.IN_PROGRESS: 30,
+            S.REPLIED: 18,
+            S.CLOSED: 38,
+            S.DEFERRED: 3,
+            S.NOT_ACCEPTED: 4,
+            S.MERGED: 4,
+            S.TERMINATED: 1,
+        },
+    ),
+    (
+        float("inf"),
+        {
+            S.RECEIVED: 0.3,
+            S.DISPATCHED: 0.3,
+            S.IN_PROGRESS: 4,
+            S.REPLIED: 2,
+            S.CLOSED: 80,
+            S.DEFERRED: 4,
+            S.NOT_ACCEPTED: 4,
+            S.MERGED: 3,
+            S.TERMINATED: 2.4,
+        },
+    ),
 ]
 
 
@@ -146,8 +288,10 @@ class DemoExists(Conflict):
     code = "demo_exists"
 
     def __init__(self) -> None:
-        super().__init__(f"示范城市已存在（单位编码 {CITY_CODE}），未做任何改动",
-                         f"the demo city already exists (unit {CITY_CODE}); nothing was changed")
+        super().__init__(
+            f"示范城市已存在（单位编码 {CITY_CODE}），未做任何改动",
+            f"the demo city already exists (unit {CITY_CODE}); nothing was changed",
+        )
 
 
 @dataclass(frozen=True)
@@ -245,8 +389,10 @@ class _DemoCity:
         self.category_paths: dict[int, str] = {}  # parents are loaded before their children
         self.category_ids: dict[str, int] = {}  # only active categories take new appeals
         for cid, parent, name, active in session.execute(
-                select(Category.id, Category.parent_id, Category.name, Category.active)
-                .where(Category.jurisdiction_id == self.jid).order_by(Category.level, Category.id)):
+            select(Category.id, Category.parent_id, Category.name, Category.active)
+            .where(Category.jurisdiction_id == self.jid)
+            .order_by(Category.level, Category.id)
+        ):
             self.category_paths[cid] = f"{self.category_paths[parent]}/{name}" if parent else name
             if active:
                 self.category_ids[self.category_paths[cid]] = cid
@@ -262,8 +408,12 @@ class _DemoCity:
 
     # --- units -------------------------------------------------------------------------------------
 
-    def _unit(self, kind: UnitKind, code: str, name: str, parent: Unit | None = None, utility: str | None = None) -> Unit:
-        unit = create_unit(self.s, jurisdiction_id=self.jid, kind=kind, code=code, name=name, parent=parent, utility=utility)
+    def _unit(
+        self, kind: UnitKind, code: str, name: str, parent: Unit | None = None, utility: str | None = None
+    ) -> Unit:
+        unit = create_unit(
+            self.s, jurisdiction_id=self.jid, kind=kind, code=code, name=name, parent=parent, utility=utility
+        )
         self.by_code[code] = unit
         return unit
 
@@ -280,10 +430,14 @@ class _DemoCity:
                 for c, community_name in enumerate(communities, 1):
                     community = self._unit(UnitKind.COMMUNITY, f"{street.code}-C{c}", community_name, street)
                     self.street_of[community.id], self.district_of[community.id] = street, district
-                    self.position[community.id] = (CITY_CENTRE[0] + (d - 1.5) * .16 + (s - 2) * .04 + (c - 2) * .012,
-                                                   CITY_CENTRE[1] + (d - 1.5) * .2 + (c - 2) * .015 - (s - 2) * .03)
+                    self.position[community.id] = (
+                        CITY_CENTRE[0] + (d - 1.5) * 0.16 + (s - 2) * 0.04 + (c - 2) * 0.012,
+                        CITY_CENTRE[1] + (d - 1.5) * 0.2 + (c - 2) * 0.015 - (s - 2) * 0.03,
+                    )
                     self.grids[community.id] = [
-                        self._unit(UnitKind.GRID, f"{community.code}-G{g}", f"{community_name}第{'一二'[g - 1]}网格", community)
+                        self._unit(
+                            UnitKind.GRID, f"{community.code}-G{g}", f"{community_name}第{'一二'[g - 1]}网格", community
+                        )
                         for g in (1, 2)
                     ]
                     for g, grid in enumerate(self.grids[community.id]):
@@ -296,14 +450,24 @@ class _DemoCity:
 
     def _grid_staff(self, grid: Unit, g: int, *, village: bool) -> None:
         """A 网格员; residential grids add 楼栋长 and 单元长, village grids 楼栋长 for two 村民小组."""
-        buildings = [f"{n}组" for n in (2 * g + 1, 2 * g + 2)] if village else \
-            [f"{n}号楼" for n in self.rng.sample(range(6 * g + 1, 6 * g + 7), 2)]
+        buildings = (
+            [f"{n}组" for n in (2 * g + 1, 2 * g + 2)]
+            if village
+            else [f"{n}号楼" for n in self.rng.sample(range(6 * g + 1, 6 * g + 7), 2)]
+        )
         rows = [(GridPosition.GRID_WORKER, None)] + [(GridPosition.BUILDING_HEAD, b) for b in buildings]
         if not village:
             rows += [(GridPosition.UNIT_HEAD, f"{b}{self.rng.randint(1, 4)}单元") for b in buildings]
         for sort, (position, building) in enumerate(rows):
-            staff = GridStaff(jurisdiction_id=self.jid, grid_id=grid.id, position=position, name=self._name(),
-                              phone=self._phone(), building=building, sort=sort)
+            staff = GridStaff(
+                jurisdiction_id=self.jid,
+                grid_id=grid.id,
+                position=position,
+                name=self._name(),
+                phone=self._phone(),
+                building=building,
+                sort=sort,
+            )
             self.s.add(staff)
             if position == GridPosition.GRID_WORKER:
                 self.grid_workers[grid.id] = staff
@@ -311,8 +475,15 @@ class _DemoCity:
     # --- users -------------------------------------------------------------------------------------
 
     def _user(self, username: str, display_name: str, role: Role, unit: Unit, phone: str | None = None) -> User:
-        user = create_user(self.s, jurisdiction_id=self.jid, username=username, display_name=display_name,
-                           password=self.password, grants=[(role, unit)], phone=phone)
+        user = create_user(
+            self.s,
+            jurisdiction_id=self.jid,
+            username=username,
+            display_name=display_name,
+            password=self.password,
+            grants=[(role, unit)],
+            phone=phone,
+        )
         self.staff.setdefault(role, []).append(user)
         return user
 
@@ -333,7 +504,9 @@ class _DemoCity:
             self.leaders[unit.id] = self._user(f"leader.{name}", f"{self._name()}（{unit.name}）", Role.LEADER, unit)
         first_communities = [u for u in self._of_kind(UnitKind.COMMUNITY) if u.code.endswith("-C1")]
         for unit in self._of_kind(UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.ENTERPRISE) + first_communities:
-            self.handlers[unit.id] = self._user(f"handler.{slug(unit)}", f"{self._name()}（{unit.name}）", Role.HANDLER, unit)
+            self.handlers[unit.id] = self._user(
+                f"handler.{slug(unit)}", f"{self._name()}（{unit.name}）", Role.HANDLER, unit
+            )
         for community in first_communities:
             grid = self.grids[community.id][0]
             staff = self.grid_workers[grid.id]
@@ -362,7 +535,7 @@ class _DemoCity:
         while len(moments) < count:
             moment = self.now - timedelta(seconds=self.rng.uniform(60, days * 86400))
             local = moment.astimezone(SHANGHAI)
-            if self.rng.random() < HOUR_WEIGHTS[local.hour] * (1 if local.weekday() < 5 else .6):
+            if self.rng.random() < HOUR_WEIGHTS[local.hour] * (1 if local.weekday() < 5 else 0.6):
                 moments.append(moment)
         return sorted(moments)
 
@@ -404,7 +577,9 @@ class _DemoCity:
         moment = (t + delay).astimezone(SHANGHAI)
         if not 8 <= moment.hour < 20:
             day = moment.date() + timedelta(days=moment.hour >= 20)
-            moment = datetime(day.year, day.month, day.day, 8, tzinfo=SHANGHAI) + timedelta(minutes=self.rng.uniform(0, 600))
+            moment = datetime(day.year, day.month, day.day, 8, tzinfo=SHANGHAI) + timedelta(
+                minutes=self.rng.uniform(0, 600)
+            )
         return t + min(moment - t, (self.now - t) / 2)
 
     def _pick(self, role: Role) -> User:
@@ -420,19 +595,24 @@ class _DemoCity:
             target = S.IN_PROGRESS  # nothing open to merge into yet: handled on its own (its text has no reply)
         self.targets[appeal.id] = target
         if main is not None:
-            yield (t := self._after(t, .1, 3))
-            service.merge_appeal(s, appeal, main, actor=self._pick(Role.DISPATCHER), note="与主工单反映同一问题，并单办理")
+            yield (t := self._after(t, 0.1, 3))
+            service.merge_appeal(
+                s, appeal, main, actor=self._pick(Role.DISPATCHER), note="与主工单反映同一问题，并单办理"
+            )
             return
         if target == S.NOT_ACCEPTED:
-            yield (t := self._after(t, .05, 1))
+            yield (t := self._after(t, 0.05, 1))
             reason, note = rng.choice(NOT_ACCEPTED)
             service.not_accept(s, appeal, actor=self._pick(Role.OPERATOR), reason=reason, note=note)
             return
         if target == S.RECEIVED and self.now - t < timedelta(days=1):
             return  # waiting in the dispatch queue
-        if target in (S.REPLIED, S.CLOSED) and appeal.appeal_type in (AppealType.CONSULT, AppealType.PRAISE) \
-                and rng.random() < .6:
-            yield (t := self._after(t, .05, .5))
+        if (
+            target in (S.REPLIED, S.CLOSED)
+            and appeal.appeal_type in (AppealType.CONSULT, AppealType.PRAISE)
+            and rng.random() < 0.6
+        ):
+            yield (t := self._after(t, 0.05, 0.5))
             service.answer_directly(s, appeal, actor=self._pick(Role.OPERATOR), answer=text.reply)
             yield from self._visits(appeal, t, target)
             return
@@ -447,13 +627,13 @@ class _DemoCity:
             yield (t := self._after(t, 24, 120))
             service.terminate_appeal(s, appeal, actor=dispatcher, reason=rng.choice(TERMINATE_REASONS))
             return
-        if target == S.DEFERRED or (target == S.CLOSED and self.now - t > timedelta(days=40) and rng.random() < .04):
+        if target == S.DEFERRED or (target == S.CLOSED and self.now - t > timedelta(days=40) and rng.random() < 0.04):
             yield (t := self._after(t, 24, 96))
             plan_text, reason = rng.choice(DEFERRALS)
             target_date = (t + timedelta(days=rng.randint(30, 150))).astimezone(SHANGHAI).date()
             requests.defer_appeal(s, appeal, actor=handler, plan=plan_text, target_date=target_date, reason=reason)
             if target == S.DEFERRED:
-                if rng.random() < .4:
+                if rng.random() < 0.4:
                     yield (t := self._after(t, 24 * 7, 24 * 25))
                     requests.review_deferral(s, appeal, actor=handler, note=rng.choice(REVIEW_NOTES))
                 return
@@ -472,8 +652,11 @@ class _DemoCity:
             text = DemoText(copy_of.title, copy_of.content, self.category_paths.get(copy_of.category_id, ""))
         else:
             channel = rng.choices(list(CHANNELS), weights=list(CHANNELS.values()))[0]
-            grid = self.s.get(Unit, rng.choice(list(self.patrol_users))) if channel == Channel.GRID_PATROL \
+            grid = (
+                self.s.get(Unit, rng.choice(list(self.patrol_users)))
+                if channel == Channel.GRID_PATROL
                 else rng.choice(self._of_kind(UnitKind.GRID))
+            )
         community = self.s.get(Unit, grid.parent_id)
         actor, name, phone = None, self._name(), self._phone()
         if channel in BY_OPERATOR:
@@ -487,14 +670,27 @@ class _DemoCity:
         appeal_type = self._appeal_type(text.title or text.content)
         lat, lng = self.position[community.id]
         street = self.street_of[community.id]
-        place = f"{rng.randint(1, 8)}组" if community.name.endswith("村") else f"{rng.randint(1, 12)}号楼{rng.randint(1, 4)}单元"
+        place = (
+            f"{rng.randint(1, 8)}组"
+            if community.name.endswith("村")
+            else f"{rng.randint(1, 12)}号楼{rng.randint(1, 4)}单元"
+        )
         data = AppealCreate(
-            jurisdiction_id=self.jid, channel=channel, appeal_type=appeal_type, title=text.title, content=text.content,
-            urgency=rng.choices(list(URGENCIES), weights=list(URGENCIES.values()))[0], category_id=category_id,
+            jurisdiction_id=self.jid,
+            channel=channel,
+            appeal_type=appeal_type,
+            title=text.title,
+            content=text.content,
+            urgency=rng.choices(list(URGENCIES), weights=list(URGENCIES.values()))[0],
+            category_id=category_id,
             address=f"{self.district_of[community.id].name}{street.name}{community.name}{place}",
-            lat=round(lat + rng.uniform(-.004, .004), 6), lng=round(lng + rng.uniform(-.004, .004), 6),
-            community_id=community.id, grid_id=grid.id, appellant_name=name, appellant_phone=phone,
-            confidential=appeal_type == AppealType.REPORT and rng.random() < .6,
+            lat=round(lat + rng.uniform(-0.004, 0.004), 6),
+            lng=round(lng + rng.uniform(-0.004, 0.004), 6),
+            community_id=community.id,
+            grid_id=grid.id,
+            appellant_name=name,
+            appellant_phone=phone,
+            confidential=appeal_type == AppealType.REPORT and rng.random() < 0.6,
         )
         appeal = service.submit_appeal(self.s, data, actor=actor)
         self.appeals.append(appeal)
@@ -517,10 +713,10 @@ class _DemoCity:
         where = ROUTES[next(prefix for prefix in ROUTE_PREFIXES if path.startswith(prefix))]
         street = self.street_of[appeal.community_id]
         if where == LOCAL:
-            community_handled = appeal.community_id in self.handlers and rng.random() < .3
+            community_handled = appeal.community_id in self.handlers and rng.random() < 0.3
             lead = self.s.get(Unit, appeal.community_id) if community_handled else street
-            return lead, self._partners(path)[:1] if rng.random() < .05 else []
-        return self.by_code[f"DEMO-{where}"], [street] if rng.random() < .12 else []
+            return lead, self._partners(path)[:1] if rng.random() < 0.05 else []
+        return self.by_code[f"DEMO-{where}"], [street] if rng.random() < 0.12 else []
 
     def _partners(self, path: str) -> list[Unit]:
         codes = WHISTLE_PARTNERS.get(path.split("/")[0], ("CGW", "SCJG"))
@@ -531,37 +727,53 @@ class _DemoCity:
         s, rng = self.s, self.rng
         lead, co = self._route(appeal)
         dispatcher = self._pick(Role.DISPATCHER)
-        yield (t := self._after(t, .1, 2))
+        yield (t := self._after(t, 0.1, 2))
         roll = rng.random()
-        if target == S.RECEIVED or roll < .08:  # 错派 → 退单
-            wrong = self.street_of[appeal.community_id] if lead.kind in (UnitKind.DEPARTMENT, UnitKind.ENTERPRISE) \
+        if target == S.RECEIVED or roll < 0.08:  # 错派 → 退单
+            wrong = (
+                self.street_of[appeal.community_id]
+                if lead.kind in (UnitKind.DEPARTMENT, UnitKind.ENTERPRISE)
                 else self.by_code["DEMO-CGW"]
+            )
             service.dispatch_appeal(s, appeal, wrong, actor=dispatcher)
-            yield (t := self._after(t, .5, 6))
-            kind = RequestKind.OBJECTION if rng.random() < .3 else RequestKind.RETURN
-            request = requests.request_return(s, appeal, actor=self.handlers[wrong.id], reason=rng.choice(RETURN_REASONS),
-                                              kind=kind, suggested_unit=lead)
-            yield (t := self._after(t, .3, 4))
-            if target == S.RECEIVED or roll < .03:  # approved: back to the dispatch queue
+            yield (t := self._after(t, 0.5, 6))
+            kind = RequestKind.OBJECTION if rng.random() < 0.3 else RequestKind.RETURN
+            request = requests.request_return(
+                s,
+                appeal,
+                actor=self.handlers[wrong.id],
+                reason=rng.choice(RETURN_REASONS),
+                kind=kind,
+                suggested_unit=lead,
+            )
+            yield (t := self._after(t, 0.3, 4))
+            if target == S.RECEIVED or roll < 0.03:  # approved: back to the dispatch queue
                 requests.decide_return(s, request, actor=dispatcher, approve=True, note="同意退单，重新派单")
                 if target == S.RECEIVED:
                     return t
-                yield (t := self._after(t, .2, 3))
+                yield (t := self._after(t, 0.2, 3))
                 service.dispatch_appeal(s, appeal, lead, actor=dispatcher, co_units=co, designated=True)
             else:
-                requests.decide_return(s, request, actor=dispatcher, approve=True, new_lead_unit=lead, co_units=co,
-                                       note=f"同意退单，改派{lead.name}")
+                requests.decide_return(
+                    s,
+                    request,
+                    actor=dispatcher,
+                    approve=True,
+                    new_lead_unit=lead,
+                    co_units=co,
+                    note=f"同意退单，改派{lead.name}",
+                )
         else:
             service.dispatch_appeal(s, appeal, lead, actor=dispatcher, co_units=co)
         if target == S.DISPATCHED:
             return t
         handler = self.handlers[appeal.lead_unit_id]
-        if not appeal.designated and rng.random() < .04:  # a return the centre rejects
-            yield (t := self._after(t, .5, 4))
+        if not appeal.designated and rng.random() < 0.04:  # a return the centre rejects
+            yield (t := self._after(t, 0.5, 4))
             request = requests.request_return(s, appeal, actor=handler, reason=rng.choice(RETURN_REASONS))
-            yield (t := self._after(t, .3, 4))
+            yield (t := self._after(t, 0.3, 4))
             requests.decide_return(s, request, actor=dispatcher, approve=False, note=rng.choice(REJECT_NOTES))
-        yield (t := self._after(t, .2, 5))
+        yield (t := self._after(t, 0.2, 5))
         service.sign_appeal(s, appeal, actor=handler)
         return t
 
@@ -569,44 +781,53 @@ class _DemoCity:
         """Contact, then now and then 吹哨 with reports, 协办 reports, 催办/督办 and 延期. Returns the last moment."""
         s, rng = self.s, self.rng
         handler, dispatcher = self.handlers[appeal.lead_unit_id], self._pick(Role.DISPATCHER)
-        yield (t := self._after(t, .5, 12))
+        yield (t := self._after(t, 0.5, 12))
         service.record_contact(s, appeal, actor=handler, note=rng.choice(CONTACT_NOTES))
-        if appeal.lead_unit.kind == UnitKind.STREET and rng.random() < .1:
+        if appeal.lead_unit.kind == UnitKind.STREET and rng.random() < 0.1:
             involved = {row.unit_id for row in service.active_units(appeal)}
             path = self.category_paths.get(appeal.category_id, "")
-            called = [u for u in self._partners(path) if u.id not in involved][:rng.randint(1, 2)]
+            called = [u for u in self._partners(path) if u.id not in involved][: rng.randint(1, 2)]
             if called:
                 yield (t := self._after(t, 2, 24))
                 supervision.whistle(s, appeal, called, actor=handler, note=rng.choice(WHISTLE_NOTES))
         for row in service.active_units(appeal, UnitRole.CO, UnitRole.WHISTLED):
-            if rng.random() < .85:
+            if rng.random() < 0.85:
                 yield (t := self._after(t, 3, 48))
-                supervision.report_to_lead(s, appeal, row.unit_id, actor=self.handlers[row.unit_id],
-                                           text=rng.choice(REPORT_TEXTS))
-        if rng.random() < .12:
+                supervision.report_to_lead(
+                    s, appeal, row.unit_id, actor=self.handlers[row.unit_id], text=rng.choice(REPORT_TEXTS)
+                )
+        if rng.random() < 0.12:
             yield (t := self._after(t, 12, 72))
             supervision.urge_appeal(s, appeal, actor=dispatcher, note=rng.choice(URGE_NOTES))
-        if rng.random() < .05:
+        if rng.random() < 0.05:
             yield (t := self._after(t, 12, 72))
             leader = self.leaders[self.district_of.get(appeal.lead_unit_id, self.by_code[CITY_CODE]).id]
-            supervision.supervise_appeal(s, appeal, actor=leader, note=rng.choice(SUPERVISE_NOTES), listed=rng.random() < .3)
-        if rng.random() < .07 and appeal.due_at > t:
-            yield (t := self._step(t, (appeal.due_at - t) * rng.uniform(.3, .8)))
+            supervision.supervise_appeal(
+                s, appeal, actor=leader, note=rng.choice(SUPERVISE_NOTES), listed=rng.random() < 0.3
+            )
+        if rng.random() < 0.07 and appeal.due_at > t:
+            yield (t := self._step(t, (appeal.due_at - t) * rng.uniform(0.3, 0.8)))
             if t < appeal.due_at:
                 new_due = appeal.due_at + timedelta(days=rng.randint(3, 10))
-                request = requests.request_extension(s, appeal, actor=handler, reason=rng.choice(EXTENSION_REASONS),
-                                                     new_due_at=new_due)
+                request = requests.request_extension(
+                    s, appeal, actor=handler, reason=rng.choice(EXTENSION_REASONS), new_due_at=new_due
+                )
                 yield (t := self._after(t, 1, 8))
-                approve = rng.random() < .8
-                requests.decide_extension(s, request, actor=dispatcher, approve=approve,
-                                          note=None if approve else "理由不充分，请在原时限内办结")
+                approve = rng.random() < 0.8
+                requests.decide_extension(
+                    s,
+                    request,
+                    actor=dispatcher,
+                    approve=approve,
+                    note=None if approve else "理由不充分，请在原时限内办结",
+                )
         return t
 
     def _reply_moment(self, appeal: Appeal, t: datetime) -> datetime:
         """Most replies come before the deadline, some after it."""
         due = appeal.due_at
-        if due > t and self.rng.random() < .88:
-            return self._step(t, (due - t) * self.rng.uniform(.15, .9))
+        if due > t and self.rng.random() < 0.88:
+            return self._step(t, (due - t) * self.rng.uniform(0.15, 0.9))
         return self._step(t, max(due - t, timedelta(0)) + timedelta(hours=self.rng.uniform(2, 72)))
 
     def _visits(self, appeal: Appeal, t: datetime, target: AppealStatus) -> Iterator[datetime]:
@@ -614,51 +835,80 @@ class _DemoCity:
         s, rng = self.s, self.rng
         ensure_visit_task(s, appeal, now=t)  # what the visit-task job would do right after the reply
         visitor = self._pick(Role.VISITOR)
-        if target == S.REPLIED or rng.random() < .1:
+        if target == S.REPLIED or rng.random() < 0.1:
             yield (t := self._after(t, 3, 30))
             record_return_visit(s, appeal, actor=visitor, contacted=False, comment="电话无人接听")
             if target == S.REPLIED:
                 return t
         yield (t := self._after(t, 2, 40))
         satisfaction = rng.choices(list(SATISFACTION), weights=list(SATISFACTION.values()))[0]
-        if satisfaction == Satisfaction.DISSATISFIED and appeal.lead_unit_id and appeal.reopen_count == 0 \
-                and rng.random() < .7:
-            record_return_visit(s, appeal, actor=visitor, contacted=True, solved=False, satisfaction=satisfaction,
-                                comment=rng.choice(DISSATISFIED))
+        if (
+            satisfaction == Satisfaction.DISSATISFIED
+            and appeal.lead_unit_id
+            and appeal.reopen_count == 0
+            and rng.random() < 0.7
+        ):
+            record_return_visit(
+                s,
+                appeal,
+                actor=visitor,
+                contacted=True,
+                solved=False,
+                satisfaction=satisfaction,
+                comment=rng.choice(DISSATISFIED),
+            )
             handler = self.handlers[appeal.lead_unit_id]
             yield (t := self._after(t, 1, 24))
             service.record_contact(s, appeal, actor=handler, note="重办：再次联系诉求人，约定上门核实")
             yield (t := self._reply_moment(appeal, t))
             service.reply_to_appeal(s, appeal, actor=handler, text=rng.choice(SECOND_REPLIES))
             return (yield from self._visits(appeal, t, S.CLOSED))
-        solved = satisfaction == Satisfaction.SATISFIED or (satisfaction == Satisfaction.BASICALLY and rng.random() < .8)
-        if satisfaction != Satisfaction.DISSATISFIED and rng.random() < .12:
+        solved = satisfaction == Satisfaction.SATISFIED or (
+            satisfaction == Satisfaction.BASICALLY and rng.random() < 0.8
+        )
+        if satisfaction != Satisfaction.DISSATISFIED and rng.random() < 0.12:
             rate_appeal(s, appeal, phone=appeal.appellant_phone, solved=solved, satisfaction=satisfaction)
         else:
             unreasonable = satisfaction == Satisfaction.DISSATISFIED
-            record_return_visit(s, appeal, actor=visitor, contacted=True, solved=solved, satisfaction=satisfaction,
-                                unreasonable=unreasonable,
-                                comment="诉求超出政策规定，已解释清楚，不满意理由不成立" if unreasonable else None)
+            record_return_visit(
+                s,
+                appeal,
+                actor=visitor,
+                contacted=True,
+                solved=solved,
+                satisfaction=satisfaction,
+                unreasonable=unreasonable,
+                comment="诉求超出政策规定，已解释清楚，不满意理由不成立" if unreasonable else None,
+            )
         return t
 
     # --- report ------------------------------------------------------------------------------------
 
     def report(self, source: str, days: int, seconds: float) -> str:
-        kinds = dict(self.s.execute(select(Unit.kind, func.count(Unit.id)).where(Unit.jurisdiction_id == self.jid)
-                                    .group_by(Unit.kind)).all())
+        kinds = dict(
+            self.s.execute(
+                select(Unit.kind, func.count(Unit.id)).where(Unit.jurisdiction_id == self.jid).group_by(Unit.kind)
+            ).all()
+        )
         statuses = Counter(AppealStatus(a.status) for a in self.appeals)
         staff = self.s.scalar(select(func.count(GridStaff.id)).where(GridStaff.jurisdiction_id == self.jid))
         lines = [
             f"示范城市已生成 / demo city built: {self.city_name}（辖区 / jurisdiction {JURISDICTION_CODE}）",
-            "单位 / units: " + " · ".join(f"{UNIT_KIND_LABELS[k]} {k.value} {kinds[k]}" for k in UnitKind if k in kinds),
+            "单位 / units: "
+            + " · ".join(f"{UNIT_KIND_LABELS[k]} {k.value} {kinds[k]}" for k in UnitKind if k in kinds),
             f"网格人员 / grid staff (网格员、楼栋长、单元长): {staff}",
             f"工单 / appeals: {len(self.appeals)}（近 {days} 天 / last {days} days）",
             f"文本 / texts: {source}",
         ]
         lines += [f"  {status.label_zh}\t{status.value:<13}{statuses[status]:>6}" for status in AppealStatus]
-        lines.append(f"登录名 / logins — 共用密码 / shared password: {self.password}  （仅显示这一次 / shown only once）")
-        lines += [f"  {ROLE_LABELS[role]} {role.value}: {', '.join(u.username for u in self.staff[role])}"
-                  for role in Role if role in self.staff]
+        lines.append(
+            f"登录名 / logins — 共用密码 / shared password: {self.password}  （仅显示这一次 / shown only once）"
+        )
+        lines += [
+            f"  {ROLE_LABELS[role]} {role.value}: {', '.join(u.username for u in self.staff[role])}"
+            for role in Role
+            if role in self.staff
+        ]
         lines.append(f"用时 / built in {seconds:.1f} s")
         return "\n".join(lines)
 
@@ -667,14 +917,25 @@ DemoCity = _DemoCity  # what a module's ``demo`` builder receives (jid, by_code,
 
 
 def demo_exists(session: Session) -> bool:
-    return session.scalar(
-        select(Unit.id).join(Jurisdiction, Unit.jurisdiction_id == Jurisdiction.id)
-        .where(Jurisdiction.code == JURISDICTION_CODE, Unit.code == CITY_CODE)
-    ) is not None
+    return (
+        session.scalar(
+            select(Unit.id)
+            .join(Jurisdiction, Unit.jurisdiction_id == Jurisdiction.id)
+            .where(Jurisdiction.code == JURISDICTION_CODE, Unit.code == CITY_CODE)
+        )
+        is not None
+    )
 
 
-def build_demo(session: Session, settings: Settings, *, appeals: int = 1200, days: int = 90, seed: int = 2026,
-               modules: Sequence[Module] | None = None) -> str:
+def build_demo(
+    session: Session,
+    settings: Settings,
+    *,
+    appeals: int = 1200,
+    days: int = 90,
+    seed: int = 2026,
+    modules: Sequence[Module] | None = None,
+) -> str:
     """Build the demo city in the default jurisdiction (without committing) and return the report.
 
     Each enabled module's ``demo`` builder runs once the units and staff exist, before the appeals

@@ -57,7 +57,9 @@ class Busy(LianxinError):
     code, http_status = "busy", 503
 
     def __init__(self) -> None:
-        super().__init__("系统繁忙，请稍后重试（本次提交未生效）", "the system is busy; nothing was changed, please try again")
+        super().__init__(
+            "系统繁忙，请稍后重试（本次提交未生效）", "the system is busy; nothing was changed, please try again"
+        )
 
 
 def busy_errors() -> tuple[type[Exception], ...]:

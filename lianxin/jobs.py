@@ -39,9 +39,7 @@ def _claim(stmt):
 
 
 def flag_overdue(session: Session, settings: Settings, now: datetime) -> int:
-    rows = session.scalars(_claim(select(Appeal).where(
-        overdue(now), Appeal.overdue_at.is_(None)
-    )))
+    rows = session.scalars(_claim(select(Appeal).where(overdue(now), Appeal.overdue_at.is_(None))))
     return sum(mark_overdue(session, appeal, now=now) for appeal in rows)
 
 
@@ -49,36 +47,61 @@ def send_urges(session: Session, settings: Settings, now: datetime) -> int:
     """Reminders before the deadline (notification only) and 催办 after it (notification + event)."""
     sent = 0
     horizon = now + timedelta(hours=max(settings.urge_before_hours, default=0))
-    rows = session.scalars(_claim(select(Appeal).where(
-        Appeal.status.in_(HANDLING), Appeal.due_at.is_not(None), Appeal.due_at <= horizon
-    )))
+    rows = session.scalars(
+        _claim(select(Appeal).where(Appeal.status.in_(HANDLING), Appeal.due_at.is_not(None), Appeal.due_at <= horizon))
+    )
     for appeal in rows:
         due = appeal.due_at
         if due >= now:  # due_at itself is still on time (as for flag_overdue and replies)
             for hours in settings.urge_before_hours:
                 if due - timedelta(hours=hours) <= now:
-                    sent += _urge(session, appeal, f"before:{hours}", "urge_before",
-                                  f"距办理时限（{local_text(due)}）不足 {hours} 小时，请抓紧办理。", event=False)
+                    sent += _urge(
+                        session,
+                        appeal,
+                        f"before:{hours}",
+                        "urge_before",
+                        f"距办理时限（{local_text(due)}）不足 {hours} 小时，请抓紧办理。",
+                        event=False,
+                    )
             continue
         late_days = get_calendar(session, appeal.jurisdiction_id).working_days_between(due, now)
         for days in settings.urge_after_working_days:
             if late_days >= days:
-                sent += _urge(session, appeal, f"after:{days}", "urge_after",
-                              f"已超过办理时限（{local_text(due)}）{late_days} 个工作日，请立即办理并答复。", event=True)
+                sent += _urge(
+                    session,
+                    appeal,
+                    f"after:{days}",
+                    "urge_after",
+                    f"已超过办理时限（{local_text(due)}）{late_days} 个工作日，请立即办理并答复。",
+                    event=True,
+                )
     return sent
 
 
 def _urge(session: Session, appeal: Appeal, threshold: str, kind: str, message: str, *, event: bool) -> int:
     key = f"urge:{appeal.id}:{appeal.due_at.astimezone(UTC).isoformat()}:{threshold}"  # a new deadline re-arms the reminders
     new = queue_notification(
-        session, jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, kind=kind, audience="unit",
-        recipient=appeal.lead_unit_id, dedupe_key=key, message=f"工单 {appeal.order_no}「{appeal.title}」：{message}",
+        session,
+        jurisdiction_id=appeal.jurisdiction_id,
+        appeal_id=appeal.id,
+        kind=kind,
+        audience="unit",
+        recipient=appeal.lead_unit_id,
+        dedupe_key=key,
+        message=f"工单 {appeal.order_no}「{appeal.title}」：{message}",
     )
     if new is None:
         return 0
     if event:
-        record_event(session, appeal, "urged", actor=None, unit_id=appeal.lead_unit_id, note=message,
-                     payload={"threshold": threshold, "automatic": True})
+        record_event(
+            session,
+            appeal,
+            "urged",
+            actor=None,
+            unit_id=appeal.lead_unit_id,
+            note=message,
+            payload={"threshold": threshold, "automatic": True},
+        )
         appeal.supervision_level = max(appeal.supervision_level, 1)
     return 1
 
@@ -93,9 +116,9 @@ def create_visit_tasks(session: Session, settings: Settings, now: datetime) -> i
 
 
 def review_deferred(session: Session, settings: Settings, now: datetime) -> int:
-    rows = session.scalars(_claim(select(Appeal).where(
-        Appeal.status == AppealStatus.DEFERRED, Appeal.defer_review_at <= now
-    ))).all()
+    rows = session.scalars(
+        _claim(select(Appeal).where(Appeal.status == AppealStatus.DEFERRED, Appeal.defer_review_at <= now))
+    ).all()
     for appeal in rows:
         passed = appeal.defer_target_date.isoformat()
         review_deferral(session, appeal, actor=None, note=f"定期复核（计划解决日期 {passed}）")
@@ -117,8 +140,15 @@ def jobs_for(modules: Sequence[Module]) -> list[Job]:
     return sorted([*CORE_JOBS, *(job for module in modules for job in module.jobs)], key=lambda job: job.order)
 
 
-def run_jobs(factory: sessionmaker, settings: Settings, sender: Sender, *, now: datetime | None = None,
-             only: set[str] | None = None, modules: Sequence[Module] | None = None) -> dict[str, int]:
+def run_jobs(
+    factory: sessionmaker,
+    settings: Settings,
+    sender: Sender,
+    *,
+    now: datetime | None = None,
+    only: set[str] | None = None,
+    modules: Sequence[Module] | None = None,
+) -> dict[str, int]:
     """Run every job of the core and the enabled modules (``modules``: by default from ``settings``) once,
     each in its own transaction, then deliver the outbox."""
     now = now or utcnow()
@@ -129,8 +159,13 @@ def run_jobs(factory: sessionmaker, settings: Settings, sender: Sender, *, now: 
         started = time.perf_counter()
         with at(now), session_scope(factory) as session:  # every job's verbs are dated `now`
             done[job.name] = job(session, settings, now)
-        log(JOB_LOG, f"job {job.name} {done[job.name]}", job=job.name, rows=done[job.name],
-            ms=round((time.perf_counter() - started) * 1000, 1))
+        log(
+            JOB_LOG,
+            f"job {job.name} {done[job.name]}",
+            job=job.name,
+            rows=done[job.name],
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
     if not only or "deliver" in only:
         with at(now), session_scope(factory) as session:
             done["deliver"] = deliver_pending(session, sender)[0]

@@ -24,8 +24,12 @@ _FIELDS = "lianxin_fields"
 
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        line = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname.lower(),
-                "logger": record.name, "message": record.getMessage()}
+        line = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         line.update(getattr(record, _FIELDS, {}))
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
@@ -86,7 +90,13 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             state = scope.get("state", {})
-            log(REQUEST_LOG, f"{scope['method']} {scope['path']} {status}", method=scope["method"], path=scope["path"],
-                status=status, ms=round((time.perf_counter() - started) * 1000, 1),
+            log(
+                REQUEST_LOG,
+                f"{scope['method']} {scope['path']} {status}",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                ms=round((time.perf_counter() - started) * 1000, 1),
                 user=state.get("user_id"),  # set by the deps: the ORM objects are detached by now
-                request_id=request_id)
+                request_id=request_id,
+            )

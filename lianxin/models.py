@@ -6,7 +6,16 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from lianxin.api.models import ApiKey, IdempotencyRecord
-from lianxin.appeals.models import Appeal, AppealEvent, AppealRequest, AppealUnit, Appellant, Attachment, Category, OrderSequence
+from lianxin.appeals.models import (
+    Appeal,
+    AppealEvent,
+    AppealRequest,
+    AppealUnit,
+    Appellant,
+    Attachment,
+    Category,
+    OrderSequence,
+)
 from lianxin.db import Base
 from lianxin.modules import MODULES
 from lianxin.notify import Notification
@@ -20,7 +29,24 @@ for _package in MODULES:
         import_module(f"{_package}.models")
 
 __all__ = [
-    "ApiKey", "Appeal", "AppealEvent", "AppealRequest", "AppealUnit", "Appellant", "Attachment", "Base", "CalendarOverride",
-    "Category", "GridStaff", "IdempotencyRecord", "Jurisdiction", "Notification", "OrderSequence", "ReturnVisit", "RoleGrant",
-    "TimeLimitPolicy", "Unit", "User",
+    "ApiKey",
+    "Appeal",
+    "AppealEvent",
+    "AppealRequest",
+    "AppealUnit",
+    "Appellant",
+    "Attachment",
+    "Base",
+    "CalendarOverride",
+    "Category",
+    "GridStaff",
+    "IdempotencyRecord",
+    "Jurisdiction",
+    "Notification",
+    "OrderSequence",
+    "ReturnVisit",
+    "RoleGrant",
+    "TimeLimitPolicy",
+    "Unit",
+    "User",
 ]

@@ -160,12 +160,16 @@ def parse_selection(value: str, known: Sequence[str]) -> list[str]:
     negative = [item[1:] for item in items if item.startswith("-")]
     positive = [item for item in items if not item.startswith("-")]
     if negative and positive:
-        raise ModuleConfigError("LIANXIN_MODULES 不能同时列出启用和停用的模块",
-                                "LIANXIN_MODULES lists either the enabled modules or, with '-', the disabled ones")
+        raise ModuleConfigError(
+            "LIANXIN_MODULES 不能同时列出启用和停用的模块",
+            "LIANXIN_MODULES lists either the enabled modules or, with '-', the disabled ones",
+        )
     unknown = [name for name in negative or positive if name not in known]
     if unknown:
-        raise ModuleConfigError(f"未知模块 {', '.join(unknown)}；可选 {', '.join(known)}",
-                                f"unknown module {', '.join(unknown)}; known: {', '.join(known)}")
+        raise ModuleConfigError(
+            f"未知模块 {', '.join(unknown)}；可选 {', '.join(known)}",
+            f"unknown module {', '.join(unknown)}; known: {', '.join(known)}",
+        )
     if negative:
         return [name for name in known if name not in negative]
     return [name for name in known if name in positive]

@@ -55,9 +55,16 @@ def queue_notification(
 ) -> int | None:
     """Write one outbox row; returns its id, or None when ``dedupe_key`` was already queued."""
     values = dict(
-        jurisdiction_id=jurisdiction_id, appeal_id=appeal_id, kind=kind, audience=audience,
-        recipient=str(recipient), message=message, dedupe_key=dedupe_key, state="pending",
-        attempts=0, created_at=utcnow(),
+        jurisdiction_id=jurisdiction_id,
+        appeal_id=appeal_id,
+        kind=kind,
+        audience=audience,
+        recipient=str(recipient),
+        message=message,
+        dedupe_key=dedupe_key,
+        state="pending",
+        attempts=0,
+        created_at=utcnow(),
     )
     if dedupe_key is None:
         row = Notification(**values)
@@ -89,9 +96,13 @@ class FileSender:
     def send(self, notification: Notification) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         line = {
-            "id": notification.id, "kind": notification.kind, "audience": notification.audience,
-            "recipient": notification.recipient, "message": notification.message,
-            "appeal_id": notification.appeal_id, "at": utcnow().isoformat(),
+            "id": notification.id,
+            "kind": notification.kind,
+            "audience": notification.audience,
+            "recipient": notification.recipient,
+            "message": notification.message,
+            "appeal_id": notification.appeal_id,
+            "at": utcnow().isoformat(),
         }
         with self.path.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(line, ensure_ascii=False) + "\n")
@@ -109,7 +120,9 @@ def make_sender(settings: Settings) -> Sender:
     return getattr(importlib.import_module(module_name), attr)(settings)
 
 
-def deliver_pending(session: Session, sender: Sender, *, limit: int = 200, ids: list[int] | None = None) -> tuple[int, int]:
+def deliver_pending(
+    session: Session, sender: Sender, *, limit: int = 200, ids: list[int] | None = None
+) -> tuple[int, int]:
     """Send pending notifications (claimed with SKIP LOCKED on PostgreSQL); returns (sent, failed).
     ``ids`` sends just those (a login code goes out at once, not at the job's next run)."""
     stmt = (

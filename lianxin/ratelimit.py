@@ -106,7 +106,9 @@ class RateLimited(LianxinError):
         if not message_zh:
             message_zh, message_en = (
                 (f"错误次数过多，已暂时锁定，请 {zh}后再试", f"too many failed attempts: locked, try again in {en}")
-                if locked else (f"操作过于频繁，请 {zh}后再试", f"too many requests: try again in {en}"))
+                if locked
+                else (f"操作过于频繁，请 {zh}后再试", f"too many requests: try again in {en}")
+            )
         super().__init__(message_zh, message_en)
         self.headers = {"Retry-After": str(self.retry_after)}
 
@@ -129,8 +131,12 @@ def _store_engine(session: Session, engine: Engine) -> Engine:
         if store is None:
             url = engine.url.render_as_string(hide_password=False)
             settings = session.info.get("settings")
-            store = make_engine(settings.model_copy(update={"database_url": url}) if settings is not None
-                                else Settings(database_url=url), serving=True)
+            store = make_engine(
+                settings.model_copy(update={"database_url": url})
+                if settings is not None
+                else Settings(database_url=url),
+                serving=True,
+            )
             _store_engines[engine] = store
         return store
 
@@ -180,12 +186,14 @@ def hit(session: Session, bucket: str, key: str, *, limit: int, window: timedelt
     table = RateCounter.__table__
     with _store(session) as conn:
         stmt = _insert(conn)(table).values(bucket=bucket, key_hash=digest, window_start=start, count=1, expires_at=end)
-        stmt = stmt.on_conflict_do_update(index_elements=["bucket", "key_hash", "window_start"],
-                                          set_={"count": table.c.count + 1}).returning(table.c.count)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["bucket", "key_hash", "window_start"], set_={"count": table.c.count + 1}
+        ).returning(table.c.count)
         count = conn.execute(stmt).scalar_one()
         if count == 1:  # a new window: drop this key's finished ones (the job prunes keys never seen again)
-            conn.execute(delete(table).where(table.c.bucket == bucket, table.c.key_hash == digest,
-                                             table.c.expires_at <= now))
+            conn.execute(
+                delete(table).where(table.c.bucket == bucket, table.c.key_hash == digest, table.c.expires_at <= now)
+            )
     if count > limit:
         raise RateLimited((end - now).total_seconds())
     return count
@@ -197,9 +205,16 @@ def refund(session: Session, bucket: str, key: str, *, window: timedelta, now: d
     now = now or utcnow()
     start, _ = _window(now, window)
     table = RateCounter.__table__
-    _in_request(session).execute(update(table).where(
-        table.c.bucket == bucket, table.c.key_hash == _hash(session, bucket, key), table.c.window_start == start,
-        table.c.count > 0).values(count=table.c.count - 1))
+    _in_request(session).execute(
+        update(table)
+        .where(
+            table.c.bucket == bucket,
+            table.c.key_hash == _hash(session, bucket, key),
+            table.c.window_start == start,
+            table.c.count > 0,
+        )
+        .values(count=table.c.count - 1)
+    )
 
 
 def peek(session: Session, bucket: str, key: str, *, limit: int, window: timedelta, now: datetime | None = None) -> int:
@@ -210,9 +225,16 @@ def peek(session: Session, bucket: str, key: str, *, limit: int, window: timedel
     start, end = _window(now, window)
     table = RateCounter.__table__
     with _store(session) as conn:
-        count = conn.execute(select(table.c.count).where(
-            table.c.bucket == bucket, table.c.key_hash == _hash(session, bucket, key), table.c.window_start == start,
-        )).scalar() or 0
+        count = (
+            conn.execute(
+                select(table.c.count).where(
+                    table.c.bucket == bucket,
+                    table.c.key_hash == _hash(session, bucket, key),
+                    table.c.window_start == start,
+                )
+            ).scalar()
+            or 0
+        )
     if count >= limit:
         raise RateLimited((end - now).total_seconds())
     return count
@@ -223,16 +245,28 @@ def check_lock(session: Session, bucket: str, key: str, *, now: datetime | None 
     now = now or utcnow()
     table = RateLock.__table__
     with _store(session) as conn:
-        until = conn.execute(select(table.c.locked_until).where(
-            table.c.bucket == bucket, table.c.key_hash == _hash(session, bucket, key))).scalar()
+        until = conn.execute(
+            select(table.c.locked_until).where(
+                table.c.bucket == bucket, table.c.key_hash == _hash(session, bucket, key)
+            )
+        ).scalar()
     if until is not None:
         until = until.replace(tzinfo=UTC) if until.tzinfo is None else until
         if until > now:
             raise RateLimited((until - now).total_seconds(), locked=True)
 
 
-def fail(session: Session, bucket: str, key: str, *, after: int, base: timedelta, cap: timedelta,
-         memory: timedelta, now: datetime | None = None) -> tuple[int, datetime | None]:
+def fail(
+    session: Session,
+    bucket: str,
+    key: str,
+    *,
+    after: int,
+    base: timedelta,
+    cap: timedelta,
+    memory: timedelta,
+    now: datetime | None = None,
+) -> tuple[int, datetime | None]:
     """Record one failure; from the ``after``-th on, lock for ``base`` × 2^(failures − after), at most ``cap``.
 
     Failures older than ``memory`` (since the last one) are forgotten. Returns the failure count and the
@@ -242,19 +276,26 @@ def fail(session: Session, bucket: str, key: str, *, after: int, base: timedelta
     digest = _hash(session, bucket, key)
     table = RateLock.__table__
     with _store(session) as conn:
-        stmt = _insert(conn)(table).values(bucket=bucket, key_hash=digest, failures=1, locked_until=None,
-                                           expires_at=now + memory)
+        stmt = _insert(conn)(table).values(
+            bucket=bucket, key_hash=digest, failures=1, locked_until=None, expires_at=now + memory
+        )
         # A remembered failure adds one; a forgotten one (expired row) starts again at one.
-        stmt = stmt.on_conflict_do_update(index_elements=["bucket", "key_hash"], set_={
-            "failures": _case_expired(table, now, 1, table.c.failures + 1),
-            "expires_at": now + memory,
-        }).returning(table.c.id, table.c.failures)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["bucket", "key_hash"],
+            set_={
+                "failures": _case_expired(table, now, 1, table.c.failures + 1),
+                "expires_at": now + memory,
+            },
+        ).returning(table.c.id, table.c.failures)
         row_id, failures = conn.execute(stmt).one()
         until = None
         if failures >= after:
             until = now + min(base * (2 ** min(failures - after, 30)), cap)
-            conn.execute(update(table).where(table.c.id == row_id).values(
-                locked_until=until, expires_at=max(now + memory, until)))
+            conn.execute(
+                update(table)
+                .where(table.c.id == row_id)
+                .values(locked_until=until, expires_at=max(now + memory, until))
+            )
     return failures, until
 
 
@@ -265,8 +306,9 @@ def _case_expired(table, now: datetime, fresh, remembered):
 def clear(session: Session, bucket: str, key: str) -> None:
     """Forget (bucket, key)'s failures and lockout: the secret was right."""
     table = RateLock.__table__
-    _in_request(session).execute(delete(table).where(table.c.bucket == bucket,
-                                                     table.c.key_hash == _hash(session, bucket, key)))
+    _in_request(session).execute(
+        delete(table).where(table.c.bucket == bucket, table.c.key_hash == _hash(session, bucket, key))
+    )
 
 
 def unfail(session: Session, bucket: str, key: str, *, locked_until: datetime | None) -> None:
@@ -276,10 +318,12 @@ def unfail(session: Session, bucket: str, key: str, *, locked_until: datetime | 
     table = RateLock.__table__
     values: dict = {"failures": case((table.c.failures > 0, table.c.failures - 1), else_=0)}
     if locked_until is not None:
-        values["locked_until"] = case((table.c.locked_until == literal(locked_until, UTCDateTime), None),
-                                      else_=table.c.locked_until)
-    _in_request(session).execute(update(table).where(
-        table.c.bucket == bucket, table.c.key_hash == _hash(session, bucket, key)).values(**values))
+        values["locked_until"] = case(
+            (table.c.locked_until == literal(locked_until, UTCDateTime), None), else_=table.c.locked_until
+        )
+    _in_request(session).execute(
+        update(table).where(table.c.bucket == bucket, table.c.key_hash == _hash(session, bucket, key)).values(**values)
+    )
 
 
 def prune(session: Session, now: datetime | None = None) -> int:
@@ -309,7 +353,9 @@ def client_address(request, trusted_proxies: list[str] | None = None) -> str:
 
     if not trusted(peer):
         return peer
-    hops = [hop.strip() for line in request.headers.getlist("x-forwarded-for") for hop in line.split(",") if hop.strip()]
+    hops = [
+        hop.strip() for line in request.headers.getlist("x-forwarded-for") for hop in line.split(",") if hop.strip()
+    ]
     for hop in reversed(hops):
         if not trusted(hop):
             try:

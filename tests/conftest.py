@@ -1,22 +1,34 @@
-"""Fixtures: a migrated database (SQLite file, or PostgreSQL from LIANXIN_TEST_DATABASE_URL), a
-session per test rolled back afterwards, a small city with a user for every role, and a clock."""
+"""Fixtures, once for the whole suite: a migrated database (SQLite file, or PostgreSQL from
+LIANXIN_TEST_DATABASE_URL), a session per test rolled back afterwards, a small city with a user for every
+role, a clock, the app and an in-process client on the test's session, API keys, and for browser tests a
+real uvicorn server on a free port against its own migrated database plus a headless Debian Chromium."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import threading
+import time
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
 import time_machine
+import uvicorn
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from lianxin.api.keys import create_api_key
+from lianxin.app import create_app
 from lianxin.config import Settings
-from lianxin.db import make_engine
+from lianxin.db import make_engine, make_sessionmaker, session_scope
 from lianxin.migrations import upgrade
+from lianxin.web.deps import get_session
 from tests.factories import City, build_city
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, free_port, scratch_database
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -61,8 +73,9 @@ def db(engine, settings) -> Session:
     """A session inside an outer transaction that is rolled back after the test."""
     connection = engine.connect()
     outer = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False,
-                      info={"settings": settings})
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False, info={"settings": settings}
+    )
     try:
         yield session
     finally:
@@ -100,3 +113,96 @@ def scratch_settings(settings, tmp_path):
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+# --- the app and its clients ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def app(db, settings, city):
+    """The app on the test's session, serving the test city on its public pages."""
+    app = create_app(settings.model_copy(update={"public_jurisdiction": city.jurisdiction.code}))
+    app.dependency_overrides[get_session] = lambda: db
+    return app
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def make_key(db, city):
+    """``make_key("operator", "centre")`` → headers for a new key holding that role in that unit of the city."""
+
+    def make(role: str | None = None, unit: str = "centre", channel: str = "api", header: str = "bearer") -> dict:
+        grants = [(role, city.units[unit])] if role else []
+        _, secret = create_api_key(
+            db, jurisdiction_id=city.jid, name=f"{role or 'intake'} client", channel=channel, grants=grants
+        )
+        return {"Authorization": f"Bearer {secret}"} if header == "bearer" else {"X-API-Key": secret}
+
+    return make
+
+
+# --- live server + browser ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def live_settings(settings, tmp_path_factory) -> Iterator[Settings]:
+    with scratch_database(settings, tmp_path_factory, "web") as own:
+        yield own
+
+
+class LiveServer:
+    def __init__(self, settings: Settings, city: City, url: str):
+        self.settings, self.city, self.url = settings, city, url
+        self.sessionmaker = make_sessionmaker(make_engine(settings), settings)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_settings) -> Iterator[LiveServer]:
+    upgrade(live_settings)
+    factory = make_sessionmaker(make_engine(live_settings), live_settings)
+    with session_scope(factory) as session:
+        city = build_city(session, code="live")
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(live_settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield LiveServer(live_settings, city, f"http://127.0.0.1:{port}")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser); skipped only if it cannot start."""
+    if not os.path.exists(CHROMIUM) and not shutil.which("chromium"):
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (.ci/run installs it: apt-get install chromium)")
+    from playwright.sync_api import Error, sync_playwright
+
+    with sync_playwright() as playwright:
+        try:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Error as exc:
+            print(f"Chromium failed to start: {exc}")
+            pytest.skip(f"Chromium failed to start: {exc}")
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context (own cookies and storage) per test, phone-sized by default."""
+    context = browser.new_context(viewport={"width": 360, "height": 780}, locale="zh-CN", base_url=live_server.url)
+    page = context.new_page()
+    yield page
+    context.close()

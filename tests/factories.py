@@ -56,8 +56,14 @@ def build_city(db: Session, code: str | None = None) -> City:
     unit("water", UnitKind.ENTERPRISE, "自来水集团", u["city"], utility="water")
 
     def user(key: str, role: Role, scope: Unit) -> User:
-        city.users[key] = create_user(db, jurisdiction_id=jid, username=f"{code}-{key}", display_name=key,
-                                      password=PASSWORD, grants=[(role, scope)])
+        city.users[key] = create_user(
+            db,
+            jurisdiction_id=jid,
+            username=f"{code}-{key}",
+            display_name=key,
+            password=PASSWORD,
+            grants=[(role, scope)],
+        )
         return city.users[key]
 
     user("operator", Role.OPERATOR, u["centre"])
@@ -76,14 +82,29 @@ def build_city(db: Session, code: str | None = None) -> City:
     return city
 
 
-def new_appeal(db: Session, city: City, *, actor_key: str | None = "operator", category: str | None = "城乡建设/市政设施/路灯故障",
-               **overrides) -> Appeal:
+def new_appeal(
+    db: Session,
+    city: City,
+    *,
+    actor_key: str | None = "operator",
+    category: str | None = "城乡建设/市政设施/路灯故障",
+    **overrides,
+) -> Appeal:
     cat = category_by_path(db, city.jid, category) if category else None
-    data = dict(
-        jurisdiction_id=city.jid, channel="hotline", appeal_type="help", title="路灯不亮",
-        content="和平里小区3号楼门口的路灯已经坏了一周，晚上很黑，老人出行不便。",
-        appellant_name="张三", appellant_phone="13800138000", address="和平里小区3号楼",
-        category_id=cat.id if cat else None, community_id=city.units["community"].id,
-    ) | overrides
+    data = (
+        dict(
+            jurisdiction_id=city.jid,
+            channel="hotline",
+            appeal_type="help",
+            title="路灯不亮",
+            content="和平里小区3号楼门口的路灯已经坏了一周，晚上很黑，老人出行不便。",
+            appellant_name="张三",
+            appellant_phone="13800138000",
+            address="和平里小区3号楼",
+            category_id=cat.id if cat else None,
+            community_id=city.units["community"].id,
+        )
+        | overrides
+    )
     actor = city.users[actor_key] if actor_key else None
     return submit_appeal(db, AppealCreate(**data), actor=actor)

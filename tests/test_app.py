@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tests.web.conftest import app, client  # noqa: F401  (fixtures)
-
 
 def test_health_check_answers_ok(client):  # noqa: F811
     response = client.get("/healthz")

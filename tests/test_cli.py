@@ -48,7 +48,9 @@ def test_init_migrates_and_loads_defaults_once(cli_env):
 
 def test_users_create_grants_roles_and_rejects_bad_input_without_writing(cli_env):
     assert invoke("init").exit_code == 0
-    ok = invoke("users", "create", "wang.li", "--role", "dispatcher", "--role", "visitor", "--password", "long-password-1")
+    ok = invoke(
+        "users", "create", "wang.li", "--role", "dispatcher", "--role", "visitor", "--password", "long-password-1"
+    )
     assert ok.exit_code == 0, ok.output
     assert "dispatcher, visitor" in ok.output
     before = count(cli_env, User)
@@ -59,7 +61,9 @@ def test_users_create_grants_roles_and_rejects_bad_input_without_writing(cli_env
     assert short.exit_code == 2 and "密码至少需要 8 个字符" in short.output
     taken = invoke("users", "create", "wang.li", "--role", "operator", "--password", "long-password-1")
     assert taken.exit_code == 2 and "已存在" in taken.output
-    unknown_unit = invoke("users", "create", "zhao", "--role", "handler", "--unit", "NOPE", "--password", "long-password-1")
+    unknown_unit = invoke(
+        "users", "create", "zhao", "--role", "handler", "--unit", "NOPE", "--password", "long-password-1"
+    )
     assert unknown_unit.exit_code == 2 and "不存在" in unknown_unit.output
     assert count(cli_env, User) == before
 

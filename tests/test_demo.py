@@ -32,8 +32,9 @@ def demo(engine, settings, tmp_path_factory):
     folder) inside an outer transaction that is rolled back afterwards, like the ``db`` fixture."""
     connection = engine.connect()
     outer = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False,
-                      info={"settings": settings})
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False, info={"settings": settings}
+    )
     empty = settings.model_copy(update={"demo_data_dir": tmp_path_factory.mktemp("no-teddy")})
     try:
         report = build_demo(session, empty, appeals=APPEALS, days=90, seed=7)
@@ -58,13 +59,25 @@ def test_the_unit_tree_has_districts_streets_communities_grids_departments_and_u
     session, _, jid = demo
     units = session.scalars(select(Unit).where(Unit.jurisdiction_id == jid)).all()
     kinds = Counter(u.kind for u in units)
-    assert kinds == {UnitKind.CENTRE: 1, UnitKind.CITY: 1, UnitKind.DISTRICT: 2, UnitKind.STREET: 6,
-                     UnitKind.COMMUNITY: 18, UnitKind.GRID: 36, UnitKind.DEPARTMENT: 12, UnitKind.ENTERPRISE: 4}
+    assert kinds == {
+        UnitKind.CENTRE: 1,
+        UnitKind.CITY: 1,
+        UnitKind.DISTRICT: 2,
+        UnitKind.STREET: 6,
+        UnitKind.COMMUNITY: 18,
+        UnitKind.GRID: 36,
+        UnitKind.DEPARTMENT: 12,
+        UnitKind.ENTERPRISE: 4,
+    }
     by_id = {u.id: u for u in units}
     for unit in units:
         parent_kind = by_id[unit.parent_id].kind if unit.parent_id else None
-        expected = {UnitKind.DISTRICT: UnitKind.CITY, UnitKind.STREET: UnitKind.DISTRICT,
-                    UnitKind.COMMUNITY: UnitKind.STREET, UnitKind.GRID: UnitKind.COMMUNITY}.get(unit.kind, parent_kind)
+        expected = {
+            UnitKind.DISTRICT: UnitKind.CITY,
+            UnitKind.STREET: UnitKind.DISTRICT,
+            UnitKind.COMMUNITY: UnitKind.STREET,
+            UnitKind.GRID: UnitKind.COMMUNITY,
+        }.get(unit.kind, parent_kind)
         assert parent_kind == expected, unit
     streets = [u.name for u in units if u.kind == UnitKind.STREET]
     assert any(n.endswith("街道") for n in streets) and any(n.endswith(("镇", "乡")) for n in streets)
@@ -74,7 +87,19 @@ def test_the_unit_tree_has_districts_streets_communities_grids_departments_and_u
         assert sum(1 for u in units if u.parent_id == district.id and u.kind == UnitKind.STREET) == 3
     assert {u.utility for u in units if u.kind == UnitKind.ENTERPRISE} == {"water", "power", "gas", "heat"}
     department_names = "".join(u.name for u in units if u.kind == UnitKind.DEPARTMENT)
-    for word in ("住房和城乡建设", "城市管理", "交通", "生态环境", "市场监督", "人力资源", "教育", "卫生健康", "民政", "水务", "园林"):
+    for word in (
+        "住房和城乡建设",
+        "城市管理",
+        "交通",
+        "生态环境",
+        "市场监督",
+        "人力资源",
+        "教育",
+        "卫生健康",
+        "民政",
+        "水务",
+        "园林",
+    ):
         assert word in department_names
 
 
@@ -94,12 +119,16 @@ def test_every_grid_has_staff_with_plausible_phones(demo):
 
 def test_there_are_users_for_every_role_sharing_the_reported_password(demo):
     session, report, jid = demo
-    grants = session.execute(select(RoleGrant.role, Unit).join(Unit, RoleGrant.unit_id == Unit.id)
-                             .where(Unit.jurisdiction_id == jid)).all()
+    grants = session.execute(
+        select(RoleGrant.role, Unit).join(Unit, RoleGrant.unit_id == Unit.id).where(Unit.jurisdiction_id == jid)
+    ).all()
     assert {role for role, _ in grants} == set(Role)
     handled = {unit.id for role, unit in grants if role == Role.HANDLER}
-    must_handle = session.scalars(select(Unit.id).where(
-        Unit.jurisdiction_id == jid, Unit.kind.in_((UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.ENTERPRISE)))).all()
+    must_handle = session.scalars(
+        select(Unit.id).where(
+            Unit.jurisdiction_id == jid, Unit.kind.in_((UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.ENTERPRISE))
+        )
+    ).all()
     assert set(must_handle) <= handled
     assert sum(1 for role, unit in grants if role == Role.HANDLER and unit.kind == UnitKind.COMMUNITY) >= 3
     leaders = {unit.kind for role, unit in grants if role == Role.LEADER}
@@ -127,8 +156,11 @@ def test_every_status_appears_and_the_report_counts_them(demo):
 def test_no_event_is_in_the_future_and_each_history_starts_with_submission_in_time_order(demo):
     session, _, jid = demo
     now = datetime.now(UTC)
-    events = session.execute(select(AppealEvent.appeal_id, AppealEvent.kind, AppealEvent.at)
-                             .where(AppealEvent.jurisdiction_id == jid).order_by(AppealEvent.appeal_id, AppealEvent.id)).all()
+    events = session.execute(
+        select(AppealEvent.appeal_id, AppealEvent.kind, AppealEvent.at)
+        .where(AppealEvent.jurisdiction_id == jid)
+        .order_by(AppealEvent.appeal_id, AppealEvent.id)
+    ).all()
     history: dict[int, list] = {}
     for appeal_id, kind, at in events:
         history.setdefault(appeal_id, []).append((kind, at))
@@ -162,13 +194,35 @@ def test_the_side_flows_happen_with_real_requests_and_events(demo):
     session, _, jid = demo
     appeals = _appeals(session, jid)
     kinds = Counter(session.scalars(select(AppealEvent.kind).where(AppealEvent.jurisdiction_id == jid)))
-    for kind in ("answered", "not_accepted", "dispatched", "redispatched", "signed", "contacted", "return_requested",
-                 "return_approved", "return_rejected", "extension_requested", "urged", "replied", "visited", "reopened",
-                 "closed", "merged", "main_replied", "terminated", "deferred", "reported"):
+    for kind in (
+        "answered",
+        "not_accepted",
+        "dispatched",
+        "redispatched",
+        "signed",
+        "contacted",
+        "return_requested",
+        "return_approved",
+        "return_rejected",
+        "extension_requested",
+        "urged",
+        "replied",
+        "visited",
+        "reopened",
+        "closed",
+        "merged",
+        "main_replied",
+        "terminated",
+        "deferred",
+        "reported",
+    ):
         assert kinds[kind] > 0, kind
     requests = session.scalars(select(AppealRequest).where(AppealRequest.jurisdiction_id == jid)).all()
     decided = {(r.kind, r.state) for r in requests}
-    assert (RequestKind.RETURN, RequestState.APPROVED) in decided or (RequestKind.OBJECTION, RequestState.APPROVED) in decided
+    assert (RequestKind.RETURN, RequestState.APPROVED) in decided or (
+        RequestKind.OBJECTION,
+        RequestState.APPROVED,
+    ) in decided
     assert any(state == RequestState.REJECTED for kind, state in decided if kind != RequestKind.EXTENSION)
     assert any(a.reopen_count for a in appeals)
     assert all(a.merged_into_id for a in appeals if a.status == AppealStatus.MERGED)
@@ -271,7 +325,16 @@ def test_teddy_texts_fit_the_model_and_the_category_tree(settings):
         assert 5 <= len(text.content) <= 5000 and (text.title is None or len(text.title) <= 200)
     assert all(text.reply and len(text.reply) <= 5000 for text in replied)
     first_levels = {t.category.split("/")[0] for t in labelled}  # the 7 Teddy labels, utilities under 公共服务
-    assert first_levels == {"城乡建设", "环境保护", "交通管理", "教育文体", "劳动和社会保障", "市场管理", "卫生计生", "公共服务"}
+    assert first_levels == {
+        "城乡建设",
+        "环境保护",
+        "交通管理",
+        "教育文体",
+        "劳动和社会保障",
+        "市场管理",
+        "卫生计生",
+        "公共服务",
+    }
 
 
 def test_every_area_unit_has_a_boundary_inside_its_parent_and_apart_from_its_siblings(demo):
@@ -280,9 +343,15 @@ def test_every_area_unit_has_a_boundary_inside_its_parent_and_apart_from_its_sib
     from lianxin.geo.models import UnitArea
 
     session, _, jid = demo
-    areas = {a.unit_id: shape(a.geometry) for a in session.scalars(select(UnitArea).where(UnitArea.jurisdiction_id == jid))}
-    units = session.scalars(select(Unit).where(Unit.jurisdiction_id == jid, Unit.kind.in_(
-        (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID)))).all()
+    areas = {
+        a.unit_id: shape(a.geometry) for a in session.scalars(select(UnitArea).where(UnitArea.jurisdiction_id == jid))
+    }
+    units = session.scalars(
+        select(Unit).where(
+            Unit.jurisdiction_id == jid,
+            Unit.kind.in_((UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID)),
+        )
+    ).all()
     assert {u.id for u in units} == set(areas)
     siblings: dict[int, list[int]] = {}
     for unit in units:
@@ -291,7 +360,7 @@ def test_every_area_unit_has_a_boundary_inside_its_parent_and_apart_from_its_sib
             assert areas[unit.parent_id].buffer(1e-9).contains(areas[unit.id]), unit.name
     for ids in siblings.values():
         for i, a in enumerate(ids):
-            for b in ids[i + 1:]:
+            for b in ids[i + 1 :]:
                 assert areas[a].intersection(areas[b]).area < 1e-12
 
 
@@ -316,8 +385,11 @@ def test_the_catalogue_suggests_the_demo_routes(demo):
         path = paths.get(appeal.category_id, "")
         route = ROUTES[next(prefix for prefix in ROUTE_PREFIXES if path.startswith(prefix))]
         suggestion = suggest_units(session, appeal)
-        expected = appeal.community.parent if route == LOCAL else \
-            session.scalar(select(Unit).where(Unit.jurisdiction_id == jid, Unit.code == f"DEMO-{route}"))
+        expected = (
+            appeal.community.parent
+            if route == LOCAL
+            else session.scalar(select(Unit).where(Unit.jurisdiction_id == jid, Unit.code == f"DEMO-{route}"))
+        )
         assert suggestion.lead_unit == expected, (path, suggestion.reason_zh)
         assert suggestion.reason_zh and suggestion.reason_en
 

@@ -6,7 +6,6 @@ import threading
 import uuid
 from datetime import date, datetime, timedelta
 
-import pytest
 import time_machine
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
@@ -47,16 +46,25 @@ def replied(db, city) -> Appeal:
 def _footprint(job, jid: int):
     """What each job leaves behind, counted in one jurisdiction."""
     if job is flag_overdue:
-        return select(func.count()).select_from(AppealEvent).where(
-            AppealEvent.jurisdiction_id == jid, AppealEvent.kind == "overdue")
+        return (
+            select(func.count())
+            .select_from(AppealEvent)
+            .where(AppealEvent.jurisdiction_id == jid, AppealEvent.kind == "overdue")
+        )
     if job is send_urges:
-        return select(func.count()).select_from(Notification).where(
-            Notification.jurisdiction_id == jid, Notification.kind.in_(["urge_before", "urge_after"]))
+        return (
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.jurisdiction_id == jid, Notification.kind.in_(["urge_before", "urge_after"]))
+        )
     if job is create_visit_tasks:
         return select(func.count()).select_from(ReturnVisit).where(ReturnVisit.jurisdiction_id == jid)
     if job is review_deferred:
-        return select(func.count()).select_from(AppealEvent).where(
-            AppealEvent.jurisdiction_id == jid, AppealEvent.kind == "deferral_reviewed")
+        return (
+            select(func.count())
+            .select_from(AppealEvent)
+            .where(AppealEvent.jurisdiction_id == jid, AppealEvent.kind == "deferral_reviewed")
+        )
     raise AssertionError(job)
 
 
@@ -79,9 +87,13 @@ def event_kinds(db, appeal) -> list[str]:
 
 
 def urges(db, appeal) -> list[Notification]:
-    return list(db.scalars(select(Notification).where(
-        Notification.appeal_id == appeal.id, Notification.kind.in_(["urge_before", "urge_after"])
-    ).order_by(Notification.id)))
+    return list(
+        db.scalars(
+            select(Notification)
+            .where(Notification.appeal_id == appeal.id, Notification.kind.in_(["urge_before", "urge_after"]))
+            .order_by(Notification.id)
+        )
+    )
 
 
 def thresholds(db, appeal) -> list[str]:
@@ -100,7 +112,9 @@ def test_an_appeal_past_its_deadline_is_flagged_overdue_exactly_once(db, city, c
     assert run(flag_overdue, db, city, settings, clock, late) == 0
     assert run(flag_overdue, db, city, settings, clock, late + timedelta(days=3)) == 0
     assert event_kinds(db, appeal).count("overdue") == 1
-    event = db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == appeal.id, AppealEvent.kind == "overdue")).one()
+    event = db.scalars(
+        select(AppealEvent).where(AppealEvent.appeal_id == appeal.id, AppealEvent.kind == "overdue")
+    ).one()
     assert (event.public, event.at, event.unit_id, event.actor_label) == (False, late, city.units["street"].id, "系统")
     assert event.payload == {"due_at": "2026-03-09T10:00:00+00:00"}
     assert appeal.status == AppealStatus.IN_PROGRESS
@@ -111,8 +125,14 @@ def test_only_appeals_a_unit_is_handling_can_become_overdue(db, city, clock, set
     dispatch_appeal(db, dispatched_only, city.units["street"], actor=city.users["dispatcher"])
     answered = replied(db, city)
     deferred = handling(db, city)
-    defer_appeal(db, deferred, actor=city.users["street_handler"], plan="纳入年度改造计划统一更换",
-                 target_date=date(2026, 6, 30), reason="需专项资金")
+    defer_appeal(
+        db,
+        deferred,
+        actor=city.users["street_handler"],
+        plan="纳入年度改造计划统一更换",
+        target_date=date(2026, 6, 30),
+        reason="需专项资金",
+    )
     waiting = new_appeal(db, city)  # received: no deadline yet
     assert run(flag_overdue, db, city, settings, clock, DUE + timedelta(days=1)) == 1
     assert dispatched_only.overdue_at is not None
@@ -124,8 +144,15 @@ def test_a_reopened_appeal_can_be_overdue_again_in_its_new_round(db, city, clock
     run(flag_overdue, db, city, settings, clock, DUE + timedelta(hours=1))
     record_contact(db, appeal, actor=city.users["street_handler"], note="电话联系，已约定上门")
     reply_to_appeal(db, appeal, actor=city.users["street_handler"], text="已更换灯泡，路灯恢复照明。")
-    record_return_visit(db, appeal, actor=city.users["visitor"], contacted=True, solved=False,
-                        satisfaction="dissatisfied", comment="还是不亮")
+    record_return_visit(
+        db,
+        appeal,
+        actor=city.users["visitor"],
+        contacted=True,
+        solved=False,
+        satisfaction="dissatisfied",
+        comment="还是不亮",
+    )
     assert appeal.overdue_at is None
     assert appeal.due_at == at("2026-03-16T18:00:00+08:00")
     assert run(flag_overdue, db, city, settings, clock, at("2026-03-16T18:30:00+08:00")) == 1
@@ -139,15 +166,22 @@ def test_reminders_before_the_deadline_go_out_at_24_and_4_hours_once_each_withou
     assert settings.urge_before_hours == [24, 4]
     appeal = handling(db, city)
     plan = [
-        (DUE - timedelta(hours=25), 0), (DUE - timedelta(hours=24), 1), (DUE - timedelta(hours=24), 0),
-        (DUE - timedelta(hours=5), 0), (DUE - timedelta(hours=4), 1), (DUE - timedelta(hours=1), 0),
+        (DUE - timedelta(hours=25), 0),
+        (DUE - timedelta(hours=24), 1),
+        (DUE - timedelta(hours=24), 0),
+        (DUE - timedelta(hours=5), 0),
+        (DUE - timedelta(hours=4), 1),
+        (DUE - timedelta(hours=1), 0),
         (DUE, 0),
     ]
     assert [run(send_urges, db, city, settings, clock, now) for now, _ in plan] == [n for _, n in plan]
     notices = urges(db, appeal)
-    assert [(n.kind, n.audience, n.recipient) for n in notices] == [("urge_before", "unit", str(city.units["street"].id))] * 2
+    assert [(n.kind, n.audience, n.recipient) for n in notices] == [
+        ("urge_before", "unit", str(city.units["street"].id))
+    ] * 2
     assert [n.dedupe_key for n in notices] == [
-        f"urge:{appeal.id}:2026-03-09T10:00:00+00:00:before:24", f"urge:{appeal.id}:2026-03-09T10:00:00+00:00:before:4",
+        f"urge:{appeal.id}:2026-03-09T10:00:00+00:00:before:24",
+        f"urge:{appeal.id}:2026-03-09T10:00:00+00:00:before:4",
     ]
     assert "不足 24 小时" in notices[0].message and "2026-03-09 18:00" in notices[0].message
     assert "urged" not in event_kinds(db, appeal)
@@ -165,16 +199,22 @@ def test_urges_after_the_deadline_add_an_urged_event_and_raise_the_level_once_pe
     assert settings.urge_after_working_days == [0, 1, 3]
     appeal = handling(db, city)
     plan = [
-        (DUE + timedelta(minutes=1), 1), (DUE + timedelta(hours=2), 0),
-        (at("2026-03-10T10:00:00+08:00"), 1), (at("2026-03-11T10:00:00+08:00"), 0),
-        (at("2026-03-12T10:00:00+08:00"), 1), (at("2026-03-20T10:00:00+08:00"), 0),
+        (DUE + timedelta(minutes=1), 1),
+        (DUE + timedelta(hours=2), 0),
+        (at("2026-03-10T10:00:00+08:00"), 1),
+        (at("2026-03-11T10:00:00+08:00"), 0),
+        (at("2026-03-12T10:00:00+08:00"), 1),
+        (at("2026-03-20T10:00:00+08:00"), 0),
     ]
     assert [run(send_urges, db, city, settings, clock, now) for now, _ in plan] == [n for _, n in plan]
     assert thresholds(db, appeal) == ["after:0", "after:1", "after:3"]
     assert [n.kind for n in urges(db, appeal)] == ["urge_after"] * 3
     assert "已超过办理时限" in urges(db, appeal)[1].message
-    urged = db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == appeal.id, AppealEvent.kind == "urged")
-                       .order_by(AppealEvent.id)).all()
+    urged = db.scalars(
+        select(AppealEvent)
+        .where(AppealEvent.appeal_id == appeal.id, AppealEvent.kind == "urged")
+        .order_by(AppealEvent.id)
+    ).all()
     assert [(e.payload, e.actor_id, e.public) for e in urged] == [
         ({"threshold": t, "automatic": True}, None, False) for t in ("after:0", "after:1", "after:3")
     ]
@@ -194,8 +234,9 @@ def test_an_extension_re_arms_the_reminders_for_the_new_deadline(db, city, clock
     appeal = handling(db, city)
     assert run(send_urges, db, city, settings, clock, DUE - timedelta(hours=24)) == 1
     new_due = at("2026-03-13T18:00:00+08:00")
-    request = request_extension(db, appeal, actor=city.users["street_handler"], reason="等待供电部门停电配合",
-                                new_due_at=new_due)
+    request = request_extension(
+        db, appeal, actor=city.users["street_handler"], reason="等待供电部门停电配合", new_due_at=new_due
+    )
     decide_extension(db, request, actor=city.users["dispatcher"], approve=True)
     assert run(send_urges, db, city, settings, clock, DUE - timedelta(hours=4)) == 0  # the old 4-hour mark is gone
     assert run(send_urges, db, city, settings, clock, DUE + timedelta(hours=1)) == 0  # and it is not late
@@ -213,8 +254,14 @@ def test_an_extension_re_arms_the_reminders_for_the_new_deadline(db, city, clock
 def test_replied_and_deferred_appeals_are_not_urged(db, city, clock, settings):
     answered = replied(db, city)
     deferred = handling(db, city)
-    defer_appeal(db, deferred, actor=city.users["street_handler"], plan="纳入年度改造计划统一更换",
-                 target_date=date(2026, 6, 30), reason="需专项资金")
+    defer_appeal(
+        db,
+        deferred,
+        actor=city.users["street_handler"],
+        plan="纳入年度改造计划统一更换",
+        target_date=date(2026, 6, 30),
+        reason="需专项资金",
+    )
     assert run(send_urges, db, city, settings, clock, DUE + timedelta(days=5)) == 0
     assert urges(db, answered) == urges(db, deferred) == []
 
@@ -239,8 +286,15 @@ def test_visit_tasks_are_created_once_for_replied_appeals_only(db, city, clock, 
 def test_a_reopened_and_replied_appeal_gets_a_visit_task_for_its_new_round(db, city, clock, settings):
     appeal = replied(db, city)
     run(create_visit_tasks, db, city, settings, clock, at("2026-03-02T12:00:00+08:00"))
-    record_return_visit(db, appeal, actor=city.users["visitor"], contacted=True, solved=False,
-                        satisfaction="dissatisfied", comment="还是不亮")
+    record_return_visit(
+        db,
+        appeal,
+        actor=city.users["visitor"],
+        contacted=True,
+        solved=False,
+        satisfaction="dissatisfied",
+        comment="还是不亮",
+    )
     clock.move_to(at("2026-03-03T10:00:00+08:00"))
     reply_to_appeal(db, appeal, actor=city.users["street_handler"], text="已更换整条线路，路灯稳定亮起。")
     assert run(create_visit_tasks, db, city, settings, clock, at("2026-03-03T12:00:00+08:00")) == 1
@@ -253,8 +307,14 @@ def test_a_reopened_and_replied_appeal_gets_a_visit_task_for_its_new_round(db, c
 
 def test_a_deferred_appeal_is_reviewed_when_its_review_falls_due_and_then_not_again(db, city, clock, settings):
     appeal = handling(db, city)
-    defer_appeal(db, appeal, actor=city.users["street_handler"], plan="纳入年度改造计划统一更换",
-                 target_date=date(2026, 6, 30), reason="需专项资金")
+    defer_appeal(
+        db,
+        appeal,
+        actor=city.users["street_handler"],
+        plan="纳入年度改造计划统一更换",
+        target_date=date(2026, 6, 30),
+        reason="需专项资金",
+    )
     assert appeal.defer_review_at == at("2026-04-01T09:30:00+08:00")
     assert run(review_deferred, db, city, settings, clock, at("2026-04-01T09:00:00+08:00")) == 0
     now = at("2026-04-01T10:00:00+08:00")
@@ -262,18 +322,26 @@ def test_a_deferred_appeal_is_reviewed_when_its_review_falls_due_and_then_not_ag
     assert run(review_deferred, db, city, settings, clock, now + timedelta(hours=1)) == 0
     assert appeal.defer_review_at == at("2026-05-01T10:00:00+08:00")
     assert appeal.status == AppealStatus.DEFERRED
-    event = db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == appeal.id,
-                                                 AppealEvent.kind == "deferral_reviewed")).one()
+    event = db.scalars(
+        select(AppealEvent).where(AppealEvent.appeal_id == appeal.id, AppealEvent.kind == "deferral_reviewed")
+    ).one()
     assert (event.actor_id, event.actor_label, event.at) == (None, "系统", now)
-    notice = db.scalars(select(Notification).where(Notification.appeal_id == appeal.id,
-                                                   Notification.kind == "deferral_review")).one()
+    notice = db.scalars(
+        select(Notification).where(Notification.appeal_id == appeal.id, Notification.kind == "deferral_review")
+    ).one()
     assert notice.recipient == str(city.units["street"].id) and "2026-06-30" in notice.message
 
 
 def test_a_deferral_past_its_target_date_keeps_being_reviewed_every_period(db, city, clock, settings):
     appeal = handling(db, city)
-    defer_appeal(db, appeal, actor=city.users["street_handler"], plan="纳入年度改造计划统一更换",
-                 target_date=date(2026, 3, 10), reason="需专项资金")
+    defer_appeal(
+        db,
+        appeal,
+        actor=city.users["street_handler"],
+        plan="纳入年度改造计划统一更换",
+        target_date=date(2026, 3, 10),
+        reason="需专项资金",
+    )
     assert run(review_deferred, db, city, settings, clock, at("2026-03-11T09:00:00+08:00")) == 1
     assert appeal.defer_review_at == at("2026-04-10T09:00:00+08:00")
 
@@ -293,28 +361,52 @@ def test_run_jobs_dates_its_work_at_the_moment_it_is_given(db, city, clock, sett
     """``run_jobs(now=...)`` (a catch-up run, a test) must not mix its moment with the wall clock:
     the deferral review it records is dated ``now`` and the next one is scheduled from ``now``."""
     appeal = handling(db, city)
-    defer_appeal(db, appeal, actor=city.users["street_handler"], plan="纳入年度改造计划统一更换",
-                 target_date=date(2026, 12, 31), reason="需专项资金")
+    defer_appeal(
+        db,
+        appeal,
+        actor=city.users["street_handler"],
+        plan="纳入年度改造计划统一更换",
+        target_date=date(2026, 12, 31),
+        reason="需专项资金",
+    )
     overdue = handling(db, city)
-    factory = sessionmaker(bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False,
-                           info={"settings": settings})
+    factory = sessionmaker(
+        bind=db.connection(),
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+        info={"settings": settings},
+    )
     now = at("2026-04-02T10:00:00+08:00")  # the clock fixture still reads 2026-03-02 09:30
     done = run_jobs(factory, settings, RecordingSender(), now=now)
     assert done["flag_overdue"] >= 1 and done["review_deferred"] >= 1
     db.expire_all()
     assert overdue.overdue_at == now
     assert appeal.defer_review_at == now + timedelta(days=30)
-    reviewed = db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == appeal.id,
-                                                    AppealEvent.kind == "deferral_reviewed")).one()
+    reviewed = db.scalars(
+        select(AppealEvent).where(AppealEvent.appeal_id == appeal.id, AppealEvent.kind == "deferral_reviewed")
+    ).one()
     assert reviewed.at == now
-    urged = db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == overdue.id, AppealEvent.kind == "urged")).all()
+    urged = db.scalars(
+        select(AppealEvent).where(AppealEvent.appeal_id == overdue.id, AppealEvent.kind == "urged")
+    ).all()
     assert urged and all(e.at == now for e in urged)
     again = run_jobs(factory, settings, RecordingSender(), now=now)  # a second run at the same moment does nothing
     assert again.pop("fold_stats") > 0  # except the statistics fold, which reads what the first run saw
-    assert again == {"flag_overdue": 0, "send_urges": 0, "create_visit_tasks": 0, "review_deferred": 0,
-                     "supervise_by_rules": 0, "queue_webhooks": 0, "deliver_webhooks": 0, "refresh_hotspots": 0,
-                     "wishes_review_filed": 0, "wishes_claim_reminders": 0, "pledges_overdue": 0,
-                     "prune_rate_limits": 0, "deliver": 0}
+    assert again == {
+        "flag_overdue": 0,
+        "send_urges": 0,
+        "create_visit_tasks": 0,
+        "review_deferred": 0,
+        "supervise_by_rules": 0,
+        "queue_webhooks": 0,
+        "deliver_webhooks": 0,
+        "refresh_hotspots": 0,
+        "wishes_review_filed": 0,
+        "wishes_claim_reminders": 0,
+        "pledges_overdue": 0,
+        "prune_rate_limits": 0,
+        "deliver": 0,
+    }
 
 
 # --- several job processes at once, on the real database ---------------------------------------
@@ -334,8 +426,9 @@ def purge_jurisdiction(engine, jid: int) -> None:
                 conn.execute(table.delete())
             elif table.name == "role_grants":
                 users = Base.metadata.tables["users"]
-                conn.execute(table.delete().where(
-                    table.c.user_id.in_(select(users.c.id).where(users.c.jurisdiction_id == jid))))
+                conn.execute(
+                    table.delete().where(table.c.user_id.in_(select(users.c.id).where(users.c.jurisdiction_id == jid)))
+                )
         jurisdictions = Base.metadata.tables["jurisdictions"]
         conn.execute(jurisdictions.delete().where(jurisdictions.c.id == jid))
 
@@ -360,8 +453,14 @@ def test_jobs_running_side_by_side_do_each_thing_exactly_once(engine, settings):
             deferred = []
             for _ in range(2):
                 appeal = handling(s, city)
-                defer_appeal(s, appeal, actor=city.users["street_handler"], plan="纳入年度改造计划统一更换",
-                             target_date=date(2026, 3, 10), reason="需专项资金")
+                defer_appeal(
+                    s,
+                    appeal,
+                    actor=city.users["street_handler"],
+                    plan="纳入年度改造计划统一更换",
+                    target_date=date(2026, 3, 10),
+                    reason="需专项资金",
+                )
                 deferred.append(appeal)
             late_ids = [a.id for a in late]
             answered_ids = [a.id for a in answered]
@@ -394,9 +493,13 @@ def test_jobs_running_side_by_side_do_each_thing_exactly_once(engine, settings):
         assert len(results) == WORKERS * ROUNDS
 
         with session_scope(setup) as s:
+
             def count(kind: str, appeal_id: int) -> int:
-                return s.scalar(select(func.count()).select_from(AppealEvent).where(
-                    AppealEvent.appeal_id == appeal_id, AppealEvent.kind == kind))
+                return s.scalar(
+                    select(func.count())
+                    .select_from(AppealEvent)
+                    .where(AppealEvent.appeal_id == appeal_id, AppealEvent.kind == kind)
+                )
 
             assert [count("overdue", i) for i in late_ids] == [1] * len(late_ids)
             assert [count("urged", i) for i in late_ids] == [3] * len(late_ids)  # after:0, after:1, after:3
@@ -404,13 +507,18 @@ def test_jobs_running_side_by_side_do_each_thing_exactly_once(engine, settings):
             # urged (1) by send_urges, then 督办 (2) by the rule "overdue by 3 working days", exactly once
             assert all(s.get(Appeal, i).supervision_level == 2 for i in late_ids)
             assert [count("supervised", i) for i in late_ids] == [1] * len(late_ids)
-            visits = s.execute(select(ReturnVisit.appeal_id, func.count()).where(ReturnVisit.jurisdiction_id == jid)
-                               .group_by(ReturnVisit.appeal_id)).all()
+            visits = s.execute(
+                select(ReturnVisit.appeal_id, func.count())
+                .where(ReturnVisit.jurisdiction_id == jid)
+                .group_by(ReturnVisit.appeal_id)
+            ).all()
             assert sorted(visits) == sorted((i, 1) for i in answered_ids)
 
-            keys = s.execute(select(Notification.dedupe_key, func.count()).where(
-                Notification.jurisdiction_id == jid, Notification.dedupe_key.is_not(None)
-            ).group_by(Notification.dedupe_key)).all()
+            keys = s.execute(
+                select(Notification.dedupe_key, func.count())
+                .where(Notification.jurisdiction_id == jid, Notification.dedupe_key.is_not(None))
+                .group_by(Notification.dedupe_key)
+            ).all()
             assert len(keys) == 3 * len(late_ids)
             assert all(n == 1 for _, n in keys)
             assert all(key.startswith("urge:") for key, _ in keys)

@@ -31,7 +31,10 @@ def t(text: str) -> datetime:
 
 
 def test_a_hotline_appeal_is_returned_whistled_extended_reopened_and_closed_with_a_clean_public_timeline(
-    db, city, clock, settings,
+    db,
+    city,
+    clock,
+    settings,
 ):
     u, staff = city.units, city.users
     handler = staff["street_handler"]
@@ -62,7 +65,9 @@ def test_a_hotline_appeal_is_returned_whistled_extended_reopened_and_closed_with
     clock.move_to(t("03T09:40:00"))
     whistle(db, appeal, [u["housing"]], actor=handler, note=WHISTLE_NOTE)
     clock.move_to(t("03T16:00:00"))
-    report_to_lead(db, appeal, u["housing"], actor=staff["housing_handler"], text="已派员到场，燃气管线已做标识，可以施工")
+    report_to_lead(
+        db, appeal, u["housing"], actor=staff["housing_handler"], text="已派员到场，燃气管线已做标识，可以施工"
+    )
 
     # Thu — the work needs the gas company: the street asks for more time, the centre agrees
     clock.move_to(t("05T10:00:00"))
@@ -84,8 +89,15 @@ def test_a_hotline_appeal_is_returned_whistled_extended_reopened_and_closed_with
 
     # Fri — the return visit: the lamp flickers again, the resident is not satisfied → reopened
     clock.move_to(t("13T10:00:00"))
-    record_return_visit(db, appeal, actor=staff["visitor"], contacted=True, solved=False,
-                        satisfaction="dissatisfied", comment="路灯下雨后又不亮了")
+    record_return_visit(
+        db,
+        appeal,
+        actor=staff["visitor"],
+        contacted=True,
+        solved=False,
+        satisfaction="dissatisfied",
+        comment="路灯下雨后又不亮了",
+    )
     assert (appeal.status, appeal.reopen_count, appeal.due_at) == (AppealStatus.IN_PROGRESS, 1, t("20T18:00:00"))
 
     # the following Monday the street replies again, and the second visit finds the resident basically satisfied
@@ -94,8 +106,15 @@ def test_a_hotline_appeal_is_returned_whistled_extended_reopened_and_closed_with
     create_visit_tasks(db, settings, t("16T15:05:00"))
     assert sorted(v.round for v in db.scalars(select(ReturnVisit).where(ReturnVisit.appeal_id == appeal.id))) == [0, 1]
     clock.move_to(t("17T10:00:00"))
-    record_return_visit(db, appeal, actor=staff["visitor"], contacted=True, solved=True,
-                        satisfaction="basically_satisfied", comment="现在好了")
+    record_return_visit(
+        db,
+        appeal,
+        actor=staff["visitor"],
+        contacted=True,
+        solved=True,
+        satisfaction="basically_satisfied",
+        comment="现在好了",
+    )
 
     # --- where it ended up ---------------------------------------------------------------------
     assert appeal.status == AppealStatus.CLOSED
@@ -104,34 +123,62 @@ def test_a_hotline_appeal_is_returned_whistled_extended_reopened_and_closed_with
     assert appeal.reply_text == SECOND_REPLY
     assert appeal.overdue_at is None and appeal.supervision_level == 0
     roles = {(row.unit_id, row.role, row.active) for row in appeal.units}
-    assert roles == {(u["street"].id, UnitRole.LEAD, True), (u["urban"].id, UnitRole.CO, True),
-                     (u["housing"].id, UnitRole.WHISTLED, True)}
+    assert roles == {
+        (u["street"].id, UnitRole.LEAD, True),
+        (u["urban"].id, UnitRole.CO, True),
+        (u["housing"].id, UnitRole.WHISTLED, True),
+    }
     housing_row = next(row for row in appeal.units if row.role == UnitRole.WHISTLED)
     assert housing_row.reported_at == t("03T16:00:00")
     visits = db.scalars(select(ReturnVisit).where(ReturnVisit.appeal_id == appeal.id).order_by(ReturnVisit.round)).all()
     assert [(v.round, v.state, v.satisfaction) for v in visits] == [
-        (0, VisitState.DONE, Satisfaction.DISSATISFIED), (1, VisitState.DONE, Satisfaction.BASICALLY),
+        (0, VisitState.DONE, Satisfaction.DISSATISFIED),
+        (1, VisitState.DONE, Satisfaction.BASICALLY),
     ]
     [proof] = db.scalars(select(Attachment).where(Attachment.appeal_id == appeal.id)).all()
-    first_reply = db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == appeal.id, AppealEvent.kind == "replied")
-                             .order_by(AppealEvent.id)).first()
+    first_reply = db.scalars(
+        select(AppealEvent)
+        .where(AppealEvent.appeal_id == appeal.id, AppealEvent.kind == "replied")
+        .order_by(AppealEvent.id)
+    ).first()
     assert (proof.purpose, proof.filename, proof.event_id) == ("proof", "after.jpg", first_reply.id)
     assert first_reply.payload == {"photos": 1, "on_time": True}
 
     # --- the staff history has every step ----------------------------------------------------
     everything = [step.kind for step in timeline(db, appeal, public_only=False)]
     assert everything == [
-        "submitted", "dispatched", "return_requested", "return_rejected", "signed", "contacted", "whistled",
-        "reported", "extension_requested", "extension_approved", "replied", "visited", "reopened", "replied",
-        "visited", "closed",
+        "submitted",
+        "dispatched",
+        "return_requested",
+        "return_rejected",
+        "signed",
+        "contacted",
+        "whistled",
+        "reported",
+        "extension_requested",
+        "extension_approved",
+        "replied",
+        "visited",
+        "reopened",
+        "replied",
+        "visited",
+        "closed",
     ]
 
     # --- the resident's tracking page reads like a parcel tracker ----------------------------
     public = timeline(db, appeal, public_only=True)
     assert [(step.kind, step.label) for step in public] == [
-        ("submitted", "受理"), ("dispatched", "派单"), ("signed", "签收"), ("contacted", "联系诉求人"),
-        ("extension_approved", "批准延期"), ("replied", "答复"), ("visited", "回访"), ("reopened", "重办"),
-        ("replied", "答复"), ("visited", "回访"), ("closed", "办结"),
+        ("submitted", "受理"),
+        ("dispatched", "派单"),
+        ("signed", "签收"),
+        ("contacted", "联系诉求人"),
+        ("extension_approved", "批准延期"),
+        ("replied", "答复"),
+        ("visited", "回访"),
+        ("reopened", "重办"),
+        ("replied", "答复"),
+        ("visited", "回访"),
+        ("closed", "办结"),
     ]
     assert [step.at for step in public] == sorted(step.at for step in public)
     assert [step.at for step in public][:4] == [t("02T09:30:00"), t("02T10:00:00"), t("02T11:10:00"), t("02T14:00:00")]
@@ -144,8 +191,11 @@ def test_a_hotline_appeal_is_returned_whistled_extended_reopened_and_closed_with
         assert internal not in public_text
 
     # --- what the resident was told, in order ------------------------------------------------
-    told = db.scalars(select(Notification).where(Notification.appeal_id == appeal.id,
-                                                 Notification.audience == "appellant").order_by(Notification.id)).all()
+    told = db.scalars(
+        select(Notification)
+        .where(Notification.appeal_id == appeal.id, Notification.audience == "appellant")
+        .order_by(Notification.id)
+    ).all()
     assert [n.kind for n in told] == ["submitted", "extension_approved", "replied", "reopened", "replied"]
     assert {n.recipient for n in told} == {"13800138000"}
     assert all(n.message.startswith(f"【12345】您的诉求（工单号 {appeal.order_no}）") for n in told)
@@ -153,11 +203,18 @@ def test_a_hotline_appeal_is_returned_whistled_extended_reopened_and_closed_with
     assert FIRST_REPLY in told[2].message and SECOND_REPLY in told[4].message
 
     # --- and what the units were told ----------------------------------------------------------
-    units_told = db.execute(select(Notification.kind, Notification.recipient).where(
-        Notification.appeal_id == appeal.id, Notification.audience == "unit").order_by(Notification.id)).all()
+    units_told = db.execute(
+        select(Notification.kind, Notification.recipient)
+        .where(Notification.appeal_id == appeal.id, Notification.audience == "unit")
+        .order_by(Notification.id)
+    ).all()
     assert units_told == [
-        ("dispatched", str(u["street"].id)), ("dispatched_co", str(u["urban"].id)),
-        ("dispatched_supervise", str(u["district"].id)), ("return_rejected", str(u["street"].id)),
-        ("whistled", str(u["housing"].id)), ("reported", str(u["street"].id)),
-        ("extension_approved", str(u["street"].id)), ("reopened", str(u["street"].id)),
+        ("dispatched", str(u["street"].id)),
+        ("dispatched_co", str(u["urban"].id)),
+        ("dispatched_supervise", str(u["district"].id)),
+        ("return_rejected", str(u["street"].id)),
+        ("whistled", str(u["housing"].id)),
+        ("reported", str(u["street"].id)),
+        ("extension_approved", str(u["street"].id)),
+        ("reopened", str(u["street"].id)),
     ]

@@ -35,7 +35,7 @@ from lianxin.web.deps import get_session
 from tests.example_module import MODULE as EXAMPLE
 from tests.example_module.service import DESK_CODE, desk_of, ensure_desk
 from tests.factories import PASSWORD
-from tests.web.conftest import login
+from tests.helpers import login
 
 runner = CliRunner()
 NAMES = [m.name for m in all_modules()]
@@ -70,23 +70,42 @@ def test_every_package_in_MODULES_declares_one_module_named_after_itself():
         assert set(module.requires) <= set(NAMES), module.name
         for job in module.jobs:
             assert callable(registry.resolve(job.run)), job.name
-        for ref in (*module.page_routers, *module.api_routers, *(t for _, t in module.cli), *(f for _, f in module.mounts)):
+        for ref in (
+            *module.page_routers,
+            *module.api_routers,
+            *(t for _, t in module.cli),
+            *(f for _, f in module.mounts),
+        ):
             assert registry.resolve(ref) is not None
 
 
 def test_importing_a_package_declaration_stays_cheap():
     """Reading MODULE imports no web framework, CLI library or ORM (references resolve lazily)."""
-    code = ("import sys; from lianxin.modules import all_modules; all_modules(); "
-            "print(','.join(m for m in ('fastapi', 'typer', 'sqlalchemy', 'lianxin.app', 'lianxin.cli') if m in sys.modules))")
+    code = (
+        "import sys; from lianxin.modules import all_modules; all_modules(); "
+        "print(','.join(m for m in ('fastapi', 'typer', 'sqlalchemy', 'lianxin.app', 'lianxin.cli') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
 
 
 def test_the_job_order_is_the_declared_order():
     names = [job.name for job in jobs_for(all_modules())]
-    assert names == ["flag_overdue", "send_urges", "create_visit_tasks", "review_deferred", "supervise_by_rules",
-                     "fold_stats", "queue_webhooks", "deliver_webhooks", "wishes_review_filed", "wishes_claim_reminders",
-                     "pledges_overdue", "refresh_hotspots", "prune_rate_limits"]
+    assert names == [
+        "flag_overdue",
+        "send_urges",
+        "create_visit_tasks",
+        "review_deferred",
+        "supervise_by_rules",
+        "fold_stats",
+        "queue_webhooks",
+        "deliver_webhooks",
+        "wishes_review_filed",
+        "wishes_claim_reminders",
+        "pledges_overdue",
+        "refresh_hotspots",
+        "prune_rate_limits",
+    ]
     assert [job.name for job in jobs_for([])] == [job.name for job in CORE_JOBS]
 
 
@@ -106,7 +125,9 @@ def test_a_module_cannot_be_enabled_without_what_it_requires(settings, monkeypat
         enabled_modules(settings.model_copy(update={"modules": "-hotspots"}))
     assert "topics requires hotspots" in str(error.value) and "需要启用 hotspots" in str(error.value)
     with pytest.raises(ModuleConfigError, match="example requires stats"):
-        create_app(settings, modules=[m for m in all_modules() if m.name != "stats" and "stats" not in m.requires] + [EXAMPLE])
+        create_app(
+            settings, modules=[m for m in all_modules() if m.name != "stats" and "stats" not in m.requires] + [EXAMPLE]
+        )
     # the command line says so and exits 2 instead of starting
     monkeypatch.setenv("LIANXIN_MODULES", "-hotspots")
     result = subprocess.run([sys.executable, "-m", "lianxin", "--help"], capture_output=True, text=True)
@@ -170,7 +191,9 @@ def test_only_the_core_still_serves_appeals(settings, db, city):
         assert client.get("/staff").status_code == 200
         assert client.get("/leader/dashboard").status_code == 404
         paths = api_paths(client)
-        assert "/v1/appeals" in paths and not any(p.startswith(("/v1/stats", "/v1/knowledge", "/v1/webhooks")) for p in paths)
+        assert "/v1/appeals" in paths and not any(
+            p.startswith(("/v1/stats", "/v1/knowledge", "/v1/webhooks")) for p in paths
+        )
 
 
 @pytest.fixture
@@ -207,7 +230,12 @@ def test_run_jobs_runs_only_the_enabled_modules_jobs(cli_settings):
     factory = make_sessionmaker(make_engine(cli_settings), cli_settings)
     upgrade(cli_settings)
     sender = make_sender(cli_settings)
-    done = run_jobs(factory, cli_settings, sender, modules=enabled_modules(cli_settings.model_copy(update={"modules": WITHOUT_HOTSPOTS})))
+    done = run_jobs(
+        factory,
+        cli_settings,
+        sender,
+        modules=enabled_modules(cli_settings.model_copy(update={"modules": WITHOUT_HOTSPOTS})),
+    )
     assert "refresh_hotspots" not in done and {"flag_overdue", "fold_stats", "deliver"} <= set(done)
     assert "refresh_hotspots" in run_jobs(factory, cli_settings, sender)
 
@@ -274,7 +302,10 @@ def test_the_docs_name_every_module():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    design, readme = (root / "docs" / "DESIGN.md").read_text(encoding="utf-8"), (root / "README.md").read_text(encoding="utf-8")
+    design, readme = (
+        (root / "docs" / "DESIGN.md").read_text(encoding="utf-8"),
+        (root / "README.md").read_text(encoding="utf-8"),
+    )
     recipe = (root / "docs" / "adding-a-module.md").read_text(encoding="utf-8")
     for name in NAMES:
         assert f"{name}/" in design, name

@@ -33,8 +33,16 @@ class RecordingSender:
 
 
 def queue(db, city, recipient="13800138000", **kw) -> int | None:
-    values = dict(jurisdiction_id=city.jid, kind="submitted", audience="appellant", recipient=recipient,
-                  message="【12345】您的诉求已受理") | kw
+    values = (
+        dict(
+            jurisdiction_id=city.jid,
+            kind="submitted",
+            audience="appellant",
+            recipient=recipient,
+            message="【12345】您的诉求已受理",
+        )
+        | kw
+    )
     return queue_notification(db, **values)
 
 
@@ -145,8 +153,10 @@ def test_a_retry_that_succeeds_clears_the_error(db, city, clock):
 def test_the_file_sender_appends_one_json_line_per_message(db, city, clock, tmp_path):
     path = tmp_path / "var" / "notifications.log"
     sender = FileSender(path)
-    ids = [queue(db, city, message="【12345】您的诉求已受理"), queue(db, city, audience="unit", recipient=7,
-                                                              kind="dispatched", message="工单已派至贵单位")]
+    ids = [
+        queue(db, city, message="【12345】您的诉求已受理"),
+        queue(db, city, audience="unit", recipient=7, kind="dispatched", message="工单已派至贵单位"),
+    ]
     deliver_pending(db, sender)
     lines = path.read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
@@ -178,10 +188,16 @@ def test_make_sender_loads_a_sender_class_by_dotted_path_and_gives_it_the_settin
     assert isinstance(sender, RecordingSender) and sender.settings is settings
 
 
-@pytest.mark.parametrize("name,error", [
-    ("sms", ValueError), ("", ValueError), ("tests.test_notify", ValueError),
-    ("tests.no_such_module:Sender", ModuleNotFoundError), ("tests.test_notify:NoSuchSender", AttributeError),
-])
+@pytest.mark.parametrize(
+    "name,error",
+    [
+        ("sms", ValueError),
+        ("", ValueError),
+        ("tests.test_notify", ValueError),
+        ("tests.no_such_module:Sender", ModuleNotFoundError),
+        ("tests.test_notify:NoSuchSender", AttributeError),
+    ],
+)
 def test_make_sender_refuses_bad_names(name, error):
     with pytest.raises(error) as err:
         make_sender(Settings(notify_sender=name))

@@ -28,7 +28,9 @@ def test_hit_counts_per_key_and_refuses_past_the_limit_with_the_time_left(db, cl
     with pytest.raises(RateLimited) as refused:
         ratelimit.hit(db, "t", "1.2.3.4", limit=3, window=timedelta(minutes=1))
     assert refused.value.http_status == 429 and refused.value.code == "rate_limited"
-    assert 1 <= refused.value.retry_after <= 60 and refused.value.headers == {"Retry-After": str(refused.value.retry_after)}
+    assert 1 <= refused.value.retry_after <= 60 and refused.value.headers == {
+        "Retry-After": str(refused.value.retry_after)
+    }
     assert "请" in refused.value.message_zh and "try again" in refused.value.message_en
     ratelimit.hit(db, "t", "5.6.7.8", limit=3, window=timedelta(minutes=1))  # another address: its own count
     ratelimit.hit(db, "other", "1.2.3.4", limit=3, window=timedelta(minutes=1))  # another rule too
@@ -110,8 +112,9 @@ def test_x_forwarded_for_counts_only_behind_a_trusted_proxy():
 @pytest.fixture
 def shared_database(scratch_settings, tmp_path):
     """A database of its own (committed rows, as in production), with one staff user."""
-    settings = scratch_settings.model_copy(update={"upload_dir": tmp_path / "uploads", "rate_lockout_after": 3,
-                                                   "rate_lockout_base_seconds": 60})
+    settings = scratch_settings.model_copy(
+        update={"upload_dir": tmp_path / "uploads", "rate_lockout_after": 3, "rate_lockout_base_seconds": 60}
+    )
     upgrade(settings)
     factory = make_sessionmaker(make_engine(settings), settings)
     with session_scope(factory) as session:
@@ -121,11 +124,12 @@ def shared_database(scratch_settings, tmp_path):
 
 
 def login(client: TestClient, username: str, password: str) -> int:
-    from tests.web.conftest import csrf_from
+    from tests.helpers import csrf_from
 
     token = csrf_from(client, "/login")
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": token},
-                       follow_redirects=False).status_code
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}, follow_redirects=False
+    ).status_code
 
 
 def test_a_lockout_holds_across_two_app_instances_sharing_the_database(shared_database, clock):

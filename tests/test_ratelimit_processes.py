@@ -18,7 +18,7 @@ from lianxin.migrations import upgrade
 LIMIT, REQUESTS = 10, 30
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -27,16 +27,36 @@ def _free_port() -> int:
 @pytest.fixture
 def two_servers(scratch_settings, tmp_path):
     upgrade(scratch_settings)
-    env = os.environ | {"LIANXIN_DATABASE_URL": scratch_settings.database_url, "LIANXIN_SECRET_KEY": "shared-secret",
-                        "LIANXIN_UPLOAD_DIR": str(tmp_path / "uploads"), "LIANXIN_NOTIFY_SENDER": "console",
-                        "LIANXIN_RATE_TRACK_PER_ADDRESS": f"{LIMIT}/1h"}
+    env = os.environ | {
+        "LIANXIN_DATABASE_URL": scratch_settings.database_url,
+        "LIANXIN_SECRET_KEY": "shared-secret",
+        "LIANXIN_UPLOAD_DIR": str(tmp_path / "uploads"),
+        "LIANXIN_NOTIFY_SENDER": "console",
+        "LIANXIN_RATE_TRACK_PER_ADDRESS": f"{LIMIT}/1h",
+    }
     servers, urls = [], []
     try:
         for _ in range(2):
-            port = _free_port()
-            servers.append(subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "lianxin.app:create_app", "--factory", "--host", "127.0.0.1",
-                 "--port", str(port), "--log-level", "warning"], env=env, cwd=tmp_path))
+            port = free_port()
+            servers.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "lianxin.app:create_app",
+                        "--factory",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--log-level",
+                        "warning",
+                    ],
+                    env=env,
+                    cwd=tmp_path,
+                )
+            )
             urls.append(f"http://127.0.0.1:{port}")
         deadline = time.monotonic() + 120  # imports take seconds, more on a busy machine
         for url in urls:
@@ -64,8 +84,9 @@ def test_concurrent_lookups_across_two_processes_are_counted_exactly(two_servers
 
     def look_up(n: int) -> int:
         with httpx.Client(base_url=two_servers[n % 2], cookies=cookies, timeout=30) as client:
-            return client.post("/track", data={"order_no": f"20260302{n:06d}", "phone": "13800138000",
-                                               "csrf_token": token}).status_code
+            return client.post(
+                "/track", data={"order_no": f"20260302{n:06d}", "phone": "13800138000", "csrf_token": token}
+            ).status_code
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         statuses = list(pool.map(look_up, range(REQUESTS)))

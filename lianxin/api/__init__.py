@@ -59,12 +59,16 @@ def create_api(parent: FastAPI, module_routers: Sequence[APIRouter] = ()) -> Fas
     from lianxin.api.errors import install_error_handlers
 
     api = FastAPIOffline(
-        title="连心 Lianxin API", version="1",
+        title="连心 Lianxin API",
+        version="1",
         description="接诉即办平台的 JSON 接口。认证：`Authorization: Bearer <API 密钥>`、`X-API-Key` 或浏览器登录会话。"
-                    "所有 POST 接受 `Idempotency-Key`；工单操作接受 `If-Match`（版本号），版本过期返回 409。\n\n"
-                    "The JSON API of the appeals platform. Authenticate with an API key (Bearer or X-API-Key) or the "
-                    "browser session. Every POST honours `Idempotency-Key`; appeal actions honour `If-Match` (stale → 409).",
-        docs_url=None, redoc_url=None, openapi_url="/openapi.json", static_url="/docs-static",
+        "所有 POST 接受 `Idempotency-Key`；工单操作接受 `If-Match`（版本号），版本过期返回 409。\n\n"
+        "The JSON API of the appeals platform. Authenticate with an API key (Bearer or X-API-Key) or the "
+        "browser session. Every POST honours `Idempotency-Key`; appeal actions honour `If-Match` (stale → 409).",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        static_url="/docs-static",
     )
     guard_api_docs(api, static_url="/docs-static")  # the document and /docs: staff and API keys only
     api.state = parent.state

@@ -30,7 +30,6 @@ from lianxin.visits.service import record_return_visit
 router = APIRouter(prefix="/appeals", tags=["工单操作 actions"], responses=ERROR_RESPONSES)
 
 
-
 def Text(**kw):  # noqa: N802 (a field factory, read like a type)
     return Field(max_length=5000, **kw)
 
@@ -41,7 +40,9 @@ def UnitCode(**kw):  # noqa: N802
 
 class ActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    version: int | None = Field(default=None, ge=1, le=2_147_483_647, description="工单版本（也可用 If-Match）/ or send If-Match")
+    version: int | None = Field(
+        default=None, ge=1, le=2_147_483_647, description="工单版本（也可用 If-Match）/ or send If-Match"
+    )
 
 
 class NoteIn(ActionIn):
@@ -155,7 +156,9 @@ class VisitIn(ActionIn):
 def request_of(appeal: Appeal, request_id: int) -> AppealRequest:
     found = next((r for r in appeal.requests if r.id == request_id), None)
     if found is None:
-        raise NotFound(f"该工单没有编号为 {request_id} 的申请", f"no request {request_id} on this appeal", field="request_id")
+        raise NotFound(
+            f"该工单没有编号为 {request_id} 的申请", f"no request {request_id} on this appeal", field="request_id"
+        )
     return found
 
 
@@ -173,71 +176,235 @@ class ActionSpec:
 
 S = service
 ACTIONS = [
-    ActionSpec("answer", "直接答复 / answer directly", AnswerIn, lambda c, a, b, v: S.answer_directly(
-        c.session, a, actor=c.actor, answer=b.answer, kb_entry_id=b.kb_entry_id, expected_version=v)),
-    ActionSpec("not-accept", "不予受理 / not accepted", NotAcceptIn, lambda c, a, b, v: S.not_accept(
-        c.session, a, actor=c.actor, reason=b.reason, note=b.note, expected_version=v)),
-    ActionSpec("dispatch", "派单 / dispatch", DispatchIn, lambda c, a, b, v: S.dispatch_appeal(
-        c.session, a, c.unit(b.lead_unit, "lead_unit"), actor=c.actor,
-        co_units=_units(c, b.co_units, "co_units"), note=b.note, designated=b.designated, expected_version=v)),
-    ActionSpec("redispatch", "改派 / redispatch", DispatchIn, lambda c, a, b, v: S.redispatch_appeal(
-        c.session, a, c.unit(b.lead_unit, "lead_unit"), actor=c.actor,
-        co_units=_units(c, b.co_units, "co_units"), note=b.note or "", designated=b.designated, expected_version=v)),
-    ActionSpec("sign", "签收 / sign for", ActionIn, lambda c, a, b, v: S.sign_appeal(
-        c.session, a, actor=c.actor, expected_version=v)),
-    ActionSpec("contact", "联系诉求人 / record contact", NoteIn, lambda c, a, b, v: S.record_contact(
-        c.session, a, actor=c.actor, note=b.note, expected_version=v)),
-    ActionSpec("reply", "答复 / reply", ReplyIn, lambda c, a, b, v: S.reply_to_appeal(
-        c.session, a, actor=c.actor, text=b.text, expected_version=v)),
-    ActionSpec("close", "办结 / close", OptionalNoteIn, lambda c, a, b, v: S.close_appeal(
-        c.session, a, actor=c.actor, note=b.note, expected_version=v)),
-    ActionSpec("reopen", "重办 / reopen", ReasonIn, lambda c, a, b, v: S.reopen_appeal(
-        c.session, a, actor=c.actor, reason=b.reason, expected_version=v)),
-    ActionSpec("merge", "并单 / merge into another appeal", MergeIn, lambda c, a, b, v: S.merge_appeal(
-        c.session, a, c.appeal(b.into), actor=c.actor, note=b.note, expected_version=v)),
-    ActionSpec("terminate", "终止 / terminate", ReasonIn, lambda c, a, b, v: S.terminate_appeal(
-        c.session, a, actor=c.actor, reason=b.reason, expected_version=v)),
-    ActionSpec("note", "内部备注 / internal note", NoteIn, lambda c, a, b, v: (
-        S.check_version(a, v), S.add_note(c.session, a, actor=c.actor, note=b.note))),
-    ActionSpec("request-return", "退单或派单异议 / ask to return", ReturnIn,
-               lambda c, a, b, v: appeal_requests.request_return(
-                   c.session, a, actor=c.actor, reason=b.reason, kind=b.kind, expected_version=v,
-                   suggested_unit=c.unit(b.suggested_unit, "suggested_unit") if b.suggested_unit else None)),
-    ActionSpec("decide-return", "审核退单 / rule on a return", DecideReturnIn,
-               lambda c, a, b, v: appeal_requests.decide_return(
-                   c.session, request_of(a, b.request_id), actor=c.actor, approve=b.approve, note=b.note,
-                   new_lead_unit=c.unit(b.new_lead_unit, "new_lead_unit") if b.new_lead_unit else None,
-                   co_units=_units(c, b.co_units, "co_units"), expected_version=v)),
-    ActionSpec("request-extension", "申请延期 / ask for an extension", ExtensionIn,
-               lambda c, a, b, v: appeal_requests.request_extension(
-                   c.session, a, actor=c.actor, reason=b.reason, new_due_at=b.new_due_at, expected_version=v)),
-    ActionSpec("decide-extension", "审核延期 / rule on an extension", DecideExtensionIn,
-               lambda c, a, b, v: appeal_requests.decide_extension(
-                   c.session, request_of(a, b.request_id), actor=c.actor, approve=b.approve, note=b.note,
-                   new_due_at=b.new_due_at, expected_version=v)),
-    ActionSpec("defer", "挂账 / defer", DeferIn, lambda c, a, b, v: appeal_requests.defer_appeal(
-        c.session, a, actor=c.actor, plan=b.plan, target_date=b.target_date, reason=b.reason, expected_version=v)),
-    ActionSpec("review-deferral", "挂账复核 / review a deferral", ReviewDeferralIn,
-               lambda c, a, b, v: appeal_requests.review_deferral(
-                   c.session, a, actor=c.actor, note=b.note, new_target_date=b.new_target_date, expected_version=v)),
-    ActionSpec("clear-deferral", "销账 / clear a deferral", ClearDeferralIn,
-               lambda c, a, b, v: appeal_requests.clear_deferral(
-                   c.session, a, actor=c.actor, reply=b.reply, expected_version=v)),
-    ActionSpec("urge", "催办 / urge", NoteIn, lambda c, a, b, v: supervision.urge_appeal(
-        c.session, a, actor=c.actor, note=b.note, expected_version=v)),
-    ActionSpec("supervise", "督办 / supervise", SuperviseIn, lambda c, a, b, v: supervision.supervise_appeal(
-        c.session, a, actor=c.actor, note=b.note, listed=b.listed, expected_version=v)),
-    ActionSpec("whistle", "吹哨 / call departments in", WhistleIn, lambda c, a, b, v: supervision.whistle(
-        c.session, a, _units(c, b.departments, "departments"), actor=c.actor, note=b.note, expected_version=v)),
-    ActionSpec("report", "协办反馈 / co-unit report", ReportIn, lambda c, a, b, v: supervision.report_to_lead(
-        c.session, a, c.unit(b.unit, "unit"), actor=c.actor, text=b.text, expected_version=v)),
-    ActionSpec("visit", "回访 / return visit", VisitIn, lambda c, a, b, v: record_return_visit(
-        c.session, a, actor=c.actor, contacted=b.contacted, solved=b.solved, satisfaction=b.satisfaction,
-        unreasonable=b.unreasonable, comment=b.comment, expected_version=v)),
-    ActionSpec("recategorize", "改分类（记为训练标注）/ correct the category (a routing label)", RecategorizeIn,
-               lambda c, a, b, v: S.recategorize_appeal(
-                   c.session, a, b.category_id, actor=c.actor, predicted_category_id=b.predicted_category_id,
-                   note=b.note, expected_version=v)),
+    ActionSpec(
+        "answer",
+        "直接答复 / answer directly",
+        AnswerIn,
+        lambda c, a, b, v: S.answer_directly(
+            c.session, a, actor=c.actor, answer=b.answer, kb_entry_id=b.kb_entry_id, expected_version=v
+        ),
+    ),
+    ActionSpec(
+        "not-accept",
+        "不予受理 / not accepted",
+        NotAcceptIn,
+        lambda c, a, b, v: S.not_accept(c.session, a, actor=c.actor, reason=b.reason, note=b.note, expected_version=v),
+    ),
+    ActionSpec(
+        "dispatch",
+        "派单 / dispatch",
+        DispatchIn,
+        lambda c, a, b, v: S.dispatch_appeal(
+            c.session,
+            a,
+            c.unit(b.lead_unit, "lead_unit"),
+            actor=c.actor,
+            co_units=_units(c, b.co_units, "co_units"),
+            note=b.note,
+            designated=b.designated,
+            expected_version=v,
+        ),
+    ),
+    ActionSpec(
+        "redispatch",
+        "改派 / redispatch",
+        DispatchIn,
+        lambda c, a, b, v: S.redispatch_appeal(
+            c.session,
+            a,
+            c.unit(b.lead_unit, "lead_unit"),
+            actor=c.actor,
+            co_units=_units(c, b.co_units, "co_units"),
+            note=b.note or "",
+            designated=b.designated,
+            expected_version=v,
+        ),
+    ),
+    ActionSpec(
+        "sign",
+        "签收 / sign for",
+        ActionIn,
+        lambda c, a, b, v: S.sign_appeal(c.session, a, actor=c.actor, expected_version=v),
+    ),
+    ActionSpec(
+        "contact",
+        "联系诉求人 / record contact",
+        NoteIn,
+        lambda c, a, b, v: S.record_contact(c.session, a, actor=c.actor, note=b.note, expected_version=v),
+    ),
+    ActionSpec(
+        "reply",
+        "答复 / reply",
+        ReplyIn,
+        lambda c, a, b, v: S.reply_to_appeal(c.session, a, actor=c.actor, text=b.text, expected_version=v),
+    ),
+    ActionSpec(
+        "close",
+        "办结 / close",
+        OptionalNoteIn,
+        lambda c, a, b, v: S.close_appeal(c.session, a, actor=c.actor, note=b.note, expected_version=v),
+    ),
+    ActionSpec(
+        "reopen",
+        "重办 / reopen",
+        ReasonIn,
+        lambda c, a, b, v: S.reopen_appeal(c.session, a, actor=c.actor, reason=b.reason, expected_version=v),
+    ),
+    ActionSpec(
+        "merge",
+        "并单 / merge into another appeal",
+        MergeIn,
+        lambda c, a, b, v: S.merge_appeal(
+            c.session, a, c.appeal(b.into), actor=c.actor, note=b.note, expected_version=v
+        ),
+    ),
+    ActionSpec(
+        "terminate",
+        "终止 / terminate",
+        ReasonIn,
+        lambda c, a, b, v: S.terminate_appeal(c.session, a, actor=c.actor, reason=b.reason, expected_version=v),
+    ),
+    ActionSpec(
+        "note",
+        "内部备注 / internal note",
+        NoteIn,
+        lambda c, a, b, v: (S.check_version(a, v), S.add_note(c.session, a, actor=c.actor, note=b.note)),
+    ),
+    ActionSpec(
+        "request-return",
+        "退单或派单异议 / ask to return",
+        ReturnIn,
+        lambda c, a, b, v: appeal_requests.request_return(
+            c.session,
+            a,
+            actor=c.actor,
+            reason=b.reason,
+            kind=b.kind,
+            expected_version=v,
+            suggested_unit=c.unit(b.suggested_unit, "suggested_unit") if b.suggested_unit else None,
+        ),
+    ),
+    ActionSpec(
+        "decide-return",
+        "审核退单 / rule on a return",
+        DecideReturnIn,
+        lambda c, a, b, v: appeal_requests.decide_return(
+            c.session,
+            request_of(a, b.request_id),
+            actor=c.actor,
+            approve=b.approve,
+            note=b.note,
+            new_lead_unit=c.unit(b.new_lead_unit, "new_lead_unit") if b.new_lead_unit else None,
+            co_units=_units(c, b.co_units, "co_units"),
+            expected_version=v,
+        ),
+    ),
+    ActionSpec(
+        "request-extension",
+        "申请延期 / ask for an extension",
+        ExtensionIn,
+        lambda c, a, b, v: appeal_requests.request_extension(
+            c.session, a, actor=c.actor, reason=b.reason, new_due_at=b.new_due_at, expected_version=v
+        ),
+    ),
+    ActionSpec(
+        "decide-extension",
+        "审核延期 / rule on an extension",
+        DecideExtensionIn,
+        lambda c, a, b, v: appeal_requests.decide_extension(
+            c.session,
+            request_of(a, b.request_id),
+            actor=c.actor,
+            approve=b.approve,
+            note=b.note,
+            new_due_at=b.new_due_at,
+            expected_version=v,
+        ),
+    ),
+    ActionSpec(
+        "defer",
+        "挂账 / defer",
+        DeferIn,
+        lambda c, a, b, v: appeal_requests.defer_appeal(
+            c.session, a, actor=c.actor, plan=b.plan, target_date=b.target_date, reason=b.reason, expected_version=v
+        ),
+    ),
+    ActionSpec(
+        "review-deferral",
+        "挂账复核 / review a deferral",
+        ReviewDeferralIn,
+        lambda c, a, b, v: appeal_requests.review_deferral(
+            c.session, a, actor=c.actor, note=b.note, new_target_date=b.new_target_date, expected_version=v
+        ),
+    ),
+    ActionSpec(
+        "clear-deferral",
+        "销账 / clear a deferral",
+        ClearDeferralIn,
+        lambda c, a, b, v: appeal_requests.clear_deferral(
+            c.session, a, actor=c.actor, reply=b.reply, expected_version=v
+        ),
+    ),
+    ActionSpec(
+        "urge",
+        "催办 / urge",
+        NoteIn,
+        lambda c, a, b, v: supervision.urge_appeal(c.session, a, actor=c.actor, note=b.note, expected_version=v),
+    ),
+    ActionSpec(
+        "supervise",
+        "督办 / supervise",
+        SuperviseIn,
+        lambda c, a, b, v: supervision.supervise_appeal(
+            c.session, a, actor=c.actor, note=b.note, listed=b.listed, expected_version=v
+        ),
+    ),
+    ActionSpec(
+        "whistle",
+        "吹哨 / call departments in",
+        WhistleIn,
+        lambda c, a, b, v: supervision.whistle(
+            c.session, a, _units(c, b.departments, "departments"), actor=c.actor, note=b.note, expected_version=v
+        ),
+    ),
+    ActionSpec(
+        "report",
+        "协办反馈 / co-unit report",
+        ReportIn,
+        lambda c, a, b, v: supervision.report_to_lead(
+            c.session, a, c.unit(b.unit, "unit"), actor=c.actor, text=b.text, expected_version=v
+        ),
+    ),
+    ActionSpec(
+        "visit",
+        "回访 / return visit",
+        VisitIn,
+        lambda c, a, b, v: record_return_visit(
+            c.session,
+            a,
+            actor=c.actor,
+            contacted=b.contacted,
+            solved=b.solved,
+            satisfaction=b.satisfaction,
+            unreasonable=b.unreasonable,
+            comment=b.comment,
+            expected_version=v,
+        ),
+    ),
+    ActionSpec(
+        "recategorize",
+        "改分类（记为训练标注）/ correct the category (a routing label)",
+        RecategorizeIn,
+        lambda c, a, b, v: S.recategorize_appeal(
+            c.session,
+            a,
+            b.category_id,
+            actor=c.actor,
+            predicted_category_id=b.predicted_category_id,
+            note=b.note,
+            expected_version=v,
+        ),
+    ),
 ]
 
 
@@ -261,5 +428,11 @@ def _endpoint(spec: ActionSpec):
 
 
 for _spec in ACTIONS:
-    router.add_api_route(f"/{{order_no}}/{_spec.name}", _endpoint(_spec), methods=["POST"], response_model=AppealDetail,
-                         summary=_spec.summary, name=f"appeal_{_spec.name.replace('-', '_')}")
+    router.add_api_route(
+        f"/{{order_no}}/{_spec.name}",
+        _endpoint(_spec),
+        methods=["POST"],
+        response_model=AppealDetail,
+        summary=_spec.summary,
+        name=f"appeal_{_spec.name.replace('-', '_')}",
+    )

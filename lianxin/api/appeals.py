@@ -37,9 +37,16 @@ class FilterQuery:
 
     def to_filter(self) -> AppealFilter:
         return AppealFilter(
-            status=self.status, channel=self.channel, appeal_type=self.appeal_type, urgency=self.urgency,
-            category=self.category or None, lead_unit=self.lead_unit or None, received_from=self.received_from,
-            received_to=self.received_to, overdue=self.overdue, q=(self.q or "").strip() or None,
+            status=self.status,
+            channel=self.channel,
+            appeal_type=self.appeal_type,
+            urgency=self.urgency,
+            category=self.category or None,
+            lead_unit=self.lead_unit or None,
+            received_from=self.received_from,
+            received_to=self.received_to,
+            overdue=self.overdue,
+            q=(self.q or "").strip() or None,
         )
 
 
@@ -50,7 +57,9 @@ Filters = Annotated[FilterQuery, Depends()]
 def create_appeal(body: AppealIn, ctx: WriteCtx):
     def run():
         fields = body.model_dump(exclude={"jurisdiction_id"}) | {
-            "jurisdiction_id": ctx.jurisdiction_id, "channel": body.channel or ctx.channel}
+            "jurisdiction_id": ctx.jurisdiction_id,
+            "channel": body.channel or ctx.channel,
+        }
         appeal = submit_appeal(ctx.session, AppealCreate(**fields), actor=ctx.actor)
         return appeal_out(ctx.session, ctx.actor, appeal)
 
@@ -59,19 +68,22 @@ def create_appeal(body: AppealIn, ctx: WriteCtx):
 
 @router.get("", response_model=AppealPage, summary="工单列表、筛选与搜索 / list, filter, search")
 def list_(
-    ctx: Ctx, filters: Filters,
+    ctx: Ctx,
+    filters: Filters,
     sort: Annotated[SortKey, Query()] = "-received_at",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ):
     rows, total = list_appeals(ctx.session, ctx.actor, filters.to_filter(), sort=sort, page=page, page_size=page_size)
-    return AppealPage(items=[appeal_out(ctx.session, ctx.actor, a) for a in rows], total=total, page=page,
-                      page_size=page_size)
+    return AppealPage(
+        items=[appeal_out(ctx.session, ctx.actor, a) for a in rows], total=total, page=page, page_size=page_size
+    )
 
 
 @router.get("/counts", response_model=Counts, summary="按状态、单位、分类、渠道或时段计数 / counts")
 def counts(
-    ctx: Ctx, filters: Filters,
+    ctx: Ctx,
+    filters: Filters,
     by: Annotated[Literal["status", "lead_unit", "category", "channel", "day", "month", "year"], Query()] = "status",
 ):
     rows = count_appeals(ctx.session, ctx.actor, filters.to_filter(), by)

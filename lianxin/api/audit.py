@@ -31,8 +31,11 @@ class PersonalDataViewPage(BaseModel):
     page_size: int
 
 
-@router.get("/personal-data-views", response_model=PersonalDataViewPage,
-            summary="个人信息查看日志 / views of unmasked personal data (auditors only)")
+@router.get(
+    "/personal-data-views",
+    response_model=PersonalDataViewPage,
+    summary="个人信息查看日志 / views of unmasked personal data (auditors only)",
+)
 def personal_data_views(
     ctx: Ctx,
     user_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="查看人 / the viewing user's id")] = None,
@@ -42,9 +45,25 @@ def personal_data_views(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ):
-    rows, total = page_of_views(ctx.session, ctx.actor, page=page, page_size=page_size, user_id=user_id,
-                                order_no=order_no, since=since, until=until)
-    items = [PersonalDataViewOut(at=r.at, user_id=r.user_id, username=r.user.username,
-                                 display_name=r.user.display_name, order_no=r.appeal.order_no, interface=r.interface)
-             for r in rows]
+    rows, total = page_of_views(
+        ctx.session,
+        ctx.actor,
+        page=page,
+        page_size=page_size,
+        user_id=user_id,
+        order_no=order_no,
+        since=since,
+        until=until,
+    )
+    items = [
+        PersonalDataViewOut(
+            at=r.at,
+            user_id=r.user_id,
+            username=r.user.username,
+            display_name=r.user.display_name,
+            order_no=r.appeal.order_no,
+            interface=r.interface,
+        )
+        for r in rows
+    ]
     return PersonalDataViewPage(items=items, total=total, page=page, page_size=page_size)

@@ -35,10 +35,17 @@ def create(
                     typer.secho(f"单位编码 {code} 不存在 / unknown unit code", err=True, fg="red")
                     raise typer.Exit(code=2)
                 units.append(found)
-            key, secret = create_api_key(session, jurisdiction_id=jur.id, name=name, channel=channel,
-                                         grants=[(r, u) for r in role or [] for u in units])
+            key, secret = create_api_key(
+                session,
+                jurisdiction_id=jur.id,
+                name=name,
+                channel=channel,
+                grants=[(r, u) for r in role or [] for u in units],
+            )
             scope = ", ".join(f"{r}@{u.code}" for r in role or [] for u in units) or "仅受理 / intake only"
-            typer.echo(f"已创建密钥 / created key {key.prefix} ({key.name}, {key.channel}; {scope})，请妥善保存，仅显示一次：")
+            typer.echo(
+                f"已创建密钥 / created key {key.prefix} ({key.name}, {key.channel}; {scope})，请妥善保存，仅显示一次："
+            )
     except LianxinError as exc:
         typer.secho(str(exc), err=True, fg="red")
         raise typer.Exit(code=2) from None

@@ -19,14 +19,14 @@ from sqlalchemy.orm import Session
 from lianxin.api.errors import Unauthenticated
 from lianxin.api.keys import authenticate, touch
 from lianxin.api.models import ApiKey, IdempotencyRecord
-from lianxin.web.deps import get_session
+from lianxin.appeals.access import require_can_see
 from lianxin.appeals.choices import Channel
 from lianxin.appeals.models import Appeal
-from lianxin.appeals.access import require_can_see
 from lianxin.clock import utcnow
 from lianxin.db import insert_or_ignore
 from lianxin.errors import InvalidInput, NotFound, PermissionDenied
 from lianxin.orgs.models import Unit, User
+from lianxin.web.deps import get_session
 
 bearer = HTTPBearer(auto_error=False, description="API 密钥 / API key: `Authorization: Bearer lx_…`")
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API 密钥 / API key")
@@ -35,7 +35,8 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def actor(
-    request: Request, session: SessionDep,
+    request: Request,
+    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
     header_key: Annotated[str | None, Depends(api_key_header)] = None,
 ) -> Iterator[User]:
@@ -81,8 +82,9 @@ class IdempotencyKeyReused(InvalidInput):
     code = "idempotency_key_reused"
 
     def __init__(self) -> None:
-        super().__init__("该幂等键已用于另一个请求", "this Idempotency-Key was used for a different request",
-                         field="Idempotency-Key")
+        super().__init__(
+            "该幂等键已用于另一个请求", "this Idempotency-Key was used for a different request", field="Idempotency-Key"
+        )
 
 
 @dataclass
@@ -132,25 +134,43 @@ class ApiContext:
             return JSONResponse(jsonable_encoder(run()), status_code=status_code)
         key = key.strip()
         if not 1 <= len(key) <= 200:
-            raise InvalidInput("幂等键长度应为 1–200 个字符", "Idempotency-Key must have 1–200 characters",
-                               field="Idempotency-Key")
+            raise InvalidInput(
+                "幂等键长度应为 1–200 个字符", "Idempotency-Key must have 1–200 characters", field="Idempotency-Key"
+            )
         method, path = self.request.method, self.request.url.path
         digest = hashlib.sha256(b"\n".join([method.encode(), path.encode(), self.body])).hexdigest()
         with self.session.begin_nested():
-            record_id = insert_or_ignore(self.session, IdempotencyRecord.__table__, dict(
-                jurisdiction_id=self.jurisdiction_id, client=self.client, key=key, method=method, path=path,
-                request_hash=digest, created_at=utcnow(),
-            ), ["client", "key"])
+            record_id = insert_or_ignore(
+                self.session,
+                IdempotencyRecord.__table__,
+                dict(
+                    jurisdiction_id=self.jurisdiction_id,
+                    client=self.client,
+                    key=key,
+                    method=method,
+                    path=path,
+                    request_hash=digest,
+                    created_at=utcnow(),
+                ),
+                ["client", "key"],
+            )
             if record_id is None:
-                record = self.session.scalar(select(IdempotencyRecord).where(
-                    IdempotencyRecord.client == self.client, IdempotencyRecord.key == key))
+                record = self.session.scalar(
+                    select(IdempotencyRecord).where(
+                        IdempotencyRecord.client == self.client, IdempotencyRecord.key == key
+                    )
+                )
                 if record.request_hash != digest:
                     raise IdempotencyKeyReused()
-                return JSONResponse(record.response_body, status_code=record.status_code,
-                                    headers={"Idempotent-Replayed": "true"})
+                return JSONResponse(
+                    record.response_body, status_code=record.status_code, headers={"Idempotent-Replayed": "true"}
+                )
             content = jsonable_encoder(run())
-            self.session.execute(update(IdempotencyRecord).where(IdempotencyRecord.id == record_id).values(
-                status_code=status_code, response_body=content))
+            self.session.execute(
+                update(IdempotencyRecord)
+                .where(IdempotencyRecord.id == record_id)
+                .values(status_code=status_code, response_body=content)
+            )
         return JSONResponse(content, status_code=status_code)
 
 
@@ -161,9 +181,14 @@ async def context(request: Request, session: SessionDep, user: ActorDep) -> ApiC
 
 async def write_context(
     ctx: Annotated[ApiContext, Depends(context)],
-    idempotency_key: Annotated[str | None, Header(
-        alias="Idempotency-Key", max_length=200,
-        description="重试同一请求时带上相同的键，只执行一次 / retries with the same key act once")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=200,
+            description="重试同一请求时带上相同的键，只执行一次 / retries with the same key act once",
+        ),
+    ] = None,
 ) -> ApiContext:
     return ctx
 
@@ -173,7 +198,9 @@ WriteCtx = Annotated[ApiContext, Depends(write_context)]
 
 
 def expected_version(
-    if_match: Annotated[str | None, Header(alias="If-Match", description="工单版本（GET 返回的 ETag）/ the appeal's version")] = None,
+    if_match: Annotated[
+        str | None, Header(alias="If-Match", description="工单版本（GET 返回的 ETag）/ the appeal's version")
+    ] = None,
 ) -> int | None:
     """The version the client last saw, from ``If-Match`` (``"3"``, ``W/"3"`` or ``3``); None when absent."""
     if if_match is None or not if_match.strip():

@@ -57,9 +57,12 @@ def guard_api_docs(api: FastAPI, *, static_url: str) -> None:
             return RedirectResponse(login_url(request.scope.get("root_path", "") + "/docs"), status_code=303)
         root = request.scope.get("root_path", "")
         return get_swagger_ui_html(
-            openapi_url=f"{root}/openapi.json", title=f"{api.title} - Swagger UI",
-            oauth2_redirect_url=f"{root}/docs/oauth2-redirect", swagger_js_url=f"{root}{static_url}/swagger-ui-bundle.js",
-            swagger_css_url=f"{root}{static_url}/swagger-ui.css", swagger_favicon_url=f"{root}{static_url}/favicon.png",
+            openapi_url=f"{root}/openapi.json",
+            title=f"{api.title} - Swagger UI",
+            oauth2_redirect_url=f"{root}/docs/oauth2-redirect",
+            swagger_js_url=f"{root}{static_url}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{static_url}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{static_url}/favicon.png",
             swagger_ui_parameters=api.swagger_ui_parameters,
         )
 

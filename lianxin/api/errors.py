@@ -63,21 +63,52 @@ HTTP_MESSAGES = {
 
 # Chinese for pydantic's error types (our own validators already write "中文 / English").
 TYPE_ZH = {
-    "missing": "为必填项", "string_type": "应为字符串", "int_type": "应为整数", "int_parsing": "应为整数",
-    "float_type": "应为数字", "float_parsing": "应为数字", "bool_type": "应为布尔值", "bool_parsing": "应为布尔值",
-    "enum": "取值无效", "literal_error": "取值无效", "string_too_long": "过长", "string_too_short": "过短",
-    "too_long": "项数过多", "too_short": "项数过少", "greater_than": "过小", "greater_than_equal": "过小",
-    "less_than": "过大", "less_than_equal": "过大", "json_invalid": "不是有效的 JSON", "model_type": "应为 JSON 对象",
-    "dict_type": "应为 JSON 对象", "list_type": "应为列表", "datetime_parsing": "应为带时区的日期时间",
-    "datetime_type": "应为日期时间", "date_parsing": "应为日期（YYYY-MM-DD）", "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
-    "timezone_aware": "须带时区", "int_from_float": "应为整数", "extra_forbidden": "不允许的字段",
-    "string_pattern_mismatch": "格式不正确", "uuid_parsing": "格式不正确", "value_error": "取值无效",
+    "missing": "为必填项",
+    "string_type": "应为字符串",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "bool_type": "应为布尔值",
+    "bool_parsing": "应为布尔值",
+    "enum": "取值无效",
+    "literal_error": "取值无效",
+    "string_too_long": "过长",
+    "string_too_short": "过短",
+    "too_long": "项数过多",
+    "too_short": "项数过少",
+    "greater_than": "过小",
+    "greater_than_equal": "过小",
+    "less_than": "过大",
+    "less_than_equal": "过大",
+    "json_invalid": "不是有效的 JSON",
+    "model_type": "应为 JSON 对象",
+    "dict_type": "应为 JSON 对象",
+    "list_type": "应为列表",
+    "datetime_parsing": "应为带时区的日期时间",
+    "datetime_type": "应为日期时间",
+    "date_parsing": "应为日期（YYYY-MM-DD）",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
+    "timezone_aware": "须带时区",
+    "int_from_float": "应为整数",
+    "extra_forbidden": "不允许的字段",
+    "string_pattern_mismatch": "格式不正确",
+    "uuid_parsing": "格式不正确",
+    "value_error": "取值无效",
 }
 LOCATIONS = {"body", "query", "path", "header", "cookie"}
 
 
-def error_response(status: int, code: str, message: str, message_en: str, *, field: str | None = None,
-                   details: list[FieldError] | None = None, headers: dict | None = None) -> JSONResponse:
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    message_en: str,
+    *,
+    field: str | None = None,
+    details: list[FieldError] | None = None,
+    headers: dict | None = None,
+) -> JSONResponse:
     body = ErrorOut(code=code, message=message, message_en=message_en, field=field, details=details or [])
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
@@ -109,7 +140,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LianxinError)
     async def domain_error(request: Request, exc: LianxinError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else getattr(exc, "headers", None)
-        return error_response(exc.http_status, exc.code, exc.message_zh, exc.message_en, field=exc.field, headers=headers)
+        return error_response(
+            exc.http_status, exc.code, exc.message_zh, exc.message_en, field=exc.field, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -141,7 +174,8 @@ def install_error_handlers(app: FastAPI) -> None:
 def http_error_response(exc: StarletteHTTPException) -> JSONResponse:
     """The API's error body for an HTTP error; also used by the outer app for /api/ paths no mount matched."""
     if exc.status_code == 400:  # a body that cannot be parsed at all is bad input like any other
-        return error_response(422, "invalid", "请求体无法解析（须为 UTF-8 JSON）", "the body is not valid UTF-8 JSON",
-                              field="body")
+        return error_response(
+            422, "invalid", "请求体无法解析（须为 UTF-8 JSON）", "the body is not valid UTF-8 JSON", field="body"
+        )
     code, zh, en = HTTP_MESSAGES.get(exc.status_code, ("error", "请求失败", str(exc.detail)))
     return error_response(exc.status_code, code, zh, en, headers=getattr(exc, "headers", None))

@@ -35,24 +35,43 @@ def _digest(raw: str) -> str:
 
 
 def create_api_key(
-    session: Session, *, jurisdiction_id: int, name: str, channel: Channel | str,
+    session: Session,
+    *,
+    jurisdiction_id: int,
+    name: str,
+    channel: Channel | str,
     grants: Iterable[tuple[Role | str, Unit]] = (),
 ) -> tuple[ApiKey, str]:
     """A new key and its secret (shown once; only the hash is kept)."""
     name = (name or "").strip()
     if not 1 <= len(name) <= 100:
-        raise InvalidInput("请填写密钥名称（不超过 100 字）", "a key name of 1–100 characters is required", field="name")
+        raise InvalidInput(
+            "请填写密钥名称（不超过 100 字）", "a key name of 1–100 characters is required", field="name"
+        )
     try:
         channel = Channel.parse(str(channel))
     except ValueError as exc:
         raise InvalidInput(str(exc), field="channel") from None
     prefix = secrets.token_hex(6)
-    user = create_user(session, jurisdiction_id=jurisdiction_id, username=f"apikey-{prefix}", display_name=name[:64],
-                       password=secrets.token_urlsafe(16), grants=grants)
+    user = create_user(
+        session,
+        jurisdiction_id=jurisdiction_id,
+        username=f"apikey-{prefix}",
+        display_name=name[:64],
+        password=secrets.token_urlsafe(16),
+        grants=grants,
+    )
     user.password_hash = UNUSABLE_PASSWORD
     secret = f"lx_{prefix}_{secrets.token_urlsafe(32)}"
-    key = ApiKey(jurisdiction_id=jurisdiction_id, name=name, prefix=prefix, key_hash=_digest(secret), channel=channel,
-                 user=user, created_at=utcnow())
+    key = ApiKey(
+        jurisdiction_id=jurisdiction_id,
+        name=name,
+        prefix=prefix,
+        key_hash=_digest(secret),
+        channel=channel,
+        user=user,
+        created_at=utcnow(),
+    )
     session.add(key)
     session.flush()
     return key, secret

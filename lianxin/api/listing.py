@@ -16,6 +16,7 @@ from lianxin.appeals.service import SHANGHAI
 from lianxin.appeals.status import AppealStatus
 from lianxin.orgs.models import Unit, User
 
+
 @dataclass
 class AppealFilter:
     status: list[AppealStatus] | None = None
@@ -30,13 +31,18 @@ class AppealFilter:
     q: str | None = None
 
     def apply(self, stmt: Select) -> Select:
-        for column, values in ((Appeal.status, self.status), (Appeal.channel, self.channel),
-                               (Appeal.appeal_type, self.appeal_type), (Appeal.urgency, self.urgency)):
+        for column, values in (
+            (Appeal.status, self.status),
+            (Appeal.channel, self.channel),
+            (Appeal.appeal_type, self.appeal_type),
+            (Appeal.urgency, self.urgency),
+        ):
             if values:
                 stmt = stmt.where(column.in_(values))
         if self.category:
-            codes = select(Category.id).where(or_(Category.code == self.category,
-                                                  Category.code.startswith(self.category + ".", autoescape=True)))
+            codes = select(Category.id).where(
+                or_(Category.code == self.category, Category.code.startswith(self.category + ".", autoescape=True))
+            )
             stmt = stmt.where(Appeal.category_id.in_(codes))
         if self.lead_unit:
             stmt = stmt.where(Appeal.lead_unit_id.in_(select(Unit.id).where(Unit.code == self.lead_unit)))
@@ -49,9 +55,14 @@ class AppealFilter:
         elif self.overdue is False:
             stmt = stmt.where(on_time())
         if self.q:
-            stmt = stmt.where(or_(Appeal.order_no == self.q, Appeal.title.icontains(self.q, autoescape=True),
-                                  Appeal.content.icontains(self.q, autoescape=True),
-                                  Appeal.address.icontains(self.q, autoescape=True)))
+            stmt = stmt.where(
+                or_(
+                    Appeal.order_no == self.q,
+                    Appeal.title.icontains(self.q, autoescape=True),
+                    Appeal.content.icontains(self.q, autoescape=True),
+                    Appeal.address.icontains(self.q, autoescape=True),
+                )
+            )
         return stmt
 
 
@@ -64,8 +75,9 @@ SORTS = {
 }
 
 
-def list_appeals(session: Session, actor: User, flt: AppealFilter, *, sort: str = "-received_at", page: int = 1,
-                 page_size: int = 20) -> tuple[list[Appeal], int]:
+def list_appeals(
+    session: Session, actor: User, flt: AppealFilter, *, sort: str = "-received_at", page: int = 1, page_size: int = 20
+) -> tuple[list[Appeal], int]:
     """One page of the appeals ``actor`` may see, and how many match in all."""
     stmt = flt.apply(visible_appeals(session, actor))
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
@@ -84,16 +96,23 @@ def count_appeals(session: Session, actor: User, flt: AppealFilter, by: str) -> 
         key = base.c[by]
         rows = session.execute(select(key, func.count()).group_by(key))
     elif by == "lead_unit":
-        rows = session.execute(select(func.coalesce(Unit.code, ""), func.count())
-                               .select_from(base).outerjoin(Unit, Unit.id == base.c.lead_unit_id).group_by(Unit.code))
+        rows = session.execute(
+            select(func.coalesce(Unit.code, ""), func.count())
+            .select_from(base)
+            .outerjoin(Unit, Unit.id == base.c.lead_unit_id)
+            .group_by(Unit.code)
+        )
     elif by == "category":
-        rows = session.execute(select(func.coalesce(Category.code, ""), func.count())
-                               .select_from(base).outerjoin(Category, Category.id == base.c.category_id)
-                               .group_by(Category.code))
+        rows = session.execute(
+            select(func.coalesce(Category.code, ""), func.count())
+            .select_from(base)
+            .outerjoin(Category, Category.id == base.c.category_id)
+            .group_by(Category.code)
+        )
     else:
         counts: dict[str, int] = {}
         for (received,) in session.execute(select(base.c.received_at)):
-            label = received.astimezone(SHANGHAI).isoformat()[:PERIODS[by]]
+            label = received.astimezone(SHANGHAI).isoformat()[: PERIODS[by]]
             counts[label] = counts.get(label, 0) + 1
         return sorted(counts.items())
     return sorted((str(k), n) for k, n in rows)

@@ -92,38 +92,62 @@ class NewApiKeyOut(ApiKeyOut):
 
 
 def _user_out(user: User) -> UserOut:
-    return UserOut(id=user.id, username=user.username, display_name=user.display_name, active=user.active,
-                   grants=[GrantOut(role=g.role, unit=g.unit.code) for g in user.grants])
+    return UserOut(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        active=user.active,
+        grants=[GrantOut(role=g.role, unit=g.unit.code) for g in user.grants],
+    )
 
 
 def _key_out(api_key, model=ApiKeyOut, **extra):
-    return model(prefix=api_key.prefix, name=api_key.name, channel=api_key.channel,
-                 grants=[GrantOut(role=r, unit=u) for r, u in key_roles(api_key)], created_at=api_key.created_at,
-                 last_used_at=api_key.last_used_at, revoked_at=api_key.revoked_at, **extra)
+    return model(
+        prefix=api_key.prefix,
+        name=api_key.name,
+        channel=api_key.channel,
+        grants=[GrantOut(role=r, unit=u) for r, u in key_roles(api_key)],
+        created_at=api_key.created_at,
+        last_used_at=api_key.last_used_at,
+        revoked_at=api_key.revoked_at,
+        **extra,
+    )
 
 
 @router.get("/units", response_model=list[UnitOut], tags=["单位 units"], summary="单位树 / the unit tree")
 def units(ctx: Ctx, kind: Annotated[UnitKind | None, Query()] = None):
     rows = ctx.session.scalars(select(Unit).where(Unit.jurisdiction_id == ctx.jurisdiction_id).order_by(Unit.id)).all()
     codes = {u.id: u.code for u in rows}
-    return [UnitOut(id=u.id, code=u.code, name=u.name, kind=u.kind, parent_code=codes.get(u.parent_id), active=u.active)
-            for u in rows if kind is None or u.kind == kind]
+    return [
+        UnitOut(id=u.id, code=u.code, name=u.name, kind=u.kind, parent_code=codes.get(u.parent_id), active=u.active)
+        for u in rows
+        if kind is None or u.kind == kind
+    ]
 
 
 @router.get("/categories", response_model=list[CategoryOut], tags=["分类 categories"], summary="问题分类 / categories")
 def categories(ctx: Ctx, active: Annotated[bool | None, Query()] = None):
-    rows = ctx.session.scalars(select(Category).where(Category.jurisdiction_id == ctx.jurisdiction_id)
-                               .order_by(Category.sort, Category.id)).all()
+    rows = ctx.session.scalars(
+        select(Category).where(Category.jurisdiction_id == ctx.jurisdiction_id).order_by(Category.sort, Category.id)
+    ).all()
     codes = {c.id: c.code for c in rows}
-    return [CategoryOut(id=c.id, code=c.code, name=c.name, level=c.level, parent_code=codes.get(c.parent_id),
-                        active=c.active) for c in rows if active is None or c.active == active]
+    return [
+        CategoryOut(
+            id=c.id, code=c.code, name=c.name, level=c.level, parent_code=codes.get(c.parent_id), active=c.active
+        )
+        for c in rows
+        if active is None or c.active == active
+    ]
 
 
 @router.get("/users", response_model=list[UserOut], tags=["用户 users"], summary="用户（管理员）/ users (admins)")
 def users(ctx: Ctx):
     require_role(ctx.session, ctx.actor, ADMIN)
-    rows = ctx.session.scalars(select(User).where(User.jurisdiction_id == ctx.jurisdiction_id,
-                                                  User.username.not_like("apikey-%")).order_by(User.id))
+    rows = ctx.session.scalars(
+        select(User)
+        .where(User.jurisdiction_id == ctx.jurisdiction_id, User.username.not_like("apikey-%"))
+        .order_by(User.id)
+    )
     return [_user_out(u) for u in rows]
 
 
@@ -132,9 +156,17 @@ def create(body: UserIn, ctx: WriteCtx):
     def run():
         require_role(ctx.session, ctx.actor, ADMIN)
         grants = [(g.role, ctx.unit(g.unit, "grants")) for g in body.grants]
-        return _user_out(create_user(ctx.session, jurisdiction_id=ctx.jurisdiction_id, username=body.username,
-                                     display_name=body.display_name, password=body.password, grants=grants,
-                                     phone=body.phone))
+        return _user_out(
+            create_user(
+                ctx.session,
+                jurisdiction_id=ctx.jurisdiction_id,
+                username=body.username,
+                display_name=body.display_name,
+                password=body.password,
+                grants=grants,
+                phone=body.phone,
+            )
+        )
 
     return ctx.once(run, status_code=201)
 
@@ -145,13 +177,23 @@ def apikeys(ctx: Ctx):
     return [_key_out(k) for k in list_api_keys(ctx.session, ctx.jurisdiction_id)]
 
 
-@router.post("/apikeys", status_code=201, response_model=NewApiKeyOut, tags=["API 密钥 api keys"],
-             summary="新建密钥（完整密钥只返回一次）/ create a key")
+@router.post(
+    "/apikeys",
+    status_code=201,
+    response_model=NewApiKeyOut,
+    tags=["API 密钥 api keys"],
+    summary="新建密钥（完整密钥只返回一次）/ create a key",
+)
 def create_key(body: ApiKeyIn, ctx: WriteCtx):
     def run():
         require_role(ctx.session, ctx.actor, ADMIN)
-        key, secret = create_api_key(ctx.session, jurisdiction_id=ctx.jurisdiction_id, name=body.name,
-                                     channel=body.channel, grants=[(g.role, ctx.unit(g.unit, "grants")) for g in body.grants])
+        key, secret = create_api_key(
+            ctx.session,
+            jurisdiction_id=ctx.jurisdiction_id,
+            name=body.name,
+            channel=body.channel,
+            grants=[(g.role, ctx.unit(g.unit, "grants")) for g in body.grants],
+        )
         return _key_out(key, NewApiKeyOut, key=secret)
 
     return ctx.once(run, status_code=201)
@@ -163,7 +205,9 @@ def revoke_key(prefix: str, ctx: WriteCtx):
         require_role(ctx.session, ctx.actor, ADMIN)
         key = get_api_key(ctx.session, ctx.jurisdiction_id, prefix)
         if ctx.api_key is not None and key.id == ctx.api_key.id:
-            raise Conflict("不能吊销正在使用的密钥", "a key cannot revoke itself; use another key or the CLI", field="prefix")
+            raise Conflict(
+                "不能吊销正在使用的密钥", "a key cannot revoke itself; use another key or the CLI", field="prefix"
+            )
         return _key_out(revoke_api_key(ctx.session, key))
 
     return ctx.once(run)
@@ -190,36 +234,67 @@ class AttributeOut(AttributeIn):
 
 
 def _attribute_out(a: CategoryAttribute) -> AttributeOut:
-    return AttributeOut(code=a.code, datatype=a.datatype, description=a.description, required=a.required,
-                        variable=a.variable, order=a.order, datatype_description=a.datatype_description,
-                        values=[ChoiceIO(key=str(v["key"]), name=str(v["name"])) for v in a.values])
+    return AttributeOut(
+        code=a.code,
+        datatype=a.datatype,
+        description=a.description,
+        required=a.required,
+        variable=a.variable,
+        order=a.order,
+        datatype_description=a.datatype_description,
+        values=[ChoiceIO(key=str(v["key"]), name=str(v["name"])) for v in a.values],
+    )
 
 
 def _category(ctx, code: str) -> Category:
-    category = ctx.session.scalar(select(Category).where(Category.jurisdiction_id == ctx.jurisdiction_id,
-                                                         Category.code == code))
+    category = ctx.session.scalar(
+        select(Category).where(Category.jurisdiction_id == ctx.jurisdiction_id, Category.code == code)
+    )
     if category is None:
         raise NotFound(f"分类 {code} 不存在", f"category {code} not found", field="code")
     return category
 
 
-@router.get("/categories/{code}/attributes", response_model=list[AttributeOut], tags=["分类 categories"],
-            summary="分类的附加问题（Open311 属性）/ a category's extra questions")
+@router.get(
+    "/categories/{code}/attributes",
+    response_model=list[AttributeOut],
+    tags=["分类 categories"],
+    summary="分类的附加问题（Open311 属性）/ a category's extra questions",
+)
 def category_attributes(code: str, ctx: Ctx):
     return [_attribute_out(a) for a in open311.attributes_of(ctx.session, _category(ctx, code))]
 
 
-@router.put("/categories/{code}/attributes/{attribute}", response_model=AttributeOut, tags=["分类 categories"],
-            summary="新增或修改附加问题（管理员）/ add or replace a question (admins)")
+@router.put(
+    "/categories/{code}/attributes/{attribute}",
+    response_model=AttributeOut,
+    tags=["分类 categories"],
+    summary="新增或修改附加问题（管理员）/ add or replace a question (admins)",
+)
 def put_attribute(code: str, attribute: str, body: AttributeIn, ctx: Ctx):
-    return _attribute_out(open311.set_category_attribute(
-        ctx.session, _category(ctx, code), actor=ctx.actor, code=attribute, datatype=body.datatype,
-        description=body.description, required=body.required, variable=body.variable, order=body.order,
-        datatype_description=body.datatype_description, values=[(v.key, v.name) for v in body.values]))
+    return _attribute_out(
+        open311.set_category_attribute(
+            ctx.session,
+            _category(ctx, code),
+            actor=ctx.actor,
+            code=attribute,
+            datatype=body.datatype,
+            description=body.description,
+            required=body.required,
+            variable=body.variable,
+            order=body.order,
+            datatype_description=body.datatype_description,
+            values=[(v.key, v.name) for v in body.values],
+        )
+    )
 
 
-@router.delete("/categories/{code}/attributes/{attribute}", status_code=204, tags=["分类 categories"],
-               summary="删除附加问题（管理员）/ remove a question (admins)")
+@router.delete(
+    "/categories/{code}/attributes/{attribute}",
+    status_code=204,
+    tags=["分类 categories"],
+    summary="删除附加问题（管理员）/ remove a question (admins)",
+)
 def delete_attribute(code: str, attribute: str, ctx: Ctx):
     found = next((a for a in open311.attributes_of(ctx.session, _category(ctx, code)) if a.code == attribute), None)
     if found is None:

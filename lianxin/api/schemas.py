@@ -12,7 +12,6 @@ from lianxin.appeals.choices import AppealType, Channel, Urgency
 from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.status import AppealStatus
 
-
 DbId = Annotated[int, Field(ge=1, le=2_147_483_647)]  # a row id: larger numbers cannot exist (and overflow SQLite)
 
 

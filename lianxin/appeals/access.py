@@ -27,10 +27,14 @@ from lianxin.orgs.service import CENTRE_ROLES, has_role, user_unit_ids  # centre
 
 WORK_ROLES = (Role.HANDLER, Role.LEADER)  # the appeals any of their units has worked on
 AREA_ROLES = (Role.LEADER, Role.GRID_WORKER)  # the appeals located in their community / grid
-INTERFACES = ("web", "api")  # where an unmasked view can happen (Open311, public pages, exports and webhooks never unmask)
+INTERFACES = (
+    "web",
+    "api",
+)  # where an unmasked view can happen (Open311, public pages, exports and webhooks never unmask)
 
 
 # ---- who sees which appeals ---------------------------------------------------------------------------------
+
 
 def visible_appeals(session: Session, user: User) -> Select:
     """``SELECT appeals`` limited to what ``user`` may see (the SQL form of ``can_see``)."""
@@ -71,6 +75,7 @@ def require_can_see(session: Session, appeal: Appeal, actor: User | None) -> Non
 
 # ---- personal data ------------------------------------------------------------------------------------------
 
+
 def sees_personal_data(session: Session, user: User | None, appeal: Appeal) -> bool:
     """Centre staff (and admins) always; the lead unit's handlers too (they must call the resident), except
     on a confidential appeal (举报人保护). Everyone else — other units, leaders, grid workers, auditors, the
@@ -79,8 +84,11 @@ def sees_personal_data(session: Session, user: User | None, appeal: Appeal) -> b
         return False
     if has_role(session, user, CENTRE_ROLES):
         return True
-    return (not appeal.confidential and appeal.lead_unit_id is not None
-            and has_role(session, user, (Role.HANDLER,), unit_id=appeal.lead_unit_id))
+    return (
+        not appeal.confidential
+        and appeal.lead_unit_id is not None
+        and has_role(session, user, (Role.HANDLER,), unit_id=appeal.lead_unit_id)
+    )
 
 
 @dataclass(frozen=True)
@@ -111,12 +119,28 @@ def shown(session: Session, user: User | None, appeal: Appeal) -> Shown:
     names = (appeal.appellant_name,) if appeal.appellant_name else ()
     if sees_personal_data(session, user, appeal):
         personal = bool(appeal.appellant_name or appeal.appellant_phone) or any(
-            has_personal_data(t, names) for t in (appeal.title, appeal.content, appeal.reply_text))
-        return Shown(appeal.appellant_name or "", appeal.appellant_phone or "", appeal.title, appeal.content,
-                     appeal.reply_text, masked=False, unmasked_personal_data=personal, _names=names)
-    return Shown(mask_name(appeal.appellant_name), mask_phone(appeal.appellant_phone), mask_text(appeal.title, names),
-                 mask_text(appeal.content, names), mask_text(appeal.reply_text, names), masked=True,
-                 unmasked_personal_data=False, _names=names)
+            has_personal_data(t, names) for t in (appeal.title, appeal.content, appeal.reply_text)
+        )
+        return Shown(
+            appeal.appellant_name or "",
+            appeal.appellant_phone or "",
+            appeal.title,
+            appeal.content,
+            appeal.reply_text,
+            masked=False,
+            unmasked_personal_data=personal,
+            _names=names,
+        )
+    return Shown(
+        mask_name(appeal.appellant_name),
+        mask_phone(appeal.appellant_phone),
+        mask_text(appeal.title, names),
+        mask_text(appeal.content, names),
+        mask_text(appeal.reply_text, names),
+        masked=True,
+        unmasked_personal_data=False,
+        _names=names,
+    )
 
 
 def log_personal_data_view(session: Session, user: User, appeal: Appeal, interface: str) -> PersonalDataView:
@@ -124,8 +148,9 @@ def log_personal_data_view(session: Session, user: User, appeal: Appeal, interfa
     Flushed in the caller's transaction; the edge commits."""
     if interface not in INTERFACES:
         raise ValueError(f"unknown interface {interface!r}")
-    row = PersonalDataView(jurisdiction_id=appeal.jurisdiction_id, user_id=user.id, appeal_id=appeal.id,
-                           interface=interface, at=utcnow())
+    row = PersonalDataView(
+        jurisdiction_id=appeal.jurisdiction_id, user_id=user.id, appeal_id=appeal.id, interface=interface, at=utcnow()
+    )
     session.add(row)
     session.flush()
     return row
@@ -141,6 +166,7 @@ def shown_to(session: Session, user: User, appeal: Appeal, interface: str) -> Sh
 
 # ---- overdue ------------------------------------------------------------------------------------------------
 
+
 def overdue(now: datetime | None = None) -> ColumnElement[bool]:
     """SQL: the handling clock runs and the deadline has passed."""
     return and_(Appeal.status.in_(HANDLING), Appeal.due_at < (now or utcnow()))
@@ -152,5 +178,4 @@ def on_time(now: datetime | None = None) -> ColumnElement[bool]:
 
 
 def is_overdue(appeal: Appeal, now: datetime | None = None) -> bool:
-    return (appeal.due_at is not None and AppealStatus(appeal.status) in HANDLING
-            and appeal.due_at < (now or utcnow()))
+    return appeal.due_at is not None and AppealStatus(appeal.status) in HANDLING and appeal.due_at < (now or utcnow())

@@ -23,7 +23,9 @@ def is_auditor(user: User | None) -> bool:
 
 def require_auditor(user: User | None) -> None:
     if not is_auditor(user):
-        raise PermissionDenied("只有审计员可以查看个人信息查看日志", "only auditors may read the personal-data audit log")
+        raise PermissionDenied(
+            "只有审计员可以查看个人信息查看日志", "only auditors may read the personal-data audit log"
+        )
 
 
 def _start_of(day: date) -> datetime:
@@ -31,8 +33,14 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=SHANGHAI)
 
 
-def personal_data_views(auditor: User, *, user_id: int | None = None, order_no: str | None = None,
-                        since: date | None = None, until: date | None = None) -> Select:
+def personal_data_views(
+    auditor: User,
+    *,
+    user_id: int | None = None,
+    order_no: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> Select:
     """The auditor's jurisdiction's log, newest first; ``since``/``until`` are Beijing dates, inclusive."""
     require_auditor(auditor)
     stmt = select(PersonalDataView).where(PersonalDataView.jurisdiction_id == auditor.jurisdiction_id)
@@ -47,10 +55,14 @@ def personal_data_views(auditor: User, *, user_id: int | None = None, order_no: 
     return stmt
 
 
-def page_of_views(session: Session, auditor: User, *, page: int = 1, page_size: int = 50,
-                  **filters) -> tuple[list[PersonalDataView], int]:
+def page_of_views(
+    session: Session, auditor: User, *, page: int = 1, page_size: int = 50, **filters
+) -> tuple[list[PersonalDataView], int]:
     stmt = personal_data_views(auditor, **filters)
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = session.scalars(stmt.order_by(PersonalDataView.at.desc(), PersonalDataView.id.desc())
-                           .offset((page - 1) * page_size).limit(page_size)).all()
+    rows = session.scalars(
+        stmt.order_by(PersonalDataView.at.desc(), PersonalDataView.id.desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    ).all()
     return list(rows), total

@@ -20,9 +20,12 @@ def _clean_name(name: str) -> str:
     return name
 
 
-def _check_unique(session: Session, jurisdiction_id: int, parent_id: int | None, name: str, exclude: int | None = None) -> None:
+def _check_unique(
+    session: Session, jurisdiction_id: int, parent_id: int | None, name: str, exclude: int | None = None
+) -> None:
     stmt = select(Category.id).where(
-        Category.jurisdiction_id == jurisdiction_id, Category.name == name,
+        Category.jurisdiction_id == jurisdiction_id,
+        Category.name == name,
         Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id,
     )
     if exclude is not None:
@@ -38,8 +41,9 @@ def get_category(session: Session, category_id: int) -> Category:
     return category
 
 
-def create_category(session: Session, *, actor: User | None, jurisdiction_id: int, name: str,
-                    parent_id: int | None = None) -> Category:
+def create_category(
+    session: Session, *, actor: User | None, jurisdiction_id: int, name: str, parent_id: int | None = None
+) -> Category:
     require_role(session, actor, (Role.ADMIN,))
     name = _clean_name(name)
     parent = get_category(session, parent_id) if parent_id is not None else None

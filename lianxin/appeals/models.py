@@ -70,14 +70,21 @@ class Appeal(Base):
         Index("ix_appeals_lead_unit_status", "lead_unit_id", "status"),
         Index("ix_appeals_received_at", "received_at"),
         # The leader's supervision list: few appeals are supervised, so a partial index finds them directly.
-        Index("ix_appeals_supervised", "jurisdiction_id", "supervision_level",
-              postgresql_where=text("supervision_level > 0"), sqlite_where=text("supervision_level > 0")),
+        Index(
+            "ix_appeals_supervised",
+            "jurisdiction_id",
+            "supervision_level",
+            postgresql_where=text("supervision_level > 0"),
+            sqlite_where=text("supervision_level > 0"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     order_no: Mapped[str] = mapped_column(String(20), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[AppealStatus] = mapped_column(enum_column_type(AppealStatus, "appeal_status"), default=AppealStatus.RECEIVED)
+    status: Mapped[AppealStatus] = mapped_column(
+        enum_column_type(AppealStatus, "appeal_status"), default=AppealStatus.RECEIVED
+    )
     channel: Mapped[Channel] = mapped_column(enum_column_type(Channel, "channel"))
     appeal_type: Mapped[AppealType] = mapped_column(enum_column_type(AppealType, "appeal_type"))
     urgency: Mapped[Urgency] = mapped_column(enum_column_type(Urgency, "urgency"), default=Urgency.NORMAL)
@@ -137,7 +144,9 @@ class Appeal(Base):
     lead_unit: Mapped[Unit | None] = relationship(foreign_keys=[lead_unit_id], lazy="joined")
     community: Mapped[Unit | None] = relationship(foreign_keys=[community_id])
     grid: Mapped[Unit | None] = relationship(foreign_keys=[grid_id])
-    units: Mapped[list[AppealUnit]] = relationship(back_populates="appeal", cascade="all, delete-orphan", order_by="AppealUnit.id")
+    units: Mapped[list[AppealUnit]] = relationship(
+        back_populates="appeal", cascade="all, delete-orphan", order_by="AppealUnit.id"
+    )
     events: Mapped[list[AppealEvent]] = relationship(back_populates="appeal", order_by="AppealEvent.id", viewonly=True)
     requests: Mapped[list[AppealRequest]] = relationship(back_populates="appeal", order_by="AppealRequest.id")
     attachments: Mapped[list[Attachment]] = relationship(back_populates="appeal", order_by="Attachment.id")
@@ -175,7 +184,9 @@ class AppealRequest(Base):
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"), index=True)
     kind: Mapped[RequestKind] = mapped_column(enum_column_type(RequestKind, "request_kind"))
-    state: Mapped[RequestState] = mapped_column(enum_column_type(RequestState, "request_state"), default=RequestState.PENDING)
+    state: Mapped[RequestState] = mapped_column(
+        enum_column_type(RequestState, "request_state"), default=RequestState.PENDING
+    )
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

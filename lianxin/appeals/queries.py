@@ -30,8 +30,15 @@ def timeline(session: Session, appeal: Appeal, *, public_only: bool) -> list[Tim
     steps = []
     for event in session.scalars(stmt):
         shown_note = event.note if (not public_only or event.kind in RESIDENT_NOTES) else None
-        steps.append(TimelineStep(event.at, event.kind, EVENT_LABELS_ZH.get(event.kind, event.kind),
-                                  event.unit.name if event.unit else None, shown_note))
+        steps.append(
+            TimelineStep(
+                event.at,
+                event.kind,
+                EVENT_LABELS_ZH.get(event.kind, event.kind),
+                event.unit.name if event.unit else None,
+                shown_note,
+            )
+        )
     return steps
 
 

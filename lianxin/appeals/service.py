@@ -35,7 +35,7 @@ from lianxin.appeals.status import (
 from lianxin.clock import utcnow
 from lianxin.db import insert_or_ignore
 from lianxin.dispatch.repeats import index_appeal
-from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StaleVersion
+from lianxin.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from lianxin.geo.service import fill_location
 from lianxin.notify import queue_notification
 from lianxin.orgs.models import Role, Unit, UnitKind, User
@@ -43,7 +43,9 @@ from lianxin.orgs.service import require_role
 from lianxin.sla.service import deadlines_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-HANDLING_UNIT_KINDS = frozenset({UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.DEPARTMENT, UnitKind.ENTERPRISE})
+HANDLING_UNIT_KINDS = frozenset(
+    {UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.DEPARTMENT, UnitKind.ENTERPRISE}
+)
 CENTRE = (Role.DISPATCHER,)
 HANDLER = (Role.HANDLER,)
 
@@ -76,8 +78,13 @@ def lock_appeals(session: Session, *appeals: Appeal) -> None:
             session.execute(update(table).where(table.c.id.in_(ids)).values(version=table.c.version))
         for appeal in appeals:
             session.expire(appeal)  # collections (units, requests) too, not only the columns
-        session.scalars(select(Appeal).where(Appeal.id.in_(ids)).order_by(Appeal.id).with_for_update(of=Appeal)
-                        .execution_options(populate_existing=True)).all()
+        session.scalars(
+            select(Appeal)
+            .where(Appeal.id.in_(ids))
+            .order_by(Appeal.id)
+            .with_for_update(of=Appeal)
+            .execution_options(populate_existing=True)
+        ).all()
     except OperationalError as exc:
         # SQLite refuses the write lock at once when this transaction already read a snapshot that
         # another writer has since changed: the same lost race as a stale version.
@@ -95,26 +102,49 @@ def touch(session: Session, appeal: Appeal, now: datetime) -> None:
 
 
 def record_event(
-    session: Session, appeal: Appeal, kind: str, *, actor: User | None, from_status=None, to_status=None,
-    unit_id: int | None = None, note: str | None = None, payload: dict | None = None, actor_label: str | None = None,
+    session: Session,
+    appeal: Appeal,
+    kind: str,
+    *,
+    actor: User | None,
+    from_status=None,
+    to_status=None,
+    unit_id: int | None = None,
+    note: str | None = None,
+    payload: dict | None = None,
+    actor_label: str | None = None,
     now: datetime | None = None,
 ) -> AppealEvent:
     event = AppealEvent(
-        jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, kind=kind, at=now or utcnow(),
+        jurisdiction_id=appeal.jurisdiction_id,
+        appeal_id=appeal.id,
+        kind=kind,
+        at=now or utcnow(),
         actor_id=actor.id if actor else None,
         actor_label=actor_label or (actor.display_name if actor else "系统"),
-        unit_id=unit_id, from_status=None if from_status is None else str(from_status),
-        to_status=None if to_status is None else str(to_status), public=kind in PUBLIC_EVENT_KINDS,
-        note=note, payload=payload or {},
+        unit_id=unit_id,
+        from_status=None if from_status is None else str(from_status),
+        to_status=None if to_status is None else str(to_status),
+        public=kind in PUBLIC_EVENT_KINDS,
+        note=note,
+        payload=payload or {},
     )
     session.add(event)
     return event
 
 
 def transition(
-    session: Session, appeal: Appeal, action: Action, *, actor: User | None, unit_id: int | None = None,
-    note: str | None = None, payload: dict | None = None, actor_label: str | None = None,
-    expected_version: int | None = None, now: datetime | None = None,
+    session: Session,
+    appeal: Appeal,
+    action: Action,
+    *,
+    actor: User | None,
+    unit_id: int | None = None,
+    note: str | None = None,
+    payload: dict | None = None,
+    actor_label: str | None = None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> AppealEvent:
     """Move ``appeal`` by ``action`` (or raise IllegalTransition) and append its event.
 
@@ -130,8 +160,17 @@ def transition(
     flag_modified(appeal, "updated_at")  # an UPDATE even when the clock has not moved (clock.at, frozen time)
     flush(session)  # the version check runs here, so a concurrent change raises StaleVersion, not a later autoflush
     return record_event(
-        session, appeal, EVENT_KINDS[action], actor=actor, from_status=before, to_status=after, unit_id=unit_id,
-        note=note, payload=payload, actor_label=actor_label, now=now,
+        session,
+        appeal,
+        EVENT_KINDS[action],
+        actor=actor,
+        from_status=before,
+        to_status=after,
+        unit_id=unit_id,
+        note=note,
+        payload=payload,
+        actor_label=actor_label,
+        now=now,
     )
 
 
@@ -145,16 +184,25 @@ def flush(session: Session) -> None:
 def notify_appellant(session: Session, appeal: Appeal, kind: str, message: str) -> None:
     if appeal.appellant_phone and not appeal.anonymous:
         queue_notification(
-            session, jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, kind=kind,
-            audience="appellant", recipient=appeal.appellant_phone,
+            session,
+            jurisdiction_id=appeal.jurisdiction_id,
+            appeal_id=appeal.id,
+            kind=kind,
+            audience="appellant",
+            recipient=appeal.appellant_phone,
             message=f"【{_hotline(session)}】您的诉求（工单号 {appeal.order_no}）{message}",
         )
 
 
 def notify_unit(session: Session, appeal: Appeal, unit_id: int, kind: str, message: str) -> None:
     queue_notification(
-        session, jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, kind=kind, audience="unit",
-        recipient=unit_id, message=f"工单 {appeal.order_no}「{appeal.title}」：{message}",
+        session,
+        jurisdiction_id=appeal.jurisdiction_id,
+        appeal_id=appeal.id,
+        kind=kind,
+        audience="unit",
+        recipient=unit_id,
+        message=f"工单 {appeal.order_no}「{appeal.title}」：{message}",
     )
 
 
@@ -232,7 +280,11 @@ def _validate_refs(session: Session, data: AppealCreate) -> tuple[int | None, in
         community_id = community_id or grid.parent_id
     if community_id is not None:
         community = session.get(Unit, community_id)
-        if community is None or community.kind != UnitKind.COMMUNITY or community.jurisdiction_id != data.jurisdiction_id:
+        if (
+            community is None
+            or community.kind != UnitKind.COMMUNITY
+            or community.jurisdiction_id != data.jurisdiction_id
+        ):
             raise InvalidInput("社区/村不存在", "unknown community", field="community_id")
     return community_id, grid_id
 
@@ -242,15 +294,22 @@ def _appellant_id(session: Session, jurisdiction_id: int, phone: str, name: str 
     new_id = insert_or_ignore(session, Appellant.__table__, values, ["jurisdiction_id", "phone"])
     if new_id is not None:
         return new_id
-    appellant = session.scalar(select(Appellant).where(Appellant.jurisdiction_id == jurisdiction_id, Appellant.phone == phone))
+    appellant = session.scalar(
+        select(Appellant).where(Appellant.jurisdiction_id == jurisdiction_id, Appellant.phone == phone)
+    )
     if name and appellant.name != name:
         appellant.name = name
     return appellant.id
 
 
 def submit_appeal(
-    session: Session, data: AppealCreate, *, actor: User | None, idempotency_key: str | None = None,
-    attachments: Sequence[dict] = (), now: datetime | None = None,
+    session: Session,
+    data: AppealCreate,
+    *,
+    actor: User | None,
+    idempotency_key: str | None = None,
+    attachments: Sequence[dict] = (),
+    now: datetime | None = None,
 ) -> Appeal:
     """Record a new appeal (受理). A retried submission with the same idempotency key returns the first."""
     if idempotency_key:
@@ -266,12 +325,19 @@ def submit_appeal(
     savepoint = session.begin_nested()
     try:
         appeal = Appeal(
-            **fields, community_id=community_id, grid_id=grid_id, order_no=next_order_no(session, now),
-            status=AppealStatus.RECEIVED, received_at=now, updated_at=now, received_by_id=actor.id if actor else None,
-            tracking_token=secrets.token_urlsafe(24), idempotency_key=idempotency_key,
-            appellant_id=None if data.anonymous else _appellant_id(
-                session, data.jurisdiction_id, data.appellant_phone, data.appellant_name, now
-            ),
+            **fields,
+            community_id=community_id,
+            grid_id=grid_id,
+            order_no=next_order_no(session, now),
+            status=AppealStatus.RECEIVED,
+            received_at=now,
+            updated_at=now,
+            received_by_id=actor.id if actor else None,
+            tracking_token=secrets.token_urlsafe(24),
+            idempotency_key=idempotency_key,
+            appellant_id=None
+            if data.anonymous
+            else _appellant_id(session, data.jurisdiction_id, data.appellant_phone, data.appellant_name, now),
         )
         session.add(appeal)
         session.flush()
@@ -287,8 +353,14 @@ def submit_appeal(
         session.add(Attachment(jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, purpose="intake", **item))
     index_appeal(session, appeal)  # keywords for the repeat lookup
     record_event(
-        session, appeal, SUBMITTED, actor=actor, to_status=AppealStatus.RECEIVED, now=now,
-        actor_label=None if actor else "诉求人", payload={"channel": str(appeal.channel)},
+        session,
+        appeal,
+        SUBMITTED,
+        actor=actor,
+        to_status=AppealStatus.RECEIVED,
+        now=now,
+        actor_label=None if actor else "诉求人",
+        payload={"channel": str(appeal.channel)},
     )
     notify_appellant(session, appeal, "submitted", "已受理，我们会尽快办理。可凭工单号和手机号查询进度。")
     flush(session)
@@ -296,15 +368,28 @@ def submit_appeal(
 
 
 def answer_directly(
-    session: Session, appeal: Appeal, *, actor: User | None, answer: str, kb_entry_id: int | None = None,
+    session: Session,
+    appeal: Appeal,
+    *,
+    actor: User | None,
+    answer: str,
+    kb_entry_id: int | None = None,
     expected_version: int | None = None,
 ) -> Appeal:
     """The operator answers at once (typically a 咨询): received → replied."""
     require_role(session, actor, (Role.OPERATOR, Role.DISPATCHER))
     answer = require_text(answer, "answer", "答复内容", "answer", minimum=5)
     now = utcnow()
-    transition(session, appeal, Action.DIRECT_ANSWER, actor=actor, note=answer, payload={"kb_entry_id": kb_entry_id},
-               expected_version=expected_version, now=now)
+    transition(
+        session,
+        appeal,
+        Action.DIRECT_ANSWER,
+        actor=actor,
+        note=answer,
+        payload={"kb_entry_id": kb_entry_id},
+        expected_version=expected_version,
+        now=now,
+    )
     appeal.reply_text, appeal.replied_at = answer, now
     notify_appellant(session, appeal, "replied", f"已答复：{answer}")
     tell_followers(session, appeal, answer, now)
@@ -313,7 +398,12 @@ def answer_directly(
 
 
 def not_accept(
-    session: Session, appeal: Appeal, *, actor: User | None, reason: NotAcceptedReason | str, note: str,
+    session: Session,
+    appeal: Appeal,
+    *,
+    actor: User | None,
+    reason: NotAcceptedReason | str,
+    note: str,
     expected_version: int | None = None,
 ) -> Appeal:
     """不予受理 with a reason code (Beijing Art. 11): emergency transfer, legal channel, repeat, …"""
@@ -323,8 +413,15 @@ def not_accept(
     except ValueError as exc:
         raise InvalidInput(str(exc), field="reason") from None
     note = require_text(note, "note", "说明", "explanation")
-    transition(session, appeal, Action.NOT_ACCEPT, actor=actor, note=note, payload={"reason": reason.value},
-               expected_version=expected_version)
+    transition(
+        session,
+        appeal,
+        Action.NOT_ACCEPT,
+        actor=actor,
+        note=note,
+        payload={"reason": reason.value},
+        expected_version=expected_version,
+    )
     appeal.not_accepted_reason = reason.value
     appeal.closed_at = appeal.updated_at
     notify_appellant(session, appeal, "not_accepted", f"不予受理（{reason.label_zh}）：{note}")
@@ -343,9 +440,15 @@ def _assign(session: Session, appeal: Appeal, lead: Unit, co_units: Iterable[Uni
             co.append(unit)
     for row in active_units(appeal, UnitRole.LEAD, UnitRole.CO):
         row.active = False
-    appeal.units.append(AppealUnit(jurisdiction_id=appeal.jurisdiction_id, unit=lead, role=UnitRole.LEAD, active=True, assigned_at=now))
+    appeal.units.append(
+        AppealUnit(jurisdiction_id=appeal.jurisdiction_id, unit=lead, role=UnitRole.LEAD, active=True, assigned_at=now)
+    )
     for unit in co:
-        appeal.units.append(AppealUnit(jurisdiction_id=appeal.jurisdiction_id, unit=unit, role=UnitRole.CO, active=True, assigned_at=now))
+        appeal.units.append(
+            AppealUnit(
+                jurisdiction_id=appeal.jurisdiction_id, unit=unit, role=UnitRole.CO, active=True, assigned_at=now
+            )
+        )
     appeal.lead_unit_id, appeal.lead_unit = lead.id, lead
     return co
 
@@ -364,22 +467,45 @@ def _announce_dispatch(session: Session, appeal: Appeal, lead: Unit, co: list[Un
     limit = f"请于 {local_text(appeal.sign_due_at)} 前签收，{local_text(appeal.due_at)} 前办结答复。"
     notify_unit(session, appeal, lead.id, "dispatched", f"已派至贵单位主办。{limit}")
     for unit in co:
-        notify_unit(session, appeal, unit.id, "dispatched_co", f"请协助 {lead.name} 办理，并于 {local_text(appeal.due_at)} 前向主办单位反馈。")
+        notify_unit(
+            session,
+            appeal,
+            unit.id,
+            "dispatched_co",
+            f"请协助 {lead.name} 办理，并于 {local_text(appeal.due_at)} 前向主办单位反馈。",
+        )
     if lead.kind == UnitKind.STREET and lead.parent_id is not None:  # Art. 12: the district supervises
         notify_unit(session, appeal, lead.parent_id, "dispatched_supervise", f"已派至 {lead.name}，请督促办理。")
 
 
 def dispatch_appeal(
-    session: Session, appeal: Appeal, lead_unit: Unit | int, *, actor: User | None, co_units: Iterable[Unit | int] = (),
-    note: str | None = None, designated: bool = False, expected_version: int | None = None,
+    session: Session,
+    appeal: Appeal,
+    lead_unit: Unit | int,
+    *,
+    actor: User | None,
+    co_units: Iterable[Unit | int] = (),
+    note: str | None = None,
+    designated: bool = False,
+    expected_version: int | None = None,
 ) -> Appeal:
     """派单: send to a lead unit (+ co-units); the handling clock starts now."""
     require_role(session, actor, CENTRE)
     lead = handling_unit(session, appeal, lead_unit, field="lead_unit")
-    co_units = [handling_unit(session, appeal, unit, field="co_units") for unit in co_units]  # validate before any change
+    co_units = [
+        handling_unit(session, appeal, unit, field="co_units") for unit in co_units
+    ]  # validate before any change
     now = utcnow()
-    event = transition(session, appeal, Action.DISPATCH, actor=actor, unit_id=lead.id, note=note,
-                       expected_version=expected_version, now=now)
+    event = transition(
+        session,
+        appeal,
+        Action.DISPATCH,
+        actor=actor,
+        unit_id=lead.id,
+        note=note,
+        expected_version=expected_version,
+        now=now,
+    )
     with session.no_autoflush:  # the event is inserted once, with its payload (the event log is append-only)
         co = _assign(session, appeal, lead, co_units, now)
         appeal.dispatched_at, appeal.designated = now, designated
@@ -390,24 +516,46 @@ def dispatch_appeal(
 
 
 def redispatch_appeal(
-    session: Session, appeal: Appeal, lead_unit: Unit | int, *, actor: User | None, co_units: Iterable[Unit | int] = (),
-    note: str, designated: bool = False, expected_version: int | None = None,
+    session: Session,
+    appeal: Appeal,
+    lead_unit: Unit | int,
+    *,
+    actor: User | None,
+    co_units: Iterable[Unit | int] = (),
+    note: str,
+    designated: bool = False,
+    expected_version: int | None = None,
 ) -> Appeal:
     """改派: a dispatched or in-progress appeal goes to another lead unit and its clock restarts."""
     require_role(session, actor, CENTRE)
     lead = handling_unit(session, appeal, lead_unit, field="lead_unit")
-    co_units = [handling_unit(session, appeal, unit, field="co_units") for unit in co_units]  # validate before any change
+    co_units = [
+        handling_unit(session, appeal, unit, field="co_units") for unit in co_units
+    ]  # validate before any change
     note = require_text(note, "note", "改派原因", "reason for redispatch")
     now = utcnow()
     previous = appeal.lead_unit.name if appeal.lead_unit else None
-    event = transition(session, appeal, Action.REDISPATCH, actor=actor, unit_id=lead.id, note=note,
-                       expected_version=expected_version, now=now)
+    event = transition(
+        session,
+        appeal,
+        Action.REDISPATCH,
+        actor=actor,
+        unit_id=lead.id,
+        note=note,
+        expected_version=expected_version,
+        now=now,
+    )
     with session.no_autoflush:  # the event is inserted once, with its payload
         co = _assign(session, appeal, lead, co_units, now)
         appeal.dispatched_at, appeal.signed_at, appeal.designated = now, None, designated
         withdraw_pending_requests(appeal, now=now, note="工单已改派")
-        event.payload = {"from_unit": previous, "lead_unit": lead.name, "co_units": [u.name for u in co],
-                         "designated": designated, **_start_clock(session, appeal, now)}
+        event.payload = {
+            "from_unit": previous,
+            "lead_unit": lead.name,
+            "co_units": [u.name for u in co],
+            "designated": designated,
+            **_start_clock(session, appeal, now),
+        }
     _announce_dispatch(session, appeal, lead, co)
     flush(session)
     return appeal
@@ -418,8 +566,16 @@ def sign_appeal(session: Session, appeal: Appeal, *, actor: User | None, expecte
     unit_id = require_lead_handler(session, appeal, actor)
     now = utcnow()
     late = bool(appeal.sign_due_at and now > appeal.sign_due_at)
-    transition(session, appeal, Action.SIGN, actor=actor, unit_id=unit_id, payload={"late": late},
-               expected_version=expected_version, now=now)
+    transition(
+        session,
+        appeal,
+        Action.SIGN,
+        actor=actor,
+        unit_id=unit_id,
+        payload={"late": late},
+        expected_version=expected_version,
+        now=now,
+    )
     appeal.signed_at = now
     flush(session)
     return appeal
@@ -434,8 +590,17 @@ def record_contact(
     now = utcnow()
     first = appeal.first_contact_at is None
     late = bool(first and appeal.contact_due_at and now > appeal.contact_due_at)
-    transition(session, appeal, Action.CONTACT, actor=actor, unit_id=unit_id, note=note,
-               payload={"first": first, "late": late}, expected_version=expected_version, now=now)
+    transition(
+        session,
+        appeal,
+        Action.CONTACT,
+        actor=actor,
+        unit_id=unit_id,
+        note=note,
+        payload={"first": first, "late": late},
+        expected_version=expected_version,
+        now=now,
+    )
     if first:
         appeal.first_contact_at = now
     flush(session)
@@ -447,12 +612,18 @@ def record_contact(
 
 def save_attachments(session: Session, appeal: Appeal, event: AppealEvent, items: Sequence[dict], purpose: str) -> None:
     for item in items:
-        session.add(Attachment(jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, event=event, purpose=purpose, **item))
+        session.add(
+            Attachment(
+                jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, event=event, purpose=purpose, **item
+            )
+        )
 
 
 def finish_reply(session: Session, appeal: Appeal, text: str, now: datetime) -> None:
     appeal.reply_text, appeal.replied_at = text, now
-    notify_appellant(session, appeal, "replied", f"已办理答复：{text.rstrip('。.')}。如对办理结果有意见，可在回访时告诉我们。")
+    notify_appellant(
+        session, appeal, "replied", f"已办理答复：{text.rstrip('。.')}。如对办理结果有意见，可在回访时告诉我们。"
+    )
     tell_followers(session, appeal, text, now)
 
 
@@ -465,7 +636,12 @@ def tell_followers(session: Session, appeal: Appeal, text: str, now: datetime) -
 
 
 def reply_to_appeal(
-    session: Session, appeal: Appeal, *, actor: User | None, text: str, attachments: Sequence[dict] = (),
+    session: Session,
+    appeal: Appeal,
+    *,
+    actor: User | None,
+    text: str,
+    attachments: Sequence[dict] = (),
     expected_version: int | None = None,
 ) -> Appeal:
     """答复 with text and proof photos: in_progress → replied. The appellant must have been contacted first."""
@@ -474,9 +650,17 @@ def reply_to_appeal(
     if appeal.first_contact_at is None and appeal.appellant_phone:
         raise InvalidInput("答复前须先联系诉求人", "contact the appellant before replying", field="text")
     now = utcnow()
-    event = transition(session, appeal, Action.REPLY, actor=actor, unit_id=unit_id, note=text,
-                       payload={"photos": len(attachments), "on_time": bool(appeal.due_at is None or now <= appeal.due_at)},
-                       expected_version=expected_version, now=now)
+    event = transition(
+        session,
+        appeal,
+        Action.REPLY,
+        actor=actor,
+        unit_id=unit_id,
+        note=text,
+        payload={"photos": len(attachments), "on_time": bool(appeal.due_at is None or now <= appeal.due_at)},
+        expected_version=expected_version,
+        now=now,
+    )
     save_attachments(session, appeal, event, attachments, "proof")
     withdraw_pending_requests(appeal, now=now, note="工单已答复")
     finish_reply(session, appeal, text, now)
@@ -485,7 +669,12 @@ def reply_to_appeal(
 
 
 def close_appeal(
-    session: Session, appeal: Appeal, *, actor: User | None, note: str | None = None, expected_version: int | None = None
+    session: Session,
+    appeal: Appeal,
+    *,
+    actor: User | None,
+    note: str | None = None,
+    expected_version: int | None = None,
 ) -> Appeal:
     """办结: a replied appeal is closed (after a satisfactory visit, or by the centre)."""
     require_role(session, actor, (Role.DISPATCHER, Role.VISITOR))
@@ -507,58 +696,107 @@ def reopen_appeal(
     reason = require_text(reason, "reason", "重办原因", "reason for reopening")
     now = utcnow()
     if appeal.lead_unit_id is None:
-        transition(session, appeal, Action.REQUEUE, actor=actor, expected_version=expected_version, now=now,
-                   note=f"{reason}（该诉求曾直接答复，无承办单位，退回派单队列）",
-                   payload={"round": appeal.reopen_count + 1, "reason": "no_lead_unit", "requeued": True})
+        transition(
+            session,
+            appeal,
+            Action.REQUEUE,
+            actor=actor,
+            expected_version=expected_version,
+            now=now,
+            note=f"{reason}（该诉求曾直接答复，无承办单位，退回派单队列）",
+            payload={"round": appeal.reopen_count + 1, "reason": "no_lead_unit", "requeued": True},
+        )
         appeal.reopen_count += 1
         appeal.replied_at = None
         appeal.sign_due_at = appeal.contact_due_at = appeal.due_at = appeal.overdue_at = None
         notify_appellant(session, appeal, "reopened", "将重新派单办理。")
         flush(session)
         return appeal
-    event = transition(session, appeal, Action.REOPEN, actor=actor, unit_id=appeal.lead_unit_id, note=reason,
-                       expected_version=expected_version, now=now)
+    event = transition(
+        session,
+        appeal,
+        Action.REOPEN,
+        actor=actor,
+        unit_id=appeal.lead_unit_id,
+        note=reason,
+        expected_version=expected_version,
+        now=now,
+    )
     appeal.reopen_count += 1
     appeal.replied_at = None
     with session.no_autoflush:  # the event is inserted once, with its payload
         event.payload = {"round": appeal.reopen_count, **_start_clock(session, appeal, now)}
     notify_appellant(session, appeal, "reopened", f"将重新办理，新的办理时限为 {local_text(appeal.due_at)}。")
     if appeal.lead_unit_id:
-        notify_unit(session, appeal, appeal.lead_unit_id, "reopened",
-                     f"诉求人不满意，需重新办理（第 {appeal.reopen_count} 次），请于 {local_text(appeal.due_at)} 前答复。原因：{reason}")
+        notify_unit(
+            session,
+            appeal,
+            appeal.lead_unit_id,
+            "reopened",
+            f"诉求人不满意，需重新办理（第 {appeal.reopen_count} 次），请于 {local_text(appeal.due_at)} 前答复。原因：{reason}",
+        )
     flush(session)
     return appeal
 
 
 def merge_appeal(
-    session: Session, appeal: Appeal, into: Appeal, *, actor: User | None, note: str | None = None,
+    session: Session,
+    appeal: Appeal,
+    into: Appeal,
+    *,
+    actor: User | None,
+    note: str | None = None,
     expected_version: int | None = None,
 ) -> Appeal:
     """并单: ``appeal`` follows ``into`` from now on; its appellant will get the main appeal's reply."""
     require_role(session, actor, CENTRE)
     if into.id == appeal.id or into.jurisdiction_id != appeal.jurisdiction_id:
-        raise InvalidInput("不能与自身或其他辖区的工单合并", "cannot merge into itself or another jurisdiction", field="into")
+        raise InvalidInput(
+            "不能与自身或其他辖区的工单合并", "cannot merge into itself or another jurisdiction", field="into"
+        )
     # Both rows are held from here to the commit and re-read: a concurrent merge the other way round, or a
     # concurrent 终止 of the main appeal, either finished first (and is seen below) or waits for this one.
     lock_appeals(session, appeal, into)
     check_version(appeal, expected_version)
     if AppealStatus(into.status) in {AppealStatus.MERGED, AppealStatus.NOT_ACCEPTED, AppealStatus.TERMINATED}:
-        raise Conflict(f"主工单 {into.order_no} 状态为「{AppealStatus(into.status).label_zh}」，不能并入",
-                       f"the main appeal {into.order_no} is {AppealStatus(into.status).label_en.lower()} and cannot take merges",
-                       field="into")
+        raise Conflict(
+            f"主工单 {into.order_no} 状态为「{AppealStatus(into.status).label_zh}」，不能并入",
+            f"the main appeal {into.order_no} is {AppealStatus(into.status).label_en.lower()} and cannot take merges",
+            field="into",
+        )
     now = utcnow()
-    transition(session, appeal, Action.MERGE, actor=actor, note=note, payload={"into": into.order_no},
-               expected_version=expected_version, now=now)
+    transition(
+        session,
+        appeal,
+        Action.MERGE,
+        actor=actor,
+        note=note,
+        payload={"into": into.order_no},
+        expected_version=expected_version,
+        now=now,
+    )
     touch(session, into, now)  # the main appeal now has a follower: whoever acts on it from the old state gets a 409
     appeal.merged_into_id, appeal.closed_at = into.id, now
     for row in active_units(appeal):
         row.active = False
     withdraw_pending_requests(appeal, now=now, note="工单已并单")
-    record_event(session, into, "noted", actor=actor, note=f"并入工单 {appeal.order_no}", payload={"merged": appeal.order_no}, now=now)
-    notify_appellant(session, appeal, "merged", f"与工单 {into.order_no} 反映的是同一问题，已合并办理，结果将一并告知。")
+    record_event(
+        session,
+        into,
+        "noted",
+        actor=actor,
+        note=f"并入工单 {appeal.order_no}",
+        payload={"merged": appeal.order_no},
+        now=now,
+    )
+    notify_appellant(
+        session, appeal, "merged", f"与工单 {into.order_no} 反映的是同一问题，已合并办理，结果将一并告知。"
+    )
     if into.reply_text and AppealStatus(into.status) in {AppealStatus.REPLIED, AppealStatus.CLOSED}:
         # The main appeal was already answered: the merged appellant gets that answer now.
-        record_event(session, appeal, MAIN_REPLIED, actor=None, note=into.reply_text, payload={"main": into.order_no}, now=now)
+        record_event(
+            session, appeal, MAIN_REPLIED, actor=None, note=into.reply_text, payload={"main": into.order_no}, now=now
+        )
         notify_appellant(session, appeal, "replied", f"已随主工单 {into.order_no} 办理答复：{into.reply_text}")
     flush(session)
     return appeal
@@ -591,8 +829,14 @@ def add_note(session: Session, appeal: Appeal, *, actor: User, note: str) -> App
 
 
 def recategorize_appeal(
-    session: Session, appeal: Appeal, category_id: int, *, actor: User | None, predicted_category_id: int | None = None,
-    note: str | None = None, expected_version: int | None = None,
+    session: Session,
+    appeal: Appeal,
+    category_id: int,
+    *,
+    actor: User | None,
+    predicted_category_id: int | None = None,
+    note: str | None = None,
+    expected_version: int | None = None,
 ) -> Appeal:
     """改分类: the centre confirms or corrects the problem category; the choice becomes a routing training label."""
     from lianxin.routing.labels import record_label
@@ -602,12 +846,25 @@ def recategorize_appeal(
     if category is None or category.jurisdiction_id != appeal.jurisdiction_id or not category.active:
         raise InvalidInput("问题分类不存在或已停用", "unknown or inactive category", field="category_id")
     previous = appeal.category
-    transition(session, appeal, Action.RECATEGORIZE, actor=actor, note=note, expected_version=expected_version,
-               payload={"from": previous.name if previous else None, "to": category.name})
+    transition(
+        session,
+        appeal,
+        Action.RECATEGORIZE,
+        actor=actor,
+        note=note,
+        expected_version=expected_version,
+        payload={"from": previous.name if previous else None, "to": category.name},
+    )
     appeal.category_id, appeal.category = category.id, category
     changed = previous is None or previous.id != category.id
-    record_label(session, appeal, category.id, actor=actor, predicted_category_id=predicted_category_id,
-                 source="correction" if changed else "confirmation")
+    record_label(
+        session,
+        appeal,
+        category.id,
+        actor=actor,
+        predicted_category_id=predicted_category_id,
+        source="correction" if changed else "confirmation",
+    )
     flush(session)
     return appeal
 
@@ -616,8 +873,15 @@ def mark_overdue(session: Session, appeal: Appeal, *, now: datetime) -> bool:
     """The overdue sweep's verb: once per handling round, past ``due_at``."""
     if appeal.overdue_at is not None or appeal.due_at is None or appeal.due_at >= now:
         return False
-    transition(session, appeal, Action.MARK_OVERDUE, actor=None, unit_id=appeal.lead_unit_id,
-               payload={"due_at": appeal.due_at.isoformat()}, now=now)
+    transition(
+        session,
+        appeal,
+        Action.MARK_OVERDUE,
+        actor=None,
+        unit_id=appeal.lead_unit_id,
+        payload={"due_at": appeal.due_at.isoformat()},
+        now=now,
+    )
     appeal.overdue_at = now
     flush(session)
     return True

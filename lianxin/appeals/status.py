@@ -130,13 +130,35 @@ def _rows() -> dict[tuple[AppealStatus, Action], AppealStatus]:
 TRANSITIONS: dict[tuple[AppealStatus, Action], AppealStatus] = _rows()
 
 ACTION_LABELS_ZH: dict[Action, str] = {
-    A.DIRECT_ANSWER: "直接答复", A.NOT_ACCEPT: "不予受理", A.DISPATCH: "派单", A.REDISPATCH: "改派",
-    A.SIGN: "签收", A.CONTACT: "联系诉求人", A.REQUEST_RETURN: "申请退单", A.APPROVE_RETURN: "同意退单",
-    A.REJECT_RETURN: "驳回退单", A.REQUEST_EXTENSION: "申请延期", A.APPROVE_EXTENSION: "批准延期",
-    A.REJECT_EXTENSION: "驳回延期", A.DEFER: "挂账", A.REVIEW_DEFERRAL: "挂账复核", A.CLEAR_DEFERRAL: "销账",
-    A.SUPERVISE: "督办", A.URGE: "催办", A.WHISTLE: "吹哨", A.REPORT: "报到反馈", A.REPLY: "答复",
-    A.RECORD_VISIT: "回访", A.REOPEN: "重办", A.REQUEUE: "退回派单重办", A.CLOSE: "办结", A.MERGE: "并单", A.TERMINATE: "终止",
-    A.MARK_OVERDUE: "超期", A.NOTE: "备注", A.RECATEGORIZE: "改分类",
+    A.DIRECT_ANSWER: "直接答复",
+    A.NOT_ACCEPT: "不予受理",
+    A.DISPATCH: "派单",
+    A.REDISPATCH: "改派",
+    A.SIGN: "签收",
+    A.CONTACT: "联系诉求人",
+    A.REQUEST_RETURN: "申请退单",
+    A.APPROVE_RETURN: "同意退单",
+    A.REJECT_RETURN: "驳回退单",
+    A.REQUEST_EXTENSION: "申请延期",
+    A.APPROVE_EXTENSION: "批准延期",
+    A.REJECT_EXTENSION: "驳回延期",
+    A.DEFER: "挂账",
+    A.REVIEW_DEFERRAL: "挂账复核",
+    A.CLEAR_DEFERRAL: "销账",
+    A.SUPERVISE: "督办",
+    A.URGE: "催办",
+    A.WHISTLE: "吹哨",
+    A.REPORT: "报到反馈",
+    A.REPLY: "答复",
+    A.RECORD_VISIT: "回访",
+    A.REOPEN: "重办",
+    A.REQUEUE: "退回派单重办",
+    A.CLOSE: "办结",
+    A.MERGE: "并单",
+    A.TERMINATE: "终止",
+    A.MARK_OVERDUE: "超期",
+    A.NOTE: "备注",
+    A.RECATEGORIZE: "改分类",
 }
 
 
@@ -169,27 +191,72 @@ def allowed_actions(current: AppealStatus | str) -> list[Action]:
 
 # The event each action appends (past tense), and which of them the resident sees on the timeline.
 EVENT_KINDS: dict[Action, str] = {
-    A.DIRECT_ANSWER: "answered", A.NOT_ACCEPT: "not_accepted", A.DISPATCH: "dispatched",
-    A.REDISPATCH: "redispatched", A.SIGN: "signed", A.CONTACT: "contacted",
-    A.REQUEST_RETURN: "return_requested", A.APPROVE_RETURN: "return_approved", A.REJECT_RETURN: "return_rejected",
-    A.REQUEST_EXTENSION: "extension_requested", A.APPROVE_EXTENSION: "extension_approved",
-    A.REJECT_EXTENSION: "extension_rejected", A.DEFER: "deferred", A.REVIEW_DEFERRAL: "deferral_reviewed",
-    A.CLEAR_DEFERRAL: "deferral_cleared", A.SUPERVISE: "supervised", A.URGE: "urged", A.WHISTLE: "whistled",
-    A.REPORT: "reported", A.REPLY: "replied", A.RECORD_VISIT: "visited", A.REOPEN: "reopened",
+    A.DIRECT_ANSWER: "answered",
+    A.NOT_ACCEPT: "not_accepted",
+    A.DISPATCH: "dispatched",
+    A.REDISPATCH: "redispatched",
+    A.SIGN: "signed",
+    A.CONTACT: "contacted",
+    A.REQUEST_RETURN: "return_requested",
+    A.APPROVE_RETURN: "return_approved",
+    A.REJECT_RETURN: "return_rejected",
+    A.REQUEST_EXTENSION: "extension_requested",
+    A.APPROVE_EXTENSION: "extension_approved",
+    A.REJECT_EXTENSION: "extension_rejected",
+    A.DEFER: "deferred",
+    A.REVIEW_DEFERRAL: "deferral_reviewed",
+    A.CLEAR_DEFERRAL: "deferral_cleared",
+    A.SUPERVISE: "supervised",
+    A.URGE: "urged",
+    A.WHISTLE: "whistled",
+    A.REPORT: "reported",
+    A.REPLY: "replied",
+    A.RECORD_VISIT: "visited",
+    A.REOPEN: "reopened",
     A.REQUEUE: "requeued",
-    A.CLOSE: "closed", A.MERGE: "merged", A.TERMINATE: "terminated", A.MARK_OVERDUE: "overdue", A.NOTE: "noted",
+    A.CLOSE: "closed",
+    A.MERGE: "merged",
+    A.TERMINATE: "terminated",
+    A.MARK_OVERDUE: "overdue",
+    A.NOTE: "noted",
     A.RECATEGORIZE: "recategorized",
 }
 SUBMITTED = "submitted"
 MAIN_REPLIED = "main_replied"  # appended to appeals merged into one that was just replied
 # Exclusion from assessment (考评剔除): events without a status change, internal (lianxin/assessment).
-EXCLUSION_REQUESTED, EXCLUSION_APPROVED, EXCLUSION_REJECTED = "exclusion_requested", "exclusion_approved", "exclusion_rejected"
-PUBLIC_EVENT_KINDS: frozenset[str] = frozenset({
-    SUBMITTED, MAIN_REPLIED, "answered", "not_accepted", "dispatched", "redispatched", "signed", "contacted",
-    "return_approved", "extension_approved", "deferred", "deferral_cleared", "replied", "visited", "reopened",
-    "requeued", "closed", "merged", "terminated",
-})
+EXCLUSION_REQUESTED, EXCLUSION_APPROVED, EXCLUSION_REJECTED = (
+    "exclusion_requested",
+    "exclusion_approved",
+    "exclusion_rejected",
+)
+PUBLIC_EVENT_KINDS: frozenset[str] = frozenset(
+    {
+        SUBMITTED,
+        MAIN_REPLIED,
+        "answered",
+        "not_accepted",
+        "dispatched",
+        "redispatched",
+        "signed",
+        "contacted",
+        "return_approved",
+        "extension_approved",
+        "deferred",
+        "deferral_cleared",
+        "replied",
+        "visited",
+        "reopened",
+        "requeued",
+        "closed",
+        "merged",
+        "terminated",
+    }
+)
 EVENT_LABELS_ZH: dict[str, str] = {EVENT_KINDS[a]: label for a, label in ACTION_LABELS_ZH.items()} | {
-    SUBMITTED: "受理", MAIN_REPLIED: "主工单已答复", "return_approved": "退回重新派单",
-    EXCLUSION_REQUESTED: "申请考评剔除", EXCLUSION_APPROVED: "同意考评剔除", EXCLUSION_REJECTED: "驳回考评剔除",
+    SUBMITTED: "受理",
+    MAIN_REPLIED: "主工单已答复",
+    "return_approved": "退回重新派单",
+    EXCLUSION_REQUESTED: "申请考评剔除",
+    EXCLUSION_APPROVED: "同意考评剔除",
+    EXCLUSION_REJECTED: "驳回考评剔除",
 }

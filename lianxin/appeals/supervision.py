@@ -37,8 +37,15 @@ def urge_appeal(
     """催办: remind the lead unit; raises the supervision level to at least 1."""
     require_role(session, actor, SUPERVISORS, unit_id=appeal.lead_unit_id)
     note = require_text(note, "note", "催办内容", "note")
-    transition(session, appeal, Action.URGE, actor=actor, unit_id=appeal.lead_unit_id, note=note,
-               expected_version=expected_version)
+    transition(
+        session,
+        appeal,
+        Action.URGE,
+        actor=actor,
+        unit_id=appeal.lead_unit_id,
+        note=note,
+        expected_version=expected_version,
+    )
     appeal.supervision_level = max(appeal.supervision_level, URGED)
     notify_unit(session, appeal, appeal.lead_unit_id, "urged", f"催办：{note}（办理时限 {local_text(appeal.due_at)}）")
     flush(session)
@@ -46,15 +53,28 @@ def urge_appeal(
 
 
 def supervise_appeal(
-    session: Session, appeal: Appeal, *, actor: User | None, note: str, listed: bool = False,
+    session: Session,
+    appeal: Appeal,
+    *,
+    actor: User | None,
+    note: str,
+    listed: bool = False,
     expected_version: int | None = None,
 ) -> Appeal:
     """督办, or 挂牌督办 when ``listed``: the level never goes down."""
     require_role(session, actor, SUPERVISORS, unit_id=appeal.lead_unit_id)
     note = require_text(note, "note", "督办意见", "note")
     level = LISTED if listed else SUPERVISED
-    transition(session, appeal, Action.SUPERVISE, actor=actor, unit_id=appeal.lead_unit_id, note=note,
-               payload={"level": level, "label": LEVEL_LABELS[level]}, expected_version=expected_version)
+    transition(
+        session,
+        appeal,
+        Action.SUPERVISE,
+        actor=actor,
+        unit_id=appeal.lead_unit_id,
+        note=note,
+        payload={"level": level, "label": LEVEL_LABELS[level]},
+        expected_version=expected_version,
+    )
     appeal.supervision_level = max(appeal.supervision_level, level)
     notify_unit(session, appeal, appeal.lead_unit_id, "supervised", f"{LEVEL_LABELS[level]}：{note}")
     flush(session)
@@ -62,7 +82,12 @@ def supervise_appeal(
 
 
 def whistle(
-    session: Session, appeal: Appeal, departments: Iterable[Unit | int], *, actor: User | None, note: str,
+    session: Session,
+    appeal: Appeal,
+    departments: Iterable[Unit | int],
+    *,
+    actor: User | None,
+    note: str,
     expected_version: int | None = None,
 ) -> list[AppealUnit]:
     """吹哨: a street (or district) leading the appeal calls departments in; each must report (报到)."""
@@ -75,29 +100,57 @@ def whistle(
     for department in departments:
         unit = handling_unit(session, appeal, department, field="departments")
         if unit.kind not in (UnitKind.DEPARTMENT, UnitKind.ENTERPRISE):
-            raise InvalidInput(f"「{unit.name}」不是职能部门或公共服务企业", "only departments can be called in",
-                               field="departments")
+            raise InvalidInput(
+                f"「{unit.name}」不是职能部门或公共服务企业", "only departments can be called in", field="departments"
+            )
         if unit.id not in already and unit.id not in {u.id for u in called}:
             called.append(unit)
     if not called:
-        raise InvalidInput("请选择需要报到的部门", "choose at least one department not yet involved", field="departments")
+        raise InvalidInput(
+            "请选择需要报到的部门", "choose at least one department not yet involved", field="departments"
+        )
     now = utcnow()
-    transition(session, appeal, Action.WHISTLE, actor=actor, unit_id=unit_id, note=note,
-               payload={"departments": [u.name for u in called]}, expected_version=expected_version, now=now)
+    transition(
+        session,
+        appeal,
+        Action.WHISTLE,
+        actor=actor,
+        unit_id=unit_id,
+        note=note,
+        payload={"departments": [u.name for u in called]},
+        expected_version=expected_version,
+        now=now,
+    )
     rows = []
     for unit in called:
-        row = AppealUnit(jurisdiction_id=appeal.jurisdiction_id, unit=unit, role=UnitRole.WHISTLED, active=True, assigned_at=now,
-                         report_due_at=appeal.due_at)
+        row = AppealUnit(
+            jurisdiction_id=appeal.jurisdiction_id,
+            unit=unit,
+            role=UnitRole.WHISTLED,
+            active=True,
+            assigned_at=now,
+            report_due_at=appeal.due_at,
+        )
         appeal.units.append(row)
         rows.append(row)
-        notify_unit(session, appeal, unit.id, "whistled",
-                    f"{appeal.lead_unit.name}吹哨：{note}。请于 {local_text(appeal.due_at)} 前报到并反馈。")
+        notify_unit(
+            session,
+            appeal,
+            unit.id,
+            "whistled",
+            f"{appeal.lead_unit.name}吹哨：{note}。请于 {local_text(appeal.due_at)} 前报到并反馈。",
+        )
     flush(session)
     return rows
 
 
 def report_to_lead(
-    session: Session, appeal: Appeal, unit: Unit | int, *, actor: User | None, text: str,
+    session: Session,
+    appeal: Appeal,
+    unit: Unit | int,
+    *,
+    actor: User | None,
+    text: str,
     expected_version: int | None = None,
 ) -> AppealUnit:
     """A co-unit (协办) or a called-in department (报到) reports its part to the lead unit."""
@@ -109,9 +162,17 @@ def report_to_lead(
         raise PermissionDenied("您不属于该协办单位", "you do not belong to that unit")
     text = require_text(text, "text", "反馈内容", "report", minimum=5)
     now = utcnow()
-    transition(session, appeal, Action.REPORT, actor=actor, unit_id=unit_id, note=text,
-               payload={"role": str(row.role), "on_time": row.report_due_at is None or now <= row.report_due_at},
-               expected_version=expected_version, now=now)
+    transition(
+        session,
+        appeal,
+        Action.REPORT,
+        actor=actor,
+        unit_id=unit_id,
+        note=text,
+        payload={"role": str(row.role), "on_time": row.report_due_at is None or now <= row.report_due_at},
+        expected_version=expected_version,
+        now=now,
+    )
     row.reported_at = row.reported_at or now
     row.report_text = text
     if appeal.lead_unit_id:

@@ -14,7 +14,12 @@ from lianxin.api.errors import ERROR_RESPONSES
 from lianxin.assessment import exclusions
 from lianxin.assessment.choices import ExclusionReason, ExclusionState
 from lianxin.assessment.service import (
-    get_settings_row, monthly_ranking, parse_month, previous_month, settings_changes, update_settings,
+    get_settings_row,
+    monthly_ranking,
+    parse_month,
+    previous_month,
+    settings_changes,
+    update_settings,
 )
 from lianxin.assessment.supervision import leader_supervision_list
 from lianxin.clock import utcnow
@@ -61,8 +66,11 @@ class SupervisedOut(BaseModel):
 
 
 @router.get("/assessment/ranking", summary="月度考评排名 / monthly ranking within a unit kind")
-def ranking(ctx: Ctx, month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM，默认上月")] = None,
-            kind: Annotated[str, Query(description="district / street / department / enterprise")] = "street") -> dict:
+def ranking(
+    ctx: Ctx,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM，默认上月")] = None,
+    kind: Annotated[str, Query(description="district / street / department / enterprise")] = "street",
+) -> dict:
     require_role(ctx.session, ctx.actor, READERS)
     first = parse_month(month) if month else previous_month(local_day(utcnow()))
     return monthly_ranking(ctx.session, ctx.jurisdiction_id, first, kind)
@@ -74,32 +82,44 @@ def supervision(ctx: Ctx, min_level: Annotated[int, Query(ge=1, le=3)] = 1):
     return leader_supervision_list(ctx.session, ctx.actor, min_level=min_level)
 
 
-@router.get("/appeals/{order_no}/exclusion", response_model=list[ExclusionOut], summary="考评剔除申请 / exclusion requests")
+@router.get(
+    "/appeals/{order_no}/exclusion", response_model=list[ExclusionOut], summary="考评剔除申请 / exclusion requests"
+)
 def list_exclusions(order_no: str, ctx: Ctx):
     return exclusions.exclusions_of(ctx.session, ctx.appeal(order_no))
 
 
-@router.post("/appeals/{order_no}/exclusion", status_code=201, response_model=ExclusionOut,
-             summary="申请考评剔除 / request exclusion from assessment (lead handler)")
+@router.post(
+    "/appeals/{order_no}/exclusion",
+    status_code=201,
+    response_model=ExclusionOut,
+    summary="申请考评剔除 / request exclusion from assessment (lead handler)",
+)
 def request_exclusion(order_no: str, body: ExclusionIn, ctx: WriteCtx):
     def run():
         appeal = ctx.appeal(order_no)
-        made = exclusions.request_exclusion(ctx.session, appeal, actor=ctx.actor, reason=body.reason,
-                                            explanation=body.explanation)
+        made = exclusions.request_exclusion(
+            ctx.session, appeal, actor=ctx.actor, reason=body.reason, explanation=body.explanation
+        )
         return ExclusionOut.model_validate(made)
 
     return ctx.once(run, status_code=201)
 
 
-@router.post("/appeals/{order_no}/exclusion/{exclusion_id}/decision", response_model=ExclusionOut,
-             summary="审核考评剔除 / approve or refuse (centre)")
+@router.post(
+    "/appeals/{order_no}/exclusion/{exclusion_id}/decision",
+    response_model=ExclusionOut,
+    summary="审核考评剔除 / approve or refuse (centre)",
+)
 def decide_exclusion(order_no: str, exclusion_id: int, body: DecisionIn, ctx: WriteCtx):
     def run():
         appeal = ctx.appeal(order_no)
         exclusion = exclusions.get_exclusion(ctx.session, exclusion_id)
         if exclusion.appeal_id != appeal.id:
             raise NotFound("该申请不属于此工单", "the request belongs to another appeal", field="exclusion_id")
-        decided = exclusions.decide_exclusion(ctx.session, exclusion, actor=ctx.actor, approve=body.approve, note=body.note)
+        decided = exclusions.decide_exclusion(
+            ctx.session, exclusion, actor=ctx.actor, approve=body.approve, note=body.note
+        )
         return ExclusionOut.model_validate(decided)
 
     return ctx.once(run)
@@ -152,15 +172,21 @@ def get_settings(ctx: Ctx):
     return get_settings_row(ctx.session, ctx.jurisdiction_id)
 
 
-@router.put("/assessment/settings", response_model=SettingsOut,
-            summary="修改考评权重与督办阈值（管理员，记入修改记录）/ change weights and thresholds (admins, logged)")
+@router.put(
+    "/assessment/settings",
+    response_model=SettingsOut,
+    summary="修改考评权重与督办阈值（管理员，记入修改记录）/ change weights and thresholds (admins, logged)",
+)
 def put_settings(body: SettingsIn, ctx: Ctx):
     values = {name: value for name, value in body.model_dump(exclude={"note"}).items() if value is not None}
     return update_settings(ctx.session, ctx.jurisdiction_id, actor=ctx.actor, note=body.note, **values)
 
 
-@router.get("/assessment/settings/changes", response_model=list[SettingsChangeOut],
-            summary="考评设置修改记录 / the settings' change log")
+@router.get(
+    "/assessment/settings/changes",
+    response_model=list[SettingsChangeOut],
+    summary="考评设置修改记录 / the settings' change log",
+)
 def get_settings_changes(ctx: Ctx):
     require_role(ctx.session, ctx.actor, (*READERS, Role.ADMIN))
     return settings_changes(ctx.session, ctx.jurisdiction_id)

@@ -16,7 +16,9 @@ assess_app = typer.Typer(help="考评 / assessment", no_args_is_help=True)
 @assess_app.command("month")
 def month(
     month: Annotated[str, typer.Argument(help="月份 YYYY-MM")],
-    kind: Annotated[list[str] | None, typer.Option(help="单位类型 district/street/department/enterprise，可多次")] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option(help="单位类型 district/street/department/enterprise，可多次")
+    ] = None,
     excel: Annotated[Path | None, typer.Option(help="导出 Excel 文件")] = None,
     html: Annotated[Path | None, typer.Option(help="导出可打印 HTML 文件")] = None,
     jurisdiction: Annotated[str, typer.Option(help="辖区编码")] = "default",
@@ -28,17 +30,23 @@ def month(
 
     try:
         with open_session() as session:
-            report = monthly_report(session, jurisdiction_by_code(session, jurisdiction).id, parse_month(month), kind or None)
+            report = monthly_report(
+                session, jurisdiction_by_code(session, jurisdiction).id, parse_month(month), kind or None
+            )
     except LianxinError as exc:
         typer.secho(str(exc), err=True, fg="red")
         raise typer.Exit(code=2) from None
     for section in report["sections"]:
-        typer.echo(f"\n{report['month']} {section['kind_label']}  红榜：{'、'.join(section['red_list']) or '无'}  "
-                   f"黑榜：{'、'.join(section['black_list']) or '无'}")
+        typer.echo(
+            f"\n{report['month']} {section['kind_label']}  红榜：{'、'.join(section['red_list']) or '无'}  "
+            f"黑榜：{'、'.join(section['black_list']) or '无'}"
+        )
         for row in section["rows"]:
-            typer.echo(f"{row['rank'] or '—':>3} {row['unit']:<16} 回访{row['valid_visits']:>5}  响应{percent(row['response_rate']):>7} "
-                       f"解决{percent(row['resolution_rate']):>7} 满意{percent(row['satisfaction_rate']):>7} "
-                       f"综合{percent(row['composite']):>7}")
+            typer.echo(
+                f"{row['rank'] or '—':>3} {row['unit']:<16} 回访{row['valid_visits']:>5}  响应{percent(row['response_rate']):>7} "
+                f"解决{percent(row['resolution_rate']):>7} 满意{percent(row['satisfaction_rate']):>7} "
+                f"综合{percent(row['composite']):>7}"
+            )
     if excel:
         excel.write_bytes(write_excel(report))
         typer.echo(f"已写入 / wrote {excel}")

@@ -8,7 +8,15 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from lianxin.appeals.models import Appeal
-from lianxin.appeals.service import CENTRE, check_version, flush, notify_unit, record_event, require_lead_handler, require_text
+from lianxin.appeals.service import (
+    CENTRE,
+    check_version,
+    flush,
+    notify_unit,
+    record_event,
+    require_lead_handler,
+    require_text,
+)
 from lianxin.appeals.status import EXCLUSION_APPROVED, EXCLUSION_REJECTED, EXCLUSION_REQUESTED, AppealStatus
 from lianxin.assessment.choices import ExclusionReason, ExclusionState
 from lianxin.assessment.models import AssessmentExclusion
@@ -18,12 +26,19 @@ from lianxin.orgs.models import User
 from lianxin.orgs.service import require_role
 
 # An appeal that never reached a unit is not assessed anyway.
-NOT_ASSESSED = frozenset({AppealStatus.RECEIVED, AppealStatus.NOT_ACCEPTED, AppealStatus.MERGED, AppealStatus.TERMINATED})
+NOT_ASSESSED = frozenset(
+    {AppealStatus.RECEIVED, AppealStatus.NOT_ACCEPTED, AppealStatus.MERGED, AppealStatus.TERMINATED}
+)
 
 
 def exclusions_of(session: Session, appeal: Appeal) -> list[AssessmentExclusion]:
-    return list(session.scalars(select(AssessmentExclusion).where(AssessmentExclusion.appeal_id == appeal.id)
-                                .order_by(AssessmentExclusion.id)))
+    return list(
+        session.scalars(
+            select(AssessmentExclusion)
+            .where(AssessmentExclusion.appeal_id == appeal.id)
+            .order_by(AssessmentExclusion.id)
+        )
+    )
 
 
 def _touch(session: Session, appeal: Appeal, expected_version: int | None, now) -> None:
@@ -35,7 +50,12 @@ def _touch(session: Session, appeal: Appeal, expected_version: int | None, now) 
 
 
 def request_exclusion(
-    session: Session, appeal: Appeal, *, actor: User | None, reason: ExclusionReason | str, explanation: str,
+    session: Session,
+    appeal: Appeal,
+    *,
+    actor: User | None,
+    reason: ExclusionReason | str,
+    explanation: str,
     expected_version: int | None = None,
 ) -> AssessmentExclusion:
     """申请考评剔除 by the lead unit's handler, with a reason code and an explanation."""
@@ -54,19 +74,38 @@ def request_exclusion(
         raise Conflict("该工单已剔除出考评", "this appeal is already excluded from assessment")
     now = utcnow()
     _touch(session, appeal, expected_version, now)
-    exclusion = AssessmentExclusion(jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, unit_id=unit_id,
-                                    reason=reason, explanation=explanation, requested_by_id=actor.id if actor else None,
-                                    requested_at=now)
+    exclusion = AssessmentExclusion(
+        jurisdiction_id=appeal.jurisdiction_id,
+        appeal_id=appeal.id,
+        unit_id=unit_id,
+        reason=reason,
+        explanation=explanation,
+        requested_by_id=actor.id if actor else None,
+        requested_at=now,
+    )
     session.add(exclusion)
     flush(session)
-    record_event(session, appeal, EXCLUSION_REQUESTED, actor=actor, unit_id=unit_id, note=explanation,
-                 payload={"exclusion_id": exclusion.id, "reason": reason.value}, now=now)
+    record_event(
+        session,
+        appeal,
+        EXCLUSION_REQUESTED,
+        actor=actor,
+        unit_id=unit_id,
+        note=explanation,
+        payload={"exclusion_id": exclusion.id, "reason": reason.value},
+        now=now,
+    )
     flush(session)
     return exclusion
 
 
 def decide_exclusion(
-    session: Session, exclusion: AssessmentExclusion, *, actor: User | None, approve: bool, note: str | None = None,
+    session: Session,
+    exclusion: AssessmentExclusion,
+    *,
+    actor: User | None,
+    approve: bool,
+    note: str | None = None,
     expected_version: int | None = None,
 ) -> AssessmentExclusion:
     """The centre (dispatcher or admin) approves or refuses; a refusal needs a reason."""
@@ -81,8 +120,16 @@ def decide_exclusion(
     exclusion.state = ExclusionState.APPROVED if approve else ExclusionState.REJECTED
     exclusion.decided_by_id, exclusion.decided_at, exclusion.decision_note = (actor.id if actor else None), now, note
     kind = EXCLUSION_APPROVED if approve else EXCLUSION_REJECTED
-    record_event(session, appeal, kind, actor=actor, unit_id=exclusion.unit_id, note=note,
-                 payload={"exclusion_id": exclusion.id, "reason": ExclusionReason(exclusion.reason).value}, now=now)
+    record_event(
+        session,
+        appeal,
+        kind,
+        actor=actor,
+        unit_id=exclusion.unit_id,
+        note=note,
+        payload={"exclusion_id": exclusion.id, "reason": ExclusionReason(exclusion.reason).value},
+        now=now,
+    )
     verdict = "已同意，该工单不计入考评" if approve else f"被驳回：{note}"
     notify_unit(session, appeal, exclusion.unit_id, kind, f"考评剔除申请{verdict}")
     flush(session)
@@ -97,6 +144,13 @@ def get_exclusion(session: Session, exclusion_id: int) -> AssessmentExclusion:
 
 
 def pending_exclusions(session: Session, jurisdiction_id: int) -> list[AssessmentExclusion]:
-    return list(session.scalars(select(AssessmentExclusion).where(
-        AssessmentExclusion.jurisdiction_id == jurisdiction_id, AssessmentExclusion.state == ExclusionState.PENDING
-    ).order_by(AssessmentExclusion.requested_at)))
+    return list(
+        session.scalars(
+            select(AssessmentExclusion)
+            .where(
+                AssessmentExclusion.jurisdiction_id == jurisdiction_id,
+                AssessmentExclusion.state == ExclusionState.PENDING,
+            )
+            .order_by(AssessmentExclusion.requested_at)
+        )
+    )

@@ -56,8 +56,9 @@ class AssessmentExclusion(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     reason: Mapped[ExclusionReason] = mapped_column(enum_column_type(ExclusionReason, "exclusion_reason"))
     explanation: Mapped[str] = mapped_column(Text)
-    state: Mapped[ExclusionState] = mapped_column(enum_column_type(ExclusionState, "exclusion_state"),
-                                                  default=ExclusionState.PENDING)
+    state: Mapped[ExclusionState] = mapped_column(
+        enum_column_type(ExclusionState, "exclusion_state"), default=ExclusionState.PENDING
+    )
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

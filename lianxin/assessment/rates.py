@@ -30,10 +30,14 @@ def ratio(numerator: float, denominator: float) -> float | None:
 
 
 RATE_LABELS = {
-    "response_rate": ("响应率", "Response rate"), "resolution_rate": ("解决率", "Resolution rate"),
-    "satisfaction_rate": ("满意率", "Satisfaction rate"), "composite": ("综合成绩", "Composite"),
-    "sign_on_time_rate": ("按时签收率", "Signed on time"), "close_on_time_rate": ("按期办结率", "Closed on time"),
-    "return_rate": ("退单率", "Return rate"), "reopen_rate": ("重办率", "Reopen rate"),
+    "response_rate": ("响应率", "Response rate"),
+    "resolution_rate": ("解决率", "Resolution rate"),
+    "satisfaction_rate": ("满意率", "Satisfaction rate"),
+    "composite": ("综合成绩", "Composite"),
+    "sign_on_time_rate": ("按时签收率", "Signed on time"),
+    "close_on_time_rate": ("按期办结率", "Closed on time"),
+    "return_rate": ("退单率", "Return rate"),
+    "reopen_rate": ("重办率", "Reopen rate"),
 }
 
 
@@ -43,10 +47,15 @@ def compute_rates(counts: Mapping[str, int], weights: Weights = Weights()) -> di
     response = ratio(get("visits_responded", 0), valid)
     resolution = ratio(get("visits_solved", 0), valid)
     satisfaction = ratio(get("visits_satisfied", 0) + weights.basic * get("visits_basic", 0), valid)
-    composite = None if valid == 0 else (
-        weights.response * response + weights.resolution * resolution + weights.satisfaction * satisfaction)
+    composite = (
+        None
+        if valid == 0
+        else (weights.response * response + weights.resolution * resolution + weights.satisfaction * satisfaction)
+    )
     return {
-        "response_rate": response, "resolution_rate": resolution, "satisfaction_rate": satisfaction,
+        "response_rate": response,
+        "resolution_rate": resolution,
+        "satisfaction_rate": satisfaction,
         "composite": composite,
         "sign_on_time_rate": ratio(get("signed_on_time", 0), get("signed", 0)),
         "close_on_time_rate": ratio(get("replied_on_time", 0), get("replied", 0)),

@@ -16,19 +16,32 @@ from lianxin.assessment.service import RANKED_KINDS, monthly_ranking
 from lianxin.clock import utcnow
 from lianxin.orgs.models import Jurisdiction, UnitKind
 
-RATE_COLUMNS = ("response_rate", "resolution_rate", "satisfaction_rate", "composite", "sign_on_time_rate",
-                "close_on_time_rate", "return_rate", "reopen_rate")
+RATE_COLUMNS = (
+    "response_rate",
+    "resolution_rate",
+    "satisfaction_rate",
+    "composite",
+    "sign_on_time_rate",
+    "close_on_time_rate",
+    "return_rate",
+    "reopen_rate",
+)
 LIST_LABELS = {"red": "红榜", "black": "黑榜", None: ""}
-_env = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
-                   autoescape=select_autoescape(["html"]))
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"), autoescape=select_autoescape(["html"])
+)
 _env.filters["pct"] = percent
 
 
 def monthly_report(session: Session, jurisdiction_id: int, month: date, kinds: list[UnitKind] | None = None) -> dict:
     jurisdiction = session.get(Jurisdiction, jurisdiction_id)
     sections = [monthly_ranking(session, jurisdiction_id, month, kind) for kind in (kinds or list(RANKED_KINDS))]
-    return {"jurisdiction": jurisdiction.name, "month": month.strftime("%Y-%m"), "sections": sections,
-            "generated_at": utcnow().isoformat(timespec="seconds")}
+    return {
+        "jurisdiction": jurisdiction.name,
+        "month": month.strftime("%Y-%m"),
+        "sections": sections,
+        "generated_at": utcnow().isoformat(timespec="seconds"),
+    }
 
 
 def _change(value: float | None) -> str:
@@ -37,10 +50,15 @@ def _change(value: float | None) -> str:
 
 def render_html(report: dict) -> str:
     return _env.get_template("monthly_report.html").render(
-        report=report, columns=RATE_COLUMNS, labels=RATE_LABELS, lists=LIST_LABELS, change=_change)
+        report=report, columns=RATE_COLUMNS, labels=RATE_LABELS, lists=LIST_LABELS, change=_change
+    )
 
 
-HEADERS = ["排名", "单位", "有效回访"] + [RATE_LABELS[c][0] for c in RATE_COLUMNS] + ["上月综合", "上月排名", "环比（百分点）", "红黑榜"]
+HEADERS = (
+    ["排名", "单位", "有效回访"]
+    + [RATE_LABELS[c][0] for c in RATE_COLUMNS]
+    + ["上月综合", "上月排名", "环比（百分点）", "红黑榜"]
+)
 
 
 def write_excel(report: dict) -> bytes:
@@ -59,10 +77,14 @@ def write_excel(report: dict) -> bytes:
         for row in section["rows"]:
             values = [row["rank"] or "—", row["unit"], row["valid_visits"]]
             values += [row[c] for c in RATE_COLUMNS]
-            values += [row["previous_composite"], row["previous_rank"] or "—",
-                       None if row["change"] is None else round(row["change"] * 100, 1), LIST_LABELS[row["listed"]]]
+            values += [
+                row["previous_composite"],
+                row["previous_rank"] or "—",
+                None if row["change"] is None else round(row["change"] * 100, 1),
+                LIST_LABELS[row["listed"]],
+            ]
             sheet.append(values)
-            for cell in sheet[sheet.max_row][3:3 + len(RATE_COLUMNS) + 1]:
+            for cell in sheet[sheet.max_row][3 : 3 + len(RATE_COLUMNS) + 1]:
                 cell.number_format = "0.0%"
             if row["listed"] in fills:
                 for cell in sheet[sheet.max_row]:

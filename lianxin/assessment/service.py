@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-
-import math
 
 from lianxin.assessment.models import AssessmentSettings, AssessmentSettingsChange
 from lianxin.assessment.rates import Weights, compute_rates
@@ -20,19 +19,32 @@ from lianxin.orgs.service import require_role
 from lianxin.stats.rollups import rollup_sums, unit_tree
 
 RANKED_KINDS = {
-    UnitKind.DISTRICT: ("区县", "Districts"), UnitKind.STREET: ("街道/乡镇", "Streets and townships"),
-    UnitKind.DEPARTMENT: ("职能部门", "Departments"), UnitKind.ENTERPRISE: ("公共服务企业", "Enterprises"),
+    UnitKind.DISTRICT: ("区县", "Districts"),
+    UnitKind.STREET: ("街道/乡镇", "Streets and townships"),
+    UnitKind.DEPARTMENT: ("职能部门", "Departments"),
+    UnitKind.ENTERPRISE: ("公共服务企业", "Enterprises"),
 }
-EDITABLE = ("weight_response", "weight_resolution", "weight_satisfaction", "basic_satisfied_weight", "red_list_size",
-            "black_list_size", "black_list_below", "min_valid_visits", "supervise_overdue_working_days",
-            "supervise_reopen_count", "list_repeat_count")
+EDITABLE = (
+    "weight_response",
+    "weight_resolution",
+    "weight_satisfaction",
+    "basic_satisfied_weight",
+    "red_list_size",
+    "black_list_size",
+    "black_list_below",
+    "min_valid_visits",
+    "supervise_overdue_working_days",
+    "supervise_reopen_count",
+    "list_repeat_count",
+)
 
 
 def get_settings_row(session: Session, jurisdiction_id: int) -> AssessmentSettings:
     """The jurisdiction's settings, created with the defaults on first use."""
     defaults = {c.name: c.default.arg for c in AssessmentSettings.__table__.columns if c.default is not None}
-    insert_or_ignore(session, AssessmentSettings.__table__, {**defaults, "jurisdiction_id": jurisdiction_id},
-                     ["jurisdiction_id"])
+    insert_or_ignore(
+        session, AssessmentSettings.__table__, {**defaults, "jurisdiction_id": jurisdiction_id}, ["jurisdiction_id"]
+    )
     return session.scalar(select(AssessmentSettings).where(AssessmentSettings.jurisdiction_id == jurisdiction_id))
 
 
@@ -50,12 +62,19 @@ SETTING_LABELS: dict[str, tuple[str, str]] = {
     "black_list_size": ("黑榜数量", "Black list size"),
     "black_list_below": ("综合成绩低于此值列入黑榜", "Black-listed below this composite"),
     "min_valid_visits": ("参与排名的最少有效回访数", "Fewest valid visits to be ranked"),
-    "supervise_overdue_working_days": ("超期几个工作日自动督办（0 为不启用）", "Supervise after this many working days overdue (0: off)"),
+    "supervise_overdue_working_days": (
+        "超期几个工作日自动督办（0 为不启用）",
+        "Supervise after this many working days overdue (0: off)",
+    ),
     "supervise_reopen_count": ("重办几次自动督办（0 为不启用）", "Supervise after this many reopens (0: off)"),
-    "list_repeat_count": ("并入几件重复诉求挂牌督办（0 为不启用）", "Listed supervision after this many merged repeats (0: off)"),
+    "list_repeat_count": (
+        "并入几件重复诉求挂牌督办（0 为不启用）",
+        "Listed supervision after this many merged repeats (0: off)",
+    ),
 }
-FLOAT_SETTINGS = frozenset({"weight_response", "weight_resolution", "weight_satisfaction", "basic_satisfied_weight",
-                            "black_list_below"})
+FLOAT_SETTINGS = frozenset(
+    {"weight_response", "weight_resolution", "weight_satisfaction", "basic_satisfied_weight", "black_list_below"}
+)
 
 
 def _coerce(name: str, value) -> float | int:
@@ -75,8 +94,9 @@ def _coerce(name: str, value) -> float | int:
         raise InvalidInput(f"「{zh}」须为{kind[0]}", f"{name} must be {kind[1]}", field=name) from None
 
 
-def update_settings(session: Session, jurisdiction_id: int, *, actor: User | None, note: str | None = None,
-                    **values) -> AssessmentSettings:
+def update_settings(
+    session: Session, jurisdiction_id: int, *, actor: User | None, note: str | None = None, **values
+) -> AssessmentSettings:
     """Change formulas, weights, list sizes or supervision rules (admin). Weights must sum to 1.
     Every change that changes something is logged (who, when, each value before and after)."""
     require_role(session, actor, (Role.ADMIN,))
@@ -88,31 +108,50 @@ def update_settings(session: Session, jurisdiction_id: int, *, actor: User | Non
     merged = {name: values.get(name, getattr(row, name)) for name in EDITABLE}
     weights = [merged["weight_response"], merged["weight_resolution"], merged["weight_satisfaction"]]
     if any(w < 0 for w in weights) or abs(sum(weights) - 1) > 1e-6:
-        raise InvalidInput("响应率、解决率、满意率的权重须为非负数且合计为 1", "the three weights must be ≥ 0 and sum to 1",
-                           field="weight_response")
+        raise InvalidInput(
+            "响应率、解决率、满意率的权重须为非负数且合计为 1",
+            "the three weights must be ≥ 0 and sum to 1",
+            field="weight_response",
+        )
     if not 0 <= merged["basic_satisfied_weight"] <= 1:
-        raise InvalidInput("基本满意折算系数须在 0 到 1 之间", "basic_satisfied_weight must be within 0..1",
-                           field="basic_satisfied_weight")
+        raise InvalidInput(
+            "基本满意折算系数须在 0 到 1 之间",
+            "basic_satisfied_weight must be within 0..1",
+            field="basic_satisfied_weight",
+        )
     for name in EDITABLE[4:]:
         if merged[name] < 0:
             raise InvalidInput(f"{name} 不能为负数", f"{name} must not be negative", field=name)
     if not 0 <= merged["black_list_below"] <= 1:
-        raise InvalidInput("黑榜分数线须在 0 到 1 之间", "black_list_below must be within 0..1", field="black_list_below")
+        raise InvalidInput(
+            "黑榜分数线须在 0 到 1 之间", "black_list_below must be within 0..1", field="black_list_below"
+        )
     changes = {name: [getattr(row, name), value] for name, value in merged.items() if getattr(row, name) != value}
     for name, value in merged.items():
         setattr(row, name, value)
     if changes:
-        session.add(AssessmentSettingsChange(jurisdiction_id=jurisdiction_id, changed_by_id=actor.id if actor else None,
-                                             changes=changes, note=(note or "").strip() or None))
+        session.add(
+            AssessmentSettingsChange(
+                jurisdiction_id=jurisdiction_id,
+                changed_by_id=actor.id if actor else None,
+                changes=changes,
+                note=(note or "").strip() or None,
+            )
+        )
     session.flush()
     return row
 
 
 def settings_changes(session: Session, jurisdiction_id: int, *, limit: int = 50) -> list[AssessmentSettingsChange]:
     """The change log, newest first."""
-    return list(session.scalars(select(AssessmentSettingsChange)
-                                .where(AssessmentSettingsChange.jurisdiction_id == jurisdiction_id)
-                                .order_by(AssessmentSettingsChange.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(AssessmentSettingsChange)
+            .where(AssessmentSettingsChange.jurisdiction_id == jurisdiction_id)
+            .order_by(AssessmentSettingsChange.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def parse_month(text: str) -> date:
@@ -120,7 +159,9 @@ def parse_month(text: str) -> date:
         year, month = (int(part) for part in text.strip().split("-"))
         return date(year, month, 1)
     except ValueError:
-        raise InvalidInput(f"月份格式应为 YYYY-MM：「{text}」", f"month must be YYYY-MM, got {text!r}", field="month") from None
+        raise InvalidInput(
+            f"月份格式应为 YYYY-MM：「{text}」", f"month must be YYYY-MM, got {text!r}", field="month"
+        ) from None
 
 
 def month_bounds(month: date) -> tuple[date, date]:
@@ -149,13 +190,23 @@ class RankRow:
         return None if composite is None or self.previous_composite is None else composite - self.previous_composite
 
     def as_dict(self) -> dict:
-        return {"unit_id": self.unit_id, "unit": self.unit, "rank": self.rank, "valid_visits": self.counts["visits_valid"],
-                **self.rates, "previous_composite": self.previous_composite, "previous_rank": self.previous_rank,
-                "change": self.change, "listed": self.listed,
-                "counts": {k: v for k, v in self.counts.items() if v}}
+        return {
+            "unit_id": self.unit_id,
+            "unit": self.unit,
+            "rank": self.rank,
+            "valid_visits": self.counts["visits_valid"],
+            **self.rates,
+            "previous_composite": self.previous_composite,
+            "previous_rank": self.previous_rank,
+            "change": self.change,
+            "listed": self.listed,
+            "counts": {k: v for k, v in self.counts.items() if v},
+        }
 
 
-def _ranked(session: Session, jurisdiction_id: int, month: date, kind: UnitKind, row: AssessmentSettings) -> list[RankRow]:
+def _ranked(
+    session: Session, jurisdiction_id: int, month: date, kind: UnitKind, row: AssessmentSettings
+) -> list[RankRow]:
     tree = unit_tree(session, jurisdiction_id)
     start, end = month_bounds(month)
     sums = rollup_sums(session, jurisdiction_id, start, end, assessed_only=True, by_unit=True)
@@ -187,7 +238,9 @@ def monthly_ranking(session: Session, jurisdiction_id: int, month: date, kind: U
         kind = None
     if kind not in RANKED_KINDS:
         options = "、".join(f"{k.value}({label[0]})" for k, label in RANKED_KINDS.items())
-        raise InvalidInput(f"排名单位类型可选：{options}", "kind must be district, street, department or enterprise", field="kind")
+        raise InvalidInput(
+            f"排名单位类型可选：{options}", "kind must be district, street, department or enterprise", field="kind"
+        )
     row = get_settings_row(session, jurisdiction_id)
     rows = _ranked(session, jurisdiction_id, month, kind, row)
     before = {r.unit_id: r for r in _ranked(session, jurisdiction_id, previous_month(month), kind, row)}
@@ -195,9 +248,9 @@ def monthly_ranking(session: Session, jurisdiction_id: int, month: date, kind: U
         if r.unit_id in before:
             r.previous_composite, r.previous_rank = before[r.unit_id].rates["composite"], before[r.unit_id].rank
     ranked = [r for r in rows if r.rank is not None]
-    red = ranked[:row.red_list_size]
-    rest = ranked[len(red):]  # the bottom N are taken from below the red list, so no unit is on both by rank
-    black = set(map(id, rest[max(len(rest) - row.black_list_size, 0):] if row.black_list_size else []))
+    red = ranked[: row.red_list_size]
+    rest = ranked[len(red) :]  # the bottom N are taken from below the red list, so no unit is on both by rank
+    black = set(map(id, rest[max(len(rest) - row.black_list_size, 0) :] if row.black_list_size else []))
     black |= {id(r) for r in ranked if r.rates["composite"] < row.black_list_below}
     for r in ranked:
         if id(r) in black:
@@ -206,10 +259,17 @@ def monthly_ranking(session: Session, jurisdiction_id: int, month: date, kind: U
             r.listed = "red"
     start, end = month_bounds(month)
     return {
-        "month": month.strftime("%Y-%m"), "kind": kind.value, "kind_label": RANKED_KINDS[kind][0],
-        "start": start.isoformat(), "end": end.isoformat(),
-        "weights": {"response": row.weight_response, "resolution": row.weight_resolution,
-                    "satisfaction": row.weight_satisfaction, "basic": row.basic_satisfied_weight},
+        "month": month.strftime("%Y-%m"),
+        "kind": kind.value,
+        "kind_label": RANKED_KINDS[kind][0],
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "weights": {
+            "response": row.weight_response,
+            "resolution": row.weight_resolution,
+            "satisfaction": row.weight_satisfaction,
+            "basic": row.basic_satisfied_weight,
+        },
         "rows": [r.as_dict() for r in rows],
         "red_list": [r.unit for r in ranked if r.listed == "red"],
         "black_list": [r.unit for r in ranked if r.listed == "black"],

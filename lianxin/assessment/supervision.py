@@ -33,9 +33,11 @@ def _escalate(session: Session, appeal: Appeal, level: int, note: str) -> bool:
 
 def _repeats(session: Session, jurisdiction_id: int) -> dict[int, int]:
     follower = aliased(Appeal)
-    stmt = select(follower.merged_into_id, func.count()).where(
-        follower.jurisdiction_id == jurisdiction_id, follower.merged_into_id.is_not(None)
-    ).group_by(follower.merged_into_id)
+    stmt = (
+        select(follower.merged_into_id, func.count())
+        .where(follower.jurisdiction_id == jurisdiction_id, follower.merged_into_id.is_not(None))
+        .group_by(follower.merged_into_id)
+    )
     return dict(session.execute(stmt).all())
 
 
@@ -48,18 +50,28 @@ def apply_supervision_rules(session: Session, jurisdiction_id: int, now: datetim
     if rules.list_repeat_count:
         repeats = {aid: n for aid, n in _repeats(session, jurisdiction_id).items() if n >= rules.list_repeat_count}
         if repeats:
-            for appeal in session.scalars(base.where(Appeal.id.in_(repeats), Appeal.supervision_level < LISTED)
-                                          .order_by(Appeal.id).limit(BATCH).with_for_update(skip_locked=True, of=Appeal)):
+            for appeal in session.scalars(
+                base.where(Appeal.id.in_(repeats), Appeal.supervision_level < LISTED)
+                .order_by(Appeal.id)
+                .limit(BATCH)
+                .with_for_update(skip_locked=True, of=Appeal)
+            ):
                 done += _escalate(session, appeal, LISTED, f"同一问题已有 {repeats[appeal.id]} 件重复诉求并入")
     if rules.supervise_reopen_count:
-        for appeal in session.scalars(base.where(Appeal.reopen_count >= rules.supervise_reopen_count,
-                                                 Appeal.supervision_level < SUPERVISED)
-                                      .order_by(Appeal.id).limit(BATCH).with_for_update(skip_locked=True, of=Appeal)):
+        for appeal in session.scalars(
+            base.where(Appeal.reopen_count >= rules.supervise_reopen_count, Appeal.supervision_level < SUPERVISED)
+            .order_by(Appeal.id)
+            .limit(BATCH)
+            .with_for_update(skip_locked=True, of=Appeal)
+        ):
             done += _escalate(session, appeal, SUPERVISED, f"已重办 {appeal.reopen_count} 次")
     if rules.supervise_overdue_working_days:
-        for appeal in session.scalars(base.where(overdue(now),
-                                                 Appeal.supervision_level < SUPERVISED)
-                                      .order_by(Appeal.id).limit(BATCH).with_for_update(skip_locked=True, of=Appeal)):
+        for appeal in session.scalars(
+            base.where(overdue(now), Appeal.supervision_level < SUPERVISED)
+            .order_by(Appeal.id)
+            .limit(BATCH)
+            .with_for_update(skip_locked=True, of=Appeal)
+        ):
             late = calendar.working_days_between(appeal.due_at, now)
             if late >= rules.supervise_overdue_working_days:
                 done += _escalate(session, appeal, SUPERVISED, f"已超过办理时限 {late} 个工作日")
@@ -72,13 +84,21 @@ def supervise_by_rules(session: Session, settings, now: datetime) -> int:
 
 
 def leader_supervision_list(
-    session: Session, actor: User, *, min_level: int = 1, unit_id: int | None = None, limit: int = 200,
+    session: Session,
+    actor: User,
+    *,
+    min_level: int = 1,
+    unit_id: int | None = None,
+    limit: int = 200,
 ) -> list[Appeal]:
     """Open appeals under supervision that ``actor`` may see, highest level first, then by deadline.
     Centre staff and admins see the jurisdiction; leaders the units below their grants."""
-    stmt = select(Appeal).where(Appeal.jurisdiction_id == actor.jurisdiction_id, Appeal.status.in_(OPEN),
-                                Appeal.supervision_level >= max(min_level, 1),
-                                Appeal.supervision_level > literal_column("0"))  # as a literal: matches the partial index
+    stmt = select(Appeal).where(
+        Appeal.jurisdiction_id == actor.jurisdiction_id,
+        Appeal.status.in_(OPEN),
+        Appeal.supervision_level >= max(min_level, 1),
+        Appeal.supervision_level > literal_column("0"),
+    )  # as a literal: matches the partial index
     if not has_role(session, actor, CENTRE_ROLES):
         units = user_unit_ids(session, actor, (Role.LEADER,))
         stmt = stmt.where(Appeal.lead_unit_id.in_(units))

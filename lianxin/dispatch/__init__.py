@@ -3,7 +3,9 @@
 from lianxin.modules import Module, Nav
 
 MODULE = Module(
-    "dispatch", "派单目录", "Dispatch catalogue",
+    "dispatch",
+    "派单目录",
+    "Dispatch catalogue",
     page_routers=("lianxin.dispatch.views:router",),
     api_routers=("lianxin.dispatch.api:router",),
     cli=(("dispatch", "lianxin.dispatch.cli:dispatch_app"),),

@@ -43,8 +43,13 @@ class LocationOut(BaseModel):
 
 
 def _location_out(where: Location) -> LocationOut:
-    return LocationOut(street=_ref(where.street), community=_ref(where.community), grid=_ref(where.grid),
-                       source=where.source, place=where.place)
+    return LocationOut(
+        street=_ref(where.street),
+        community=_ref(where.community),
+        grid=_ref(where.grid),
+        source=where.source,
+        place=where.place,
+    )
 
 
 class SuggestionOut(BaseModel):
@@ -60,34 +65,54 @@ class SuggestionOut(BaseModel):
 def _category_id(ctx: ApiContext, code: str | None) -> int | None:
     if not code:
         return None
-    category_id = ctx.session.scalar(select(Category.id).where(Category.jurisdiction_id == ctx.jurisdiction_id,
-                                                               Category.code == code))
+    category_id = ctx.session.scalar(
+        select(Category.id).where(Category.jurisdiction_id == ctx.jurisdiction_id, Category.code == code)
+    )
     if category_id is None:
         raise InvalidInput(f"分类编码「{code}」不存在", f"unknown category code {code!r}", field="category")
     return category_id
 
 
-@router.get("/dispatch/suggest", response_model=SuggestionOut, tags=["派单 dispatch"],
-            summary="派单建议 / the catalogue's suggestion")
+@router.get(
+    "/dispatch/suggest",
+    response_model=SuggestionOut,
+    tags=["派单 dispatch"],
+    summary="派单建议 / the catalogue's suggestion",
+)
 def suggest(
-    ctx: Ctx, order_no: Annotated[str | None, Query(max_length=20)] = None,
+    ctx: Ctx,
+    order_no: Annotated[str | None, Query(max_length=20)] = None,
     category: Annotated[str | None, Query(max_length=32, description="分类编码 / category code")] = None,
     community: Annotated[str | None, Query(max_length=32, description="社区编码 / community code")] = None,
-    lat: Annotated[float | None, Query(ge=-90, le=90)] = None, lng: Annotated[float | None, Query(ge=-180, le=180)] = None,
-    address: Annotated[str | None, Query(max_length=300)] = None, text: Annotated[str | None, Query(max_length=5000)] = None,
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lng: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    address: Annotated[str | None, Query(max_length=300)] = None,
+    text: Annotated[str | None, Query(max_length=5000)] = None,
 ):
     """For a stored appeal (``order_no``) or for what the operator has typed so far."""
     require_role(ctx.session, ctx.actor, CENTRE)
     if order_no:
         source = ctx.appeal(order_no)
     else:
-        source = dict(jurisdiction_id=ctx.jurisdiction_id, category_id=_category_id(ctx, category),
-                      community_id=ctx.unit(community, "community").id if community else None,
-                      lat=lat, lng=lng, address=address, content=text)
+        source = dict(
+            jurisdiction_id=ctx.jurisdiction_id,
+            category_id=_category_id(ctx, category),
+            community_id=ctx.unit(community, "community").id if community else None,
+            lat=lat,
+            lng=lng,
+            address=address,
+            content=text,
+        )
     s = catalogue.suggest_units(ctx.session, source)
-    return SuggestionOut(lead_unit=_ref(s.lead_unit), co_units=[_ref(u) for u in s.co_units],
-                         informed_units=[_ref(u) for u in s.informed_units], rule_id=s.rule.id if s.rule else None,
-                         reason=s.reason_zh, reason_en=s.reason_en, location=_location_out(s.location))
+    return SuggestionOut(
+        lead_unit=_ref(s.lead_unit),
+        co_units=[_ref(u) for u in s.co_units],
+        informed_units=[_ref(u) for u in s.informed_units],
+        rule_id=s.rule.id if s.rule else None,
+        reason=s.reason_zh,
+        reason_en=s.reason_en,
+        location=_location_out(s.location),
+    )
 
 
 class RepeatOut(BaseModel):
@@ -97,26 +122,45 @@ class RepeatOut(BaseModel):
     reasons_en: list[str]
 
 
-@router.get("/repeats", response_model=list[RepeatOut], tags=["派单 dispatch"],
-            summary="疑似重复件 / likely repeats")
+@router.get("/repeats", response_model=list[RepeatOut], tags=["派单 dispatch"], summary="疑似重复件 / likely repeats")
 def repeats(
-    ctx: Ctx, order_no: Annotated[str | None, Query(max_length=20)] = None,
-    phone: Annotated[str | None, Query(max_length=32)] = None, text: Annotated[str | None, Query(max_length=5000)] = None,
+    ctx: Ctx,
+    order_no: Annotated[str | None, Query(max_length=20)] = None,
+    phone: Annotated[str | None, Query(max_length=32)] = None,
+    text: Annotated[str | None, Query(max_length=5000)] = None,
     address: Annotated[str | None, Query(max_length=300)] = None,
     community: Annotated[str | None, Query(max_length=32, description="社区编码 / community code")] = None,
-    lat: Annotated[float | None, Query(ge=-90, le=90)] = None, lng: Annotated[float | None, Query(ge=-180, le=180)] = None,
-    window_days: Annotated[int, Query(ge=1, le=366)] = 30, limit: Annotated[int, Query(ge=1, le=50)] = 5,
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lng: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    window_days: Annotated[int, Query(ge=1, le=366)] = 30,
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ):
     """Of a stored appeal (``order_no``), or of the phone, text and place being taken, best first."""
     require_role(ctx.session, ctx.actor, CENTRE)
     if order_no:
         found = repeats_of(ctx.session, ctx.appeal(order_no), window_days=window_days, limit=limit)
     else:
-        found = find_repeats(ctx.session, ctx.jurisdiction_id, phone=phone, text=text, address=address,
-                             community_id=ctx.unit(community, "community").id if community else None, lat=lat, lng=lng,
-                             window_days=window_days, limit=limit)
-    return [RepeatOut(appeal=appeal_out(ctx.session, ctx.actor, c.appeal), score=c.score, reasons=c.reasons,
-                      reasons_en=c.reasons_en) for c in found]
+        found = find_repeats(
+            ctx.session,
+            ctx.jurisdiction_id,
+            phone=phone,
+            text=text,
+            address=address,
+            community_id=ctx.unit(community, "community").id if community else None,
+            lat=lat,
+            lng=lng,
+            window_days=window_days,
+            limit=limit,
+        )
+    return [
+        RepeatOut(
+            appeal=appeal_out(ctx.session, ctx.actor, c.appeal),
+            score=c.score,
+            reasons=c.reasons,
+            reasons_en=c.reasons_en,
+        )
+        for c in found
+    ]
 
 
 # --- the catalogue ---------------------------------------------------------------------------------------
@@ -163,9 +207,18 @@ class RuleOut(BaseModel):
 
 def _rule_out(ctx: ApiContext, rule: DispatchRule) -> RuleOut:
     units = lambda ids: [_ref(ctx.session.get(Unit, i)) for i in ids]  # noqa: E731
-    return RuleOut(id=rule.id, category=_ref(rule.category), area_unit=_ref(rule.area_unit), lead_kind=rule.lead_kind,
-                   lead_unit=_ref(rule.lead_unit), co_units=units(rule.co_unit_ids), inform_units=units(rule.inform_unit_ids),
-                   priority=rule.priority, note=rule.note, active=rule.active)
+    return RuleOut(
+        id=rule.id,
+        category=_ref(rule.category),
+        area_unit=_ref(rule.area_unit),
+        lead_kind=rule.lead_kind,
+        lead_unit=_ref(rule.lead_unit),
+        co_units=units(rule.co_unit_ids),
+        inform_units=units(rule.inform_unit_ids),
+        priority=rule.priority,
+        note=rule.note,
+        active=rule.active,
+    )
 
 
 def _rule_values(ctx: ApiContext, body: BaseModel) -> dict:
@@ -189,27 +242,42 @@ def list_rules(ctx: Ctx):
     return [_rule_out(ctx, r) for r in catalogue.list_rules(ctx.session, ctx.jurisdiction_id)]
 
 
-@router.post("/catalogue", status_code=201, response_model=RuleOut, tags=["派单目录 catalogue"],
-             summary="新增规则（管理员）/ add a rule (admins)")
+@router.post(
+    "/catalogue",
+    status_code=201,
+    response_model=RuleOut,
+    tags=["派单目录 catalogue"],
+    summary="新增规则（管理员）/ add a rule (admins)",
+)
 def create_rule(body: RuleIn, ctx: WriteCtx):
     def run():
         require_role(ctx.session, ctx.actor, (Role.ADMIN,))
         values = _rule_values(ctx, body)
-        return _rule_out(ctx, catalogue.create_rule(ctx.session, actor=ctx.actor, jurisdiction_id=ctx.jurisdiction_id,
-                                                    **values))
+        return _rule_out(
+            ctx, catalogue.create_rule(ctx.session, actor=ctx.actor, jurisdiction_id=ctx.jurisdiction_id, **values)
+        )
+
     return ctx.once(run, status_code=201)
 
 
-@router.patch("/catalogue/{rule_id}", response_model=RuleOut, tags=["派单目录 catalogue"],
-              summary="修改规则（管理员）/ change a rule (admins)")
+@router.patch(
+    "/catalogue/{rule_id}",
+    response_model=RuleOut,
+    tags=["派单目录 catalogue"],
+    summary="修改规则（管理员）/ change a rule (admins)",
+)
 def update_rule(rule_id: int, body: RulePatch, ctx: WriteCtx):
     require_role(ctx.session, ctx.actor, (Role.ADMIN,))
     rule = catalogue.get_rule(ctx.session, rule_id, ctx.jurisdiction_id)
     return _rule_out(ctx, catalogue.update_rule(ctx.session, rule, actor=ctx.actor, **_rule_values(ctx, body)))
 
 
-@router.delete("/catalogue/{rule_id}", status_code=204, tags=["派单目录 catalogue"],
-               summary="删除规则（管理员）/ delete a rule (admins)")
+@router.delete(
+    "/catalogue/{rule_id}",
+    status_code=204,
+    tags=["派单目录 catalogue"],
+    summary="删除规则（管理员）/ delete a rule (admins)",
+)
 def delete_rule(rule_id: int, ctx: WriteCtx):
     require_role(ctx.session, ctx.actor, (Role.ADMIN,))
     catalogue.delete_rule(ctx.session, catalogue.get_rule(ctx.session, rule_id, ctx.jurisdiction_id), actor=ctx.actor)
@@ -218,19 +286,30 @@ def delete_rule(rule_id: int, ctx: WriteCtx):
 # --- location --------------------------------------------------------------------------------------------
 
 
-@router.get("/geo/locate", response_model=LocationOut, tags=["地理 geo"],
-            summary="定位到街道、社区、网格 / street, community and grid of a point or an address")
-def locate(ctx: Ctx, lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
-           lng: Annotated[float | None, Query(ge=-180, le=180)] = None,
-           address: Annotated[str | None, Query(max_length=300)] = None):
+@router.get(
+    "/geo/locate",
+    response_model=LocationOut,
+    tags=["地理 geo"],
+    summary="定位到街道、社区、网格 / street, community and grid of a point or an address",
+)
+def locate(
+    ctx: Ctx,
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lng: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    address: Annotated[str | None, Query(max_length=300)] = None,
+):
     require_role(ctx.session, ctx.actor, STAFF)
     if (lat is None) != (lng is None) or (lat is None and not address):
         raise InvalidInput("请提供经纬度（同时）或地址", "give lat and lng together, or an address", field="lat")
     return _location_out(resolve_location(ctx.session, ctx.jurisdiction_id, lat=lat, lng=lng, address=address))
 
 
-@router.get("/geo/boundaries.geojson", tags=["地理 geo"], summary="区域边界 GeoJSON / boundaries as GeoJSON",
-            response_description="GeoJSON FeatureCollection")
+@router.get(
+    "/geo/boundaries.geojson",
+    tags=["地理 geo"],
+    summary="区域边界 GeoJSON / boundaries as GeoJSON",
+    response_description="GeoJSON FeatureCollection",
+)
 def boundaries(ctx: Ctx, kind: Annotated[Literal["district", "street", "community", "grid"] | None, Query()] = None):
     require_role(ctx.session, ctx.actor, STAFF)
     return boundaries_geojson(ctx.session, ctx.jurisdiction_id, kind)

@@ -28,8 +28,17 @@ from lianxin.orgs.service import ancestor_ids, require_role
 LEAD_KINDS = frozenset({UnitKind.DISTRICT, UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.ENTERPRISE})
 AREA_KINDS = frozenset({UnitKind.DISTRICT, UnitKind.STREET})
 INFORM_KINDS = LEAD_KINDS | {UnitKind.CITY, UnitKind.COMMUNITY}
-RULE_FIELDS = ("category_id", "area_unit_id", "lead_kind", "lead_unit_id", "co_unit_ids", "inform_unit_ids", "priority",
-               "note", "active")
+RULE_FIELDS = (
+    "category_id",
+    "area_unit_id",
+    "lead_kind",
+    "lead_unit_id",
+    "co_unit_ids",
+    "inform_unit_ids",
+    "priority",
+    "note",
+    "active",
+)
 LEAD_KIND_LABELS = {LeadKind.FIXED: "指定单位", LeadKind.LOCAL: "属地（所在街道乡镇）"}
 
 
@@ -58,20 +67,27 @@ def list_rules(session: Session, jurisdiction_id: int, *, active_only: bool = Fa
     stmt = select(DispatchRule).where(DispatchRule.jurisdiction_id == jurisdiction_id)
     if active_only:
         stmt = stmt.where(DispatchRule.active.is_(True))
-    return list(session.scalars(stmt.order_by(DispatchRule.category_id.is_(None).desc(), DispatchRule.category_id,
-                                              DispatchRule.id)).unique())
+    return list(
+        session.scalars(
+            stmt.order_by(DispatchRule.category_id.is_(None).desc(), DispatchRule.category_id, DispatchRule.id)
+        ).unique()
+    )
 
 
-def _unit(session: Session, jurisdiction_id: int, unit_id: Any, allowed: frozenset[UnitKind], field_name: str,
-          role_zh: str) -> Unit:
+def _unit(
+    session: Session, jurisdiction_id: int, unit_id: Any, allowed: frozenset[UnitKind], field_name: str, role_zh: str
+) -> Unit:
     unit = session.get(Unit, unit_id) if isinstance(unit_id, int) else None
     if unit is None or unit.jurisdiction_id != jurisdiction_id or not unit.active:
         raise InvalidInput(f"{role_zh}不存在或已停用", f"{field_name}: unknown or inactive unit", field=field_name)
     if unit.kind not in allowed:
         kinds = "、".join(UNIT_KIND_LABELS[k] for k in UnitKind if k in allowed)
-        raise InvalidInput(f"{role_zh}「{unit.name}」是{UNIT_KIND_LABELS[unit.kind]}，只能是{kinds}"
-                           + ("（部门事项不得下沉至社区、网格）" if unit.kind in (UnitKind.COMMUNITY, UnitKind.GRID) else ""),
-                           f"{field_name}: a {unit.kind.value} cannot be used here", field=field_name)
+        raise InvalidInput(
+            f"{role_zh}「{unit.name}」是{UNIT_KIND_LABELS[unit.kind]}，只能是{kinds}"
+            + ("（部门事项不得下沉至社区、网格）" if unit.kind in (UnitKind.COMMUNITY, UnitKind.GRID) else ""),
+            f"{field_name}: a {unit.kind.value} cannot be used here",
+            field=field_name,
+        )
     return unit
 
 
@@ -88,8 +104,9 @@ def _clean(session: Session, jurisdiction_id: int, values: dict) -> dict:
     try:
         lead_kind = LeadKind(values.get("lead_kind") or LeadKind.FIXED)
     except ValueError:
-        raise InvalidInput("主办方式须为 fixed（指定单位）或 local（属地）", "lead_kind is fixed or local",
-                           field="lead_kind") from None
+        raise InvalidInput(
+            "主办方式须为 fixed（指定单位）或 local（属地）", "lead_kind is fixed or local", field="lead_kind"
+        ) from None
     lead_id = values.get("lead_unit_id")
     if lead_kind == LeadKind.FIXED:
         if lead_id is None:
@@ -107,13 +124,23 @@ def _clean(session: Session, jurisdiction_id: int, values: dict) -> dict:
         _unit(session, jurisdiction_id, unit_id, INFORM_KINDS, "inform_unit_ids", "告知单位")
     priority = values.get("priority") or 0
     if not isinstance(priority, int) or not -1000 <= priority <= 1000:
-        raise InvalidInput("优先级须为 -1000 到 1000 的整数", "priority is an integer within -1000..1000", field="priority")
+        raise InvalidInput(
+            "优先级须为 -1000 到 1000 的整数", "priority is an integer within -1000..1000", field="priority"
+        )
     note = (values.get("note") or "").strip() or None
     if note and len(note) > 500:
         raise InvalidInput("说明不能超过 500 字", "the note is limited to 500 characters", field="note")
-    return dict(category_id=category_id, area_unit_id=area_id, lead_kind=lead_kind, lead_unit_id=lead_id,
-                co_unit_ids=co_ids, inform_unit_ids=inform_ids, priority=priority, note=note,
-                active=bool(values.get("active", True)))
+    return dict(
+        category_id=category_id,
+        area_unit_id=area_id,
+        lead_kind=lead_kind,
+        lead_unit_id=lead_id,
+        co_unit_ids=co_ids,
+        inform_unit_ids=inform_ids,
+        priority=priority,
+        note=note,
+        active=bool(values.get("active", True)),
+    )
 
 
 def _ids(value: Iterable | None, field_name: str) -> list[int]:
@@ -137,8 +164,12 @@ def create_rule(session: Session, *, actor: User | None, jurisdiction_id: int, *
     inform_unit_ids, priority, note, active."""
     require_role(session, actor, (Role.ADMIN,))
     _known_fields(values)
-    rule = DispatchRule(jurisdiction_id=jurisdiction_id, **_clean(session, jurisdiction_id, values),
-                        updated_by_id=actor.id if actor else None, updated_at=utcnow())
+    rule = DispatchRule(
+        jurisdiction_id=jurisdiction_id,
+        **_clean(session, jurisdiction_id, values),
+        updated_by_id=actor.id if actor else None,
+        updated_at=utcnow(),
+    )
     session.add(rule)
     session.flush()
     return rule
@@ -181,8 +212,9 @@ def _where(session: Session, source: Appeal | dict) -> tuple[int, int | None, Lo
     unit_id = get("grid_id") or get("community_id")
     location = location_of(session, session.get(Unit, unit_id), source="appeal") if unit_id else Location()
     if not location.found:
-        location = resolve_location(session, jurisdiction_id, lat=get("lat"), lng=get("lng"), address=get("address"),
-                                    content=get("content"))
+        location = resolve_location(
+            session, jurisdiction_id, lat=get("lat"), lng=get("lng"), address=get("address"), content=get("content")
+        )
     return jurisdiction_id, get("category_id"), location
 
 
@@ -199,9 +231,14 @@ def suggest_units(session: Session, appeal_or_fields: Appeal | dict) -> Dispatch
     depth = {c.id: len(chain) - i for i, c in enumerate(chain)}
     area_ids = ancestor_ids(session, location.street.id) if location.street else []
     area_rank = {unit_id: 10 - i for i, unit_id in enumerate(area_ids)}
-    rules = [r for r in list_rules(session, jurisdiction_id, active_only=True)
-             if (r.category_id is None or r.category_id in depth) and (r.area_unit_id is None or r.area_unit_id in area_rank)]
-    rules.sort(key=lambda r: (r.priority, depth.get(r.category_id, 0), area_rank.get(r.area_unit_id, 0), -r.id), reverse=True)
+    rules = [
+        r
+        for r in list_rules(session, jurisdiction_id, active_only=True)
+        if (r.category_id is None or r.category_id in depth) and (r.area_unit_id is None or r.area_unit_id in area_rank)
+    ]
+    rules.sort(
+        key=lambda r: (r.priority, depth.get(r.category_id, 0), area_rank.get(r.area_unit_id, 0), -r.id), reverse=True
+    )
     skipped: list[str] = []
     for rule in rules:
         suggestion = _apply(session, rule, location, chain)
@@ -211,8 +248,12 @@ def suggest_units(session: Session, appeal_or_fields: Appeal | dict) -> Dispatch
             return suggestion
         skipped.append(suggestion.reason_zh)
     reason = "；".join(skipped) or "派单目录中没有适用的规则"
-    return DispatchSuggestion(None, reason_zh=f"{reason}，请人工派单", reason_en="no catalogue rule applies; dispatch by hand",
-                              location=location)
+    return DispatchSuggestion(
+        None,
+        reason_zh=f"{reason}，请人工派单",
+        reason_en="no catalogue rule applies; dispatch by hand",
+        location=location,
+    )
 
 
 def _apply(session: Session, rule: DispatchRule, location: Location, chain: list[Category]) -> DispatchSuggestion:
@@ -224,25 +265,42 @@ def _apply(session: Session, rule: DispatchRule, location: Location, chain: list
     if rule.lead_kind == LeadKind.LOCAL:
         street = location.street
         if street is None:
-            return DispatchSuggestion(None, rule=rule, reason_zh=f"规则 #{rule.id} 为属地管理，但诉求位置不明",
-                                      reason_en=f"rule #{rule.id} is local but the location is unknown", location=location)
+            return DispatchSuggestion(
+                None,
+                rule=rule,
+                reason_zh=f"规则 #{rule.id} 为属地管理，但诉求位置不明",
+                reason_en=f"rule #{rule.id} is local but the location is unknown",
+                location=location,
+            )
         district = session.get(Unit, street.parent_id) if street.parent_id else None
         if district is not None and district.kind == UnitKind.DISTRICT and district not in informed:
             informed.append(district)
         where = f"{location.community.name}属{street.name}" if location.community else f"位于{street.name}"
         return DispatchSuggestion(
-            street, [u for u in co if u.id != street.id], informed, rule, location=location,
+            street,
+            [u for u in co if u.id != street.id],
+            informed,
+            rule,
+            location=location,
             reason_zh=f"「{what}」适用规则 #{rule.id}（{scope}，{area}）：属地管理，{where}，由街道（乡镇）主办，告知所属区县",
             reason_en=f"rule #{rule.id}: local matter, led by the street of the location ({street.name}), district informed",
         )
     lead = rule.lead_unit
     if lead is None or not lead.active or lead.kind not in LEAD_KINDS:
         name = lead.name if lead else "?"
-        return DispatchSuggestion(None, rule=rule, location=location,
-                                  reason_zh=f"规则 #{rule.id} 的主办单位「{name}」已停用或不能主办（部门事项不得下沉至社区）",
-                                  reason_en=f"rule #{rule.id}: its lead unit is inactive or cannot lead")
+        return DispatchSuggestion(
+            None,
+            rule=rule,
+            location=location,
+            reason_zh=f"规则 #{rule.id} 的主办单位「{name}」已停用或不能主办（部门事项不得下沉至社区）",
+            reason_en=f"rule #{rule.id}: its lead unit is inactive or cannot lead",
+        )
     return DispatchSuggestion(
-        lead, [u for u in co if u.id != lead.id], informed, rule, location=location,
+        lead,
+        [u for u in co if u.id != lead.id],
+        informed,
+        rule,
+        location=location,
         reason_zh=f"「{what}」适用规则 #{rule.id}（{scope}，{area}）：由{lead.name}主办",
         reason_en=f"rule #{rule.id}: led by {lead.name}",
     )
@@ -257,8 +315,14 @@ def load_routes(session: Session, jurisdiction_id: int, routes: dict[str, Unit |
         category = category_by_path(session, jurisdiction_id, path) if path else None
         if path and category is None:
             continue
-        create_rule(session, actor=None, jurisdiction_id=jurisdiction_id, category_id=category.id if category else None,
-                    lead_kind=LeadKind.LOCAL if unit is None else LeadKind.FIXED, lead_unit_id=unit.id if unit else None,
-                    note=f"默认规则：{path or '所有分类'}")
+        create_rule(
+            session,
+            actor=None,
+            jurisdiction_id=jurisdiction_id,
+            category_id=category.id if category else None,
+            lead_kind=LeadKind.LOCAL if unit is None else LeadKind.FIXED,
+            lead_unit_id=unit.id if unit else None,
+            note=f"默认规则：{path or '所有分类'}",
+        )
         created += 1
     return created

@@ -50,5 +50,7 @@ def rules(jurisdiction: Jurisdiction = "default") -> None:
     with open_session() as session:
         for r in list_rules(session, jurisdiction_by_code(session, jurisdiction).id):
             lead = r.lead_unit.name if r.lead_unit else LEAD_KIND_LABELS[r.lead_kind]
-            typer.echo(f"#{r.id}\t{r.category.name if r.category else '所有分类'}\t{r.area_unit.name if r.area_unit else '全辖区'}"
-                       f"\t→ {lead}\t优先级 {r.priority}{'' if r.active else '（停用）'}")
+            typer.echo(
+                f"#{r.id}\t{r.category.name if r.category else '所有分类'}\t{r.area_unit.name if r.area_unit else '全辖区'}"
+                f"\t→ {lead}\t优先级 {r.priority}{'' if r.active else '（停用）'}"
+            )

@@ -12,5 +12,8 @@ def seed_demo(session: Session, city) -> None:
     or ``LOCAL`` for 属地 (the appeal's own street or community)."""
     from lianxin.demo import LOCAL, ROUTES
 
-    load_routes(session, city.jid, {path: None if code == LOCAL else city.by_code[f"DEMO-{code}"]
-                                    for path, code in ROUTES.items()})
+    load_routes(
+        session,
+        city.jid,
+        {path: None if code == LOCAL else city.by_code[f"DEMO-{code}"] for path, code in ROUTES.items()},
+    )

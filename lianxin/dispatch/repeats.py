@@ -61,8 +61,16 @@ def appeal_text(appeal: Appeal) -> str:
 def index_appeal(session: Session, appeal: Appeal) -> int:
     """Write the appeal's keywords into the repeat index (called at intake); returns how many."""
     terms = terms_of(appeal_text(appeal))
-    session.add_all(AppealTerm(jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, term=term,
-                               community_id=appeal.community_id, received_at=appeal.received_at) for term in terms)
+    session.add_all(
+        AppealTerm(
+            jurisdiction_id=appeal.jurisdiction_id,
+            appeal_id=appeal.id,
+            term=term,
+            community_id=appeal.community_id,
+            received_at=appeal.received_at,
+        )
+        for term in terms
+    )
     return len(terms)
 
 
@@ -71,16 +79,24 @@ def _postings(by_community: bool, count: int):
     """The newest index rows of each of ``count`` terms in the window, for a community or the whole
     jurisdiction: one UNION ALL of covering index ranges, built once per shape so a lookup only binds."""
     place = AppealTerm.community_id if by_community else AppealTerm.jurisdiction_id
-    parts = [select(AppealTerm.appeal_id, AppealTerm.term)
-             .where(place == bindparam("place"), AppealTerm.term == bindparam(f"t{i}"),
-                    AppealTerm.received_at >= bindparam("since"))
-             .order_by(AppealTerm.received_at.desc()).limit(ROWS_PER_TERM).subquery(f"p{i}")
-             for i in range(count)]
+    parts = [
+        select(AppealTerm.appeal_id, AppealTerm.term)
+        .where(
+            place == bindparam("place"),
+            AppealTerm.term == bindparam(f"t{i}"),
+            AppealTerm.received_at >= bindparam("since"),
+        )
+        .order_by(AppealTerm.received_at.desc())
+        .limit(ROWS_PER_TERM)
+        .subquery(f"p{i}")
+        for i in range(count)
+    ]
     return union_all(*(select(part.c.appeal_id, part.c.term) for part in parts))
 
 
-def _shared_terms(session: Session, jurisdiction_id: int, terms: list[str], community_id: int | None,
-                  since: datetime) -> dict[int, list[str]]:
+def _shared_terms(
+    session: Session, jurisdiction_id: int, terms: list[str], community_id: int | None, since: datetime
+) -> dict[int, list[str]]:
     params = {"place": community_id if community_id is not None else jurisdiction_id, "since": since}
     params |= {f"t{i}": term for i, term in enumerate(terms)}
     shared: dict[int, list[str]] = {}
@@ -89,8 +105,11 @@ def _shared_terms(session: Session, jurisdiction_id: int, terms: list[str], comm
     return shared
 
 
-TERM_COUNTS = (select(AppealTerm.appeal_id, func.count()).where(AppealTerm.appeal_id.in_(bindparam("ids", expanding=True)))
-               .group_by(AppealTerm.appeal_id))
+TERM_COUNTS = (
+    select(AppealTerm.appeal_id, func.count())
+    .where(AppealTerm.appeal_id.in_(bindparam("ids", expanding=True)))
+    .group_by(AppealTerm.appeal_id)
+)
 
 
 def _term_counts(session: Session, appeal_ids: list[int]) -> dict[int, int]:
@@ -99,10 +118,17 @@ def _term_counts(session: Session, appeal_ids: list[int]) -> dict[int, int]:
     return dict(session.connection().execute(TERM_COUNTS, {"ids": appeal_ids}).all())
 
 
-PHONE_APPEALS = (select(Appeal.id).join(Appellant, Appellant.id == Appeal.appellant_id)
-                 .where(Appellant.jurisdiction_id == bindparam("jurisdiction"), Appellant.phone == bindparam("phone"),
-                        Appeal.received_at >= bindparam("since"))
-                 .order_by(Appeal.received_at.desc()).limit(20))
+PHONE_APPEALS = (
+    select(Appeal.id)
+    .join(Appellant, Appellant.id == Appeal.appellant_id)
+    .where(
+        Appellant.jurisdiction_id == bindparam("jurisdiction"),
+        Appellant.phone == bindparam("phone"),
+        Appeal.received_at >= bindparam("since"),
+    )
+    .order_by(Appeal.received_at.desc())
+    .limit(20)
+)
 
 
 def _phone_matches(session: Session, jurisdiction_id: int, phone: str | None, since: datetime) -> list[int]:
@@ -119,14 +145,25 @@ def metres_between(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 
 
 def find_repeats(
-    session: Session, jurisdiction_id: int, *, phone: str | None = None, text: str | None = None,
-    address: str | None = None, community_id: int | None = None, lat: float | None = None, lng: float | None = None,
-    exclude_id: int | None = None, window_days: int = 30, limit: int = 5, now: datetime | None = None,
+    session: Session,
+    jurisdiction_id: int,
+    *,
+    phone: str | None = None,
+    text: str | None = None,
+    address: str | None = None,
+    community_id: int | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    exclude_id: int | None = None,
+    window_days: int = 30,
+    limit: int = 5,
+    now: datetime | None = None,
 ) -> list[RepeatCandidate]:
     """Likely repeats of an appeal being taken, best first, each with a score in 0..1 and the reasons."""
     if not 1 <= window_days <= 366 or not 1 <= limit <= 50:
-        raise InvalidInput("时间窗口须为 1–366 天，数量须为 1–50", "window_days is 1..366 and limit is 1..50",
-                           field="window_days")
+        raise InvalidInput(
+            "时间窗口须为 1–366 天，数量须为 1–50", "window_days is 1..366 and limit is 1..50", field="window_days"
+        )
     since = (now or utcnow()) - timedelta(days=window_days)
     if community_id is None and (lat is not None or address):
         where = resolve_location(session, jurisdiction_id, lat=lat, lng=lng, address=address)
@@ -134,7 +171,7 @@ def find_repeats(
     terms = terms_of(text)
     shared = _shared_terms(session, jurisdiction_id, terms, community_id, since) if terms else {}
     shared.pop(exclude_id, None)
-    best = sorted(shared, key=lambda a: len(shared[a]), reverse=True)[:limit * 4]
+    best = sorted(shared, key=lambda a: len(shared[a]), reverse=True)[: limit * 4]
     counts = _term_counts(session, best)
     similarity = {a: len(shared[a]) / (len(terms) + counts.get(a, 0) - len(shared[a])) for a in best}
     similar = [a for a in best if similarity[a] >= MIN_SIMILARITY]
@@ -142,11 +179,16 @@ def find_repeats(
     ids = set(similar) | set(phone_ids)
     if not ids:
         return []
-    appeals = session.scalars(select(Appeal).where(Appeal.id.in_(ids), Appeal.jurisdiction_id == jurisdiction_id,
-                                                   Appeal.status.not_in(CLOSED_TO_MERGES))).all()
+    appeals = session.scalars(
+        select(Appeal).where(
+            Appeal.id.in_(ids), Appeal.jurisdiction_id == jurisdiction_id, Appeal.status.not_in(CLOSED_TO_MERGES)
+        )
+    ).all()
     query = dict(phone=phone, community_id=community_id, lat=lat, lng=lng, now=now or utcnow(), window=window_days)
-    found = [_score(appeal, similarity.get(appeal.id, 0.0), shared.get(appeal.id, []), appeal.id in phone_ids, query)
-             for appeal in appeals]
+    found = [
+        _score(appeal, similarity.get(appeal.id, 0.0), shared.get(appeal.id, []), appeal.id in phone_ids, query)
+        for appeal in appeals
+    ]
     found.sort(key=lambda c: (c.score, c.appeal.received_at), reverse=True)
     return found[:limit]
 
@@ -179,6 +221,15 @@ def _score(appeal: Appeal, similarity: float, words: list[str], same_phone: bool
 
 def repeats_of(session: Session, appeal: Appeal, **options) -> list[RepeatCandidate]:
     """Likely repeats of a stored appeal (its own phone, text and place), excluding itself."""
-    return find_repeats(session, appeal.jurisdiction_id, phone=appeal.appellant_phone, text=appeal_text(appeal),
-                        address=appeal.address, community_id=appeal.community_id, lat=appeal.lat, lng=appeal.lng,
-                        exclude_id=appeal.id, **options)
+    return find_repeats(
+        session,
+        appeal.jurisdiction_id,
+        phone=appeal.appellant_phone,
+        text=appeal_text(appeal),
+        address=appeal.address,
+        community_id=appeal.community_id,
+        lat=appeal.lat,
+        lng=appeal.lng,
+        exclude_id=appeal.id,
+        **options,
+    )

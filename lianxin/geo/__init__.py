@@ -3,7 +3,9 @@
 from lianxin.modules import Module
 
 MODULE = Module(
-    "geo", "地理位置", "Geography",
+    "geo",
+    "地理位置",
+    "Geography",
     cli=(("geo", "lianxin.geo.cli:geo_app"),),
     demo="lianxin.geo.demo:seed_demo",
 )

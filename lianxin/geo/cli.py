@@ -17,8 +17,11 @@ Jurisdiction = Annotated[str, typer.Option("--jurisdiction", help="辖区编码 
 
 @geo_app.command("import")
 @fails_cleanly
-def geo_import(path: Path, jurisdiction: Jurisdiction = "default",
-               code_property: Annotated[str, typer.Option(help="要素中单位编码的属性名")] = "code") -> None:
+def geo_import(
+    path: Path,
+    jurisdiction: Jurisdiction = "default",
+    code_property: Annotated[str, typer.Option(help="要素中单位编码的属性名")] = "code",
+) -> None:
     """Load boundaries from a GeoJSON FeatureCollection; each feature names its unit by code."""
     from lianxin.errors import InvalidInput
     from lianxin.geo.service import set_area
@@ -32,17 +35,25 @@ def geo_import(path: Path, jurisdiction: Jurisdiction = "default",
             code = (feature.get("properties") or {}).get(code_property)
             unit = session.scalar(select(Unit).where(Unit.jurisdiction_id == jid, Unit.code == str(code)))
             if unit is None:
-                raise InvalidInput(f"第 {n} 个要素的单位编码「{code}」不存在", f"feature {n}: unknown unit code {code!r}")
+                raise InvalidInput(
+                    f"第 {n} 个要素的单位编码「{code}」不存在", f"feature {n}: unknown unit code {code!r}"
+                )
             set_area(session, unit, feature.get("geometry") or {}, actor=None)
         typer.echo(f"已导入 {len(features)} 个边界 / {len(features)} boundaries imported")
 
 
 @geo_app.command("export")
 @fails_cleanly
-def geo_export(kind: Annotated[str | None, typer.Option(help="district/street/community/grid")] = None,
-               jurisdiction: Jurisdiction = "default") -> None:
+def geo_export(
+    kind: Annotated[str | None, typer.Option(help="district/street/community/grid")] = None,
+    jurisdiction: Jurisdiction = "default",
+) -> None:
     """Print the boundaries as a GeoJSON FeatureCollection."""
     from lianxin.geo.service import boundaries_geojson
 
     with open_session() as session:
-        typer.echo(json.dumps(boundaries_geojson(session, jurisdiction_by_code(session, jurisdiction).id, kind), ensure_ascii=False))
+        typer.echo(
+            json.dumps(
+                boundaries_geojson(session, jurisdiction_by_code(session, jurisdiction).id, kind), ensure_ascii=False
+            )
+        )

@@ -26,7 +26,7 @@ def _children(session: Session, unit: Unit, kind: UnitKind) -> list[Unit]:
 def _cuts(rng: random.Random, low: float, high: float, parts: int) -> list[tuple[float, float]]:
     """``parts`` consecutive intervals covering low..high, each within ±20 % of an equal share."""
     step = (high - low) / parts
-    edges = [low] + [low + step * (i + rng.uniform(-.2, .2)) for i in range(1, parts)] + [high]
+    edges = [low] + [low + step * (i + rng.uniform(-0.2, 0.2)) for i in range(1, parts)] + [high]
     return list(zip(edges, edges[1:], strict=False))
 
 
@@ -37,8 +37,9 @@ def _stem(name: str) -> str:
     return name
 
 
-def build_demo_geography(session: Session, jurisdiction_id: int, city: Unit, centre: tuple[float, float],
-                         seed: int = 2026) -> dict[int, tuple[float, float]]:
+def build_demo_geography(
+    session: Session, jurisdiction_id: int, city: Unit, centre: tuple[float, float], seed: int = 2026
+) -> dict[int, tuple[float, float]]:
     """Store boundaries for every district, street, community and grid below ``city`` and the gazetteer;
     returns each community's centre point (lat, lng) so demo appeals fall inside their community."""
     rng = random.Random(seed)
@@ -51,8 +52,9 @@ def build_demo_geography(session: Session, jurisdiction_id: int, city: Unit, cen
         if not children:
             return
         along_lng = SPLIT_LNG[kind]
-        for child, (a, b) in zip(children, _cuts(rng, *((min_lng, max_lng) if along_lng else (min_lat, max_lat)),
-                                                 len(children)), strict=True):
+        for child, (a, b) in zip(
+            children, _cuts(rng, *((min_lng, max_lng) if along_lng else (min_lat, max_lat)), len(children)), strict=True
+        ):
             cell = (a, min_lat, b, max_lat) if along_lng else (min_lng, a, max_lng, b)
             geometry = box(*cell)
             set_area(session, child, mapping(geometry), actor=None)
@@ -60,8 +62,11 @@ def build_demo_geography(session: Session, jurisdiction_id: int, city: Unit, cen
             _name_places(session, jurisdiction_id, child, point.y, point.x)
             if kind == UnitKind.COMMUNITY:
                 centres[child.id] = (point.y, point.x)
-            following = {UnitKind.DISTRICT: UnitKind.STREET, UnitKind.STREET: UnitKind.COMMUNITY,
-                         UnitKind.COMMUNITY: UnitKind.GRID}.get(kind)
+            following = {
+                UnitKind.DISTRICT: UnitKind.STREET,
+                UnitKind.STREET: UnitKind.COMMUNITY,
+                UnitKind.COMMUNITY: UnitKind.GRID,
+            }.get(kind)
             if following:
                 split(child, cell, following)
 
@@ -72,9 +77,18 @@ def build_demo_geography(session: Session, jurisdiction_id: int, city: Unit, cen
 def _name_places(session: Session, jurisdiction_id: int, unit: Unit, lat: float, lng: float) -> None:
     """Streets get their own name and a road; communities their name; a residential community's grids
     get a 小区 each, a village's grids its 组."""
+
     def place(name: str, kind: PlaceKind, target: Unit) -> None:
-        add_place(session, actor=None, jurisdiction_id=jurisdiction_id, name=name, kind=kind, unit_id=target.id,
-                  lat=round(lat, 6), lng=round(lng, 6))
+        add_place(
+            session,
+            actor=None,
+            jurisdiction_id=jurisdiction_id,
+            name=name,
+            kind=kind,
+            unit_id=target.id,
+            lat=round(lat, 6),
+            lng=round(lng, 6),
+        )
 
     if unit.kind == UnitKind.STREET:
         place(unit.name, PlaceKind.STREET, unit)
@@ -91,7 +105,9 @@ def _name_places(session: Session, jurisdiction_id: int, unit: Unit, lat: float,
             for group in (2 * index + 1, 2 * index + 2):
                 place(f"{community.name}{group}组", PlaceKind.VILLAGE, unit)
         else:
-            place(f"{_stem(community.name)}{COMPOUND_SUFFIXES[index % len(COMPOUND_SUFFIXES)]}", PlaceKind.COMPOUND, unit)
+            place(
+                f"{_stem(community.name)}{COMPOUND_SUFFIXES[index % len(COMPOUND_SUFFIXES)]}", PlaceKind.COMPOUND, unit
+            )
 
 
 def seed_demo(session: Session, city) -> None:

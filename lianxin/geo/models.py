@@ -23,8 +23,12 @@ class PlaceKind(StrEnum):
 
 
 PLACE_KIND_LABELS = {
-    PlaceKind.STREET: "街道", PlaceKind.COMMUNITY: "社区", PlaceKind.ROAD: "路", PlaceKind.COMPOUND: "小区",
-    PlaceKind.VILLAGE: "村", PlaceKind.LANDMARK: "地标",
+    PlaceKind.STREET: "街道",
+    PlaceKind.COMMUNITY: "社区",
+    PlaceKind.ROAD: "路",
+    PlaceKind.COMPOUND: "小区",
+    PlaceKind.VILLAGE: "村",
+    PlaceKind.LANDMARK: "地标",
 }
 
 

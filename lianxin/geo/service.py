@@ -70,10 +70,13 @@ def _geometry(value: dict) -> BaseGeometry:
     try:
         geometry = shape(value)
     except (AttributeError, KeyError, TypeError, ValueError, IndexError):
-        raise InvalidInput("边界不是有效的 GeoJSON 几何", "the boundary is not a GeoJSON geometry", field="geometry") from None
+        raise InvalidInput(
+            "边界不是有效的 GeoJSON 几何", "the boundary is not a GeoJSON geometry", field="geometry"
+        ) from None
     if geometry.geom_type not in ("Polygon", "MultiPolygon") or geometry.is_empty or not geometry.is_valid:
-        raise InvalidInput("边界须为有效的多边形（Polygon/MultiPolygon）", "the boundary must be a valid polygon",
-                           field="geometry")
+        raise InvalidInput(
+            "边界须为有效的多边形（Polygon/MultiPolygon）", "the boundary must be a valid polygon", field="geometry"
+        )
     return geometry
 
 
@@ -81,12 +84,16 @@ def set_area(session: Session, unit: Unit, geometry: dict, *, actor: User | None
     """Store (or replace) a district's, street's, community's or grid's boundary; GeoJSON in [lng, lat]."""
     require_role(session, actor, (Role.ADMIN,))
     if unit.kind not in AREA_KINDS:
-        raise InvalidInput(f"「{unit.name}」不是区县、街道、社区或网格，不能设置边界",
-                           "only districts, streets, communities and grids have boundaries", field="unit_id")
+        raise InvalidInput(
+            f"「{unit.name}」不是区县、街道、社区或网格，不能设置边界",
+            "only districts, streets, communities and grids have boundaries",
+            field="unit_id",
+        )
     geom = _geometry(geometry)
     min_lng, min_lat, max_lng, max_lat = geom.bounds
     area = session.scalar(select(UnitArea).where(UnitArea.unit_id == unit.id)) or UnitArea(
-        jurisdiction_id=unit.jurisdiction_id, unit_id=unit.id)
+        jurisdiction_id=unit.jurisdiction_id, unit_id=unit.id
+    )
     area.geometry, area.updated_at = mapping(geom), utcnow()
     area.min_lat, area.max_lat, area.min_lng, area.max_lng = min_lat, max_lat, min_lng, max_lng
     session.add(area)
@@ -112,8 +119,14 @@ def locate(session: Session, jurisdiction_id: int, lat: float, lng: float) -> Lo
     rows = session.execute(
         select(UnitArea.id, UnitArea.updated_at, UnitArea.geometry, Unit)
         .join(Unit, Unit.id == UnitArea.unit_id)
-        .where(UnitArea.jurisdiction_id == jurisdiction_id, UnitArea.min_lat <= lat, UnitArea.max_lat >= lat,
-               UnitArea.min_lng <= lng, UnitArea.max_lng >= lng, Unit.active.is_(True))
+        .where(
+            UnitArea.jurisdiction_id == jurisdiction_id,
+            UnitArea.min_lat <= lat,
+            UnitArea.max_lat >= lat,
+            UnitArea.min_lng <= lng,
+            UnitArea.max_lng >= lng,
+            Unit.active.is_(True),
+        )
     ).all()
     point = Point(lng, lat)
     inside = [unit for area_id, at, geometry, unit in rows if _prepared(area_id, at, geometry).contains(point)]
@@ -130,12 +143,23 @@ def boundaries_geojson(session: Session, jurisdiction_id: int, kind: UnitKind | 
             kind = UnitKind(kind)
         except ValueError:
             options = "、".join(k.value for k in AREA_KINDS)
-            raise InvalidInput(f"无效的区域类型「{kind}」，可选：{options}", f"unknown area kind {kind!r}", field="kind") from None
+            raise InvalidInput(
+                f"无效的区域类型「{kind}」，可选：{options}", f"unknown area kind {kind!r}", field="kind"
+            ) from None
         stmt = stmt.where(Unit.kind == kind)
     features = [
-        {"type": "Feature", "id": area.unit_id, "geometry": area.geometry,
-         "properties": {"unit_id": area.unit_id, "name": area.unit.name, "kind": area.unit.kind.value,
-                        "code": area.unit.code, "parent_id": area.unit.parent_id}}
+        {
+            "type": "Feature",
+            "id": area.unit_id,
+            "geometry": area.geometry,
+            "properties": {
+                "unit_id": area.unit_id,
+                "name": area.unit.name,
+                "kind": area.unit.kind.value,
+                "code": area.unit.code,
+                "parent_id": area.unit.parent_id,
+            },
+        }
         for area in session.scalars(stmt.order_by(Unit.id))
     ]
     return {"type": "FeatureCollection", "features": features}
@@ -166,10 +190,10 @@ class Gazetteer:
         found, i = [], 0
         while i < len(text):
             for length in self.lengths:
-                entries = self.names.get(text[i:i + length])
+                entries = self.names.get(text[i : i + length])
                 if entries:
                     kind, unit_id, _ = max(entries, key=lambda e: e[2])  # the most specific unit of that name
-                    found.append(PlaceMatch(text[i:i + length], kind, unit_id, i, i + length))
+                    found.append(PlaceMatch(text[i : i + length], kind, unit_id, i, i + length))
                     i += length
                     break
             else:
@@ -179,17 +203,21 @@ class Gazetteer:
 
 def _gazetteer(session: Session, jurisdiction_id: int) -> Gazetteer:
     token = session.execute(
-        select(func.count(Place.id), func.max(Place.updated_at), func.sum(Place.id))
-        .where(Place.jurisdiction_id == jurisdiction_id)
+        select(func.count(Place.id), func.max(Place.updated_at), func.sum(Place.id)).where(
+            Place.jurisdiction_id == jurisdiction_id
+        )
     ).one()
     key = (*token, _edits[0])
     cached = _gazetteer_cache.get(jurisdiction_id)
     if cached is None or cached[0] != key:
         rows = session.execute(
-            select(Place.name, Place.kind, Place.unit_id, Unit.kind).join(Unit, Unit.id == Place.unit_id)
+            select(Place.name, Place.kind, Place.unit_id, Unit.kind)
+            .join(Unit, Unit.id == Place.unit_id)
             .where(Place.jurisdiction_id == jurisdiction_id, Unit.active.is_(True))
         ).all()
-        gazetteer = Gazetteer([(name, kind, unit_id, DEPTH.get(unit_kind, 0)) for name, kind, unit_id, unit_kind in rows])
+        gazetteer = Gazetteer(
+            [(name, kind, unit_id, DEPTH.get(unit_kind, 0)) for name, kind, unit_id, unit_kind in rows]
+        )
         _gazetteer_cache[jurisdiction_id] = cached = (key, gazetteer)
     return cached[1]
 
@@ -209,8 +237,15 @@ def locate_text(session: Session, jurisdiction_id: int, text: str | None) -> Loc
     return location_of(session, units[best.unit_id], source="text", place=best.name)
 
 
-def resolve_location(session: Session, jurisdiction_id: int, *, lat: float | None = None, lng: float | None = None,
-                     address: str | None = None, content: str | None = None) -> Location:
+def resolve_location(
+    session: Session,
+    jurisdiction_id: int,
+    *,
+    lat: float | None = None,
+    lng: float | None = None,
+    address: str | None = None,
+    content: str | None = None,
+) -> Location:
     """The point if it falls inside a boundary, else a place named in the address, else in the text."""
     if lat is not None and lng is not None:
         where = locate(session, jurisdiction_id, lat, lng)
@@ -227,18 +262,30 @@ def fill_location(session: Session, data: AppealCreate) -> AppealCreate:
     """Intake: an appeal that has a point or an address but no community gets its community and grid."""
     if data.community_id is not None or data.grid_id is not None:
         return data
-    where = resolve_location(session, data.jurisdiction_id, lat=data.lat, lng=data.lng, address=data.address,
-                             content=data.content)
+    where = resolve_location(
+        session, data.jurisdiction_id, lat=data.lat, lng=data.lng, address=data.address, content=data.content
+    )
     if where.community is None:
         return data
-    return data.model_copy(update={"community_id": where.community.id, "grid_id": where.grid.id if where.grid else None})
+    return data.model_copy(
+        update={"community_id": where.community.id, "grid_id": where.grid.id if where.grid else None}
+    )
 
 
 # --- editing the gazetteer --------------------------------------------------------------------------
 
 
-def add_place(session: Session, *, actor: User | None, jurisdiction_id: int, name: str, kind: PlaceKind | str,
-              unit_id: int, lat: float | None = None, lng: float | None = None) -> Place:
+def add_place(
+    session: Session,
+    *,
+    actor: User | None,
+    jurisdiction_id: int,
+    name: str,
+    kind: PlaceKind | str,
+    unit_id: int,
+    lat: float | None = None,
+    lng: float | None = None,
+) -> Place:
     require_role(session, actor, (Role.ADMIN,))
     name = (name or "").strip()
     if not 2 <= len(name) <= 100:
@@ -247,16 +294,26 @@ def add_place(session: Session, *, actor: User | None, jurisdiction_id: int, nam
         kind = PlaceKind(kind)
     except ValueError:
         options = "、".join(f"{k.value}({v})" for k, v in PLACE_KIND_LABELS.items())
-        raise InvalidInput(f"无效的地名类型「{kind}」，可选：{options}", f"unknown place kind {kind!r}", field="kind") from None
+        raise InvalidInput(
+            f"无效的地名类型「{kind}」，可选：{options}", f"unknown place kind {kind!r}", field="kind"
+        ) from None
     unit = get_unit(session, unit_id)
     if unit.jurisdiction_id != jurisdiction_id or unit.kind not in AREA_KINDS:
-        raise InvalidInput("地名须归属本辖区的街道、社区或网格", "a place belongs to a street, community or grid",
-                           field="unit_id")
-    if session.scalar(select(Place.id).where(Place.jurisdiction_id == jurisdiction_id, Place.name == name,
-                                             Place.unit_id == unit.id)) is not None:
+        raise InvalidInput(
+            "地名须归属本辖区的街道、社区或网格", "a place belongs to a street, community or grid", field="unit_id"
+        )
+    if (
+        session.scalar(
+            select(Place.id).where(
+                Place.jurisdiction_id == jurisdiction_id, Place.name == name, Place.unit_id == unit.id
+            )
+        )
+        is not None
+    ):
         raise InvalidInput(f"「{unit.name}」已有地名「{name}」", f"{name!r} already exists for this unit", field="name")
-    place = Place(jurisdiction_id=jurisdiction_id, name=name, kind=kind, unit_id=unit.id, lat=lat, lng=lng,
-                  updated_at=utcnow())
+    place = Place(
+        jurisdiction_id=jurisdiction_id, name=name, kind=kind, unit_id=unit.id, lat=lat, lng=lng, updated_at=utcnow()
+    )
     session.add(place)
     session.flush()
     _bump()

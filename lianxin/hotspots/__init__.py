@@ -4,7 +4,9 @@ runs the engine over a CSV."""
 from lianxin.modules import Job, Module, Nav
 
 MODULE = Module(
-    "hotspots", "热点", "Hotspots",
+    "hotspots",
+    "热点",
+    "Hotspots",
     page_routers=("lianxin.hotspots.views:router",),
     api_routers=("lianxin.hotspots.api:router",),
     cli=(("hotspots", "lianxin.hotspots.cli:hotspots"),),

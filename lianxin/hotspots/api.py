@@ -41,9 +41,21 @@ class HotspotListOut(BaseModel):
 
 
 def _hotspot(h: Hotspot, order_nos: list[str] | None = None) -> HotspotOut:
-    return HotspotOut(id=h.id, rank=h.rank, heat=h.heat, start=h.start_at, end=h.end_at, place=h.place,
-                      description=mask_text(h.description), terms=[mask_text(t) for t in h.terms], appeal_ids=h.appeal_ids, order_nos=order_nos or [],
-                      stats=h.stats, trend=h.trend, points=h.points)
+    return HotspotOut(
+        id=h.id,
+        rank=h.rank,
+        heat=h.heat,
+        start=h.start_at,
+        end=h.end_at,
+        place=h.place,
+        description=mask_text(h.description),
+        terms=[mask_text(t) for t in h.terms],
+        appeal_ids=h.appeal_ids,
+        order_nos=order_nos or [],
+        stats=h.stats,
+        trend=h.trend,
+        points=h.points,
+    )
 
 
 @router.get("/hotspots", response_model=HotspotListOut)
@@ -52,9 +64,13 @@ def list_hotspots(ctx: Ctx, top: int = 10):
     snapshot = snapshot_for(ctx.session, ctx.actor)
     if snapshot is None:
         return HotspotListOut(computed_at=None, since=None, until=None, appeal_count=0, hotspots=[])
-    return HotspotListOut(computed_at=snapshot.computed_at, since=snapshot.since, until=snapshot.until,
-                          appeal_count=snapshot.appeal_count,
-                          hotspots=[_hotspot(h) for h in snapshot.hotspots[:max(1, min(top, 50))]])
+    return HotspotListOut(
+        computed_at=snapshot.computed_at,
+        since=snapshot.since,
+        until=snapshot.until,
+        appeal_count=snapshot.appeal_count,
+        hotspots=[_hotspot(h) for h in snapshot.hotspots[: max(1, min(top, 50))]],
+    )
 
 
 @router.get("/hotspots/{hotspot_id}", response_model=HotspotOut)

@@ -22,8 +22,9 @@ def _count(value: str | None, row: int, column: str) -> int:
     try:
         return max(int(float(value)), 0) if value not in (None, "") else 0
     except ValueError:
-        raise InvalidInput(f"第 {row} 行 {column} 不是数字：{value}", f"row {row}: {column} is not a number: {value!r}",
-                           field=column) from None
+        raise InvalidInput(
+            f"第 {row} 行 {column} 不是数字：{value}", f"row {row}: {column} is not a number: {value!r}", field=column
+        ) from None
 
 
 def read_messages(path: Path) -> list:
@@ -37,30 +38,48 @@ def read_messages(path: Path) -> list:
         reader = csv.DictReader(handle)
         missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
         if missing:
-            raise InvalidInput(f"CSV 缺少列：{', '.join(missing)}（需要 {', '.join(REQUIRED)}）",
-                               f"the CSV lacks columns: {', '.join(missing)}", field="file")
+            raise InvalidInput(
+                f"CSV 缺少列：{', '.join(missing)}（需要 {', '.join(REQUIRED)}）",
+                f"the CSV lacks columns: {', '.join(missing)}",
+                field="file",
+            )
         messages = []
         for row, record in enumerate(reader, start=2):
             try:
                 created = datetime.fromisoformat(record["created_at"].strip())
             except ValueError:
-                raise InvalidInput(f"第 {row} 行的时间无法识别：{record['created_at']}",
-                                   f"row {row}: unreadable created_at {record['created_at']!r}", field="created_at") from None
-            messages.append(Message(
-                id=record["message_id"].strip(), created_at=created if created.tzinfo else created.replace(tzinfo=LOCAL),
-                title=record["title"] or "", body=record["body"] or "", author=(record.get("user_id") or "").strip() or None,
-                likes=_count(record.get("likes"), row, "likes"), dislikes=_count(record.get("dislikes"), row, "dislikes"),
-            ))
+                raise InvalidInput(
+                    f"第 {row} 行的时间无法识别：{record['created_at']}",
+                    f"row {row}: unreadable created_at {record['created_at']!r}",
+                    field="created_at",
+                ) from None
+            messages.append(
+                Message(
+                    id=record["message_id"].strip(),
+                    created_at=created if created.tzinfo else created.replace(tzinfo=LOCAL),
+                    title=record["title"] or "",
+                    body=record["body"] or "",
+                    author=(record.get("user_id") or "").strip() or None,
+                    likes=_count(record.get("likes"), row, "likes"),
+                    dislikes=_count(record.get("dislikes"), row, "dislikes"),
+                )
+            )
     return messages
 
 
 def hotspot_rows(hotspots) -> list[dict]:
     """Exactly the fields the CLI promises: rank, heat, time range, place, description, message ids."""
-    return [{
-        "rank": h.rank, "heat": h.heat,
-        "time_range": [h.start.astimezone(LOCAL).isoformat(), h.end.astimezone(LOCAL).isoformat()],
-        "place": h.place, "description": h.description, "message_ids": list(h.message_ids),
-    } for h in hotspots]
+    return [
+        {
+            "rank": h.rank,
+            "heat": h.heat,
+            "time_range": [h.start.astimezone(LOCAL).isoformat(), h.end.astimezone(LOCAL).isoformat()],
+            "place": h.place,
+            "description": h.description,
+            "message_ids": list(h.message_ids),
+        }
+        for h in hotspots
+    ]
 
 
 def hotspots(

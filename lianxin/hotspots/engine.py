@@ -101,10 +101,20 @@ class Hotspot:
 
     def as_dict(self) -> dict:
         return {
-            "rank": self.rank, "heat": self.heat, "start": self.start.isoformat(), "end": self.end.isoformat(),
-            "place": self.place, "description": self.description, "message_ids": list(self.message_ids),
-            "terms": list(self.terms), "volume": self.volume, "growth": self.growth, "likes": self.likes,
-            "dislikes": self.dislikes, "repeats": self.repeats, "dissatisfied": self.dissatisfied,
+            "rank": self.rank,
+            "heat": self.heat,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "place": self.place,
+            "description": self.description,
+            "message_ids": list(self.message_ids),
+            "terms": list(self.terms),
+            "volume": self.volume,
+            "growth": self.growth,
+            "likes": self.likes,
+            "dislikes": self.dislikes,
+            "repeats": self.repeats,
+            "dissatisfied": self.dissatisfied,
         }
 
 
@@ -117,8 +127,13 @@ def heat_score(*, volume: int, growth: float, likes: int, dislikes: int, repeats
     a thousand likes on one message cannot outweigh many people raising the problem.
     """
     return round(
-        10 * math.log1p(volume) + 5 * min(max(growth, 0.0), 3.0) + 3 * math.log1p(likes)
-        + 1.5 * math.log1p(dislikes) + 4 * math.log1p(repeats) + 6 * math.log1p(dissatisfied), 2,
+        10 * math.log1p(volume)
+        + 5 * min(max(growth, 0.0), 3.0)
+        + 3 * math.log1p(likes)
+        + 1.5 * math.log1p(dislikes)
+        + 4 * math.log1p(repeats)
+        + 6 * math.log1p(dissatisfied),
+        2,
     )
 
 
@@ -164,16 +179,23 @@ def _vectors(texts: list[str], titles: list[str], gazetteer: Gazetteer) -> tuple
     blocks = [xw * math.sqrt(WEIGHTS[0])]
     for weight, docs, longest in ((WEIGHTS[1], texts, 2), (WEIGHTS[2], titles, 3)):
         clean = [re.sub(r"[^\u4e00-\u9fa5A-Za-z0-9]+", " ", t) for t in docs]
-        _, x = _fit(lambda **kw: TfidfVectorizer(analyzer="char", ngram_range=(2, longest), sublinear_tf=True, **kw),
-                    clean, limits)
+        _, x = _fit(
+            lambda longest=longest, **kw: TfidfVectorizer(
+                analyzer="char", ngram_range=(2, longest), sublinear_tf=True, **kw
+            ),
+            clean,
+            limits,
+        )
         blocks.append(x * math.sqrt(weight))
     return csr_matrix(hstack(blocks)), word_vec
 
 
 def _conflict(a: Places, b: Places) -> bool:
     """Different places: both titles name places and none is shared, or both name other districts."""
-    return bool((a.title_names and b.title_names and not same_place(a.title_names, b.title_names))
-                or (a.districts and b.districts and not a.districts & b.districts))
+    return bool(
+        (a.title_names and b.title_names and not same_place(a.title_names, b.title_names))
+        or (a.districts and b.districts and not a.districts & b.districts)
+    )
 
 
 def _linked(sim: float, a: Places, b: Places, p: Params) -> bool:
@@ -187,7 +209,7 @@ def _linked(sim: float, a: Places, b: Places, p: Params) -> bool:
 def _edges(x: csr_matrix, places: list[Places], days: np.ndarray, p: Params) -> tuple[list[int], list[int]]:
     rows, cols = [], []
     for start in range(0, x.shape[0], 512):
-        sims = (x[start:start + 512] @ x.T).toarray()
+        sims = (x[start : start + 512] @ x.T).toarray()
         for i, j in zip(*np.nonzero(sims >= p.weak)):
             a, b = start + int(i), int(j)
             if b <= a or abs(days[a] - days[b]) > p.window_days or _conflict(places[a], places[b]):
@@ -221,6 +243,7 @@ def _split(members: list[int], x: csr_matrix, places: list[Places], p: Params) -
 
 def _summary_places(members: list[int], places: list[Places]) -> Places:
     """A cluster's places: the districts and title names most of its messages give."""
+
     def common(sets: list[frozenset[str]]) -> frozenset[str]:
         counts = Counter(n for names in sets for n in names)
         return frozenset(n for n, c in counts.items() if c * 2 >= len(members))
@@ -230,7 +253,9 @@ def _summary_places(members: list[int], places: list[Places]) -> Places:
     return Places(districts, titles, titles)
 
 
-def _merge(clusters: list[list[int]], x: csr_matrix, places: list[Places], days: np.ndarray, p: Params) -> list[list[int]]:
+def _merge(
+    clusters: list[list[int]], x: csr_matrix, places: list[Places], days: np.ndarray, p: Params
+) -> list[list[int]]:
     """Join clusters of the same problem that the linkage cut apart (their centroids agree ≥ ``merge``)."""
     big = [c for c in clusters if len(c) >= p.min_size]
     if len(big) < 2:
@@ -259,7 +284,9 @@ def _merge(clusters: list[list[int]], x: csr_matrix, places: list[Places], days:
     return [sorted(m) for m in merged.values()] + [c for c in clusters if len(c) < p.min_size]
 
 
-def cluster(messages: Sequence[Message], p: Params = Params()) -> tuple[list[list[int]], csr_matrix, list[Places], TfidfVectorizer]:
+def cluster(
+    messages: Sequence[Message], p: Params = Params()
+) -> tuple[list[list[int]], csr_matrix, list[Places], TfidfVectorizer]:
     """Indices of the messages in each cluster (every message in exactly one)."""
     texts = [_text(m) for m in messages]
     gazetteer = Gazetteer.from_texts(f"{m.title}。{m.body}" for m in messages)
@@ -281,7 +308,8 @@ def _place_label(members: list[int], places: list[Places]) -> str:
     """The district and the place most of the cluster's titles name (the body's names if titles name none)."""
     districts = Counter(d for i in members for d in places[i].districts)
     names = Counter(n for i in members for n in places[i].title_names) or Counter(
-        n for i in members for n in places[i].names)
+        n for i in members for n in places[i].names
+    )
     district = districts.most_common(1)[0][0] if districts else ""
     if not names:
         return district
@@ -301,8 +329,9 @@ def _growth(dates: list[datetime], now: datetime, days: int) -> float:
     return round(max(recent - earlier, 0) / (earlier + 1), 2)
 
 
-def detect_hotspots(messages: Sequence[Message], *, top: int = 10, now: datetime | None = None,
-                    params: Params = Params()) -> list[Hotspot]:
+def detect_hotspots(
+    messages: Sequence[Message], *, top: int = 10, now: datetime | None = None, params: Params = Params()
+) -> list[Hotspot]:
     """The ``top`` hottest clusters of at least ``params.min_size`` messages, ranked by heat.
 
     ``now`` anchors growth (default: the newest message), so a past data set is judged as of its end.
@@ -321,17 +350,27 @@ def detect_hotspots(messages: Sequence[Message], *, top: int = 10, now: datetime
         group = [messages[i] for i in members]
         volume = len({m.author for m in group if m.author}) + sum(1 for m in group if not m.author)
         stats = dict(
-            volume=volume, growth=_growth([m.created_at for m in group], now, params.recent_days),
-            likes=sum(m.likes for m in group), dislikes=sum(m.dislikes for m in group),
-            repeats=sum(m.repeats for m in group), dissatisfied=sum(m.dissatisfied for m in group),
+            volume=volume,
+            growth=_growth([m.created_at for m in group], now, params.recent_days),
+            likes=sum(m.likes for m in group),
+            dislikes=sum(m.dislikes for m in group),
+            repeats=sum(m.repeats for m in group),
+            dissatisfied=sum(m.dissatisfied for m in group),
         )
         sims = (x[members] @ x[members].T).toarray().mean(axis=1)
         central = group[int(np.argmax(sims))]
         ordered = sorted(group, key=lambda m: (m.created_at, str(m.id)))
-        found.append(dict(
-            heat=heat_score(**stats), start=ordered[0].created_at, end=ordered[-1].created_at,
-            place=_place_label(members, places), description=central.title.strip(),
-            message_ids=tuple(m.id for m in ordered), terms=_terms(members, x_words, vocabulary), **stats,
-        ))
+        found.append(
+            dict(
+                heat=heat_score(**stats),
+                start=ordered[0].created_at,
+                end=ordered[-1].created_at,
+                place=_place_label(members, places),
+                description=central.title.strip(),
+                message_ids=tuple(m.id for m in ordered),
+                terms=_terms(members, x_words, vocabulary),
+                **stats,
+            )
+        )
     found.sort(key=lambda h: (-h["heat"], h["start"], str(h["message_ids"][0])))
     return [Hotspot(rank=i + 1, **h) for i, h in enumerate(found[:top])]

@@ -25,8 +25,9 @@ class HotspotSnapshot(Base):
     appeal_count: Mapped[int] = mapped_column(Integer, default=0)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
 
-    hotspots: Mapped[list[Hotspot]] = relationship(back_populates="snapshot", order_by="Hotspot.rank",
-                                                   cascade="all, delete-orphan")
+    hotspots: Mapped[list[Hotspot]] = relationship(
+        back_populates="snapshot", order_by="Hotspot.rank", cascade="all, delete-orphan"
+    )
 
 
 class Hotspot(Base):

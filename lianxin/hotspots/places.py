@@ -22,28 +22,153 @@ CITY_CODE_RE = re.compile(r"^[A-Z](?:市)$")  # the whole city says nothing abou
 
 # Suffixes of named places, longest first so "花园" wins over "园".
 SUFFIXES = (
-    "小区", "花园", "广场", "大道", "公寓", "家园", "新城", "新村", "社区", "街道", "学校", "学院", "大学",
-    "中学", "小学", "幼儿园", "医院", "公司", "集团", "市场", "车站", "公园", "大厦", "工业园",
-    "产业园", "项目", "楼盘", "苑", "府", "城", "湾", "园", "路", "街", "巷", "村", "镇", "乡", "桥",
+    "小区",
+    "花园",
+    "广场",
+    "大道",
+    "公寓",
+    "家园",
+    "新城",
+    "新村",
+    "社区",
+    "街道",
+    "学校",
+    "学院",
+    "大学",
+    "中学",
+    "小学",
+    "幼儿园",
+    "医院",
+    "公司",
+    "集团",
+    "市场",
+    "车站",
+    "公园",
+    "大厦",
+    "工业园",
+    "产业园",
+    "项目",
+    "楼盘",
+    "苑",
+    "府",
+    "城",
+    "湾",
+    "园",
+    "路",
+    "街",
+    "巷",
+    "村",
+    "镇",
+    "乡",
+    "桥",
 )
 _SUFFIX_ALT = "|".join(sorted(SUFFIXES, key=len, reverse=True))
 # Words that end a place name on their left: verbs and function words people put before a place.
 _BREAKERS = (
-    "反映", "关于", "投诉", "举报", "请问", "咨询", "建议", "希望", "要求", "位于", "地处", "附近", "旁边",
-    "门口", "对面", "周边", "我们", "我的", "我家", "业主", "居民", "市民", "请求", "恳请", "强烈", "严重",
-    "解决", "处理", "问题", "为什么", "是否", "能否", "可否", "如何", "何时", "什么", "这个", "那个",
-    "的", "在", "和", "与", "及", "对", "于", "是", "了", "把", "被", "从", "向", "给", "让", "请", "及", "住",
+    "反映",
+    "关于",
+    "投诉",
+    "举报",
+    "请问",
+    "咨询",
+    "建议",
+    "希望",
+    "要求",
+    "位于",
+    "地处",
+    "附近",
+    "旁边",
+    "门口",
+    "对面",
+    "周边",
+    "我们",
+    "我的",
+    "我家",
+    "业主",
+    "居民",
+    "市民",
+    "请求",
+    "恳请",
+    "强烈",
+    "严重",
+    "解决",
+    "处理",
+    "问题",
+    "为什么",
+    "是否",
+    "能否",
+    "可否",
+    "如何",
+    "何时",
+    "什么",
+    "这个",
+    "那个",
+    "的",
+    "在",
+    "和",
+    "与",
+    "及",
+    "对",
+    "于",
+    "是",
+    "了",
+    "把",
+    "被",
+    "从",
+    "向",
+    "给",
+    "让",
+    "请",
+    "及",
+    "住",
 )
-_BREAK_RE = re.compile("|".join(map(re.escape, sorted(_BREAKERS, key=len, reverse=True)))
-                       + r"|[^\u4e00-\u9fa5A-Za-z0-9·]")
+_BREAK_RE = re.compile(
+    "|".join(map(re.escape, sorted(_BREAKERS, key=len, reverse=True))) + r"|[^\u4e00-\u9fa5A-Za-z0-9·]"
+)
 # "城" in 城市/城区/城管 and "路" in 路口/路灯/路面 are not the end of a name.
 _NAME_RE = re.compile(rf"([\u4e00-\u9fa5A-Za-z0-9·]{{2,10}}?)({_SUFFIX_ALT})(?![市区管乡口灯面段边线])")
 # A name part that is not a name: demonstratives, counters, generic nouns.
 _GENERIC_START = tuple("该本这那我你他各此每某一两几多整全小大新老上下前后左右东南西北内外")
 _GENERIC = {
-    "道路", "马路", "公路", "小区", "社区", "学校", "医院", "公司", "广场", "公园", "农村", "城市", "城区",
-    "乡镇", "乡村", "街道", "市场", "中心", "项目", "楼盘", "集团", "县城", "进城", "出路", "思路", "线路",
-    "网路", "电路", "水路", "铁路", "高铁", "地铁", "走路", "上路", "一路", "沿路", "路面", "花园", "家园",
+    "道路",
+    "马路",
+    "公路",
+    "小区",
+    "社区",
+    "学校",
+    "医院",
+    "公司",
+    "广场",
+    "公园",
+    "农村",
+    "城市",
+    "城区",
+    "乡镇",
+    "乡村",
+    "街道",
+    "市场",
+    "中心",
+    "项目",
+    "楼盘",
+    "集团",
+    "县城",
+    "进城",
+    "出路",
+    "思路",
+    "线路",
+    "网路",
+    "电路",
+    "水路",
+    "铁路",
+    "高铁",
+    "地铁",
+    "走路",
+    "上路",
+    "一路",
+    "沿路",
+    "路面",
+    "花园",
+    "家园",
 }
 _ROAD_SUFFIXES = ("路", "街", "巷", "大道")
 _GENERIC_END = ("政府", "物业公司", "有限公司", "公交公司", "自来水公司", "幼儿园", "委员会")
@@ -150,7 +275,7 @@ class Gazetteer:
         text = ADMIN_CODE_RE.sub("，", text)
         found, i = set(), 0
         while i < len(text) - 1:
-            for name in self._by_start.get(text[i:i + 2], ()):
+            for name in self._by_start.get(text[i : i + 2], ()):
                 if text.startswith(name, i):
                     found.add(name)
                     i += len(name) - 1
@@ -162,5 +287,6 @@ class Gazetteer:
         """The places of one message; ``known`` is a place the caller already has (its community)."""
         extra = {known} if known else set()
         title_names = self.find(title) | extra
-        return Places(frozenset(admin_areas(f"{title}。{body}")), frozenset(self.find(body) | title_names),
-                      frozenset(title_names))
+        return Places(
+            frozenset(admin_areas(f"{title}。{body}")), frozenset(self.find(body) | title_names), frozenset(title_names)
+        )

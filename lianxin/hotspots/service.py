@@ -62,32 +62,53 @@ def _scoped(stmt, session: Session, unit_id: int | None):
     return stmt.where(or_(Appeal.lead_unit_id.in_(units), Appeal.community_id.in_(units)))
 
 
-def appeal_messages(session: Session, jurisdiction_id: int, *, since: datetime, until: datetime,
-                    unit_id: int | None = None) -> tuple[list[Message], dict[int, Appeal]]:
+def appeal_messages(
+    session: Session, jurisdiction_id: int, *, since: datetime, until: datetime, unit_id: int | None = None
+) -> tuple[list[Message], dict[int, Appeal]]:
     """The appeals received in [since, until) as engine messages: title, content and address; the
     community as the known place; merged repeats (并单) and 不满意 return visits counted on each."""
     base = select(Appeal).where(
-        Appeal.jurisdiction_id == jurisdiction_id, Appeal.received_at >= since, Appeal.received_at < until,
+        Appeal.jurisdiction_id == jurisdiction_id,
+        Appeal.received_at >= since,
+        Appeal.received_at < until,
         Appeal.status != AppealStatus.MERGED,
     )
     appeals = {a.id: a for a in session.scalars(_scoped(base, session, unit_id).order_by(Appeal.id))}
     if not appeals:
         return [], {}
     ids = list(appeals)
-    repeats = dict(session.execute(
-        select(Appeal.merged_into_id, func.count()).where(Appeal.merged_into_id.in_(ids)).group_by(Appeal.merged_into_id)
-    ).all())
-    unhappy = set(session.scalars(select(ReturnVisit.appeal_id).where(
-        ReturnVisit.appeal_id.in_(ids), ReturnVisit.satisfaction == Satisfaction.DISSATISFIED)))
-    communities = dict(session.execute(
-        select(Unit.id, Unit.name).where(Unit.id.in_({a.community_id for a in appeals.values() if a.community_id}))
-    ).all())
-    messages = [Message(
-        id=a.id, created_at=a.received_at, title=a.title, body=f"{a.content} {a.address or ''}".strip(),
-        place=communities.get(a.community_id), author=str(a.appellant_id) if a.appellant_id else None,
-        repeats=repeats.get(a.id, 0),
-        dissatisfied=a.id in unhappy or a.satisfaction == Satisfaction.DISSATISFIED,
-    ) for a in appeals.values()]
+    repeats = dict(
+        session.execute(
+            select(Appeal.merged_into_id, func.count())
+            .where(Appeal.merged_into_id.in_(ids))
+            .group_by(Appeal.merged_into_id)
+        ).all()
+    )
+    unhappy = set(
+        session.scalars(
+            select(ReturnVisit.appeal_id).where(
+                ReturnVisit.appeal_id.in_(ids), ReturnVisit.satisfaction == Satisfaction.DISSATISFIED
+            )
+        )
+    )
+    communities = dict(
+        session.execute(
+            select(Unit.id, Unit.name).where(Unit.id.in_({a.community_id for a in appeals.values() if a.community_id}))
+        ).all()
+    )
+    messages = [
+        Message(
+            id=a.id,
+            created_at=a.received_at,
+            title=a.title,
+            body=f"{a.content} {a.address or ''}".strip(),
+            place=communities.get(a.community_id),
+            author=str(a.appellant_id) if a.appellant_id else None,
+            repeats=repeats.get(a.id, 0),
+            dissatisfied=a.id in unhappy or a.satisfaction == Satisfaction.DISSATISFIED,
+        )
+        for a in appeals.values()
+    ]
     return messages, appeals
 
 
@@ -111,39 +132,88 @@ def trend_series(moments: list[datetime], since: datetime, until: datetime) -> l
     return series
 
 
-def find_hotspots(session: Session, jurisdiction_id: int, *, since: datetime, until: datetime,
-                  unit_id: int | None = None, top: int = 10) -> list[HotspotResult]:
+def find_hotspots(
+    session: Session,
+    jurisdiction_id: int,
+    *,
+    since: datetime,
+    until: datetime,
+    unit_id: int | None = None,
+    top: int = 10,
+) -> list[HotspotResult]:
     """The ``top`` hotspots among the appeals received in [since, until), optionally within a unit's subtree."""
     _check_window(since, until)
     messages, appeals = appeal_messages(session, jurisdiction_id, since=since, until=until, unit_id=unit_id)
     results = []
     for h in detect_hotspots(messages, top=top, now=min(until, utcnow())):
         members = [appeals[i] for i in h.message_ids]
-        results.append(HotspotResult(
-            rank=h.rank, heat=h.heat, start=h.start, end=h.end, place=h.place, description=h.description,
-            appeal_ids=[a.id for a in members], terms=list(h.terms),
-            stats=dict(volume=h.volume, growth=h.growth, likes=h.likes, dislikes=h.dislikes, repeats=h.repeats,
-                       dissatisfied=h.dissatisfied),
-            trend=trend_series([a.received_at for a in members], since, until),
-            points=[{"appeal_id": a.id, "lat": a.lat, "lng": a.lng} for a in members
-                    if a.lat is not None and a.lng is not None],
-        ))
+        results.append(
+            HotspotResult(
+                rank=h.rank,
+                heat=h.heat,
+                start=h.start,
+                end=h.end,
+                place=h.place,
+                description=h.description,
+                appeal_ids=[a.id for a in members],
+                terms=list(h.terms),
+                stats=dict(
+                    volume=h.volume,
+                    growth=h.growth,
+                    likes=h.likes,
+                    dislikes=h.dislikes,
+                    repeats=h.repeats,
+                    dissatisfied=h.dissatisfied,
+                ),
+                trend=trend_series([a.received_at for a in members], since, until),
+                points=[
+                    {"appeal_id": a.id, "lat": a.lat, "lng": a.lng}
+                    for a in members
+                    if a.lat is not None and a.lng is not None
+                ],
+            )
+        )
     return results
 
 
-def refresh_snapshot(session: Session, jurisdiction_id: int, *, since: datetime, until: datetime,
-                     unit_id: int | None = None, top: int = 20) -> HotspotSnapshot:
+def refresh_snapshot(
+    session: Session,
+    jurisdiction_id: int,
+    *,
+    since: datetime,
+    until: datetime,
+    unit_id: int | None = None,
+    top: int = 20,
+) -> HotspotSnapshot:
     """Compute the hotspots and store them as a new snapshot (older snapshots stay as history)."""
     started = time.perf_counter()
     results = find_hotspots(session, jurisdiction_id, since=since, until=until, unit_id=unit_id, top=top)
     count = len(appeal_messages(session, jurisdiction_id, since=since, until=until, unit_id=unit_id)[0])
-    snapshot = HotspotSnapshot(jurisdiction_id=jurisdiction_id, unit_id=unit_id, since=since, until=until,
-                               computed_at=utcnow(), appeal_count=count)
-    snapshot.hotspots = [Hotspot(
-        jurisdiction_id=jurisdiction_id, rank=r.rank, heat=r.heat, start_at=r.start, end_at=r.end,
-        place=r.place[:200], description=r.description, terms=r.terms, appeal_ids=r.appeal_ids, stats=r.stats,
-        trend=r.trend, points=r.points,
-    ) for r in results]
+    snapshot = HotspotSnapshot(
+        jurisdiction_id=jurisdiction_id,
+        unit_id=unit_id,
+        since=since,
+        until=until,
+        computed_at=utcnow(),
+        appeal_count=count,
+    )
+    snapshot.hotspots = [
+        Hotspot(
+            jurisdiction_id=jurisdiction_id,
+            rank=r.rank,
+            heat=r.heat,
+            start_at=r.start,
+            end_at=r.end,
+            place=r.place[:200],
+            description=r.description,
+            terms=r.terms,
+            appeal_ids=r.appeal_ids,
+            stats=r.stats,
+            trend=r.trend,
+            points=r.points,
+        )
+        for r in results
+    ]
     snapshot.seconds = round(time.perf_counter() - started, 3)
     session.add(snapshot)
     session.flush()
@@ -170,7 +240,9 @@ def refresh_due(session: Session, now: datetime) -> int:
             continue
         latest = latest_snapshot(session, jurisdiction_id, unit_id)
         if latest is None or now - latest.computed_at >= REFRESH_EVERY:
-            refresh_snapshot(session, jurisdiction_id, since=now - timedelta(days=WINDOW_DAYS), until=now, unit_id=unit_id)
+            refresh_snapshot(
+                session, jurisdiction_id, since=now - timedelta(days=WINDOW_DAYS), until=now, unit_id=unit_id
+            )
             done += 1
     return done
 
@@ -186,8 +258,9 @@ def viewer_scope(session: Session, actor: User) -> int | None:
     require_role(session, actor, VIEW_ROLES)
     if has_role(session, actor, (Role.DISPATCHER,)):  # admins pass every check too
         return None
-    grants = sorted((g for g in actor.grants if g.role in (Role.LEADER, Role.HANDLER)),
-                    key=lambda g: (g.role != Role.LEADER, g.id))
+    grants = sorted(
+        (g for g in actor.grants if g.role in (Role.LEADER, Role.HANDLER)), key=lambda g: (g.role != Role.LEADER, g.id)
+    )
     if any(g.role == Role.LEADER and g.unit.kind in WIDE_UNITS for g in grants):
         return None
     return grants[0].unit_id
@@ -200,8 +273,9 @@ def snapshot_for(session: Session, actor: User) -> HotspotSnapshot | None:
     latest = latest_snapshot(session, actor.jurisdiction_id, scope)
     now = utcnow()
     if scope is not None and (latest is None or now - latest.computed_at >= REFRESH_EVERY):
-        latest = refresh_snapshot(session, actor.jurisdiction_id, since=now - timedelta(days=WINDOW_DAYS),
-                                  until=now, unit_id=scope)
+        latest = refresh_snapshot(
+            session, actor.jurisdiction_id, since=now - timedelta(days=WINDOW_DAYS), until=now, unit_id=scope
+        )
     return latest
 
 
@@ -209,8 +283,11 @@ def get_hotspot(session: Session, hotspot_id: int, *, actor: User) -> Hotspot:
     """One stored hotspot, if it lies in the scope ``actor`` may read."""
     scope = viewer_scope(session, actor)
     hotspot = session.get(Hotspot, hotspot_id)
-    if hotspot is None or hotspot.jurisdiction_id != actor.jurisdiction_id or (
-            scope is not None and hotspot.snapshot.unit_id != scope):
+    if (
+        hotspot is None
+        or hotspot.jurisdiction_id != actor.jurisdiction_id
+        or (scope is not None and hotspot.snapshot.unit_id != scope)
+    ):
         raise NotFound(f"热点 {hotspot_id} 不存在", f"hotspot {hotspot_id} not found", field="hotspot")
     return hotspot
 

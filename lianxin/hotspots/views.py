@@ -25,8 +25,13 @@ router = APIRouter()
 
 
 def _units(session: Session, jurisdiction_id: int) -> list[Unit]:
-    return list(session.scalars(select(Unit).where(Unit.jurisdiction_id == jurisdiction_id, Unit.active.is_(True))
-                                .order_by(Unit.kind, Unit.name)))
+    return list(
+        session.scalars(
+            select(Unit)
+            .where(Unit.jurisdiction_id == jurisdiction_id, Unit.active.is_(True))
+            .order_by(Unit.kind, Unit.name)
+        )
+    )
 
 
 def _message(request: Request, exc: LianxinError) -> str:
@@ -48,25 +53,41 @@ def _int(value: str, field: str) -> int:
 
 
 @router.get("/hotspots")
-def hotspot_list(request: Request, session: Session = Depends(get_session),
-                 user: User = Depends(require_roles(*VIEW_ROLES))) -> Response:
+def hotspot_list(
+    request: Request, session: Session = Depends(get_session), user: User = Depends(require_roles(*VIEW_ROLES))
+) -> Response:
     snapshot = snapshot_for(session, user)
-    return render(request, "hotspots/list.html", {"snapshot": snapshot,
-                                                  "hotspots": snapshot.hotspots if snapshot else []})
+    return render(
+        request, "hotspots/list.html", {"snapshot": snapshot, "hotspots": snapshot.hotspots if snapshot else []}
+    )
 
 
-def _hotspot_page(request: Request, session: Session, user: User, hotspot_id: int, *, error: str | None = None,
-                  status_code: int = 200) -> Response:
+def _hotspot_page(
+    request: Request, session: Session, user: User, hotspot_id: int, *, error: str | None = None, status_code: int = 200
+) -> Response:
     hotspot = get_hotspot(session, hotspot_id, actor=user)
     appeals = member_appeals(session, hotspot)
-    return render(request, "hotspots/detail.html", {
-        "hotspot": hotspot, "appeals": appeals, "error": error, "units": _units(session, user.jurisdiction_id),
-        "can_make_topic": has_role(session, user, (Role.LEADER,)), "month": utcnow().strftime("%Y-%m"),
-        "topics": session.scalars(select(Topic).where(Topic.source_hotspot_id == hotspot.id)).all(),
-    }, status_code=status_code)
+    return render(
+        request,
+        "hotspots/detail.html",
+        {
+            "hotspot": hotspot,
+            "appeals": appeals,
+            "error": error,
+            "units": _units(session, user.jurisdiction_id),
+            "can_make_topic": has_role(session, user, (Role.LEADER,)),
+            "month": utcnow().strftime("%Y-%m"),
+            "topics": session.scalars(select(Topic).where(Topic.source_hotspot_id == hotspot.id)).all(),
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/hotspots/{hotspot_id}")
-def hotspot_detail(hotspot_id: int, request: Request, session: Session = Depends(get_session),
-                   user: User = Depends(require_roles(*VIEW_ROLES))) -> Response:
+def hotspot_detail(
+    hotspot_id: int,
+    request: Request,
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*VIEW_ROLES)),
+) -> Response:
     return _hotspot_page(request, session, user, hotspot_id)

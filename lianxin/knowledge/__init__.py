@@ -3,7 +3,9 @@
 from lianxin.modules import Module, Nav
 
 MODULE = Module(
-    "knowledge", "知识库", "Knowledge base",
+    "knowledge",
+    "知识库",
+    "Knowledge base",
     page_routers=("lianxin.knowledge.views:router",),
     api_routers=("lianxin.knowledge.api:router",),
     cli=(("kb", "lianxin.knowledge.cli:kb_app"),),

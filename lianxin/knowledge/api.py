@@ -70,10 +70,18 @@ class AnswerIn(BaseModel):
 
 def _out(entry: KbEntry) -> EntryOut:
     unit = entry.owner_unit
-    return EntryOut(id=entry.id, question=entry.question, answer=entry.answer,
-                    owner_unit=Ref(id=unit.id, code=unit.code, name=unit.name), valid_from=entry.valid_from,
-                    valid_to=entry.valid_to, tags=entry.tags or [], active=entry.active, use_count=entry.use_count,
-                    updated_at=entry.updated_at)
+    return EntryOut(
+        id=entry.id,
+        question=entry.question,
+        answer=entry.answer,
+        owner_unit=Ref(id=unit.id, code=unit.code, name=unit.name),
+        valid_from=entry.valid_from,
+        valid_to=entry.valid_to,
+        tags=entry.tags or [],
+        active=entry.active,
+        use_count=entry.use_count,
+        updated_at=entry.updated_at,
+    )
 
 
 def _values(ctx: ApiContext, body: BaseModel) -> dict:
@@ -84,20 +92,28 @@ def _values(ctx: ApiContext, body: BaseModel) -> dict:
 
 
 @router.get("/entries", response_model=list[EntryOut], summary="知识条目 / entries")
-def list_entries(ctx: Ctx, owner_unit: Annotated[str | None, Query(max_length=32)] = None,
-                 include_inactive: bool = False):
+def list_entries(
+    ctx: Ctx, owner_unit: Annotated[str | None, Query(max_length=32)] = None, include_inactive: bool = False
+):
     require_role(ctx.session, ctx.actor, STAFF)
     owner_id = ctx.unit(owner_unit, "owner_unit").id if owner_unit else None
-    return [_out(e) for e in service.list_entries(ctx.session, ctx.jurisdiction_id, owner_unit_id=owner_id,
-                                                  include_inactive=include_inactive)]
+    return [
+        _out(e)
+        for e in service.list_entries(
+            ctx.session, ctx.jurisdiction_id, owner_unit_id=owner_id, include_inactive=include_inactive
+        )
+    ]
 
 
 @router.get("/search", response_model=list[HitOut], summary="检索 / search (BM25)")
-def search(ctx: Ctx, q: Annotated[str, Query(min_length=1, max_length=500)],
-           limit: Annotated[int, Query(ge=1, le=50)] = 5):
+def search(
+    ctx: Ctx, q: Annotated[str, Query(min_length=1, max_length=500)], limit: Annotated[int, Query(ge=1, le=50)] = 5
+):
     require_role(ctx.session, ctx.actor, STAFF)
-    return [HitOut(entry=_out(h.entry), score=h.score) for h in service.search_entries(ctx.session, ctx.jurisdiction_id, q,
-                                                                                        limit=limit)]
+    return [
+        HitOut(entry=_out(h.entry), score=h.score)
+        for h in service.search_entries(ctx.session, ctx.jurisdiction_id, q, limit=limit)
+    ]
 
 
 @router.get("/entries/{entry_id}", response_model=EntryOut, summary="一个条目 / one entry")
@@ -108,8 +124,14 @@ def get_entry(entry_id: int, ctx: Ctx):
 
 @router.post("/entries", status_code=201, response_model=EntryOut, summary="新增条目 / add an entry")
 def create_entry(body: EntryIn, ctx: WriteCtx):
-    return ctx.once(lambda: _out(service.create_entry(ctx.session, actor=ctx.actor, jurisdiction_id=ctx.jurisdiction_id,
-                                                      **_values(ctx, body))), status_code=201)
+    return ctx.once(
+        lambda: _out(
+            service.create_entry(
+                ctx.session, actor=ctx.actor, jurisdiction_id=ctx.jurisdiction_id, **_values(ctx, body)
+            )
+        ),
+        status_code=201,
+    )
 
 
 @router.patch("/entries/{entry_id}", response_model=EntryOut, summary="修改条目 / change an entry")
@@ -125,13 +147,18 @@ def retire_entry(entry_id: int, ctx: WriteCtx):
     return _out(service.update_entry(ctx.session, entry, actor=ctx.actor, active=False))
 
 
-@router.post("/entries/{entry_id}/answer", response_model=AppealDetail,
-             summary="用条目直接答复咨询 / answer an appeal from the entry")
+@router.post(
+    "/entries/{entry_id}/answer",
+    response_model=AppealDetail,
+    summary="用条目直接答复咨询 / answer an appeal from the entry",
+)
 def answer(entry_id: int, body: AnswerIn, ctx: WriteCtx, if_match: VersionDep):
     def run():
         appeal = ctx.appeal(body.order_no)
         entry = service.get_entry(ctx.session, entry_id, ctx.jurisdiction_id)
-        service.answer_from_entry(ctx.session, appeal, entry, actor=ctx.actor, answer=body.answer,
-                                  expected_version=body.version or if_match)
+        service.answer_from_entry(
+            ctx.session, appeal, entry, actor=ctx.actor, answer=body.answer, expected_version=body.version or if_match
+        )
         return appeal_detail(ctx.session, ctx.actor, appeal)
+
     return ctx.once(run)

@@ -24,15 +24,23 @@ def parse_entries(text: str) -> list[dict]:
     return entries
 
 
-def load_entries(session: Session, jurisdiction_id: int, units_by_code: dict[str, Unit], fallback: Unit,
-                 text: str | None = None) -> int:
+def load_entries(
+    session: Session, jurisdiction_id: int, units_by_code: dict[str, Unit], fallback: Unit, text: str | None = None
+) -> int:
     """Create the entries; an owner code without a unit falls back to ``fallback`` (the hotline centre)."""
     text = text if text is not None else files("lianxin.data").joinpath("knowledge.txt").read_text(encoding="utf-8")
     rows = parse_entries(text)
     for row in rows:
         owner = units_by_code.get(row["owner"], fallback)
-        create_entry(session, actor=None, jurisdiction_id=jurisdiction_id, question=row["question"], answer=row["answer"],
-                     owner_unit_id=owner.id, tags=row["tags"])
+        create_entry(
+            session,
+            actor=None,
+            jurisdiction_id=jurisdiction_id,
+            question=row["question"],
+            answer=row["answer"],
+            owner_unit_id=owner.id,
+            tags=row["tags"],
+        )
     return len(rows)
 
 

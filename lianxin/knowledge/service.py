@@ -32,8 +32,10 @@ jieba.setLogLevel(60)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FIELDS = ("question", "answer", "owner_unit_id", "valid_from", "valid_to", "tags", "active")
 K1, B = 1.5, 0.75
-STOPWORDS = frozenset("的 了 吗 呢 啊 吧 是 在 我 我们 你 您 他 她 和 与 及 或 有 要 想 请问 请 问 怎么 怎样 如何 什么 哪里 "
-                      "能 能否 可以 可否 需要 一下 这个 那个 还 就 都 也 对 给 被 把 从 到 为 去 会".split())
+STOPWORDS = frozenset(
+    "的 了 吗 呢 啊 吧 是 在 我 我们 你 您 他 她 和 与 及 或 有 要 想 请问 请 问 怎么 怎样 如何 什么 哪里 "
+    "能 能否 可以 可否 需要 一下 这个 那个 还 就 都 也 对 给 被 把 从 到 为 去 会".split()
+)
 _TOKEN = re.compile(r"[\w\u4e00-\u9fff]+")
 _generation = count()
 _edits = [next(_generation)]
@@ -60,8 +62,10 @@ def may_edit(session: Session, actor: User | None, owner_unit_id: int) -> bool:
 
 def _require_edit(session: Session, actor: User | None, unit: Unit) -> None:
     if not may_edit(session, actor, unit.id):
-        raise PermissionDenied(f"只有管理员或「{unit.name}」的承办人可以维护该知识条目",
-                               "only admins and the owner unit's handlers may edit this entry")
+        raise PermissionDenied(
+            f"只有管理员或「{unit.name}」的承办人可以维护该知识条目",
+            "only admins and the owner unit's handlers may edit this entry",
+        )
 
 
 def _clean(session: Session, jurisdiction_id: int, values: dict) -> dict:
@@ -86,8 +90,15 @@ def _clean(session: Session, jurisdiction_id: int, values: dict) -> dict:
     tags = list(dict.fromkeys(str(t).strip() for t in raw if str(t).strip()))
     if len(tags) > 20 or any(len(t) > 20 for t in tags):
         raise InvalidInput("标签最多 20 个，每个不超过 20 字", "at most 20 tags of up to 20 characters", field="tags")
-    return dict(question=question, answer=answer, owner_unit_id=owner.id, valid_from=valid_from, valid_to=valid_to,
-                tags=tags, active=bool(values.get("active", True)))
+    return dict(
+        question=question,
+        answer=answer,
+        owner_unit_id=owner.id,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        tags=tags,
+        active=bool(values.get("active", True)),
+    )
 
 
 def _known(values: dict) -> None:
@@ -106,8 +117,13 @@ def create_entry(session: Session, *, actor: User | None, jurisdiction_id: int, 
     clean = _clean(session, jurisdiction_id, values)
     _require_edit(session, actor, get_unit(session, clean["owner_unit_id"]))
     now = utcnow()
-    entry = KbEntry(jurisdiction_id=jurisdiction_id, **clean, created_at=now, updated_at=now,
-                    updated_by_id=actor.id if actor else None)
+    entry = KbEntry(
+        jurisdiction_id=jurisdiction_id,
+        **clean,
+        created_at=now,
+        updated_at=now,
+        updated_by_id=actor.id if actor else None,
+    )
     session.add(entry)
     session.flush()
     _bump()
@@ -137,8 +153,9 @@ def get_entry(session: Session, entry_id: int, jurisdiction_id: int | None = Non
     return entry
 
 
-def list_entries(session: Session, jurisdiction_id: int, *, owner_unit_id: int | None = None,
-                 include_inactive: bool = False) -> list[KbEntry]:
+def list_entries(
+    session: Session, jurisdiction_id: int, *, owner_unit_id: int | None = None, include_inactive: bool = False
+) -> list[KbEntry]:
     stmt = select(KbEntry).where(KbEntry.jurisdiction_id == jurisdiction_id)
     if owner_unit_id is not None:
         stmt = stmt.where(KbEntry.owner_unit_id == owner_unit_id)
@@ -148,8 +165,11 @@ def list_entries(session: Session, jurisdiction_id: int, *, owner_unit_id: int |
 
 
 def is_valid(entry: KbEntry, today: date) -> bool:
-    return entry.active and (entry.valid_from is None or entry.valid_from <= today) and \
-        (entry.valid_to is None or today <= entry.valid_to)
+    return (
+        entry.active
+        and (entry.valid_from is None or entry.valid_from <= today)
+        and (entry.valid_to is None or today <= entry.valid_to)
+    )
 
 
 # --- search --------------------------------------------------------------------------------------------
@@ -177,14 +197,22 @@ class _Index:
 
 
 def _index(session: Session, jurisdiction_id: int) -> _Index:
-    token = session.execute(select(func.count(KbEntry.id), func.max(KbEntry.updated_at), func.sum(KbEntry.id))
-                            .where(KbEntry.jurisdiction_id == jurisdiction_id, KbEntry.active.is_(True))).one()
+    token = session.execute(
+        select(func.count(KbEntry.id), func.max(KbEntry.updated_at), func.sum(KbEntry.id)).where(
+            KbEntry.jurisdiction_id == jurisdiction_id, KbEntry.active.is_(True)
+        )
+    ).one()
     key = (*token, _edits[0])
     cached = _indexes.get(jurisdiction_id)
     if cached is None or cached[0] != key:
-        rows = session.execute(select(KbEntry.id, KbEntry.question, KbEntry.answer, KbEntry.tags).where(
-            KbEntry.jurisdiction_id == jurisdiction_id, KbEntry.active.is_(True))).all()
-        docs = {row.id: tokens(row.question) * 2 + tokens(" ".join(row.tags or [])) + tokens(row.answer) for row in rows}
+        rows = session.execute(
+            select(KbEntry.id, KbEntry.question, KbEntry.answer, KbEntry.tags).where(
+                KbEntry.jurisdiction_id == jurisdiction_id, KbEntry.active.is_(True)
+            )
+        ).all()
+        docs = {
+            row.id: tokens(row.question) * 2 + tokens(" ".join(row.tags or [])) + tokens(row.answer) for row in rows
+        }
         _indexes[jurisdiction_id] = cached = (key, _Index(docs))
     return cached[1]
 
@@ -195,8 +223,9 @@ class KbHit:
     score: float
 
 
-def search_entries(session: Session, jurisdiction_id: int, text: str, limit: int = 5,
-                   today: date | None = None) -> list[KbHit]:
+def search_entries(
+    session: Session, jurisdiction_id: int, text: str, limit: int = 5, today: date | None = None
+) -> list[KbHit]:
     """The valid entries that best answer ``text``, best first (BM25 over jieba tokens)."""
     if not 1 <= limit <= 50:
         raise InvalidInput("数量须为 1–50", "limit is 1..50", field="limit")
@@ -213,17 +242,31 @@ def search_entries(session: Session, jurisdiction_id: int, text: str, limit: int
 # --- answering ----------------------------------------------------------------------------------------
 
 
-def answer_from_entry(session: Session, appeal: Appeal, entry: KbEntry, *, actor: User | None,
-                      answer: str | None = None, expected_version: int | None = None) -> Appeal:
+def answer_from_entry(
+    session: Session,
+    appeal: Appeal,
+    entry: KbEntry,
+    *,
+    actor: User | None,
+    answer: str | None = None,
+    expected_version: int | None = None,
+) -> Appeal:
     """The operator answers the appeal (typically a 咨询) from an entry, optionally edited; the entry is
     recorded in the event payload and its use counted."""
     if entry.jurisdiction_id != appeal.jurisdiction_id:
         raise InvalidInput("知识条目属于其他辖区", "the entry belongs to another jurisdiction", field="entry_id")
     if not is_valid(entry, today_local()):
-        raise InvalidInput("该知识条目已停用或不在有效期内，不能用于答复", "the entry is inactive or out of date",
-                           field="entry_id")
-    answer_directly(session, appeal, actor=actor, answer=answer or entry.answer, kb_entry_id=entry.id,
-                    expected_version=expected_version)
+        raise InvalidInput(
+            "该知识条目已停用或不在有效期内，不能用于答复", "the entry is inactive or out of date", field="entry_id"
+        )
+    answer_directly(
+        session,
+        appeal,
+        actor=actor,
+        answer=answer or entry.answer,
+        kb_entry_id=entry.id,
+        expected_version=expected_version,
+    )
     entry.use_count += 1
     session.flush()
     return appeal

@@ -3,7 +3,9 @@
 from lianxin.modules import Module, Nav
 
 MODULE = Module(
-    "ledger", "工单台账", "Ledger",
+    "ledger",
+    "工单台账",
+    "Ledger",
     page_routers=("lianxin.ledger.views:router",),
     cli=(("ledger", "lianxin.ledger.cli:ledger_app"),),
     nav=(Nav("/ledger", "工单台账", "Ledger", {"leader", "dispatcher", "handler"}),),

@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from lianxin.cli_common import jurisdiction_by_code, open_session
 from lianxin.cli_common import fail as _fail
+from lianxin.cli_common import jurisdiction_by_code, open_session
 
 ledger_app = typer.Typer(help="台账导出与历史工单导入 / ledger export and import", no_args_is_help=True)
 
@@ -70,12 +70,16 @@ def import_(
         _fail(f"文件不存在 / no such file: {file}")
     try:
         with open_session() as session:
-            report = import_ledger(session, jurisdiction_by_code(session, jurisdiction).id, read_table(file), only_good=only_good)
+            report = import_ledger(
+                session, jurisdiction_by_code(session, jurisdiction).id, read_table(file), only_good=only_good
+            )
     except LianxinError as exc:
         _fail(str(exc))
     for error in report.errors:
         typer.echo(str(error))
-    typer.echo(f"共 {report.total} 行，导入 {len(report.imported)} 行，有误 {len(report.bad_rows)} 行 / "
-               f"{report.total} rows, {len(report.imported)} imported, {len(report.bad_rows)} with errors")
+    typer.echo(
+        f"共 {report.total} 行，导入 {len(report.imported)} 行，有误 {len(report.bad_rows)} 行 / "
+        f"{report.total} rows, {len(report.imported)} imported, {len(report.bad_rows)} with errors"
+    )
     if report.errors and not only_good:
         _fail("文件有误，未导入任何工单；修正后重试，或使用 --only-good 只导入正确的行 / nothing imported")

@@ -20,8 +20,20 @@ from lianxin.errors import InvalidInput, PermissionDenied
 from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import CENTRE_ROLES, descendant_ids, has_role, user_unit_ids
 
-COLUMNS = ["序号", "工单编号", "受理时间", "诉求人", "联系电话", "诉求内容", "问题分类", "承办单位", "办理时限", "办结时间",
-           "状态", "回访结果"]
+COLUMNS = [
+    "序号",
+    "工单编号",
+    "受理时间",
+    "诉求人",
+    "联系电话",
+    "诉求内容",
+    "问题分类",
+    "承办单位",
+    "办理时限",
+    "办结时间",
+    "状态",
+    "回访结果",
+]
 NOT_VISITED = "未回访"
 
 
@@ -44,8 +56,16 @@ def _local_bounds(start: date | None, end: date | None) -> tuple[datetime | None
     return lo, hi
 
 
-def ledger_query(session: Session, jurisdiction_id: int, *, actor: User | None = None, start: date | None = None,
-                 end: date | None = None, unit_id: int | None = None, status: str | None = None):
+def ledger_query(
+    session: Session,
+    jurisdiction_id: int,
+    *,
+    actor: User | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    unit_id: int | None = None,
+    status: str | None = None,
+):
     """The appeals of the ledger, oldest first. Staff other than the centre see only their units' appeals."""
     if start and end and end < start:
         raise InvalidInput("结束日期不能早于开始日期", "the end date is before the start date", field="end")
@@ -60,7 +80,9 @@ def ledger_query(session: Session, jurisdiction_id: int, *, actor: User | None =
             stmt = stmt.where(Appeal.status == AppealStatus(status))
         except ValueError:
             options = "、".join(f"{s.value}({s.label_zh})" for s in AppealStatus)
-            raise InvalidInput(f"无效的状态「{status}」，可选：{options}", f"unknown status {status!r}", field="status") from None
+            raise InvalidInput(
+                f"无效的状态「{status}」，可选：{options}", f"unknown status {status!r}", field="status"
+            ) from None
     if unit_id is not None:
         stmt = stmt.where(Appeal.lead_unit_id.in_(descendant_ids(session, unit_id)))
     if actor is not None and not has_role(session, actor, CENTRE_ROLES):
@@ -78,10 +100,17 @@ def ledger_rows(session: Session, jurisdiction_id: int, **filters) -> Iterator[l
     stmt = ledger_query(session, jurisdiction_id, **filters).execution_options(yield_per=1000)
     for number, appeal in enumerate(session.scalars(stmt), start=1):
         yield [
-            number, appeal.order_no, local_text(appeal.received_at), mask_name(appeal.appellant_name),
-            mask_phone(appeal.appellant_phone), mask_text(appeal.content, (appeal.appellant_name,)), paths.get(appeal.category_id, ""),
-            units.get(appeal.lead_unit_id, ""), local_text(appeal.due_at) if appeal.due_at else "",
-            local_text(appeal.closed_at) if appeal.closed_at else "", AppealStatus(appeal.status).label_zh,
+            number,
+            appeal.order_no,
+            local_text(appeal.received_at),
+            mask_name(appeal.appellant_name),
+            mask_phone(appeal.appellant_phone),
+            mask_text(appeal.content, (appeal.appellant_name,)),
+            paths.get(appeal.category_id, ""),
+            units.get(appeal.lead_unit_id, ""),
+            local_text(appeal.due_at) if appeal.due_at else "",
+            local_text(appeal.closed_at) if appeal.closed_at else "",
+            AppealStatus(appeal.status).label_zh,
             Satisfaction(appeal.satisfaction).label_zh if appeal.satisfaction else NOT_VISITED,
         ]
 
@@ -103,5 +132,3 @@ def export_csv(session: Session, jurisdiction_id: int, **filters) -> bytes:
     writer.writerow(COLUMNS)
     writer.writerows(ledger_rows(session, jurisdiction_id, **filters))
     return out.getvalue().encode("utf-8-sig")  # Excel opens UTF-8 CSV correctly with a BOM
-
-

@@ -28,7 +28,13 @@ from lianxin.appeals.choices import Satisfaction
 from lianxin.appeals.models import Appeal, OrderSequence
 from lianxin.appeals.schemas import PHONE_RE, AppealCreate
 from lianxin.appeals.service import (
-    HANDLING_UNIT_KINDS, SHANGHAI, close_appeal, dispatch_appeal, record_contact, reply_to_appeal, sign_appeal,
+    HANDLING_UNIT_KINDS,
+    SHANGHAI,
+    close_appeal,
+    dispatch_appeal,
+    record_contact,
+    reply_to_appeal,
+    sign_appeal,
     submit_appeal,
 )
 from lianxin.appeals.status import AppealStatus
@@ -95,8 +101,11 @@ def read_table(path: Path | str, content: bytes | None = None) -> list[dict[str,
     headers = [str(h).strip() for h in rows[0]]
     missing = [c for c in REQUIRED if c not in headers]
     if missing:
-        raise InvalidInput(f"缺少列：{'、'.join(missing)}（应为：{'、'.join(COLUMNS)}）",
-                           f"missing columns: {', '.join(missing)}", field="file")
+        raise InvalidInput(
+            f"缺少列：{'、'.join(missing)}（应为：{'、'.join(COLUMNS)}）",
+            f"missing columns: {', '.join(missing)}",
+            field="file",
+        )
     return [{h: _text(v) for h, v in zip(headers, row)} for row in rows[1:]]
 
 
@@ -120,8 +129,14 @@ class _Checker:
 
     def __init__(self, session: Session, jurisdiction_id: int):
         self.session, self.jid = session, jurisdiction_id
-        self.units = {u.name: u for u in session.scalars(select(Unit).where(
-            Unit.jurisdiction_id == jurisdiction_id, Unit.active.is_(True), Unit.kind.in_(HANDLING_UNIT_KINDS)))}
+        self.units = {
+            u.name: u
+            for u in session.scalars(
+                select(Unit).where(
+                    Unit.jurisdiction_id == jurisdiction_id, Unit.active.is_(True), Unit.kind.in_(HANDLING_UNIT_KINDS)
+                )
+            )
+        }
         self.categories = {path: cid for cid, path in category_paths(session, jurisdiction_id).items()}
         self.seen_numbers: set[str] = set()
         self.now = utcnow()
@@ -141,8 +156,11 @@ class _Checker:
             fail("受理时间", "时间格式应为 YYYY-MM-DD HH:MM", "time must be YYYY-MM-DD HH:MM")
         status = next((s for s in IMPORTABLE if raw.get("状态") in (s.value, s.label_zh)), None)
         if status is None:
-            fail("状态", f"状态应为：{'、'.join(s.label_zh for s in IMPORTABLE)}",
-                 f"status must be one of {', '.join(s.value for s in IMPORTABLE)}")
+            fail(
+                "状态",
+                f"状态应为：{'、'.join(s.label_zh for s in IMPORTABLE)}",
+                f"status must be one of {', '.join(s.value for s in IMPORTABLE)}",
+            )
         phone = raw.get("联系电话", "").replace(" ", "")
         if "*" in phone:
             fail("联系电话", "联系电话是脱敏号码，请使用原始号码", "the phone number is masked; use the original")
@@ -159,8 +177,11 @@ class _Checker:
         if raw.get("问题分类"):
             category_id = self.categories.get(raw["问题分类"])
             if category_id is None:
-                fail("问题分类", f"问题分类「{raw['问题分类']}」不存在（应为完整路径，如 城乡建设/市政设施/路灯故障）",
-                     f"unknown category {raw['问题分类']!r}")
+                fail(
+                    "问题分类",
+                    f"问题分类「{raw['问题分类']}」不存在（应为完整路径，如 城乡建设/市政设施/路灯故障）",
+                    f"unknown category {raw['问题分类']!r}",
+                )
         if raw.get("办结时间"):
             try:
                 closed = _moment(raw["办结时间"])
@@ -177,25 +198,38 @@ class _Checker:
             try:
                 satisfaction = Satisfaction.parse(raw["回访结果"])
             except ValueError:
-                fail("回访结果", "回访结果应为：满意、基本满意、不满意或未回访", "visit result must be 满意/基本满意/不满意/未回访")
+                fail(
+                    "回访结果",
+                    "回访结果应为：满意、基本满意、不满意或未回访",
+                    "visit result must be 满意/基本满意/不满意/未回访",
+                )
             if status != S.CLOSED:
                 fail("回访结果", "只有已办结的工单可以有回访结果", "only closed orders carry a visit result")
         order_no = raw.get("工单编号") or None
         if order_no:
             if not ORDER_NO_RE.match(order_no):
                 fail("工单编号", "工单编号应为 14 位数字", "order numbers have 14 digits")
-            elif order_no in self.seen_numbers or self.session.scalar(select(Appeal.id).where(Appeal.order_no == order_no)):
+            elif order_no in self.seen_numbers or self.session.scalar(
+                select(Appeal.id).where(Appeal.order_no == order_no)
+            ):
                 fail("工单编号", f"工单编号 {order_no} 已存在", f"order number {order_no} already exists")
             self.seen_numbers.add(order_no)
         data = None
         try:
-            data = AppealCreate(jurisdiction_id=self.jid, channel="hotline", appeal_type="other",
-                                content=raw.get("诉求内容", ""), appellant_name=raw.get("诉求人") or None,
-                                appellant_phone=phone, category_id=category_id)
+            data = AppealCreate(
+                jurisdiction_id=self.jid,
+                channel="hotline",
+                appeal_type="other",
+                content=raw.get("诉求内容", ""),
+                appellant_name=raw.get("诉求人") or None,
+                appellant_phone=phone,
+                category_id=category_id,
+            )
         except ValidationError as exc:
             for issue in exc.errors():
                 column = {"content": "诉求内容", "appellant_name": "诉求人", "appellant_phone": "联系电话"}.get(
-                    str(issue["loc"][0]) if issue["loc"] else "", "诉求内容")
+                    str(issue["loc"][0]) if issue["loc"] else "", "诉求内容"
+                )
                 if column != "联系电话" or not any(e.column == "联系电话" and e.row == number for e in errors):
                     message = issue["msg"].removeprefix("Value error, ")
                     zh, _, en = message.partition(" / ")
@@ -225,16 +259,25 @@ def _replay(session: Session, row: _Row) -> Appeal:
         with clock.at(moment + STEP):
             record_contact(session, appeal, actor=None, note="历史工单导入")
         with clock.at(row.closed_at - STEP if level == 4 else row.closed_at):
-            reply_to_appeal(session, appeal, actor=None, text=f"历史工单导入：已于 {row.closed_at:%Y-%m-%d %H:%M} 办结。")
+            reply_to_appeal(
+                session, appeal, actor=None, text=f"历史工单导入：已于 {row.closed_at:%Y-%m-%d %H:%M} 办结。"
+            )
     if level == 4:
         with clock.at(row.closed_at):
             if row.satisfaction is None:
                 close_appeal(session, appeal, actor=None, note="历史工单导入")
             else:
-                record_return_visit(session, appeal, actor=None, contacted=True,
-                                    solved=row.satisfaction != Satisfaction.DISSATISFIED, satisfaction=row.satisfaction,
-                                    unreasonable=row.satisfaction == Satisfaction.DISSATISFIED, comment="历史工单导入",
-                                    actor_label="历史导入")
+                record_return_visit(
+                    session,
+                    appeal,
+                    actor=None,
+                    contacted=True,
+                    solved=row.satisfaction != Satisfaction.DISSATISFIED,
+                    satisfaction=row.satisfaction,
+                    unreasonable=row.satisfaction == Satisfaction.DISSATISFIED,
+                    comment="历史工单导入",
+                    actor_label="历史导入",
+                )
     return appeal
 
 
@@ -249,7 +292,9 @@ def _keep_number(session: Session, appeal: Appeal, order_no: str) -> None:
     session.flush()
 
 
-def import_ledger(session: Session, jurisdiction_id: int, rows: list[dict[str, str]], *, only_good: bool = False) -> ImportReport:
+def import_ledger(
+    session: Session, jurisdiction_id: int, rows: list[dict[str, str]], *, only_good: bool = False
+) -> ImportReport:
     """Validate every row, then import all (no bad row), the good ones (``only_good``), or nothing."""
     report = ImportReport(total=len(rows))
     checker = _Checker(session, jurisdiction_id)

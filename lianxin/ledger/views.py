@@ -24,36 +24,63 @@ MAX_UPLOAD = 20 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _page(request: Request, session: Session, user: User, report=None, status_code: int = 200, error: str | None = None):
-    return render(request, "ledger/ledger.html", {
-        "units": unit_choices(session, unit_tree(session, user.jurisdiction_id), user),
-        "statuses": list(AppealStatus), "report": report, "error": error,
-        "may_import": any(g.role in IMPORTERS for g in user.grants),
-    }, status_code=status_code)
+def _page(
+    request: Request, session: Session, user: User, report=None, status_code: int = 200, error: str | None = None
+):
+    return render(
+        request,
+        "ledger/ledger.html",
+        {
+            "units": unit_choices(session, unit_tree(session, user.jurisdiction_id), user),
+            "statuses": list(AppealStatus),
+            "report": report,
+            "error": error,
+            "may_import": any(g.role in IMPORTERS for g in user.grants),
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/ledger")
-def ledger_page(request: Request, session: Session = Depends(get_session),
-                user: User = Depends(require_roles(*EXPORTERS))) -> Response:
+def ledger_page(
+    request: Request, session: Session = Depends(get_session), user: User = Depends(require_roles(*EXPORTERS))
+) -> Response:
     return _page(request, session, user)
 
 
 @router.get("/ledger/export")
-def ledger_export(start: str | None = None, end: str | None = None, unit: str | None = None, status: str | None = None,
-                  fmt: str = "xlsx", session: Session = Depends(get_session),
-                  user: User = Depends(require_roles(*EXPORTERS))) -> Response:
+def ledger_export(
+    start: str | None = None,
+    end: str | None = None,
+    unit: str | None = None,
+    status: str | None = None,
+    fmt: str = "xlsx",
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*EXPORTERS)),
+) -> Response:
     first, last = parse_period(start, end, default_days=365)
     filters = dict(actor=user, start=first, end=last, unit_id=parse_unit(unit), status=status or None)
     if fmt == "csv":
-        return Response(export_csv(session, user.jurisdiction_id, **filters), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="ledger-{first}-{last}.csv"'})
-    return Response(export_xlsx(session, user.jurisdiction_id, **filters), media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="ledger-{first}-{last}.xlsx"'})
+        return Response(
+            export_csv(session, user.jurisdiction_id, **filters),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="ledger-{first}-{last}.csv"'},
+        )
+    return Response(
+        export_xlsx(session, user.jurisdiction_id, **filters),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="ledger-{first}-{last}.xlsx"'},
+    )
 
 
 @router.post("/ledger/import")
-def ledger_import(request: Request, file: UploadFile, only_good: str = Form(""),
-                  session: Session = Depends(get_session), user: User = Depends(require_roles(*IMPORTERS))) -> Response:
+def ledger_import(
+    request: Request,
+    file: UploadFile,
+    only_good: str = Form(""),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*IMPORTERS)),
+) -> Response:
     content = file.file.read(MAX_UPLOAD + 1)
     try:
         if len(content) > MAX_UPLOAD:
@@ -62,4 +89,6 @@ def ledger_import(request: Request, file: UploadFile, only_good: str = Form(""),
         report = import_ledger(session, user.jurisdiction_id, rows, only_good=only_good == "yes")
     except LianxinError as exc:
         return _page(request, session, user, status_code=exc.http_status, error=str(exc))
-    return _page(request, session, user, report=report, status_code=422 if report.errors and not report.imported else 200)
+    return _page(
+        request, session, user, report=report, status_code=422 if report.errors and not report.imported else 200
+    )

@@ -11,7 +11,9 @@ code (optional while the deployment has one). ``api_key`` is an API key (``lianx
 from lianxin.modules import Module
 
 MODULE = Module(
-    "open311", "Open311 接口", "Open311 GeoReport v2",
+    "open311",
+    "Open311 接口",
+    "Open311 GeoReport v2",
     mounts=(("/open311/v2", "lianxin.open311.server:create_open311"),),
     init_defaults="lianxin.open311.server:load_default_attributes",
 )

@@ -58,7 +58,9 @@ def _int(value: str | None, name: str, default: int, maximum: int) -> int:
     if value is None:
         return default
     if not value.isdigit() or not 1 <= int(value) <= maximum:
-        raise BadRequest(f"{name} 应为 1–{maximum} 的整数", f"{name} must be an integer from 1 to {maximum}", field=name)
+        raise BadRequest(
+            f"{name} 应为 1–{maximum} 的整数", f"{name} must be an integer from 1 to {maximum}", field=name
+        )
     return int(value)
 
 
@@ -83,12 +85,24 @@ def _split(value: str | None) -> list[str]:
 def discovery(fmt: str, request: Request):
     settings = request.app.state.settings
     url = str(request.url.replace(query="")).rsplit("/discovery.", 1)[0]
-    return respond(_fmt(fmt), "discovery", {
-        "changeset": dt(CHANGESET), "contact": f"{settings.hotline_number} 热线中心 / hotline centre",
-        "key_service": "向平台管理员申请 API 密钥（lianxin apikey create）/ ask the platform's administrators for an api_key",
-        "endpoints": [{"specification": SPECIFICATION, "url": url, "changeset": dt(CHANGESET), "type": "production",
-                       "formats": list(f.split(";")[0] for f in FORMATS.values())}],
-    })
+    return respond(
+        _fmt(fmt),
+        "discovery",
+        {
+            "changeset": dt(CHANGESET),
+            "contact": f"{settings.hotline_number} 热线中心 / hotline centre",
+            "key_service": "向平台管理员申请 API 密钥（lianxin apikey create）/ ask the platform's administrators for an api_key",
+            "endpoints": [
+                {
+                    "specification": SPECIFICATION,
+                    "url": url,
+                    "changeset": dt(CHANGESET),
+                    "type": "production",
+                    "formats": list(f.split(";")[0] for f in FORMATS.values()),
+                }
+            ],
+        },
+    )
 
 
 @router.get("/services.{fmt}")
@@ -110,7 +124,7 @@ def _attributes(form) -> dict[str, list[str]]:
     answers: dict[str, list[str]] = {}
     for name, value in form.multi_items():
         if name.startswith("attribute[") and isinstance(value, str):
-            code = name[len("attribute["):].removesuffix("[]").removesuffix("]")
+            code = name[len("attribute[") :].removesuffix("[]").removesuffix("]")
             answers.setdefault(code, []).append(value)
     return answers
 
@@ -174,38 +188,76 @@ def _create_request(fmt: str, request: Request, session: Session, form, uploads:
     throttle.limit(request, session, "open311_per_address", "open311:address")  # 429 past the limit
     key = authenticate(session, field("api_key") or "")
     if key is None:
-        raise PermissionDenied("api_key 无效或缺失", "invalid or missing api_key -- cannot create a request", field="api_key")
+        raise PermissionDenied(
+            "api_key 无效或缺失", "invalid or missing api_key -- cannot create a request", field="api_key"
+        )
     throttle.limit(request, session, "open311_per_key", "open311:key", str(key.id))
     jurisdiction = service.resolve_jurisdiction(session, field("jurisdiction_id"))
     code = field("service_code")
     if code is None:
         raise BadRequest("缺少 service_code", "service_code is required", field="service_code")
-    texts = {name: field(name) for name in ("address_string", "address_id", "email", "device_id", "account_id",
-                                            "first_name", "last_name", "phone")}
+    texts = {
+        name: field(name)
+        for name in (
+            "address_string",
+            "address_id",
+            "email",
+            "device_id",
+            "account_id",
+            "first_name",
+            "last_name",
+            "phone",
+        )
+    }
     too_long = next((n for n, v in texts.items() if v and len(v) > 300), None)
     if too_long:
         raise BadRequest(f"{too_long} 过长", f"{too_long} is too long", field=too_long)
-    data = NewRequest(service_code=code, description=field("description") or "", lat=_float(field("lat"), "lat", 90),
-                      long=_float(field("long"), "long", 180), media_url=_media_url(field("media_url")),
-                      attributes=_attributes(form), **texts)
+    data = NewRequest(
+        service_code=code,
+        description=field("description") or "",
+        lat=_float(field("lat"), "lat", 90),
+        long=_float(field("long"), "long", 180),
+        media_url=_media_url(field("media_url")),
+        attributes=_attributes(form),
+        **texts,
+    )
     idempotency = _blank(request.headers.get("idempotency-key"))
     if idempotency and len(idempotency) > 80:
         raise BadRequest("Idempotency-Key 过长", "Idempotency-Key is limited to 80 characters", field="Idempotency-Key")
     photos = _media(uploads)
-    appeal = _store_after_checks(Path(request.app.state.settings.upload_dir), photos, lambda store: service.create_request(
-        session, jurisdiction, key, data, store_media=store,
-        idempotency_key=f"o311:{key.prefix}:{idempotency}" if idempotency else None))
+    appeal = _store_after_checks(
+        Path(request.app.state.settings.upload_dir),
+        photos,
+        lambda store: service.create_request(
+            session,
+            jurisdiction,
+            key,
+            data,
+            store_media=store,
+            idempotency_key=f"o311:{key.prefix}:{idempotency}" if idempotency else None,
+        ),
+    )
     touch(key)
-    return respond(fmt, "service_requests", [{
-        "service_request_id": appeal.order_no, "account_id": data.account_id,
-        "service_notice": f"已受理，工单号 {appeal.order_no}，将按接诉即办时限派单办理 / received, it will be dispatched "
-                          "and handled within the service's time limit",
-    }])
+    return respond(
+        fmt,
+        "service_requests",
+        [
+            {
+                "service_request_id": appeal.order_no,
+                "account_id": data.account_id,
+                "service_notice": f"已受理，工单号 {appeal.order_no}，将按接诉即办时限派单办理 / received, it will be dispatched "
+                "and handled within the service's time limit",
+            }
+        ],
+    )
 
 
 @router.get("/requests.{fmt}")
 def list_requests(
-    fmt: str, request: Request, session: SessionDep, jurisdiction_id: JurisdictionParam = None,
+    fmt: str,
+    request: Request,
+    session: SessionDep,
+    jurisdiction_id: JurisdictionParam = None,
     extensions: Annotated[str | None, Query()] = None,
 ):
     fmt = _fmt(fmt)
@@ -215,9 +267,12 @@ def list_requests(
     if not set(statuses) <= {"open", "closed"}:
         raise BadRequest("status 只能是 open 或 closed", "status must be open and/or closed", field="status")
     query = RequestQuery(
-        service_request_ids=_split(params.get("service_request_id")), service_codes=_split(params.get("service_code")),
-        start_date=_when(params.get("start_date"), "start_date"), end_date=_when(params.get("end_date"), "end_date"),
-        statuses=statuses, updated_after=_when(params.get("updated_after"), "updated_after"),
+        service_request_ids=_split(params.get("service_request_id")),
+        service_codes=_split(params.get("service_code")),
+        start_date=_when(params.get("start_date"), "start_date"),
+        end_date=_when(params.get("end_date"), "end_date"),
+        statuses=statuses,
+        updated_after=_when(params.get("updated_after"), "updated_after"),
         updated_before=_when(params.get("updated_before"), "updated_before"),
         page=_int(params.get("page"), "page", 1, 100_000),
         page_size=_int(params.get("page_size"), "page_size", service.MAX_REQUESTS, service.MAX_REQUESTS),
@@ -229,14 +284,22 @@ def list_requests(
 def _requests(fmt: str, session: Session, appeals, extensions: str | None):
     extras = service.extras_for(session, appeals)
     wanted = (extensions or "").strip().lower() == "true"
-    return respond(fmt, "service_requests", [
-        service.request_dict(session, a, extras.get(a.id), extensions=wanted) for a in appeals])
+    return respond(
+        fmt,
+        "service_requests",
+        [service.request_dict(session, a, extras.get(a.id), extensions=wanted) for a in appeals],
+    )
 
 
 @router.get("/requests/{service_request_id}.{fmt}")
 @router.get("/request/{service_request_id}.{fmt}", include_in_schema=False)  # the official Swagger file's spelling
-def get_request(service_request_id: str, fmt: str, session: SessionDep, jurisdiction_id: JurisdictionParam = None,
-                extensions: Annotated[str | None, Query()] = None):
+def get_request(
+    service_request_id: str,
+    fmt: str,
+    session: SessionDep,
+    jurisdiction_id: JurisdictionParam = None,
+    extensions: Annotated[str | None, Query()] = None,
+):
     fmt = _fmt(fmt)
     jurisdiction = service.resolve_jurisdiction(session, _blank(jurisdiction_id))
     return _requests(fmt, session, [service.get_request(session, jurisdiction.id, service_request_id)], extensions)

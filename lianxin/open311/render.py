@@ -12,8 +12,16 @@ from fastapi.responses import JSONResponse, Response
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 # The element name of one item of each list, by the list's name.
-ITEM_TAGS = {"services": "service", "service_requests": "request", "attributes": "attribute", "values": "value",
-             "endpoints": "endpoint", "formats": "format", "notes": "note", "errors": "error"}
+ITEM_TAGS = {
+    "services": "service",
+    "service_requests": "request",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "notes": "note",
+    "errors": "error",
+}
 
 
 def dt(value: datetime | None) -> str | None:

@@ -45,7 +45,9 @@ def create_open311(parent: FastAPI) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        text = {404: "不存在 / not found", 405: "不支持该请求方法 / method not allowed"}.get(exc.status_code, str(exc.detail))
+        text = {404: "不存在 / not found", 405: "不支持该请求方法 / method not allowed"}.get(
+            exc.status_code, str(exc.detail)
+        )
         return errors_response(_fmt(request), exc.status_code, text)
 
     return app

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lianxin.api.models import ApiKey
+from lianxin.appeals.access import public_text
 from lianxin.appeals.choices import AppealType
 from lianxin.appeals.models import Appeal, Category
-from lianxin.appeals.access import public_text
 from lianxin.appeals.queries import timeline
 from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.service import submit_appeal
@@ -45,7 +45,9 @@ def resolve_jurisdiction(session: Session, code: str | None) -> Jurisdiction:
         return found
     only = session.scalars(select(Jurisdiction).limit(2)).all()
     if len(only) != 1:
-        raise BadRequest("请提供 jurisdiction_id", "jurisdiction_id is required on this endpoint", field="jurisdiction_id")
+        raise BadRequest(
+            "请提供 jurisdiction_id", "jurisdiction_id is required on this endpoint", field="jurisdiction_id"
+        )
     return only[0]
 
 
@@ -53,8 +55,11 @@ def resolve_jurisdiction(session: Session, code: str | None) -> Jurisdiction:
 
 
 def _categories(session: Session, jurisdiction_id: int) -> list[Category]:
-    return list(session.scalars(select(Category).where(Category.jurisdiction_id == jurisdiction_id)
-                                .order_by(Category.sort, Category.id)))
+    return list(
+        session.scalars(
+            select(Category).where(Category.jurisdiction_id == jurisdiction_id).order_by(Category.sort, Category.id)
+        )
+    )
 
 
 def _path(category: Category, by_id: dict[int, Category]) -> list[Category]:
@@ -69,71 +74,125 @@ def list_services(session: Session, jurisdiction_id: int) -> list[dict]:
     rows = _categories(session, jurisdiction_id)
     by_id = {c.id: c for c in rows}
     parents = {c.parent_id for c in rows if c.active}
-    with_questions = set(session.scalars(select(CategoryAttribute.category_id)
-                                         .where(CategoryAttribute.jurisdiction_id == jurisdiction_id)))
+    with_questions = set(
+        session.scalars(
+            select(CategoryAttribute.category_id).where(CategoryAttribute.jurisdiction_id == jurisdiction_id)
+        )
+    )
     services = []
     for category in rows:
         chain = _path(category, by_id)
         if category.id in parents or not all(c.active for c in chain):
             continue
-        services.append({
-            "service_code": category.code, "service_name": category.name,
-            "description": "/".join(c.name for c in chain), "metadata": category.id in with_questions,
-            "type": "realtime", "keywords": ",".join(c.name for c in chain), "group": chain[0].name,
-        })
+        services.append(
+            {
+                "service_code": category.code,
+                "service_name": category.name,
+                "description": "/".join(c.name for c in chain),
+                "metadata": category.id in with_questions,
+                "type": "realtime",
+                "keywords": ",".join(c.name for c in chain),
+                "group": chain[0].name,
+            }
+        )
     return services
 
 
 def get_service(session: Session, jurisdiction_id: int, code: str) -> Category:
-    category = session.scalar(select(Category).where(Category.jurisdiction_id == jurisdiction_id,
-                                                     Category.code == code, Category.active.is_(True)))
+    category = session.scalar(
+        select(Category).where(
+            Category.jurisdiction_id == jurisdiction_id, Category.code == code, Category.active.is_(True)
+        )
+    )
     if category is None:
         raise NotFound(f"服务代码 {code} 不存在", f"service_code {code} not found", field="service_code")
     return category
 
 
 def attributes_of(session: Session, category: Category) -> list[CategoryAttribute]:
-    return list(session.scalars(select(CategoryAttribute).where(CategoryAttribute.category_id == category.id)
-                                .order_by(CategoryAttribute.order, CategoryAttribute.id)))
+    return list(
+        session.scalars(
+            select(CategoryAttribute)
+            .where(CategoryAttribute.category_id == category.id)
+            .order_by(CategoryAttribute.order, CategoryAttribute.id)
+        )
+    )
 
 
 def service_definition(session: Session, category: Category) -> dict:
-    return {"service_code": category.code, "attributes": [{
-        "variable": a.variable, "code": a.code, "datatype": str(a.datatype), "required": a.required,
-        "datatype_description": a.datatype_description or None, "order": a.order, "description": a.description,
-        "values": [{"key": str(v["key"]), "name": str(v["name"])} for v in a.values] or None,
-    } for a in attributes_of(session, category)]}
+    return {
+        "service_code": category.code,
+        "attributes": [
+            {
+                "variable": a.variable,
+                "code": a.code,
+                "datatype": str(a.datatype),
+                "required": a.required,
+                "datatype_description": a.datatype_description or None,
+                "order": a.order,
+                "description": a.description,
+                "values": [{"key": str(v["key"]), "name": str(v["name"])} for v in a.values] or None,
+            }
+            for a in attributes_of(session, category)
+        ],
+    }
 
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 def set_category_attribute(
-    session: Session, category: Category, *, actor: User | None, code: str, datatype: Datatype | str, description: str,
-    required: bool = False, variable: bool = True, order: int | None = None, datatype_description: str = "",
+    session: Session,
+    category: Category,
+    *,
+    actor: User | None,
+    code: str,
+    datatype: Datatype | str,
+    description: str,
+    required: bool = False,
+    variable: bool = True,
+    order: int | None = None,
+    datatype_description: str = "",
     values: Sequence[tuple[str, str]] = (),
 ) -> CategoryAttribute:
     """Add or replace one extra question of a category (admins)."""
     require_role(session, actor, (Role.ADMIN,))
     if not CODE_RE.match(code or ""):
-        raise InvalidInput("字段代码须为 1–64 位字母、数字、下划线、点或连字符", "code: 1–64 of A-Z a-z 0-9 _ . -", field="code")
+        raise InvalidInput(
+            "字段代码须为 1–64 位字母、数字、下划线、点或连字符", "code: 1–64 of A-Z a-z 0-9 _ . -", field="code"
+        )
     try:
         datatype = Datatype(datatype)
     except ValueError:
-        raise InvalidInput(f"无效的数据类型「{datatype}」", f"unknown datatype {datatype!r}", field="datatype") from None
+        raise InvalidInput(
+            f"无效的数据类型「{datatype}」", f"unknown datatype {datatype!r}", field="datatype"
+        ) from None
     description = (description or "").strip()
     if not 1 <= len(description) <= 300:
-        raise InvalidInput("请填写问题说明（不超过 300 字）", "a description of 1–300 characters is required", field="description")
+        raise InvalidInput(
+            "请填写问题说明（不超过 300 字）", "a description of 1–300 characters is required", field="description"
+        )
     listed = datatype in (Datatype.SINGLEVALUELIST, Datatype.MULTIVALUELIST)
     if listed != bool(values) or len({k for k, _ in values}) != len(values):
-        raise InvalidInput("列表类型须提供不重复的选项，其他类型不能有选项", "list types need distinct values; others none",
-                           field="values")
-    existing = session.scalar(select(CategoryAttribute).where(CategoryAttribute.category_id == category.id,
-                                                              CategoryAttribute.code == code))
+        raise InvalidInput(
+            "列表类型须提供不重复的选项，其他类型不能有选项",
+            "list types need distinct values; others none",
+            field="values",
+        )
+    existing = session.scalar(
+        select(CategoryAttribute).where(CategoryAttribute.category_id == category.id, CategoryAttribute.code == code)
+    )
     if order is None:
         order = existing.order if existing else 1 + len(attributes_of(session, category))
-    attribute = existing or CategoryAttribute(jurisdiction_id=category.jurisdiction_id, category_id=category.id, code=code)
-    attribute.datatype, attribute.description, attribute.required, attribute.variable = datatype, description, required, variable
+    attribute = existing or CategoryAttribute(
+        jurisdiction_id=category.jurisdiction_id, category_id=category.id, code=code
+    )
+    attribute.datatype, attribute.description, attribute.required, attribute.variable = (
+        datatype,
+        description,
+        required,
+        variable,
+    )
     attribute.order, attribute.datatype_description = order, datatype_description
     attribute.values = [{"key": k, "name": n} for k, n in values]
     session.add(attribute)
@@ -153,7 +212,9 @@ def remove_category_attribute(session: Session, attribute: CategoryAttribute, *,
 def _answer(attribute: CategoryAttribute, raw: list[str]):
     keys = {str(v["key"]) for v in attribute.values}
     field = f"attribute[{attribute.code}]"
-    bad = BadRequest(f"附加字段 {attribute.code} 的取值无效", f"invalid value for attribute {attribute.code}", field=field)
+    bad = BadRequest(
+        f"附加字段 {attribute.code} 的取值无效", f"invalid value for attribute {attribute.code}", field=field
+    )
     if attribute.datatype == Datatype.MULTIVALUELIST:
         if not set(raw) <= keys:
             raise bad
@@ -186,15 +247,21 @@ def check_answers(session: Session, category: Category, given: dict[str, list[st
     attributes = {a.code: a for a in attributes_of(session, category) if a.variable}
     unknown = sorted(set(given) - set(attributes))
     if unknown:
-        raise BadRequest(f"未知的附加字段：{', '.join(unknown)}", f"unknown attribute(s): {', '.join(unknown)}",
-                         field=f"attribute[{unknown[0]}]")
+        raise BadRequest(
+            f"未知的附加字段：{', '.join(unknown)}",
+            f"unknown attribute(s): {', '.join(unknown)}",
+            field=f"attribute[{unknown[0]}]",
+        )
     answers = {}
     for code, attribute in attributes.items():
         raw = [v for v in given.get(code, []) if v != ""]
         if not raw:
             if attribute.required:
-                raise BadRequest(f"请填写附加字段 {code}（{attribute.description}）", f"attribute {code} is required",
-                                 field=f"attribute[{code}]")
+                raise BadRequest(
+                    f"请填写附加字段 {code}（{attribute.description}）",
+                    f"attribute {code} is required",
+                    field=f"attribute[{code}]",
+                )
             continue
         answers[code] = _answer(attribute, raw)
     return answers
@@ -219,8 +286,13 @@ class NewRequest:
 
 
 def create_request(
-    session: Session, jurisdiction: Jurisdiction, key: ApiKey, data: NewRequest, *,
-    attachments: Sequence[dict] = (), idempotency_key: str | None = None,
+    session: Session,
+    jurisdiction: Jurisdiction,
+    key: ApiKey,
+    data: NewRequest,
+    *,
+    attachments: Sequence[dict] = (),
+    idempotency_key: str | None = None,
     store_media: Callable[[], list[dict]] | None = None,
 ) -> Appeal:
     """POST requests: a resident's appeal through the key's channel (the key must belong to this jurisdiction).
@@ -231,17 +303,29 @@ def create_request(
     if (data.lat is None) != (data.long is None):
         raise BadRequest("lat 与 long 须同时提供", "lat and long must be sent together", field="lat")
     if data.lat is None and not data.address_string and not data.address_id:
-        raise BadRequest("请提供位置：lat/long、address_string 或 address_id",
-                         "a location is required: lat/long, address_string or address_id", field="lat")
+        raise BadRequest(
+            "请提供位置：lat/long、address_string 或 address_id",
+            "a location is required: lat/long, address_string or address_id",
+            field="lat",
+        )
     if len(data.description) > 4000:
-        raise BadRequest("description 不能超过 4000 字", "description is limited to 4000 characters", field="description")
+        raise BadRequest(
+            "description 不能超过 4000 字", "description is limited to 4000 characters", field="description"
+        )
     answers = check_answers(session, category, data.attributes)
     name = "".join(part for part in (data.last_name, data.first_name) if part) or None
     try:
         fields = AppealCreate(
-            jurisdiction_id=jurisdiction.id, channel=key.channel, appeal_type=AppealType.HELP,
-            content=data.description or "", category_id=category.id, address=data.address_string, lat=data.lat,
-            lng=data.long, appellant_name=name if data.phone else None, appellant_phone=data.phone or None,
+            jurisdiction_id=jurisdiction.id,
+            channel=key.channel,
+            appeal_type=AppealType.HELP,
+            content=data.description or "",
+            category_id=category.id,
+            address=data.address_string,
+            lat=data.lat,
+            lng=data.long,
+            appellant_name=name if data.phone else None,
+            appellant_phone=data.phone or None,
             anonymous=not data.phone,
         )
     except ValidationError as exc:  # our validators write "中文 / English"
@@ -251,11 +335,19 @@ def create_request(
         attachments = [*attachments, *store_media()]
     appeal = submit_appeal(session, fields, actor=None, idempotency_key=idempotency_key, attachments=attachments)
     if session.scalar(select(Open311Request.id).where(Open311Request.appeal_id == appeal.id)) is None:
-        session.add(Open311Request(
-            jurisdiction_id=jurisdiction.id, appeal_id=appeal.id, api_key_id=key.id, attributes=answers,
-            media_url=data.media_url, address_id=data.address_id, device_id=data.device_id,
-            account_id=data.account_id, email=data.email,
-        ))
+        session.add(
+            Open311Request(
+                jurisdiction_id=jurisdiction.id,
+                appeal_id=appeal.id,
+                api_key_id=key.id,
+                attributes=answers,
+                media_url=data.media_url,
+                address_id=data.address_id,
+                device_id=data.device_id,
+                account_id=data.account_id,
+                email=data.email,
+            )
+        )
         session.flush()
     return appeal
 
@@ -287,8 +379,11 @@ def query_requests(session: Session, jurisdiction_id: int, query: RequestQuery, 
         return list(session.scalars(stmt.where(Appeal.order_no.in_(query.service_request_ids)).order_by(Appeal.id)))
     start, end = query.start_date, query.end_date
     if start and end and (end < start or end - start > MAX_SPAN):
-        raise BadRequest("start_date 与 end_date 须有序且相隔不超过 90 天", "the date range must be ordered and at most 90 days",
-                         field="end_date")
+        raise BadRequest(
+            "start_date 与 end_date 须有序且相隔不超过 90 天",
+            "the date range must be ordered and at most 90 days",
+            field="end_date",
+        )
     if start is None and end is None and query.updated_after is None and query.updated_before is None:
         start = now - MAX_SPAN  # the default volume: the last 90 days
     if start:
@@ -300,8 +395,13 @@ def query_requests(session: Session, jurisdiction_id: int, query: RequestQuery, 
     if query.updated_before:
         stmt = stmt.where(Appeal.updated_at < query.updated_before)
     if query.service_codes:
-        stmt = stmt.where(Appeal.category_id.in_(select(Category.id).where(
-            Category.jurisdiction_id == jurisdiction_id, Category.code.in_(query.service_codes))))
+        stmt = stmt.where(
+            Appeal.category_id.in_(
+                select(Category.id).where(
+                    Category.jurisdiction_id == jurisdiction_id, Category.code.in_(query.service_codes)
+                )
+            )
+        )
     if set(query.statuses) == {"open"}:
         stmt = stmt.where(Appeal.status.not_in(TERMINAL))
     elif set(query.statuses) == {"closed"}:
@@ -313,8 +413,11 @@ def query_requests(session: Session, jurisdiction_id: int, query: RequestQuery, 
 def get_request(session: Session, jurisdiction_id: int, service_request_id: str) -> Appeal:
     appeal = session.scalar(public_appeals(jurisdiction_id).where(Appeal.order_no == service_request_id))
     if appeal is None:
-        raise NotFound(f"请求 {service_request_id} 不存在", f"service_request_id {service_request_id} not found",
-                       field="service_request_id")
+        raise NotFound(
+            f"请求 {service_request_id} 不存在",
+            f"service_request_id {service_request_id} not found",
+            field="service_request_id",
+        )
     return appeal
 
 
@@ -345,7 +448,8 @@ def request_dict(session: Session, appeal: Appeal, extra: Open311Request | None,
     status = AppealStatus(appeal.status)
     closed = status in TERMINAL
     item = {
-        "service_request_id": appeal.order_no, "status": "closed" if closed else "open",
+        "service_request_id": appeal.order_no,
+        "status": "closed" if closed else "open",
         "status_notes": scrub(status_notes(appeal), appeal),
         "service_name": appeal.category.name if appeal.category else None,
         "service_code": appeal.category.code if appeal.category else "",
@@ -354,20 +458,33 @@ def request_dict(session: Session, appeal: Appeal, extra: Open311Request | None,
         "service_notice": f"办理时限：{dt(appeal.due_at)}" if appeal.due_at and not closed else None,
         "requested_datetime": dt(appeal.received_at),
         "updated_datetime": dt(appeal.closed_at if closed and appeal.closed_at else appeal.updated_at),
-        "expected_datetime": dt(appeal.due_at), "address": appeal.address,
-        "address_id": extra.address_id if extra else None, "lat": appeal.lat, "long": appeal.lng,
+        "expected_datetime": dt(appeal.due_at),
+        "address": appeal.address,
+        "address_id": extra.address_id if extra else None,
+        "lat": appeal.lat,
+        "long": appeal.lng,
         "media_url": extra.media_url if extra else None,
     }
     if extensions:
         item["extended_attributes"] = {
-            "status": str(status), "status_label": status.label_zh, "channel": str(appeal.channel),
+            "status": str(status),
+            "status_label": status.label_zh,
+            "channel": str(appeal.channel),
             "unit": appeal.lead_unit.code if appeal.lead_unit else None,
             "supervision_level": appeal.supervision_level,
-            "attributes": [{"code": code, "value": ",".join(map(str, v)) if isinstance(v, list) else str(v)}
-                           for code, v in (extra.attributes if extra else {}).items()],
-            "notes": [{"datetime": dt(step.at), "type": step.kind, "summary": step.label,
-                       "description": scrub(step.note, appeal) or step.label}
-                      for step in timeline(session, appeal, public_only=True)],
+            "attributes": [
+                {"code": code, "value": ",".join(map(str, v)) if isinstance(v, list) else str(v)}
+                for code, v in (extra.attributes if extra else {}).items()
+            ],
+            "notes": [
+                {
+                    "datetime": dt(step.at),
+                    "type": step.kind,
+                    "summary": step.label,
+                    "description": scrub(step.note, appeal) or step.label,
+                }
+                for step in timeline(session, appeal, public_only=True)
+            ],
         }
     return item
 
@@ -377,5 +494,3 @@ def extras_for(session: Session, appeals: list[Appeal]) -> dict[int, Open311Requ
         return {}
     rows = session.scalars(select(Open311Request).where(Open311Request.appeal_id.in_([a.id for a in appeals])))
     return {row.appeal_id: row for row in rows}
-
-

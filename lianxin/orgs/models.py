@@ -24,8 +24,13 @@ class UnitKind(StrEnum):
 
 
 UNIT_KIND_LABELS = {
-    UnitKind.CITY: "市", UnitKind.DISTRICT: "区县", UnitKind.STREET: "街道/乡镇", UnitKind.COMMUNITY: "社区/村",
-    UnitKind.GRID: "网格", UnitKind.DEPARTMENT: "职能部门", UnitKind.ENTERPRISE: "公共服务企业",
+    UnitKind.CITY: "市",
+    UnitKind.DISTRICT: "区县",
+    UnitKind.STREET: "街道/乡镇",
+    UnitKind.COMMUNITY: "社区/村",
+    UnitKind.GRID: "网格",
+    UnitKind.DEPARTMENT: "职能部门",
+    UnitKind.ENTERPRISE: "公共服务企业",
     UnitKind.CENTRE: "热线中心",
 }
 
@@ -42,8 +47,14 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.OPERATOR: "话务员", Role.DISPATCHER: "派单员", Role.HANDLER: "承办人", Role.GRID_WORKER: "网格员",
-    Role.VISITOR: "回访员", Role.LEADER: "领导", Role.ADMIN: "管理员", Role.AUDITOR: "审计员",
+    Role.OPERATOR: "话务员",
+    Role.DISPATCHER: "派单员",
+    Role.HANDLER: "承办人",
+    Role.GRID_WORKER: "网格员",
+    Role.VISITOR: "回访员",
+    Role.LEADER: "领导",
+    Role.ADMIN: "管理员",
+    Role.AUDITOR: "审计员",
 }
 
 

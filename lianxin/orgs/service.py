@@ -36,14 +36,26 @@ def verify_password(user: User, password: str) -> bool:
 
 
 def create_unit(
-    session: Session, *, jurisdiction_id: int, kind: UnitKind, code: str, name: str,
-    parent: Unit | None = None, utility: str | None = None, phone: str | None = None,
+    session: Session,
+    *,
+    jurisdiction_id: int,
+    kind: UnitKind,
+    code: str,
+    name: str,
+    parent: Unit | None = None,
+    utility: str | None = None,
+    phone: str | None = None,
 ) -> Unit:
     if not name.strip() or not code.strip():
         raise InvalidInput("单位名称和编码不能为空", "unit name and code are required", field="name")
     unit = Unit(
-        jurisdiction_id=jurisdiction_id, kind=kind, code=code.strip(), name=name.strip(),
-        parent=parent, utility=utility, phone=phone,
+        jurisdiction_id=jurisdiction_id,
+        kind=kind,
+        code=code.strip(),
+        name=name.strip(),
+        parent=parent,
+        utility=utility,
+        phone=phone,
     )
     session.add(unit)
     session.flush()
@@ -52,18 +64,29 @@ def create_unit(
 
 
 def create_user(
-    session: Session, *, jurisdiction_id: int, username: str, display_name: str, password: str,
-    grants: Iterable[tuple[Role | str, Unit]] = (), phone: str | None = None,
+    session: Session,
+    *,
+    jurisdiction_id: int,
+    username: str,
+    display_name: str,
+    password: str,
+    grants: Iterable[tuple[Role | str, Unit]] = (),
+    phone: str | None = None,
 ) -> User:
     if not USERNAME_RE.match(username or ""):
         raise InvalidInput(
-            "用户名须为 3–64 位字母、数字、下划线、点或连字符", "username: 3–64 letters, digits, _ . -", field="username"
+            "用户名须为 3–64 位字母、数字、下划线、点或连字符",
+            "username: 3–64 letters, digits, _ . -",
+            field="username",
         )
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise InvalidInput(f"用户名「{username}」已存在", f"username {username!r} is taken", field="username")
     user = User(
-        jurisdiction_id=jurisdiction_id, username=username, display_name=display_name or username,
-        password_hash=hash_password(password), phone=phone,
+        jurisdiction_id=jurisdiction_id,
+        username=username,
+        display_name=display_name or username,
+        password_hash=hash_password(password),
+        phone=phone,
     )
     session.add(user)
     for role, unit in grants:
@@ -121,9 +144,7 @@ def _walk(session: Session, unit_id: int, *, up: bool) -> list[int]:
     chain = start.cte("chain", recursive=True)
     step = aliased(Unit)
     link = step.id == chain.c.parent_id if up else step.parent_id == chain.c.id
-    chain = chain.union_all(
-        select(step.id, step.parent_id, chain.c.depth + 1).where(link, chain.c.depth < MAX_DEPTH)
-    )
+    chain = chain.union_all(select(step.id, step.parent_id, chain.c.depth + 1).where(link, chain.c.depth < MAX_DEPTH))
     return list(session.scalars(select(chain.c.id).order_by(chain.c.depth)))
 
 

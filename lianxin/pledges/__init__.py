@@ -4,13 +4,17 @@
 from lianxin.modules import Job, Module, Nav
 
 MODULE = Module(
-    "pledges", "办实事", "Commitments",
+    "pledges",
+    "办实事",
+    "Commitments",
     page_routers=("lianxin.pledges.views:router",),
     api_routers=("lianxin.pledges.api:router",),
     cli=(("pledges", "lianxin.pledges.cli:pledges_app"),),
     jobs=(Job("pledges_overdue", "lianxin.pledges.cli:overdue_job", order=82),),
-    nav=(Nav("/pledges", "办实事", "Commitments", None),
-         Nav("/staff/pledges", "办实事台账", "Commitment ledgers", {"leader", "handler"}),
-         Nav("/leader/pledges", "办实事总览", "Commitments overview", {"leader"})),
+    nav=(
+        Nav("/pledges", "办实事", "Commitments", None),
+        Nav("/staff/pledges", "办实事台账", "Commitment ledgers", {"leader", "handler"}),
+        Nav("/leader/pledges", "办实事总览", "Commitments overview", {"leader"}),
+    ),
     demo="lianxin.pledges.demo:demo_hook",
 )

@@ -97,22 +97,46 @@ class CompleteIn(BaseModel):
 
 
 def _list(pl: PledgeList) -> dict:
-    return dict(id=pl.id, title=pl.title, year=pl.year, campaign=pl.campaign,
-                owner_unit=pl.owner_unit.name if pl.owner_unit else None, party_org_id=pl.party_org_id,
-                status=pl.status.value, version=pl.version, pending_changes=pl.pending_changes,
-                published_at=pl.published_at)
+    return dict(
+        id=pl.id,
+        title=pl.title,
+        year=pl.year,
+        campaign=pl.campaign,
+        owner_unit=pl.owner_unit.name if pl.owner_unit else None,
+        party_org_id=pl.party_org_id,
+        status=pl.status.value,
+        version=pl.version,
+        pending_changes=pl.pending_changes,
+        published_at=pl.published_at,
+    )
 
 
 def _item(row) -> ItemOut:
     i = row.item
-    return ItemOut(id=i.id, parent_id=i.parent_id, external_id=i.external_id, title=i.title,
-                   owner_unit=i.owner_unit.name if i.owner_unit else None, lead_official=i.lead_official,
-                   category=i.category, area=i.area, start_on=i.start_on, due_on=i.due_on,
-                   budget_planned=float(i.budget_planned) if i.budget_planned is not None else None,
-                   budget_spent=float(i.budget_spent) if i.budget_spent is not None else None, weight=i.weight,
-                   progress=i.progress, status=i.status.value, overdue=row.overdue, completed_on=i.completed_on,
-                   targets=[TargetOut(name=n, unit=u, baseline=b, baseline_period=p, target=t, actual=a, progress=g)
-                            for n, u, b, p, t, a, g in row.targets], ratings=row.ratings)
+    return ItemOut(
+        id=i.id,
+        parent_id=i.parent_id,
+        external_id=i.external_id,
+        title=i.title,
+        owner_unit=i.owner_unit.name if i.owner_unit else None,
+        lead_official=i.lead_official,
+        category=i.category,
+        area=i.area,
+        start_on=i.start_on,
+        due_on=i.due_on,
+        budget_planned=float(i.budget_planned) if i.budget_planned is not None else None,
+        budget_spent=float(i.budget_spent) if i.budget_spent is not None else None,
+        weight=i.weight,
+        progress=i.progress,
+        status=i.status.value,
+        overdue=row.overdue,
+        completed_on=i.completed_on,
+        targets=[
+            TargetOut(name=n, unit=u, baseline=b, baseline_period=p, target=t, actual=a, progress=g)
+            for n, u, b, p, t, a, g in row.targets
+        ],
+        ratings=row.ratings,
+    )
 
 
 @router.get("/lists", response_model=list[ListOut])
@@ -137,8 +161,17 @@ def overview(ctx: Ctx, year: int | None = None):
     """各单位完成率、按时完成率和逾期数（已公示清单的末级事项）/ completion by unit."""
     require_role(ctx.session, ctx.actor, READERS)
     rows, _ = queries.unit_overview(ctx.session, ctx.jurisdiction_id, year=year)
-    return [UnitOut(unit=r.unit, total=r.total, completed=r.completed, overdue=r.overdue,
-                    completion_rate=r.completion_rate, on_time_rate=r.on_time_rate) for r in rows]
+    return [
+        UnitOut(
+            unit=r.unit,
+            total=r.total,
+            completed=r.completed,
+            overdue=r.overdue,
+            completion_rate=r.completion_rate,
+            on_time_rate=r.on_time_rate,
+        )
+        for r in rows
+    ]
 
 
 def _row(ctx, item):
@@ -150,11 +183,20 @@ def _row(ctx, item):
 @router.post("/items/{item_id}/progress", response_model=ItemOut)
 def report_progress(item_id: int, body: ProgressIn, ctx: WriteCtx):
     """报送进度：百分比，或某个指标的实际值 / report progress (a percentage or an indicator's value)."""
+
     def run():
         item = service.get_item(ctx.session, item_id, jurisdiction_id=ctx.jurisdiction_id)
-        service.report_progress(ctx.session, item, actor=ctx.actor, progress=body.progress, target_id=body.target_id,
-                                value=body.value, note=body.note)
+        service.report_progress(
+            ctx.session,
+            item,
+            actor=ctx.actor,
+            progress=body.progress,
+            target_id=body.target_id,
+            value=body.value,
+            note=body.note,
+        )
         return _row(ctx, item)
+
     return ctx.once(run)
 
 
@@ -162,9 +204,17 @@ def report_progress(item_id: int, body: ProgressIn, ctx: WriteCtx):
 def add_milestone(item_id: int, body: MilestoneIn, ctx: WriteCtx):
     def run():
         item = service.get_item(ctx.session, item_id, jurisdiction_id=ctx.jurisdiction_id)
-        service.add_milestone(ctx.session, item, actor=ctx.actor, title=body.title, dated=body.dated, text=body.text,
-                              progress=body.progress)
+        service.add_milestone(
+            ctx.session,
+            item,
+            actor=ctx.actor,
+            title=body.title,
+            dated=body.dated,
+            text=body.text,
+            progress=body.progress,
+        )
         return _row(ctx, item)
+
     return ctx.once(run, status_code=201)
 
 
@@ -174,4 +224,5 @@ def complete(item_id: int, body: CompleteIn, ctx: WriteCtx):
         item = service.get_item(ctx.session, item_id, jurisdiction_id=ctx.jurisdiction_id)
         service.complete_item(ctx.session, item, actor=ctx.actor, note=body.note, completed_on=body.completed_on)
         return _row(ctx, item)
+
     return ctx.once(run)

@@ -35,8 +35,11 @@ def overdue(jurisdiction: Annotated[str, typer.Option(help="辖区代码 / juris
 
 
 @pledges_app.command("export")
-def export(list_id: int, file: Path,
-           jurisdiction: Annotated[str, typer.Option(help="辖区代码 / jurisdiction code")] = "default") -> None:
+def export(
+    list_id: int,
+    file: Path,
+    jurisdiction: Annotated[str, typer.Option(help="辖区代码 / jurisdiction code")] = "default",
+) -> None:
     """把一份清单的台账导出为 Excel / export one list's ledger as .xlsx (every item, staff view)."""
     from lianxin.pledges import queries, service
     from lianxin.pledges.excel import ledger_workbook

@@ -39,14 +39,26 @@ VILLAGE_ITEMS = [
     ("留守儿童假期课堂", "教育", 2, "团县委", "驻村工作队"),
 ]
 LAKE_ITEMS = [
-    ("湖泊蓝藻水华治理", "生态环境", 2600, "中央生态专项+市财政", "局长",
-     [("蓝藻水华发生次数", "次", 50, "2020年", 11), ("水华面积", "平方公里", 25, "2020年", 4)]),
+    (
+        "湖泊蓝藻水华治理",
+        "生态环境",
+        2600,
+        "中央生态专项+市财政",
+        "局长",
+        [("蓝藻水华发生次数", "次", 50, "2020年", 11), ("水华面积", "平方公里", 25, "2020年", 4)],
+    ),
     ("入湖河道截污纳管", "生态环境", 900, "市财政", "副局长", [("截污纳管", "公里", 0, "", 36)]),
     ("湖滨缓冲带生态修复", "生态环境", 700, "市财政", "副局长", [("修复岸线", "公里", 0, "", 12)]),
     ("重点排口在线监测全覆盖", "生态环境", 160, "市财政", "副局长", [("在线监测排口", "个", 34, "2025年", 80)]),
 ]
-LAST_YEAR = ["中小学“课后服务”全覆盖", "12345 热线诉求“一次办结”提升", "城区积水点改造", "菜市场提质改造",
-             "公交线网优化", "老年助餐服务点建设"]
+LAST_YEAR = [
+    "中小学“课后服务”全覆盖",
+    "12345 热线诉求“一次办结”提升",
+    "城区积水点改造",
+    "菜市场提质改造",
+    "公交线网优化",
+    "老年助餐服务点建设",
+]
 ATTENDEES = ["驻村第一书记", "村党组织书记", "村委会主任", "驻村工作队队员", "种粮大户代表", "脱贫户代表"]
 
 
@@ -58,31 +70,41 @@ def _unit(session: Session, jid: int, code: str) -> Unit | None:
     return session.scalar(select(Unit).where(Unit.jurisdiction_id == jid, Unit.code == code))
 
 
-def _age(session: Session, rng: random.Random, item: PledgeItem, leader: User, today: date, *, share_done: float) -> None:
+def _age(
+    session: Session, rng: random.Random, item: PledgeItem, leader: User, today: date, *, share_done: float
+) -> None:
     """Move an item to a believable state for today: done, under way with milestones, suspended or not started."""
     start = item.start_on or date(today.year, 1, 15)
     roll = rng.random()
-    if item.due_on and item.due_on <= today and roll < .8 or roll < share_done:
+    if item.due_on and item.due_on <= today and roll < 0.8 or roll < share_done:
         done_on = min(today, item.due_on + timedelta(days=rng.randint(-40, 12))) if item.due_on else today
         done_on = max(done_on, start)
         svc.add_milestone(session, item, actor=leader, title="开工建设", dated=start, progress=rng.randint(10, 30))
         svc.complete_item(session, item, actor=leader, note="已完成并通过验收", completed_on=done_on)
-    elif roll < share_done + .12:
+    elif roll < share_done + 0.12:
         svc.change_item_status(session, item, ItemAction.SUSPEND, actor=leader, note="待上级资金下达后推进")
-    elif roll < share_done + .5 and start <= today:
-        svc.add_milestone(session, item, actor=leader, title="完成方案设计和招标", dated=start,
-                          progress=rng.randint(15, 35))
+    elif roll < share_done + 0.5 and start <= today:
+        svc.add_milestone(
+            session, item, actor=leader, title="完成方案设计和招标", dated=start, progress=rng.randint(15, 35)
+        )
         for target in item.targets:
             base = target.baseline or 0
-            svc.report_progress(session, item, actor=leader, target_id=target.id,
-                                value=round(base + (target.target - base) * rng.uniform(.3, .85), 1),
-                                note="月度进展报送", measured_on=today - timedelta(days=rng.randint(1, 20)))
+            svc.report_progress(
+                session,
+                item,
+                actor=leader,
+                target_id=target.id,
+                value=round(base + (target.target - base) * rng.uniform(0.3, 0.85), 1),
+                note="月度进展报送",
+                measured_on=today - timedelta(days=rng.randint(1, 20)),
+            )
         if not item.targets:
             svc.report_progress(session, item, actor=leader, progress=rng.randint(35, 85), note="月度进展报送")
 
 
-def build_demo(session: Session, settings=None, rng: random.Random | None = None, *,
-               jurisdiction_code: str = "default") -> str:
+def build_demo(
+    session: Session, settings=None, rng: random.Random | None = None, *, jurisdiction_code: str = "default"
+) -> str:
     """Build the demo lists in the demo city; returns a one-line report (or why nothing was built)."""
     rng = rng or random.Random(2026)
     jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code))
@@ -99,60 +121,145 @@ def build_demo(session: Session, settings=None, rng: random.Random | None = None
     # 1. A district's list, district → street → item; published, then changed and published again.
     district = _unit(session, jid, "DEMO-D1")
     d_leader = _user(session, jid, "leader.d1") or city_leader
-    plist = svc.create_list(session, actor=d_leader, title=f"{district.name}{year}年“我为群众办实事”项目清单", year=year,
-                            owner_unit_id=district.id, description="经区委常委会审定，向社会公开承诺，接受群众监督。")
+    plist = svc.create_list(
+        session,
+        actor=d_leader,
+        title=f"{district.name}{year}年“我为群众办实事”项目清单",
+        year=year,
+        owner_unit_id=district.id,
+        description="经区委常委会审定，向社会公开承诺，接受群众监督。",
+    )
     streets = list(session.scalars(select(Unit).where(Unit.parent_id == district.id).order_by(Unit.code)))
     for s_no, street in enumerate(streets):
-        group = svc.add_item(session, plist, actor=d_leader, title=f"{street.name}民生实事", owner_unit_id=street.id,
-                             lead_official=f"{street.name}党工委书记", position=s_no)
+        group = svc.add_item(
+            session,
+            plist,
+            actor=d_leader,
+            title=f"{street.name}民生实事",
+            owner_unit_id=street.id,
+            lead_official=f"{street.name}党工委书记",
+            position=s_no,
+        )
         for n, (title, category, budget, fund, lead, target) in enumerate(rng.sample(STREET_ITEMS, 7)):
             due = date(year, rng.choice((3, 5, 6, 8, 9, 10, 11, 12)), 28)
-            svc.add_item(session, plist, actor=d_leader, title=title, parent_id=group.id, owner_unit_id=street.id,
-                         category=category, area=street.name, budget_planned=budget * rng.uniform(.5, 1.2),
-                         fund_source=fund, lead_official=f"{rng.choice('王李张刘陈杨')}{lead}", position=n,
-                         weight=rng.choice((1, 1, 2, 3)), start_on=date(year, 1, rng.randint(5, 28)), due_on=due,
-                         external_id=f"D1-{s_no + 1}-{n + 1}",
-                         targets=[dict(zip(("name", "unit", "baseline", "baseline_period", "target"), target,
-                                           strict=True))] if target else None)
+            svc.add_item(
+                session,
+                plist,
+                actor=d_leader,
+                title=title,
+                parent_id=group.id,
+                owner_unit_id=street.id,
+                category=category,
+                area=street.name,
+                budget_planned=budget * rng.uniform(0.5, 1.2),
+                fund_source=fund,
+                lead_official=f"{rng.choice('王李张刘陈杨')}{lead}",
+                position=n,
+                weight=rng.choice((1, 1, 2, 3)),
+                start_on=date(year, 1, rng.randint(5, 28)),
+                due_on=due,
+                external_id=f"D1-{s_no + 1}-{n + 1}",
+                targets=[dict(zip(("name", "unit", "baseline", "baseline_period", "target"), target, strict=True))]
+                if target
+                else None,
+            )
     svc.approve_list(session, plist, actor=d_leader, note="区委常委会审定")
     svc.publish_list(session, plist, actor=d_leader)
     leaves = [i for i in plist.items if i.parent_id is not None]
     svc.update_item(session, leaves[0], actor=d_leader, due_on=date(year, 12, 31))
-    svc.add_item(session, plist, actor=d_leader, title="增设社区“共享充电桩”", parent_id=leaves[1].parent_id,
-                 owner_unit_id=leaves[1].owner_unit_id, category="市政设施", due_on=date(year, 12, 20),
-                 targets=[{"name": "充电桩", "unit": "个", "baseline": 0, "target": 200}])
+    svc.add_item(
+        session,
+        plist,
+        actor=d_leader,
+        title="增设社区“共享充电桩”",
+        parent_id=leaves[1].parent_id,
+        owner_unit_id=leaves[1].owner_unit_id,
+        category="市政设施",
+        due_on=date(year, 12, 20),
+        targets=[{"name": "充电桩", "unit": "个", "baseline": 0, "target": 200}],
+    )
     svc.publish_list(session, plist, actor=d_leader, note="根据群众意见新增充电桩项目，调整一项完成时限")
     lists.append(plist)
 
     # 2. A county list worked village by village at weekly Tuesday joint meetings (泗县-style).
     county = _unit(session, jid, "DEMO-D2")
     c_leader = _user(session, jid, "leader.d2") or city_leader
-    clist = svc.create_list(session, actor=c_leader, title=f"{county.name}{year}年村级“我为群众办实事”项目清单",
-                            year=year, owner_unit_id=county.id, campaign="乡村振兴·我为群众办实事")
-    villages = list(session.scalars(select(Unit).where(Unit.code.like("DEMO-D2-S%-C%"), Unit.jurisdiction_id == jid,
-                                                       Unit.name.like("%村")).order_by(Unit.code)))
+    clist = svc.create_list(
+        session,
+        actor=c_leader,
+        title=f"{county.name}{year}年村级“我为群众办实事”项目清单",
+        year=year,
+        owner_unit_id=county.id,
+        campaign="乡村振兴·我为群众办实事",
+    )
+    villages = list(
+        session.scalars(
+            select(Unit)
+            .where(Unit.code.like("DEMO-D2-S%-C%"), Unit.jurisdiction_id == jid, Unit.name.like("%村"))
+            .order_by(Unit.code)
+        )
+    )
     for v_no, village in enumerate(villages):
-        group = svc.add_item(session, clist, actor=c_leader, title=f"{village.name}项目", owner_unit_id=village.id,
-                             position=v_no, lead_official="驻村工作队队长")
+        group = svc.add_item(
+            session,
+            clist,
+            actor=c_leader,
+            title=f"{village.name}项目",
+            owner_unit_id=village.id,
+            position=v_no,
+            lead_official="驻村工作队队长",
+        )
         for n, (title, category, budget, fund, lead) in enumerate(rng.sample(VILLAGE_ITEMS, 6)):
-            svc.add_item(session, clist, actor=c_leader, title=title, parent_id=group.id, owner_unit_id=village.id,
-                         category=category, area=village.name, budget_planned=budget, fund_source=fund,
-                         lead_official=lead, position=n, start_on=date(year, 2, 1),
-                         due_on=date(year, rng.choice((4, 6, 9, 12)), 30), external_id=f"V{v_no + 1}-{n + 1}")
+            svc.add_item(
+                session,
+                clist,
+                actor=c_leader,
+                title=title,
+                parent_id=group.id,
+                owner_unit_id=village.id,
+                category=category,
+                area=village.name,
+                budget_planned=budget,
+                fund_source=fund,
+                lead_official=lead,
+                position=n,
+                start_on=date(year, 2, 1),
+                due_on=date(year, rng.choice((4, 6, 9, 12)), 30),
+                external_id=f"V{v_no + 1}-{n + 1}",
+            )
     svc.approve_list(session, clist, actor=c_leader)
     svc.publish_list(session, clist, actor=c_leader)
     lists.append(clist)
 
     # 3. A department's measurable promise: algae blooms and bloom area down (seed 000).
     dept = _unit(session, jid, "DEMO-STHJ")
-    llist = svc.create_list(session, actor=city_leader, title=f"{dept.name}{year}年公开承诺事项", year=year,
-                            owner_unit_id=dept.id, campaign="公开承诺·接受监督")
+    llist = svc.create_list(
+        session,
+        actor=city_leader,
+        title=f"{dept.name}{year}年公开承诺事项",
+        year=year,
+        owner_unit_id=dept.id,
+        campaign="公开承诺·接受监督",
+    )
     for n, (title, category, budget, fund, lead, targets) in enumerate(LAKE_ITEMS):
-        svc.add_item(session, llist, actor=city_leader, title=title, owner_unit_id=dept.id, category=category,
-                     budget_planned=budget, fund_source=fund, lead_official=lead, position=n,
-                     start_on=date(year, 1, 10), due_on=date(year, 11, 30), external_id=f"STHJ-{n + 1}",
-                     targets=[dict(zip(("name", "unit", "baseline", "baseline_period", "target"), t, strict=True))
-                              for t in targets])
+        svc.add_item(
+            session,
+            llist,
+            actor=city_leader,
+            title=title,
+            owner_unit_id=dept.id,
+            category=category,
+            budget_planned=budget,
+            fund_source=fund,
+            lead_official=lead,
+            position=n,
+            start_on=date(year, 1, 10),
+            due_on=date(year, 11, 30),
+            external_id=f"STHJ-{n + 1}",
+            targets=[
+                dict(zip(("name", "unit", "baseline", "baseline_period", "target"), t, strict=True)) for t in targets
+            ],
+        )
     svc.approve_list(session, llist, actor=city_leader)
     svc.publish_list(session, llist, actor=city_leader)
     lists.append(llist)
@@ -160,9 +267,16 @@ def build_demo(session: Session, settings=None, rng: random.Random | None = None
     # the lake: measured values close to the seed's −78 % / −84 %
     algae = next(i for i in llist.items if i.title == "湖泊蓝藻水华治理")
     for target, value in zip(algae.targets, (11, 4), strict=True):
-        svc.report_progress(session, algae, actor=city_leader, target_id=target.id, value=value,
-                            note="监测：发生次数同比下降 78%，面积下降 84%", measured_on=today - timedelta(days=30))
-    for pl, leader, share in ((plist, d_leader, .3), (clist, c_leader, .35), (llist, city_leader, .1)):
+        svc.report_progress(
+            session,
+            algae,
+            actor=city_leader,
+            target_id=target.id,
+            value=value,
+            note="监测：发生次数同比下降 78%，面积下降 84%",
+            measured_on=today - timedelta(days=30),
+        )
+    for pl, leader, share in ((plist, d_leader, 0.3), (clist, c_leader, 0.35), (llist, city_leader, 0.1)):
         for item in [i for i in pl.items if not svc.children_of(session, i)]:
             _age(session, rng, item, leader, today, share_done=share)
     # weekly Tuesday joint meetings on the county list, ticking items
@@ -171,7 +285,9 @@ def build_demo(session: Session, settings=None, rng: random.Random | None = None
         held = tuesday - timedelta(weeks=week - 1)
         if held.year != year:
             continue
-        open_items = [i for i in clist.items if i.parent_id and i.status in (ItemStatus.IN_PROGRESS, ItemStatus.PLANNED)]
+        open_items = [
+            i for i in clist.items if i.parent_id and i.status in (ItemStatus.IN_PROGRESS, ItemStatus.PLANNED)
+        ]
         picked = rng.sample(open_items, min(3, len(open_items)))
         decisions = []
         for k, item in enumerate(picked):
@@ -180,41 +296,90 @@ def build_demo(session: Session, settings=None, rng: random.Random | None = None
             elif k == 1:
                 decisions.append({"item_id": item.id, "decision": "进展顺利，按计划推进", "ticked": True})
             else:
-                decisions.append({"item_id": item.id, "decision": "资金缺口待协调", "follow_up": "报县乡村振兴局协调资金",
-                                  "follow_up_owner": "驻村工作队队长", "follow_up_due": (held + timedelta(days=14)).isoformat()})
-        svc.record_meeting(session, clist, actor=c_leader, title="周二联席会议", held_on=held,
-                           attendees=rng.sample(ATTENDEES, 4), minutes="传达上级文件精神，逐项过清单，听取群众诉求。",
-                           decisions=decisions)
+                decisions.append(
+                    {
+                        "item_id": item.id,
+                        "decision": "资金缺口待协调",
+                        "follow_up": "报县乡村振兴局协调资金",
+                        "follow_up_owner": "驻村工作队队长",
+                        "follow_up_due": (held + timedelta(days=14)).isoformat(),
+                    }
+                )
+        svc.record_meeting(
+            session,
+            clist,
+            actor=c_leader,
+            title="周二联席会议",
+            held_on=held,
+            attendees=rng.sample(ATTENDEES, 4),
+            minutes="传达上级文件精神，逐项过清单，听取群众诉求。",
+            decisions=decisions,
+        )
 
     svc.mark_overdue(session, jid, today=today)
 
     # 4. Last year's list, all done, archived, with 三评.
-    olist = svc.create_list(session, actor=city_leader, title=f"{year - 1}年市级重点民生实事", year=year - 1,
-                            owner_unit_id=_unit(session, jid, "DEMO-CITY").id)
+    olist = svc.create_list(
+        session,
+        actor=city_leader,
+        title=f"{year - 1}年市级重点民生实事",
+        year=year - 1,
+        owner_unit_id=_unit(session, jid, "DEMO-CITY").id,
+    )
     depts = [_unit(session, jid, c) for c in ("DEMO-JW", "DEMO-CGW", "DEMO-SWJ", "DEMO-SCJG", "DEMO-JTW", "DEMO-MZJ")]
-    old_items = [svc.add_item(session, olist, actor=city_leader, title=t, owner_unit_id=u.id, position=n,
-                              due_on=date(year - 1, rng.choice((6, 9, 12)), 30), budget_planned=rng.randint(80, 900))
-                 for n, (t, u) in enumerate(zip(LAST_YEAR, depts, strict=True))]
+    old_items = [
+        svc.add_item(
+            session,
+            olist,
+            actor=city_leader,
+            title=t,
+            owner_unit_id=u.id,
+            position=n,
+            due_on=date(year - 1, rng.choice((6, 9, 12)), 30),
+            budget_planned=rng.randint(80, 900),
+        )
+        for n, (t, u) in enumerate(zip(LAST_YEAR, depts, strict=True))
+    ]
     svc.approve_list(session, olist, actor=city_leader)
     svc.publish_list(session, olist, actor=city_leader)
     for item in old_items:
-        svc.complete_item(session, item, actor=city_leader, completed_on=item.due_on - timedelta(days=rng.randint(-10, 40)))
+        svc.complete_item(
+            session, item, actor=city_leader, completed_on=item.due_on - timedelta(days=rng.randint(-10, 40))
+        )
         svc.self_assess(session, item, actor=city_leader, score=rng.randint(88, 98), comment="按期完成承诺")
-        for k in range(rng.randint(3, 8)):
-            svc.rate_publicly(session, item, phone=f"139{rng.randrange(10**8):08d}", stars=rng.choice((5, 5, 4, 4, 3, 2)),
-                              comment=rng.choice(("", "", "变化很明显", "希望继续保持", "还有改进空间")))
+        for _ in range(rng.randint(3, 8)):
+            svc.rate_publicly(
+                session,
+                item,
+                phone=f"139{rng.randrange(10**8):08d}",
+                stars=rng.choice((5, 5, 4, 4, 3, 2)),
+                comment=rng.choice(("", "", "变化很明显", "希望继续保持", "还有改进空间")),
+            )
         svc.review_item(session, item, actor=city_leader, score=rng.randint(80, 96), comment="综合评议：达标")
     svc.archive_list(session, olist, actor=city_leader)
 
     # 5. Next year's draft.
     water = _unit(session, jid, "DEMO-SWJ")
-    draft = svc.create_list(session, actor=city_leader, title=f"{water.name}{year + 1}年办实事清单（草稿）",
-                            year=year + 1, owner_unit_id=water.id)
-    svc.add_item(session, draft, actor=city_leader, title="城区二次供水设施改造", owner_unit_id=water.id,
-                 due_on=date(year + 1, 10, 31), targets=[{"name": "改造小区", "unit": "个", "baseline": 0, "target": 40}])
+    draft = svc.create_list(
+        session,
+        actor=city_leader,
+        title=f"{water.name}{year + 1}年办实事清单（草稿）",
+        year=year + 1,
+        owner_unit_id=water.id,
+    )
+    svc.add_item(
+        session,
+        draft,
+        actor=city_leader,
+        title="城区二次供水设施改造",
+        owner_unit_id=water.id,
+        due_on=date(year + 1, 10, 31),
+        targets=[{"name": "改造小区", "unit": "个", "baseline": 0, "target": 40}],
+    )
     session.flush()
-    total = session.scalar(select(PledgeItem.id).where(PledgeItem.jurisdiction_id == jid).order_by(PledgeItem.id.desc())
-                           .limit(1))
+    total = session.scalar(
+        select(PledgeItem.id).where(PledgeItem.jurisdiction_id == jid).order_by(PledgeItem.id.desc()).limit(1)
+    )
     count = sum(len(pl.items) for pl in (plist, clist, llist, olist, draft))
     del total
     return f"办实事 / pledges: 5 份清单 / lists, {count} 个事项 / items, 4 次联席会议 / joint meetings"

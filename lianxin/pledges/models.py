@@ -41,7 +41,9 @@ class PledgeList(Base):
     campaign: Mapped[str] = mapped_column(String(100), default="我为群众办实事")
     owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     party_org_id: Mapped[int | None] = mapped_column(Integer)  # a party organisation (no table yet)
-    status: Mapped[ListStatus] = mapped_column(enum_column_type(ListStatus, "pledge_list_status"), default=ListStatus.DRAFT)
+    status: Mapped[ListStatus] = mapped_column(
+        enum_column_type(ListStatus, "pledge_list_status"), default=ListStatus.DRAFT
+    )
     version: Mapped[int] = mapped_column(Integer, default=0)  # the published version's number (0: never)
     pending_changes: Mapped[bool] = mapped_column(Boolean, default=False)  # changed since the last version
     rating_weights: Mapped[dict] = mapped_column(JSON, default=lambda: dict(DEFAULT_WEIGHTS))  # 三评 weights
@@ -52,7 +54,9 @@ class PledgeList(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     owner_unit: Mapped[Unit | None] = relationship(lazy="joined")
-    items: Mapped[list[PledgeItem]] = relationship(back_populates="pledge_list", order_by="PledgeItem.position, PledgeItem.id")
+    items: Mapped[list[PledgeItem]] = relationship(
+        back_populates="pledge_list", order_by="PledgeItem.position, PledgeItem.id"
+    )
     versions: Mapped[list[PledgeListVersion]] = relationship(order_by="PledgeListVersion.number.desc()")
 
 
@@ -104,7 +108,9 @@ class PledgeItem(Base):
     fund_source: Mapped[str] = mapped_column(String(200), default="")
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     progress: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[ItemStatus] = mapped_column(enum_column_type(ItemStatus, "pledge_item_status"), default=ItemStatus.PLANNED)
+    status: Mapped[ItemStatus] = mapped_column(
+        enum_column_type(ItemStatus, "pledge_item_status"), default=ItemStatus.PLANNED
+    )
     completed_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -112,7 +118,9 @@ class PledgeItem(Base):
     pledge_list: Mapped[PledgeList] = relationship(back_populates="items")
     owner_unit: Mapped[Unit | None] = relationship(lazy="joined")
     targets: Mapped[list[PledgeTarget]] = relationship(back_populates="item", order_by="PledgeTarget.id")
-    milestones: Mapped[list[PledgeMilestone]] = relationship(order_by="PledgeMilestone.dated.desc(), PledgeMilestone.id.desc()")
+    milestones: Mapped[list[PledgeMilestone]] = relationship(
+        order_by="PledgeMilestone.dated.desc(), PledgeMilestone.id.desc()"
+    )
 
 
 class PledgeTarget(Base):

@@ -12,15 +12,25 @@ from sqlalchemy.orm import Session, selectinload
 
 from lianxin.pledges.models import PledgeItem, PledgeList, PledgeListVersion, PledgeMeeting, PledgeRating
 from lianxin.pledges.service import local_today
-from lianxin.pledges.status import ITEM_LABELS, ITEM_OPEN, VERSIONED_FIELDS, ItemStatus, ListStatus, RatingKind, composite_score
+from lianxin.pledges.status import (
+    ITEM_LABELS,
+    ITEM_OPEN,
+    VERSIONED_FIELDS,
+    ItemStatus,
+    ListStatus,
+    RatingKind,
+    composite_score,
+)
 
 PUBLIC_STATUSES = (ListStatus.PUBLISHED, ListStatus.ARCHIVED)
 
 
-def published_lists(session: Session, jurisdiction_id: int, *, year: int | None = None,
-                    unit_id: int | None = None) -> list[PledgeList]:
-    stmt = select(PledgeList).where(PledgeList.jurisdiction_id == jurisdiction_id, PledgeList.status.in_(PUBLIC_STATUSES),
-                                    PledgeList.version > 0)
+def published_lists(
+    session: Session, jurisdiction_id: int, *, year: int | None = None, unit_id: int | None = None
+) -> list[PledgeList]:
+    stmt = select(PledgeList).where(
+        PledgeList.jurisdiction_id == jurisdiction_id, PledgeList.status.in_(PUBLIC_STATUSES), PledgeList.version > 0
+    )
     if year:
         stmt = stmt.where(PledgeList.year == year)
     if unit_id:
@@ -29,18 +39,28 @@ def published_lists(session: Session, jurisdiction_id: int, *, year: int | None 
 
 
 def list_years(session: Session, jurisdiction_id: int) -> list[int]:
-    return sorted(set(session.scalars(select(PledgeList.year).where(PledgeList.jurisdiction_id == jurisdiction_id))),
-                  reverse=True)
+    return sorted(
+        set(session.scalars(select(PledgeList.year).where(PledgeList.jurisdiction_id == jurisdiction_id))), reverse=True
+    )
 
 
 def staff_lists(session: Session, jurisdiction_id: int) -> list[PledgeList]:
-    return list(session.scalars(select(PledgeList).where(PledgeList.jurisdiction_id == jurisdiction_id)
-                                .order_by(PledgeList.year.desc(), PledgeList.id.desc())))
+    return list(
+        session.scalars(
+            select(PledgeList)
+            .where(PledgeList.jurisdiction_id == jurisdiction_id)
+            .order_by(PledgeList.year.desc(), PledgeList.id.desc())
+        )
+    )
 
 
 def latest_version(session: Session, plist: PledgeList) -> PledgeListVersion | None:
-    return session.scalars(select(PledgeListVersion).where(PledgeListVersion.list_id == plist.id)
-                           .order_by(PledgeListVersion.number.desc()).limit(1)).first()
+    return session.scalars(
+        select(PledgeListVersion)
+        .where(PledgeListVersion.list_id == plist.id)
+        .order_by(PledgeListVersion.number.desc())
+        .limit(1)
+    ).first()
 
 
 @dataclass
@@ -98,8 +118,12 @@ def ratings_by_item(session: Session, item_ids: list[int]) -> dict[int, dict]:
     out = {}
     for item_id, entry in scores.items():
         public = entry["public"]
-        out[item_id] = {"self": entry["self"], "review": entry["review"], "public_count": len(public),
-                        "public": round(sum(public) / len(public), 1) if public else None}
+        out[item_id] = {
+            "self": entry["self"],
+            "review": entry["review"],
+            "public_count": len(public),
+            "public": round(sum(public) / len(public), 1) if public else None,
+        }
     return out
 
 
@@ -111,8 +135,11 @@ def ledger(session: Session, plist: PledgeList, *, public: bool = True, today: d
     today = today or local_today()
     version = latest_version(session, plist)
     promised = (version.snapshot["items"] if version else {}) if public else None
-    stmt = (select(PledgeItem).where(PledgeItem.list_id == plist.id)
-            .options(selectinload(PledgeItem.targets), selectinload(PledgeItem.milestones)))
+    stmt = (
+        select(PledgeItem)
+        .where(PledgeItem.list_id == plist.id)
+        .options(selectinload(PledgeItem.targets), selectinload(PledgeItem.milestones))
+    )
     items = list(session.scalars(stmt))
     if promised is not None:
         items = [i for i in items if str(i.id) in promised]
@@ -124,50 +151,101 @@ def ledger(session: Session, plist: PledgeList, *, public: bool = True, today: d
         snap = promised[str(item.id)] if promised is not None else None
         targets = []
         for n, t in enumerate(item.targets):
-            shown = (snap["targets"][n] if snap and n < len(snap["targets"]) else
-                     {"name": t.name, "unit": t.unit, "baseline": t.baseline, "baseline_period": t.baseline_period,
-                      "target": t.target})
-            targets.append((shown["name"], shown["unit"], shown["baseline"], shown["baseline_period"], shown["target"],
-                            t.actual, target_progress(shown["baseline"], shown["target"], t.actual)))
+            shown = (
+                snap["targets"][n]
+                if snap and n < len(snap["targets"])
+                else {
+                    "name": t.name,
+                    "unit": t.unit,
+                    "baseline": t.baseline,
+                    "baseline_period": t.baseline_period,
+                    "target": t.target,
+                }
+            )
+            targets.append(
+                (
+                    shown["name"],
+                    shown["unit"],
+                    shown["baseline"],
+                    shown["baseline_period"],
+                    shown["target"],
+                    t.actual,
+                    target_progress(shown["baseline"], shown["target"], t.actual),
+                )
+            )
         summary = ratings.get(item.id, {"self": None, "public": None, "review": None, "public_count": 0})
-        summary = {**summary, "composite": composite_score({k: summary[k] for k in ("self", "public", "review")},
-                                                           plist.rating_weights)}
+        summary = {
+            **summary,
+            "composite": composite_score({k: summary[k] for k in ("self", "public", "review")}, plist.rating_weights),
+        }
         due = date.fromisoformat(snap["due_on"]) if snap and snap.get("due_on") else item.due_on
-        rows.append(LedgerRow(item=item, promised=snap or {}, depth=depths.get(item.id, 0),
-                              overdue=bool(due and due < today and item.status in ITEM_OPEN),
-                              label=ITEM_LABELS[item.status], targets=targets, ratings=summary))
+        rows.append(
+            LedgerRow(
+                item=item,
+                promised=snap or {},
+                depth=depths.get(item.id, 0),
+                overdue=bool(due and due < today and item.status in ITEM_OPEN),
+                label=ITEM_LABELS[item.status],
+                targets=targets,
+                ratings=summary,
+            )
+        )
     return rows
 
 
 def history(session: Session, plist: PledgeList) -> list[dict]:
     """The published versions, newest first, each with readable changes (item titles instead of ids)."""
-    versions = list(session.scalars(select(PledgeListVersion).where(PledgeListVersion.list_id == plist.id)
-                                    .order_by(PledgeListVersion.number.desc())))
+    versions = list(
+        session.scalars(
+            select(PledgeListVersion)
+            .where(PledgeListVersion.list_id == plist.id)
+            .order_by(PledgeListVersion.number.desc())
+        )
+    )
     out = []
     for version in versions:
         items = version.snapshot.get("items", {})
         previous = next((v for v in versions if v.number == version.number - 1), None)
         old_items = previous.snapshot.get("items", {}) if previous else {}
-        title = lambda key: (items.get(key) or old_items.get(key) or {}).get("title", f"#{key}")  # noqa: E731
+        title = lambda key, items=items, old_items=old_items: (items.get(key) or old_items.get(key) or {}).get(
+            "title", f"#{key}"
+        )
         changes = version.changes or {}
-        out.append({
-            "number": version.number, "published_at": version.published_at, "note": version.note,
-            "added": [title(k) for k in changes.get("added", [])] if version.number > 1 else [],
-            "initial_count": len(items) if version.number == 1 else None,
-            "removed": [title(k) for k in changes.get("removed", [])],
-            "changed": [(title(k), [(f, v[0], v[1]) for f, v in fields.items() if f in VERSIONED_FIELDS])
-                        for k, fields in changes.get("changed", {}).items()],
-            "list": [(f, v[0], v[1]) for f, v in changes.get("list", {}).items()],
-        })
+        out.append(
+            {
+                "number": version.number,
+                "published_at": version.published_at,
+                "note": version.note,
+                "added": [title(k) for k in changes.get("added", [])] if version.number > 1 else [],
+                "initial_count": len(items) if version.number == 1 else None,
+                "removed": [title(k) for k in changes.get("removed", [])],
+                "changed": [
+                    (title(k), [(f, v[0], v[1]) for f, v in fields.items() if f in VERSIONED_FIELDS])
+                    for k, fields in changes.get("changed", {}).items()
+                ],
+                "list": [(f, v[0], v[1]) for f, v in changes.get("list", {}).items()],
+            }
+        )
     return out
 
 
-FIELD_LABELS = {"title": ("名称", "title"), "parent_id": ("上级事项", "parent"), "owner_unit": ("责任单位", "owner unit"),
-                "lead_official": ("领办领导", "lead official"), "category": ("类别", "category"), "area": ("地点", "area"),
-                "start_on": ("开始日期", "start"), "due_on": ("完成时限", "due date"), "budget_planned": ("计划投资", "budget"),
-                "fund_source": ("资金来源", "fund source"), "weight": ("权重", "weight"), "cancelled": ("撤销", "cancelled"),
-                "targets": ("目标指标", "targets"), "description": ("说明", "description"),
-                "campaign": ("活动", "campaign")}
+FIELD_LABELS = {
+    "title": ("名称", "title"),
+    "parent_id": ("上级事项", "parent"),
+    "owner_unit": ("责任单位", "owner unit"),
+    "lead_official": ("领办领导", "lead official"),
+    "category": ("类别", "category"),
+    "area": ("地点", "area"),
+    "start_on": ("开始日期", "start"),
+    "due_on": ("完成时限", "due date"),
+    "budget_planned": ("计划投资", "budget"),
+    "fund_source": ("资金来源", "fund source"),
+    "weight": ("权重", "weight"),
+    "cancelled": ("撤销", "cancelled"),
+    "targets": ("目标指标", "targets"),
+    "description": ("说明", "description"),
+    "campaign": ("活动", "campaign"),
+}
 
 
 @dataclass
@@ -188,14 +266,21 @@ class UnitFigures:
         return round(100 * self.on_time / self.completed, 1) if self.completed else None
 
 
-def unit_overview(session: Session, jurisdiction_id: int, *, year: int | None = None, today: date | None = None
-                  ) -> tuple[list[UnitFigures], list[PledgeItem]]:
+def unit_overview(
+    session: Session, jurisdiction_id: int, *, year: int | None = None, today: date | None = None
+) -> tuple[list[UnitFigures], list[PledgeItem]]:
     """Completion and on-time rates per owner unit over the leaf items of published lists, ranked by
     completion rate; and the overdue items (oldest due first)."""
     today = today or local_today()
-    stmt = (select(PledgeItem).join(PledgeList, PledgeList.id == PledgeItem.list_id)
-            .where(PledgeItem.jurisdiction_id == jurisdiction_id, PledgeList.status.in_(PUBLIC_STATUSES),
-                   PledgeItem.status != ItemStatus.CANCELLED))
+    stmt = (
+        select(PledgeItem)
+        .join(PledgeList, PledgeList.id == PledgeItem.list_id)
+        .where(
+            PledgeItem.jurisdiction_id == jurisdiction_id,
+            PledgeList.status.in_(PUBLIC_STATUSES),
+            PledgeItem.status != ItemStatus.CANCELLED,
+        )
+    )
     if year:
         stmt = stmt.where(PledgeList.year == year)
     items = list(session.scalars(stmt))
@@ -233,13 +318,22 @@ def completion_chart(rows: list[UnitFigures], lang: str = "zh") -> dict:
     ]
     return {
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
-        "legend": {"top": 0}, "grid": {"left": 8, "right": 16, "top": 32, "bottom": 8, "containLabel": True},
-        "xAxis": {"type": "value", "minInterval": 1}, "yAxis": {"type": "category", "data": names},
-        "series": [{"name": n, "type": "bar", "stack": "all", "data": d, "itemStyle": {"color": c}} for n, d, c in series],
+        "legend": {"top": 0},
+        "grid": {"left": 8, "right": 16, "top": 32, "bottom": 8, "containLabel": True},
+        "xAxis": {"type": "value", "minInterval": 1},
+        "yAxis": {"type": "category", "data": names},
+        "series": [
+            {"name": n, "type": "bar", "stack": "all", "data": d, "itemStyle": {"color": c}} for n, d, c in series
+        ],
     }
 
 
 def meetings_for(session: Session, plist: PledgeList) -> list[PledgeMeeting]:
-    return list(session.scalars(select(PledgeMeeting).where(PledgeMeeting.list_id == plist.id)
-                                .options(selectinload(PledgeMeeting.decisions))
-                                .order_by(PledgeMeeting.held_on.desc(), PledgeMeeting.id.desc())))
+    return list(
+        session.scalars(
+            select(PledgeMeeting)
+            .where(PledgeMeeting.list_id == plist.id)
+            .options(selectinload(PledgeMeeting.decisions))
+            .order_by(PledgeMeeting.held_on.desc(), PledgeMeeting.id.desc())
+        )
+    )

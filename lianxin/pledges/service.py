@@ -53,9 +53,26 @@ from lianxin.pledges.status import (
 LOCAL = ZoneInfo("Asia/Shanghai")
 WORKERS = (Role.LEADER, Role.HANDLER)
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
-ITEM_FIELDS = ("title", "description", "owner_unit_id", "co_unit_ids", "lead_official", "category", "area", "lat", "lng",
-               "start_on", "due_on", "budget_planned", "budget_spent", "fund_source", "weight", "parent_id",
-               "external_id", "position")
+ITEM_FIELDS = (
+    "title",
+    "description",
+    "owner_unit_id",
+    "co_unit_ids",
+    "lead_official",
+    "category",
+    "area",
+    "lat",
+    "lng",
+    "start_on",
+    "due_on",
+    "budget_planned",
+    "budget_spent",
+    "fund_source",
+    "weight",
+    "parent_id",
+    "external_id",
+    "position",
+)
 # Fields whose change is a change of commitment (the rest, such as funds spent, are live work).
 COMMITMENT_FIELDS = frozenset(ITEM_FIELDS) - {"budget_spent", "position", "description", "lat", "lng"}
 
@@ -65,6 +82,7 @@ def local_today() -> date:
 
 
 # ---------------------------------------------------------------- validation helpers
+
 
 def _text(value: str | None, field: str, zh: str, en: str, *, shortest: int = 2, longest: int = 200) -> str:
     value = (value or "").strip()
@@ -137,16 +155,34 @@ def _date(value, field: str) -> date | None:
         raise InvalidInput("日期格式应为 YYYY-MM-DD", "dates look like 2026-03-20", field=field) from None
 
 
-def _event(session: Session, plist: PledgeList, kind: str, *, actor: User | None, item: PledgeItem | None = None,
-           from_status: str | None = None, to_status: str | None = None, payload: dict | None = None) -> PledgeEvent:
-    event = PledgeEvent(jurisdiction_id=plist.jurisdiction_id, list_id=plist.id, item_id=item.id if item else None,
-                        kind=kind, from_status=from_status, to_status=to_status, payload=payload or {},
-                        actor_id=actor.id if actor else None, created_at=utcnow())
+def _event(
+    session: Session,
+    plist: PledgeList,
+    kind: str,
+    *,
+    actor: User | None,
+    item: PledgeItem | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    payload: dict | None = None,
+) -> PledgeEvent:
+    event = PledgeEvent(
+        jurisdiction_id=plist.jurisdiction_id,
+        list_id=plist.id,
+        item_id=item.id if item else None,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        payload=payload or {},
+        actor_id=actor.id if actor else None,
+        created_at=utcnow(),
+    )
     session.add(event)
     return event
 
 
 # ---------------------------------------------------------------- permissions
+
 
 def can_manage(session: Session, user: User | None, plist: PledgeList) -> bool:
     """Leaders and handlers covering the list's owner unit (any, for a list without one) edit it."""
@@ -172,12 +208,15 @@ def _require(ok: bool) -> None:
 
 def _require_editable(plist: PledgeList) -> None:
     if plist.status not in LIST_EDITABLE:
-        raise Conflict("清单已审定或归档，不能修改（已审定的清单可退回修改）",
-                       "the list is approved or archived and cannot be edited (send an approved list back first)",
-                       field="status")
+        raise Conflict(
+            "清单已审定或归档，不能修改（已审定的清单可退回修改）",
+            "the list is approved or archived and cannot be edited (send an approved list back first)",
+            field="status",
+        )
 
 
 # ---------------------------------------------------------------- lookups
+
 
 def get_list(session: Session, list_id: int, *, jurisdiction_id: int) -> PledgeList:
     plist = session.get(PledgeList, list_id)
@@ -199,9 +238,19 @@ def children_of(session: Session, item: PledgeItem) -> list[PledgeItem]:
 
 # ---------------------------------------------------------------- lists
 
-def create_list(session: Session, *, actor: User, title: str, year: int, campaign: str = "我为群众办实事",
-                owner_unit_id: int | None = None, party_org_id: int | None = None, description: str = "",
-                rating_weights: dict | None = None) -> PledgeList:
+
+def create_list(
+    session: Session,
+    *,
+    actor: User,
+    title: str,
+    year: int,
+    campaign: str = "我为群众办实事",
+    owner_unit_id: int | None = None,
+    party_org_id: int | None = None,
+    description: str = "",
+    rating_weights: dict | None = None,
+) -> PledgeList:
     jid = actor.jurisdiction_id
     _unit(session, jid, owner_unit_id, "owner_unit")
     if not isinstance(year, int) or not 2000 <= year <= 2100:
@@ -209,11 +258,19 @@ def create_list(session: Session, *, actor: User, title: str, year: int, campaig
     if owner_unit_id is None and party_org_id is None:
         raise InvalidInput("请选择责任单位或党组织", "choose an owner unit or a party organisation", field="owner_unit")
     weights = _weights(rating_weights) if rating_weights is not None else None
-    plist = PledgeList(jurisdiction_id=jid, title=_text(title, "title", "清单名称", "Title"), year=year,
-                       campaign=_text(campaign, "campaign", "活动名称", "Campaign", longest=100),
-                       owner_unit_id=owner_unit_id, party_org_id=party_org_id,
-                       description=_optional_text(description, "description", "说明", "Description", 2000),
-                       status=ListStatus.DRAFT, version=0, pending_changes=False, created_by_id=actor.id)
+    plist = PledgeList(
+        jurisdiction_id=jid,
+        title=_text(title, "title", "清单名称", "Title"),
+        year=year,
+        campaign=_text(campaign, "campaign", "活动名称", "Campaign", longest=100),
+        owner_unit_id=owner_unit_id,
+        party_org_id=party_org_id,
+        description=_optional_text(description, "description", "说明", "Description", 2000),
+        status=ListStatus.DRAFT,
+        version=0,
+        pending_changes=False,
+        created_by_id=actor.id,
+    )
     if weights:
         plist.rating_weights = weights
     _require(can_manage(session, actor, plist))
@@ -230,13 +287,15 @@ def _weights(weights: dict) -> dict:
     except (TypeError, ValueError):
         raise InvalidInput("三评权重应为数字", "the 三评 weights are numbers", field="rating_weights") from None
     if any(v < 0 for v in cleaned.values()) or sum(cleaned.values()) <= 0:
-        raise InvalidInput("三评权重不能为负，且合计须大于 0", "weights are non-negative and sum above 0",
-                           field="rating_weights")
+        raise InvalidInput(
+            "三评权重不能为负，且合计须大于 0", "weights are non-negative and sum above 0", field="rating_weights"
+        )
     return cleaned
 
 
-def _list_action(session: Session, plist: PledgeList, action: ListAction, *, actor: User, payload: dict | None = None
-                 ) -> ListStatus:
+def _list_action(
+    session: Session, plist: PledgeList, action: ListAction, *, actor: User, payload: dict | None = None
+) -> ListStatus:
     _require(can_decide(session, actor, plist))
     before = plist.status
     plist.status = next_list_status(before, action)
@@ -265,27 +324,47 @@ def archive_list(session: Session, plist: PledgeList, *, actor: User) -> PledgeL
 
 
 def _target_snapshot(t: PledgeTarget) -> dict:
-    return {"name": t.name, "unit": t.unit, "baseline": t.baseline, "baseline_period": t.baseline_period,
-            "target": t.target, "method": t.method}
+    return {
+        "name": t.name,
+        "unit": t.unit,
+        "baseline": t.baseline,
+        "baseline_period": t.baseline_period,
+        "target": t.target,
+        "method": t.method,
+    }
 
 
 def item_snapshot(item: PledgeItem) -> dict:
     return {
-        "title": item.title, "parent_id": item.parent_id, "owner_unit": item.owner_unit.name if item.owner_unit else "",
-        "lead_official": item.lead_official, "category": item.category, "area": item.area,
+        "title": item.title,
+        "parent_id": item.parent_id,
+        "owner_unit": item.owner_unit.name if item.owner_unit else "",
+        "lead_official": item.lead_official,
+        "category": item.category,
+        "area": item.area,
         "start_on": item.start_on.isoformat() if item.start_on else None,
         "due_on": item.due_on.isoformat() if item.due_on else None,
         "budget_planned": str(item.budget_planned) if item.budget_planned is not None else None,
-        "fund_source": item.fund_source, "weight": item.weight, "cancelled": item.status == ItemStatus.CANCELLED,
-        "targets": [_target_snapshot(t) for t in item.targets], "position": item.position,
+        "fund_source": item.fund_source,
+        "weight": item.weight,
+        "cancelled": item.status == ItemStatus.CANCELLED,
+        "targets": [_target_snapshot(t) for t in item.targets],
+        "position": item.position,
         "external_id": item.external_id,
     }
 
 
 def list_snapshot(plist: PledgeList) -> dict:
-    return {"list": {"title": plist.title, "year": plist.year, "campaign": plist.campaign,
-                     "owner_unit": plist.owner_unit.name if plist.owner_unit else "", "description": plist.description},
-            "items": {str(i.id): item_snapshot(i) for i in plist.items}}
+    return {
+        "list": {
+            "title": plist.title,
+            "year": plist.year,
+            "campaign": plist.campaign,
+            "owner_unit": plist.owner_unit.name if plist.owner_unit else "",
+            "description": plist.description,
+        },
+        "items": {str(i.id): item_snapshot(i) for i in plist.items},
+    }
 
 
 def publish_list(session: Session, plist: PledgeList, *, actor: User, note: str = "") -> PledgeListVersion:
@@ -297,23 +376,40 @@ def publish_list(session: Session, plist: PledgeList, *, actor: User, note: str 
         changes = diff_versions({}, snapshot["items"])
     else:
         changes = diff_versions(previous.snapshot["items"], snapshot["items"])
-        list_changes = {k: [previous.snapshot["list"].get(k), v] for k, v in snapshot["list"].items()
-                        if previous.snapshot["list"].get(k) != v}
+        list_changes = {
+            k: [previous.snapshot["list"].get(k), v]
+            for k, v in snapshot["list"].items()
+            if previous.snapshot["list"].get(k) != v
+        }
         if list_changes:
             changes["list"] = list_changes
         if plist.status == ListStatus.PUBLISHED and is_empty_diff(changes):
             raise Conflict("自上次公示以来没有变更", "nothing changed since the last published version", field="status")
         if plist.status == ListStatus.PUBLISHED and len(note.strip()) < 2:
-            raise InvalidInput("再次公示请填写变更说明", "say why the list changed when publishing it again", field="note")
-    before = _list_action(session, plist, ListAction.PUBLISH, actor=actor,
-                          payload={"version": plist.version + 1, "note": note.strip()[:500]})
+            raise InvalidInput(
+                "再次公示请填写变更说明", "say why the list changed when publishing it again", field="note"
+            )
+    before = _list_action(
+        session,
+        plist,
+        ListAction.PUBLISH,
+        actor=actor,
+        payload={"version": plist.version + 1, "note": note.strip()[:500]},
+    )
     del before
     plist.version += 1
     plist.pending_changes = False
     plist.published_at = utcnow()
-    version = PledgeListVersion(jurisdiction_id=plist.jurisdiction_id, list_id=plist.id, number=plist.version,
-                                snapshot=snapshot, changes=changes, note=note.strip()[:500], published_by_id=actor.id,
-                                published_at=plist.published_at)
+    version = PledgeListVersion(
+        jurisdiction_id=plist.jurisdiction_id,
+        list_id=plist.id,
+        number=plist.version,
+        snapshot=snapshot,
+        changes=changes,
+        note=note.strip()[:500],
+        published_by_id=actor.id,
+        published_at=plist.published_at,
+    )
     session.add(version)
     session.flush()
     session.expire(plist, ["versions"])
@@ -326,6 +422,7 @@ def _mark_changed(plist: PledgeList) -> None:
 
 
 # ---------------------------------------------------------------- items
+
 
 def _check_parent(session: Session, plist: PledgeList, parent_id: int | None, item: PledgeItem | None = None) -> None:
     if parent_id is None:
@@ -354,14 +451,21 @@ def _clean_item_fields(session: Session, plist: PledgeList, fields: dict, item: 
         elif key == "description":
             clean[key] = _optional_text(value, key, "说明", "Description", 4000)
         elif key == "owner_unit_id":
-            clean[key] = _unit(session, jid, int(value) if value not in (None, "") else None, "owner_unit").id \
-                if value not in (None, "") else None
+            clean[key] = (
+                _unit(session, jid, int(value) if value not in (None, "") else None, "owner_unit").id
+                if value not in (None, "")
+                else None
+            )
         elif key == "co_unit_ids":
             clean[key] = [_unit(session, jid, int(v), "co_unit_ids").id for v in value or ()]
         elif key in ("lead_official", "category", "external_id"):
-            clean[key] = _optional_text(value, key, {"lead_official": "领办领导", "category": "类别",
-                                                     "external_id": "外部编号"}[key], key, 64 if key == "external_id" else 100) or (
-                None if key == "external_id" else "")
+            clean[key] = _optional_text(
+                value,
+                key,
+                {"lead_official": "领办领导", "category": "类别", "external_id": "外部编号"}[key],
+                key,
+                64 if key == "external_id" else 100,
+            ) or (None if key == "external_id" else "")
         elif key in ("area", "fund_source"):
             clean[key] = _optional_text(value, key, "地点" if key == "area" else "资金来源", key, 200)
         elif key in ("lat", "lng"):
@@ -387,8 +491,9 @@ def _clean_item_fields(session: Session, plist: PledgeList, fields: dict, item: 
     return clean
 
 
-def add_item(session: Session, plist: PledgeList, *, actor: User, targets: list[dict] | None = None,
-             **fields) -> PledgeItem:
+def add_item(
+    session: Session, plist: PledgeList, *, actor: User, targets: list[dict] | None = None, **fields
+) -> PledgeItem:
     _require(can_manage(session, actor, plist))
     _require_editable(plist)
     if "title" not in fields:
@@ -396,15 +501,15 @@ def add_item(session: Session, plist: PledgeList, *, actor: User, targets: list[
     clean = _clean_item_fields(session, plist, fields)
     clean.setdefault("owner_unit_id", plist.owner_unit_id)
     clean.setdefault("weight", 1.0)
-    item = PledgeItem(jurisdiction_id=plist.jurisdiction_id, list_id=plist.id, status=ItemStatus.PLANNED, progress=0,
-                      **clean)
+    item = PledgeItem(
+        jurisdiction_id=plist.jurisdiction_id, list_id=plist.id, status=ItemStatus.PLANNED, progress=0, **clean
+    )
     session.add(item)
     session.flush()
     for target in targets or ():
         add_target(session, item, actor=actor, **target)
     _mark_changed(plist)
-    _event(session, plist, "item_added", actor=actor, item=item, to_status=item.status,
-           payload={"title": item.title})
+    _event(session, plist, "item_added", actor=actor, item=item, to_status=item.status, payload={"title": item.title})
     session.flush()
     return item
 
@@ -443,18 +548,32 @@ def _plain(value):
     return value
 
 
-def add_target(session: Session, item: PledgeItem, *, actor: User, name: str, target, unit: str = "",
-               baseline=None, baseline_period: str = "", method: str = "") -> PledgeTarget:
+def add_target(
+    session: Session,
+    item: PledgeItem,
+    *,
+    actor: User,
+    name: str,
+    target,
+    unit: str = "",
+    baseline=None,
+    baseline_period: str = "",
+    method: str = "",
+) -> PledgeTarget:
     plist = item.pledge_list
     _require(can_manage(session, actor, plist))
     _require_editable(plist)
-    row = PledgeTarget(jurisdiction_id=item.jurisdiction_id, item_id=item.id,
-                       name=_text(name, "target_name", "指标名称", "Indicator name"),
-                       unit=_optional_text(unit, "target_unit", "计量单位", "Unit", 32),
-                       baseline=_number(baseline, "baseline"),
-                       baseline_period=_optional_text(baseline_period, "baseline_period", "基期", "Baseline period", 50),
-                       target=_number(target, "target", required=True),
-                       method=_optional_text(method, "method", "测算方法", "Method", 300), source="manual")
+    row = PledgeTarget(
+        jurisdiction_id=item.jurisdiction_id,
+        item_id=item.id,
+        name=_text(name, "target_name", "指标名称", "Indicator name"),
+        unit=_optional_text(unit, "target_unit", "计量单位", "Unit", 32),
+        baseline=_number(baseline, "baseline"),
+        baseline_period=_optional_text(baseline_period, "baseline_period", "基期", "Baseline period", 50),
+        target=_number(target, "target", required=True),
+        method=_optional_text(method, "method", "测算方法", "Method", 300),
+        source="manual",
+    )
     session.add(row)
     _mark_changed(plist)
     session.flush()
@@ -463,13 +582,28 @@ def add_target(session: Session, item: PledgeItem, *, actor: User, name: str, ta
     return row
 
 
-def _item_action(session: Session, item: PledgeItem, action: ItemAction, *, actor: User | None,
-                 payload: dict | None = None, kind: str | None = None) -> ItemStatus:
+def _item_action(
+    session: Session,
+    item: PledgeItem,
+    action: ItemAction,
+    *,
+    actor: User | None,
+    payload: dict | None = None,
+    kind: str | None = None,
+) -> ItemStatus:
     before = item.status
     item.status = next_item_status(before, action)
     item.progress = progress_after(item.status, item.progress)
-    _event(session, item.pledge_list, kind or action.value, actor=actor, item=item, from_status=before, to_status=item.status,
-           payload=payload)
+    _event(
+        session,
+        item.pledge_list,
+        kind or action.value,
+        actor=actor,
+        item=item,
+        from_status=before,
+        to_status=item.status,
+        payload=payload,
+    )
     return before
 
 
@@ -478,8 +612,17 @@ def _require_live(item: PledgeItem) -> None:
         raise Conflict("清单已归档", "the list is archived", field="status")
 
 
-def report_progress(session: Session, item: PledgeItem, *, actor: User, progress=None, target_id: int | None = None,
-                    value=None, note: str = "", measured_on=None) -> PledgeItem:
+def report_progress(
+    session: Session,
+    item: PledgeItem,
+    *,
+    actor: User,
+    progress=None,
+    target_id: int | None = None,
+    value=None,
+    note: str = "",
+    measured_on=None,
+) -> PledgeItem:
     """报送进度: a percentage, or a measured value against one of the item's targets (the percentage then
     follows from the targets), with a note."""
     _require(can_work(session, actor, item))
@@ -498,10 +641,15 @@ def report_progress(session: Session, item: PledgeItem, *, actor: User, progress
             shares = [s for s in shares if s is not None]
             pct = round(sum(shares) / len(shares)) if shares else None
     if pct is None:
-        raise InvalidInput("请填写进度或指标实际值", "give a percentage or an indicator's measured value", field="progress")
+        raise InvalidInput(
+            "请填写进度或指标实际值", "give a percentage or an indicator's measured value", field="progress"
+        )
     if children_of(session, item):
-        raise Conflict("有下级事项的进度由下级汇总，不能直接填报", "a parent's progress is rolled up from its children",
-                       field="progress")
+        raise Conflict(
+            "有下级事项的进度由下级汇总，不能直接填报",
+            "a parent's progress is rolled up from its children",
+            field="progress",
+        )
     pct = min(pct, 99)  # 100 % is reached by completing
     payload.update(progress=[item.progress, pct])
     _item_action(session, item, ItemAction.REPORT, actor=actor, payload=payload, kind="progress")
@@ -522,8 +670,12 @@ def _rollup_from(session: Session, parent: PledgeItem | None) -> None:
             parent.progress = value
             if parent.status == ItemStatus.PLANNED and value > 0:
                 _item_action(session, parent, ItemAction.START, actor=None, payload={"rollup": value})
-        if kids and all(k.status in (ItemStatus.COMPLETED, ItemStatus.CANCELLED) for k in kids) \
-                and any(k.status == ItemStatus.COMPLETED for k in kids) and parent.status != ItemStatus.COMPLETED:
+        if (
+            kids
+            and all(k.status in (ItemStatus.COMPLETED, ItemStatus.CANCELLED) for k in kids)
+            and any(k.status == ItemStatus.COMPLETED for k in kids)
+            and parent.status != ItemStatus.COMPLETED
+        ):
             if (parent.status, ItemAction.COMPLETE) in _complete_from():
                 _item_action(session, parent, ItemAction.COMPLETE, actor=None, payload={"rollup": 100})
                 parent.completed_on = max((k.completed_on for k in kids if k.completed_on), default=local_today())
@@ -533,32 +685,58 @@ def _rollup_from(session: Session, parent: PledgeItem | None) -> None:
 
 def _complete_from():
     from lianxin.pledges.status import ITEM_TRANSITIONS
+
     return {k for k in ITEM_TRANSITIONS if k[1] == ItemAction.COMPLETE}
 
 
-def add_milestone(session: Session, item: PledgeItem, *, actor: User, title: str, dated=None, text: str = "",
-                  progress=None, meeting_id: int | None = None) -> PledgeMilestone:
+def add_milestone(
+    session: Session,
+    item: PledgeItem,
+    *,
+    actor: User,
+    title: str,
+    dated=None,
+    text: str = "",
+    progress=None,
+    meeting_id: int | None = None,
+) -> PledgeMilestone:
     _require(can_work(session, actor, item))
     _require_live(item)
     pct = _progress(progress)
-    milestone = PledgeMilestone(jurisdiction_id=item.jurisdiction_id, item_id=item.id,
-                                dated=_date(dated, "dated") or local_today(),
-                                title=_text(title, "milestone_title", "节点名称", "Milestone"),
-                                text=_optional_text(text, "milestone_text", "节点说明", "Text", 2000), progress=pct,
-                                meeting_id=meeting_id, created_by_id=actor.id, created_at=utcnow())
+    milestone = PledgeMilestone(
+        jurisdiction_id=item.jurisdiction_id,
+        item_id=item.id,
+        dated=_date(dated, "dated") or local_today(),
+        title=_text(title, "milestone_title", "节点名称", "Milestone"),
+        text=_optional_text(text, "milestone_text", "节点说明", "Text", 2000),
+        progress=pct,
+        meeting_id=meeting_id,
+        created_by_id=actor.id,
+        created_at=utcnow(),
+    )
     session.add(milestone)
     session.flush()
     session.expire(item, ["milestones"])
-    _event(session, item.pledge_list, "milestone", actor=actor, item=item,
-           payload={"milestone_id": milestone.id, "title": milestone.title, "progress": pct})
-    if pct is not None and pct != item.progress and item.status in (ItemStatus.PLANNED, ItemStatus.IN_PROGRESS,
-                                                                       ItemStatus.DELAYED):
+    _event(
+        session,
+        item.pledge_list,
+        "milestone",
+        actor=actor,
+        item=item,
+        payload={"milestone_id": milestone.id, "title": milestone.title, "progress": pct},
+    )
+    if (
+        pct is not None
+        and pct != item.progress
+        and item.status in (ItemStatus.PLANNED, ItemStatus.IN_PROGRESS, ItemStatus.DELAYED)
+    ):
         report_progress(session, item, actor=actor, progress=pct, note=milestone.title)
     return milestone
 
 
-def change_item_status(session: Session, item: PledgeItem, action: ItemAction | str, *, actor: User,
-                       note: str = "") -> PledgeItem:
+def change_item_status(
+    session: Session, item: PledgeItem, action: ItemAction | str, *, actor: User, note: str = ""
+) -> PledgeItem:
     """开工 / 暂缓 / 恢复 / 标记滞后 / 重新推进 / 撤销 (撤销 is a change of commitment). 办结: ``complete_item``."""
     action = ItemAction(action) if action in set(ItemAction) else action
     if action in (ItemAction.COMPLETE, ItemAction.REPORT) or not isinstance(action, ItemAction):
@@ -583,22 +761,46 @@ def change_item_status(session: Session, item: PledgeItem, action: ItemAction | 
     return item
 
 
-def complete_item(session: Session, item: PledgeItem, *, actor: User | None, note: str = "", completed_on=None,
-                  meeting_id: int | None = None, check: bool = True) -> PledgeItem:
+def complete_item(
+    session: Session,
+    item: PledgeItem,
+    *,
+    actor: User | None,
+    note: str = "",
+    completed_on=None,
+    meeting_id: int | None = None,
+    check: bool = True,
+) -> PledgeItem:
     """办结: progress 100 %, the completion date, and a milestone saying so."""
     if check:
         _require(can_work(session, actor, item))
     _require_live(item)
     if children_of(session, item):
-        raise Conflict("有下级事项的，在下级全部办结后自动办结", "a parent completes when all its children have",
-                       field="status")
+        raise Conflict(
+            "有下级事项的，在下级全部办结后自动办结", "a parent completes when all its children have", field="status"
+        )
     when = _date(completed_on, "completed_on") or local_today()
-    _item_action(session, item, ItemAction.COMPLETE, actor=actor, payload={"note": note.strip()[:1000],
-                                                                            "completed_on": when.isoformat()})
+    _item_action(
+        session,
+        item,
+        ItemAction.COMPLETE,
+        actor=actor,
+        payload={"note": note.strip()[:1000], "completed_on": when.isoformat()},
+    )
     item.completed_on = when
-    session.add(PledgeMilestone(jurisdiction_id=item.jurisdiction_id, item_id=item.id, dated=when, title="办结",
-                                text=note.strip()[:2000], progress=100, meeting_id=meeting_id,
-                                created_by_id=actor.id if actor else None, created_at=utcnow()))
+    session.add(
+        PledgeMilestone(
+            jurisdiction_id=item.jurisdiction_id,
+            item_id=item.id,
+            dated=when,
+            title="办结",
+            text=note.strip()[:2000],
+            progress=100,
+            meeting_id=meeting_id,
+            created_by_id=actor.id if actor else None,
+            created_at=utcnow(),
+        )
+    )
     session.flush()
     session.expire(item, ["milestones"])
     _rollup_from(session, session.get(PledgeItem, item.parent_id) if item.parent_id else None)
@@ -608,9 +810,15 @@ def complete_item(session: Session, item: PledgeItem, *, actor: User | None, not
 def mark_overdue(session: Session, jurisdiction_id: int | None = None, *, today: date | None = None) -> int:
     """Job: items past their due date and still planned or in progress become 滞后. Idempotent."""
     today = today or local_today()
-    stmt = (select(PledgeItem).join(PledgeList, PledgeList.id == PledgeItem.list_id)
-            .where(PledgeItem.due_on < today, PledgeItem.status.in_([ItemStatus.PLANNED, ItemStatus.IN_PROGRESS]),
-                   PledgeList.status == ListStatus.PUBLISHED))
+    stmt = (
+        select(PledgeItem)
+        .join(PledgeList, PledgeList.id == PledgeItem.list_id)
+        .where(
+            PledgeItem.due_on < today,
+            PledgeItem.status.in_([ItemStatus.PLANNED, ItemStatus.IN_PROGRESS]),
+            PledgeList.status == ListStatus.PUBLISHED,
+        )
+    )
     if jurisdiction_id is not None:
         stmt = stmt.where(PledgeItem.jurisdiction_id == jurisdiction_id)
     count = 0
@@ -623,8 +831,18 @@ def mark_overdue(session: Session, jurisdiction_id: int | None = None, *, today:
 
 # ---------------------------------------------------------------- joint meetings
 
-def record_meeting(session: Session, plist: PledgeList, *, actor: User, title: str, held_on, attendees=(),
-                   minutes: str = "", decisions: list[dict] | None = None) -> PledgeMeeting:
+
+def record_meeting(
+    session: Session,
+    plist: PledgeList,
+    *,
+    actor: User,
+    title: str,
+    held_on,
+    attendees=(),
+    minutes: str = "",
+    decisions: list[dict] | None = None,
+) -> PledgeMeeting:
     """联席会议: the record, and per item a decision; ``ticked`` writes the item's milestone, ``completes``
     also completes the item; a follow-up carries an owner and a date."""
     _require(can_manage(session, actor, plist))
@@ -633,53 +851,98 @@ def record_meeting(session: Session, plist: PledgeList, *, actor: User, title: s
     if not people:
         raise InvalidInput("请填写参会人员", "list who attended", field="attendees")
     if any(len(p) > 50 for p in people) or len(people) > 100:
-        raise InvalidInput("参会人员每人不超过 50 字、最多 100 人", "at most 100 attendees of 50 characters each",
-                           field="attendees")
-    meeting = PledgeMeeting(jurisdiction_id=plist.jurisdiction_id, list_id=plist.id, unit_id=plist.owner_unit_id,
-                            title=_text(title, "title", "会议名称", "Meeting title"),
-                            held_on=_date(held_on, "held_on") or local_today(), attendees=people,
-                            minutes=_optional_text(minutes, "minutes", "会议纪要", "Minutes", 20000),
-                            created_by_id=actor.id, created_at=utcnow())
+        raise InvalidInput(
+            "参会人员每人不超过 50 字、最多 100 人", "at most 100 attendees of 50 characters each", field="attendees"
+        )
+    meeting = PledgeMeeting(
+        jurisdiction_id=plist.jurisdiction_id,
+        list_id=plist.id,
+        unit_id=plist.owner_unit_id,
+        title=_text(title, "title", "会议名称", "Meeting title"),
+        held_on=_date(held_on, "held_on") or local_today(),
+        attendees=people,
+        minutes=_optional_text(minutes, "minutes", "会议纪要", "Minutes", 20000),
+        created_by_id=actor.id,
+        created_at=utcnow(),
+    )
     if meeting.held_on > local_today():
         raise InvalidInput("会议日期不能晚于今天", "the meeting date cannot be in the future", field="held_on")
     session.add(meeting)
     session.flush()
-    _event(session, plist, "meeting", actor=actor, payload={"meeting_id": meeting.id, "title": meeting.title,
-                                                            "decisions": len(decisions or ())})
+    _event(
+        session,
+        plist,
+        "meeting",
+        actor=actor,
+        payload={"meeting_id": meeting.id, "title": meeting.title, "decisions": len(decisions or ())},
+    )
     seen = set()
     for raw in decisions or ():
         item = session.get(PledgeItem, int(raw.get("item_id") or 0))
         if item is None or item.list_id != plist.id:
-            raise InvalidInput("会议决定的事项不在本清单中", "a decision names an item outside this list", field="item_id")
+            raise InvalidInput(
+                "会议决定的事项不在本清单中", "a decision names an item outside this list", field="item_id"
+            )
         if item.id in seen:
             raise InvalidInput("同一事项在一次会议中只记一条决定", "one decision per item per meeting", field="item_id")
         seen.add(item.id)
         decision = PledgeDecision(
-            jurisdiction_id=plist.jurisdiction_id, meeting_id=meeting.id, item_id=item.id,
+            jurisdiction_id=plist.jurisdiction_id,
+            meeting_id=meeting.id,
+            item_id=item.id,
             decision=_text(raw.get("decision"), "decision", "会议决定", "Decision", longest=2000),
-            ticked=bool(raw.get("ticked")) or bool(raw.get("completes")), completes=bool(raw.get("completes")),
+            ticked=bool(raw.get("ticked")) or bool(raw.get("completes")),
+            completes=bool(raw.get("completes")),
             follow_up=_optional_text(raw.get("follow_up"), "follow_up", "后续事项", "Follow-up", 1000),
             follow_up_owner=_optional_text(raw.get("follow_up_owner"), "follow_up_owner", "后续责任人", "Owner", 100),
-            follow_up_due=_date(raw.get("follow_up_due"), "follow_up_due"))
+            follow_up_due=_date(raw.get("follow_up_due"), "follow_up_due"),
+        )
         if decision.follow_up and not (decision.follow_up_owner and decision.follow_up_due):
-            raise InvalidInput("后续事项须有责任人和完成日期", "a follow-up needs an owner and a date", field="follow_up")
+            raise InvalidInput(
+                "后续事项须有责任人和完成日期", "a follow-up needs an owner and a date", field="follow_up"
+            )
         session.add(decision)
         session.flush()
         if decision.completes:
-            complete_item(session, item, actor=actor, note=f"{meeting.title}：{decision.decision}",
-                          completed_on=meeting.held_on, meeting_id=meeting.id, check=False)
+            complete_item(
+                session,
+                item,
+                actor=actor,
+                note=f"{meeting.title}：{decision.decision}",
+                completed_on=meeting.held_on,
+                meeting_id=meeting.id,
+                check=False,
+            )
             decision.milestone_id = item.milestones[0].id if item.milestones else None
         elif decision.ticked:
-            milestone = PledgeMilestone(jurisdiction_id=item.jurisdiction_id, item_id=item.id, dated=meeting.held_on,
-                                        title=f"{meeting.title}：{decision.decision}"[:200], text=decision.follow_up,
-                                        meeting_id=meeting.id, created_by_id=actor.id, created_at=utcnow())
+            milestone = PledgeMilestone(
+                jurisdiction_id=item.jurisdiction_id,
+                item_id=item.id,
+                dated=meeting.held_on,
+                title=f"{meeting.title}：{decision.decision}"[:200],
+                text=decision.follow_up,
+                meeting_id=meeting.id,
+                created_by_id=actor.id,
+                created_at=utcnow(),
+            )
             session.add(milestone)
             session.flush()
             decision.milestone_id = milestone.id
             session.expire(item, ["milestones"])
-        _event(session, plist, "decision", actor=actor, item=item,
-               payload={"meeting_id": meeting.id, "decision": decision.decision, "ticked": decision.ticked,
-                        "completes": decision.completes, "follow_up": decision.follow_up})
+        _event(
+            session,
+            plist,
+            "decision",
+            actor=actor,
+            item=item,
+            payload={
+                "meeting_id": meeting.id,
+                "decision": decision.decision,
+                "ticked": decision.ticked,
+                "completes": decision.completes,
+                "follow_up": decision.follow_up,
+            },
+        )
     session.flush()
     session.expire(meeting, ["decisions"])
     return meeting
@@ -692,6 +955,7 @@ def _require_live_list(plist: PledgeList) -> None:
 
 # ---------------------------------------------------------------- 三评
 
+
 def _require_rateable(item: PledgeItem) -> None:
     if item.pledge_list.status not in (ListStatus.PUBLISHED, ListStatus.ARCHIVED) or item.pledge_list.version == 0:
         raise Conflict("清单公示后才能评价", "items can be rated once the list is published", field="status")
@@ -703,14 +967,18 @@ def _score(value, field: str, *, top: int) -> int:
     number = _number(value, field, required=True)
     if number is None or number != int(number) or not 0 <= number <= top or (top == 5 and number < 1):
         low = 1 if top == 5 else 0
-        raise InvalidInput(f"评分应为 {low} 到 {top} 的整数", f"the score is a whole number from {low} to {top}",
-                           field=field)
+        raise InvalidInput(
+            f"评分应为 {low} 到 {top} 的整数", f"the score is a whole number from {low} to {top}", field=field
+        )
     return int(number)
 
 
 def _existing(session: Session, item: PledgeItem, kind: RatingKind, key: str) -> PledgeRating | None:
-    return session.scalars(select(PledgeRating).where(PledgeRating.item_id == item.id, PledgeRating.kind == kind,
-                                                      PledgeRating.rater_key == key)).first()
+    return session.scalars(
+        select(PledgeRating).where(
+            PledgeRating.item_id == item.id, PledgeRating.kind == kind, PledgeRating.rater_key == key
+        )
+    ).first()
 
 
 def self_assess(session: Session, item: PledgeItem, *, actor: User, score, comment: str = "") -> PledgeRating:
@@ -719,8 +987,16 @@ def self_assess(session: Session, item: PledgeItem, *, actor: User, score, comme
     _require_rateable(item)
     if _existing(session, item, RatingKind.SELF, RatingKind.SELF.value):
         raise Conflict("该事项已自评", "the item already has its self-assessment", field="kind")
-    return _rate(session, item, RatingKind.SELF, RatingKind.SELF.value, _score(score, "score", top=100), comment,
-                 actor=actor, unit_id=item.owner_unit_id)
+    return _rate(
+        session,
+        item,
+        RatingKind.SELF,
+        RatingKind.SELF.value,
+        _score(score, "score", top=100),
+        comment,
+        actor=actor,
+        unit_id=item.owner_unit_id,
+    )
 
 
 def rater_key(session: Session, jurisdiction_id: int, phone: str) -> str:
@@ -737,7 +1013,9 @@ def rate_publicly(session: Session, item: PledgeItem, *, phone: str, stars, comm
     _require_rateable(item)
     key = rater_key(session, item.jurisdiction_id, phone)
     if _existing(session, item, RatingKind.PUBLIC, key):
-        raise Conflict("您已评价过该事项，每人限评一次", "you have already rated this item (one rating each)", field="phone")
+        raise Conflict(
+            "您已评价过该事项，每人限评一次", "you have already rated this item (one rating each)", field="phone"
+        )
     return _rate(session, item, RatingKind.PUBLIC, key, _score(stars, "stars", top=5) * 20, comment, actor=None)
 
 
@@ -750,15 +1028,33 @@ def review_item(session: Session, item: PledgeItem, *, actor: User, score, comme
         raise Conflict("请先由责任单位自评", "the owner unit's self-assessment comes first", field="kind")
     if _existing(session, item, RatingKind.REVIEW, RatingKind.REVIEW.value):
         raise Conflict("该事项已综合评议", "the item has already been reviewed", field="kind")
-    return _rate(session, item, RatingKind.REVIEW, RatingKind.REVIEW.value, _score(score, "score", top=100), comment,
-                 actor=actor)
+    return _rate(
+        session, item, RatingKind.REVIEW, RatingKind.REVIEW.value, _score(score, "score", top=100), comment, actor=actor
+    )
 
 
-def _rate(session: Session, item: PledgeItem, kind: RatingKind, key: str, score: int, comment: str, *,
-          actor: User | None, unit_id: int | None = None) -> PledgeRating:
-    rating = PledgeRating(jurisdiction_id=item.jurisdiction_id, item_id=item.id, kind=kind, rater_key=key, score=score,
-                          comment=_optional_text(comment, "comment", "评价意见", "Comment", 500),
-                          rater_user_id=actor.id if actor else None, unit_id=unit_id, created_at=utcnow())
+def _rate(
+    session: Session,
+    item: PledgeItem,
+    kind: RatingKind,
+    key: str,
+    score: int,
+    comment: str,
+    *,
+    actor: User | None,
+    unit_id: int | None = None,
+) -> PledgeRating:
+    rating = PledgeRating(
+        jurisdiction_id=item.jurisdiction_id,
+        item_id=item.id,
+        kind=kind,
+        rater_key=key,
+        score=score,
+        comment=_optional_text(comment, "comment", "评价意见", "Comment", 500),
+        rater_user_id=actor.id if actor else None,
+        unit_id=unit_id,
+        created_at=utcnow(),
+    )
     session.add(rating)
     session.flush()
     _event(session, item.pledge_list, "rating", actor=actor, item=item, payload={"kind": kind.value, "score": score})
@@ -774,5 +1070,9 @@ def ratings_for(session: Session, item: PledgeItem) -> dict:
         "public": round(sum(public) / len(public), 1) if public else None,
         "review": next((r.score for r in rows if r.kind == RatingKind.REVIEW), None),
     }
-    return {**scores, "public_count": len(public), "composite": composite_score(scores, item.pledge_list.rating_weights),
-            "comments": [(r.kind.value, r.score, r.comment, r.created_at) for r in rows if r.comment]}
+    return {
+        **scores,
+        "public_count": len(public),
+        "composite": composite_score(scores, item.pledge_list.rating_weights),
+        "comments": [(r.kind.value, r.score, r.comment, r.created_at) for r in rows if r.comment],
+    }

@@ -74,35 +74,43 @@ ITEM_LABELS: dict[ItemStatus, tuple[str, str, int | None, str]] = {
     ItemStatus.CANCELLED: ("已撤销", "Cancelled", None, "grey"),
 }
 
-I, IA = ItemStatus, ItemAction
+IS, IA = ItemStatus, ItemAction
 ITEM_TRANSITIONS: dict[tuple[ItemStatus, ItemAction], ItemStatus] = {
-    (I.PLANNED, IA.START): I.IN_PROGRESS,
-    (I.PLANNED, IA.REPORT): I.IN_PROGRESS,
-    (I.IN_PROGRESS, IA.REPORT): I.IN_PROGRESS,
-    (I.DELAYED, IA.REPORT): I.DELAYED,
-    (I.PLANNED, IA.MARK_DELAYED): I.DELAYED,
-    (I.IN_PROGRESS, IA.MARK_DELAYED): I.DELAYED,
-    (I.PLANNED, IA.SUSPEND): I.SUSPENDED,
-    (I.IN_PROGRESS, IA.SUSPEND): I.SUSPENDED,
-    (I.DELAYED, IA.SUSPEND): I.SUSPENDED,
-    (I.SUSPENDED, IA.RESUME): I.IN_PROGRESS,
-    (I.PLANNED, IA.COMPLETE): I.COMPLETED,
-    (I.IN_PROGRESS, IA.COMPLETE): I.COMPLETED,
-    (I.DELAYED, IA.COMPLETE): I.COMPLETED,
-    (I.COMPLETED, IA.REOPEN): I.IN_PROGRESS,
-    (I.PLANNED, IA.CANCEL): I.CANCELLED,
-    (I.IN_PROGRESS, IA.CANCEL): I.CANCELLED,
-    (I.DELAYED, IA.CANCEL): I.CANCELLED,
-    (I.SUSPENDED, IA.CANCEL): I.CANCELLED,
+    (IS.PLANNED, IA.START): IS.IN_PROGRESS,
+    (IS.PLANNED, IA.REPORT): IS.IN_PROGRESS,
+    (IS.IN_PROGRESS, IA.REPORT): IS.IN_PROGRESS,
+    (IS.DELAYED, IA.REPORT): IS.DELAYED,
+    (IS.PLANNED, IA.MARK_DELAYED): IS.DELAYED,
+    (IS.IN_PROGRESS, IA.MARK_DELAYED): IS.DELAYED,
+    (IS.PLANNED, IA.SUSPEND): IS.SUSPENDED,
+    (IS.IN_PROGRESS, IA.SUSPEND): IS.SUSPENDED,
+    (IS.DELAYED, IA.SUSPEND): IS.SUSPENDED,
+    (IS.SUSPENDED, IA.RESUME): IS.IN_PROGRESS,
+    (IS.PLANNED, IA.COMPLETE): IS.COMPLETED,
+    (IS.IN_PROGRESS, IA.COMPLETE): IS.COMPLETED,
+    (IS.DELAYED, IA.COMPLETE): IS.COMPLETED,
+    (IS.COMPLETED, IA.REOPEN): IS.IN_PROGRESS,
+    (IS.PLANNED, IA.CANCEL): IS.CANCELLED,
+    (IS.IN_PROGRESS, IA.CANCEL): IS.CANCELLED,
+    (IS.DELAYED, IA.CANCEL): IS.CANCELLED,
+    (IS.SUSPENDED, IA.CANCEL): IS.CANCELLED,
 }
-ITEM_OPEN: frozenset[ItemStatus] = frozenset({I.PLANNED, I.IN_PROGRESS, I.DELAYED, I.SUSPENDED})
-ITEM_COUNTED: frozenset[ItemStatus] = frozenset(set(I) - {I.CANCELLED})  # the completion rate's denominator
+ITEM_OPEN: frozenset[ItemStatus] = frozenset({IS.PLANNED, IS.IN_PROGRESS, IS.DELAYED, IS.SUSPENDED})
+ITEM_COUNTED: frozenset[ItemStatus] = frozenset(set(IS) - {IS.CANCELLED})  # the completion rate's denominator
 
 ACTION_LABELS: dict[str, tuple[str, str]] = {
-    LA.APPROVE: ("审定", "Approve"), LA.REVISE: ("退回修改", "Send back"), LA.PUBLISH: ("公示", "Publish"),
-    LA.ARCHIVE: ("归档", "Archive"), IA.START: ("开工", "Start"), IA.REPORT: ("报送进度", "Report progress"),
-    IA.MARK_DELAYED: ("标记滞后", "Mark delayed"), IA.SUSPEND: ("暂缓", "Suspend"), IA.RESUME: ("恢复推进", "Resume"),
-    IA.COMPLETE: ("办结", "Complete"), IA.REOPEN: ("重新推进", "Reopen"), IA.CANCEL: ("撤销", "Cancel"),
+    LA.APPROVE: ("审定", "Approve"),
+    LA.REVISE: ("退回修改", "Send back"),
+    LA.PUBLISH: ("公示", "Publish"),
+    LA.ARCHIVE: ("归档", "Archive"),
+    IA.START: ("开工", "Start"),
+    IA.REPORT: ("报送进度", "Report progress"),
+    IA.MARK_DELAYED: ("标记滞后", "Mark delayed"),
+    IA.SUSPEND: ("暂缓", "Suspend"),
+    IA.RESUME: ("恢复推进", "Resume"),
+    IA.COMPLETE: ("办结", "Complete"),
+    IA.REOPEN: ("重新推进", "Reopen"),
+    IA.CANCEL: ("撤销", "Cancel"),
 }
 
 
@@ -110,8 +118,11 @@ class IllegalTransition(Conflict):
     def __init__(self, kind: str, status: str, action: str):
         zh_status = (LIST_LABELS.get(status) or ITEM_LABELS.get(status) or (status,))[0]  # type: ignore[call-overload]
         zh_action = ACTION_LABELS.get(action, (action, action))
-        super().__init__(f"当前状态（{zh_status}）不能{zh_action[0]}",
-                         f"cannot {zh_action[1].lower()} a {kind} that is {status}", field="status")
+        super().__init__(
+            f"当前状态（{zh_status}）不能{zh_action[0]}",
+            f"cannot {zh_action[1].lower()} a {kind} that is {status}",
+            field="status",
+        )
         self.status, self.action = status, action
 
 
@@ -148,7 +159,7 @@ def rollup(children: Iterable[tuple[float, int, ItemStatus | str]]) -> int | Non
     zero weights drop out); None when nothing counts."""
     total = weighted = 0.0
     for weight, progress, status in children:
-        if ItemStatus(status) == I.CANCELLED or weight <= 0:
+        if ItemStatus(status) == IS.CANCELLED or weight <= 0:
             continue
         total += weight
         weighted += weight * progress
@@ -167,8 +178,21 @@ def target_progress(baseline: float | None, target: float, actual: float | None)
 
 
 # The fields of an item a published version carries; a change to one of them is a change of commitment.
-VERSIONED_FIELDS = ("title", "parent_id", "owner_unit", "lead_official", "category", "area", "start_on", "due_on",
-                    "budget_planned", "fund_source", "weight", "cancelled", "targets")
+VERSIONED_FIELDS = (
+    "title",
+    "parent_id",
+    "owner_unit",
+    "lead_official",
+    "category",
+    "area",
+    "start_on",
+    "due_on",
+    "budget_planned",
+    "fund_source",
+    "weight",
+    "cancelled",
+    "targets",
+)
 
 
 def diff_versions(before: Mapping[str, Mapping], after: Mapping[str, Mapping]) -> dict:
@@ -179,8 +203,11 @@ def diff_versions(before: Mapping[str, Mapping], after: Mapping[str, Mapping]) -
     changed = {}
     for key in after:
         if key in before:
-            fields = {f: [before[key].get(f), after[key].get(f)] for f in VERSIONED_FIELDS
-                      if before[key].get(f) != after[key].get(f)}
+            fields = {
+                f: [before[key].get(f), after[key].get(f)]
+                for f in VERSIONED_FIELDS
+                if before[key].get(f) != after[key].get(f)
+            }
             if fields:
                 changed[key] = fields
     return {"added": added, "removed": removed, "changed": changed}
@@ -196,8 +223,11 @@ class RatingKind(StrEnum):
     REVIEW = "review"  # 综合评议 (assessing unit, one per item)
 
 
-RATING_LABELS = {RatingKind.SELF: ("自评", "Self-assessment"), RatingKind.PUBLIC: ("群众评价", "Public rating"),
-                 RatingKind.REVIEW: ("综合评议", "Comprehensive review")}
+RATING_LABELS = {
+    RatingKind.SELF: ("自评", "Self-assessment"),
+    RatingKind.PUBLIC: ("群众评价", "Public rating"),
+    RatingKind.REVIEW: ("综合评议", "Comprehensive review"),
+}
 DEFAULT_WEIGHTS = {"self": 20, "public": 40, "review": 40}
 
 

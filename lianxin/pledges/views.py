@@ -55,14 +55,19 @@ def _int(value, field: str, *, optional: bool = False) -> int | None:
         number = int(value)
     except (TypeError, ValueError):
         raise InvalidInput("请填写整数", "a whole number is required", field=field) from None
-    if not -2**31 < number < 2**31:
+    if not -(2**31) < number < 2**31:
         raise InvalidInput("数值超出范围", "a value is out of range", field=field)
     return number
 
 
 def _units(session: Session, jurisdiction_id: int) -> list[Unit]:
-    return list(session.scalars(select(Unit).where(Unit.jurisdiction_id == jurisdiction_id, Unit.active.is_(True))
-                                .order_by(Unit.kind, Unit.name)))
+    return list(
+        session.scalars(
+            select(Unit)
+            .where(Unit.jurisdiction_id == jurisdiction_id, Unit.active.is_(True))
+            .order_by(Unit.kind, Unit.name)
+        )
+    )
 
 
 def _labels() -> dict:
@@ -70,6 +75,7 @@ def _labels() -> dict:
 
 
 # ---------------------------------------------------------------- public
+
 
 @router.get("/pledges")
 def public_index(request: Request, year: str = "", unit: str = "", session: Session = Depends(get_session)) -> Response:
@@ -81,9 +87,20 @@ def public_index(request: Request, year: str = "", unit: str = "", session: Sess
     units = sorted({(pl.owner_unit.id, pl.owner_unit.name) for pl in everything if pl.owner_unit}, key=lambda u: u[1])
     years = sorted({pl.year for pl in everything}, reverse=True)
     figures = {pl.id: _list_figures(pl) for pl in lists}
-    return render(request, "pledges/index.html", {"jurisdiction": jurisdiction, "lists": lists, "units": units,
-                                                  "years": years, "year": year_n, "unit": unit_n,
-                                                  "figures": figures, "labels": _labels()})
+    return render(
+        request,
+        "pledges/index.html",
+        {
+            "jurisdiction": jurisdiction,
+            "lists": lists,
+            "units": units,
+            "years": years,
+            "year": year_n,
+            "unit": unit_n,
+            "figures": figures,
+            "labels": _labels(),
+        },
+    )
 
 
 def _list_figures(plist: PledgeList) -> dict:
@@ -95,24 +112,49 @@ def _list_figures(plist: PledgeList) -> dict:
 def _public_list(request: Request, session: Session, list_id: int) -> PledgeList:
     jurisdiction = public_jurisdiction(request, session)
     plist = session.get(PledgeList, list_id)
-    if plist is None or plist.jurisdiction_id != jurisdiction.id or plist.status not in queries.PUBLIC_STATUSES \
-            or plist.version == 0:
+    if (
+        plist is None
+        or plist.jurisdiction_id != jurisdiction.id
+        or plist.status not in queries.PUBLIC_STATUSES
+        or plist.version == 0
+    ):
         raise NotFound(f"清单 {list_id} 不存在或尚未公示", f"list {list_id} not found or not published", field="list")
     return plist
 
 
-def _ledger_page(request: Request, session: Session, list_id: int, *, error: str | None = None,
-                 error_item: int | None = None, status_code: int = 200) -> Response:
+def _ledger_page(
+    request: Request,
+    session: Session,
+    list_id: int,
+    *,
+    error: str | None = None,
+    error_item: int | None = None,
+    status_code: int = 200,
+) -> Response:
     plist = _public_list(request, session, list_id)
     rows = queries.ledger(session, plist, public=True)
     done = sum(1 for r in rows if r.item.status == ItemStatus.COMPLETED)
     counted = sum(1 for r in rows if r.item.status != ItemStatus.CANCELLED)
-    return render(request, "pledges/ledger.html", {
-        "plist": plist, "rows": rows, "history": queries.history(session, plist), "labels": _labels(),
-        "error": error, "error_item": error_item, "rated": request.query_params.get("rated"),
-        "summary": {"total": counted, "done": done, "rate": round(100 * done / counted) if counted else 0,
-                    "overdue": sum(1 for r in rows if r.overdue)},
-    }, status_code=status_code)
+    return render(
+        request,
+        "pledges/ledger.html",
+        {
+            "plist": plist,
+            "rows": rows,
+            "history": queries.history(session, plist),
+            "labels": _labels(),
+            "error": error,
+            "error_item": error_item,
+            "rated": request.query_params.get("rated"),
+            "summary": {
+                "total": counted,
+                "done": done,
+                "rate": round(100 * done / counted) if counted else 0,
+                "overdue": sum(1 for r in rows if r.overdue),
+            },
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/pledges/lists/{list_id}")
@@ -121,18 +163,25 @@ def public_ledger(list_id: int, request: Request, session: Session = Depends(get
 
 
 @router.post("/pledges/items/{item_id}/rate")
-def public_rate(item_id: int, request: Request, posted: FormData = Depends(posted_form()),
-                session: Session = Depends(get_session)) -> Response:
+def public_rate(
+    item_id: int, request: Request, posted: FormData = Depends(posted_form()), session: Session = Depends(get_session)
+) -> Response:
     jurisdiction = public_jurisdiction(request, session)
     item = service.get_item(session, item_id, jurisdiction_id=jurisdiction.id)
     plist = _public_list(request, session, item.list_id)
     try:
         with session.begin_nested():
-            service.rate_publicly(session, item, phone=str(posted.get("phone", "")), stars=posted.get("stars", ""),
-                                  comment=str(posted.get("comment", "")))
+            service.rate_publicly(
+                session,
+                item,
+                phone=str(posted.get("phone", "")),
+                stars=posted.get("stars", ""),
+                comment=str(posted.get("comment", "")),
+            )
     except LianxinError as exc:
-        return _ledger_page(request, session, plist.id, error=_message(request, exc), error_item=item.id,
-                            status_code=exc.http_status)
+        return _ledger_page(
+            request, session, plist.id, error=_message(request, exc), error_item=item.id, status_code=exc.http_status
+        )
     return RedirectResponse(f"/pledges/lists/{plist.id}?rated={item.id}#item-{item.id}", status_code=303)
 
 
@@ -150,66 +199,109 @@ def _xlsx(plist: PledgeList, rows) -> Response:
 
 # ---------------------------------------------------------------- staff workbench
 
+
 @router.get("/staff/pledges")
-def staff_index(request: Request, session: Session = Depends(get_session),
-                user: User = Depends(require_roles(*STAFF))) -> Response:
+def staff_index(
+    request: Request, session: Session = Depends(get_session), user: User = Depends(require_roles(*STAFF))
+) -> Response:
     return _staff_index(request, session, user)
 
 
-def _staff_index(request: Request, session: Session, user: User, *, error: str | None = None,
-                 status_code: int = 200) -> Response:
+def _staff_index(
+    request: Request, session: Session, user: User, *, error: str | None = None, status_code: int = 200
+) -> Response:
     lists = queries.staff_lists(session, user.jurisdiction_id)
-    return render(request, "pledges/staff_index.html", {
-        "lists": lists, "units": _units(session, user.jurisdiction_id), "labels": _labels(), "error": error,
-        "figures": {pl.id: _list_figures(pl) for pl in lists},
-    }, status_code=status_code)
+    return render(
+        request,
+        "pledges/staff_index.html",
+        {
+            "lists": lists,
+            "units": _units(session, user.jurisdiction_id),
+            "labels": _labels(),
+            "error": error,
+            "figures": {pl.id: _list_figures(pl) for pl in lists},
+        },
+        status_code=status_code,
+    )
 
 
 @router.post("/staff/pledges")
-def staff_create(request: Request, posted: FormData = Depends(posted_form()), session: Session = Depends(get_session),
-                 user: User = Depends(require_roles(*STAFF))) -> Response:
+def staff_create(
+    request: Request,
+    posted: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*STAFF)),
+) -> Response:
     try:
         with session.begin_nested():
-            plist = service.create_list(session, actor=user, title=str(posted.get("title", "")),
-                                        year=_int(posted.get("year"), "year"),
-                                        campaign=str(posted.get("campaign") or "我为群众办实事"),
-                                        owner_unit_id=_int(posted.get("owner_unit_id"), "owner_unit", optional=True),
-                                        party_org_id=_int(posted.get("party_org_id"), "party_org_id", optional=True),
-                                        description=str(posted.get("description", "")))
+            plist = service.create_list(
+                session,
+                actor=user,
+                title=str(posted.get("title", "")),
+                year=_int(posted.get("year"), "year"),
+                campaign=str(posted.get("campaign") or "我为群众办实事"),
+                owner_unit_id=_int(posted.get("owner_unit_id"), "owner_unit", optional=True),
+                party_org_id=_int(posted.get("party_org_id"), "party_org_id", optional=True),
+                description=str(posted.get("description", "")),
+            )
     except LianxinError as exc:
         return _staff_index(request, session, user, error=_message(request, exc), status_code=exc.http_status)
     return RedirectResponse(f"/staff/pledges/{plist.id}", status_code=303)
 
 
-def _workbench(request: Request, session: Session, user: User, list_id: int, *, error: str | None = None,
-               status_code: int = 200) -> Response:
+def _workbench(
+    request: Request, session: Session, user: User, list_id: int, *, error: str | None = None, status_code: int = 200
+) -> Response:
     plist = service.get_list(session, list_id, jurisdiction_id=user.jurisdiction_id)
     rows = queries.ledger(session, plist, public=False)
-    return render(request, "pledges/workbench.html", {
-        "plist": plist, "rows": rows, "labels": _labels(), "error": error, "units": _units(session, user.jurisdiction_id),
-        "list_actions": allowed_list_actions(plist.status), "editable": plist.status in LIST_EDITABLE,
-        "can_manage": service.can_manage(session, user, plist), "can_decide": service.can_decide(session, user, plist),
-        "is_leader": has_role(session, user, (Role.LEADER,)), "item_actions": allowed_item_actions,
-        "history": queries.history(session, plist), "meetings": queries.meetings_for(session, plist),
-        "today": service.local_today().isoformat(), "ItemStatus": ItemStatus, "ListStatus": ListStatus,
-    }, status_code=status_code)
+    return render(
+        request,
+        "pledges/workbench.html",
+        {
+            "plist": plist,
+            "rows": rows,
+            "labels": _labels(),
+            "error": error,
+            "units": _units(session, user.jurisdiction_id),
+            "list_actions": allowed_list_actions(plist.status),
+            "editable": plist.status in LIST_EDITABLE,
+            "can_manage": service.can_manage(session, user, plist),
+            "can_decide": service.can_decide(session, user, plist),
+            "is_leader": has_role(session, user, (Role.LEADER,)),
+            "item_actions": allowed_item_actions,
+            "history": queries.history(session, plist),
+            "meetings": queries.meetings_for(session, plist),
+            "today": service.local_today().isoformat(),
+            "ItemStatus": ItemStatus,
+            "ListStatus": ListStatus,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/staff/pledges/{list_id}")
-def staff_workbench(list_id: int, request: Request, session: Session = Depends(get_session),
-                    user: User = Depends(require_roles(*STAFF))) -> Response:
+def staff_workbench(
+    list_id: int, request: Request, session: Session = Depends(get_session), user: User = Depends(require_roles(*STAFF))
+) -> Response:
     return _workbench(request, session, user, list_id)
 
 
 @router.get("/staff/pledges/{list_id}/ledger.xlsx")
-def staff_export(list_id: int, session: Session = Depends(get_session),
-                 user: User = Depends(require_roles(*STAFF))) -> Response:
+def staff_export(
+    list_id: int, session: Session = Depends(get_session), user: User = Depends(require_roles(*STAFF))
+) -> Response:
     plist = service.get_list(session, list_id, jurisdiction_id=user.jurisdiction_id)
     return _xlsx(plist, queries.ledger(session, plist, public=False))
 
 
-def _act(request: Request, session: Session, user: User, list_id: int, action: Callable[[PledgeList], object],
-         anchor: str = "") -> Response:
+def _act(
+    request: Request,
+    session: Session,
+    user: User,
+    list_id: int,
+    action: Callable[[PledgeList], object],
+    anchor: str = "",
+) -> Response:
     try:
         with session.begin_nested():
             action(service.get_list(session, list_id, jurisdiction_id=user.jurisdiction_id))
@@ -222,8 +314,13 @@ LIST_VERBS = {"approve": service.approve_list, "revise": service.revise_list, "a
 
 
 @router.post("/staff/pledges/{list_id}/lifecycle")
-def staff_lifecycle(list_id: int, request: Request, posted: FormData = Depends(posted_form()),
-                    session: Session = Depends(get_session), user: User = Depends(require_roles(*STAFF))) -> Response:
+def staff_lifecycle(
+    list_id: int,
+    request: Request,
+    posted: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*STAFF)),
+) -> Response:
     verb, note = str(posted.get("action", "")), str(posted.get("note", ""))
 
     def action(plist: PledgeList) -> None:
@@ -244,19 +341,50 @@ def _item_fields(posted: FormData, names) -> dict:
 
 
 @router.post("/staff/pledges/{list_id}/items")
-def staff_add_item(list_id: int, request: Request, posted: FormData = Depends(posted_form()),
-                   session: Session = Depends(get_session), user: User = Depends(require_roles(*STAFF))) -> Response:
-    fields = _item_fields(posted, ("title", "owner_unit_id", "parent_id", "lead_official", "category", "area",
-                                   "start_on", "due_on", "budget_planned", "fund_source", "weight", "description"))
+def staff_add_item(
+    list_id: int,
+    request: Request,
+    posted: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*STAFF)),
+) -> Response:
+    fields = _item_fields(
+        posted,
+        (
+            "title",
+            "owner_unit_id",
+            "parent_id",
+            "lead_official",
+            "category",
+            "area",
+            "start_on",
+            "due_on",
+            "budget_planned",
+            "fund_source",
+            "weight",
+            "description",
+        ),
+    )
     fields = {k: v for k, v in fields.items() if v != "" or k == "title"}
     targets = []
     if str(posted.get("target_name", "")).strip():
-        targets.append({"name": str(posted.get("target_name")), "unit": str(posted.get("target_unit", "")),
-                        "baseline": str(posted.get("target_baseline", "")),
-                        "baseline_period": str(posted.get("target_period", "")),
-                        "target": str(posted.get("target_value", "")), "method": str(posted.get("target_method", ""))})
-    return _act(request, session, user, list_id,
-                lambda plist: service.add_item(session, plist, actor=user, targets=targets, **fields))
+        targets.append(
+            {
+                "name": str(posted.get("target_name")),
+                "unit": str(posted.get("target_unit", "")),
+                "baseline": str(posted.get("target_baseline", "")),
+                "baseline_period": str(posted.get("target_period", "")),
+                "target": str(posted.get("target_value", "")),
+                "method": str(posted.get("target_method", "")),
+            }
+        )
+    return _act(
+        request,
+        session,
+        user,
+        list_id,
+        lambda plist: service.add_item(session, plist, actor=user, targets=targets, **fields),
+    )
 
 
 def _item_act(request: Request, session: Session, user: User, item_id: int, action) -> Response:
@@ -265,33 +393,78 @@ def _item_act(request: Request, session: Session, user: User, item_id: int, acti
 
 
 @router.post("/staff/pledges/items/{item_id}/edit")
-def staff_edit_item(item_id: int, request: Request, posted: FormData = Depends(posted_form()),
-                    session: Session = Depends(get_session), user: User = Depends(require_roles(*STAFF))) -> Response:
+def staff_edit_item(
+    item_id: int,
+    request: Request,
+    posted: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*STAFF)),
+) -> Response:
     fields = _item_fields(posted, ("title", "lead_official", "due_on", "budget_planned", "budget_spent", "weight"))
-    return _item_act(request, session, user, item_id,
-                     lambda item: service.update_item(session, item, actor=user, **fields))
+    return _item_act(
+        request, session, user, item_id, lambda item: service.update_item(session, item, actor=user, **fields)
+    )
 
 
 @router.post("/staff/pledges/items/{item_id}/progress")
-def staff_progress(item_id: int, request: Request, posted: FormData = Depends(posted_form()),
-                   session: Session = Depends(get_session), user: User = Depends(require_roles(*STAFF))) -> Response:
+def staff_progress(
+    item_id: int,
+    request: Request,
+    posted: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*STAFF)),
+) -> Response:
     target_id = _int(posted.get("target_id"), "target_id", optional=True)
-    return _item_act(request, session, user, item_id, lambda item: service.report_progress(
-        session, item, actor=user, progress=str(posted.get("progress", "")), target_id=target_id,
-        value=str(posted.get("value", "")), note=str(posted.get("note", ""))))
+    return _item_act(
+        request,
+        session,
+        user,
+        item_id,
+        lambda item: service.report_progress(
+            session,
+            item,
+            actor=user,
+            progress=str(posted.get("progress", "")),
+            target_id=target_id,
+            value=str(posted.get("value", "")),
+            note=str(posted.get("note", "")),
+        ),
+    )
 
 
 @router.post("/staff/pledges/items/{item_id}/milestones")
-def staff_milestone(item_id: int, request: Request, posted: FormData = Depends(posted_form()),
-                    session: Session = Depends(get_session), user: User = Depends(require_roles(*STAFF))) -> Response:
-    return _item_act(request, session, user, item_id, lambda item: service.add_milestone(
-        session, item, actor=user, title=str(posted.get("title", "")), dated=str(posted.get("dated", "")),
-        text=str(posted.get("text", "")), progress=str(posted.get("progress", ""))))
+def staff_milestone(
+    item_id: int,
+    request: Request,
+    posted: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*STAFF)),
+) -> Response:
+    return _item_act(
+        request,
+        session,
+        user,
+        item_id,
+        lambda item: service.add_milestone(
+            session,
+            item,
+            actor=user,
+            title=str(posted.get("title", "")),
+            dated=str(posted.get("dated", "")),
+            text=str(posted.get("text", "")),
+            progress=str(posted.get("progress", "")),
+        ),
+    )
 
 
 @router.post("/staff/pledges/items/{item_id}/status")
-def staff_item_status(item_id: int, request: Request, posted: FormData = Depends(posted_form()),
-                      session: Session = Depends(get_session), user: User = Depends(require_roles(*STAFF))) -> Response:
+def staff_item_status(
+    item_id: int,
+    request: Request,
+    posted: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*STAFF)),
+) -> Response:
     verb, note = str(posted.get("action", "")), str(posted.get("note", ""))
 
     def action(item) -> None:
@@ -304,8 +477,13 @@ def staff_item_status(item_id: int, request: Request, posted: FormData = Depends
 
 
 @router.post("/staff/pledges/items/{item_id}/rate")
-def staff_rate(item_id: int, request: Request, posted: FormData = Depends(posted_form()),
-               session: Session = Depends(get_session), user: User = Depends(require_roles(*STAFF))) -> Response:
+def staff_rate(
+    item_id: int,
+    request: Request,
+    posted: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*STAFF)),
+) -> Response:
     kind, score, comment = str(posted.get("kind", "")), str(posted.get("score", "")), str(posted.get("comment", ""))
 
     def action(item) -> None:
@@ -320,37 +498,80 @@ def staff_rate(item_id: int, request: Request, posted: FormData = Depends(posted
 
 
 @router.post("/staff/pledges/{list_id}/meetings")
-def staff_meeting(list_id: int, request: Request, posted: FormData = Depends(posted_form()),
-                  session: Session = Depends(get_session), user: User = Depends(require_roles(*STAFF))) -> Response:
+def staff_meeting(
+    list_id: int,
+    request: Request,
+    posted: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*STAFF)),
+) -> Response:
     decisions = []
     for key in posted.keys():
         match = re.fullmatch(r"decision_(\d{1,9})", key)
         if match and str(posted.get(key, "")).strip():
             n = match.group(1)
-            decisions.append({"item_id": int(n), "decision": str(posted.get(key)),
-                              "ticked": posted.get(f"tick_{n}") == "1", "completes": posted.get(f"complete_{n}") == "1",
-                              "follow_up": str(posted.get(f"follow_up_{n}", "")),
-                              "follow_up_owner": str(posted.get(f"follow_up_owner_{n}", "")),
-                              "follow_up_due": str(posted.get(f"follow_up_due_{n}", ""))})
+            decisions.append(
+                {
+                    "item_id": int(n),
+                    "decision": str(posted.get(key)),
+                    "ticked": posted.get(f"tick_{n}") == "1",
+                    "completes": posted.get(f"complete_{n}") == "1",
+                    "follow_up": str(posted.get(f"follow_up_{n}", "")),
+                    "follow_up_owner": str(posted.get(f"follow_up_owner_{n}", "")),
+                    "follow_up_due": str(posted.get(f"follow_up_due_{n}", "")),
+                }
+            )
     attendees = re.split(r"[,，、;；\n]+", str(posted.get("attendees", "")))
-    return _act(request, session, user, list_id, lambda plist: service.record_meeting(
-        session, plist, actor=user, title=str(posted.get("title", "")), held_on=str(posted.get("held_on", "")),
-        attendees=attendees, minutes=str(posted.get("minutes", "")), decisions=decisions), anchor="#meetings")
+    return _act(
+        request,
+        session,
+        user,
+        list_id,
+        lambda plist: service.record_meeting(
+            session,
+            plist,
+            actor=user,
+            title=str(posted.get("title", "")),
+            held_on=str(posted.get("held_on", "")),
+            attendees=attendees,
+            minutes=str(posted.get("minutes", "")),
+            decisions=decisions,
+        ),
+        anchor="#meetings",
+    )
 
 
 # ---------------------------------------------------------------- leaders
 
+
 @router.get("/leader/pledges")
-def leader_overview(request: Request, year: str = "", session: Session = Depends(get_session),
-                    user: User = Depends(require_roles(Role.LEADER))) -> Response:
+def leader_overview(
+    request: Request,
+    year: str = "",
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(Role.LEADER)),
+) -> Response:
     years = queries.list_years(session, user.jurisdiction_id)
     this_year = service.local_today().year
-    year_n = int(year) if year.isdigit() and len(year) == 4 else (this_year if this_year in years else (years[0] if years else None))
+    year_n = (
+        int(year)
+        if year.isdigit() and len(year) == 4
+        else (this_year if this_year in years else (years[0] if years else None))
+    )
     rows, overdue = queries.unit_overview(session, user.jurisdiction_id, year=year_n)
     total = sum(r.total for r in rows)
     done = sum(r.completed for r in rows)
-    return render(request, "pledges/overview.html", {
-        "rows": rows, "overdue": overdue[:100], "overdue_count": len(overdue), "years": years, "year": year_n,
-        "chart": queries.completion_chart(rows, pick_lang(request)), "labels": _labels(),
-        "summary": {"total": total, "done": done, "rate": round(100 * done / total, 1) if total else None},
-    })
+    return render(
+        request,
+        "pledges/overview.html",
+        {
+            "rows": rows,
+            "overdue": overdue[:100],
+            "overdue_count": len(overdue),
+            "years": years,
+            "year": year_n,
+            "chart": queries.completion_chart(rows, pick_lang(request)),
+            "labels": _labels(),
+            "summary": {"total": total, "done": done, "rate": round(100 * done / total, 1) if total else None},
+        },
+    )

@@ -9,6 +9,8 @@ so signing in or out on one side never touches the other.
 from lianxin.modules import Module
 
 MODULE = Module(
-    "residents", "居民账号", "Resident accounts",
+    "residents",
+    "居民账号",
+    "Resident accounts",
     page_routers=("lianxin.residents.views:router",),
 )

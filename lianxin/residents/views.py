@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from lianxin import ratelimit
 from lianxin.db import session_scope
-from lianxin.notify import deliver_pending, make_sender
 from lianxin.errors import LianxinError
+from lianxin.notify import deliver_pending, make_sender
 from lianxin.residents import service
 from lianxin.residents.models import ResidentAccount
 from lianxin.web import throttle
@@ -50,10 +50,21 @@ def current_resident(request: Request, session: Session = Depends(get_session)) 
     return account
 
 
-def _login_page(request: Request, *, phone: str = "", sent: bool = False, errors: FormErrors | None = None,
-                status_code: int = 200, retry_after: int | None = None) -> Response:
-    response = render(request, "resident/me_login.html", {
-        "phone": phone, "sent": sent, "errors": errors or FormErrors(pick_lang(request))}, status_code=status_code)
+def _login_page(
+    request: Request,
+    *,
+    phone: str = "",
+    sent: bool = False,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+    retry_after: int | None = None,
+) -> Response:
+    response = render(
+        request,
+        "resident/me_login.html",
+        {"phone": phone, "sent": sent, "errors": errors or FormErrors(pick_lang(request))},
+        status_code=status_code,
+    )
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)
     return response
@@ -72,15 +83,18 @@ def _deliver_now(request: Request, notification_id: int) -> None:
 
 
 @router.post("/me/login/code")
-def send_code(request: Request, background: BackgroundTasks, phone: str = Form(""),
-              session: Session = Depends(get_session)) -> Response:
+def send_code(
+    request: Request, background: BackgroundTasks, phone: str = Form(""), session: Session = Depends(get_session)
+) -> Response:
     errors = FormErrors(pick_lang(request))
     try:
         normalized = service.normalize_phone(phone)
         throttle.limit(request, session, "code_per_address", "code:address")
         throttle.limit(request, session, "code_per_phone", "code:phone", normalized)
         jurisdiction = public_jurisdiction(request, session)
-        sent = service.send_code(session, jurisdiction.id, normalized, hotline=request.app.state.settings.hotline_number)
+        sent = service.send_code(
+            session, jurisdiction.id, normalized, hotline=request.app.state.settings.hotline_number
+        )
     except ratelimit.RateLimited as exc:
         errors.add_exception(exc)
         return _login_page(request, phone=phone, errors=errors, status_code=429, retry_after=exc.retry_after)
@@ -93,14 +107,17 @@ def send_code(request: Request, background: BackgroundTasks, phone: str = Form("
 
 def _backoff(request: Request) -> dict:
     settings = request.app.state.settings
-    return dict(base=timedelta(seconds=settings.rate_lockout_base_seconds),
-                cap=timedelta(seconds=settings.rate_lockout_max_seconds),
-                memory=timedelta(hours=settings.rate_lockout_memory_hours))
+    return dict(
+        base=timedelta(seconds=settings.rate_lockout_base_seconds),
+        cap=timedelta(seconds=settings.rate_lockout_max_seconds),
+        memory=timedelta(hours=settings.rate_lockout_memory_hours),
+    )
 
 
 @router.post("/me/login")
-def sign_in(request: Request, phone: str = Form(""), code: str = Form(""),
-            session: Session = Depends(get_session)) -> Response:
+def sign_in(
+    request: Request, phone: str = Form(""), code: str = Form(""), session: Session = Depends(get_session)
+) -> Response:
     errors = FormErrors(pick_lang(request))
     settings = request.app.state.settings
     address = ratelimit.client_address(request)
@@ -110,22 +127,30 @@ def sign_in(request: Request, phone: str = Form(""), code: str = Form(""),
         # while the phone or the address is locked out, even the right code is refused.
         ratelimit.check_lock(session, "code:phone_fail", normalized)
         ratelimit.check_lock(session, "code:address_fail", address)
-        ratelimit.fail(session, "code:phone_fail", normalized, after=settings.rate_code_lockout_after, **_backoff(request))
-        _, address_lock = ratelimit.fail(session, "code:address_fail", address,
-                                         after=settings.rate_lockout_after_per_address, **_backoff(request))
+        ratelimit.fail(
+            session, "code:phone_fail", normalized, after=settings.rate_code_lockout_after, **_backoff(request)
+        )
+        _, address_lock = ratelimit.fail(
+            session, "code:address_fail", address, after=settings.rate_lockout_after_per_address, **_backoff(request)
+        )
         account = service.sign_in(session, public_jurisdiction(request, session).id, normalized, code)
     except ratelimit.RateLimited as exc:
         errors.add_exception(exc)
-        return _login_page(request, phone=phone, sent=True, errors=errors, status_code=429,
-                           retry_after=exc.retry_after)
+        return _login_page(request, phone=phone, sent=True, errors=errors, status_code=429, retry_after=exc.retry_after)
     except LianxinError as exc:
         errors.add_exception(exc)
         return _login_page(request, phone=phone, sent=exc.field == "code", errors=errors, status_code=exc.http_status)
     ratelimit.clear(session, "code:phone_fail", normalized)
     ratelimit.unfail(session, "code:address_fail", address, locked_until=address_lock)
     response = RedirectResponse("/me", status_code=303)
-    response.set_cookie(COOKIE, _signer(request).dumps(account.id), max_age=MAX_AGE, httponly=True, samesite="lax",
-                        secure=settings.env == "production")
+    response.set_cookie(
+        COOKIE,
+        _signer(request).dumps(account.id),
+        max_age=MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=settings.env == "production",
+    )
     return response
 
 
@@ -137,18 +162,31 @@ def sign_out() -> Response:
 
 
 @router.get("/me")
-def my_page(request: Request, resident: ResidentAccount | None = Depends(current_resident),
-            session: Session = Depends(get_session)) -> Response:
+def my_page(
+    request: Request,
+    resident: ResidentAccount | None = Depends(current_resident),
+    session: Session = Depends(get_session),
+) -> Response:
     if resident is None:
         return RedirectResponse("/me/login", status_code=303)
-    return render(request, "resident/me.html", {
-        "resident": resident, "appeals": service.appeals_of(session, resident),
-        "errors": FormErrors(pick_lang(request))})
+    return render(
+        request,
+        "resident/me.html",
+        {
+            "resident": resident,
+            "appeals": service.appeals_of(session, resident),
+            "errors": FormErrors(pick_lang(request)),
+        },
+    )
 
 
 @router.post("/me/profile")
-def save_profile(request: Request, real_name: str = Form(""), resident: ResidentAccount | None = Depends(current_resident),
-                 session: Session = Depends(get_session)) -> Response:
+def save_profile(
+    request: Request,
+    real_name: str = Form(""),
+    resident: ResidentAccount | None = Depends(current_resident),
+    session: Session = Depends(get_session),
+) -> Response:
     if resident is None:
         return RedirectResponse("/me/login", status_code=303)
     errors = FormErrors(pick_lang(request))
@@ -156,6 +194,10 @@ def save_profile(request: Request, real_name: str = Form(""), resident: Resident
         service.set_real_name(session, resident, real_name)
     except LianxinError as exc:
         errors.add_exception(exc)
-        return render(request, "resident/me.html", {"resident": resident, "appeals": service.appeals_of(session, resident),
-                                                    "errors": errors}, status_code=exc.http_status)
+        return render(
+            request,
+            "resident/me.html",
+            {"resident": resident, "appeals": service.appeals_of(session, resident), "errors": errors},
+            status_code=exc.http_status,
+        )
     return RedirectResponse("/me?saved=1", status_code=303)

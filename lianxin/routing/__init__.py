@@ -4,7 +4,9 @@
 from lianxin.modules import Module, Nav
 
 MODULE = Module(
-    "routing", "分类模型", "Routing model",
+    "routing",
+    "分类模型",
+    "Routing model",
     page_routers=("lianxin.routing.web:router",),
     api_routers=("lianxin.routing.api:router",),
     cli=(("eval", "lianxin.routing.cli:eval_app"), ("train", "lianxin.routing.cli:train")),

@@ -28,14 +28,18 @@ class SuggestionOut(BaseModel):
 
 
 class SuggestOut(BaseModel):
-    suggestions: list[SuggestionOut] = Field(description="最多 3 个，按置信度降序；尚无模型时为空 / top 3; empty without a model")
+    suggestions: list[SuggestionOut] = Field(
+        description="最多 3 个，按置信度降序；尚无模型时为空 / top 3; empty without a model"
+    )
     auto_dispatch: bool = Field(description="首选置信度达到阈值 / the best suggestion reaches the threshold")
     threshold: float
 
 
 class TrainIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    cross_validate: bool = Field(default=False, description="先做交叉验证并保存指标（较慢）/ cross-validate first (slower)")
+    cross_validate: bool = Field(
+        default=False, description="先做交叉验证并保存指标（较慢）/ cross-validate first (slower)"
+    )
 
 
 class ModelOut(BaseModel):
@@ -50,8 +54,11 @@ class ModelOut(BaseModel):
 def _suggest(ctx, text: str) -> SuggestOut:
     suggestions = suggest_categories(ctx.session, ctx.jurisdiction_id, text, actor=ctx.actor)
     threshold = ctx.request.app.state.settings.routing_auto_threshold
-    return SuggestOut(suggestions=[SuggestionOut(**vars(s)) for s in suggestions],
-                      auto_dispatch=can_auto_dispatch(suggestions, threshold), threshold=threshold)
+    return SuggestOut(
+        suggestions=[SuggestionOut(**vars(s)) for s in suggestions],
+        auto_dispatch=can_auto_dispatch(suggestions, threshold),
+        threshold=threshold,
+    )
 
 
 @router.get("/suggest", response_model=SuggestOut, summary="分类建议 / suggest categories for a text")
@@ -72,12 +79,19 @@ def suggest_post(body: SuggestIn, ctx: WriteCtx):
 @router.get("/models", response_model=list[ModelOut], summary="模型版本 / model versions, newest (active) first")
 def list_models(ctx: Ctx):
     require_role(ctx.session, ctx.actor, (Role.ADMIN, Role.LEADER))
-    rows = ctx.session.scalars(select(RoutingModel).where(RoutingModel.jurisdiction_id == ctx.jurisdiction_id)
-                               .order_by(RoutingModel.version.desc())).all()
+    rows = ctx.session.scalars(
+        select(RoutingModel)
+        .where(RoutingModel.jurisdiction_id == ctx.jurisdiction_id)
+        .order_by(RoutingModel.version.desc())
+    ).all()
     return [ModelOut.model_validate(r) for r in rows]
 
 
 @router.post("/train", status_code=201, response_model=ModelOut, summary="训练新版本 / train a new version (admins)")
 def train(body: TrainIn, ctx: WriteCtx):
-    return ctx.once(lambda: ModelOut.model_validate(
-        train_model(ctx.session, ctx.jurisdiction_id, actor=ctx.actor, cross_validate=body.cross_validate)), status_code=201)
+    return ctx.once(
+        lambda: ModelOut.model_validate(
+            train_model(ctx.session, ctx.jurisdiction_id, actor=ctx.actor, cross_validate=body.cross_validate)
+        ),
+        status_code=201,
+    )

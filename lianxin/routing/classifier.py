@@ -39,23 +39,38 @@ def _head_chars(doc: str) -> str:
 
 
 def _words(preprocessor=None, min_df: int = 1) -> TfidfVectorizer:
-    return TfidfVectorizer(token_pattern=r"\S+", lowercase=False, sublinear_tf=True, min_df=min_df,
-                           preprocessor=preprocessor, dtype=np.float32)
+    return TfidfVectorizer(
+        token_pattern=r"\S+",
+        lowercase=False,
+        sublinear_tf=True,
+        min_df=min_df,
+        preprocessor=preprocessor,
+        dtype=np.float32,
+    )
 
 
 def _char_bigrams(preprocessor, min_df: int = 1) -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True, min_df=min_df,
-                           preprocessor=preprocessor, dtype=np.float32)
+    return TfidfVectorizer(
+        analyzer="char",
+        ngram_range=(2, 2),
+        sublinear_tf=True,
+        min_df=min_df,
+        preprocessor=preprocessor,
+        dtype=np.float32,
+    )
 
 
 def _features(n_docs: int) -> FeatureUnion:
     min_df = 2 if n_docs >= 500 else 1  # rare terms only add noise once there is enough text
-    return FeatureUnion([
-        ("words", _words(min_df=min_df)),
-        ("chars", _char_bigrams(_chars, min_df)),
-        ("head_words", _words(_head, min_df)),
-        ("head_chars", _char_bigrams(_head_chars, min_df)),
-    ], transformer_weights={"words": 1.0, "chars": 1.0, "head_words": 0.5, "head_chars": 0.5})
+    return FeatureUnion(
+        [
+            ("words", _words(min_df=min_df)),
+            ("chars", _char_bigrams(_chars, min_df)),
+            ("head_words", _words(_head, min_df)),
+            ("head_chars", _char_bigrams(_head_chars, min_df)),
+        ],
+        transformer_weights={"words": 1.0, "chars": 1.0, "head_words": 0.5, "head_chars": 0.5},
+    )
 
 
 @dataclass
@@ -82,7 +97,9 @@ class TextClassifier:
         matrix = self.features.fit_transform(texts)
         smallest = int(min(np.unique(labels, return_counts=True)[1]))
         if smallest < 2:
-            raise InvalidInput("每个类别至少需要 2 条训练样本", "every class needs at least 2 training examples", field="label")
+            raise InvalidInput(
+                "每个类别至少需要 2 条训练样本", "every class needs at least 2 training examples", field="label"
+            )
         folds = min(CALIBRATION_FOLDS, smallest)
         self.model = CalibratedClassifierCV(LinearSVC(C=SVM_C), cv=folds, method="sigmoid", ensemble=False)
         self.model.fit(matrix, labels)
@@ -126,7 +143,12 @@ class TextClassifier:
 
     def to_bytes(self) -> bytes:
         buffer = io.BytesIO()
-        state = {"features": self.features, "model": self.model, "classes": self.classes, "fit_seconds": self.fit_seconds}
+        state = {
+            "features": self.features,
+            "model": self.model,
+            "classes": self.classes,
+            "fit_seconds": self.fit_seconds,
+        }
         joblib.dump(state, buffer, compress=3)
         return buffer.getvalue()
 
@@ -135,5 +157,9 @@ class TextClassifier:
         state = joblib.load(io.BytesIO(data))
         clf = cls()
         clf.features, clf.model, clf.classes, clf.fit_seconds = (
-            state["features"], state["model"], state["classes"], state["fit_seconds"])
+            state["features"],
+            state["model"],
+            state["classes"],
+            state["fit_seconds"],
+        )
         return clf

@@ -58,7 +58,9 @@ def read_labelled(paths: list[Path], label_column: str) -> Labelled:
             if label_column not in columns or not columns & {"text", "title", "body", "tokens"}:
                 raise InvalidInput(
                     f"{path} 需要 {label_column} 列以及 text、title+body 或 tokens 列",
-                    f"{path} needs a {label_column} column and a text, title+body or tokens column", field="file")
+                    f"{path} needs a {label_column} column and a text, title+body or tokens column",
+                    field="file",
+                )
             for row in reader:
                 item, label = _row_input(row), (row.get(label_column) or "").strip()
                 if item is None or not label:
@@ -74,14 +76,17 @@ def read_labelled(paths: list[Path], label_column: str) -> Labelled:
 def duplicate_groups(docs: list[list[str]]) -> np.ndarray:
     """Group ids joining documents whose word tf-idf cosine similarity is ≥ DUPLICATE_COSINE."""
     vectors = TfidfVectorizer(token_pattern=r"\S+", lowercase=False, sublinear_tf=True).fit_transform(
-        [" ".join(d) for d in docs])
+        [" ".join(d) for d in docs]
+    )
     similar = (vectors @ vectors.T).tocsr()
     similar.data[similar.data < DUPLICATE_COSINE] = 0
     similar.eliminate_zeros()
     return connected_components(similar, directed=False)[1]
 
 
-def _latencies(model: TextClassifier, raw: list[tuple[str, str]], limit: int = LATENCY_SAMPLE) -> list[tuple[float, float]]:
+def _latencies(
+    model: TextClassifier, raw: list[tuple[str, str]], limit: int = LATENCY_SAMPLE
+) -> list[tuple[float, float]]:
     """(wall, CPU) seconds per single appeal, end to end: tokenise, vectorise, score, explain (evenly spaced sample)."""
     model.top(canonical(*raw[0]))  # warm-up: jieba dictionary, feature names
     out = []
@@ -111,11 +116,15 @@ def _timing_lines(fits: list[tuple[float, float]], latencies: list[tuple[float, 
 def holdout(train: Labelled, test: Labelled) -> list[str]:
     model = TextClassifier().fit(train.docs, train.labels)
     predicted = model.predict(test.docs)
-    lines = [f"训练 {len(train.docs)} 条，测试 {len(test.docs)} 条 / trained on {len(train.docs)}, tested on {len(test.docs)}",
-             classification_report(test.labels, predicted, digits=4, zero_division=0)]
+    lines = [
+        f"训练 {len(train.docs)} 条，测试 {len(test.docs)} 条 / trained on {len(train.docs)}, tested on {len(test.docs)}",
+        classification_report(test.labels, predicted, digits=4, zero_division=0),
+    ]
     lines += _timing_lines([(model.fit_seconds, model.fit_cpu_seconds)], _latencies(model, test.raw))
-    lines.append(f"macro_f1={f1_score(test.labels, predicted, average='macro'):.4f} "
-                 f"accuracy={accuracy_score(test.labels, predicted):.4f}")
+    lines.append(
+        f"macro_f1={f1_score(test.labels, predicted, average='macro'):.4f} "
+        f"accuracy={accuracy_score(test.labels, predicted):.4f}"
+    )
     return lines
 
 
@@ -130,20 +139,32 @@ class CVResult:
     fold_sizes: list[tuple[int, int]]
 
     def summary(self) -> dict:
-        return {"folds": len(self.f1s), "macro_f1": round(float(np.mean(self.f1s)), 4),
-                "macro_f1_std": round(float(np.std(self.f1s)), 4), "accuracy": round(float(np.mean(self.accs)), 4),
-                "fit_seconds": round(float(np.mean([wall for wall, _ in self.fits])), 2)}
+        return {
+            "folds": len(self.f1s),
+            "macro_f1": round(float(np.mean(self.f1s)), 4),
+            "macro_f1_std": round(float(np.std(self.f1s)), 4),
+            "accuracy": round(float(np.mean(self.accs)), 4),
+            "fit_seconds": round(float(np.mean([wall for wall, _ in self.fits])), 2),
+        }
 
 
-def run_cv(docs: list[list[str]], labels: list[str], raw: list[tuple[str, str]] | None = None,
-           folds: int = 5, seed: int = 0, group_duplicates: bool = True) -> CVResult:
+def run_cv(
+    docs: list[list[str]],
+    labels: list[str],
+    raw: list[tuple[str, str]] | None = None,
+    folds: int = 5,
+    seed: int = 0,
+    group_duplicates: bool = True,
+) -> CVResult:
     """Stratified k-fold over near-duplicate groups (or single appeals, ``group_duplicates=False``);
     latencies are measured only when ``raw`` is given."""
     y = np.array(labels)
     groups = duplicate_groups(docs) if group_duplicates else np.arange(len(docs))
     predicted = np.empty(len(y), dtype=object)
     result = CVResult(int(groups.max()) + 1, [], [], [], [], [], [])
-    for train_idx, test_idx in StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(y, y, groups):
+    for train_idx, test_idx in StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(
+        y, y, groups
+    ):
         model = TextClassifier().fit([docs[i] for i in train_idx], list(y[train_idx]))
         predicted[test_idx] = model.predict([docs[i] for i in test_idx])
         result.f1s.append(float(f1_score(y[test_idx], list(predicted[test_idx]), average="macro")))
@@ -158,15 +179,22 @@ def run_cv(docs: list[list[str]], labels: list[str], raw: list[tuple[str, str]] 
 
 def cross_validate(data: Labelled, folds: int = 5, seed: int = 0, group_duplicates: bool = True) -> list[str]:
     cv = run_cv(data.docs, data.labels, data.raw, folds, seed, group_duplicates)
-    grouping = (f"{cv.n_groups} groups after joining near-duplicates, cosine ≥ {DUPLICATE_COSINE}" if group_duplicates
-                else "near-duplicates NOT grouped: copies may sit on both sides of a split")
+    grouping = (
+        f"{cv.n_groups} groups after joining near-duplicates, cosine ≥ {DUPLICATE_COSINE}"
+        if group_duplicates
+        else "near-duplicates NOT grouped: copies may sit on both sides of a split"
+    )
     lines = [f"{folds} 折分层交叉验证 / stratified {folds}-fold CV on {len(data.labels)} appeals ({grouping})"]
     for number, (f1, acc, (wall, cpu), (n_train, n_test)) in enumerate(zip(cv.f1s, cv.accs, cv.fits, cv.fold_sizes), 1):
-        lines.append(f"fold {number}: macro_f1={f1:.4f} accuracy={acc:.4f} (train {n_train}, test {n_test}, "
-                     f"fit {wall:.1f} s wall, {cpu:.1f} s CPU)")
+        lines.append(
+            f"fold {number}: macro_f1={f1:.4f} accuracy={acc:.4f} (train {n_train}, test {n_test}, "
+            f"fit {wall:.1f} s wall, {cpu:.1f} s CPU)"
+        )
     lines.append(classification_report(data.labels, cv.predicted, digits=4, zero_division=0))
-    lines.append(f"macro-F1 mean ± std over folds: {np.mean(cv.f1s):.4f} ± {np.std(cv.f1s):.4f}; "
-                 f"accuracy {np.mean(cv.accs):.4f} ± {np.std(cv.accs):.4f}")
+    lines.append(
+        f"macro-F1 mean ± std over folds: {np.mean(cv.f1s):.4f} ± {np.std(cv.f1s):.4f}; "
+        f"accuracy {np.mean(cv.accs):.4f} ± {np.std(cv.accs):.4f}"
+    )
     lines += _timing_lines(cv.fits, cv.latencies)
     lines.append(f"macro_f1={np.mean(cv.f1s):.4f} accuracy={np.mean(cv.accs):.4f}")
     return lines

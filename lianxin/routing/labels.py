@@ -14,8 +14,13 @@ SOURCES = ("intake", "confirmation", "correction")
 
 
 def record_label(
-    session: Session, appeal: Appeal, category_id: int, *, actor: User | None,
-    predicted_category_id: int | None = None, source: str = "correction",
+    session: Session,
+    appeal: Appeal,
+    category_id: int,
+    *,
+    actor: User | None,
+    predicted_category_id: int | None = None,
+    source: str = "correction",
 ) -> RoutingLabel:
     """Store that ``actor`` chose ``category_id`` for ``appeal`` (the model had said ``predicted_category_id``)."""
     if source not in SOURCES:
@@ -25,8 +30,12 @@ def record_label(
         if cid is not None and (category is None or category.jurisdiction_id != appeal.jurisdiction_id):
             raise InvalidInput("问题分类不存在", "unknown category", field=field)
     label = RoutingLabel(
-        jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, category_id=category_id,
-        predicted_category_id=predicted_category_id, source=source, actor_id=actor.id if actor else None,
+        jurisdiction_id=appeal.jurisdiction_id,
+        appeal_id=appeal.id,
+        category_id=category_id,
+        predicted_category_id=predicted_category_id,
+        source=source,
+        actor_id=actor.id if actor else None,
         created_at=utcnow(),
     )
     session.add(label)

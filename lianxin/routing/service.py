@@ -57,11 +57,19 @@ def appeal_text(appeal: Appeal) -> str:
 
 def _labelled_appeals(session: Session, jurisdiction_id: int) -> dict[int, int]:
     """appeal id → confirmed category id."""
-    closed = session.execute(select(Appeal.id, Appeal.category_id).where(
-        Appeal.jurisdiction_id == jurisdiction_id, Appeal.status == AppealStatus.CLOSED, Appeal.category_id.is_not(None)))
+    closed = session.execute(
+        select(Appeal.id, Appeal.category_id).where(
+            Appeal.jurisdiction_id == jurisdiction_id,
+            Appeal.status == AppealStatus.CLOSED,
+            Appeal.category_id.is_not(None),
+        )
+    )
     chosen = dict(closed.all())
-    labels = session.execute(select(RoutingLabel.appeal_id, RoutingLabel.category_id).where(
-        RoutingLabel.jurisdiction_id == jurisdiction_id).order_by(RoutingLabel.id))
+    labels = session.execute(
+        select(RoutingLabel.appeal_id, RoutingLabel.category_id)
+        .where(RoutingLabel.jurisdiction_id == jurisdiction_id)
+        .order_by(RoutingLabel.id)
+    )
     chosen.update(labels.all())  # the latest label wins
     return chosen
 
@@ -86,7 +94,11 @@ def _fold_categories(categories: dict[int, Category], labels: list[int], minimum
 def training_set(session: Session, jurisdiction_id: int, minimum: int) -> tuple[list[str], list[int]]:
     categories = {c.id: c for c in session.scalars(select(Category).where(Category.jurisdiction_id == jurisdiction_id))}
     chosen = _labelled_appeals(session, jurisdiction_id)
-    rows = session.execute(select(Appeal.id, Appeal.title, Appeal.content).where(Appeal.id.in_(chosen))).all() if chosen else []
+    rows = (
+        session.execute(select(Appeal.id, Appeal.title, Appeal.content).where(Appeal.id.in_(chosen))).all()
+        if chosen
+        else []
+    )
     texts = {appeal_id: f"{title} {content}" for appeal_id, title, content in rows}
     ids = sorted(texts)
     folded = _fold_categories(categories, [chosen[i] for i in ids], minimum)
@@ -98,10 +110,14 @@ def _too_little(n_samples: int, n_classes: int, minimum: int) -> InvalidInput:
     return InvalidInput(
         f"训练数据不足：需要至少两个分类各有 {minimum} 件已确认分类的工单，现有 {n_samples} 件、{n_classes} 个分类",
         f"too little training data: at least two categories need {minimum} confirmed appeals each; "
-        f"found {n_samples} appeals in {n_classes} categories", field="jurisdiction_id")
+        f"found {n_samples} appeals in {n_classes} categories",
+        field="jurisdiction_id",
+    )
 
 
-def train_model(session: Session, jurisdiction_id: int, *, actor: User | None, cross_validate: bool = True) -> RoutingModel:
+def train_model(
+    session: Session, jurisdiction_id: int, *, actor: User | None, cross_validate: bool = True
+) -> RoutingModel:
     """Train on the jurisdiction's confirmed appeals and store a new (active) version."""
     from lianxin.routing.classifier import TextClassifier  # scikit-learn loads only where a model is used
     from lianxin.routing.evaluate import run_cv
@@ -119,20 +135,34 @@ def train_model(session: Session, jurisdiction_id: int, *, actor: User | None, c
         metrics["cv"] = run_cv(docs, names, folds=min(CV_FOLDS, min(Counter(names).values()))).summary()
     classifier = TextClassifier().fit(docs, names)
     metrics["fit_seconds"] = round(classifier.fit_seconds, 2)
-    version = (session.scalar(select(func.max(RoutingModel.version)).where(
-        RoutingModel.jurisdiction_id == jurisdiction_id)) or 0) + 1
+    version = (
+        session.scalar(select(func.max(RoutingModel.version)).where(RoutingModel.jurisdiction_id == jurisdiction_id))
+        or 0
+    ) + 1
     blob = classifier.to_bytes()
-    row = RoutingModel(jurisdiction_id=jurisdiction_id, version=version, created_at=utcnow(),
-                       created_by_id=actor.id if actor else None, n_samples=len(labels), classes=sorted(set(labels)),
-                       metrics=metrics, model_sha256=hashlib.sha256(blob).hexdigest(), model_bytes=blob)
+    row = RoutingModel(
+        jurisdiction_id=jurisdiction_id,
+        version=version,
+        created_at=utcnow(),
+        created_by_id=actor.id if actor else None,
+        n_samples=len(labels),
+        classes=sorted(set(labels)),
+        metrics=metrics,
+        model_sha256=hashlib.sha256(blob).hexdigest(),
+        model_bytes=blob,
+    )
     session.add(row)
     session.flush()
     return row
 
 
 def active_model(session: Session, jurisdiction_id: int) -> RoutingModel | None:
-    return session.scalar(select(RoutingModel).where(RoutingModel.jurisdiction_id == jurisdiction_id)
-                          .order_by(RoutingModel.version.desc()).limit(1))
+    return session.scalar(
+        select(RoutingModel)
+        .where(RoutingModel.jurisdiction_id == jurisdiction_id)
+        .order_by(RoutingModel.version.desc())
+        .limit(1)
+    )
 
 
 def _classifier(row: RoutingModel):
@@ -162,8 +192,9 @@ def category_path(session: Session, category: Category) -> str:
 INTAKE_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.GRID_WORKER, Role.HANDLER)
 
 
-def suggest_categories(session: Session, jurisdiction_id: int, text: str, k: int = 3, *,
-                       actor: User | None = None) -> list[CategorySuggestion]:
+def suggest_categories(
+    session: Session, jurisdiction_id: int, text: str, k: int = 3, *, actor: User | None = None
+) -> list[CategorySuggestion]:
     """The top ``k`` categories for an appeal's text from the active model ([] when none is trained).
 
     ``actor`` (the edges pass it) must be staff who take appeals in, in this jurisdiction."""
@@ -180,8 +211,15 @@ def suggest_categories(session: Session, jurisdiction_id: int, text: str, k: int
         category = session.get(Category, int(prediction.label))
         if category is None:  # deleted since training
             continue
-        out.append(CategorySuggestion(category.id, category_path(session, category), round(prediction.confidence, 4),
-                                      prediction.words, row.version))
+        out.append(
+            CategorySuggestion(
+                category.id,
+                category_path(session, category),
+                round(prediction.confidence, 4),
+                prediction.words,
+                row.version,
+            )
+        )
     return out
 
 

@@ -21,28 +21,47 @@ router = APIRouter()
 PAGE_ROLES = (Role.ADMIN, Role.LEADER)
 
 
-def _page(request: Request, session: Session, user: User, *, error: InvalidInput | None = None,
-          status_code: int = 200) -> Response:
-    models = session.scalars(select(RoutingModel).where(RoutingModel.jurisdiction_id == user.jurisdiction_id)
-                             .order_by(RoutingModel.version.desc())).all()
-    labels = session.scalar(select(func.count()).select_from(RoutingLabel)
-                            .where(RoutingLabel.jurisdiction_id == user.jurisdiction_id))
-    return render(request, "routing/models.html", {
-        "models": models, "labels": labels, "error": error, "trained": request.query_params.get("trained"),
-        "threshold": request.app.state.settings.routing_auto_threshold,
-        "can_try": has_role(session, user, INTAKE_ROLES), "can_train": has_role(session, user, (Role.ADMIN,)),
-    }, status_code=status_code)
+def _page(
+    request: Request, session: Session, user: User, *, error: InvalidInput | None = None, status_code: int = 200
+) -> Response:
+    models = session.scalars(
+        select(RoutingModel)
+        .where(RoutingModel.jurisdiction_id == user.jurisdiction_id)
+        .order_by(RoutingModel.version.desc())
+    ).all()
+    labels = session.scalar(
+        select(func.count()).select_from(RoutingLabel).where(RoutingLabel.jurisdiction_id == user.jurisdiction_id)
+    )
+    return render(
+        request,
+        "routing/models.html",
+        {
+            "models": models,
+            "labels": labels,
+            "error": error,
+            "trained": request.query_params.get("trained"),
+            "threshold": request.app.state.settings.routing_auto_threshold,
+            "can_try": has_role(session, user, INTAKE_ROLES),
+            "can_train": has_role(session, user, (Role.ADMIN,)),
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/routing")
-def models_page(request: Request, session: Session = Depends(get_session),
-                user: User = Depends(require_roles(*PAGE_ROLES))) -> Response:
+def models_page(
+    request: Request, session: Session = Depends(get_session), user: User = Depends(require_roles(*PAGE_ROLES))
+) -> Response:
     return _page(request, session, user)
 
 
 @router.post("/routing/train")
-def train(request: Request, cross_validate: bool = Form(False), session: Session = Depends(get_session),
-          user: User = Depends(require_roles(Role.ADMIN))) -> Response:
+def train(
+    request: Request,
+    cross_validate: bool = Form(False),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(Role.ADMIN)),
+) -> Response:
     try:
         row = train_model(session, user.jurisdiction_id, actor=user, cross_validate=cross_validate)
     except InvalidInput as exc:
@@ -51,11 +70,21 @@ def train(request: Request, cross_validate: bool = Form(False), session: Session
 
 
 @router.get("/routing/suggest")
-def suggest_fragment(request: Request, text: str = Query("", max_length=10000), session: Session = Depends(get_session),
-                     user: User = Depends(require_roles(*INTAKE_ROLES))) -> Response:
+def suggest_fragment(
+    request: Request,
+    text: str = Query("", max_length=10000),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*INTAKE_ROLES)),
+) -> Response:
     """The top 3 categories as an HTML fragment (empty text: nothing to suggest yet)."""
     suggestions = suggest_categories(session, user.jurisdiction_id, text, actor=user) if text.strip() else []
     threshold = request.app.state.settings.routing_auto_threshold
-    return render(request, "routing/_suggestions.html", {
-        "suggestions": suggestions, "auto": can_auto_dispatch(suggestions, threshold), "asked": bool(text.strip()),
-    })
+    return render(
+        request,
+        "routing/_suggestions.html",
+        {
+            "suggestions": suggestions,
+            "auto": can_auto_dispatch(suggestions, threshold),
+            "asked": bool(text.strip()),
+        },
+    )

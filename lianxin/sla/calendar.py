@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -38,7 +38,7 @@ def ensure_aware(value: datetime, name: str = "datetime") -> datetime:
     return value
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _official_workday(d: date) -> bool:
     """Whether ``d`` is an official working day; Monday–Friday for years the library lacks."""
     try:
@@ -134,7 +134,7 @@ class WorkingCalendar:
                 begin = max(cursor, opens)
                 if begin < closes:
                     if remaining <= closes - begin:
-                        return (begin + remaining).astimezone(timezone.utc)
+                        return (begin + remaining).astimezone(UTC)
                     remaining -= closes - begin
             d += _ONE_DAY
             cursor = self._local_at(d, time(0, 0))
@@ -165,4 +165,4 @@ class WorkingCalendar:
         return datetime.combine(d, t, tzinfo=self.tz)
 
     def _at(self, d: date, t: time) -> datetime:
-        return self._local_at(d, t).astimezone(timezone.utc)
+        return self._local_at(d, t).astimezone(UTC)

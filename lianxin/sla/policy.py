@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from lianxin.sla.calendar import WorkingCalendar, ensure_aware
@@ -82,7 +82,7 @@ class Limit:
         if self.unit is LimitUnit.WORKING_HOURS:
             return calendar.add_working_hours(start, self.amount)
         aware = ensure_aware(start, "start")
-        return (aware + self.amount * _CLOCK_UNITS[self.unit]).astimezone(timezone.utc)
+        return (aware + self.amount * _CLOCK_UNITS[self.unit]).astimezone(UTC)
 
 
 def _as_limit(value: Limit | str) -> Limit:

@@ -55,8 +55,14 @@ def get_rules(session: Session, jurisdiction_id: int) -> list[PolicyRule]:
         )
         cache[key] = [
             PolicyRule(
-                id=r.id, name=r.name, appeal_type=r.appeal_type, category_id=r.category_id, urgency=r.urgency,
-                sign=r.sign_limit, contact=r.contact_limit, handle=r.handle_limit,
+                id=r.id,
+                name=r.name,
+                appeal_type=r.appeal_type,
+                category_id=r.category_id,
+                urgency=r.urgency,
+                sign=r.sign_limit,
+                contact=r.contact_limit,
+                handle=r.handle_limit,
             )
             for r in rows
         ]
@@ -82,8 +88,16 @@ def deadlines_for(session: Session, appeal: Appeal, start: datetime) -> tuple[Po
 
 
 def set_policy(
-    session: Session, *, jurisdiction_id: int, name: str, sign: str, contact: str, handle: str,
-    appeal_type: str | None = None, category_id: int | None = None, urgency: str | None = None,
+    session: Session,
+    *,
+    jurisdiction_id: int,
+    name: str,
+    sign: str,
+    contact: str,
+    handle: str,
+    appeal_type: str | None = None,
+    category_id: int | None = None,
+    urgency: str | None = None,
     policy: TimeLimitPolicy | None = None,
 ) -> TimeLimitPolicy:
     """Create or update one policy row, validating the limits ("2h", "5wd", …) first."""
@@ -101,7 +115,9 @@ def set_policy(
     return policy
 
 
-def set_calendar_day(session: Session, *, jurisdiction_id: int, day, is_workday: bool, name: str = "") -> CalendarOverride:
+def set_calendar_day(
+    session: Session, *, jurisdiction_id: int, day, is_workday: bool, name: str = ""
+) -> CalendarOverride:
     """An admin's override: ``day`` is (not) a working day, whatever the national calendar says."""
     row = session.scalar(
         select(CalendarOverride).where(CalendarOverride.jurisdiction_id == jurisdiction_id, CalendarOverride.day == day)

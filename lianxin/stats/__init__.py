@@ -4,7 +4,9 @@ The public ``/stats`` page and the staff overview (the core) read the same rollu
 from lianxin.modules import Job, Module, Nav
 
 MODULE = Module(
-    "stats", "统计", "Statistics",
+    "stats",
+    "统计",
+    "Statistics",
     page_routers=("lianxin.stats.views:router",),
     api_routers=("lianxin.stats.api:router",),
     cli=(("stats", "lianxin.stats.cli:stats_app"),),

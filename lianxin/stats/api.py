@@ -12,9 +12,9 @@ from sqlalchemy import select
 from lianxin.api.deps import ApiContext, Ctx, SessionDep, api_key_header, bearer
 from lianxin.api.errors import ERROR_RESPONSES
 from lianxin.assessment.service import get_settings_row, weights_of
-from lianxin.stats import dashboard
 from lianxin.clock import utcnow
 from lianxin.errors import NotFound
+from lianxin.stats import dashboard
 from lianxin.stats.views import local_day, parse_period
 
 router = APIRouter(prefix="/stats", tags=["统计 stats"], responses=ERROR_RESPONSES)
@@ -30,8 +30,13 @@ def _scope(ctx: ApiContext, start: date | None, end: date | None, unit: str | No
 
 
 @router.get("/trend", summary="受理与办结趋势 / received and closed per day, week or month")
-def trend(ctx: Ctx, start: Start = None, end: End = None, unit: UnitCode = None,
-          bucket: Literal["day", "week", "month"] = "day") -> dict:
+def trend(
+    ctx: Ctx,
+    start: Start = None,
+    end: End = None,
+    unit: UnitCode = None,
+    bucket: Literal["day", "week", "month"] = "day",
+) -> dict:
     first, last, unit_id = _scope(ctx, start, end, unit)
     return dashboard.trend(ctx.session, ctx.jurisdiction_id, first, last, bucket=bucket, unit_id=unit_id)
 
@@ -44,8 +49,9 @@ def rates(ctx: Ctx, start: Start = None, end: End = None, unit: UnitCode = None)
 
 
 @router.get("/categories", summary="问题分类构成 / appeals per category")
-def categories(ctx: Ctx, start: Start = None, end: End = None, unit: UnitCode = None,
-               level: Annotated[int, Query(ge=1, le=3)] = 1) -> dict:
+def categories(
+    ctx: Ctx, start: Start = None, end: End = None, unit: UnitCode = None, level: Annotated[int, Query(ge=1, le=3)] = 1
+) -> dict:
     first, last, unit_id = _scope(ctx, start, end, unit)
     return dashboard.category_mix(ctx.session, ctx.jurisdiction_id, first, last, unit_id=unit_id, level=level)
 
@@ -81,7 +87,10 @@ def _public_jurisdiction_id(request: Request, session, code: str | None, credent
 
 @router.get("/public", summary="公开统计（无个人信息，无需登录）/ public statistics: no personal data, no login")
 def public(
-    request: Request, session: SessionDep, start: Start = None, end: End = None,
+    request: Request,
+    session: SessionDep,
+    start: Start = None,
+    end: End = None,
     jurisdiction: Annotated[str | None, Query(max_length=32, description="辖区编码 / jurisdiction code")] = None,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
     header_key: Annotated[str | None, Depends(api_key_header)] = None,

@@ -44,8 +44,9 @@ def _buckets(start: date, end: date, bucket: str) -> list[date]:
     return out
 
 
-def trend(session: Session, jurisdiction_id: int, start: date, end: date, *, bucket: str = "day",
-          unit_id: int | None = None) -> dict:
+def trend(
+    session: Session, jurisdiction_id: int, start: date, end: date, *, bucket: str = "day", unit_id: int | None = None
+) -> dict:
     """Received and closed per day/week/month. For a unit, "received" is dispatched to its subtree."""
     if bucket not in BUCKETS:
         bucket = "day"
@@ -53,8 +54,12 @@ def trend(session: Session, jurisdiction_id: int, start: date, end: date, *, buc
     intake = "dispatched" if units else "received"
     sums = rollup_sums(session, jurisdiction_id, start, end, unit_ids=units, bucket=bucket, counters=(intake, "closed"))
     keys = _buckets(start, end, bucket)
-    return {"bucket": bucket, "periods": [k.isoformat() for k in keys],
-            "received": [sums[(None, k)][intake] for k in keys], "closed": [sums[(None, k)]["closed"] for k in keys]}
+    return {
+        "bucket": bucket,
+        "periods": [k.isoformat() for k in keys],
+        "received": [sums[(None, k)][intake] for k in keys],
+        "closed": [sums[(None, k)]["closed"] for k in keys],
+    }
 
 
 def child_units(tree: UnitTree, unit_id: int | None) -> list[int]:
@@ -77,21 +82,35 @@ def per_child(tree: UnitTree, children: list[int], sums: dict) -> dict[int, Coun
     return out
 
 
-def rates_by_unit(session: Session, jurisdiction_id: int, start: date, end: date, *, unit_id: int | None = None,
-                  weights: Weights = Weights()) -> dict:
+def rates_by_unit(
+    session: Session,
+    jurisdiction_id: int,
+    start: date,
+    end: date,
+    *,
+    unit_id: int | None = None,
+    weights: Weights = Weights(),
+) -> dict:
     """三率 (and the four process rates) for each unit below ``unit_id``, excluded appeals left out."""
     tree = unit_tree(session, jurisdiction_id)
     children = child_units(tree, unit_id)
     sums = rollup_sums(session, jurisdiction_id, start, end, assessed_only=True, by_unit=True)
     rows = []
     for child, counts in per_child(tree, children, sums).items():
-        rows.append({"unit_id": child, "unit": tree.units[child].name, "valid_visits": counts["visits_valid"],
-                     **compute_rates(counts, weights)})
+        rows.append(
+            {
+                "unit_id": child,
+                "unit": tree.units[child].name,
+                "valid_visits": counts["visits_valid"],
+                **compute_rates(counts, weights),
+            }
+        )
     return {"units": [r["unit"] for r in rows], "rows": rows}
 
 
-def category_mix(session: Session, jurisdiction_id: int, start: date, end: date, *, unit_id: int | None = None,
-                 level: int = 1) -> dict:
+def category_mix(
+    session: Session, jurisdiction_id: int, start: date, end: date, *, unit_id: int | None = None, level: int = 1
+) -> dict:
     """Appeals per category (rolled up to ``level``), as ECharts pie data, largest first."""
     units = unit_tree(session, jurisdiction_id).subtree(unit_id) if unit_id else None
     counts = breakdown_sums(session, jurisdiction_id, start, end, "category", unit_ids=units)
@@ -102,21 +121,35 @@ def category_mix(session: Session, jurisdiction_id: int, start: date, end: date,
     return {"data": [{"name": name, "value": n} for name, n in mix.most_common()]}
 
 
-def overdue_heatmap(session: Session, jurisdiction_id: int, start: date, end: date, *, unit_id: int | None = None) -> dict:
+def overdue_heatmap(
+    session: Session, jurisdiction_id: int, start: date, end: date, *, unit_id: int | None = None
+) -> dict:
     """Overdue appeals per unit × week: ECharts heatmap data [week index, unit index, count]."""
     tree = unit_tree(session, jurisdiction_id)
     children = child_units(tree, unit_id)
     owner = {u: i for i, child in enumerate(children) for u in tree.subtree(child)}
     weeks = _buckets(start, end, "week")
     index = {w: i for i, w in enumerate(weeks)}
-    sums = rollup_sums(session, jurisdiction_id, start, end, unit_ids=set(owner) if unit_id else None, by_unit=True,
-                       bucket="week", counters=("overdue",))
+    sums = rollup_sums(
+        session,
+        jurisdiction_id,
+        start,
+        end,
+        unit_ids=set(owner) if unit_id else None,
+        by_unit=True,
+        bucket="week",
+        counters=("overdue",),
+    )
     cells: Counter = Counter()
     for (unit, week), counts in sums.items():
         if unit in owner and counts["overdue"]:
             cells[(index[week], owner[unit])] += counts["overdue"]
-    return {"weeks": [w.isoformat() for w in weeks], "units": [tree.units[c].name for c in children],
-            "data": [[w, u, n] for (w, u), n in sorted(cells.items())], "max": max(cells.values(), default=0)}
+    return {
+        "weeks": [w.isoformat() for w in weeks],
+        "units": [tree.units[c].name for c in children],
+        "data": [[w, u, n] for (w, u), n in sorted(cells.items())],
+        "max": max(cells.values(), default=0),
+    }
 
 
 def public_period(today: date, months: int = 12) -> tuple[date, date]:
@@ -127,8 +160,9 @@ def public_period(today: date, months: int = 12) -> tuple[date, date]:
     return date(year, month, 1), today
 
 
-def public_summary(session: Session, jurisdiction_id: int, start: date, end: date, *, top: int = 10,
-                   weights: Weights = Weights()) -> dict:
+def public_summary(
+    session: Session, jurisdiction_id: int, start: date, end: date, *, top: int = 10, weights: Weights = Weights()
+) -> dict:
     """Public statistics (no personal data): volumes and outcomes by month, by district and street (of the
     handling unit), top categories, counts by community, and the rates over the whole period.
 
@@ -136,7 +170,10 @@ def public_summary(session: Session, jurisdiction_id: int, start: date, end: dat
     assessment's (``compute_rates``) over valid return visits, 满意率 counting 基本满意 at ``weights.basic``
     (the jurisdiction's configured weight). Rates are fractions (0..1) or None when nothing was visited."""
     tree = unit_tree(session, jurisdiction_id)
-    months = {period: counts for (_, period), counts in rollup_sums(session, jurisdiction_id, start, end, bucket="month").items()}
+    months = {
+        period: counts
+        for (_, period), counts in rollup_sums(session, jurisdiction_id, start, end, bucket="month").items()
+    }
     by_unit = rollup_sums(session, jurisdiction_id, start, end, by_unit=True)
     areas: dict[tuple[str, int], Counter] = defaultdict(Counter)
     total: Counter = Counter()
@@ -147,27 +184,52 @@ def public_summary(session: Session, jurisdiction_id: int, start: date, end: dat
             if owner is not None:
                 areas[(kind.value, owner)].update(counts)
     communities = breakdown_sums(session, jurisdiction_id, start, end, "community")
-    categories = [row for row in category_mix(session, jurisdiction_id, start, end, level=3)["data"]
-                  if row["name"] != "未分类"][:top]
+    categories = [
+        row for row in category_mix(session, jurisdiction_id, start, end, level=3)["data"] if row["name"] != "未分类"
+    ][:top]
 
     def outcome(counts: Counter) -> dict:
         rates = compute_rates(counts, weights)
-        return {"solved_rate": rates["resolution_rate"], "satisfaction_rate": rates["satisfaction_rate"],
-                "valid_visits": counts["visits_valid"]}
+        return {
+            "solved_rate": rates["resolution_rate"],
+            "satisfaction_rate": rates["satisfaction_rate"],
+            "valid_visits": counts["visits_valid"],
+        }
 
     overall = compute_rates(total, weights)
     return {
-        "start": start.isoformat(), "end": end.isoformat(), "basic_satisfied_weight": weights.basic,
-        "months": [{"month": m.strftime("%Y-%m"), "received": months.get(m, Counter())["received"],
-                    "closed": months.get(m, Counter())["closed"], **outcome(months.get(m, Counter()))}
-                   for m in _buckets(start, end, "month")],
-        "areas": [{"kind": kind, "name": tree.units[uid].name, "handled": c["dispatched"], "closed": c["closed"], **outcome(c)}
-                  for (kind, uid), c in sorted(areas.items(), key=lambda item: (item[0][0], tree.units[item[0][1]].code))],
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "basic_satisfied_weight": weights.basic,
+        "months": [
+            {
+                "month": m.strftime("%Y-%m"),
+                "received": months.get(m, Counter())["received"],
+                "closed": months.get(m, Counter())["closed"],
+                **outcome(months.get(m, Counter())),
+            }
+            for m in _buckets(start, end, "month")
+        ],
+        "areas": [
+            {
+                "kind": kind,
+                "name": tree.units[uid].name,
+                "handled": c["dispatched"],
+                "closed": c["closed"],
+                **outcome(c),
+            }
+            for (kind, uid), c in sorted(areas.items(), key=lambda item: (item[0][0], tree.units[item[0][1]].code))
+        ],
         "top_categories": categories,
-        "communities": [{"name": tree.units[int(k)].name, "received": n} for k, n in communities.most_common()
-                        if int(k) in tree.units],
-        "received": total["received"], "closed": total["closed"],
-        "solved_rate": overall["resolution_rate"], "satisfaction_rate": overall["satisfaction_rate"],
+        "communities": [
+            {"name": tree.units[int(k)].name, "received": n}
+            for k, n in communities.most_common()
+            if int(k) in tree.units
+        ],
+        "received": total["received"],
+        "closed": total["closed"],
+        "solved_rate": overall["resolution_rate"],
+        "satisfaction_rate": overall["satisfaction_rate"],
         "valid_visits": total["visits_valid"],
         "on_time_rate": overall["close_on_time_rate"],
     }

@@ -30,12 +30,32 @@ DISPATCH_KINDS = frozenset({"dispatched", "redispatched"})
 # Events that tell who led the appeal and whether the first contact was on time.
 HISTORY_KINDS = DISPATCH_KINDS | {"return_approved", "contacted", "answered", EXCLUSION_APPROVED}
 # Events are read as plain rows (no ORM identity map): the fold and the live delta read thousands.
-EVENT_COLUMNS = (AppealEvent.id, AppealEvent.appeal_id, AppealEvent.jurisdiction_id, AppealEvent.kind, AppealEvent.at,
-                 AppealEvent.unit_id, AppealEvent.payload)
-COUNTED_KINDS = frozenset({
-    SUBMITTED, "dispatched", "redispatched", "signed", "replied", "answered", "closed", "overdue",
-    "return_requested", "reopened", "requeued", "visited", EXCLUSION_APPROVED,
-})
+EVENT_COLUMNS = (
+    AppealEvent.id,
+    AppealEvent.appeal_id,
+    AppealEvent.jurisdiction_id,
+    AppealEvent.kind,
+    AppealEvent.at,
+    AppealEvent.unit_id,
+    AppealEvent.payload,
+)
+COUNTED_KINDS = frozenset(
+    {
+        SUBMITTED,
+        "dispatched",
+        "redispatched",
+        "signed",
+        "replied",
+        "answered",
+        "closed",
+        "overdue",
+        "return_requested",
+        "reopened",
+        "requeued",
+        "visited",
+        EXCLUSION_APPROVED,
+    }
+)
 
 
 def local_day(moment: datetime) -> date:
@@ -124,9 +144,11 @@ def _rollup_counts(event: AppealEvent, history: _History) -> tuple[int, dict[str
     if kind == "visited" and payload.get("contacted") and not payload.get("unreasonable"):
         satisfaction = payload.get("satisfaction")
         return lead, {
-            "visits_valid": 1, "visits_responded": int(history.responded_before(event.id)),
+            "visits_valid": 1,
+            "visits_responded": int(history.responded_before(event.id)),
             "visits_solved": int(bool(payload.get("solved"))),
-            "visits_satisfied": int(satisfaction == "satisfied"), "visits_basic": int(satisfaction == "basically_satisfied"),
+            "visits_satisfied": int(satisfaction == "satisfied"),
+            "visits_basic": int(satisfaction == "basically_satisfied"),
             "visits_unsatisfied": int(satisfaction == "dissatisfied"),
         }
     return None
@@ -156,9 +178,15 @@ def _move_excluded(session: Session, delta: Delta, approval: AppealEvent, histor
     approval of the same appeal finds them already moved)."""
     if history.excluded_before(approval.id):
         return
-    earlier = session.execute(select(*EVENT_COLUMNS).where(
-        AppealEvent.appeal_id == approval.appeal_id, AppealEvent.id < approval.id, AppealEvent.kind.in_(COUNTED_KINDS)
-    ).order_by(AppealEvent.id))
+    earlier = session.execute(
+        select(*EVENT_COLUMNS)
+        .where(
+            AppealEvent.appeal_id == approval.appeal_id,
+            AppealEvent.id < approval.id,
+            AppealEvent.kind.in_(COUNTED_KINDS),
+        )
+        .order_by(AppealEvent.id)
+    )
     for event in earlier:
         counted = _rollup_counts(event, history)
         if counted is None:
@@ -176,13 +204,18 @@ def collect(session: Session, events: list) -> Delta:
         return delta
     appeal_ids = {e.appeal_id for e in events}
     top = max(e.id for e in events)
-    appeals = {a.id: a for a in session.execute(
-        select(Appeal.id, Appeal.category_id, Appeal.channel, Appeal.community_id).where(Appeal.id.in_(appeal_ids))
-    )}
+    appeals = {
+        a.id: a
+        for a in session.execute(
+            select(Appeal.id, Appeal.category_id, Appeal.channel, Appeal.community_id).where(Appeal.id.in_(appeal_ids))
+        )
+    }
     histories: dict[int, list[AppealEvent]] = defaultdict(list)
-    for event in session.execute(select(*EVENT_COLUMNS).where(
-        AppealEvent.appeal_id.in_(appeal_ids), AppealEvent.kind.in_(HISTORY_KINDS), AppealEvent.id <= top
-    ).order_by(AppealEvent.id)):
+    for event in session.execute(
+        select(*EVENT_COLUMNS)
+        .where(AppealEvent.appeal_id.in_(appeal_ids), AppealEvent.kind.in_(HISTORY_KINDS), AppealEvent.id <= top)
+        .order_by(AppealEvent.id)
+    ):
         histories[event.appeal_id].append(event)
     for event in events:
         _add_event(delta, event, appeals[event.appeal_id], _History(histories[event.appeal_id]), session)
@@ -201,35 +234,52 @@ def apply(session: Session, delta: Delta) -> None:
     """Add ``delta`` to the stored counters: one executemany of INSERT … ON CONFLICT DO UPDATE SET
     c = c + excluded.c per table (compiled once; the keys of a delta are unique)."""
     rollup_keys = ("jurisdiction_id", "grain", "period", "unit_id", "assessed")
-    rows = [dict(zip(rollup_keys, key)) | {c: counts.get(c, 0) for c in COUNTERS}
-            for key, counts in delta.rollups.items() if any(counts.values())]
+    rows = [
+        dict(zip(rollup_keys, key)) | {c: counts.get(c, 0) for c in COUNTERS}
+        for key, counts in delta.rollups.items()
+        if any(counts.values())
+    ]
     if rows:
         table = StatsRollup.__table__
         stmt = _insert(session, table)
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=list(rollup_keys), set_={c: table.c[c] + stmt.excluded[c] for c in COUNTERS}), rows)
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=list(rollup_keys), set_={c: table.c[c] + stmt.excluded[c] for c in COUNTERS}
+            ),
+            rows,
+        )
     breakdown_keys = ("jurisdiction_id", "grain", "period", "dimension", "unit_id", "key")
     rows = [dict(zip(breakdown_keys, key)) | {"count": n} for key, n in delta.breakdowns.items() if n]
     if rows:
         table = StatsBreakdown.__table__
         stmt = _insert(session, table)
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=["jurisdiction_id", "dimension", "unit_id", "grain", "period", "key"],
-            set_={"count": table.c.count + stmt.excluded.count}), rows)
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["jurisdiction_id", "dimension", "unit_id", "grain", "period", "key"],
+                set_={"count": table.c.count + stmt.excluded.count},
+            ),
+            rows,
+        )
 
 
 def _watermark(session: Session) -> StatsWatermark:
-    session.execute(_insert(session, StatsWatermark.__table__).values(
-        name=WATERMARK, last_event_id=0, seen_event_id=0).on_conflict_do_nothing(index_elements=["name"]))
+    session.execute(
+        _insert(session, StatsWatermark.__table__)
+        .values(name=WATERMARK, last_event_id=0, seen_event_id=0)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
     return session.scalar(select(StatsWatermark).where(StatsWatermark.name == WATERMARK).with_for_update())
 
 
 def _fold_range(session: Session, mark: StatsWatermark, upto: int) -> int:
     folded = 0
     while mark.last_event_id < upto:
-        events = session.execute(select(*EVENT_COLUMNS).where(
-            AppealEvent.id > mark.last_event_id, AppealEvent.id <= upto
-        ).order_by(AppealEvent.id).limit(BATCH)).all()
+        events = session.execute(
+            select(*EVENT_COLUMNS)
+            .where(AppealEvent.id > mark.last_event_id, AppealEvent.id <= upto)
+            .order_by(AppealEvent.id)
+            .limit(BATCH)
+        ).all()
         if not events:
             mark.last_event_id = upto
             break
@@ -273,7 +323,9 @@ def pending_delta(session: Session, jurisdiction_id: int) -> Delta:
     """Increments of the events not folded yet (the live part of every dashboard query)."""
     mark = session.get(StatsWatermark, WATERMARK)
     since = mark.last_event_id if mark else 0
-    events = session.execute(select(*EVENT_COLUMNS).where(
-        AppealEvent.id > since, AppealEvent.jurisdiction_id == jurisdiction_id
-    ).order_by(AppealEvent.id)).all()
+    events = session.execute(
+        select(*EVENT_COLUMNS)
+        .where(AppealEvent.id > since, AppealEvent.jurisdiction_id == jurisdiction_id)
+        .order_by(AppealEvent.id)
+    ).all()
     return collect(session, list(events))

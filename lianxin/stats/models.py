@@ -16,14 +16,20 @@ NO_UNIT = 0  # counts that belong to no handling unit (intake, direct answers)
 COUNTERS = (
     "received",  # 受理 (submitted; on the NO_UNIT row)
     "dispatched",  # 派单/改派 to the unit (what a unit "received")
-    "signed", "signed_on_time",  # 签收, 按时签收
-    "replied", "replied_on_time",  # 答复 (办结答复), 按期答复
+    "signed",
+    "signed_on_time",  # 签收, 按时签收
+    "replied",
+    "replied_on_time",  # 答复 (办结答复), 按期答复
     "closed",  # 办结
     "overdue",  # 超期 (once per handling round)
     "returns",  # 退单/派单异议 requests
     "reopens",  # 重办
-    "visits_valid", "visits_responded", "visits_solved",  # valid return visits and their answers
-    "visits_satisfied", "visits_basic", "visits_unsatisfied",
+    "visits_valid",
+    "visits_responded",
+    "visits_solved",  # valid return visits and their answers
+    "visits_satisfied",
+    "visits_basic",
+    "visits_unsatisfied",
 )
 
 

@@ -74,8 +74,11 @@ def unit_tree(session: Session, jurisdiction_id: int) -> UnitTree:
     """Read once per session (a request): one query of plain rows, no ORM objects."""
     cache = session.info.setdefault("stats_unit_tree", {})
     if jurisdiction_id not in cache:
-        rows = session.execute(select(Unit.id, Unit.parent_id, Unit.kind, Unit.code, Unit.name, Unit.active)
-                               .where(Unit.jurisdiction_id == jurisdiction_id).order_by(Unit.code, Unit.id)).all()
+        rows = session.execute(
+            select(Unit.id, Unit.parent_id, Unit.kind, Unit.code, Unit.name, Unit.active)
+            .where(Unit.jurisdiction_id == jurisdiction_id)
+            .order_by(Unit.code, Unit.id)
+        ).all()
         children: dict[int | None, list[int]] = defaultdict(list)
         for unit in rows:
             children[unit.parent_id].append(unit.id)
@@ -131,8 +134,16 @@ def _bucket_column(session: Session, bucket: str):
 
 
 def rollup_sums(
-    session: Session, jurisdiction_id: int, start: date, end: date, *, unit_ids: set[int] | None = None,
-    assessed_only: bool = False, by_unit: bool = False, bucket: str | None = None, counters: tuple[str, ...] = COUNTERS,
+    session: Session,
+    jurisdiction_id: int,
+    start: date,
+    end: date,
+    *,
+    unit_ids: set[int] | None = None,
+    assessed_only: bool = False,
+    by_unit: bool = False,
+    bucket: str | None = None,
+    counters: tuple[str, ...] = COUNTERS,
 ) -> dict[tuple[int | None, date | None], Counter]:
     """Sums of ``counters`` keyed by (unit or None, bucket start or None). Whole months are read from
     the monthly rows; days, weeks and the edges of a period from the daily rows. Rows whose counters
@@ -142,10 +153,12 @@ def rollup_sums(
     live = _live(session, jurisdiction_id)
     t = StatsRollup
     sums = [func.sum(getattr(t, c)) for c in counters]
-    for grain, lo, hi in (spans(start, end) if bucket in (None, "month") else [(DAY, start, end)]):
+    for grain, lo, hi in spans(start, end) if bucket in (None, "month") else [(DAY, start, end)]:
         period = (_bucket_column(session, bucket) if grain == DAY else t.period) if bucket else None
         keys = ([t.unit_id] if by_unit else []) + ([period] if bucket else [])
-        stmt = select(*keys, *sums).where(t.jurisdiction_id == jurisdiction_id, t.grain == grain, t.period.between(lo, hi))
+        stmt = select(*keys, *sums).where(
+            t.jurisdiction_id == jurisdiction_id, t.grain == grain, t.period.between(lo, hi)
+        )
         if unit_ids is not None:
             stmt = stmt.where(t.unit_id.in_(unit_ids))
         if assessed_only:
@@ -154,9 +167,14 @@ def rollup_sums(
         for row in session.execute(stmt):
             unit = row[0] if by_unit else None
             when = _as_date(row[len(keys) - 1]) if bucket else None
-            out[(unit, when)].update({c: v for c, v in zip(counters, row[len(keys):]) if v})
+            out[(unit, when)].update({c: v for c, v in zip(counters, row[len(keys) :]) if v})
         for (_, g, day, unit_id, assessed), counts in live.rollups.items():
-            if g == grain and lo <= day <= hi and (unit_ids is None or unit_id in unit_ids) and (assessed or not assessed_only):
+            if (
+                g == grain
+                and lo <= day <= hi
+                and (unit_ids is None or unit_id in unit_ids)
+                and (assessed or not assessed_only)
+            ):
                 key = (unit_id if by_unit else None, bucket_of(day, bucket) if bucket else None)
                 out[key].update({c: counts[c] for c in counters if counts[c]})
     return out
@@ -167,7 +185,13 @@ def _as_date(value) -> date:
 
 
 def breakdown_sums(
-    session: Session, jurisdiction_id: int, start: date, end: date, dimension: str, *, unit_ids: set[int] | None = None,
+    session: Session,
+    jurisdiction_id: int,
+    start: date,
+    end: date,
+    dimension: str,
+    *,
+    unit_ids: set[int] | None = None,
 ) -> Counter:
     """Appeal counts per value of ``dimension``: at intake (all appeals) or, with ``unit_ids``, dispatched to them."""
     check_period(start, end)
@@ -176,11 +200,19 @@ def breakdown_sums(
     live = _live(session, jurisdiction_id)
     for grain, lo, hi in spans(start, end):
         t = StatsBreakdown
-        stmt = select(t.key, func.sum(t.count)).where(
-            t.jurisdiction_id == jurisdiction_id, t.grain == grain, t.period.between(lo, hi),
-            t.dimension == dimension, t.unit_id.in_(units)).group_by(t.key)
+        stmt = (
+            select(t.key, func.sum(t.count))
+            .where(
+                t.jurisdiction_id == jurisdiction_id,
+                t.grain == grain,
+                t.period.between(lo, hi),
+                t.dimension == dimension,
+                t.unit_id.in_(units),
+            )
+            .group_by(t.key)
+        )
         out.update({key: int(n) for key, n in session.execute(stmt)})
-        for (jid, g, period, dim, unit_id, key), n in live.breakdowns.items():
+        for (_jid, g, period, dim, unit_id, key), n in live.breakdowns.items():
             if g == grain and dim == dimension and lo <= period <= hi and unit_id in units:
                 out[key] += n
     return out

@@ -61,9 +61,15 @@ def hotspot_scope(tree: UnitTree, unit_id: int | None) -> int | None:
 
 
 @router.get("/leader/dashboard")
-def dashboard_page(request: Request, start: str | None = None, end: str | None = None, unit: str | None = None,
-                   bucket: str = "day", session: Session = Depends(get_session),
-                   user: User = Depends(require_roles(*STAFF_READERS))) -> Response:
+def dashboard_page(
+    request: Request,
+    start: str | None = None,
+    end: str | None = None,
+    unit: str | None = None,
+    bucket: str = "day",
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*STAFF_READERS)),
+) -> Response:
     first, last = parse_period(start, end)
     unit_id = dashboard.dashboard_scope(session, user, parse_unit(unit))
     jid = user.jurisdiction_id
@@ -78,9 +84,19 @@ def dashboard_page(request: Request, start: str | None = None, end: str | None =
         "categories": charts.mix_option(dashboard.category_mix(session, jid, first, last, unit_id=unit_id)),
         "overdue": charts.heatmap_option(dashboard.overdue_heatmap(session, jid, heat_start, last, unit_id=unit_id)),
     }
-    return render(request, "stats/dashboard.html", {
-        "options": options, "rates": rates, "start": first, "end": last, "unit_id": unit_id, "bucket": bucket,
-        "units": unit_choices(session, tree, user), "heat_start": heat_start,
-        "totals": {"received": sum(trend["received"]), "closed": sum(trend["closed"])},
-        "hotspots": latest_snapshot(session, jid, hotspot_scope(tree, unit_id)),  # refreshed by the hotspots job
-    })
+    return render(
+        request,
+        "stats/dashboard.html",
+        {
+            "options": options,
+            "rates": rates,
+            "start": first,
+            "end": last,
+            "unit_id": unit_id,
+            "bucket": bucket,
+            "units": unit_choices(session, tree, user),
+            "heat_start": heat_start,
+            "totals": {"received": sum(trend["received"]), "closed": sum(trend["closed"])},
+            "hotspots": latest_snapshot(session, jid, hotspot_scope(tree, unit_id)),  # refreshed by the hotspots job
+        },
+    )

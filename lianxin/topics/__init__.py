@@ -3,7 +3,9 @@
 from lianxin.modules import Module, Nav
 
 MODULE = Module(
-    "topics", "每月一题", "Topic of the month",
+    "topics",
+    "每月一题",
+    "Topic of the month",
     page_routers=("lianxin.topics.views:router",),
     api_routers=("lianxin.topics.api:router",),
     nav=(Nav("/topics", "每月一题", "Topic of the month", {"leader", "handler", "dispatcher"}),),

@@ -134,15 +134,31 @@ def show_topic(topic_id: int, ctx: Ctx):
 @router.post("/topics", status_code=201, response_model=TopicDetailOut)
 def new_topic(body: TopicIn, ctx: WriteCtx):
     """领导设立每月一题（可从热点生成）/ a leader sets a topic, optionally from a hotspot."""
+
     def run():
         owner = ctx.unit(body.owner_unit, "owner_unit")
         if body.hotspot_id is not None:
-            topic = create_topic_from_hotspot(ctx.session, body.hotspot_id, actor=ctx.actor, month=body.month,
-                                              owner_unit_id=owner.id, title=body.title, description=body.description)
+            topic = create_topic_from_hotspot(
+                ctx.session,
+                body.hotspot_id,
+                actor=ctx.actor,
+                month=body.month,
+                owner_unit_id=owner.id,
+                title=body.title,
+                description=body.description,
+            )
         else:
-            topic = create_topic(ctx.session, actor=ctx.actor, title=body.title or "", month=body.month,
-                                 owner_unit_id=owner.id, description=body.description or "", terms=body.terms,
-                                 places=body.places, category_id=body.category_id)
+            topic = create_topic(
+                ctx.session,
+                actor=ctx.actor,
+                title=body.title or "",
+                month=body.month,
+                owner_unit_id=owner.id,
+                description=body.description or "",
+                terms=body.terms,
+                places=body.places,
+                category_id=body.category_id,
+            )
         return _detail(ctx, topic)
 
     return ctx.once(run, status_code=201)
@@ -161,8 +177,17 @@ def new_task(topic_id: int, body: TaskIn, ctx: WriteCtx):
     def run() -> TaskOut:
         topic = get_topic(ctx.session, topic_id, jurisdiction_id=ctx.jurisdiction_id)
         owner = ctx.unit(body.owner_unit, "owner_unit")
-        return TaskOut.model_validate(add_task(ctx.session, topic, actor=ctx.actor, title=body.title,
-                                               owner_unit_id=owner.id, deadline=body.deadline, note=body.note))
+        return TaskOut.model_validate(
+            add_task(
+                ctx.session,
+                topic,
+                actor=ctx.actor,
+                title=body.title,
+                owner_unit_id=owner.id,
+                deadline=body.deadline,
+                note=body.note,
+            )
+        )
 
     return ctx.once(run, status_code=201)
 
@@ -170,16 +195,26 @@ def new_task(topic_id: int, body: TaskIn, ctx: WriteCtx):
 @router.post("/topics/{topic_id}/tasks/{task_id}", response_model=TaskOut)
 def change_task(topic_id: int, task_id: int, body: TaskUpdate, ctx: WriteCtx):
     """责任单位更新任务进展或完成情况 / the owner unit records progress or completion."""
-    return ctx.once(lambda: TaskOut.model_validate(update_task(
-        ctx.session, _task_of(ctx, topic_id, task_id), actor=ctx.actor, done=body.done, note=body.note)))
+    return ctx.once(
+        lambda: TaskOut.model_validate(
+            update_task(ctx.session, _task_of(ctx, topic_id, task_id), actor=ctx.actor, done=body.done, note=body.note)
+        )
+    )
 
 
 @router.post("/topics/{topic_id}/policies", status_code=201, response_model=PolicyOut)
 def new_policy(topic_id: int, body: PolicyIn, ctx: WriteCtx):
     def run() -> PolicyOut:
         topic = get_topic(ctx.session, topic_id, jurisdiction_id=ctx.jurisdiction_id)
-        policy: TopicPolicy = add_policy(ctx.session, topic, actor=ctx.actor, title=body.title,
-                                         issued_at=body.issued_at, url=body.url, text=body.text)
+        policy: TopicPolicy = add_policy(
+            ctx.session,
+            topic,
+            actor=ctx.actor,
+            title=body.title,
+            issued_at=body.issued_at,
+            url=body.url,
+            text=body.text,
+        )
         return PolicyOut.model_validate(policy)
 
     return ctx.once(run, status_code=201)
@@ -188,6 +223,13 @@ def new_policy(topic_id: int, body: PolicyIn, ctx: WriteCtx):
 @router.post("/topics/{topic_id}/status", response_model=TopicOut)
 def change_status(topic_id: int, body: StatusIn, ctx: WriteCtx):
     """领导完成、撤销或重新启动题目 / a leader completes, cancels or reopens the topic."""
-    return ctx.once(lambda: TopicOut.model_validate(set_topic_status(
-        ctx.session, get_topic(ctx.session, topic_id, jurisdiction_id=ctx.jurisdiction_id), actor=ctx.actor,
-        status=body.status)))
+    return ctx.once(
+        lambda: TopicOut.model_validate(
+            set_topic_status(
+                ctx.session,
+                get_topic(ctx.session, topic_id, jurisdiction_id=ctx.jurisdiction_id),
+                actor=ctx.actor,
+                status=body.status,
+            )
+        )
+    )

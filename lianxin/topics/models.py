@@ -33,7 +33,9 @@ class Topic(Base):
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
     title: Mapped[str] = mapped_column(String(200))
     month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
-    status: Mapped[TopicStatus] = mapped_column(enum_column_type(TopicStatus, "topic_status"), default=TopicStatus.ACTIVE)
+    status: Mapped[TopicStatus] = mapped_column(
+        enum_column_type(TopicStatus, "topic_status"), default=TopicStatus.ACTIVE
+    )
     owner_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
     # Where it came from, and what makes an appeal "about this topic" for the measured effect.

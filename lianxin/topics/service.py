@@ -30,7 +30,9 @@ def _text(value: str | None, field: str, label_zh: str, label_en: str, *, longes
     if len(value) < 2:
         raise InvalidInput(f"{label_zh}至少需要 2 个字", f"{label_en} needs at least 2 characters", field=field)
     if len(value) > longest:
-        raise InvalidInput(f"{label_zh}不能超过 {longest} 字", f"{label_en} is limited to {longest} characters", field=field)
+        raise InvalidInput(
+            f"{label_zh}不能超过 {longest} 字", f"{label_en} is limited to {longest} characters", field=field
+        )
     return value
 
 
@@ -50,7 +52,9 @@ def _month(value: str) -> str:
 def _clean_list(values, field: str) -> list[str]:
     cleaned = [v.strip() for v in values or () if v and v.strip()]
     if any(len(v) > 50 for v in cleaned):
-        raise InvalidInput("关键词和地点每项不能超过 50 字", "each term or place is limited to 50 characters", field=field)
+        raise InvalidInput(
+            "关键词和地点每项不能超过 50 字", "each term or place is limited to 50 characters", field=field
+        )
     return list(dict.fromkeys(cleaned))[:10]
 
 
@@ -69,8 +73,17 @@ def list_topics(session: Session, jurisdiction_id: int, *, month: str | None = N
 
 
 def create_topic(
-    session: Session, *, actor: User, title: str, month: str, owner_unit_id: int, description: str = "",
-    terms=(), places=(), category_id: int | None = None, source_hotspot_id: int | None = None,
+    session: Session,
+    *,
+    actor: User,
+    title: str,
+    month: str,
+    owner_unit_id: int,
+    description: str = "",
+    terms=(),
+    places=(),
+    category_id: int | None = None,
+    source_hotspot_id: int | None = None,
     started_at: datetime | None = None,
 ) -> Topic:
     """A leader sets a topic of the month and names the unit that owns it.
@@ -87,27 +100,52 @@ def create_topic(
         if category is None or category.jurisdiction_id != jid:
             raise InvalidInput(f"问题分类 {category_id} 不存在", f"category {category_id} not found", field="category")
     if not (terms or places or category_id):
-        raise InvalidInput("请至少填写关键词、地点或问题分类之一，用于统计成效",
-                           "give terms, places or a category so the effect can be measured", field="terms")
+        raise InvalidInput(
+            "请至少填写关键词、地点或问题分类之一，用于统计成效",
+            "give terms, places or a category so the effect can be measured",
+            field="terms",
+        )
     topic = Topic(
-        jurisdiction_id=jid, title=_text(title, "title", "标题", "title"), month=_month(month),
-        owner_unit_id=owner.id, description=(description or "").strip()[:5000], terms=terms, places=places,
-        category_id=category_id, source_hotspot_id=source_hotspot_id, started_at=started_at or utcnow(),
-        created_by_id=actor.id, status=TopicStatus.ACTIVE,
+        jurisdiction_id=jid,
+        title=_text(title, "title", "标题", "title"),
+        month=_month(month),
+        owner_unit_id=owner.id,
+        description=(description or "").strip()[:5000],
+        terms=terms,
+        places=places,
+        category_id=category_id,
+        source_hotspot_id=source_hotspot_id,
+        started_at=started_at or utcnow(),
+        created_by_id=actor.id,
+        status=TopicStatus.ACTIVE,
     )
     session.add(topic)
     session.flush()
     return topic
 
 
-def create_topic_from_hotspot(session: Session, hotspot_id: int, *, actor: User, month: str, owner_unit_id: int,
-                              title: str | None = None, description: str | None = None) -> Topic:
+def create_topic_from_hotspot(
+    session: Session,
+    hotspot_id: int,
+    *,
+    actor: User,
+    month: str,
+    owner_unit_id: int,
+    title: str | None = None,
+    description: str | None = None,
+) -> Topic:
     """每月一题 from a hotspot: its description, place and key terms become the topic's."""
     hotspot = get_hotspot(session, hotspot_id, actor=actor)
     summary = f"热点：{hotspot.description}（{hotspot.place or '多处'}，{len(hotspot.appeal_ids)} 件诉求）"
     return create_topic(
-        session, actor=actor, title=title or hotspot.description[:200], month=month, owner_unit_id=owner_unit_id,
-        description=description or summary, terms=hotspot.terms[:3], places=[hotspot.place] if hotspot.place else [],
+        session,
+        actor=actor,
+        title=title or hotspot.description[:200],
+        month=month,
+        owner_unit_id=owner_unit_id,
+        description=description or summary,
+        terms=hotspot.terms[:3],
+        places=[hotspot.place] if hotspot.place else [],
         source_hotspot_id=hotspot.id,
     )
 
@@ -125,7 +163,9 @@ def set_topic_status(session: Session, topic: Topic, *, actor: User, status: Top
         status = TopicStatus(status)
     except ValueError:
         options = "、".join(f"{s.value}({TOPIC_STATUS_LABELS[s][0]})" for s in TopicStatus)
-        raise InvalidInput(f"无效的状态「{status}」，可选：{options}", f"unknown status {status!r}", field="status") from None
+        raise InvalidInput(
+            f"无效的状态「{status}」，可选：{options}", f"unknown status {status!r}", field="status"
+        ) from None
     if status == topic.status:
         raise Conflict(f"该题目已是「{TOPIC_STATUS_LABELS[status][0]}」", f"the topic is already {status.value}")
     topic.status = status
@@ -133,8 +173,9 @@ def set_topic_status(session: Session, topic: Topic, *, actor: User, status: Top
     return topic
 
 
-def add_task(session: Session, topic: Topic, *, actor: User, title: str, owner_unit_id: int, deadline: date,
-             note: str = "") -> TopicTask:
+def add_task(
+    session: Session, topic: Topic, *, actor: User, title: str, owner_unit_id: int, deadline: date, note: str = ""
+) -> TopicTask:
     """A task of the topic with its owner unit and deadline (leaders, or the topic owner's handlers)."""
     require_role(session, actor, WORKERS, unit_id=topic.owner_unit_id)
     _active(topic)
@@ -143,15 +184,22 @@ def add_task(session: Session, topic: Topic, *, actor: User, title: str, owner_u
         raise InvalidInput("请填写完成期限", "a deadline is required", field="deadline")
     if deadline < utcnow().astimezone(LOCAL).date():
         raise InvalidInput("完成期限不能早于今天", "the deadline cannot be in the past", field="deadline")
-    task = TopicTask(jurisdiction_id=topic.jurisdiction_id, topic=topic, title=_text(title, "title", "任务", "task"),
-                     owner_unit_id=owner.id, deadline=deadline, note=(note or "").strip()[:2000])
+    task = TopicTask(
+        jurisdiction_id=topic.jurisdiction_id,
+        topic=topic,
+        title=_text(title, "title", "任务", "task"),
+        owner_unit_id=owner.id,
+        deadline=deadline,
+        note=(note or "").strip()[:2000],
+    )
     session.add(task)
     session.flush()
     return task
 
 
-def update_task(session: Session, task: TopicTask, *, actor: User, done: bool | None = None,
-                note: str | None = None) -> TopicTask:
+def update_task(
+    session: Session, task: TopicTask, *, actor: User, done: bool | None = None, note: str | None = None
+) -> TopicTask:
     """The task owner's handlers (or leaders above them) record progress and mark it done or not."""
     require_role(session, actor, WORKERS, unit_id=task.owner_unit_id)
     _active(task.topic)
@@ -172,19 +220,35 @@ def get_task(session: Session, task_id: int, *, jurisdiction_id: int) -> TopicTa
     return task
 
 
-def add_policy(session: Session, topic: Topic, *, actor: User, title: str, issued_at: date, url: str | None = None,
-               text: str | None = None) -> TopicPolicy:
+def add_policy(
+    session: Session,
+    topic: Topic,
+    *,
+    actor: User,
+    title: str,
+    issued_at: date,
+    url: str | None = None,
+    text: str | None = None,
+) -> TopicPolicy:
     """A policy issued for the topic: a link to it, its text, or both."""
     require_role(session, actor, WORKERS, unit_id=topic.owner_unit_id)
     url, text = (url or "").strip() or None, (text or "").strip() or None
     if url and not re.match(r"^https?://\S+$", url):
-        raise InvalidInput("链接须以 http:// 或 https:// 开头", "the link must start with http:// or https://", field="url")
+        raise InvalidInput(
+            "链接须以 http:// 或 https:// 开头", "the link must start with http:// or https://", field="url"
+        )
     if not (url or text):
         raise InvalidInput("请填写政策链接或正文", "give the policy's link or text", field="url")
     if not isinstance(issued_at, date):
         raise InvalidInput("请填写发布日期", "the issue date is required", field="issued_at")
-    policy = TopicPolicy(jurisdiction_id=topic.jurisdiction_id, topic=topic, issued_at=issued_at, url=url,
-                         text=text, title=_text(title, "title", "政策名称", "policy title"))
+    policy = TopicPolicy(
+        jurisdiction_id=topic.jurisdiction_id,
+        topic=topic,
+        issued_at=issued_at,
+        url=url,
+        text=text,
+        title=_text(title, "title", "政策名称", "policy title"),
+    )
     session.add(policy)
     session.flush()
     return policy
@@ -218,9 +282,14 @@ def topic_effect(session: Session, topic: Topic, *, weeks: int = 8, now: datetim
     start = topic.started_at
     begin, end = start - timedelta(weeks=weeks), min(start + timedelta(weeks=weeks), now)
     rows = session.execute(
-        select(Appeal, Unit.name).outerjoin(Unit, Unit.id == Appeal.community_id).where(
-            Appeal.jurisdiction_id == topic.jurisdiction_id, Appeal.received_at >= begin, Appeal.received_at < end,
-            Appeal.status != AppealStatus.NOT_ACCEPTED)
+        select(Appeal, Unit.name)
+        .outerjoin(Unit, Unit.id == Appeal.community_id)
+        .where(
+            Appeal.jurisdiction_id == topic.jurisdiction_id,
+            Appeal.received_at >= begin,
+            Appeal.received_at < end,
+            Appeal.status != AppealStatus.NOT_ACCEPTED,
+        )
     ).all()
     counts: dict[int, int] = {}
     for appeal, community in rows:
@@ -228,8 +297,14 @@ def topic_effect(session: Session, topic: Topic, *, weeks: int = 8, now: datetim
             index = (appeal.received_at - start) // timedelta(weeks=1)
             counts[index] = counts.get(index, 0) + 1
     after_weeks = [k for k in range(weeks) if start + timedelta(weeks=k) < now]
-    series = [{"start": (start + timedelta(weeks=k)).astimezone(LOCAL).date().isoformat(), "count": counts.get(k, 0),
-               "after": k >= 0} for k in range(-weeks, len(after_weeks))]
+    series = [
+        {
+            "start": (start + timedelta(weeks=k)).astimezone(LOCAL).date().isoformat(),
+            "count": counts.get(k, 0),
+            "after": k >= 0,
+        }
+        for k in range(-weeks, len(after_weeks))
+    ]
     before = sum(counts.get(k, 0) for k in range(-weeks, 0)) / weeks
     after = sum(counts.get(k, 0) for k in after_weeks) / len(after_weeks) if after_weeks else None
     change = round((after - before) / before, 3) if after is not None and before else None

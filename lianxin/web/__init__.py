@@ -19,8 +19,8 @@ from lianxin.config import Settings
 from lianxin.errors import LianxinError, as_busy, busy_errors, out_of_range, out_of_range_errors
 from lianxin.logs import RequestLogMiddleware
 from lianxin.web.csrf import EXEMPT_PREFIXES, CSRFMiddleware
-from lianxin.web.guard import InputGuardMiddleware
 from lianxin.web.deps import LoginRequired, TransactionMiddleware, login_url
+from lianxin.web.guard import InputGuardMiddleware
 from lianxin.web.i18n import EN, translate
 from lianxin.web.templating import WEB_DIR, render
 
@@ -32,8 +32,12 @@ def wants_json(request: Request) -> bool:
 
 
 def error_page(request: Request, status_code: int, message_zh: str, message_en: str) -> Response:
-    return render(request, "error.html", {"message_zh": message_zh, "message_en": message_en, "status": status_code},
-                  status_code=status_code)
+    return render(
+        request,
+        "error.html",
+        {"message_zh": message_zh, "message_en": message_en, "status": status_code},
+        status_code=status_code,
+    )
 
 
 async def csrf_failed(scope: Scope, receive: Receive, send: Send) -> None:
@@ -48,8 +52,10 @@ async def csrf_failed(scope: Scope, receive: Receive, send: Send) -> None:
 
 def lianxin_error(request: Request, exc: LianxinError) -> Response:
     if wants_json(request):
-        response: Response = JSONResponse({"code": exc.code, "message_zh": exc.message_zh, "message_en": exc.message_en,
-                                           "field": exc.field}, status_code=exc.http_status)
+        response: Response = JSONResponse(
+            {"code": exc.code, "message_zh": exc.message_zh, "message_en": exc.message_en, "field": exc.field},
+            status_code=exc.http_status,
+        )
     else:
         response = error_page(request, exc.http_status, exc.message_zh, exc.message_en)
     response.headers.update(getattr(exc, "headers", None) or {})  # Retry-After on 429
@@ -91,8 +97,14 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(TransactionMiddleware)
     app.add_middleware(CSRFMiddleware, on_failure=csrf_failed)
     app.add_middleware(InputGuardMiddleware)  # before CSRF parses any form; inside the session (error pages)
-    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
-                       same_site="lax", https_only=settings.env == "production", max_age=12 * 3600)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie=SESSION_COOKIE,
+        same_site="lax",
+        https_only=settings.env == "production",
+        max_age=12 * 3600,
+    )
     app.add_middleware(RequestLogMiddleware)  # outermost: times and logs every request once
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.add_exception_handler(LianxinError, lianxin_error)

@@ -29,33 +29,51 @@ def safe_next(value: str | None) -> str:
 
 def sign_in(request: Request, user: User) -> None:
     request.session.clear()
-    request.session.update({"uid": user.id, "name": user.display_name, "roles": sorted(str(r) for r in user_roles(user))})
+    request.session.update(
+        {"uid": user.id, "name": user.display_name, "roles": sorted(str(r) for r in user_roles(user))}
+    )
     rotate_csrf_token(request)
 
 
 @router.get("/login")
 def login_form(request: Request, next: str = "/", user: User | None = Depends(current_user)) -> Response:
-    return render(request, "auth/login.html", {"next": safe_next(next), "errors": FormErrors(pick_lang(request)),
-                                               "username": "", "user": user})
+    return render(
+        request,
+        "auth/login.html",
+        {"next": safe_next(next), "errors": FormErrors(pick_lang(request)), "username": "", "user": user},
+    )
 
 
 @router.post("/login")
-def login(request: Request, username: str = Form(""), password: str = Form(""), next: str = Form("/"),
-          session: Session = Depends(get_session)) -> Response:
+def login(
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    next: str = Form("/"),
+    session: Session = Depends(get_session),
+) -> Response:
     errors = FormErrors(pick_lang(request))
     try:
         attempt = throttle.before_login(request, session, username)  # 429 while locked out, even if right
     except throttle.RateLimited as exc:
         errors.add_exception(exc)
-        response = render(request, "auth/login.html", {"next": safe_next(next), "errors": errors, "username": username,
-                                                       "user": None}, status_code=429)
+        response = render(
+            request,
+            "auth/login.html",
+            {"next": safe_next(next), "errors": errors, "username": username, "user": None},
+            status_code=429,
+        )
         response.headers.update(exc.headers)
         return response
     user = session.scalar(select(User).where(User.username == username.strip())) if username.strip() else None
     if user is None or not user.active or not verify_password(user, password):
         errors.add_key(None, "login.failed")
-        return render(request, "auth/login.html", {"next": safe_next(next), "errors": errors, "username": username,
-                                                   "user": None}, status_code=401)
+        return render(
+            request,
+            "auth/login.html",
+            {"next": safe_next(next), "errors": errors, "username": username, "user": None},
+            status_code=401,
+        )
     throttle.login_succeeded(session, attempt)  # counted as a failure until now
     sign_in(request, user)
     return RedirectResponse(safe_next(next), status_code=303)

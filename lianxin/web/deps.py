@@ -15,7 +15,6 @@ from lianxin.errors import NotFound, PermissionDenied
 from lianxin.orgs.models import ROLE_LABELS, Jurisdiction, Role, User
 from lianxin.orgs.service import has_role
 
-
 SESSION_STATE = "lianxin_db"
 
 
@@ -109,7 +108,11 @@ def login_url(next_path: str) -> str:
 def public_jurisdiction(request: Request, session: Session) -> Jurisdiction:
     """The jurisdiction the public pages serve: ``settings.public_jurisdiction`` or the first one."""
     code = request.app.state.settings.public_jurisdiction
-    stmt = select(Jurisdiction).where(Jurisdiction.code == code) if code else select(Jurisdiction).order_by(Jurisdiction.id)
+    stmt = (
+        select(Jurisdiction).where(Jurisdiction.code == code)
+        if code
+        else select(Jurisdiction).order_by(Jurisdiction.id)
+    )
     jurisdiction = session.scalars(stmt.limit(1)).first()
     if jurisdiction is None:
         raise NotFound("系统尚未初始化，请先运行 lianxin init", "no jurisdiction yet; run `lianxin init`")

@@ -8,8 +8,8 @@ from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from lianxin.appeals import queries
-from lianxin.appeals.models import Attachment
 from lianxin.appeals.access import require_can_see
+from lianxin.appeals.models import Attachment
 from lianxin.errors import NotFound
 from lianxin.orgs.models import User
 from lianxin.web.deps import get_session, require_user
@@ -22,10 +22,15 @@ def attachment_response(request: Request, attachment: Attachment) -> FileRespons
     path = stored_path(request.app.state.settings.upload_dir, attachment.storage_key)
     if not path.is_file():
         raise NotFound("附件文件不存在", "the attachment's file is missing")
-    return FileResponse(path, media_type=attachment.content_type, headers={
-        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600",
-        "Content-Security-Policy": "default-src 'none'",
-    })
+    return FileResponse(
+        path,
+        media_type=attachment.content_type,
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, max-age=3600",
+            "Content-Security-Policy": "default-src 'none'",
+        },
+    )
 
 
 @router.get("/t/{token}/files/{attachment_id}")
@@ -38,8 +43,9 @@ def resident_attachment(request: Request, token: str, attachment_id: int, sessio
 
 
 @router.get("/files/{attachment_id}")
-def staff_attachment(request: Request, attachment_id: int, user: User = Depends(require_user),
-                     session: Session = Depends(get_session)):
+def staff_attachment(
+    request: Request, attachment_id: int, user: User = Depends(require_user), session: Session = Depends(get_session)
+):
     """For staff pages: ``<img src="/files/{id}">``; 403 unless the user may see the appeal."""
     attachment = session.get(Attachment, attachment_id)
     if attachment is None:

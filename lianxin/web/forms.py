@@ -19,8 +19,12 @@ GENERAL = "__all__"
 
 # Pydantic's own error types, worded for residents.
 _PYDANTIC_KEYS = {
-    "missing": "field.required", "string_too_short": "field.required", "float_parsing": "field.number",
-    "int_parsing": "field.number", "enum": "field.choice", "literal_error": "field.choice",
+    "missing": "field.required",
+    "string_too_short": "field.required",
+    "float_parsing": "field.number",
+    "int_parsing": "field.number",
+    "enum": "field.choice",
+    "literal_error": "field.choice",
 }
 
 

@@ -55,7 +55,9 @@ def _mb(n: int) -> int:
 
 
 def too_large(limit: int) -> Refused:
-    return Refused(413, f"提交的内容过大（不超过 {_mb(limit)} MB）", f"the request body is larger than {_mb(limit)} MB", "body")
+    return Refused(
+        413, f"提交的内容过大（不超过 {_mb(limit)} MB）", f"the request body is larger than {_mb(limit)} MB", "body"
+    )
 
 
 def check_text(raw: bytes, where: str) -> str:
@@ -63,7 +65,9 @@ def check_text(raw: bytes, where: str) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise Refused(422, f"「{where}」含有无效字符（须为 UTF-8 编码）", f"{where}: not valid UTF-8 text", where) from None
+        raise Refused(
+            422, f"「{where}」含有无效字符（须为 UTF-8 编码）", f"{where}: not valid UTF-8 text", where
+        ) from None
     if "\x00" in text:
         raise Refused(422, f"「{where}」含有不允许的空字符（NUL）", f"{where}: NUL characters are not allowed", where)
     return text
@@ -76,7 +80,9 @@ def check_string(value: str, where: str) -> None:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise Refused(422, f"「{where}」含有无效字符", f"{where}: invalid characters (lone surrogates)", where) from None
+        raise Refused(
+            422, f"「{where}」含有无效字符", f"{where}: invalid characters (lone surrogates)", where
+        ) from None
 
 
 def check_url(scope: Scope) -> None:
@@ -93,11 +99,17 @@ def check_urlencoded(body: bytes) -> None:
     """The same split the form parser makes (on ``&``), with the same limits, on the raw bytes."""
     fields = [part for part in body.split(b"&") if part]
     if len(fields) > MAX_FIELDS:
-        raise Refused(413, f"表单字段过多（最多 {MAX_FIELDS} 个）", f"too many form fields (at most {MAX_FIELDS})", "body")
+        raise Refused(
+            413, f"表单字段过多（最多 {MAX_FIELDS} 个）", f"too many form fields (at most {MAX_FIELDS})", "body"
+        )
     for part in fields:
         if len(part) > MAX_FIELD_BYTES:
-            raise Refused(413, f"表单字段过大（每项不超过 {_mb(MAX_FIELD_BYTES)} MB）",
-                          f"a form field is larger than {_mb(MAX_FIELD_BYTES)} MB", "body")
+            raise Refused(
+                413,
+                f"表单字段过大（每项不超过 {_mb(MAX_FIELD_BYTES)} MB）",
+                f"a form field is larger than {_mb(MAX_FIELD_BYTES)} MB",
+                "body",
+            )
         name, _, value = part.partition(b"=")
         where = check_text(unquote_to_bytes(name.replace(b"+", b" ")), "field")[:64] or "field"
         check_text(unquote_to_bytes(value.replace(b"+", b" ")), where)
@@ -123,8 +135,9 @@ async def check_multipart(scope: Scope, body: bytes) -> None:
     async def stream():
         yield body
 
-    parser = StrictMultiPartParser(Headers(scope=scope), stream(), max_files=MAX_FILES, max_fields=MAX_FIELDS,
-                                   max_part_size=MAX_FIELD_BYTES)
+    parser = StrictMultiPartParser(
+        Headers(scope=scope), stream(), max_files=MAX_FILES, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES
+    )
     try:
         form = await parser.parse()
     except MultiPartException as exc:
@@ -212,8 +225,15 @@ def refusal(scope: Scope, refused: Refused) -> Response:
 
     request = Request(scope)
     if wants_json(request):
-        return JSONResponse({"code": "too_large" if refused.status == 413 else "invalid", "message_zh": refused.zh,
-                             "message_en": refused.en, "field": refused.field}, status_code=refused.status)
+        return JSONResponse(
+            {
+                "code": "too_large" if refused.status == 413 else "invalid",
+                "message_zh": refused.zh,
+                "message_en": refused.en,
+                "field": refused.field,
+            },
+            status_code=refused.status,
+        )
     return error_page(request, refused.status, refused.zh, refused.en)
 
 

@@ -28,8 +28,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ui.hotline": ("服务热线", "Hotline"),
     "ui.call": ("一键呼叫", "Call now"),
     "ui.submit": ("提交", "Submit"),
-    "ui.form_has_errors": ("表单有误，请按提示修改后重新提交（未保存任何内容）",
-                           "Please correct the marked fields and submit again (nothing was saved)"),
+    "ui.form_has_errors": (
+        "表单有误，请按提示修改后重新提交（未保存任何内容）",
+        "Please correct the marked fields and submit again (nothing was saved)",
+    ),
     "login.title": ("工作人员登录", "Staff login"),
     "login.username": ("用户名", "Username"),
     "login.password": ("密码", "Password"),
@@ -37,7 +39,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login.failed": ("用户名或密码错误", "Wrong username or password"),
     "login.welcome": ("您已登录：", "Logged in as "),
     "error.title": ("出错了", "Something went wrong"),
-    "error.csrf": ("页面已过期或请求来源无法验证，请刷新页面后重试。", "The page expired or the request could not be verified; reload the page and try again."),
+    "error.csrf": (
+        "页面已过期或请求来源无法验证，请刷新页面后重试。",
+        "The page expired or the request could not be verified; reload the page and try again.",
+    ),
     "error.not_found": ("页面不存在", "Page not found"),
     "error.back": ("返回首页", "Back to the start page"),
     "field.required": ("此项为必填项", "This field is required"),
@@ -48,13 +53,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 # English names of the timeline steps (the Chinese ones come from appeals.status.EVENT_LABELS_ZH).
 EVENT_LABELS_EN: dict[str, str] = {
-    "submitted": "Received", "answered": "Answered directly", "not_accepted": "Not accepted",
-    "dispatched": "Dispatched", "redispatched": "Re-dispatched", "signed": "Signed for by the unit",
-    "contacted": "The unit contacted you", "return_approved": "Sent back for re-dispatch",
-    "extension_approved": "Deadline extended", "deferred": "Deferred with a plan", "deferral_cleared": "Deferral cleared",
-    "replied": "Replied", "visited": "Return visit", "reopened": "Reopened",
-    "requeued": "Reopened: back to the dispatch queue", "closed": "Closed", "merged": "Merged",
-    "terminated": "Terminated", "main_replied": "The main appeal was replied",
+    "submitted": "Received",
+    "answered": "Answered directly",
+    "not_accepted": "Not accepted",
+    "dispatched": "Dispatched",
+    "redispatched": "Re-dispatched",
+    "signed": "Signed for by the unit",
+    "contacted": "The unit contacted you",
+    "return_approved": "Sent back for re-dispatch",
+    "extension_approved": "Deadline extended",
+    "deferred": "Deferred with a plan",
+    "deferral_cleared": "Deferral cleared",
+    "replied": "Replied",
+    "visited": "Return visit",
+    "reopened": "Reopened",
+    "requeued": "Reopened: back to the dispatch queue",
+    "closed": "Closed",
+    "merged": "Merged",
+    "terminated": "Terminated",
+    "main_replied": "The main appeal was replied",
 }
 
 

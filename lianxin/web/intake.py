@@ -40,8 +40,14 @@ from lianxin.web.uploads import MAX_PHOTOS, discard, read_photos, store_photos
 
 router = APIRouter()
 
-RESIDENT_TYPES = (AppealType.CONSULT, AppealType.HELP, AppealType.COMPLAINT, AppealType.REPORT,
-                  AppealType.SUGGESTION, AppealType.PRAISE)
+RESIDENT_TYPES = (
+    AppealType.CONSULT,
+    AppealType.HELP,
+    AppealType.COMPLAINT,
+    AppealType.REPORT,
+    AppealType.SUGGESTION,
+    AppealType.PRAISE,
+)
 FORM_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 RESEND_WINDOW = timedelta(minutes=30)
 TEXT_FIELDS = ("appeal_type", "content", "address", "lat", "lng", "community_id", "appellant_name", "appellant_phone")
@@ -55,26 +61,44 @@ def community_choices(session: Session, jurisdiction_id: int) -> list[tuple[int,
     """(id, "街道 · 社区") for the optional community picker."""
     street = aliased(Unit)
     rows = session.execute(
-        select(Unit.id, Unit.name, street.name).outerjoin(street, Unit.parent_id == street.id)
+        select(Unit.id, Unit.name, street.name)
+        .outerjoin(street, Unit.parent_id == street.id)
         .where(Unit.jurisdiction_id == jurisdiction_id, Unit.kind == UnitKind.COMMUNITY, Unit.active.is_(True))
         .order_by(street.name, Unit.name)
     ).all()
     return [(uid, f"{parent} · {name}" if parent else name) for uid, name, parent in rows]
 
 
-def form_page(request: Request, session: Session, *, values: dict, errors: FormErrors, status_code: int = 200,
-              user: User | None = None) -> Response:
+def form_page(
+    request: Request,
+    session: Session,
+    *,
+    values: dict,
+    errors: FormErrors,
+    status_code: int = 200,
+    user: User | None = None,
+) -> Response:
     jurisdiction = public_jurisdiction(request, session)
-    return render(request, "resident/submit.html", {
-        "values": values, "errors": errors, "types": RESIDENT_TYPES, "max_photos": MAX_PHOTOS,
-        "communities": community_choices(session, jurisdiction.id), "grid_patrol": is_grid_worker(session, user),
-        "points": [asdict(p) for p in community_points(session, jurisdiction.id)],
-    }, status_code=status_code)
+    return render(
+        request,
+        "resident/submit.html",
+        {
+            "values": values,
+            "errors": errors,
+            "types": RESIDENT_TYPES,
+            "max_photos": MAX_PHOTOS,
+            "communities": community_choices(session, jurisdiction.id),
+            "grid_patrol": is_grid_worker(session, user),
+            "points": [asdict(p) for p in community_points(session, jurisdiction.id)],
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/appeal")
-def submit_form(request: Request, session: Session = Depends(get_session),
-                user: User | None = Depends(current_user)) -> Response:
+def submit_form(
+    request: Request, session: Session = Depends(get_session), user: User | None = Depends(current_user)
+) -> Response:
     values = {"form_key": secrets.token_urlsafe(18), "appeal_type": AppealType.HELP.value}
     if is_grid_worker(session, user):
         values |= {"appellant_name": user.display_name, "appellant_phone": user.phone or ""}
@@ -90,8 +114,9 @@ def parse_appeal(form: FormData, jurisdiction_id: int, channel: Channel, errors:
     if not values["content"]:
         errors.add_key("content", "field.required")
     try:
-        return AppealCreate(jurisdiction_id=jurisdiction_id, channel=channel, confidential=form.get("confidential") == "1",
-                            **values)
+        return AppealCreate(
+            jurisdiction_id=jurisdiction_id, channel=channel, confidential=form.get("confidential") == "1", **values
+        )
     except ValidationError as exc:
         errors.add_validation(exc)
         return None
@@ -99,19 +124,32 @@ def parse_appeal(form: FormData, jurisdiction_id: int, channel: Channel, errors:
 
 def resent_appeal(session: Session, data: AppealCreate) -> Appeal | None:
     """The same person's appeal with the same text, received within the resend window."""
-    appellant_id = session.scalar(select(Appellant.id).where(
-        Appellant.jurisdiction_id == data.jurisdiction_id, Appellant.phone == data.appellant_phone))
+    appellant_id = session.scalar(
+        select(Appellant.id).where(
+            Appellant.jurisdiction_id == data.jurisdiction_id, Appellant.phone == data.appellant_phone
+        )
+    )
     if appellant_id is None:
         return None
     return session.scalars(
-        select(Appeal).where(Appeal.appellant_id == appellant_id, Appeal.content == data.content,
-                             Appeal.received_at >= utcnow() - RESEND_WINDOW).order_by(Appeal.id).limit(1)
+        select(Appeal)
+        .where(
+            Appeal.appellant_id == appellant_id,
+            Appeal.content == data.content,
+            Appeal.received_at >= utcnow() - RESEND_WINDOW,
+        )
+        .order_by(Appeal.id)
+        .limit(1)
     ).first()
 
 
 @router.post("/appeal")
-def submit(request: Request, form: FormData = Depends(posted_form(MAX_PHOTOS + 20)),
-           session: Session = Depends(get_session), user: User | None = Depends(current_user)) -> Response:
+def submit(
+    request: Request,
+    form: FormData = Depends(posted_form(MAX_PHOTOS + 20)),
+    session: Session = Depends(get_session),
+    user: User | None = Depends(current_user),
+) -> Response:
     throttle.intake(request, session, user.id if user else None)  # 429 past the limit, before anything is stored
     form_key = str(form.get("form_key") or "")
     key = f"web:{form_key}" if FORM_KEY_RE.match(form_key) else None
@@ -127,7 +165,8 @@ def submit(request: Request, form: FormData = Depends(posted_form(MAX_PHOTOS + 2
     except LianxinError as exc:
         errors.add_exception(exc)
     values = {name: form.get(name) or "" for name in (*TEXT_FIELDS, "confidential")} | {
-        "form_key": form_key if key else secrets.token_urlsafe(18)}
+        "form_key": form_key if key else secrets.token_urlsafe(18)
+    }
     if errors or data is None:
         return form_page(request, session, values=values, errors=errors, status_code=422, user=user)
     if (resent := resent_appeal(session, data)) is not None:
@@ -135,7 +174,9 @@ def submit(request: Request, form: FormData = Depends(posted_form(MAX_PHOTOS + 2
     settings = request.app.state.settings
     rows = store_photos(settings.upload_dir, photos)
     try:
-        appeal = submit_appeal(session, data, actor=user if grid_patrol else None, idempotency_key=key, attachments=rows)
+        appeal = submit_appeal(
+            session, data, actor=user if grid_patrol else None, idempotency_key=key, attachments=rows
+        )
     except LianxinError as exc:
         discard(settings.upload_dir, rows)
         errors.add_exception(exc)

@@ -40,12 +40,16 @@ def community_points(session: Session, jurisdiction_id: int, *, since: datetime 
         select(Unit.id, Unit.name, func.avg(Appeal.lat), func.avg(Appeal.lng), func.count(Appeal.id))
         .join(Unit, Appeal.community_id == Unit.id)
         .where(Appeal.jurisdiction_id == jurisdiction_id, Appeal.lat.is_not(None), Appeal.lng.is_not(None))
-        .group_by(Unit.id, Unit.name).order_by(Unit.name)
+        .group_by(Unit.id, Unit.name)
+        .order_by(Unit.name)
     )
     if since is not None:
         stmt = stmt.where(Appeal.received_at >= since)
-    return [CommunityPoint(uid, name, round(float(lat), 5), round(float(lng), 5), count)
-            for uid, name, lat, lng, count in session.execute(stmt) if count >= MIN_MAP_COUNT]
+    return [
+        CommunityPoint(uid, name, round(float(lat), 5), round(float(lng), 5), count)
+        for uid, name, lat, lng, count in session.execute(stmt)
+        if count >= MIN_MAP_COUNT
+    ]
 
 
 def percent(value: float | None) -> float | None:
@@ -81,7 +85,9 @@ class PublicFigures:
     basic_satisfied_weight: float = 0.9
 
 
-def public_figures(session: Session, jurisdiction_id: int, *, months: int = 12, now: datetime | None = None) -> PublicFigures:
+def public_figures(
+    session: Session, jurisdiction_id: int, *, months: int = 12, now: datetime | None = None
+) -> PublicFigures:
     """Received / closed / satisfaction by month and by district and street, top categories, on-time rate
     and the community map, over the last ``months`` calendar months (Asia/Shanghai), from the rollups."""
     from lianxin.assessment.service import get_settings_row, weights_of
@@ -89,17 +95,27 @@ def public_figures(session: Session, jurisdiction_id: int, *, months: int = 12, 
     from lianxin.stats.fold import local_day
 
     start, end = public_period(local_day(now or utcnow()), months)
-    summary = public_summary(session, jurisdiction_id, start, end,
-                             weights=weights_of(get_settings_row(session, jurisdiction_id)))
-    area = {kind: [AreaRow(a["name"], a["handled"], a["closed"], percent(a["satisfaction_rate"]))
-                   for a in summary["areas"] if a["kind"] == kind] for kind in ("district", "street")}
+    summary = public_summary(
+        session, jurisdiction_id, start, end, weights=weights_of(get_settings_row(session, jurisdiction_id))
+    )
+    area = {
+        kind: [
+            AreaRow(a["name"], a["handled"], a["closed"], percent(a["satisfaction_rate"]))
+            for a in summary["areas"]
+            if a["kind"] == kind
+        ]
+        for kind in ("district", "street")
+    }
     since = datetime.combine(start, datetime.min.time(), tzinfo=SHANGHAI)
     return PublicFigures(
-        months=[m["month"] for m in summary["months"]], received=[m["received"] for m in summary["months"]],
+        months=[m["month"] for m in summary["months"]],
+        received=[m["received"] for m in summary["months"]],
         closed=[m["closed"] for m in summary["months"]],
         satisfaction=[percent(m["satisfaction_rate"]) for m in summary["months"]],
-        total_received=summary["received"], total_closed=summary["closed"],
-        solved_rate=percent(summary["solved_rate"]), satisfaction_rate=percent(summary["satisfaction_rate"]),
+        total_received=summary["received"],
+        total_closed=summary["closed"],
+        solved_rate=percent(summary["solved_rate"]),
+        satisfaction_rate=percent(summary["satisfaction_rate"]),
         on_time_rate=percent(summary["on_time_rate"]),
         districts=sorted(area["district"], key=lambda r: (-r.handled, r.name)),
         streets=sorted(area["street"], key=lambda r: (-r.handled, r.name)),

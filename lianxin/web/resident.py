@@ -29,17 +29,33 @@ def home(request: Request) -> Response:
     return render(request, "resident/home.html")
 
 
-def tracking_context(session: Session, appeal: Appeal, request: Request, *, phone: str = "",
-                     errors: FormErrors | None = None, rating: dict | None = None) -> dict:
+def tracking_context(
+    session: Session,
+    appeal: Appeal,
+    request: Request,
+    *,
+    phone: str = "",
+    errors: FormErrors | None = None,
+    rating: dict | None = None,
+) -> dict:
     """What the resident may see: public steps only (newest first), the deadline, the reply and photos."""
     steps = list(reversed(queries.timeline(session, appeal, public_only=True)))
-    photos = {"intake": [a for a in appeal.attachments if a.purpose == "intake"],
-              "proof": [a for a in appeal.attachments if a.purpose != "intake"]}
-    return {"appeal": appeal, "steps": steps, "photos": photos, "phone": phone, "satisfactions": list(Satisfaction),
-            "errors": errors or FormErrors(pick_lang(request)), "rating": rating or {},
-            "link": str(request.url_for("track_by_link", token=appeal.tracking_token)),
-            "just_submitted": request.query_params.get("new") == "1",
-            "just_rated": request.query_params.get("rated") == "1"}
+    photos = {
+        "intake": [a for a in appeal.attachments if a.purpose == "intake"],
+        "proof": [a for a in appeal.attachments if a.purpose != "intake"],
+    }
+    return {
+        "appeal": appeal,
+        "steps": steps,
+        "photos": photos,
+        "phone": phone,
+        "satisfactions": list(Satisfaction),
+        "errors": errors or FormErrors(pick_lang(request)),
+        "rating": rating or {},
+        "link": str(request.url_for("track_by_link", token=appeal.tracking_token)),
+        "just_submitted": request.query_params.get("new") == "1",
+        "just_rated": request.query_params.get("rated") == "1",
+    }
 
 
 @router.get("/track")
@@ -48,8 +64,9 @@ def track_form(request: Request) -> Response:
 
 
 @router.post("/track")
-def track(request: Request, order_no: str = Form(""), phone: str = Form(""),
-          session: Session = Depends(get_session)) -> Response:
+def track(
+    request: Request, order_no: str = Form(""), phone: str = Form(""), session: Session = Depends(get_session)
+) -> Response:
     errors = FormErrors(pick_lang(request))
     if not order_no.strip():
         errors.add_key("order_no", "field.required")
@@ -66,8 +83,9 @@ def track(request: Request, order_no: str = Form(""), phone: str = Form(""),
         throttle.limit(request, session, "track_misses_per_order", "track:order", order_key)
     except throttle.RateLimited as exc:
         errors.add_exception(exc)
-        return _limited(render(request, "resident/track.html", {"errors": errors, "order_no": order_no},
-                               status_code=429), exc)
+        return _limited(
+            render(request, "resident/track.html", {"errors": errors, "order_no": order_no}, status_code=429), exc
+        )
     appeal = queries.find_for_resident(session, order_no, phone)
     if appeal is None:
         errors.add(None, NOT_FOUND_EN if errors.lang == EN else NOT_FOUND_ZH)
@@ -96,12 +114,21 @@ def appeal_by_token(request: Request, session: Session, token: str, *, refund: b
 
 @router.get("/t/{token}")
 def track_by_link(request: Request, token: str, session: Session = Depends(get_session)) -> Response:
-    return render(request, "resident/appeal.html", tracking_context(session, appeal_by_token(request, session, token), request))
+    return render(
+        request, "resident/appeal.html", tracking_context(session, appeal_by_token(request, session, token), request)
+    )
 
 
 @router.post("/t/{token}/rate")
-def rate(request: Request, token: str, phone: str = Form(""), solved: str = Form(""), satisfaction: str = Form(""),
-         comment: str = Form(""), session: Session = Depends(get_session)) -> Response:
+def rate(
+    request: Request,
+    token: str,
+    phone: str = Form(""),
+    solved: str = Form(""),
+    satisfaction: str = Form(""),
+    comment: str = Form(""),
+    session: Session = Depends(get_session),
+) -> Response:
     """The resident's own rating of a replied appeal; their phone number must match the appeal's."""
     appeal = appeal_by_token(request, session, token, refund=False)  # a wrong phone keeps the count
     errors = FormErrors(pick_lang(request))
@@ -116,13 +143,23 @@ def rate(request: Request, token: str, phone: str = Form(""), solved: str = Form
     status_code = 422
     if not errors:
         try:
-            rate_appeal(session, appeal, phone=phone.strip(), solved=solved == "yes", satisfaction=satisfaction,
-                        comment=comment.strip() or None)
+            rate_appeal(
+                session,
+                appeal,
+                phone=phone.strip(),
+                solved=solved == "yes",
+                satisfaction=satisfaction,
+                comment=comment.strip() or None,
+            )
             throttle.refund(request, session, "link_misses_per_address", "link:address")
             return RedirectResponse(f"/t/{token}?rated=1", status_code=303)
         except LianxinError as exc:
             errors.add_exception(exc)
             status_code = exc.http_status
     rating = {"solved": solved, "satisfaction": satisfaction, "comment": comment}
-    return render(request, "resident/appeal.html",
-                  tracking_context(session, appeal, request, phone="", errors=errors, rating=rating), status_code=status_code)
+    return render(
+        request,
+        "resident/appeal.html",
+        tracking_context(session, appeal, request, phone="", errors=errors, rating=rating),
+        status_code=status_code,
+    )

@@ -54,7 +54,11 @@ def nav_for(request: Request) -> list[NavItem]:
     signed_in = "uid" in request.session
     roles = set(request.session.get("roles", ()))
     items = [*NAV, *getattr(request.app.state, "nav", ())]
-    return [item for item in items if item.roles is None or (signed_in and (not item.roles or "admin" in roles or roles & item.roles))]
+    return [
+        item
+        for item in items
+        if item.roles is None or (signed_in and (not item.roles or "admin" in roles or roles & item.roles))
+    ]
 
 
 def module_enabled(request: Request, name: str) -> bool:
@@ -72,19 +76,27 @@ def page_context(request: Request) -> dict:
     lang = pick_lang(request)
     settings = request.app.state.settings
     return {
-        "lang": lang, "t": partial(translate, lang=lang), "tr": partial(bilingual, lang=lang),
+        "lang": lang,
+        "t": partial(translate, lang=lang),
+        "tr": partial(bilingual, lang=lang),
         "event_label": partial(event_label, lang=lang),
-        "csrf_token": csrf_token(request), "nav": nav_for(request), "path": request.url.path,
+        "csrf_token": csrf_token(request),
+        "nav": nav_for(request),
+        "path": request.url.path,
         "module_enabled": partial(module_enabled, request),
-        "switch_lang_url": switch_lang_url(request, lang), "user_name": request.session.get("name"),
-        "signed_in": "uid" in request.session, "big_text": request.cookies.get(BIG_TEXT_COOKIE) == "1",
-        "hotline": settings.hotline_number, "static_version": STATIC_VERSION,
+        "switch_lang_url": switch_lang_url(request, lang),
+        "user_name": request.session.get("name"),
+        "signed_in": "uid" in request.session,
+        "big_text": request.cookies.get(BIG_TEXT_COOKIE) == "1",
+        "hotline": settings.hotline_number,
+        "static_version": STATIC_VERSION,
         "map_tiles": {"url": settings.map_tile_url, "attribution": settings.map_tile_attribution},
     }
 
 
-def render(request: Request, name: str, context: dict | None = None, *, status_code: int = 200,
-           headers: dict | None = None) -> Response:
+def render(
+    request: Request, name: str, context: dict | None = None, *, status_code: int = 200, headers: dict | None = None
+) -> Response:
     """Render ``name`` with the page context; remembers an explicit ``?lang=`` in a cookie."""
     full = page_context(request) | (context or {})
     response = templates.TemplateResponse(request, name, full, status_code=status_code, headers=headers)

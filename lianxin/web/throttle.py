@@ -40,14 +40,17 @@ def refund(request: Request, session: Session, rule: str, bucket: str, key: str 
 
 # Staff login: every attempt per address, and a lockout per account and per address after wrong passwords.
 
+
 def _account(username: str) -> str:
     return username.strip().casefold()
 
 
 def _backoff(settings: Settings) -> dict:
-    return dict(base=timedelta(seconds=settings.rate_lockout_base_seconds),
-                cap=timedelta(seconds=settings.rate_lockout_max_seconds),
-                memory=timedelta(hours=settings.rate_lockout_memory_hours))
+    return dict(
+        base=timedelta(seconds=settings.rate_lockout_base_seconds),
+        cap=timedelta(seconds=settings.rate_lockout_max_seconds),
+        memory=timedelta(hours=settings.rate_lockout_memory_hours),
+    )
 
 
 def before_login(request: Request, session: Session, username: str) -> dict:
@@ -59,8 +62,9 @@ def before_login(request: Request, session: Session, username: str) -> dict:
     ratelimit.check_lock(session, "login:account", account)
     ratelimit.check_lock(session, "login:address_fail", address)
     ratelimit.fail(session, "login:account", account, after=settings.rate_lockout_after, **_backoff(settings))
-    _, address_lock = ratelimit.fail(session, "login:address_fail", address,
-                                     after=settings.rate_lockout_after_per_address, **_backoff(settings))
+    _, address_lock = ratelimit.fail(
+        session, "login:address_fail", address, after=settings.rate_lockout_after_per_address, **_backoff(settings)
+    )
     return {"account": account, "address": address, "address_lock": address_lock}
 
 
@@ -74,12 +78,19 @@ def login_succeeded(session: Session, attempt: dict) -> None:
 
 # Public intake: anonymous submissions per address; signed-in staff (grid workers' patrol reports) per account.
 
+
 def intake(request: Request, session: Session, user_id: int | None) -> None:
-    limit(request, session, "intake_per_address", "intake:address" if user_id is None else "intake:user",
-          None if user_id is None else str(user_id))
+    limit(
+        request,
+        session,
+        "intake_per_address",
+        "intake:address" if user_id is None else "intake:user",
+        None if user_id is None else str(user_id),
+    )
 
 
 # Residents' look-ups: /track per address, and wrong phones per order number; private links per address.
+
 
 def order_key(order_no: str) -> str:
     return order_no.strip().upper()

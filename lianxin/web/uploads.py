@@ -42,7 +42,7 @@ class Photo:
 def sniff(head: bytes) -> tuple[str, str, str] | None:
     """(content type, pillow format, extension) from the magic bytes, or None."""
     for offset, magic, content_type, fmt, ext in SIGNATURES:
-        if head[offset:offset + len(magic)] == magic and (ext != "webp" or head[:4] == b"RIFF"):
+        if head[offset : offset + len(magic)] == magic and (ext != "webp" or head[:4] == b"RIFF"):
             return content_type, fmt, ext
     return None
 
@@ -69,8 +69,11 @@ def read_photos(files: list[UploadFile]) -> list[Photo]:
     """Validate the uploaded photos (empty file inputs are ignored); raise InvalidInput(field="photos")."""
     chosen = [f for f in files if f.filename or (f.size or 0) > 0]
     if len(chosen) > MAX_PHOTOS:
-        raise InvalidInput(f"最多上传 {MAX_PHOTOS} 张照片（您选择了 {len(chosen)} 张）",
-                           f"at most {MAX_PHOTOS} photos ({len(chosen)} chosen)", field="photos")
+        raise InvalidInput(
+            f"最多上传 {MAX_PHOTOS} 张照片（您选择了 {len(chosen)} 张）",
+            f"at most {MAX_PHOTOS} photos ({len(chosen)} chosen)",
+            field="photos",
+        )
     photos = []
     for upload in chosen:
         name = Path(upload.filename or "photo").name[:100] or "photo"
@@ -83,7 +86,9 @@ def clean_photo(name: str, data: bytes) -> Photo:
     """One photo's bytes checked (size, type sniffed, must decode fully, pixel limit) and re-encoded without
     metadata; raise InvalidInput(field="photos"). Every interface that accepts photos goes through here."""
     if len(data) > MAX_PHOTO_BYTES:
-        raise _bad(name, f"超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB", f"larger than {MAX_PHOTO_BYTES // 1024 // 1024} MB")
+        raise _bad(
+            name, f"超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB", f"larger than {MAX_PHOTO_BYTES // 1024 // 1024} MB"
+        )
     kind = sniff(data[:16])
     if kind is None:
         raise _bad(name, "不是 JPEG、PNG 或 WebP 图片", "is not a JPEG, PNG or WebP image")
@@ -106,8 +111,14 @@ def store_photos(upload_dir: Path, photos: list[Photo]) -> list[dict]:
         tmp = path.with_suffix(".part")
         tmp.write_bytes(photo.data)
         tmp.replace(path)
-        rows.append({"filename": photo.filename, "content_type": photo.content_type, "size": len(photo.data),
-                     "storage_key": key})
+        rows.append(
+            {
+                "filename": photo.filename,
+                "content_type": photo.content_type,
+                "size": len(photo.data),
+                "storage_key": key,
+            }
+        )
     return rows
 
 

@@ -3,8 +3,12 @@
 from lianxin.modules import Job, Module
 
 MODULE = Module(
-    "webhooks", "事件推送", "Webhooks",
+    "webhooks",
+    "事件推送",
+    "Webhooks",
     api_routers=("lianxin.webhooks.api:router",),
-    jobs=(Job("queue_webhooks", "lianxin.webhooks.service:queue_job", order=70),
-          Job("deliver_webhooks", "lianxin.webhooks.service:deliver_job", order=71)),
+    jobs=(
+        Job("queue_webhooks", "lianxin.webhooks.service:queue_job", order=70),
+        Job("deliver_webhooks", "lianxin.webhooks.service:deliver_job", order=71),
+    ),
 )

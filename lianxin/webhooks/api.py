@@ -54,8 +54,9 @@ def _out(hook: Webhook, model=WebhookOut, **extra):
 @router.post("", status_code=201, response_model=NewWebhookOut, summary="登记回调 / register a webhook")
 def register(body: WebhookIn, ctx: WriteCtx):
     def run():
-        hook, secret = service.register_webhook(ctx.session, actor=ctx.actor, unit=ctx.unit(body.unit, "unit"),
-                                                url=body.url)
+        hook, secret = service.register_webhook(
+            ctx.session, actor=ctx.actor, unit=ctx.unit(body.unit, "unit"), url=body.url
+        )
         return _out(hook, NewWebhookOut, secret=secret)
 
     return ctx.once(run, status_code=201)
@@ -74,5 +75,8 @@ def deliveries(webhook_id: DbId, ctx: Ctx):
 
 @router.post("/{webhook_id}/deactivate", response_model=WebhookOut, summary="停用 / deactivate")
 def deactivate(webhook_id: DbId, ctx: WriteCtx):
-    return ctx.once(lambda: _out(service.deactivate_webhook(
-        ctx.session, service.get_webhook(ctx.session, webhook_id, actor=ctx.actor))))
+    return ctx.once(
+        lambda: _out(
+            service.deactivate_webhook(ctx.session, service.get_webhook(ctx.session, webhook_id, actor=ctx.actor))
+        )
+    )

@@ -64,7 +64,9 @@ def check_url(url: str, *, allow_local: bool) -> str:
     except ValueError:
         address = None
     if local or (address is not None and not address.is_global):
-        raise InvalidInput("回调地址不能指向本机或内网", "webhook URLs must not point to private addresses", field="url")
+        raise InvalidInput(
+            "回调地址不能指向本机或内网", "webhook URLs must not point to private addresses", field="url"
+        )
     return url
 
 
@@ -74,8 +76,16 @@ def register_webhook(session: Session, *, actor: User | None, unit: Unit, url: s
     url = check_url(url, allow_local=_allow_local(session))
     secret = secrets.token_hex(32)
     latest = session.scalar(select(func.max(AppealEvent.id))) or 0
-    webhook = Webhook(jurisdiction_id=unit.jurisdiction_id, unit=unit, url=url, secret=secret, active=True,
-                      cursor_event_id=latest, created_by_id=actor.id if actor else None, created_at=utcnow())
+    webhook = Webhook(
+        jurisdiction_id=unit.jurisdiction_id,
+        unit=unit,
+        url=url,
+        secret=secret,
+        active=True,
+        cursor_event_id=latest,
+        created_by_id=actor.id if actor else None,
+        created_at=utcnow(),
+    )
     session.add(webhook)
     session.flush()
     return webhook, secret
@@ -103,20 +113,38 @@ def deactivate_webhook(session: Session, webhook: Webhook) -> Webhook:
 
 
 def recent_deliveries(session: Session, webhook: Webhook, *, limit: int = 50) -> list[WebhookDelivery]:
-    return list(session.scalars(select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook.id)
-                                .order_by(WebhookDelivery.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.webhook_id == webhook.id)
+            .order_by(WebhookDelivery.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def event_payload(event: AppealEvent, appeal: Appeal) -> dict:
     """What a unit's system receives: the event and the appeal's state, never the resident's name or phone (nor
     phone numbers, ID numbers or names written into the title or the note)."""
     return {
-        "event": {"id": event.id, "kind": event.kind, "label": EVENT_LABELS_ZH.get(event.kind, event.kind),
-                  "at": event.at.isoformat(), "from_status": event.from_status, "to_status": event.to_status,
-                  "unit": event.unit.code if event.unit else None, "note": public_text(event.note, appeal)},
-        "appeal": {"order_no": appeal.order_no, "status": str(appeal.status), "version": appeal.version,
-                   "title": public_text(appeal.title, appeal), "lead_unit": appeal.lead_unit.code if appeal.lead_unit else None,
-                   "due_at": appeal.due_at.isoformat() if appeal.due_at else None},
+        "event": {
+            "id": event.id,
+            "kind": event.kind,
+            "label": EVENT_LABELS_ZH.get(event.kind, event.kind),
+            "at": event.at.isoformat(),
+            "from_status": event.from_status,
+            "to_status": event.to_status,
+            "unit": event.unit.code if event.unit else None,
+            "note": public_text(event.note, appeal),
+        },
+        "appeal": {
+            "order_no": appeal.order_no,
+            "status": str(appeal.status),
+            "version": appeal.version,
+            "title": public_text(appeal.title, appeal),
+            "lead_unit": appeal.lead_unit.code if appeal.lead_unit else None,
+            "due_at": appeal.due_at.isoformat() if appeal.due_at else None,
+        },
     }
 
 
@@ -125,20 +153,40 @@ def queue_events(session: Session, now: datetime) -> int:
     co-handles, or did (a unit redispatched away still hears how its former appeal ends)."""
     queued = 0
     settled = session.scalar(select(func.max(AppealEvent.id)).where(AppealEvent.at <= now - RESCAN)) or 0
-    hooks = session.scalars(select(Webhook).where(Webhook.active.is_(True))
-                           .with_for_update(skip_locked=True, of=Webhook)).all()
+    hooks = session.scalars(
+        select(Webhook).where(Webhook.active.is_(True)).with_for_update(skip_locked=True, of=Webhook)
+    ).all()
     for hook in hooks:
-        involved = select(AppealUnit.appeal_id).where(AppealUnit.unit_id == hook.unit_id,
-                                                      AppealUnit.role.in_([UnitRole.LEAD, UnitRole.CO]))
-        rows = session.execute(select(AppealEvent, Appeal).join(Appeal, Appeal.id == AppealEvent.appeal_id)
-                               .where(AppealEvent.id > hook.cursor_event_id, AppealEvent.appeal_id.in_(involved))
-                               .order_by(AppealEvent.id))
+        involved = select(AppealUnit.appeal_id).where(
+            AppealUnit.unit_id == hook.unit_id, AppealUnit.role.in_([UnitRole.LEAD, UnitRole.CO])
+        )
+        rows = session.execute(
+            select(AppealEvent, Appeal)
+            .join(Appeal, Appeal.id == AppealEvent.appeal_id)
+            .where(AppealEvent.id > hook.cursor_event_id, AppealEvent.appeal_id.in_(involved))
+            .order_by(AppealEvent.id)
+        )
         for event, appeal in rows:
-            queued += insert_or_ignore(session, WebhookDelivery.__table__, dict(
-                jurisdiction_id=hook.jurisdiction_id, webhook_id=hook.id, event_id=event.id, event_kind=event.kind,
-                payload=event_payload(event, appeal), state="pending", attempts=0, next_attempt_at=now, log=[],
-                created_at=now,
-            ), ["webhook_id", "event_id"]) is not None
+            queued += (
+                insert_or_ignore(
+                    session,
+                    WebhookDelivery.__table__,
+                    dict(
+                        jurisdiction_id=hook.jurisdiction_id,
+                        webhook_id=hook.id,
+                        event_id=event.id,
+                        event_kind=event.kind,
+                        payload=event_payload(event, appeal),
+                        state="pending",
+                        attempts=0,
+                        next_attempt_at=now,
+                        log=[],
+                        created_at=now,
+                    ),
+                    ["webhook_id", "event_id"],
+                )
+                is not None
+            )
         hook.cursor_event_id = max(hook.cursor_event_id, settled)
     session.flush()
     return queued
@@ -169,26 +217,35 @@ def post(url: str, body: bytes, headers: dict) -> int:
 
 def deliver_due(session: Session, now: datetime) -> int:
     """Post due deliveries; 2xx → delivered, otherwise retry later, failed after the last attempt."""
-    rows = session.scalars(select(WebhookDelivery).join(Webhook)
-                           .where(WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= now,
-                                  Webhook.active.is_(True))
-                           .order_by(WebhookDelivery.id).limit(BATCH)
-                           .with_for_update(skip_locked=True, of=WebhookDelivery)).all()
+    rows = session.scalars(
+        select(WebhookDelivery)
+        .join(Webhook)
+        .where(WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= now, Webhook.active.is_(True))
+        .order_by(WebhookDelivery.id)
+        .limit(BATCH)
+        .with_for_update(skip_locked=True, of=WebhookDelivery)
+    ).all()
     delivered = 0
     for row in rows:
         body = json.dumps(row.payload, ensure_ascii=False, separators=(",", ":")).encode()
         stamp = int(now.timestamp())
-        headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Lianxin-Webhooks/1",
-                   "X-Lianxin-Event": row.event_kind, "X-Lianxin-Delivery": str(row.id),
-                   "X-Lianxin-Signature": sign(row.webhook.secret, stamp, body)}
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "Lianxin-Webhooks/1",
+            "X-Lianxin-Event": row.event_kind,
+            "X-Lianxin-Delivery": str(row.id),
+            "X-Lianxin-Signature": sign(row.webhook.secret, stamp, body),
+        }
         started = time.monotonic()
         try:
             status, error = post(row.webhook.url, body, headers), None
         except OSError as exc:  # refused, timed out, TLS failure: logged and retried
             status, error = None, f"{type(exc).__name__}: {exc}"[:500]
         row.attempts += 1
-        row.log = [*row.log, {"at": now.isoformat(), "status": status, "error": error,
-                              "ms": round((time.monotonic() - started) * 1000)}]
+        row.log = [
+            *row.log,
+            {"at": now.isoformat(), "status": status, "error": error, "ms": round((time.monotonic() - started) * 1000)},
+        ]
         row.last_status, row.last_error = status, error
         if status is not None and 200 <= status < 300:
             row.state, row.delivered_at = "delivered", now

@@ -9,14 +9,20 @@ at ``/api/v1``), ``jobs.py`` (``JOBS``: ``(name, fn(session, settings, now))``),
 from lianxin.modules import Job, Module, Nav
 
 MODULE = Module(
-    "wishes", "微心愿", "Micro-wishes",
+    "wishes",
+    "微心愿",
+    "Micro-wishes",
     page_routers=("lianxin.wishes.views:router",),
     api_routers=("lianxin.wishes.api:router",),
-    jobs=(Job("wishes_review_filed", "lianxin.wishes.jobs:review_filed", order=80),
-          Job("wishes_claim_reminders", "lianxin.wishes.jobs:claim_reminders", order=81)),
-    nav=(Nav("/wishes", "微心愿", "Micro-wishes", None),
-         Nav("/wishes/staff", "心愿工作台", "Wish desk", {"grid_worker", "handler", "leader"}),
-         Nav("/wishes/mine", "我的认领", "My wishes", set()),
-         Nav("/wishes/stats", "心愿统计", "Wish statistics", {"leader"})),
+    jobs=(
+        Job("wishes_review_filed", "lianxin.wishes.jobs:review_filed", order=80),
+        Job("wishes_claim_reminders", "lianxin.wishes.jobs:claim_reminders", order=81),
+    ),
+    nav=(
+        Nav("/wishes", "微心愿", "Micro-wishes", None),
+        Nav("/wishes/staff", "心愿工作台", "Wish desk", {"grid_worker", "handler", "leader"}),
+        Nav("/wishes/mine", "我的认领", "My wishes", set()),
+        Nav("/wishes/stats", "心愿统计", "Wish statistics", {"leader"}),
+    ),
     demo="lianxin.wishes.demo:demo_hook",
 )

@@ -20,7 +20,13 @@ from lianxin.orgs.models import Role, Unit
 from lianxin.orgs.service import has_role, user_unit_ids
 from lianxin.wishes import service as svc
 from lianxin.wishes.models import (
-    DualReport, PartyOrg, QuotaScope, TriageClass, Wish, WishCategory, WishSource,
+    DualReport,
+    PartyOrg,
+    QuotaScope,
+    TriageClass,
+    Wish,
+    WishCategory,
+    WishSource,
 )
 from lianxin.wishes.status import WishStatus
 
@@ -56,13 +62,30 @@ class WishOut(BaseModel):
 def _out(wish: Wish) -> WishOut:
     name, phone = svc.masked_resident(wish)
     return WishOut(
-        id=wish.id, version=wish.version, status=wish.status, category=wish.category, source=wish.source,
-        community_id=wish.community_id, community=wish.community.name, grid_id=wish.grid_id,
-        triage_class=wish.triage_class, public_text=wish.public_text, resident_name=name, resident_phone=phone,
-        reason=wish.reason, review_on=wish.review_on, promised_on=wish.promised_on, claimed_by=svc.public_name(wish),
-        claimed_member_id=wish.claimed_member_id, claimed_org_id=wish.claimed_org_id,
-        source_appeal_id=wish.source_appeal_id, delivered_at=wish.delivered_at, confirmed_at=wish.confirmed_at,
-        rating=wish.rating, created_at=wish.created_at)
+        id=wish.id,
+        version=wish.version,
+        status=wish.status,
+        category=wish.category,
+        source=wish.source,
+        community_id=wish.community_id,
+        community=wish.community.name,
+        grid_id=wish.grid_id,
+        triage_class=wish.triage_class,
+        public_text=wish.public_text,
+        resident_name=name,
+        resident_phone=phone,
+        reason=wish.reason,
+        review_on=wish.review_on,
+        promised_on=wish.promised_on,
+        claimed_by=svc.public_name(wish),
+        claimed_member_id=wish.claimed_member_id,
+        claimed_org_id=wish.claimed_org_id,
+        source_appeal_id=wish.source_appeal_id,
+        delivered_at=wish.delivered_at,
+        confirmed_at=wish.confirmed_at,
+        rating=wish.rating,
+        created_at=wish.created_at,
+    )
 
 
 class WishPage(BaseModel):
@@ -79,8 +102,10 @@ def _scope(ctx) -> list[int] | None:
 @router.get("/stats")
 def wish_stats(ctx: Ctx) -> dict:
     """按状态、按社区的件数 / counts by status and by community."""
-    return {"by_status": {s.value: n for s, n in svc.status_counts(ctx.session, ctx.jurisdiction_id).items()},
-            "by_community": svc.community_counts(ctx.session, ctx.jurisdiction_id)}
+    return {
+        "by_status": {s.value: n for s, n in svc.status_counts(ctx.session, ctx.jurisdiction_id).items()},
+        "by_community": svc.community_counts(ctx.session, ctx.jurisdiction_id),
+    }
 
 
 class ProgressOut(BaseModel):
@@ -96,8 +121,10 @@ class ProgressOut(BaseModel):
 def quotas(ctx: Ctx, scope: QuotaScope = QuotaScope.ORG, year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
     """年度任务完成情况（只计群众确认的心愿）/ yearly quota progress, counting confirmed wishes only."""
     rows = svc.quota_progress(ctx.session, ctx.jurisdiction_id, scope, year or svc.today().year)
-    return [ProgressOut(id=p.id, name=p.name, realised=p.realised, target=p.target, claimed=p.claimed, met=p.met)
-            for p in rows]
+    return [
+        ProgressOut(id=p.id, name=p.name, realised=p.realised, target=p.target, claimed=p.claimed, met=p.met)
+        for p in rows
+    ]
 
 
 class QuotaIn(BaseModel):
@@ -116,14 +143,30 @@ class QuotaOut(BaseModel):
 @router.post("/quotas", response_model=QuotaOut)
 def set_quota(body: QuotaIn, ctx: WriteCtx):
     """设定年度任务（领导）/ set a yearly quota (leaders)."""
-    return ctx.once(lambda: QuotaOut(scope=body.scope, year=body.year, target=svc.set_quota(
-        ctx.session, jurisdiction_id=ctx.jurisdiction_id, scope=body.scope, year=body.year, target=body.target,
-        actor=ctx.actor).target))
+    return ctx.once(
+        lambda: QuotaOut(
+            scope=body.scope,
+            year=body.year,
+            target=svc.set_quota(
+                ctx.session,
+                jurisdiction_id=ctx.jurisdiction_id,
+                scope=body.scope,
+                year=body.year,
+                target=body.target,
+                actor=ctx.actor,
+            ).target,
+        )
+    )
 
 
 @router.get("", response_model=WishPage)
-def list_wishes(ctx: Ctx, status: WishStatus | None = None, community_id: DbId | None = None,
-                limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0):
+def list_wishes(
+    ctx: Ctx,
+    status: WishStatus | None = None,
+    community_id: DbId | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+):
     """心愿列表（调用者所辖社区；群众信息脱敏）/ wishes in the caller's communities, personal data masked."""
     stmt = select(Wish).where(Wish.jurisdiction_id == ctx.jurisdiction_id)
     scope = _scope(ctx)
@@ -169,6 +212,7 @@ class WishIn(BaseModel):
 @router.post("", status_code=201, response_model=WishOut)
 def create_wish(body: WishIn, ctx: WriteCtx):
     """工作人员代为登记心愿（走访、说事箱、回访、诉求转办）/ staff record a wish for a resident."""
+
     def run():
         appeal = None
         if body.source_appeal_id is not None:
@@ -177,11 +221,23 @@ def create_wish(body: WishIn, ctx: WriteCtx):
             appeal = ctx.session.get(Appeal, body.source_appeal_id)
             if appeal is None or appeal.jurisdiction_id != ctx.jurisdiction_id:
                 raise InvalidInput("关联的诉求不存在", "the source appeal does not exist", field="source_appeal_id")
-        return _out(svc.submit_wish(
-            ctx.session, jurisdiction_id=ctx.jurisdiction_id, community_id=body.community_id, content=body.content,
-            category=body.category, resident_phone=body.resident_phone, resident_name=body.resident_name,
-            resident_address=body.resident_address, grid_id=body.grid_id,
-            source=WishSource.APPEAL if appeal else body.source, source_appeal=appeal, actor=ctx.actor))
+        return _out(
+            svc.submit_wish(
+                ctx.session,
+                jurisdiction_id=ctx.jurisdiction_id,
+                community_id=body.community_id,
+                content=body.content,
+                category=body.category,
+                resident_phone=body.resident_phone,
+                resident_name=body.resident_name,
+                resident_address=body.resident_address,
+                grid_id=body.grid_id,
+                source=WishSource.APPEAL if appeal else body.source,
+                source_appeal=appeal,
+                actor=ctx.actor,
+            )
+        )
+
     return ctx.once(run, status_code=201)
 
 
@@ -210,15 +266,22 @@ def _act(ctx, wish: Wish, action: str, b: ActionIn, version: int | None) -> Wish
     s, u = ctx.session, ctx.actor
     member = svc.member_for_user(s, u)
     if action == "register":
-        return svc.register_wish(s, wish, actor=u, triage_class=_need(b.triage_class, "triage_class"),
-                                 public_text=b.public_text, version=version)
+        return svc.register_wish(
+            s,
+            wish,
+            actor=u,
+            triage_class=_need(b.triage_class, "triage_class"),
+            public_text=b.public_text,
+            version=version,
+        )
     if action == "publish":
         return svc.publish_wish(s, wish, actor=u, public_text=b.public_text, version=version)
     if action == "reject":
         return svc.reject_wish(s, wish, actor=u, reason=b.reason or "", version=version)
     if action == "file":
-        return svc.file_wish(s, wish, actor=u, reason=b.reason or "", review_on=_need(b.review_on, "review_on"),
-                             version=version)
+        return svc.file_wish(
+            s, wish, actor=u, reason=b.reason or "", review_on=_need(b.review_on, "review_on"), version=version
+        )
     if action == "reopen":
         return svc.reopen_wish(s, wish, actor=u, note=b.note or "")
     if action == "close":
@@ -246,8 +309,17 @@ def _act(ctx, wish: Wish, action: str, b: ActionIn, version: int | None) -> Wish
 def act(wish_id: DbId, action: Action, body: ActionIn, ctx: WriteCtx, if_match: VersionDep):
     """一个动作一个接口：登记、发布、不予采纳、待办档案、重新审核、认领、取消认领、落实、反馈、销号。
     ``If-Match`` 或 ``version`` 过期返回 409 / one verb per action; a stale version answers 409."""
-    return ctx.once(lambda: _out(_act(ctx, svc.get_wish(ctx.session, wish_id, jurisdiction_id=ctx.jurisdiction_id),
-                                      action, body, if_match if if_match is not None else body.version)))
+    return ctx.once(
+        lambda: _out(
+            _act(
+                ctx,
+                svc.get_wish(ctx.session, wish_id, jurisdiction_id=ctx.jurisdiction_id),
+                action,
+                body,
+                if_match if if_match is not None else body.version,
+            )
+        )
+    )
 
 
 class ContactOut(BaseModel):
@@ -259,6 +331,7 @@ class ContactOut(BaseModel):
 @router.post("/{wish_id}/contact", response_model=ContactOut)
 def contact(wish_id: DbId, ctx: WriteCtx):
     """群众联系方式：认领人和社区工作人员可见，每次查看都记录 / the resident's contact, every view logged."""
+
     def run():
         wish = svc.get_wish(ctx.session, wish_id, jurisdiction_id=ctx.jurisdiction_id)
         member = svc.member_for_user(ctx.session, ctx.actor)
@@ -266,6 +339,7 @@ def contact(wish_id: DbId, ctx: WriteCtx):
             member = None
         c = svc.view_contact(ctx.session, wish, member=member, actor=ctx.actor)
         return ContactOut(name=c.name, phone=c.phone, address=c.address)
+
     return ctx.once(run)
 
 
@@ -290,6 +364,7 @@ def _report(r: DualReport) -> ReportOut:
 @router.post("/reports", status_code=201, response_model=ReportOut)
 def dual_report(body: ReportIn, ctx: WriteCtx):
     """双报到：登记的党员向居住地社区报到 / a registered member reports to their home community."""
+
     def run():
         member = svc.member_for_user(ctx.session, ctx.actor)
         if member is None:
@@ -298,6 +373,7 @@ def dual_report(body: ReportIn, ctx: WriteCtx):
         if community is None:
             raise InvalidInput("请选择社区", "choose a community", field="community_id")
         return _report(svc.report_to_community(ctx.session, community=community, member=member, note=body.note))
+
     return ctx.once(run, status_code=201)
 
 
@@ -310,9 +386,11 @@ class DecisionIn(BaseModel):
 @router.post("/reports/{report_id}/decision", response_model=ReportOut)
 def decide_report(report_id: DbId, body: DecisionIn, ctx: WriteCtx):
     """社区确认或退回双报到 / the community confirms or declines a report."""
+
     def run():
         report = ctx.session.get(DualReport, report_id)
         if report is None or report.jurisdiction_id != ctx.jurisdiction_id:
             raise NotFound("报到记录不存在", "no such report")
         return _report(svc.decide_report(ctx.session, report, actor=ctx.actor, confirm=body.confirm, note=body.note))
+
     return ctx.once(run)

@@ -7,7 +7,17 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text,
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,8 +33,11 @@ class OrgKind(StrEnum):
     BRANCH = "branch"  # 党支部
 
 
-ORG_KIND_LABELS = {OrgKind.COMMITTEE: ("党委", "Party committee"),
-                   OrgKind.GENERAL_BRANCH: ("党总支", "General branch"), OrgKind.BRANCH: ("党支部", "Party branch")}
+ORG_KIND_LABELS = {
+    OrgKind.COMMITTEE: ("党委", "Party committee"),
+    OrgKind.GENERAL_BRANCH: ("党总支", "General branch"),
+    OrgKind.BRANCH: ("党支部", "Party branch"),
+}
 
 
 class MemberKind(StrEnum):
@@ -41,8 +54,11 @@ class ReportStatus(StrEnum):
     DECLINED = "declined"  # 社区退回
 
 
-REPORT_STATUS_LABELS = {ReportStatus.PENDING: ("待确认", "Awaiting confirmation"),
-                        ReportStatus.CONFIRMED: ("已报到", "Confirmed"), ReportStatus.DECLINED: ("已退回", "Declined")}
+REPORT_STATUS_LABELS = {
+    ReportStatus.PENDING: ("待确认", "Awaiting confirmation"),
+    ReportStatus.CONFIRMED: ("已报到", "Confirmed"),
+    ReportStatus.DECLINED: ("已退回", "Declined"),
+}
 
 
 class WishCategory(StrEnum):
@@ -57,10 +73,14 @@ class WishCategory(StrEnum):
 
 
 CATEGORY_LABELS = {
-    WishCategory.COMPANY: ("陪伴关爱", "Company and care"), WishCategory.GOODS: ("物资帮扶", "Goods"),
-    WishCategory.STUDY: ("助学", "Study"), WishCategory.HEALTH: ("就医健康", "Health"),
-    WishCategory.REPAIR: ("维修便民", "Repairs"), WishCategory.EMPLOYMENT: ("就业", "Employment"),
-    WishCategory.FAMILY: ("家庭沟通", "Family"), WishCategory.OTHER: ("其他", "Other"),
+    WishCategory.COMPANY: ("陪伴关爱", "Company and care"),
+    WishCategory.GOODS: ("物资帮扶", "Goods"),
+    WishCategory.STUDY: ("助学", "Study"),
+    WishCategory.HEALTH: ("就医健康", "Health"),
+    WishCategory.REPAIR: ("维修便民", "Repairs"),
+    WishCategory.EMPLOYMENT: ("就业", "Employment"),
+    WishCategory.FAMILY: ("家庭沟通", "Family"),
+    WishCategory.OTHER: ("其他", "Other"),
 }
 
 
@@ -72,9 +92,13 @@ class WishSource(StrEnum):
     APPEAL = "appeal"  # 由诉求转来
 
 
-SOURCE_LABELS = {WishSource.RESIDENT: ("居民提交", "Resident"), WishSource.GRID_VISIT: ("网格走访", "Grid visit"),
-                 WishSource.BOX: ("说事箱/说事点", "Suggestion box"), WishSource.RETURN_VISIT: ("回访", "Return visit"),
-                 WishSource.APPEAL: ("诉求转办", "From an appeal")}
+SOURCE_LABELS = {
+    WishSource.RESIDENT: ("居民提交", "Resident"),
+    WishSource.GRID_VISIT: ("网格走访", "Grid visit"),
+    WishSource.BOX: ("说事箱/说事点", "Suggestion box"),
+    WishSource.RETURN_VISIT: ("回访", "Return visit"),
+    WishSource.APPEAL: ("诉求转办", "From an appeal"),
+}
 
 
 class TriageClass(StrEnum):
@@ -84,8 +108,12 @@ class TriageClass(StrEnum):
     INFEASIBLE = "infeasible"  # 暂不具备条件（待办档案）
 
 
-TRIAGE_LABELS = {TriageClass.INDIVIDUAL: ("个人认领类", "Individual"), TriageClass.COMMON: ("共性类", "Common"),
-                 TriageClass.LEGACY: ("疑难类", "Legacy / hard"), TriageClass.INFEASIBLE: ("暂不具备条件", "Not feasible now")}
+TRIAGE_LABELS = {
+    TriageClass.INDIVIDUAL: ("个人认领类", "Individual"),
+    TriageClass.COMMON: ("共性类", "Common"),
+    TriageClass.LEGACY: ("疑难类", "Legacy / hard"),
+    TriageClass.INFEASIBLE: ("暂不具备条件", "Not feasible now"),
+}
 
 
 class ClaimStatus(StrEnum):
@@ -152,8 +180,9 @@ class DualReport(Base):
     community_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     member_id: Mapped[int | None] = mapped_column(ForeignKey("wish_members.id"), index=True)
     org_id: Mapped[int | None] = mapped_column(ForeignKey("wish_party_orgs.id"), index=True)
-    status: Mapped[ReportStatus] = mapped_column(enum_column_type(ReportStatus, "dual_report_status"),
-                                                 default=ReportStatus.PENDING)
+    status: Mapped[ReportStatus] = mapped_column(
+        enum_column_type(ReportStatus, "dual_report_status"), default=ReportStatus.PENDING
+    )
     note: Mapped[str] = mapped_column(Text, default="")
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -191,7 +220,9 @@ class Wish(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
-    status: Mapped[WishStatus] = mapped_column(enum_column_type(WishStatus, "wish_status"), default=WishStatus.COLLECTED)
+    status: Mapped[WishStatus] = mapped_column(
+        enum_column_type(WishStatus, "wish_status"), default=WishStatus.COLLECTED
+    )
     version: Mapped[int] = mapped_column(Integer, default=1)
     source: Mapped[WishSource] = mapped_column(enum_column_type(WishSource, "wish_source"))
     source_appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id"), index=True)
@@ -239,8 +270,13 @@ class WishClaim(Base):
 
     __tablename__ = "wish_claims"
     __table_args__ = (
-        Index("uq_wish_claims_active", "wish_id", unique=True,
-              sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+        Index(
+            "uq_wish_claims_active",
+            "wish_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
         Index("ix_wish_claims_member_realised", "member_id", "status", "realised_at"),
         Index("ix_wish_claims_org_realised", "org_id", "status", "realised_at"),
     )
@@ -250,8 +286,9 @@ class WishClaim(Base):
     member_id: Mapped[int | None] = mapped_column(ForeignKey("wish_members.id"))
     org_id: Mapped[int | None] = mapped_column(ForeignKey("wish_party_orgs.id"))
     promised_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[ClaimStatus] = mapped_column(enum_column_type(ClaimStatus, "wish_claim_status"),
-                                                default=ClaimStatus.ACTIVE)
+    status: Mapped[ClaimStatus] = mapped_column(
+        enum_column_type(ClaimStatus, "wish_claim_status"), default=ClaimStatus.ACTIVE
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     realised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -26,11 +26,30 @@ from lianxin.notify import queue_notification
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import has_role
 from lianxin.wishes.models import (
-    ClaimStatus, DualReport, Member, MemberKind, OrgKind, PartyOrg, PioneerPost, QuotaRule, QuotaScope,
-    ReportStatus, TriageClass, Wish, WishCategory, WishClaim, WishEvent, WishSource,
+    ClaimStatus,
+    DualReport,
+    Member,
+    MemberKind,
+    OrgKind,
+    PartyOrg,
+    PioneerPost,
+    QuotaRule,
+    QuotaScope,
+    ReportStatus,
+    TriageClass,
+    Wish,
+    WishCategory,
+    WishClaim,
+    WishEvent,
+    WishSource,
 )
 from lianxin.wishes.status import (
-    CLAIMED_STATUSES, REALISED_STATUSES, IllegalTransition, WishAction, WishStatus, next_status,
+    CLAIMED_STATUSES,
+    REALISED_STATUSES,
+    IllegalTransition,
+    WishAction,
+    WishStatus,
+    next_status,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -50,11 +69,13 @@ def today() -> date:
 
 # --- small checks ---------------------------------------------------------------------------------
 
+
 def _text(value: str | None, field: str, zh: str, en: str, minimum: int = 2, maximum: int = MAX_TEXT) -> str:
     value = (value or "").strip()
     if len(value) < minimum:
-        raise InvalidInput(f"请填写{zh}（至少 {minimum} 个字）", f"{en} is required (at least {minimum} characters)",
-                           field=field)
+        raise InvalidInput(
+            f"请填写{zh}（至少 {minimum} 个字）", f"{en} is required (at least {minimum} characters)", field=field
+        )
     if len(value) > maximum:
         raise InvalidInput(f"{zh}不能超过 {maximum} 个字", f"{en} is too long (at most {maximum})", field=field)
     return value
@@ -93,8 +114,11 @@ def is_staff(session: Session, actor: User | None, community_id: int) -> bool:
     """A staff grant covering the community, or a grid worker of one of its grids."""
     if has_role(session, actor, STAFF_ROLES, unit_id=community_id):
         return True
-    return actor is not None and actor.active and any(
-        g.role == Role.GRID_WORKER and g.unit.parent_id == community_id for g in actor.grants)
+    return (
+        actor is not None
+        and actor.active
+        and any(g.role == Role.GRID_WORKER and g.unit.parent_id == community_id for g in actor.grants)
+    )
 
 
 def _check_version(wish: Wish, version: int | None) -> None:
@@ -102,19 +126,44 @@ def _check_version(wish: Wish, version: int | None) -> None:
         raise Conflict("心愿已被他人更新，请刷新后重试", "the wish was changed by someone else; reload and try again")
 
 
-def _event(session: Session, wish: Wish, kind: str, *, before: WishStatus | None = None, actor: User | None = None,
-           member: Member | None = None, note: str = "", payload: dict | None = None) -> WishEvent:
-    event = WishEvent(jurisdiction_id=wish.jurisdiction_id, wish=wish, kind=kind,
-                      from_status=before.value if before else None,
-                      to_status=WishStatus(wish.status).value if before else None,
-                      actor_user_id=actor.id if actor else None, actor_member_id=member.id if member else None,
-                      note=note, payload=payload or {}, created_at=utcnow())
+def _event(
+    session: Session,
+    wish: Wish,
+    kind: str,
+    *,
+    before: WishStatus | None = None,
+    actor: User | None = None,
+    member: Member | None = None,
+    note: str = "",
+    payload: dict | None = None,
+) -> WishEvent:
+    event = WishEvent(
+        jurisdiction_id=wish.jurisdiction_id,
+        wish=wish,
+        kind=kind,
+        from_status=before.value if before else None,
+        to_status=WishStatus(wish.status).value if before else None,
+        actor_user_id=actor.id if actor else None,
+        actor_member_id=member.id if member else None,
+        note=note,
+        payload=payload or {},
+        created_at=utcnow(),
+    )
     session.add(event)
     return event
 
 
-def _move(session: Session, wish: Wish, action: WishAction, *, actor: User | None = None, member: Member | None = None,
-          note: str = "", payload: dict | None = None, version: int | None = None) -> WishEvent:
+def _move(
+    session: Session,
+    wish: Wish,
+    action: WishAction,
+    *,
+    actor: User | None = None,
+    member: Member | None = None,
+    note: str = "",
+    payload: dict | None = None,
+    version: int | None = None,
+) -> WishEvent:
     _check_version(wish, version)
     before = WishStatus(wish.status)
     try:
@@ -124,13 +173,21 @@ def _move(session: Session, wish: Wish, action: WishAction, *, actor: User | Non
     try:
         session.flush()  # the version check runs here: a concurrent change is a 409, not a later autoflush error
     except StaleDataError:
-        raise Conflict("心愿已被他人更新，请刷新后重试", "the wish was changed by someone else; reload and try again") from None
+        raise Conflict(
+            "心愿已被他人更新，请刷新后重试", "the wish was changed by someone else; reload and try again"
+        ) from None
     return _event(session, wish, action.value, before=before, actor=actor, member=member, note=note, payload=payload)
 
 
 def _tell_resident(session: Session, wish: Wish, kind: str, message: str) -> None:
-    queue_notification(session, jurisdiction_id=wish.jurisdiction_id, kind=kind, audience="appellant",
-                       recipient=wish.resident_phone, message=message)
+    queue_notification(
+        session,
+        jurisdiction_id=wish.jurisdiction_id,
+        kind=kind,
+        audience="appellant",
+        recipient=wish.resident_phone,
+        message=message,
+    )
 
 
 def _tell_claimant(session: Session, wish: Wish, kind: str, message: str, dedupe_key: str | None = None) -> None:
@@ -140,15 +197,31 @@ def _tell_claimant(session: Session, wish: Wish, kind: str, message: str, dedupe
         recipient, audience = str(wish.claimed_org.secretary_user_id), "user"
     else:
         return
-    queue_notification(session, jurisdiction_id=wish.jurisdiction_id, kind=kind, audience=audience,
-                       recipient=recipient, message=message, dedupe_key=dedupe_key)
+    queue_notification(
+        session,
+        jurisdiction_id=wish.jurisdiction_id,
+        kind=kind,
+        audience=audience,
+        recipient=recipient,
+        message=message,
+        dedupe_key=dedupe_key,
+    )
 
 
 # --- organisations, members, 双报到, 先锋岗 ------------------------------------------------------------
 
-def create_party_org(session: Session, *, jurisdiction_id: int, kind: OrgKind | str, name: str,
-                     parent: PartyOrg | None = None, unit: Unit | None = None, secretary: User | None = None,
-                     actor: User | None = None) -> PartyOrg:
+
+def create_party_org(
+    session: Session,
+    *,
+    jurisdiction_id: int,
+    kind: OrgKind | str,
+    name: str,
+    parent: PartyOrg | None = None,
+    unit: Unit | None = None,
+    secretary: User | None = None,
+    actor: User | None = None,
+) -> PartyOrg:
     """A 党委 / 党总支 / 党支部 under ``parent`` (a branch cannot have children), linked to its unit."""
     if actor is not None and not has_role(session, actor, LEADER_ROLES, unit_id=unit.id if unit else None):
         raise PermissionDenied("只有领导或管理员可以设立党组织", "only leaders and admins may add party organisations")
@@ -156,21 +229,38 @@ def create_party_org(session: Session, *, jurisdiction_id: int, kind: OrgKind | 
     name = _text(name, "name", "党组织名称", "the organisation's name", maximum=100)
     if parent is not None:
         if parent.jurisdiction_id != jurisdiction_id:
-            raise InvalidInput("上级党组织不在本辖区", "the parent organisation is in another jurisdiction", field="parent")
+            raise InvalidInput(
+                "上级党组织不在本辖区", "the parent organisation is in another jurisdiction", field="parent"
+            )
         if parent.kind == OrgKind.BRANCH:
             raise InvalidInput("党支部下不能再设党组织", "a party branch cannot have sub-organisations", field="parent")
     if unit is not None and unit.jurisdiction_id != jurisdiction_id:
         raise InvalidInput("所属单位不在本辖区", "the unit is in another jurisdiction", field="unit")
-    org = PartyOrg(jurisdiction_id=jurisdiction_id, kind=kind, name=name, parent=parent, unit=unit,
-                   secretary_user_id=secretary.id if secretary else None)
+    org = PartyOrg(
+        jurisdiction_id=jurisdiction_id,
+        kind=kind,
+        name=name,
+        parent=parent,
+        unit=unit,
+        secretary_user_id=secretary.id if secretary else None,
+    )
     session.add(org)
     session.flush()
     return org
 
 
-def create_member(session: Session, *, jurisdiction_id: int, name: str, phone: str,
-                  kind: MemberKind | str = MemberKind.PARTY_MEMBER, org: PartyOrg | None = None,
-                  user: User | None = None, skills: str = "", actor: User | None = None) -> Member:
+def create_member(
+    session: Session,
+    *,
+    jurisdiction_id: int,
+    name: str,
+    phone: str,
+    kind: MemberKind | str = MemberKind.PARTY_MEMBER,
+    org: PartyOrg | None = None,
+    user: User | None = None,
+    skills: str = "",
+    actor: User | None = None,
+) -> Member:
     if actor is not None and not has_role(session, actor, (*STAFF_ROLES,)):
         raise PermissionDenied("只有工作人员可以登记党员和志愿者", "only staff may register members and volunteers")
     kind = _enum(MemberKind, kind, "kind")
@@ -184,8 +274,15 @@ def create_member(session: Session, *, jurisdiction_id: int, name: str, phone: s
         raise Conflict("该手机号已登记", "a member with this phone number exists", field="phone")
     if user is not None and session.scalar(select(Member.id).where(Member.user_id == user.id)):
         raise Conflict("该账号已关联其他党员/志愿者", "this login already belongs to a member", field="user")
-    member = Member(jurisdiction_id=jurisdiction_id, kind=kind, name=name, phone=phone, org=org,
-                    user_id=user.id if user else None, skills=(skills or "").strip()[:200])
+    member = Member(
+        jurisdiction_id=jurisdiction_id,
+        kind=kind,
+        name=name,
+        phone=phone,
+        org=org,
+        user_id=user.id if user else None,
+        skills=(skills or "").strip()[:200],
+    )
     session.add(member)
     session.flush()
     return member
@@ -197,32 +294,48 @@ def member_for_user(session: Session, user: User | None) -> Member | None:
     return session.scalar(select(Member).where(Member.user_id == user.id, Member.active.is_(True)))
 
 
-def report_to_community(session: Session, *, community: Unit, member: Member | None = None,
-                        org: PartyOrg | None = None, note: str = "") -> DualReport:
+def report_to_community(
+    session: Session, *, community: Unit, member: Member | None = None, org: PartyOrg | None = None, note: str = ""
+) -> DualReport:
     """双报到: a member (or an organisation) reports to a residential community; the community confirms."""
     if (member is None) == (org is None):
         raise InvalidInput("报到人须为一名党员或一个党组织", "a report is by one member or one organisation")
     who = member or org
     community = _community(session, who.jurisdiction_id, community.id, "community_id")
-    live = session.scalar(select(DualReport).where(
-        DualReport.community_id == community.id,
-        DualReport.member_id == member.id if member else DualReport.org_id == org.id))
+    live = session.scalar(
+        select(DualReport).where(
+            DualReport.community_id == community.id,
+            DualReport.member_id == member.id if member else DualReport.org_id == org.id,
+        )
+    )
     if live is not None:
         if live.status != ReportStatus.DECLINED:
             raise Conflict("已向该社区报到，无需重复报到", "already reported to this community", field="community_id")
         live.status, live.note, live.reported_at, live.decided_at, live.decided_by_id = (
-            ReportStatus.PENDING, note.strip(), utcnow(), None, None)
+            ReportStatus.PENDING,
+            note.strip(),
+            utcnow(),
+            None,
+            None,
+        )
         session.flush()
         return live
-    report = DualReport(jurisdiction_id=who.jurisdiction_id, community_id=community.id,
-                        member_id=member.id if member else None, org_id=org.id if org else None, note=note.strip(),
-                        reported_at=utcnow())
+    report = DualReport(
+        jurisdiction_id=who.jurisdiction_id,
+        community_id=community.id,
+        member_id=member.id if member else None,
+        org_id=org.id if org else None,
+        note=note.strip(),
+        reported_at=utcnow(),
+    )
     session.add(report)
     session.flush()
     return report
 
 
-def decide_report(session: Session, report: DualReport, *, actor: User | None, confirm: bool, note: str = "") -> DualReport:
+def decide_report(
+    session: Session, report: DualReport, *, actor: User | None, confirm: bool, note: str = ""
+) -> DualReport:
     require_staff(session, actor, report.community_id)
     if report.status != ReportStatus.PENDING:
         raise Conflict("该报到已处理", "this report was already decided")
@@ -231,16 +344,30 @@ def decide_report(session: Session, report: DualReport, *, actor: User | None, c
     if note.strip():
         report.note = note.strip()
     if report.member is not None:
-        queue_notification(session, jurisdiction_id=report.jurisdiction_id, kind="dual_report", audience="member",
-                           recipient=report.member.phone,
-                           message=f"您向{report.community.name}的双报到{'已确认' if confirm else '被退回'}。")
+        queue_notification(
+            session,
+            jurisdiction_id=report.jurisdiction_id,
+            kind="dual_report",
+            audience="member",
+            recipient=report.member.phone,
+            message=f"您向{report.community.name}的双报到{'已确认' if confirm else '被退回'}。",
+        )
     session.flush()
     return report
 
 
-def create_pioneer_post(session: Session, *, community: Unit, holder: Member, name: str, service: str = "",
-                        grid: Unit | None = None, starts_on: date, ends_on: date | None = None,
-                        actor: User | None = None) -> PioneerPost:
+def create_pioneer_post(
+    session: Session,
+    *,
+    community: Unit,
+    holder: Member,
+    name: str,
+    service: str = "",
+    grid: Unit | None = None,
+    starts_on: date,
+    ends_on: date | None = None,
+    actor: User | None = None,
+) -> PioneerPost:
     """先锋岗 / 责任区 held by a member who has reported to the community."""
     require_staff(session, actor, community.id)
     name = _text(name, "name", "岗位名称", "the post's name", maximum=100)
@@ -248,8 +375,16 @@ def create_pioneer_post(session: Session, *, community: Unit, holder: Member, na
         raise InvalidInput("结束日期不能早于开始日期", "the end date is before the start date", field="ends_on")
     if grid is not None and grid.parent_id != community.id:
         raise InvalidInput("网格不属于该社区", "the grid is not in this community", field="grid_id")
-    post = PioneerPost(jurisdiction_id=community.jurisdiction_id, community_id=community.id, grid=grid, name=name,
-                       service=(service or "").strip()[:200], holder=holder, starts_on=starts_on, ends_on=ends_on)
+    post = PioneerPost(
+        jurisdiction_id=community.jurisdiction_id,
+        community_id=community.id,
+        grid=grid,
+        name=name,
+        service=(service or "").strip()[:200],
+        holder=holder,
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
     session.add(post)
     session.flush()
     return post
@@ -257,12 +392,25 @@ def create_pioneer_post(session: Session, *, community: Unit, holder: Member, na
 
 # --- the wish lifecycle -----------------------------------------------------------------------------
 
-def submit_wish(session: Session, *, jurisdiction_id: int, community_id: int | None, content: str,
-                category: WishCategory | str, resident_phone: str, resident_name: str | None = None,
-                resident_address: str | None = None, grid_id: int | None = None,
-                source: WishSource | str = WishSource.RESIDENT, source_appeal: Appeal | None = None,
-                actor: User | None = None, idempotency_key: str | None = None, photos: Iterable[str] = (),
-                resident_account_id: int | None = None) -> Wish:
+
+def submit_wish(
+    session: Session,
+    *,
+    jurisdiction_id: int,
+    community_id: int | None,
+    content: str,
+    category: WishCategory | str,
+    resident_phone: str,
+    resident_name: str | None = None,
+    resident_address: str | None = None,
+    grid_id: int | None = None,
+    source: WishSource | str = WishSource.RESIDENT,
+    source_appeal: Appeal | None = None,
+    actor: User | None = None,
+    idempotency_key: str | None = None,
+    photos: Iterable[str] = (),
+    resident_account_id: int | None = None,
+) -> Wish:
     """收集: a wish from the resident page (no actor), a grid visit, a box, a return visit or an appeal (staff)."""
     if idempotency_key and (done := session.scalar(select(Wish).where(Wish.idempotency_key == idempotency_key))):
         return done
@@ -280,31 +428,57 @@ def submit_wish(session: Session, *, jurisdiction_id: int, community_id: int | N
         grid = session.get(Unit, grid_id)
         if grid is None or grid.parent_id != community.id:
             raise InvalidInput("网格不属于该社区", "the grid is not in this community", field="grid_id")
-    wish = Wish(jurisdiction_id=jurisdiction_id, status=S.COLLECTED, source=source, category=category,
-                community_id=community.id, grid_id=grid.id if grid else None,
-                resident_name=(resident_name or "").strip()[:64] or None, resident_phone=phone,
-                resident_address=(resident_address or "").strip()[:200] or None, content=content,
-                photos=list(photos), tracking_token=secrets.token_urlsafe(24), idempotency_key=idempotency_key,
-                source_appeal_id=source_appeal.id if source_appeal else None,
-                resident_account_id=resident_account_id, created_at=utcnow())
+    wish = Wish(
+        jurisdiction_id=jurisdiction_id,
+        status=S.COLLECTED,
+        source=source,
+        category=category,
+        community_id=community.id,
+        grid_id=grid.id if grid else None,
+        resident_name=(resident_name or "").strip()[:64] or None,
+        resident_phone=phone,
+        resident_address=(resident_address or "").strip()[:200] or None,
+        content=content,
+        photos=list(photos),
+        tracking_token=secrets.token_urlsafe(24),
+        idempotency_key=idempotency_key,
+        source_appeal_id=source_appeal.id if source_appeal else None,
+        resident_account_id=resident_account_id,
+        created_at=utcnow(),
+    )
     session.add(wish)
     session.flush()
     _event(session, wish, "submitted", actor=actor, payload={"source": source.value})
-    _tell_resident(session, wish, "wish_received",
-                   f"您的微心愿已收到（编号 {wish.id}），社区将尽快登记审核。")
+    _tell_resident(session, wish, "wish_received", f"您的微心愿已收到（编号 {wish.id}），社区将尽快登记审核。")
     session.flush()
     return wish
 
 
-def wish_from_appeal(session: Session, appeal: Appeal, *, actor: User, content: str, category: WishCategory | str,
-                     community_id: int | None = None) -> Wish:
+def wish_from_appeal(
+    session: Session,
+    appeal: Appeal,
+    *,
+    actor: User,
+    content: str,
+    category: WishCategory | str,
+    community_id: int | None = None,
+) -> Wish:
     """A staff member turns an appeal into a wish; the wish keeps ``source_appeal_id`` (see ``wishes_of_appeal``)."""
     if appeal.jurisdiction_id != actor.jurisdiction_id:
         raise NotFound("工单不存在", "appeal not found")
-    return submit_wish(session, jurisdiction_id=appeal.jurisdiction_id,
-                       community_id=community_id or appeal.community_id, content=content, category=category,
-                       resident_phone=appeal.appellant_phone, resident_name=appeal.appellant_name,
-                       resident_address=appeal.address, source=WishSource.APPEAL, source_appeal=appeal, actor=actor)
+    return submit_wish(
+        session,
+        jurisdiction_id=appeal.jurisdiction_id,
+        community_id=community_id or appeal.community_id,
+        content=content,
+        category=category,
+        resident_phone=appeal.appellant_phone,
+        resident_name=appeal.appellant_name,
+        resident_address=appeal.address,
+        source=WishSource.APPEAL,
+        source_appeal=appeal,
+        actor=actor,
+    )
 
 
 def wishes_of_appeal(session: Session, appeal_id: int) -> list[Wish]:
@@ -314,22 +488,35 @@ def wishes_of_appeal(session: Session, appeal_id: int) -> list[Wish]:
 def _public_text(wish: Wish, value: str | None) -> str:
     """The public text must not carry the resident's name, phone or address (a long digit run is refused)."""
     value = _text(value, "public_text", "公开内容", "the public text", minimum=5, maximum=500)
-    leaks = [x for x in (wish.resident_name, wish.resident_phone, wish.resident_address) if x and len(x) >= 2 and x in value]
+    leaks = [
+        x for x in (wish.resident_name, wish.resident_phone, wish.resident_address) if x and len(x) >= 2 and x in value
+    ]
     if leaks or DIGITS_RE.search(value):
-        raise InvalidInput("公开内容不能包含群众的姓名、电话或详细地址", "the public text must not name the resident, "
-                           "their phone or their exact address", field="public_text")
+        raise InvalidInput(
+            "公开内容不能包含群众的姓名、电话或详细地址",
+            "the public text must not name the resident, their phone or their exact address",
+            field="public_text",
+        )
     return value
 
 
-def register_wish(session: Session, wish: Wish, *, actor: User | None, triage_class: TriageClass | str,
-                  public_text: str | None = None, category: WishCategory | str | None = None,
-                  version: int | None = None) -> Wish:
+def register_wish(
+    session: Session,
+    wish: Wish,
+    *,
+    actor: User | None,
+    triage_class: TriageClass | str,
+    public_text: str | None = None,
+    category: WishCategory | str | None = None,
+    version: int | None = None,
+) -> Wish:
     """登记 with the triage class (四类); a not-feasible wish goes on file with ``file_wish`` instead."""
     require_staff(session, actor, wish.community_id)
     triage = _enum(TriageClass, triage_class, "triage_class")
     if triage == TriageClass.INFEASIBLE:
-        raise InvalidInput("暂不具备条件的心愿请转入待办档案", "put a not-feasible wish on file instead",
-                           field="triage_class")
+        raise InvalidInput(
+            "暂不具备条件的心愿请转入待办档案", "put a not-feasible wish on file instead", field="triage_class"
+        )
     if category:
         wish.category = _enum(WishCategory, category, "category")
     if public_text:
@@ -340,8 +527,9 @@ def register_wish(session: Session, wish: Wish, *, actor: User | None, triage_cl
     return wish
 
 
-def publish_wish(session: Session, wish: Wish, *, actor: User | None, public_text: str | None = None,
-                 version: int | None = None) -> Wish:
+def publish_wish(
+    session: Session, wish: Wish, *, actor: User | None, public_text: str | None = None, version: int | None = None
+) -> Wish:
     """发布 on the wall with a public text written or approved by staff (no personal data)."""
     require_staff(session, actor, wish.community_id)
     wish.public_text = _public_text(wish, public_text if public_text is not None else wish.public_text)
@@ -360,17 +548,24 @@ def reject_wish(session: Session, wish: Wish, *, actor: User | None, reason: str
     return wish
 
 
-def file_wish(session: Session, wish: Wish, *, actor: User | None, reason: str, review_on: date,
-              version: int | None = None) -> Wish:
+def file_wish(
+    session: Session, wish: Wish, *, actor: User | None, reason: str, review_on: date, version: int | None = None
+) -> Wish:
     """待办档案: not feasible now; the resident is told why and when it will be looked at again."""
     require_staff(session, actor, wish.community_id)
     reason = _text(reason, "reason", "情况说明", "the explanation", minimum=4, maximum=500)
     if review_on <= today():
         raise InvalidInput("复核日期须晚于今天", "the review date must be after today", field="review_on")
     wish.reason, wish.review_on, wish.triage_class = reason, review_on, TriageClass.INFEASIBLE
-    _move(session, wish, A.FILE, actor=actor, note=reason, payload={"review_on": review_on.isoformat()}, version=version)
-    _tell_resident(session, wish, "wish_on_file",
-                   f"您的微心愿（编号 {wish.id}）暂不具备办理条件：{reason}。社区将于 {review_on:%Y-%m-%d} 重新审核。")
+    _move(
+        session, wish, A.FILE, actor=actor, note=reason, payload={"review_on": review_on.isoformat()}, version=version
+    )
+    _tell_resident(
+        session,
+        wish,
+        "wish_on_file",
+        f"您的微心愿（编号 {wish.id}）暂不具备办理条件：{reason}。社区将于 {review_on:%Y-%m-%d} 重新审核。",
+    )
     session.flush()
     return wish
 
@@ -394,37 +589,69 @@ def _claimant_may_act(session: Session, wish: Wish, member: Member | None, actor
     raise PermissionDenied("只有认领人可以办理此心愿", "only the claimant may do this")
 
 
-def claim_wish(session: Session, wish: Wish, *, promised_on: date, member: Member | None = None,
-               org: PartyOrg | None = None, actor: User | None = None, version: int | None = None) -> Wish:
+def claim_wish(
+    session: Session,
+    wish: Wish,
+    *,
+    promised_on: date,
+    member: Member | None = None,
+    org: PartyOrg | None = None,
+    actor: User | None = None,
+    version: int | None = None,
+) -> Wish:
     """认领 by a member (who then sees the contact details) or an organisation (by its secretary or staff).
 
     One live claim per wish: the partial unique index on ``wish_claims`` decides when two claim at once."""
     if (member is None) == (org is None):
-        raise InvalidInput("认领人须为一名党员/志愿者或一个党组织", "a wish is claimed by one member or one organisation")
+        raise InvalidInput(
+            "认领人须为一名党员/志愿者或一个党组织", "a wish is claimed by one member or one organisation"
+        )
     who = member or org
     if who.jurisdiction_id != wish.jurisdiction_id or not who.active:
         raise PermissionDenied("认领人不可用", "the claimant is not active here")
-    if org is not None and actor is not None and org.secretary_user_id != actor.id \
-            and not is_staff(session, actor, wish.community_id):
-        raise PermissionDenied("只有党组织书记或社区工作人员可以以组织名义认领", "only the secretary or staff claim for an organisation")
+    if (
+        org is not None
+        and actor is not None
+        and org.secretary_user_id != actor.id
+        and not is_staff(session, actor, wish.community_id)
+    ):
+        raise PermissionDenied(
+            "只有党组织书记或社区工作人员可以以组织名义认领", "only the secretary or staff claim for an organisation"
+        )
     if promised_on < today():
         raise InvalidInput("承诺完成日期不能早于今天", "the promised date cannot be in the past", field="promised_on")
     if promised_on > today() + timedelta(days=366):
-        raise InvalidInput("承诺完成日期不能超过一年", "the promised date is more than a year away", field="promised_on")
-    _move(session, wish, A.CLAIM, actor=actor, member=member, version=version,
-          payload={"promised_on": promised_on.isoformat(), "org_id": org.id if org else None})
+        raise InvalidInput(
+            "承诺完成日期不能超过一年", "the promised date is more than a year away", field="promised_on"
+        )
+    _move(
+        session,
+        wish,
+        A.CLAIM,
+        actor=actor,
+        member=member,
+        version=version,
+        payload={"promised_on": promised_on.isoformat(), "org_id": org.id if org else None},
+    )
     wish.claimed_member, wish.claimed_org = member, org
     wish.claimed_at, wish.promised_on = utcnow(), promised_on
-    claim = WishClaim(jurisdiction_id=wish.jurisdiction_id, wish_id=wish.id, member_id=member.id if member else None,
-                      org_id=org.id if org else None, promised_on=promised_on, created_at=utcnow())
+    claim = WishClaim(
+        jurisdiction_id=wish.jurisdiction_id,
+        wish_id=wish.id,
+        member_id=member.id if member else None,
+        org_id=org.id if org else None,
+        promised_on=promised_on,
+        created_at=utcnow(),
+    )
     try:
         with session.begin_nested():
             session.add(claim)
             session.flush()
     except IntegrityError:
         raise Conflict("该心愿已被他人认领", "someone else has already claimed this wish") from None
-    _tell_resident(session, wish, "wish_claimed",
-                   f"您的微心愿（编号 {wish.id}）已被认领，承诺于 {promised_on:%Y-%m-%d} 前完成。")
+    _tell_resident(
+        session, wish, "wish_claimed", f"您的微心愿（编号 {wish.id}）已被认领，承诺于 {promised_on:%Y-%m-%d} 前完成。"
+    )
     session.flush()
     return wish
 
@@ -433,8 +660,15 @@ def active_claim(session: Session, wish: Wish) -> WishClaim | None:
     return session.scalar(select(WishClaim).where(WishClaim.wish_id == wish.id, WishClaim.status == ClaimStatus.ACTIVE))
 
 
-def release_wish(session: Session, wish: Wish, *, reason: str, member: Member | None = None,
-                 actor: User | None = None, version: int | None = None) -> Wish:
+def release_wish(
+    session: Session,
+    wish: Wish,
+    *,
+    reason: str,
+    member: Member | None = None,
+    actor: User | None = None,
+    version: int | None = None,
+) -> Wish:
     """The claim is cancelled (by the claimant or staff): the wish returns to the wall."""
     _claimant_may_act(session, wish, member, actor)
     reason = _text(reason, "reason", "取消认领的原因", "the reason", minimum=2, maximum=500)
@@ -447,25 +681,49 @@ def release_wish(session: Session, wish: Wish, *, reason: str, member: Member | 
     return wish
 
 
-def start_wish(session: Session, wish: Wish, *, member: Member | None = None, actor: User | None = None,
-               note: str = "", version: int | None = None) -> Wish:
+def start_wish(
+    session: Session,
+    wish: Wish,
+    *,
+    member: Member | None = None,
+    actor: User | None = None,
+    note: str = "",
+    version: int | None = None,
+) -> Wish:
     _claimant_may_act(session, wish, member, actor)
     _move(session, wish, A.START, actor=actor, member=member, note=note.strip(), version=version)
     session.flush()
     return wish
 
 
-def deliver_wish(session: Session, wish: Wish, *, note: str, photos: Iterable[str] = (), member: Member | None = None,
-                 actor: User | None = None, version: int | None = None) -> Wish:
+def deliver_wish(
+    session: Session,
+    wish: Wish,
+    *,
+    note: str,
+    photos: Iterable[str] = (),
+    member: Member | None = None,
+    actor: User | None = None,
+    version: int | None = None,
+) -> Wish:
     """反馈: the claimant records what was done (with photos); the resident is asked to confirm."""
     _claimant_may_act(session, wish, member, actor)
     wish.delivery_note = _text(note, "note", "落实情况", "what was done", minimum=4, maximum=1000)
     wish.delivery_photos = list(photos)
     wish.delivered_at = utcnow()
-    _move(session, wish, A.DELIVER, actor=actor, member=member, note=wish.delivery_note,
-          payload={"photos": len(wish.delivery_photos)}, version=version)
-    _tell_resident(session, wish, "wish_delivered",
-                   f"您的微心愿（编号 {wish.id}）已反馈完成，请通过查询链接确认并评价。")
+    _move(
+        session,
+        wish,
+        A.DELIVER,
+        actor=actor,
+        member=member,
+        note=wish.delivery_note,
+        payload={"photos": len(wish.delivery_photos)},
+        version=version,
+    )
+    _tell_resident(
+        session, wish, "wish_delivered", f"您的微心愿（编号 {wish.id}）已反馈完成，请通过查询链接确认并评价。"
+    )
     session.flush()
     return wish
 
@@ -485,23 +743,40 @@ def redo_wish(session: Session, wish: Wish, *, token: str, note: str) -> Wish:
     return wish
 
 
-def confirm_wish(session: Session, wish: Wish, *, rating: int, comment: str = "", token: str | None = None,
-                 proxy: User | None = None, signature_photo: str | None = None, version: int | None = None) -> Wish:
+def confirm_wish(
+    session: Session,
+    wish: Wish,
+    *,
+    rating: int,
+    comment: str = "",
+    token: str | None = None,
+    proxy: User | None = None,
+    signature_photo: str | None = None,
+    version: int | None = None,
+) -> Wish:
     """确认 by the resident (their private link) or, for residents without a phone, by the grid worker
     with a photo of the resident's signature. Only now does the claim count as realised."""
     if proxy is not None:
         require_staff(session, proxy, wish.community_id)
         if not signature_photo:
-            raise InvalidInput("代为确认须上传群众签字照片", "a proxy confirmation needs the resident's signed photo",
-                               field="photos")
+            raise InvalidInput(
+                "代为确认须上传群众签字照片", "a proxy confirmation needs the resident's signed photo", field="photos"
+            )
     else:
         _check_resident(wish, token)
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise InvalidInput("请选择 1–5 星评价", "choose a rating from 1 to 5", field="rating")
     wish.rating, wish.rating_comment = rating, (comment or "").strip()[:500] or None
     wish.confirmed_at, wish.confirmed_by_proxy = utcnow(), proxy is not None
-    _move(session, wish, A.CONFIRM, actor=proxy, note=wish.rating_comment or "", version=version,
-          payload={"rating": rating, "signature_photo": signature_photo} if proxy else {"rating": rating})
+    _move(
+        session,
+        wish,
+        A.CONFIRM,
+        actor=proxy,
+        note=wish.rating_comment or "",
+        version=version,
+        payload={"rating": rating, "signature_photo": signature_photo} if proxy else {"rating": rating},
+    )
     claim = active_claim(session, wish)
     if claim is not None:
         claim.status, claim.realised_at, claim.ended_at = ClaimStatus.REALISED, wish.confirmed_at, wish.confirmed_at
@@ -519,8 +794,9 @@ def close_wish(session: Session, wish: Wish, *, actor: User | None, version: int
     return wish
 
 
-def cancel_wish(session: Session, wish: Wish, *, token: str | None = None, actor: User | None = None,
-                reason: str = "") -> Wish:
+def cancel_wish(
+    session: Session, wish: Wish, *, token: str | None = None, actor: User | None = None, reason: str = ""
+) -> Wish:
     """The resident withdraws the wish (before anyone claims it); staff may record it for them."""
     if actor is not None:
         require_staff(session, actor, wish.community_id)
@@ -542,9 +818,9 @@ def view_contact(session: Session, wish: Wish, *, member: Member | None = None, 
     """The resident's contact details: for the live claimant and community staff only; every view is logged."""
     allowed = wish.status in CLAIMED_STATUSES and (
         (member is not None and wish.claimed_member_id == member.id)
-        or (actor is not None and wish.claimed_org is not None and wish.claimed_org.secretary_user_id == actor.id))
-    if not allowed and not (actor is not None and member is None
-                            and is_staff(session, actor, wish.community_id)):
+        or (actor is not None and wish.claimed_org is not None and wish.claimed_org.secretary_user_id == actor.id)
+    )
+    if not allowed and not (actor is not None and member is None and is_staff(session, actor, wish.community_id)):
         raise PermissionDenied("认领后才能查看群众联系方式", "contact details are shown to the claimant only")
     _event(session, wish, "contact_viewed", actor=actor, member=member)
     session.flush()
@@ -580,8 +856,10 @@ def wish_by_token(session: Session, token: str) -> Wish:
 
 # --- quotas -----------------------------------------------------------------------------------------
 
-def set_quota(session: Session, *, jurisdiction_id: int, scope: QuotaScope | str, year: int, target: int,
-              actor: User | None) -> QuotaRule:
+
+def set_quota(
+    session: Session, *, jurisdiction_id: int, scope: QuotaScope | str, year: int, target: int, actor: User | None
+) -> QuotaRule:
     if actor is not None and not has_role(session, actor, LEADER_ROLES):
         raise PermissionDenied("只有领导或管理员可以设定年度任务", "only leaders and admins set quotas")
     scope = _enum(QuotaScope, scope, "scope")
@@ -589,8 +867,11 @@ def set_quota(session: Session, *, jurisdiction_id: int, scope: QuotaScope | str
         raise InvalidInput("年份无效", "invalid year", field="year")
     if not 0 <= target <= 1000:
         raise InvalidInput("年度目标须在 0–1000 之间", "the target must be between 0 and 1000", field="target")
-    rule = session.scalar(select(QuotaRule).where(QuotaRule.jurisdiction_id == jurisdiction_id,
-                                                  QuotaRule.scope == scope, QuotaRule.year == year))
+    rule = session.scalar(
+        select(QuotaRule).where(
+            QuotaRule.jurisdiction_id == jurisdiction_id, QuotaRule.scope == scope, QuotaRule.year == year
+        )
+    )
     if rule is None:
         rule = QuotaRule(jurisdiction_id=jurisdiction_id, scope=scope, year=year, target=target)
         session.add(rule)
@@ -600,8 +881,11 @@ def set_quota(session: Session, *, jurisdiction_id: int, scope: QuotaScope | str
 
 
 def quota_target(session: Session, jurisdiction_id: int, scope: QuotaScope, year: int) -> int:
-    target = session.scalar(select(QuotaRule.target).where(QuotaRule.jurisdiction_id == jurisdiction_id,
-                                                           QuotaRule.scope == scope, QuotaRule.year == year))
+    target = session.scalar(
+        select(QuotaRule.target).where(
+            QuotaRule.jurisdiction_id == jurisdiction_id, QuotaRule.scope == scope, QuotaRule.year == year
+        )
+    )
     return DEFAULT_QUOTAS[scope] if target is None else target
 
 
@@ -626,22 +910,38 @@ class Progress:
         return 100 if self.target == 0 else min(100, round(100 * self.realised / self.target))
 
 
-def quota_progress(session: Session, jurisdiction_id: int, scope: QuotaScope, year: int,
-                   ids: Iterable[int] | None = None) -> list[Progress]:
+def quota_progress(
+    session: Session, jurisdiction_id: int, scope: QuotaScope, year: int, ids: Iterable[int] | None = None
+) -> list[Progress]:
     """Each organisation's or member's realised wishes in ``year`` (by realisation time) against the target,
     most realised first. Only confirmed claims count; live claims are shown beside them."""
     scope = QuotaScope(scope)
     model, column = (PartyOrg, WishClaim.org_id) if scope == QuotaScope.ORG else (Member, WishClaim.member_id)
     start, end = _year_bounds(year)
-    realised = dict(session.execute(
-        select(column, func.count()).where(WishClaim.jurisdiction_id == jurisdiction_id,
-                                           WishClaim.status == ClaimStatus.REALISED,
-                                           WishClaim.realised_at >= start, WishClaim.realised_at < end,
-                                           column.is_not(None)).group_by(column)).all())
-    live = dict(session.execute(
-        select(column, func.count()).where(WishClaim.jurisdiction_id == jurisdiction_id,
-                                           WishClaim.status == ClaimStatus.ACTIVE, column.is_not(None))
-        .group_by(column)).all())
+    realised = dict(
+        session.execute(
+            select(column, func.count())
+            .where(
+                WishClaim.jurisdiction_id == jurisdiction_id,
+                WishClaim.status == ClaimStatus.REALISED,
+                WishClaim.realised_at >= start,
+                WishClaim.realised_at < end,
+                column.is_not(None),
+            )
+            .group_by(column)
+        ).all()
+    )
+    live = dict(
+        session.execute(
+            select(column, func.count())
+            .where(
+                WishClaim.jurisdiction_id == jurisdiction_id,
+                WishClaim.status == ClaimStatus.ACTIVE,
+                column.is_not(None),
+            )
+            .group_by(column)
+        ).all()
+    )
     stmt = select(model.id, model.name).where(model.jurisdiction_id == jurisdiction_id, model.active.is_(True))
     if ids is not None:
         stmt = stmt.where(model.id.in_(list(ids)))
@@ -651,6 +951,7 @@ def quota_progress(session: Session, jurisdiction_id: int, scope: QuotaScope, ye
 
 
 # --- statistics and jobs --------------------------------------------------------------------------
+
 
 def status_counts(session: Session, jurisdiction_id: int, community_id: int | None = None) -> dict[WishStatus, int]:
     stmt = select(Wish.status, func.count()).where(Wish.jurisdiction_id == jurisdiction_id)
@@ -663,8 +964,11 @@ def status_counts(session: Session, jurisdiction_id: int, community_id: int | No
 def community_counts(session: Session, jurisdiction_id: int) -> list[dict]:
     """Per community: published, claimed (live), realised and total."""
     rows = session.execute(
-        select(Unit.id, Unit.name, Wish.status, func.count()).join(Unit, Unit.id == Wish.community_id)
-        .where(Wish.jurisdiction_id == jurisdiction_id).group_by(Unit.id, Unit.name, Wish.status)).all()
+        select(Unit.id, Unit.name, Wish.status, func.count())
+        .join(Unit, Unit.id == Wish.community_id)
+        .where(Wish.jurisdiction_id == jurisdiction_id)
+        .group_by(Unit.id, Unit.name, Wish.status)
+    ).all()
     table: dict[int, dict] = {}
     for uid, name, status, n in rows:
         row = table.setdefault(uid, {"id": uid, "name": name, "published": 0, "claimed": 0, "realised": 0, "total": 0})
@@ -679,16 +983,30 @@ def community_counts(session: Session, jurisdiction_id: int) -> list[dict]:
 
 
 def overdue_claims(session: Session, jurisdiction_id: int, *, limit: int = 200) -> list[Wish]:
-    return list(session.scalars(
-        select(Wish).where(Wish.jurisdiction_id == jurisdiction_id, Wish.status.in_([S.CLAIMED, S.IN_PROGRESS]),
-                           Wish.promised_on < today()).order_by(Wish.promised_on, Wish.id).limit(limit)))
+    return list(
+        session.scalars(
+            select(Wish)
+            .where(
+                Wish.jurisdiction_id == jurisdiction_id,
+                Wish.status.in_([S.CLAIMED, S.IN_PROGRESS]),
+                Wish.promised_on < today(),
+            )
+            .order_by(Wish.promised_on, Wish.id)
+            .limit(limit)
+        )
+    )
 
 
 def review_filed_wishes(session: Session, *, now: datetime | None = None) -> int:
     """Job: wishes on file whose review date has come go back to registered for the community to review."""
     day = (now or utcnow()).astimezone(SHANGHAI).date()
-    wishes = session.scalars(select(Wish).where(Wish.status == S.ON_FILE, Wish.review_on <= day)
-                             .order_by(Wish.id).limit(500).with_for_update(skip_locked=True, of=Wish)).all()
+    wishes = session.scalars(
+        select(Wish)
+        .where(Wish.status == S.ON_FILE, Wish.review_on <= day)
+        .order_by(Wish.id)
+        .limit(500)
+        .with_for_update(skip_locked=True, of=Wish)
+    ).all()
     for wish in wishes:
         reopen_wish(session, wish, actor=None, note="到期复核 / due for review")
     return len(wishes)
@@ -698,15 +1016,23 @@ def remind_claims(session: Session, *, now: datetime | None = None) -> int:
     """Job: remind the claimant the day before the promised date and the day after it passes (once each)."""
     day = (now or utcnow()).astimezone(SHANGHAI).date()
     sent = 0
-    wishes = session.scalars(select(Wish).where(Wish.status.in_([S.CLAIMED, S.IN_PROGRESS]),
-                                                Wish.promised_on.in_([day + timedelta(days=1), day - timedelta(days=1)]))
-                             .order_by(Wish.id).limit(2000)).all()
+    wishes = session.scalars(
+        select(Wish)
+        .where(
+            Wish.status.in_([S.CLAIMED, S.IN_PROGRESS]),
+            Wish.promised_on.in_([day + timedelta(days=1), day - timedelta(days=1)]),
+        )
+        .order_by(Wish.id)
+        .limit(2000)
+    ).all()
     for wish in wishes:
         before = wish.promised_on > day
         kind = "wish_due_soon" if before else "wish_overdue"
-        text = (f"您认领的心愿（编号 {wish.id}）承诺于 {wish.promised_on:%Y-%m-%d} 完成，请按时落实。" if before else
-                f"您认领的心愿（编号 {wish.id}）已超过承诺日期 {wish.promised_on:%Y-%m-%d}，请尽快落实并反馈。")
+        text = (
+            f"您认领的心愿（编号 {wish.id}）承诺于 {wish.promised_on:%Y-%m-%d} 完成，请按时落实。"
+            if before
+            else f"您认领的心愿（编号 {wish.id}）已超过承诺日期 {wish.promised_on:%Y-%m-%d}，请尽快落实并反馈。"
+        )
         _tell_claimant(session, wish, kind, text, dedupe_key=f"wish:{wish.id}:{kind}:{wish.promised_on}")
         sent += 1
     return sent
-

@@ -91,10 +91,18 @@ TRANSITIONS: dict[tuple[WishStatus, WishAction], WishStatus] = {
 }
 
 ACTION_LABELS: dict[WishAction, tuple[str, str]] = {
-    A.REGISTER: ("登记", "register"), A.PUBLISH: ("发布", "publish"), A.REJECT: ("不予采纳", "reject"),
-    A.FILE: ("转入待办档案", "put on file"), A.REOPEN: ("重新审核", "reopen"), A.CLAIM: ("认领", "claim"),
-    A.RELEASE: ("取消认领", "release the claim"), A.START: ("开始落实", "start"), A.DELIVER: ("反馈完成", "deliver"),
-    A.REDO: ("尚未完成", "not done yet"), A.CONFIRM: ("确认", "confirm"), A.CLOSE: ("销号", "close"),
+    A.REGISTER: ("登记", "register"),
+    A.PUBLISH: ("发布", "publish"),
+    A.REJECT: ("不予采纳", "reject"),
+    A.FILE: ("转入待办档案", "put on file"),
+    A.REOPEN: ("重新审核", "reopen"),
+    A.CLAIM: ("认领", "claim"),
+    A.RELEASE: ("取消认领", "release the claim"),
+    A.START: ("开始落实", "start"),
+    A.DELIVER: ("反馈完成", "deliver"),
+    A.REDO: ("尚未完成", "not done yet"),
+    A.CONFIRM: ("确认", "confirm"),
+    A.CLOSE: ("销号", "close"),
     A.CANCEL: ("撤回", "withdraw"),
 }
 

@@ -28,8 +28,20 @@ from lianxin.web.uploads import read_photos, stored_path
 from lianxin.wishes import service as svc
 from lianxin.wishes.export import stats_workbook
 from lianxin.wishes.models import (
-    CATEGORY_LABELS, MEMBER_KIND_LABELS, ORG_KIND_LABELS, REPORT_STATUS_LABELS, SOURCE_LABELS, TRIAGE_LABELS,
-    DualReport, PartyOrg, PioneerPost, QuotaScope, ReportStatus, TriageClass, Wish, WishCategory,
+    CATEGORY_LABELS,
+    MEMBER_KIND_LABELS,
+    ORG_KIND_LABELS,
+    REPORT_STATUS_LABELS,
+    SOURCE_LABELS,
+    TRIAGE_LABELS,
+    DualReport,
+    PartyOrg,
+    PioneerPost,
+    QuotaScope,
+    ReportStatus,
+    TriageClass,
+    Wish,
+    WishCategory,
 )
 from lianxin.wishes.status import ACTION_LABELS, REALISED_STATUSES, STATUS_LABELS, WishStatus
 
@@ -38,9 +50,16 @@ S = WishStatus
 FORM_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 PAGE = 30
 
-LABELS = {"status": STATUS_LABELS, "category": CATEGORY_LABELS, "triage": TRIAGE_LABELS, "source": SOURCE_LABELS,
-          "report": REPORT_STATUS_LABELS, "org_kind": ORG_KIND_LABELS, "member_kind": MEMBER_KIND_LABELS,
-          "action": ACTION_LABELS}
+LABELS = {
+    "status": STATUS_LABELS,
+    "category": CATEGORY_LABELS,
+    "triage": TRIAGE_LABELS,
+    "source": SOURCE_LABELS,
+    "report": REPORT_STATUS_LABELS,
+    "org_kind": ORG_KIND_LABELS,
+    "member_kind": MEMBER_KIND_LABELS,
+    "action": ACTION_LABELS,
+}
 
 
 def _ctx(**extra) -> dict:
@@ -86,9 +105,15 @@ def _store_photos(request: Request, form: FormData) -> list[str]:
 
 # --- the public wall and the resident ------------------------------------------------------------
 
+
 @router.get("/wishes")
-def wall(request: Request, community: str = "", page: int = 1, session: Session = Depends(get_session),
-         user: User | None = Depends(current_user)) -> Response:
+def wall(
+    request: Request,
+    community: str = "",
+    page: int = 1,
+    session: Session = Depends(get_session),
+    user: User | None = Depends(current_user),
+) -> Response:
     """心愿墙: published wishes of a community (or the city; ``community=`` empty), claimed and realised counts.
     No personal data."""
     jurisdiction = public_jurisdiction(request, session)
@@ -102,26 +127,58 @@ def wall(request: Request, community: str = "", page: int = 1, session: Session 
     stmt = select(Wish).where(Wish.jurisdiction_id == jurisdiction.id, Wish.status == S.PUBLISHED)
     realised_stmt = select(Wish).where(Wish.jurisdiction_id == jurisdiction.id, Wish.status.in_(REALISED_STATUSES))
     if unit is not None:
-        stmt, realised_stmt = stmt.where(Wish.community_id == unit.id), realised_stmt.where(Wish.community_id == unit.id)
+        stmt, realised_stmt = (
+            stmt.where(Wish.community_id == unit.id),
+            realised_stmt.where(Wish.community_id == unit.id),
+        )
     wishes = session.scalars(stmt.order_by(Wish.id.desc()).offset((page - 1) * PAGE).limit(PAGE + 1)).all()
     realised = session.scalars(realised_stmt.order_by(Wish.confirmed_at.desc(), Wish.id.desc()).limit(6)).all()
     counts = svc.status_counts(session, jurisdiction.id, unit.id if unit else None)
-    posts = session.scalars(select(PioneerPost).where(PioneerPost.community_id == unit.id)
-                            .order_by(PioneerPost.id)).all() if unit else []
-    return render(request, "wishes/wall.html", _ctx(
-        wishes=wishes[:PAGE], more=len(wishes) > PAGE, page=page, realised=realised, unit=unit,
-        communities=community_choices(session, jurisdiction.id), posts=posts,
-        counts={"published": counts[S.PUBLISHED], "claimed": counts[S.CLAIMED] + counts[S.IN_PROGRESS] + counts[S.DELIVERED],
-                "realised": counts[S.CONFIRMED] + counts[S.CLOSED]},
-        member=svc.member_for_user(session, user), today=svc.today(),
-        claim_orgs=session.scalars(select(PartyOrg).where(PartyOrg.secretary_user_id == user.id)).all() if user else []))
+    posts = (
+        session.scalars(select(PioneerPost).where(PioneerPost.community_id == unit.id).order_by(PioneerPost.id)).all()
+        if unit
+        else []
+    )
+    return render(
+        request,
+        "wishes/wall.html",
+        _ctx(
+            wishes=wishes[:PAGE],
+            more=len(wishes) > PAGE,
+            page=page,
+            realised=realised,
+            unit=unit,
+            communities=community_choices(session, jurisdiction.id),
+            posts=posts,
+            counts={
+                "published": counts[S.PUBLISHED],
+                "claimed": counts[S.CLAIMED] + counts[S.IN_PROGRESS] + counts[S.DELIVERED],
+                "realised": counts[S.CONFIRMED] + counts[S.CLOSED],
+            },
+            member=svc.member_for_user(session, user),
+            today=svc.today(),
+            claim_orgs=session.scalars(select(PartyOrg).where(PartyOrg.secretary_user_id == user.id)).all()
+            if user
+            else [],
+        ),
+    )
 
 
-def _form_page(request: Request, session: Session, values: dict, errors: FormErrors, status_code: int = 200) -> Response:
+def _form_page(
+    request: Request, session: Session, values: dict, errors: FormErrors, status_code: int = 200
+) -> Response:
     jurisdiction = public_jurisdiction(request, session)
-    return render(request, "wishes/new.html", _ctx(values=values, errors=errors, categories=list(WishCategory),
-                                                   communities=community_choices(session, jurisdiction.id)),
-                  status_code=status_code)
+    return render(
+        request,
+        "wishes/new.html",
+        _ctx(
+            values=values,
+            errors=errors,
+            categories=list(WishCategory),
+            communities=community_choices(session, jurisdiction.id),
+        ),
+        status_code=status_code,
+    )
 
 
 @router.get("/wishes/new")
@@ -134,7 +191,9 @@ NEW_FIELDS = ("community_id", "category", "content", "resident_name", "resident_
 
 
 @router.post("/wishes/new")
-def post_wish(request: Request, form: FormData = Depends(posted_form()), session: Session = Depends(get_session)) -> Response:
+def post_wish(
+    request: Request, form: FormData = Depends(posted_form()), session: Session = Depends(get_session)
+) -> Response:
     """许个心愿: by phone number (+ optional name) like the appeal form; the link it leads to is private."""
     jurisdiction = public_jurisdiction(request, session)
     values = {name: _get(form, name) for name in NEW_FIELDS}
@@ -145,24 +204,33 @@ def post_wish(request: Request, form: FormData = Depends(posted_form()), session
     try:
         with session.begin_nested():
             wish = svc.submit_wish(
-                session, jurisdiction_id=jurisdiction.id,
+                session,
+                jurisdiction_id=jurisdiction.id,
                 community_id=_int(values["community_id"], "community_id") if values["community_id"] else None,
-                content=values["content"], category=values["category"], resident_phone=values["resident_phone"],
-                resident_name=values["resident_name"], resident_address=values["resident_address"],
-                idempotency_key=key)
+                content=values["content"],
+                category=values["category"],
+                resident_phone=values["resident_phone"],
+                resident_name=values["resident_name"],
+                resident_address=values["resident_address"],
+                idempotency_key=key,
+            )
     except LianxinError as exc:
         errors.add_exception(exc)
         return _form_page(request, session, values, errors, status_code=exc.http_status)
     return RedirectResponse(f"/wishes/t/{wish.tracking_token}?new=1", status_code=303)
 
 
-def _resident_page(request: Request, session: Session, token: str, error: str | None = None,
-                   status_code: int = 200) -> Response:
+def _resident_page(
+    request: Request, session: Session, token: str, error: str | None = None, status_code: int = 200
+) -> Response:
     wish = svc.wish_by_token(session, token)
     events = [e for e in wish.events if e.kind != "contact_viewed"]
-    return render(request, "wishes/track.html", _ctx(wish=wish, events=events, error=error, S=S,
-                                                     new=request.query_params.get("new") == "1"),
-                  status_code=status_code)
+    return render(
+        request,
+        "wishes/track.html",
+        _ctx(wish=wish, events=events, error=error, S=S, new=request.query_params.get("new") == "1"),
+        status_code=status_code,
+    )
 
 
 @router.get("/wishes/t/{token}")
@@ -171,15 +239,25 @@ def track(token: str, request: Request, session: Session = Depends(get_session))
 
 
 @router.post("/wishes/t/{token}/{action}")
-def resident_action(token: str, action: str, request: Request, form: FormData = Depends(posted_form()),
-                    session: Session = Depends(get_session)) -> Response:
+def resident_action(
+    token: str,
+    action: str,
+    request: Request,
+    form: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+) -> Response:
     """The resident confirms and rates, says it is not done yet, or withdraws the wish."""
     try:
         with session.begin_nested():
             wish = svc.wish_by_token(session, token)
             if action == "confirm":
-                svc.confirm_wish(session, wish, token=token, rating=_int(_get(form, "rating"), "rating"),
-                                 comment=_get(form, "comment"))
+                svc.confirm_wish(
+                    session,
+                    wish,
+                    token=token,
+                    rating=_int(_get(form, "rating"), "rating"),
+                    comment=_get(form, "comment"),
+                )
             elif action == "redo":
                 svc.redo_wish(session, wish, token=token, note=_get(form, "note"))
             elif action == "cancel":
@@ -193,6 +271,7 @@ def resident_action(token: str, action: str, request: Request, form: FormData = 
 
 # --- the community staff workbench ----------------------------------------------------------------
 
+
 def _staff_communities(session: Session, user: User) -> list[int] | None:
     """The communities the user's staff grants cover; None for admins (everything)."""
     if any(g.role == Role.ADMIN for g in user.grants):
@@ -200,51 +279,86 @@ def _staff_communities(session: Session, user: User) -> list[int] | None:
     return list(user_unit_ids(session, user, svc.STAFF_ROLES))
 
 
-def _staff_page(request: Request, session: Session, user: User, error: str | None = None, status_code: int = 200,
-                status: str | None = None) -> Response:
+def _staff_page(
+    request: Request,
+    session: Session,
+    user: User,
+    error: str | None = None,
+    status_code: int = 200,
+    status: str | None = None,
+) -> Response:
     scope = _staff_communities(session, user)
     show = [S(status)] if status in S.__members__.values() else [S.COLLECTED, S.REGISTERED]
     stmt = select(Wish).where(Wish.jurisdiction_id == user.jurisdiction_id, Wish.status.in_(show))
-    reports = select(DualReport).where(DualReport.jurisdiction_id == user.jurisdiction_id,
-                                       DualReport.status == ReportStatus.PENDING)
+    reports = select(DualReport).where(
+        DualReport.jurisdiction_id == user.jurisdiction_id, DualReport.status == ReportStatus.PENDING
+    )
     if scope is not None:
         stmt, reports = stmt.where(Wish.community_id.in_(scope)), reports.where(DualReport.community_id.in_(scope))
     queue = session.scalars(stmt.order_by(Wish.id).limit(100)).all()
-    confirmed = select(DualReport).where(DualReport.jurisdiction_id == user.jurisdiction_id,
-                                         DualReport.status == ReportStatus.CONFIRMED, DualReport.member_id.is_not(None))
+    confirmed = select(DualReport).where(
+        DualReport.jurisdiction_id == user.jurisdiction_id,
+        DualReport.status == ReportStatus.CONFIRMED,
+        DualReport.member_id.is_not(None),
+    )
     if scope is not None:
         confirmed = confirmed.where(DualReport.community_id.in_(scope))
-    return render(request, "wishes/staff.html", _ctx(
-        reported=session.scalars(confirmed.order_by(DualReport.community_id, DualReport.id).limit(500)).all(),
-        orgs=session.scalars(select(PartyOrg).where(PartyOrg.jurisdiction_id == user.jurisdiction_id,
-                                                    PartyOrg.active.is_(True)).order_by(PartyOrg.name)).all(),
-        queue=queue, reports=session.scalars(reports.order_by(DualReport.id).limit(100)).all(), error=error,
-        triages=[t for t in TriageClass if t != TriageClass.INFEASIBLE], statuses=list(S), status=status or "",
-        mask=svc.masked_resident, today=svc.today()), status_code=status_code)
+    return render(
+        request,
+        "wishes/staff.html",
+        _ctx(
+            reported=session.scalars(confirmed.order_by(DualReport.community_id, DualReport.id).limit(500)).all(),
+            orgs=session.scalars(
+                select(PartyOrg)
+                .where(PartyOrg.jurisdiction_id == user.jurisdiction_id, PartyOrg.active.is_(True))
+                .order_by(PartyOrg.name)
+            ).all(),
+            queue=queue,
+            reports=session.scalars(reports.order_by(DualReport.id).limit(100)).all(),
+            error=error,
+            triages=[t for t in TriageClass if t != TriageClass.INFEASIBLE],
+            statuses=list(S),
+            status=status or "",
+            mask=svc.masked_resident,
+            today=svc.today(),
+        ),
+        status_code=status_code,
+    )
 
 
 @router.get("/wishes/staff")
-def staff_desk(request: Request, status: str | None = None, session: Session = Depends(get_session),
-               user: User = Depends(require_roles(*svc.STAFF_ROLES))) -> Response:
+def staff_desk(
+    request: Request,
+    status: str | None = None,
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*svc.STAFF_ROLES)),
+) -> Response:
     return _staff_page(request, session, user, status=status)
 
 
 STAFF_ACTIONS = {
-    "register": lambda s, w, u, f: svc.register_wish(s, w, actor=u, triage_class=_get(f, "triage_class"),
-                                                     public_text=_get(f, "public_text") or None),
+    "register": lambda s, w, u, f: svc.register_wish(
+        s, w, actor=u, triage_class=_get(f, "triage_class"), public_text=_get(f, "public_text") or None
+    ),
     "publish": lambda s, w, u, f: svc.publish_wish(s, w, actor=u, public_text=_get(f, "public_text") or None),
     "reject": lambda s, w, u, f: svc.reject_wish(s, w, actor=u, reason=_get(f, "reason")),
-    "file": lambda s, w, u, f: svc.file_wish(s, w, actor=u, reason=_get(f, "reason"),
-                                             review_on=_date(_get(f, "review_on"), "review_on")),
+    "file": lambda s, w, u, f: svc.file_wish(
+        s, w, actor=u, reason=_get(f, "reason"), review_on=_date(_get(f, "review_on"), "review_on")
+    ),
     "reopen": lambda s, w, u, f: svc.reopen_wish(s, w, actor=u),
     "close": lambda s, w, u, f: svc.close_wish(s, w, actor=u),
 }
 
 
 @router.post("/wishes/staff/{wish_id}/{action}")
-def staff_action(wish_id: int, action: str, request: Request, form: FormData = Depends(posted_form()),
-                 session: Session = Depends(get_session),
-                 user: User = Depends(require_roles(*svc.STAFF_ROLES))) -> Response:
+def staff_action(
+    wish_id: int,
+    action: str,
+    request: Request,
+    form: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*svc.STAFF_ROLES)),
+) -> Response:
     verb = STAFF_ACTIONS.get(action)
     if verb is None:
         raise NotFound("操作不存在", "no such action")
@@ -258,23 +372,46 @@ def staff_action(wish_id: int, action: str, request: Request, form: FormData = D
 
 
 @router.get("/wishes/staff/{wish_id}")
-def staff_wish(wish_id: int, request: Request, session: Session = Depends(get_session),
-               user: User = Depends(require_roles(*svc.STAFF_ROLES))) -> Response:
+def staff_wish(
+    wish_id: int,
+    request: Request,
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*svc.STAFF_ROLES)),
+) -> Response:
     """One wish for the community's staff: the resident's details (logged), the history and the actions."""
     wish = svc.get_wish(session, wish_id, jurisdiction_id=user.jurisdiction_id)
     contact = svc.view_contact(session, wish, actor=user)
-    return render(request, "wishes/staff_wish.html", _ctx(
-        wish=wish, contact=contact, events=wish.events, triages=[t for t in TriageClass if t != TriageClass.INFEASIBLE],
-        S=S, today=svc.today()))
+    return render(
+        request,
+        "wishes/staff_wish.html",
+        _ctx(
+            wish=wish,
+            contact=contact,
+            events=wish.events,
+            triages=[t for t in TriageClass if t != TriageClass.INFEASIBLE],
+            S=S,
+            today=svc.today(),
+        ),
+    )
 
 
 @router.post("/wishes/reports/{report_id}/{decision}")
-def decide(report_id: int, decision: str, request: Request, form: FormData = Depends(posted_form()),
-           session: Session = Depends(get_session), user: User = Depends(require_roles(*svc.STAFF_ROLES))) -> Response:
+def decide(
+    report_id: int,
+    decision: str,
+    request: Request,
+    form: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*svc.STAFF_ROLES)),
+) -> Response:
     try:
         with session.begin_nested():
             report = session.get(DualReport, report_id)
-            if report is None or report.jurisdiction_id != user.jurisdiction_id or decision not in ("confirm", "decline"):
+            if (
+                report is None
+                or report.jurisdiction_id != user.jurisdiction_id
+                or decision not in ("confirm", "decline")
+            ):
                 raise NotFound("报到记录不存在", "no such report")
             svc.decide_report(session, report, actor=user, confirm=decision == "confirm", note=_get(form, "note"))
     except LianxinError as exc:
@@ -284,25 +421,54 @@ def decide(report_id: int, decision: str, request: Request, form: FormData = Dep
 
 # --- the member's page -------------------------------------------------------------------------------
 
-def _mine_page(request: Request, session: Session, user: User, error: str | None = None, status_code: int = 200,
-               contact=None, contact_wish: int | None = None) -> Response:
+
+def _mine_page(
+    request: Request,
+    session: Session,
+    user: User,
+    error: str | None = None,
+    status_code: int = 200,
+    contact=None,
+    contact_wish: int | None = None,
+) -> Response:
     member = svc.member_for_user(session, user)
     orgs = session.scalars(select(PartyOrg).where(PartyOrg.secretary_user_id == user.id)).all()
     year = svc.today().year
     wishes, progress, org_progress, reports = [], None, [], []
     if member is not None:
-        wishes = session.scalars(select(Wish).where(Wish.claimed_member_id == member.id).order_by(Wish.id.desc())
-                                 .limit(100)).all()
+        wishes = session.scalars(
+            select(Wish).where(Wish.claimed_member_id == member.id).order_by(Wish.id.desc()).limit(100)
+        ).all()
         progress = svc.quota_progress(session, user.jurisdiction_id, QuotaScope.MEMBER, year, ids=[member.id])[0]
         reports = session.scalars(select(DualReport).where(DualReport.member_id == member.id)).all()
     if orgs:
         org_progress = svc.quota_progress(session, user.jurisdiction_id, QuotaScope.ORG, year, ids=[o.id for o in orgs])
-        wishes = [*wishes, *session.scalars(select(Wish).where(Wish.claimed_org_id.in_([o.id for o in orgs]))
-                                            .order_by(Wish.id.desc()).limit(100)).all()]
-    return render(request, "wishes/mine.html", _ctx(
-        member=member, orgs=orgs, wishes=wishes, progress=progress, org_progress=org_progress, reports=reports,
-        year=year, error=error, contact=contact, contact_wish=contact_wish, S=S,
-        communities=community_choices(session, user.jurisdiction_id), today=svc.today()), status_code=status_code)
+        wishes = [
+            *wishes,
+            *session.scalars(
+                select(Wish).where(Wish.claimed_org_id.in_([o.id for o in orgs])).order_by(Wish.id.desc()).limit(100)
+            ).all(),
+        ]
+    return render(
+        request,
+        "wishes/mine.html",
+        _ctx(
+            member=member,
+            orgs=orgs,
+            wishes=wishes,
+            progress=progress,
+            org_progress=org_progress,
+            reports=reports,
+            year=year,
+            error=error,
+            contact=contact,
+            contact_wish=contact_wish,
+            S=S,
+            communities=community_choices(session, user.jurisdiction_id),
+            today=svc.today(),
+        ),
+        status_code=status_code,
+    )
 
 
 @router.get("/wishes/mine")
@@ -311,8 +477,13 @@ def mine(request: Request, session: Session = Depends(get_session), user: User =
 
 
 @router.post("/wishes/{wish_id}/claim")
-def claim(wish_id: int, request: Request, form: FormData = Depends(posted_form()),
-          session: Session = Depends(get_session), user: User = Depends(require_user)) -> Response:
+def claim(
+    wish_id: int,
+    request: Request,
+    form: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_user),
+) -> Response:
     """我要认领: as oneself (a member) or, with ``as_org``, for the organisation one is secretary of."""
     try:
         with session.begin_nested():
@@ -326,7 +497,9 @@ def claim(wish_id: int, request: Request, form: FormData = Depends(posted_form()
             else:
                 member = svc.member_for_user(session, user)
                 if member is None:
-                    raise InvalidInput("您还不是登记的党员或志愿者，请联系社区登记", "you are not registered as a member or volunteer")
+                    raise InvalidInput(
+                        "您还不是登记的党员或志愿者，请联系社区登记", "you are not registered as a member or volunteer"
+                    )
                 svc.claim_wish(session, wish, member=member, promised_on=promised_on, actor=user)
     except LianxinError as exc:
         return _mine_page(request, session, user, error=_message(request, exc), status_code=exc.http_status)
@@ -334,8 +507,14 @@ def claim(wish_id: int, request: Request, form: FormData = Depends(posted_form()
 
 
 @router.post("/wishes/{wish_id}/member/{action}")
-def member_action(wish_id: int, action: str, request: Request, form: FormData = Depends(posted_form()),
-                  session: Session = Depends(get_session), user: User = Depends(require_user)) -> Response:
+def member_action(
+    wish_id: int,
+    action: str,
+    request: Request,
+    form: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_user),
+) -> Response:
     """The claimant's actions: start, deliver, release, and seeing the resident's contact (logged)."""
     try:
         with session.begin_nested():
@@ -346,8 +525,14 @@ def member_action(wish_id: int, action: str, request: Request, form: FormData = 
             if action == "start":
                 svc.start_wish(session, wish, member=member, actor=user, note=_get(form, "note"))
             elif action == "deliver":
-                svc.deliver_wish(session, wish, member=member, actor=user, note=_get(form, "note"),
-                                 photos=_store_photos(request, form))
+                svc.deliver_wish(
+                    session,
+                    wish,
+                    member=member,
+                    actor=user,
+                    note=_get(form, "note"),
+                    photos=_store_photos(request, form),
+                )
             elif action == "release":
                 svc.release_wish(session, wish, member=member, actor=user, reason=_get(form, "reason"))
             elif action == "contact":
@@ -362,8 +547,12 @@ def member_action(wish_id: int, action: str, request: Request, form: FormData = 
 
 
 @router.post("/wishes/mine/report")
-def dual_report(request: Request, form: FormData = Depends(posted_form()), session: Session = Depends(get_session),
-                user: User = Depends(require_user)) -> Response:
+def dual_report(
+    request: Request,
+    form: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_user),
+) -> Response:
     """双报到 to the residential community where the member lives."""
     try:
         with session.begin_nested():
@@ -381,31 +570,50 @@ def dual_report(request: Request, form: FormData = Depends(posted_form()), sessi
 
 # --- leaders ------------------------------------------------------------------------------------------
 
+
 @router.get("/wishes/stats")
-def stats(request: Request, year: int | None = None, session: Session = Depends(get_session),
-          user: User = Depends(require_roles(Role.LEADER))) -> Response:
+def stats(
+    request: Request,
+    year: int | None = None,
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(Role.LEADER)),
+) -> Response:
     """Counts by status and community, quota completion of organisations and members, overdue claims."""
     year = year if year and 2000 <= year <= 2100 else svc.today().year
     jid = user.jurisdiction_id
     orgs = svc.quota_progress(session, jid, QuotaScope.ORG, year)
     members = svc.quota_progress(session, jid, QuotaScope.MEMBER, year)
-    return render(request, "wishes/stats.html", _ctx(
-        year=year, counts=svc.status_counts(session, jid), communities=svc.community_counts(session, jid),
-        orgs=orgs[:50], members=members[:50], overdue=svc.overdue_claims(session, jid, limit=50),
-        org_summary=(sum(p.met for p in orgs), len(orgs)), member_summary=(sum(p.met for p in members), len(members))))
-
-
+    return render(
+        request,
+        "wishes/stats.html",
+        _ctx(
+            year=year,
+            counts=svc.status_counts(session, jid),
+            communities=svc.community_counts(session, jid),
+            orgs=orgs[:50],
+            members=members[:50],
+            overdue=svc.overdue_claims(session, jid, limit=50),
+            org_summary=(sum(p.met for p in orgs), len(orgs)),
+            member_summary=(sum(p.met for p in members), len(members)),
+        ),
+    )
 
 
 @router.get("/wishes/stats.xlsx")
-def stats_export(year: int | None = None, session: Session = Depends(get_session),
-                 user: User = Depends(require_roles(Role.LEADER))) -> Response:
+def stats_export(
+    year: int | None = None, session: Session = Depends(get_session), user: User = Depends(require_roles(Role.LEADER))
+) -> Response:
     """The statistics and rankings as an Excel workbook."""
     year = year if year and 2000 <= year <= 2100 else svc.today().year
     body = stats_workbook(session, user.jurisdiction_id, year)
     name = f"wishes-{year}.xlsx"
-    return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote('微心愿统计-' + name)}"})
+    return Response(
+        body,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote('微心愿统计-' + name)}"
+        },
+    )
 
 
 @router.get("/wishes/{wish_id}/photos/{n}")
@@ -417,29 +625,49 @@ def delivery_photo(wish_id: int, n: int, request: Request, session: Session = De
     path = stored_path(request.app.state.settings.upload_dir, wish.delivery_photos[n])
     if not path.is_file():
         raise NotFound("照片不存在", "no such photo")
-    return FileResponse(path, headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=3600",
-                                       "Content-Security-Policy": "default-src 'none'"})
+    return FileResponse(
+        path,
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "public, max-age=3600",
+            "Content-Security-Policy": "default-src 'none'",
+        },
+    )
 
 
 @router.post("/wishes/proxy/{wish_id}/confirm")
-def proxy_confirm(wish_id: int, request: Request, form: FormData = Depends(posted_form()),
-                  session: Session = Depends(get_session),
-                  user: User = Depends(require_roles(*svc.STAFF_ROLES))) -> Response:
+def proxy_confirm(
+    wish_id: int,
+    request: Request,
+    form: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*svc.STAFF_ROLES)),
+) -> Response:
     """For a resident without a phone: the grid worker confirms with a photo of the resident's signature."""
     try:
         with session.begin_nested():
             wish = svc.get_wish(session, wish_id, jurisdiction_id=user.jurisdiction_id)
             keys = _store_photos(request, form)
-            svc.confirm_wish(session, wish, proxy=user, rating=_int(_get(form, "rating"), "rating"),
-                             comment=_get(form, "comment"), signature_photo=keys[0] if keys else None)
+            svc.confirm_wish(
+                session,
+                wish,
+                proxy=user,
+                rating=_int(_get(form, "rating"), "rating"),
+                comment=_get(form, "comment"),
+                signature_photo=keys[0] if keys else None,
+            )
     except LianxinError as exc:
         return _staff_page(request, session, user, error=_message(request, exc), status_code=exc.http_status)
     return RedirectResponse(f"/wishes/staff/{wish_id}", status_code=303)
 
 
 @router.post("/wishes/members")
-def register_member(request: Request, form: FormData = Depends(posted_form()), session: Session = Depends(get_session),
-                    user: User = Depends(require_roles(*svc.STAFF_ROLES))) -> Response:
+def register_member(
+    request: Request,
+    form: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*svc.STAFF_ROLES)),
+) -> Response:
     """登记党员或志愿者 (a party member names their party organisation)."""
     try:
         with session.begin_nested():
@@ -447,28 +675,50 @@ def register_member(request: Request, form: FormData = Depends(posted_form()), s
             org = session.get(PartyOrg, _int(org_id, "org_id")) if org_id else None
             if org is not None and org.jurisdiction_id != user.jurisdiction_id:
                 raise InvalidInput("党组织不存在", "no such organisation", field="org_id")
-            svc.create_member(session, jurisdiction_id=user.jurisdiction_id, name=_get(form, "name"),
-                              phone=_get(form, "phone"), kind=_get(form, "kind"), org=org, skills=_get(form, "skills"),
-                              actor=user)
+            svc.create_member(
+                session,
+                jurisdiction_id=user.jurisdiction_id,
+                name=_get(form, "name"),
+                phone=_get(form, "phone"),
+                kind=_get(form, "kind"),
+                org=org,
+                skills=_get(form, "skills"),
+                actor=user,
+            )
     except LianxinError as exc:
         return _staff_page(request, session, user, error=_message(request, exc), status_code=exc.http_status)
     return RedirectResponse("/wishes/staff", status_code=303)
 
 
 @router.post("/wishes/posts")
-def add_post(request: Request, form: FormData = Depends(posted_form()), session: Session = Depends(get_session),
-             user: User = Depends(require_roles(*svc.STAFF_ROLES))) -> Response:
+def add_post(
+    request: Request,
+    form: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*svc.STAFF_ROLES)),
+) -> Response:
     """设立先锋岗/责任区, held by a member whose 双报到 the community confirmed."""
     try:
         with session.begin_nested():
             report = session.get(DualReport, _int(_get(form, "report_id"), "report_id"))
-            if report is None or report.jurisdiction_id != user.jurisdiction_id or report.member is None \
-                    or report.status != ReportStatus.CONFIRMED:
+            if (
+                report is None
+                or report.jurisdiction_id != user.jurisdiction_id
+                or report.member is None
+                or report.status != ReportStatus.CONFIRMED
+            ):
                 raise InvalidInput("请选择已报到的党员", "choose a member who has reported here", field="report_id")
             ends = _get(form, "ends_on")
-            svc.create_pioneer_post(session, community=report.community, holder=report.member, name=_get(form, "name"),
-                                    service=_get(form, "service"), starts_on=_date(_get(form, "starts_on"), "starts_on"),
-                                    ends_on=_date(ends, "ends_on") if ends else None, actor=user)
+            svc.create_pioneer_post(
+                session,
+                community=report.community,
+                holder=report.member,
+                name=_get(form, "name"),
+                service=_get(form, "service"),
+                starts_on=_date(_get(form, "starts_on"), "starts_on"),
+                ends_on=_date(ends, "ends_on") if ends else None,
+                actor=user,
+            )
     except LianxinError as exc:
         return _staff_page(request, session, user, error=_message(request, exc), status_code=exc.http_status)
     return RedirectResponse("/wishes/staff", status_code=303)

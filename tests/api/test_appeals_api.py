@@ -31,24 +31,40 @@ def test_filters_search_sort_and_pages(client, db, city, make_key):
     rubbish = new_appeal(db, city, content="安定街道某小区垃圾清运不及时，楼下堆满垃圾。", title="垃圾清运")
     dispatch_appeal(db, rubbish, city.units["street2"], actor=city.users["dispatcher"])
     headers = make_key("dispatcher")
-    assert _orders(client.get("/api/v1/appeals", params={"q": "垃圾", "page_size": 100}, headers=headers)) == {rubbish.order_no}
+    assert _orders(client.get("/api/v1/appeals", params={"q": "垃圾", "page_size": 100}, headers=headers)) == {
+        rubbish.order_no
+    }
     assert _orders(client.get("/api/v1/appeals", params={"q": lamp.order_no}, headers=headers)) == {lamp.order_no}
-    dispatched = _orders(client.get("/api/v1/appeals", params={"status": "dispatched", "page_size": 100}, headers=headers))
+    dispatched = _orders(
+        client.get("/api/v1/appeals", params={"status": "dispatched", "page_size": 100}, headers=headers)
+    )
     assert rubbish.order_no in dispatched and lamp.order_no not in dispatched
     by_unit = _orders(client.get("/api/v1/appeals", params={"lead_unit": rubbish.lead_unit.code}, headers=headers))
     assert by_unit == {rubbish.order_no}
-    both = client.get("/api/v1/appeals", params={"status": ["received", "dispatched"], "page_size": 1,
-                                                 "sort": "received_at"}, headers=headers).json()
+    both = client.get(
+        "/api/v1/appeals",
+        params={"status": ["received", "dispatched"], "page_size": 1, "sort": "received_at"},
+        headers=headers,
+    ).json()
     assert both["total"] >= 2 and len(both["items"]) == 1 and both["page_size"] == 1
-    second = client.get("/api/v1/appeals", params={"status": ["received", "dispatched"], "page_size": 1, "page": 2,
-                                                   "sort": "received_at"}, headers=headers).json()
+    second = client.get(
+        "/api/v1/appeals",
+        params={"status": ["received", "dispatched"], "page_size": 1, "page": 2, "sort": "received_at"},
+        headers=headers,
+    ).json()
     assert second["items"][0]["order_no"] != both["items"][0]["order_no"]
 
 
 def test_bad_query_parameters_get_422_not_500(client, make_key):
     headers = make_key("dispatcher")
-    for params in ({"status": "lost"}, {"page": 0}, {"page_size": 1000}, {"sort": "random"},
-                   {"received_from": "2026-01-01T00:00:00"}, {"overdue": "maybe"}):
+    for params in (
+        {"status": "lost"},
+        {"page": 0},
+        {"page_size": 1000},
+        {"sort": "random"},
+        {"received_from": "2026-01-01T00:00:00"},
+        {"overdue": "maybe"},
+    ):
         response = client.get("/api/v1/appeals", params=params, headers=headers)
         assert response.status_code == 422, params
         assert response.json()["code"] == "invalid"
@@ -57,7 +73,9 @@ def test_bad_query_parameters_get_422_not_500(client, make_key):
 def test_masking_applies_to_list_items_too(client, db, city, make_key):
     appeal = new_appeal(db, city)
     dispatch_appeal(db, appeal, city.units["street"], actor=city.users["dispatcher"])
-    items = client.get("/api/v1/appeals", params={"q": appeal.order_no}, headers=make_key("leader", "city")).json()["items"]
+    items = client.get("/api/v1/appeals", params={"q": appeal.order_no}, headers=make_key("leader", "city")).json()[
+        "items"
+    ]
     assert items[0]["appellant_phone"] == "138****8000"
 
 

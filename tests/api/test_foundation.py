@@ -16,8 +16,11 @@ from lianxin.appeals.service import dispatch_appeal
 from tests.factories import build_city, new_appeal
 
 APPEAL = {
-    "appeal_type": "help", "content": "和平里小区3号楼门口的路灯坏了一周，晚上很黑。",
-    "appellant_name": "李四", "appellant_phone": "13900001111", "address": "和平里小区3号楼",
+    "appeal_type": "help",
+    "content": "和平里小区3号楼门口的路灯坏了一周，晚上很黑。",
+    "appellant_name": "李四",
+    "appellant_phone": "13900001111",
+    "address": "和平里小区3号楼",
 }
 
 
@@ -82,9 +85,13 @@ def test_validation_errors_have_the_one_shape_with_chinese_english_and_field(cli
     body = response.json()
     assert body["code"] == "invalid" and body["field"] == "content"
     assert body["message"] and body["message_en"] and body["message"] != body["message_en"]
-    missing = client.post("/api/v1/appeals", json={"content": "路灯坏了一个星期了"}, headers=make_key("operator")).json()
+    missing = client.post(
+        "/api/v1/appeals", json={"content": "路灯坏了一个星期了"}, headers=make_key("operator")
+    ).json()
     assert {d["field"] for d in missing["details"]} >= {"appeal_type"}
-    broken = client.post("/api/v1/appeals", content=b"{not json", headers=make_key("operator") | {"Content-Type": "application/json"})
+    broken = client.post(
+        "/api/v1/appeals", content=b"{not json", headers=make_key("operator") | {"Content-Type": "application/json"}
+    )
     assert broken.status_code == 422 and broken.json()["code"] == "invalid"
 
 
@@ -103,7 +110,9 @@ def test_unknown_paths_methods_and_missing_credentials_use_the_same_shape(client
     anonymous = client.post("/api/v1/appeals", json=APPEAL)
     assert anonymous.status_code == 401 and anonymous.json()["code"] == "unauthenticated"
     assert anonymous.headers["www-authenticate"] == "Bearer"
-    forged = client.post("/api/v1/appeals", json=APPEAL, headers={"Authorization": "Bearer lx_000000000000_" + "a" * 43})
+    forged = client.post(
+        "/api/v1/appeals", json=APPEAL, headers={"Authorization": "Bearer lx_000000000000_" + "a" * 43}
+    )
     assert forged.status_code == 401
     newline = client.post("/api/v1/appeals/A%0A1/terminate", headers=make_key("operator"))  # no mount matches it
     assert newline.status_code == 404 and newline.json()["code"] == "not_found"
@@ -163,7 +172,7 @@ def test_openapi_and_docs_are_served_without_any_cdn(client, make_key, db, city)
     assert spec.status_code == 200 and "/v1/appeals" in spec.json()["paths"]
     assert spec.json()["servers"] == [{"url": "/api"}]  # the paths are relative to the mount: clients call /api/v1/...
     from tests.factories import PASSWORD
-    from tests.web.conftest import login
+    from tests.helpers import login
 
     login(client, city.users["operator"].username, PASSWORD)  # the docs page is for signed-in staff
     docs = client.get("/api/docs")
@@ -190,8 +199,10 @@ def test_a_body_that_is_not_utf8_json_gets_422(client, make_key):
         assert response.status_code == 422 and response.json()["field"] == "body"
 
 
-@pytest.mark.parametrize("path", ["/api/v1/topics/227555564780631328030720/status",
-                                  "/api/v1/knowledge/entries/227555564780631328030720/answer"])
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/topics/227555564780631328030720/status", "/api/v1/knowledge/entries/227555564780631328030720/answer"],
+)
 def test_an_id_beyond_any_integer_column_is_bad_input_not_a_server_error(client, make_key, path):
     response = client.post(path, json={"status": "active", "answer": "见政策"}, headers=make_key("admin"))
     assert response.status_code in (404, 422), response.text  # SQLite cannot bind it (422); PostgreSQL finds nothing

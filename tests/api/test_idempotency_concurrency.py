@@ -14,7 +14,11 @@ from lianxin.db import make_engine, make_sessionmaker, session_scope
 from lianxin.migrations import upgrade
 from tests.factories import build_city
 
-APPEAL = {"appeal_type": "help", "content": "小区东门的井盖松动，车辆经过时响声很大。", "appellant_phone": "13900002222"}
+APPEAL = {
+    "appeal_type": "help",
+    "content": "小区东门的井盖松动，车辆经过时响声很大。",
+    "appellant_phone": "13900002222",
+}
 
 
 def test_parallel_retries_with_one_idempotency_key_create_one_appeal(scratch_settings):
@@ -22,8 +26,9 @@ def test_parallel_retries_with_one_idempotency_key_create_one_appeal(scratch_set
     factory = make_sessionmaker(make_engine(scratch_settings), scratch_settings)
     with session_scope(factory) as session:
         city = build_city(session)
-        _, secret = create_api_key(session, jurisdiction_id=city.jid, name="intake", channel="api",
-                                   grants=[("operator", city.units["centre"])])
+        _, secret = create_api_key(
+            session, jurisdiction_id=city.jid, name="intake", channel="api", grants=[("operator", city.units["centre"])]
+        )
     app = create_app(scratch_settings)
     headers = {"Authorization": f"Bearer {secret}", "Idempotency-Key": "same-request"}
 

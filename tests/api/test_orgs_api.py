@@ -18,8 +18,12 @@ def test_units_and_categories_of_the_callers_jurisdiction(client, city, make_key
 def test_only_admins_list_and_create_users(client, city, make_key):
     admin = make_key("admin", "city")
     assert client.get("/api/v1/users", headers=make_key("dispatcher")).status_code == 403
-    body = {"username": "new-handler", "display_name": "新承办人", "password": "long-enough-pass",
-            "grants": [{"role": "handler", "unit": city.units["street"].code}]}
+    body = {
+        "username": "new-handler",
+        "display_name": "新承办人",
+        "password": "long-enough-pass",
+        "grants": [{"role": "handler", "unit": city.units["street"].code}],
+    }
     created = client.post("/api/v1/users", json=body, headers=admin)
     assert created.status_code == 201, created.text
     assert created.json()["grants"] == [{"role": "handler", "unit": city.units["street"].code}]
@@ -33,8 +37,15 @@ def test_only_admins_list_and_create_users(client, city, make_key):
 
 def test_admins_issue_list_and_revoke_keys_through_the_api(client, city, make_key):
     admin = make_key("admin", "city")
-    made = client.post("/api/v1/apikeys", headers=admin, json={
-        "name": "区网格系统", "channel": "grid_patrol", "grants": [{"role": "grid_worker", "unit": city.units["grid"].code}]})
+    made = client.post(
+        "/api/v1/apikeys",
+        headers=admin,
+        json={
+            "name": "区网格系统",
+            "channel": "grid_patrol",
+            "grants": [{"role": "grid_worker", "unit": city.units["grid"].code}],
+        },
+    )
     assert made.status_code == 201, made.text
     key, prefix = made.json()["key"], made.json()["prefix"]
     new_headers = {"Authorization": f"Bearer {key}"}
@@ -61,11 +72,18 @@ def test_admins_edit_a_categorys_questions_and_open311_publishes_them(client, db
 
     code = category_by_path(db, city.jid, "城乡建设/市政设施/路灯故障").code
     admin = make_key("admin", "city")
-    body = {"datatype": "singlevaluelist", "description": "灯杆是否倾斜", "required": True,
-            "values": [{"key": "yes", "name": "是"}, {"key": "no", "name": "否"}]}
+    body = {
+        "datatype": "singlevaluelist",
+        "description": "灯杆是否倾斜",
+        "required": True,
+        "values": [{"key": "yes", "name": "是"}, {"key": "no", "name": "否"}],
+    }
     put = client.put(f"/api/v1/categories/{code}/attributes/tilt", json=body, headers=admin)
     assert put.status_code == 200 and put.json()["order"] == 1
-    assert client.put(f"/api/v1/categories/{code}/attributes/tilt", json=body, headers=make_key("dispatcher")).status_code == 403
+    assert (
+        client.put(f"/api/v1/categories/{code}/attributes/tilt", json=body, headers=make_key("dispatcher")).status_code
+        == 403
+    )
     bad = client.put(f"/api/v1/categories/{code}/attributes/tilt", json=body | {"values": []}, headers=admin)
     assert bad.status_code == 422 and bad.json()["field"] == "values"
     listed = client.get(f"/api/v1/categories/{code}/attributes", headers=make_key("handler", "street")).json()

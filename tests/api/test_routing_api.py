@@ -34,7 +34,9 @@ def test_suggest_returns_the_top_three_with_confidence_and_words(client, db, cit
 def test_routing_endpoints_check_roles_and_input(client, db, city, make_key):
     assert client.post("/api/v1/routing/train", json={}, headers=make_key("dispatcher")).status_code == 403
     assert client.get("/api/v1/routing/models", headers=make_key("handler", "street")).status_code == 403
-    assert client.get("/api/v1/routing/suggest", params={"text": "路灯"}, headers=make_key("visitor")).status_code == 403
+    assert (
+        client.get("/api/v1/routing/suggest", params={"text": "路灯"}, headers=make_key("visitor")).status_code == 403
+    )
     assert client.get("/api/v1/routing/suggest", params={"text": ""}, headers=make_key("operator")).status_code == 422
     too_little = client.post("/api/v1/routing/train", json={}, headers=make_key("admin", "city"))
     assert too_little.status_code == 422 and "训练数据不足" in too_little.text

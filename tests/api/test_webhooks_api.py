@@ -12,8 +12,11 @@ from tests.factories import new_appeal
 
 def test_a_unit_registers_a_webhook_and_reads_its_log(client, db, city, make_key):
     handler = make_key("handler", "street")
-    made = client.post("/api/v1/webhooks", headers=handler,
-                       json={"unit": city.units["street"].code, "url": "https://hooks.example.gov.cn/lianxin"})
+    made = client.post(
+        "/api/v1/webhooks",
+        headers=handler,
+        json={"unit": city.units["street"].code, "url": "https://hooks.example.gov.cn/lianxin"},
+    )
     assert made.status_code == 201, made.text
     hook = made.json()
     assert len(hook["secret"]) == 64 and hook["active"] is True
@@ -32,7 +35,10 @@ def test_a_unit_registers_a_webhook_and_reads_its_log(client, db, city, make_key
 
 def test_a_plain_http_or_private_url_is_refused_with_a_field(client, city, make_key):
     for url in ("http://hooks.example.gov.cn/x", "https://192.168.1.10/x"):
-        response = client.post("/api/v1/webhooks", headers=make_key("handler", "street"),
-                               json={"unit": city.units["street"].code, "url": url})
+        response = client.post(
+            "/api/v1/webhooks",
+            headers=make_key("handler", "street"),
+            json={"unit": city.units["street"].code, "url": url},
+        )
         assert response.status_code == 422 and response.json()["field"] == "url"
     assert client.get("/api/v1/webhooks/999999/deliveries", headers=make_key("admin", "city")).status_code == 404

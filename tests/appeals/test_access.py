@@ -10,7 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from lianxin.appeals.access import (
-    can_see, is_overdue, on_time, overdue, require_can_see, sees_personal_data, visible_appeals,
+    can_see,
+    is_overdue,
+    on_time,
+    overdue,
+    require_can_see,
+    sees_personal_data,
+    visible_appeals,
 )
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.service import answer_directly, dispatch_appeal, not_accept, redispatch_appeal
@@ -25,9 +31,16 @@ from tests.factories import PASSWORD, build_city, new_appeal
 def _extra_users(db, city):
     """Roles the factory city lacks: a community leader, a street leader, a grid worker's leader above the
     grid, an auditor, a user with no grant, an inactive handler, and a handler + grid worker in one."""
+
     def user(key, grants):
-        city.users[key] = create_user(db, jurisdiction_id=city.jid, username=f"{city.jurisdiction.code}-{key}",
-                                      display_name=key, password=PASSWORD, grants=grants)
+        city.users[key] = create_user(
+            db,
+            jurisdiction_id=city.jid,
+            username=f"{city.jurisdiction.code}-{key}",
+            display_name=key,
+            password=PASSWORD,
+            grants=grants,
+        )
 
     u = city.units
     user("community_leader", [(Role.LEADER, u["community"])])
@@ -118,10 +131,15 @@ def test_personal_data_goes_to_the_centre_and_the_lead_unit_unless_confidential(
 def test_the_overdue_clause_and_is_overdue_agree(db, city):
     now = utcnow()
     rows = []
-    for status, due in [(AppealStatus.DISPATCHED, now - timedelta(hours=1)), (AppealStatus.DISPATCHED, now + timedelta(hours=1)),
-                        (AppealStatus.IN_PROGRESS, now - timedelta(days=3)), (AppealStatus.REPLIED, now - timedelta(days=3)),
-                        (AppealStatus.DEFERRED, now - timedelta(days=3)), (AppealStatus.DISPATCHED, None),
-                        (AppealStatus.RECEIVED, None)]:
+    for status, due in [
+        (AppealStatus.DISPATCHED, now - timedelta(hours=1)),
+        (AppealStatus.DISPATCHED, now + timedelta(hours=1)),
+        (AppealStatus.IN_PROGRESS, now - timedelta(days=3)),
+        (AppealStatus.REPLIED, now - timedelta(days=3)),
+        (AppealStatus.DEFERRED, now - timedelta(days=3)),
+        (AppealStatus.DISPATCHED, None),
+        (AppealStatus.RECEIVED, None),
+    ]:
         appeal = new_appeal(db, city)
         appeal.status, appeal.due_at = status, due
         rows.append(appeal)

@@ -12,7 +12,9 @@ from tests.factories import new_appeal
 
 def test_admin_adds_a_third_level_category_under_a_second_level_one(db, city):
     parent = category_by_path(db, city.jid, "城乡建设/市政设施")
-    leaf = create_category(db, actor=city.users["admin"], jurisdiction_id=city.jid, name="树木倒伏", parent_id=parent.id)
+    leaf = create_category(
+        db, actor=city.users["admin"], jurisdiction_id=city.jid, name="树木倒伏", parent_id=parent.id
+    )
     assert leaf.level == 3 and leaf.code.startswith(parent.code + ".")
     assert category_by_path(db, city.jid, "城乡建设/市政设施/树木倒伏").id == leaf.id
 

@@ -76,8 +76,12 @@ def test_sign_and_redispatch_at_once_leave_exactly_one_of_them(engine, settings,
     assert appeal.signed_at is not None
     assert events == 3  # submitted, dispatched, signed — no redispatched
     with open_session(engine, settings) as session:
-        kinds = session.scalars(select(AppealEvent.kind).where(AppealEvent.appeal_id == appeal_id).order_by(AppealEvent.id)).all()
-        leads = session.scalars(select(AppealUnit.unit_id).where(AppealUnit.appeal_id == appeal_id, AppealUnit.active.is_(True))).all()
+        kinds = session.scalars(
+            select(AppealEvent.kind).where(AppealEvent.appeal_id == appeal_id).order_by(AppealEvent.id)
+        ).all()
+        leads = session.scalars(
+            select(AppealUnit.unit_id).where(AppealUnit.appeal_id == appeal_id, AppealUnit.active.is_(True))
+        ).all()
     assert kinds == ["submitted", "dispatched", "signed"]
     assert leads == [units["street"]]
 
@@ -125,8 +129,9 @@ def test_two_first_contacts_at_once_record_only_one(engine, settings, committed)
     assert appeal.version > version
     assert appeal.first_contact_at is not None
     with open_session(engine, settings) as session:
-        notes = session.scalars(select(AppealEvent.note).where(
-            AppealEvent.appeal_id == appeal_id, AppealEvent.kind == "contacted")).all()
+        notes = session.scalars(
+            select(AppealEvent.note).where(AppealEvent.appeal_id == appeal_id, AppealEvent.kind == "contacted")
+        ).all()
     assert notes == ["第一次电话联系，已约上门"]
     assert events == 4
 

@@ -61,7 +61,9 @@ def test_ordinary_text_is_left_alone(text):
 
 
 def test_the_appellants_own_name_is_masked_wherever_it_appears():
-    assert mask_text("张三说路灯坏了，张三的电话13800138000", ["张三", None, ""]) == "张*说路灯坏了，张*的电话138****8000"
+    assert (
+        mask_text("张三说路灯坏了，张三的电话13800138000", ["张三", None, ""]) == "张*说路灯坏了，张*的电话138****8000"
+    )
     assert mask_text("张三", ["张"]) == "张三"  # a one-character "name" would mask every surname
 
 

@@ -20,7 +20,12 @@ from lianxin.appeals.status import AppealStatus
 from lianxin.appeals.supervision import urge_appeal
 from tests.factories import new_appeal
 
-INTERNAL = ["内部备注：诉求人曾多次来电", "催办：请今日内联系", "退单理由：不属于本街道职责", "驳回：属地管理，继续办理"]
+INTERNAL = [
+    "内部备注：诉求人曾多次来电",
+    "催办：请今日内联系",
+    "退单理由：不属于本街道职责",
+    "驳回：属地管理，继续办理",
+]
 CONTACT_NOTE = "联系情况：诉求人住3单元501，手机尾号8000"
 REPLY = "已更换灯泡，路灯恢复照明。"
 
@@ -55,8 +60,17 @@ def test_the_public_timeline_hides_internal_events_and_notes_but_shows_the_reply
 
 def test_the_staff_timeline_shows_every_event_with_its_note(db, city, handled):
     steps = timeline(db, handled, public_only=False)
-    assert [s.kind for s in steps] == ["submitted", "dispatched", "signed", "noted", "urged", "return_requested",
-                                       "return_rejected", "contacted", "replied"]
+    assert [s.kind for s in steps] == [
+        "submitted",
+        "dispatched",
+        "signed",
+        "noted",
+        "urged",
+        "return_requested",
+        "return_rejected",
+        "contacted",
+        "replied",
+    ]
     notes = [s.note for s in steps]
     for text in INTERNAL + [CONTACT_NOTE, REPLY]:
         assert text in notes
@@ -73,7 +87,11 @@ def test_a_merged_appeals_timeline_shows_the_main_reply_but_not_the_merge_note_o
     record_contact(db, main, actor=h, note="已联系")
     reply_to_appeal(db, main, actor=h, text=REPLY)
     follower_steps = timeline(db, follower, public_only=True)
-    assert [(s.kind, s.label) for s in follower_steps] == [("submitted", "受理"), ("merged", "并单"), ("main_replied", "主工单已答复")]
+    assert [(s.kind, s.label) for s in follower_steps] == [
+        ("submitted", "受理"),
+        ("merged", "并单"),
+        ("main_replied", "主工单已答复"),
+    ]
     assert follower_steps[1].note is None and follower_steps[2].note == REPLY
     main_kinds = [s.kind for s in timeline(db, main, public_only=True)]
     assert "noted" not in main_kinds and main_kinds[0] == "submitted"
@@ -125,6 +143,8 @@ def test_mask_phone_keeps_only_the_ends(phone, masked):
     assert mask_phone(phone) == masked
 
 
-@pytest.mark.parametrize(("name", "masked"), [("张三", "张*"), ("欧阳娜娜", "欧***"), ("李", "李*"), (None, ""), ("", "")])
+@pytest.mark.parametrize(
+    ("name", "masked"), [("张三", "张*"), ("欧阳娜娜", "欧***"), ("李", "李*"), (None, ""), ("", "")]
+)
 def test_mask_name_keeps_only_the_family_name_character(name, masked):
     assert mask_name(name) == masked

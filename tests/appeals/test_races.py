@@ -123,6 +123,7 @@ def merger(race_db: RaceDb, appeal_id: int, into_id: int, *, with_version: bool)
         actor = race_db.user(session, "dispatcher")
         version = appeal.version if with_version else None
         return lambda: merge_appeal(session, appeal, into, actor=actor, note="同一问题", expected_version=version)
+
     return load
 
 
@@ -131,6 +132,7 @@ def terminator(race_db: RaceDb, appeal_id: int):
         appeal, actor = session.get(Appeal, appeal_id), race_db.user(session, "dispatcher")
         version = appeal.version
         return lambda: terminate_appeal(session, appeal, actor=actor, reason="诉求人撤回诉求", expected_version=version)
+
     return load
 
 
@@ -139,8 +141,10 @@ def replier(race_db: RaceDb, appeal_id: int):
         appeal, actor = session.get(Appeal, appeal_id), race_db.user(session, "street_handler")
         version = appeal.version
         _ = appeal.units, appeal.requests  # everything the verb reads, read before the barrier
-        return lambda: reply_to_appeal(session, appeal, actor=actor, text="已更换灯泡，路灯恢复照明。",
-                                       expected_version=version)
+        return lambda: reply_to_appeal(
+            session, appeal, actor=actor, text="已更换灯泡，路灯恢复照明。", expected_version=version
+        )
+
     return load
 
 
@@ -159,15 +163,18 @@ def test_merging_a_into_b_and_b_into_a_at_once_merges_exactly_one(race_db, with_
     for _ in range(ROUNDS):
         a = committed(race_db, lambda s: new_appeal(s, race_db.city))
         b = committed(race_db, lambda s: new_appeal(s, race_db.city, appellant_phone="13900001111"))
-        results = race(race_db, merger(race_db, a, b, with_version=with_version),
-                       merger(race_db, b, a, with_version=with_version))
+        results = race(
+            race_db, merger(race_db, a, b, with_version=with_version), merger(race_db, b, a, with_version=with_version)
+        )
         loser = assert_one_winner(results)
         stale += type(loser).__name__ == "StaleVersion"
         first, second = fresh(race_db, a), fresh(race_db, b)
         merged, main = (first, second) if first.status == AppealStatus.MERGED else (second, first)
         assert merged.status == AppealStatus.MERGED and merged.merged_into_id == main.id
         assert main.status == AppealStatus.RECEIVED and main.merged_into_id is None  # never a cycle
-    print(f"A→B vs B→A ({with_version}): {ROUNDS} rounds, one merge each; the loser stale {stale}, refused by state {ROUNDS - stale}")
+    print(
+        f"A→B vs B→A ({with_version}): {ROUNDS} rounds, one merge each; the loser stale {stale}, refused by state {ROUNDS - stale}"
+    )
 
 
 def test_merging_into_an_appeal_being_terminated_lets_exactly_one_happen(race_db):
@@ -192,14 +199,20 @@ def test_a_follower_merged_while_the_main_appeal_is_replied_still_gets_the_reply
         appeal = new_appeal(session, race_db.city, appellant_phone="13900003333")
         dispatch_appeal(session, appeal, race_db.unit(session, "street"), actor=race_db.user(session, "dispatcher"))
         sign_appeal(session, appeal, actor=race_db.user(session, "street_handler"))
-        return record_contact(session, appeal, actor=race_db.user(session, "street_handler"), note="电话联系，已约上门查看")
+        return record_contact(
+            session, appeal, actor=race_db.user(session, "street_handler"), note="电话联系，已约上门查看"
+        )
 
     reply_first = 0
     for round_no in range(ROUNDS):
         follower = committed(race_db, lambda s: new_appeal(s, race_db.city))
         main = committed(race_db, contacted_appeal)
-        merged, replied = race(race_db, merger(race_db, follower, main, with_version=True), replier(race_db, main),
-                               late=(None, 0, 1)[round_no % 3])  # neither late, the merge late, the reply late
+        merged, replied = race(
+            race_db,
+            merger(race_db, follower, main, with_version=True),
+            replier(race_db, main),
+            late=(None, 0, 1)[round_no % 3],
+        )  # neither late, the merge late, the reply late
         assert merged == WON, repr(merged)  # the reply leaves the main appeal open to merges
         with race_db.factory() as session:
             kinds = session.scalars(select(AppealEvent.kind).where(AppealEvent.appeal_id == follower)).all()

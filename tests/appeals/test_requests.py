@@ -65,7 +65,9 @@ def outbox(db, appeal, audience: str | None = None) -> list[Notification]:
 
 
 def requests_of(db, appeal) -> list[AppealRequest]:
-    return list(db.scalars(select(AppealRequest).where(AppealRequest.appeal_id == appeal.id).order_by(AppealRequest.id)))
+    return list(
+        db.scalars(select(AppealRequest).where(AppealRequest.appeal_id == appeal.id).order_by(AppealRequest.id))
+    )
 
 
 # --- 退单 / 派单异议: asking ----------------------------------------------------------------------
@@ -97,8 +99,9 @@ def test_a_return_needs_a_reason_of_at_least_five_characters(db, city, clock, re
 
 def test_the_lead_handler_asks_to_return_and_a_pending_request_is_recorded_without_changing_status(db, city, clock):
     appeal = dispatched(db, city)
-    request = request_return(db, appeal, actor=city.users["street_handler"], reason=REASON,
-                             suggested_unit=city.units["urban"])
+    request = request_return(
+        db, appeal, actor=city.users["street_handler"], reason=REASON, suggested_unit=city.units["urban"]
+    )
     assert request.state == RequestState.PENDING
     assert request.kind == RequestKind.RETURN
     assert request.unit_id == city.units["street"].id
@@ -196,7 +199,11 @@ def test_approving_a_return_alone_sends_the_appeal_back_to_the_dispatch_queue(db
     assert appeal.designated is False
     event = last_event(db, appeal)
     assert (event.kind, event.public, event.from_status, event.to_status) == (
-        "return_approved", True, "in_progress", "received")
+        "return_approved",
+        True,
+        "in_progress",
+        "received",
+    )
     approved = [n for n in outbox(db, appeal, "unit") if n.kind == "return_approved"]
     assert [n.recipient for n in approved] == [str(city.units["street"].id)]
 
@@ -266,13 +273,22 @@ def test_a_non_dispatcher_cannot_decide_a_return(db, city, clock, who):
 
 def test_deciding_an_extension_through_the_return_door_is_refused(db, city, clock):
     appeal = in_progress(db, city)
-    request = request_extension(db, appeal, actor=city.users["street_handler"], reason="需要协调多个部门施工",
-                                new_due_at=at("2026-03-13T18:00:00+08:00"))
+    request = request_extension(
+        db,
+        appeal,
+        actor=city.users["street_handler"],
+        reason="需要协调多个部门施工",
+        new_due_at=at("2026-03-13T18:00:00+08:00"),
+    )
     with pytest.raises(InvalidInput):
         decide_return(db, request, actor=city.users["dispatcher"], approve=True)
     with pytest.raises(InvalidInput):
-        decide_extension(db, request_return(db, appeal, actor=city.users["street_handler"], reason=REASON),
-                         actor=city.users["dispatcher"], approve=True)
+        decide_extension(
+            db,
+            request_return(db, appeal, actor=city.users["street_handler"], reason=REASON),
+            actor=city.users["dispatcher"],
+            approve=True,
+        )
 
 
 # --- 延期 ----------------------------------------------------------------------------------------
@@ -315,8 +331,9 @@ def test_only_one_extension_may_be_pending(db, city, clock):
     appeal = in_progress(db, city)
     request_extension(db, appeal, actor=city.users["street_handler"], reason=WHY, new_due_at=NEW_DUE)
     with pytest.raises(Conflict):
-        request_extension(db, appeal, actor=city.users["street_handler"], reason=WHY,
-                          new_due_at=NEW_DUE + timedelta(days=1))
+        request_extension(
+            db, appeal, actor=city.users["street_handler"], reason=WHY, new_due_at=NEW_DUE + timedelta(days=1)
+        )
 
 
 def test_an_extension_is_asked_by_the_lead_handler_of_a_signed_appeal_only(db, city, clock):
@@ -394,8 +411,9 @@ def test_an_extension_cannot_be_decided_twice_or_by_a_handler(db, city, clock):
         decide_extension(db, request, actor=city.users["street_handler"], approve=True)
     decide_extension(db, request, actor=city.users["dispatcher"], approve=True)
     with pytest.raises(Conflict):
-        decide_extension(db, request, actor=city.users["dispatcher"], approve=True,
-                         new_due_at=NEW_DUE + timedelta(days=3))
+        decide_extension(
+            db, request, actor=city.users["dispatcher"], approve=True, new_due_at=NEW_DUE + timedelta(days=3)
+        )
     assert (appeal.due_at, appeal.extension_count) == (NEW_DUE, 1)
 
 
@@ -436,15 +454,22 @@ def test_deferring_needs_a_plan_a_reason_and_a_future_target_date(db, city, cloc
 def test_only_the_lead_handler_may_defer(db, city, clock):
     appeal = in_progress(db, city)
     with pytest.raises(PermissionDenied):
-        defer_appeal(db, appeal, actor=city.users["street2_handler"], plan=PLAN, target_date=date(2026, 6, 30),
-                     reason="需专项资金")
+        defer_appeal(
+            db,
+            appeal,
+            actor=city.users["street2_handler"],
+            plan=PLAN,
+            target_date=date(2026, 6, 30),
+            reason="需专项资金",
+        )
 
 
 def test_a_deferred_appeal_tells_the_resident_the_plan_and_date_and_schedules_a_review(db, city, clock):
     appeal = in_progress(db, city)
     extension = request_extension(db, appeal, actor=city.users["street_handler"], reason=WHY, new_due_at=NEW_DUE)
-    defer_appeal(db, appeal, actor=city.users["street_handler"], plan=PLAN, target_date=date(2026, 6, 30),
-                 reason="需专项资金")
+    defer_appeal(
+        db, appeal, actor=city.users["street_handler"], plan=PLAN, target_date=date(2026, 6, 30), reason="需专项资金"
+    )
     assert appeal.status == AppealStatus.DEFERRED
     assert (appeal.defer_plan, appeal.defer_target_date) == (PLAN, date(2026, 6, 30))
     assert appeal.defer_review_at == at("2026-04-01T09:30:00+08:00")  # 30 days on, before the target date
@@ -459,15 +484,17 @@ def test_a_deferred_appeal_tells_the_resident_the_plan_and_date_and_schedules_a_
 
 def test_a_near_target_date_brings_the_first_review_forward_to_that_day(db, city, clock):
     appeal = in_progress(db, city)
-    defer_appeal(db, appeal, actor=city.users["street_handler"], plan=PLAN, target_date=date(2026, 3, 10),
-                 reason="需专项资金")
+    defer_appeal(
+        db, appeal, actor=city.users["street_handler"], plan=PLAN, target_date=date(2026, 3, 10), reason="需专项资金"
+    )
     assert appeal.defer_review_at == at("2026-03-10T23:59:59+08:00")
 
 
 def test_reviewing_a_deferral_schedules_the_next_review_and_can_move_the_target_date(db, city, clock):
     appeal = in_progress(db, city)
-    defer_appeal(db, appeal, actor=city.users["street_handler"], plan=PLAN, target_date=date(2026, 6, 30),
-                 reason="需专项资金")
+    defer_appeal(
+        db, appeal, actor=city.users["street_handler"], plan=PLAN, target_date=date(2026, 6, 30), reason="需专项资金"
+    )
     clock.move_to(at("2026-04-01T10:00:00+08:00"))
     review_deferral(db, appeal, actor=city.users["street_handler"], note="资金已到位，施工队进场")
     assert appeal.status == AppealStatus.DEFERRED
@@ -475,22 +502,26 @@ def test_reviewing_a_deferral_schedules_the_next_review_and_can_move_the_target_
     event = last_event(db, appeal)
     assert (event.kind, event.public, event.payload) == ("deferral_reviewed", False, {"target_date": "2026-06-30"})
 
-    review_deferral(db, appeal, actor=city.users["dispatcher"], note="施工延误，调整计划",
-                    new_target_date=date(2026, 4, 15))
+    review_deferral(
+        db, appeal, actor=city.users["dispatcher"], note="施工延误，调整计划", new_target_date=date(2026, 4, 15)
+    )
     assert appeal.defer_target_date == date(2026, 4, 15)
     assert appeal.defer_review_at == at("2026-04-15T23:59:59+08:00")
     assert last_event(db, appeal).payload == {"target_date": "2026-04-15"}
 
     with pytest.raises(InvalidInput):
-        review_deferral(db, appeal, actor=city.users["street_handler"], note="调整计划", new_target_date=date(2026, 3, 31))
+        review_deferral(
+            db, appeal, actor=city.users["street_handler"], note="调整计划", new_target_date=date(2026, 3, 31)
+        )
     with pytest.raises(PermissionDenied):
         review_deferral(db, appeal, actor=city.users["street2_handler"], note="无关单位复核")
 
 
 def test_clearing_a_deferral_replies_to_the_resident(db, city, clock):
     appeal = in_progress(db, city)
-    defer_appeal(db, appeal, actor=city.users["street_handler"], plan=PLAN, target_date=date(2026, 6, 30),
-                 reason="需专项资金")
+    defer_appeal(
+        db, appeal, actor=city.users["street_handler"], plan=PLAN, target_date=date(2026, 6, 30), reason="需专项资金"
+    )
     clock.move_to(at("2026-05-20T15:00:00+08:00"))
     clear_deferral(db, appeal, actor=city.users["street_handler"], reply="线路已整体更换，路灯全部恢复照明。")
     assert appeal.status == AppealStatus.REPLIED
@@ -499,7 +530,11 @@ def test_clearing_a_deferral_replies_to_the_resident(db, city, clock):
     assert appeal.defer_review_at is None
     event = last_event(db, appeal)
     assert (event.kind, event.public, event.from_status, event.to_status) == (
-        "deferral_cleared", True, "deferred", "replied")
+        "deferral_cleared",
+        True,
+        "deferred",
+        "replied",
+    )
     told = outbox(db, appeal, "appellant")[-1]
     assert told.kind == "replied" and "线路已整体更换" in told.message
 
@@ -508,8 +543,9 @@ def test_clearing_needs_reply_text_and_a_deferred_appeal(db, city, clock):
     appeal = in_progress(db, city)
     with pytest.raises(IllegalTransition):
         clear_deferral(db, appeal, actor=city.users["street_handler"], reply="线路已整体更换。")
-    defer_appeal(db, appeal, actor=city.users["street_handler"], plan=PLAN, target_date=date(2026, 6, 30),
-                 reason="需专项资金")
+    defer_appeal(
+        db, appeal, actor=city.users["street_handler"], plan=PLAN, target_date=date(2026, 6, 30), reason="需专项资金"
+    )
     with pytest.raises(InvalidInput):
         clear_deferral(db, appeal, actor=city.users["street_handler"], reply="好")
     assert appeal.status == AppealStatus.DEFERRED
@@ -529,8 +565,9 @@ def test_the_resident_sees_decisions_about_their_appeal_but_not_internal_request
     decide_extension(db, x, actor=city.users["dispatcher"], approve=False, note="时限内可以完成")
     x = request_extension(db, appeal, actor=city.users["street_handler"], reason=WHY, new_due_at=NEW_DUE)
     decide_extension(db, x, actor=city.users["dispatcher"], approve=True)
-    defer_appeal(db, appeal, actor=city.users["street_handler"], plan=PLAN, target_date=date(2026, 6, 30),
-                 reason="需专项资金")
+    defer_appeal(
+        db, appeal, actor=city.users["street_handler"], plan=PLAN, target_date=date(2026, 6, 30), reason="需专项资金"
+    )
     review_deferral(db, appeal, actor=city.users["street_handler"], note="按计划推进")
     clear_deferral(db, appeal, actor=city.users["street_handler"], reply="线路已整体更换，路灯全部恢复照明。")
     other = dispatched(db, city)
@@ -540,8 +577,16 @@ def test_the_resident_sees_decisions_about_their_appeal_but_not_internal_request
         seen.setdefault(e.kind, e.public)
 
     assert seen == {
-        "submitted": True, "dispatched": True, "signed": True,
-        "return_requested": False, "return_rejected": False, "return_approved": True,
-        "extension_requested": False, "extension_rejected": False, "extension_approved": True,
-        "deferred": True, "deferral_reviewed": False, "deferral_cleared": True,
+        "submitted": True,
+        "dispatched": True,
+        "signed": True,
+        "return_requested": False,
+        "return_rejected": False,
+        "return_approved": True,
+        "extension_requested": False,
+        "extension_rejected": False,
+        "extension_approved": True,
+        "deferred": True,
+        "deferral_reviewed": False,
+        "deferral_cleared": True,
     }

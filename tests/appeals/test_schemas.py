@@ -15,8 +15,17 @@ CONTENT = "和平里小区3号楼门口的路灯已经坏了一周，晚上很�
 
 
 def make(**overrides) -> AppealCreate:
-    data = dict(jurisdiction_id=1, channel="hotline", appeal_type="help", content=CONTENT,
-                appellant_name="张三", appellant_phone="13800138000") | overrides
+    data = (
+        dict(
+            jurisdiction_id=1,
+            channel="hotline",
+            appeal_type="help",
+            content=CONTENT,
+            appellant_name="张三",
+            appellant_phone="13800138000",
+        )
+        | overrides
+    )
     return AppealCreate(**data)
 
 
@@ -56,8 +65,24 @@ def assert_bilingual(message: str, zh: str, en: str) -> None:
         ({"channel": "fax"}, ("channel",), "无效的取值「fax」", "invalid value 'fax'"),
         ({"urgency": "very"}, ("urgency",), "无效的取值「very」", "invalid value 'very'"),
     ],
-    ids=["short-content", "short-after-strip", "long-content", "long-title", "long-name", "long-address", "bad-phone",
-         "no-phone", "blank-phone", "lat-only", "lng-only", "lat-range", "lng-range", "bad-type", "bad-channel", "bad-urgency"],
+    ids=[
+        "short-content",
+        "short-after-strip",
+        "long-content",
+        "long-title",
+        "long-name",
+        "long-address",
+        "bad-phone",
+        "no-phone",
+        "blank-phone",
+        "lat-only",
+        "lng-only",
+        "lat-range",
+        "lng-range",
+        "bad-type",
+        "bad-channel",
+        "bad-urgency",
+    ],
 )
 def test_invalid_input_gets_a_chinese_and_english_message_on_the_right_field(overrides, loc, zh, en):
     error = error_of(**overrides)

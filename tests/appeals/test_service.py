@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lianxin.appeals.choices import NotAcceptedReason, RequestKind, RequestState, UnitRole
-from lianxin.appeals.models import Appeal, AppealEvent, AppealRequest, AppealUnit, Appellant, Attachment, Category
+from lianxin.appeals.models import Appeal, AppealEvent, AppealRequest, AppealUnit, Appellant, Attachment
 from lianxin.appeals.requests import request_extension, request_return
 from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.service import (
@@ -80,9 +80,15 @@ def snapshot(db, appeal) -> tuple:
         db.scalar(select(func.count()).select_from(model).where(model.appeal_id == appeal.id))
         for model in (AppealEvent, Notification, Attachment)
     ]
-    return (str(appeal.status), appeal.version, *counts, unit_rows(db, appeal),
-            [str(r.state) for r in db.scalars(select(AppealRequest).where(AppealRequest.appeal_id == appeal.id))],
-            appeal.lead_unit_id, appeal.due_at)
+    return (
+        str(appeal.status),
+        appeal.version,
+        *counts,
+        unit_rows(db, appeal),
+        [str(r.state) for r in db.scalars(select(AppealRequest).where(AppealRequest.appeal_id == appeal.id))],
+        appeal.lead_unit_id,
+        appeal.due_at,
+    )
 
 
 def refused(db, appeal, error, call):
@@ -117,11 +123,15 @@ def in_progress(db, city, **overrides) -> Appeal:
 
 
 def contacted(db, city, **overrides) -> Appeal:
-    return record_contact(db, in_progress(db, city, **overrides), actor=city.users["street_handler"], note="电话联系，已约上门查看")
+    return record_contact(
+        db, in_progress(db, city, **overrides), actor=city.users["street_handler"], note="电话联系，已约上门查看"
+    )
 
 
 def replied(db, city, **overrides) -> Appeal:
-    return reply_to_appeal(db, contacted(db, city, **overrides), actor=city.users["street_handler"], text="已更换灯泡，路灯恢复照明。")
+    return reply_to_appeal(
+        db, contacted(db, city, **overrides), actor=city.users["street_handler"], text="已更换灯泡，路灯恢复照明。"
+    )
 
 
 def appeals_in(db, city) -> int:
@@ -152,8 +162,13 @@ def test_a_submission_at_2330_utc_is_numbered_on_the_next_beijing_day(db, city, 
 
 
 def test_a_retried_submission_with_the_same_idempotency_key_returns_the_first_appeal(db, city, clock):
-    data = AppealCreate(jurisdiction_id=city.jid, channel="mobile", appeal_type="help", content="小区门口的井盖缺失，很危险。",
-                        appellant_phone="13900001111")
+    data = AppealCreate(
+        jurisdiction_id=city.jid,
+        channel="mobile",
+        appeal_type="help",
+        content="小区门口的井盖缺失，很危险。",
+        appellant_phone="13900001111",
+    )
     first = submit_appeal(db, data, actor=None, idempotency_key="mobile-req-7f3a")
     again = submit_appeal(db, data, actor=None, idempotency_key="mobile-req-7f3a")
     assert again.id == first.id and again.order_no == first.order_no
@@ -173,7 +188,12 @@ def test_a_submission_records_a_public_submitted_event_and_queues_the_intake_mes
     check_event(event, "submitted", frm=None, to="received", actor=city.users["operator"], public=True)
     assert event.payload == {"channel": "hotline"}
     (note,) = notifications(db, appeal)
-    assert (note.kind, note.audience, note.recipient, note.state) == ("submitted", "appellant", "13800138000", "pending")
+    assert (note.kind, note.audience, note.recipient, note.state) == (
+        "submitted",
+        "appellant",
+        "13800138000",
+        "pending",
+    )
     assert appeal.order_no in note.message and note.message.startswith("【12345】")
 
 
@@ -197,7 +217,9 @@ def test_the_same_phone_reuses_one_appellant_and_keeps_the_latest_name(db, city,
     first = new_appeal(db, city, appellant_name="张三", appellant_phone="13811112222")
     second = new_appeal(db, city, appellant_name="张三丰", appellant_phone="138 1111 2222")
     assert first.appellant_id is not None and second.appellant_id == first.appellant_id
-    rows = db.scalars(select(Appellant).where(Appellant.jurisdiction_id == city.jid, Appellant.phone == "13811112222")).all()
+    rows = db.scalars(
+        select(Appellant).where(Appellant.jurisdiction_id == city.jid, Appellant.phone == "13811112222")
+    ).all()
     assert len(rows) == 1 and rows[0].name == "张三丰"
     third = new_appeal(db, city, appellant_phone="13811113333")
     assert third.appellant_id != first.appellant_id
@@ -222,10 +244,12 @@ def test_a_grid_fills_in_its_community(db, city, clock):
 )
 def test_a_bad_category_or_place_is_rejected_and_nothing_is_written(db, city, clock, field, bad):
     value = bad(db, city)
-    counts = lambda: (appeals_in(db, city),  # noqa: E731
-                      db.scalar(select(func.count()).select_from(Appellant).where(Appellant.jurisdiction_id == city.jid)),
-                      db.scalar(select(func.count()).select_from(AppealEvent).where(AppealEvent.jurisdiction_id == city.jid)),
-                      db.scalar(select(func.count()).select_from(Notification).where(Notification.jurisdiction_id == city.jid)))
+    counts = lambda: (
+        appeals_in(db, city),  # noqa: E731
+        db.scalar(select(func.count()).select_from(Appellant).where(Appellant.jurisdiction_id == city.jid)),
+        db.scalar(select(func.count()).select_from(AppealEvent).where(AppealEvent.jurisdiction_id == city.jid)),
+        db.scalar(select(func.count()).select_from(Notification).where(Notification.jurisdiction_id == city.jid)),
+    )
     before = counts()
     overrides = {"category": None, field: value} if field == "category_id" else {field: value}
     with pytest.raises(InvalidInput) as caught:
@@ -261,7 +285,9 @@ def test_get_appeal_raises_not_found_for_an_unknown_number(db, city):
 
 def test_an_operator_answers_a_consultation_directly(db, city, clock):
     appeal = new_appeal(db, city, appeal_type="consult", category=None)
-    answer_directly(db, appeal, actor=city.users["operator"], answer="社保卡补办可在区政务服务中心办理。", kb_entry_id=7)
+    answer_directly(
+        db, appeal, actor=city.users["operator"], answer="社保卡补办可在区政务服务中心办理。", kb_entry_id=7
+    )
     assert appeal.status == S.REPLIED
     assert appeal.reply_text == "社保卡补办可在区政务服务中心办理。" and appeal.replied_at == sh(2026, 3, 2, 9, 30)
     event = last_event(db, appeal)
@@ -273,10 +299,20 @@ def test_an_operator_answers_a_consultation_directly(db, city, clock):
 
 def test_a_direct_answer_is_refused_for_the_wrong_role_a_short_answer_or_a_dispatched_appeal(db, city, clock):
     appeal = new_appeal(db, city)
-    refused(db, appeal, PermissionDenied, lambda: answer_directly(db, appeal, actor=city.users["street_handler"], answer="这是一个答复内容"))
+    refused(
+        db,
+        appeal,
+        PermissionDenied,
+        lambda: answer_directly(db, appeal, actor=city.users["street_handler"], answer="这是一个答复内容"),
+    )
     refused(db, appeal, InvalidInput, lambda: answer_directly(db, appeal, actor=city.users["operator"], answer="好"))
     done = dispatched(db, city)
-    refused(db, done, IllegalTransition, lambda: answer_directly(db, done, actor=city.users["operator"], answer="这是一个答复内容"))
+    refused(
+        db,
+        done,
+        IllegalTransition,
+        lambda: answer_directly(db, done, actor=city.users["operator"], answer="这是一个答复内容"),
+    )
 
 
 # --- not_accept ---------------------------------------------------------------------------------
@@ -302,14 +338,36 @@ def test_a_not_accepted_reason_may_be_given_by_its_chinese_label(db, city, clock
     assert appeal.not_accepted_reason == "secret_privacy"
 
 
-def test_not_accepting_is_refused_for_an_unknown_reason_a_missing_note_the_wrong_role_or_a_dispatched_appeal(db, city, clock):
+def test_not_accepting_is_refused_for_an_unknown_reason_a_missing_note_the_wrong_role_or_a_dispatched_appeal(
+    db, city, clock
+):
     appeal = new_appeal(db, city)
-    error = refused(db, appeal, InvalidInput, lambda: not_accept(db, appeal, actor=city.users["operator"], reason="because", note="说明说明"))
+    error = refused(
+        db,
+        appeal,
+        InvalidInput,
+        lambda: not_accept(db, appeal, actor=city.users["operator"], reason="because", note="说明说明"),
+    )
     assert error.field == "reason" and "because" in error.message_zh
-    refused(db, appeal, InvalidInput, lambda: not_accept(db, appeal, actor=city.users["operator"], reason="unlawful", note=" "))
-    refused(db, appeal, PermissionDenied, lambda: not_accept(db, appeal, actor=city.users["visitor"], reason="unlawful", note="说明说明"))
+    refused(
+        db,
+        appeal,
+        InvalidInput,
+        lambda: not_accept(db, appeal, actor=city.users["operator"], reason="unlawful", note=" "),
+    )
+    refused(
+        db,
+        appeal,
+        PermissionDenied,
+        lambda: not_accept(db, appeal, actor=city.users["visitor"], reason="unlawful", note="说明说明"),
+    )
     done = dispatched(db, city)
-    refused(db, done, IllegalTransition, lambda: not_accept(db, done, actor=city.users["operator"], reason="unlawful", note="说明说明"))
+    refused(
+        db,
+        done,
+        IllegalTransition,
+        lambda: not_accept(db, done, actor=city.users["operator"], reason="unlawful", note="说明说明"),
+    )
 
 
 # --- dispatch_appeal ----------------------------------------------------------------------------
@@ -318,16 +376,34 @@ def test_not_accepting_is_refused_for_an_unknown_reason_a_missing_note_the_wrong
 def test_dispatch_assigns_lead_and_co_units_and_starts_the_clock(db, city, clock):
     appeal = new_appeal(db, city)
     u = city.units
-    dispatch_appeal(db, appeal, u["street"], actor=city.users["dispatcher"], note="请尽快处理",
-                    co_units=[u["urban"], u["water"].id, u["urban"], u["street"]])
+    dispatch_appeal(
+        db,
+        appeal,
+        u["street"],
+        actor=city.users["dispatcher"],
+        note="请尽快处理",
+        co_units=[u["urban"], u["water"].id, u["urban"], u["street"]],
+    )
     assert appeal.status == S.DISPATCHED
     assert appeal.lead_unit_id == u["street"].id and appeal.dispatched_at == sh(2026, 3, 2, 9, 30)
     assert appeal.designated is False
-    assert unit_rows(db, appeal) == [(u["street"].id, "lead", True), (u["urban"].id, "co", True), (u["water"].id, "co", True)]
+    assert unit_rows(db, appeal) == [
+        (u["street"].id, "lead", True),
+        (u["urban"].id, "co", True),
+        (u["water"].id, "co", True),
+    ]
     co_rows = [r for r in appeal.units if r.role == UnitRole.CO]
     assert all(r.report_due_at == appeal.due_at for r in co_rows)
     event = last_event(db, appeal)
-    check_event(event, "dispatched", frm="received", to="dispatched", actor=city.users["dispatcher"], public=True, unit=u["street"])
+    check_event(
+        event,
+        "dispatched",
+        frm="received",
+        to="dispatched",
+        actor=city.users["dispatcher"],
+        public=True,
+        unit=u["street"],
+    )
     assert event.note == "请尽快处理"
     assert event.payload["lead_unit"] == "和平街道" and event.payload["co_units"] == ["区城市管理委员会", "自来水集团"]
     assert event.payload["policy_id"] == appeal.policy_id
@@ -365,30 +441,46 @@ def test_dispatch_notifies_the_lead_the_co_units_and_the_district_over_a_street(
     appeal = new_appeal(db, city)
     dispatch_appeal(db, appeal, u["street"], actor=city.users["dispatcher"], co_units=[u["urban"]])
     unit_notes = {(n.kind, n.recipient) for n in notifications(db, appeal) if n.audience == "unit"}
-    assert unit_notes == {("dispatched", str(u["street"].id)), ("dispatched_co", str(u["urban"].id)),
-                          ("dispatched_supervise", str(u["district"].id))}
+    assert unit_notes == {
+        ("dispatched", str(u["street"].id)),
+        ("dispatched_co", str(u["urban"].id)),
+        ("dispatched_supervise", str(u["district"].id)),
+    }
     (lead_note,) = notifications(db, appeal, "dispatched")
-    assert appeal.order_no in lead_note.message and "2026-03-02 11:30" in lead_note.message and "2026-03-09 18:00" in lead_note.message
+    assert (
+        appeal.order_no in lead_note.message
+        and "2026-03-02 11:30" in lead_note.message
+        and "2026-03-09 18:00" in lead_note.message
+    )
 
 
 def test_dispatch_to_a_department_does_not_notify_a_district(db, city, clock):
     appeal = new_appeal(db, city)
     dispatch_appeal(db, appeal, city.units["housing"], actor=city.users["dispatcher"])
     assert [(n.kind, n.recipient) for n in notifications(db, appeal) if n.audience == "unit"] == [
-        ("dispatched", str(city.units["housing"].id))]
+        ("dispatched", str(city.units["housing"].id))
+    ]
 
 
 @pytest.mark.parametrize("kind", ["grid", "centre", "city"])
 def test_units_that_cannot_handle_appeals_are_refused_as_lead(db, city, clock, kind):
     appeal = new_appeal(db, city)
-    error = refused(db, appeal, InvalidInput, lambda: dispatch_appeal(db, appeal, city.units[kind], actor=city.users["dispatcher"]))
+    error = refused(
+        db, appeal, InvalidInput, lambda: dispatch_appeal(db, appeal, city.units[kind], actor=city.users["dispatcher"])
+    )
     assert error.field == "lead_unit"
 
 
 def test_a_co_unit_that_cannot_handle_appeals_is_refused_before_anything_changes(db, city, clock):
     appeal = new_appeal(db, city)
-    error = refused(db, appeal, InvalidInput, lambda: dispatch_appeal(
-        db, appeal, city.units["street"], actor=city.users["dispatcher"], co_units=[city.units["grid"]]))
+    error = refused(
+        db,
+        appeal,
+        InvalidInput,
+        lambda: dispatch_appeal(
+            db, appeal, city.units["street"], actor=city.users["dispatcher"], co_units=[city.units["grid"]]
+        ),
+    )
     assert error.field == "co_units"
     assert appeal.status == S.RECEIVED and appeal.lead_unit_id is None
 
@@ -398,15 +490,30 @@ def test_an_inactive_or_unknown_unit_is_refused(db, city, clock):
     refused(db, appeal, InvalidInput, lambda: dispatch_appeal(db, appeal, 987_654_321, actor=city.users["dispatcher"]))
     city.units["urban"].active = False
     db.flush()
-    refused(db, appeal, InvalidInput, lambda: dispatch_appeal(db, appeal, city.units["urban"], actor=city.users["dispatcher"]))
+    refused(
+        db,
+        appeal,
+        InvalidInput,
+        lambda: dispatch_appeal(db, appeal, city.units["urban"], actor=city.users["dispatcher"]),
+    )
 
 
 def test_only_a_dispatcher_dispatches_and_only_once(db, city, clock):
     appeal = new_appeal(db, city)
     for who in ("operator", "street_handler", "leader"):
-        refused(db, appeal, PermissionDenied, lambda: dispatch_appeal(db, appeal, city.units["street"], actor=city.users[who]))
+        refused(
+            db,
+            appeal,
+            PermissionDenied,
+            lambda who=who: dispatch_appeal(db, appeal, city.units["street"], actor=city.users[who]),
+        )
     dispatch_appeal(db, appeal, city.units["street"], actor=city.users["dispatcher"])
-    refused(db, appeal, IllegalTransition, lambda: dispatch_appeal(db, appeal, city.units["urban"], actor=city.users["dispatcher"]))
+    refused(
+        db,
+        appeal,
+        IllegalTransition,
+        lambda: dispatch_appeal(db, appeal, city.units["urban"], actor=city.users["dispatcher"]),
+    )
 
 
 def test_the_deadline_runs_across_spring_festival_2026_with_the_make_up_saturday(db, city, clock):
@@ -459,11 +566,23 @@ def test_redispatch_moves_the_appeal_restarts_the_clock_and_withdraws_pending_re
     assert appeal.dispatched_at == sh(2026, 3, 10, 14, 0)
     assert appeal.sign_due_at == sh(2026, 3, 10, 16, 0)
     assert appeal.due_at == sh(2026, 3, 17, 18, 0)
-    assert unit_rows(db, appeal) == [(u["street"].id, "lead", False), (u["water"].id, "co", False), (u["urban"].id, "lead", True)]
+    assert unit_rows(db, appeal) == [
+        (u["street"].id, "lead", False),
+        (u["water"].id, "co", False),
+        (u["urban"].id, "lead", True),
+    ]
     db.refresh(request)
     assert request.state == RequestState.WITHDRAWN and request.decision_note == "工单已改派"
     event = last_event(db, appeal)
-    check_event(event, "redispatched", frm="in_progress", to="dispatched", actor=city.users["dispatcher"], public=True, unit=u["urban"])
+    check_event(
+        event,
+        "redispatched",
+        frm="in_progress",
+        to="dispatched",
+        actor=city.users["dispatcher"],
+        public=True,
+        unit=u["urban"],
+    )
     assert event.payload["from_unit"] == "和平街道" and event.payload["lead_unit"] == "区城市管理委员会"
     assert event.payload["designated"] is True
     assert ("dispatched", str(u["urban"].id)) in {(n.kind, n.recipient) for n in notifications(db, appeal)}
@@ -471,16 +590,46 @@ def test_redispatch_moves_the_appeal_restarts_the_clock_and_withdraws_pending_re
 
 def test_redispatch_is_refused_without_a_reason_for_the_wrong_role_or_before_dispatch(db, city, clock):
     appeal = dispatched(db, city)
-    refused(db, appeal, InvalidInput, lambda: redispatch_appeal(db, appeal, city.units["urban"], actor=city.users["dispatcher"], note=""))
-    refused(db, appeal, PermissionDenied, lambda: redispatch_appeal(
-        db, appeal, city.units["urban"], actor=city.users["street_handler"], note="改派到城管"))
-    refused(db, appeal, InvalidInput, lambda: redispatch_appeal(
-        db, appeal, city.units["grid"], actor=city.users["dispatcher"], note="改派到网格"))
-    refused(db, appeal, InvalidInput, lambda: redispatch_appeal(
-        db, appeal, city.units["urban"], actor=city.users["dispatcher"], note="改派并协办", co_units=[city.units["centre"]]))
+    refused(
+        db,
+        appeal,
+        InvalidInput,
+        lambda: redispatch_appeal(db, appeal, city.units["urban"], actor=city.users["dispatcher"], note=""),
+    )
+    refused(
+        db,
+        appeal,
+        PermissionDenied,
+        lambda: redispatch_appeal(
+            db, appeal, city.units["urban"], actor=city.users["street_handler"], note="改派到城管"
+        ),
+    )
+    refused(
+        db,
+        appeal,
+        InvalidInput,
+        lambda: redispatch_appeal(db, appeal, city.units["grid"], actor=city.users["dispatcher"], note="改派到网格"),
+    )
+    refused(
+        db,
+        appeal,
+        InvalidInput,
+        lambda: redispatch_appeal(
+            db,
+            appeal,
+            city.units["urban"],
+            actor=city.users["dispatcher"],
+            note="改派并协办",
+            co_units=[city.units["centre"]],
+        ),
+    )
     fresh = new_appeal(db, city)
-    refused(db, fresh, IllegalTransition, lambda: redispatch_appeal(
-        db, fresh, city.units["urban"], actor=city.users["dispatcher"], note="改派到城管"))
+    refused(
+        db,
+        fresh,
+        IllegalTransition,
+        lambda: redispatch_appeal(db, fresh, city.units["urban"], actor=city.users["dispatcher"], note="改派到城管"),
+    )
 
 
 # --- sign_appeal --------------------------------------------------------------------------------
@@ -492,8 +641,15 @@ def test_the_lead_units_handler_signs(db, city, clock):
     sign_appeal(db, appeal, actor=city.users["street_handler"])
     assert appeal.status == S.IN_PROGRESS and appeal.signed_at == sh(2026, 3, 2, 10, 15)
     event = last_event(db, appeal)
-    check_event(event, "signed", frm="dispatched", to="in_progress", actor=city.users["street_handler"], public=True,
-                unit=city.units["street"])
+    check_event(
+        event,
+        "signed",
+        frm="dispatched",
+        to="in_progress",
+        actor=city.users["street_handler"],
+        public=True,
+        unit=city.units["street"],
+    )
     assert event.payload == {"late": False}
 
 
@@ -508,7 +664,7 @@ def test_only_the_lead_units_handler_may_sign_and_only_once(db, city, clock):
     appeal = new_appeal(db, city)
     dispatch_appeal(db, appeal, city.units["street"], actor=city.users["dispatcher"], co_units=[city.units["urban"]])
     for who in ("street2_handler", "urban_handler", "dispatcher", "operator"):
-        error = refused(db, appeal, PermissionDenied, lambda: sign_appeal(db, appeal, actor=city.users[who]))
+        error = refused(db, appeal, PermissionDenied, lambda who=who: sign_appeal(db, appeal, actor=city.users[who]))
     assert "和平街道" in error.message_zh
     sign_appeal(db, appeal, actor=city.users["street_handler"])
     refused(db, appeal, IllegalTransition, lambda: sign_appeal(db, appeal, actor=city.users["street_handler"]))
@@ -528,7 +684,9 @@ def test_the_first_contact_sets_the_response_time_once(db, city, clock):
     record_contact(db, appeal, actor=city.users["street_handler"], note="电话联系，已约上门")
     assert appeal.status == S.IN_PROGRESS and appeal.first_contact_at == sh(2026, 3, 2, 14, 0)
     event = last_event(db, appeal)
-    check_event(event, "contacted", frm="in_progress", to="in_progress", actor=city.users["street_handler"], public=True)
+    check_event(
+        event, "contacted", frm="in_progress", to="in_progress", actor=city.users["street_handler"], public=True
+    )
     assert event.payload == {"first": True, "late": False}
     clock.move_to(sh(2026, 3, 4, 10, 0))
     record_contact(db, appeal, actor=city.users["street_handler"], note="再次电话沟通进展")
@@ -546,10 +704,20 @@ def test_a_first_contact_after_the_contact_deadline_is_flagged_late(db, city, cl
 
 def test_contact_is_refused_before_signing_without_a_note_or_by_another_unit(db, city, clock):
     appeal = dispatched(db, city)
-    refused(db, appeal, IllegalTransition, lambda: record_contact(db, appeal, actor=city.users["street_handler"], note="电话联系"))
+    refused(
+        db,
+        appeal,
+        IllegalTransition,
+        lambda: record_contact(db, appeal, actor=city.users["street_handler"], note="电话联系"),
+    )
     sign_appeal(db, appeal, actor=city.users["street_handler"])
     refused(db, appeal, InvalidInput, lambda: record_contact(db, appeal, actor=city.users["street_handler"], note=""))
-    refused(db, appeal, PermissionDenied, lambda: record_contact(db, appeal, actor=city.users["street2_handler"], note="电话联系"))
+    refused(
+        db,
+        appeal,
+        PermissionDenied,
+        lambda: record_contact(db, appeal, actor=city.users["street2_handler"], note="电话联系"),
+    )
     assert appeal.first_contact_at is None
 
 
@@ -564,8 +732,12 @@ PHOTOS = [
 
 def test_a_reply_needs_a_contact_first(db, city, clock):
     appeal = in_progress(db, city)
-    error = refused(db, appeal, InvalidInput, lambda: reply_to_appeal(
-        db, appeal, actor=city.users["street_handler"], text="已更换灯泡，路灯恢复照明。"))
+    error = refused(
+        db,
+        appeal,
+        InvalidInput,
+        lambda: reply_to_appeal(db, appeal, actor=city.users["street_handler"], text="已更换灯泡，路灯恢复照明。"),
+    )
     assert error.field == "text" and "联系" in error.message_zh
 
 
@@ -579,23 +751,40 @@ def test_an_anonymous_appeal_can_be_replied_without_a_contact(db, city, clock):
 def test_a_reply_saves_proof_photos_and_tells_the_appellant(db, city, clock):
     appeal = contacted(db, city)
     clock.move_to(sh(2026, 3, 5, 16, 0))
-    reply_to_appeal(db, appeal, actor=city.users["street_handler"], text="已更换灯泡，路灯恢复照明。", attachments=PHOTOS)
+    reply_to_appeal(
+        db, appeal, actor=city.users["street_handler"], text="已更换灯泡，路灯恢复照明。", attachments=PHOTOS
+    )
     assert appeal.status == S.REPLIED
     assert appeal.reply_text == "已更换灯泡，路灯恢复照明。" and appeal.replied_at == sh(2026, 3, 5, 16, 0)
     event = last_event(db, appeal)
-    check_event(event, "replied", frm="in_progress", to="replied", actor=city.users["street_handler"], public=True,
-                unit=city.units["street"])
+    check_event(
+        event,
+        "replied",
+        frm="in_progress",
+        to="replied",
+        actor=city.users["street_handler"],
+        public=True,
+        unit=city.units["street"],
+    )
     assert event.note == appeal.reply_text and event.payload == {"photos": 2, "on_time": True}
     proofs = db.scalars(select(Attachment).where(Attachment.appeal_id == appeal.id).order_by(Attachment.id)).all()
-    assert [(a.filename, a.purpose, a.event_id) for a in proofs] == [("before.jpg", "proof", event.id), ("after.jpg", "proof", event.id)]
+    assert [(a.filename, a.purpose, a.event_id) for a in proofs] == [
+        ("before.jpg", "proof", event.id),
+        ("after.jpg", "proof", event.id),
+    ]
     (note,) = notifications(db, appeal, "replied")
     assert note.recipient == "13800138000" and appeal.reply_text in note.message
 
 
 def test_a_reply_after_the_deadline_is_not_on_time_and_withdraws_a_pending_extension(db, city, clock):
     appeal = contacted(db, city)
-    request = request_extension(db, appeal, actor=city.users["street_handler"], reason="需协调物业维修更换线路",
-                                new_due_at=sh(2026, 3, 16, 18, 0))
+    request = request_extension(
+        db,
+        appeal,
+        actor=city.users["street_handler"],
+        reason="需协调物业维修更换线路",
+        new_due_at=sh(2026, 3, 16, 18, 0),
+    )
     clock.move_to(sh(2026, 3, 10, 9, 0))
     reply_to_appeal(db, appeal, actor=city.users["street_handler"], text="已更换灯泡，路灯恢复照明。")
     assert last_event(db, appeal).payload["on_time"] is False
@@ -618,10 +807,22 @@ def test_the_appellants_of_merged_appeals_get_the_main_reply(db, city, clock):
 
 def test_only_the_lead_unit_replies_and_only_while_in_progress(db, city, clock):
     appeal = contacted(db, city)
-    refused(db, appeal, PermissionDenied, lambda: reply_to_appeal(db, appeal, actor=city.users["urban_handler"], text="已经处理完毕了。"))
-    refused(db, appeal, InvalidInput, lambda: reply_to_appeal(db, appeal, actor=city.users["street_handler"], text="好"))
+    refused(
+        db,
+        appeal,
+        PermissionDenied,
+        lambda: reply_to_appeal(db, appeal, actor=city.users["urban_handler"], text="已经处理完毕了。"),
+    )
+    refused(
+        db, appeal, InvalidInput, lambda: reply_to_appeal(db, appeal, actor=city.users["street_handler"], text="好")
+    )
     reply_to_appeal(db, appeal, actor=city.users["street_handler"], text="已经处理完毕了。")
-    refused(db, appeal, IllegalTransition, lambda: reply_to_appeal(db, appeal, actor=city.users["street_handler"], text="再次答复内容。"))
+    refused(
+        db,
+        appeal,
+        IllegalTransition,
+        lambda: reply_to_appeal(db, appeal, actor=city.users["street_handler"], text="再次答复内容。"),
+    )
 
 
 # --- close_appeal / reopen_appeal ---------------------------------------------------------------
@@ -632,7 +833,9 @@ def test_the_centre_closes_a_replied_appeal(db, city, clock):
     clock.move_to(sh(2026, 3, 3, 11, 0))
     close_appeal(db, appeal, actor=city.users["dispatcher"], note="回访满意")
     assert appeal.status == S.CLOSED and appeal.closed_at == sh(2026, 3, 3, 11, 0)
-    check_event(last_event(db, appeal), "closed", frm="replied", to="closed", actor=city.users["dispatcher"], public=True)
+    check_event(
+        last_event(db, appeal), "closed", frm="replied", to="closed", actor=city.users["dispatcher"], public=True
+    )
 
 
 def test_closing_is_refused_for_a_handler_or_before_a_reply(db, city, clock):
@@ -649,10 +852,22 @@ def test_reopening_sends_the_appeal_back_with_a_fresh_limit_and_counts_rounds(db
     assert appeal.status == S.IN_PROGRESS and appeal.reopen_count == 1 and appeal.replied_at is None
     assert appeal.due_at == sh(2026, 3, 12, 18, 0)
     event = last_event(db, appeal)
-    check_event(event, "reopened", frm="replied", to="in_progress", actor=city.users["visitor"], public=True, unit=city.units["street"])
+    check_event(
+        event,
+        "reopened",
+        frm="replied",
+        to="in_progress",
+        actor=city.users["visitor"],
+        public=True,
+        unit=city.units["street"],
+    )
     assert event.payload["round"] == 1
     to_resident, to_unit = notifications(db, appeal, "reopened")
-    assert to_resident.audience == "appellant" and "重新办理" in to_resident.message and "2026-03-12 18:00" in to_resident.message
+    assert (
+        to_resident.audience == "appellant"
+        and "重新办理" in to_resident.message
+        and "2026-03-12 18:00" in to_resident.message
+    )
     assert to_unit.recipient == str(city.units["street"].id) and "第 1 次" in to_unit.message
 
     reply_to_appeal(db, appeal, actor=city.users["street_handler"], text="已更换整套灯具。")
@@ -664,9 +879,19 @@ def test_reopening_sends_the_appeal_back_with_a_fresh_limit_and_counts_rounds(db
 def test_reopening_is_refused_without_a_reason_for_a_handler_or_once_closed(db, city, clock):
     appeal = replied(db, city)
     refused(db, appeal, InvalidInput, lambda: reopen_appeal(db, appeal, actor=city.users["visitor"], reason=""))
-    refused(db, appeal, PermissionDenied, lambda: reopen_appeal(db, appeal, actor=city.users["street_handler"], reason="不满意重办"))
+    refused(
+        db,
+        appeal,
+        PermissionDenied,
+        lambda: reopen_appeal(db, appeal, actor=city.users["street_handler"], reason="不满意重办"),
+    )
     close_appeal(db, appeal, actor=city.users["dispatcher"])
-    refused(db, appeal, IllegalTransition, lambda: reopen_appeal(db, appeal, actor=city.users["visitor"], reason="不满意重办"))
+    refused(
+        db,
+        appeal,
+        IllegalTransition,
+        lambda: reopen_appeal(db, appeal, actor=city.users["visitor"], reason="不满意重办"),
+    )
     assert appeal.reopen_count == 0
 
 
@@ -712,8 +937,9 @@ def test_merging_is_refused_for_a_handler_or_after_a_reply(db, city, clock):
 
 def test_terminating_withdraws_pending_requests_and_releases_the_units(db, city, clock):
     appeal = contacted(db, city)
-    request = request_extension(db, appeal, actor=city.users["street_handler"], reason="需协调多部门共同处理",
-                                new_due_at=sh(2026, 3, 20, 18, 0))
+    request = request_extension(
+        db, appeal, actor=city.users["street_handler"], reason="需协调多部门共同处理", new_due_at=sh(2026, 3, 20, 18, 0)
+    )
     terminate_appeal(db, appeal, actor=city.users["dispatcher"], reason="诉求人拒不配合")
     assert appeal.status == S.TERMINATED
     assert appeal.terminate_reason == "诉求人拒不配合" and appeal.closed_at == sh(2026, 3, 2, 9, 30)
@@ -728,10 +954,22 @@ def test_terminating_withdraws_pending_requests_and_releases_the_units(db, city,
 
 def test_terminating_is_refused_with_a_short_reason_for_an_operator_or_after_a_reply(db, city, clock):
     appeal = dispatched(db, city)
-    refused(db, appeal, InvalidInput, lambda: terminate_appeal(db, appeal, actor=city.users["dispatcher"], reason="不办"))
-    refused(db, appeal, PermissionDenied, lambda: terminate_appeal(db, appeal, actor=city.users["operator"], reason="诉求人拒不配合"))
+    refused(
+        db, appeal, InvalidInput, lambda: terminate_appeal(db, appeal, actor=city.users["dispatcher"], reason="不办")
+    )
+    refused(
+        db,
+        appeal,
+        PermissionDenied,
+        lambda: terminate_appeal(db, appeal, actor=city.users["operator"], reason="诉求人拒不配合"),
+    )
     done = replied(db, city)
-    refused(db, done, IllegalTransition, lambda: terminate_appeal(db, done, actor=city.users["dispatcher"], reason="诉求人拒不配合"))
+    refused(
+        db,
+        done,
+        IllegalTransition,
+        lambda: terminate_appeal(db, done, actor=city.users["dispatcher"], reason="诉求人拒不配合"),
+    )
 
 
 # --- add_note -----------------------------------------------------------------------------------
@@ -770,7 +1008,9 @@ def test_an_appeal_past_its_deadline_is_marked_overdue_once(db, city, clock):
     assert mark_overdue(db, appeal, now=late) is True
     assert appeal.overdue_at == late and appeal.status == S.IN_PROGRESS
     event = last_event(db, appeal)
-    check_event(event, "overdue", frm="in_progress", to="in_progress", actor=None, public=False, unit=city.units["street"])
+    check_event(
+        event, "overdue", frm="in_progress", to="in_progress", actor=None, public=False, unit=city.units["street"]
+    )
     assert event.at == late and datetime.fromisoformat(event.payload["due_at"]) == appeal.due_at
     before = snapshot(db, appeal)
     assert mark_overdue(db, appeal, now=sh(2026, 3, 10, 9, 0)) is False

@@ -130,7 +130,12 @@ def test_allowed_actions_lists_exactly_the_legal_actions_in_declaration_order():
         assert allowed_actions(status) == want
         assert allowed_actions(status.value) == want
     assert allowed_actions("received") == [
-        Action.DIRECT_ANSWER, Action.NOT_ACCEPT, Action.DISPATCH, Action.MERGE, Action.TERMINATE, Action.NOTE,
+        Action.DIRECT_ANSWER,
+        Action.NOT_ACCEPT,
+        Action.DISPATCH,
+        Action.MERGE,
+        Action.TERMINATE,
+        Action.NOTE,
         Action.RECATEGORIZE,
     ]
 
@@ -155,16 +160,49 @@ def test_every_action_has_an_event_kind_and_a_chinese_label():
 
 def test_every_status_has_a_chinese_and_an_english_label_and_a_colour():
     assert set(STATUS_LABELS) == set(AppealStatus)
-    assert [s.label_zh for s in AppealStatus] == ["已受理", "已派单", "办理中", "已答复", "已办结", "挂账", "不予受理", "并单", "终止"]
+    assert [s.label_zh for s in AppealStatus] == [
+        "已受理",
+        "已派单",
+        "办理中",
+        "已答复",
+        "已办结",
+        "挂账",
+        "不予受理",
+        "并单",
+        "终止",
+    ]
     for status in AppealStatus:
         assert status.label_en and status.colour
 
 
 def test_internal_events_are_not_public_and_resident_facing_ones_are():
-    for kind in ("noted", "urged", "supervised", "whistled", "reported", "return_requested", "return_rejected",
-                 "extension_requested", "extension_rejected", "overdue", "deferral_reviewed"):
+    for kind in (
+        "noted",
+        "urged",
+        "supervised",
+        "whistled",
+        "reported",
+        "return_requested",
+        "return_rejected",
+        "extension_requested",
+        "extension_rejected",
+        "overdue",
+        "deferral_reviewed",
+    ):
         assert kind not in PUBLIC_EVENT_KINDS, kind
-    for kind in ("submitted", "dispatched", "signed", "contacted", "replied", "answered", "not_accepted", "closed",
-                 "reopened", "merged", "terminated", "main_replied"):
+    for kind in (
+        "submitted",
+        "dispatched",
+        "signed",
+        "contacted",
+        "replied",
+        "answered",
+        "not_accepted",
+        "closed",
+        "reopened",
+        "merged",
+        "terminated",
+        "main_replied",
+    ):
         assert kind in PUBLIC_EVENT_KINDS, kind
     assert PUBLIC_EVENT_KINDS <= set(EVENT_LABELS_ZH)

@@ -12,7 +12,15 @@ from lianxin.appeals.models import AppealEvent
 from lianxin.appeals.requests import defer_appeal
 from lianxin.appeals.service import dispatch_appeal, record_contact, redispatch_appeal, reply_to_appeal, sign_appeal
 from lianxin.appeals.status import AppealStatus, IllegalTransition
-from lianxin.appeals.supervision import LISTED, SUPERVISED, URGED, report_to_lead, supervise_appeal, urge_appeal, whistle
+from lianxin.appeals.supervision import (
+    LISTED,
+    SUPERVISED,
+    URGED,
+    report_to_lead,
+    supervise_appeal,
+    urge_appeal,
+    whistle,
+)
 from lianxin.errors import InvalidInput, PermissionDenied
 from lianxin.notify import Notification
 from lianxin.orgs.models import Role
@@ -39,9 +47,17 @@ def events(db, appeal) -> list[AppealEvent]:
 
 
 def unit_notices(db, appeal, kind: str) -> list[Notification]:
-    return list(db.scalars(select(Notification).where(
-        Notification.appeal_id == appeal.id, Notification.audience == "unit", Notification.kind == kind,
-    ).order_by(Notification.id)))
+    return list(
+        db.scalars(
+            select(Notification)
+            .where(
+                Notification.appeal_id == appeal.id,
+                Notification.audience == "unit",
+                Notification.kind == kind,
+            )
+            .order_by(Notification.id)
+        )
+    )
 
 
 # --- 催办 / 督办 -----------------------------------------------------------------------------------
@@ -79,7 +95,9 @@ def test_supervision_levels_only_ever_go_up(db, city, clock):
     assert LISTED == 3
     supervised = [e for e in events(db, appeal) if e.kind == "supervised"]
     assert [e.payload for e in supervised] == [
-        {"level": 2, "label": "督办"}, {"level": 3, "label": "挂牌督办"}, {"level": 2, "label": "督办"},
+        {"level": 2, "label": "督办"},
+        {"level": 3, "label": "挂牌督办"},
+        {"level": 2, "label": "督办"},
     ]
     assert all(not e.public for e in supervised)
     messages = [n.message for n in unit_notices(db, appeal, "supervised")]
@@ -134,8 +152,14 @@ def test_only_appeals_a_unit_holds_can_be_urged_including_deferred_ones(db, city
     with pytest.raises(IllegalTransition):
         urge_appeal(db, received, actor=city.users["dispatcher"], note="请抓紧办理")
     appeal = in_progress(db, city)
-    defer_appeal(db, appeal, actor=city.users["street_handler"], plan="纳入年度改造计划统一更换",
-                 target_date=date(2026, 6, 30), reason="需专项资金")
+    defer_appeal(
+        db,
+        appeal,
+        actor=city.users["street_handler"],
+        plan="纳入年度改造计划统一更换",
+        target_date=date(2026, 6, 30),
+        reason="需专项资金",
+    )
     supervise_appeal(db, appeal, actor=city.users["dispatcher"], note="挂账督办")
     assert appeal.supervision_level == SUPERVISED
     replied = in_progress(db, city)
@@ -151,10 +175,16 @@ def test_only_appeals_a_unit_holds_can_be_urged_including_deferred_ones(db, city
 def test_a_street_lead_whistles_departments_and_enterprises_in_and_each_must_report(db, city, clock):
     appeal = in_progress(db, city)
     clock.shift(timedelta(hours=2))
-    rows = whistle(db, appeal, [city.units["urban"], city.units["water"].id], actor=city.users["street_handler"],
-                   note="路灯线路与供水管线交叉，需联合处置")
+    rows = whistle(
+        db,
+        appeal,
+        [city.units["urban"], city.units["water"].id],
+        actor=city.users["street_handler"],
+        note="路灯线路与供水管线交叉，需联合处置",
+    )
     assert [(r.unit_id, r.role, r.active) for r in rows] == [
-        (city.units["urban"].id, UnitRole.WHISTLED, True), (city.units["water"].id, UnitRole.WHISTLED, True),
+        (city.units["urban"].id, UnitRole.WHISTLED, True),
+        (city.units["water"].id, UnitRole.WHISTLED, True),
     ]
     assert all(r.report_due_at == DUE for r in rows)
     assert all(r.assigned_at == datetime.fromisoformat("2026-03-02T11:30:00+08:00") for r in rows)
@@ -171,9 +201,14 @@ def test_a_street_lead_whistles_departments_and_enterprises_in_and_each_must_rep
 def test_a_district_lead_may_whistle_too(db, city, clock):
     appeal = new_appeal(db, city)
     dispatch_appeal(db, appeal, city.units["district"], actor=city.users["dispatcher"])
-    district_handler = create_user(db, jurisdiction_id=city.jid, username=f"{city.jurisdiction.code}-dh",
-                                   display_name="区承办人", password="secret-pass-123",
-                                   grants=[(Role.HANDLER, city.units["district"])])
+    district_handler = create_user(
+        db,
+        jurisdiction_id=city.jid,
+        username=f"{city.jurisdiction.code}-dh",
+        display_name="区承办人",
+        password="secret-pass-123",
+        grants=[(Role.HANDLER, city.units["district"])],
+    )
     sign_appeal(db, appeal, actor=district_handler)
     rows = whistle(db, appeal, [city.units["housing"]], actor=district_handler, note="涉及住建部门职责")
     assert [r.unit_id for r in rows] == [city.units["housing"].id]
@@ -198,8 +233,9 @@ def test_only_the_lead_units_handler_may_whistle(db, city, clock):
 def test_only_departments_and_enterprises_can_be_whistled_in(db, city, clock, unit):
     appeal = in_progress(db, city)
     with pytest.raises(InvalidInput) as err:
-        whistle(db, appeal, [city.units["urban"], city.units[unit]], actor=city.users["street_handler"],
-                note="需要联合处置")
+        whistle(
+            db, appeal, [city.units["urban"], city.units[unit]], actor=city.users["street_handler"], note="需要联合处置"
+        )
     assert err.value.field == "departments"
     assert not [r for r in appeal.units if r.role == UnitRole.WHISTLED]
     assert "whistled" not in [e.kind for e in events(db, appeal)]
@@ -209,8 +245,13 @@ def test_whistling_skips_units_already_on_the_appeal_and_refuses_when_none_are_n
     appeal = in_progress(db, city, co=("urban",))
     with pytest.raises(InvalidInput):
         whistle(db, appeal, [city.units["urban"]], actor=city.users["street_handler"], note="需要城管部门配合")
-    rows = whistle(db, appeal, [city.units["urban"], city.units["housing"], city.units["housing"]],
-                   actor=city.users["street_handler"], note="需要住建部门配合")
+    rows = whistle(
+        db,
+        appeal,
+        [city.units["urban"], city.units["housing"], city.units["housing"]],
+        actor=city.users["street_handler"],
+        note="需要住建部门配合",
+    )
     assert [r.unit_id for r in rows] == [city.units["housing"].id]
     with pytest.raises(InvalidInput):
         whistle(db, appeal, [city.units["housing"]], actor=city.users["street_handler"], note="再次吹哨")
@@ -233,14 +274,16 @@ def test_a_whistled_department_reports_once_and_may_update_its_text(db, city, cl
     first = datetime.fromisoformat("2026-03-03T10:00:00+08:00")
     assert (row.reported_at, row.report_text) == (first, "已派员到场查看线路")
     clock.move_to(DUE + timedelta(hours=1))
-    row2 = report_to_lead(db, appeal, city.units["urban"].id, actor=city.users["urban_handler"],
-                          text="线路已由城管部门维修完毕")
+    row2 = report_to_lead(
+        db, appeal, city.units["urban"].id, actor=city.users["urban_handler"], text="线路已由城管部门维修完毕"
+    )
     assert row2 is row
     assert row.reported_at == first  # the first report is what counts
     assert row.report_text == "线路已由城管部门维修完毕"
     reports = [e for e in events(db, appeal) if e.kind == "reported"]
     assert [(e.payload["role"], e.payload["on_time"], e.public) for e in reports] == [
-        ("whistled", True, False), ("whistled", False, False),
+        ("whistled", True, False),
+        ("whistled", False, False),
     ]
     assert all(e.unit_id == city.units["urban"].id for e in reports)
     notices = unit_notices(db, appeal, "reported")

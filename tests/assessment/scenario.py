@@ -20,8 +20,18 @@ class Scenario:
     appeals: dict[str, Appeal] = field(default_factory=dict)
 
 
-def handle(db, city: City, clock, *, street: str = "street", sign_late: bool = False, contact_late: bool = False,
-           reply_late: bool = False, visit: tuple | None = None, unreasonable: bool = False) -> Appeal:
+def handle(
+    db,
+    city: City,
+    clock,
+    *,
+    street: str = "street",
+    sign_late: bool = False,
+    contact_late: bool = False,
+    reply_late: bool = False,
+    visit: tuple | None = None,
+    unreasonable: bool = False,
+) -> Appeal:
     """Submit, dispatch to ``street``, sign, contact, reply and visit, each on time unless told late."""
     handler = city.users[f"{street}_handler"]
     appeal = new_appeal(db, city)
@@ -37,8 +47,16 @@ def handle(db, city: City, clock, *, street: str = "street", sign_late: bool = F
     reply_to_appeal(db, appeal, actor=handler, text="已安排维修人员处理完毕。")
     if visit is not None:
         contacted, solved, satisfaction = visit
-        record_return_visit(db, appeal, actor=city.users["visitor"], contacted=contacted, solved=solved,
-                            satisfaction=satisfaction, unreasonable=unreasonable, comment="回访记录")
+        record_return_visit(
+            db,
+            appeal,
+            actor=city.users["visitor"],
+            contacted=contacted,
+            solved=solved,
+            satisfaction=satisfaction,
+            unreasonable=unreasonable,
+            comment="回访记录",
+        )
     clock.shift(timedelta(hours=1))
     return appeal
 

@@ -21,8 +21,9 @@ def events(db, appeal):
 def test_request_and_approval_are_internal_events_with_the_reason(db, city, clock):
     appeal = handle(db, city, clock, visit=(True, False, "dissatisfied"), unreasonable=True)
     version = appeal.version
-    request = request_exclusion(db, appeal, actor=city.users["street_handler"], reason="恶意诉求",
-                                explanation="诉求人反复提出与事实不符的要求")
+    request = request_exclusion(
+        db, appeal, actor=city.users["street_handler"], reason="恶意诉求", explanation="诉求人反复提出与事实不符的要求"
+    )
     assert request.reason == "malicious" and request.state == ExclusionState.PENDING
     assert appeal.version == version + 1
     assert pending_exclusions(db, city.jid) == [request]
@@ -38,8 +39,9 @@ def test_request_and_approval_are_internal_events_with_the_reason(db, city, cloc
 
 def test_refusal_needs_a_reason_and_then_a_new_request_is_possible(db, city, clock):
     appeal = handle(db, city, clock, visit=(True, True, "satisfied"))
-    request = request_exclusion(db, appeal, actor=city.users["street_handler"], reason="beyond_duty",
-                                explanation="属于市级部门职责范围")
+    request = request_exclusion(
+        db, appeal, actor=city.users["street_handler"], reason="beyond_duty", explanation="属于市级部门职责范围"
+    )
     with pytest.raises(InvalidInput):
         decide_exclusion(db, request, actor=city.users["dispatcher"], approve=False, note="")
     assert request.state == ExclusionState.PENDING
@@ -50,17 +52,25 @@ def test_refusal_needs_a_reason_and_then_a_new_request_is_possible(db, city, clo
     assert events(db, appeal)[-1].kind == "exclusion_rejected"
     with pytest.raises(Conflict):
         decide_exclusion(db, request, actor=city.users["dispatcher"], approve=True)
-    again = request_exclusion(db, appeal, actor=city.users["street_handler"], reason="repeat", explanation="与已办结工单重复")
+    again = request_exclusion(
+        db, appeal, actor=city.users["street_handler"], reason="repeat", explanation="与已办结工单重复"
+    )
     decide_exclusion(db, again, actor=city.users["admin"], approve=True)
     with pytest.raises(Conflict):
-        request_exclusion(db, appeal, actor=city.users["street_handler"], reason="repeat", explanation="再次申请剔除看看")
+        request_exclusion(
+            db, appeal, actor=city.users["street_handler"], reason="repeat", explanation="再次申请剔除看看"
+        )
 
 
 def test_only_the_lead_handler_may_ask_and_only_the_centre_may_decide(db, city, clock):
     appeal = handle(db, city, clock)
     with pytest.raises(PermissionDenied):
-        request_exclusion(db, appeal, actor=city.users["street2_handler"], reason="repeat", explanation="不是我们的工单")
-    request = request_exclusion(db, appeal, actor=city.users["street_handler"], reason="repeat", explanation="与前一工单重复")
+        request_exclusion(
+            db, appeal, actor=city.users["street2_handler"], reason="repeat", explanation="不是我们的工单"
+        )
+    request = request_exclusion(
+        db, appeal, actor=city.users["street_handler"], reason="repeat", explanation="与前一工单重复"
+    )
     for key in ("street_handler", "leader", "visitor"):
         with pytest.raises(PermissionDenied):
             decide_exclusion(db, request, actor=city.users[key], approve=True)

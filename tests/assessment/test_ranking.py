@@ -45,8 +45,17 @@ def test_month_on_month_change(db, city, clock):
 
 def test_settings_change_the_weights_and_lists(db, city, clock):
     build(db, city, clock)
-    update_settings(db, city.jid, actor=city.users["admin"], weight_response=0.3, weight_resolution=0.35,
-                    weight_satisfaction=0.35, black_list_below=0.0, black_list_size=0, red_list_size=1)
+    update_settings(
+        db,
+        city.jid,
+        actor=city.users["admin"],
+        weight_response=0.3,
+        weight_resolution=0.35,
+        weight_satisfaction=0.35,
+        black_list_below=0.0,
+        black_list_size=0,
+        red_list_size=1,
+    )
     ranking = monthly_ranking(db, city.jid, date(2026, 3, 1), "street")
     row = next(r for r in ranking["rows"] if r["unit"] == "和平街道")
     assert row["composite"] == pytest.approx(0.3 * 0.75 + 0.35 * 0.5 + 0.35 * 0.7)

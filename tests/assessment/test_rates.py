@@ -24,8 +24,16 @@ def street_counts(db, city):
 
 
 def test_compute_rates_by_hand_with_the_default_weights():
-    counts = {"visits_valid": 4, "visits_responded": 3, "visits_solved": 2, "visits_satisfied": 1, "visits_basic": 2,
-              "visits_unsatisfied": 1, "signed": 6, "signed_on_time": 5}
+    counts = {
+        "visits_valid": 4,
+        "visits_responded": 3,
+        "visits_solved": 2,
+        "visits_satisfied": 1,
+        "visits_basic": 2,
+        "visits_unsatisfied": 1,
+        "signed": 6,
+        "signed_on_time": 5,
+    }
     rates = compute_rates(counts)
     assert rates["response_rate"] == pytest.approx(0.75)
     assert rates["resolution_rate"] == pytest.approx(0.5)
@@ -69,8 +77,13 @@ def test_an_approved_exclusion_leaves_every_rate(db, city, clock, fold_before):
     s = build(db, city, clock)
     if fold_before:
         fold_now(db)
-    request = request_exclusion(db, s.appeals["a1"], actor=city.users["street_handler"], reason="objective_constraint",
-                                explanation="受施工条件限制，暂无法彻底解决")
+    request = request_exclusion(
+        db,
+        s.appeals["a1"],
+        actor=city.users["street_handler"],
+        reason="objective_constraint",
+        explanation="受施工条件限制，暂无法彻底解决",
+    )
     assert street_counts(db, city)["visits_valid"] == 4  # a pending request changes nothing
     decide_exclusion(db, request, actor=city.users["dispatcher"], approve=True)
     fold_now(db)

@@ -42,8 +42,20 @@ def test_cli_month_writes_both_files(cli_env, tmp_path):  # noqa: F811
     assert runner.invoke(app, ["demo", "--appeals", "80", "--days", "20"]).exit_code == 0
     assert "folded events" in runner.invoke(app, ["stats", "fold"]).output
     month = utcnow().strftime("%Y-%m")
-    result = runner.invoke(app, ["assess", "month", month, "--kind", "street", "--excel", str(tmp_path / "r.xlsx"),
-                                 "--html", str(tmp_path / "r.html")])
+    result = runner.invoke(
+        app,
+        [
+            "assess",
+            "month",
+            month,
+            "--kind",
+            "street",
+            "--excel",
+            str(tmp_path / "r.xlsx"),
+            "--html",
+            str(tmp_path / "r.html"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "街道/乡镇" in result.output and "综合" in result.output
     assert load_workbook(tmp_path / "r.xlsx").sheetnames == ["街道、乡镇"]

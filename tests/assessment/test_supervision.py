@@ -19,7 +19,9 @@ from tests.factories import new_appeal
 
 
 def supervised_events(db, appeal):
-    return list(db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == appeal.id, AppealEvent.kind == "supervised")))
+    return list(
+        db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == appeal.id, AppealEvent.kind == "supervised"))
+    )
 
 
 def dispatched(db, city, unit="street"):

@@ -35,7 +35,13 @@ def test_the_most_specific_category_wins_and_rules_are_inherited_down_the_tree(d
     u = city.units
     rule(db, city, lead_kind="local")
     rule(db, city, category_id=cat(db, city, "城乡建设"), lead_unit_id=u["housing"].id)
-    rule(db, city, category_id=cat(db, city, "城乡建设/市政设施"), lead_unit_id=u["urban"].id, co_unit_ids=[u["water"].id])
+    rule(
+        db,
+        city,
+        category_id=cat(db, city, "城乡建设/市政设施"),
+        lead_unit_id=u["urban"].id,
+        co_unit_ids=[u["water"].id],
+    )
     lamp = suggest_units(db, new_appeal(db, city, category="城乡建设/市政设施/路灯故障"))
     assert lamp.lead_unit == u["urban"] and lamp.co_units == [u["water"]]
     assert lamp.rule.category.name == "市政设施"
@@ -51,8 +57,14 @@ def test_an_area_rule_beats_the_jurisdiction_wide_one_and_priority_beats_both(db
     rule(db, city, category_id=lamp, lead_unit_id=u["housing"].id)
     rule(db, city, category_id=lamp, area_unit_id=u["street"].id, lead_unit_id=u["urban"].id)
     assert suggest_units(db, new_appeal(db, city)).lead_unit == u["urban"]
-    elsewhere = create_unit(db, jurisdiction_id=city.jid, kind=UnitKind.COMMUNITY, code=f"{city.jid}-c2", name="安定社区",
-                            parent=u["street2"])
+    elsewhere = create_unit(
+        db,
+        jurisdiction_id=city.jid,
+        kind=UnitKind.COMMUNITY,
+        code=f"{city.jid}-c2",
+        name="安定社区",
+        parent=u["street2"],
+    )
     assert suggest_units(db, new_appeal(db, city, community_id=elsewhere.id)).lead_unit == u["housing"]
     rule(db, city, lead_unit_id=u["water"].id, priority=5)
     assert suggest_units(db, new_appeal(db, city)).lead_unit == u["water"]
@@ -60,7 +72,11 @@ def test_an_area_rule_beats_the_jurisdiction_wide_one_and_priority_beats_both(db
 
 def test_suggestion_from_intake_fields_and_without_any_rule(db, city):
     u = city.units
-    fields = {"jurisdiction_id": city.jid, "category_id": cat(db, city, "公共服务/供水/停水"), "community_id": u["community"].id}
+    fields = {
+        "jurisdiction_id": city.jid,
+        "category_id": cat(db, city, "公共服务/供水/停水"),
+        "community_id": u["community"].id,
+    }
     empty = suggest_units(db, fields)
     assert empty.lead_unit is None and "人工派单" in empty.reason_zh
     rule(db, city, category_id=cat(db, city, "公共服务/供水"), lead_unit_id=u["water"].id)
@@ -79,8 +95,11 @@ def test_a_local_rule_without_a_location_falls_through_to_the_next_rule(db, city
 
 def test_art_17_no_rule_pushes_a_matter_down_to_a_community_or_grid(db, city):
     u = city.units
-    for field, value in (("lead_unit_id", u["community"].id), ("lead_unit_id", u["grid"].id),
-                         ("co_unit_ids", [u["community"].id])):
+    for field, value in (
+        ("lead_unit_id", u["community"].id),
+        ("lead_unit_id", u["grid"].id),
+        ("co_unit_ids", [u["community"].id]),
+    ):
         values = {"lead_unit_id": u["housing"].id} | {field: value}
         with pytest.raises(InvalidInput) as refused:
             rule(db, city, **values)
@@ -139,7 +158,11 @@ def test_update_revalidates_the_whole_rule_and_delete_removes_it(db, city):
     u = city.units
     saved = rule(db, city, lead_unit_id=u["urban"].id, co_unit_ids=[u["street"].id])
     update_rule(db, saved, actor=city.users["admin"], lead_kind=LeadKind.LOCAL)
-    assert saved.lead_kind == LeadKind.LOCAL and saved.lead_unit_id is None and saved.updated_by_id == city.users["admin"].id
+    assert (
+        saved.lead_kind == LeadKind.LOCAL
+        and saved.lead_unit_id is None
+        and saved.updated_by_id == city.users["admin"].id
+    )
     with pytest.raises(InvalidInput):
         update_rule(db, saved, actor=city.users["admin"], lead_kind="fixed")  # a fixed rule needs its lead
     assert saved.lead_kind == LeadKind.LOCAL

@@ -43,8 +43,14 @@ def test_similar_text_about_the_same_place_ranks_above_other_appeals(db, city, c
 
 
 def test_a_different_community_is_not_the_same_place(db, city, clock):
-    other = create_unit(db, jurisdiction_id=city.jid, kind=UnitKind.COMMUNITY, code=f"{city.jid}-c9", name="安定社区",
-                        parent=city.units["street2"])
+    other = create_unit(
+        db,
+        jurisdiction_id=city.jid,
+        kind=UnitKind.COMMUNITY,
+        code=f"{city.jid}-c9",
+        name="安定社区",
+        parent=city.units["street2"],
+    )
     new_appeal(db, city, content=LAMP, community_id=other.id)
     db.flush()
     assert find_repeats(db, city.jid, text=LAMP_AGAIN, community_id=city.units["community"].id) == []
@@ -95,8 +101,10 @@ def test_bad_window_or_limit_is_refused(db, city):
 
 
 def _replies_to(db, phone):
-    return [n.message for n in db.scalars(select(Notification).where(Notification.recipient == phone,
-                                                                     Notification.kind == "replied"))]
+    return [
+        n.message
+        for n in db.scalars(select(Notification).where(Notification.recipient == phone, Notification.kind == "replied"))
+    ]
 
 
 def test_a_merged_appeal_follows_its_main_one_and_gets_the_handlers_reply(db, city, clock):
@@ -116,8 +124,12 @@ def test_a_merged_appeal_follows_its_main_one_and_gets_the_handlers_reply(db, ci
 
 def test_a_direct_answer_also_reaches_the_merged_appellants(db, city, clock):
     users = city.users
-    main = new_appeal(db, city, appeal_type="consult", content="请问社保卡丢了怎么补办？", appellant_phone="13800000001")
-    follower = new_appeal(db, city, appeal_type="consult", content="社保卡丢失了去哪里补办", appellant_phone="13800000002")
+    main = new_appeal(
+        db, city, appeal_type="consult", content="请问社保卡丢了怎么补办？", appellant_phone="13800000001"
+    )
+    follower = new_appeal(
+        db, city, appeal_type="consult", content="社保卡丢失了去哪里补办", appellant_phone="13800000002"
+    )
     service.merge_appeal(db, follower, main, actor=users["dispatcher"])
     assert _replies_to(db, "13800000002") == []
     service.answer_directly(db, main, actor=users["operator"], answer="请携带身份证到社保卡合作银行网点补办。")

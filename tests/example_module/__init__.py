@@ -6,7 +6,9 @@ and checks that each piece appears — and that none is left when it is not enab
 from lianxin.modules import Job, Module, Nav
 
 MODULE = Module(
-    "example", "示例模块", "Example module",
+    "example",
+    "示例模块",
+    "Example module",
     page_routers=("tests.example_module.views:router",),
     api_routers=("tests.example_module.api:router",),
     cli=(("example", "tests.example_module.cli:example_app"),),

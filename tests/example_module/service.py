@@ -18,7 +18,8 @@ def desk_of(session: Session, jurisdiction_id: int) -> Unit | None:
 def ensure_desk(session: Session, jurisdiction: Jurisdiction) -> Unit:
     """``init_defaults``: idempotent, like every default."""
     return desk_of(session, jurisdiction.id) or create_unit(
-        session, jurisdiction_id=jurisdiction.id, kind=UnitKind.DEPARTMENT, code=DESK_CODE, name="示例服务台")
+        session, jurisdiction_id=jurisdiction.id, kind=UnitKind.DEPARTMENT, code=DESK_CODE, name="示例服务台"
+    )
 
 
 def demo_desk(session: Session, city) -> None:

@@ -20,7 +20,8 @@ PAGE = templates.env.from_string(
 
 
 @router.get("/example", response_class=HTMLResponse)
-def example_page(request: Request, session: Session = Depends(get_session),
-                 user: User = Depends(require_roles(Role.LEADER))) -> HTMLResponse:
+def example_page(
+    request: Request, session: Session = Depends(get_session), user: User = Depends(require_roles(Role.LEADER))
+) -> HTMLResponse:
     desk = desk_of(session, user.jurisdiction_id)
     return HTMLResponse(PAGE.render(page_context(request) | {"request": request, "desk": desk.name if desk else "—"}))

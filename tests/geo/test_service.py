@@ -5,12 +5,19 @@ from __future__ import annotations
 import pytest
 from shapely.geometry import box, mapping
 
+from lianxin.appeals.schemas import AppealCreate
 from lianxin.errors import InvalidInput, PermissionDenied
 from lianxin.geo.models import PlaceKind
 from lianxin.geo.service import (
-    add_place, boundaries_geojson, delete_place, fill_location, locate, locate_text, match_places, set_area,
+    add_place,
+    boundaries_geojson,
+    delete_place,
+    fill_location,
+    locate,
+    locate_text,
+    match_places,
+    set_area,
 )
-from lianxin.appeals.schemas import AppealCreate
 from tests.factories import new_appeal
 
 
@@ -87,31 +94,50 @@ def test_boundaries_geojson_is_a_feature_collection_per_kind(db, mapped):
 @pytest.fixture
 def named(db, city):
     u = city.units
-    for name, kind, unit in (("和平街道", PlaceKind.STREET, u["street"]), ("和平路", PlaceKind.ROAD, u["street"]),
-                             ("和平里小区", PlaceKind.COMPOUND, u["grid"]), ("和平里", PlaceKind.LANDMARK, u["community"]),
-                             ("安定门外大街", PlaceKind.ROAD, u["street2"])):
+    for name, kind, unit in (
+        ("和平街道", PlaceKind.STREET, u["street"]),
+        ("和平路", PlaceKind.ROAD, u["street"]),
+        ("和平里小区", PlaceKind.COMPOUND, u["grid"]),
+        ("和平里", PlaceKind.LANDMARK, u["community"]),
+        ("安定门外大街", PlaceKind.ROAD, u["street2"]),
+    ):
         add_place(db, actor=None, jurisdiction_id=city.jid, name=name, kind=kind, unit_id=unit.id)
     return city
 
 
 def test_gazetteer_takes_the_longest_name_at_each_position(db, named):
     found = match_places(db, named.jid, "和平路和平里小区3号楼，靠近安定门外大街")
-    assert [(m.name, m.start, m.end) for m in found] == [("和平路", 0, 3), ("和平里小区", 3, 8), ("安定门外大街", 14, 20)]
+    assert [(m.name, m.start, m.end) for m in found] == [
+        ("和平路", 0, 3),
+        ("和平里小区", 3, 8),
+        ("安定门外大街", 14, 20),
+    ]
     assert match_places(db, named.jid, "没有任何已知地名") == []
 
 
 def test_locate_text_prefers_the_most_specific_unit(db, named):
     u = named.units
     where = locate_text(db, named.jid, "安定门外大街和平里小区门口")  # a 小区 (grid) beats a road (street)
-    assert (where.street, where.community, where.grid, where.place) == (u["street"], u["community"], u["grid"], "和平里小区")
+    assert (where.street, where.community, where.grid, where.place) == (
+        u["street"],
+        u["community"],
+        u["grid"],
+        "和平里小区",
+    )
     where = locate_text(db, named.jid, "安定门外大街路口")
     assert (where.street, where.community, where.source) == (u["street2"], None, "text")
 
 
 def test_gazetteer_sees_additions_and_deletions(db, named):
     assert match_places(db, named.jid, "幸福家园") == []
-    place = add_place(db, actor=named.users["admin"], jurisdiction_id=named.jid, name="幸福家园", kind="compound",
-                      unit_id=named.units["community"].id)
+    place = add_place(
+        db,
+        actor=named.users["admin"],
+        jurisdiction_id=named.jid,
+        name="幸福家园",
+        kind="compound",
+        unit_id=named.units["community"].id,
+    )
     assert [m.name for m in match_places(db, named.jid, "幸福家园")] == ["幸福家园"]
     delete_place(db, place.id, actor=named.users["admin"])
     assert match_places(db, named.jid, "幸福家园") == []
@@ -127,23 +153,46 @@ def test_add_place_validates_and_checks_permission(db, named):
     with pytest.raises(InvalidInput):
         add_place(db, actor=None, jurisdiction_id=named.jid, name="和平路", kind="road", unit_id=u["street"].id)
     with pytest.raises(PermissionDenied):
-        add_place(db, actor=named.users["operator"], jurisdiction_id=named.jid, name="某某路", kind="road",
-                  unit_id=u["street"].id)
+        add_place(
+            db,
+            actor=named.users["operator"],
+            jurisdiction_id=named.jid,
+            name="某某路",
+            kind="road",
+            unit_id=u["street"].id,
+        )
 
 
 def test_intake_fills_community_and_grid_from_a_point_or_an_address(db, mapped, named):
     u = mapped.units
     by_point = new_appeal(db, mapped, community_id=None, address=None, lat=39.95, lng=116.02)
     assert (by_point.community_id, by_point.grid_id) == (u["community"].id, u["grid"].id)
-    by_text = new_appeal(db, mapped, community_id=None, address="和平里小区5号楼", lat=None, lng=None,
-                         appellant_phone="13900000001")
+    by_text = new_appeal(
+        db, mapped, community_id=None, address="和平里小区5号楼", lat=None, lng=None, appellant_phone="13900000001"
+    )
     assert (by_text.community_id, by_text.grid_id) == (u["community"].id, u["grid"].id)
-    nowhere = new_appeal(db, mapped, community_id=None, address="火星基地", lat=None, lng=None,
-                         content="一条没有地点信息的诉求内容", appellant_phone="13900000002")
+    nowhere = new_appeal(
+        db,
+        mapped,
+        community_id=None,
+        address="火星基地",
+        lat=None,
+        lng=None,
+        content="一条没有地点信息的诉求内容",
+        appellant_phone="13900000002",
+    )
     assert nowhere.community_id is None and nowhere.grid_id is None
 
 
 def test_fill_location_keeps_what_the_operator_chose(db, mapped):
-    data = AppealCreate(jurisdiction_id=mapped.jid, channel="hotline", appeal_type="help", content="路灯坏了一周了",
-                        appellant_phone="13800138000", community_id=mapped.units["community"].id, lat=40.05, lng=116.15)
+    data = AppealCreate(
+        jurisdiction_id=mapped.jid,
+        channel="hotline",
+        appeal_type="help",
+        content="路灯坏了一周了",
+        appellant_phone="13800138000",
+        community_id=mapped.units["community"].id,
+        lat=40.05,
+        lng=116.15,
+    )
     assert fill_location(db, data) is data

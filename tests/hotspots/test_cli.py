@@ -23,7 +23,9 @@ def messages_csv(tmp_path):
         rows = [(f"x{i}", t, 2) for i, t in enumerate(NOISE_XFL)] + [(f"y{i}", t, 0) for i, t in enumerate(NOISE_YGHY)]
         rows += [(f"l{i}", t, 0) for i, t in enumerate(LAMPS)] + [(f"o{i}", t, 0) for i, t in enumerate(OTHERS)]
         for n, (mid, title, likes) in enumerate(rows):
-            writer.writerow([mid, f"u{n}", f"2026-03-{1 + n % 5:02d} 10:{n:02d}:00", title, f"{title}，请尽快处理。", likes, 0])
+            writer.writerow(
+                [mid, f"u{n}", f"2026-03-{1 + n % 5:02d} 10:{n:02d}:00", title, f"{title}，请尽快处理。", likes, 0]
+            )
     return path
 
 

@@ -28,20 +28,43 @@ LAMPS = [
     "建设路路灯损坏不亮无人维修",
 ]
 OTHERS = [
-    "咨询新生儿医保办理流程", "公积金提取需要哪些材料", "希望增加公交线路到火车站", "菜市场占道经营严重",
-    "小区物业费上涨不合理", "养老保险转移怎么办理", "学校门口交通拥堵", "电动车充电桩太少",
-    "老旧小区加装电梯的补贴政策", "河道垃圾没人清理", "农村低保申请条件", "出租车拒载乘客",
+    "咨询新生儿医保办理流程",
+    "公积金提取需要哪些材料",
+    "希望增加公交线路到火车站",
+    "菜市场占道经营严重",
+    "小区物业费上涨不合理",
+    "养老保险转移怎么办理",
+    "学校门口交通拥堵",
+    "电动车充电桩太少",
+    "老旧小区加装电梯的补贴政策",
+    "河道垃圾没人清理",
+    "农村低保申请条件",
+    "出租车拒载乘客",
 ]
 
 
-def messages(titles: list[str], *, start: datetime = T0, step_days: float = 1.0, prefix: str = "m", **kw) -> list[Message]:
-    return [Message(id=f"{prefix}{i}", created_at=start + timedelta(days=i * step_days), title=t,
-                    body=f"{t}，请相关部门尽快处理。", **kw) for i, t in enumerate(titles)]
+def messages(
+    titles: list[str], *, start: datetime = T0, step_days: float = 1.0, prefix: str = "m", **kw
+) -> list[Message]:
+    return [
+        Message(
+            id=f"{prefix}{i}",
+            created_at=start + timedelta(days=i * step_days),
+            title=t,
+            body=f"{t}，请相关部门尽快处理。",
+            **kw,
+        )
+        for i, t in enumerate(titles)
+    ]
 
 
 def corpus() -> list[Message]:
-    return (messages(NOISE_XFL, prefix="x") + messages(NOISE_YGHY, prefix="y") + messages(LAMPS, prefix="l")
-            + messages(OTHERS, prefix="o", step_days=2))
+    return (
+        messages(NOISE_XFL, prefix="x")
+        + messages(NOISE_YGHY, prefix="y")
+        + messages(LAMPS, prefix="l")
+        + messages(OTHERS, prefix="o", step_days=2)
+    )
 
 
 def test_places_are_found_by_suffix_and_district_codes():
@@ -74,7 +97,8 @@ def test_messages_far_apart_in_time_are_not_one_hotspot():
 
 def test_heat_orders_by_volume_likes_and_growth():
     assert heat_score(volume=5, growth=0, likes=0, dislikes=0, repeats=0, dissatisfied=0) > heat_score(
-        volume=4, growth=0, likes=0, dislikes=0, repeats=0, dissatisfied=0)
+        volume=4, growth=0, likes=0, dislikes=0, repeats=0, dissatisfied=0
+    )
     base = dict(volume=4, growth=0, likes=0, dislikes=0, repeats=0, dissatisfied=0)
     for key in ("growth", "likes", "dislikes", "repeats", "dissatisfied"):
         assert heat_score(**(base | {key: 2})) > heat_score(**base), key

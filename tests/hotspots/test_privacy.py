@@ -7,16 +7,24 @@ from datetime import timedelta
 from lianxin.clock import utcnow
 from lianxin.hotspots.service import refresh_snapshot
 from tests.factories import PASSWORD, new_appeal
+from tests.helpers import login
 from tests.hotspots.test_service import NOISE
-from tests.web.conftest import app, client, login  # noqa: F401  (fixtures)
 
 
 def test_hotspot_detail_masks_phones_and_names_in_titles(client, db, city, clock):
     for day, title in enumerate(NOISE):
-        new_appeal(db, city, title=f"{title}，王阿姨电话1390000000{day}", content=f"{title}，请尽快处理。",
-                   lat=39.9 + day / 1000, lng=116.4)
+        new_appeal(
+            db,
+            city,
+            title=f"{title}，王阿姨电话1390000000{day}",
+            content=f"{title}，请尽快处理。",
+            lat=39.9 + day / 1000,
+            lng=116.4,
+        )
         clock.shift(timedelta(days=1))
-    snapshot = refresh_snapshot(db, city.jid, since=utcnow() - timedelta(days=30), until=utcnow() + timedelta(seconds=1))
+    snapshot = refresh_snapshot(
+        db, city.jid, since=utcnow() - timedelta(days=30), until=utcnow() + timedelta(seconds=1)
+    )
     hotspot = snapshot.hotspots[0]
     login(client, city.users["leader"].username, PASSWORD)
     page = client.get(f"/hotspots/{hotspot.id}").text

@@ -27,11 +27,21 @@ from lianxin.orgs.service import create_user
 from lianxin.visits.service import record_return_visit
 from tests.factories import PASSWORD, new_appeal
 
-NOISE = ["幸福里小区旁工地夜间施工噪音扰民", "投诉幸福里小区附近工地深夜施工噪音", "幸福里小区旁边的工地晚上施工太吵",
-         "幸福里小区工地夜间施工噪音严重影响休息"]
+NOISE = [
+    "幸福里小区旁工地夜间施工噪音扰民",
+    "投诉幸福里小区附近工地深夜施工噪音",
+    "幸福里小区旁边的工地晚上施工太吵",
+    "幸福里小区工地夜间施工噪音严重影响休息",
+]
 LAMPS = ["建设路路灯不亮好几天了", "建设路路灯坏了晚上不亮", "建设路路灯损坏不亮无人维修"]
-OTHER = ["咨询新生儿医保办理流程", "公积金提取需要哪些材料", "希望增加公交线路到火车站", "菜市场占道经营严重",
-         "养老保险转移怎么办理", "河道垃圾没人清理"]
+OTHER = [
+    "咨询新生儿医保办理流程",
+    "公积金提取需要哪些材料",
+    "希望增加公交线路到火车站",
+    "菜市场占道经营严重",
+    "养老保险转移怎么办理",
+    "河道垃圾没人清理",
+]
 
 
 @pytest.fixture
@@ -39,15 +49,27 @@ def appeals(db, city, clock):
     """Four noise appeals in 和平社区 (with coordinates), three about lamps in another street, others."""
     made = {"noise": [], "lamps": [], "other": []}
     for day, title in enumerate(NOISE):
-        made["noise"].append(new_appeal(db, city, title=title, content=f"{title}，请尽快处理。", lat=39.9 + day / 1000,
-                                        lng=116.4, address="和平里幸福里小区"))
+        made["noise"].append(
+            new_appeal(
+                db,
+                city,
+                title=title,
+                content=f"{title}，请尽快处理。",
+                lat=39.9 + day / 1000,
+                lng=116.4,
+                address="和平里幸福里小区",
+            )
+        )
         clock.shift(timedelta(days=1))
     for title in LAMPS:
-        made["lamps"].append(new_appeal(db, city, title=title, content=f"{title}，请尽快处理。", community_id=None,
-                                        address="建设路"))
+        made["lamps"].append(
+            new_appeal(db, city, title=title, content=f"{title}，请尽快处理。", community_id=None, address="建设路")
+        )
         clock.shift(timedelta(hours=5))
     for title in OTHER:
-        made["other"].append(new_appeal(db, city, title=title, content=f"{title}，谢谢。", community_id=None, address=None))
+        made["other"].append(
+            new_appeal(db, city, title=title, content=f"{title}，谢谢。", community_id=None, address=None)
+        )
     return made
 
 
@@ -77,8 +99,9 @@ def test_merged_repeats_and_dissatisfied_visits_count_in_the_heat(db, city, appe
     sign_appeal(db, appeals["lamps"][1], actor=city.users["street_handler"])
     record_contact(db, appeals["lamps"][1], actor=city.users["street_handler"], note="已电话联系")
     reply_to_appeal(db, appeals["lamps"][1], actor=city.users["street_handler"], text="已报修，等待更换灯具。")
-    record_return_visit(db, appeals["lamps"][1], actor=city.users["visitor"], contacted=True, solved=False,
-                        satisfaction="dissatisfied")
+    record_return_visit(
+        db, appeals["lamps"][1], actor=city.users["visitor"], contacted=True, solved=False, satisfaction="dissatisfied"
+    )
     after = next(h for h in find_hotspots(db, city.jid, **window()) if lamp.id in h.appeal_ids)
     assert duplicate.id not in after.appeal_ids  # a merged appeal counts as a repeat of its main appeal
     assert after.stats["repeats"] == 1 and after.stats["dissatisfied"] == 1
@@ -134,7 +157,13 @@ def test_who_reads_which_hotspots(db, city, appeals):
     assert get_hotspot(db, whole.hotspots[0].id, actor=city.users["leader"]).id == whole.hotspots[0].id
     with pytest.raises(NotFound):
         get_hotspot(db, whole.hotspots[0].id, actor=city.users["street_handler"])
-    stranger = create_user(db, jurisdiction_id=city.jid, username=f"{city.jurisdiction.code}-grid2",
-                           display_name="网格员", password=PASSWORD, grants=[(Role.GRID_WORKER, city.units["grid"])])
+    stranger = create_user(
+        db,
+        jurisdiction_id=city.jid,
+        username=f"{city.jurisdiction.code}-grid2",
+        display_name="网格员",
+        password=PASSWORD,
+        grants=[(Role.GRID_WORKER, city.units["grid"])],
+    )
     with pytest.raises(PermissionDenied):
         get_hotspot(db, whole.hotspots[0].id, actor=stranger)

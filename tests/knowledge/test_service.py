@@ -12,21 +12,34 @@ from lianxin.appeals.status import AppealStatus
 from lianxin.errors import InvalidInput, PermissionDenied
 from lianxin.knowledge.seed import load_entries, parse_entries
 from lianxin.knowledge.service import (
-    answer_from_entry, create_entry, list_entries, search_entries, update_entry,
+    answer_from_entry,
+    create_entry,
+    list_entries,
+    search_entries,
+    update_entry,
 )
 from tests.factories import build_city, new_appeal
 
 ENTRIES = [
     ("社保卡丢了怎么补办？", "请携带身份证到社保卡合作银行网点补办，一般即时制卡。", "housing", ["社保卡", "补办"]),
-    ("小区停水了什么时候来水？", "计划停水会提前张贴通知，超过公告时间仍未来水请拨打自来水集团热线报修。", "water", ["停水", "供水"]),
+    (
+        "小区停水了什么时候来水？",
+        "计划停水会提前张贴通知，超过公告时间仍未来水请拨打自来水集团热线报修。",
+        "water",
+        ["停水", "供水"],
+    ),
     ("暖气不热应该找谁？", "供暖期内室温低于18度的，可拨打热力集团服务热线报修。", "water", ["供热"]),
 ]
 
 
 @pytest.fixture
 def kb(db, city):
-    return [create_entry(db, actor=None, jurisdiction_id=city.jid, question=q, answer=a, owner_unit_id=city.units[k].id,
-                         tags=t) for q, a, k, t in ENTRIES]
+    return [
+        create_entry(
+            db, actor=None, jurisdiction_id=city.jid, question=q, answer=a, owner_unit_id=city.units[k].id, tags=t
+        )
+        for q, a, k, t in ENTRIES
+    ]
 
 
 def test_search_ranks_the_entry_that_answers_the_question_first(db, city, kb):
@@ -39,7 +52,13 @@ def test_search_ranks_the_entry_that_answers_the_question_first(db, city, kb):
 
 def test_search_sees_edits_at_once(db, city, kb):
     assert search_entries(db, city.jid, "燃气泄漏") == []
-    update_entry(db, kb[2], actor=None, question="闻到燃气泄漏的气味怎么办？", answer="立即关闭燃气总阀并开窗通风，到室外拨打抢修电话。")
+    update_entry(
+        db,
+        kb[2],
+        actor=None,
+        question="闻到燃气泄漏的气味怎么办？",
+        answer="立即关闭燃气总阀并开窗通风，到室外拨打抢修电话。",
+    )
     assert search_entries(db, city.jid, "燃气泄漏")[0].entry == kb[2]
     update_entry(db, kb[2], actor=None, active=False)
     assert search_entries(db, city.jid, "燃气泄漏") == []
@@ -67,25 +86,43 @@ def test_owner_unit_handlers_and_admins_edit_others_may_not(db, city, kb):
     with pytest.raises(PermissionDenied):  # a handler cannot hand an entry to a unit it does not handle
         update_entry(db, kb[1], actor=users["water_handler"], owner_unit_id=city.units["housing"].id)
     with pytest.raises(PermissionDenied):
-        create_entry(db, actor=users["water_handler"], jurisdiction_id=city.jid, question="住房公积金怎么提取？",
-                     answer="租房购房均可提取公积金。", owner_unit_id=city.units["housing"].id)
+        create_entry(
+            db,
+            actor=users["water_handler"],
+            jurisdiction_id=city.jid,
+            question="住房公积金怎么提取？",
+            answer="租房购房均可提取公积金。",
+            owner_unit_id=city.units["housing"].id,
+        )
     update_entry(db, kb[1], actor=users["admin"], owner_unit_id=city.units["housing"].id)
     assert kb[1].owner_unit_id == city.units["housing"].id
 
 
 def test_validation_is_bilingual_and_changes_nothing(db, city, kb):
     unit = city.units["water"].id
-    cases = [({"question": "短"}, "question"), ({"answer": "太短"}, "answer"), ({"owner_unit_id": 10**9}, "owner_unit_id"),
-             ({"valid_from": date(2026, 5, 1), "valid_to": date(2026, 4, 1)}, "valid_to"),
-             ({"valid_from": "soon"}, "valid_from"), ({"tags": ["x" * 30]}, "tags")]
+    cases = [
+        ({"question": "短"}, "question"),
+        ({"answer": "太短"}, "answer"),
+        ({"owner_unit_id": 10**9}, "owner_unit_id"),
+        ({"valid_from": date(2026, 5, 1), "valid_to": date(2026, 4, 1)}, "valid_to"),
+        ({"valid_from": "soon"}, "valid_from"),
+        ({"tags": ["x" * 30]}, "tags"),
+    ]
     for change, field in cases:
         with pytest.raises(InvalidInput) as refused:
             update_entry(db, kb[1], actor=None, **change)
         assert refused.value.field == field and refused.value.message_zh != refused.value.message_en
     assert kb[1].question == ENTRIES[1][0] and kb[1].owner_unit_id == unit
     with pytest.raises(InvalidInput):
-        create_entry(db, actor=None, jurisdiction_id=city.jid, question="有效的问题吗？", answer="有效的答案内容。",
-                     owner_unit_id=unit, colour="red")
+        create_entry(
+            db,
+            actor=None,
+            jurisdiction_id=city.jid,
+            question="有效的问题吗？",
+            answer="有效的答案内容。",
+            owner_unit_id=unit,
+            colour="red",
+        )
 
 
 def test_list_entries_by_owner_and_activity(db, city, kb):
@@ -110,8 +147,14 @@ def test_answering_from_an_outdated_or_foreign_entry_is_refused(db, city, kb, cl
     with pytest.raises(InvalidInput):
         answer_from_entry(db, appeal, kb[0], actor=city.users["operator"])
     other = build_city(db)
-    foreign = create_entry(db, actor=None, jurisdiction_id=other.jid, question="社保卡丢了怎么补办？",
-                           answer="请到银行网点补办社保卡。", owner_unit_id=other.units["housing"].id)
+    foreign = create_entry(
+        db,
+        actor=None,
+        jurisdiction_id=other.jid,
+        question="社保卡丢了怎么补办？",
+        answer="请到银行网点补办社保卡。",
+        owner_unit_id=other.units["housing"].id,
+    )
     with pytest.raises(InvalidInput):
         answer_from_entry(db, appeal, foreign, actor=city.users["operator"])
     with pytest.raises(PermissionDenied):

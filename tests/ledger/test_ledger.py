@@ -26,9 +26,20 @@ from tests.test_cli import cli_env  # noqa: F401 - fixture
 
 
 def good_row(**overrides) -> dict[str, str]:
-    row = {"序号": "1", "工单编号": "", "受理时间": "2026-02-02 09:00", "诉求人": "李四", "联系电话": "13900139000",
-           "诉求内容": "小区门口路灯不亮已经一周了", "问题分类": "城乡建设/市政设施/路灯故障", "承办单位": "和平街道",
-           "办理时限": "", "办结时间": "2026-02-05 16:00", "状态": "已办结", "回访结果": "满意"}
+    row = {
+        "序号": "1",
+        "工单编号": "",
+        "受理时间": "2026-02-02 09:00",
+        "诉求人": "李四",
+        "联系电话": "13900139000",
+        "诉求内容": "小区门口路灯不亮已经一周了",
+        "问题分类": "城乡建设/市政设施/路灯故障",
+        "承办单位": "和平街道",
+        "办理时限": "",
+        "办结时间": "2026-02-05 16:00",
+        "状态": "已办结",
+        "回访结果": "满意",
+    }
     return row | overrides
 
 
@@ -65,9 +76,12 @@ def test_xlsx_and_csv_exports_read_back(db, city, clock):
 
 
 def test_import_replays_orders_through_the_verbs_at_their_times(db, city, clock):
-    rows = [good_row(), good_row(工单编号="20260203000007", 受理时间="2026-02-03 10:00", 状态="办理中", 办结时间="",
-                                 回访结果=""),
-            good_row(受理时间="2026-02-04 10:00", 回访结果="不满意"), good_row(受理时间="2026-02-04 11:00", 回访结果="未回访")]
+    rows = [
+        good_row(),
+        good_row(工单编号="20260203000007", 受理时间="2026-02-03 10:00", 状态="办理中", 办结时间="", 回访结果=""),
+        good_row(受理时间="2026-02-04 10:00", 回访结果="不满意"),
+        good_row(受理时间="2026-02-04 11:00", 回访结果="未回访"),
+    ]
     report = import_ledger(db, city.jid, rows)
     assert report.errors == [] and len(report.imported) == 4
     first = db.scalar(select(Appeal).where(Appeal.order_no == report.imported[0]))
@@ -88,14 +102,27 @@ def test_import_replays_orders_through_the_verbs_at_their_times(db, city, clock)
 
 
 def test_a_file_with_bad_rows_imports_nothing_and_says_why(db, city):
-    rows = [good_row(), good_row(联系电话="139****9000"), good_row(承办单位="火星街道", 受理时间="昨天"),
-            good_row(状态="已办结", 办结时间=""), good_row(问题分类="不存在/分类"), good_row(回访结果="还行"),
-            good_row(诉求内容="短")]
+    rows = [
+        good_row(),
+        good_row(联系电话="139****9000"),
+        good_row(承办单位="火星街道", 受理时间="昨天"),
+        good_row(状态="已办结", 办结时间=""),
+        good_row(问题分类="不存在/分类"),
+        good_row(回访结果="还行"),
+        good_row(诉求内容="短"),
+    ]
     report = import_ledger(db, city.jid, rows)
     assert report.imported == [] and report.bad_rows == [3, 4, 5, 6, 7, 8]
     by_row = {(e.row, e.column) for e in report.errors}
-    assert {(3, "联系电话"), (4, "承办单位"), (4, "受理时间"), (5, "办结时间"), (6, "问题分类"), (7, "回访结果"),
-            (8, "诉求内容")} <= by_row
+    assert {
+        (3, "联系电话"),
+        (4, "承办单位"),
+        (4, "受理时间"),
+        (5, "办结时间"),
+        (6, "问题分类"),
+        (7, "回访结果"),
+        (8, "诉求内容"),
+    } <= by_row
     assert all(e.message_zh and e.message_en for e in report.errors)
     assert "脱敏" in next(e.message_zh for e in report.errors if e.row == 3)
     assert db.scalar(select(Appeal).where(Appeal.appellant_phone == "13900139000")) is None
@@ -105,8 +132,16 @@ def test_a_file_with_bad_rows_imports_nothing_and_says_why(db, city):
 
 def test_duplicate_order_numbers_and_bad_files(db, city, tmp_path):
     existing = new_appeal(db, city)
-    report = import_ledger(db, city.jid, [good_row(工单编号=existing.order_no), good_row(工单编号="20260202000001"),
-                                          good_row(工单编号="20260202000001"), good_row(工单编号="12")])
+    report = import_ledger(
+        db,
+        city.jid,
+        [
+            good_row(工单编号=existing.order_no),
+            good_row(工单编号="20260202000001"),
+            good_row(工单编号="20260202000001"),
+            good_row(工单编号="12"),
+        ],
+    )
     assert [(e.row, e.column) for e in report.errors] == [(2, "工单编号"), (4, "工单编号"), (5, "工单编号")]
     (tmp_path / "x.txt").write_text("hello")
     with pytest.raises(InvalidInput):

@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from lianxin.api.keys import create_api_key
-from lianxin.app import create_app, get_session
 
 SCHEMAS = json.loads((Path(__file__).parent.parent / "fixtures" / "open311" / "georeport-v2.json").read_text())
 LIST_TAGS = {"services", "service_requests", "errors", "attributes", "values", "endpoints", "formats", "notes"}
@@ -74,13 +73,6 @@ class Open311:
         data = response.json()
         validate("post_response" if expect == 200 else "errors", data)
         return data
-
-
-@pytest.fixture
-def app(db, settings):
-    app = create_app(settings)
-    app.dependency_overrides[get_session] = lambda: db
-    return app
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from tests.factories import build_city, new_appeal
 from tests.open311.conftest import parse_xml
 
 LAMP = "城乡建设/市政设施/路灯故障"
+
+
 def _png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (12, 8), (0, 128, 255)).save(out, format="PNG")
@@ -31,23 +33,47 @@ def _lamp(db, city):
 
 def _ask_pole_number(db, city):
     category = _lamp(db, city)
-    set_category_attribute(db, category, actor=city.users["admin"], code="pole", datatype="string", required=True,
-                           description="路灯杆上的编号")
-    set_category_attribute(db, category, actor=city.users["admin"], code="kind", datatype="multivaluelist",
-                           description="故障现象", values=[("dark", "不亮"), ("flicker", "闪烁"), ("daytime", "白天亮")])
+    set_category_attribute(
+        db,
+        category,
+        actor=city.users["admin"],
+        code="pole",
+        datatype="string",
+        required=True,
+        description="路灯杆上的编号",
+    )
+    set_category_attribute(
+        db,
+        category,
+        actor=city.users["admin"],
+        code="kind",
+        datatype="multivaluelist",
+        description="故障现象",
+        values=[("dark", "不亮"), ("flicker", "闪烁"), ("daytime", "白天亮")],
+    )
     return category
 
 
 def _form(key: str, category, **extra) -> dict:
-    return {"api_key": key, "service_code": category.code, "lat": "39.9042", "long": "116.4074",
-            "address_string": "和平里小区3号楼", "description": "3号楼门口的路灯坏了一周，晚上很黑。",
-            "phone": "13900005555", "first_name": "四", "last_name": "李"} | extra
+    return {
+        "api_key": key,
+        "service_code": category.code,
+        "lat": "39.9042",
+        "long": "116.4074",
+        "address_string": "和平里小区3号楼",
+        "description": "3号楼门口的路灯坏了一周，晚上很黑。",
+        "phone": "13900005555",
+        "first_name": "四",
+        "last_name": "李",
+    } | extra
 
 
 def test_discovery_lists_this_endpoint_in_both_formats(o311):
     data = o311.get("discovery", "discovery")
     endpoint = data["endpoints"][0]
-    assert endpoint["url"].endswith("/open311/v2") and endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert (
+        endpoint["url"].endswith("/open311/v2") and endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    )
     assert set(endpoint["formats"]) == {"text/xml", "application/json"}
 
 
@@ -56,7 +82,10 @@ def test_services_are_the_active_leaf_categories_with_metadata_where_they_ask_qu
     services = o311.get("services", "services")
     by_code = {s["service_code"]: s for s in services}
     assert by_code[category.code]["metadata"] is True and by_code[category.code]["service_name"] == "路灯故障"
-    assert by_code[category.code]["group"] == "城乡建设" and by_code[category.code]["keywords"] == "城乡建设,市政设施,路灯故障"
+    assert (
+        by_code[category.code]["group"] == "城乡建设"
+        and by_code[category.code]["keywords"] == "城乡建设,市政设施,路灯故障"
+    )
     assert all(s["type"] == "realtime" for s in services)
     assert sum(s["metadata"] for s in services) == 1
     parent = category_by_path(db, city.jid, "城乡建设/市政设施")
@@ -68,12 +97,23 @@ def test_a_service_definition_lists_its_attributes_in_order(o311, db, city):
     definition = o311.get(f"services/{category.code}", "service_definition")
     assert definition["service_code"] == category.code
     pole, kind = definition["attributes"]
-    assert pole == {"variable": True, "code": "pole", "datatype": "string", "required": True,
-                    "description": "路灯杆上的编号", "order": 1}
+    assert pole == {
+        "variable": True,
+        "code": "pole",
+        "datatype": "string",
+        "required": True,
+        "description": "路灯杆上的编号",
+        "order": 1,
+    }
     assert kind["datatype"] == "multivaluelist" and kind["order"] == 2
-    assert kind["values"] == [{"key": "dark", "name": "不亮"}, {"key": "flicker", "name": "闪烁"},
-                              {"key": "daytime", "name": "白天亮"}]
-    empty = o311.get(f"services/{category_by_path(db, city.jid, '城乡建设/市政设施/道路破损').code}", "service_definition")
+    assert kind["values"] == [
+        {"key": "dark", "name": "不亮"},
+        {"key": "flicker", "name": "闪烁"},
+        {"key": "daytime", "name": "白天亮"},
+    ]
+    empty = o311.get(
+        f"services/{category_by_path(db, city.jid, '城乡建设/市政设施/道路破损').code}", "service_definition"
+    )
     assert empty["attributes"] == []
     errors = o311.get("services/NOPE", "service_definition", expect=404)
     assert errors[0]["code"] == 404
@@ -81,8 +121,13 @@ def test_a_service_definition_lists_its_attributes_in_order(o311, db, city):
 
 def test_post_creates_an_appeal_through_the_keys_channel(o311, db, city, api_key):
     category = _ask_pole_number(db, city)
-    form = _form(api_key, category) | {"attribute[pole]": "LD-0421", "attribute[kind][]": ["dark", "flicker"],
-                                       "email": "li@example.cn", "device_id": "dev-1", "media_url": "https://img.example.cn/1.jpg"}
+    form = _form(api_key, category) | {
+        "attribute[pole]": "LD-0421",
+        "attribute[kind][]": ["dark", "flicker"],
+        "email": "li@example.cn",
+        "device_id": "dev-1",
+        "media_url": "https://img.example.cn/1.jpg",
+    }
     [created] = o311.post(form)
     appeal = db.scalar(select(Appeal).where(Appeal.order_no == created["service_request_id"]))
     assert str(appeal.channel) == "mobile" and appeal.category_id == category.id and appeal.received_by_id is None
@@ -103,8 +148,7 @@ def test_post_refuses_a_missing_or_wrong_key_with_403(o311, db, city, api_key):
     assert o311.post(form | {"api_key": ""}, expect=403)[0]["code"] == 403
     assert o311.post(form | {"api_key": "lx_000000000000_" + "a" * 43}, expect=403)[0]["code"] == 403
     other = build_city(db)
-    form_other = form | {"jurisdiction_id": other.jurisdiction.code,
-                         "service_code": _lamp(db, other).code}
+    form_other = form | {"jurisdiction_id": other.jurisdiction.code, "service_code": _lamp(db, other).code}
     assert o311.post(form_other, expect=403)[0]["code"] == 403
 
 
@@ -112,14 +156,14 @@ def test_post_validates_location_attributes_and_text_with_400(o311, db, city, ap
     category = _ask_pole_number(db, city)
     base = _form(api_key, category) | {"attribute[pole]": "LD-1"}
     cases = [
-        base | {"attribute[pole]": ""},                              # required attribute missing
-        base | {"attribute[kind][]": ["dark", "purple"]},            # not one of the values
-        base | {"attribute[colour]": "red"},                         # no such attribute
-        base | {"long": ""},                                         # lat without long
+        base | {"attribute[pole]": ""},  # required attribute missing
+        base | {"attribute[kind][]": ["dark", "purple"]},  # not one of the values
+        base | {"attribute[colour]": "red"},  # no such attribute
+        base | {"long": ""},  # lat without long
         {k: v for k, v in base.items() if k not in ("lat", "long", "address_string")},  # no location
-        base | {"lat": "north"},                                     # not a number
-        base | {"description": "坏了"},                              # too short to be an appeal
-        base | {"description": "长" * 4001},                          # longer than the spec allows
+        base | {"lat": "north"},  # not a number
+        base | {"description": "坏了"},  # too short to be an appeal
+        base | {"description": "长" * 4001},  # longer than the spec allows
         base | {"media_url": "javascript:alert(1)"},
     ]
     for form in cases:
@@ -130,8 +174,12 @@ def test_post_validates_location_attributes_and_text_with_400(o311, db, city, ap
 
 
 def test_without_a_phone_the_appeal_is_anonymous_and_address_id_alone_is_a_location(o311, db, city, api_key):
-    form = {"api_key": api_key, "service_code": _lamp(db, city).code, "address_id": "ADDR-77",
-            "description": "路口的路灯白天一直亮着，浪费电。"}
+    form = {
+        "api_key": api_key,
+        "service_code": _lamp(db, city).code,
+        "address_id": "ADDR-77",
+        "description": "路口的路灯白天一直亮着，浪费电。",
+    }
     [created] = o311.post(form)
     appeal = db.scalar(select(Appeal).where(Appeal.order_no == created["service_request_id"]))
     assert appeal.anonymous and appeal.appellant_phone is None
@@ -190,16 +238,24 @@ def test_requests_filter_by_id_code_status_dates_and_page(o311, db, city, api_ke
     hidden = new_appeal(db, city, confidential=True)
     everything = {r["service_request_id"] for r in o311.get("requests", "requests")}
     assert {one, two} <= everything and hidden.order_no not in everything
-    assert [r["service_request_id"] for r in o311.get("requests", "requests", service_request_id=f"{one},{two}",
-                                                      status="closed")] == [one, two]  # ids override the rest
+    assert [
+        r["service_request_id"]
+        for r in o311.get("requests", "requests", service_request_id=f"{one},{two}", status="closed")
+    ] == [one, two]  # ids override the rest
     assert {r["service_request_id"] for r in o311.get("requests", "requests", service_code=road.code)} == {two}
     assert o311.get("requests", "requests", status="closed") == []
     assert {one, two} <= {r["service_request_id"] for r in o311.get("requests", "requests", status="open,closed")}
     assert len(o311.get("requests", "requests", page_size="1")) == 1
-    assert o311.get("requests", "requests", page_size="1", page="2")[0]["service_request_id"] != \
-        o311.get("requests", "requests", page_size="1")[0]["service_request_id"]
-    assert o311.get("requests", "requests", start_date="2020-01-01T00:00:00Z", end_date="2020-06-01T00:00:00Z",
-                    expect=400)[0]["code"] == 400  # more than 90 days
+    assert (
+        o311.get("requests", "requests", page_size="1", page="2")[0]["service_request_id"]
+        != o311.get("requests", "requests", page_size="1")[0]["service_request_id"]
+    )
+    assert (
+        o311.get(
+            "requests", "requests", start_date="2020-01-01T00:00:00Z", end_date="2020-06-01T00:00:00Z", expect=400
+        )[0]["code"]
+        == 400
+    )  # more than 90 days
     assert o311.get("requests", "requests", start_date="2000-01-01T00:00:00Z", end_date="2000-01-02T00:00:00Z") == []
     assert o311.get("requests", "requests", updated_after="2999-01-01T00:00:00+08:00") == []
 
@@ -221,7 +277,8 @@ def test_jurisdiction_id_is_required_when_there_are_several(o311, db, city):
 def test_a_token_resolves_to_its_request_id_and_unknown_things_are_404(o311, db, city):
     appeal = new_appeal(db, city)
     assert o311.get(f"tokens/{appeal.tracking_token}", "token_response") == [
-        {"service_request_id": appeal.order_no, "token": appeal.tracking_token}]
+        {"service_request_id": appeal.order_no, "token": appeal.tracking_token}
+    ]
     assert o311.get("tokens/nope", "token_response", expect=404)[0]["code"] == 404
     assert o311.get("requests/20990101000001", "requests", expect=404)[0]["code"] == 404
     response = o311.client.get("/open311/v2/services.yaml")
@@ -236,17 +293,29 @@ def test_only_admins_edit_questions_and_list_types_need_values(db, city):
 
     category = _lamp(db, city)
     with pytest.raises(PermissionDenied):
-        set_category_attribute(db, category, actor=city.users["dispatcher"], code="pole", datatype="string",
-                               description="编号")
-    for bad in (dict(datatype="singlevaluelist", values=[]), dict(datatype="string", values=[("a", "A")]),
-                dict(datatype="colour"), dict(code="has space"), dict(description="")):
+        set_category_attribute(
+            db, category, actor=city.users["dispatcher"], code="pole", datatype="string", description="编号"
+        )
+    for bad in (
+        dict(datatype="singlevaluelist", values=[]),
+        dict(datatype="string", values=[("a", "A")]),
+        dict(datatype="colour"),
+        dict(code="has space"),
+        dict(description=""),
+    ):
         with pytest.raises(InvalidInput):
-            set_category_attribute(db, category, actor=city.users["admin"], **({"code": "x", "datatype": "string",
-                                                                                 "description": "说明"} | bad))
-    attribute = set_category_attribute(db, category, actor=city.users["admin"], code="pole", datatype="number",
-                                       description="编号")
-    again = set_category_attribute(db, category, actor=city.users["admin"], code="pole", datatype="string",
-                                   description="杆号", required=True)
+            set_category_attribute(
+                db,
+                category,
+                actor=city.users["admin"],
+                **({"code": "x", "datatype": "string", "description": "说明"} | bad),
+            )
+    attribute = set_category_attribute(
+        db, category, actor=city.users["admin"], code="pole", datatype="number", description="编号"
+    )
+    again = set_category_attribute(
+        db, category, actor=city.users["admin"], code="pole", datatype="string", description="杆号", required=True
+    )
     assert again.id == attribute.id and attributes_of(db, category) == [again] and again.order == 1
     remove_category_attribute(db, again, actor=city.users["admin"])
     assert attributes_of(db, category) == []
@@ -266,14 +335,21 @@ def test_the_shipped_default_questions_publish_metadata_and_are_stored_with_a_re
     assert (pole["code"], pole["datatype"], pole["required"]) == ("lamp_post_no", "string", False)
     assert "路灯杆编号" in pole["description"] and fault["datatype"] == "singlevaluelist"
     kind, state = o311.get(f"services/{manhole.code}", "service_definition")["attributes"]
-    assert (kind["code"], kind["datatype"], kind["required"], kind["order"]) == ("manhole_type", "singlevaluelist", True, 1)
+    assert (kind["code"], kind["datatype"], kind["required"], kind["order"]) == (
+        "manhole_type",
+        "singlevaluelist",
+        True,
+        1,
+    )
     assert {"key": "sewage", "name": "污水"} in kind["values"] and state["code"] == "manhole_state"
     [when] = o311.get(f"services/{noise.code}", "service_definition")["attributes"]
     assert when["code"] == "time_of_day" and [v["key"] for v in when["values"]] == ["day", "night", "all_day"]
 
     # a POST carries the answers, which are stored with the request
-    [created] = o311.post(_form(api_key, manhole, description="小区东门的井盖松动，车辆经过时响声很大。")
-                          | {"attribute[manhole_type]": "sewage", "attribute[manhole_state]": "loose"})
+    [created] = o311.post(
+        _form(api_key, manhole, description="小区东门的井盖松动，车辆经过时响声很大。")
+        | {"attribute[manhole_type]": "sewage", "attribute[manhole_state]": "loose"}
+    )
     appeal = db.scalar(select(Appeal).where(Appeal.order_no == created["service_request_id"]))
     extra = db.scalar(select(Open311Request).where(Open311Request.appeal_id == appeal.id))
     assert extra.attributes == {"manhole_type": "sewage", "manhole_state": "loose"}
@@ -281,6 +357,14 @@ def test_the_shipped_default_questions_publish_metadata_and_are_stored_with_a_re
     extra = db.scalar(select(Open311Request).join(Appeal).where(Appeal.order_no == created["service_request_id"]))
     assert extra.attributes == {"lamp_post_no": "LD-0421"}
     # a required question left out, or a value not on the list, is refused
-    assert o311.post(_form(api_key, noise, description="工地夜间施工，噪音很大，影响休息。"), expect=400)[0]["code"] == 400
-    assert o311.post(_form(api_key, noise, description="工地夜间施工，噪音很大，影响休息。")
-                     | {"attribute[time_of_day]": "dusk"}, expect=400)[0]["code"] == 400
+    assert (
+        o311.post(_form(api_key, noise, description="工地夜间施工，噪音很大，影响休息。"), expect=400)[0]["code"] == 400
+    )
+    assert (
+        o311.post(
+            _form(api_key, noise, description="工地夜间施工，噪音很大，影响休息。")
+            | {"attribute[time_of_day]": "dusk"},
+            expect=400,
+        )[0]["code"]
+        == 400
+    )

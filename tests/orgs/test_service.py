@@ -21,7 +21,13 @@ from tests.factories import PASSWORD
 
 def test_ancestors_run_from_the_unit_up_to_the_root(db, city):
     u = city.units
-    assert ancestor_ids(db, u["grid"].id) == [u["grid"].id, u["community"].id, u["street"].id, u["district"].id, u["city"].id]
+    assert ancestor_ids(db, u["grid"].id) == [
+        u["grid"].id,
+        u["community"].id,
+        u["street"].id,
+        u["district"].id,
+        u["city"].id,
+    ]
 
 
 def test_descendants_include_the_unit_and_everything_below(db, city):
@@ -78,10 +84,14 @@ def test_bad_usernames_short_passwords_and_unknown_roles_are_refused(db, city):
     with pytest.raises(InvalidInput, match="密码至少"):
         create_user(db, jurisdiction_id=jid, username="newbie", display_name="x", password="short")
     with pytest.raises(InvalidInput, match="无效的角色"):
-        create_user(db, jurisdiction_id=jid, username="newbie", display_name="x", password=PASSWORD, grants=[("boss", unit)])
+        create_user(
+            db, jurisdiction_id=jid, username="newbie", display_name="x", password=PASSWORD, grants=[("boss", unit)]
+        )
 
 
 def test_a_new_unit_joins_the_cached_tree(db, city):
     ancestor_ids(db, city.units["street"].id)  # warm the cache
-    new = create_unit(db, jurisdiction_id=city.jid, kind=UnitKind.COMMUNITY, code="new-c", name="新社区", parent=city.units["street"])
+    new = create_unit(
+        db, jurisdiction_id=city.jid, kind=UnitKind.COMMUNITY, code="new-c", name="新社区", parent=city.units["street"]
+    )
     assert ancestor_ids(db, new.id)[:2] == [new.id, city.units["street"].id]

@@ -16,11 +16,22 @@ from lianxin.pledges.status import ItemAction, ItemStatus, ListStatus
 
 def make_list(db, city, *, items=2):
     leader = city.users["district_leader"]
-    plist = svc.create_list(db, actor=leader, title="东城区2026年为民办实事清单", year=2026,
-                            owner_unit_id=city.units["district"].id)
-    made = [svc.add_item(db, plist, actor=leader, title=f"事项{n}", owner_unit_id=city.units["street"].id,
-                         due_on=date(2026, 6, 30), lead_official="张副区长", budget_planned="120.5")
-            for n in range(1, items + 1)]
+    plist = svc.create_list(
+        db, actor=leader, title="东城区2026年为民办实事清单", year=2026, owner_unit_id=city.units["district"].id
+    )
+    made = [
+        svc.add_item(
+            db,
+            plist,
+            actor=leader,
+            title=f"事项{n}",
+            owner_unit_id=city.units["street"].id,
+            due_on=date(2026, 6, 30),
+            lead_official="张副区长",
+            budget_planned="120.5",
+        )
+        for n in range(1, items + 1)
+    ]
     return plist, made, leader
 
 
@@ -30,7 +41,9 @@ def publish(db, plist, leader):
 
 
 def events(db, plist):
-    return [e.kind for e in db.scalars(select(PledgeEvent).where(PledgeEvent.list_id == plist.id).order_by(PledgeEvent.id))]
+    return [
+        e.kind for e in db.scalars(select(PledgeEvent).where(PledgeEvent.list_id == plist.id).order_by(PledgeEvent.id))
+    ]
 
 
 def test_a_list_goes_draft_approved_published_archived_with_events(db, city, clock):
@@ -100,9 +113,14 @@ def test_live_work_does_not_count_as_a_change_of_commitment(db, city, clock):
 
 def test_bad_item_input_is_refused_and_changes_nothing(db, city):
     plist, items, leader = make_list(db, city, items=1)
-    for bad in ({"title": "x"}, {"title": "修路", "due_on": "2026-13-01"}, {"title": "修路", "budget_planned": "很多"},
-                {"title": "修路", "start_on": "2026-05-01", "due_on": "2026-04-01"}, {"title": "修路", "weight": -1},
-                {"title": "修路", "parent_id": 999999}):
+    for bad in (
+        {"title": "x"},
+        {"title": "修路", "due_on": "2026-13-01"},
+        {"title": "修路", "budget_planned": "很多"},
+        {"title": "修路", "start_on": "2026-05-01", "due_on": "2026-04-01"},
+        {"title": "修路", "weight": -1},
+        {"title": "修路", "parent_id": 999999},
+    ):
         with pytest.raises(InvalidInput):
             with db.begin_nested():
                 svc.add_item(db, plist, actor=leader, **bad)
@@ -114,8 +132,17 @@ def test_bad_item_input_is_refused_and_changes_nothing(db, city):
 def test_progress_against_a_measurable_target(db, city, clock):
     plist, items, leader = make_list(db, city, items=1)
     item = items[0]
-    target = svc.add_target(db, item, actor=leader, name="蓝藻水华发生次数", unit="次", baseline=50,
-                            baseline_period="2020年", target=11, method="环保部门监测")
+    target = svc.add_target(
+        db,
+        item,
+        actor=leader,
+        name="蓝藻水华发生次数",
+        unit="次",
+        baseline=50,
+        baseline_period="2020年",
+        target=11,
+        method="环保部门监测",
+    )
     publish(db, plist, leader)
     handler = city.users["street_handler"]
     svc.report_progress(db, item, actor=handler, target_id=target.id, value=30.5, note="第一季度监测")
@@ -128,8 +155,10 @@ def test_progress_against_a_measurable_target(db, city, clock):
         svc.report_progress(db, item, actor=handler)
     with pytest.raises(PermissionDenied):
         svc.report_progress(db, item, actor=city.users["water_handler"], progress=10)
-    progress = [e.payload for e in db.scalars(select(PledgeEvent).where(PledgeEvent.item_id == item.id,
-                                                                           PledgeEvent.kind == "progress"))]
+    progress = [
+        e.payload
+        for e in db.scalars(select(PledgeEvent).where(PledgeEvent.item_id == item.id, PledgeEvent.kind == "progress"))
+    ]
     assert [p["progress"] for p in progress] == [[0, 50], [50, 99]]
 
 
@@ -166,20 +195,41 @@ def test_complete_writes_a_milestone_and_overdue_items_are_flagged(db, city, clo
 def test_a_joint_meeting_ticks_items_and_records_follow_ups(db, city, clock):
     plist, items, leader = make_list(db, city, items=3)
     publish(db, plist, leader)
-    meeting = svc.record_meeting(db, plist, actor=leader, title="周二联席会议", held_on="2026-03-01",
-                                 attendees=["程鹏", "张浩然", " "], minutes="爱心超市物资已补充。", decisions=[
-                                     {"item_id": items[0].id, "decision": "爱心超市完成", "completes": True},
-                                     {"item_id": items[1].id, "decision": "路灯已招标", "ticked": True},
-                                     {"item_id": items[2].id, "decision": "资金待落实", "follow_up": "报县财政局",
-                                      "follow_up_owner": "程鹏", "follow_up_due": "2026-03-10"}])
+    meeting = svc.record_meeting(
+        db,
+        plist,
+        actor=leader,
+        title="周二联席会议",
+        held_on="2026-03-01",
+        attendees=["程鹏", "张浩然", " "],
+        minutes="爱心超市物资已补充。",
+        decisions=[
+            {"item_id": items[0].id, "decision": "爱心超市完成", "completes": True},
+            {"item_id": items[1].id, "decision": "路灯已招标", "ticked": True},
+            {
+                "item_id": items[2].id,
+                "decision": "资金待落实",
+                "follow_up": "报县财政局",
+                "follow_up_owner": "程鹏",
+                "follow_up_due": "2026-03-10",
+            },
+        ],
+    )
     assert meeting.attendees == ["程鹏", "张浩然"] and len(meeting.decisions) == 3
     assert items[0].status == ItemStatus.COMPLETED and items[0].completed_on == date(2026, 3, 1)
     ticked = db.scalars(select(PledgeMilestone).where(PledgeMilestone.item_id == items[1].id)).one()
     assert ticked.meeting_id == meeting.id and "路灯已招标" in ticked.title
     assert not db.scalars(select(PledgeMilestone).where(PledgeMilestone.item_id == items[2].id)).all()
     with pytest.raises(InvalidInput):
-        svc.record_meeting(db, plist, actor=leader, title="周二联席会议", held_on="2026-03-01", attendees=["程鹏"],
-                           decisions=[{"item_id": items[1].id, "decision": "待定", "follow_up": "再议"}])
+        svc.record_meeting(
+            db,
+            plist,
+            actor=leader,
+            title="周二联席会议",
+            held_on="2026-03-01",
+            attendees=["程鹏"],
+            decisions=[{"item_id": items[1].id, "decision": "待定", "follow_up": "再议"}],
+        )
 
 
 def test_three_ratings_follow_the_rules(db, city, clock):
@@ -221,7 +271,8 @@ def test_lists_need_an_owner_and_a_sane_year(db, city):
     with pytest.raises(InvalidInput):
         svc.create_list(db, actor=leader, title="清单", year=1800, owner_unit_id=city.units["city"].id)
     with pytest.raises(PermissionDenied):
-        svc.create_list(db, actor=city.users["street_handler"], title="区清单", year=2026,
-                        owner_unit_id=city.units["district"].id)
+        svc.create_list(
+            db, actor=city.users["street_handler"], title="区清单", year=2026, owner_unit_id=city.units["district"].id
+        )
     party = svc.create_list(db, actor=leader, title="党支部清单", year=2026, party_org_id=7)
     assert party.owner_unit_id is None and party.party_org_id == 7

@@ -25,7 +25,7 @@ from lianxin.pledges.status import (
     target_progress,
 )
 
-L, LA, I, IA = ListStatus, ListAction, ItemStatus, ItemAction
+L, LA, IS, IA = ListStatus, ListAction, ItemStatus, ItemAction
 
 LIST_TABLE = {
     (L.DRAFT, LA.APPROVE): L.APPROVED,
@@ -36,15 +36,24 @@ LIST_TABLE = {
 }
 
 ITEM_TABLE = {
-    (I.PLANNED, IA.START): I.IN_PROGRESS, (I.PLANNED, IA.REPORT): I.IN_PROGRESS,
-    (I.IN_PROGRESS, IA.REPORT): I.IN_PROGRESS, (I.DELAYED, IA.REPORT): I.DELAYED,
-    (I.PLANNED, IA.MARK_DELAYED): I.DELAYED, (I.IN_PROGRESS, IA.MARK_DELAYED): I.DELAYED,
-    (I.PLANNED, IA.SUSPEND): I.SUSPENDED, (I.IN_PROGRESS, IA.SUSPEND): I.SUSPENDED, (I.DELAYED, IA.SUSPEND): I.SUSPENDED,
-    (I.SUSPENDED, IA.RESUME): I.IN_PROGRESS,
-    (I.PLANNED, IA.COMPLETE): I.COMPLETED, (I.IN_PROGRESS, IA.COMPLETE): I.COMPLETED, (I.DELAYED, IA.COMPLETE): I.COMPLETED,
-    (I.COMPLETED, IA.REOPEN): I.IN_PROGRESS,
-    (I.PLANNED, IA.CANCEL): I.CANCELLED, (I.IN_PROGRESS, IA.CANCEL): I.CANCELLED, (I.DELAYED, IA.CANCEL): I.CANCELLED,
-    (I.SUSPENDED, IA.CANCEL): I.CANCELLED,
+    (IS.PLANNED, IA.START): IS.IN_PROGRESS,
+    (IS.PLANNED, IA.REPORT): IS.IN_PROGRESS,
+    (IS.IN_PROGRESS, IA.REPORT): IS.IN_PROGRESS,
+    (IS.DELAYED, IA.REPORT): IS.DELAYED,
+    (IS.PLANNED, IA.MARK_DELAYED): IS.DELAYED,
+    (IS.IN_PROGRESS, IA.MARK_DELAYED): IS.DELAYED,
+    (IS.PLANNED, IA.SUSPEND): IS.SUSPENDED,
+    (IS.IN_PROGRESS, IA.SUSPEND): IS.SUSPENDED,
+    (IS.DELAYED, IA.SUSPEND): IS.SUSPENDED,
+    (IS.SUSPENDED, IA.RESUME): IS.IN_PROGRESS,
+    (IS.PLANNED, IA.COMPLETE): IS.COMPLETED,
+    (IS.IN_PROGRESS, IA.COMPLETE): IS.COMPLETED,
+    (IS.DELAYED, IA.COMPLETE): IS.COMPLETED,
+    (IS.COMPLETED, IA.REOPEN): IS.IN_PROGRESS,
+    (IS.PLANNED, IA.CANCEL): IS.CANCELLED,
+    (IS.IN_PROGRESS, IA.CANCEL): IS.CANCELLED,
+    (IS.DELAYED, IA.CANCEL): IS.CANCELLED,
+    (IS.SUSPENDED, IA.CANCEL): IS.CANCELLED,
 }
 
 
@@ -63,7 +72,7 @@ def test_every_list_pair(status, action):
         assert err.value.http_status == 409 and err.value.message_zh and err.value.message_en
 
 
-@pytest.mark.parametrize(("status", "action"), list(itertools.product(I, IA)))
+@pytest.mark.parametrize(("status", "action"), list(itertools.product(IS, IA)))
 def test_every_item_pair(status, action):
     if (status, action) in ITEM_TABLE:
         assert next_item_status(status.value, action.value) == ITEM_TABLE[(status, action)]
@@ -82,33 +91,54 @@ def test_unknown_names_are_illegal_not_crashes():
 
 
 def test_cancelled_and_archived_are_dead_ends():
-    assert not allowed_item_actions(I.CANCELLED)
+    assert not allowed_item_actions(IS.CANCELLED)
     assert all(s != L.ARCHIVED for s, _ in LIST_TABLE)
 
 
-@pytest.mark.parametrize(("status", "current", "expected"), [
-    (I.PLANNED, 40, 0), (I.COMPLETED, 40, 100), (I.IN_PROGRESS, 40, 40), (I.DELAYED, 55, 55), (I.CANCELLED, 30, 30),
-])
+@pytest.mark.parametrize(
+    ("status", "current", "expected"),
+    [
+        (IS.PLANNED, 40, 0),
+        (IS.COMPLETED, 40, 100),
+        (IS.IN_PROGRESS, 40, 40),
+        (IS.DELAYED, 55, 55),
+        (IS.CANCELLED, 30, 30),
+    ],
+)
 def test_default_progress_per_status(status, current, expected):
     assert progress_after(status, current) == expected
 
 
-@pytest.mark.parametrize(("children", "expected"), [
-    ([], None),
-    ([(1, 100, "completed"), (1, 0, "planned")], 50),
-    ([(3, 100, "completed"), (1, 0, "planned")], 75),
-    ([(1, 100, "completed"), (5, 0, "cancelled")], 100),  # a cancelled child drops out
-    ([(0, 100, "completed"), (1, 20, "in_progress")], 20),  # weight 0 drops out
-    ([(1, 0, "cancelled")], None),
-])
+@pytest.mark.parametrize(
+    ("children", "expected"),
+    [
+        ([], None),
+        ([(1, 100, "completed"), (1, 0, "planned")], 50),
+        ([(3, 100, "completed"), (1, 0, "planned")], 75),
+        ([(1, 100, "completed"), (5, 0, "cancelled")], 100),  # a cancelled child drops out
+        ([(0, 100, "completed"), (1, 20, "in_progress")], 20),  # weight 0 drops out
+        ([(1, 0, "cancelled")], None),
+    ],
+)
 def test_weighted_rollup(children, expected):
     assert rollup(children) == expected
 
 
-@pytest.mark.parametrize(("baseline", "target", "actual", "expected"), [
-    (100, 22, 100, 0), (100, 22, 61, 50), (100, 22, 22, 100), (100, 22, 10, 100),  # a fall (algae −78 %)
-    (0, 40, 10, 25), (None, 40, 40, 100), (0, 40, None, None), (5, 5, 5, 100), (5, 5, 4, 0), (0, 10, -3, 0),
-])
+@pytest.mark.parametrize(
+    ("baseline", "target", "actual", "expected"),
+    [
+        (100, 22, 100, 0),
+        (100, 22, 61, 50),
+        (100, 22, 22, 100),
+        (100, 22, 10, 100),  # a fall (algae −78 %)
+        (0, 40, 10, 25),
+        (None, 40, 40, 100),
+        (0, 40, None, None),
+        (5, 5, 5, 100),
+        (5, 5, 4, 0),
+        (0, 10, -3, 0),
+    ],
+)
 def test_target_progress_both_directions(baseline, target, actual, expected):
     assert target_progress(baseline, target, actual) == expected
 
@@ -122,11 +152,14 @@ def test_diff_versions_names_added_removed_and_changed_fields():
     assert is_empty_diff(diff_versions(after, after))
 
 
-@pytest.mark.parametrize(("scores", "expected"), [
-    ({"self": 90, "public": 80, "review": 70}, 78.0),
-    ({"self": 90, "public": None, "review": None}, 90.0),
-    ({"self": None, "public": None, "review": None}, None),
-])
+@pytest.mark.parametrize(
+    ("scores", "expected"),
+    [
+        ({"self": 90, "public": 80, "review": 70}, 78.0),
+        ({"self": 90, "public": None, "review": None}, 90.0),
+        ({"self": None, "public": None, "review": None}, None),
+    ],
+)
 def test_composite_score_uses_weights_as_data(scores, expected):
     assert composite_score(scores, {"self": 20, "public": 40, "review": 40}) == expected
     assert composite_score({"self": 90, "public": 50}, {"self": 0, "public": 1}) == 50.0

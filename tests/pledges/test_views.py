@@ -15,18 +15,28 @@ from lianxin.pledges import service as svc
 from lianxin.pledges.models import PledgeItem, PledgeList, PledgeMeeting, PledgeRating
 from lianxin.pledges.status import ItemStatus, ListStatus
 from tests.factories import PASSWORD
-from tests.web.conftest import app, client, csrf_from, login  # noqa: F401  (fixtures)
+from tests.helpers import csrf_from, login
 
 
 def published(db, city):
     leader = city.users["district_leader"]
-    plist = svc.create_list(db, actor=leader, title="东城区2026年为民办实事清单", year=2026,
-                            owner_unit_id=city.units["district"].id)
-    lights = svc.add_item(db, plist, actor=leader, title="老旧小区路灯改造", owner_unit_id=city.units["street"].id,
-                          due_on=date(2026, 6, 30), lead_official="王副区长", budget_planned="80",
-                          targets=[{"name": "新装路灯", "unit": "盏", "baseline": 0, "target": 120}])
-    toilets = svc.add_item(db, plist, actor=leader, title="新建公厕两座", owner_unit_id=city.units["urban"].id,
-                           due_on=date(2026, 2, 1))
+    plist = svc.create_list(
+        db, actor=leader, title="东城区2026年为民办实事清单", year=2026, owner_unit_id=city.units["district"].id
+    )
+    lights = svc.add_item(
+        db,
+        plist,
+        actor=leader,
+        title="老旧小区路灯改造",
+        owner_unit_id=city.units["street"].id,
+        due_on=date(2026, 6, 30),
+        lead_official="王副区长",
+        budget_planned="80",
+        targets=[{"name": "新装路灯", "unit": "盏", "baseline": 0, "target": 120}],
+    )
+    toilets = svc.add_item(
+        db, plist, actor=leader, title="新建公厕两座", owner_unit_id=city.units["urban"].id, due_on=date(2026, 2, 1)
+    )
     svc.approve_list(db, plist, actor=leader)
     svc.publish_list(db, plist, actor=leader)
     db.flush()
@@ -67,11 +77,15 @@ def test_a_resident_rates_a_completed_item_once(client, db, city, clock):
     token = csrf_from(client, f"/pledges/lists/{plist.id}")
     bad = client.post(f"/pledges/items/{lights.id}/rate", data={"csrf_token": token, "phone": "123", "stars": "5"})
     assert bad.status_code == 422 and "11 位手机号码" in bad.text
-    ok = client.post(f"/pledges/items/{lights.id}/rate", follow_redirects=False,
-                     data={"csrf_token": token, "phone": "13800138000", "stars": "4", "comment": "晚上亮堂了"})
+    ok = client.post(
+        f"/pledges/items/{lights.id}/rate",
+        follow_redirects=False,
+        data={"csrf_token": token, "phone": "13800138000", "stars": "4", "comment": "晚上亮堂了"},
+    )
     assert ok.status_code == 303
-    twice = client.post(f"/pledges/items/{lights.id}/rate",
-                        data={"csrf_token": token, "phone": "13800138000", "stars": "1"})
+    twice = client.post(
+        f"/pledges/items/{lights.id}/rate", data={"csrf_token": token, "phone": "13800138000", "stars": "1"}
+    )
     assert twice.status_code == 409 and "每人限评一次" in twice.text
     ratings = db.scalars(select(PledgeRating).where(PledgeRating.item_id == lights.id)).all()
     assert [(r.score, r.comment) for r in ratings] == [(80, "晚上亮堂了")]
@@ -81,41 +95,82 @@ def test_a_resident_rates_a_completed_item_once(client, db, city, clock):
 def test_staff_build_approve_publish_and_work_a_list(client, db, city, clock):
     login(client, city.users["district_leader"].username, PASSWORD)
     token = csrf_from(client, "/staff/pledges")
-    bad = client.post("/staff/pledges", data={"csrf_token": token, "title": "区清单", "year": "20x6",
-                                              "owner_unit_id": str(city.units["district"].id)})
+    bad = client.post(
+        "/staff/pledges",
+        data={"csrf_token": token, "title": "区清单", "year": "20x6", "owner_unit_id": str(city.units["district"].id)},
+    )
     assert bad.status_code == 422 and "整数" in bad.text
-    made = client.post("/staff/pledges", follow_redirects=False, data={
-        "csrf_token": token, "title": "东城区2026年清单", "year": "2026", "owner_unit_id": str(city.units["district"].id)})
+    made = client.post(
+        "/staff/pledges",
+        follow_redirects=False,
+        data={
+            "csrf_token": token,
+            "title": "东城区2026年清单",
+            "year": "2026",
+            "owner_unit_id": str(city.units["district"].id),
+        },
+    )
     assert made.status_code == 303
     plist = db.scalars(select(PledgeList).where(PledgeList.title == "东城区2026年清单")).one()
-    added = client.post(f"/staff/pledges/{plist.id}/items", follow_redirects=False, data={
-        "csrf_token": token, "title": "背街小巷整治", "owner_unit_id": str(city.units["street"].id), "due_on": "2026-05-31",
-        "target_name": "整治街巷", "target_unit": "条", "target_baseline": "0", "target_value": "12"})
+    added = client.post(
+        f"/staff/pledges/{plist.id}/items",
+        follow_redirects=False,
+        data={
+            "csrf_token": token,
+            "title": "背街小巷整治",
+            "owner_unit_id": str(city.units["street"].id),
+            "due_on": "2026-05-31",
+            "target_name": "整治街巷",
+            "target_unit": "条",
+            "target_baseline": "0",
+            "target_value": "12",
+        },
+    )
     assert added.status_code == 303
     item = db.scalars(select(PledgeItem).where(PledgeItem.list_id == plist.id)).one()
     assert item.targets[0].target == 12
     for action in ("approve", "publish"):
-        done = client.post(f"/staff/pledges/{plist.id}/lifecycle", follow_redirects=False,
-                           data={"csrf_token": token, "action": action})
+        done = client.post(
+            f"/staff/pledges/{plist.id}/lifecycle", follow_redirects=False, data={"csrf_token": token, "action": action}
+        )
         assert done.status_code == 303, done.text
     assert plist.status == ListStatus.PUBLISHED and plist.version == 1
     wrong = client.post(f"/staff/pledges/{plist.id}/lifecycle", data={"csrf_token": token, "action": "approve"})
     assert wrong.status_code == 409
-    progress = client.post(f"/staff/pledges/items/{item.id}/progress", follow_redirects=False, data={
-        "csrf_token": token, "target_id": str(item.targets[0].id), "value": "3", "note": "已完成3条"})
+    progress = client.post(
+        f"/staff/pledges/items/{item.id}/progress",
+        follow_redirects=False,
+        data={"csrf_token": token, "target_id": str(item.targets[0].id), "value": "3", "note": "已完成3条"},
+    )
     assert progress.status_code == 303 and item.progress == 25
     too_much = client.post(f"/staff/pledges/items/{item.id}/progress", data={"csrf_token": token, "progress": "150"})
     assert too_much.status_code == 422 and item.progress == 25
-    meeting = client.post(f"/staff/pledges/{plist.id}/meetings", follow_redirects=False, data={
-        "csrf_token": token, "title": "周二联席会议", "held_on": "2026-03-02", "attendees": "程鹏、张浩然",
-        "minutes": "逐项过清单", f"decision_{item.id}": "全部整治完毕", f"complete_{item.id}": "1"})
+    meeting = client.post(
+        f"/staff/pledges/{plist.id}/meetings",
+        follow_redirects=False,
+        data={
+            "csrf_token": token,
+            "title": "周二联席会议",
+            "held_on": "2026-03-02",
+            "attendees": "程鹏、张浩然",
+            "minutes": "逐项过清单",
+            f"decision_{item.id}": "全部整治完毕",
+            f"complete_{item.id}": "1",
+        },
+    )
     assert meeting.status_code == 303
     assert item.status == ItemStatus.COMPLETED
-    assert db.scalars(select(PledgeMeeting).where(PledgeMeeting.list_id == plist.id)).one().attendees == ["程鹏", "张浩然"]
+    assert db.scalars(select(PledgeMeeting).where(PledgeMeeting.list_id == plist.id)).one().attendees == [
+        "程鹏",
+        "张浩然",
+    ]
     page = client.get(f"/staff/pledges/{plist.id}")
     assert page.status_code == 200 and "全部整治完毕" in page.text
-    rate = client.post(f"/staff/pledges/items/{item.id}/rate", follow_redirects=False,
-                       data={"csrf_token": token, "kind": "self", "score": "92"})
+    rate = client.post(
+        f"/staff/pledges/items/{item.id}/rate",
+        follow_redirects=False,
+        data={"csrf_token": token, "kind": "self", "score": "92"},
+    )
     assert rate.status_code == 303
 
 

@@ -14,14 +14,23 @@ from lianxin.notify import Notification
 from lianxin.residents.models import ResidentAccount
 from lianxin.residents.service import normalize_phone
 from tests.factories import PASSWORD
-from tests.web.conftest import csrf_from, login
+from tests.helpers import csrf_from, login
 
 PHONE = "13912345678"
 
 
 def file_appeal(db, city, phone: str, content: str):
-    return submit_appeal(db, AppealCreate(jurisdiction_id=city.jurisdiction.id, channel="hotline",
-                                          appeal_type="complaint", content=content, appellant_phone=phone), actor=None)
+    return submit_appeal(
+        db,
+        AppealCreate(
+            jurisdiction_id=city.jurisdiction.id,
+            channel="hotline",
+            appeal_type="complaint",
+            content=content,
+            appellant_phone=phone,
+        ),
+        actor=None,
+    )
 
 
 def ask_code(client, phone: str = PHONE):
@@ -29,14 +38,20 @@ def ask_code(client, phone: str = PHONE):
 
 
 def last_code(db, phone: str = PHONE) -> str:
-    row = db.scalars(select(Notification).where(Notification.kind == "login_code", Notification.recipient == phone)
-                     .order_by(Notification.id.desc())).first()
+    row = db.scalars(
+        select(Notification)
+        .where(Notification.kind == "login_code", Notification.recipient == phone)
+        .order_by(Notification.id.desc())
+    ).first()
     return re.search(r"验证码是 (\d{6})", row.message).group(1)
 
 
 def enter(client, code: str, phone: str = PHONE):
-    return client.post("/me/login", data={"phone": phone, "code": code, "csrf_token": csrf_from(client, "/me/login")},
-                       follow_redirects=False)
+    return client.post(
+        "/me/login",
+        data={"phone": phone, "code": code, "csrf_token": csrf_from(client, "/me/login")},
+        follow_redirects=False,
+    )
 
 
 @pytest.mark.parametrize("raw, phone", [("139 1234 5678", PHONE), ("+8613912345678", PHONE), ("139-1234-5678", PHONE)])
@@ -132,8 +147,12 @@ def test_the_real_name_is_optional_and_validated(client, db, city):
     enter(client, last_code(db))
     token = csrf_from(client, "/me")
     assert client.post("/me/profile", data={"real_name": "王", "csrf_token": token}).status_code == 422
-    assert client.post("/me/profile", data={"real_name": "王小明", "csrf_token": token},
-                       follow_redirects=False).status_code == 303
+    assert (
+        client.post(
+            "/me/profile", data={"real_name": "王小明", "csrf_token": token}, follow_redirects=False
+        ).status_code
+        == 303
+    )
     assert db.scalar(select(ResidentAccount.real_name).where(ResidentAccount.phone == PHONE)) == "王小明"
 
 
@@ -141,8 +160,9 @@ def test_a_code_is_handed_to_the_sms_sender_alone_at_once(db, city, tmp_path):
     from lianxin.notify import FileSender, deliver_pending, queue_notification
     from lianxin.residents.service import send_code
 
-    other = queue_notification(db, jurisdiction_id=city.jurisdiction.id, kind="dispatched", audience="unit",
-                               recipient=1, message="另一条通知")
+    other = queue_notification(
+        db, jurisdiction_id=city.jurisdiction.id, kind="dispatched", audience="unit", recipient=1, message="另一条通知"
+    )
     code_id = send_code(db, city.jurisdiction.id, PHONE)
     sender = FileSender(tmp_path / "sms.jsonl")
     assert deliver_pending(db, sender, ids=[code_id]) == (1, 0)

@@ -22,7 +22,6 @@ from lianxin.defaults import category_by_path
 from lianxin.errors import InvalidInput, PermissionDenied, StaleVersion
 from lianxin.routing.labels import record_label
 from lianxin.routing.models import RoutingLabel, RoutingModel
-from lianxin.routing.text import tokenize
 from lianxin.routing.service import (
     CategorySuggestion,
     active_model,
@@ -31,6 +30,7 @@ from lianxin.routing.service import (
     train_model,
     training_set,
 )
+from lianxin.routing.text import tokenize
 from tests.factories import new_appeal
 from tests.routing.synthetic import appeal_text
 
@@ -85,7 +85,10 @@ def test_train_stores_a_version_and_suggests_the_right_category_with_its_words(d
     assert sum(s.confidence for s in suggestions) <= 1.0001
     assert best.words and set(best.words) <= set(tokenize(text))
     assert {"灯杆", "夜间", "漆黑"} & set(best.words)
-    assert suggest_categories(db, city.jid, "自来水停水了，水龙头没有水", k=1)[0].category_id == category(db, city, "停水").id
+    assert (
+        suggest_categories(db, city.jid, "自来水停水了，水龙头没有水", k=1)[0].category_id
+        == category(db, city, "停水").id
+    )
 
 
 def test_retraining_adds_an_active_version_and_keeps_the_old_one(db, city):
@@ -96,12 +99,16 @@ def test_retraining_adds_an_active_version_and_keeps_the_old_one(db, city):
     assert "cv" not in second.metrics
     assert active_model(db, city.jid).id == second.id
     assert suggest_categories(db, city.jid, "工地夜里施工噪声扰民")[0].model_version == 2
-    assert db.scalar(select(func.count()).select_from(RoutingModel).where(RoutingModel.jurisdiction_id == city.jid)) == 2
+    assert (
+        db.scalar(select(func.count()).select_from(RoutingModel).where(RoutingModel.jurisdiction_id == city.jid)) == 2
+    )
 
 
 def test_a_correction_overrides_the_closed_category_and_small_leaves_fold_into_their_parent(db, city):
     confirmed_city(db, city, per_topic=10, closed_per_topic=10)
-    lamp, road, cover = (category(db, city, p) for p in ("路灯", "城乡建设/市政设施/道路破损", "城乡建设/市政设施/井盖缺失"))
+    lamp, road, cover = (
+        category(db, city, p) for p in ("路灯", "城乡建设/市政设施/道路破损", "城乡建设/市政设施/井盖缺失")
+    )
     closed = db.scalars(select(RoutingLabel.appeal_id)).all()
     assert closed == []  # closed appeals carry their category without a label row
     texts, labels = training_set(db, city.jid, minimum=10)
@@ -158,9 +165,13 @@ def test_recategorize_records_a_label_and_an_event(db, city):
     assert appeal.category_id == water.id and appeal.status == AppealStatus.RECEIVED
     labels = db.scalars(select(RoutingLabel).where(RoutingLabel.appeal_id == appeal.id).order_by(RoutingLabel.id)).all()
     assert [(x.category_id, x.predicted_category_id, x.source) for x in labels] == [
-        (water.id, lamp.id, "correction"), (water.id, None, "confirmation")]
+        (water.id, lamp.id, "correction"),
+        (water.id, None, "confirmation"),
+    ]
     assert labels[0].actor_id == city.users["dispatcher"].id
-    events = db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == appeal.id, AppealEvent.kind == "recategorized")).all()
+    events = db.scalars(
+        select(AppealEvent).where(AppealEvent.appeal_id == appeal.id, AppealEvent.kind == "recategorized")
+    ).all()
     assert events[0].payload == {"from": "路灯故障", "to": "停水"} and not events[0].public
 
 
@@ -175,8 +186,13 @@ def test_recategorize_refuses_wrong_people_and_bad_categories_without_changing_a
     with pytest.raises(InvalidInput):
         recategorize_appeal(db, appeal, water.id, actor=city.users["dispatcher"])
     with pytest.raises(StaleVersion):
-        recategorize_appeal(db, appeal, category(db, city, "噪声").id, actor=city.users["dispatcher"],
-                            expected_version=appeal.version - 1)
+        recategorize_appeal(
+            db,
+            appeal,
+            category(db, city, "噪声").id,
+            actor=city.users["dispatcher"],
+            expected_version=appeal.version - 1,
+        )
     assert appeal.category_id == before
     assert db.scalar(select(func.count()).select_from(RoutingLabel).where(RoutingLabel.appeal_id == appeal.id)) == 0
 
@@ -187,8 +203,14 @@ def test_record_label_validates_source_and_categories(db, city):
         record_label(db, appeal, category(db, city, "停水").id, actor=None, source="guess")
     with pytest.raises(InvalidInput):
         record_label(db, appeal, 10**9, actor=None, source="intake")
-    label = record_label(db, appeal, category(db, city, "停水").id, actor=city.users["operator"], source="intake",
-                         predicted_category_id=category(db, city, "路灯").id)
+    label = record_label(
+        db,
+        appeal,
+        category(db, city, "停水").id,
+        actor=city.users["operator"],
+        source="intake",
+        predicted_category_id=category(db, city, "路灯").id,
+    )
     assert label.id and label.jurisdiction_id == city.jid
 
 

@@ -6,7 +6,7 @@ Mid-Autumn: Fri 09-25 .. Sun 09-27 off.
 National Day: Sun 09-20 worked, Thu 10-01 .. Wed 10-07 off, Sat 10-10 worked.
 """
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +14,7 @@ import pytest
 from lianxin.sla.calendar import SHANGHAI, WorkingCalendar
 
 CAL = WorkingCalendar()
-UTC = timezone.utc
+UTC = UTC
 
 
 def sh(y, m, d, hh=0, mm=0):

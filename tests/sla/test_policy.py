@@ -1,6 +1,6 @@
 """Time-limit policies: Limit parsing, rule selection and deadline computation (2026 calendar)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,7 +16,7 @@ from lianxin.sla.policy import (
 )
 
 CAL = WorkingCalendar()
-UTC = timezone.utc
+UTC = UTC
 
 
 def sh(y, m, d, hh=0, mm=0):

@@ -31,7 +31,15 @@ def test_a_utility_leaf_category_inherits_the_24_hour_rule_of_its_parent(db, cit
 
 def test_a_policy_for_a_leaf_beats_the_parents_rule(db, city):
     leaf = category_by_path(db, city.jid, "公共服务/供水/水费")
-    set_policy(db, jurisdiction_id=city.jid, name="水费：3个工作日", category_id=leaf.id, sign="2wh", contact="1wd", handle="3wd")
+    set_policy(
+        db,
+        jurisdiction_id=city.jid,
+        name="水费：3个工作日",
+        category_id=leaf.id,
+        sign="2wh",
+        contact="1wd",
+        handle="3wd",
+    )
     appeal = new_appeal(db, city, category="公共服务/供水/水费")
     rule, due = deadlines_for(db, appeal, T("2026-03-02T09:30:00+08:00"))
     assert rule.name == "水费：3个工作日"

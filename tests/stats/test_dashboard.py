@@ -10,7 +10,12 @@ from lianxin.appeals.service import mark_overdue
 from lianxin.clock import utcnow
 from lianxin.errors import InvalidInput, PermissionDenied
 from lianxin.stats.dashboard import (
-    category_mix, dashboard_scope, overdue_heatmap, public_summary, rates_by_unit, trend,
+    category_mix,
+    dashboard_scope,
+    overdue_heatmap,
+    public_summary,
+    rates_by_unit,
+    trend,
 )
 from lianxin.stats.fold import fold_now, local_day
 from lianxin.stats.rollups import forget_live
@@ -85,7 +90,9 @@ def test_overdue_heatmap_counts_late_appeals_by_unit_and_week(db, city, clock):
     assert mark_overdue(db, stuck, now=utcnow())
     heat = overdue_heatmap(db, city.jid, *MARCH, unit_id=city.units["district"].id)
     assert heat["units"] == ["和平街道", "安定街道", "区城市管理委员会"]
-    week = heat["weeks"].index((local_day(stuck.due_at) - timedelta(days=local_day(stuck.due_at).weekday())).isoformat())
+    week = heat["weeks"].index(
+        (local_day(stuck.due_at) - timedelta(days=local_day(stuck.due_at).weekday())).isoformat()
+    )
     assert heat["data"] == [[week, 0, 1]] and heat["max"] == 1
 
 

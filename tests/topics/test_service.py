@@ -32,33 +32,49 @@ def noise_appeal(db, city, title="幸福里小区工地夜间施工噪音扰民"
 
 @pytest.fixture
 def topic(db, city, clock):
-    return create_topic(db, actor=city.users["leader"], title="幸福里小区工地夜间施工噪音", month="2026-03",
-                        owner_unit_id=city.units["street"].id, terms=["施工", "噪音"], places=["幸福里"])
+    return create_topic(
+        db,
+        actor=city.users["leader"],
+        title="幸福里小区工地夜间施工噪音",
+        month="2026-03",
+        owner_unit_id=city.units["street"].id,
+        terms=["施工", "噪音"],
+        places=["幸福里"],
+    )
 
 
 def test_a_leader_turns_a_hotspot_into_a_topic(db, city, clock):
-    for day, title in enumerate(NOISE):
+    for _day, title in enumerate(NOISE):
         noise_appeal(db, city, title)
         clock.shift(timedelta(days=1))
-    snapshot = refresh_snapshot(db, city.jid, since=utcnow() - timedelta(days=30), until=utcnow() + timedelta(seconds=1))
+    snapshot = refresh_snapshot(
+        db, city.jid, since=utcnow() - timedelta(days=30), until=utcnow() + timedelta(seconds=1)
+    )
     hotspot = snapshot.hotspots[0]
-    topic = create_topic_from_hotspot(db, hotspot.id, actor=city.users["leader"], month="2026-03",
-                                      owner_unit_id=city.units["street"].id)
+    topic = create_topic_from_hotspot(
+        db, hotspot.id, actor=city.users["leader"], month="2026-03", owner_unit_id=city.units["street"].id
+    )
     assert topic.source_hotspot_id == hotspot.id and topic.status == TopicStatus.ACTIVE
     assert topic.title == hotspot.description and topic.places == [hotspot.place] and topic.terms
     assert "4 件诉求" in topic.description
     assert list_topics(db, city.jid, month="2026-03") == [topic]
     assert get_topic(db, topic.id, jurisdiction_id=city.jid) is topic
     with pytest.raises(PermissionDenied):  # handlers do not set topics
-        create_topic_from_hotspot(db, hotspot.id, actor=city.users["dispatcher"], month="2026-03",
-                                  owner_unit_id=city.units["street"].id)
+        create_topic_from_hotspot(
+            db, hotspot.id, actor=city.users["dispatcher"], month="2026-03", owner_unit_id=city.units["street"].id
+        )
 
 
 def test_topic_input_is_validated_in_both_languages(db, city, clock):
     leader = city.users["leader"]
     good = dict(actor=leader, title="路灯维修", month="2026-03", owner_unit_id=city.units["street"].id, terms=["路灯"])
-    for change, field in [({"month": "2026-13"}, "month"), ({"title": "灯"}, "title"), ({"terms": []}, "terms"),
-                          ({"owner_unit_id": 999999}, "owner_unit"), ({"category_id": 999999}, "category")]:
+    for change, field in [
+        ({"month": "2026-13"}, "month"),
+        ({"title": "灯"}, "title"),
+        ({"terms": []}, "terms"),
+        ({"owner_unit_id": 999999}, "owner_unit"),
+        ({"category_id": 999999}, "category"),
+    ]:
         with pytest.raises(InvalidInput) as err:
             create_topic(db, **(good | change))
         assert err.value.field == field and err.value.message_zh and err.value.message_en
@@ -70,8 +86,14 @@ def test_topic_input_is_validated_in_both_languages(db, city, clock):
 
 
 def test_tasks_belong_to_their_owner_units_handlers(db, city, topic, clock):
-    task = add_task(db, topic, actor=city.users["leader"], title="约谈施工单位，限定夜间施工时间",
-                    owner_unit_id=city.units["urban"].id, deadline=date(2026, 3, 20))
+    task = add_task(
+        db,
+        topic,
+        actor=city.users["leader"],
+        title="约谈施工单位，限定夜间施工时间",
+        owner_unit_id=city.units["urban"].id,
+        deadline=date(2026, 3, 20),
+    )
     assert get_task(db, task.id, jurisdiction_id=city.jid) is task and topic.tasks == [task]
     with pytest.raises(PermissionDenied):  # another street's handler
         update_task(db, task, actor=city.users["street2_handler"], done=True)
@@ -84,17 +106,35 @@ def test_tasks_belong_to_their_owner_units_handlers(db, city, topic, clock):
     with pytest.raises(InvalidInput):
         update_task(db, task, actor=city.users["urban_handler"])
     with pytest.raises(InvalidInput) as err:
-        add_task(db, topic, actor=city.users["street_handler"], title="过期任务", owner_unit_id=city.units["street"].id,
-                 deadline=date(2026, 3, 1))
+        add_task(
+            db,
+            topic,
+            actor=city.users["street_handler"],
+            title="过期任务",
+            owner_unit_id=city.units["street"].id,
+            deadline=date(2026, 3, 1),
+        )
     assert err.value.field == "deadline"
     with pytest.raises(PermissionDenied):  # tasks are added by leaders or the topic owner's handlers
-        add_task(db, topic, actor=city.users["water_handler"], title="巡查", owner_unit_id=city.units["street"].id,
-                 deadline=date(2026, 3, 20))
+        add_task(
+            db,
+            topic,
+            actor=city.users["water_handler"],
+            title="巡查",
+            owner_unit_id=city.units["street"].id,
+            deadline=date(2026, 3, 20),
+        )
 
 
 def test_policies_need_a_link_or_text(db, city, topic, clock):
-    policy = add_policy(db, topic, actor=city.users["street_handler"], title="关于规范建筑工地夜间施工的通知",
-                        issued_at=date(2026, 3, 5), url="https://example.gov.cn/notice/1")
+    policy = add_policy(
+        db,
+        topic,
+        actor=city.users["street_handler"],
+        title="关于规范建筑工地夜间施工的通知",
+        issued_at=date(2026, 3, 5),
+        url="https://example.gov.cn/notice/1",
+    )
     assert topic.policies == [policy]
     with pytest.raises(InvalidInput) as err:
         add_policy(db, topic, actor=city.users["leader"], title="无内容", issued_at=date(2026, 3, 5))
@@ -104,8 +144,14 @@ def test_policies_need_a_link_or_text(db, city, topic, clock):
 
 
 def test_completed_topics_are_frozen_until_reopened(db, city, topic, clock):
-    task = add_task(db, topic, actor=city.users["leader"], title="夜间巡查", owner_unit_id=city.units["street"].id,
-                    deadline=date(2026, 3, 30))
+    task = add_task(
+        db,
+        topic,
+        actor=city.users["leader"],
+        title="夜间巡查",
+        owner_unit_id=city.units["street"].id,
+        deadline=date(2026, 3, 30),
+    )
     with pytest.raises(PermissionDenied):
         set_topic_status(db, topic, actor=city.users["street_handler"], status="completed")
     set_topic_status(db, topic, actor=city.users["leader"], status="completed")
@@ -127,10 +173,19 @@ def test_effect_counts_matching_appeals_per_week_before_and_after(db, city, cloc
     clock.move_to(start - timedelta(days=3))
     noise_appeal(db, city)
     noise_appeal(db, city, "建设路路灯不亮")  # not about the topic
-    new_appeal(db, city, title="阳光花园工地夜间施工噪音", content="阳光花园工地夜间施工噪音，请处理。", address="阳光花园")
+    new_appeal(
+        db, city, title="阳光花园工地夜间施工噪音", content="阳光花园工地夜间施工噪音，请处理。", address="阳光花园"
+    )
     clock.move_to(start)
-    topic = create_topic(db, actor=city.users["leader"], title="幸福里小区工地夜间施工噪音", month="2026-03",
-                         owner_unit_id=city.units["street"].id, terms=["施工", "噪音"], places=["幸福里"])
+    topic = create_topic(
+        db,
+        actor=city.users["leader"],
+        title="幸福里小区工地夜间施工噪音",
+        month="2026-03",
+        owner_unit_id=city.units["street"].id,
+        terms=["施工", "噪音"],
+        places=["幸福里"],
+    )
     clock.move_to(start + timedelta(days=1))
     noise_appeal(db, city)
     effect = topic_effect(db, topic, weeks=4, now=start + timedelta(days=10))

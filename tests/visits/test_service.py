@@ -45,7 +45,9 @@ def kinds(db, appeal) -> list[str]:
 
 
 def last_event(db, appeal) -> AppealEvent:
-    return db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == appeal.id).order_by(AppealEvent.id.desc())).first()
+    return db.scalars(
+        select(AppealEvent).where(AppealEvent.appeal_id == appeal.id).order_by(AppealEvent.id.desc())
+    ).first()
 
 
 # --- the task ----------------------------------------------------------------------------------
@@ -86,8 +88,9 @@ def test_a_reply_on_friday_is_visited_by_tuesday(db, city, clock):
 def test_a_resident_not_reached_leaves_the_appeal_replied_and_the_visit_pending(db, city, clock):
     appeal = handled(db, city, clock)
     record_return_visit(db, appeal, actor=city.users["visitor"], contacted=False, comment="无人接听")
-    record_return_visit(db, appeal, actor=city.users["visitor"], contacted=False, solved=True,
-                        satisfaction="satisfied", comment="关机")
+    record_return_visit(
+        db, appeal, actor=city.users["visitor"], contacted=False, solved=True, satisfaction="satisfied", comment="关机"
+    )
     assert appeal.status == AppealStatus.REPLIED
     [visit] = visits(db, appeal)
     assert (visit.state, visit.attempts, visit.done_at, visit.comment) == (VisitState.PENDING, 2, None, "关机")
@@ -102,8 +105,7 @@ def test_a_satisfied_or_basically_satisfied_resident_closes_the_appeal(db, city,
     appeal = handled(db, city, clock)
     ensure_visit_task(db, appeal, now=REPLIED_AT)
     clock.move_to(at("2026-03-03T11:00:00+08:00"))
-    record_return_visit(db, appeal, actor=city.users["visitor"], contacted=True, solved=True,
-                        satisfaction=satisfaction)
+    record_return_visit(db, appeal, actor=city.users["visitor"], contacted=True, solved=True, satisfaction=satisfaction)
     assert appeal.status == AppealStatus.CLOSED
     assert appeal.closed_at == at("2026-03-03T11:00:00+08:00")
     assert (appeal.contacted, appeal.solved) == (True, True)
@@ -125,8 +127,15 @@ def test_a_visit_without_a_task_creates_it_on_the_spot(db, city, clock):
 def test_a_dissatisfied_resident_reopens_the_appeal_with_a_fresh_deadline(db, city, clock):
     appeal = handled(db, city, clock)
     clock.move_to(at("2026-03-03T11:00:00+08:00"))
-    record_return_visit(db, appeal, actor=city.users["visitor"], contacted=True, solved=False,
-                        satisfaction="dissatisfied", comment="路灯仍然时亮时灭")
+    record_return_visit(
+        db,
+        appeal,
+        actor=city.users["visitor"],
+        contacted=True,
+        solved=False,
+        satisfaction="dissatisfied",
+        comment="路灯仍然时亮时灭",
+    )
     assert appeal.status == AppealStatus.IN_PROGRESS
     assert appeal.reopen_count == 1
     assert appeal.replied_at is None
@@ -135,8 +144,11 @@ def test_a_dissatisfied_resident_reopens_the_appeal_with_a_fresh_deadline(db, ci
     assert kinds(db, appeal)[-2:] == ["visited", "reopened"]
     reopened = last_event(db, appeal)
     assert (reopened.public, reopened.note, reopened.payload["round"]) == (True, "路灯仍然时亮时灭", 1)
-    notice = db.scalars(select(Notification).where(Notification.appeal_id == appeal.id, Notification.audience == "unit",
-                                                   Notification.kind == "reopened")).one()
+    notice = db.scalars(
+        select(Notification).where(
+            Notification.appeal_id == appeal.id, Notification.audience == "unit", Notification.kind == "reopened"
+        )
+    ).one()
     assert notice.recipient == str(city.units["street"].id) and "第 1 次" in notice.message
 
     # the next reply starts round 1, with its own visit task
@@ -144,8 +156,7 @@ def test_a_dissatisfied_resident_reopens_the_appeal_with_a_fresh_deadline(db, ci
     reply_to_appeal(db, appeal, actor=city.users["street_handler"], text="已更换整条线路，路灯稳定亮起。")
     assert ensure_visit_task(db, appeal, now=at("2026-03-05T10:00:00+08:00")) is not None
     assert [(v.round, v.state) for v in visits(db, appeal)] == [(0, VisitState.DONE), (1, VisitState.PENDING)]
-    record_return_visit(db, appeal, actor=city.users["visitor"], contacted=True, solved=True,
-                        satisfaction="satisfied")
+    record_return_visit(db, appeal, actor=city.users["visitor"], contacted=True, solved=True, satisfaction="satisfied")
     assert appeal.status == AppealStatus.CLOSED
     assert [(v.round, v.state) for v in visits(db, appeal)] == [(0, VisitState.DONE), (1, VisitState.DONE)]
     assert last_event(db, appeal).kind == "closed"
@@ -153,8 +164,16 @@ def test_a_dissatisfied_resident_reopens_the_appeal_with_a_fresh_deadline(db, ci
 
 def test_dissatisfaction_judged_unreasonable_closes_the_appeal(db, city, clock):
     appeal = handled(db, city, clock)
-    record_return_visit(db, appeal, actor=city.users["visitor"], contacted=True, solved=True,
-                        satisfaction="dissatisfied", unreasonable=True, comment="诉求人要求在楼下新增路灯，超出诉求范围")
+    record_return_visit(
+        db,
+        appeal,
+        actor=city.users["visitor"],
+        contacted=True,
+        solved=True,
+        satisfaction="dissatisfied",
+        unreasonable=True,
+        comment="诉求人要求在楼下新增路灯，超出诉求范围",
+    )
     assert appeal.status == AppealStatus.CLOSED
     assert appeal.reopen_count == 0
     assert appeal.satisfaction == Satisfaction.DISSATISFIED
@@ -185,22 +204,26 @@ def test_only_replied_appeals_can_be_visited(db, city, clock):
     dispatch_appeal(db, appeal, city.units["street"], actor=city.users["dispatcher"])
     sign_appeal(db, appeal, actor=city.users["street_handler"])
     with pytest.raises(Conflict):
-        record_return_visit(db, appeal, actor=city.users["visitor"], contacted=True, solved=True, satisfaction="satisfied")
+        record_return_visit(
+            db, appeal, actor=city.users["visitor"], contacted=True, solved=True, satisfaction="satisfied"
+        )
     assert visits(db, appeal) == []
 
     closed = handled(db, city, clock)
     record_return_visit(db, closed, actor=city.users["visitor"], contacted=True, solved=True, satisfaction="satisfied")
     with pytest.raises(Conflict):
-        record_return_visit(db, closed, actor=city.users["visitor"], contacted=True, solved=True,
-                            satisfaction="dissatisfied")
+        record_return_visit(
+            db, closed, actor=city.users["visitor"], contacted=True, solved=True, satisfaction="dissatisfied"
+        )
     assert closed.status == AppealStatus.CLOSED
 
 
 def test_a_handler_cannot_record_the_visit_of_their_own_appeal(db, city, clock):
     appeal = handled(db, city, clock)
     with pytest.raises(PermissionDenied):
-        record_return_visit(db, appeal, actor=city.users["street_handler"], contacted=True, solved=True,
-                            satisfaction="satisfied")
+        record_return_visit(
+            db, appeal, actor=city.users["street_handler"], contacted=True, solved=True, satisfaction="satisfied"
+        )
     assert appeal.status == AppealStatus.REPLIED
 
 
@@ -211,7 +234,9 @@ def test_the_resident_rates_with_the_matching_phone(db, city, clock):
     appeal = handled(db, city, clock)
     rate_appeal(db, appeal, phone="138 0013 8000", solved=True, satisfaction="满意", comment="很及时")
     assert appeal.status == AppealStatus.CLOSED
-    visited = [e for e in db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == appeal.id)) if e.kind == "visited"]
+    visited = [
+        e for e in db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == appeal.id)) if e.kind == "visited"
+    ]
     assert [(e.actor_id, e.actor_label, e.payload["channel"]) for e in visited] == [(None, "诉求人", "online")]
     [visit] = visits(db, appeal)
     assert (visit.channel, visit.visitor_id, visit.comment) == ("online", None, "很及时")
@@ -245,12 +270,20 @@ def test_a_directly_answered_appeal_that_is_rated_dissatisfied_goes_back_to_the_
     appeal = new_appeal(db, city, appeal_type="consult")
     answer_directly(db, appeal, actor=city.users["operator"], answer="燃气费可在营业厅或网上缴纳。")
     assert appeal.lead_unit_id is None
-    record_return_visit(db, appeal, actor=city.users["visitor"], contacted=True, solved=False,
-                        satisfaction="dissatisfied", comment="答复没有解决问题")
+    record_return_visit(
+        db,
+        appeal,
+        actor=city.users["visitor"],
+        contacted=True,
+        solved=False,
+        satisfaction="dissatisfied",
+        comment="答复没有解决问题",
+    )
     assert appeal.status == AppealStatus.RECEIVED  # the dispatch queue's condition, not in_progress with no unit
     assert appeal.lead_unit_id is None and appeal.reopen_count == 1 and appeal.replied_at is None
-    event = db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == appeal.id)
-                       .order_by(AppealEvent.id.desc())).first()
+    event = db.scalars(
+        select(AppealEvent).where(AppealEvent.appeal_id == appeal.id).order_by(AppealEvent.id.desc())
+    ).first()
     assert (event.kind, event.from_status, event.to_status) == ("requeued", "replied", "received")
     assert event.payload["reason"] == "no_lead_unit" and "退回派单" in event.note
     # the dispatcher can send it out like any new appeal, and the next visit is a new round

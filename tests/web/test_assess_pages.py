@@ -16,7 +16,7 @@ from lianxin.assessment.exclusions import exclusions_of
 from lianxin.ledger.export import COLUMNS
 from tests.assessment.scenario import build, handle
 from tests.factories import PASSWORD
-from tests.web.conftest import csrf_from, login
+from tests.helpers import csrf_from, login
 
 MARCH = {"start": "2026-03-01", "end": "2026-03-31"}
 
@@ -87,21 +87,33 @@ def test_exclusion_partial_request_then_decision(client, db, city, clock):
     partial = client.get(f"/appeals/{appeal.order_no}/exclusion")
     assert partial.status_code == 200 and "申请剔除" in partial.text
     token = csrf_from(client, f"/appeals/{appeal.order_no}/exclusion")
-    bad = client.post(f"/appeals/{appeal.order_no}/exclusion", data={"reason": "malicious", "explanation": "短"},
-                      headers={"X-CSRF-Token": token, "HX-Request": "true"})
+    bad = client.post(
+        f"/appeals/{appeal.order_no}/exclusion",
+        data={"reason": "malicious", "explanation": "短"},
+        headers={"X-CSRF-Token": token, "HX-Request": "true"},
+    )
     assert bad.status_code == 200 and "field-error" in bad.text and exclusions_of(db, appeal) == []
-    ok = client.post(f"/appeals/{appeal.order_no}/exclusion", data={"reason": "malicious", "explanation": "诉求人反复提出无理要求"},
-                     headers={"X-CSRF-Token": token})
+    ok = client.post(
+        f"/appeals/{appeal.order_no}/exclusion",
+        data={"reason": "malicious", "explanation": "诉求人反复提出无理要求"},
+        headers={"X-CSRF-Token": token},
+    )
     assert ok.status_code == 200 and "待审核" in ok.text and "申请剔除</button>" not in ok.text
     [request] = exclusions_of(db, appeal)
     client.post("/logout", data={"csrf_token": token})
     sign_in(client, city, "dispatcher")
     token = csrf_from(client, f"/appeals/{appeal.order_no}/exclusion")
-    refused = client.post(f"/appeals/{appeal.order_no}/exclusion/{request.id}/decision", data={"approve": "no"},
-                          headers={"X-CSRF-Token": token})
+    refused = client.post(
+        f"/appeals/{appeal.order_no}/exclusion/{request.id}/decision",
+        data={"approve": "no"},
+        headers={"X-CSRF-Token": token},
+    )
     assert refused.status_code == 422 and request.state == ExclusionState.PENDING
-    approved = client.post(f"/appeals/{appeal.order_no}/exclusion/{request.id}/decision", data={"approve": "yes"},
-                           headers={"X-CSRF-Token": token})
+    approved = client.post(
+        f"/appeals/{appeal.order_no}/exclusion/{request.id}/decision",
+        data={"approve": "yes"},
+        headers={"X-CSRF-Token": token},
+    )
     assert approved.status_code == 200 and "已剔除出考评" in approved.text
     assert request.state == ExclusionState.APPROVED
 
@@ -120,9 +132,12 @@ def test_ledger_export_and_import_pages(client, db, city, clock):
     sign_in(client, city, "dispatcher")
     book = Workbook()
     book.active.append(COLUMNS)
-    book.active.append(["1", "", "2026-02-02 09:00", "李四", "13900139000", "路灯不亮已经一周了", "", "和平街道", "",
-                        "", "办理中", ""])
-    book.active.append(["2", "", "2026-02-02 10:00", "王五", "139****9000", "路灯不亮已经一周了", "", "", "", "", "已受理", ""])
+    book.active.append(
+        ["1", "", "2026-02-02 09:00", "李四", "13900139000", "路灯不亮已经一周了", "", "和平街道", "", "", "办理中", ""]
+    )
+    book.active.append(
+        ["2", "", "2026-02-02 10:00", "王五", "139****9000", "路灯不亮已经一周了", "", "", "", "", "已受理", ""]
+    )
     data = io.BytesIO()
     book.save(data)
     token = csrf_from(client, "/ledger")
@@ -133,7 +148,9 @@ def test_ledger_export_and_import_pages(client, db, city, clock):
     done = client.post("/ledger/import", files=files, data={"csrf_token": token, "only_good": "yes"})
     assert done.status_code == 200 and "导入 1 行" in done.text
     assert db.scalar(select(Appeal).where(Appeal.appellant_phone == "13900139000")).status == "in_progress"
-    wrong = client.post("/ledger/import", files={"file": ("x.pdf", b"%PDF", "application/pdf")}, data={"csrf_token": token})
+    wrong = client.post(
+        "/ledger/import", files={"file": ("x.pdf", b"%PDF", "application/pdf")}, data={"csrf_token": token}
+    )
     assert wrong.status_code == 422 and ".xlsx" in wrong.text
 
 
@@ -146,10 +163,30 @@ def test_dashboard_shows_the_latest_hotspot_snapshot(client, db, city, clock):
     sign_in(client, city, "leader")
     assert "暂无热点快照" in client.get("/leader/dashboard").text
     now = utcnow()
-    snapshot = HotspotSnapshot(jurisdiction_id=city.jid, unit_id=None, since=now - timedelta(days=90), until=now,
-                               computed_at=now, appeal_count=3)
-    snapshot.hotspots = [Hotspot(jurisdiction_id=city.jid, rank=1, heat=12.5, start_at=now, end_at=now, place="和平里小区",
-                                 description="路灯长期不亮", terms=["路灯"], appeal_ids=[1, 2, 3], stats={}, trend=[], points=[])]
+    snapshot = HotspotSnapshot(
+        jurisdiction_id=city.jid,
+        unit_id=None,
+        since=now - timedelta(days=90),
+        until=now,
+        computed_at=now,
+        appeal_count=3,
+    )
+    snapshot.hotspots = [
+        Hotspot(
+            jurisdiction_id=city.jid,
+            rank=1,
+            heat=12.5,
+            start_at=now,
+            end_at=now,
+            place="和平里小区",
+            description="路灯长期不亮",
+            terms=["路灯"],
+            appeal_ids=[1, 2, 3],
+            stats={},
+            trend=[],
+            points=[],
+        )
+    ]
     db.add(snapshot)
     db.flush()
     page = client.get("/leader/dashboard").text
@@ -167,10 +204,21 @@ def test_an_admin_changes_weights_and_thresholds_on_the_settings_page_and_the_ch
     page = client.get("/assessment/settings")
     assert page.status_code == 200 and "响应率权重" in page.text and 'name="supervise_reopen_count"' in page.text
     assert 'href="/assessment/settings"' in client.get("/staff/admin").text
-    form = {"csrf_token": csrf_from(client, "/assessment/settings"), "weight_response": "0.2", "weight_resolution": "0.4",
-            "weight_satisfaction": "0.4", "basic_satisfied_weight": "0.8", "red_list_size": "5", "black_list_size": "3",
-            "black_list_below": "0.8", "min_valid_visits": "1", "supervise_overdue_working_days": "2",
-            "supervise_reopen_count": "1", "list_repeat_count": "3", "note": "区委考核办通知调整"}
+    form = {
+        "csrf_token": csrf_from(client, "/assessment/settings"),
+        "weight_response": "0.2",
+        "weight_resolution": "0.4",
+        "weight_satisfaction": "0.4",
+        "basic_satisfied_weight": "0.8",
+        "red_list_size": "5",
+        "black_list_size": "3",
+        "black_list_below": "0.8",
+        "min_valid_visits": "1",
+        "supervise_overdue_working_days": "2",
+        "supervise_reopen_count": "1",
+        "list_repeat_count": "3",
+        "note": "区委考核办通知调整",
+    }
     # weights that do not sum to 1, or a threshold that is not a number: refused next to the field, nothing saved
     bad = client.post("/assessment/settings", data=form | {"weight_response": "0.5"})
     assert bad.status_code == 422 and "合计为 1" in bad.text and 'value="0.5"' in bad.text
@@ -178,14 +226,19 @@ def test_an_admin_changes_weights_and_thresholds_on_the_settings_page_and_the_ch
     assert bad.status_code == 422 and 'id="supervise_reopen_count-error"' in bad.text
     row = get_settings_row(db, city.jid)
     assert (row.weight_response, row.supervise_reopen_count) == (0.1, 2)
-    assert db.scalars(select(AssessmentSettingsChange).where(AssessmentSettingsChange.jurisdiction_id == city.jid)).all() == []
+    assert (
+        db.scalars(select(AssessmentSettingsChange).where(AssessmentSettingsChange.jurisdiction_id == city.jid)).all()
+        == []
+    )
 
     saved = client.post("/assessment/settings", data=form, follow_redirects=False)
     assert saved.status_code == 303
     db.refresh(row)
     assert (row.weight_response, row.weight_resolution, row.basic_satisfied_weight) == (0.2, 0.4, 0.8)
     assert (row.red_list_size, row.supervise_overdue_working_days, row.supervise_reopen_count) == (5, 2, 1)
-    [change] = db.scalars(select(AssessmentSettingsChange).where(AssessmentSettingsChange.jurisdiction_id == city.jid)).all()
+    [change] = db.scalars(
+        select(AssessmentSettingsChange).where(AssessmentSettingsChange.jurisdiction_id == city.jid)
+    ).all()
     assert change.changed_by_id == city.users["admin"].id and change.note == "区委考核办通知调整"
     assert change.changes["weight_response"] == [0.1, 0.2] and change.changes["supervise_reopen_count"] == [2, 1]
     assert "weight_satisfaction" not in change.changes  # only what changed
@@ -193,4 +246,3 @@ def test_an_admin_changes_weights_and_thresholds_on_the_settings_page_and_the_ch
     assert "已保存" in log and "0.1 → 0.2" in log and "区委考核办通知调整" in log
     english = client.get("/assessment/settings?lang=en").text
     assert "Weight of the response rate" in english and "Change log" in english
-

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import PASSWORD
-from tests.web.conftest import screenshot
+from tests.helpers import screenshot
 from tests.web.test_intake import jpeg_with_gps
 
 pytestmark = pytest.mark.browser
@@ -187,7 +187,7 @@ def test_the_public_statistics_page_draws_its_charts_and_map(page, live_server):
         city.units = {k: session.merge(v) for k, v in city.units.items()}
         city.users = {k: session.merge(v) for k, v in city.users.items()}
         for i in range(4):
-            new_appeal(session, city, lat=39.91 + i * .001, lng=116.41, appellant_phone=f"1360000000{i}")
+            new_appeal(session, city, lat=39.91 + i * 0.001, lng=116.41, appellant_phone=f"1360000000{i}")
     page.set_viewport_size({"width": 1024, "height": 900})
     page.goto("/stats")
     page.wait_for_selector("#community-map path.leaflet-interactive")
@@ -215,9 +215,20 @@ def test_every_control_of_the_resident_form_is_reachable_with_the_keyboard(page,
     reached = []
     for _ in range(40):
         page.keyboard.press("Tab")
-        reached.append(page.evaluate("document.activeElement.id || document.activeElement.name || document.activeElement.tagName"))
-    for control in ("appeal_type", "content", "address", "locate-me", "photos", "appellant_name", "appellant_phone",
-                    "confidential", "submit-appeal"):
+        reached.append(
+            page.evaluate("document.activeElement.id || document.activeElement.name || document.activeElement.tagName")
+        )
+    for control in (
+        "appeal_type",
+        "content",
+        "address",
+        "locate-me",
+        "photos",
+        "appellant_name",
+        "appellant_phone",
+        "confidential",
+        "submit-appeal",
+    ):
         assert control in reached, (control, reached)
     unlabelled = page.evaluate("""[...document.querySelectorAll('#appeal-form input:not([type=hidden]), #appeal-form textarea, #appeal-form select')]
         .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).map(el => el.name)""")

@@ -31,7 +31,7 @@ from lianxin.db import make_engine, make_sessionmaker, session_scope
 from lianxin.migrations import upgrade
 from lianxin.orgs.models import Role
 from tests.factories import PASSWORD, build_city
-from tests.web.conftest import CSRF_RE, _free_port, scratch_database
+from tests.helpers import CSRF_RE, free_port, scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 FORM_KEY_RE = re.compile(r'name="form_key" value="([^"]+)"')
@@ -47,22 +47,54 @@ def server(settings, tmp_path_factory):
         factory = make_sessionmaker(make_engine(own), own)
         with session_scope(factory) as session:
             city = build_city(session, code="conc")
-            _key, secret = create_api_key(session, jurisdiction_id=city.jurisdiction.id, name="并发测试", channel="mobile",
-                                          grants=[(Role.OPERATOR, city.units["centre"])])
+            _key, secret = create_api_key(
+                session,
+                jurisdiction_id=city.jurisdiction.id,
+                name="并发测试",
+                channel="mobile",
+                grants=[(Role.OPERATOR, city.units["centre"])],
+            )
             targets = []
             for i in range(ROUNDS):
-                appeal = submit_appeal(session, AppealCreate(
-                    jurisdiction_id=city.jurisdiction.id, channel="hotline", appeal_type="complaint",
-                    content=f"和平里小区{i + 1}号楼下水道堵塞，污水外溢。", appellant_phone="13800000000"), actor=None)
+                appeal = submit_appeal(
+                    session,
+                    AppealCreate(
+                        jurisdiction_id=city.jurisdiction.id,
+                        channel="hotline",
+                        appeal_type="complaint",
+                        content=f"和平里小区{i + 1}号楼下水道堵塞，污水外溢。",
+                        appellant_phone="13800000000",
+                    ),
+                    actor=None,
+                )
                 dispatch_appeal(session, appeal, city.units["street"], actor=city.users["dispatcher"])
                 targets.append(appeal.order_no)
-        port = _free_port()
-        env = os.environ | {"LIANXIN_DATABASE_URL": own.database_url, "LIANXIN_UPLOAD_DIR": str(own.upload_dir),
-                            "LIANXIN_NOTIFY_SENDER": "console", "LIANXIN_PUBLIC_JURISDICTION": city.jurisdiction.code,
-                            # a load test, not an abuse test: every resident here shares 127.0.0.1
-                            "LIANXIN_RATE_INTAKE_PER_ADDRESS": "1000/1h"}
-        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "lianxin.app:create_app", "--factory", "--host",
-                                 "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env)
+        port = free_port()
+        env = os.environ | {
+            "LIANXIN_DATABASE_URL": own.database_url,
+            "LIANXIN_UPLOAD_DIR": str(own.upload_dir),
+            "LIANXIN_NOTIFY_SENDER": "console",
+            "LIANXIN_PUBLIC_JURISDICTION": city.jurisdiction.code,
+            # a load test, not an abuse test: every resident here shares 127.0.0.1
+            "LIANXIN_RATE_INTAKE_PER_ADDRESS": "1000/1h",
+        }
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "lianxin.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 90  # a loaded 2-core machine imports slowly
@@ -113,27 +145,39 @@ def test_simultaneous_submissions_and_actions_all_complete_and_the_server_keeps_
         jobs = []  # (kind, callable) prepared before the burst so that the burst is only the writes
         for i in range(RESIDENTS):
             client, hidden = _resident(url)
-            form = hidden | {"appeal_type": "complaint", "address": "和平里小区东门", "appellant_name": "王五",
-                             "appellant_phone": f"1370000{round_no}{i:03d}",
-                             "content": f"第{round_no}轮第{i}位居民：小区门口的垃圾已经三天没人清运了，气味很大。"}
+            form = hidden | {
+                "appeal_type": "complaint",
+                "address": "和平里小区东门",
+                "appellant_name": "王五",
+                "appellant_phone": f"1370000{round_no}{i:03d}",
+                "content": f"第{round_no}轮第{i}位居民：小区门口的垃圾已经三天没人清运了，气味很大。",
+            }
             jobs.append(("resident", lambda c=client, f=form: c.post("/appeal", data=f)))
         for i in range(API_CLIENTS):
-            body = {"appeal_type": "help", "content": f"第{round_no}轮接口{i}：路灯坏了一周，晚上很黑。",
-                    "appellant_phone": f"1390000{round_no}{i:03d}"}
+            body = {
+                "appeal_type": "help",
+                "content": f"第{round_no}轮接口{i}：路灯坏了一周，晚上很黑。",
+                "appellant_phone": f"1390000{round_no}{i:03d}",
+            }
             api = httpx.Client(base_url=url, timeout=TIMEOUT, headers={"Authorization": f"Bearer {server['secret']}"})
             jobs.append(("api", lambda c=api, b=body: c.post("/api/v1/appeals", json=b)))
         for _ in range(2):  # the handler signs from two tabs at once: one wins, the other is told it is signed already
             handler = _staff(url, city.users["street_handler"].username)
             data = {"csrf_token": _csrf(handler, f"/staff/appeals/{order_no}")}
-            jobs.append((f"sign:{order_no}", lambda c=handler, d=data: c.post(f"/staff/appeals/{order_no}/act/sign", data=d)))
+            jobs.append(
+                (
+                    f"sign:{order_no}",
+                    lambda c=handler, d=data, o=order_no: c.post(f"/staff/appeals/{o}/act/sign", data=d),
+                )
+            )
         dispatcher = _staff(url, city.users["dispatcher"].username)
         data = {"csrf_token": _csrf(dispatcher, f"/staff/appeals/{order_no}"), "note": "并发测试备注"}
-        jobs.append(("note", lambda c=dispatcher, d=data: c.post(f"/staff/appeals/{order_no}/act/note", data=d)))
+        jobs.append(("note", lambda c=dispatcher, d=data, o=order_no: c.post(f"/staff/appeals/{o}/act/note", data=d)))
 
         barrier = threading.Barrier(len(jobs) + 1)
 
         def fire(kind, call):
-            barrier.wait(timeout=TIMEOUT)
+            barrier.wait(timeout=TIMEOUT)  # noqa: B023  (fired and joined within this iteration)
             started = time.monotonic()
             try:
                 status: int | str = call().status_code
@@ -156,8 +200,10 @@ def test_simultaneous_submissions_and_actions_all_complete_and_the_server_keeps_
     for kind, status, _ in results:
         by_kind.setdefault(kind, []).append(status)
     latencies = sorted(seconds for *_, seconds in results)
-    print(f"\n{len(results)} requests, {sum(isinstance(s, int) for _, s, _ in results)} completed, "
-          f"max {latencies[-1] * 1000:.0f} ms, median {latencies[len(latencies) // 2] * 1000:.0f} ms")
+    print(
+        f"\n{len(results)} requests, {sum(isinstance(s, int) for _, s, _ in results)} completed, "
+        f"max {latencies[-1] * 1000:.0f} ms, median {latencies[len(latencies) // 2] * 1000:.0f} ms"
+    )
     assert all(isinstance(s, int) for _, s, _ in results), by_kind  # no request hung
     assert set(by_kind["resident"]) == {303}, by_kind["resident"]
     assert set(by_kind["api"]) == {201}, by_kind["api"]

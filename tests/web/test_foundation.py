@@ -9,7 +9,7 @@ from lianxin.orgs.models import Role, User
 from lianxin.web.deps import require_roles, require_user
 from lianxin.web.templating import NAV, register_nav
 from tests.factories import PASSWORD
-from tests.web.conftest import csrf_from, login
+from tests.helpers import csrf_from, login
 
 
 def test_pages_are_chinese_by_default_with_an_english_switch(client, city):
@@ -43,8 +43,10 @@ def test_login_with_the_right_password_starts_a_session_and_logout_ends_it(clien
 
 def test_login_with_a_wrong_password_shows_a_chinese_error_and_no_session(client, city):
     token = csrf_from(client, "/login")
-    page = client.post("/login", data={"username": city.users["dispatcher"].username, "password": "wrong-password",
-                                       "csrf_token": token})
+    page = client.post(
+        "/login",
+        data={"username": city.users["dispatcher"].username, "password": "wrong-password", "csrf_token": token},
+    )
     assert page.status_code == 401 and "用户名或密码错误" in page.text
     assert "退出登录" not in client.get("/").text
 
@@ -61,15 +63,26 @@ def test_login_of_a_deactivated_user_is_refused(client, db, city):
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example"])
 def test_login_never_redirects_off_site(client, city, target):
     token = csrf_from(client, "/login")
-    response = client.post("/login", data={"username": city.users["leader"].username, "password": PASSWORD,
-                                           "csrf_token": token, "next": target}, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"username": city.users["leader"].username, "password": PASSWORD, "csrf_token": token, "next": target},
+        follow_redirects=False,
+    )
     assert response.status_code == 303 and response.headers["location"] == "/"
 
 
 def test_login_goes_back_to_the_page_that_asked_for_it(client, city):
     token = csrf_from(client, "/login")
-    response = client.post("/login", data={"username": city.users["leader"].username, "password": PASSWORD,
-                                           "csrf_token": token, "next": "/stats?x=1"}, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={
+            "username": city.users["leader"].username,
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "/stats?x=1",
+        },
+        follow_redirects=False,
+    )
     assert response.headers["location"] == "/stats?x=1"
 
 
@@ -183,9 +196,17 @@ def test_large_text_mode_is_rendered_from_its_cookie(client, city):
     assert '<html lang="zh-CN" class="big"' in page.text and 'aria-pressed="true"' in page.text
 
 
-@pytest.mark.parametrize("path", ["/static/vendor/htmx/htmx.min.js", "/static/vendor/leaflet/leaflet.js",
-                                  "/static/vendor/leaflet/leaflet.css", "/static/vendor/echarts/echarts.min.js",
-                                  "/static/css/site.css", "/static/js/site.js"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/vendor/htmx/htmx.min.js",
+        "/static/vendor/leaflet/leaflet.js",
+        "/static/vendor/leaflet/leaflet.css",
+        "/static/vendor/echarts/echarts.min.js",
+        "/static/css/site.css",
+        "/static/js/site.js",
+    ],
+)
 def test_vendored_assets_are_served_locally(client, path):
     response = client.get(path)
     assert response.status_code == 200 and len(response.content) > 500
@@ -197,7 +218,10 @@ def test_every_page_links_assets_only_from_this_site(client, city):
     for path in ("/", "/track", "/login", "/stats"):
         html = client.get(path).text
         for url in re.findall(r'(?:src|href)="([^"]+)"', html):
-            assert not url.startswith(("http://", "https://", "//")) or url.startswith("http://testserver/"), (path, url)
+            assert not url.startswith(("http://", "https://", "//")) or url.startswith("http://testserver/"), (
+                path,
+                url,
+            )
 
 
 def test_a_request_commits_before_its_response_and_rolls_back_on_an_error(live_settings, live_server):

@@ -14,7 +14,7 @@ from lianxin.appeals.choices import Channel
 from lianxin.appeals.models import Appeal, Attachment
 from lianxin.web import uploads
 from tests.factories import PASSWORD
-from tests.web.conftest import CSRF_RE, login
+from tests.helpers import CSRF_RE, login
 
 
 def jpeg_with_gps() -> bytes:
@@ -37,13 +37,24 @@ def png() -> bytes:
 def open_form(client) -> dict:
     page = client.get("/appeal")
     assert page.status_code == 200
-    return {"csrf_token": CSRF_RE.search(page.text).group(1),
-            "form_key": re.search(r'name="form_key" value="([^"]+)"', page.text).group(1)}
+    return {
+        "csrf_token": CSRF_RE.search(page.text).group(1),
+        "form_key": re.search(r'name="form_key" value="([^"]+)"', page.text).group(1),
+    }
 
 
 def filled(hidden: dict, **overrides) -> dict:
-    return hidden | {"appeal_type": "complaint", "content": "小区门口的垃圾已经三天没人清运了，气味很大。",
-                     "address": "和平里小区东门", "appellant_name": "王五", "appellant_phone": "13700001111"} | overrides
+    return (
+        hidden
+        | {
+            "appeal_type": "complaint",
+            "content": "小区门口的垃圾已经三天没人清运了，气味很大。",
+            "address": "和平里小区东门",
+            "appellant_name": "王五",
+            "appellant_phone": "13700001111",
+        }
+        | overrides
+    )
 
 
 def stored_files(settings) -> set:
@@ -64,9 +75,12 @@ def test_the_form_offers_the_six_resident_types_and_a_one_time_key(client):
 
 def test_a_resident_submits_with_a_photo_and_lands_on_the_private_tracking_page(client, db, city, settings):
     hidden = open_form(client)
-    response = client.post("/appeal", data=filled(hidden, lat="39.9", lng="116.4", confidential="1",
-                                                  community_id=str(city.units["community"].id)),
-                           files=[("photos", ("IMG_0001.JPG", jpeg_with_gps(), "image/jpeg"))], follow_redirects=False)
+    response = client.post(
+        "/appeal",
+        data=filled(hidden, lat="39.9", lng="116.4", confidential="1", community_id=str(city.units["community"].id)),
+        files=[("photos", ("IMG_0001.JPG", jpeg_with_gps(), "image/jpeg"))],
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     appeal = db.scalar(select(Appeal).where(Appeal.idempotency_key == f"web:{hidden['form_key']}"))
     assert response.headers["location"] == f"/t/{appeal.tracking_token}?new=1"
@@ -99,15 +113,20 @@ def test_a_resubmitted_form_returns_the_first_appeal_and_stores_no_second_photo(
 def test_a_new_form_with_another_text_makes_a_new_appeal(client, db, city):
     client.post("/appeal", data=filled(open_form(client)), follow_redirects=False)
     before = appeal_count(db)
-    client.post("/appeal", data=filled(open_form(client), content="路口的红绿灯坏了，车辆通行混乱。"), follow_redirects=False)
+    client.post(
+        "/appeal", data=filled(open_form(client), content="路口的红绿灯坏了，车辆通行混乱。"), follow_redirects=False
+    )
     assert appeal_count(db) == before + 1
 
 
 def test_missing_fields_are_marked_next_to_each_field_and_nothing_is_saved(client, db, city, settings):
     hidden = open_form(client)
     before, files_before = appeal_count(db), stored_files(settings)
-    page = client.post("/appeal", data=hidden | {"content": "", "appellant_phone": ""},
-                       files=[("photos", ("a.png", png(), "image/png"))])
+    page = client.post(
+        "/appeal",
+        data=hidden | {"content": "", "appellant_phone": ""},
+        files=[("photos", ("a.png", png(), "image/png"))],
+    )
     assert page.status_code == 422
     for field in ("appeal_type", "content", "appellant_phone"):
         assert f'id="{field}-error"' in page.text
@@ -118,9 +137,15 @@ def test_missing_fields_are_marked_next_to_each_field_and_nothing_is_saved(clien
 
 def test_wrong_values_get_clear_chinese_messages_and_the_typed_text_is_kept(client, db, city):
     before = appeal_count(db)
-    page = client.post("/appeal", data=filled(open_form(client), appellant_phone="12345", content="太短", lat="95", lng="10"))
+    page = client.post(
+        "/appeal", data=filled(open_form(client), appellant_phone="12345", content="太短", lat="95", lng="10")
+    )
     assert page.status_code == 422
-    assert "电话号码格式不正确" in page.text and "诉求内容至少 5 个字" in page.text and "纬度应在 -90 到 90 之间" in page.text
+    assert (
+        "电话号码格式不正确" in page.text
+        and "诉求内容至少 5 个字" in page.text
+        and "纬度应在 -90 到 90 之间" in page.text
+    )
     assert "aria-invalid" in page.text and 'value="和平里小区东门"' in page.text
     assert appeal_count(db) == before
 
@@ -139,11 +164,14 @@ def test_a_community_of_another_jurisdiction_is_refused_at_its_field(client, db,
     assert page.status_code == 422 and 'id="community_id-error"' in page.text and "社区/村不存在" in page.text
 
 
-@pytest.mark.parametrize("name,content,message", [
-    ("notes.jpg", b"just some text, not a picture", "不是 JPEG、PNG 或 WebP 图片"),
-    ("fake.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "已损坏或无法识别"),
-    ("page.gif", b"GIF89a" + b"\x00" * 64, "不是 JPEG、PNG 或 WebP 图片"),
-])
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("notes.jpg", b"just some text, not a picture", "不是 JPEG、PNG 或 WebP 图片"),
+        ("fake.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "已损坏或无法识别"),
+        ("page.gif", b"GIF89a" + b"\x00" * 64, "不是 JPEG、PNG 或 WebP 图片"),
+    ],
+)
 def test_files_that_are_not_good_photos_are_refused(client, db, city, settings, name, content, message):
     before, files_before = appeal_count(db), stored_files(settings)
     page = client.post("/appeal", data=filled(open_form(client)), files=[("photos", (name, content, "image/jpeg"))])
@@ -167,16 +195,27 @@ def test_nine_photos_are_accepted(client, db, city):
 
 def test_an_oversized_photo_is_refused(client, db, city, monkeypatch):
     monkeypatch.setattr(uploads, "MAX_PHOTO_BYTES", 100)
-    page = client.post("/appeal", data=filled(open_form(client)), files=[("photos", ("big.jpg", jpeg_with_gps(), "image/jpeg"))])
+    page = client.post(
+        "/appeal", data=filled(open_form(client)), files=[("photos", ("big.jpg", jpeg_with_gps(), "image/jpeg"))]
+    )
     assert page.status_code == 422 and "超过" in page.text
 
 
 def test_an_empty_file_input_is_no_photo(client, db, city):
     hidden = open_form(client)
-    response = client.post("/appeal", data=filled(hidden), files=[("photos", ("", b"", "application/octet-stream"))],
-                           follow_redirects=False)
+    response = client.post(
+        "/appeal",
+        data=filled(hidden),
+        files=[("photos", ("", b"", "application/octet-stream"))],
+        follow_redirects=False,
+    )
     assert response.status_code == 303
-    assert db.scalar(select(func.count(Attachment.id)).join(Appeal).where(Appeal.idempotency_key == f"web:{hidden['form_key']}")) == 0
+    assert (
+        db.scalar(
+            select(func.count(Attachment.id)).join(Appeal).where(Appeal.idempotency_key == f"web:{hidden['form_key']}")
+        )
+        == 0
+    )
 
 
 def test_a_grid_worker_reports_through_the_same_form_as_a_patrol(client, db, city):
@@ -204,7 +243,7 @@ def test_the_map_shows_communities_only_with_enough_appeals(client, db, city):
     for _ in range(3):
         new_appeal(db, city, lat=39.91, lng=116.41)
     page = client.get("/appeal").text
-    assert 'id="pick-map"' in page and "leaflet.js" in page and '&#34;name&#34;: &#34;和平社区&#34;' in page
+    assert 'id="pick-map"' in page and "leaflet.js" in page and "&#34;name&#34;: &#34;和平社区&#34;" in page
     assert "13800138000" not in page and "张三" not in page
 
 
@@ -213,8 +252,9 @@ def test_the_same_text_from_the_same_phone_sent_again_from_a_fresh_form_is_the_s
     before = appeal_count(db)
     again = client.post("/appeal", data=filled(open_form(client)), follow_redirects=False)
     assert again.headers["location"] == first.headers["location"] and appeal_count(db) == before
-    other_text = client.post("/appeal", data=filled(open_form(client), content="另一件事：路口的红绿灯坏了。"),
-                             follow_redirects=False)
+    other_text = client.post(
+        "/appeal", data=filled(open_form(client), content="另一件事：路口的红绿灯坏了。"), follow_redirects=False
+    )
     assert other_text.headers["location"] != first.headers["location"]
     clock.shift(31 * 60)
     later = client.post("/appeal", data=filled(open_form(client)), follow_redirects=False)

@@ -11,7 +11,7 @@ from lianxin.jobs import run_jobs
 from lianxin.logs import configure
 from lianxin.notify import make_sender
 from tests.factories import PASSWORD
-from tests.web.conftest import login
+from tests.helpers import login
 
 
 @pytest.fixture
@@ -50,8 +50,15 @@ def test_json_format_writes_one_object_a_line():
     try:
         [handler] = [h for h in logging.getLogger("lianxin").handlers if getattr(h, "lianxin", False)]
         record = logging.getLogger("lianxin.request").makeRecord(
-            "lianxin.request", logging.INFO, __file__, 1, "GET / 200", (), None,
-            extra={"lianxin_fields": {"status": 200, "ms": 1.5}})
+            "lianxin.request",
+            logging.INFO,
+            __file__,
+            1,
+            "GET / 200",
+            (),
+            None,
+            extra={"lianxin_fields": {"status": 200, "ms": 1.5}},
+        )
         line = handler.format(record)
     finally:
         configure()

@@ -21,8 +21,13 @@ ROUNDS = 8
 def dispatcher_key(live_server) -> str:
     with session_scope(live_server.sessionmaker) as session:
         centre = session.get(Unit, live_server.city.units["centre"].id)
-        _, secret = create_api_key(session, jurisdiction_id=centre.jurisdiction_id, name="merge race",
-                                   channel="api", grants=[(Role.DISPATCHER, centre)])
+        _, secret = create_api_key(
+            session,
+            jurisdiction_id=centre.jurisdiction_id,
+            name="merge race",
+            channel="api",
+            grants=[(Role.DISPATCHER, centre)],
+        )
     return secret
 
 
@@ -38,9 +43,10 @@ def test_merging_a_into_b_and_b_into_a_over_http_merges_exactly_one(live_server)
         def merge(pair) -> httpx.Response:
             order_no, into, version = pair
             with httpx.Client(base_url=live_server.url, headers=headers, timeout=30) as client:
-                barrier.wait()
-                return client.post(f"/api/v1/appeals/{order_no}/merge", json={"into": into},
-                                   headers={"If-Match": f'"{version}"'})
+                barrier.wait()  # noqa: B023  (fired and joined within this iteration)
+                return client.post(
+                    f"/api/v1/appeals/{order_no}/merge", json={"into": into}, headers={"If-Match": f'"{version}"'}
+                )
 
         with ThreadPoolExecutor(2) as pool:
             responses = list(pool.map(merge, pairs))

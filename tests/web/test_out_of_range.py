@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import PASSWORD
-from tests.web.conftest import app, client, login  # noqa: F401 (fixtures)
+from tests.helpers import login
 
 HUGE = "227555564780631328030720"
 

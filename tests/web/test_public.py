@@ -28,14 +28,17 @@ def history(db, city, clock):
     rated dissatisfied and so reopened."""
     clock.move_to(datetime.fromisoformat("2026-01-12T10:00:00+08:00"))
     jan_a = new_appeal(db, city, lat=39.90, lng=116.40)
-    jan_b = new_appeal(db, city, lat=39.92, lng=116.42, appellant_phone="13900000001",
-                       category="城乡建设/市政设施/路灯故障")
+    jan_b = new_appeal(
+        db, city, lat=39.92, lng=116.42, appellant_phone="13900000001", category="城乡建设/市政设施/路灯故障"
+    )
     handle(db, city, jan_a)
     rate_appeal(db, jan_a, phone="13800138000", solved=True, satisfaction="satisfied")
     handle(db, city, jan_b, clock=clock, late=True)
     rate_appeal(db, jan_b, phone="13900000001", solved=False, satisfaction="basically_satisfied")
     clock.move_to(datetime.fromisoformat("2026-03-02T09:30:00+08:00"))
-    mar = [new_appeal(db, city, lat=39.91, lng=116.41, appellant_phone=f"1370000000{i}", category=None) for i in range(3)]
+    mar = [
+        new_appeal(db, city, lat=39.91, lng=116.41, appellant_phone=f"1370000000{i}", category=None) for i in range(3)
+    ]
     handle(db, city, mar[0])
     rate_appeal(db, mar[0], phone="13700000000", solved=False, satisfaction="dissatisfied")
     return {"jan": [jan_a, jan_b], "mar": mar}
@@ -48,7 +51,10 @@ def test_figures_by_month_count_received_closed_and_satisfaction(db, city, histo
     # 满意率 counts 基本满意 at the configured weight (0.9 by default): (1 + 0.9) / 2 valid visits
     assert (figures.received[jan], figures.closed[jan], figures.satisfaction[jan]) == (2, 2, 95.0)
     assert (figures.received[mar], figures.closed[mar], figures.satisfaction[mar]) == (3, 0, 0.0)
-    assert figures.received[figures.months.index("2026-02")] == 0 and figures.satisfaction[figures.months.index("2026-02")] is None
+    assert (
+        figures.received[figures.months.index("2026-02")] == 0
+        and figures.satisfaction[figures.months.index("2026-02")] is None
+    )
     assert figures.total_received == 5 and figures.total_closed == 2
 
 
@@ -88,8 +94,14 @@ def test_the_statistics_page_needs_no_login_and_shows_no_personal_data(client, d
     assert page.status_code == 200
     assert 'id="kpi-received">5<' in page.text and "和平街道" in page.text and "路灯故障" in page.text
     assert "echarts.min.js" in page.text and 'id="community-map"' in page.text
-    for secret in ("13800138000", "13900000001", "张三", "和平里小区3号楼", history["jan"][0].order_no,
-                   history["jan"][0].tracking_token):
+    for secret in (
+        "13800138000",
+        "13900000001",
+        "张三",
+        "和平里小区3号楼",
+        history["jan"][0].order_no,
+        history["jan"][0].tracking_token,
+    ):
         assert secret not in page.text
 
 
@@ -117,13 +129,16 @@ def test_the_page_and_the_open_api_show_the_same_figures_without_a_login(client,
     assert f'id="kpi-received">{data["received"]}<' in page and data["received"] == figures.total_received == 5
     assert f'id="kpi-closed">{data["closed"]}<' in page and data["closed"] == 2
     assert f'id="kpi-solved">{pct(data["solved_rate"])}<' in page
-    assert f'id="kpi-satisfaction">{pct(data["satisfaction_rate"])}<' in page and pct(data["satisfaction_rate"]) == "63.3%"
+    assert (
+        f'id="kpi-satisfaction">{pct(data["satisfaction_rate"])}<' in page and pct(data["satisfaction_rate"]) == "63.3%"
+    )
     assert f'id="kpi-on-time">{pct(data["on_time_rate"])}<' in page
     assert [m["month"] for m in data["months"]] == figures.months
     assert [m["received"] for m in data["months"]] == figures.received
     assert [m["closed"] for m in data["months"]] == figures.closed
-    assert [None if m["satisfaction_rate"] is None else round(100 * m["satisfaction_rate"], 1)
-            for m in data["months"]] == figures.satisfaction
+    assert [
+        None if m["satisfaction_rate"] is None else round(100 * m["satisfaction_rate"], 1) for m in data["months"]
+    ] == figures.satisfaction
     streets = [(a["name"], a["handled"], a["closed"]) for a in data["areas"] if a["kind"] == "street"]
     assert streets == [(r.name, r.handled, r.closed) for r in figures.streets] == [("和平街道", 3, 2)]
     assert [(c["name"], c["value"]) for c in data["top_categories"]] == figures.top_categories

@@ -9,7 +9,7 @@ from lianxin.appeals.models import AppealEvent
 from lianxin.appeals.service import add_note, dispatch_appeal, record_contact, reply_to_appeal, sign_appeal
 from lianxin.appeals.status import AppealStatus
 from tests.factories import new_appeal
-from tests.web.conftest import csrf_from
+from tests.helpers import csrf_from
 
 
 def replied_appeal(db, city):
@@ -25,18 +25,27 @@ def replied_appeal(db, city):
 
 def test_resident_tracks_an_appeal_with_number_and_phone_and_never_sees_internal_notes(client, db, city):
     appeal = replied_appeal(db, city)
-    page = client.post("/track", data={"order_no": appeal.order_no, "phone": "13800138000", "csrf_token": csrf_from(client)})
+    page = client.post(
+        "/track", data={"order_no": appeal.order_no, "phone": "13800138000", "csrf_token": csrf_from(client)}
+    )
     assert page.status_code == 200
     assert "路灯已修复" in page.text and "和平街道" in page.text
     assert "内部备注" not in page.text and "多次来电" not in page.text
-    steps = page.text[page.text.index('class="timeline"'):]
+    steps = page.text[page.text.index('class="timeline"') :]
     # newest first, like a parcel
-    assert steps.index("<strong>答复") < steps.index("<strong>签收") < steps.index("<strong>派单") < steps.index("<strong>受理")
+    assert (
+        steps.index("<strong>答复")
+        < steps.index("<strong>签收")
+        < steps.index("<strong>派单")
+        < steps.index("<strong>受理")
+    )
 
 
 def test_tracking_with_the_wrong_phone_finds_nothing(client, db, city):
     appeal = new_appeal(db, city)
-    page = client.post("/track", data={"order_no": appeal.order_no, "phone": "13900000000", "csrf_token": csrf_from(client)})
+    page = client.post(
+        "/track", data={"order_no": appeal.order_no, "phone": "13900000000", "csrf_token": csrf_from(client)}
+    )
     assert page.status_code == 404
     assert "未找到工单" in page.text and appeal.title not in page.text
 
@@ -71,7 +80,12 @@ def test_the_deadline_is_shown_while_the_unit_handles_it(client, db, city):
 
 
 def rate(client, appeal, **fields):
-    data = {"phone": "13800138000", "solved": "yes", "satisfaction": "satisfied", "csrf_token": csrf_from(client)} | fields
+    data = {
+        "phone": "13800138000",
+        "solved": "yes",
+        "satisfaction": "satisfied",
+        "csrf_token": csrf_from(client),
+    } | fields
     return client.post(f"/t/{appeal.tracking_token}/rate", data=data, follow_redirects=False)
 
 
@@ -85,7 +99,9 @@ def test_a_replied_appeal_offers_the_rating_form_and_an_open_one_does_not(client
 
 def test_after_tracking_by_phone_the_rating_form_does_not_ask_for_the_phone_again(client, db, city):
     appeal = replied_appeal(db, city)
-    page = client.post("/track", data={"order_no": appeal.order_no, "phone": "13800138000", "csrf_token": csrf_from(client)})
+    page = client.post(
+        "/track", data={"order_no": appeal.order_no, "phone": "13800138000", "csrf_token": csrf_from(client)}
+    )
     assert '<input type="hidden" name="phone" value="13800138000">' in page.text
 
 
@@ -119,7 +135,11 @@ def test_a_rating_with_the_wrong_phone_changes_nothing(client, db, city):
 def test_a_rating_without_choices_marks_the_fields(client, db, city):
     appeal = replied_appeal(db, city)
     response = rate(client, appeal, solved="", satisfaction="")
-    assert response.status_code == 422 and 'id="solved-error"' in response.text and 'id="satisfaction-error"' in response.text
+    assert (
+        response.status_code == 422
+        and 'id="solved-error"' in response.text
+        and 'id="satisfaction-error"' in response.text
+    )
 
 
 def test_rating_twice_is_refused(client, db, city):
@@ -155,7 +175,7 @@ def test_reply_photos_are_served_through_the_tracking_link_only(client, db, city
 
 def test_staff_see_attachments_only_of_appeals_they_may_see(client, db, city, settings):
     from tests.factories import PASSWORD
-    from tests.web.conftest import login
+    from tests.helpers import login
 
     appeal = replied_appeal(db, city)  # handled by 和平街道
     photo = proof_photo(db, city, settings, appeal)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from tests.factories import PASSWORD
+from tests.helpers import csrf_from, login
 from tests.routing.test_service import category, confirmed_city
-from tests.web.conftest import csrf_from, login
 
 
 def test_admin_trains_from_the_page_and_operators_get_suggestions(client, db, city):

@@ -14,7 +14,7 @@ from lianxin.app import create_app
 from lianxin.appeals.models import Appeal
 from lianxin.web.deps import get_session
 from tests.factories import PASSWORD, new_appeal
-from tests.web.conftest import csrf_from, login
+from tests.helpers import csrf_from, login
 from tests.web.test_intake import filled, open_form
 
 
@@ -51,18 +51,30 @@ def test_one_address_flooding_the_appeal_form_gets_429_and_nothing_more_is_store
     client = make_client(rate_intake_per_address=f"{limit}/1h")
     before = appeals(db)
     for n in range(limit):
-        response = client.post("/appeal", data=filled(open_form(client), content=f"第{n}件：小区门口的垃圾三天没人清运"),
-                               follow_redirects=False)
+        response = client.post(
+            "/appeal",
+            data=filled(open_form(client), content=f"第{n}件：小区门口的垃圾三天没人清运"),
+            follow_redirects=False,
+        )
         assert response.status_code == 303, response.text
     for n in range(5):
-        assert_limited(client.post("/appeal", data=filled(open_form(client), content=f"又一件{n}：路灯不亮了好几天"),
-                                   follow_redirects=False))
+        assert_limited(
+            client.post(
+                "/appeal",
+                data=filled(open_form(client), content=f"又一件{n}：路灯不亮了好几天"),
+                follow_redirects=False,
+            )
+        )
     assert appeals(db) == before + limit
     page = client.post("/appeal", data=filled(open_form(client)))
     assert "too many requests" in page.text  # the error page carries both languages
     clock.shift(timedelta(hours=1))  # the next window
-    assert client.post("/appeal", data=filled(open_form(client), content="新的一小时：井盖松动很危险"),
-                       follow_redirects=False).status_code == 303
+    assert (
+        client.post(
+            "/appeal", data=filled(open_form(client), content="新的一小时：井盖松动很危险"), follow_redirects=False
+        ).status_code
+        == 303
+    )
 
 
 def test_a_signed_in_grid_worker_is_counted_per_account_not_per_address(make_client, db, city, clock):
@@ -72,8 +84,9 @@ def test_a_signed_in_grid_worker_is_counted_per_account_not_per_address(make_cli
     assert_limited(client.post("/appeal", data=filled(open_form(client), content="第三件：小区门口的垃圾没人清运")))
     login(client, city.users["grid_worker"].username, PASSWORD)  # same address, signed in: the account's own count
     for n in range(2):
-        response = client.post("/appeal", data=filled(open_form(client), content=f"巡查{n}：路面坑洼需修补"),
-                               follow_redirects=False)
+        response = client.post(
+            "/appeal", data=filled(open_form(client), content=f"巡查{n}：路面坑洼需修补"), follow_redirects=False
+        )
         assert response.status_code == 303
     assert_limited(client.post("/appeal", data=filled(open_form(client), content="巡查：井盖松动")))
 
@@ -112,11 +125,16 @@ def test_open311_post_is_limited_per_api_key(make_client, db, city, clock):
 
 
 def post_login(client: TestClient, username: str, password: str):
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_from(client, "/login")},
-                       follow_redirects=False)
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_from(client, "/login")},
+        follow_redirects=False,
+    )
 
 
-def test_wrong_passwords_lock_the_account_even_for_the_right_password_until_the_back_off_passes(make_client, city, clock):
+def test_wrong_passwords_lock_the_account_even_for_the_right_password_until_the_back_off_passes(
+    make_client, city, clock
+):
     client = make_client(rate_lockout_after=5, rate_lockout_base_seconds=60)
     name = city.users["dispatcher"].username
     for n in range(5):
@@ -162,19 +180,33 @@ def test_guessing_the_phone_for_one_order_number_gets_429(make_client, db, city,
     client = make_client(rate_track_misses_per_order=f"{misses}/1h")
     token = csrf_from(client)
     for n in range(misses):
-        guess = client.post("/track", data={"order_no": appeal.order_no, "phone": f"1380013{n:04d}", "csrf_token": token})
+        guess = client.post(
+            "/track", data={"order_no": appeal.order_no, "phone": f"1380013{n:04d}", "csrf_token": token}
+        )
         assert guess.status_code == 404
     for n in range(5):
-        assert_limited(client.post("/track", data={"order_no": appeal.order_no, "phone": f"1390013{n:04d}",
-                                                   "csrf_token": token}))
-    english = client.post("/track?lang=en", data={"order_no": appeal.order_no, "phone": "13900000000", "csrf_token": token})
+        assert_limited(
+            client.post("/track", data={"order_no": appeal.order_no, "phone": f"1390013{n:04d}", "csrf_token": token})
+        )
+    english = client.post(
+        "/track?lang=en", data={"order_no": appeal.order_no, "phone": "13900000000", "csrf_token": token}
+    )
     assert english.status_code == 429 and "too many requests: try again in" in english.text
     # The right phone too: the order number is closed to guessing for the rest of the window.
-    assert client.post("/track", data={"order_no": appeal.order_no, "phone": "13800138000", "csrf_token": token}).status_code == 429
+    assert (
+        client.post(
+            "/track", data={"order_no": appeal.order_no, "phone": "13800138000", "csrf_token": token}
+        ).status_code
+        == 429
+    )
     other = make_client()  # another order number from a fresh client is unaffected
     other_appeal = new_appeal(db, city)
-    assert other.post("/track", data={"order_no": other_appeal.order_no, "phone": "13800138000",
-                                      "csrf_token": csrf_from(other)}).status_code == 200
+    assert (
+        other.post(
+            "/track", data={"order_no": other_appeal.order_no, "phone": "13800138000", "csrf_token": csrf_from(other)}
+        ).status_code
+        == 200
+    )
 
 
 def test_track_lookups_per_address_are_limited(make_client, db, city, clock):
@@ -182,9 +214,15 @@ def test_track_lookups_per_address_are_limited(make_client, db, city, clock):
     client = make_client(rate_track_per_address="3/10m")
     token = csrf_from(client)
     for _ in range(3):
-        assert client.post("/track", data={"order_no": appeal.order_no, "phone": "13800138000",
-                                           "csrf_token": token}).status_code == 200
-    assert_limited(client.post("/track", data={"order_no": appeal.order_no, "phone": "13800138000", "csrf_token": token}))
+        assert (
+            client.post(
+                "/track", data={"order_no": appeal.order_no, "phone": "13800138000", "csrf_token": token}
+            ).status_code
+            == 200
+        )
+    assert_limited(
+        client.post("/track", data={"order_no": appeal.order_no, "phone": "13800138000", "csrf_token": token})
+    )
 
 
 def test_guessing_private_links_and_rating_phones_gets_429(make_client, db, city, clock):
@@ -193,7 +231,7 @@ def test_guessing_private_links_and_rating_phones_gets_429(make_client, db, city
     assert client.get(f"/t/{appeal.tracking_token}").status_code == 200  # hits are free
     for n in range(3):
         assert client.get(f"/t/guess-{n}-xxxxxxxxxxxxxxxx").status_code == 404
-    assert_limited(client.get(f"/t/guess-9-xxxxxxxxxxxxxxxx"))
+    assert_limited(client.get("/t/guess-9-xxxxxxxxxxxxxxxx"))
     assert client.get(f"/t/{appeal.tracking_token}").status_code == 429  # the address is paused for a while
 
 
@@ -219,7 +257,11 @@ def test_api_openapi_and_docs_are_for_api_keys_and_staff(make_client, db, city):
     login(client, city.users["dispatcher"].username, PASSWORD)
     assert "/v1/appeals" in client.get("/api/openapi.json").json()["paths"]
     page = client.get("/api/docs")
-    assert page.status_code == 200 and "/api/openapi.json" in page.text and "/api/docs-static/swagger-ui-bundle.js" in page.text
+    assert (
+        page.status_code == 200
+        and "/api/openapi.json" in page.text
+        and "/api/docs-static/swagger-ui-bundle.js" in page.text
+    )
 
 
 def test_residents_tracking_their_own_appeal_often_are_not_counted_as_guessing(make_client, db, city, clock):
@@ -227,13 +269,25 @@ def test_residents_tracking_their_own_appeal_often_are_not_counted_as_guessing(m
     client = make_client(rate_track_misses_per_order="2/1h", rate_track_per_address="50/10m")
     token = csrf_from(client)
     for _ in range(6):
-        assert client.post("/track", data={"order_no": appeal.order_no, "phone": "13800138000",
-                                           "csrf_token": token}).status_code == 200
+        assert (
+            client.post(
+                "/track", data={"order_no": appeal.order_no, "phone": "13800138000", "csrf_token": token}
+            ).status_code
+            == 200
+        )
     for _ in range(2):
-        assert client.post("/track", data={"order_no": appeal.order_no, "phone": "13900000000",
-                                           "csrf_token": token}).status_code == 404
-    assert client.post("/track", data={"order_no": appeal.order_no, "phone": "13900000001",
-                                       "csrf_token": token}).status_code == 429
+        assert (
+            client.post(
+                "/track", data={"order_no": appeal.order_no, "phone": "13900000000", "csrf_token": token}
+            ).status_code
+            == 404
+        )
+    assert (
+        client.post(
+            "/track", data={"order_no": appeal.order_no, "phone": "13900000001", "csrf_token": token}
+        ).status_code
+        == 429
+    )
 
 
 def test_guessing_the_phone_when_rating_gets_429_and_the_right_phone_is_not_counted(make_client, db, city, clock):
@@ -246,5 +300,8 @@ def test_guessing_the_phone_when_rating_gets_429_and_the_right_phone_is_not_coun
         assert client.get(f"/t/{appeal.tracking_token}").status_code == 200
     rating = {"solved": "yes", "satisfaction": "satisfied", "csrf_token": token}
     for n in range(3):
-        assert client.post(f"/t/{appeal.tracking_token}/rate", data=rating | {"phone": f"1390000000{n}"}).status_code == 403
+        assert (
+            client.post(f"/t/{appeal.tracking_token}/rate", data=rating | {"phone": f"1390000000{n}"}).status_code
+            == 403
+        )
     assert_limited(client.post(f"/t/{appeal.tracking_token}/rate", data=rating | {"phone": "13800138000"}))

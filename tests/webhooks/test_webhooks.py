@@ -122,11 +122,19 @@ def test_an_unreachable_endpoint_fails_after_the_last_attempt(db, city, local_ht
 
 def test_only_https_to_public_hosts_and_only_the_units_own_staff(db, city):
     assert check_url("https://hooks.example.gov.cn/lianxin", allow_local=False)
-    for url in ("http://hooks.example.gov.cn/x", "https://127.0.0.1/x", "https://10.1.2.3/x", "ftp://x.cn/",
-                "https://user:pw@example.cn/", "http://127.0.0.1:9000/x", "not a url"):
+    for url in (
+        "http://hooks.example.gov.cn/x",
+        "https://127.0.0.1/x",
+        "https://10.1.2.3/x",
+        "ftp://x.cn/",
+        "https://user:pw@example.cn/",
+        "http://127.0.0.1:9000/x",
+        "not a url",
+    ):
         with pytest.raises(InvalidInput):
             check_url(url, allow_local=False)
     assert check_url("http://127.0.0.1:9000/x", allow_local=True)
     with pytest.raises(PermissionDenied):
-        register_webhook(db, actor=city.users["street2_handler"], unit=city.units["street"],
-                         url="https://hooks.example.gov.cn/x")
+        register_webhook(
+            db, actor=city.users["street2_handler"], unit=city.units["street"], url="https://hooks.example.gov.cn/x"
+        )

@@ -12,8 +12,9 @@ from lianxin.wishes.status import WishStatus
 
 
 def test_the_demo_is_believable_and_consistent(db, city, settings):
-    report = build_demo(db, settings, random.Random(7), jurisdiction_code=city.jurisdiction.code, wishes=120,
-                        password="demo-pass-123")
+    report = build_demo(
+        db, settings, random.Random(7), jurisdiction_code=city.jurisdiction.code, wishes=120, password="demo-pass-123"
+    )
     assert "心愿 120" in report and "member1" in report
     count = lambda model: db.scalar(select(func.count()).select_from(model))  # noqa: E731
     assert count(PartyOrg) >= 5 and count(Member) >= 10 and count(DualReport) >= 5 and count(PioneerPost) >= 1

@@ -13,9 +13,28 @@ from lianxin.errors import Conflict, InvalidInput, PermissionDenied
 from lianxin.notify import Notification
 from lianxin.wishes.models import ClaimStatus, QuotaScope, ReportStatus, WishClaim, WishEvent, WishSource
 from lianxin.wishes.service import (
-    claim_wish, close_wish, confirm_wish, decide_report, deliver_wish, file_wish, overdue_claims, publish_wish,
-    quota_progress, redo_wish, register_wish, reject_wish, release_wish, remind_claims, report_to_community,
-    review_filed_wishes, set_quota, start_wish, status_counts, submit_wish, view_contact, wish_from_appeal,
+    claim_wish,
+    close_wish,
+    confirm_wish,
+    decide_report,
+    deliver_wish,
+    file_wish,
+    overdue_claims,
+    publish_wish,
+    quota_progress,
+    redo_wish,
+    register_wish,
+    reject_wish,
+    release_wish,
+    remind_claims,
+    report_to_community,
+    review_filed_wishes,
+    set_quota,
+    start_wish,
+    status_counts,
+    submit_wish,
+    view_contact,
+    wish_from_appeal,
 )
 from lianxin.wishes.status import WishStatus as S
 from tests.factories import new_appeal
@@ -29,8 +48,10 @@ def kinds(db, wish):
 
 
 def notes_to(db, recipient):
-    return [n.message for n in db.scalars(select(Notification).where(Notification.recipient == recipient)
-                                          .order_by(Notification.id))]
+    return [
+        n.message
+        for n in db.scalars(select(Notification).where(Notification.recipient == recipient).order_by(Notification.id))
+    ]
 
 
 def published(db, wish, party):
@@ -45,7 +66,9 @@ def test_the_whole_lifecycle_realises_the_members_quota(db, city, clock, party, 
     claim_wish(db, wish, member=party.member, promised_on=later(7), actor=party.member_user)
     assert wish.status == S.CLAIMED and wish.claimed_member is party.member
     start_wish(db, wish, member=party.member)
-    deliver_wish(db, wish, member=party.member, note="已上门陪老人聊天两小时，约好每周三再来。", photos=["wishes/a.jpg"])
+    deliver_wish(
+        db, wish, member=party.member, note="已上门陪老人聊天两小时，约好每周三再来。", photos=["wishes/a.jpg"]
+    )
     assert wish.status == S.DELIVERED and wish.delivery_photos == ["wishes/a.jpg"]
     [progress] = quota_progress(db, city.jid, QuotaScope.MEMBER, 2026, ids=[party.member.id])
     assert (progress.realised, progress.claimed, progress.target, progress.met) == (0, 1, 1, False)
@@ -66,10 +89,19 @@ def test_the_whole_lifecycle_realises_the_members_quota(db, city, clock, party, 
 
 
 def test_bad_input_is_refused_in_both_languages_and_changes_nothing(db, city, party):
-    good = dict(jurisdiction_id=city.jid, community_id=city.units["community"].id, content="希望有人帮忙修理自行车",
-                category="repair", resident_phone="13712345678")
-    for change, field in [({"content": "修车"}, "content"), ({"resident_phone": "12345"}, "resident_phone"),
-                          ({"category": "nope"}, "category"), ({"community_id": city.units["street"].id}, "community_id")]:
+    good = dict(
+        jurisdiction_id=city.jid,
+        community_id=city.units["community"].id,
+        content="希望有人帮忙修理自行车",
+        category="repair",
+        resident_phone="13712345678",
+    )
+    for change, field in [
+        ({"content": "修车"}, "content"),
+        ({"resident_phone": "12345"}, "resident_phone"),
+        ({"category": "nope"}, "category"),
+        ({"community_id": city.units["street"].id}, "community_id"),
+    ]:
         with pytest.raises(InvalidInput) as info:
             submit_wish(db, **(good | change))
         assert info.value.field == field and info.value.message_zh != info.value.message_en
@@ -80,7 +112,11 @@ def test_bad_input_is_refused_in_both_languages_and_changes_nothing(db, city, pa
 
 def test_the_public_text_may_not_carry_personal_data(db, city, party, wish):
     register_wish(db, wish, actor=party.staff, triage_class="individual")
-    for text in ("赵大爷希望每周有人陪伴聊天", "老人希望有人陪伴，电话13712345678", "和平里3号楼2单元401的老人希望有人陪伴"):
+    for text in (
+        "赵大爷希望每周有人陪伴聊天",
+        "老人希望有人陪伴，电话13712345678",
+        "和平里3号楼2单元401的老人希望有人陪伴",
+    ):
         with pytest.raises(InvalidInput) as info:
             publish_wish(db, wish, actor=party.staff, public_text=text)
         assert info.value.field == "public_text"
@@ -243,19 +279,37 @@ def test_two_sessions_claiming_at_once_one_wins(engine, settings):
 
     with Session(engine, expire_on_commit=False, info={"settings": settings}) as first:
         own = build_city(first)
-        staff = create_user(first, jurisdiction_id=own.jid, username=f"{own.jurisdiction.code}-race", display_name="s",
-                            password="secret-pass-123", grants=[("handler", own.units["community"])])
+        staff = create_user(
+            first,
+            jurisdiction_id=own.jid,
+            username=f"{own.jurisdiction.code}-race",
+            display_name="s",
+            password="secret-pass-123",
+            grants=[("handler", own.units["community"])],
+        )
         branch = create_party_org(first, jurisdiction_id=own.jid, kind=OrgKind.BRANCH, name="测试党支部")
         a = create_member(first, jurisdiction_id=own.jid, name="甲党员", phone="13900001001", org=branch)
         b = create_member(first, jurisdiction_id=own.jid, name="乙党员", phone="13900001002", org=branch)
-        wish = submit_wish(first, jurisdiction_id=own.jid, community_id=own.units["community"].id,
-                           content="希望有人帮忙修理轮椅", category="repair", resident_phone="13712340000")
+        wish = submit_wish(
+            first,
+            jurisdiction_id=own.jid,
+            community_id=own.units["community"].id,
+            content="希望有人帮忙修理轮椅",
+            category="repair",
+            resident_phone="13712340000",
+        )
         register_wish(first, wish, actor=staff, triage_class="individual")
         publish_wish(first, wish, actor=staff, public_text="一位老人希望有人帮忙修理轮椅。")
         first.commit()
         try:
-            with Session(engine, info={"settings": settings}) as one, Session(engine, info={"settings": settings}) as two:
-                w1, w2 = get_wish(one, wish.id, jurisdiction_id=own.jid), get_wish(two, wish.id, jurisdiction_id=own.jid)
+            with (
+                Session(engine, info={"settings": settings}) as one,
+                Session(engine, info={"settings": settings}) as two,
+            ):
+                w1, w2 = (
+                    get_wish(one, wish.id, jurisdiction_id=own.jid),
+                    get_wish(two, wish.id, jurisdiction_id=own.jid),
+                )
                 claim_wish(one, w1, member=one.get(Member, a.id), promised_on=later(2))
                 one.commit()
                 with pytest.raises(Conflict):

@@ -3,7 +3,6 @@ publishes it, a member claims and delivers it, the resident confirms; the wall n
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
@@ -16,7 +15,7 @@ from lianxin.wishes.models import ReportStatus, Wish, WishEvent
 from lianxin.wishes.service import report_to_community
 from lianxin.wishes.status import WishStatus as S
 from tests.factories import PASSWORD
-from tests.web.conftest import csrf_from, login
+from tests.helpers import csrf_from, login
 from tests.wishes.conftest import later
 
 PUBLIC = "一位独居老人希望每周有人上门陪伴聊天、读报。"
@@ -40,10 +39,20 @@ def post(client: TestClient, path: str, data: dict | None = None, token_page: st
 
 
 def resident_posts_a_wish(client, city) -> str:
-    response = post(client, "/wishes/new", {
-        "form_key": "k" * 20, "community_id": str(city.units["community"].id), "category": "company",
-        "content": "我是独居老人，希望每周有人来陪我聊聊天，读读报纸。", "resident_phone": "13712345678",
-        "resident_name": "赵大爷", "resident_address": "和平里3号楼2单元401"}, token_page="/wishes/new")
+    response = post(
+        client,
+        "/wishes/new",
+        {
+            "form_key": "k" * 20,
+            "community_id": str(city.units["community"].id),
+            "category": "company",
+            "content": "我是独居老人，希望每周有人来陪我聊聊天，读读报纸。",
+            "resident_phone": "13712345678",
+            "resident_name": "赵大爷",
+            "resident_address": "和平里3号楼2单元401",
+        },
+        token_page="/wishes/new",
+    )
     assert response.status_code == 303, response.text
     return response.headers["location"].split("?")[0]
 
@@ -51,10 +60,18 @@ def resident_posts_a_wish(client, city) -> str:
 def test_the_whole_journey_through_the_pages(client, db, city, clock, party):
     assert "我要许愿" in client.get("/wishes").text
     track = resident_posts_a_wish(client, city)
-    again = post(client, "/wishes/new", {  # the same form sent twice makes one wish
-        "form_key": "k" * 20, "community_id": str(city.units["community"].id), "category": "company",
-        "content": "我是独居老人，希望每周有人来陪我聊聊天，读读报纸。", "resident_phone": "13712345678"},
-        token_page="/wishes/new")
+    again = post(
+        client,
+        "/wishes/new",
+        {  # the same form sent twice makes one wish
+            "form_key": "k" * 20,
+            "community_id": str(city.units["community"].id),
+            "category": "company",
+            "content": "我是独居老人，希望每周有人来陪我聊聊天，读读报纸。",
+            "resident_phone": "13712345678",
+        },
+        token_page="/wishes/new",
+    )
     assert again.headers["location"].split("?")[0] == track
     wish = db.scalar(select(Wish))
     assert client.get(track).status_code == 200 and "已收集" in client.get(track).text
@@ -101,14 +118,30 @@ def test_the_whole_journey_through_the_pages(client, db, city, clock, party):
 
 
 def test_bad_input_on_the_resident_form_is_explained_and_saves_nothing(client, db, city):
-    response = post(client, "/wishes/new", {"form_key": "x" * 20, "community_id": "", "category": "company",
-                                            "content": "帮帮我吧谢谢", "resident_phone": "13712345678"},
-                    token_page="/wishes/new")
+    response = post(
+        client,
+        "/wishes/new",
+        {
+            "form_key": "x" * 20,
+            "community_id": "",
+            "category": "company",
+            "content": "帮帮我吧谢谢",
+            "resident_phone": "13712345678",
+        },
+        token_page="/wishes/new",
+    )
     assert response.status_code == 422 and "请选择所在社区" in response.text
-    response = client.post("/wishes/new?lang=en", data={
-        "csrf_token": csrf_from(client, "/wishes/new"), "form_key": "x" * 20,
-        "community_id": str(city.units["community"].id), "category": "company", "content": "帮帮我吧谢谢",
-        "resident_phone": "123"})
+    response = client.post(
+        "/wishes/new?lang=en",
+        data={
+            "csrf_token": csrf_from(client, "/wishes/new"),
+            "form_key": "x" * 20,
+            "community_id": str(city.units["community"].id),
+            "category": "company",
+            "content": "帮帮我吧谢谢",
+            "resident_phone": "123",
+        },
+    )
     assert response.status_code == 422 and "valid mobile" in response.text
     assert db.scalar(select(Wish)) is None
 
@@ -118,7 +151,9 @@ def test_a_rejected_wish_tells_the_resident_why(client, db, city, party):
     wish = db.scalar(select(Wish))
     login(client, party.staff.username, PASSWORD)
     assert post(client, f"/wishes/staff/{wish.id}/reject", {"reason": ""}).status_code == 422
-    assert post(client, f"/wishes/staff/{wish.id}/reject", {"reason": "属于商业服务，建议联系家政公司"}).status_code == 303
+    assert (
+        post(client, f"/wishes/staff/{wish.id}/reject", {"reason": "属于商业服务，建议联系家政公司"}).status_code == 303
+    )
     client.post("/logout", data={"csrf_token": csrf_from(client)})
     page = client.get(track).text
     assert "不予采纳" in page and "建议联系家政公司" in page
@@ -151,9 +186,17 @@ def test_dual_report_through_the_pages(client, db, city, party):
 
 def test_api_lifecycle_masks_personal_data_and_enforces_one_claim(client, db, city, clock, party):
     login(client, party.staff.username, PASSWORD)
-    made = client.post("/api/v1/wishes", json={
-        "community_id": city.units["community"].id, "category": "study", "content": "孩子需要一套冬季校服，尺码160。",
-        "resident_phone": "13612345678", "resident_name": "钱女士"}, headers={"Idempotency-Key": "w1"})
+    made = client.post(
+        "/api/v1/wishes",
+        json={
+            "community_id": city.units["community"].id,
+            "category": "study",
+            "content": "孩子需要一套冬季校服，尺码160。",
+            "resident_phone": "13612345678",
+            "resident_name": "钱女士",
+        },
+        headers={"Idempotency-Key": "w1"},
+    )
     assert made.status_code == 201, made.text
     body = made.json()
     assert body["resident_phone"] == "136****5678" and "钱女士" not in made.text and body["status"] == "collected"
@@ -162,12 +205,19 @@ def test_api_lifecycle_masks_personal_data_and_enforces_one_claim(client, db, ci
     assert bad.status_code == 422 and bad.json()["field"] == "triage_class"
     ok = client.post(f"/api/v1/wishes/{wid}/actions/register", json={"triage_class": "individual"})
     assert ok.json()["status"] == "registered"
-    stale = client.post(f"/api/v1/wishes/{wid}/actions/publish", json={"public_text": "一名学生需要一套冬季校服。"},
-                        headers={"If-Match": "1"})
+    stale = client.post(
+        f"/api/v1/wishes/{wid}/actions/publish",
+        json={"public_text": "一名学生需要一套冬季校服。"},
+        headers={"If-Match": "1"},
+    )
     assert stale.status_code == 409
-    assert client.post(f"/api/v1/wishes/{wid}/actions/publish",
-                       json={"public_text": "一名学生需要一套冬季校服。"}).json()["status"] == "published"
-    assert client.get(f"/api/v1/wishes?status=published").json()["total"] == 1
+    assert (
+        client.post(f"/api/v1/wishes/{wid}/actions/publish", json={"public_text": "一名学生需要一套冬季校服。"}).json()[
+            "status"
+        ]
+        == "published"
+    )
+    assert client.get("/api/v1/wishes?status=published").json()["total"] == 1
     client.post("/logout", data={"csrf_token": csrf_from(client)})
 
     login(client, party.member_user.username, PASSWORD)
@@ -179,8 +229,9 @@ def test_api_lifecycle_masks_personal_data_and_enforces_one_claim(client, db, ci
     client.post("/logout", data={"csrf_token": csrf_from(client)})
 
     login(client, party.secretary.username, PASSWORD)  # a second claimant cannot claim the same wish
-    second = client.post(f"/api/v1/wishes/{wid}/actions/claim",
-                         json={"promised_on": later(3).isoformat(), "org_id": party.branch.id})
+    second = client.post(
+        f"/api/v1/wishes/{wid}/actions/claim", json={"promised_on": later(3).isoformat(), "org_id": party.branch.id}
+    )
     assert second.status_code == 409 and second.json()["code"] == "conflict"
     quotas = client.get("/api/v1/wishes/quotas?scope=member").json()
     assert {q["name"]: q["claimed"] for q in quotas}["李建国"] == 1
@@ -199,8 +250,12 @@ def test_a_secretary_claims_for_the_branch_from_the_wall_and_leaders_export_exce
     login(client, party.secretary.username, PASSWORD)
     wall = client.get("/wishes").text
     assert party.branch.name in wall and "我本人" not in wall  # the secretary is no member: only the branch
-    assert post(client, f"/wishes/{wish.id}/claim", {"promised_on": later(4).isoformat(),
-                                                     "as_org": str(party.branch.id)}).status_code == 303
+    assert (
+        post(
+            client, f"/wishes/{wish.id}/claim", {"promised_on": later(4).isoformat(), "as_org": str(party.branch.id)}
+        ).status_code
+        == 303
+    )
     assert wish.claimed_org is party.branch and wish.status == S.CLAIMED
     client.post("/logout", data={"csrf_token": csrf_from(client)})
     assert client.get("/wishes/stats.xlsx", follow_redirects=False).status_code == 303
@@ -223,7 +278,8 @@ def png_bytes() -> bytes:
 
 
 def test_delivery_photos_show_on_the_wall_once_realised_and_a_grid_worker_confirms_with_a_signature(
-        client, db, city, clock, party, wish):
+    client, db, city, clock, party, wish
+):
     from lianxin.wishes.service import claim_wish, publish_wish, register_wish
 
     register_wish(db, wish, actor=party.staff, triage_class="individual")
@@ -231,22 +287,35 @@ def test_delivery_photos_show_on_the_wall_once_realised_and_a_grid_worker_confir
     claim_wish(db, wish, member=party.member, promised_on=later(3))
     login(client, party.member_user.username, PASSWORD)
     token = csrf_from(client, "/wishes/mine")
-    bad = client.post(f"/wishes/{wish.id}/member/deliver", data={"csrf_token": token, "note": "已上门陪伴聊天"},
-                      files=[("photos", ("a.png", b"not an image", "image/png"))], follow_redirects=False)
+    bad = client.post(
+        f"/wishes/{wish.id}/member/deliver",
+        data={"csrf_token": token, "note": "已上门陪伴聊天"},
+        files=[("photos", ("a.png", b"not an image", "image/png"))],
+        follow_redirects=False,
+    )
     assert bad.status_code == 422 and wish.status == S.CLAIMED
-    done = client.post(f"/wishes/{wish.id}/member/deliver", data={"csrf_token": token, "note": "已上门陪伴聊天"},
-                       files=[("photos", ("a.png", png_bytes(), "image/png"))], follow_redirects=False)
+    done = client.post(
+        f"/wishes/{wish.id}/member/deliver",
+        data={"csrf_token": token, "note": "已上门陪伴聊天"},
+        files=[("photos", ("a.png", png_bytes(), "image/png"))],
+        follow_redirects=False,
+    )
     assert done.status_code == 303 and wish.status == S.DELIVERED and wish.delivery_photos[0].startswith("wishes/")
     assert client.get(f"/wishes/{wish.id}/photos/0").status_code == 404  # not public before it is realised
     client.post("/logout", data={"csrf_token": csrf_from(client)})
 
     login(client, city.users["grid_worker"].username, PASSWORD)
     token = csrf_from(client, f"/wishes/staff/{wish.id}")
-    unsigned = client.post(f"/wishes/proxy/{wish.id}/confirm", data={"csrf_token": token, "rating": "5"},
-                           follow_redirects=False)
+    unsigned = client.post(
+        f"/wishes/proxy/{wish.id}/confirm", data={"csrf_token": token, "rating": "5"}, follow_redirects=False
+    )
     assert unsigned.status_code == 422 and wish.status == S.DELIVERED
-    signed = client.post(f"/wishes/proxy/{wish.id}/confirm", data={"csrf_token": token, "rating": "5"},
-                         files=[("photos", ("sign.png", png_bytes(), "image/png"))], follow_redirects=False)
+    signed = client.post(
+        f"/wishes/proxy/{wish.id}/confirm",
+        data={"csrf_token": token, "rating": "5"},
+        files=[("photos", ("sign.png", png_bytes(), "image/png"))],
+        follow_redirects=False,
+    )
     assert signed.status_code == 303 and wish.status == S.CONFIRMED and wish.confirmed_by_proxy
     client.post("/logout", data={"csrf_token": csrf_from(client)})
     assert f"/wishes/{wish.id}/photos/0" in client.get("/wishes").text
@@ -268,14 +337,28 @@ def test_staff_register_members_and_pioneer_posts_which_the_wall_lists(client, d
     login(client, party.staff.username, PASSWORD)
     refused = post(client, "/wishes/members", {"name": "周丽", "phone": "13900000009", "kind": "party_member"})
     assert refused.status_code == 422 and "党组织" in refused.text
-    assert post(client, "/wishes/members", {"name": "周丽", "phone": "13900000009", "kind": "volunteer",
-                                            "skills": "理发"}).status_code == 303
+    assert (
+        post(
+            client, "/wishes/members", {"name": "周丽", "phone": "13900000009", "kind": "volunteer", "skills": "理发"}
+        ).status_code
+        == 303
+    )
     assert db.scalar(select(Member).where(Member.phone == "13900000009")).kind == "volunteer"
-    assert post(client, "/wishes/posts", {"report_id": str(report.id), "name": "党员先锋岗",
-                                          "starts_on": "2026-03-01"}).status_code == 422  # not confirmed yet
+    assert (
+        post(
+            client, "/wishes/posts", {"report_id": str(report.id), "name": "党员先锋岗", "starts_on": "2026-03-01"}
+        ).status_code
+        == 422
+    )  # not confirmed yet
     assert post(client, f"/wishes/reports/{report.id}/confirm").status_code == 303
-    assert post(client, "/wishes/posts", {"report_id": str(report.id), "name": "党员先锋岗", "service": "水电维修",
-                                          "starts_on": "2026-03-01"}).status_code == 303
+    assert (
+        post(
+            client,
+            "/wishes/posts",
+            {"report_id": str(report.id), "name": "党员先锋岗", "service": "水电维修", "starts_on": "2026-03-01"},
+        ).status_code
+        == 303
+    )
     assert db.scalar(select(PioneerPost)).holder is party.other
     desk = client.get("/wishes/staff").text
     assert "登记党员、志愿者" in desk and party.branch.name in desk

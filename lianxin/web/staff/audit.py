@@ -35,18 +35,43 @@ def _int(value: str | None) -> int | None:
 
 
 @router.get("/audit")
-def audit_log(request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)) -> Response:
+def audit_log(
+    request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)
+) -> Response:
     require_auditor(user)
     params = request.query_params
-    filters = {"user_id": _int(params.get("user")), "order_no": (params.get("appeal") or "").strip()[:20] or None,
-               "since": _date(params.get("from"), "from"), "until": _date(params.get("to"), "to")}
+    filters = {
+        "user_id": _int(params.get("user")),
+        "order_no": (params.get("appeal") or "").strip()[:20] or None,
+        "since": _date(params.get("from"), "from"),
+        "until": _date(params.get("to"), "to"),
+    }
     page = _int(params.get("page")) or 1
     rows, total = page_of_views(session, user, page=page, page_size=PAGE_SIZE, **filters)
     pages = max(1, -(-total // PAGE_SIZE))
-    kept = {k: v for k, v in {"user": params.get("user"), "appeal": params.get("appeal"), "from": params.get("from"),
-                              "to": params.get("to")}.items() if v}
-    users = session.scalars(select(User).where(User.jurisdiction_id == user.jurisdiction_id).order_by(User.username)).all()
-    return render(request, "staff/audit.html", {
-        "rows": rows, "total": total, "page": page, "pages": pages, "users": users, "chosen": kept,
-        "page_url": lambda n: "/staff/audit?" + urlencode(kept | {"page": n}),
-    })
+    kept = {
+        k: v
+        for k, v in {
+            "user": params.get("user"),
+            "appeal": params.get("appeal"),
+            "from": params.get("from"),
+            "to": params.get("to"),
+        }.items()
+        if v
+    }
+    users = session.scalars(
+        select(User).where(User.jurisdiction_id == user.jurisdiction_id).order_by(User.username)
+    ).all()
+    return render(
+        request,
+        "staff/audit.html",
+        {
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "users": users,
+            "chosen": kept,
+            "page_url": lambda n: "/staff/audit?" + urlencode(kept | {"page": n}),
+        },
+    )

@@ -29,13 +29,21 @@ def due_mark(appeal: Appeal, now: datetime | None = None) -> str:
     return "amber" if appeal.due_at - now <= AMBER_WITHIN else "green"
 
 
-DUE_LABELS = {"red": ("已超期", "Overdue"), "amber": ("即将到期", "Due soon"), "green": ("正常", "On time"), "": ("", "")}
+DUE_LABELS = {
+    "red": ("已超期", "Overdue"),
+    "amber": ("即将到期", "Due soon"),
+    "green": ("正常", "On time"),
+    "": ("", ""),
+}
 
 
 def categories(session: Session, jurisdiction_id: int) -> list[tuple[int, str]]:
     """Active categories as "一级 / 二级 / 三级" paths, in outline order."""
-    rows = session.scalars(select(Category).where(Category.jurisdiction_id == jurisdiction_id, Category.active.is_(True))
-                           .order_by(Category.sort)).all()
+    rows = session.scalars(
+        select(Category)
+        .where(Category.jurisdiction_id == jurisdiction_id, Category.active.is_(True))
+        .order_by(Category.sort)
+    ).all()
     names = {c.id: c for c in rows}
 
     def path(c: Category) -> str:
@@ -49,8 +57,14 @@ def appeal_link(appeal: Appeal) -> str:
 
 
 def _search(stmt: Select, q: str) -> Select:
-    return stmt.where(or_(Appeal.order_no == q, Appeal.title.icontains(q, autoescape=True),
-                          Appeal.content.icontains(q, autoescape=True), Appeal.address.icontains(q, autoescape=True)))
+    return stmt.where(
+        or_(
+            Appeal.order_no == q,
+            Appeal.title.icontains(q, autoescape=True),
+            Appeal.content.icontains(q, autoescape=True),
+            Appeal.address.icontains(q, autoescape=True),
+        )
+    )
 
 
 def _labelled(enum) -> callable:
@@ -91,22 +105,42 @@ def appeal_columns(*, with_due: bool = True) -> list[Column]:
         Column("received_at", "受理时间", "Received", lambda a: local_text(a.received_at), Appeal.received_at),
     ]
     if with_due:
-        columns.append(Column("due_at", "办理时限", "Deadline", lambda a: local_text(a.due_at) if a.due_at else "",
-                              Appeal.due_at, css=lambda a: f"due due-{due_mark(a)}" if due_mark(a) else ""))
+        columns.append(
+            Column(
+                "due_at",
+                "办理时限",
+                "Deadline",
+                lambda a: local_text(a.due_at) if a.due_at else "",
+                Appeal.due_at,
+                css=lambda a: f"due due-{due_mark(a)}" if due_mark(a) else "",
+            )
+        )
     return columns
 
 
 def appeal_spec(name: str, default_sort: str = "-received_at", *, filters: list[Filter] | None = None) -> ListSpec:
-    return ListSpec(name, appeal_columns(), default_sort, FILTERS if filters is None else filters, _search,
-                    ("工单编号、标题、内容或地址", "Order no., title, content or address"))
+    return ListSpec(
+        name,
+        appeal_columns(),
+        default_sort,
+        FILTERS if filters is None else filters,
+        _search,
+        ("工单编号、标题、内容或地址", "Order no., title, content or address"),
+    )
 
 
 def with_units(unit_ids: set[int], roles=(UnitRole.LEAD, UnitRole.CO, UnitRole.WHISTLED)) -> Select:
     """Appeals that one of ``unit_ids`` currently works on in one of ``roles``."""
-    return select(AppealUnit.appeal_id).where(AppealUnit.unit_id.in_(unit_ids), AppealUnit.active.is_(True),
-                                              AppealUnit.role.in_(roles))
+    return select(AppealUnit.appeal_id).where(
+        AppealUnit.unit_id.in_(unit_ids), AppealUnit.active.is_(True), AppealUnit.role.in_(roles)
+    )
 
 
 def unit_choices(session: Session, jurisdiction_id: int, kinds) -> list[Unit]:
-    return list(session.scalars(select(Unit).where(Unit.jurisdiction_id == jurisdiction_id, Unit.active.is_(True),
-                                                   Unit.kind.in_(kinds)).order_by(Unit.kind, Unit.code)))
+    return list(
+        session.scalars(
+            select(Unit)
+            .where(Unit.jurisdiction_id == jurisdiction_id, Unit.active.is_(True), Unit.kind.in_(kinds))
+            .order_by(Unit.kind, Unit.code)
+        )
+    )

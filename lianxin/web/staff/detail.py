@@ -10,14 +10,14 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
+from lianxin.appeals.access import Shown, require_can_see, shown_to
+from lianxin.appeals.choices import RequestState
+from lianxin.appeals.models import Appeal
+from lianxin.appeals.service import check_version, get_appeal
+from lianxin.appeals.status import AppealStatus, IllegalTransition, next_status
 from lianxin.assessment.exclusions import NOT_ASSESSED
 from lianxin.dispatch.catalogue import suggest_units
 from lianxin.dispatch.repeats import repeats_of
-from lianxin.appeals.choices import RequestState
-from lianxin.appeals.models import Appeal
-from lianxin.appeals.access import Shown, require_can_see, shown_to
-from lianxin.appeals.service import check_version, get_appeal
-from lianxin.appeals.status import AppealStatus, IllegalTransition, next_status
 from lianxin.errors import LianxinError, NotFound, PermissionDenied, StaleVersion
 from lianxin.orgs.models import Role, User
 from lianxin.orgs.service import has_role
@@ -26,8 +26,8 @@ from lianxin.web.forms import FormErrors, posted_form
 from lianxin.web.i18n import EN, pick_lang
 from lianxin.web.staff.actions import BY_NAME, ActionForm, Form, forms_for
 from lianxin.web.staff.common import due_mark
-from lianxin.web.uploads import discard, read_photos, store_photos
 from lianxin.web.templating import render
+from lianxin.web.uploads import discard, read_photos, store_photos
 
 router = APIRouter(prefix="/staff")
 EXCLUSION_ROLES = (Role.HANDLER, Role.DISPATCHER, Role.LEADER)  # who asks, who decides, who reads the rates
@@ -46,25 +46,42 @@ def person(session: Session, user: User, appeal: Appeal) -> Shown:
     return shown_to(session, user, appeal, "web")
 
 
-def panel_context(session: Session, user: User, appeal: Appeal, *, errors: FormErrors | None = None,
-                  open_form: str | None = None, values: dict | None = None, notice: str | None = None,
-                  stale: bool = False) -> dict:
+def panel_context(
+    session: Session,
+    user: User,
+    appeal: Appeal,
+    *,
+    errors: FormErrors | None = None,
+    open_form: str | None = None,
+    values: dict | None = None,
+    notice: str | None = None,
+    stale: bool = False,
+) -> dict:
     forms = forms_for(session, user, appeal)
     names = {f.name for f in forms}
     centre = has_role(session, user, (Role.OPERATOR, Role.DISPATCHER))
     suggestion = suggest_units(session, appeal) if names & {"dispatch", "redispatch"} else None
     return {
-        "appeal": appeal, "status": AppealStatus(appeal.status), "person": person(session, user, appeal),
-        "events": list(appeal.events), "due": due_mark(appeal),
-        "units": [row for row in appeal.units if row.active], "attachments": list(appeal.attachments),
+        "appeal": appeal,
+        "status": AppealStatus(appeal.status),
+        "person": person(session, user, appeal),
+        "events": list(appeal.events),
+        "due": due_mark(appeal),
+        "units": [row for row in appeal.units if row.active],
+        "attachments": list(appeal.attachments),
         "pending": [r for r in appeal.requests if r.state == RequestState.PENDING],
-        "forms": forms, "options": {f.name: {fld.name: fld.options(session, appeal) for fld in f.fields if fld.options}
-                                    for f in forms},
-        "suggestion": suggestion, "defaults": suggested_values(suggestion) | current_values(appeal),
+        "forms": forms,
+        "options": {f.name: {fld.name: fld.options(session, appeal) for fld in f.fields if fld.options} for f in forms},
+        "suggestion": suggestion,
+        "defaults": suggested_values(suggestion) | current_values(appeal),
         "repeats": repeats_of(session, appeal) if centre and "merge" in names else [],
-        "errors": errors or FormErrors("zh-CN"), "open_form": open_form, "values": values or {}, "notice": notice,
+        "errors": errors or FormErrors("zh-CN"),
+        "open_form": open_form,
+        "values": values or {},
+        "notice": notice,
         "exclusion": AppealStatus(appeal.status) not in NOT_ASSESSED and has_role(session, user, EXCLUSION_ROLES),
-        "stale": stale, "loose_errors": list((errors or {}).values()) if open_form not in names else [],
+        "stale": stale,
+        "loose_errors": list((errors or {}).values()) if open_form not in names else [],
     }
 
 
@@ -82,18 +99,22 @@ def current_values(appeal: Appeal) -> dict:
 
 
 @router.get("/appeals/{order_no}")
-def appeal_page(request: Request, order_no: str, user: User = Depends(require_user),
-                session: Session = Depends(get_session)) -> Response:
+def appeal_page(
+    request: Request, order_no: str, user: User = Depends(require_user), session: Session = Depends(get_session)
+) -> Response:
     appeal = visible_appeal(session, user, order_no)
     ctx = panel_context(session, user, appeal, errors=FormErrors(pick_lang(request)))
     return render(request, "staff/appeal.html", ctx)
 
 
 @router.get("/appeals/{order_no}/panel")
-def appeal_panel(request: Request, order_no: str, user: User = Depends(require_user),
-                 session: Session = Depends(get_session)) -> Response:
+def appeal_panel(
+    request: Request, order_no: str, user: User = Depends(require_user), session: Session = Depends(get_session)
+) -> Response:
     appeal = visible_appeal(session, user, order_no)
-    return render(request, "staff/_panel.html", panel_context(session, user, appeal, errors=FormErrors(pick_lang(request))))
+    return render(
+        request, "staff/_panel.html", panel_context(session, user, appeal, errors=FormErrors(pick_lang(request)))
+    )
 
 
 def read_form(data: FormData) -> tuple[Form, list]:
@@ -113,8 +134,14 @@ def _version(form: Form) -> int | None:
 
 
 @router.post("/appeals/{order_no}/act/{name}")
-def act(request: Request, order_no: str, name: str, posted: FormData = Depends(posted_form()),
-        user: User = Depends(require_user), session: Session = Depends(get_session)) -> Response:
+def act(
+    request: Request,
+    order_no: str,
+    name: str,
+    posted: FormData = Depends(posted_form()),
+    user: User = Depends(require_user),
+    session: Session = Depends(get_session),
+) -> Response:
     appeal = visible_appeal(session, user, order_no)
     spec: ActionForm | None = BY_NAME.get(name)
     form, files = read_form(posted)
@@ -137,8 +164,17 @@ def act(request: Request, order_no: str, name: str, posted: FormData = Depends(p
             raise
         session.refresh(appeal)
         errors.add_exception(exc)
-        return _answer(request, session, user, appeal, status=409 if isinstance(exc, StaleVersion) else exc.http_status,
-                       errors=errors, open_form=name, values=form.values, stale=isinstance(exc, StaleVersion))
+        return _answer(
+            request,
+            session,
+            user,
+            appeal,
+            status=409 if isinstance(exc, StaleVersion) else exc.http_status,
+            errors=errors,
+            open_form=name,
+            values=form.values,
+            stale=isinstance(exc, StaleVersion),
+        )
     session.refresh(appeal)
     done = f"Done: {spec.label(lang)}" if lang == EN else f"已完成：{spec.label(lang)}"
     if not request.headers.get("hx-request"):

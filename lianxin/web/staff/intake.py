@@ -13,20 +13,20 @@ import re
 import uuid
 
 from fastapi import APIRouter, Depends, Request
-from starlette.datastructures import FormData
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from lianxin.appeals.choices import AppealType, Channel, NotAcceptedReason, Urgency
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.service import answer_directly, not_accept, submit_appeal
-from lianxin.errors import InvalidInput, LianxinError
-from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.dispatch.repeats import find_repeats
+from lianxin.errors import InvalidInput, LianxinError
 from lianxin.knowledge.service import answer_from_entry, get_entry, search_entries
+from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.routing.labels import record_label
 from lianxin.web.deps import get_session, require_roles
 from lianxin.web.forms import FormErrors, posted_form
@@ -42,8 +42,13 @@ DISPOSITIONS = ("dispatch", "answer", "transfer")
 
 
 def communities(session: Session, jurisdiction_id: int) -> list[Unit]:
-    return list(session.scalars(select(Unit).where(Unit.jurisdiction_id == jurisdiction_id, Unit.kind == UnitKind.COMMUNITY,
-                                                   Unit.active.is_(True)).order_by(Unit.code)))
+    return list(
+        session.scalars(
+            select(Unit)
+            .where(Unit.jurisdiction_id == jurisdiction_id, Unit.kind == UnitKind.COMMUNITY, Unit.active.is_(True))
+            .order_by(Unit.code)
+        )
+    )
 
 
 def _optional_int(value: str) -> int | None:
@@ -51,15 +56,25 @@ def _optional_int(value: str) -> int | None:
 
 
 def intake_context(session: Session, user: User, values: dict, errors: FormErrors) -> dict:
-    return {"values": values, "errors": errors, "key": values.get("intake_key") or uuid.uuid4().hex,
-            "channels": list(Channel), "types": list(AppealType), "urgencies": list(Urgency),
-            "categories": categories(session, user.jurisdiction_id), "communities": [(u.id, u.name) for u in communities(session, user.jurisdiction_id)],
-            "lines": EMERGENCY_LINES}
+    return {
+        "values": values,
+        "errors": errors,
+        "key": values.get("intake_key") or uuid.uuid4().hex,
+        "channels": list(Channel),
+        "types": list(AppealType),
+        "urgencies": list(Urgency),
+        "categories": categories(session, user.jurisdiction_id),
+        "communities": [(u.id, u.name) for u in communities(session, user.jurisdiction_id)],
+        "lines": EMERGENCY_LINES,
+    }
 
 
 @router.get("/intake")
-def intake_form(request: Request, user: User = Depends(require_roles(Role.OPERATOR, Role.DISPATCHER)),
-                session: Session = Depends(get_session)) -> Response:
+def intake_form(
+    request: Request,
+    user: User = Depends(require_roles(Role.OPERATOR, Role.DISPATCHER)),
+    session: Session = Depends(get_session),
+) -> Response:
     values = {"channel": Channel.HOTLINE.value, "appeal_type": AppealType.HELP.value, "disposition": "dispatch"}
     return render(request, "staff/intake.html", intake_context(session, user, values, FormErrors(pick_lang(request))))
 
@@ -97,9 +112,12 @@ def _disposition(session: Session, appeal: Appeal, user: User, values: dict) -> 
 
 
 @router.post("/intake")
-def intake(request: Request, posted: FormData = Depends(posted_form()),
-           user: User = Depends(require_roles(Role.OPERATOR, Role.DISPATCHER)),
-           session: Session = Depends(get_session)) -> Response:
+def intake(
+    request: Request,
+    posted: FormData = Depends(posted_form()),
+    user: User = Depends(require_roles(Role.OPERATOR, Role.DISPATCHER)),
+    session: Session = Depends(get_session),
+) -> Response:
     form, _files = read_form(posted)
     values = {k: form.text(k) for k in form.values}
     errors = FormErrors(pick_lang(request))
@@ -110,12 +128,20 @@ def intake(request: Request, posted: FormData = Depends(posted_form()),
     savepoint = session.begin_nested()
     try:
         data = AppealCreate(
-            jurisdiction_id=user.jurisdiction_id, channel=values.get("channel") or Channel.HOTLINE,
-            appeal_type=values.get("appeal_type", ""), urgency=values.get("urgency") or Urgency.NORMAL,
-            title=values.get("title") or None, content=values.get("content", ""), address=values.get("address") or None,
-            category_id=_optional_int(values.get("category_id", "")), community_id=_optional_int(values.get("community_id", "")),
-            appellant_name=values.get("appellant_name") or None, appellant_phone=values.get("appellant_phone") or None,
-            anonymous=form.flag("anonymous"), confidential=form.flag("confidential"))
+            jurisdiction_id=user.jurisdiction_id,
+            channel=values.get("channel") or Channel.HOTLINE,
+            appeal_type=values.get("appeal_type", ""),
+            urgency=values.get("urgency") or Urgency.NORMAL,
+            title=values.get("title") or None,
+            content=values.get("content", ""),
+            address=values.get("address") or None,
+            category_id=_optional_int(values.get("category_id", "")),
+            community_id=_optional_int(values.get("community_id", "")),
+            appellant_name=values.get("appellant_name") or None,
+            appellant_phone=values.get("appellant_phone") or None,
+            anonymous=form.flag("anonymous"),
+            confidential=form.flag("confidential"),
+        )
         appeal = submit_appeal(session, data, actor=user, idempotency_key=idempotency_key)
         _record_choice(session, appeal, user, values)
         _disposition(session, appeal, user, values)
@@ -139,19 +165,35 @@ def _rename(exc: LianxinError) -> LianxinError:
 
 
 @router.get("/intake/kb")
-def knowledge_box(request: Request, content: str = "", title: str = "", appeal_type: str = "",
-                  user: User = Depends(require_roles(Role.OPERATOR, Role.DISPATCHER)),
-                  session: Session = Depends(get_session)) -> Response:
+def knowledge_box(
+    request: Request,
+    content: str = "",
+    title: str = "",
+    appeal_type: str = "",
+    user: User = Depends(require_roles(Role.OPERATOR, Role.DISPATCHER)),
+    session: Session = Depends(get_session),
+) -> Response:
     consult = appeal_type == AppealType.CONSULT.value
     hits = search_entries(session, user.jurisdiction_id, f"{title} {content}"[:2000]) if consult else []
     return render(request, "staff/_kb.html", {"hits": hits, "consult": consult})
 
 
 @router.get("/intake/repeats")
-def repeats_box(request: Request, appellant_phone: str = "", content: str = "", address: str = "",
-                community_id: str = "", user: User = Depends(require_roles(Role.OPERATOR, Role.DISPATCHER)),
-                session: Session = Depends(get_session)) -> Response:
-    found = find_repeats(session, user.jurisdiction_id, phone=appellant_phone.strip().replace(" ", "") or None,
-                         text=content[:2000] or None, address=address.strip() or None,
-                         community_id=_optional_int(community_id))
+def repeats_box(
+    request: Request,
+    appellant_phone: str = "",
+    content: str = "",
+    address: str = "",
+    community_id: str = "",
+    user: User = Depends(require_roles(Role.OPERATOR, Role.DISPATCHER)),
+    session: Session = Depends(get_session),
+) -> Response:
+    found = find_repeats(
+        session,
+        user.jurisdiction_id,
+        phone=appellant_phone.strip().replace(" ", "") or None,
+        text=content[:2000] or None,
+        address=address.strip() or None,
+        community_id=_optional_int(community_id),
+    )
     return render(request, "staff/_repeats.html", {"repeats": found})

@@ -162,8 +162,11 @@ def export_rows(spec: ListSpec, rows: list, kind: str, lang: str) -> Response:
         writer = csv.writer(buffer)
         writer.writerow(header)
         writer.writerows(table)
-        return Response(("\ufeff" + buffer.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": disposition})
+        return Response(
+            ("\ufeff" + buffer.getvalue()).encode("utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": disposition},
+        )
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(spec.name[:31])
     sheet.append(header)
@@ -171,5 +174,8 @@ def export_rows(spec: ListSpec, rows: list, kind: str, lang: str) -> Response:
         sheet.append(line)
     out = io.BytesIO()
     workbook.save(out)
-    return Response(out.getvalue(), headers={"Content-Disposition": disposition},
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return Response(
+        out.getvalue(),
+        headers={"Content-Disposition": disposition},
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

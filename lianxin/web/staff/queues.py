@@ -32,21 +32,36 @@ WORKBENCHES = [
     ("/staff/visits", "回访队列", "Return visits", {Role.VISITOR}),
     ("/staff/overview", "领导总览", "Overview", {Role.LEADER}),
     ("/staff/overdue", "超期工单", "Overdue", {Role.LEADER, Role.DISPATCHER}),
-    ("/staff/appeals", "全部工单", "All appeals", {Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.VISITOR,
-                                                   Role.LEADER, Role.GRID_WORKER}),
+    (
+        "/staff/appeals",
+        "全部工单",
+        "All appeals",
+        {Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.VISITOR, Role.LEADER, Role.GRID_WORKER},
+    ),
     ("/staff/audit", "个人信息查看日志", "Personal-data log", {Role.AUDITOR}),
 ]
 
 
-def list_response(request: Request, session: Session, spec, stmt: Select, heading: tuple[str, str],
-                  intro: tuple[str, str] | None = None, template: str = "staff/list_page.html",
-                  links: list[tuple[str, str]] = (), **extra) -> Response:
+def list_response(
+    request: Request,
+    session: Session,
+    spec,
+    stmt: Select,
+    heading: tuple[str, str],
+    intro: tuple[str, str] | None = None,
+    template: str = "staff/list_page.html",
+    links: list[tuple[str, str]] = (),
+    **extra,
+) -> Response:
     result = run_list(session, request, spec, stmt)
     if not isinstance(result, ListPage):
         return result
     en = pick_lang(request) == "en"
-    return render(request, template, {"lp": result, "heading": heading[en], "intro": intro[en] if intro else "",
-                                      "links": list(links), **extra})
+    return render(
+        request,
+        template,
+        {"lp": result, "heading": heading[en], "intro": intro[en] if intro else "", "links": list(links), **extra},
+    )
 
 
 @router.get("")
@@ -59,8 +74,12 @@ def hub(request: Request, user: User = Depends(require_user)) -> Response:
 
 
 @router.get("/appeals")
-def all_appeals(request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)) -> Response:
-    return list_response(request, session, appeal_spec("appeals"), visible_appeals(session, user), ("全部工单", "All appeals"))
+def all_appeals(
+    request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)
+) -> Response:
+    return list_response(
+        request, session, appeal_spec("appeals"), visible_appeals(session, user), ("全部工单", "All appeals")
+    )
 
 
 def _has_pending_request():
@@ -68,12 +87,21 @@ def _has_pending_request():
 
 
 @router.get("/dispatch")
-def dispatch_queue(request: Request, user: User = Depends(require_roles(Role.DISPATCHER)),
-                   session: Session = Depends(get_session)) -> Response:
+def dispatch_queue(
+    request: Request, user: User = Depends(require_roles(Role.DISPATCHER)), session: Session = Depends(get_session)
+) -> Response:
     stmt = visible_appeals(session, user).where(or_(Appeal.status == AppealStatus.RECEIVED, _has_pending_request()))
-    return list_response(request, session, appeal_spec("dispatch", "received_at"), stmt, ("派单队列", "Dispatch queue"),
-                         ("新受理待派单的工单，以及承办单位提出退单、异议或延期待审核的工单。",
-                          "New appeals to dispatch, and appeals whose unit asked to return, objected or asked for more time."))
+    return list_response(
+        request,
+        session,
+        appeal_spec("dispatch", "received_at"),
+        stmt,
+        ("派单队列", "Dispatch queue"),
+        (
+            "新受理待派单的工单，以及承办单位提出退单、异议或延期待审核的工单。",
+            "New appeals to dispatch, and appeals whose unit asked to return, objected or asked for more time.",
+        ),
+    )
 
 
 def handler_units(session: Session, user: User) -> set[int]:
@@ -81,40 +109,71 @@ def handler_units(session: Session, user: User) -> set[int]:
 
 
 @router.get("/handle")
-def handler_queue(request: Request, user: User = Depends(require_roles(Role.HANDLER)),
-                  session: Session = Depends(get_session)) -> Response:
-    stmt = visible_appeals(session, user).where(Appeal.status.in_(WITH_UNIT),
-                                                Appeal.id.in_(with_units(handler_units(session, user))))
-    return list_response(request, session, appeal_spec("handle", "due_at"), stmt, ("本单位待办", "My units' queue"),
-                         ("按办理时限排序：红色已超期，黄色 24 小时内到期，绿色正常。协办、报到单位向主办单位反馈。",
-                          "Sorted by deadline: red overdue, amber due within 24 h, green on time."))
+def handler_queue(
+    request: Request, user: User = Depends(require_roles(Role.HANDLER)), session: Session = Depends(get_session)
+) -> Response:
+    stmt = visible_appeals(session, user).where(
+        Appeal.status.in_(WITH_UNIT), Appeal.id.in_(with_units(handler_units(session, user)))
+    )
+    return list_response(
+        request,
+        session,
+        appeal_spec("handle", "due_at"),
+        stmt,
+        ("本单位待办", "My units' queue"),
+        (
+            "按办理时限排序：红色已超期，黄色 24 小时内到期，绿色正常。协办、报到单位向主办单位反馈。",
+            "Sorted by deadline: red overdue, amber due within 24 h, green on time.",
+        ),
+    )
 
 
 @router.get("/grid")
-def grid_queue(request: Request, user: User = Depends(require_roles(Role.GRID_WORKER)),
-               session: Session = Depends(get_session)) -> Response:
+def grid_queue(
+    request: Request, user: User = Depends(require_roles(Role.GRID_WORKER)), session: Session = Depends(get_session)
+) -> Response:
     area = user_unit_ids(session, user, (Role.GRID_WORKER,))
     stmt = visible_appeals(session, user).where(or_(Appeal.grid_id.in_(area), Appeal.community_id.in_(area)))
-    return list_response(request, session, appeal_spec("grid"), stmt, ("网格工单", "My grid's appeals"),
-                         links=[("/appeal", "Report a problem found on patrol" if pick_lang(request) == "en" else "上报巡查问题")])
+    return list_response(
+        request,
+        session,
+        appeal_spec("grid"),
+        stmt,
+        ("网格工单", "My grid's appeals"),
+        links=[("/appeal", "Report a problem found on patrol" if pick_lang(request) == "en" else "上报巡查问题")],
+    )
 
 
 @router.get("/visits")
-def visit_queue(request: Request, user: User = Depends(require_roles(Role.VISITOR, Role.DISPATCHER)),
-                session: Session = Depends(get_session)) -> Response:
+def visit_queue(
+    request: Request,
+    user: User = Depends(require_roles(Role.VISITOR, Role.DISPATCHER)),
+    session: Session = Depends(get_session),
+) -> Response:
     waiting = exists().where(ReturnVisit.appeal_id == Appeal.id, ReturnVisit.state == VisitState.PENDING)
     no_task = ~exists().where(ReturnVisit.appeal_id == Appeal.id, ReturnVisit.round == Appeal.reopen_count)
     stmt = visible_appeals(session, user).where(Appeal.status == AppealStatus.REPLIED, or_(waiting, no_task))
-    return list_response(request, session, appeal_spec("visits", "received_at", filters=FILTERS[1:3]), stmt,
-                         ("回访队列", "Return visits"),
-                         ("已答复待回访的工单：依次点选 是否联系上、是否解决、满意度 即可保存。",
-                          "Replied appeals awaiting a visit: reached? solved? satisfaction — three clicks."),
-                         template="staff/visits.html")
+    return list_response(
+        request,
+        session,
+        appeal_spec("visits", "received_at", filters=FILTERS[1:3]),
+        stmt,
+        ("回访队列", "Return visits"),
+        (
+            "已答复待回访的工单：依次点选 是否联系上、是否解决、满意度 即可保存。",
+            "Replied appeals awaiting a visit: reached? solved? satisfaction — three clicks.",
+        ),
+        template="staff/visits.html",
+    )
 
 
 @router.get("/overdue")
-def overdue_list(request: Request, user: User = Depends(require_roles(Role.LEADER, Role.DISPATCHER)),
-                 session: Session = Depends(get_session)) -> Response:
+def overdue_list(
+    request: Request,
+    user: User = Depends(require_roles(Role.LEADER, Role.DISPATCHER)),
+    session: Session = Depends(get_session),
+) -> Response:
     stmt = visible_appeals(session, user).where(overdue())
-    return list_response(request, session, appeal_spec("overdue", "due_at", filters=FILTERS[1:3]), stmt,
-                         ("超期工单", "Overdue appeals"))
+    return list_response(
+        request, session, appeal_spec("overdue", "due_at", filters=FILTERS[1:3]), stmt, ("超期工单", "Overdue appeals")
+    )

@@ -11,7 +11,7 @@ from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import verify_password
 from lianxin.sla.models import CalendarOverride, TimeLimitPolicy
 from tests.factories import PASSWORD
-from tests.web.conftest import csrf_from
+from tests.helpers import csrf_from
 from tests.web.staff.helpers import as_user
 
 
@@ -35,8 +35,16 @@ def test_only_admins_open_the_admin_pages(client, city):
 
 def test_the_admin_adds_and_edits_a_unit(client, db, city):
     as_user(client, city, "admin")
-    response = post(client, "/staff/admin/units", {"kind": "community", "code": f"{city.jurisdiction.code}-new",
-                                                   "name": "安定社区", "parent": str(city.units["street2"].id)})
+    response = post(
+        client,
+        "/staff/admin/units",
+        {
+            "kind": "community",
+            "code": f"{city.jurisdiction.code}-new",
+            "name": "安定社区",
+            "parent": str(city.units["street2"].id),
+        },
+    )
     assert response.status_code == 303
     unit = db.scalar(select(Unit).where(Unit.code == f"{city.jurisdiction.code}-new"))
     assert unit.parent_id == city.units["street2"].id and unit.jurisdiction_id == city.jid
@@ -57,17 +65,40 @@ def test_a_duplicate_unit_code_is_refused_next_to_the_field(client, db, city):
 
 def test_the_admin_creates_a_user_with_a_role_and_deactivates_them(client, db, city):
     as_user(client, city, "admin")
-    short = post(client, "/staff/admin/users", {"username": "new.handler", "display_name": "王五", "password": "short",
-                                               "role": "handler", "unit": str(city.units["urban"].id)})
+    short = post(
+        client,
+        "/staff/admin/users",
+        {
+            "username": "new.handler",
+            "display_name": "王五",
+            "password": "short",
+            "role": "handler",
+            "unit": str(city.units["urban"].id),
+        },
+    )
     assert short.status_code == 422 and "密码至少需要 8 个字符" in short.text
     assert db.scalar(select(User).where(User.username == "new.handler")) is None
-    response = post(client, "/staff/admin/users", {"username": "new.handler", "display_name": "王五", "password": PASSWORD,
-                                                   "role": "handler", "unit": str(city.units["urban"].id)})
+    response = post(
+        client,
+        "/staff/admin/users",
+        {
+            "username": "new.handler",
+            "display_name": "王五",
+            "password": PASSWORD,
+            "role": "handler",
+            "unit": str(city.units["urban"].id),
+        },
+    )
     assert response.status_code == 303
     user = db.scalar(select(User).where(User.username == "new.handler"))
-    assert verify_password(user, PASSWORD) and [(g.role, g.unit_id) for g in user.grants] == [(Role.HANDLER, city.units["urban"].id)]
-    response = post(client, f"/staff/admin/users/{user.id}", {"display_name": "王五", "active": "0", "role": "leader",
-                                                              "unit": str(city.units["district"].id)})
+    assert verify_password(user, PASSWORD) and [(g.role, g.unit_id) for g in user.grants] == [
+        (Role.HANDLER, city.units["urban"].id)
+    ]
+    response = post(
+        client,
+        f"/staff/admin/users/{user.id}",
+        {"display_name": "王五", "active": "0", "role": "leader", "unit": str(city.units["district"].id)},
+    )
     assert response.status_code == 303
     db.refresh(user)
     assert not user.active and {g.role for g in user.grants} == {Role.HANDLER, Role.LEADER}
@@ -76,38 +107,78 @@ def test_the_admin_creates_a_user_with_a_role_and_deactivates_them(client, db, c
 def test_the_admin_adds_renames_and_disables_a_category(client, db, city):
     as_user(client, city, "admin")
     parent = db.scalar(select(Category).where(Category.jurisdiction_id == city.jid, Category.level == 1))
-    assert post(client, "/staff/admin/categories", {"name": "共享单车乱停", "parent": str(parent.id)}).status_code == 303
+    assert (
+        post(client, "/staff/admin/categories", {"name": "共享单车乱停", "parent": str(parent.id)}).status_code == 303
+    )
     category = db.scalar(select(Category).where(Category.jurisdiction_id == city.jid, Category.name == "共享单车乱停"))
     assert category.parent_id == parent.id and category.level == 2
     twin = post(client, "/staff/admin/categories", {"name": "共享单车乱停", "parent": str(parent.id)})
     assert twin.status_code == 422 and "同级已有分类" in twin.text
-    assert post(client, f"/staff/admin/categories/{category.id}", {"name": "共享单车停放", "active": "0"}).status_code == 303
+    assert (
+        post(client, f"/staff/admin/categories/{category.id}", {"name": "共享单车停放", "active": "0"}).status_code
+        == 303
+    )
     db.refresh(category)
     assert category.name == "共享单车停放" and not category.active
 
 
 def test_the_admin_sets_a_time_limit_and_a_bad_limit_is_refused(client, db, city):
     as_user(client, city, "admin")
-    bad = post(client, "/staff/admin/time-limits", {"name": "紧急求助", "appeal_type": "help", "urgency": "urgent",
-                                                   "sign_limit": "1x", "contact_limit": "2h", "handle_limit": "1wd"})
+    bad = post(
+        client,
+        "/staff/admin/time-limits",
+        {
+            "name": "紧急求助",
+            "appeal_type": "help",
+            "urgency": "urgent",
+            "sign_limit": "1x",
+            "contact_limit": "2h",
+            "handle_limit": "1wd",
+        },
+    )
     assert bad.status_code == 422 and 'id="new-sign_limit-error"' in bad.text
-    before = db.scalar(select(func.count()).select_from(TimeLimitPolicy).where(TimeLimitPolicy.jurisdiction_id == city.jid))
-    ok = post(client, "/staff/admin/time-limits", {"name": "紧急求助", "appeal_type": "help", "urgency": "urgent",
-                                                  "sign_limit": "30m", "contact_limit": "2h", "handle_limit": "1wd"})
+    before = db.scalar(
+        select(func.count()).select_from(TimeLimitPolicy).where(TimeLimitPolicy.jurisdiction_id == city.jid)
+    )
+    ok = post(
+        client,
+        "/staff/admin/time-limits",
+        {
+            "name": "紧急求助",
+            "appeal_type": "help",
+            "urgency": "urgent",
+            "sign_limit": "30m",
+            "contact_limit": "2h",
+            "handle_limit": "1wd",
+        },
+    )
     assert ok.status_code == 303
-    policy = db.scalar(select(TimeLimitPolicy).where(TimeLimitPolicy.jurisdiction_id == city.jid, TimeLimitPolicy.name == "紧急求助"))
+    policy = db.scalar(
+        select(TimeLimitPolicy).where(TimeLimitPolicy.jurisdiction_id == city.jid, TimeLimitPolicy.name == "紧急求助")
+    )
     assert (policy.sign_limit, policy.appeal_type, policy.urgency) == ("30m", "help", "urgent")
-    assert db.scalar(select(func.count()).select_from(TimeLimitPolicy).where(TimeLimitPolicy.jurisdiction_id == city.jid)) == before + 1
+    assert (
+        db.scalar(select(func.count()).select_from(TimeLimitPolicy).where(TimeLimitPolicy.jurisdiction_id == city.jid))
+        == before + 1
+    )
 
 
 def test_the_admin_marks_a_holiday_and_a_makeup_workday(client, db, city):
     as_user(client, city, "admin")
     bad = post(client, "/staff/admin/holidays", {"day": "2026-13-01", "is_workday": "0"})
     assert bad.status_code == 422 and "请填写正确的日期" in bad.text
-    assert post(client, "/staff/admin/holidays", {"day": "2026-12-31", "is_workday": "0", "name": "地方假日"}).status_code == 303
+    assert (
+        post(client, "/staff/admin/holidays", {"day": "2026-12-31", "is_workday": "0", "name": "地方假日"}).status_code
+        == 303
+    )
     row = db.scalar(select(CalendarOverride).where(CalendarOverride.jurisdiction_id == city.jid))
     assert row.day == date(2026, 12, 31) and not row.is_workday
-    assert post(client, f"/staff/admin/holidays/{row.id}", {"day": "2026-12-31", "is_workday": "1", "name": "调休"}).status_code == 303
+    assert (
+        post(
+            client, f"/staff/admin/holidays/{row.id}", {"day": "2026-12-31", "is_workday": "1", "name": "调休"}
+        ).status_code
+        == 303
+    )
     db.refresh(row)
     assert row.is_workday and row.name == "调休"
 

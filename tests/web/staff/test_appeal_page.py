@@ -7,7 +7,6 @@ import io
 from datetime import timedelta
 
 from PIL import Image
-
 from sqlalchemy import func, select
 
 from lianxin.appeals.models import AppealEvent
@@ -39,8 +38,14 @@ def dispatched(db, city, unit="street"):
 
 def test_operator_dispatcher_handler_and_visitor_take_an_appeal_to_closed(client, db, city):
     appeal = new_appeal(db, city)
-    create_rule(db, actor=city.users["admin"], jurisdiction_id=city.jid, category_id=appeal.category_id,
-                lead_kind="local", co_unit_ids=[city.units["urban"].id])
+    create_rule(
+        db,
+        actor=city.users["admin"],
+        jurisdiction_id=city.jid,
+        category_id=appeal.category_id,
+        lead_kind="local",
+        co_unit_ids=[city.units["urban"].id],
+    )
     as_user(client, city, "dispatcher")
     page = client.get(f"/staff/appeals/{appeal.order_no}")
     assert 'id="action-dispatch"' in page.text and 'id="action-sign"' not in page.text
@@ -48,8 +53,12 @@ def test_operator_dispatcher_handler_and_visitor_take_an_appeal_to_closed(client
     assert "和平街道" in suggestion and "属地管理" in suggestion  # the catalogue: the community's street leads
     dispatch_form = page.text.split('id="action-dispatch"')[1].split("</details>")[0]
     assert f'<option value="{city.units["street"].id}" selected>' in dispatch_form  # preselected
-    response = act(client, appeal, "dispatch", {"lead_unit": str(city.units["street"].id),
-                                                "co_units": [str(city.units["urban"].id)]})
+    response = act(
+        client,
+        appeal,
+        "dispatch",
+        {"lead_unit": str(city.units["street"].id), "co_units": [str(city.units["urban"].id)]},
+    )
     assert response.status_code == 200 and "已完成：派单" in response.text
     db.refresh(appeal)
     assert appeal.status == AppealStatus.DISPATCHED and appeal.lead_unit_id == city.units["street"].id
@@ -60,7 +69,13 @@ def test_operator_dispatcher_handler_and_visitor_take_an_appeal_to_closed(client
     assert act(client, appeal, "contact", {"note": "已电话联系张三，约定明天上门查看"}).status_code == 200
     db.refresh(appeal)
     png = png_bytes()
-    response = act(client, appeal, "reply", {"text": "路灯已更换灯泡，恢复照明。"}, files=[("photos", ("done.png", png, "image/png"))])
+    response = act(
+        client,
+        appeal,
+        "reply",
+        {"text": "路灯已更换灯泡，恢复照明。"},
+        files=[("photos", ("done.png", png, "image/png"))],
+    )
     assert response.status_code == 200, response.text
     db.refresh(appeal)
     assert appeal.status == AppealStatus.REPLIED and [a.purpose for a in appeal.attachments] == ["proof"]
@@ -94,10 +109,13 @@ def test_an_action_on_another_units_appeal_is_refused_and_changes_nothing(client
     token_page = client.get(f"/staff/appeals/{appeal.order_no}")
     assert token_page.status_code == 200
     as_user(client, city, "street2_handler")
-    from tests.web.conftest import csrf_from
+    from tests.helpers import csrf_from
+
     token = csrf_from(client, "/staff/handle")
-    response = client.post(f"/staff/appeals/{appeal.order_no}/act/sign",
-                           data={"csrf_token": token, "expected_version": str(appeal.version)})
+    response = client.post(
+        f"/staff/appeals/{appeal.order_no}/act/sign",
+        data={"csrf_token": token, "expected_version": str(appeal.version)},
+    )
     assert response.status_code == 403
     db.refresh(appeal)
     assert appeal.status == AppealStatus.DISPATCHED
@@ -149,7 +167,7 @@ def test_a_missing_field_is_reported_next_to_it_and_nothing_changes(client, db, 
     response = act(client, appeal, "contact", {"note": ""})
     assert response.status_code == 422
     assert 'id="contact-note-error">请填写联系情况' in response.text
-    assert "<details class=\"action\" id=\"action-contact\" open>" in response.text
+    assert '<details class="action" id="action-contact" open>' in response.text
     db.refresh(appeal)
     assert events(db, appeal) == before and appeal.first_contact_at is None
 
@@ -195,8 +213,10 @@ def test_an_action_lost_to_a_redispatch_is_a_stale_409_not_a_403(client, db, cit
 def test_an_action_without_the_csrf_token_is_refused(client, db, city):
     appeal = new_appeal(db, city)
     as_user(client, city, "dispatcher")
-    response = client.post(f"/staff/appeals/{appeal.order_no}/act/dispatch",
-                           data={"lead_unit": str(city.units["street"].id), "expected_version": str(appeal.version)})
+    response = client.post(
+        f"/staff/appeals/{appeal.order_no}/act/dispatch",
+        data={"lead_unit": str(city.units["street"].id), "expected_version": str(appeal.version)},
+    )
     assert response.status_code == 403 and "页面已过期" in response.text
     db.refresh(appeal)
     assert appeal.status == AppealStatus.RECEIVED
@@ -222,8 +242,12 @@ def test_the_timeline_shows_internal_notes_to_staff_only(client, db, city):
 def test_the_handler_asks_to_return_and_the_dispatcher_redispatches(client, db, city):
     appeal = dispatched(db, city)
     as_user(client, city, "street_handler")
-    response = act(client, appeal, "request-return", {"kind": "return", "reason": "路灯属城管委管理，不属本街道职责",
-                                                      "suggested_unit": str(city.units["urban"].id)})
+    response = act(
+        client,
+        appeal,
+        "request-return",
+        {"kind": "return", "reason": "路灯属城管委管理，不属本街道职责", "suggested_unit": str(city.units["urban"].id)},
+    )
     assert response.status_code == 200
     as_user(client, city, "dispatcher")
     assert appeal.order_no in client.get("/staff/dispatch").text  # the queue shows returned appeals
@@ -243,7 +267,12 @@ def test_the_dispatcher_approves_an_extension(client, db, city):
     as_user(client, city, "street_handler")
     wanted = (appeal.due_at + timedelta(days=5)).astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
     db.refresh(appeal)
-    response = act(client, appeal, "request-extension", {"reason": "需协调产权单位维修", "new_due_at": wanted.strftime("%Y-%m-%dT%H:%M")})
+    response = act(
+        client,
+        appeal,
+        "request-extension",
+        {"reason": "需协调产权单位维修", "new_due_at": wanted.strftime("%Y-%m-%dT%H:%M")},
+    )
     assert response.status_code == 200, response.text
     as_user(client, city, "dispatcher")
     db.refresh(appeal)
@@ -257,7 +286,9 @@ def test_a_street_whistles_a_department_in_and_it_reports(client, db, city):
     sign_appeal(db, appeal, actor=city.users["street_handler"])
     record_contact(db, appeal, actor=city.users["street_handler"], note="已联系")
     as_user(client, city, "street_handler")
-    response = act(client, appeal, "whistle", {"departments": [str(city.units["urban"].id)], "note": "需城管委协调拆除"})
+    response = act(
+        client, appeal, "whistle", {"departments": [str(city.units["urban"].id)], "note": "需城管委协调拆除"}
+    )
     assert response.status_code == 200
     as_user(client, city, "urban_handler")
     db.refresh(appeal)
@@ -290,9 +321,18 @@ def test_a_reply_with_a_file_that_is_no_image_saves_nothing(client, db, city, se
     sign_appeal(db, appeal, actor=city.users["street_handler"])
     record_contact(db, appeal, actor=city.users["street_handler"], note="已联系")
     as_user(client, city, "street_handler")
-    response = act(client, appeal, "reply", {"text": "已处理完毕，路灯恢复。"},
-                   files=[("photos", ("note.png", b"not an image at all", "image/png"))])
-    assert response.status_code == 422 and 'id="reply-photos-error"' in response.text and "不是 JPEG、PNG 或 WebP 图片" in response.text
+    response = act(
+        client,
+        appeal,
+        "reply",
+        {"text": "已处理完毕，路灯恢复。"},
+        files=[("photos", ("note.png", b"not an image at all", "image/png"))],
+    )
+    assert (
+        response.status_code == 422
+        and 'id="reply-photos-error"' in response.text
+        and "不是 JPEG、PNG 或 WebP 图片" in response.text
+    )
     db.refresh(appeal)
     assert appeal.status == AppealStatus.IN_PROGRESS and not appeal.attachments
 
@@ -323,7 +363,9 @@ def test_the_dispatcher_recategorizes_and_the_correction_becomes_a_label(client,
     assert response.status_code == 200 and "已完成：改分类" in response.text
     db.refresh(appeal)
     assert appeal.category_id == water.id and events(db, appeal) == before + 1
-    event = db.scalars(select(AppealEvent).where(AppealEvent.appeal_id == appeal.id, AppealEvent.kind == "recategorized")).one()
+    event = db.scalars(
+        select(AppealEvent).where(AppealEvent.appeal_id == appeal.id, AppealEvent.kind == "recategorized")
+    ).one()
     assert event.note == "实为停水" and event.payload == {"from": "路灯故障", "to": "停水"}
     [label] = db.scalars(select(RoutingLabel).where(RoutingLabel.appeal_id == appeal.id)).all()
     assert (label.category_id, label.source, label.actor_id) == (water.id, "correction", city.users["dispatcher"].id)

@@ -11,25 +11,36 @@ from lianxin.defaults import category_by_path
 from lianxin.knowledge.service import create_entry
 from lianxin.routing.models import RoutingLabel
 from tests.factories import new_appeal
-from tests.web.conftest import csrf_from
+from tests.helpers import csrf_from
 from tests.web.staff.helpers import as_user, intake_key
+
 
 def count(db, city) -> int:
     return db.scalar(select(func.count()).select_from(Appeal).where(Appeal.jurisdiction_id == city.jid))
 
 
 def intake_data(client, **overrides) -> dict:
-    return {"csrf_token": csrf_from(client, "/staff/intake"), "intake_key": intake_key(client),
-            "appellant_phone": "13912345678", "appellant_name": "李四", "appeal_type": "help",
-            "content": "小区门口的井盖丢失，很危险，请尽快处理。", "address": "安定门外大街1号",
-            "channel": "hotline", "urgency": "normal", "disposition": "dispatch"} | overrides
+    return {
+        "csrf_token": csrf_from(client, "/staff/intake"),
+        "intake_key": intake_key(client),
+        "appellant_phone": "13912345678",
+        "appellant_name": "李四",
+        "appeal_type": "help",
+        "content": "小区门口的井盖丢失，很危险，请尽快处理。",
+        "address": "安定门外大街1号",
+        "channel": "hotline",
+        "urgency": "normal",
+        "disposition": "dispatch",
+    } | overrides
 
 
 def test_the_operator_records_a_call_for_dispatch(client, db, city):
     as_user(client, city, "operator")
     response = client.post("/staff/intake", data=intake_data(client), follow_redirects=False)
     assert response.status_code == 303
-    appeal = db.scalar(select(Appeal).where(Appeal.jurisdiction_id == city.jid, Appeal.appellant_phone == "13912345678"))
+    appeal = db.scalar(
+        select(Appeal).where(Appeal.jurisdiction_id == city.jid, Appeal.appellant_phone == "13912345678")
+    )
     assert response.headers["location"] == f"/staff/appeals/{appeal.order_no}"
     assert appeal.status == AppealStatus.RECEIVED and appeal.received_by_id == city.users["operator"].id
     page = client.get(response.headers["location"])
@@ -60,9 +71,13 @@ def test_invalid_input_is_reported_next_to_each_field_and_nothing_is_saved(clien
 
 def test_a_direct_answer_replies_at_once(client, db, city):
     as_user(client, city, "operator")
-    response = client.post("/staff/intake", data=intake_data(client, appeal_type="consult", disposition="answer",
-                                                              answer="办理居住证请携带身份证到社区服务站。"),
-                           follow_redirects=False)
+    response = client.post(
+        "/staff/intake",
+        data=intake_data(
+            client, appeal_type="consult", disposition="answer", answer="办理居住证请携带身份证到社区服务站。"
+        ),
+        follow_redirects=False,
+    )
     appeal = db.scalar(select(Appeal).where(Appeal.order_no == response.headers["location"].rsplit("/", 1)[1]))
     assert appeal.status == AppealStatus.REPLIED and appeal.reply_text.startswith("办理居住证")
 
@@ -79,16 +94,25 @@ def test_a_transfer_to_an_emergency_line_records_the_line_and_reason(client, db,
     as_user(client, city, "operator")
     missing = client.post("/staff/intake", data=intake_data(client, disposition="transfer", transfer_reason="有人受伤"))
     assert missing.status_code == 422 and 'id="transfer_line-error">请选择转接的紧急号码' in missing.text
-    response = client.post("/staff/intake", data=intake_data(client, disposition="transfer", transfer_line="120",
-                                                              transfer_reason="有人受伤需要急救"), follow_redirects=False)
+    response = client.post(
+        "/staff/intake",
+        data=intake_data(client, disposition="transfer", transfer_line="120", transfer_reason="有人受伤需要急救"),
+        follow_redirects=False,
+    )
     appeal = db.scalar(select(Appeal).where(Appeal.order_no == response.headers["location"].rsplit("/", 1)[1]))
     assert appeal.status == AppealStatus.NOT_ACCEPTED and appeal.not_accepted_reason == "emergency_transfer"
     assert any(e.note == "转120：有人受伤需要急救" for e in appeal.events)
 
 
 def kb_entry(db, city):
-    return create_entry(db, actor=city.users["admin"], jurisdiction_id=city.jid, question="居住证怎么办理，需要什么材料？",
-                        answer="携带身份证和租房合同到社区服务站办理居住证。", owner_unit_id=city.units["street"].id)
+    return create_entry(
+        db,
+        actor=city.users["admin"],
+        jurisdiction_id=city.jid,
+        question="居住证怎么办理，需要什么材料？",
+        answer="携带身份证和租房合同到社区服务站办理居住证。",
+        owner_unit_id=city.units["street"].id,
+    )
 
 
 def test_the_knowledge_box_shows_entries_for_consultations(client, db, city):
@@ -103,9 +127,13 @@ def test_the_knowledge_box_shows_entries_for_consultations(client, db, city):
 def test_an_answer_from_a_knowledge_entry_is_recorded_with_the_entry(client, db, city):
     entry = kb_entry(db, city)
     as_user(client, city, "operator")
-    response = client.post("/staff/intake", data=intake_data(client, appeal_type="consult", disposition="answer",
-                                                              answer=entry.answer, kb_entry_id=str(entry.id)),
-                           follow_redirects=False)
+    response = client.post(
+        "/staff/intake",
+        data=intake_data(
+            client, appeal_type="consult", disposition="answer", answer=entry.answer, kb_entry_id=str(entry.id)
+        ),
+        follow_redirects=False,
+    )
     appeal = db.scalar(select(Appeal).where(Appeal.order_no == response.headers["location"].rsplit("/", 1)[1]))
     assert appeal.status == AppealStatus.REPLIED and appeal.reply_text == entry.answer
     db.refresh(entry)
@@ -139,8 +167,11 @@ def test_the_chosen_category_and_the_top_suggestion_are_stored_as_an_intake_labe
     lamp = category_by_path(db, city.jid, "城乡建设/市政设施/路灯故障")
     water = category_by_path(db, city.jid, "公共服务/供水/停水")
     as_user(client, city, "operator")
-    response = client.post("/staff/intake", data=intake_data(client, category_id=str(water.id),
-                                                              predicted_category_id=str(lamp.id)), follow_redirects=False)
+    response = client.post(
+        "/staff/intake",
+        data=intake_data(client, category_id=str(water.id), predicted_category_id=str(lamp.id)),
+        follow_redirects=False,
+    )
     appeal = db.scalar(select(Appeal).where(Appeal.order_no == response.headers["location"].rsplit("/", 1)[1]))
     [label] = db.scalars(select(RoutingLabel).where(RoutingLabel.appeal_id == appeal.id)).all()
     assert (label.category_id, label.predicted_category_id, label.source) == (water.id, lamp.id, "intake")
@@ -152,4 +183,6 @@ def test_without_a_suggestion_no_intake_label_is_stored(client, db, city):
     as_user(client, city, "operator")
     response = client.post("/staff/intake", data=intake_data(client, category_id=str(water.id)), follow_redirects=False)
     assert response.status_code == 303
-    assert db.scalar(select(func.count()).select_from(RoutingLabel).where(RoutingLabel.jurisdiction_id == city.jid)) == 0
+    assert (
+        db.scalar(select(func.count()).select_from(RoutingLabel).where(RoutingLabel.jurisdiction_id == city.jid)) == 0
+    )

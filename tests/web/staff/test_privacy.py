@@ -28,13 +28,20 @@ def _views(db, appeal):
 
 
 def _auditor(db, city):
-    return create_user(db, jurisdiction_id=city.jid, username=f"{city.jurisdiction.code}-auditor", display_name="审计员甲",
-                       password=PASSWORD, grants=[(Role.AUDITOR, city.units["centre"])])
+    return create_user(
+        db,
+        jurisdiction_id=city.jid,
+        username=f"{city.jurisdiction.code}-auditor",
+        display_name="审计员甲",
+        password=PASSWORD,
+        grants=[(Role.AUDITOR, city.units["centre"])],
+    )
 
 
 def _key(db, city, role, unit):
-    _, secret = create_api_key(db, jurisdiction_id=city.jid, name=f"{role} client", channel="api",
-                               grants=[(role, city.units[unit])])
+    _, secret = create_api_key(
+        db, jurisdiction_id=city.jid, name=f"{role} client", channel="api", grants=[(role, city.units[unit])]
+    )
     return {"Authorization": f"Bearer {secret}"}
 
 
@@ -61,7 +68,9 @@ def test_the_api_masks_content_for_keys_without_the_right_and_logs_the_others(cl
     assert "13666668888" in body["content"] and body["appellant_phone"] == "13800138000"
     [view] = _views(db, appeal)
     assert view.interface == "api"
-    listed = client.get("/api/v1/appeals", params={"q": appeal.order_no}, headers=_key(db, city, "handler", "street")).json()
+    listed = client.get(
+        "/api/v1/appeals", params={"q": appeal.order_no}, headers=_key(db, city, "handler", "street")
+    ).json()
     assert [i["content"] for i in listed["items"]] == [body["content"].replace("13666668888", "136****8888")]
 
 
@@ -77,7 +86,7 @@ def test_every_unmasked_view_is_on_the_auditors_page_and_api_and_nobody_elses(cl
 
     auditor = _auditor(db, city)
     client.cookies.clear()
-    from tests.web.conftest import login
+    from tests.helpers import login
 
     login(client, auditor.username, PASSWORD)
     page = client.get("/staff/audit")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from lianxin.appeals.service import answer_directly, dispatch_appeal, record_contact, reply_to_appeal, sign_appeal
 from lianxin.appeals.status import AppealStatus
 from tests.factories import new_appeal
-from tests.web.conftest import csrf_from
+from tests.helpers import csrf_from
 from tests.web.staff.helpers import as_user
 
 
@@ -98,9 +98,18 @@ def test_the_visitor_records_a_visit_in_three_clicks_and_returns_to_the_queue(cl
     as_user(client, city, "visitor")
     queue = client.get("/staff/visits")
     assert appeal.order_no in queue.text
-    response = client.post(f"/staff/appeals/{appeal.order_no}/act/visit", follow_redirects=False, data={
-        "csrf_token": csrf_from(client, "/staff/visits"), "expected_version": str(appeal.version),
-        "next": "/staff/visits", "contacted": "1", "solved": "1", "satisfaction": "basically_satisfied"})
+    response = client.post(
+        f"/staff/appeals/{appeal.order_no}/act/visit",
+        follow_redirects=False,
+        data={
+            "csrf_token": csrf_from(client, "/staff/visits"),
+            "expected_version": str(appeal.version),
+            "next": "/staff/visits",
+            "contacted": "1",
+            "solved": "1",
+            "satisfaction": "basically_satisfied",
+        },
+    )
     assert response.status_code == 303 and response.headers["location"] == "/staff/visits"
     db.refresh(appeal)
     assert appeal.status == AppealStatus.CLOSED
@@ -110,9 +119,15 @@ def test_the_visitor_records_a_visit_in_three_clicks_and_returns_to_the_queue(cl
 def test_a_visit_that_did_not_reach_the_resident_keeps_the_appeal_in_the_queue(client, db, city):
     appeal = replied(db, city)
     as_user(client, city, "visitor")
-    client.post(f"/staff/appeals/{appeal.order_no}/act/visit", data={
-        "csrf_token": csrf_from(client, "/staff/visits"), "expected_version": str(appeal.version),
-        "next": "/staff/visits", "contacted": "0"})
+    client.post(
+        f"/staff/appeals/{appeal.order_no}/act/visit",
+        data={
+            "csrf_token": csrf_from(client, "/staff/visits"),
+            "expected_version": str(appeal.version),
+            "next": "/staff/visits",
+            "contacted": "0",
+        },
+    )
     db.refresh(appeal)
     assert appeal.status == AppealStatus.REPLIED and appeal.order_no in client.get("/staff/visits").text
 
@@ -124,6 +139,7 @@ def test_the_leader_overview_shows_the_figures(client, db, city, clock):
     dispatch_appeal(db, dispatched, city.units["street"], actor=city.users["dispatcher"])
     done = replied(db, city)
     from lianxin.visits.service import record_return_visit
+
     record_return_visit(db, done, actor=city.users["visitor"], contacted=True, solved=True, satisfaction="satisfied")
     as_user(client, city, "leader")
     page = client.get("/staff/overview").text
@@ -165,9 +181,18 @@ def test_staff_pages_need_a_login(client, city):
 
 
 def visit_form(client, appeal, **data):
-    return client.post(f"/staff/appeals/{appeal.order_no}/act/visit", follow_redirects=False, data={
-        "csrf_token": csrf_from(client, "/staff/visits"), "expected_version": str(appeal.version),
-        "next": "/staff/visits", "contacted": "1", "solved": "0"} | data)
+    return client.post(
+        f"/staff/appeals/{appeal.order_no}/act/visit",
+        follow_redirects=False,
+        data={
+            "csrf_token": csrf_from(client, "/staff/visits"),
+            "expected_version": str(appeal.version),
+            "next": "/staff/visits",
+            "contacted": "1",
+            "solved": "0",
+        }
+        | data,
+    )
 
 
 def test_the_visitor_can_judge_a_dissatisfied_answer_unreasonable_from_the_web(client, db, city):
@@ -180,12 +205,18 @@ def test_the_visitor_can_judge_a_dissatisfied_answer_unreasonable_from_the_web(c
     db.refresh(appeal)
     assert response.status_code != 303 or "comment" in response.headers.get("location", "")
     assert appeal.status == AppealStatus.REPLIED
-    response = visit_form(client, appeal, satisfaction="dissatisfied", unreasonable="1",
-                          comment="诉求超出政策规定，已解释清楚，不满意理由不成立")
+    response = visit_form(
+        client,
+        appeal,
+        satisfaction="dissatisfied",
+        unreasonable="1",
+        comment="诉求超出政策规定，已解释清楚，不满意理由不成立",
+    )
     assert response.status_code == 303
     db.refresh(appeal)
     assert appeal.status == AppealStatus.CLOSED and appeal.reopen_count == 0  # closed, not reopened
     from lianxin.visits.models import ReturnVisit
+
     visit = db.scalar(select(ReturnVisit).where(ReturnVisit.appeal_id == appeal.id))
     assert visit.unreasonable is True
 

@@ -13,7 +13,7 @@ from lianxin.appeals.status import AppealStatus
 from lianxin.clock import utcnow
 from lianxin.orgs.models import User
 from tests.factories import PASSWORD
-from tests.web.conftest import screenshot
+from tests.helpers import screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -149,8 +149,11 @@ def test_the_leader_sees_the_figures(desk, live_server):
     received_today = int(page.locator("#kpis-1 .kpi b").first.inner_text())
     start = utcnow().astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
     with live_server.sessionmaker() as session:  # the city leader sees every appeal placed or handled in the city
-        total = session.scalar(select(func.count()).select_from(Appeal).where(
-            Appeal.received_at >= start, or_(Appeal.community_id.is_not(None), Appeal.lead_unit_id.is_not(None))))
+        total = session.scalar(
+            select(func.count())
+            .select_from(Appeal)
+            .where(Appeal.received_at >= start, or_(Appeal.community_id.is_not(None), Appeal.lead_unit_id.is_not(None)))
+        )
     assert received_today == total
     screenshot(page, "staff-overview")
 

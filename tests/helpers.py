@@ -1,0 +1,88 @@
+"""Test helpers shared by every package's tests: CSRF and login for the in-process client, scratch databases,
+the Chromium settings and screenshots for browser tests. Fixtures live in tests/conftest.py."""
+
+from __future__ import annotations
+
+import re
+import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from lianxin.config import Settings
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(client: TestClient, path: str = "/track") -> str:
+    """The session's CSRF token, read from a page's form like a browser would."""
+    page = client.get(path)
+    match = CSRF_RE.search(page.text)
+    assert match, f"no CSRF field on {path}"
+    return match.group(1)
+
+
+def login(client: TestClient, username: str, password: str) -> None:
+    token = csrf_from(client, "/login")
+    response = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def scratch_database(settings: Settings, tmp_path_factory, name: str) -> Iterator[Settings]:
+    """A database of its own (never the rolled-back test schema): a SQLite file, or a scratch PostgreSQL database."""
+    uploads = tmp_path_factory.mktemp(f"{name}_uploads")
+    if settings.database_url.startswith("sqlite"):
+        yield Settings(
+            database_url=f"sqlite:///{tmp_path_factory.mktemp(name) / f'{name}.db'}",
+            upload_dir=uploads,
+            notify_sender="console",
+        )
+        return
+    url = make_url(settings.database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    db_name = f"lianxin_{name}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
+    try:
+        yield Settings(
+            database_url=url.set(database=db_name).render_as_string(hide_password=False),
+            upload_dir=uploads,
+            notify_sender="console",
+        )
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -521,8 +521,11 @@ def ctx(db, settings, city):
 
 def snapshot(db, settings) -> tuple[dict, set]:
     # The rate limiter counts every attempt, refused ones too (that is how it stops abuse): not data a request changes.
-    counts = {table.name: db.scalar(select(func.count()).select_from(table)) for table in Base.metadata.sorted_tables
-              if not table.name.startswith("rate_")}
+    counts = {
+        table.name: db.scalar(select(func.count()).select_from(table))
+        for table in Base.metadata.sorted_tables
+        if not table.name.startswith("rate_")
+    }
     return counts, {p for p in settings.upload_dir.rglob("*") if p.is_file()}
 
 

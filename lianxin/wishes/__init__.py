@@ -12,7 +12,7 @@ MODULE = Module(
     "wishes",
     "微心愿",
     "Micro-wishes",
-    page_routers=("lianxin.wishes.views:router",),
+    page_routers=("lianxin.wishes.views:router", "lianxin.wishes.me:router"),
     api_routers=("lianxin.wishes.api:router",),
     jobs=(
         Job("wishes_review_filed", "lianxin.wishes.jobs:review_filed", order=80),

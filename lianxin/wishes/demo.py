@@ -384,7 +384,10 @@ def _one_wish(
             svc.release_wish(
                 session, wish, member=member, actor=None if member else staff, reason="临时有事，无法按时完成"
             )
-            svc.claim_wish(session, wish, member=rng.choice(claimants), promised_on=promised)
+            if member is None:
+                svc.claim_wish(session, wish, org=branch, promised_on=promised)
+            else:
+                svc.claim_wish(session, wish, member=rng.choice(claimants), promised_on=promised)
     if target == S.CLAIMED:
         return
     member = wish.claimed_member

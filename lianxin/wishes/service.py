@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -25,6 +25,7 @@ from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lianxin.notify import queue_notification
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import has_role
+from lianxin.residents.models import ResidentAccount
 from lianxin.wishes.models import (
     ClaimStatus,
     DualReport,
@@ -61,6 +62,7 @@ DEFAULT_QUOTAS = {QuotaScope.ORG: 3, QuotaScope.MEMBER: 1}  # Loudi: each organi
 PHONE_RE = re.compile(r"^1\d{10}$|^0\d{2,3}-?\d{7,8}$")
 DIGITS_RE = re.compile(r"\d{7,}")
 MAX_TEXT = 2000
+MAX_LIVE_CLAIMS = 5  # a member's claims not yet confirmed (claimed, in progress, delivered)
 
 
 def today() -> date:
@@ -589,6 +591,41 @@ def _claimant_may_act(session: Session, wish: Wish, member: Member | None, actor
     raise PermissionDenied("只有认领人可以办理此心愿", "only the claimant may do this")
 
 
+def _claim_rules(session: Session, wish: Wish, *, member: Member | None, org: PartyOrg | None, actor: User | None):
+    """Who may claim what (四类): a common or legacy wish is taken by an organisation (a legacy one led by a
+    leader), never by one member; nobody claims their own wish; a member holds at most MAX_LIVE_CLAIMS at once."""
+    triage = TriageClass(wish.triage_class) if wish.triage_class else None
+    if member is not None:
+        if triage in (TriageClass.COMMON, TriageClass.LEGACY):
+            raise InvalidInput(
+                "共性类、疑难类心愿由党组织认领，不能由个人认领",
+                "a common or legacy wish is claimed by an organisation, not by one member",
+                field="org_id",
+            )
+        own = member.phone == wish.resident_phone or (
+            member.resident_account_id is not None and member.resident_account_id == wish.resident_account_id
+        )
+        if own:
+            raise PermissionDenied("不能认领自己提出的心愿", "you cannot claim your own wish")
+        live = session.scalar(
+            select(func.count())
+            .select_from(WishClaim)
+            .where(WishClaim.member_id == member.id, WishClaim.status == ClaimStatus.ACTIVE)
+        )
+        if live >= MAX_LIVE_CLAIMS:
+            raise Conflict(
+                f"您已有 {live} 个心愿在办，请先落实后再认领",
+                f"you already hold {live} live claims; carry them out before claiming more",
+            )
+    if (
+        org is not None
+        and triage == TriageClass.LEGACY
+        and actor is not None
+        and not has_role(session, actor, LEADER_ROLES, unit_id=wish.community_id)
+    ):
+        raise PermissionDenied("疑难类心愿须由领导牵头认领", "a legacy wish is claimed with a leader in the lead")
+
+
 def claim_wish(
     session: Session,
     wish: Wish,
@@ -609,6 +646,7 @@ def claim_wish(
     who = member or org
     if who.jurisdiction_id != wish.jurisdiction_id or not who.active:
         raise PermissionDenied("认领人不可用", "the claimant is not active here")
+    _claim_rules(session, wish, member=member, org=org, actor=actor)
     if (
         org is not None
         and actor is not None
@@ -845,6 +883,43 @@ def get_wish(session: Session, wish_id: int, *, jurisdiction_id: int) -> Wish:
     if wish is None or wish.jurisdiction_id != jurisdiction_id:
         raise NotFound(f"心愿 {wish_id} 不存在", f"wish {wish_id} not found")
     return wish
+
+
+def wishes_of_resident(session: Session, account: ResidentAccount, *, limit: int = 200) -> list[Wish]:
+    """我的心愿: the wishes made with the account, or with its phone (proven by a code) before it existed."""
+    return list(
+        session.scalars(
+            select(Wish)
+            .where(
+                Wish.jurisdiction_id == account.jurisdiction_id,
+                or_(Wish.resident_account_id == account.id, Wish.resident_phone == account.phone),
+            )
+            .order_by(Wish.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def member_for_resident(session: Session, account: ResidentAccount | None) -> Member | None:
+    """The member or volunteer a resident account is (linked, or registered with the account's proven phone)."""
+    if account is None:
+        return None
+    return session.scalar(
+        select(Member)
+        .where(
+            Member.jurisdiction_id == account.jurisdiction_id,
+            Member.active.is_(True),
+            or_(Member.resident_account_id == account.id, Member.phone == account.phone),
+        )
+        .order_by(Member.resident_account_id.is_(None), Member.id)
+        .limit(1)
+    )
+
+
+def claimed_by_member(session: Session, member: Member, *, limit: int = 100) -> list[Wish]:
+    return list(
+        session.scalars(select(Wish).where(Wish.claimed_member_id == member.id).order_by(Wish.id.desc()).limit(limit))
+    )
 
 
 def wish_by_token(session: Session, token: str) -> Wish:

@@ -19,6 +19,8 @@ from starlette.datastructures import FormData, UploadFile
 from lianxin.errors import InvalidInput, LianxinError, NotFound
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import user_unit_ids
+from lianxin.residents.models import ResidentAccount
+from lianxin.residents.views import current_resident
 from lianxin.web.deps import current_user, get_session, public_jurisdiction, require_roles, require_user
 from lianxin.web.forms import FormErrors, posted_form
 from lianxin.web.i18n import pick_lang
@@ -113,6 +115,7 @@ def wall(
     page: int = 1,
     session: Session = Depends(get_session),
     user: User | None = Depends(current_user),
+    resident: ResidentAccount | None = Depends(current_resident),
 ) -> Response:
     """心愿墙: published wishes of a community (or the city; ``community=`` empty), claimed and realised counts.
     No personal data."""
@@ -156,6 +159,7 @@ def wall(
                 "realised": counts[S.CONFIRMED] + counts[S.CLOSED],
             },
             member=svc.member_for_user(session, user),
+            resident_member=svc.member_for_resident(session, resident) if user is None else None,
             today=svc.today(),
             claim_orgs=session.scalars(select(PartyOrg).where(PartyOrg.secretary_user_id == user.id)).all()
             if user
@@ -182,8 +186,15 @@ def _form_page(
 
 
 @router.get("/wishes/new")
-def new_wish(request: Request, community: str = "", session: Session = Depends(get_session)) -> Response:
+def new_wish(
+    request: Request,
+    community: str = "",
+    session: Session = Depends(get_session),
+    resident: ResidentAccount | None = Depends(current_resident),
+) -> Response:
     values = {"form_key": secrets.token_urlsafe(18), "category": "", "community_id": community.strip()[:9]}
+    if resident is not None:  # 我的心愿: the account's phone and name to start with
+        values |= {"resident_phone": resident.phone, "resident_name": resident.real_name or ""}
     return _form_page(request, session, values, FormErrors(pick_lang(request)))
 
 
@@ -192,7 +203,10 @@ NEW_FIELDS = ("community_id", "category", "content", "resident_name", "resident_
 
 @router.post("/wishes/new")
 def post_wish(
-    request: Request, form: FormData = Depends(posted_form()), session: Session = Depends(get_session)
+    request: Request,
+    form: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    resident: ResidentAccount | None = Depends(current_resident),
 ) -> Response:
     """许个心愿: by phone number (+ optional name) like the appeal form; the link it leads to is private."""
     jurisdiction = public_jurisdiction(request, session)
@@ -213,6 +227,10 @@ def post_wish(
                 resident_name=values["resident_name"],
                 resident_address=values["resident_address"],
                 idempotency_key=key,
+                # made with the signed-in account's own (proven) phone: it belongs to the account
+                resident_account_id=resident.id
+                if resident is not None and values["resident_phone"].replace(" ", "") == resident.phone
+                else None,
             )
     except LianxinError as exc:
         errors.add_exception(exc)

@@ -14,6 +14,7 @@ MODULE = Module(
     "Micro-wishes",
     page_routers=("lianxin.wishes.views:router", "lianxin.wishes.me:router"),
     api_routers=("lianxin.wishes.api:router",),
+    cli=(("wishes", "lianxin.wishes.cli:wishes_app"),),
     jobs=(
         Job("wishes_review_filed", "lianxin.wishes.jobs:review_filed", order=80),
         Job("wishes_claim_reminders", "lianxin.wishes.jobs:claim_reminders", order=81),

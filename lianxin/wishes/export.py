@@ -1,20 +1,40 @@
 """The leaders' wish statistics as an Excel workbook: communities, organisations' and members' quota
-progress (realised wishes only) and overdue claims."""
+progress (realised wishes only), realised wishes by month and overdue claims.
+
+Written with ``lianxin.wishes.xlsx`` (strings into a zip, no cell objects) from plain column queries, so the
+workbook of a city with 100,000 wishes and thousands of members is ready in well under half a second
+(``bench/wishes.py``)."""
 
 from __future__ import annotations
 
-from io import BytesIO
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lianxin.orgs.models import Unit
 from lianxin.wishes import service as svc
-from lianxin.wishes.models import QuotaScope
+from lianxin.wishes.models import Member, PartyOrg, QuotaScope, Wish
+from lianxin.wishes.status import WishStatus
+from lianxin.wishes.xlsx import workbook
+
+
+def overdue_rows(session: Session, jurisdiction_id: int, *, limit: int = 5000) -> list[tuple]:
+    """(no., community, claimant, promised date) of live claims past their promised date, oldest first."""
+    return session.execute(
+        select(Wish.id, Unit.name, Member.name, PartyOrg.name, Wish.promised_on)
+        .join(Unit, Unit.id == Wish.community_id)
+        .outerjoin(Member, Member.id == Wish.claimed_member_id)
+        .outerjoin(PartyOrg, PartyOrg.id == Wish.claimed_org_id)
+        .where(
+            Wish.jurisdiction_id == jurisdiction_id,
+            Wish.status.in_([WishStatus.CLAIMED, WishStatus.IN_PROGRESS]),
+            Wish.promised_on < svc.today(),
+        )
+        .order_by(Wish.promised_on, Wish.id)
+        .limit(limit)
+    ).all()
 
 
 def stats_workbook(session: Session, jurisdiction_id: int, year: int) -> bytes:
-    workbook = Workbook()
     sheets = [
         (
             "各社区 Communities",
@@ -23,6 +43,7 @@ def stats_workbook(session: Session, jurisdiction_id: int, year: int) -> bytes:
                 [c["name"], c["total"], c["published"], c["claimed"], c["realised"]]
                 for c in svc.community_counts(session, jurisdiction_id)
             ],
+            [28, 10, 12, 12, 12],
         ),
     ]
     for scope, title, who in (
@@ -38,32 +59,27 @@ def stats_workbook(session: Session, jurisdiction_id: int, year: int) -> bytes:
                     [n, p.name, p.realised, p.target, p.claimed, "是 yes" if p.met else "否 no"]
                     for n, p in enumerate(rows, 1)
                 ],
+                [8, 28, 12, 12, 12, 10],
             )
         )
+    months = svc.realised_by_month(session, jurisdiction_id, year)
+    sheets.append(
+        (
+            "按月 By month",
+            ["月份 month", "已实现 realised"],
+            [[f"{year}-{m:02d}", months[m]] for m in range(1, 13)],
+            [12, 12],
+        )
+    )
     sheets.append(
         (
             "超期 Overdue",
             ["编号 no.", "社区 community", "认领人 claimant", "承诺日期 promised"],
             [
-                [
-                    w.id,
-                    w.community.name,
-                    w.claimed_member.name if w.claimed_member else w.claimed_org.name,
-                    w.promised_on.isoformat(),
-                ]
-                for w in svc.overdue_claims(session, jurisdiction_id, limit=5000)
+                [wid, community, org or member or "", promised.isoformat()]
+                for wid, community, member, org, promised in overdue_rows(session, jurisdiction_id)
             ],
+            [10, 28, 24, 14],
         )
     )
-    workbook.remove(workbook.active)
-    for title, header, rows in sheets:
-        sheet = workbook.create_sheet(title)
-        sheet.append(header)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append(row)
-        sheet.column_dimensions["B"].width = 28
-    out = BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return workbook(sheets)

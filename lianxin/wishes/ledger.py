@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
@@ -38,6 +38,7 @@ from lianxin.wishes.models import (
     WishSource,
 )
 from lianxin.wishes.status import STATUS_LABELS, WishStatus
+from lianxin.wishes.xlsx import workbook
 
 COLUMNS = [
     "编号",
@@ -139,15 +140,11 @@ def ledger_rows(
         ]
 
 
+WIDTHS = [8, 16, 16, 10, 10, 12, 10, 40, 40, 10, 14, 20, 16, 12, 17, 17, 17, 6, 30]
+
+
 def export_xlsx(session: Session, jurisdiction_id: int, **filters) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("微心愿台账")
-    sheet.append(COLUMNS)
-    for row in ledger_rows(session, jurisdiction_id, **filters):
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook([("微心愿台账", COLUMNS, ledger_rows(session, jurisdiction_id, **filters), WIDTHS)])
 
 
 def export_csv(session: Session, jurisdiction_id: int, **filters) -> bytes:

@@ -985,14 +985,26 @@ class Progress:
         return 100 if self.target == 0 else min(100, round(100 * self.realised / self.target))
 
 
+def _month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    start = datetime(year, month, 1, tzinfo=SHANGHAI)
+    return start, (datetime(year + 1, 1, 1, tzinfo=SHANGHAI) if month == 12 else start.replace(month=month + 1))
+
+
 def quota_progress(
-    session: Session, jurisdiction_id: int, scope: QuotaScope, year: int, ids: Iterable[int] | None = None
+    session: Session,
+    jurisdiction_id: int,
+    scope: QuotaScope,
+    year: int,
+    ids: Iterable[int] | None = None,
+    *,
+    month: int | None = None,
 ) -> list[Progress]:
     """Each organisation's or member's realised wishes in ``year`` (by realisation time) against the target,
-    most realised first. Only confirmed claims count; live claims are shown beside them."""
+    most realised first. Only confirmed claims count; live claims are shown beside them. With ``month`` (1–12)
+    only that month's realised wishes count (the monthly ranking; the target stays the yearly one)."""
     scope = QuotaScope(scope)
     model, column = (PartyOrg, WishClaim.org_id) if scope == QuotaScope.ORG else (Member, WishClaim.member_id)
-    start, end = _year_bounds(year)
+    start, end = _year_bounds(year) if month is None else _month_bounds(year, month)
     realised = dict(
         session.execute(
             select(column, func.count())
@@ -1055,6 +1067,24 @@ def community_counts(session: Session, jurisdiction_id: int) -> list[dict]:
         elif status in REALISED_STATUSES:
             row["realised"] += n
     return sorted(table.values(), key=lambda r: (-r["total"], r["name"]))
+
+
+def realised_by_month(session: Session, jurisdiction_id: int, year: int) -> dict[int, int]:
+    """Realised wishes (confirmed claims) per month of ``year`` (Beijing time), 1–12."""
+    counts = {}
+    for m in range(1, 13):  # twelve index range counts; no database-specific date functions
+        start, end = _month_bounds(year, m)
+        counts[m] = session.scalar(
+            select(func.count())
+            .select_from(WishClaim)
+            .where(
+                WishClaim.jurisdiction_id == jurisdiction_id,
+                WishClaim.status == ClaimStatus.REALISED,
+                WishClaim.realised_at >= start,
+                WishClaim.realised_at < end,
+            )
+        )
+    return counts
 
 
 def overdue_claims(session: Session, jurisdiction_id: int, *, limit: int = 200) -> list[Wish]:

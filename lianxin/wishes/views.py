@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
@@ -137,10 +137,30 @@ def wall(
     wishes = session.scalars(stmt.order_by(Wish.id.desc()).offset((page - 1) * PAGE).limit(PAGE + 1)).all()
     realised = session.scalars(realised_stmt.order_by(Wish.confirmed_at.desc(), Wish.id.desc()).limit(6)).all()
     counts = svc.status_counts(session, jurisdiction.id, unit.id if unit else None)
-    posts = (
-        session.scalars(select(PioneerPost).where(PioneerPost.community_id == unit.id).order_by(PioneerPost.id)).all()
+    today = svc.today()
+    posts = (  # the community's public page: the posts held now, and how many have reported here (双报到)
+        session.scalars(
+            select(PioneerPost)
+            .where(
+                PioneerPost.community_id == unit.id,
+                PioneerPost.starts_on <= today,
+                or_(PioneerPost.ends_on.is_(None), PioneerPost.ends_on >= today),
+            )
+            .order_by(PioneerPost.id)
+        ).all()
         if unit
         else []
+    )
+    reported = (
+        dict(
+            session.execute(
+                select(DualReport.member_id.is_(None), func.count())
+                .where(DualReport.community_id == unit.id, DualReport.status == ReportStatus.CONFIRMED)
+                .group_by(DualReport.member_id.is_(None))
+            ).all()
+        )
+        if unit
+        else {}
     )
     return render(
         request,
@@ -153,6 +173,7 @@ def wall(
             unit=unit,
             communities=community_choices(session, jurisdiction.id),
             posts=posts,
+            reported={"members": reported.get(False, 0), "orgs": reported.get(True, 0)},
             counts={
                 "published": counts[S.PUBLISHED],
                 "claimed": counts[S.CLAIMED] + counts[S.IN_PROGRESS] + counts[S.DELIVERED],
@@ -593,14 +614,21 @@ def dual_report(
 def stats(
     request: Request,
     year: int | None = None,
+    month: int | None = None,
     session: Session = Depends(get_session),
     user: User = Depends(require_roles(Role.LEADER)),
 ) -> Response:
-    """Counts by status and community, quota completion of organisations and members, overdue claims."""
+    """Counts by status and community, quota completion of organisations and members, realised wishes by
+    month (with a month's ranking when ``month`` is given), overdue claims."""
     year = year if year and 2000 <= year <= 2100 else svc.today().year
+    month = month if month and 1 <= month <= 12 else None
     jid = user.jurisdiction_id
     orgs = svc.quota_progress(session, jid, QuotaScope.ORG, year)
     members = svc.quota_progress(session, jid, QuotaScope.MEMBER, year)
+    ranked_orgs, ranked_members = orgs, members
+    if month is not None:
+        ranked_orgs = svc.quota_progress(session, jid, QuotaScope.ORG, year, month=month)
+        ranked_members = svc.quota_progress(session, jid, QuotaScope.MEMBER, year, month=month)
     return render(
         request,
         "wishes/stats.html",
@@ -608,8 +636,10 @@ def stats(
             year=year,
             counts=svc.status_counts(session, jid),
             communities=svc.community_counts(session, jid),
-            orgs=orgs[:50],
-            members=members[:50],
+            month=month,
+            months=svc.realised_by_month(session, jid, year),
+            orgs=ranked_orgs[:50],
+            members=ranked_members[:50],
             overdue=svc.overdue_claims(session, jid, limit=50),
             org_summary=(sum(p.met for p in orgs), len(orgs)),
             member_summary=(sum(p.met for p in members), len(members)),

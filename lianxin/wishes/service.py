@@ -646,6 +646,8 @@ def claim_wish(
     who = member or org
     if who.jurisdiction_id != wish.jurisdiction_id or not who.active:
         raise PermissionDenied("认领人不可用", "the claimant is not active here")
+    if wish.status in CLAIMED_STATUSES:  # the usual race on the wall: say so plainly
+        raise Conflict("该心愿已被他人认领，请选择其他心愿", "someone else has already claimed this wish")
     _claim_rules(session, wish, member=member, org=org, actor=actor)
     if (
         org is not None

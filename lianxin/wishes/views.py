@@ -61,6 +61,7 @@ LABELS = {
     "org_kind": ORG_KIND_LABELS,
     "member_kind": MEMBER_KIND_LABELS,
     "action": ACTION_LABELS,
+    "event": {"submitted": ("已提交", "Submitted"), "contact_viewed": ("查看联系方式", "Contact details viewed")},
 }
 
 

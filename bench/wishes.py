@@ -59,7 +59,8 @@ from lianxin.wishes.status import CLAIMED_STATUSES, REALISED_STATUSES, WishStatu
 from tests.factories import build_city  # noqa: E402
 
 PAGE_LIMIT_MS = 200  # the house budget for a page
-EXPORT_LIMIT_MS = 500  # the leaders' workbook and a community's 台账
+EXPORT_LIMIT_MS = 500  # the leaders' workbook
+COMMUNITY_EXPORT_LIMIT_MS = 1000  # the busiest community's 台账 (one wish in seven of the city)
 FULL_EXPORT_LIMIT_MS = 20_000  # every wish of the city, from the CLI
 RESIDENT_PHONE = "13600000001"
 MIX = {  # the demo's mix of statuses (per 100)
@@ -225,12 +226,14 @@ def prepare(settings: Settings, n_wishes: int) -> dict:
     with session_scope(factory) as session:
         total = session.scalar(select(func.count()).select_from(Wish))
         sample = session.scalar(select(Wish.id).where(Wish.community_id == busiest).order_by(Wish.id.desc()).limit(1))
+        in_busiest = session.scalar(select(func.count()).select_from(Wish).where(Wish.community_id == busiest))
     return {
         "users": users,
         "resident_id": resident_id,
         "busiest": busiest,
         "sample": sample,
         "total": total,
+        "in_busiest": in_busiest,
         "jid": jid,
     }
 
@@ -292,7 +295,7 @@ def measure(settings: Settings, ctx: dict, runs: int) -> list[tuple[str, str, fl
             results.append((who or "public", path, median, p95, limit))
     factory = make_sessionmaker(make_engine(settings), settings)
     for label, filters, n, limit in (
-        ("台账 one community", {"community_id": b}, runs, EXPORT_LIMIT_MS),
+        ("台账 the busiest community", {"community_id": b}, runs, COMMUNITY_EXPORT_LIMIT_MS),
         ("台账 every wish", {}, 3, FULL_EXPORT_LIMIT_MS),
     ):
 
@@ -301,7 +304,8 @@ def measure(settings: Settings, ctx: dict, runs: int) -> list[tuple[str, str, fl
                 export_xlsx(session, ctx["jid"], **filters)
 
         median, p95 = timed(export, n)
-        results.append(("cli", f"lianxin wishes export ({label})", median, p95, limit))
+        rows = ctx["in_busiest"] if filters else ctx["total"]
+        results.append(("cli", f"lianxin wishes export ({label}, {rows:,} rows)", median, p95, limit))
     return results
 
 

@@ -14,7 +14,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -65,8 +65,19 @@ REQUIRED = ("社区", "类别", "心愿内容", "电话")
 IMPORT_STATUSES = {WishStatus.COLLECTED: 0, WishStatus.REGISTERED: 1, WishStatus.PUBLISHED: 2}
 
 
+# Chinese labels by stored value (a dict lookup a cell, not an enum call)
+_SOURCE = {k.value: zh for k, (zh, _) in SOURCE_LABELS.items()}
+_CATEGORY = {k.value: zh for k, (zh, _) in CATEGORY_LABELS.items()}
+_TRIAGE = {k.value: zh for k, (zh, _) in TRIAGE_LABELS.items()}
+_STATUS = {k.value: zh for k, (zh, _) in STATUS_LABELS.items()}
+_BEIJING = timedelta(hours=8)  # Asia/Shanghai has had no daylight saving since 1991
+
+
 def _local(moment: datetime | None) -> str:
-    return moment.astimezone(svc.SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else ""
+    if moment is None:
+        return ""
+    m = moment.replace(tzinfo=None) + _BEIJING if moment.tzinfo is not None else moment + _BEIJING
+    return f"{m.year}-{m.month:02d}-{m.day:02d} {m.hour:02d}:{m.minute:02d}"
 
 
 def ledger_rows(
@@ -121,10 +132,10 @@ def ledger_rows(
             wid,
             cname,
             gname or "",
-            SOURCE_LABELS[WishSource(source)][0],
-            CATEGORY_LABELS[WishCategory(category)][0],
-            TRIAGE_LABELS[TriageClass(triage)][0] if triage else "",
-            STATUS_LABELS[WishStatus(st)][0],
+            _SOURCE[source],
+            _CATEGORY[category],
+            _TRIAGE[triage] if triage else "",
+            _STATUS[st],
             content if unmasked else "",
             public or "",
             (name or "") if unmasked else mask_name(name),

@@ -217,6 +217,14 @@ class Wish(Base):
     __table_args__ = (
         Index("ix_wishes_board", "jurisdiction_id", "status", "community_id"),
         Index("ix_wishes_community_status", "community_id", "status"),
+        # the lists (bench/wishes.py at 100,000 wishes): the wall and the API newest first, the realised
+        # wishes by confirmation time, live claims by promised date (overdue), a resident's own wishes
+        Index("ix_wishes_status_id", "jurisdiction_id", "status", "id"),
+        Index("ix_wishes_community_status_id", "community_id", "status", "id"),
+        Index("ix_wishes_confirmed", "jurisdiction_id", "confirmed_at"),
+        Index("ix_wishes_community_confirmed", "community_id", "confirmed_at"),
+        Index("ix_wishes_promised", "jurisdiction_id", "status", "promised_on"),
+        Index("ix_wishes_jurisdiction_phone", "jurisdiction_id", "resident_phone"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
@@ -279,6 +287,8 @@ class WishClaim(Base):
         ),
         Index("ix_wish_claims_member_realised", "member_id", "status", "realised_at"),
         Index("ix_wish_claims_org_realised", "org_id", "status", "realised_at"),
+        # quotas, rankings and the months: a range of realisation times, covering who realised them
+        Index("ix_wish_claims_realised", "jurisdiction_id", "status", "realised_at", "member_id", "org_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)

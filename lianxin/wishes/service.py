@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -889,13 +889,14 @@ def get_wish(session: Session, wish_id: int, *, jurisdiction_id: int) -> Wish:
 
 def wishes_of_resident(session: Session, account: ResidentAccount, *, limit: int = 200) -> list[Wish]:
     """我的心愿: the wishes made with the account, or with its phone (proven by a code) before it existed."""
+    mine = union(  # two index lookups (an OR makes SQLite walk the whole table newest first)
+        select(Wish.id).where(Wish.resident_account_id == account.id),
+        select(Wish.id).where(Wish.jurisdiction_id == account.jurisdiction_id, Wish.resident_phone == account.phone),
+    ).subquery()
     return list(
         session.scalars(
             select(Wish)
-            .where(
-                Wish.jurisdiction_id == account.jurisdiction_id,
-                or_(Wish.resident_account_id == account.id, Wish.resident_phone == account.phone),
-            )
+            .where(Wish.id.in_(select(mine.c.id)), Wish.jurisdiction_id == account.jurisdiction_id)
             .order_by(Wish.id.desc())
             .limit(limit)
         )
@@ -1052,14 +1053,15 @@ def status_counts(session: Session, jurisdiction_id: int, community_id: int | No
 
 def community_counts(session: Session, jurisdiction_id: int) -> list[dict]:
     """Per community: published, claimed (live), realised and total."""
-    rows = session.execute(
-        select(Unit.id, Unit.name, Wish.status, func.count())
-        .join(Unit, Unit.id == Wish.community_id)
+    rows = session.execute(  # counted on the covering index ix_wishes_board, named afterwards
+        select(Wish.community_id, Wish.status, func.count())
         .where(Wish.jurisdiction_id == jurisdiction_id)
-        .group_by(Unit.id, Unit.name, Wish.status)
+        .group_by(Wish.status, Wish.community_id)
     ).all()
+    names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_({r[0] for r in rows}))).all())
     table: dict[int, dict] = {}
-    for uid, name, status, n in rows:
+    for uid, status, n in rows:
+        name = names[uid]
         row = table.setdefault(uid, {"id": uid, "name": name, "published": 0, "claimed": 0, "realised": 0, "total": 0})
         row["total"] += n
         if status == S.PUBLISHED:

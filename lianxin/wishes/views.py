@@ -129,7 +129,9 @@ def wall(
         raise NotFound("社区不存在", "no such community")
     page = max(1, min(page, 1000))
     stmt = select(Wish).where(Wish.jurisdiction_id == jurisdiction.id, Wish.status == S.PUBLISHED)
-    realised_stmt = select(Wish).where(Wish.jurisdiction_id == jurisdiction.id, Wish.status.in_(REALISED_STATUSES))
+    realised_stmt = select(Wish).where(  # confirmed_at is set once, on confirmation: ix_wishes_confirmed
+        Wish.jurisdiction_id == jurisdiction.id, Wish.confirmed_at.is_not(None), Wish.status.in_(REALISED_STATUSES)
+    )
     if unit is not None:
         stmt, realised_stmt = (
             stmt.where(Wish.community_id == unit.id),

@@ -11,7 +11,7 @@ import random
 from collections import Counter
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lianxin import clock
@@ -19,7 +19,16 @@ from lianxin.config import Settings
 from lianxin.orgs.models import Jurisdiction, Role, RoleGrant, Unit, UnitKind, User
 from lianxin.orgs.service import create_user
 from lianxin.wishes import service as svc
-from lianxin.wishes.models import Member, MemberKind, OrgKind, PartyOrg, QuotaScope, WishSource
+from lianxin.wishes.models import (
+    ClaimStatus,
+    Member,
+    MemberKind,
+    OrgKind,
+    PartyOrg,
+    QuotaScope,
+    WishClaim,
+    WishSource,
+)
 from lianxin.wishes.status import WishStatus as S
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚"
@@ -95,6 +104,9 @@ TARGETS = {
     S.ON_FILE: 5,
     S.CANCELLED: 3,
 }
+# The demo resident (sign in at /me/login with this phone; the code is in the SMS outbox) and their wishes.
+DEMO_RESIDENT = "13800138000"
+RESIDENT_WISHES = (S.DELIVERED, S.PUBLISHED, S.CLOSED)
 PATH = [S.COLLECTED, S.REGISTERED, S.PUBLISHED, S.CLAIMED, S.IN_PROGRESS, S.DELIVERED, S.CONFIRMED, S.CLOSED]
 
 
@@ -273,8 +285,10 @@ def build_demo(
         svc.set_quota(session, jurisdiction_id=jid, scope=QuotaScope.MEMBER, year=year, target=1, actor=None)
 
     statuses = Counter()
-    for _ in range(wishes):
+    for n in range(wishes):
         target = rng.choices(list(TARGETS), weights=list(TARGETS.values()))[0]
+        if n < len(RESIDENT_WISHES):  # the demo resident's own wishes, one waiting for their confirmation
+            target = RESIDENT_WISHES[n]
         community = rng.choice(communities)
         _one_wish(
             session,
@@ -289,6 +303,7 @@ def build_demo(
             start,
             now,
             next(phones),
+            resident_phone=DEMO_RESIDENT if n < len(RESIDENT_WISHES) else None,
         )
         statuses[target] += 1
     session.flush()
@@ -299,7 +314,26 @@ def build_demo(
     lines += [f"  {s.label_zh}\t{s.value:<12}{statuses[s]:>5}" for s in S if statuses[s]]
     if logins:
         lines.append("  党员/书记登录 / member logins: " + ", ".join(logins))
+    lines.append(
+        f"  居民「我的心愿」/ resident: /me/login {DEMO_RESIDENT}（验证码见短信输出 / code in the SMS outbox）"
+    )
+    volunteer = next((m for m in reversed(members) if m.kind == MemberKind.VOLUNTEER), None)
+    if volunteer is not None:
+        lines.append(f"  只有居民账号的志愿者 / volunteer with a resident account only: /me/login {volunteer.phone}")
     return "\n".join(lines)
+
+
+def _free_member(session: Session, rng: random.Random, claimants: list[Member]) -> Member | None:
+    """A member here who may take one more claim (fewer than ``svc.MAX_LIVE_CLAIMS`` live), or None."""
+    for member in rng.sample(claimants, len(claimants)):
+        live = session.scalar(
+            select(func.count())
+            .select_from(WishClaim)
+            .where(WishClaim.member_id == member.id, WishClaim.status == ClaimStatus.ACTIVE)
+        )
+        if live < svc.MAX_LIVE_CLAIMS:
+            return member
+    return None
 
 
 def _one_wish(
@@ -315,6 +349,7 @@ def _one_wish(
     start: datetime,
     now: datetime,
     n: int,
+    resident_phone: str | None = None,
 ) -> None:
     """One wish walked along its path to ``target`` at moments between ``start`` and now."""
     category, content, public = rng.choice(WISHES)
@@ -341,7 +376,7 @@ def _one_wish(
             community_id=community.id,
             content=content,
             category=category,
-            resident_phone=_phone(rng, 5000 + n),
+            resident_phone=resident_phone or _phone(rng, 5000 + n),
             resident_name=_name(rng),
             resident_address=f"{community.name}{rng.randint(1, 30)}号楼",
             grid_id=rng.choice(grids).id if grids else None,
@@ -375,19 +410,21 @@ def _one_wish(
         return
     with clock.at(step(2, 96)):
         promised = (t + timedelta(days=rng.randint(3, 21))).date()
-        if wish.triage_class == "common":
+        member = None if wish.triage_class == "common" else _free_member(session, rng, claimants)
+        if member is None:  # a common wish, or every member here has their hands full: the branch takes it
             svc.claim_wish(session, wish, org=branch, promised_on=promised)
         else:
-            svc.claim_wish(session, wish, member=rng.choice(claimants), promised_on=promised)
+            svc.claim_wish(session, wish, member=member, promised_on=promised)
         if rng.random() < 0.08:  # a released claim, claimed again
             member = wish.claimed_member
             svc.release_wish(
                 session, wish, member=member, actor=None if member else staff, reason="临时有事，无法按时完成"
             )
-            if member is None:
+            again = None if member is None else _free_member(session, rng, claimants)
+            if again is None:
                 svc.claim_wish(session, wish, org=branch, promised_on=promised)
             else:
-                svc.claim_wish(session, wish, member=rng.choice(claimants), promised_on=promised)
+                svc.claim_wish(session, wish, member=again, promised_on=promised)
     if target == S.CLAIMED:
         return
     member = wish.claimed_member

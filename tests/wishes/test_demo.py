@@ -31,3 +31,9 @@ def test_the_demo_is_believable_and_consistent(db, city, settings):
             assert "active" not in states
         assert wish.public_text is None or wish.resident_name not in wish.public_text
     assert count(WishEvent) > 120
+    # the demo resident (我的心愿) has a wish waiting for their confirmation; a volunteer signs in as a resident
+    from lianxin.wishes.demo import DEMO_RESIDENT
+
+    assert DEMO_RESIDENT in report and "只有居民账号的志愿者" in report
+    own = db.scalars(select(Wish.status).where(Wish.resident_phone == DEMO_RESIDENT)).all()
+    assert sorted(own) == sorted([WishStatus.DELIVERED, WishStatus.PUBLISHED, WishStatus.CLOSED])

@@ -13,25 +13,23 @@ from sqlalchemy.orm import Session
 from lianxin.orgs.models import Unit
 from lianxin.wishes import service as svc
 from lianxin.wishes.models import Member, PartyOrg, QuotaScope, Wish
-from lianxin.wishes.status import WishStatus
 from lianxin.wishes.xlsx import workbook
 
 
 def overdue_rows(session: Session, jurisdiction_id: int, *, limit: int = 5000) -> list[tuple]:
     """(no., community, claimant, promised date) of live claims past their promised date, oldest first."""
-    return session.execute(
-        select(Wish.id, Unit.name, Member.name, PartyOrg.name, Wish.promised_on)
-        .join(Unit, Unit.id == Wish.community_id)
-        .outerjoin(Member, Member.id == Wish.claimed_member_id)
-        .outerjoin(PartyOrg, PartyOrg.id == Wish.claimed_org_id)
-        .where(
-            Wish.jurisdiction_id == jurisdiction_id,
-            Wish.status.in_([WishStatus.CLAIMED, WishStatus.IN_PROGRESS]),
-            Wish.promised_on < svc.today(),
-        )
-        .order_by(Wish.promised_on, Wish.id)
-        .limit(limit)
-    ).all()
+    ids = svc.overdue_ids(session, jurisdiction_id, limit=limit)
+    rows: list[tuple] = []
+    for start in range(0, len(ids), 1000):  # bounded IN lists
+        rows += session.execute(
+            select(Wish.id, Unit.name, Member.name, PartyOrg.name, Wish.promised_on)
+            .join(Unit, Unit.id == Wish.community_id)
+            .outerjoin(Member, Member.id == Wish.claimed_member_id)
+            .outerjoin(PartyOrg, PartyOrg.id == Wish.claimed_org_id)
+            .where(Wish.id.in_(ids[start : start + 1000]))
+        ).all()
+    order = {wid: n for n, wid in enumerate(ids)}
+    return sorted(rows, key=lambda r: order[r[0]])
 
 
 def stats_workbook(session: Session, jurisdiction_id: int, year: int) -> bytes:

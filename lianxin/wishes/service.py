@@ -1091,19 +1091,24 @@ def realised_by_month(session: Session, jurisdiction_id: int, year: int) -> dict
     return counts
 
 
-def overdue_claims(session: Session, jurisdiction_id: int, *, limit: int = 200) -> list[Wish]:
-    return list(
-        session.scalars(
-            select(Wish)
-            .where(
-                Wish.jurisdiction_id == jurisdiction_id,
-                Wish.status.in_([S.CLAIMED, S.IN_PROGRESS]),
-                Wish.promised_on < today(),
-            )
+def overdue_ids(session: Session, jurisdiction_id: int, *, limit: int) -> list[int]:
+    """Ids of live claims past their promised date, the longest overdue first. One walk of ix_wishes_promised
+    per status, merged here: with ``status IN (…)`` the database would sort every overdue row first."""
+    rows = []
+    for status in (S.CLAIMED, S.IN_PROGRESS):
+        rows += session.execute(
+            select(Wish.promised_on, Wish.id)
+            .where(Wish.jurisdiction_id == jurisdiction_id, Wish.status == status, Wish.promised_on < today())
             .order_by(Wish.promised_on, Wish.id)
             .limit(limit)
-        )
-    )
+        ).all()
+    return [wid for _, wid in sorted(rows)[:limit]]
+
+
+def overdue_claims(session: Session, jurisdiction_id: int, *, limit: int = 200) -> list[Wish]:
+    ids = overdue_ids(session, jurisdiction_id, limit=limit)
+    found = {w.id: w for w in session.scalars(select(Wish).where(Wish.id.in_(ids)))} if ids else {}
+    return [found[i] for i in ids]
 
 
 def review_filed_wishes(session: Session, *, now: datetime | None = None) -> int:

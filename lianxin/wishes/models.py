@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lianxin.appeals.models import Appeal
 from lianxin.clock import utcnow
 from lianxin.db import Base, UTCDateTime, enum_column_type
 from lianxin.orgs.models import Unit, User
@@ -266,6 +267,7 @@ class Wish(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     community: Mapped[Unit] = relationship(foreign_keys=[community_id], lazy="joined")
+    source_appeal: Mapped[Appeal | None] = relationship(foreign_keys=[source_appeal_id])
     claimed_member: Mapped[Member | None] = relationship(lazy="joined")
     claimed_org: Mapped[PartyOrg | None] = relationship(lazy="joined")
     events: Mapped[list[WishEvent]] = relationship(back_populates="wish", order_by="WishEvent.id")

@@ -437,6 +437,67 @@ def staff_wish(
     )
 
 
+def _appeal_page(
+    request: Request, session: Session, user: User, order_no: str, errors=None, values=None, status_code: int = 200
+) -> Response:
+    from lianxin.web.staff.detail import visible_appeal
+
+    appeal = visible_appeal(session, user, order_no)
+    return render(
+        request,
+        "wishes/from_appeal.html",
+        _ctx(
+            appeal=appeal,
+            wishes=svc.wishes_of_appeal(session, appeal.id),
+            categories=list(WishCategory),
+            communities=community_choices(session, user.jurisdiction_id),
+            values=values
+            or {"community_id": str(appeal.community_id or ""), "content": appeal.content, "category": ""},
+            errors=errors or FormErrors(pick_lang(request)),
+        ),
+        status_code=status_code,
+    )
+
+
+@router.get("/wishes/from-appeal/{order_no}")
+def from_appeal(
+    order_no: str,
+    request: Request,
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*svc.STAFF_ROLES)),
+) -> Response:
+    """诉求转心愿: the wishes made from an appeal (the link back), and the form to make one."""
+    return _appeal_page(request, session, user, order_no)
+
+
+@router.post("/wishes/from-appeal/{order_no}")
+def post_from_appeal(
+    order_no: str,
+    request: Request,
+    form: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*svc.STAFF_ROLES)),
+) -> Response:
+    from lianxin.web.staff.detail import visible_appeal
+
+    values = {name: _get(form, name) for name in ("community_id", "content", "category")}
+    try:
+        with session.begin_nested():
+            wish = svc.wish_from_appeal(
+                session,
+                visible_appeal(session, user, order_no),
+                actor=user,
+                content=values["content"],
+                category=values["category"],
+                community_id=_int(values["community_id"], "community_id") if values["community_id"] else None,
+            )
+    except LianxinError as exc:
+        errors = FormErrors(pick_lang(request))
+        errors.add_exception(exc)
+        return _appeal_page(request, session, user, order_no, errors, values, status_code=exc.http_status)
+    return RedirectResponse(f"/wishes/staff/{wish.id}", status_code=303)
+
+
 @router.post("/wishes/reports/{report_id}/{decision}")
 def decide(
     report_id: int,
@@ -641,6 +702,8 @@ def stats(
             communities=svc.community_counts(session, jid),
             month=month,
             months=svc.realised_by_month(session, jid, year),
+            targets={scope: svc.quota_target(session, jid, scope, year) for scope in QuotaScope},
+            saved=request.query_params.get("saved") == "1",
             orgs=ranked_orgs[:50],
             members=ranked_members[:50],
             overdue=svc.overdue_claims(session, jid, limit=50),
@@ -648,6 +711,28 @@ def stats(
             member_summary=(sum(p.met for p in members), len(members)),
         ),
     )
+
+
+@router.post("/wishes/stats/quotas")
+def save_quotas(
+    request: Request,
+    form: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(Role.LEADER)),
+) -> Response:
+    """年度任务 as data: the year's target for each organisation and for each member (Loudi: 3 and 1)."""
+    year = svc.today().year
+    try:
+        with session.begin_nested():
+            year = _int(_get(form, "year"), "year")
+            for scope in QuotaScope:
+                target = _int(_get(form, f"target_{scope.value}"), f"target_{scope.value}")
+                svc.set_quota(
+                    session, jurisdiction_id=user.jurisdiction_id, scope=scope, year=year, target=target, actor=user
+                )
+    except LianxinError as exc:
+        return Response(_message(request, exc), status_code=exc.http_status, media_type="text/plain; charset=utf-8")
+    return RedirectResponse(f"/wishes/stats?year={year}&saved=1", status_code=303)
 
 
 @router.get("/wishes/stats.xlsx")

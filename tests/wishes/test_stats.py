@@ -137,3 +137,65 @@ def test_the_community_page_lists_the_posts_held_now_and_the_reported_counts(db,
     other = client.get(f"/wishes?community={city.units['community'].id}&lang=en").text
     assert "Pioneer posts" in other
     assert "community-page" not in client.get("/wishes").text  # the city's wall has no community page
+
+
+def test_leaders_set_the_years_quotas_on_the_statistics_page(db, city, party, client):
+    from tests.helpers import csrf_from
+
+    login(client, city.users["leader"].username, PASSWORD)
+    token = csrf_from(client, "/wishes/stats?year=2026")
+    saved = client.post(
+        "/wishes/stats/quotas",
+        data={"csrf_token": token, "year": "2026", "target_org": "4", "target_member": "2"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert svc.quota_target(db, city.jid, QuotaScope.ORG, 2026) == 4
+    assert svc.quota_target(db, city.jid, QuotaScope.MEMBER, 2026) == 2
+    assert 'value="4"' in client.get("/wishes/stats?year=2026&saved=1").text
+    bad = client.post(
+        "/wishes/stats/quotas",
+        data={"csrf_token": token, "year": "2026", "target_org": "-1", "target_member": "x"},
+        follow_redirects=False,
+    )
+    assert bad.status_code == 422 and svc.quota_target(db, city.jid, QuotaScope.ORG, 2026) == 4
+
+
+def test_an_appeal_becomes_a_wish_and_each_links_to_the_other(db, city, party, client):
+    from sqlalchemy import select
+
+    from lianxin.wishes.models import Wish
+    from tests.factories import new_appeal
+    from tests.helpers import csrf_from
+
+    appeal = new_appeal(db, city)
+    login(client, city.users["leader"].username, PASSWORD)  # leaders see every appeal and cover the community
+    page = client.get(f"/staff/appeals/{appeal.order_no}")
+    assert f"/wishes/from-appeal/{appeal.order_no}" in page.text
+    form = client.get(f"/wishes/from-appeal/{appeal.order_no}")
+    assert form.status_code == 200 and "还没有" in form.text
+    token = csrf_from(client, f"/wishes/from-appeal/{appeal.order_no}")
+    bad = client.post(
+        f"/wishes/from-appeal/{appeal.order_no}",
+        data={"csrf_token": token, "community_id": str(city.units["community"].id), "content": "孩子需要冬季校服"},
+        follow_redirects=False,
+    )
+    assert bad.status_code == 422 and "请选择一项" in bad.text
+    made = client.post(
+        f"/wishes/from-appeal/{appeal.order_no}",
+        data={
+            "csrf_token": token,
+            "community_id": str(city.units["community"].id),
+            "content": "孩子需要一套冬季校服，家里暂时买不起。",
+            "category": "study",
+        },
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    wish = db.scalar(select(Wish).where(Wish.source_appeal_id == appeal.id))
+    assert wish.source == "appeal" and wish.resident_phone == appeal.appellant_phone
+    assert f"/staff/appeals/{appeal.order_no}" in client.get(f"/wishes/staff/{wish.id}").text
+    assert f"/wishes/staff/{wish.id}" in client.get(f"/wishes/from-appeal/{appeal.order_no}").text
+    client.post("/logout", data={"csrf_token": csrf_from(client)})
+    login(client, party.staff.username, PASSWORD)  # a community handler the appeal was not sent to
+    assert client.get(f"/wishes/from-appeal/{appeal.order_no}").status_code == 403

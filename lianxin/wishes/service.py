@@ -26,6 +26,7 @@ from lianxin.notify import queue_notification
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import has_role
 from lianxin.residents.models import ResidentAccount
+from lianxin.sla.service import get_calendar
 from lianxin.wishes.models import (
     ClaimStatus,
     DualReport,
@@ -1127,18 +1128,39 @@ def review_filed_wishes(session: Session, *, now: datetime | None = None) -> int
 
 
 def remind_claims(session: Session, *, now: datetime | None = None) -> int:
-    """Job: remind the claimant the day before the promised date and the day after it passes (once each)."""
+    """Job: remind the claimant on the last working day before the promised date and on the first working day
+    after it passed (the jurisdiction's working-day calendar: a Monday promise is reminded on Friday), once each.
+    Nothing is sent on a day off."""
     day = (now or utcnow()).astimezone(SHANGHAI).date()
     sent = 0
-    wishes = session.scalars(
-        select(Wish)
-        .where(
-            Wish.status.in_([S.CLAIMED, S.IN_PROGRESS]),
-            Wish.promised_on.in_([day + timedelta(days=1), day - timedelta(days=1)]),
-        )
-        .order_by(Wish.id)
-        .limit(2000)
-    ).all()
+    live = [S.CLAIMED, S.IN_PROGRESS]
+    wishes: list[Wish] = []
+    for jid in session.scalars(select(Wish.jurisdiction_id).where(Wish.status.in_(live)).distinct()).all():
+        calendar = get_calendar(session, jid)
+        if not calendar.is_workday(day):
+            continue
+        following, previous = day + timedelta(days=1), day - timedelta(days=1)
+        for _ in range(30):  # the longest holiday is shorter than this
+            if calendar.is_workday(following):
+                break
+            following += timedelta(days=1)
+        for _ in range(30):
+            if calendar.is_workday(previous):
+                break
+            previous -= timedelta(days=1)
+        wishes += session.scalars(
+            select(Wish)
+            .where(
+                Wish.jurisdiction_id == jid,
+                Wish.status.in_(live),
+                or_(
+                    (Wish.promised_on > day) & (Wish.promised_on <= following),
+                    (Wish.promised_on >= previous) & (Wish.promised_on < day),
+                ),
+            )
+            .order_by(Wish.id)
+            .limit(2000)
+        ).all()
     for wish in wishes:
         before = wish.promised_on > day
         kind = "wish_due_soon" if before else "wish_overdue"

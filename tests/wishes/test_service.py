@@ -261,6 +261,21 @@ def test_reminders_before_and_after_the_promised_date_are_sent_once(db, city, cl
     assert len([m for m in messages if "请按时落实" in m]) == 1 and len([m for m in messages if "已超过" in m]) == 1
 
 
+def test_reminders_follow_the_working_day_calendar(db, city, clock, party, wish):
+    from datetime import datetime
+
+    published(db, wish, party)
+    clock.move_to(datetime.fromisoformat("2026-03-06T09:30:00+08:00"))  # a Friday
+    claim_wish(db, wish, member=party.member, promised_on=later(3))  # Monday
+    assert remind_claims(db, now=utcnow()) == 1  # Friday is the last working day before it
+    clock.move_to(datetime.fromisoformat("2026-03-07T09:30:00+08:00"))
+    assert remind_claims(db, now=utcnow()) == 0  # nothing on a Saturday
+    clock.move_to(datetime.fromisoformat("2026-03-10T09:30:00+08:00"))  # Tuesday: it passed on Monday
+    assert remind_claims(db, now=utcnow()) == 1
+    messages = notes_to(db, party.member.phone)
+    assert len([m for m in messages if "请按时落实" in m]) == 1 and len([m for m in messages if "已超过" in m]) == 1
+
+
 def test_an_appeal_becomes_a_wish_and_the_link_is_kept(db, city, party):
     appeal = new_appeal(db, city)
     wish = wish_from_appeal(db, appeal, actor=party.staff, content="老人希望有人帮忙更换家里的灯泡", category="repair")

@@ -9,10 +9,13 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
+from lianxin.clock import utcnow
 from lianxin.db import session_scope
 from lianxin.orgs.service import create_user
+from lianxin.residents.models import ResidentAccount
 from lianxin.wishes import service as svc
 from lianxin.wishes.models import OrgKind, Wish
 from lianxin.wishes.status import WishStatus as S
@@ -185,6 +188,22 @@ def test_a_rejected_wish_tells_the_resident_why(browser, live_server, people):
         rp.goto(track)
         assert rp.get_by_text("未被采纳的理由").is_visible() and rp.get_by_text("建议联系家政公司").first.is_visible()
         screenshot(rp, "wishes-9-rejected-resident-360")
+        # signed in with the phone (我的心愿), the resident finds the wish and the reason in the list
+        with session_scope(live_server.sessionmaker) as session:
+            now = utcnow()
+            account = ResidentAccount(
+                jurisdiction_id=wish.jurisdiction_id, phone=phone, verified_at=now, last_login_at=now
+            )
+            session.add(account)
+            session.flush()
+            account_id = account.id
+        signer = URLSafeTimedSerializer(live_server.settings.secret_key, salt="lianxin-resident")
+        resident.add_cookies([{"name": "lianxin_resident", "value": signer.dumps(account_id), "url": live_server.url}])
+        rp.goto("/me/wishes")
+        item = rp.locator(f"#my-wish-{wish.id}")
+        assert "不予采纳" in item.inner_text() and "建议联系家政公司" in item.inner_text()
+        assert rp.evaluate("document.documentElement.scrollWidth") <= 360
+        screenshot(rp, "wishes-10-my-wishes-360")
     finally:
         resident.close()
         staff.close()

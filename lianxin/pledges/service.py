@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from lianxin.clock import utcnow
 from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -354,7 +355,13 @@ def item_snapshot(item: PledgeItem) -> dict:
     }
 
 
-def list_snapshot(plist: PledgeList) -> dict:
+def list_snapshot(session: Session, plist: PledgeList) -> dict:
+    items = session.scalars(
+        select(PledgeItem)
+        .where(PledgeItem.list_id == plist.id)
+        .order_by(PledgeItem.position, PledgeItem.id)
+        .options(selectinload(PledgeItem.targets))
+    ).all()
     return {
         "list": {
             "title": plist.title,
@@ -363,14 +370,19 @@ def list_snapshot(plist: PledgeList) -> dict:
             "owner_unit": plist.owner_unit.name if plist.owner_unit else "",
             "description": plist.description,
         },
-        "items": {str(i.id): item_snapshot(i) for i in plist.items},
+        "items": {str(i.id): item_snapshot(i) for i in items},
     }
+
+
+def snapshot_digest(snapshot: dict) -> str:
+    text = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def publish_list(session: Session, plist: PledgeList, *, actor: User, note: str = "") -> PledgeListVersion:
     """公示: the first time from an approved list; again (a new version) only when something changed, with a note."""
-    session.refresh(plist, ["items"])
-    snapshot = list_snapshot(plist)
+    session.expire(plist, ["items"])
+    snapshot = list_snapshot(session, plist)
     previous = plist.versions[0] if plist.versions else None
     if previous is None:
         changes = diff_versions({}, snapshot["items"])
@@ -405,6 +417,7 @@ def publish_list(session: Session, plist: PledgeList, *, actor: User, note: str 
         list_id=plist.id,
         number=plist.version,
         snapshot=snapshot,
+        digest=snapshot_digest(snapshot),
         changes=changes,
         note=note.strip()[:500],
         published_by_id=actor.id,
@@ -594,6 +607,8 @@ def _item_action(
     before = item.status
     item.status = next_item_status(before, action)
     item.progress = progress_after(item.status, item.progress)
+    if item.status != before:
+        item.status_key = None  # the vocabulary's finer step belonged to the state the item left
     _event(
         session,
         item.pledge_list,
@@ -842,9 +857,12 @@ def record_meeting(
     attendees=(),
     minutes: str = "",
     decisions: list[dict] | None = None,
+    new_items: list[dict] | None = None,
 ) -> PledgeMeeting:
     """联席会议: the record, and per item a decision; ``ticked`` writes the item's milestone, ``completes``
-    also completes the item; a follow-up carries an owner and a date."""
+    also completes the item; a follow-up carries an owner and a date. ``new_items`` (a new need raised
+    at the meeting: title, owner unit, parent, due date, decision) become items of the list, each with
+    its decision."""
     _require(can_manage(session, actor, plist))
     _require_live_list(plist)
     people = [p.strip() for p in attendees if p and p.strip()]
@@ -942,6 +960,28 @@ def record_meeting(
                 "completes": decision.completes,
                 "follow_up": decision.follow_up,
             },
+        )
+    for raw in new_items or ():
+        fields = {k: raw[k] for k in ("title", "owner_unit_id", "parent_id", "due_on") if raw.get(k) not in (None, "")}
+        fields.setdefault("title", "")
+        item = add_item(session, plist, actor=actor, **fields)
+        text = _optional_text(raw.get("decision"), "decision", "会议决定", "Decision", 2000) or "会议决定新增事项"
+        session.add(
+            PledgeDecision(
+                jurisdiction_id=plist.jurisdiction_id,
+                meeting_id=meeting.id,
+                item_id=item.id,
+                decision=text,
+                created_item_id=item.id,
+            )
+        )
+        _event(
+            session,
+            plist,
+            "decision",
+            actor=actor,
+            item=item,
+            payload={"meeting_id": meeting.id, "decision": text, "created_item": True},
         )
     session.flush()
     session.expire(meeting, ["decisions"])

@@ -156,6 +156,7 @@ class PledgeMilestone(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     progress: Mapped[int | None] = mapped_column(Integer)
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("pledge_meetings.id"))
+    photos: Mapped[list] = mapped_column(JSON, default=list)  # storage keys under upload_dir/pledges/
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

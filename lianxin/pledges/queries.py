@@ -192,6 +192,79 @@ class LedgerPage:
     summary: dict  # over the whole published list: total, done, rate, overdue, budget planned/spent
 
 
+# The whole-list part of a ledger page (tree order and figures) is kept per list state: the published
+# version's digest, the list's latest event (every change to an item goes through a verb that appends
+# one), a cheap aggregate of the items and the day. A page view after a change recomputes it once.
+_TREES: OrderedDict[tuple, tuple[list, dict]] = OrderedDict()
+_TREE_CACHE_SIZE = 8
+
+
+def _list_state(session: Session, plist: PledgeList, digest: str | None, today: date, public: bool) -> tuple:
+    from lianxin.pledges.models import PledgeEvent
+
+    last_event = session.scalar(select(func.max(PledgeEvent.id)).where(PledgeEvent.list_id == plist.id))
+    count, progress = session.execute(
+        select(func.count(), func.coalesce(func.sum(PledgeItem.progress), 0)).where(PledgeItem.list_id == plist.id)
+    ).one()
+    return (plist.id, public, digest, last_event, count, int(progress), today)
+
+
+def _tree(session: Session, plist: PledgeList, promised: dict | None, today: date) -> tuple[list, dict]:
+    """Every row of the list as ``(id, parent, status, owner unit, depth)`` in tree order, and the figures."""
+    light = session.execute(
+        select(
+            PledgeItem.id, PledgeItem.parent_id, PledgeItem.position, PledgeItem.status, PledgeItem.owner_unit_id
+        ).where(PledgeItem.list_id == plist.id)
+    ).all()
+    if promised is not None:
+        light = [r for r in light if str(r[0]) in promised]
+        due = {r[0]: (promised[str(r[0])].get("due_on") or "") for r in light}
+    else:
+        due = {
+            i: d.isoformat()
+            for i, d in session.execute(
+                select(PledgeItem.id, PledgeItem.due_on).where(
+                    PledgeItem.list_id == plist.id, PledgeItem.due_on.is_not(None)
+                )
+            )
+        }
+    ids = {r[0] for r in light}
+    kids: dict[int | None, list] = defaultdict(list)
+    for r in light:
+        kids[r[1] if r[1] in ids else None].append(r)
+    ordered: list[tuple] = []
+    stack = [(r, 0) for r in sorted(kids.get(None, ()), key=lambda r: (r[2], r[0]), reverse=True)]
+    while stack:
+        r, depth = stack.pop()
+        ordered.append((r[0], r[1], r[3], r[4], depth))
+        children = kids.get(r[0])
+        if children:
+            stack.extend((c, depth + 1) for c in sorted(children, key=lambda c: (c[2], c[0]), reverse=True))
+    iso_today = today.isoformat()
+    done = counted = overdue = 0
+    for r in light:
+        if r[3] != ItemStatus.CANCELLED:
+            counted += 1
+            done += r[3] == ItemStatus.COMPLETED
+        overdue += bool(r[3] in ITEM_OPEN and "" < due.get(r[0], "") < iso_today)
+    leaves = PledgeItem.list_id == plist.id
+    parents = select(PledgeItem.parent_id).where(leaves, PledgeItem.parent_id.is_not(None))
+    planned, spent = session.execute(
+        select(func.sum(PledgeItem.budget_planned), func.sum(PledgeItem.budget_spent)).where(
+            leaves, PledgeItem.id.not_in(parents), *([PledgeItem.id.in_(ids)] if promised is not None else [])
+        )
+    ).one()
+    summary = {
+        "total": counted,
+        "done": done,
+        "rate": round(100 * done / counted) if counted else 0,
+        "overdue": overdue,
+        "budget_planned": round(float(planned or 0), 2),  # leaves carry the money; parents would count it twice
+        "budget_spent": round(float(spent or 0), 2),
+    }
+    return ordered, summary
+
+
 def ledger_page(
     session: Session,
     plist: PledgeList,
@@ -208,60 +281,44 @@ def ledger_page(
     The figures cover the whole list; only the page's items are loaded in full (a list may hold
     thousands of items: Chifeng published 7,209)."""
     today = today or local_today()
-    promised = promised_items(session, plist) if public else None
-    light = session.execute(
-        select(
-            PledgeItem.id,
-            PledgeItem.parent_id,
-            PledgeItem.position,
-            PledgeItem.status,
-            PledgeItem.due_on,
-            PledgeItem.owner_unit_id,
-            PledgeItem.title,
-            PledgeItem.budget_planned,
-            PledgeItem.budget_spent,
-        ).where(PledgeItem.list_id == plist.id)
-    ).all()
-    if promised is not None:
-        light = [r for r in light if str(r.id) in promised]
-    ids = {r.id for r in light}
-    kids: dict[int | None, list] = defaultdict(list)
-    for r in light:
-        kids[r.parent_id if r.parent_id in ids else None].append(r)
-    ordered: list[tuple] = []
-    stack = [(r, 0) for r in sorted(kids.get(None, ()), key=lambda r: (r.position, r.id), reverse=True)]
-    while stack:
-        r, depth = stack.pop()
-        ordered.append((r, depth))
-        stack.extend((c, depth + 1) for c in sorted(kids.get(r.id, ()), key=lambda c: (c.position, c.id), reverse=True))
-    done = counted = overdue = 0
-    planned = spent = 0.0
-    for r in light:
-        snap = promised.get(str(r.id)) if promised is not None else None
-        due = date.fromisoformat(snap["due_on"]) if snap and snap.get("due_on") else r.due_on
-        if r.status != ItemStatus.CANCELLED:
-            counted += 1
-            done += r.status == ItemStatus.COMPLETED
-        overdue += bool(due and due < today and r.status in ITEM_OPEN)
-        if r.id not in kids:  # leaves carry the money; parents would count it twice
-            planned += float(r.budget_planned or 0)
-            spent += float(r.budget_spent or 0)
-    summary = {
-        "total": counted,
-        "done": done,
-        "rate": round(100 * done / counted) if counted else 0,
-        "overdue": overdue,
-        "budget_planned": round(planned, 2),
-        "budget_spent": round(spent, 2),
-    }
+    digest = None
+    promised = None
+    if public:
+        latest = session.execute(
+            select(PledgeListVersion.id, PledgeListVersion.digest)
+            .where(PledgeListVersion.list_id == plist.id)
+            .order_by(PledgeListVersion.number.desc())
+            .limit(1)
+        ).first()
+        promised = version_snapshot(session, latest.id, latest.digest).get("items", {}) if latest else {}
+        digest = latest.digest if latest else None
+    key = _list_state(session, plist, digest, today, public) if (digest or not public) else None
+    cached = _TREES.get(key) if key else None
+    if cached is None:
+        cached = _tree(session, plist, promised, today)
+        if key:
+            _TREES[key] = cached
+            while len(_TREES) > _TREE_CACHE_SIZE:
+                _TREES.popitem(last=False)
+    else:
+        _TREES.move_to_end(key)
+    ordered, summary = cached
     words = q.strip()
     if status or words or unit_id:
+        titles: dict = {}
+        if words and promised is None:
+            titles = dict(
+                session.execute(select(PledgeItem.id, PledgeItem.title).where(PledgeItem.list_id == plist.id)).all()
+            )
         ordered = [
-            (r, d)
-            for r, d in ordered
-            if (not status or r.status == status)
-            and (not unit_id or r.owner_unit_id == unit_id)
-            and (not words or words in ((promised or {}).get(str(r.id), {}).get("title") or r.title))
+            r
+            for r in ordered
+            if (not status or r[2] == status)
+            and (not unit_id or r[3] == unit_id)
+            and (
+                not words
+                or words in (promised[str(r[0])].get("title", "") if promised is not None else titles.get(r[0], ""))
+            )
         ]
     pages = max(1, -(-len(ordered) // page_size))
     page = min(max(1, page), pages)
@@ -271,9 +328,9 @@ def ledger_page(
         plist,
         public=public,
         today=today,
-        only=[r.id for r, _ in chunk],
+        only=[r[0] for r in chunk],
         promised=promised,
-        depths={r.id: d for r, d in chunk},
+        depths={r[0]: r[4] for r in chunk},
     )
     return LedgerPage(rows=rows, matched=len(ordered), page=page, pages=pages, summary=summary)
 

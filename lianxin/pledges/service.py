@@ -714,7 +714,9 @@ def add_milestone(
     text: str = "",
     progress=None,
     meeting_id: int | None = None,
+    photos: list[str] | tuple = (),
 ) -> PledgeMilestone:
+    """A dated milestone with text, photos (storage keys of re-encoded uploads) and optionally a progress."""
     _require(can_work(session, actor, item))
     _require_live(item)
     pct = _progress(progress)
@@ -726,6 +728,7 @@ def add_milestone(
         text=_optional_text(text, "milestone_text", "节点说明", "Text", 2000),
         progress=pct,
         meeting_id=meeting_id,
+        photos=list(photos)[:9],
         created_by_id=actor.id,
         created_at=utcnow(),
     )
@@ -812,6 +815,7 @@ def complete_item(
             text=note.strip()[:2000],
             progress=100,
             meeting_id=meeting_id,
+            photos=[],
             created_by_id=actor.id if actor else None,
             created_at=utcnow(),
         )
@@ -940,6 +944,7 @@ def record_meeting(
                 title=f"{meeting.title}：{decision.decision}"[:200],
                 text=decision.follow_up,
                 meeting_id=meeting.id,
+                photos=[],
                 created_by_id=actor.id,
                 created_at=utcnow(),
             )
@@ -1056,7 +1061,45 @@ def rate_publicly(session: Session, item: PledgeItem, *, phone: str, stars, comm
         raise Conflict(
             "您已评价过该事项，每人限评一次", "you have already rated this item (one rating each)", field="phone"
         )
-    return _rate(session, item, RatingKind.PUBLIC, key, _score(stars, "stars", top=5) * 20, comment, actor=None)
+    score = _score(stars, "stars", top=5) * 20
+    rating = _rate(session, item, RatingKind.PUBLIC, key, score, comment, actor=None)
+    if score <= APPEAL_BELOW and len(rating.comment) >= 5:
+        rating.appeal_id = _appeal_from_rating(session, item, rating, phone).id
+        session.flush()
+    return rating
+
+
+APPEAL_BELOW = 40  # 1–2 stars: a comment becomes an appeal, handled and timed like any other
+
+
+def _appeal_from_rating(session: Session, item: PledgeItem, rating: PledgeRating, phone: str):
+    """An unsatisfied rating's comment becomes a 12345 appeal (web channel, complaint) about the item, with
+    the appeal's own deadline from the time-limit rules; the rating keeps its number."""
+    from lianxin.appeals.schemas import AppealCreate
+    from lianxin.appeals.service import submit_appeal
+
+    appeal = submit_appeal(
+        session,
+        AppealCreate(
+            jurisdiction_id=item.jurisdiction_id,
+            channel="web",
+            appeal_type="complaint",
+            title=f"对办实事“{item.title[:60]}”的评价意见",
+            content=f"群众评价（{rating.score // 20} 星）：{rating.comment}\n事项：{item.title}（清单：{item.pledge_list.title}）",
+            address=item.area or None,
+            appellant_phone=phone,
+        ),
+        actor=None,
+    )
+    _event(
+        session,
+        item.pledge_list,
+        "rating_appeal",
+        actor=None,
+        item=item,
+        payload={"rating_id": rating.id, "order_no": appeal.order_no},
+    )
+    return appeal
 
 
 def review_item(session: Session, item: PledgeItem, *, actor: User, score, comment: str = "") -> PledgeRating:

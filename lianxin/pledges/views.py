@@ -8,13 +8,14 @@ inside a savepoint, and redirects; a domain error shows the page again with the 
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from lianxin.errors import InvalidInput, LianxinError, NotFound
 from lianxin.orgs.models import Role, Unit, User
@@ -37,10 +38,27 @@ from lianxin.web.deps import get_session, public_jurisdiction, require_roles
 from lianxin.web.forms import posted_form
 from lianxin.web.i18n import pick_lang
 from lianxin.web.templating import render
+from lianxin.web.uploads import read_photos, stored_path
 
 router = APIRouter()
+# Fixed paths under /staff/pledges/ that must be matched before /staff/pledges/{list_id} (listed first in MODULE).
+early = APIRouter()
 STAFF = (Role.LEADER, Role.HANDLER)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _store_photos(request: Request, form: FormData) -> list[str]:
+    """Validate and re-encode the form's ``photos`` (metadata dropped) and write them under ``pledges/``."""
+    photos = read_photos([f for f in form.getlist("photos") if isinstance(f, UploadFile)])
+    upload_dir = request.app.state.settings.upload_dir
+    keys = []
+    for photo in photos:
+        key = f"pledges/{service.local_today():%Y/%m}/{secrets.token_urlsafe(18)}.{photo.extension}"
+        path = upload_dir / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(photo.data)
+        keys.append(key)
+    return keys
 
 
 def _message(request: Request, exc: LianxinError) -> str:
@@ -204,6 +222,31 @@ def _item_page(
             "rated": request.query_params.get("rated"),
         },
         status_code=status_code,
+    )
+
+
+@router.get("/pledges/milestones/{milestone_id}/photos/{n}")
+def public_milestone_photo(
+    milestone_id: int, n: int, request: Request, session: Session = Depends(get_session)
+) -> Response:
+    """A milestone's photo, public once its list is published (photos are re-encoded without metadata)."""
+    from lianxin.pledges.models import PledgeMilestone
+
+    milestone = session.get(PledgeMilestone, milestone_id)
+    if milestone is None or not 0 <= n < len(milestone.photos or []):
+        raise NotFound("照片不存在", "no such photo")
+    item = service.get_item(session, milestone.item_id, jurisdiction_id=public_jurisdiction(request, session).id)
+    _public_list(request, session, item.list_id)
+    path = stored_path(request.app.state.settings.upload_dir, milestone.photos[n])
+    if not path.is_file():
+        raise NotFound("照片不存在", "no such photo")
+    return FileResponse(
+        path,
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "public, max-age=3600",
+            "Content-Security-Policy": "default-src 'none'",
+        },
     )
 
 
@@ -510,6 +553,7 @@ def staff_milestone(
             dated=str(posted.get("dated", "")),
             text=str(posted.get("text", "")),
             progress=str(posted.get("progress", "")),
+            photos=_store_photos(request, posted),
         ),
     )
 
@@ -741,7 +785,7 @@ def staff_unlink(
     return _item_act(request, session, user, link.item_id, lambda _item: more.unlink_item(session, link, actor=user))
 
 
-@router.get("/staff/pledges/linked")
+@early.get("/staff/pledges/linked")
 def staff_linked(
     request: Request,
     kind: str = "",
@@ -800,7 +844,7 @@ def _village_units(session: Session, jurisdiction_id: int) -> list[Unit]:
     )
 
 
-@router.get("/staff/pledges/library")
+@early.get("/staff/pledges/library")
 def staff_library(
     request: Request,
     year: str = "",

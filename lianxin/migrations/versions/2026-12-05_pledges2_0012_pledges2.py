@@ -90,6 +90,9 @@ def upgrade() -> None:
     with op.batch_alter_table('pledge_list_versions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('digest', sa.String(length=64), nullable=True))
 
+    with op.batch_alter_table('pledge_milestones', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('photos', sa.JSON(), nullable=False, server_default='[]'))
+
     with op.batch_alter_table('pledge_ratings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('appeal_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_pledge_ratings_appeal_id_appeals'), 'appeals', ['appeal_id'], ['id'])
@@ -100,6 +103,9 @@ def downgrade() -> None:
     with op.batch_alter_table('pledge_ratings', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_pledge_ratings_appeal_id_appeals'), type_='foreignkey')
         batch_op.drop_column('appeal_id')
+
+    with op.batch_alter_table('pledge_milestones', schema=None) as batch_op:
+        batch_op.drop_column('photos')
 
     with op.batch_alter_table('pledge_list_versions', schema=None) as batch_op:
         batch_op.drop_column('digest')

@@ -1009,3 +1009,45 @@ def staff_village(
             "today": service.local_today(),
         },
     )
+
+
+# ---------------------------------------------------------------- Excel import
+
+
+@router.get("/staff/pledges/{list_id}/import")
+def staff_import_form(
+    list_id: int, request: Request, session: Session = Depends(get_session), user: User = Depends(require_roles(*STAFF))
+) -> Response:
+    plist = service.get_list(session, list_id, jurisdiction_id=user.jurisdiction_id)
+    return render(request, "pledges/import.html", {"plist": plist, "report": None, "error": None})
+
+
+@router.post("/staff/pledges/{list_id}/import")
+def staff_import(
+    list_id: int,
+    request: Request,
+    posted: FormData = Depends(posted_form(max_files=1)),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*STAFF)),
+) -> Response:
+    from lianxin.pledges.excel import MAX_IMPORT_BYTES, import_ledger
+
+    plist = service.get_list(session, list_id, jurisdiction_id=user.jurisdiction_id)
+    upload = posted.get("file")
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise InvalidInput("请选择 .xlsx 文件", "choose an .xlsx file", field="file")
+        data = upload.file.read(MAX_IMPORT_BYTES + 1)
+        if len(data) > MAX_IMPORT_BYTES:
+            raise InvalidInput("文件超过 20 MB", "the file is larger than 20 MB", field="file")
+        with session.begin_nested():
+            report = import_ledger(session, plist, data, actor=user)
+    except LianxinError as exc:
+        return render(
+            request,
+            "pledges/import.html",
+            {"plist": plist, "report": None, "error": _message(request, exc)},
+            status_code=exc.http_status,
+        )
+    counts = {a: sum(1 for r in report if r.action == a) for a in ("added", "updated", "unchanged", "error")}
+    return render(request, "pledges/import.html", {"plist": plist, "report": report, "counts": counts, "error": None})

@@ -6,6 +6,7 @@ milestone photos, and the public API ``/api/v1/commitments``."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -177,6 +178,11 @@ def test_the_linked_panel_makes_an_item_in_two_clicks(client, db, city, clock):
     item = db.scalars(select(PledgeItem).where(PledgeItem.list_id == plist.id).order_by(PledgeItem.id.desc())).first()
     assert made.headers["location"].endswith(f"#item-{item.id}")
     assert "由此生成" in client.get(f"/staff/pledges/linked?kind=appeal&id={appeal.id}").text
+    login(client, city.users["operator"].username, PASSWORD)
+    other_side = client.get(f"/staff/appeals/{appeal.order_no}")
+    assert f'hx-get="/staff/pledges/linked?kind=appeal&amp;id={appeal.id}"' in other_side.text
+    login(client, city.users["district_leader"].username, PASSWORD)
+    token = csrf_from(client, f"/staff/pledges/{plist.id}")
     missing = client.post(
         "/staff/pledges/from", data={"csrf_token": token, "kind": "appeal", "ref": "NOPE", "list_id": str(plist.id)}
     )
@@ -487,3 +493,51 @@ def test_the_public_commitments_api(client, db, city, clock):
     assert client.get(f"/api/v1/commitments/{draft.id}").status_code == 404
     fresh = svc.add_item(db, plist, actor=leader, title="未公示事项")
     assert client.get(f"/api/v1/commitments/items/{fresh.id}").status_code == 404
+
+
+# ---------------------------------------------------------------- Excel import, round trip
+
+
+def test_the_ledger_round_trips_through_excel_with_a_report(client, db, city, clock):
+    from openpyxl import load_workbook
+
+    from lianxin.pledges.excel import import_ledger
+
+    plist, lights, toilets, leader = published(db, city)
+    login(client, city.users["district_leader"].username, PASSWORD)
+    exported = client.get(f"/staff/pledges/{plist.id}/ledger.xlsx").content
+    book = load_workbook(io.BytesIO(exported))
+    sheet = book["台账 Ledger"]
+    assert sheet["B3"].value == f"#{lights.id}"
+    sheet["I3"] = date(2026, 7, 31)  # the lights' due date moves
+    sheet["B4"] = "EXT-TOILETS"  # a key the list does not know: the row is added as a new item
+    sheet.append([None, "EXT-NEW", "新建社区食堂", "和平街道", "张副区长", "民生", "和平里", None, "2026-10-31", 150])
+    sheet.append([None, "EXT-SUB", "　食堂厨房改造", "和平街道", None, None, None, None, None, 20])
+    sheet.append([None, "EXT-BAD", "坏单位的事项", "不存在的单位"])
+    sheet.append([None, "EXT-BAD2", "坏日期的事项", None, None, None, None, None, "明年"])
+    out = io.BytesIO()
+    book.save(out)
+    token = csrf_from(client, f"/staff/pledges/{plist.id}/import")
+    page = client.post(
+        f"/staff/pledges/{plist.id}/import",
+        data={"csrf_token": token},
+        files={"file": ("ledger.xlsx", out.getvalue(), "application/octet-stream")},
+    )
+    assert page.status_code == 200, page.text
+    counts = re.search(r"id=\"import-counts\">([^<]*)<", page.text).group(1)
+    assert counts == "新增 3 · 更新 1 · 未变 0 · 出错 2"
+    assert "不存在" in page.text
+    assert lights.due_on == date(2026, 7, 31) and plist.pending_changes
+    canteen = db.scalars(select(PledgeItem).where(PledgeItem.external_id == "EXT-NEW")).one()
+    kitchen = db.scalars(select(PledgeItem).where(PledgeItem.external_id == "EXT-SUB")).one()
+    assert kitchen.parent_id == canteen.id and str(canteen.budget_planned) == "150.00"
+    again = import_ledger(db, plist, out.getvalue(), actor=leader)  # the same file again changes nothing new
+    assert [r.action for r in again].count("added") == 0 and [r.action for r in again].count("unchanged") == 4
+    bad = client.post(
+        f"/staff/pledges/{plist.id}/import",
+        data={"csrf_token": token},
+        files={"file": ("x.xlsx", b"not a workbook", "application/octet-stream")},
+    )
+    assert bad.status_code == 422 and "无法读取" in bad.text
+    none = client.post(f"/staff/pledges/{plist.id}/import", data={"csrf_token": token})
+    assert none.status_code == 422

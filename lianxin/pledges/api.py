@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from lianxin.api.deps import Ctx, WriteCtx
+from lianxin.api.deps import Ctx, SessionDep, WriteCtx
 from lianxin.api.errors import ERROR_RESPONSES
 from lianxin.orgs.models import Role
 from lianxin.orgs.service import require_role
@@ -226,3 +226,178 @@ def complete(item_id: int, body: CompleteIn, ctx: WriteCtx):
         return _row(ctx, item)
 
     return ctx.once(run)
+
+
+# ---------------------------------------------------------------- /api/v1/commitments: the public ledger
+
+public_router = APIRouter(prefix="/commitments", tags=["办实事 commitments (public)"], responses=ERROR_RESPONSES)
+
+
+class PublicItemOut(BaseModel):
+    id: int
+    parent_id: int | None
+    depth: int
+    title: str = Field(description="as published (the latest version)")
+    owner_unit: str
+    lead_official: str
+    category: str
+    area: str
+    start_on: str | None
+    due_on: str | None
+    budget_planned: str | None
+    fund_source: str
+    progress: int
+    status: str
+    status_key: str | None
+    overdue: bool
+    completed_on: date | None
+    targets: list[TargetOut]
+    milestones: list[dict]
+    ratings: dict
+
+
+class PublicListOut(BaseModel):
+    id: int
+    title: str
+    year: int
+    campaign: str
+    owner_unit: str | None
+    version: int
+    published_at: datetime | None
+    status: str
+    figures: dict
+
+
+class PublicLedgerOut(PublicListOut):
+    page: int
+    pages: int
+    matched: int
+    items: list[PublicItemOut]
+
+
+def _public_item(row) -> PublicItemOut:
+    i, p = row.item, row.promised
+    return PublicItemOut(
+        id=i.id,
+        parent_id=i.parent_id,
+        depth=row.depth,
+        title=p.get("title") or i.title,
+        owner_unit=p.get("owner_unit") or "",
+        lead_official=p.get("lead_official") or "",
+        category=p.get("category") or "",
+        area=p.get("area") or "",
+        start_on=p.get("start_on"),
+        due_on=p.get("due_on"),
+        budget_planned=p.get("budget_planned"),
+        fund_source=p.get("fund_source") or "",
+        progress=i.progress,
+        status=i.status.value,
+        status_key=i.status_key,
+        overdue=row.overdue,
+        completed_on=i.completed_on,
+        targets=[
+            TargetOut(name=n, unit=u, baseline=b, baseline_period=pp, target=t, actual=a, progress=g)
+            for n, u, b, pp, t, a, g in row.targets
+        ],
+        milestones=[
+            {"dated": m.dated.isoformat(), "title": m.title, "text": m.text, "progress": m.progress}
+            for m in i.milestones[:20]
+        ],
+        ratings=row.ratings,
+    )
+
+
+def _public_list(session, request, list_id: int) -> PledgeList:
+    from lianxin.errors import NotFound
+    from lianxin.web.deps import public_jurisdiction
+
+    jurisdiction = public_jurisdiction(request, session)
+    plist = session.get(PledgeList, list_id)
+    if (
+        plist is None
+        or plist.jurisdiction_id != jurisdiction.id
+        or plist.status not in queries.PUBLIC_STATUSES
+        or plist.version == 0
+    ):
+        raise NotFound(f"清单 {list_id} 不存在或尚未公示", f"list {list_id} not found or not published", field="list")
+    return plist
+
+
+def _public_list_out(plist: PledgeList, figures: dict) -> dict:
+    return dict(
+        id=plist.id,
+        title=plist.title,
+        year=plist.year,
+        campaign=plist.campaign,
+        owner_unit=plist.owner_unit.name if plist.owner_unit else None,
+        version=plist.version,
+        published_at=plist.published_at,
+        status=plist.status.value,
+        figures=figures,
+    )
+
+
+@public_router.get("", response_model=list[PublicListOut])
+def public_lists(request: Request, session: SessionDep, year: int | None = None):
+    """公示的办实事清单（无需登录）/ the published commitment lists, no login needed."""
+    from lianxin.web.deps import public_jurisdiction
+
+    jurisdiction = public_jurisdiction(request, session)
+    lists = queries.published_lists(session, jurisdiction.id, year=year)
+    figures = queries.list_figures(session, [pl.id for pl in lists])
+    return [PublicListOut(**_public_list_out(pl, figures[pl.id])) for pl in lists]
+
+
+@public_router.get("/{list_id}", response_model=PublicLedgerOut)
+def public_ledger(
+    list_id: int,
+    request: Request,
+    session: SessionDep,
+    page: int = Query(1, ge=1, le=10**6),
+    status: str = Query("", max_length=20),
+    q: str = Query("", max_length=50),
+    unit: int | None = Query(None, ge=1, le=2**31 - 1),
+):
+    """一份清单的公示台账（分页，每页 50 项）/ one published ledger, 50 items a page, with the whole list's figures."""
+    plist = _public_list(session, request, list_id)
+    result = queries.ledger_page(session, plist, public=True, page=page, status=status, q=q, unit_id=unit)
+    return PublicLedgerOut(
+        **_public_list_out(plist, result.summary),
+        page=result.page,
+        pages=result.pages,
+        matched=result.matched,
+        items=[_public_item(r) for r in result.rows],
+    )
+
+
+@public_router.get("/{list_id}/history")
+def public_history(list_id: int, request: Request, session: SessionDep) -> list[dict]:
+    """变更记录：每个公示版本及其变更 / the published versions and what each changed."""
+    plist = _public_list(session, request, list_id)
+    return [
+        {
+            "number": v["number"],
+            "published_at": v["published_at"].isoformat(),
+            "note": v["note"],
+            "initial_count": v["initial_count"],
+            "added": v["added"],
+            "removed": v["removed"],
+            "changed": [{"item": t, "fields": {f: [o, n] for f, o, n in fields}} for t, fields in v["changed"]],
+        }
+        for v in queries.history(session, plist)
+    ]
+
+
+@public_router.get("/items/{item_id}", response_model=PublicItemOut)
+def public_item(item_id: int, request: Request, session: SessionDep):
+    """一件公示事项：承诺、进度、指标、节点、三评 / one published item."""
+    from lianxin.errors import NotFound
+    from lianxin.web.deps import public_jurisdiction
+
+    item = service.get_item(session, item_id, jurisdiction_id=public_jurisdiction(request, session).id)
+    plist = _public_list(session, request, item.list_id)
+    promised = queries.promised_items(session, plist)
+    if str(item.id) not in promised:
+        raise NotFound(f"事项 {item_id} 尚未公示", f"item {item_id} is not published", field="item")
+    rows = queries.ledger(session, plist, public=True, only=[item.id], promised=promised, depths={item.id: 0})
+    return _public_item(rows[0])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lianxin.orgs.models import Jurisdiction, Unit, User
@@ -358,6 +358,11 @@ def build_demo(
         svc.review_item(session, item, actor=city_leader, score=rng.randint(80, 96), comment="综合评议：达标")
     svc.archive_list(session, olist, actor=city_leader)
 
+    # 4b. The status vocabulary's finer steps, the villages' project library (one project per village
+    # promoted into the county list, which is then published again), items made from residents' wishes,
+    # and the communities' small-matters list (社区微实事).
+    _second_round(session, rng, jid, year, today, plist, clist, villages, c_leader, d_leader)
+
     # 5. Next year's draft.
     water = _unit(session, jid, "DEMO-SWJ")
     draft = svc.create_list(
@@ -380,9 +385,126 @@ def build_demo(
     total = session.scalar(
         select(PledgeItem.id).where(PledgeItem.jurisdiction_id == jid).order_by(PledgeItem.id.desc()).limit(1)
     )
-    count = sum(len(pl.items) for pl in (plist, clist, llist, olist, draft))
     del total
-    return f"办实事 / pledges: 5 份清单 / lists, {count} 个事项 / items, 4 次联席会议 / joint meetings"
+    count = session.scalar(select(func.count()).select_from(PledgeItem).where(PledgeItem.jurisdiction_id == jid))
+    lists_n = session.scalar(select(func.count()).select_from(PledgeList).where(PledgeList.jurisdiction_id == jid))
+    return f"办实事 / pledges: {lists_n} 份清单 / lists, {count} 个事项 / items, 4 次联席会议 / joint meetings"
+
+
+PROJECTS = [
+    ("村级光伏电站扩容", "村级经营性项目", {"衔接资金": 40, "村集体经济": 8}),
+    ("农产品冷链仓储", "村级经营性项目", {"衔接资金": 60, "县级财政": 20}),
+    ("村内道路提升", "基础设施", {"县级财政": 35}),
+    ("文化广场建设", "公益事业", {"县级财政": 18, "村集体经济": 4}),
+    ("人居环境整治", "人居环境", {"乡镇配套": 12}),
+]
+MICRO = ["楼道灯更换", "单元门禁维修", "社区健身器材更新", "垃圾分类亭改造", "便民座椅安装"]
+
+
+def _second_round(session, rng, jid, year, today, plist, clist, villages, c_leader, d_leader) -> None:
+    from lianxin.orgs.models import UnitKind
+    from lianxin.pledges import more
+
+    admin = _user(session, jid, "admin")
+    if admin is not None:
+        more.ensure_vocabulary(session, jid)
+        for key, zh, en, pct in (
+            ("tendering", "招标中", "Tendering", 20),
+            ("building", "施工中", "Under construction", 60),
+            ("inspecting", "待验收", "Awaiting inspection", 90),
+        ):
+            more.save_status(
+                session, actor=admin, key=key, base="in_progress", name_zh=zh, name_en=en, default_progress=pct
+            )
+        working = [
+            i
+            for i in plist.items + clist.items
+            if i.status == ItemStatus.IN_PROGRESS and not svc.children_of(session, i)
+        ]
+        for item in working[::2]:
+            leader = d_leader if item.list_id == plist.id else c_leader
+            more.set_item_status(session, item, rng.choice(("tendering", "building", "inspecting")), actor=leader)
+    promoted = 0
+    for v_no, village in enumerate(villages):
+        for n, (title, kind, funds) in enumerate(rng.sample(PROJECTS, 3)):
+            project = more.propose_project(
+                session,
+                actor=c_leader,
+                unit_id=village.id,
+                title=f"{village.name}{title}",
+                project_type=kind,
+                year=year,
+                funds={k: v * rng.uniform(0.8, 1.3) for k, v in funds.items()},
+            )
+            if n < 2:
+                more.decide_project(
+                    session, project, actor=c_leader, approve=True, note="村民代表大会通过，镇党委审核同意"
+                )
+            if n == 0 and v_no < 3:
+                group = next((i for i in clist.items if i.parent_id is None and i.owner_unit_id == village.id), None)
+                more.promote_project(
+                    session,
+                    project,
+                    clist,
+                    actor=c_leader,
+                    parent_id=group.id if group else None,
+                    due_on=date(year, 12, 20),
+                )
+                promoted += 1
+    if promoted:
+        svc.publish_list(session, clist, actor=c_leader, note="联席会议决定：项目库中已批准的项目列入本年度清单")
+    try:
+        from lianxin.wishes.models import Wish
+    except ImportError:  # pragma: no cover - the wishes module is part of the package
+        Wish = None
+    if Wish is not None:
+        wishes = session.scalars(
+            select(Wish).where(Wish.jurisdiction_id == jid, Wish.public_text.is_not(None)).order_by(Wish.id).limit(2)
+        ).all()
+        for wish in wishes:
+            more.item_from(session, plist, actor=d_leader, kind="wish", ref=wish.id)
+    communities = list(
+        session.scalars(
+            select(Unit)
+            .where(Unit.jurisdiction_id == jid, Unit.kind == UnitKind.COMMUNITY, ~Unit.name.like("%村"))
+            .order_by(Unit.code)
+            .limit(16)
+        )
+    )
+    if not communities:
+        return
+    mlist = svc.create_list(
+        session,
+        actor=d_leader,
+        title=f"{year}年社区“微实事”清单",
+        year=year,
+        campaign="社区微实事",
+        owner_unit_id=plist.owner_unit_id,
+        description="居民议事会提出、社区承办的小事实事，每件不超过 5 万元。",
+    )
+    for c_no, community in enumerate(communities):
+        for n, title in enumerate(rng.sample(MICRO, 4)):
+            svc.add_item(
+                session,
+                mlist,
+                actor=d_leader,
+                title=f"{community.name}{title}",
+                owner_unit_id=community.id,
+                area=community.name,
+                category="社区微实事",
+                budget_planned=round(rng.uniform(0.5, 5), 1),
+                fund_source="社区公益金",
+                position=10 * c_no + n,
+                start_on=date(year, 3, 1),
+                due_on=date(year, rng.choice((5, 7, 9, 11, 12)), 28),
+                external_id=f"WSS-{c_no + 1}-{n + 1}",
+            )
+    svc.approve_list(session, mlist, actor=d_leader)
+    svc.publish_list(session, mlist, actor=d_leader)
+    session.expire(mlist, ["items"])
+    for item in mlist.items:
+        _age(session, rng, item, d_leader, today, share_done=0.45)
+    svc.mark_overdue(session, jid, today=today)
 
 
 def demo_hook(session: Session, city) -> str:

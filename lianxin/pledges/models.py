@@ -70,6 +70,7 @@ class PledgeListVersion(Base):
     list_id: Mapped[int] = mapped_column(ForeignKey("pledge_lists.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     snapshot: Mapped[dict] = mapped_column(JSON)  # {"list": {...}, "items": {item_id: {field: value}}}
+    digest: Mapped[str | None] = mapped_column(String(64))  # sha256 of the snapshot: the read cache's key
     changes: Mapped[dict] = mapped_column(JSON, default=dict)  # status.diff_versions of the previous snapshot
     note: Mapped[str] = mapped_column(Text, default="")
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -111,6 +112,8 @@ class PledgeItem(Base):
     status: Mapped[ItemStatus] = mapped_column(
         enum_column_type(ItemStatus, "pledge_item_status"), default=ItemStatus.PLANNED
     )
+    # the status vocabulary's entry (``PledgeStatus.key``) the item shows; its lifecycle state is ``status``
+    status_key: Mapped[str | None] = mapped_column(String(32))
     completed_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -153,6 +156,7 @@ class PledgeMilestone(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     progress: Mapped[int | None] = mapped_column(Integer)
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("pledge_meetings.id"))
+    photos: Mapped[list] = mapped_column(JSON, default=list)  # storage keys under upload_dir/pledges/
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -190,9 +194,10 @@ class PledgeDecision(Base):
     follow_up_owner: Mapped[str] = mapped_column(String(100), default="")
     follow_up_due: Mapped[date | None] = mapped_column(Date)
     milestone_id: Mapped[int | None] = mapped_column(ForeignKey("pledge_milestones.id"))
+    created_item_id: Mapped[int | None] = mapped_column(ForeignKey("pledge_items.id"))  # a decision's new item
 
     meeting: Mapped[PledgeMeeting] = relationship(back_populates="decisions")
-    item: Mapped[PledgeItem] = relationship()
+    item: Mapped[PledgeItem] = relationship(foreign_keys=[item_id])
 
 
 class PledgeRating(Base):
@@ -213,6 +218,7 @@ class PledgeRating(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     rater_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id"))  # the comment turned into an appeal
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -231,3 +237,73 @@ class PledgeEvent(Base):
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PledgeStatus(Base):
+    """The editable status vocabulary (Decidim's ``Status``, Gobierto's per-plan vocabulary): a key, names,
+    a description, a default progress the item takes when given the status, and the lifecycle state
+    (``base``, an ``ItemStatus``) it stands for, so the state machine stays fixed while the words and
+    the finer steps (e.g. 招标中, 施工中 under 推进中) are the jurisdiction's own."""
+
+    __tablename__ = "pledge_statuses"
+    __table_args__ = (
+        UniqueConstraint("jurisdiction_id", "key"),
+        CheckConstraint("default_progress IS NULL OR (default_progress >= 0 AND default_progress <= 100)", name="pct"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
+    key: Mapped[str] = mapped_column(String(32))
+    base: Mapped[ItemStatus] = mapped_column(enum_column_type(ItemStatus, "pledge_status_base"))
+    name_zh: Mapped[str] = mapped_column(String(50))
+    name_en: Mapped[str] = mapped_column(String(50), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    default_progress: Mapped[int | None] = mapped_column(Integer)
+    colour: Mapped[str] = mapped_column(String(16), default="grey")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PledgeLink(Base):
+    """An item's link to where it came from or what it answers: an appeal, a hotspot, a 每月一题 topic or
+    a micro-wish (``kind``, ``target_id``); ``origin`` marks the one the item was created from."""
+
+    __tablename__ = "pledge_links"
+    __table_args__ = (
+        UniqueConstraint("item_id", "kind", "target_id"),
+        Index("ix_pledge_links_target", "kind", "target_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("pledge_items.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # appeal | hotspot | topic | wish
+    target_id: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(200), default="")  # the other side's title when linked
+    origin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PledgeProject(Base):
+    """项目库: a village's (or community's) candidate project with its type, funds by source and approval,
+    until it is promoted into a year's commitment list (``item_id``)."""
+
+    __tablename__ = "pledge_projects"
+    __table_args__ = (Index("ix_pledge_projects_unit_year", "unit_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    project_type: Mapped[str] = mapped_column(String(50))  # 村级经营性项目, 基础设施, 公益事业 …
+    description: Mapped[str] = mapped_column(Text, default="")
+    year: Mapped[int] = mapped_column(Integer)
+    funds: Mapped[dict] = mapped_column(JSON, default=dict)  # {source: 万元}
+    funds_total: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=0)
+    status: Mapped[str] = mapped_column(String(16), default="candidate")  # candidate|approved|rejected|promoted
+    decided_note: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("pledge_items.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship(lazy="joined")

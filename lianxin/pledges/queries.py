@@ -3,13 +3,14 @@ the live progress), the change history, the leader's completion figures per unit
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, selectinload
 
+from lianxin.orgs.models import Unit
 from lianxin.pledges.models import PledgeItem, PledgeList, PledgeListVersion, PledgeMeeting, PledgeRating
 from lianxin.pledges.service import local_today
 from lianxin.pledges.status import (
@@ -54,13 +55,23 @@ def staff_lists(session: Session, jurisdiction_id: int) -> list[PledgeList]:
     )
 
 
-def latest_version(session: Session, plist: PledgeList) -> PledgeListVersion | None:
-    return session.scalars(
-        select(PledgeListVersion)
-        .where(PledgeListVersion.list_id == plist.id)
-        .order_by(PledgeListVersion.number.desc())
-        .limit(1)
-    ).first()
+def list_figures(session: Session, list_ids: list[int]) -> dict[int, dict]:
+    """Items, completed and completion rate per list (cancelled items do not count), in one query."""
+    figures = {i: {"total": 0, "done": 0, "rate": 0} for i in list_ids}
+    if not list_ids:
+        return figures
+    rows = session.execute(
+        select(PledgeItem.list_id, PledgeItem.status, func.count())
+        .where(PledgeItem.list_id.in_(list_ids), PledgeItem.status != ItemStatus.CANCELLED)
+        .group_by(PledgeItem.list_id, PledgeItem.status)
+    ).all()
+    for list_id, status, count in rows:
+        figures[list_id]["total"] += count
+        if status == ItemStatus.COMPLETED:
+            figures[list_id]["done"] += count
+    for entry in figures.values():
+        entry["rate"] = round(100 * entry["done"] / entry["total"]) if entry["total"] else 0
+    return figures
 
 
 @dataclass
@@ -127,27 +138,237 @@ def ratings_by_item(session: Session, item_ids: list[int]) -> dict[int, dict]:
     return out
 
 
-def ledger(session: Session, plist: PledgeList, *, public: bool = True, today: date | None = None) -> list[LedgerRow]:
-    """The rows of a list. Public: only what the latest published version promised, as it promised it,
-    with today's progress, milestones and ratings. Staff: every item as it stands."""
+# Published snapshots never change once written: parsed ones are kept by their content digest, so a
+# public page of a list with 10,000 items does not read and parse its whole snapshot on every request.
+_SNAPSHOTS: OrderedDict[str, dict] = OrderedDict()
+_SNAPSHOT_CACHE_SIZE = 16
+
+
+def version_snapshot(session: Session, version_id: int, digest: str | None = None) -> dict:
+    cached = _SNAPSHOTS.get(digest) if digest else None
+    if cached is None:
+        cached = session.scalar(select(PledgeListVersion.snapshot).where(PledgeListVersion.id == version_id)) or {}
+        if digest:
+            _SNAPSHOTS[digest] = cached
+            while len(_SNAPSHOTS) > _SNAPSHOT_CACHE_SIZE:
+                _SNAPSHOTS.popitem(last=False)
+    else:
+        _SNAPSHOTS.move_to_end(digest)
+    return cached
+
+
+def promised_items(session: Session, plist: PledgeList) -> dict[str, dict]:
+    """The latest published version's items (``{item id: commitment}``); empty if never published."""
+    latest = session.execute(
+        select(PledgeListVersion.id, PledgeListVersion.digest)
+        .where(PledgeListVersion.list_id == plist.id)
+        .order_by(PledgeListVersion.number.desc())
+        .limit(1)
+    ).first()
+    return version_snapshot(session, latest.id, latest.digest).get("items", {}) if latest else {}
+
+
+PAGE_SIZE = 50
+
+
+def list_units(session: Session, plist: PledgeList) -> list[tuple[int, str]]:
+    """The owner units of a list's items, by name (the ledger's unit filter)."""
+    return [
+        (uid, name)
+        for uid, name in session.execute(
+            select(Unit.id, Unit.name)
+            .where(Unit.id.in_(select(PledgeItem.owner_unit_id).where(PledgeItem.list_id == plist.id).distinct()))
+            .order_by(Unit.name)
+        )
+    ]
+
+
+@dataclass
+class LedgerPage:
+    rows: list[LedgerRow]
+    matched: int  # rows after the filters
+    page: int
+    pages: int
+    summary: dict  # over the whole published list: total, done, rate, overdue, budget planned/spent
+
+
+# The whole-list part of a ledger page (tree order and figures) is kept per list state: the published
+# version's digest, the list's latest event (every change to an item goes through a verb that appends
+# one), a cheap aggregate of the items and the day. A page view after a change recomputes it once.
+_TREES: OrderedDict[tuple, tuple[list, dict]] = OrderedDict()
+_TREE_CACHE_SIZE = 8
+
+
+def _list_state(session: Session, plist: PledgeList, digest: str | None, today: date, public: bool) -> tuple:
+    from lianxin.pledges.models import PledgeEvent
+
+    last_event = session.scalar(select(func.max(PledgeEvent.id)).where(PledgeEvent.list_id == plist.id))
+    count, progress = session.execute(
+        select(func.count(), func.coalesce(func.sum(PledgeItem.progress), 0)).where(PledgeItem.list_id == plist.id)
+    ).one()
+    return (plist.id, public, digest, last_event, count, int(progress), today)
+
+
+def _tree(session: Session, plist: PledgeList, promised: dict | None, today: date) -> tuple[list, dict]:
+    """Every row of the list as ``(id, parent, status, owner unit, depth)`` in tree order, and the figures."""
+    # plain columns (status as its stored text): no per-row type processing over thousands of rows
+    light = session.execute(
+        text("SELECT id, parent_id, position, status, owner_unit_id FROM pledge_items WHERE list_id = :list_id"),
+        {"list_id": plist.id},
+    ).all()
+    unpublished: list[int] = []
+    if promised is not None:
+        unpublished = [r[0] for r in light if str(r[0]) not in promised]
+        if unpublished:
+            light = [r for r in light if str(r[0]) in promised]
+        due = {r[0]: (promised[str(r[0])].get("due_on") or "") for r in light}
+    else:
+        due = {
+            i: d.isoformat()
+            for i, d in session.execute(
+                select(PledgeItem.id, PledgeItem.due_on).where(
+                    PledgeItem.list_id == plist.id, PledgeItem.due_on.is_not(None)
+                )
+            )
+        }
+    ids = {r[0] for r in light}
+    kids: dict[int | None, list] = defaultdict(list)
+    for r in light:
+        kids[r[1] if r[1] in ids else None].append(r)
+    ordered: list[tuple] = []
+    stack = [(r, 0) for r in sorted(kids.get(None, ()), key=lambda r: (r[2], r[0]), reverse=True)]
+    while stack:
+        r, depth = stack.pop()
+        ordered.append((r[0], r[1], r[3], r[4], depth))
+        children = kids.get(r[0])
+        if children:
+            stack.extend((c, depth + 1) for c in sorted(children, key=lambda c: (c[2], c[0]), reverse=True))
+    iso_today = today.isoformat()
+    done = counted = overdue = 0
+    for r in light:
+        if r[3] != ItemStatus.CANCELLED:
+            counted += 1
+            done += r[3] == ItemStatus.COMPLETED
+        overdue += bool(r[3] in ITEM_OPEN and "" < due.get(r[0], "") < iso_today)
+    leaves = PledgeItem.list_id == plist.id
+    parents = select(PledgeItem.parent_id).where(leaves, PledgeItem.parent_id.is_not(None))
+    planned, spent = session.execute(
+        select(func.sum(PledgeItem.budget_planned), func.sum(PledgeItem.budget_spent)).where(
+            leaves, PledgeItem.id.not_in(parents), *([PledgeItem.id.not_in(unpublished)] if unpublished else [])
+        )
+    ).one()
+    summary = {
+        "total": counted,
+        "done": done,
+        "rate": round(100 * done / counted) if counted else 0,
+        "overdue": overdue,
+        "budget_planned": round(float(planned or 0), 2),  # leaves carry the money; parents would count it twice
+        "budget_spent": round(float(spent or 0), 2),
+    }
+    return ordered, summary
+
+
+def ledger_page(
+    session: Session,
+    plist: PledgeList,
+    *,
+    public: bool = True,
+    page: int = 1,
+    status: str = "",
+    q: str = "",
+    unit_id: int | None = None,
+    page_size: int = PAGE_SIZE,
+    today: date | None = None,
+) -> LedgerPage:
+    """One page of a list's ledger in tree order, filtered by status, words in the title and owner unit.
+    The figures cover the whole list; only the page's items are loaded in full (a list may hold
+    thousands of items: Chifeng published 7,209)."""
+    today = today or local_today()
+    digest = None
+    promised = None
+    if public:
+        latest = session.execute(
+            select(PledgeListVersion.id, PledgeListVersion.digest)
+            .where(PledgeListVersion.list_id == plist.id)
+            .order_by(PledgeListVersion.number.desc())
+            .limit(1)
+        ).first()
+        promised = version_snapshot(session, latest.id, latest.digest).get("items", {}) if latest else {}
+        digest = latest.digest if latest else None
+    key = _list_state(session, plist, digest, today, public) if (digest or not public) else None
+    cached = _TREES.get(key) if key else None
+    if cached is None:
+        cached = _tree(session, plist, promised, today)
+        if key:
+            _TREES[key] = cached
+            while len(_TREES) > _TREE_CACHE_SIZE:
+                _TREES.popitem(last=False)
+    else:
+        _TREES.move_to_end(key)
+    ordered, summary = cached
+    words = q.strip()
+    if status or words or unit_id:
+        titles: dict = {}
+        if words and promised is None:
+            titles = dict(
+                session.execute(select(PledgeItem.id, PledgeItem.title).where(PledgeItem.list_id == plist.id)).all()
+            )
+        ordered = [
+            r
+            for r in ordered
+            if (not status or r[2] == status)
+            and (not unit_id or r[3] == unit_id)
+            and (
+                not words
+                or words in (promised[str(r[0])].get("title", "") if promised is not None else titles.get(r[0], ""))
+            )
+        ]
+    pages = max(1, -(-len(ordered) // page_size))
+    page = min(max(1, page), pages)
+    chunk = ordered[(page - 1) * page_size : page * page_size]
+    rows = ledger(
+        session,
+        plist,
+        public=public,
+        today=today,
+        only=[r[0] for r in chunk],
+        promised=promised,
+        depths={r[0]: r[4] for r in chunk},
+    )
+    return LedgerPage(rows=rows, matched=len(ordered), page=page, pages=pages, summary=summary)
+
+
+def ledger(
+    session: Session,
+    plist: PledgeList,
+    *,
+    public: bool = True,
+    today: date | None = None,
+    only: list[int] | None = None,
+    promised: dict | None = None,
+    depths: dict[int, int] | None = None,
+) -> list[LedgerRow]:
+    """The rows of a list (or of the items ``only``, in that order). Public: only what the latest
+    published version promised, as it promised it, with today's progress, milestones and ratings.
+    Staff: every item as it stands."""
     from lianxin.pledges.status import target_progress
 
     today = today or local_today()
-    version = latest_version(session, plist)
-    promised = (version.snapshot["items"] if version else {}) if public else None
-    stmt = (
-        select(PledgeItem)
-        .where(PledgeItem.list_id == plist.id)
-        .options(selectinload(PledgeItem.targets), selectinload(PledgeItem.milestones))
-    )
-    items = list(session.scalars(stmt))
+    if public and promised is None:
+        promised = promised_items(session, plist)
+    if not public:
+        promised = None
+    stmt = select(PledgeItem).options(selectinload(PledgeItem.targets), selectinload(PledgeItem.milestones))
+    stmt = stmt.where(PledgeItem.id.in_(only)) if only is not None else stmt.where(PledgeItem.list_id == plist.id)
+    items = list(session.scalars(stmt)) if only is None or only else []
     if promised is not None:
         items = [i for i in items if str(i.id) in promised]
     by_id = {i.id: i for i in items}
-    depths = _depths(by_id)
+    if depths is None:
+        depths = _depths(by_id)
     ratings = ratings_by_item(session, list(by_id))
     rows = []
-    for item in _tree_order(items):
+    for item in [by_id[i] for i in only if i in by_id] if only is not None else _tree_order(items):
         snap = promised[str(item.id)] if promised is not None else None
         targets = []
         for n, t in enumerate(item.targets):
@@ -195,18 +416,23 @@ def ledger(session: Session, plist: PledgeList, *, public: bool = True, today: d
 
 def history(session: Session, plist: PledgeList) -> list[dict]:
     """The published versions, newest first, each with readable changes (item titles instead of ids)."""
-    versions = list(
-        session.scalars(
-            select(PledgeListVersion)
-            .where(PledgeListVersion.list_id == plist.id)
-            .order_by(PledgeListVersion.number.desc())
+    versions = session.execute(
+        select(
+            PledgeListVersion.id,
+            PledgeListVersion.number,
+            PledgeListVersion.published_at,
+            PledgeListVersion.note,
+            PledgeListVersion.changes,
+            PledgeListVersion.digest,
         )
-    )
+        .where(PledgeListVersion.list_id == plist.id)
+        .order_by(PledgeListVersion.number.desc())
+    ).all()
     out = []
     for version in versions:
-        items = version.snapshot.get("items", {})
+        items = version_snapshot(session, version.id, version.digest).get("items", {})
         previous = next((v for v in versions if v.number == version.number - 1), None)
-        old_items = previous.snapshot.get("items", {}) if previous else {}
+        old_items = version_snapshot(session, previous.id, previous.digest).get("items", {}) if previous else {}
         title = lambda key, items=items, old_items=old_items: (items.get(key) or old_items.get(key) or {}).get(
             "title", f"#{key}"
         )
@@ -337,3 +563,102 @@ def meetings_for(session: Session, plist: PledgeList) -> list[PledgeMeeting]:
             .order_by(PledgeMeeting.held_on.desc(), PledgeMeeting.id.desc())
         )
     )
+
+
+def item_links(session: Session, item: PledgeItem, *, public: bool) -> list[dict]:
+    """Where an item came from and what it answers. Public pages name the kind and, for topics, wishes
+    and hotspots, the label (already free of personal data); appeals show only their count."""
+    from lianxin.pledges.models import PledgeLink
+
+    links = list(session.scalars(select(PledgeLink).where(PledgeLink.item_id == item.id).order_by(PledgeLink.id)))
+    out = []
+    for link in links:
+        entry = {"id": link.id, "kind": link.kind, "target_id": link.target_id, "origin": link.origin}
+        entry["label"] = "" if (public and link.kind == "appeal") else link.label
+        out.append(entry)
+    return out
+
+
+@dataclass
+class VillageLedger:
+    unit: Unit
+    year: int
+    items: list  # (item, list title)
+    projects: list
+    funds_by_source: dict
+    figures: dict
+
+
+def village_ledger(session: Session, unit: Unit, year: int, *, today: date | None = None) -> VillageLedger:
+    """台账 per village: its items in every list of the year, its project library and funds by source."""
+    from lianxin.pledges.models import PledgeProject
+
+    today = today or local_today()
+    items = session.execute(
+        select(PledgeItem, PledgeList.title)
+        .join(PledgeList, PledgeList.id == PledgeItem.list_id)
+        .where(PledgeItem.owner_unit_id == unit.id, PledgeList.year == year)
+        .order_by(PledgeItem.due_on, PledgeItem.id)
+    ).all()
+    projects = list(
+        session.scalars(
+            select(PledgeProject)
+            .where(PledgeProject.unit_id == unit.id, PledgeProject.year == year)
+            .order_by(PledgeProject.id)
+        )
+    )
+    funds: dict[str, float] = defaultdict(float)
+    for project in projects:
+        if project.status in ("approved", "promoted"):
+            for source, amount in project.funds.items():
+                funds[source] += float(amount)
+    counted = [i for i, _ in items if i.status != ItemStatus.CANCELLED]
+    done = sum(1 for i in counted if i.status == ItemStatus.COMPLETED)
+    figures = {
+        "items": len(counted),
+        "done": done,
+        "rate": round(100 * done / len(counted)) if counted else 0,
+        "overdue": sum(1 for i in counted if i.due_on and i.due_on < today and i.status in ITEM_OPEN),
+        "projects": len(projects),
+        "budget_planned": round(sum(float(i.budget_planned or 0) for i in counted), 2),
+        "budget_spent": round(sum(float(i.budget_spent or 0) for i in counted), 2),
+    }
+    return VillageLedger(unit, year, list(items), projects, dict(funds), figures)
+
+
+def links_by_item(session: Session, item_ids: list[int]) -> dict[int, list]:
+    from lianxin.pledges.models import PledgeLink
+
+    out: dict[int, list] = defaultdict(list)
+    if item_ids:
+        for link in session.scalars(select(PledgeLink).where(PledgeLink.item_id.in_(item_ids)).order_by(PledgeLink.id)):
+            out[link.item_id].append(link)
+    return out
+
+
+AGENDA_DAYS = 14
+
+
+def agenda(rows: list[LedgerRow], today: date | None = None) -> list[tuple[LedgerRow, str]]:
+    """A joint meeting's agenda from the list: open leaf items that are overdue, delayed or suspended
+    (stuck), or due within two weeks, most urgent first, each with its reason (zh)."""
+    today = today or local_today()
+    parents = {r.item.parent_id for r in rows if r.item.parent_id}
+    out = []
+    for row in rows:
+        item = row.item
+        if item.status not in ITEM_OPEN or item.id in parents:
+            continue
+        if row.overdue:
+            reason, rank = "逾期", 0
+        elif item.status == ItemStatus.DELAYED:
+            reason, rank = "滞后", 1
+        elif item.status == ItemStatus.SUSPENDED:
+            reason, rank = "暂缓", 2
+        elif item.due_on and (item.due_on - today).days <= AGENDA_DAYS:
+            reason, rank = "即将到期", 3
+        else:
+            continue
+        out.append((rank, item.due_on or date.max, item.id, row, reason))
+    out.sort(key=lambda t: t[:3])
+    return [(row, reason) for *_, row, reason in out]

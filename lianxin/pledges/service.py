@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from lianxin.clock import utcnow
 from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -354,7 +355,13 @@ def item_snapshot(item: PledgeItem) -> dict:
     }
 
 
-def list_snapshot(plist: PledgeList) -> dict:
+def list_snapshot(session: Session, plist: PledgeList) -> dict:
+    items = session.scalars(
+        select(PledgeItem)
+        .where(PledgeItem.list_id == plist.id)
+        .order_by(PledgeItem.position, PledgeItem.id)
+        .options(selectinload(PledgeItem.targets))
+    ).all()
     return {
         "list": {
             "title": plist.title,
@@ -363,14 +370,19 @@ def list_snapshot(plist: PledgeList) -> dict:
             "owner_unit": plist.owner_unit.name if plist.owner_unit else "",
             "description": plist.description,
         },
-        "items": {str(i.id): item_snapshot(i) for i in plist.items},
+        "items": {str(i.id): item_snapshot(i) for i in items},
     }
+
+
+def snapshot_digest(snapshot: dict) -> str:
+    text = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def publish_list(session: Session, plist: PledgeList, *, actor: User, note: str = "") -> PledgeListVersion:
     """公示: the first time from an approved list; again (a new version) only when something changed, with a note."""
-    session.refresh(plist, ["items"])
-    snapshot = list_snapshot(plist)
+    session.expire(plist, ["items"])
+    snapshot = list_snapshot(session, plist)
     previous = plist.versions[0] if plist.versions else None
     if previous is None:
         changes = diff_versions({}, snapshot["items"])
@@ -405,6 +417,7 @@ def publish_list(session: Session, plist: PledgeList, *, actor: User, note: str 
         list_id=plist.id,
         number=plist.version,
         snapshot=snapshot,
+        digest=snapshot_digest(snapshot),
         changes=changes,
         note=note.strip()[:500],
         published_by_id=actor.id,
@@ -594,6 +607,8 @@ def _item_action(
     before = item.status
     item.status = next_item_status(before, action)
     item.progress = progress_after(item.status, item.progress)
+    if item.status != before:
+        item.status_key = None  # the vocabulary's finer step belonged to the state the item left
     _event(
         session,
         item.pledge_list,
@@ -699,7 +714,9 @@ def add_milestone(
     text: str = "",
     progress=None,
     meeting_id: int | None = None,
+    photos: list[str] | tuple = (),
 ) -> PledgeMilestone:
+    """A dated milestone with text, photos (storage keys of re-encoded uploads) and optionally a progress."""
     _require(can_work(session, actor, item))
     _require_live(item)
     pct = _progress(progress)
@@ -711,6 +728,7 @@ def add_milestone(
         text=_optional_text(text, "milestone_text", "节点说明", "Text", 2000),
         progress=pct,
         meeting_id=meeting_id,
+        photos=list(photos)[:9],
         created_by_id=actor.id,
         created_at=utcnow(),
     )
@@ -797,6 +815,7 @@ def complete_item(
             text=note.strip()[:2000],
             progress=100,
             meeting_id=meeting_id,
+            photos=[],
             created_by_id=actor.id if actor else None,
             created_at=utcnow(),
         )
@@ -842,9 +861,12 @@ def record_meeting(
     attendees=(),
     minutes: str = "",
     decisions: list[dict] | None = None,
+    new_items: list[dict] | None = None,
 ) -> PledgeMeeting:
     """联席会议: the record, and per item a decision; ``ticked`` writes the item's milestone, ``completes``
-    also completes the item; a follow-up carries an owner and a date."""
+    also completes the item; a follow-up carries an owner and a date. ``new_items`` (a new need raised
+    at the meeting: title, owner unit, parent, due date, decision) become items of the list, each with
+    its decision."""
     _require(can_manage(session, actor, plist))
     _require_live_list(plist)
     people = [p.strip() for p in attendees if p and p.strip()]
@@ -922,6 +944,7 @@ def record_meeting(
                 title=f"{meeting.title}：{decision.decision}"[:200],
                 text=decision.follow_up,
                 meeting_id=meeting.id,
+                photos=[],
                 created_by_id=actor.id,
                 created_at=utcnow(),
             )
@@ -942,6 +965,28 @@ def record_meeting(
                 "completes": decision.completes,
                 "follow_up": decision.follow_up,
             },
+        )
+    for raw in new_items or ():
+        fields = {k: raw[k] for k in ("title", "owner_unit_id", "parent_id", "due_on") if raw.get(k) not in (None, "")}
+        fields.setdefault("title", "")
+        item = add_item(session, plist, actor=actor, **fields)
+        text = _optional_text(raw.get("decision"), "decision", "会议决定", "Decision", 2000) or "会议决定新增事项"
+        session.add(
+            PledgeDecision(
+                jurisdiction_id=plist.jurisdiction_id,
+                meeting_id=meeting.id,
+                item_id=item.id,
+                decision=text,
+                created_item_id=item.id,
+            )
+        )
+        _event(
+            session,
+            plist,
+            "decision",
+            actor=actor,
+            item=item,
+            payload={"meeting_id": meeting.id, "decision": text, "created_item": True},
         )
     session.flush()
     session.expire(meeting, ["decisions"])
@@ -1016,7 +1061,45 @@ def rate_publicly(session: Session, item: PledgeItem, *, phone: str, stars, comm
         raise Conflict(
             "您已评价过该事项，每人限评一次", "you have already rated this item (one rating each)", field="phone"
         )
-    return _rate(session, item, RatingKind.PUBLIC, key, _score(stars, "stars", top=5) * 20, comment, actor=None)
+    score = _score(stars, "stars", top=5) * 20
+    rating = _rate(session, item, RatingKind.PUBLIC, key, score, comment, actor=None)
+    if score <= APPEAL_BELOW and len(rating.comment) >= 5:
+        rating.appeal_id = _appeal_from_rating(session, item, rating, phone).id
+        session.flush()
+    return rating
+
+
+APPEAL_BELOW = 40  # 1–2 stars: a comment becomes an appeal, handled and timed like any other
+
+
+def _appeal_from_rating(session: Session, item: PledgeItem, rating: PledgeRating, phone: str):
+    """An unsatisfied rating's comment becomes a 12345 appeal (web channel, complaint) about the item, with
+    the appeal's own deadline from the time-limit rules; the rating keeps its number."""
+    from lianxin.appeals.schemas import AppealCreate
+    from lianxin.appeals.service import submit_appeal
+
+    appeal = submit_appeal(
+        session,
+        AppealCreate(
+            jurisdiction_id=item.jurisdiction_id,
+            channel="web",
+            appeal_type="complaint",
+            title=f"对办实事“{item.title[:60]}”的评价意见",
+            content=f"群众评价（{rating.score // 20} 星）：{rating.comment}\n事项：{item.title}（清单：{item.pledge_list.title}）",
+            address=item.area or None,
+            appellant_phone=phone,
+        ),
+        actor=None,
+    )
+    _event(
+        session,
+        item.pledge_list,
+        "rating_appeal",
+        actor=None,
+        item=item,
+        payload={"rating_id": rating.id, "order_no": appeal.order_no},
+    )
+    return appeal
 
 
 def review_item(session: Session, item: PledgeItem, *, actor: User, score, comment: str = "") -> PledgeRating:

@@ -8,7 +8,7 @@ from collections import Counter
 from sqlalchemy import select
 
 from lianxin.pledges.demo import build_demo
-from lianxin.pledges.models import PledgeItem, PledgeList, PledgeMeeting, PledgeRating
+from lianxin.pledges.models import PledgeItem, PledgeList, PledgeMeeting, PledgeProject, PledgeRating
 from lianxin.pledges.status import ListStatus
 
 
@@ -21,12 +21,17 @@ def test_the_demo_builds_believable_lists(db, settings):
 
     build_city(db, settings, appeals=0, modules=[])  # the city alone: the pledge demo is built below
     report = build_demo(db, settings, random.Random(7))
-    assert "5 份清单" in report
+    assert "6 份清单" in report
     lists = db.scalars(select(PledgeList)).all()
-    assert Counter(pl.status for pl in lists) == {ListStatus.PUBLISHED: 3, ListStatus.ARCHIVED: 1, ListStatus.DRAFT: 1}
+    assert Counter(pl.status for pl in lists) == {ListStatus.PUBLISHED: 4, ListStatus.ARCHIVED: 1, ListStatus.DRAFT: 1}
     assert max(pl.version for pl in lists) == 2
     items = db.scalars(select(PledgeItem)).all()
-    assert len(items) > 60
+    assert len(items) > 100
+    assert any(i.status_key in ("tendering", "building", "inspecting") for i in items)
+    projects = db.scalars(select(PledgeProject)).all()
+    assert {p.status for p in projects} == {"candidate", "approved", "promoted"}
+    county = next(pl for pl in lists if any(p.item_id and p.item_id in {i.id for i in pl.items} for p in projects))
+    assert county.version == 2  # published again with the library's projects
     statuses = {i.status.value for i in items}
     assert {"planned", "in_progress", "completed", "suspended"} <= statuses
     assert len(db.scalars(select(PledgeMeeting)).all()) >= 1

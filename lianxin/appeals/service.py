@@ -31,6 +31,7 @@ from lianxin.appeals.status import (
     SUBMITTED,
     Action,
     AppealStatus,
+    EventKind,
     next_status,
 )
 from lianxin.clock import utcnow
@@ -103,7 +104,7 @@ def touch(session: Session, appeal: Appeal, now: datetime) -> None:
 def record_event(
     session: Session,
     appeal: Appeal,
-    kind: str,
+    kind: EventKind | str,
     *,
     actor: User | None,
     from_status=None,
@@ -114,10 +115,11 @@ def record_event(
     actor_label: str | None = None,
     now: datetime | None = None,
 ) -> AppealEvent:
+    kind = EventKind(kind)  # an unknown kind is a bug: ValueError
     event = AppealEvent(
         jurisdiction_id=appeal.jurisdiction_id,
         appeal_id=appeal.id,
-        kind=kind,
+        kind=kind.value,
         at=now or utcnow(),
         actor_id=actor.id if actor else None,
         actor_label=actor_label or (actor.display_name if actor else "系统"),
@@ -802,7 +804,7 @@ def merge_appeal(
     record_event(
         session,
         into,
-        "noted",
+        EventKind.NOTED,
         actor=actor,
         note=f"并入工单 {appeal.order_no}",
         payload={"merged": appeal.order_no},

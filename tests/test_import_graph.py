@@ -30,7 +30,6 @@ EDGE_IMPORTS = {
     ("web", "routing"),  # intake's category suggestions
     ("web", "stats"),  # the public /stats page and the staff overview read the rollups
     ("web", "open311"),  # the request guard knows the Open311 mount's error format
-    ("api", "open311"),  # the orgs API lists a category's Open311 attributes
 }
 
 

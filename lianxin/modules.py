@@ -283,13 +283,13 @@ def _enabled_cached(settings=None) -> list[Module]:
         from lianxin.config import get_settings
 
         settings = get_settings()
-    selection = getattr(settings, "modules", "")
-    if selection not in _ENABLED:  # parsing LIANXIN_MODULES once per selection, not once per verb
-        _ENABLED[selection] = enabled_modules(settings)
-    return _ENABLED[selection]
+    key = (getattr(settings, "modules", ""), tuple(MODULES))
+    if key not in _ENABLED:  # parsing LIANXIN_MODULES once per selection, not once per verb
+        _ENABLED[key] = enabled_modules(settings)
+    return _ENABLED[key]
 
 
-_ENABLED: dict[str, list[Module]] = {}
+_ENABLED: dict[tuple, list[Module]] = {}
 
 
 def session_settings(session) -> Any:

@@ -36,3 +36,17 @@ def test_a_suite_that_collects_nothing_fails_ci(tmp_path):
         cwd=tmp_path,
     )
     assert empty.returncode == 5, empty.stdout  # pytest: "no tests ran" — non-zero, so the script stops
+
+
+def test_tests_skip_only_for_a_missing_browser_or_missing_public_data():
+    """Every test passes alone and in any order: a test may skip when Chromium or the public data set is absent,
+    never because another test did not run first (two browser tests once skipped unless the journey ran)."""
+    allowed = ("Chromium", "teddy2020")
+    tests = Path(__file__).resolve().parent
+    skips = []
+    for path in sorted(tests.rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if ("pytest.skip(" in line or "mark.skip" in line) and "allowed" not in line:
+                skips.append((path.relative_to(tests).as_posix(), number, line.strip()))
+    assert skips, "the checker found none of the known skips"
+    assert [s for s in skips if not any(reason in s[2] for reason in allowed)] == []

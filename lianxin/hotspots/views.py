@@ -66,7 +66,7 @@ def _hotspot_page(
     request: Request, session: Session, user: User, hotspot_id: int, *, error: str | None = None, status_code: int = 200
 ) -> Response:
     hotspot = get_hotspot(session, hotspot_id, actor=user)
-    appeals = member_appeals(session, hotspot)
+    appeals = member_appeals(session, hotspot, user)
     return render(
         request,
         "hotspots/detail.html",

@@ -19,8 +19,9 @@ from lianxin import ratelimit
 from lianxin.appeals.access import overdue
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.requests import review_deferral
-from lianxin.appeals.service import local_text, mark_overdue, record_event
+from lianxin.appeals.service import local_text, mark_overdue
 from lianxin.appeals.status import HANDLING, AppealStatus
+from lianxin.appeals.supervision import urge_appeal
 from lianxin.clock import at, utcnow
 from lianxin.config import Settings
 from lianxin.db import session_scope
@@ -92,17 +93,10 @@ def _urge(session: Session, appeal: Appeal, threshold: str, kind: str, message: 
     )
     if new is None:
         return 0
-    if event:
-        record_event(
-            session,
-            appeal,
-            "urged",
-            actor=None,
-            unit_id=appeal.lead_unit_id,
-            note=message,
-            payload={"threshold": threshold, "automatic": True},
+    if event:  # 催办 after the deadline: the verb records it and raises the level (its notice is the one above)
+        urge_appeal(
+            session, appeal, actor=None, note=message, payload={"threshold": threshold, "automatic": True}, notify=False
         )
-        appeal.supervision_level = max(appeal.supervision_level, 1)
     return 1
 
 

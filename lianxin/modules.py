@@ -23,7 +23,7 @@ This module imports nothing from FastAPI, Typer or SQLAlchemy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
@@ -49,6 +49,20 @@ MODULES: list[str] = [
 ]
 
 Ref = str | Any  # "package.module:attribute", or the object itself
+
+# The points where the core's verbs let modules take part, and how each hook is called. The core (appeals,
+# sla, visits, web, api) never imports a module package; it asks the enabled modules' hooks instead.
+HOOKS: dict[str, str] = {
+    "before_intake": "pipe: f(session, data: AppealCreate) -> AppealCreate, before the appeal row exists "
+    "(geo fills the community and grid from a point or an address)",
+    "after_intake": "f(session, appeal), after the appeal row and its attachments exist, before the submitted "
+    "event (dispatch indexes its keywords for the repeat lookup)",
+    "after_recategorize": "f(session, appeal, *, actor, previous_category_id, predicted_category_id), after the "
+    "centre confirmed or corrected the category (routing records a training label)",
+    "hotspot_topics": "f(session, hotspot) -> list of topics made from the hotspot, shown on its page (topics)",
+    "rate_weights": "first answer: f(session, jurisdiction_id) -> Weights | None, the weights the three "
+    "rates use (assessment's admin-edited settings); none: the defaults",
+}
 
 
 def resolve(ref: Ref) -> Any:
@@ -115,6 +129,9 @@ class Module:
       before its appeals are generated; ``city`` is ``lianxin.demo.DemoCity`` (``jid``, ``by_code``,
       ``position``, ``staff``, ``rng``, ``settings``).
     - ``requires``: names of modules that must be enabled too.
+    - ``hooks``: ``{hook name: reference or tuple of references}``, the module's part in the core's verbs
+      (see :data:`HOOKS`); the core calls them through :func:`run_hooks` / :func:`pipe_hooks` and never
+      imports the module.
     """
 
     name: str
@@ -130,6 +147,19 @@ class Module:
     init_defaults: Ref | None = None
     demo: Ref | None = None
     requires: tuple[str, ...] = field(default=())
+    hooks: Mapping[str, Ref | tuple[Ref, ...]] = field(default_factory=dict, hash=False, compare=False)
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.hooks) - set(HOOKS))
+        if unknown:
+            raise ModuleConfigError(
+                f"模块 {self.name} 声明了未知的挂钩 {', '.join(unknown)}",
+                f"module {self.name} declares unknown hooks {', '.join(unknown)}; known: {', '.join(HOOKS)}",
+            )
+
+    def hook_refs(self, name: str) -> tuple[Ref, ...]:
+        refs = self.hooks.get(name, ())
+        return refs if isinstance(refs, tuple) else (refs,)
 
 
 class ModuleConfigError(ValueError):
@@ -234,3 +264,56 @@ def call_hooks(modules: Iterable[Module], attribute: str, *args: Any) -> list[st
             hook(*args)
             called.append(module.name)
     return called
+
+
+# ---- hooks --------------------------------------------------------------------------------------------------
+
+
+def hooks_for(name: str, modules: Iterable[Module] | None = None, settings=None) -> list[Callable]:
+    """The callables the (enabled, by default) modules registered for hook ``name``, in ``MODULES`` order."""
+    if name not in HOOKS:
+        raise KeyError(f"unknown hook {name!r}; known: {', '.join(HOOKS)}")
+    if modules is None:
+        modules = _enabled_cached(settings)
+    return [resolve(ref) for module in modules for ref in module.hook_refs(name)]
+
+
+def _enabled_cached(settings=None) -> list[Module]:
+    if settings is None:
+        from lianxin.config import get_settings
+
+        settings = get_settings()
+    key = (getattr(settings, "modules", ""), tuple(MODULES))
+    if key not in _ENABLED:  # parsing LIANXIN_MODULES once per selection, not once per verb
+        _ENABLED[key] = enabled_modules(settings)
+    return _ENABLED[key]
+
+
+_ENABLED: dict[tuple, list[Module]] = {}
+
+
+def session_settings(session) -> Any:
+    """The settings an edge put in ``session.info`` (``None``: the process's settings)."""
+    return session.info.get("settings") if session is not None else None
+
+
+def run_hooks(name: str, session, *args: Any, modules: Iterable[Module] | None = None, **kwargs: Any) -> list[Any]:
+    """Call every enabled module's ``name`` hook with ``(session, *args, **kwargs)``; returns their results."""
+    hooks = hooks_for(name, modules, session_settings(session))
+    return [hook(session, *args, **kwargs) for hook in hooks]
+
+
+def pipe_hooks(name: str, session, value: Any, *args: Any, modules: Iterable[Module] | None = None) -> Any:
+    """Pass ``value`` through every enabled module's ``name`` hook in turn: ``value = hook(session, value, *args)``."""
+    for hook in hooks_for(name, modules, session_settings(session)):
+        value = hook(session, value, *args)
+    return value
+
+
+def first_hook(name: str, session, *args: Any, default: Any = None, modules: Iterable[Module] | None = None) -> Any:
+    """The first enabled module's answer to hook ``name`` that is not ``None``; ``default`` when none answers."""
+    for hook in hooks_for(name, modules, session_settings(session)):
+        answer = hook(session, *args)
+        if answer is not None:
+            return answer
+    return default

@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from lianxin.appeals.access import require_can_see  # noqa: F401  (the rule lives in access; callers import it here too)
 from lianxin.appeals.choices import NotAcceptedReason, RequestState, UnitRole
+from lianxin.appeals.deadlines import deadlines_for
 from lianxin.appeals.models import Appeal, AppealEvent, AppealUnit, Appellant, Attachment, Category, OrderSequence
 from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.status import (
@@ -30,17 +31,16 @@ from lianxin.appeals.status import (
     SUBMITTED,
     Action,
     AppealStatus,
+    EventKind,
     next_status,
 )
 from lianxin.clock import utcnow
 from lianxin.db import insert_or_ignore
-from lianxin.dispatch.repeats import index_appeal
 from lianxin.errors import Conflict, InvalidInput, NotFound, StaleVersion
-from lianxin.geo.service import fill_location
+from lianxin.modules import pipe_hooks, run_hooks
 from lianxin.notify import queue_notification
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import require_role
-from lianxin.sla.service import deadlines_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HANDLING_UNIT_KINDS = frozenset(
@@ -104,7 +104,7 @@ def touch(session: Session, appeal: Appeal, now: datetime) -> None:
 def record_event(
     session: Session,
     appeal: Appeal,
-    kind: str,
+    kind: EventKind | str,
     *,
     actor: User | None,
     from_status=None,
@@ -115,10 +115,11 @@ def record_event(
     actor_label: str | None = None,
     now: datetime | None = None,
 ) -> AppealEvent:
+    kind = EventKind(kind)  # an unknown kind is a bug: ValueError
     event = AppealEvent(
         jurisdiction_id=appeal.jurisdiction_id,
         appeal_id=appeal.id,
-        kind=kind,
+        kind=kind.value,
         at=now or utcnow(),
         actor_id=actor.id if actor else None,
         actor_label=actor_label or (actor.display_name if actor else "系统"),
@@ -267,6 +268,18 @@ def next_order_no(session: Session, now: datetime) -> str:
     return f"{day}{seq:06d}"
 
 
+def keep_order_no(session: Session, order_no: str) -> str:
+    """An imported order keeps its historical number; that day's sequence moves past it."""
+    day, seq = order_no[:8], int(order_no[8:])
+    sequence = session.get(OrderSequence, day)
+    if sequence is None:
+        session.add(OrderSequence(day=day, last=seq))
+    elif sequence.last < seq:
+        sequence.last = seq
+    session.flush()
+    return order_no
+
+
 def _validate_refs(session: Session, data: AppealCreate) -> tuple[int | None, int | None]:
     if data.category_id is not None:
         category = session.get(Category, data.category_id)
@@ -310,8 +323,10 @@ def submit_appeal(
     idempotency_key: str | None = None,
     attachments: Sequence[dict] = (),
     now: datetime | None = None,
+    order_no: str | None = None,
 ) -> Appeal:
-    """Record a new appeal (受理). A retried submission with the same idempotency key returns the first."""
+    """Record a new appeal (受理). A retried submission with the same idempotency key returns the first.
+    ``order_no``: a historical number to keep (the ledger import), instead of the next one of the day."""
     if idempotency_key:
         existing = session.scalar(select(Appeal).where(Appeal.idempotency_key == idempotency_key))
         if existing is not None:
@@ -319,7 +334,7 @@ def submit_appeal(
     if actor is not None:
         require_role(session, actor, (Role.OPERATOR, Role.DISPATCHER, Role.GRID_WORKER, Role.HANDLER))
     now = now or utcnow()
-    data = fill_location(session, data)  # a point or an address, but no community: find it
+    data = pipe_hooks("before_intake", session, data)  # e.g. geo: a point or an address, but no community: find it
     community_id, grid_id = _validate_refs(session, data)
     fields = data.model_dump(exclude={"community_id", "grid_id"})
     savepoint = session.begin_nested()
@@ -328,7 +343,7 @@ def submit_appeal(
             **fields,
             community_id=community_id,
             grid_id=grid_id,
-            order_no=next_order_no(session, now),
+            order_no=keep_order_no(session, order_no) if order_no else next_order_no(session, now),
             status=AppealStatus.RECEIVED,
             received_at=now,
             updated_at=now,
@@ -351,7 +366,7 @@ def submit_appeal(
         raise
     for item in attachments:
         session.add(Attachment(jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, purpose="intake", **item))
-    index_appeal(session, appeal)  # keywords for the repeat lookup
+    run_hooks("after_intake", session, appeal)  # e.g. dispatch: keywords for the repeat lookup
     record_event(
         session,
         appeal,
@@ -668,6 +683,12 @@ def reply_to_appeal(
     return appeal
 
 
+def note_visit_result(appeal: Appeal, *, solved: bool | None, satisfaction) -> None:
+    """A return visit reached the resident (``visits.service.record_return_visit``): keep what they said on the
+    appeal; the visit verb then closes or reopens it."""
+    appeal.contacted, appeal.solved, appeal.satisfaction = True, solved, satisfaction
+
+
 def close_appeal(
     session: Session,
     appeal: Appeal,
@@ -783,7 +804,7 @@ def merge_appeal(
     record_event(
         session,
         into,
-        "noted",
+        EventKind.NOTED,
         actor=actor,
         note=f"并入工单 {appeal.order_no}",
         payload={"merged": appeal.order_no},
@@ -838,9 +859,7 @@ def recategorize_appeal(
     note: str | None = None,
     expected_version: int | None = None,
 ) -> Appeal:
-    """改分类: the centre confirms or corrects the problem category; the choice becomes a routing training label."""
-    from lianxin.routing.labels import record_label
-
+    """改分类: the centre confirms or corrects the problem category (the ``after_recategorize`` hooks learn from it)."""
     require_role(session, actor, CENTRE)
     category = session.get(Category, category_id)
     if category is None or category.jurisdiction_id != appeal.jurisdiction_id or not category.active:
@@ -856,14 +875,13 @@ def recategorize_appeal(
         payload={"from": previous.name if previous else None, "to": category.name},
     )
     appeal.category_id, appeal.category = category.id, category
-    changed = previous is None or previous.id != category.id
-    record_label(
+    run_hooks(  # e.g. routing: the centre's choice becomes a training label
+        "after_recategorize",
         session,
         appeal,
-        category.id,
         actor=actor,
+        previous_category_id=previous.id if previous else None,
         predicted_category_id=predicted_category_id,
-        source="correction" if changed else "confirmation",
     )
     flush(session)
     return appeal

@@ -189,73 +189,115 @@ def allowed_actions(current: AppealStatus | str) -> list[Action]:
     return [a for a in Action if (current, a) in TRANSITIONS]
 
 
-# The event each action appends (past tense), and which of them the resident sees on the timeline.
-EVENT_KINDS: dict[Action, str] = {
-    A.DIRECT_ANSWER: "answered",
-    A.NOT_ACCEPT: "not_accepted",
-    A.DISPATCH: "dispatched",
-    A.REDISPATCH: "redispatched",
-    A.SIGN: "signed",
-    A.CONTACT: "contacted",
-    A.REQUEST_RETURN: "return_requested",
-    A.APPROVE_RETURN: "return_approved",
-    A.REJECT_RETURN: "return_rejected",
-    A.REQUEST_EXTENSION: "extension_requested",
-    A.APPROVE_EXTENSION: "extension_approved",
-    A.REJECT_EXTENSION: "extension_rejected",
-    A.DEFER: "deferred",
-    A.REVIEW_DEFERRAL: "deferral_reviewed",
-    A.CLEAR_DEFERRAL: "deferral_cleared",
-    A.SUPERVISE: "supervised",
-    A.URGE: "urged",
-    A.WHISTLE: "whistled",
-    A.REPORT: "reported",
-    A.REPLY: "replied",
-    A.RECORD_VISIT: "visited",
-    A.REOPEN: "reopened",
-    A.REQUEUE: "requeued",
-    A.CLOSE: "closed",
-    A.MERGE: "merged",
-    A.TERMINATE: "terminated",
-    A.MARK_OVERDUE: "overdue",
-    A.NOTE: "noted",
-    A.RECATEGORIZE: "recategorized",
+class EventKind(StrEnum):
+    """Every kind of ``appeal_events`` row: the past tense of each action, plus the events no action of the
+    state machine appends (intake, a main appeal's reply reaching its followers, assessment exclusions).
+    ``record_event`` refuses any other kind; the statistics fold and the timelines read these members."""
+
+    SUBMITTED = "submitted"
+    ANSWERED = "answered"
+    NOT_ACCEPTED = "not_accepted"
+    DISPATCHED = "dispatched"
+    REDISPATCHED = "redispatched"
+    SIGNED = "signed"
+    CONTACTED = "contacted"
+    RETURN_REQUESTED = "return_requested"
+    RETURN_APPROVED = "return_approved"
+    RETURN_REJECTED = "return_rejected"
+    EXTENSION_REQUESTED = "extension_requested"
+    EXTENSION_APPROVED = "extension_approved"
+    EXTENSION_REJECTED = "extension_rejected"
+    DEFERRED = "deferred"
+    DEFERRAL_REVIEWED = "deferral_reviewed"
+    DEFERRAL_CLEARED = "deferral_cleared"
+    SUPERVISED = "supervised"
+    URGED = "urged"
+    WHISTLED = "whistled"
+    REPORTED = "reported"
+    REPLIED = "replied"
+    VISITED = "visited"
+    REOPENED = "reopened"
+    REQUEUED = "requeued"
+    CLOSED = "closed"
+    MERGED = "merged"
+    TERMINATED = "terminated"
+    OVERDUE = "overdue"
+    NOTED = "noted"
+    RECATEGORIZED = "recategorized"
+    MAIN_REPLIED = "main_replied"  # appended to appeals merged into one that was just replied
+    # Exclusion from assessment (考评剔除): events without a status change, internal (lianxin/assessment).
+    EXCLUSION_REQUESTED = "exclusion_requested"
+    EXCLUSION_APPROVED = "exclusion_approved"
+    EXCLUSION_REJECTED = "exclusion_rejected"
+
+
+E = EventKind
+# The event each action appends, and which of them the resident sees on the timeline.
+EVENT_KINDS: dict[Action, EventKind] = {
+    A.DIRECT_ANSWER: E.ANSWERED,
+    A.NOT_ACCEPT: E.NOT_ACCEPTED,
+    A.DISPATCH: E.DISPATCHED,
+    A.REDISPATCH: E.REDISPATCHED,
+    A.SIGN: E.SIGNED,
+    A.CONTACT: E.CONTACTED,
+    A.REQUEST_RETURN: E.RETURN_REQUESTED,
+    A.APPROVE_RETURN: E.RETURN_APPROVED,
+    A.REJECT_RETURN: E.RETURN_REJECTED,
+    A.REQUEST_EXTENSION: E.EXTENSION_REQUESTED,
+    A.APPROVE_EXTENSION: E.EXTENSION_APPROVED,
+    A.REJECT_EXTENSION: E.EXTENSION_REJECTED,
+    A.DEFER: E.DEFERRED,
+    A.REVIEW_DEFERRAL: E.DEFERRAL_REVIEWED,
+    A.CLEAR_DEFERRAL: E.DEFERRAL_CLEARED,
+    A.SUPERVISE: E.SUPERVISED,
+    A.URGE: E.URGED,
+    A.WHISTLE: E.WHISTLED,
+    A.REPORT: E.REPORTED,
+    A.REPLY: E.REPLIED,
+    A.RECORD_VISIT: E.VISITED,
+    A.REOPEN: E.REOPENED,
+    A.REQUEUE: E.REQUEUED,
+    A.CLOSE: E.CLOSED,
+    A.MERGE: E.MERGED,
+    A.TERMINATE: E.TERMINATED,
+    A.MARK_OVERDUE: E.OVERDUE,
+    A.NOTE: E.NOTED,
+    A.RECATEGORIZE: E.RECATEGORIZED,
 }
-SUBMITTED = "submitted"
-MAIN_REPLIED = "main_replied"  # appended to appeals merged into one that was just replied
-# Exclusion from assessment (考评剔除): events without a status change, internal (lianxin/assessment).
+SUBMITTED = E.SUBMITTED
+MAIN_REPLIED = E.MAIN_REPLIED
 EXCLUSION_REQUESTED, EXCLUSION_APPROVED, EXCLUSION_REJECTED = (
-    "exclusion_requested",
-    "exclusion_approved",
-    "exclusion_rejected",
+    E.EXCLUSION_REQUESTED,
+    E.EXCLUSION_APPROVED,
+    E.EXCLUSION_REJECTED,
 )
 PUBLIC_EVENT_KINDS: frozenset[str] = frozenset(
     {
         SUBMITTED,
         MAIN_REPLIED,
-        "answered",
-        "not_accepted",
-        "dispatched",
-        "redispatched",
-        "signed",
-        "contacted",
-        "return_approved",
-        "extension_approved",
-        "deferred",
-        "deferral_cleared",
-        "replied",
-        "visited",
-        "reopened",
-        "requeued",
-        "closed",
-        "merged",
-        "terminated",
+        E.ANSWERED,
+        E.NOT_ACCEPTED,
+        E.DISPATCHED,
+        E.REDISPATCHED,
+        E.SIGNED,
+        E.CONTACTED,
+        E.RETURN_APPROVED,
+        E.EXTENSION_APPROVED,
+        E.DEFERRED,
+        E.DEFERRAL_CLEARED,
+        E.REPLIED,
+        E.VISITED,
+        E.REOPENED,
+        E.REQUEUED,
+        E.CLOSED,
+        E.MERGED,
+        E.TERMINATED,
     }
 )
 EVENT_LABELS_ZH: dict[str, str] = {EVENT_KINDS[a]: label for a, label in ACTION_LABELS_ZH.items()} | {
     SUBMITTED: "受理",
     MAIN_REPLIED: "主工单已答复",
-    "return_approved": "退回重新派单",
+    E.RETURN_APPROVED: "退回重新派单",
     EXCLUSION_REQUESTED: "申请考评剔除",
     EXCLUSION_APPROVED: "同意考评剔除",
     EXCLUSION_REJECTED: "驳回考评剔除",

@@ -32,9 +32,19 @@ WHISTLERS = frozenset({UnitKind.STREET, UnitKind.DISTRICT})
 
 
 def urge_appeal(
-    session: Session, appeal: Appeal, *, actor: User | None, note: str, expected_version: int | None = None
+    session: Session,
+    appeal: Appeal,
+    *,
+    actor: User | None,
+    note: str,
+    payload: dict | None = None,
+    notify: bool = True,
+    expected_version: int | None = None,
 ) -> Appeal:
-    """催办: remind the lead unit; raises the supervision level to at least 1."""
+    """催办: remind the lead unit; raises the supervision level to at least 1.
+
+    ``actor=None`` is the urge job (``lianxin.jobs.send_urges``): it has already queued its own deduplicated
+    notice, so it passes ``notify=False``, and says in ``payload`` which threshold fired."""
     require_role(session, actor, SUPERVISORS, unit_id=appeal.lead_unit_id)
     note = require_text(note, "note", "催办内容", "note")
     transition(
@@ -44,10 +54,14 @@ def urge_appeal(
         actor=actor,
         unit_id=appeal.lead_unit_id,
         note=note,
+        payload=payload,
         expected_version=expected_version,
     )
     appeal.supervision_level = max(appeal.supervision_level, URGED)
-    notify_unit(session, appeal, appeal.lead_unit_id, "urged", f"催办：{note}（办理时限 {local_text(appeal.due_at)}）")
+    if notify:
+        notify_unit(
+            session, appeal, appeal.lead_unit_id, "urged", f"催办：{note}（办理时限 {local_text(appeal.due_at)}）"
+        )
     flush(session)
     return appeal
 

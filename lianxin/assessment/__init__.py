@@ -15,5 +15,6 @@ MODULE = Module(
         Nav("/leader/supervision", "督办清单", "Supervision", {"leader", "dispatcher"}),
         Nav("/assessment/settings", "考评设置", "Assessment settings", {"admin"}),
     ),
+    hooks={"rate_weights": "lianxin.assessment.service:rate_weights"},
     requires=("stats",),
 )

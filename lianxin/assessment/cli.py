@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from lianxin.assessment.rates import percent
 from lianxin.cli_common import jurisdiction_by_code, open_session
+from lianxin.stats.rates import percent
 
 assess_app = typer.Typer(help="考评 / assessment", no_args_is_help=True)
 

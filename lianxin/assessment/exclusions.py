@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.service import (
@@ -16,6 +15,7 @@ from lianxin.appeals.service import (
     record_event,
     require_lead_handler,
     require_text,
+    touch,
 )
 from lianxin.appeals.status import EXCLUSION_APPROVED, EXCLUSION_REJECTED, EXCLUSION_REQUESTED, AppealStatus
 from lianxin.assessment.choices import ExclusionReason, ExclusionState
@@ -44,9 +44,7 @@ def exclusions_of(session: Session, appeal: Appeal) -> list[AssessmentExclusion]
 def _touch(session: Session, appeal: Appeal, expected_version: int | None, now) -> None:
     """Bump the appeal's version like every transition does, so concurrent decisions cannot both pass."""
     check_version(appeal, expected_version)
-    appeal.updated_at = now
-    flag_modified(appeal, "updated_at")
-    flush(session)
+    touch(session, appeal, now)
 
 
 def request_exclusion(

@@ -11,10 +11,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy.orm import Session
 
-from lianxin.assessment.rates import RATE_LABELS, percent
 from lianxin.assessment.service import RANKED_KINDS, monthly_ranking
 from lianxin.clock import utcnow
 from lianxin.orgs.models import Jurisdiction, UnitKind
+from lianxin.stats.rates import RATE_LABELS, percent
 
 RATE_COLUMNS = (
     "response_rate",

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lianxin.assessment.models import AssessmentSettings, AssessmentSettingsChange
-from lianxin.assessment.rates import Weights, compute_rates
 from lianxin.db import insert_or_ignore
 from lianxin.errors import InvalidInput
 from lianxin.orgs.models import Role, UnitKind, User
 from lianxin.orgs.service import require_role
+from lianxin.stats.rates import Weights, compute_rates
 from lianxin.stats.rollups import rollup_sums, unit_tree
 
 RANKED_KINDS = {
@@ -50,6 +50,12 @@ def get_settings_row(session: Session, jurisdiction_id: int) -> AssessmentSettin
 
 def weights_of(row: AssessmentSettings) -> Weights:
     return Weights(row.weight_response, row.weight_resolution, row.weight_satisfaction, row.basic_satisfied_weight)
+
+
+def rate_weights(session: Session, jurisdiction_id: int) -> Weights:
+    """The ``rate_weights`` hook: the statistics (``/stats``, the public API, the dashboard) use the weights
+    admins set on the assessment settings page."""
+    return weights_of(get_settings_row(session, jurisdiction_id))
 
 
 # The settings as an admin sees them: (name, zh, en, kind) — "float" or "int", in EDITABLE's order.

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
-from lianxin.appeals.access import overdue
+from lianxin.appeals.access import overdue, visible_appeals
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.status import OPEN, WITH_UNIT
 from lianxin.appeals.supervision import LEVEL_LABELS, LISTED, SUPERVISED, supervise_appeal
@@ -93,8 +93,7 @@ def leader_supervision_list(
 ) -> list[Appeal]:
     """Open appeals under supervision that ``actor`` may see, highest level first, then by deadline.
     Centre staff and admins see the jurisdiction; leaders the units below their grants."""
-    stmt = select(Appeal).where(
-        Appeal.jurisdiction_id == actor.jurisdiction_id,
+    stmt = visible_appeals(session, actor).where(  # the one visibility rule, then the leader's own units
         Appeal.status.in_(OPEN),
         Appeal.supervision_level >= max(min_level, 1),
         Appeal.supervision_level > literal_column("0"),

@@ -15,7 +15,6 @@ from lianxin.appeals.service import get_appeal
 from lianxin.appeals.supervision import LEVEL_LABELS
 from lianxin.assessment import exclusions
 from lianxin.assessment.choices import ExclusionReason, ExclusionState
-from lianxin.assessment.rates import RATE_LABELS
 from lianxin.assessment.report import LIST_LABELS, RATE_COLUMNS, monthly_report, render_html, write_excel
 from lianxin.assessment.service import (
     EDITABLE,
@@ -35,6 +34,7 @@ from lianxin.errors import LianxinError, NotFound
 from lianxin.orgs.models import Role, User
 from lianxin.orgs.service import has_role
 from lianxin.stats.fold import local_day
+from lianxin.stats.rates import RATE_LABELS
 from lianxin.web.deps import get_session, require_roles, require_user
 from lianxin.web.forms import FormErrors
 from lianxin.web.i18n import pick_lang

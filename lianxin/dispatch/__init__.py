@@ -12,4 +12,5 @@ MODULE = Module(
     nav=(Nav("/admin/catalogue", "派单目录", "Dispatch catalogue", {"admin", "dispatcher"}),),
     demo="lianxin.dispatch.demo:seed_demo",
     requires=("geo",),
+    hooks={"after_intake": "lianxin.dispatch.repeats:index_appeal"},
 )

@@ -8,4 +8,5 @@ MODULE = Module(
     "Geography",
     cli=(("geo", "lianxin.geo.cli:geo_app"),),
     demo="lianxin.geo.demo:seed_demo",
+    hooks={"before_intake": "lianxin.geo.service:fill_location"},
 )

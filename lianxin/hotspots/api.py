@@ -76,4 +76,4 @@ def list_hotspots(ctx: Ctx, top: int = 10):
 @router.get("/hotspots/{hotspot_id}", response_model=HotspotOut)
 def show_hotspot(hotspot_id: int, ctx: Ctx):
     hotspot = get_hotspot(ctx.session, hotspot_id, actor=ctx.actor)
-    return _hotspot(hotspot, [a.order_no for a in member_appeals(ctx.session, hotspot)])
+    return _hotspot(hotspot, [a.order_no for a in member_appeals(ctx.session, hotspot, ctx.actor)])

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from lianxin.appeals.access import visible_appeals
 from lianxin.appeals.choices import Satisfaction
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.status import AppealStatus
@@ -292,7 +293,9 @@ def get_hotspot(session: Session, hotspot_id: int, *, actor: User) -> Hotspot:
     return hotspot
 
 
-def member_appeals(session: Session, hotspot: Hotspot) -> list[Appeal]:
-    """The hotspot's appeals, oldest first (no personal data is needed to read a hotspot)."""
-    rows = session.scalars(select(Appeal).where(Appeal.id.in_(hotspot.appeal_ids))).all()
+def member_appeals(session: Session, hotspot: Hotspot, actor: User | None = None) -> list[Appeal]:
+    """The hotspot's appeals ``actor`` may see (``appeals.access.visible_appeals``; ``None``: all), oldest first
+    (no personal data is needed to read a hotspot)."""
+    stmt = select(Appeal) if actor is None else visible_appeals(session, actor)
+    rows = session.scalars(stmt.where(Appeal.id.in_(hotspot.appeal_ids))).all()
     return sorted(rows, key=lambda a: (a.received_at, a.id))

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from lianxin.clock import utcnow
 from lianxin.errors import InvalidInput, LianxinError
 from lianxin.hotspots.service import VIEW_ROLES, get_hotspot, member_appeals, snapshot_for
+from lianxin.modules import run_hooks
 from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import has_role
-from lianxin.topics.models import Topic
 from lianxin.web.deps import get_session, require_roles
 from lianxin.web.i18n import pick_lang
 from lianxin.web.templating import render
@@ -66,7 +66,7 @@ def _hotspot_page(
     request: Request, session: Session, user: User, hotspot_id: int, *, error: str | None = None, status_code: int = 200
 ) -> Response:
     hotspot = get_hotspot(session, hotspot_id, actor=user)
-    appeals = member_appeals(session, hotspot)
+    appeals = member_appeals(session, hotspot, user)
     return render(
         request,
         "hotspots/detail.html",
@@ -77,7 +77,7 @@ def _hotspot_page(
             "units": _units(session, user.jurisdiction_id),
             "can_make_topic": has_role(session, user, (Role.LEADER,)),
             "month": utcnow().strftime("%Y-%m"),
-            "topics": session.scalars(select(Topic).where(Topic.source_hotspot_id == hotspot.id)).all(),
+            "topics": [topic for found in run_hooks("hotspot_topics", session, hotspot) for topic in found],
         },
         status_code=status_code,
     )

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from lianxin import clock
 from lianxin.appeals.choices import Satisfaction
-from lianxin.appeals.models import Appeal, OrderSequence
+from lianxin.appeals.models import Appeal
 from lianxin.appeals.schemas import PHONE_RE, AppealCreate
 from lianxin.appeals.service import (
     HANDLING_UNIT_KINDS,
@@ -242,9 +242,7 @@ class _Checker:
 def _replay(session: Session, row: _Row) -> Appeal:
     """The order's life through the real verbs, each at its historical moment."""
     with clock.at(row.received_at):
-        appeal = submit_appeal(session, row.data, actor=None)
-    if row.order_no:
-        _keep_number(session, appeal, row.order_no)
+        appeal = submit_appeal(session, row.data, actor=None, order_no=row.order_no)
     level = IMPORTABLE[row.status]
     moment = row.received_at
     if level >= 1:
@@ -279,17 +277,6 @@ def _replay(session: Session, row: _Row) -> Appeal:
                     actor_label="历史导入",
                 )
     return appeal
-
-
-def _keep_number(session: Session, appeal: Appeal, order_no: str) -> None:
-    appeal.order_no = order_no
-    day, seq = order_no[:8], int(order_no[8:])
-    sequence = session.get(OrderSequence, day)
-    if sequence is None:
-        session.add(OrderSequence(day=day, last=seq))
-    elif sequence.last < seq:
-        sequence.last = seq
-    session.flush()
 
 
 def import_ledger(

@@ -14,6 +14,7 @@ MODULE = Module(
     "open311",
     "Open311 接口",
     "Open311 GeoReport v2",
+    api_routers=("lianxin.open311.attributes_api:router",),
     mounts=(("/open311/v2", "lianxin.open311.server:create_open311"),),
     init_defaults="lianxin.open311.server:load_default_attributes",
 )

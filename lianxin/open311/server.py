@@ -55,6 +55,6 @@ def create_open311(parent: FastAPI) -> FastAPI:
 
 def load_default_attributes(session, jurisdiction) -> int:
     """``lianxin init`` / ``lianxin demo``: the shipped extra questions (路灯 lamp-post number, 井盖 type, …)."""
-    from lianxin.defaults import load_category_attributes
+    from lianxin.open311.defaults import load_category_attributes
 
     return load_category_attributes(session, jurisdiction.id)

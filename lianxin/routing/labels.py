@@ -41,3 +41,23 @@ def record_label(
     session.add(label)
     session.flush()
     return label
+
+
+def label_recategorized(
+    session: Session,
+    appeal: Appeal,
+    *,
+    actor: User | None,
+    previous_category_id: int | None,
+    predicted_category_id: int | None = None,
+) -> RoutingLabel:
+    """The ``after_recategorize`` hook: the centre's choice is a confirmation (same category) or a correction."""
+    changed = previous_category_id is None or previous_category_id != appeal.category_id
+    return record_label(
+        session,
+        appeal,
+        appeal.category_id,
+        actor=actor,
+        predicted_category_id=predicted_category_id,
+        source="correction" if changed else "confirmation",
+    )

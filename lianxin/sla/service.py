@@ -1,18 +1,18 @@
-"""Deadlines from the database: the jurisdiction's calendar and policy rows fed to the pure modules."""
+"""The jurisdiction's calendar and time-limit policy rows from the database, for the pure modules. Applying
+them to an appeal is ``lianxin.appeals.deadlines`` (``sla`` never imports ``appeals``)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lianxin.appeals.models import Appeal, Category
 from lianxin.config import Settings
 from lianxin.errors import InvalidInput
 from lianxin.sla.calendar import WorkingCalendar
 from lianxin.sla.models import CalendarOverride, TimeLimitPolicy
-from lianxin.sla.policy import Deadlines, Limit, PolicyRule, compute_deadlines, select_rule
+from lianxin.sla.policy import Limit, PolicyRule
 
 _CACHE = "sla_cache"
 
@@ -67,24 +67,6 @@ def get_rules(session: Session, jurisdiction_id: int) -> list[PolicyRule]:
             for r in rows
         ]
     return cache[key]
-
-
-def category_path(session: Session, category_id: int | None) -> list[int]:
-    path: list[int] = []
-    while category_id is not None and category_id not in path:
-        path.append(category_id)
-        category_id = session.scalar(select(Category.parent_id).where(Category.id == category_id))
-    return path
-
-
-def deadlines_for(session: Session, appeal: Appeal, start: datetime) -> tuple[PolicyRule, Deadlines]:
-    rule = select_rule(
-        get_rules(session, appeal.jurisdiction_id),
-        appeal_type=str(appeal.appeal_type),
-        category_path=category_path(session, appeal.category_id),
-        urgency=str(appeal.urgency),
-    )
-    return rule, compute_deadlines(rule, start, get_calendar(session, appeal.jurisdiction_id))
 
 
 def set_policy(

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from lianxin.api.deps import ApiContext, Ctx, SessionDep, api_key_header, bearer
 from lianxin.api.errors import ERROR_RESPONSES
-from lianxin.assessment.service import get_settings_row, weights_of
 from lianxin.clock import utcnow
 from lianxin.errors import NotFound
 from lianxin.stats import dashboard
@@ -44,7 +43,7 @@ def trend(
 @router.get("/rates", summary="各单位三率及过程指标 / the rates of each unit below the chosen one")
 def rates(ctx: Ctx, start: Start = None, end: End = None, unit: UnitCode = None) -> dict:
     first, last, unit_id = _scope(ctx, start, end, unit)
-    weights = weights_of(get_settings_row(ctx.session, ctx.jurisdiction_id))
+    weights = dashboard.weights_for(ctx.session, ctx.jurisdiction_id)
     return dashboard.rates_by_unit(ctx.session, ctx.jurisdiction_id, first, last, unit_id=unit_id, weights=weights)
 
 
@@ -101,5 +100,5 @@ def public(
     first, last = dashboard.public_period(local_day(utcnow()))
     if start or end:
         first, last = parse_period(start and start.isoformat(), end and end.isoformat(), default_days=365)
-    weights = weights_of(get_settings_row(session, jid))
+    weights = dashboard.weights_for(session, jid)
     return dashboard.public_summary(session, jid, first, last, weights=weights)

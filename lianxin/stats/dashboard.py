@@ -10,14 +10,21 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from lianxin.assessment.rates import Weights, compute_rates
 from lianxin.errors import PermissionDenied
+from lianxin.modules import first_hook
 from lianxin.orgs.models import Role, UnitKind, User
 from lianxin.orgs.service import CENTRE_ROLES, get_unit, has_role
 from lianxin.stats.models import NO_UNIT
+from lianxin.stats.rates import Weights, compute_rates
 from lianxin.stats.rollups import BUCKETS, UnitTree, breakdown_sums, bucket_of, category_names, rollup_sums, unit_tree
 
 HANDLING = (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.DEPARTMENT, UnitKind.ENTERPRISE)
+
+
+def weights_for(session: Session, jurisdiction_id: int) -> Weights:
+    """The weights every rate of the jurisdiction uses (the page, the API, the rankings): the ``rate_weights``
+    hook's answer (assessment: the admin-edited settings), or the defaults when no module answers."""
+    return first_hook("rate_weights", session, jurisdiction_id, default=Weights())
 
 
 def dashboard_scope(session: Session, actor: User, unit_id: int | None) -> int | None:

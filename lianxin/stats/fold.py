@@ -22,13 +22,14 @@ from sqlalchemy.orm import Session
 from lianxin.appeals.models import Appeal, AppealEvent
 from lianxin.appeals.service import SHANGHAI
 from lianxin.appeals.status import EXCLUSION_APPROVED, SUBMITTED
+from lianxin.appeals.status import EventKind as E
 from lianxin.stats.models import COUNTERS, DAY, MONTH, NO_UNIT, StatsBreakdown, StatsRollup, StatsWatermark
 
 WATERMARK = "appeal_events"
 BATCH = 5000
-DISPATCH_KINDS = frozenset({"dispatched", "redispatched"})
+DISPATCH_KINDS = frozenset({E.DISPATCHED, E.REDISPATCHED})
 # Events that tell who led the appeal and whether the first contact was on time.
-HISTORY_KINDS = DISPATCH_KINDS | {"return_approved", "contacted", "answered", EXCLUSION_APPROVED}
+HISTORY_KINDS = DISPATCH_KINDS | {E.RETURN_APPROVED, E.CONTACTED, E.ANSWERED, EXCLUSION_APPROVED}
 # Events are read as plain rows (no ORM identity map): the fold and the live delta read thousands.
 EVENT_COLUMNS = (
     AppealEvent.id,
@@ -42,17 +43,17 @@ EVENT_COLUMNS = (
 COUNTED_KINDS = frozenset(
     {
         SUBMITTED,
-        "dispatched",
-        "redispatched",
-        "signed",
-        "replied",
-        "answered",
-        "closed",
-        "overdue",
-        "return_requested",
-        "reopened",
-        "requeued",
-        "visited",
+        E.DISPATCHED,
+        E.REDISPATCHED,
+        E.SIGNED,
+        E.REPLIED,
+        E.ANSWERED,
+        E.CLOSED,
+        E.OVERDUE,
+        E.RETURN_REQUESTED,
+        E.REOPENED,
+        E.REQUEUED,
+        E.VISITED,
         EXCLUSION_APPROVED,
     }
 )
@@ -100,7 +101,7 @@ class _History:
                 break
             if event.kind in DISPATCH_KINDS:
                 lead = event.unit_id or NO_UNIT
-            elif event.kind == "return_approved":
+            elif event.kind == E.RETURN_APPROVED:
                 lead = NO_UNIT
         return lead
 
@@ -109,9 +110,9 @@ class _History:
         for event in self.events:
             if event.id > event_id:
                 break
-            if event.kind == "answered":
+            if event.kind == E.ANSWERED:
                 return True
-            if event.kind == "contacted" and (event.payload or {}).get("first"):
+            if event.kind == E.CONTACTED and (event.payload or {}).get("first"):
                 return not (event.payload or {}).get("late")
         return False
 
@@ -127,21 +128,21 @@ def _rollup_counts(event: AppealEvent, history: _History) -> tuple[int, dict[str
         return NO_UNIT, {"received": 1}
     if kind in DISPATCH_KINDS:
         return event.unit_id or NO_UNIT, {"dispatched": 1}
-    if kind == "signed":
+    if kind == E.SIGNED:
         return lead, {"signed": 1, "signed_on_time": int(not payload.get("late"))}
-    if kind == "replied":
+    if kind == E.REPLIED:
         return lead, {"replied": 1, "replied_on_time": int(bool(payload.get("on_time")))}
-    if kind == "answered":
+    if kind == E.ANSWERED:
         return NO_UNIT, {"replied": 1, "replied_on_time": 1}
-    if kind == "closed":
+    if kind == E.CLOSED:
         return lead, {"closed": 1}
-    if kind == "overdue":
+    if kind == E.OVERDUE:
         return lead, {"overdue": 1}
-    if kind == "return_requested":
+    if kind == E.RETURN_REQUESTED:
         return event.unit_id or lead, {"returns": 1}
-    if kind in ("reopened", "requeued"):
+    if kind in (E.REOPENED, E.REQUEUED):
         return lead, {"reopens": 1}
-    if kind == "visited" and payload.get("contacted") and not payload.get("unreasonable"):
+    if kind == E.VISITED and payload.get("contacted") and not payload.get("unreasonable"):
         satisfaction = payload.get("satisfaction")
         return lead, {
             "visits_valid": 1,

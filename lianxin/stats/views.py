@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from lianxin.assessment.service import get_settings_row, weights_of
 from lianxin.clock import utcnow
 from lianxin.errors import InvalidInput
 from lianxin.hotspots.service import latest_snapshot
@@ -74,7 +73,7 @@ def dashboard_page(
     unit_id = dashboard.dashboard_scope(session, user, parse_unit(unit))
     jid = user.jurisdiction_id
     tree = unit_tree(session, jid)
-    weights = weights_of(get_settings_row(session, jid))
+    weights = dashboard.weights_for(session, jid)
     heat_start = max(first, last - timedelta(weeks=12) + timedelta(days=1))
     trend = dashboard.trend(session, jid, first, last, bucket=bucket, unit_id=unit_id)
     rates = dashboard.rates_by_unit(session, jid, first, last, unit_id=unit_id, weights=weights)

@@ -9,5 +9,6 @@ MODULE = Module(
     page_routers=("lianxin.topics.views:router",),
     api_routers=("lianxin.topics.api:router",),
     nav=(Nav("/topics", "每月一题", "Topic of the month", {"leader", "handler", "dispatcher"}),),
+    hooks={"hotspot_topics": "lianxin.topics.service:topics_of_hotspot"},
     requires=("hotspots",),
 )

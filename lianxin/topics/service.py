@@ -65,6 +65,11 @@ def get_topic(session: Session, topic_id: int, *, jurisdiction_id: int) -> Topic
     return topic
 
 
+def topics_of_hotspot(session: Session, hotspot) -> list[Topic]:
+    """The ``hotspot_topics`` hook: the topics made from ``hotspot`` (listed on the hotspot's page)."""
+    return list(session.scalars(select(Topic).where(Topic.source_hotspot_id == hotspot.id).order_by(Topic.id)))
+
+
 def list_topics(session: Session, jurisdiction_id: int, *, month: str | None = None) -> list[Topic]:
     stmt = select(Topic).where(Topic.jurisdiction_id == jurisdiction_id)
     if month:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from lianxin.appeals.choices import Satisfaction
 from lianxin.appeals.models import Appeal
-from lianxin.appeals.service import close_appeal, flush, reopen_appeal, transition
+from lianxin.appeals.service import close_appeal, flush, note_visit_result, reopen_appeal, transition
 from lianxin.appeals.status import Action, AppealStatus
 from lianxin.clock import utcnow
 from lianxin.db import insert_or_ignore
@@ -85,8 +85,21 @@ def record_return_visit(
             satisfaction = Satisfaction.parse(str(satisfaction))
         except ValueError as exc:
             raise InvalidInput(str(exc), field="satisfaction") from None
+        if unreasonable and satisfaction != Satisfaction.DISSATISFIED:
+            raise InvalidInput(
+                "只有「不满意」才能认定为不合理",
+                "only a dissatisfied answer can be judged unreasonable",
+                field="unreasonable",
+            )
+        if unreasonable and not (comment or "").strip():
+            raise InvalidInput(
+                "认定不满意理由不成立时，请在回访记录中写明理由",
+                "say in the comment why the dissatisfaction is unreasonable",
+                field="comment",
+            )
     else:
         solved = satisfaction = None
+        unreasonable = False
     now = utcnow()
     visit = _current_visit(session, appeal, now)
     visit.attempts += 1
@@ -115,7 +128,7 @@ def record_return_visit(
         return appeal
     visit.state, visit.done_at, visit.visitor_id = VisitState.DONE, now, actor.id if actor else None
     visit.contacted, visit.solved, visit.satisfaction, visit.unreasonable = True, solved, satisfaction, unreasonable
-    appeal.contacted, appeal.solved, appeal.satisfaction = True, solved, satisfaction
+    note_visit_result(appeal, solved=solved, satisfaction=satisfaction)
     if satisfaction == Satisfaction.DISSATISFIED and not unreasonable:
         reopen_appeal(session, appeal, actor=actor, reason=comment or "回访不满意")
     else:

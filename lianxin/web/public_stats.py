@@ -90,14 +90,11 @@ def public_figures(
 ) -> PublicFigures:
     """Received / closed / satisfaction by month and by district and street, top categories, on-time rate
     and the community map, over the last ``months`` calendar months (Asia/Shanghai), from the rollups."""
-    from lianxin.assessment.service import get_settings_row, weights_of
-    from lianxin.stats.dashboard import public_period, public_summary
+    from lianxin.stats.dashboard import public_period, public_summary, weights_for
     from lianxin.stats.fold import local_day
 
     start, end = public_period(local_day(now or utcnow()), months)
-    summary = public_summary(
-        session, jurisdiction_id, start, end, weights=weights_of(get_settings_row(session, jurisdiction_id))
-    )
+    summary = public_summary(session, jurisdiction_id, start, end, weights=weights_for(session, jurisdiction_id))
     area = {
         kind: [
             AreaRow(a["name"], a["handled"], a["closed"], percent(a["satisfaction_rate"]))

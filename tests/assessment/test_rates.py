@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from lianxin.assessment.exclusions import decide_exclusion, request_exclusion
-from lianxin.assessment.rates import Weights, compute_rates
 from lianxin.stats.fold import fold_now
+from lianxin.stats.rates import Weights, compute_rates
 from lianxin.stats.rollups import forget_live, rollup_sums, unit_tree
 from tests.assessment.scenario import build
 

@@ -143,6 +143,18 @@ def test_snapshots_cache_results_and_the_job_refreshes_them_hourly(db, city, app
     assert len(db.scalars(select(HotspotSnapshot).where(HotspotSnapshot.jurisdiction_id == city.jid)).all()) == 2
 
 
+def test_a_hotspot_lists_only_the_appeals_the_reader_may_see(db, city, appeals):
+    refresh_due(db, utcnow() + timedelta(seconds=1))
+    hotspot = next(
+        h for h in latest_snapshot(db, city.jid).hotspots if set(h.appeal_ids) == {a.id for a in appeals["noise"]}
+    )
+    assert [a.id for a in member_appeals(db, hotspot, city.users["dispatcher"])] == sorted(hotspot.appeal_ids)
+    handler = city.users["street_handler"]
+    assert member_appeals(db, hotspot, handler) == []  # not yet dispatched to the street
+    dispatch_appeal(db, appeals["noise"][0], city.units["street"], actor=city.users["dispatcher"])
+    assert [a.id for a in member_appeals(db, hotspot, handler)] == [appeals["noise"][0].id]
+
+
 def test_who_reads_which_hotspots(db, city, appeals):
     assert viewer_scope(db, city.users["dispatcher"]) is None
     assert viewer_scope(db, city.users["leader"]) is None  # city leader: whole jurisdiction

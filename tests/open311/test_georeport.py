@@ -322,7 +322,7 @@ def test_only_admins_edit_questions_and_list_types_need_values(db, city):
 
 
 def test_the_shipped_default_questions_publish_metadata_and_are_stored_with_a_request(o311, db, city, api_key):
-    from lianxin.defaults import load_category_attributes
+    from lianxin.open311.defaults import load_category_attributes
 
     assert load_category_attributes(db, city.jid) == 6  # what `lianxin init` and the demo load
     assert load_category_attributes(db, city.jid) == 0  # idempotent

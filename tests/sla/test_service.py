@@ -6,9 +6,10 @@ from datetime import date, datetime
 
 import pytest
 
+from lianxin.appeals.deadlines import category_path, deadlines_for
 from lianxin.defaults import category_by_path
 from lianxin.errors import InvalidInput
-from lianxin.sla.service import category_path, deadlines_for, get_rules, set_calendar_day, set_policy
+from lianxin.sla.service import get_rules, set_calendar_day, set_policy
 from tests.factories import new_appeal
 
 T = datetime.fromisoformat

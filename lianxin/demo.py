@@ -33,8 +33,8 @@ from lianxin.appeals import requests, service, supervision
 from lianxin.appeals.choices import AppealType, Channel, NotAcceptedReason, RequestKind, Satisfaction, UnitRole, Urgency
 from lianxin.appeals.models import Appeal, Category
 from lianxin.appeals.schemas import AppealCreate
-from lianxin.appeals.service import SHANGHAI
 from lianxin.appeals.status import HANDLING, AppealStatus
+from lianxin.clock import local_zone
 from lianxin.config import Settings
 from lianxin.defaults import ensure_defaults
 from lianxin.errors import Conflict, InvalidInput
@@ -534,7 +534,7 @@ class _DemoCity:
         moments: list[datetime] = []
         while len(moments) < count:
             moment = self.now - timedelta(seconds=self.rng.uniform(60, days * 86400))
-            local = moment.astimezone(SHANGHAI)
+            local = moment.astimezone(local_zone())
             if self.rng.random() < HOUR_WEIGHTS[local.hour] * (1 if local.weekday() < 5 else 0.6):
                 moments.append(moment)
         return sorted(moments)
@@ -574,10 +574,10 @@ class _DemoCity:
     def _step(self, t: datetime, delay: timedelta) -> datetime:
         """``t + delay`` moved into office hours (08:00–20:00 Beijing time), then squeezed so that a young
         appeal's remaining steps all still fit before now."""
-        moment = (t + delay).astimezone(SHANGHAI)
+        moment = (t + delay).astimezone(local_zone())
         if not 8 <= moment.hour < 20:
             day = moment.date() + timedelta(days=moment.hour >= 20)
-            moment = datetime(day.year, day.month, day.day, 8, tzinfo=SHANGHAI) + timedelta(
+            moment = datetime(day.year, day.month, day.day, 8, tzinfo=local_zone()) + timedelta(
                 minutes=self.rng.uniform(0, 600)
             )
         return t + min(moment - t, (self.now - t) / 2)
@@ -630,7 +630,7 @@ class _DemoCity:
         if target == S.DEFERRED or (target == S.CLOSED and self.now - t > timedelta(days=40) and rng.random() < 0.04):
             yield (t := self._after(t, 24, 96))
             plan_text, reason = rng.choice(DEFERRALS)
-            target_date = (t + timedelta(days=rng.randint(30, 150))).astimezone(SHANGHAI).date()
+            target_date = (t + timedelta(days=rng.randint(30, 150))).astimezone(local_zone()).date()
             requests.defer_appeal(s, appeal, actor=handler, plan=plan_text, target_date=target_date, reason=reason)
             if target == S.DEFERRED:
                 if rng.random() < 0.4:

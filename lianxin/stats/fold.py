@@ -20,8 +20,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.models import Appeal, AppealEvent
-from lianxin.appeals.service import SHANGHAI
 from lianxin.appeals.status import EXCLUSION_APPROVED, SUBMITTED
+from lianxin.clock import local_zone
 from lianxin.stats.models import COUNTERS, DAY, MONTH, NO_UNIT, StatsBreakdown, StatsRollup, StatsWatermark
 
 WATERMARK = "appeal_events"
@@ -59,7 +59,7 @@ COUNTED_KINDS = frozenset(
 
 
 def local_day(moment: datetime) -> date:
-    return moment.astimezone(SHANGHAI).date()
+    return moment.astimezone(local_zone()).date()
 
 
 def month_start(day: date) -> date:

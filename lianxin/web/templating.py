@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from lianxin.appeals.privacy import mask_text
-from lianxin.appeals.service import local_text
 from lianxin.choices import colour_of, label_of
+from lianxin.clock import local_text
 from lianxin.modules import Nav
 from lianxin.web.csrf import csrf_token
 from lianxin.web.i18n import EN, LANG_COOKIE, ZH, bilingual, event_label, pick_lang, translate

@@ -15,8 +15,9 @@ from lianxin.appeals import requests as appeal_requests
 from lianxin.appeals import service, supervision
 from lianxin.appeals.choices import NotAcceptedReason, RequestKind, RequestState, Satisfaction, UnitRole
 from lianxin.appeals.models import Appeal, AppealRequest
-from lianxin.appeals.service import HANDLING_UNIT_KINDS, SHANGHAI
+from lianxin.appeals.service import HANDLING_UNIT_KINDS
 from lianxin.appeals.status import Action, AppealStatus, allowed_actions
+from lianxin.clock import local_zone
 from lianxin.errors import InvalidInput, NotFound
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import has_role
@@ -69,7 +70,7 @@ class Form:
         if not value and not required:
             return None
         try:
-            return datetime.fromisoformat(value).replace(tzinfo=SHANGHAI)
+            return datetime.fromisoformat(value).replace(tzinfo=local_zone())
         except ValueError:
             raise InvalidInput("请填写正确的日期和时间", "enter a valid date and time", field=name) from None
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lianxin import clock
+from lianxin import clock, progress
 from lianxin.appeals import requests, service, supervision
 from lianxin.appeals.choices import AppealType, Channel, NotAcceptedReason, RequestKind, Satisfaction, UnitRole, Urgency
 from lianxin.appeals.models import Appeal, Category
@@ -567,6 +567,8 @@ class _DemoCity:
                 following = next(story, None)
             if following is not None:
                 heapq.heappush(heap, (following, seq, story))
+            else:
+                progress.advance()
 
     def _after(self, t: datetime, low_hours: float, high_hours: float) -> datetime:
         return self._step(t, timedelta(hours=self.rng.uniform(low_hours, high_hours)))
@@ -952,10 +954,16 @@ def build_demo(
     call_hooks(modules, "init_defaults", session, jurisdiction)
     demo = _DemoCity(session, jurisdiction, seed)
     demo.settings = settings
+    progress.update(description="单位和人员 / units and staff")
     demo.build_units()
     demo.build_users()
     # Each module's demo hook builds its part of the city and returns what to tell the user (its logins too).
-    extra = [text for text in (resolve(m.demo)(session, demo) for m in modules if m.demo) if text]
+    extra = []
+    for module in (m for m in modules if m.demo):
+        progress.update(description=f"{module.label_zh} / {module.label_en}")
+        extra.append(resolve(module.demo)(session, demo))
+    extra = [text for text in extra if text]
     labelled, replied, source = load_texts(settings.demo_data_dir)
+    progress.update(description="工单 / appeals", total=appeals)
     demo.build_appeals(appeals, days, labelled, replied)
     return "\n".join([demo.report(source, days, time.perf_counter() - started), *extra])

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from lianxin import progress
 from lianxin.clock import local_zone
 from lianxin.errors import InvalidInput
 
@@ -98,7 +99,8 @@ def hotspots(
         typer.secho(str(exc), err=True, fg="red")
         raise typer.Exit(code=2) from None
     started = time.perf_counter()
-    rows = hotspot_rows(detect_hotspots(messages, top=top))
+    with progress.bar("热点 / hotspots"):
+        rows = hotspot_rows(detect_hotspots(messages, top=top))
     elapsed = time.perf_counter() - started
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lianxin import clock
+from lianxin import clock, progress
 from lianxin.appeals.choices import Satisfaction
 from lianxin.appeals.models import Appeal, OrderSequence
 from lianxin.appeals.schemas import PHONE_RE, AppealCreate
@@ -301,7 +301,7 @@ def import_ledger(
     if report.errors and not only_good:
         return report
     whole = session.begin_nested()  # all-or-nothing: a row that fails while replaying undoes the rows before it
-    for row in good:
+    for row in progress.track(good, "导入工单 / importing orders"):
         savepoint = session.begin_nested()
         try:
             appeal = _replay(session, row)

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from lianxin import progress
 from lianxin.appeals.models import Appeal, AppealEvent
 from lianxin.appeals.status import EXCLUSION_APPROVED, SUBMITTED
 from lianxin.clock import local_zone
@@ -273,6 +274,7 @@ def _watermark(session: Session) -> StatsWatermark:
 
 def _fold_range(session: Session, mark: StatsWatermark, upto: int) -> int:
     folded = 0
+    progress.update(total=max(upto - mark.last_event_id, 0))  # event ids: close enough to a count of events
     while mark.last_event_id < upto:
         events = session.execute(
             select(*EVENT_COLUMNS)
@@ -284,6 +286,7 @@ def _fold_range(session: Session, mark: StatsWatermark, upto: int) -> int:
             mark.last_event_id = upto
             break
         apply(session, collect(session, events))
+        progress.advance(events[-1].id - mark.last_event_id)
         mark.last_event_id = events[-1].id
         folded += len(events)
     session.flush()

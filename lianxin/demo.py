@@ -50,7 +50,7 @@ from lianxin.orgs.models import (
     UnitKind,
     User,
 )
-from lianxin.orgs.service import create_unit, create_user
+from lianxin.orgs.service import create_unit, create_user, hash_password
 from lianxin.visits.service import ensure_visit_task, rate_appeal, record_return_visit
 
 S = AppealStatus
@@ -374,6 +374,7 @@ class _DemoCity:
         self.city_name = jurisdiction.name
         self.now = clock.utcnow()
         self.password = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(12))
+        self.password_hash = hash_password(self.password)
         self.by_code: dict[str, Unit] = {}
         self.street_of: dict[int, Unit] = {}  # community id → its street
         self.district_of: dict[int, Unit] = {}  # street/community id → its district
@@ -480,7 +481,7 @@ class _DemoCity:
             jurisdiction_id=self.jid,
             username=username,
             display_name=display_name,
-            password=self.password,
+            password_hash=self.password_hash,  # one argon2 hash for the shared password, not one per user
             grants=[(role, unit)],
             phone=phone,
         )

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
+from lianxin import progress
 from lianxin.api.cli import app as apikey_app
 from lianxin.cli_common import factory as _factory
 from lianxin.cli_common import fail as _fail
@@ -122,7 +123,8 @@ def run_demo(modules: Sequence[Module], *, appeals: int, days: int, seed: int, s
             typer.echo("演示数据已存在，跳过 / the demo city already exists")
             return
         try:
-            report = build_demo(session, settings, appeals=appeals, days=days, seed=seed, modules=modules)
+            with progress.bar("演示城市 / demo city", total=appeals):
+                report = build_demo(session, settings, appeals=appeals, days=days, seed=seed, modules=modules)
         except LianxinError as exc:
             _fail(str(exc))
     typer.echo(report)

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     secret_key: str = DEV_SECRET
     env: str = "development"
+    # The local time zone (IANA name): every local date and time shown or computed (lianxin.clock.local_zone).
     timezone: str = "Asia/Shanghai"
     # Working day used by the deadline calendar (local time).
     work_day_start: str = "09:00"
@@ -110,6 +111,17 @@ class Settings(BaseSettings):
     @classmethod
     def _rate(cls, value: str) -> str:
         parse_rate(value)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"未知时区 {value!r}，应形如 Asia/Shanghai / unknown time zone {value!r}") from None
         return value
 
     @field_validator("rate_trusted_proxies")

@@ -28,13 +28,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lianxin import clock
+from lianxin import clock, progress
 from lianxin.appeals import requests, service, supervision
 from lianxin.appeals.choices import AppealType, Channel, NotAcceptedReason, RequestKind, Satisfaction, UnitRole, Urgency
 from lianxin.appeals.models import Appeal, Category
 from lianxin.appeals.schemas import AppealCreate
-from lianxin.appeals.service import SHANGHAI
 from lianxin.appeals.status import HANDLING, AppealStatus
+from lianxin.clock import local_zone
 from lianxin.config import Settings
 from lianxin.defaults import ensure_defaults
 from lianxin.errors import Conflict, InvalidInput
@@ -50,7 +50,7 @@ from lianxin.orgs.models import (
     UnitKind,
     User,
 )
-from lianxin.orgs.service import create_unit, create_user
+from lianxin.orgs.service import create_unit, create_user, hash_password
 from lianxin.visits.service import ensure_visit_task, rate_appeal, record_return_visit
 
 S = AppealStatus
@@ -374,6 +374,7 @@ class _DemoCity:
         self.city_name = jurisdiction.name
         self.now = clock.utcnow()
         self.password = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(12))
+        self.password_hash = hash_password(self.password)
         self.by_code: dict[str, Unit] = {}
         self.street_of: dict[int, Unit] = {}  # community id → its street
         self.district_of: dict[int, Unit] = {}  # street/community id → its district
@@ -480,7 +481,7 @@ class _DemoCity:
             jurisdiction_id=self.jid,
             username=username,
             display_name=display_name,
-            password=self.password,
+            password_hash=self.password_hash,  # one argon2 hash for the shared password, not one per user
             grants=[(role, unit)],
             phone=phone,
         )
@@ -534,7 +535,7 @@ class _DemoCity:
         moments: list[datetime] = []
         while len(moments) < count:
             moment = self.now - timedelta(seconds=self.rng.uniform(60, days * 86400))
-            local = moment.astimezone(SHANGHAI)
+            local = moment.astimezone(local_zone())
             if self.rng.random() < HOUR_WEIGHTS[local.hour] * (1 if local.weekday() < 5 else 0.6):
                 moments.append(moment)
         return sorted(moments)
@@ -567,6 +568,8 @@ class _DemoCity:
                 following = next(story, None)
             if following is not None:
                 heapq.heappush(heap, (following, seq, story))
+            else:
+                progress.advance()
 
     def _after(self, t: datetime, low_hours: float, high_hours: float) -> datetime:
         return self._step(t, timedelta(hours=self.rng.uniform(low_hours, high_hours)))
@@ -574,10 +577,10 @@ class _DemoCity:
     def _step(self, t: datetime, delay: timedelta) -> datetime:
         """``t + delay`` moved into office hours (08:00–20:00 Beijing time), then squeezed so that a young
         appeal's remaining steps all still fit before now."""
-        moment = (t + delay).astimezone(SHANGHAI)
+        moment = (t + delay).astimezone(local_zone())
         if not 8 <= moment.hour < 20:
             day = moment.date() + timedelta(days=moment.hour >= 20)
-            moment = datetime(day.year, day.month, day.day, 8, tzinfo=SHANGHAI) + timedelta(
+            moment = datetime(day.year, day.month, day.day, 8, tzinfo=local_zone()) + timedelta(
                 minutes=self.rng.uniform(0, 600)
             )
         return t + min(moment - t, (self.now - t) / 2)
@@ -630,7 +633,7 @@ class _DemoCity:
         if target == S.DEFERRED or (target == S.CLOSED and self.now - t > timedelta(days=40) and rng.random() < 0.04):
             yield (t := self._after(t, 24, 96))
             plan_text, reason = rng.choice(DEFERRALS)
-            target_date = (t + timedelta(days=rng.randint(30, 150))).astimezone(SHANGHAI).date()
+            target_date = (t + timedelta(days=rng.randint(30, 150))).astimezone(local_zone()).date()
             requests.defer_appeal(s, appeal, actor=handler, plan=plan_text, target_date=target_date, reason=reason)
             if target == S.DEFERRED:
                 if rng.random() < 0.4:
@@ -952,10 +955,16 @@ def build_demo(
     call_hooks(modules, "init_defaults", session, jurisdiction)
     demo = _DemoCity(session, jurisdiction, seed)
     demo.settings = settings
+    progress.update(description="单位和人员 / units and staff")
     demo.build_units()
     demo.build_users()
     # Each module's demo hook builds its part of the city and returns what to tell the user (its logins too).
-    extra = [text for text in (resolve(m.demo)(session, demo) for m in modules if m.demo) if text]
+    extra = []
+    for module in (m for m in modules if m.demo):
+        progress.update(description=f"{module.label_zh} / {module.label_en}")
+        extra.append(resolve(module.demo)(session, demo))
+    extra = [text for text in extra if text]
     labelled, replied, source = load_texts(settings.demo_data_dir)
+    progress.update(description="工单 / appeals", total=appeals)
     demo.build_appeals(appeals, days, labelled, replied)
     return "\n".join([demo.report(source, days, time.perf_counter() - started), *extra])

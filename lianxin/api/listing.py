@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from lianxin.appeals.access import on_time, overdue, visible_appeals
 from lianxin.appeals.models import Appeal, Category
-from lianxin.appeals.service import SHANGHAI
 from lianxin.appeals.status import AppealStatus
+from lianxin.clock import local_zone
 from lianxin.orgs.models import Unit, User
 
 
@@ -112,7 +112,7 @@ def count_appeals(session: Session, actor: User, flt: AppealFilter, by: str) -> 
     else:
         counts: dict[str, int] = {}
         for (received,) in session.execute(select(base.c.received_at)):
-            label = received.astimezone(SHANGHAI).isoformat()[: PERIODS[by]]
+            label = received.astimezone(local_zone()).isoformat()[: PERIODS[by]]
             counts[label] = counts.get(label, 0) + 1
         return sorted(counts.items())
     return sorted((str(k), n) for k, n in rows)

@@ -4,16 +4,14 @@ within its jurisdiction, filtered by user, appeal and date. Writing it is ``acce
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.models import Appeal, PersonalDataView
+from lianxin.clock import local_zone
 from lianxin.errors import PermissionDenied
 from lianxin.orgs.models import Role, User
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def is_auditor(user: User | None) -> bool:
@@ -30,7 +28,7 @@ def require_auditor(user: User | None) -> None:
 
 def _start_of(day: date) -> datetime:
     """Midnight Beijing time of ``day``, as aware UTC."""
-    return datetime.combine(day, time(0), tzinfo=SHANGHAI)
+    return datetime.combine(day, time(0), tzinfo=local_zone())
 
 
 def personal_data_views(

@@ -11,7 +11,6 @@ from lianxin.appeals.choices import RequestKind, RequestState
 from lianxin.appeals.models import Appeal, AppealRequest
 from lianxin.appeals.service import (
     CENTRE,
-    SHANGHAI,
     active_units,
     check_version,
     finish_reply,
@@ -27,7 +26,7 @@ from lianxin.appeals.service import (
     withdraw_pending_requests,
 )
 from lianxin.appeals.status import Action, next_status
-from lianxin.clock import utcnow
+from lianxin.clock import local_zone, utcnow
 from lianxin.errors import Conflict, InvalidInput
 from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import require_role
@@ -297,12 +296,12 @@ def _review_every(session: Session) -> timedelta:
 
 
 def _next_review(session: Session, now: datetime, target: date) -> datetime:
-    target_end = datetime.combine(target, datetime.max.time(), SHANGHAI).replace(microsecond=0)
+    target_end = datetime.combine(target, datetime.max.time(), local_zone()).replace(microsecond=0)
     return min(now + _review_every(session), target_end)
 
 
 def _check_target(target_date: date, now: datetime) -> None:
-    if not isinstance(target_date, date) or target_date <= now.astimezone(SHANGHAI).date():
+    if not isinstance(target_date, date) or target_date <= now.astimezone(local_zone()).date():
         raise InvalidInput("计划解决日期须晚于今天", "the target date must be in the future", field="target_date")
 
 
@@ -376,7 +375,7 @@ def review_deferral(
     )
     if new_target_date is not None:
         appeal.defer_target_date = new_target_date
-    target_passed = appeal.defer_target_date < now.astimezone(SHANGHAI).date()
+    target_passed = appeal.defer_target_date < now.astimezone(local_zone()).date()
     appeal.defer_review_at = (
         now + _review_every(session) if target_passed else _next_review(session, now, appeal.defer_target_date)
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -34,7 +33,7 @@ from lianxin.appeals.status import (
     EventKind,
     next_status,
 )
-from lianxin.clock import utcnow
+from lianxin.clock import local_text, local_zone, utcnow  # noqa: F401  (local_text: re-exported for older imports)
 from lianxin.db import insert_or_ignore
 from lianxin.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from lianxin.modules import pipe_hooks, run_hooks
@@ -42,7 +41,6 @@ from lianxin.notify import queue_notification
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import require_role
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 HANDLING_UNIT_KINDS = frozenset(
     {UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.DEPARTMENT, UnitKind.ENTERPRISE}
 )
@@ -212,10 +210,6 @@ def _hotline(session: Session) -> str:
     return getattr(settings, "hotline_number", "12345")
 
 
-def local_text(moment: datetime | None) -> str:
-    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else "—"
-
-
 def require_text(value: str | None, field: str, label_zh: str, label_en: str, minimum: int = 2) -> str:
     value = (value or "").strip()
     if len(value) < minimum:
@@ -253,8 +247,8 @@ def handling_unit(session: Session, appeal: Appeal, unit: Unit | int, *, field: 
 
 
 def next_order_no(session: Session, now: datetime) -> str:
-    """``YYYYMMDD`` (Beijing date) + a 6-digit daily sequence, atomic across processes."""
-    day = now.astimezone(SHANGHAI).strftime("%Y%m%d")
+    """``YYYYMMDD`` (the local date) + a 6-digit daily sequence, atomic across processes."""
+    day = now.astimezone(local_zone()).strftime("%Y%m%d")
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:

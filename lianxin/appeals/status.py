@@ -4,44 +4,23 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from lianxin.choices import Choice
 from lianxin.errors import Conflict
 
 
-class AppealStatus(StrEnum):
-    RECEIVED = "received"  # 已受理
-    DISPATCHED = "dispatched"  # 已派单
-    IN_PROGRESS = "in_progress"  # 办理中
-    REPLIED = "replied"  # 已答复
-    CLOSED = "closed"  # 已办结
-    DEFERRED = "deferred"  # 挂账
-    NOT_ACCEPTED = "not_accepted"  # 不予受理
-    MERGED = "merged"  # 并单
-    TERMINATED = "terminated"  # 终止
-
-    @property
-    def label_zh(self) -> str:
-        return STATUS_LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        return STATUS_LABELS[self][1]
-
-    @property
-    def colour(self) -> str:
-        return STATUS_LABELS[self][2]
+class AppealStatus(Choice):
+    RECEIVED = "received", "已受理", "Received", "blue"
+    DISPATCHED = "dispatched", "已派单", "Dispatched", "cyan"
+    IN_PROGRESS = "in_progress", "办理中", "In progress", "orange"
+    REPLIED = "replied", "已答复", "Replied", "purple"
+    CLOSED = "closed", "已办结", "Closed", "green"
+    DEFERRED = "deferred", "挂账", "Deferred", "brown"
+    NOT_ACCEPTED = "not_accepted", "不予受理", "Not accepted", "grey"
+    MERGED = "merged", "并单", "Merged", "grey"
+    TERMINATED = "terminated", "终止", "Terminated", "grey"
 
 
-STATUS_LABELS: dict[AppealStatus, tuple[str, str, str]] = {
-    AppealStatus.RECEIVED: ("已受理", "Received", "blue"),
-    AppealStatus.DISPATCHED: ("已派单", "Dispatched", "cyan"),
-    AppealStatus.IN_PROGRESS: ("办理中", "In progress", "orange"),
-    AppealStatus.REPLIED: ("已答复", "Replied", "purple"),
-    AppealStatus.CLOSED: ("已办结", "Closed", "green"),
-    AppealStatus.DEFERRED: ("挂账", "Deferred", "brown"),
-    AppealStatus.NOT_ACCEPTED: ("不予受理", "Not accepted", "grey"),
-    AppealStatus.MERGED: ("并单", "Merged", "grey"),
-    AppealStatus.TERMINATED: ("终止", "Terminated", "grey"),
-}
+STATUS_LABELS: dict[AppealStatus, tuple[str, str, str]] = {s: (s.zh, s.en, s.colour) for s in AppealStatus}
 
 S = AppealStatus
 TERMINAL: frozenset[AppealStatus] = frozenset({S.CLOSED, S.NOT_ACCEPTED, S.MERGED, S.TERMINATED})

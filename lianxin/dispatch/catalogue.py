@@ -39,7 +39,7 @@ RULE_FIELDS = (
     "note",
     "active",
 )
-LEAD_KIND_LABELS = {LeadKind.FIXED: "指定单位", LeadKind.LOCAL: "属地（所在街道乡镇）"}
+LEAD_KIND_LABELS = {k: k.zh for k in LeadKind}  # older spelling of LeadKind.X.zh
 
 
 @dataclass

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lianxin.appeals.models import Category
+from lianxin.choices import Choice
 from lianxin.clock import utcnow
 from lianxin.db import Base, UTCDateTime, enum_column_type
 from lianxin.orgs.models import Unit
 
 
-class LeadKind(StrEnum):
-    FIXED = "fixed"  # a named unit (department, enterprise, district, street)
-    LOCAL = "local"  # 属地: the street (乡镇街道) containing the appeal's location
+class LeadKind(Choice):
+    FIXED = "fixed", "指定单位", "A named unit"  # a department, enterprise, district or street
+    LOCAL = "local", "属地（所在街道乡镇）", "Local (the street containing the location)"
 
 
 class DispatchRule(Base):

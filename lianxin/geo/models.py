@@ -3,33 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import JSON, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lianxin.choices import Choice
 from lianxin.clock import utcnow
 from lianxin.db import Base, UTCDateTime, enum_column_type
 from lianxin.orgs.models import Unit
 
 
-class PlaceKind(StrEnum):
-    STREET = "street"  # 街道/乡镇
-    COMMUNITY = "community"  # 社区
-    ROAD = "road"  # 路/街/巷
-    COMPOUND = "compound"  # 小区
-    VILLAGE = "village"  # 村/组
-    LANDMARK = "landmark"  # 地标
+class PlaceKind(Choice):
+    STREET = "street", "街道", "Street"  # 街道/乡镇
+    COMMUNITY = "community", "社区", "Community"
+    ROAD = "road", "路", "Road"  # 路/街/巷
+    COMPOUND = "compound", "小区", "Residential compound"
+    VILLAGE = "village", "村", "Village"  # 村/组
+    LANDMARK = "landmark", "地标", "Landmark"
 
 
-PLACE_KIND_LABELS = {
-    PlaceKind.STREET: "街道",
-    PlaceKind.COMMUNITY: "社区",
-    PlaceKind.ROAD: "路",
-    PlaceKind.COMPOUND: "小区",
-    PlaceKind.VILLAGE: "村",
-    PlaceKind.LANDMARK: "地标",
-}
+PLACE_KIND_LABELS = {k: k.zh for k in PlaceKind}  # older spelling of PlaceKind.X.zh
 
 
 class UnitArea(Base):

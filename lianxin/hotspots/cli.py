@@ -8,13 +8,13 @@ import time
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 
+from lianxin import progress
+from lianxin.clock import local_zone
 from lianxin.errors import InvalidInput
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 REQUIRED = ("message_id", "created_at", "title", "body")
 
 
@@ -30,7 +30,7 @@ def _count(value: str | None, row: int, column: str) -> int:
 def read_messages(path: Path) -> list:
     """Messages from a CSV with message_id, created_at, title, body and optional likes, dislikes, user_id.
 
-    Times without a zone are local (Asia/Shanghai).
+    Times without a zone are local (LIANXIN_TIMEZONE, default Asia/Shanghai).
     """
     from lianxin.hotspots.engine import Message
 
@@ -56,7 +56,7 @@ def read_messages(path: Path) -> list:
             messages.append(
                 Message(
                     id=record["message_id"].strip(),
-                    created_at=created if created.tzinfo else created.replace(tzinfo=LOCAL),
+                    created_at=created if created.tzinfo else created.replace(tzinfo=local_zone()),
                     title=record["title"] or "",
                     body=record["body"] or "",
                     author=(record.get("user_id") or "").strip() or None,
@@ -73,7 +73,7 @@ def hotspot_rows(hotspots) -> list[dict]:
         {
             "rank": h.rank,
             "heat": h.heat,
-            "time_range": [h.start.astimezone(LOCAL).isoformat(), h.end.astimezone(LOCAL).isoformat()],
+            "time_range": [h.start.astimezone(local_zone()).isoformat(), h.end.astimezone(local_zone()).isoformat()],
             "place": h.place,
             "description": h.description,
             "message_ids": list(h.message_ids),
@@ -99,7 +99,8 @@ def hotspots(
         typer.secho(str(exc), err=True, fg="red")
         raise typer.Exit(code=2) from None
     started = time.perf_counter()
-    rows = hotspot_rows(detect_hotspots(messages, top=top))
+    with progress.bar("热点 / hotspots"):
+        rows = hotspot_rows(detect_hotspots(messages, top=top))
     elapsed = time.perf_counter() - started
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))

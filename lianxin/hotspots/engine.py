@@ -37,6 +37,7 @@ from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from lianxin import progress
 from lianxin.hotspots.places import Gazetteer, Places, jieba_dictionary, same_place
 
 BODY_CHARS = 400
@@ -338,13 +339,15 @@ def detect_hotspots(
     """
     if not messages:
         return []
+    progress.update(description="聚类 / clustering")
     clusters, x, places, word_vec = cluster(messages, params)
+    progress.update(description="描述热点 / describing clusters", total=len(clusters))
     now = now or max(m.created_at for m in messages)
     n_words = len(word_vec.vocabulary_)
     x_words = x[:, :n_words]
     vocabulary = word_vec.get_feature_names_out()
     found = []
-    for members in clusters:
+    for members in progress.track(clusters):
         if len(members) < params.min_size:
             continue
         group = [messages[i] for i in members]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -18,7 +17,7 @@ from lianxin.appeals.access import visible_appeals
 from lianxin.appeals.choices import Satisfaction
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.status import AppealStatus
-from lianxin.clock import utcnow
+from lianxin.clock import local_zone, utcnow
 from lianxin.errors import InvalidInput, NotFound
 from lianxin.hotspots.engine import Message, detect_hotspots
 from lianxin.hotspots.models import Hotspot, HotspotSnapshot
@@ -26,7 +25,6 @@ from lianxin.orgs.models import Jurisdiction, Role, Unit, UnitKind, User
 from lianxin.orgs.service import descendant_ids, has_role, require_role
 from lianxin.visits.models import ReturnVisit
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 WINDOW_DAYS = 90  # the job's window: hotspots of the last quarter
 REFRESH_EVERY = timedelta(hours=1)
 DAILY_TREND_UP_TO_DAYS = 62  # longer windows get a weekly trend
@@ -119,7 +117,7 @@ def trend_series(moments: list[datetime], since: datetime, until: datetime) -> l
     step = timedelta(days=7 if weekly else 1)
 
     def period(moment: datetime) -> date:
-        day = moment.astimezone(LOCAL).date()
+        day = moment.astimezone(local_zone()).date()
         return day - timedelta(days=day.weekday()) if weekly else day
 
     counts: dict[date, int] = {}

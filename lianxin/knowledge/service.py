@@ -13,7 +13,6 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from itertools import count
-from zoneinfo import ZoneInfo
 
 import jieba
 from sqlalchemy import func, select
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.service import answer_directly
-from lianxin.clock import utcnow
+from lianxin.clock import local_zone, utcnow
 from lianxin.errors import InvalidInput, NotFound, PermissionDenied
 from lianxin.knowledge.models import KbEntry
 from lianxin.orgs.models import Role, Unit, User
@@ -29,7 +28,6 @@ from lianxin.orgs.service import get_unit, has_role
 
 jieba.setLogLevel(60)
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 FIELDS = ("question", "answer", "owner_unit_id", "valid_from", "valid_to", "tags", "active")
 K1, B = 1.5, 0.75
 STOPWORDS = frozenset(
@@ -43,7 +41,7 @@ _indexes: dict[int, tuple[tuple, _Index]] = {}
 
 
 def today_local() -> date:
-    return utcnow().astimezone(SHANGHAI).date()
+    return utcnow().astimezone(local_zone()).date()
 
 
 def tokens(text: str | None) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
+from lianxin import progress
 from lianxin.cli_common import fail as _fail
 from lianxin.cli_common import jurisdiction_by_code, open_session
 
@@ -69,7 +70,7 @@ def import_(
     if not file.exists():
         _fail(f"文件不存在 / no such file: {file}")
     try:
-        with open_session() as session:
+        with open_session() as session, progress.bar("导入工单 / importing orders"):
             report = import_ledger(
                 session, jurisdiction_by_code(session, jurisdiction).id, read_table(file), only_good=only_good
             )

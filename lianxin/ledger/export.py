@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from lianxin.appeals.choices import Satisfaction
 from lianxin.appeals.models import Appeal, Category
 from lianxin.appeals.privacy import mask_name, mask_phone, mask_text
-from lianxin.appeals.service import SHANGHAI, local_text
 from lianxin.appeals.status import AppealStatus
+from lianxin.clock import local_text, local_zone
 from lianxin.errors import InvalidInput, PermissionDenied
 from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import CENTRE_ROLES, descendant_ids, has_role, user_unit_ids
@@ -51,8 +51,8 @@ def category_paths(session: Session, jurisdiction_id: int) -> dict[int, str]:
 
 
 def _local_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
-    lo = datetime.combine(start, time(), SHANGHAI) if start else None
-    hi = datetime.combine(end + timedelta(days=1), time(), SHANGHAI) if end else None
+    lo = datetime.combine(start, time(), local_zone()) if start else None
+    hi = datetime.combine(end + timedelta(days=1), time(), local_zone()) if end else None
     return lo, hi
 
 

@@ -23,13 +23,12 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lianxin import clock
+from lianxin import clock, progress
 from lianxin.appeals.choices import Satisfaction
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.schemas import PHONE_RE, AppealCreate
 from lianxin.appeals.service import (
     HANDLING_UNIT_KINDS,
-    SHANGHAI,
     close_appeal,
     dispatch_appeal,
     record_contact,
@@ -38,7 +37,7 @@ from lianxin.appeals.service import (
     submit_appeal,
 )
 from lianxin.appeals.status import AppealStatus
-from lianxin.clock import utcnow
+from lianxin.clock import local_zone, utcnow
 from lianxin.errors import InvalidInput, LianxinError
 from lianxin.ledger.export import COLUMNS, NOT_VISITED, category_paths
 from lianxin.orgs.models import Unit
@@ -118,7 +117,7 @@ def _text(value) -> str:
 def _moment(text: str) -> datetime:
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M"):
         try:
-            return datetime.strptime(text, fmt).replace(tzinfo=SHANGHAI)
+            return datetime.strptime(text, fmt).replace(tzinfo=local_zone())
         except ValueError:
             continue
     raise ValueError(text)
@@ -289,7 +288,7 @@ def import_ledger(
     if report.errors and not only_good:
         return report
     whole = session.begin_nested()  # all-or-nothing: a row that fails while replaying undoes the rows before it
-    for row in good:
+    for row in progress.track(good, "导入工单 / importing orders"):
         savepoint = session.begin_nested()
         try:
             appeal = _replay(session, row)

@@ -3,7 +3,7 @@ public, ``POST requests`` needs an ``api_key``; errors are the spec's list of ``
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -14,17 +14,17 @@ from starlette.datastructures import UploadFile
 
 from lianxin.api.keys import authenticate, touch
 from lianxin.app import get_session
-from lianxin.clock import utcnow
+from lianxin.clock import local_zone, utcnow
 from lianxin.errors import InvalidInput, NotFound, PermissionDenied
 from lianxin.open311 import service
-from lianxin.open311.render import FORMATS, SHANGHAI, dt, respond
+from lianxin.open311.render import FORMATS, dt, respond
 from lianxin.open311.service import BadRequest, NewRequest, RequestQuery
 from lianxin.web import throttle
 from lianxin.web.uploads import MAX_PHOTO_BYTES, Photo, clean_photo, discard, store_photos
 
 router = APIRouter()
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-CHANGESET = datetime(2026, 11, 22, tzinfo=SHANGHAI)
+CHANGESET = datetime(2026, 11, 21, 16, tzinfo=UTC)  # 2026-11-22 00:00 Beijing time
 MAX_MEDIA_BYTES, MAX_MEDIA_FILES = MAX_PHOTO_BYTES, 5
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -50,7 +50,7 @@ def _when(value: str | None, name: str) -> datetime | None:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise BadRequest(f"{name} 不是有效的日期时间", f"{name} must be a W3C datetime", field=name) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+    return moment if moment.tzinfo else moment.replace(tzinfo=local_zone())
 
 
 def _int(value: str | None, name: str, default: int, maximum: int) -> int:

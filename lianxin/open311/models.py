@@ -4,23 +4,23 @@ Open311 client sent with each request that our appeal has no column for."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lianxin.appeals.models import Appeal, Category
+from lianxin.choices import Choice
 from lianxin.clock import utcnow
 from lianxin.db import Base, UTCDateTime, enum_column_type
 
 
-class Datatype(StrEnum):
-    STRING = "string"
-    NUMBER = "number"
-    DATETIME = "datetime"
-    TEXT = "text"
-    SINGLEVALUELIST = "singlevaluelist"
-    MULTIVALUELIST = "multivaluelist"
+class Datatype(Choice):
+    STRING = "string", "单行文本", "String"
+    NUMBER = "number", "数字", "Number"
+    DATETIME = "datetime", "日期时间", "Date and time"
+    TEXT = "text", "多行文本", "Text"
+    SINGLEVALUELIST = "singlevaluelist", "单选", "Single choice"
+    MULTIVALUELIST = "multivaluelist", "多选", "Multiple choice"
 
 
 class CategoryAttribute(Base):

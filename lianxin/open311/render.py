@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from xml.etree.ElementTree import Element, SubElement, tostring
-from zoneinfo import ZoneInfo
 
 from fastapi.responses import JSONResponse, Response
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from lianxin.clock import local_zone
+
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 # The element name of one item of each list, by the list's name.
 ITEM_TAGS = {
@@ -26,7 +26,7 @@ ITEM_TAGS = {
 
 def dt(value: datetime | None) -> str | None:
     """W3C date-time with the offset: ``2026-03-02T09:30:00+08:00``."""
-    return value.astimezone(SHANGHAI).replace(microsecond=0).isoformat() if value else None
+    return value.astimezone(local_zone()).replace(microsecond=0).isoformat() if value else None
 
 
 def clean(value):

@@ -3,65 +3,47 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lianxin.choices import Choice
 from lianxin.clock import utcnow
 from lianxin.db import Base, UTCDateTime, enum_column_type
 
 
-class UnitKind(StrEnum):
-    CITY = "city"  # 市
-    DISTRICT = "district"  # 区县
-    STREET = "street"  # 街道/乡镇
-    COMMUNITY = "community"  # 社区/村
-    GRID = "grid"  # 网格
-    DEPARTMENT = "department"  # 职能部门
-    ENTERPRISE = "enterprise"  # 公共服务企业 (水电气热)
-    CENTRE = "centre"  # 12345 热线中心
+class UnitKind(Choice):
+    CITY = "city", "市", "City"
+    DISTRICT = "district", "区县", "District"
+    STREET = "street", "街道/乡镇", "Street / township"
+    COMMUNITY = "community", "社区/村", "Community / village"
+    GRID = "grid", "网格", "Grid"
+    DEPARTMENT = "department", "职能部门", "Department"
+    ENTERPRISE = "enterprise", "公共服务企业", "Public-service enterprise"  # 水电气热
+    CENTRE = "centre", "热线中心", "Hotline centre"  # 12345
 
 
-UNIT_KIND_LABELS = {
-    UnitKind.CITY: "市",
-    UnitKind.DISTRICT: "区县",
-    UnitKind.STREET: "街道/乡镇",
-    UnitKind.COMMUNITY: "社区/村",
-    UnitKind.GRID: "网格",
-    UnitKind.DEPARTMENT: "职能部门",
-    UnitKind.ENTERPRISE: "公共服务企业",
-    UnitKind.CENTRE: "热线中心",
-}
+UNIT_KIND_LABELS = {k: k.zh for k in UnitKind}  # the Chinese labels, by kind (older spelling of UnitKind.X.zh)
 
 
-class Role(StrEnum):
-    OPERATOR = "operator"  # 话务员
-    DISPATCHER = "dispatcher"  # 派单员
-    HANDLER = "handler"  # 承办人
-    GRID_WORKER = "grid_worker"  # 网格员
-    VISITOR = "visitor"  # 回访员
-    LEADER = "leader"  # 领导
-    ADMIN = "admin"  # 管理员
-    AUDITOR = "auditor"  # 审计员: reads the personal-data audit log, sees no appeal
+class Role(Choice):
+    OPERATOR = "operator", "话务员", "Operator"
+    DISPATCHER = "dispatcher", "派单员", "Dispatcher"
+    HANDLER = "handler", "承办人", "Handler"
+    GRID_WORKER = "grid_worker", "网格员", "Grid worker"
+    VISITOR = "visitor", "回访员", "Return visitor"
+    LEADER = "leader", "领导", "Leader"
+    ADMIN = "admin", "管理员", "Administrator"
+    AUDITOR = "auditor", "审计员", "Auditor"  # reads the personal-data audit log, sees no appeal
 
 
-ROLE_LABELS = {
-    Role.OPERATOR: "话务员",
-    Role.DISPATCHER: "派单员",
-    Role.HANDLER: "承办人",
-    Role.GRID_WORKER: "网格员",
-    Role.VISITOR: "回访员",
-    Role.LEADER: "领导",
-    Role.ADMIN: "管理员",
-    Role.AUDITOR: "审计员",
-}
+ROLE_LABELS = {r: r.zh for r in Role}  # the Chinese labels, by role (older spelling of Role.X.zh)
 
 
-class GridPosition(StrEnum):
-    GRID_WORKER = "grid_worker"  # 网格员
-    BUILDING_HEAD = "building_head"  # 楼栋长
-    UNIT_HEAD = "unit_head"  # 单元长
+class GridPosition(Choice):
+    GRID_WORKER = "grid_worker", "网格员", "Grid worker"
+    BUILDING_HEAD = "building_head", "楼栋长", "Building head"
+    UNIT_HEAD = "unit_head", "单元长", "Stairwell head"
 
 
 class Jurisdiction(Base):

@@ -14,12 +14,11 @@ import json
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from lianxin.clock import utcnow
+from lianxin.clock import local_zone, utcnow
 from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import has_role
@@ -51,7 +50,6 @@ from lianxin.pledges.status import (
     target_progress,
 )
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 WORKERS = (Role.LEADER, Role.HANDLER)
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 ITEM_FIELDS = (
@@ -79,7 +77,7 @@ COMMITMENT_FIELDS = frozenset(ITEM_FIELDS) - {"budget_spent", "position", "descr
 
 
 def local_today() -> date:
-    return utcnow().astimezone(LOCAL).date()
+    return utcnow().astimezone(local_zone()).date()
 
 
 # ---------------------------------------------------------------- validation helpers

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from lianxin import progress
 from lianxin.cli_common import fail as _fail
 from lianxin.cli_common import jurisdiction_by_code, open_session
 from lianxin.errors import LianxinError
@@ -34,12 +35,13 @@ def eval_routing(
     from lianxin.routing.evaluate import cross_validate, holdout, read_labelled
 
     try:
-        data = read_labelled(train, label_column)
-        lines = (
-            holdout(data, read_labelled([test], label_column))
-            if test
-            else cross_validate(data, folds, group_duplicates=group_duplicates)
-        )
+        with progress.bar("评测 / evaluation"):
+            data = read_labelled(train, label_column)
+            lines = (
+                holdout(data, read_labelled([test], label_column))
+                if test
+                else cross_validate(data, folds, group_duplicates=group_duplicates)
+            )
     except LianxinError as exc:
         _fail(str(exc))
     typer.echo("\n".join(lines))
@@ -57,7 +59,8 @@ def train(
     try:
         with open_session() as session:
             jur = jurisdiction_by_code(session, jurisdiction)
-            row = train_model(session, jur.id, actor=None, cross_validate=cv)
+            with progress.bar("训练 / training"):
+                row = train_model(session, jur.id, actor=None, cross_validate=cv)
             summary = row.metrics.get("cv")
             figures = (
                 (

@@ -19,6 +19,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, classification_report, f1_score
 from sklearn.model_selection import StratifiedGroupKFold
 
+from lianxin import progress
 from lianxin.errors import InvalidInput
 from lianxin.routing.classifier import TextClassifier
 from lianxin.routing.text import split_tokens, tokenize
@@ -114,8 +115,11 @@ def _timing_lines(fits: list[tuple[float, float]], latencies: list[tuple[float, 
 
 
 def holdout(train: Labelled, test: Labelled) -> list[str]:
+    progress.update(description="训练 / fitting", total=2)
     model = TextClassifier().fit(train.docs, train.labels)
+    progress.advance()
     predicted = model.predict(test.docs)
+    progress.advance()
     lines = [
         f"训练 {len(train.docs)} 条，测试 {len(test.docs)} 条 / trained on {len(train.docs)}, tested on {len(test.docs)}",
         classification_report(test.labels, predicted, digits=4, zero_division=0),
@@ -162,6 +166,7 @@ def run_cv(
     groups = duplicate_groups(docs) if group_duplicates else np.arange(len(docs))
     predicted = np.empty(len(y), dtype=object)
     result = CVResult(int(groups.max()) + 1, [], [], [], [], [], [])
+    progress.update(description=f"交叉验证 / cross-validation ({folds} folds)", total=folds + 1)
     for train_idx, test_idx in StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(
         y, y, groups
     ):
@@ -173,6 +178,7 @@ def run_cv(
         result.fold_sizes.append((len(train_idx), len(test_idx)))
         if raw is not None:
             result.latencies += _latencies(model, [raw[i] for i in test_idx], LATENCY_SAMPLE // folds)
+        progress.advance()
     result.predicted = list(predicted)
     return result
 

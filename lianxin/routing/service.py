@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lianxin import progress
 from lianxin.appeals.models import Appeal, Category
 from lianxin.appeals.status import AppealStatus
 from lianxin.clock import utcnow
@@ -133,7 +134,10 @@ def train_model(
     metrics: dict = {}
     if cross_validate:
         metrics["cv"] = run_cv(docs, names, folds=min(CV_FOLDS, min(Counter(names).values()))).summary()
+    # after the folds (run_cv counts them plus this fit), or alone
+    progress.update(description="训练 / fitting the model", total=None if cross_validate else 1)
     classifier = TextClassifier().fit(docs, names)
+    progress.advance()
     metrics["fit_seconds"] = round(classifier.fit_seconds, 2)
     version = (
         session.scalar(select(func.max(RoutingModel.version)).where(RoutingModel.jurisdiction_id == jurisdiction_id))

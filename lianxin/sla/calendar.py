@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from lianxin.clock import local_zone
 
 _ONE_DAY = timedelta(days=1)
 
@@ -59,7 +59,7 @@ class WorkingCalendar:
     overrides: Mapping[date, bool] = field(default_factory=dict)
     day_start: time = time(9, 0)
     day_end: time = time(18, 0)
-    tz: ZoneInfo = SHANGHAI
+    tz: ZoneInfo = field(default_factory=local_zone)  # LIANXIN_TIMEZONE
 
     def __post_init__(self) -> None:
         if not self.day_start < self.day_end:

@@ -13,8 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 
+from lianxin.choices import Choice
 from lianxin.sla.calendar import WorkingCalendar, ensure_aware
 
 URGENCIES = ("normal", "urgent", "critical")
@@ -22,14 +22,14 @@ URGENCIES = ("normal", "urgent", "critical")
 _LIMIT_RE = re.compile(r"(\d+)(wd|wh|m|h|d)")
 
 
-class LimitUnit(StrEnum):
+class LimitUnit(Choice):
     """Unit of a time limit; the value is the suffix used in the compact text form."""
 
-    MINUTES = "m"
-    HOURS = "h"
-    DAYS = "d"
-    WORKING_HOURS = "wh"
-    WORKING_DAYS = "wd"
+    MINUTES = "m", "分钟", "minutes"
+    HOURS = "h", "小时", "hours"
+    DAYS = "d", "自然日", "calendar days"
+    WORKING_HOURS = "wh", "工作小时", "working hours"
+    WORKING_DAYS = "wd", "工作日", "working days"
 
 
 _LABELS_ZH = {

@@ -19,10 +19,11 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from lianxin import progress
 from lianxin.appeals.models import Appeal, AppealEvent
-from lianxin.appeals.service import SHANGHAI
 from lianxin.appeals.status import EXCLUSION_APPROVED, SUBMITTED
 from lianxin.appeals.status import EventKind as E
+from lianxin.clock import local_zone
 from lianxin.stats.models import COUNTERS, DAY, MONTH, NO_UNIT, StatsBreakdown, StatsRollup, StatsWatermark
 
 WATERMARK = "appeal_events"
@@ -60,7 +61,7 @@ COUNTED_KINDS = frozenset(
 
 
 def local_day(moment: datetime) -> date:
-    return moment.astimezone(SHANGHAI).date()
+    return moment.astimezone(local_zone()).date()
 
 
 def month_start(day: date) -> date:
@@ -274,6 +275,7 @@ def _watermark(session: Session) -> StatsWatermark:
 
 def _fold_range(session: Session, mark: StatsWatermark, upto: int) -> int:
     folded = 0
+    progress.update(total=max(upto - mark.last_event_id, 0))  # event ids: close enough to a count of events
     while mark.last_event_id < upto:
         events = session.execute(
             select(*EVENT_COLUMNS)
@@ -285,6 +287,7 @@ def _fold_range(session: Session, mark: StatsWatermark, upto: int) -> int:
             mark.last_event_id = upto
             break
         apply(session, collect(session, events))
+        progress.advance(events[-1].id - mark.last_event_id)
         mark.last_event_id = events[-1].id
         folded += len(events)
     session.flush()

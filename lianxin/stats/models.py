@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from lianxin.db import Base
 
-DAY, MONTH = "day", "month"  # grains: a row per local (Asia/Shanghai) day, and one per calendar month
+DAY, MONTH = "day", "month"  # grains: a row per local (LIANXIN_TIMEZONE) day, and one per calendar month
 NO_UNIT = 0  # counts that belong to no handling unit (intake, direct answers)
 
 COUNTERS = (

@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lianxin.choices import Choice
 from lianxin.clock import utcnow
 from lianxin.db import Base, UTCDateTime, enum_column_type
 from lianxin.orgs.models import Unit
 
 
-class TopicStatus(StrEnum):
-    ACTIVE = "active"  # 推进中
-    COMPLETED = "completed"  # 已完成
-    CANCELLED = "cancelled"  # 已撤销
+class TopicStatus(Choice):
+    ACTIVE = "active", "推进中", "In progress", "orange"
+    COMPLETED = "completed", "已完成", "Completed", "green"
+    CANCELLED = "cancelled", "已撤销", "Cancelled", "grey"
 
 
-TOPIC_STATUS_LABELS = {
-    TopicStatus.ACTIVE: ("推进中", "In progress"),
-    TopicStatus.COMPLETED: ("已完成", "Completed"),
-    TopicStatus.CANCELLED: ("已撤销", "Cancelled"),
-}
+TOPIC_STATUS_LABELS = TopicStatus.labels()  # {status: (zh, en)}
 
 
 class Topic(Base):

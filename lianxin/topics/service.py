@@ -6,21 +6,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.models import Appeal, Category
 from lianxin.appeals.status import AppealStatus
-from lianxin.clock import utcnow
+from lianxin.clock import local_zone, utcnow
 from lianxin.errors import Conflict, InvalidInput, NotFound
 from lianxin.hotspots.service import get_hotspot
 from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import require_role
 from lianxin.topics.models import TOPIC_STATUS_LABELS, Topic, TopicPolicy, TopicStatus, TopicTask
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 WORKERS = (Role.LEADER, Role.HANDLER)  # the owner unit's handlers and the leaders above it
 
@@ -187,7 +185,7 @@ def add_task(
     owner = _unit(session, topic.jurisdiction_id, owner_unit_id, "owner_unit")
     if not isinstance(deadline, date):
         raise InvalidInput("请填写完成期限", "a deadline is required", field="deadline")
-    if deadline < utcnow().astimezone(LOCAL).date():
+    if deadline < utcnow().astimezone(local_zone()).date():
         raise InvalidInput("完成期限不能早于今天", "the deadline cannot be in the past", field="deadline")
     task = TopicTask(
         jurisdiction_id=topic.jurisdiction_id,
@@ -304,7 +302,7 @@ def topic_effect(session: Session, topic: Topic, *, weeks: int = 8, now: datetim
     after_weeks = [k for k in range(weeks) if start + timedelta(weeks=k) < now]
     series = [
         {
-            "start": (start + timedelta(weeks=k)).astimezone(LOCAL).date().isoformat(),
+            "start": (start + timedelta(weeks=k)).astimezone(local_zone()).date().isoformat(),
             "count": counts.get(k, 0),
             "after": k >= 0,
         }

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from lianxin.appeals.service import local_text
-from lianxin.clock import utcnow
+from lianxin.clock import local_text, utcnow
 from lianxin.errors import InvalidInput, LianxinError
 from lianxin.hotspots.views import _date, _hotspot_page, _int, _message, _units
 from lianxin.orgs.models import Role, User

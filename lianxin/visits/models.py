@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lianxin.appeals.choices import Satisfaction
 from lianxin.appeals.models import Appeal
+from lianxin.choices import Choice
 from lianxin.clock import utcnow
 from lianxin.db import Base, UTCDateTime, enum_column_type
 
 
-class VisitState(StrEnum):
-    PENDING = "pending"
-    DONE = "done"
-    CANCELLED = "cancelled"
+class VisitState(Choice):
+    PENDING = "pending", "待回访", "Pending", "orange"
+    DONE = "done", "已回访", "Done", "green"
+    CANCELLED = "cancelled", "已取消", "Cancelled", "grey"
 
 
 class ReturnVisit(Base):

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.models import Appeal
-from lianxin.clock import utcnow
+from lianxin.clock import local_zone, utcnow
 from lianxin.orgs.models import Unit
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A community is placed on the public map only with at least this many appeals (no single case is pinpointed).
 MIN_MAP_COUNT = 3
 
@@ -89,7 +87,7 @@ def public_figures(
     session: Session, jurisdiction_id: int, *, months: int = 12, now: datetime | None = None
 ) -> PublicFigures:
     """Received / closed / satisfaction by month and by district and street, top categories, on-time rate
-    and the community map, over the last ``months`` calendar months (Asia/Shanghai), from the rollups."""
+    and the community map, over the last ``months`` calendar months (local time, LIANXIN_TIMEZONE), from the rollups."""
     from lianxin.stats.dashboard import public_period, public_summary, weights_for
     from lianxin.stats.fold import local_day
 
@@ -103,7 +101,7 @@ def public_figures(
         ]
         for kind in ("district", "street")
     }
-    since = datetime.combine(start, datetime.min.time(), tzinfo=SHANGHAI)
+    since = datetime.combine(start, datetime.min.time(), tzinfo=local_zone())
     return PublicFigures(
         months=[m["month"] for m in summary["months"]],
         received=[m["received"] for m in summary["months"]],

@@ -14,12 +14,14 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
 from lianxin.appeals.privacy import mask_text
-from lianxin.appeals.service import local_text
+from lianxin.choices import colour_of, label_of
+from lianxin.clock import local_text
 from lianxin.modules import Nav
 from lianxin.web.csrf import csrf_token
 from lianxin.web.i18n import EN, LANG_COOKIE, ZH, bilingual, event_label, pick_lang, translate
@@ -28,6 +30,9 @@ WEB_DIR = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 templates.env.filters["local"] = local_text
 templates.env.filters["masked"] = mask_text  # free text for viewers without the right to personal data
+# {{ appeal.status | label }}: a lianxin.choices.Choice in the page's language; {{ x | colour }}: its colour
+templates.env.filters["label"] = pass_context(lambda context, value: label_of(value, context.get("lang")))
+templates.env.filters["colour"] = colour_of
 templates.env.filters["tojson_attr"] = lambda value: Markup.escape(json.dumps(value, ensure_ascii=False))
 BIG_TEXT_COOKIE = "lianxin_big"
 STATIC_VERSION = "1"

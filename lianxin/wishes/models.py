@@ -4,7 +4,6 @@ wishes with their claims and events, and yearly quotas as data."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -22,110 +21,83 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lianxin.appeals.models import Appeal
+from lianxin.choices import Choice
 from lianxin.clock import utcnow
 from lianxin.db import Base, UTCDateTime, enum_column_type
 from lianxin.orgs.models import Unit, User
 from lianxin.wishes.status import WishStatus
 
 
-class OrgKind(StrEnum):
-    COMMITTEE = "committee"  # 党委
-    GENERAL_BRANCH = "general_branch"  # 党总支
-    BRANCH = "branch"  # 党支部
+class OrgKind(Choice):
+    COMMITTEE = "committee", "党委", "Party committee"  # 党委
+    GENERAL_BRANCH = "general_branch", "党总支", "General branch"  # 党总支
+    BRANCH = "branch", "党支部", "Party branch"  # 党支部
 
 
-ORG_KIND_LABELS = {
-    OrgKind.COMMITTEE: ("党委", "Party committee"),
-    OrgKind.GENERAL_BRANCH: ("党总支", "General branch"),
-    OrgKind.BRANCH: ("党支部", "Party branch"),
-}
+ORG_KIND_LABELS = OrgKind.labels()  # {value: (zh, en)}, the older spelling of OrgKind.X.zh / .en
 
 
-class MemberKind(StrEnum):
-    PARTY_MEMBER = "party_member"  # 党员
-    VOLUNTEER = "volunteer"  # 志愿者
+class MemberKind(Choice):
+    PARTY_MEMBER = "party_member", "党员", "Party member"  # 党员
+    VOLUNTEER = "volunteer", "志愿者", "Volunteer"  # 志愿者
 
 
-MEMBER_KIND_LABELS = {MemberKind.PARTY_MEMBER: ("党员", "Party member"), MemberKind.VOLUNTEER: ("志愿者", "Volunteer")}
+MEMBER_KIND_LABELS = MemberKind.labels()  # {value: (zh, en)}, the older spelling of MemberKind.X.zh / .en
 
 
-class ReportStatus(StrEnum):
-    PENDING = "pending"  # 待社区确认
-    CONFIRMED = "confirmed"  # 已报到
-    DECLINED = "declined"  # 社区退回
+class ReportStatus(Choice):
+    PENDING = "pending", "待确认", "Awaiting confirmation", "orange"  # 待社区确认
+    CONFIRMED = "confirmed", "已报到", "Confirmed", "green"  # 已报到
+    DECLINED = "declined", "已退回", "Declined", "grey"  # 社区退回
 
 
-REPORT_STATUS_LABELS = {
-    ReportStatus.PENDING: ("待确认", "Awaiting confirmation"),
-    ReportStatus.CONFIRMED: ("已报到", "Confirmed"),
-    ReportStatus.DECLINED: ("已退回", "Declined"),
-}
+REPORT_STATUS_LABELS = ReportStatus.labels()  # {value: (zh, en)}, the older spelling of ReportStatus.X.zh / .en
 
 
-class WishCategory(StrEnum):
-    COMPANY = "company"  # 陪伴关爱
-    GOODS = "goods"  # 物资帮扶
-    STUDY = "study"  # 助学
-    HEALTH = "health"  # 就医健康
-    REPAIR = "repair"  # 维修便民
-    EMPLOYMENT = "employment"  # 就业
-    FAMILY = "family"  # 家庭沟通
-    OTHER = "other"  # 其他
+class WishCategory(Choice):
+    COMPANY = "company", "陪伴关爱", "Company and care"  # 陪伴关爱
+    GOODS = "goods", "物资帮扶", "Goods"  # 物资帮扶
+    STUDY = "study", "助学", "Study"  # 助学
+    HEALTH = "health", "就医健康", "Health"  # 就医健康
+    REPAIR = "repair", "维修便民", "Repairs"  # 维修便民
+    EMPLOYMENT = "employment", "就业", "Employment"  # 就业
+    FAMILY = "family", "家庭沟通", "Family"  # 家庭沟通
+    OTHER = "other", "其他", "Other"  # 其他
 
 
-CATEGORY_LABELS = {
-    WishCategory.COMPANY: ("陪伴关爱", "Company and care"),
-    WishCategory.GOODS: ("物资帮扶", "Goods"),
-    WishCategory.STUDY: ("助学", "Study"),
-    WishCategory.HEALTH: ("就医健康", "Health"),
-    WishCategory.REPAIR: ("维修便民", "Repairs"),
-    WishCategory.EMPLOYMENT: ("就业", "Employment"),
-    WishCategory.FAMILY: ("家庭沟通", "Family"),
-    WishCategory.OTHER: ("其他", "Other"),
-}
+CATEGORY_LABELS = WishCategory.labels()  # {value: (zh, en)}, the older spelling of WishCategory.X.zh / .en
 
 
-class WishSource(StrEnum):
-    RESIDENT = "resident"  # 居民自己提交（网页、我的心愿）
-    GRID_VISIT = "grid_visit"  # 网格员走访
-    BOX = "box"  # 说事箱 / 说事点
-    RETURN_VISIT = "return_visit"  # 回访
-    APPEAL = "appeal"  # 由诉求转来
+class WishSource(Choice):
+    RESIDENT = "resident", "居民提交", "Resident"  # 居民自己提交（网页、我的心愿）
+    GRID_VISIT = "grid_visit", "网格走访", "Grid visit"  # 网格员走访
+    BOX = "box", "说事箱/说事点", "Suggestion box"  # 说事箱 / 说事点
+    RETURN_VISIT = "return_visit", "回访", "Return visit"  # 回访
+    APPEAL = "appeal", "诉求转办", "From an appeal"  # 由诉求转来
 
 
-SOURCE_LABELS = {
-    WishSource.RESIDENT: ("居民提交", "Resident"),
-    WishSource.GRID_VISIT: ("网格走访", "Grid visit"),
-    WishSource.BOX: ("说事箱/说事点", "Suggestion box"),
-    WishSource.RETURN_VISIT: ("回访", "Return visit"),
-    WishSource.APPEAL: ("诉求转办", "From an appeal"),
-}
+SOURCE_LABELS = WishSource.labels()  # {value: (zh, en)}, the older spelling of WishSource.X.zh / .en
 
 
-class TriageClass(StrEnum):
-    INDIVIDUAL = "individual"  # 个人认领
-    COMMON = "common"  # 组织/部门解决
-    LEGACY = "legacy"  # 疑难，领导牵头
-    INFEASIBLE = "infeasible"  # 暂不具备条件（待办档案）
+class TriageClass(Choice):
+    INDIVIDUAL = "individual", "个人认领类", "Individual"  # 个人认领
+    COMMON = "common", "共性类", "Common"  # 组织/部门解决
+    LEGACY = "legacy", "疑难类", "Legacy / hard"  # 疑难，领导牵头
+    INFEASIBLE = "infeasible", "暂不具备条件", "Not feasible now"  # 暂不具备条件（待办档案）
 
 
-TRIAGE_LABELS = {
-    TriageClass.INDIVIDUAL: ("个人认领类", "Individual"),
-    TriageClass.COMMON: ("共性类", "Common"),
-    TriageClass.LEGACY: ("疑难类", "Legacy / hard"),
-    TriageClass.INFEASIBLE: ("暂不具备条件", "Not feasible now"),
-}
+TRIAGE_LABELS = TriageClass.labels()  # {value: (zh, en)}, the older spelling of TriageClass.X.zh / .en
 
 
-class ClaimStatus(StrEnum):
-    ACTIVE = "active"
-    CANCELLED = "cancelled"
-    REALISED = "realised"
+class ClaimStatus(Choice):
+    ACTIVE = "active", "认领中", "Active"
+    CANCELLED = "cancelled", "已取消", "Cancelled"
+    REALISED = "realised", "已实现", "Realised"
 
 
-class QuotaScope(StrEnum):
-    ORG = "org"
-    MEMBER = "member"
+class QuotaScope(Choice):
+    ORG = "org", "组织", "Organisation"
+    MEMBER = "member", "个人", "Member"
 
 
 class PartyOrg(Base):

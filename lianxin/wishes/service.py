@@ -11,7 +11,6 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, union
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.privacy import mask_name, mask_phone
-from lianxin.clock import utcnow
+from lianxin.clock import local_zone, utcnow
 from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lianxin.notify import queue_notification
 from lianxin.orgs.models import Role, Unit, UnitKind, User
@@ -54,7 +53,6 @@ from lianxin.wishes.status import (
     next_status,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 A, S = WishAction, WishStatus
 # Community staff who triage, publish and confirm 双报到 (a grant on the community or above).
 STAFF_ROLES = (Role.GRID_WORKER, Role.HANDLER, Role.LEADER)
@@ -67,7 +65,7 @@ MAX_LIVE_CLAIMS = 5  # a member's claims not yet confirmed (claimed, in progress
 
 
 def today() -> date:
-    return utcnow().astimezone(SHANGHAI).date()
+    return utcnow().astimezone(local_zone()).date()
 
 
 # --- small checks ---------------------------------------------------------------------------------
@@ -969,7 +967,7 @@ def quota_target(session: Session, jurisdiction_id: int, scope: QuotaScope, year
 
 
 def _year_bounds(year: int) -> tuple[datetime, datetime]:
-    return (datetime(year, 1, 1, tzinfo=SHANGHAI), datetime(year + 1, 1, 1, tzinfo=SHANGHAI))
+    return (datetime(year, 1, 1, tzinfo=local_zone()), datetime(year + 1, 1, 1, tzinfo=local_zone()))
 
 
 @dataclass(frozen=True)
@@ -990,8 +988,8 @@ class Progress:
 
 
 def _month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
-    start = datetime(year, month, 1, tzinfo=SHANGHAI)
-    return start, (datetime(year + 1, 1, 1, tzinfo=SHANGHAI) if month == 12 else start.replace(month=month + 1))
+    start = datetime(year, month, 1, tzinfo=local_zone())
+    return start, (datetime(year + 1, 1, 1, tzinfo=local_zone()) if month == 12 else start.replace(month=month + 1))
 
 
 def quota_progress(
@@ -1114,7 +1112,7 @@ def overdue_claims(session: Session, jurisdiction_id: int, *, limit: int = 200) 
 
 def review_filed_wishes(session: Session, *, now: datetime | None = None) -> int:
     """Job: wishes on file whose review date has come go back to registered for the community to review."""
-    day = (now or utcnow()).astimezone(SHANGHAI).date()
+    day = (now or utcnow()).astimezone(local_zone()).date()
     wishes = session.scalars(
         select(Wish)
         .where(Wish.status == S.ON_FILE, Wish.review_on <= day)
@@ -1131,7 +1129,7 @@ def remind_claims(session: Session, *, now: datetime | None = None) -> int:
     """Job: remind the claimant on the last working day before the promised date and on the first working day
     after it passed (the jurisdiction's working-day calendar: a Monday promise is reminded on Friday), once each.
     Nothing is sent on a day off."""
-    day = (now or utcnow()).astimezone(SHANGHAI).date()
+    day = (now or utcnow()).astimezone(local_zone()).date()
     sent = 0
     live = [S.CLAIMED, S.IN_PROGRESS]
     wishes: list[Wish] = []

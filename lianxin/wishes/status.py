@@ -9,60 +9,40 @@ who says "not done yet" sends a delivered wish back to in_progress.
 
 from __future__ import annotations
 
-from enum import StrEnum
+from lianxin.choices import Choice
 
 
-class WishStatus(StrEnum):
-    COLLECTED = "collected"
-    REGISTERED = "registered"
-    PUBLISHED = "published"
-    CLAIMED = "claimed"
-    IN_PROGRESS = "in_progress"
-    DELIVERED = "delivered"
-    CONFIRMED = "confirmed"
-    CLOSED = "closed"
-    REJECTED = "rejected"
-    ON_FILE = "on_file"
-    CANCELLED = "cancelled"
-
-    @property
-    def label_zh(self) -> str:
-        return STATUS_LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        return STATUS_LABELS[self][1]
+class WishStatus(Choice):
+    COLLECTED = "collected", "已收集", "Collected", "blue"
+    REGISTERED = "registered", "已登记", "Registered", "cyan"
+    PUBLISHED = "published", "待认领", "Published", "purple"
+    CLAIMED = "claimed", "已认领", "Claimed", "orange"
+    IN_PROGRESS = "in_progress", "落实中", "In progress", "orange"
+    DELIVERED = "delivered", "已反馈", "Delivered", "blue"
+    CONFIRMED = "confirmed", "已确认", "Confirmed", "green"
+    CLOSED = "closed", "已销号", "Closed", "green"
+    REJECTED = "rejected", "不予采纳", "Rejected", "grey"
+    ON_FILE = "on_file", "待办档案", "On file", "brown"
+    CANCELLED = "cancelled", "已撤回", "Withdrawn", "grey"
 
 
-STATUS_LABELS: dict[WishStatus, tuple[str, str]] = {
-    WishStatus.COLLECTED: ("已收集", "Collected"),
-    WishStatus.REGISTERED: ("已登记", "Registered"),
-    WishStatus.PUBLISHED: ("待认领", "Published"),
-    WishStatus.CLAIMED: ("已认领", "Claimed"),
-    WishStatus.IN_PROGRESS: ("落实中", "In progress"),
-    WishStatus.DELIVERED: ("已反馈", "Delivered"),
-    WishStatus.CONFIRMED: ("已确认", "Confirmed"),
-    WishStatus.CLOSED: ("已销号", "Closed"),
-    WishStatus.REJECTED: ("不予采纳", "Rejected"),
-    WishStatus.ON_FILE: ("待办档案", "On file"),
-    WishStatus.CANCELLED: ("已撤回", "Withdrawn"),
-}
+STATUS_LABELS = WishStatus.labels()  # {value: (zh, en)}, the older spelling of WishStatus.X.zh / .en
 
 
-class WishAction(StrEnum):
-    REGISTER = "register"  # 登记: the community triages a collected wish
-    PUBLISH = "publish"  # 发布 with a public text
-    REJECT = "reject"  # 不予采纳, reason required
-    FILE = "file"  # 待办档案, explanation + review date
-    REOPEN = "reopen"  # back from the file for review
-    CLAIM = "claim"  # 认领 with a promised date
-    RELEASE = "release"  # the claim is cancelled: back to published
-    START = "start"  # 落实
-    DELIVER = "deliver"  # 反馈: the claimant reports it done (photos)
-    REDO = "redo"  # the resident says it is not done yet
-    CONFIRM = "confirm"  # the resident (or the grid worker with a signature) confirms and rates
-    CLOSE = "close"  # 销号
-    CANCEL = "cancel"  # the resident withdraws it
+class WishAction(Choice):
+    REGISTER = "register", "登记", "register"  # 登记: the community triages a collected wish
+    PUBLISH = "publish", "发布", "publish"  # 发布 with a public text
+    REJECT = "reject", "不予采纳", "reject"  # 不予采纳, reason required
+    FILE = "file", "转入待办档案", "put on file"  # 待办档案, explanation + review date
+    REOPEN = "reopen", "重新审核", "reopen"  # back from the file for review
+    CLAIM = "claim", "认领", "claim"  # 认领 with a promised date
+    RELEASE = "release", "取消认领", "release the claim"  # the claim is cancelled: back to published
+    START = "start", "开始落实", "start"  # 落实
+    DELIVER = "deliver", "反馈完成", "deliver"  # 反馈: the claimant reports it done (photos)
+    REDO = "redo", "尚未完成", "not done yet"  # the resident says it is not done yet
+    CONFIRM = "confirm", "确认", "confirm"  # the resident (or the grid worker with a signature) confirms and rates
+    CLOSE = "close", "销号", "close"  # 销号
+    CANCEL = "cancel", "撤回", "withdraw"  # the resident withdraws it
 
 
 S, A = WishStatus, WishAction
@@ -90,21 +70,7 @@ TRANSITIONS: dict[tuple[WishStatus, WishAction], WishStatus] = {
     (S.CONFIRMED, A.CLOSE): S.CLOSED,
 }
 
-ACTION_LABELS: dict[WishAction, tuple[str, str]] = {
-    A.REGISTER: ("登记", "register"),
-    A.PUBLISH: ("发布", "publish"),
-    A.REJECT: ("不予采纳", "reject"),
-    A.FILE: ("转入待办档案", "put on file"),
-    A.REOPEN: ("重新审核", "reopen"),
-    A.CLAIM: ("认领", "claim"),
-    A.RELEASE: ("取消认领", "release the claim"),
-    A.START: ("开始落实", "start"),
-    A.DELIVER: ("反馈完成", "deliver"),
-    A.REDO: ("尚未完成", "not done yet"),
-    A.CONFIRM: ("确认", "confirm"),
-    A.CLOSE: ("销号", "close"),
-    A.CANCEL: ("撤回", "withdraw"),
-}
+ACTION_LABELS = WishAction.labels()  # {value: (zh, en)}, the older spelling of WishAction.X.zh / .en
 
 # Statuses in which a claim is live (exactly one active WishClaim row).
 CLAIMED_STATUSES = frozenset({S.CLAIMED, S.IN_PROGRESS, S.DELIVERED})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -37,10 +38,11 @@ from lianxin.appeals.status import AppealStatus, IllegalTransition
 from lianxin.defaults import category_by_path
 from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lianxin.notify import Notification
-from lianxin.sla.calendar import SHANGHAI
 from lianxin.sla.models import TimeLimitPolicy
 from lianxin.sla.service import set_calendar_day
 from tests.factories import new_appeal
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the default LIANXIN_TIMEZONE, which these tests run in
 
 S = AppealStatus
 

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lianxin.sla.calendar import SHANGHAI, WorkingCalendar
+from lianxin.sla.calendar import WorkingCalendar
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the default LIANXIN_TIMEZONE, which these tests run in
 
 CAL = WorkingCalendar()
 UTC = UTC

@@ -1,10 +1,11 @@
 """Time-limit policies: Limit parsing, rule selection and deadline computation (2026 calendar)."""
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from lianxin.sla.calendar import SHANGHAI, WorkingCalendar
+from lianxin.sla.calendar import WorkingCalendar
 from lianxin.sla.policy import (
     Deadlines,
     Limit,
@@ -14,6 +15,8 @@ from lianxin.sla.policy import (
     explain,
     select_rule,
 )
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the default LIANXIN_TIMEZONE, which these tests run in
 
 CAL = WorkingCalendar()
 UTC = UTC

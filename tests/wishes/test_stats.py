@@ -50,10 +50,10 @@ def realised(db, city, party, phone: str, member=None):
 
 
 def test_realised_wishes_by_month_and_the_monthly_ranking(db, city, party, client):
-    with lclock.at(datetime(2026, 3, 2, 2, 0, tzinfo=svc.SHANGHAI)):
+    with lclock.at(datetime(2026, 3, 2, 2, 0, tzinfo=lclock.local_zone())):
         realised(db, city, party, "13711110001")
         realised(db, city, party, "13711110002", member=party.other)
-    with lclock.at(datetime(2026, 4, 30, 23, 30, tzinfo=svc.SHANGHAI)):  # Beijing time decides the month
+    with lclock.at(datetime(2026, 4, 30, 23, 30, tzinfo=lclock.local_zone())):  # Beijing time decides the month
         realised(db, city, party, "13711110003")
     months = svc.realised_by_month(db, city.jid, 2026)
     assert (months[3], months[4], sum(months.values())) == (2, 1, 3)

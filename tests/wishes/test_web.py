@@ -3,6 +3,7 @@ publishes it, a member claims and delivers it, the resident confirms; the wall n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -91,8 +92,10 @@ def test_the_whole_journey_through_the_pages(client, db, city, clock, party):
     wall = client.get(f"/wishes?community={city.units['community'].id}").text
     assert PUBLIC in wall
     # the exact address, not a bare "401": a community id such as 6401 may appear in a link on PostgreSQL
-    for private in ("赵大爷", "13712345678", "****5678", "2单元401", "独居老人，希望每周有人来陪我"):
+    for private in ("赵大爷", "13712345678", "****5678", "和平里3号楼", "2单元401", "独居老人，希望每周有人来陪我"):
         assert private not in wall
+    # not even the phone's tail or the flat number as a figure of its own (ids such as 6401 may appear)
+    assert not re.search(r"(?<!\d)(5678|401)(?!\d)", wall)
 
     login(client, party.member_user.username, PASSWORD)
     assert "我要认领" in client.get("/wishes").text

@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.models import Appeal
-from lianxin.appeals.service import HANDLING_UNIT_KINDS, SHANGHAI
+from lianxin.appeals.service import HANDLING_UNIT_KINDS
 from lianxin.appeals.status import Action, AppealStatus, allowed_actions
 from lianxin.appeals.verbs import VERBS, WEB, Input, Verb, pending, reporting_unit
+from lianxin.clock import local_zone
 from lianxin.errors import InvalidInput, NotFound
 from lianxin.orgs.models import Unit, UnitKind, User
 from lianxin.web.staff.common import categories, unit_choices
@@ -64,7 +65,7 @@ class Form:
         if not value and not required:
             return None
         try:
-            return datetime.fromisoformat(value).replace(tzinfo=SHANGHAI)
+            return datetime.fromisoformat(value).replace(tzinfo=local_zone())
         except ValueError:
             raise InvalidInput("请填写正确的日期和时间", "enter a valid date and time", field=name) from None
 

@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 from lianxin.appeals.access import is_overdue, overdue
 from lianxin.appeals.choices import AppealType, Channel, UnitRole
 from lianxin.appeals.models import Appeal, AppealUnit, Category
-from lianxin.appeals.service import local_text
 from lianxin.appeals.status import HANDLING, AppealStatus
-from lianxin.clock import utcnow
+from lianxin.clock import local_text, utcnow
 from lianxin.orgs.models import Unit
 from lianxin.web.staff.listing import Column, Filter, ListSpec
 

@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 
 from lianxin.appeals.access import overdue, visible_appeals
 from lianxin.appeals.models import Appeal
-from lianxin.appeals.service import SHANGHAI
-from lianxin.clock import utcnow
+from lianxin.clock import local_zone, utcnow
 from lianxin.errors import PermissionDenied
 from lianxin.orgs.models import Role, User
 from lianxin.orgs.service import get_unit
@@ -39,7 +38,7 @@ class Figures:
 
 def period_starts(now: datetime) -> tuple[datetime, datetime]:
     """The start of today and of this month, Beijing time."""
-    local = now.astimezone(SHANGHAI)
+    local = now.astimezone(local_zone())
     day = local.replace(hour=0, minute=0, second=0, microsecond=0)
     return day, day.replace(day=1)
 

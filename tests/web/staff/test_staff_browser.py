@@ -8,9 +8,8 @@ import pytest
 from sqlalchemy import func, or_, select
 
 from lianxin.appeals.models import Appeal
-from lianxin.appeals.service import SHANGHAI
 from lianxin.appeals.status import AppealStatus
-from lianxin.clock import utcnow
+from lianxin.clock import local_zone, utcnow
 from lianxin.orgs.models import User
 from tests.factories import PASSWORD
 from tests.helpers import screenshot
@@ -147,7 +146,7 @@ def test_the_leader_sees_the_figures(desk, live_server):
     page.goto("/staff/overview")
     assert page.get_by_role("heading", name="领导总览").is_visible()
     received_today = int(page.locator("#kpis-1 .kpi b").first.inner_text())
-    start = utcnow().astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = utcnow().astimezone(local_zone()).replace(hour=0, minute=0, second=0, microsecond=0)
     with live_server.sessionmaker() as session:  # the city leader sees every appeal placed or handled in the city
         total = session.scalar(
             select(func.count())

@@ -113,12 +113,8 @@ def ingest(session: Session, device: Device, ts: datetime, value: float, *, sour
     return True
 
 
-def ingest_message(
-    session: Session, external_id: str, payload: dict, *, source: str = "mqtt", cache: dict | None = None
-) -> bool:
-    """One message ``{"ts": ISO 8601, "value": number}`` for device ``external_id``."""
-    if not isinstance(payload, dict):
-        raise InvalidInput("消息须为 JSON 对象", "the message must be a JSON object", field="payload")
+def device_for(session: Session, external_id: str, cache: dict | None = None) -> Device:
+    """The registered device (``cache`` maps external ids to row ids across a batch)."""
     device = None
     if cache is not None and external_id in cache:
         device = session.get(Device, cache[external_id])
@@ -126,6 +122,16 @@ def ingest_message(
         device = device_by_external_id(session, external_id)
         if cache is not None:
             cache[external_id] = device.id
+    return device
+
+
+def ingest_message(
+    session: Session, external_id: str, payload: dict, *, source: str = "mqtt", cache: dict | None = None
+) -> bool:
+    """One message ``{"ts": ISO 8601, "value": number}`` for device ``external_id``."""
+    if not isinstance(payload, dict):
+        raise InvalidInput("消息须为 JSON 对象", "the message must be a JSON object", field="payload")
+    device = device_for(session, external_id, cache)
     return ingest(session, device, parse_ts(payload.get("ts")), payload.get("value"), source=source)
 
 

@@ -5,6 +5,7 @@ Alarm lifecycle (ThingsBoard's active/acknowledged/cleared, plus the visit our c
 
     raised ──acknowledge──▶ acknowledged ──start_visit──▶ visiting ──record_visit──▶ resolved | false_alarm
       │  └───────────start_visit────────────────────────────▲
+      ├──record_visit (straight away: a repair, or a visit not logged as started) ──▶ resolved | false_alarm
       └──clear (the condition went away before anyone acknowledged it) ──▶ cleared
 
 A welfare alarm is closed only by a visit record (safe / needed help / emergency / false alarm); a device-fault
@@ -117,6 +118,7 @@ TRANSITIONS: dict[tuple[AlarmStatus, AlarmAction], AlarmStatus | None] = {
     (S.RAISED, A.ACKNOWLEDGE): S.ACKNOWLEDGED,
     (S.RAISED, A.START_VISIT): S.VISITING,
     (S.RAISED, A.CLEAR): S.CLEARED,
+    (S.RAISED, A.RECORD_VISIT): None,  # the record straight away (a repair, or a visit nobody logged first)
     (S.ACKNOWLEDGED, A.START_VISIT): S.VISITING,
     (S.ACKNOWLEDGED, A.RECORD_VISIT): None,  # decided by the outcome
     (S.VISITING, A.RECORD_VISIT): None,

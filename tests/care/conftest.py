@@ -41,7 +41,12 @@ def home(db, city) -> Home:
         room="401",
     )
     person = svc.add_person(
-        db, household, actor=None, name="王秀英", id_number=valid_id("11010119450101123"), phone="13900001111",
+        db,
+        household,
+        actor=None,
+        name="王秀英",
+        id_number=valid_id("11010119450101123"),
+        phone="13900001111",
         tags=["lone_elderly"],
     )
     svc.add_contact(db, household, actor=None, name="李娜", phone="13800002222", relation="女儿")

@@ -1,0 +1,5 @@
+"""Care pages (filled in below)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

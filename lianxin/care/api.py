@@ -228,7 +228,7 @@ def record_visit(alarm_id: DbId, body: VisitIn, ctx: WriteCtx):
 
 
 class ReadingIn(BaseModel):
-    device: str = Field(..., min_length=3, max_length=64)
+    device: str = Field(..., min_length=2, max_length=64)
     ts: datetime
     value: float = Field(..., ge=0, le=1e12)
 

@@ -378,7 +378,7 @@ def register_device(
     if kind not in set(DeviceKind):
         raise InvalidInput("未知设备类型", "unknown device kind", field="kind")
     external_id = (external_id or "").strip()
-    if not re.fullmatch(r"[A-Za-z0-9_.:-]{3,64}", external_id):
+    if not re.fullmatch(r"[A-Za-z0-9_.:-]{2,64}", external_id):
         raise InvalidInput(
             "设备编号只能含字母、数字和 _.:-", "device ids use letters, digits and _.:-", field="external_id"
         )

@@ -1,0 +1,626 @@
+"""Readings and alarms: ``ingest`` (idempotent on device + timestamp; a button press raises at once),
+``raise_alarm`` (one open alarm per household and rule, the unique ``open_key`` decides), ``acknowledge``,
+``start_visit``, ``record_visit`` (required to close), ``clear_alarm``, ``escalate_due`` (the ladder on the
+clock, through the notification outbox); the scheduled ``evaluate_all`` / ``escalate_all``; the leaders'
+``stats`` and the household ``timeline``. Like ``service``: checks, changes, events, flush — never commits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from lianxin.appeals.privacy import mask_phone
+from lianxin.care.models import Alarm, AlarmEvent, AlertRule, Device, DeviceKind, Household, HouseholdEvent, Reading
+from lianxin.care.service import SHANGHAI, _event, require_access, rules_for, scoped
+from lianxin.care.status import (
+    DEFAULT_LADDER,
+    OPEN_STATUSES,
+    REAL_OUTCOMES,
+    RULE_LABELS,
+    RUNG_LABELS,
+    AlarmAction,
+    AlarmStatus,
+    Outcome,
+    RuleKind,
+    Rung,
+    category_of,
+    in_hours,
+    judge_silence,
+    judge_usage,
+    next_escalation,
+    next_status,
+)
+from lianxin.clock import utcnow
+from lianxin.db import insert_or_ignore
+from lianxin.errors import Conflict, InvalidInput, NotFound
+from lianxin.notify import queue_notification
+from lianxin.orgs.models import User
+
+REAL_ALARMS_TO_FLAG = 2  # real alarms within FLAG_DAYS flag the household for monitoring
+FLAG_DAYS = 90
+VISIT_OVERDUE_STEP_MIN = 30
+
+
+# --- readings ------------------------------------------------------------------------------------------------
+
+
+class UnknownDevice(NotFound):
+    pass
+
+
+def device_by_external_id(session: Session, external_id: str) -> Device:
+    device = session.scalar(select(Device).where(Device.external_id == external_id))
+    if device is None or not device.active:
+        raise UnknownDevice(f"设备 {external_id} 未登记", f"device {external_id} is not registered", field="device")
+    return device
+
+
+def parse_ts(value) -> datetime:
+    if isinstance(value, datetime):
+        ts = value
+    else:
+        try:
+            ts = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidInput("时间格式不对", "ts must be ISO 8601 with a time zone", field="ts") from None
+    if ts.tzinfo is None:
+        raise InvalidInput("时间须带时区", "ts needs a time zone", field="ts")
+    return ts.astimezone(UTC)
+
+
+def ingest(session: Session, device: Device, ts: datetime, value: float, *, source: str = "mqtt") -> bool:
+    """Store one reading; True if new. A duplicate (same device and ts) or a late message changes nothing but
+    its own row: the device's last reading only moves forward. An emergency button press raises at once."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput("读数须为数字", "value must be a number", field="value") from None
+    if value != value or value in (float("inf"), float("-inf")) or value < 0:
+        raise InvalidInput("读数须为非负数", "value must be a non-negative number", field="value")
+    now = utcnow()
+    new_id = insert_or_ignore(
+        session,
+        Reading.__table__,
+        dict(
+            jurisdiction_id=device.jurisdiction_id,
+            device_id=device.id,
+            ts=ts,
+            value=value,
+            source=source,
+            received_at=now,
+        ),
+        ["device_id", "ts"],
+    )
+    if new_id is None:
+        return False
+    if device.last_reading_at is None or ts > device.last_reading_at:
+        device.last_reading_at, device.last_value = ts, value
+    if device.kind == DeviceKind.BUTTON and value >= 1:
+        rule = rules_for(session, device.household).get((RuleKind.BUTTON.value, DeviceKind.BUTTON.value))
+        if rule is not None:
+            raise_alarm(
+                session,
+                device.household,
+                rule,
+                device=device,
+                value=value,
+                detail="按下紧急按钮 / button pressed",
+                now=now,
+            )
+    session.flush()
+    return True
+
+
+def device_for(session: Session, external_id: str, cache: dict | None = None) -> Device:
+    """The registered device (``cache`` maps external ids to row ids across a batch)."""
+    device = None
+    if cache is not None and external_id in cache:
+        device = session.get(Device, cache[external_id])
+    if device is None:
+        device = device_by_external_id(session, external_id)
+        if cache is not None:
+            cache[external_id] = device.id
+    return device
+
+
+def ingest_message(
+    session: Session, external_id: str, payload: dict, *, source: str = "mqtt", cache: dict | None = None
+) -> bool:
+    """One message ``{"ts": ISO 8601, "value": number}`` for device ``external_id``."""
+    if not isinstance(payload, dict):
+        raise InvalidInput("消息须为 JSON 对象", "the message must be a JSON object", field="payload")
+    device = device_for(session, external_id, cache)
+    return ingest(session, device, parse_ts(payload.get("ts")), payload.get("value"), source=source)
+
+
+# --- alarms --------------------------------------------------------------------------------------------------
+
+
+def _alarm_event(
+    session: Session,
+    alarm: Alarm,
+    action: AlarmAction,
+    *,
+    actor: User | None,
+    before: str | None,
+    note: str | None = None,
+    **payload,
+) -> AlarmEvent:
+    event = AlarmEvent(
+        jurisdiction_id=alarm.jurisdiction_id,
+        alarm_id=alarm.id,
+        action=action.value,
+        from_status=before,
+        to_status=alarm.status.value,
+        actor_id=actor.id if actor else None,
+        note=note,
+        payload=payload,
+        at=utcnow(),
+    )
+    session.add(event)
+    return event
+
+
+def open_key(household: Household, rule: AlertRule) -> str:
+    return f"{household.id}:{rule.kind.value}:{rule.device_kind.value}"
+
+
+def open_alarm(session: Session, household: Household, rule: AlertRule) -> Alarm | None:
+    return session.scalar(select(Alarm).where(Alarm.open_key == open_key(household, rule)))
+
+
+def quiet(household: Household, now: datetime) -> bool:
+    return household.quiet_until is not None and household.quiet_until > now
+
+
+def raise_alarm(
+    session: Session,
+    household: Household,
+    rule: AlertRule,
+    *,
+    device: Device | None,
+    value: float | None,
+    detail: str,
+    now: datetime | None = None,
+) -> Alarm | None:
+    """Raise the (household, rule) alarm, or return the one already open (never two). A quiet period
+    suppresses everything but the emergency button (None is returned)."""
+    now = now or utcnow()
+    existing = open_alarm(session, household, rule)
+    if existing is not None:
+        return existing
+    if rule.kind != RuleKind.BUTTON and quiet(household, now):
+        return None
+    ladder = list(rule.ladder) or list(DEFAULT_LADDER)
+    values = dict(
+        jurisdiction_id=household.jurisdiction_id,
+        household_id=household.id,
+        device_id=device.id if device else None,
+        rule_id=rule.id,
+        kind=rule.kind.value,
+        category=category_of(rule.kind).value,
+        status=AlarmStatus.RAISED.value,
+        open_key=open_key(household, rule),
+        detail=detail[:200],
+        value=value,
+        raised_at=now,
+        visit_due_at=now + timedelta(hours=rule.visit_hours),
+        step=-1,
+        next_escalation_at=now + timedelta(minutes=int(ladder[0]["after_min"])),
+        version=1,
+    )
+    with session.begin_nested():
+        new_id = insert_or_ignore(session, Alarm.__table__, values, ["open_key"])
+    if new_id is None:  # another process raised it first
+        return open_alarm(session, household, rule)
+    alarm = session.get(Alarm, new_id)
+    _alarm_event(session, alarm, AlarmAction.RAISE, actor=None, before=None, value=value, detail=detail)
+    session.flush()
+    escalate_due(session, alarm, now)
+    return alarm
+
+
+def _recipients(session: Session, alarm: Alarm, rung: Rung) -> list[tuple[str, str]]:
+    household = alarm.household
+    if rung == Rung.CONTACT:
+        return [("contact", c.phone) for c in household.contacts[:1]]  # family first: the first contact
+    if rung == Rung.GRID:
+        return [("unit", str(household.grid_id))] if household.grid_id else [("unit", str(household.community_id))]
+    if rung == Rung.COMMUNITY:
+        return [("unit", str(household.community_id))]
+    street = household.community.parent_id
+    return [("unit", str(street))] if street else []
+
+
+def _message(alarm: Alarm, rung: Rung) -> str:
+    zh = RULE_ZH.get(alarm.kind.value, alarm.kind.value)
+    where = alarm.household.address
+    due = alarm.visit_due_at.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
+    if rung == Rung.CONTACT:
+        return f"【连心关爱】您的家人（{where}）触发「{zh}」提醒，请尽快联系确认平安；社区将同步上门。"
+    return f"【连心关爱】{where} 触发「{zh}」告警（{alarm.detail}），请于 {due} 前上门并登记结果。告警号 {alarm.id}。"
+
+
+RULE_ZH = {k.value: v[0] for k, v in RULE_LABELS.items()}
+
+
+def _tell(session: Session, alarm: Alarm, step: int, now: datetime, *, reason: str) -> None:
+    rung = Rung(alarm.rule.ladder[step]["to"] if alarm.rule.ladder else DEFAULT_LADDER[step]["to"])
+    sent = []
+    for audience, recipient in _recipients(session, alarm, rung):
+        queue_notification(
+            session,
+            jurisdiction_id=alarm.jurisdiction_id,
+            kind=f"care_{alarm.kind.value}"[:32],
+            audience=audience,
+            recipient=recipient,
+            message=_message(alarm, rung),
+            dedupe_key=f"care:{alarm.id}:{step}:{reason}",
+        )
+        sent.append(recipient if audience == "unit" else mask_phone(recipient))
+    before = alarm.status.value
+    alarm.step = step
+    _alarm_event(
+        session,
+        alarm,
+        AlarmAction.ESCALATE,
+        actor=None,
+        before=before,
+        rung=rung.value,
+        step=step,
+        reason=reason,
+        to=sent,
+    )
+    del now
+
+
+def escalate_due(session: Session, alarm: Alarm, now: datetime) -> int:
+    """Tell every ladder rung whose timer has run out (while nobody acknowledged), or, once acknowledged, the
+    next rung when the visit deadline passes without a visit record. Returns the number of rungs told."""
+    if alarm.status not in OPEN_STATUSES or alarm.next_escalation_at is None or alarm.next_escalation_at > now:
+        return 0
+    ladder = list(alarm.rule.ladder) or list(DEFAULT_LADDER)
+    told = 0
+    if alarm.status == AlarmStatus.RAISED:
+        while alarm.next_escalation_at is not None and alarm.next_escalation_at <= now:
+            step = alarm.step + 1
+            _tell(session, alarm, step, now, reason="timer")
+            told += 1
+            alarm.next_escalation_at = next_escalation(ladder, step, alarm.next_escalation_at)
+    else:  # acknowledged or visiting: the visit deadline has passed
+        step = min(alarm.step + 1, len(ladder) - 1)
+        _tell(session, alarm, step, now, reason=f"overdue{now:%Y%m%d%H%M}")
+        told += 1
+        alarm.next_escalation_at = now + timedelta(minutes=VISIT_OVERDUE_STEP_MIN) if step + 1 < len(ladder) else None
+    alarm.version += 1
+    session.flush()
+    return told
+
+
+def require_alarm_access(session: Session, actor: User | None, alarm: Alarm) -> None:
+    require_access(session, actor, alarm.household)
+
+
+def get_alarm(session: Session, user: User | None, alarm_id: int) -> Alarm:
+    alarm = session.get(Alarm, alarm_id)
+    if alarm is None or (user is not None and alarm.jurisdiction_id != user.jurisdiction_id):
+        raise NotFound("告警不存在", "alarm not found")
+    require_alarm_access(session, user, alarm)
+    return alarm
+
+
+def _check_version(alarm: Alarm, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != alarm.version:
+        raise Conflict("告警已被他人更新，请刷新", "the alarm was changed by someone else; reload", field="version")
+
+
+def acknowledge(
+    session: Session, alarm: Alarm, *, actor: User | None, note: str | None = None, expected_version: int | None = None
+) -> Alarm:
+    """响应: someone has taken it; the ladder pauses until the visit deadline."""
+    require_alarm_access(session, actor, alarm)
+    _check_version(alarm, expected_version)
+    before = alarm.status.value
+    alarm.status = next_status(alarm.status, AlarmAction.ACKNOWLEDGE)
+    alarm.acknowledged_at = utcnow()
+    alarm.next_escalation_at = alarm.visit_due_at
+    alarm.version += 1
+    _alarm_event(session, alarm, AlarmAction.ACKNOWLEDGE, actor=actor, before=before, note=note)
+    session.flush()
+    return alarm
+
+
+def start_visit(
+    session: Session, alarm: Alarm, *, actor: User | None, note: str | None = None, expected_version: int | None = None
+) -> Alarm:
+    require_alarm_access(session, actor, alarm)
+    _check_version(alarm, expected_version)
+    before = alarm.status.value
+    alarm.status = next_status(alarm.status, AlarmAction.START_VISIT)
+    now = utcnow()
+    alarm.acknowledged_at = alarm.acknowledged_at or now
+    alarm.visit_started_at = now
+    alarm.next_escalation_at = alarm.visit_due_at
+    alarm.version += 1
+    _alarm_event(session, alarm, AlarmAction.START_VISIT, actor=actor, before=before, note=note)
+    session.flush()
+    return alarm
+
+
+def record_visit(
+    session: Session,
+    alarm: Alarm,
+    *,
+    actor: User | None,
+    outcome: Outcome | str,
+    note: str,
+    photo_key: str | None = None,
+    expected_version: int | None = None,
+) -> Alarm:
+    """The visit record closes the alarm: outcome plus a note (and a photo if taken). Real outcomes count
+    towards flagging the household for the monitoring module."""
+    require_alarm_access(session, actor, alarm)
+    _check_version(alarm, expected_version)
+    note = (note or "").strip()
+    if len(note) < 2 and not photo_key:
+        raise InvalidInput("请填写上门情况或上传照片", "write what you found, or add a photo", field="note")
+    before = alarm.status.value
+    alarm.status = next_status(alarm.status, AlarmAction.RECORD_VISIT, outcome=outcome, category=alarm.category)
+    now = utcnow()
+    alarm.outcome, alarm.visit_note, alarm.photo_key = Outcome(outcome), note, photo_key
+    alarm.closed_at, alarm.open_key, alarm.next_escalation_at = now, None, None
+    alarm.version += 1
+    _alarm_event(session, alarm, AlarmAction.RECORD_VISIT, actor=actor, before=before, note=note, outcome=str(outcome))
+    session.flush()
+    if alarm.outcome in REAL_OUTCOMES:
+        _maybe_flag(session, alarm.household, now)
+    return alarm
+
+
+def _maybe_flag(session: Session, household: Household, now: datetime) -> None:
+    real = session.scalar(
+        select(func.count(Alarm.id)).where(
+            Alarm.household_id == household.id,
+            Alarm.outcome.in_([o.value for o in REAL_OUTCOMES]),
+            Alarm.closed_at >= now - timedelta(days=FLAG_DAYS),
+        )
+    )
+    if real >= REAL_ALARMS_TO_FLAG and not household.flagged:
+        household.flagged = True
+        _event(session, household, "flagged", None, real_alarms=real, days=FLAG_DAYS)
+        session.flush()
+
+
+def clear_alarm(session: Session, alarm: Alarm, *, reason: str) -> Alarm:
+    """The condition went away before anyone acknowledged the alarm (use resumed, the device reports again)."""
+    before = alarm.status.value
+    alarm.status = next_status(alarm.status, AlarmAction.CLEAR)
+    alarm.closed_at, alarm.open_key, alarm.next_escalation_at = utcnow(), None, None
+    alarm.version += 1
+    _alarm_event(session, alarm, AlarmAction.CLEAR, actor=None, before=before, note=reason)
+    session.flush()
+    return alarm
+
+
+# --- evaluation (scheduled) -------------------------------------------------------------------------------
+
+
+def _readings(session: Session, device: Device, start: datetime, now: datetime) -> list[tuple[datetime, float]]:
+    """The readings in (start, now] plus the last one at or before ``start`` (the window's opening value)."""
+    opening = session.execute(
+        select(Reading.ts, Reading.value)
+        .where(Reading.device_id == device.id, Reading.ts <= start)
+        .order_by(Reading.ts.desc())
+        .limit(1)
+    ).all()
+    inside = session.execute(
+        select(Reading.ts, Reading.value).where(Reading.device_id == device.id, Reading.ts > start, Reading.ts <= now)
+    ).all()
+    return [(t, v) for t, v in [*opening, *inside]]
+
+
+def evaluate_device(session: Session, device: Device, rules: dict, now: datetime) -> int:
+    """Apply the device's rules now: raise, keep or clear alarms. Returns alarms raised or cleared."""
+    household = device.household
+    acted = 0
+    local_hour = now.astimezone(SHANGHAI).hour
+    for (kind, device_kind), rule in rules.items():
+        if device_kind != device.kind.value or kind == RuleKind.BUTTON.value:
+            continue
+        if kind == RuleKind.NO_DATA.value:
+            verdict = judge_silence(device.last_reading_at, device.registered_at, now, window_h=rule.window_h)
+        else:
+            if not in_hours(local_hour, rule.active_hours):
+                continue
+            start = now - timedelta(hours=rule.window_h)
+            verdict = judge_usage(
+                kind, _readings(session, device, start, now), now, window_h=rule.window_h, threshold=rule.threshold
+            )
+            # A silent meter is a fault, not a welfare case: no low-use alarm without fresh data.
+            silent = device.last_reading_at is None or device.last_reading_at < now - timedelta(
+                hours=min(rule.window_h, 6)
+            )
+            if kind == RuleKind.LOW_USAGE.value and silent:
+                continue
+        current = open_alarm(session, household, rule)
+        if verdict.fire and current is None:
+            if raise_alarm(
+                session, household, rule, device=device, value=verdict.value, detail=verdict.detail, now=now
+            ):
+                acted += 1
+        elif verdict.clear and current is not None and current.status == AlarmStatus.RAISED:
+            clear_alarm(session, current, reason=verdict.detail)
+            acted += 1
+    return acted
+
+
+def evaluate_all(session: Session, now: datetime, jurisdiction_id: int | None = None) -> int:
+    stmt = select(Device).where(Device.active.is_(True)).order_by(Device.id)
+    if jurisdiction_id is not None:
+        stmt = stmt.where(Device.jurisdiction_id == jurisdiction_id)
+    acted = 0
+    rules_cache: dict[int, dict] = {}
+    for device in session.scalars(stmt).all():
+        household = device.household
+        if household.id not in rules_cache:
+            rules_cache[household.id] = rules_for(session, household)
+        acted += evaluate_device(session, device, rules_cache[household.id], now)
+    return acted
+
+
+def escalate_all(session: Session, now: datetime) -> int:
+    due = session.scalars(
+        select(Alarm)
+        .where(Alarm.status.in_([s.value for s in OPEN_STATUSES]), Alarm.next_escalation_at <= now)
+        .order_by(Alarm.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    return sum(escalate_due(session, alarm, now) for alarm in due)
+
+
+# --- reading ---------------------------------------------------------------------------------------------------
+
+
+def alarms(session: Session, user: User, *, open_only: bool = True, household_id: int | None = None) -> Select:
+    stmt = scoped(select(Alarm).join(Household, Alarm.household_id == Household.id), session, user)
+    if open_only:
+        stmt = stmt.where(Alarm.status.in_([s.value for s in OPEN_STATUSES]))
+    if household_id is not None:
+        stmt = stmt.where(Alarm.household_id == household_id)
+    return stmt.order_by(Alarm.raised_at.desc(), Alarm.id.desc())
+
+
+def rung_label(alarm: Alarm) -> tuple[str, str]:
+    if alarm.step < 0:
+        return ("未通知", "Not yet told")
+    ladder = list(alarm.rule.ladder) or list(DEFAULT_LADDER)
+    return RUNG_LABELS[Rung(ladder[min(alarm.step, len(ladder) - 1)]["to"])]
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def stats(session: Session, user: User, *, since: datetime | None = None) -> dict:
+    """Leaders' figures: counts by status and rule, median minutes to acknowledge and to the visit record,
+    the false-alarm rate, and threshold suggestions (≥ 3 closed alarms of a household and rule, half false)."""
+    stmt = alarms(session, user, open_only=False)
+    if since is not None:
+        stmt = stmt.where(Alarm.raised_at >= since)
+    rows = session.scalars(stmt).all()
+    by_status: dict[str, int] = {}
+    by_kind: dict[str, int] = {}
+    ack, visit, per_pair = [], [], {}
+    now = utcnow()
+    overdue = 0
+    for a in rows:
+        by_status[a.status.value] = by_status.get(a.status.value, 0) + 1
+        by_kind[a.kind.value] = by_kind.get(a.kind.value, 0) + 1
+        if a.acknowledged_at:
+            ack.append((a.acknowledged_at - a.raised_at).total_seconds() / 60)
+        if a.closed_at and a.outcome:
+            visit.append((a.closed_at - a.raised_at).total_seconds() / 60)
+            pair = per_pair.setdefault((a.household_id, a.kind.value), [0, 0, a.household])
+            pair[0] += 1
+            pair[1] += a.outcome == Outcome.FALSE_ALARM
+        if a.status in OPEN_STATUSES and a.visit_due_at < now:
+            overdue += 1
+    welfare_closed = [a for a in rows if a.outcome and a.outcome != Outcome.REPAIRED]
+    false = sum(1 for a in welfare_closed if a.outcome == Outcome.FALSE_ALARM)
+    suggestions = [
+        {"household_id": hid, "address": h.address, "kind": kind, "closed": n, "false": f, "rate": round(f / n, 2)}
+        for (hid, kind), (n, f, h) in per_pair.items()
+        if n >= 3 and f / n >= 0.5
+    ]
+    return {
+        "total": len(rows),
+        "open": sum(by_status.get(s.value, 0) for s in OPEN_STATUSES),
+        "overdue": overdue,
+        "by_status": by_status,
+        "by_kind": by_kind,
+        "median_ack_min": _median(ack),
+        "median_close_min": _median(visit),
+        "false_alarm_rate": round(false / len(welfare_closed), 3) if welfare_closed else None,
+        "suggestions": suggestions,
+    }
+
+
+def timeline(session: Session, household: Household) -> list[dict]:
+    """Everything about a household on one line, newest first: register changes, alarms and visits, and the
+    appeals and micro-wishes filed from its people's phones."""
+    from lianxin.appeals.models import Appeal, Appellant
+
+    items: list[dict] = []
+    for e in session.scalars(select(HouseholdEvent).where(HouseholdEvent.household_id == household.id)):
+        items.append(
+            {
+                "at": e.at,
+                "kind": "register",
+                "what": e.kind,
+                "by": e.actor.display_name if e.actor else "系统",
+                "ref": None,
+            }
+        )
+    alarm_ids = list(session.scalars(select(Alarm.id).where(Alarm.household_id == household.id)))
+    if alarm_ids:
+        for e in session.scalars(select(AlarmEvent).where(AlarmEvent.alarm_id.in_(alarm_ids))):
+            kind = "visit" if e.action in (AlarmAction.START_VISIT, AlarmAction.RECORD_VISIT) else "alarm"
+            items.append(
+                {
+                    "at": e.at,
+                    "kind": kind,
+                    "what": e.action,
+                    "by": e.actor.display_name if e.actor else "系统",
+                    "ref": e.alarm_id,
+                    "note": e.note,
+                    "payload": e.payload,
+                }
+            )
+    phones = [p.phone for p in household.people if p.phone]
+    if phones:
+        appeals = session.scalars(
+            select(Appeal)
+            .join(Appellant, Appeal.appellant_id == Appellant.id)
+            .where(Appellant.jurisdiction_id == household.jurisdiction_id, Appellant.phone.in_(phones))
+        )
+        for a in appeals:
+            items.append(
+                {
+                    "at": a.received_at,
+                    "kind": "appeal",
+                    "what": a.status.value,
+                    "by": "",
+                    "ref": a.order_no,
+                    "note": a.title if hasattr(a, "title") else "",
+                }
+            )
+        try:
+            from lianxin.wishes.models import Wish
+        except ImportError:  # pragma: no cover - wishes is part of the tree
+            Wish = None
+        if Wish is not None:
+            for w in session.scalars(
+                select(Wish).where(Wish.jurisdiction_id == household.jurisdiction_id, Wish.resident_phone.in_(phones))
+            ):
+                items.append(
+                    {
+                        "at": w.created_at,
+                        "kind": "wish",
+                        "what": w.status.value,
+                        "by": "",
+                        "ref": w.id,
+                        "note": w.public_text,
+                    }
+                )
+    items.sort(key=lambda i: i["at"], reverse=True)
+    return items
+
+
+def today_local(now: datetime | None = None):
+    return (now or utcnow()).astimezone(SHANGHAI).date()

@@ -46,6 +46,8 @@ MODULES: list[str] = [
     "lianxin.residents",
     "lianxin.wishes",
     "lianxin.pledges",
+    "lianxin.points",
+    "lianxin.volunteers",
 ]
 
 Ref = str | Any  # "package.module:attribute", or the object itself

@@ -196,7 +196,7 @@ def _apply(session: Session, account: PointsAccount, delta: int) -> None:
         stmt = stmt.where(PointsAccount.balance + delta >= PointsAccount.min_balance)
     if session.execute(stmt.execution_options(synchronize_session=False)).rowcount != 1:
         raise Conflict(f"{account.name} 的积分不足", f"not enough points in {account.name}'s account", field="points")
-    session.refresh(account, ["balance"])
+    session.expire(account, ["balance"])  # re-read when next used (a rolled-back savepoint leaves no stale value)
 
 
 def transfer(

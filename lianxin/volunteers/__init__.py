@@ -13,7 +13,7 @@ MODULE = Module(
     "volunteers",
     "志愿服务",
     "Volunteering",
-    page_routers=("lianxin.volunteers.views:router",),
+    page_routers=("lianxin.volunteers.views:router", "lianxin.volunteers.market_views:router"),
     api_routers=("lianxin.volunteers.api:router",),
     cli=(("volunteers", "lianxin.volunteers.cli:volunteers_app"),),
     jobs=(Job("volunteer_reminders", "lianxin.volunteers.jobs:send_reminders", order=83),),

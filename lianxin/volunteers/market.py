@@ -72,7 +72,7 @@ def _stock(session: Session, good: Good, delta: int) -> None:
         stmt = stmt.where(Good.stock + delta >= 0)
     if session.execute(stmt.execution_options(synchronize_session=False)).rowcount != 1:
         raise Conflict(f"“{good.name}”库存不足", f"not enough {good.name} in stock", field="quantity")
-    session.refresh(good, ["stock"])
+    session.expire(good, ["stock"])  # re-read when next used (a rolled-back savepoint leaves no stale value)
 
 
 def _quantity(value) -> int:

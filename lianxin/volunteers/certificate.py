@@ -39,7 +39,7 @@ def cjk_font() -> Path | None:
 def certificate_pdf(record: ServiceRecord, *, verify_url: str, font: Path | None | bool = True) -> bytes:
     """``font``: True finds one, None/False forces the font-free fallback, a path uses that font."""
     font = cjk_font() if font is True else (font or None)
-    pdf = FPDF(orientation="L", format="A5")
+    pdf = FPDF(orientation="L", format=(148, 210))  # A5
     pdf.set_auto_page_break(False)
     pdf.add_page()
     pdf.set_draw_color(180, 30, 30)

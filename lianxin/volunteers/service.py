@@ -275,10 +275,12 @@ def set_profile(
 
 
 def _lock(session: Session, activity: Activity) -> Activity:
-    """Serialise sign-ups of one activity (FOR UPDATE on PostgreSQL; SQLite serialises writers)."""
-    return session.scalars(
-        select(Activity).where(Activity.id == activity.id).with_for_update().execution_options(populate_existing=True)
-    ).one()
+    """Serialise sign-ups of one activity (FOR UPDATE on the bare row on PostgreSQL; SQLite serialises
+    writers) and re-read its status under the lock."""
+    status = session.scalar(select(Activity.status).where(Activity.id == activity.id).with_for_update())
+    if status != activity.status:
+        session.refresh(activity, ["status"])
+    return activity
 
 
 def sign_up(

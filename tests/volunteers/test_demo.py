@@ -34,7 +34,7 @@ def test_the_demo_is_believable_and_balanced(db, city):
 
 
 def test_commands_on_their_own_database(scratch_settings, monkeypatch, tmp_path):
-    from lianxin.cli import build_cli
+    from lianxin.config import get_settings
     from lianxin.db import make_engine, make_sessionmaker, session_scope
     from lianxin.migrations import upgrade
     from tests.factories import build_city
@@ -48,7 +48,20 @@ def test_commands_on_their_own_database(scratch_settings, monkeypatch, tmp_path)
         record = session.scalars(select(ServiceRecord)).first()
         number, community = record.certificate_no, city.units["community"].code
     monkeypatch.setenv("LIANXIN_DATABASE_URL", scratch_settings.database_url)
+    get_settings.cache_clear()
+    try:
+        commands(factory, number, community, tmp_path)
+    finally:
+        get_settings.cache_clear()
+
+
+def commands(factory, number, community, tmp_path):
+    from lianxin.cli import build_cli
+    from lianxin.db import session_scope
+
     runner, cli = CliRunner(), build_cli()
+    assert runner.invoke(cli, ["points", "check", "--jurisdiction", "nope"]).exit_code == 2
+    assert "没有这个证明编号" in runner.invoke(cli, ["volunteers", "verify", "ZY-NONE"]).output
     out = runner.invoke(cli, ["points", "check"])
     assert out.exit_code == 0 and "平衡 / balanced" in out.output, out.output
     out = runner.invoke(cli, ["points", "rules"])

@@ -61,18 +61,3 @@ def test_certificate_with_and_without_a_cjk_font(db, city, vol, clock):
     assert plain.startswith(b"%PDF") and b"Helvetica" in plain
     if cjk_font() is not None:
         assert certificate_pdf(record, verify_url="http://x/volunteer/verify").startswith(b"%PDF")
-
-
-def test_commands(db, city, vol, tmp_path, monkeypatch, settings):
-    """The commands run in their own transaction, so they see only what the test committed: the empty case."""
-    from typer.testing import CliRunner
-
-    from lianxin.cli import build_cli
-
-    monkeypatch.setenv("LIANXIN_DATABASE_URL", settings.database_url)
-    runner = CliRunner()
-    cli = build_cli()
-    result = runner.invoke(cli, ["points", "check", "--jurisdiction", "nope"])
-    assert result.exit_code == 2
-    result = runner.invoke(cli, ["volunteers", "verify", "ZY-NONE"])
-    assert result.exit_code == 2 and "没有这个证明编号" in result.output

@@ -412,6 +412,27 @@ def activity_page(
     return _activity_page(request, session, user, activity_id)
 
 
+@router.get("/volunteer/staff/activities/{activity_id}/qr/{kind}")
+def qr_screen(
+    activity_id: int,
+    kind: str,
+    request: Request,
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*STAFF)),
+) -> Response:
+    """A full-screen code for a tablet or phone propped up at the place; it renews itself every 5 minutes."""
+    if kind not in ("in", "out"):
+        raise NotFound("没有这种二维码", "no such code")
+    activity = svc.get_activity(session, activity_id, jurisdiction_id=user.jurisdiction_id)
+    svc.require_organiser(session, user, activity.community_id)
+    url = f"{str(request.base_url).rstrip('/')}/volunteer/checkin/{qr.make_code(request.app.state.settings, activity.id, kind)}"
+    return render(
+        request,
+        "volunteers/qr_screen.html",
+        {"activity": activity, "kind": kind, "url": url, "svg": qr.qr_svg(url), "renew": qr.CODE_TTL // 2},
+    )
+
+
 @router.post("/volunteer/staff/activities/{activity_id}/{action}")
 def activity_action(
     activity_id: int,

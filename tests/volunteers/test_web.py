@@ -260,3 +260,12 @@ def test_points_staff_page_rules_and_reversal(client, db, city, vol):
     as_user(client, vol.organiser)
     refused = post(client, "/points/staff/rules", {"code": "hours", "points": "1"}, page)
     assert refused.status_code == 403
+
+
+def test_the_full_screen_code_renews_itself(client, db, city, vol):
+    as_user(client, vol.organiser)
+    screen = client.get(f"/volunteer/staff/activities/{vol.activity.id}/qr/in")
+    assert screen.status_code == 200 and 'http-equiv="refresh" content="300"' in screen.text and "<svg" in screen.text
+    assert client.get(f"/volunteer/staff/activities/{vol.activity.id}/qr/sideways").status_code == 404
+    as_user(client, city.users["water_handler"])
+    assert client.get(f"/volunteer/staff/activities/{vol.activity.id}/qr/in").status_code == 403

@@ -21,6 +21,7 @@ MODULE = Module(
         Nav("/volunteer", "志愿服务", "Volunteering", None),
         Nav("/volunteer/staff", "志愿活动管理", "Volunteer desk", {"grid_worker", "handler", "leader"}),
         Nav("/volunteer/market", "爱心超市", "Charity shop", {"grid_worker", "handler", "leader"}),
+        Nav("/volunteer/stats", "志愿服务统计", "Volunteering statistics", {"leader"}),
     ),
     demo="lianxin.volunteers.demo:demo_hook",
     requires=("wishes", "points"),

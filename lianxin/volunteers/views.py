@@ -501,3 +501,67 @@ def enrollment_action(
             request, session, user, activity_id, error=message(request, exc), status_code=exc.http_status
         )
     return RedirectResponse(f"/volunteer/staff/activities/{activity_id}#e{enrollment_id}", status_code=303)
+
+
+# --- leaders ----------------------------------------------------------------------------------------------
+
+
+@router.get("/volunteer/stats")
+def stats(
+    request: Request,
+    year: int | None = None,
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(Role.LEADER)),
+) -> Response:
+    """志愿服务统计: confirmed hours, people and records by community, the most active volunteers, the shops."""
+    from sqlalchemy import func
+
+    from lianxin.volunteers.models import Redemption
+
+    year = year if year and 2000 <= year <= 2100 else svc.local(svc.utcnow()).year
+    jid = user.jurisdiction_id
+    in_year = (
+        ServiceRecord.jurisdiction_id == jid,
+        ServiceRecord.served_on >= datetime(year, 1, 1).date(),
+        ServiceRecord.served_on < datetime(year + 1, 1, 1).date(),
+    )
+    by_community = session.execute(
+        select(
+            Unit.name,
+            func.count(ServiceRecord.id),
+            func.count(func.distinct(ServiceRecord.member_id)),
+            func.coalesce(func.sum(ServiceRecord.minutes), 0),
+        )
+        .join(Activity, Activity.id == ServiceRecord.activity_id)
+        .join(Unit, Unit.id == Activity.community_id)
+        .where(*in_year)
+        .group_by(Unit.name)
+        .order_by(func.sum(ServiceRecord.minutes).desc())
+    ).all()
+    top = session.execute(
+        select(Member.name, func.coalesce(func.sum(ServiceRecord.minutes), 0).label("m"))
+        .join(Member, Member.id == ServiceRecord.member_id)
+        .where(*in_year)
+        .group_by(Member.id, Member.name)
+        .order_by(func.sum(ServiceRecord.minutes).desc(), Member.name)
+        .limit(10)
+    ).all()
+    absences = session.scalar(
+        select(func.count(Enrollment.id)).where(Enrollment.jurisdiction_id == jid, Enrollment.status == E.ABSENT)
+    )
+    exchanges = session.execute(
+        select(func.count(Redemption.id), func.coalesce(func.sum(Redemption.points), 0)).where(
+            Redemption.jurisdiction_id == jid
+        )
+    ).one()
+    return render(
+        request,
+        "volunteers/stats.html",
+        {
+            "year": year,
+            "rows": [(n, c, p, round(m / 60, 1)) for n, c, p, m in by_community],
+            "top": [(n, round(m / 60, 1)) for n, m in top],
+            "absences": absences,
+            "exchanges": exchanges,
+        },
+    )

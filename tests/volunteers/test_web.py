@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from lianxin.points import service as points
+from lianxin.volunteers import service as svc
 from lianxin.volunteers.models import Activity, Enrollment, ServicePoint, ServiceRecord
 from lianxin.volunteers.status import EnrollmentStatus as E
 from tests.factories import PASSWORD
@@ -269,3 +270,17 @@ def test_the_full_screen_code_renews_itself(client, db, city, vol):
     assert client.get(f"/volunteer/staff/activities/{vol.activity.id}/qr/sideways").status_code == 404
     as_user(client, city.users["water_handler"])
     assert client.get(f"/volunteer/staff/activities/{vol.activity.id}/qr/in").status_code == 403
+
+
+def test_leaders_see_hours_by_community(client, db, city, vol, clock):
+    svc.sign_up(db, vol.activity, vol.alice, actor=vol.alice_user)
+    clock.move_to(START + timedelta(hours=4))
+    row = svc.enrollments(db, vol.activity)[0]
+    svc.record_attendance(db, row, actor=None, checked_in_at=START, checked_out_at=START + timedelta(hours=3))
+    svc.confirm_attendance(db, row, actor=None)
+    as_user(client, city.users["leader"])
+    page = client.get("/volunteer/stats?year=2026")
+    assert page.status_code == 200 and "<td>和平社区</td><td>1</td><td>1</td><td>3.0</td>" in page.text
+    assert "张丽 · 3.0" in page.text
+    as_user(client, vol.organiser)
+    assert client.get("/volunteer/stats").status_code == 403

@@ -47,6 +47,8 @@ MODULES: list[str] = [
     "lianxin.wishes",
     "lianxin.pledges",
     "lianxin.care",
+    "lianxin.points",
+    "lianxin.volunteers",
 ]
 
 Ref = str | Any  # "package.module:attribute", or the object itself

@@ -103,6 +103,7 @@ def test_the_job_order_is_the_declared_order():
         "wishes_review_filed",
         "wishes_claim_reminders",
         "pledges_overdue",
+        "logistics_daily_plan",
         "refresh_hotspots",
         "prune_rate_limits",
     ]

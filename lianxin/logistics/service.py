@@ -532,6 +532,7 @@ def plan_inputs(
                 cost_per_parcel=trip.cost_per_parcel,
             )
         )
+    floor = now_min if now_min is not None else 0
     vans = [
         opt.VanIn(
             v.id,
@@ -541,12 +542,13 @@ def plan_inputs(
             v.fixed_cost,
             v.cost_per_km,
             v.speed_kmh,
-            v.shift_start_min,
+            max(v.shift_start_min, floor),
             v.shift_end_min,
         )
         for v in session.scalars(
             select(Van).where(Van.jurisdiction_id == jurisdiction_id, Van.active.is_(True)).order_by(Van.code)
         )
+        if max(v.shift_start_min, floor) < v.shift_end_min
     ]
     extra_vans = int(changes.get("extra_vans", 0))
     if vans and extra_vans:

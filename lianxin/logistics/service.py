@@ -11,7 +11,6 @@ import csv
 import io
 import re
 import statistics
-from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -63,6 +62,10 @@ def local_midnight(day: date) -> datetime:
 def minute_of(day: date, moment: datetime) -> int:
     """Minutes from the service date's local midnight to ``moment`` (negative before, > 1440 after)."""
     return int((moment - local_midnight(day)).total_seconds() // 60)
+
+
+def local_time(moment: datetime) -> str:
+    return moment.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
 
 
 def at_minute(day: date, minute: int) -> datetime:
@@ -830,7 +833,3 @@ def measures(session: Session, jurisdiction_id: int, start: date, end: date) -> 
         "unassigned": sum(len(r.unassigned) for r in runs),
         "appeals_by_point": [(p, appeals.get(p.unit_id, 0)) for p in points],
     }
-
-
-def stops_of(trips: Iterable[BusTrip]) -> dict[int, BusStop]:
-    return {st.stop_id: st.stop for t in trips for st in t.stop_times}

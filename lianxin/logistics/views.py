@@ -108,6 +108,7 @@ def _desk_page(
             count, latest = arrivals.get(parcel.point_id, (0, None))
             arrivals[parcel.point_id] = (count + 1, max(latest, parcel.eta) if latest else parcel.eta)
     start = day - timedelta(days=30)
+    plan_map, timetable = _map_and_timetable(run, trips, points, hub, arrivals) if hub else (None, [])
     return render(
         request,
         "logistics/desk.html",
@@ -130,9 +131,55 @@ def _desk_page(
             measure_start=start,
             error=error,
             kinds=[PlanKind.ON_DEMAND, PlanKind.WHAT_IF],
+            plan_map=plan_map,
+            timetable=timetable,
         ),
         status_code=status_code,
     )
+
+
+def _map_and_timetable(run, trips: dict, points, hub, arrivals: dict) -> tuple[dict, list]:
+    """The data the desk's map and timetable chart draw (``static/js/logistics.js``)."""
+    by_id = {p.id: p for p in points}
+    routes: dict[str, list] = {}
+    for trip in trips.values():
+        path = [[st.stop.lat, st.stop.lng] for st in trip.stop_times]
+        if len(path) > len(routes.get(trip.route.name, [])):
+            routes[trip.route.name] = path
+    loads = run.result.get("trips", {}) if run else {}
+    timetable = [
+        {
+            "label": s["label"],
+            "route": trips[s["id"]].route.name,
+            "start": s["departs"],
+            "end": max(trips[s["id"]].stop_times[-1].arrival_min, s["departs"]),
+            "load": loads.get(str(s["id"]), {}).get("parcels", 0),
+            "slots": s["slots"],
+        }
+        for s in (run.snapshot.get("trips", []) if run else [])
+        if s["id"] in trips
+    ]
+    vans = []
+    for route in run.result.get("vans", []) if run else []:
+        path = [[hub.lat, hub.lng]] + [[by_id[s["point_id"]].lat, by_id[s["point_id"]].lng] for s in route["stops"]]
+        vans.append({"label": route["label"], "path": [*path, [hub.lat, hub.lng]]})
+    plan_map = {
+        "hub": {"lat": hub.lat, "lng": hub.lng, "name": hub.name},
+        "routes": [{"name": name, "path": path} for name, path in routes.items()],
+        "vans": vans,
+        "points": [
+            {
+                "lat": p.lat,
+                "lng": p.lng,
+                "name": p.name,
+                "jishi": p.kind == "jishi",
+                "count": arrivals.get(p.id, (0, None))[0],
+                "eta": svc.local_time(arrivals[p.id][1]) if p.id in arrivals else "",
+            }
+            for p in points
+        ],
+    }
+    return plan_map, timetable
 
 
 @router.get("/logistics")

@@ -43,7 +43,9 @@ class ParcelOut(BaseModel):
 class PlanIn(BaseModel):
     service_date: date
     what_if: bool = False
-    changes: dict[str, float] = Field(default_factory=dict)
+    changes: dict[str, float | dict[str, str]] = Field(
+        default_factory=dict, description="capacity_factor, shift_minutes, extra_vans, point_stops {point: stop}"
+    )
 
 
 class PlanOut(BaseModel):

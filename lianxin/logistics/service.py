@@ -492,7 +492,11 @@ def plan_inputs(
     session: Session, jurisdiction_id: int, day: date, *, now: datetime | None = None, changes: dict | None = None
 ):
     """The solver's input for ``day``: parcels still at the hub, the day's trips with their spare capacity (less
-    what is already loaded; trips already gone when planning today are left out), the active vans."""
+    what is already loaded; trips already gone when planning today are left out), the active vans.
+
+    ``changes`` (what-if): ``capacity_factor`` scales every compartment, ``shift_minutes`` moves the timetable,
+    ``extra_vans`` adds vans like the first one, ``point_stops`` ``{point code: stop code}`` serves a service
+    point from a bus stop (a new point on a route, or a village moved onto one)."""
     changes = changes or {}
     factor = float(changes.get("capacity_factor", 1.0))
     shift = int(changes.get("shift_minutes", 0))
@@ -580,11 +584,12 @@ def plan_inputs(
         .where(Parcel.jurisdiction_id == jurisdiction_id, Parcel.status.in_(PLANNABLE), Parcel.ready_at < end)
         .order_by(Parcel.id)
     ).all()
+    moved = _point_stops(session, jurisdiction_id, changes.get("point_stops") or {})
     parcels = [
         opt.ParcelIn(
             p.id,
             p.point_id,
-            p.point.stop_id,
+            moved.get(p.point_id, p.point.stop_id),
             p.kg,
             SIZE_VOLUME_L[ParcelSize(p.size)],
             minute_of(day, p.ready_at),
@@ -597,6 +602,19 @@ def plan_inputs(
         for p in session.scalars(select(ServicePoint).where(ServicePoint.jurisdiction_id == jurisdiction_id))
     }
     return rows, parcels, trips, vans, (hub_stop.lat, hub_stop.lng), points
+
+
+def _point_stops(session: Session, jurisdiction_id: int, pairs: dict) -> dict[int, int]:
+    moved = {}
+    for point_code, stop_code in pairs.items():
+        point = point_by_code(session, jurisdiction_id, str(point_code))
+        stop = session.scalars(
+            select(BusStop).where(BusStop.jurisdiction_id == jurisdiction_id, BusStop.code == str(stop_code))
+        ).first()
+        if stop is None:
+            raise InvalidInput(f"公交站 {stop_code} 不存在", f"no bus stop {stop_code}", field="stop")
+        moved[point.id] = stop.id
+    return moved
 
 
 def run_plan(

@@ -131,6 +131,9 @@ def _desk_page(
             measure_start=start,
             error=error,
             kinds=[PlanKind.ON_DEMAND, PlanKind.WHAT_IF],
+            stops=sorted(
+                {st.stop.code: st.stop for t in trips.values() for st in t.stop_times}.values(), key=lambda s: s.code
+            ),
             plan_map=plan_map,
             timetable=timetable,
         ),
@@ -204,11 +207,13 @@ def post_plan(
     day = _day(_get(form, "date"))
     kind = PlanKind.WHAT_IF if _get(form, "kind") == PlanKind.WHAT_IF else PlanKind.ON_DEMAND
     try:
-        changes = {
+        changes: dict = {
             "capacity_factor": float(_get(form, "capacity_factor") or 1),
             "extra_vans": int(_get(form, "extra_vans") or 0),
             "shift_minutes": int(_get(form, "shift_minutes") or 0),
         }
+        if _get(form, "point") and _get(form, "stop"):
+            changes["point_stops"] = {_get(form, "point"): _get(form, "stop")}
     except ValueError:
         return _desk_page(
             request,

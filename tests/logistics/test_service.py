@@ -264,3 +264,14 @@ def test_capacity_rows_are_per_date(db, county):
     svc.capacity(db, county.t1, DAY)
     svc.capacity(db, county.t1, DAY + timedelta(days=1))
     assert db.query(TripCapacity).filter_by(trip_id=county.t1.id).count() == 2
+
+
+def test_what_if_a_van_only_village_gets_a_bus_stop(db, county):
+    parcels = [receive(db, county, county.far) for _ in range(3)]
+    base = plan(db, county)
+    assert base.by_van == 3
+    moved = plan(db, county, kind=PlanKind.WHAT_IF, changes={"point_stops": {"P9": "V3"}})
+    assert moved.by_bus == 3 and moved.objective < base.objective
+    assert all(p.van_id == county.van.id for p in parcels)  # the adopted plan is untouched
+    with pytest.raises(InvalidInput, match="no bus stop"):
+        plan(db, county, kind=PlanKind.WHAT_IF, changes={"point_stops": {"P9": "ZZ"}})

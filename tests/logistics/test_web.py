@@ -47,6 +47,11 @@ def test_the_desk_plans_compares_and_imports(db, client, city, county, clock):
         follow_redirects=True,
     )
     assert "方案对比" in r.text
+    r = client.post(
+        "/logistics/plan",
+        data={"csrf_token": token, "date": DAY.isoformat(), "kind": "what_if", "point": "P9", "stop": "V3"},
+    )
+    assert r.status_code == 303 and "compare=" in r.headers["location"]
     bad = client.post("/logistics/plan", data={"csrf_token": token, "date": DAY.isoformat(), "capacity_factor": "lots"})
     assert bad.status_code == 422
     csv = "tracking_no,point,recipient_phone,ready_at,due_by\nZT99999999,P1,13700000009,2026-03-02 06:00,2026-03-03 18:00\n"
@@ -143,6 +148,13 @@ def test_the_api_receives_reads_and_plans(db, client, county, make_key, clock):
     got = client.get("/api/v1/logistics/parcels/JT0000000001", headers=headers).json()
     assert got["mode"] == "bus" and got["trip"] == "T1" and "最早" in got["reason"]
     assert client.get(f"/api/v1/logistics/plans/{plan.json()['id']}", headers=headers).json()["parcels"] == 1
+    what_if = {
+        "service_date": DAY.isoformat(),
+        "what_if": True,
+        "changes": {"capacity_factor": 2, "point_stops": {"P9": "V3"}},
+    }
+    compared = client.post("/api/v1/logistics/plans", json=what_if, headers=headers)
+    assert compared.status_code == 201 and not compared.json()["adopted"]
     assert client.get("/api/v1/logistics/plans/999999", headers=headers).status_code == 404
     assert (
         client.post(

@@ -659,11 +659,7 @@ def run_plan(
         "van_cost": solution.van_cost,
         "flow_rounds": solution.flow_rounds,
     }
-    arrivals = [
-        a.arrive - parcels_by_id.ready
-        for a, parcels_by_id in ((by_parcel[q.id], q) for q in parcels)
-        if a.arrive is not None
-    ]
+    dwell = [by_parcel[q.id].arrive - q.ready for q in parcels if by_parcel[q.id].arrive is not None]
     run = PlanRun(
         jurisdiction_id=jurisdiction_id,
         service_date=day,
@@ -686,7 +682,7 @@ def run_plan(
             "vans": [{"id": v.id, "label": v.label, "capacity": v.capacity_parcels} for v in vans],
             "parcels": [[q.id, q.point_id, q.kg, q.volume_l, q.ready, q.due] for q in parcels],
         },
-        result=result | {"median_hours": round(statistics.median(arrivals) / 60, 2) if arrivals else None},
+        result=result | {"median_hours": round(statistics.median(dwell) / 60, 2) if dwell else None},
         unassigned=solution.unassigned,
         objective=solution.cost,
         bus_bound=solution.flow_cost,

@@ -7,7 +7,6 @@ the page again with the message (nothing changed)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -31,6 +30,7 @@ from lianxin.logistics.models import (
 from lianxin.logistics.optimiser import hhmm
 from lianxin.logistics.status import STATUS_LABELS, ParcelStatus
 from lianxin.orgs.models import Role, User
+from lianxin.web import throttle
 from lianxin.web.deps import get_session, public_jurisdiction, require_roles, require_user
 from lianxin.web.forms import posted_form
 from lianxin.web.i18n import pick_lang
@@ -418,14 +418,23 @@ def point_action(
 
 @router.get("/logistics/track")
 def track(request: Request, no: str = "", tail: str = "", session: Session = Depends(get_session)) -> Response:
-    """查快递: by tracking number and the phone's last four digits; masked, no staff notes."""
+    """查快递: by tracking number and the phone's last four digits; masked, no staff notes. Rate-limited like
+    the appeal tracking page: every look-up per address, wrong phone tails per tracking number (10⁴ guesses),
+    the right tail gets its count back."""
     jurisdiction = public_jurisdiction(request, session)
-    view, error, status_code = None, None, 200
+    no, tail = no.strip()[:40], tail.strip()[:4]
+    view, error, status_code, headers = None, None, 200, {}
     if no or tail:
+        key = no.upper()
         try:
-            view = svc.public_view(session, jurisdiction.id, no[:40], tail[:4])
+            throttle.limit(request, session, "track_per_address", "lgtrack:address")
+            throttle.limit(request, session, "track_misses_per_order", "lgtrack:parcel", key)
+            view = svc.public_view(session, jurisdiction.id, no, tail)
+            throttle.refund(request, session, "track_misses_per_order", "lgtrack:parcel", key)
+        except throttle.RateLimited as exc:
+            error, status_code, headers = _message(request, exc), exc.http_status, exc.headers
         except LianxinError as exc:
             error, status_code = _message(request, exc), exc.http_status
-    return render(
-        request, "logistics/track.html", _ctx(view=view, no=no[:40], error=error, quote=quote), status_code=status_code
-    )
+    response = render(request, "logistics/track.html", _ctx(view=view, no=no, error=error), status_code=status_code)
+    response.headers.update(headers)
+    return response

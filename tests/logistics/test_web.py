@@ -162,3 +162,13 @@ def test_the_api_receives_reads_and_plans(db, client, county, make_key, clock):
         ).status_code
         == 403
     )
+
+
+def test_wrong_phone_tails_are_limited_per_parcel(db, client, county):
+    p = receive(db, county)
+    for _ in range(5):
+        assert client.get(f"/logistics/track?no={p.tracking_no}&tail=0000").status_code == 404
+    refused = client.get(f"/logistics/track?no={p.tracking_no}&tail=5678")
+    assert refused.status_code == 429 and refused.headers["Retry-After"]
+    other = receive(db, county)
+    assert client.get(f"/logistics/track?no={other.tracking_no}&tail=5678").status_code == 200

@@ -128,6 +128,7 @@ def _desk_page(
             unassigned=session.scalars(select(Parcel).where(Parcel.id.in_(run.unassigned[:100]))).all() if run else [],
             exceptions=svc.exceptions(session, jid, day),
             measures=svc.measures(session, jid, start, day + timedelta(days=1)),
+            before=svc.measures(session, jid, start - timedelta(days=30), start),
             measure_start=start,
             error=error,
             kinds=[PlanKind.ON_DEMAND, PlanKind.WHAT_IF],

@@ -231,6 +231,7 @@ class Parcel(Base):
     __table_args__ = (
         UniqueConstraint("jurisdiction_id", "tracking_no"),
         Index("ix_lg_parcels_status", "jurisdiction_id", "status"),
+        Index("ix_lg_parcels_arrived", "jurisdiction_id", "arrived_at"),  # the measures
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
@@ -247,7 +248,7 @@ class Parcel(Base):
         enum_column_type(ParcelStatus, "lg_parcel_status"), default=ParcelStatus.RECEIVED
     )
     version: Mapped[int] = mapped_column(Integer, default=1)
-    plan_run_id: Mapped[int | None] = mapped_column(ForeignKey("lg_plan_runs.id"))
+    plan_run_id: Mapped[int | None] = mapped_column(ForeignKey("lg_plan_runs.id"), index=True)
     planned_mode: Mapped[LegMode | None] = mapped_column(enum_column_type(LegMode, "lg_leg_mode"))
     trip_id: Mapped[int | None] = mapped_column(ForeignKey("lg_trips.id"), index=True)
     van_id: Mapped[int | None] = mapped_column(ForeignKey("lg_vans.id"))

@@ -227,6 +227,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_lg_parcels_jurisdiction_id'), ['jurisdiction_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lg_parcels_point_id'), ['point_id'], unique=False)
         batch_op.create_index('ix_lg_parcels_status', ['jurisdiction_id', 'status'], unique=False)
+        batch_op.create_index('ix_lg_parcels_arrived', ['jurisdiction_id', 'arrived_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lg_parcels_plan_run_id'), ['plan_run_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lg_parcels_trip_id'), ['trip_id'], unique=False)
 
     op.create_table('lg_parcel_events',
@@ -256,6 +258,8 @@ def downgrade() -> None:
     op.drop_table('lg_parcel_events')
     with op.batch_alter_table('lg_parcels', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lg_parcels_trip_id'))
+        batch_op.drop_index(batch_op.f('ix_lg_parcels_plan_run_id'))
+        batch_op.drop_index('ix_lg_parcels_arrived')
         batch_op.drop_index('ix_lg_parcels_status')
         batch_op.drop_index(batch_op.f('ix_lg_parcels_point_id'))
         batch_op.drop_index(batch_op.f('ix_lg_parcels_jurisdiction_id'))

@@ -49,6 +49,7 @@ MODULES: list[str] = [
     "lianxin.care",
     "lianxin.points",
     "lianxin.volunteers",
+    "lianxin.logistics",
 ]
 
 Ref = str | Any  # "package.module:attribute", or the object itself

@@ -105,6 +105,7 @@ def test_the_job_order_is_the_declared_order():
         "pledges_overdue",
         "volunteer_reminders",
         "points_for_wishes",
+        "logistics_daily_plan",
         "refresh_hotspots",
         "prune_rate_limits",
     ]

@@ -1,0 +1,849 @@
+"""The only door through which 客货邮 rows change: service points, vans, spare capacity, parcels and plans.
+
+Each verb checks the actor's permission and the transition (``status.py``), sets fields, appends a
+``ParcelEvent`` and flushes; it never commits (the edge does). The county logistics desk is the dispatcher
+role (or an admin); a service point is run by the grid workers and handlers of its village.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import statistics
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from lianxin.appeals.models import Appeal
+from lianxin.appeals.privacy import mask_name, mask_phone
+from lianxin.clock import utcnow
+from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from lianxin.logistics import optimiser as opt
+from lianxin.logistics.gtfs import runs_on
+from lianxin.logistics.models import (
+    SIZE_VOLUME_L,
+    BusStop,
+    BusTrip,
+    LegMode,
+    Parcel,
+    ParcelEvent,
+    ParcelSize,
+    PlanKind,
+    PlanRun,
+    PointKind,
+    ServicePoint,
+    TripCapacity,
+    Van,
+)
+from lianxin.logistics.status import PLANNABLE, IllegalTransition, ParcelAction, ParcelStatus, next_status
+from lianxin.orgs.models import Role, Unit, User
+from lianxin.orgs.service import has_role
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DESK_ROLES = (Role.DISPATCHER,)
+POINT_ROLES = (Role.GRID_WORKER, Role.HANDLER)
+PHONE_RE = re.compile(r"^1\d{10}$|^0\d{2,3}-?\d{7,8}$")
+TRACKING_RE = re.compile(r"^[A-Za-z0-9-]{6,40}$")
+A, S = ParcelAction, ParcelStatus
+PARCEL_WORDS = ("快递", "包裹", "邮件", "取件")
+
+
+def today() -> date:
+    return utcnow().astimezone(SHANGHAI).date()
+
+
+def local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI)
+
+
+def minute_of(day: date, moment: datetime) -> int:
+    """Minutes from the service date's local midnight to ``moment`` (negative before, > 1440 after)."""
+    return int((moment - local_midnight(day)).total_seconds() // 60)
+
+
+def local_time(moment: datetime) -> str:
+    return moment.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
+
+
+def at_minute(day: date, minute: int) -> datetime:
+    return local_midnight(day) + timedelta(minutes=minute)
+
+
+# --- permissions -----------------------------------------------------------------------------------
+
+
+def is_desk(session: Session, actor: User | None) -> bool:
+    return has_role(session, actor, DESK_ROLES)
+
+
+def require_desk(session: Session, actor: User | None) -> None:
+    """The county logistics desk (dispatchers, admins); None is the system (jobs, CLI)."""
+    if actor is not None and not is_desk(session, actor):
+        raise PermissionDenied("只有县物流调度中心可以办理此事项", "only the county logistics desk may do this")
+
+
+def can_run_point(session: Session, actor: User | None, point: ServicePoint) -> bool:
+    if actor is None or is_desk(session, actor):
+        return True
+    if point.unit_id is None:
+        return False
+    if has_role(session, actor, POINT_ROLES, unit_id=point.unit_id):
+        return True
+    return actor.active and any(g.role == Role.GRID_WORKER and g.unit.parent_id == point.unit_id for g in actor.grants)
+
+
+def require_point(session: Session, actor: User | None, point: ServicePoint) -> None:
+    if not can_run_point(session, actor, point):
+        raise PermissionDenied(
+            "只有本服务点所在村的工作人员可以办理", "only the staff of the point's village may do this"
+        )
+
+
+def points_for(session: Session, actor: User) -> list[ServicePoint]:
+    stmt = select(ServicePoint).where(
+        ServicePoint.jurisdiction_id == actor.jurisdiction_id, ServicePoint.active.is_(True)
+    )
+    return [p for p in session.scalars(stmt.order_by(ServicePoint.code)) if can_run_point(session, actor, p)]
+
+
+# --- network data --------------------------------------------------------------------------------
+
+
+def hub(session: Session, jurisdiction_id: int) -> BusStop:
+    stop = session.scalars(
+        select(BusStop).where(BusStop.jurisdiction_id == jurisdiction_id, BusStop.is_hub.is_(True)).order_by(BusStop.id)
+    ).first()
+    if stop is None:
+        raise InvalidInput("尚未导入公交数据或未标注县物流中心站点", "no GTFS feed with a hub stop (is_hub=1) yet")
+    return stop
+
+
+def create_point(
+    session: Session,
+    *,
+    jurisdiction_id: int,
+    code: str,
+    name: str,
+    lat: float,
+    lng: float,
+    kind: PointKind | str = PointKind.POST,
+    unit: Unit | None = None,
+    stop: BusStop | None = None,
+    place_id: int | None = None,
+    hours: str = "08:00-18:00",
+    operator_name: str = "",
+    operator_phone: str = "",
+    actor: User | None = None,
+) -> ServicePoint:
+    require_desk(session, actor)
+    code, name = code.strip(), name.strip()
+    if not code or not name:
+        raise InvalidInput("请填写服务点编号和名称", "a service point needs a code and a name", field="code")
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise InvalidInput("经纬度超出范围", "latitude/longitude out of range", field="lat")
+    if session.scalar(
+        select(ServicePoint.id).where(ServicePoint.jurisdiction_id == jurisdiction_id, ServicePoint.code == code)
+    ):
+        raise Conflict(f"服务点编号 {code} 已存在", f"a service point {code} exists already")
+    point = ServicePoint(
+        jurisdiction_id=jurisdiction_id,
+        code=code,
+        name=name,
+        kind=PointKind(kind),
+        unit_id=unit.id if unit else None,
+        stop_id=stop.id if stop else None,
+        place_id=place_id,
+        lat=lat,
+        lng=lng,
+        hours=hours,
+        operator_name=operator_name,
+        operator_phone=operator_phone,
+    )
+    session.add(point)
+    session.flush()
+    return point
+
+
+def create_van(
+    session: Session, *, jurisdiction_id: int, code: str, name: str, actor: User | None = None, **fields
+) -> Van:
+    require_desk(session, actor)
+    van = Van(jurisdiction_id=jurisdiction_id, code=code, name=name, **fields)
+    if van.capacity_parcels is not None and van.capacity_parcels < 1:
+        raise InvalidInput("货车容量至少 1 件", "a van carries at least one parcel", field="capacity_parcels")
+    session.add(van)
+    session.flush()
+    return van
+
+
+def trips_on(session: Session, jurisdiction_id: int, day: date) -> list[BusTrip]:
+    trips = session.scalars(
+        select(BusTrip).where(BusTrip.jurisdiction_id == jurisdiction_id).order_by(BusTrip.code)
+    ).all()
+    return [t for t in trips if runs_on(t.calendar, day)]
+
+
+def capacity(session: Session, trip: BusTrip, day: date) -> TripCapacity:
+    """The trip's capacity row for ``day``, created from the trip's compartment the first time it is asked for."""
+    row = session.scalars(
+        select(TripCapacity).where(TripCapacity.trip_id == trip.id, TripCapacity.service_date == day)
+    ).first()
+    if row is None:
+        row = TripCapacity(
+            jurisdiction_id=trip.jurisdiction_id,
+            trip_id=trip.id,
+            service_date=day,
+            parcel_slots=trip.parcel_slots,
+            volume_l=trip.volume_l,
+            kg=trip.kg,
+            reserved=0,
+        )
+        session.add(row)
+        session.flush()
+    return row
+
+
+def set_capacity(
+    session: Session,
+    trip: BusTrip,
+    day: date,
+    *,
+    reserved: int,
+    cancelled: bool = False,
+    note: str = "",
+    actor: User | None,
+) -> TripCapacity:
+    """Record the spare capacity of a trip on a date: slots held back, or the trip cancelled."""
+    require_desk(session, actor)
+    row = capacity(session, trip, day)
+    if not 0 <= reserved <= row.parcel_slots:
+        raise InvalidInput(
+            f"预留格位应在 0–{row.parcel_slots} 之间", f"reserved slots must be 0–{row.parcel_slots}", field="reserved"
+        )
+    row.reserved, row.cancelled, row.note = reserved, cancelled, note.strip()[:200]
+    session.flush()
+    return row
+
+
+# --- parcels ---------------------------------------------------------------------------------------
+
+
+def _event(
+    session: Session, parcel: Parcel, kind: str, before: S | None, *, actor: User | None, note: str = ""
+) -> None:
+    session.add(
+        ParcelEvent(
+            parcel_id=parcel.id,
+            kind=kind,
+            before=before,
+            after=parcel.status,
+            actor_id=actor.id if actor else None,
+            note=note,
+        )
+    )
+
+
+def _move(session: Session, parcel: Parcel, action: A, *, actor: User | None, note: str = "") -> None:
+    before = S(parcel.status)
+    try:
+        parcel.status = next_status(before, action)
+    except IllegalTransition as exc:
+        raise Conflict(exc.message_zh, exc.message_en) from None
+    parcel.version += 1
+    _event(session, parcel, action.value, before, actor=actor, note=note)
+
+
+def point_by_code(session: Session, jurisdiction_id: int, code: str) -> ServicePoint:
+    point = session.scalars(
+        select(ServicePoint).where(ServicePoint.jurisdiction_id == jurisdiction_id, ServicePoint.code == code.strip())
+    ).first()
+    if point is None:
+        raise InvalidInput(f"服务点 {code} 不存在", f"no service point {code}", field="point")
+    return point
+
+
+def receive_parcel(
+    session: Session,
+    *,
+    jurisdiction_id: int,
+    tracking_no: str,
+    point: ServicePoint,
+    recipient_phone: str,
+    ready_at: datetime,
+    due_by: datetime,
+    size: ParcelSize | str = ParcelSize.S,
+    kg: float = 1.0,
+    recipient_name: str = "",
+    courier: str = "",
+    actor: User | None = None,
+) -> Parcel:
+    """收件: a courier's parcel arrives at the county hub for a village service point."""
+    require_desk(session, actor)
+    tracking_no = tracking_no.strip().upper()
+    if not TRACKING_RE.match(tracking_no):
+        raise InvalidInput(
+            "运单号应为 6–40 位字母或数字", "tracking numbers are 6–40 letters or digits", field="tracking_no"
+        )
+    phone = recipient_phone.replace(" ", "").strip()
+    if not PHONE_RE.match(phone):
+        raise InvalidInput("请填写正确的收件人电话", "enter a valid recipient phone number", field="recipient_phone")
+    try:
+        size = ParcelSize(size)
+    except ValueError:
+        raise InvalidInput("件型应为 s / m / l", "size is s, m or l", field="size") from None
+    if not 0 < kg <= 100:
+        raise InvalidInput("重量应在 0–100 公斤之间", "weight must be 0–100 kg", field="kg")
+    if due_by <= ready_at:
+        raise InvalidInput("送达时限应晚于到达中心的时间", "the due time must be after the ready time", field="due_by")
+    if point.jurisdiction_id != jurisdiction_id or not point.active:
+        raise InvalidInput("服务点不可用", "the service point is not available", field="point")
+    if session.scalar(
+        select(Parcel.id).where(Parcel.jurisdiction_id == jurisdiction_id, Parcel.tracking_no == tracking_no)
+    ):
+        raise Conflict(f"运单号 {tracking_no} 已登记", f"the parcel {tracking_no} is registered already")
+    parcel = Parcel(
+        jurisdiction_id=jurisdiction_id,
+        tracking_no=tracking_no,
+        courier=courier.strip()[:40],
+        point_id=point.id,
+        size=size,
+        kg=kg,
+        ready_at=ready_at,
+        due_by=due_by,
+        recipient_name=recipient_name.strip()[:64],
+        recipient_phone=phone,
+        status=S.RECEIVED,
+        received_at=utcnow(),
+    )
+    session.add(parcel)
+    session.flush()
+    _event(session, parcel, "receive", None, actor=actor)
+    session.flush()
+    return parcel
+
+
+CSV_FIELDS = ("tracking_no", "point", "recipient_phone", "ready_at", "due_by")
+
+
+def _when(value: str, field: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"{field} 时间格式应为 2026-12-05 09:00", f"{field} looks like 2026-12-05 09:00", field=field
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+def import_parcels_csv(session: Session, jurisdiction_id: int, text: str, *, actor: User | None) -> int:
+    """Import a courier's manifest (CSV with a header: tracking_no, point, recipient_phone, ready_at, due_by,
+    and optional size, kg, recipient_name, courier). All or nothing: the first bad line stops the import."""
+    require_desk(session, actor)
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [f for f in CSV_FIELDS if f not in (reader.fieldnames or [])]
+    if missing:
+        raise InvalidInput(
+            f"CSV 缺少列：{', '.join(missing)}", f"the CSV lacks the columns {', '.join(missing)}", field="file"
+        )
+    points: dict[str, ServicePoint] = {}
+    count = 0
+    for line, row in enumerate(reader, start=2):
+        try:
+            code = (row.get("point") or "").strip()
+            if code not in points:
+                points[code] = point_by_code(session, jurisdiction_id, code)
+            try:
+                kg = float(row.get("kg") or 1)
+            except ValueError:
+                raise InvalidInput("重量应为数字", "kg must be a number", field="kg") from None
+            receive_parcel(
+                session,
+                jurisdiction_id=jurisdiction_id,
+                tracking_no=row.get("tracking_no") or "",
+                point=points[code],
+                recipient_phone=row.get("recipient_phone") or "",
+                recipient_name=row.get("recipient_name") or "",
+                ready_at=_when(row.get("ready_at") or "", "ready_at"),
+                due_by=_when(row.get("due_by") or "", "due_by"),
+                size=(row.get("size") or "s").strip().lower(),
+                kg=kg,
+                courier=row.get("courier") or "",
+                actor=actor,
+            )
+        except (InvalidInput, Conflict) as exc:
+            raise InvalidInput(
+                f"第 {line} 行：{exc.message_zh}", f"line {line}: {exc.message_en}", field="file"
+            ) from None
+        count += 1
+    return count
+
+
+def parcel_by_no(session: Session, jurisdiction_id: int, tracking_no: str) -> Parcel:
+    parcel = session.scalars(
+        select(Parcel).where(
+            Parcel.jurisdiction_id == jurisdiction_id, Parcel.tracking_no == tracking_no.strip().upper()
+        )
+    ).first()
+    if parcel is None:
+        raise NotFound("运单不存在", "no such parcel")
+    return parcel
+
+
+def load_parcel(session: Session, parcel: Parcel, *, actor: User | None) -> Parcel:
+    """装车: scanned onto its planned bus or van at the hub."""
+    require_desk(session, actor)
+    _move(session, parcel, A.LOAD, actor=actor)
+    session.flush()
+    return parcel
+
+
+def depart(
+    session: Session,
+    *,
+    jurisdiction_id: int,
+    day: date,
+    trip: BusTrip | None = None,
+    van: Van | None = None,
+    actor: User | None,
+) -> int:
+    """发车: every loaded parcel of the trip (or van) on ``day`` is in transit; the planned parcels left
+    behind (not loaded) go back to received for the next plan. Returns the parcels in transit."""
+    require_desk(session, actor)
+    stmt = select(Parcel).where(Parcel.jurisdiction_id == jurisdiction_id, Parcel.service_date == day)
+    stmt = (
+        stmt.where(Parcel.trip_id == trip.id)
+        if trip is not None
+        else stmt.where(Parcel.van_id == (van.id if van else -1))
+    )
+    moved = 0
+    for parcel in session.scalars(stmt.order_by(Parcel.id)):
+        if parcel.status == S.LOADED:
+            _move(session, parcel, A.DEPART, actor=actor)
+            moved += 1
+        elif parcel.status == S.PLANNED:
+            _move(session, parcel, A.UNPLAN, actor=actor, note="未装车，车辆已发出 / not loaded when it left")
+            _clear_plan(parcel)
+    session.flush()
+    return moved
+
+
+def arrive(session: Session, parcel: Parcel, *, actor: User | None) -> Parcel:
+    """到站: the point operator takes the parcel off the bus or van; the recipient is told (pickup by phone tail)."""
+    require_point(session, actor, parcel.point)
+    _move(session, parcel, A.ARRIVE, actor=actor)
+    parcel.arrived_at = utcnow()
+    session.flush()
+    return parcel
+
+
+def collect(session: Session, parcel: Parcel, *, phone_tail: str, actor: User | None) -> Parcel:
+    """取件: handed over to the recipient, who gives the last four digits of the phone number."""
+    require_point(session, actor, parcel.point)
+    if phone_tail.strip() != parcel.recipient_phone[-4:]:
+        raise InvalidInput("手机尾号不符", "the last four digits of the phone do not match", field="phone_tail")
+    _move(session, parcel, A.COLLECT, actor=actor)
+    parcel.closed_at = utcnow()
+    session.flush()
+    return parcel
+
+
+def return_parcel(session: Session, parcel: Parcel, *, reason: str, actor: User | None) -> Parcel:
+    """退回: refused, not collected in time, or undeliverable; a reason is required."""
+    if parcel.status == S.AT_POINT:
+        require_point(session, actor, parcel.point)
+    else:
+        require_desk(session, actor)
+    reason = reason.strip()
+    if len(reason) < 2:
+        raise InvalidInput("请填写退回原因", "give the reason for the return", field="reason")
+    _move(session, parcel, A.RETURN, actor=actor, note=reason[:500])
+    parcel.closed_at = utcnow()
+    session.flush()
+    return parcel
+
+
+def _clear_plan(parcel: Parcel) -> None:
+    parcel.plan_run_id = parcel.trip_id = parcel.van_id = parcel.planned_mode = parcel.eta = None
+    parcel.service_date = None
+
+
+def public_view(session: Session, jurisdiction_id: int, tracking_no: str, phone_tail: str) -> dict:
+    """What a resident sees when tracking by number and the phone's last four digits: masked, no operator notes."""
+    try:
+        parcel = parcel_by_no(session, jurisdiction_id, tracking_no)
+    except NotFound:
+        parcel = None
+    if parcel is None or phone_tail.strip() != parcel.recipient_phone[-4:]:
+        raise NotFound("没有找到这个包裹，请核对运单号和手机尾号", "no parcel with that number and phone; check both")
+    return {
+        "parcel": parcel,
+        "recipient": mask_name(parcel.recipient_name) or mask_phone(parcel.recipient_phone),
+        "events": [e for e in parcel.events],
+    }
+
+
+# --- plans -----------------------------------------------------------------------------------------
+
+
+def plan_inputs(
+    session: Session, jurisdiction_id: int, day: date, *, now: datetime | None = None, changes: dict | None = None
+):
+    """The solver's input for ``day``: parcels still at the hub, the day's trips with their spare capacity (less
+    what is already loaded; trips already gone when planning today are left out), the active vans.
+
+    ``changes`` (what-if): ``capacity_factor`` scales every compartment, ``shift_minutes`` moves the timetable,
+    ``extra_vans`` adds vans like the first one, ``point_stops`` ``{point code: stop code}`` serves a service
+    point from a bus stop (a new point on a route, or a village moved onto one)."""
+    changes = changes or {}
+    factor = float(changes.get("capacity_factor", 1.0))
+    shift = int(changes.get("shift_minutes", 0))
+    hub_stop = hub(session, jurisdiction_id)
+    end = at_minute(day, 24 * 60)
+    now_min = minute_of(day, now) if now is not None else None
+    loaded = dict(
+        session.execute(
+            select(Parcel.trip_id, func.count())
+            .where(
+                Parcel.jurisdiction_id == jurisdiction_id,
+                Parcel.service_date == day,
+                Parcel.status.in_([S.LOADED, S.IN_TRANSIT]),
+            )
+            .group_by(Parcel.trip_id)
+        ).all()
+    )
+    trips: list[opt.TripIn] = []
+    for trip in trips_on(session, jurisdiction_id, day):
+        times = trip.stop_times
+        at_hub = next((i for i, st in enumerate(times) if st.stop_id == hub_stop.id), None)
+        if at_hub is None:
+            continue
+        departure = times[at_hub].departure_min + shift
+        if now_min is not None and departure < now_min:
+            continue
+        cap = capacity(session, trip, day)
+        if cap.cancelled:
+            continue
+        slots = max(0, round((cap.parcel_slots - cap.reserved) * factor) - loaded.get(trip.id, 0))
+        trips.append(
+            opt.TripIn(
+                id=trip.id,
+                label=f"{trip.route.name} {trip.code}",
+                hub_departure=departure,
+                arrivals={st.stop_id: st.arrival_min + shift for st in times[at_hub + 1 :]},
+                slots=slots,
+                kg=cap.kg * factor,
+                volume_l=cap.volume_l * factor,
+                cost_per_parcel=trip.cost_per_parcel,
+            )
+        )
+    floor = now_min if now_min is not None else 0
+    vans = [
+        opt.VanIn(
+            v.id,
+            v.name,
+            v.capacity_parcels,
+            v.capacity_kg,
+            v.fixed_cost,
+            v.cost_per_km,
+            v.speed_kmh,
+            max(v.shift_start_min, floor),
+            v.shift_end_min,
+        )
+        for v in session.scalars(
+            select(Van).where(Van.jurisdiction_id == jurisdiction_id, Van.active.is_(True)).order_by(Van.code)
+        )
+        if max(v.shift_start_min, floor) < v.shift_end_min
+    ]
+    extra_vans = int(changes.get("extra_vans", 0))
+    if vans and extra_vans:
+        model = vans[0]
+        vans += [
+            opt.VanIn(
+                -(k + 1),
+                f"+{k + 1}",
+                *[
+                    getattr(model, f)
+                    for f in (
+                        "capacity_parcels",
+                        "capacity_kg",
+                        "fixed_cost",
+                        "cost_per_km",
+                        "speed_kmh",
+                        "start",
+                        "end",
+                    )
+                ],
+            )
+            for k in range(extra_vans)
+        ]
+    rows = session.scalars(
+        select(Parcel)
+        .where(Parcel.jurisdiction_id == jurisdiction_id, Parcel.status.in_(PLANNABLE), Parcel.ready_at < end)
+        .order_by(Parcel.id)
+    ).all()
+    moved = _point_stops(session, jurisdiction_id, changes.get("point_stops") or {})
+    parcels = [
+        opt.ParcelIn(
+            p.id,
+            p.point_id,
+            moved.get(p.point_id, p.point.stop_id),
+            p.kg,
+            SIZE_VOLUME_L[ParcelSize(p.size)],
+            minute_of(day, p.ready_at),
+            minute_of(day, p.due_by),
+        )
+        for p in rows
+    ]
+    points = {
+        p.id: (p.lat, p.lng)
+        for p in session.scalars(select(ServicePoint).where(ServicePoint.jurisdiction_id == jurisdiction_id))
+    }
+    return rows, parcels, trips, vans, (hub_stop.lat, hub_stop.lng), points
+
+
+def _point_stops(session: Session, jurisdiction_id: int, pairs: dict) -> dict[int, int]:
+    moved = {}
+    for point_code, stop_code in pairs.items():
+        point = point_by_code(session, jurisdiction_id, str(point_code))
+        stop = session.scalars(
+            select(BusStop).where(BusStop.jurisdiction_id == jurisdiction_id, BusStop.code == str(stop_code))
+        ).first()
+        if stop is None:
+            raise InvalidInput(f"公交站 {stop_code} 不存在", f"no bus stop {stop_code}", field="stop")
+        moved[point.id] = stop.id
+    return moved
+
+
+def run_plan(
+    session: Session,
+    jurisdiction_id: int,
+    day: date,
+    *,
+    actor: User | None,
+    kind: PlanKind | str = PlanKind.DAILY,
+    params: dict | None = None,
+    changes: dict | None = None,
+    now: datetime | None = None,
+    note: str = "",
+) -> PlanRun:
+    """Solve the day's plan and store the run; a daily or on-demand run is adopted: each parcel is planned on
+    its trip or van with the reason, or (unassigned) goes back to received. A what-if run is only stored."""
+    require_desk(session, actor)
+    kind = PlanKind(kind)
+    p = opt.Params.from_dict(params)
+    if now is None and day == today():
+        now = utcnow()
+    rows, parcels, trips, vans, hub_at, points = plan_inputs(session, jurisdiction_id, day, now=now, changes=changes)
+    solution = opt.solve(parcels, trips, vans, hub_at, points, p)
+    by_parcel = {a.parcel_id: a for a in solution.assignments.values()}
+    result = {
+        "parcels": {
+            str(pid): {
+                "mode": a.mode,
+                "trip": a.trip_id,
+                "van": a.van_id,
+                "depart": a.depart,
+                "arrive": a.arrive,
+                "cost": a.cost,
+                "zh": a.reason_zh,
+                "en": a.reason_en,
+            }
+            for pid, a in by_parcel.items()
+        },
+        "trips": {str(k): v for k, v in solution.trip_loads.items()},
+        "vans": solution.van_routes,
+        "bus_cost": solution.bus_cost,
+        "van_cost": solution.van_cost,
+        "flow_rounds": solution.flow_rounds,
+    }
+    dwell = [by_parcel[q.id].arrive - q.ready for q in parcels if by_parcel[q.id].arrive is not None]
+    run = PlanRun(
+        jurisdiction_id=jurisdiction_id,
+        service_date=day,
+        kind=kind,
+        adopted=kind != PlanKind.WHAT_IF,
+        params=p.as_dict(),
+        snapshot={
+            "changes": changes or {},
+            "trips": [
+                {
+                    "id": t.id,
+                    "label": t.label,
+                    "departs": t.hub_departure,
+                    "slots": t.slots,
+                    "kg": t.kg,
+                    "volume_l": t.volume_l,
+                }
+                for t in trips
+            ],
+            "vans": [{"id": v.id, "label": v.label, "capacity": v.capacity_parcels} for v in vans],
+            "parcels": [[q.id, q.point_id, q.kg, q.volume_l, q.ready, q.due] for q in parcels],
+        },
+        result=result | {"median_hours": round(statistics.median(dwell) / 60, 2) if dwell else None},
+        unassigned=solution.unassigned,
+        objective=solution.cost,
+        bus_bound=solution.flow_cost,
+        parcels=len(parcels),
+        by_bus=solution.count("bus"),
+        by_van=solution.count("van"),
+        solve_ms=solution.solve_ms,
+        note=note.strip()[:200],
+        created_by_id=actor.id if actor else None,
+    )
+    session.add(run)
+    session.flush()
+    if kind == PlanKind.WHAT_IF:
+        return run
+    for other in session.scalars(
+        select(PlanRun).where(
+            PlanRun.jurisdiction_id == jurisdiction_id,
+            PlanRun.service_date == day,
+            PlanRun.id != run.id,
+            PlanRun.adopted.is_(True),
+        )
+    ):
+        other.adopted = False
+    for parcel in rows:
+        a = by_parcel[parcel.id]
+        if a.mode is None:
+            if parcel.status == S.PLANNED:
+                _move(session, parcel, A.UNPLAN, actor=actor, note=a.reason_zh)
+            _clear_plan(parcel)
+        else:
+            _move(session, parcel, A.PLAN, actor=actor, note=a.reason_zh)
+            parcel.plan_run_id, parcel.service_date = run.id, day
+            parcel.planned_mode = LegMode(a.mode)
+            parcel.trip_id, parcel.van_id = a.trip_id, a.van_id
+            parcel.eta = at_minute(day, a.arrive) if a.arrive is not None else None
+        parcel.reason = f"{a.reason_zh}\n{a.reason_en}"
+    session.flush()
+    return run
+
+
+def adopted_plan(session: Session, jurisdiction_id: int, day: date) -> PlanRun | None:
+    return session.scalars(
+        select(PlanRun)
+        .where(PlanRun.jurisdiction_id == jurisdiction_id, PlanRun.service_date == day, PlanRun.adopted.is_(True))
+        .order_by(PlanRun.id.desc())
+    ).first()
+
+
+def plan_run(session: Session, jurisdiction_id: int, run_id: int) -> PlanRun:
+    run = session.get(PlanRun, run_id)
+    if run is None or run.jurisdiction_id != jurisdiction_id:
+        raise NotFound("排班方案不存在", "no such plan run")
+    return run
+
+
+def compare(base: PlanRun, other: PlanRun) -> dict:
+    """Cost, share by bus, unassigned and median hub-to-point hours of two runs side by side."""
+
+    def figures(run: PlanRun) -> dict:
+        carried = run.by_bus + run.by_van
+        return {
+            "id": run.id,
+            "cost": run.objective,
+            "per_parcel": round(run.objective / carried, 2) if carried else None,
+            "bus_share": round(run.by_bus / run.parcels, 3) if run.parcels else None,
+            "unassigned": len(run.unassigned),
+            "median_hours": run.result.get("median_hours"),
+        }
+
+    return {"base": figures(base), "other": figures(other)}
+
+
+def loading_list(
+    session: Session, jurisdiction_id: int, day: date, *, trip: BusTrip | None = None, van: Van | None = None
+) -> list[Parcel]:
+    """The parcels planned or loaded on a trip (or van) on ``day``, in the order they come off."""
+    stmt = select(Parcel).where(
+        Parcel.jurisdiction_id == jurisdiction_id,
+        Parcel.service_date == day,
+        Parcel.status.in_([S.PLANNED, S.LOADED, S.IN_TRANSIT]),
+    )
+    stmt = (
+        stmt.where(Parcel.trip_id == trip.id)
+        if trip is not None
+        else stmt.where(Parcel.van_id == (van.id if van else -1))
+    )
+    parcels = session.scalars(stmt).all()
+    return sorted(parcels, key=lambda p: (p.eta or local_midnight(day), p.point.code, p.tracking_no))
+
+
+def exceptions(session: Session, jurisdiction_id: int, day: date) -> dict[str, list[Parcel]]:
+    """What the desk must look at: parcels nobody could plan, overdue parcels still on the way, parcels
+    waiting at a point for more than three days."""
+    now = utcnow()
+    base = select(Parcel).where(Parcel.jurisdiction_id == jurisdiction_id)
+    return {
+        "unplanned": session.scalars(
+            base.where(Parcel.status == S.RECEIVED, Parcel.ready_at < at_minute(day, 1440))
+            .order_by(Parcel.due_by)
+            .limit(200)
+        ).all(),
+        "overdue": session.scalars(
+            base.where(Parcel.status.in_([S.RECEIVED, S.PLANNED, S.LOADED, S.IN_TRANSIT]), Parcel.due_by < now)
+            .order_by(Parcel.due_by)
+            .limit(200)
+        ).all(),
+        "waiting": session.scalars(
+            base.where(Parcel.status == S.AT_POINT, Parcel.arrived_at < now - timedelta(days=3))
+            .order_by(Parcel.arrived_at)
+            .limit(200)
+        ).all(),
+    }
+
+
+def measures(session: Session, jurisdiction_id: int, start: date, end: date) -> dict:
+    """For parcels that reached their point in [start, end): median hub-to-point dwell hours, share by bus,
+    cost per parcel of the adopted plans, unassigned at the last adopted plan of each day, and appeals about
+    parcel delivery per village (core appeals whose text names 快递/包裹/邮件/取件)."""
+    lo, hi = local_midnight(start), local_midnight(end)
+    rows = session.execute(
+        select(Parcel.received_at, Parcel.arrived_at, Parcel.planned_mode, Parcel.point_id).where(
+            Parcel.jurisdiction_id == jurisdiction_id, Parcel.arrived_at >= lo, Parcel.arrived_at < hi
+        )
+    ).all()
+    dwell = [(arrived - received).total_seconds() / 3600 for received, arrived, _, _ in rows]
+    runs = session.scalars(
+        select(PlanRun).where(
+            PlanRun.jurisdiction_id == jurisdiction_id,
+            PlanRun.adopted.is_(True),
+            PlanRun.service_date >= start,
+            PlanRun.service_date < end,
+        )
+    ).all()
+    carried = sum(r.by_bus + r.by_van for r in runs)
+    points = session.scalars(
+        select(ServicePoint).where(ServicePoint.jurisdiction_id == jurisdiction_id, ServicePoint.unit_id.is_not(None))
+    ).all()
+    appeals: dict[int, int] = {}
+    unit_ids = {p.unit_id for p in points}
+    if unit_ids:
+        words = or_(
+            *[Appeal.content.contains(w) for w in PARCEL_WORDS], *[Appeal.title.contains(w) for w in PARCEL_WORDS]
+        )
+        appeals = dict(
+            session.execute(
+                select(Appeal.community_id, func.count())
+                .where(
+                    Appeal.jurisdiction_id == jurisdiction_id,
+                    Appeal.community_id.in_(unit_ids),
+                    Appeal.received_at >= lo,
+                    Appeal.received_at < hi,
+                    words,
+                )
+                .group_by(Appeal.community_id)
+            ).all()
+        )
+    return {
+        "arrived": len(rows),
+        "median_dwell_hours": round(statistics.median(dwell), 1) if dwell else None,
+        "bus_share": round(sum(1 for r in rows if r[2] == LegMode.BUS) / len(rows), 3) if rows else None,
+        "cost_per_parcel": round(sum(r.objective for r in runs) / carried, 2) if carried else None,
+        "unassigned": sum(len(r.unassigned) for r in runs),
+        "appeals_by_point": [(p, appeals.get(p.unit_id, 0)) for p in points],
+    }

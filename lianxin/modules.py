@@ -46,6 +46,7 @@ MODULES: list[str] = [
     "lianxin.residents",
     "lianxin.wishes",
     "lianxin.pledges",
+    "lianxin.services",
 ]
 
 Ref = str | Any  # "package.module:attribute", or the object itself

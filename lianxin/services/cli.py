@@ -1,0 +1,5 @@
+"""lianxin services …"""
+
+import typer
+
+services_app = typer.Typer(help="政务服务 / government services")

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lianxin.appeals.models import Appeal
 from lianxin.clock import utcnow
 from lianxin.db import Base, UTCDateTime, enum_column_type
 from lianxin.orgs.models import Unit
@@ -282,3 +283,4 @@ class Evaluation(Base):
     item: Mapped[ServiceItem | None] = relationship(lazy="joined")
     bundle: Mapped[ServiceBundle | None] = relationship(lazy="joined")
     department: Mapped[Unit] = relationship(lazy="joined")
+    appeal: Mapped[Appeal | None] = relationship()

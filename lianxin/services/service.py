@@ -88,7 +88,11 @@ def _tell(session: Session, app: Application, message: str, kind: str) -> None:
 
 def next_number(session: Session, now: datetime) -> str:
     prefix = f"BJ{now.astimezone(SHANGHAI):%Y%m%d}"
-    last = session.scalar(select(func.max(Application.number)).where(Application.number.like(f"{prefix}%")))
+    last = session.scalar(
+        select(func.max(Application.number)).where(
+            Application.number.like(f"{prefix}%"), Application.parent_id.is_(None)
+        )
+    )
     seq = int(last[len(prefix) :]) + 1 if last else 1
     return f"{prefix}{seq:06d}"
 

@@ -50,6 +50,7 @@ MODULES: list[str] = [
     "lianxin.points",
     "lianxin.volunteers",
     "lianxin.logistics",
+    "lianxin.services",
 ]
 
 Ref = str | Any  # "package.module:attribute", or the object itself

@@ -407,6 +407,8 @@ def test_run_jobs_dates_its_work_at_the_moment_it_is_given(db, city, clock, sett
         "volunteer_reminders": 0,
         "points_for_wishes": 0,
         "logistics_daily_plan": 0,
+        "services_no_shows": 0,
+        "services_ratings": 0,
         "prune_rate_limits": 0,
         "deliver": 0,
     }

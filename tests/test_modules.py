@@ -106,6 +106,8 @@ def test_the_job_order_is_the_declared_order():
         "volunteer_reminders",
         "points_for_wishes",
         "logistics_daily_plan",
+        "services_no_shows",
+        "services_ratings",
         "refresh_hotspots",
         "prune_rate_limits",
     ]

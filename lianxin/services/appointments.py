@@ -1,0 +1,187 @@
+"""预约: slots cut from a location's opening hours on the working-day calendar (holidays closed, 调休 days
+open, special days as data), booking and cancelling by residents, 取号 at the centre, served and no-show.
+
+No double booking: a booking takes its place with one conditional ``UPDATE … SET booked = booked + 1
+WHERE booked < capacity`` (the row lock serialises concurrent bookings on PostgreSQL, the database lock on
+SQLite), and one account holds a slot at most once (a unique key)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lianxin.clock import utcnow
+from lianxin.db import insert_or_ignore
+from lianxin.errors import Conflict, InvalidInput, NotFound
+from lianxin.orgs.models import User
+from lianxin.orgs.service import require_role
+from lianxin.residents.models import ResidentAccount
+from lianxin.services.models import Booking, ServiceItem, ServiceLocation, Slot
+from lianxin.services.service import STAFF_ROLES, today
+from lianxin.services.status import (
+    BOOKING_HOLDS,
+    BookingAction,
+    BookingStatus,
+    ItemStatus,
+    day_slots,
+    next_booking_status,
+    opening_periods,
+)
+from lianxin.sla.calendar import SHANGHAI
+from lianxin.sla.service import get_calendar
+
+BOOK_AHEAD_DAYS = 14
+
+
+def periods(session: Session, location: ServiceLocation, day: date) -> list[tuple[str, str]]:
+    calendar = get_calendar(session, location.jurisdiction_id)
+    return opening_periods(day, calendar.is_workday(day), location.hours, location.special_days)
+
+
+def ensure_slots(session: Session, location: ServiceLocation, day: date) -> list[Slot]:
+    """The day's slots, created on first look (idempotent, safe when two requests create them at once)."""
+    for spec in day_slots(periods(session, location, day), location.slot_minutes):
+        insert_or_ignore(
+            session,
+            Slot.__table__,
+            dict(
+                jurisdiction_id=location.jurisdiction_id,
+                location_id=location.id,
+                day=day,
+                starts_at=datetime.combine(day, spec.starts, tzinfo=SHANGHAI).astimezone(UTC),
+                ends_at=datetime.combine(day, spec.ends, tzinfo=SHANGHAI).astimezone(UTC),
+                capacity=location.slot_capacity,
+                booked=0,
+            ),
+            ["location_id", "starts_at"],
+        )
+    return list(
+        session.scalars(select(Slot).where(Slot.location_id == location.id, Slot.day == day).order_by(Slot.starts_at))
+    )
+
+
+def open_days(session: Session, location: ServiceLocation, start: date, days: int = BOOK_AHEAD_DAYS) -> list[date]:
+    return [start + timedelta(n) for n in range(days) if periods(session, location, start + timedelta(n))]
+
+
+def book(
+    session: Session, *, slot: Slot, item: ServiceItem, account: ResidentAccount, now: datetime | None = None
+) -> Booking:
+    now = now or utcnow()
+    if slot.jurisdiction_id != account.jurisdiction_id or item.jurisdiction_id != account.jurisdiction_id:
+        raise NotFound("时段不存在", "no such slot")
+    if item.status != ItemStatus.ACTIVE:
+        raise InvalidInput(f"「{item.name}」暂停办理", f"{item.code} is closed now", field="item")
+    if item.location_id not in (None, slot.location_id):
+        raise InvalidInput("该事项不在这个大厅办理", "the item is not handled at this centre", field="item")
+    if slot.starts_at <= now:
+        raise InvalidInput("时段已过", "the slot has passed", field="slot")
+    if slot.day > today(now) + timedelta(BOOK_AHEAD_DAYS):
+        raise InvalidInput(
+            f"最多预约 {BOOK_AHEAD_DAYS} 天内", f"book at most {BOOK_AHEAD_DAYS} days ahead", field="slot"
+        )
+    try:
+        with session.begin_nested():
+            taken = session.execute(
+                update(Slot).where(Slot.id == slot.id, Slot.booked < Slot.capacity).values(booked=Slot.booked + 1)
+            ).rowcount
+            if not taken:
+                raise Conflict("该时段已约满，请选择其他时段", "the slot is full; choose another", field="slot")
+            booking = Booking(
+                jurisdiction_id=slot.jurisdiction_id,
+                slot_id=slot.id,
+                item_id=item.id,
+                account_id=account.id,
+                holder=f"{slot.id}:{account.id}",
+                created_at=now,
+            )
+            session.add(booking)
+            session.flush()
+    except IntegrityError:
+        raise Conflict("您已预约了这个时段", "you already hold this slot", field="slot") from None
+    session.refresh(slot)
+    return booking
+
+
+def _release(session: Session, booking: Booking) -> None:
+    session.execute(update(Slot).where(Slot.id == booking.slot_id, Slot.booked > 0).values(booked=Slot.booked - 1))
+    booking.holder = None
+
+
+def change(
+    session: Session,
+    booking: Booking,
+    action: BookingAction | str,
+    *,
+    account: ResidentAccount | None = None,
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Cancel (the resident, before the slot starts), check in (取号: at the centre on the day), serve or mark
+    a no-show (the centre's staff). The system (no account, no actor) marks no-shows after the day."""
+    now = now or utcnow()
+    action = BookingAction(action)
+    if account is not None:
+        if booking.account_id != account.id:
+            raise NotFound("预约不存在", "no such booking")
+        if action not in (BookingAction.CANCEL, BookingAction.CHECK_IN):
+            raise InvalidInput("无效操作", "not allowed", field="action")
+    else:
+        require_role(session, actor, STAFF_ROLES)
+    new = next_booking_status(booking.status, action)
+    slot = booking.slot
+    if action == BookingAction.CANCEL and slot.starts_at <= now:
+        raise InvalidInput("时段已开始，不能取消", "the slot has started", field="action")
+    if action == BookingAction.CHECK_IN:
+        if slot.day != today(now) or now > slot.ends_at:
+            raise InvalidInput(
+                "请在预约当天、时段结束前取号", "check in on the day, before the slot ends", field="action"
+            )
+        day_count = session.scalar(
+            select(func.count())
+            .select_from(Booking)
+            .join(Slot, Slot.id == Booking.slot_id)
+            .where(Slot.location_id == slot.location_id, Slot.day == slot.day, Booking.ticket_no.is_not(None))
+        )
+        booking.ticket_no = f"Y{day_count + 1:03d}"
+    if action == BookingAction.NO_SHOW and now < slot.ends_at:
+        raise InvalidInput("时段结束后才能标记爽约", "mark a no-show after the slot ends", field="action")
+    booking.status, booking.changed_at = new, now
+    if new not in BOOKING_HOLDS:
+        _release(session, booking)
+    session.flush()
+    return booking
+
+
+def bookings_of(session: Session, account: ResidentAccount) -> list[Booking]:
+    return list(
+        session.scalars(select(Booking).where(Booking.account_id == account.id).order_by(Booking.id.desc()).limit(100))
+    )
+
+
+def day_queue(session: Session, location: ServiceLocation, day: date) -> list[Booking]:
+    return list(
+        session.scalars(
+            select(Booking)
+            .join(Slot, Slot.id == Booking.slot_id)
+            .where(Slot.location_id == location.id, Slot.day == day, Booking.status != BookingStatus.CANCELLED)
+            .order_by(Slot.starts_at, Booking.id)
+        )
+    )
+
+
+def mark_no_shows(session, settings, now: datetime) -> int:
+    """Job: bookings never checked in whose slot ended become no-shows (and free nothing: the slot is past)."""
+    rows = session.scalars(
+        select(Booking)
+        .join(Slot, Slot.id == Booking.slot_id)
+        .where(Booking.status == BookingStatus.BOOKED, Slot.ends_at < now)
+        .with_for_update(skip_locked=True, of=Booking)
+        .limit(1000)
+    ).all()
+    for booking in rows:
+        change(session, booking, BookingAction.NO_SHOW, now=now)
+    return len(rows)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from lianxin.appeals.privacy import mask_phone
 from lianxin.care.models import Alarm, AlarmEvent, AlertRule, Device, DeviceKind, Household, HouseholdEvent, Reading
-from lianxin.care.service import SHANGHAI, _event, require_access, rules_for, scoped
+from lianxin.care.service import _event, require_access, rules_for, scoped
 from lianxin.care.status import (
     DEFAULT_LADDER,
     OPEN_STATUSES,
@@ -32,7 +32,7 @@ from lianxin.care.status import (
     next_escalation,
     next_status,
 )
-from lianxin.clock import utcnow
+from lianxin.clock import local_zone, utcnow
 from lianxin.db import insert_or_ignore
 from lianxin.errors import Conflict, InvalidInput, NotFound
 from lianxin.notify import queue_notification
@@ -237,7 +237,7 @@ def _recipients(session: Session, alarm: Alarm, rung: Rung) -> list[tuple[str, s
 def _message(alarm: Alarm, rung: Rung) -> str:
     zh = RULE_ZH.get(alarm.kind.value, alarm.kind.value)
     where = alarm.household.address
-    due = alarm.visit_due_at.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
+    due = alarm.visit_due_at.astimezone(local_zone()).strftime("%m-%d %H:%M")
     if rung == Rung.CONTACT:
         return f"【连心关爱】您的家人（{where}）触发「{zh}」提醒，请尽快联系确认平安；社区将同步上门。"
     return f"【连心关爱】{where} 触发「{zh}」告警（{alarm.detail}），请于 {due} 前上门并登记结果。告警号 {alarm.id}。"
@@ -425,7 +425,7 @@ def evaluate_device(session: Session, device: Device, rules: dict, now: datetime
     """Apply the device's rules now: raise, keep or clear alarms. Returns alarms raised or cleared."""
     household = device.household
     acted = 0
-    local_hour = now.astimezone(SHANGHAI).hour
+    local_hour = now.astimezone(local_zone()).hour
     for (kind, device_kind), rule in rules.items():
         if device_kind != device.kind.value or kind == RuleKind.BUTTON.value:
             continue
@@ -623,4 +623,4 @@ def timeline(session: Session, household: Household) -> list[dict]:
 
 
 def today_local(now: datetime | None = None):
-    return (now or utcnow()).astimezone(SHANGHAI).date()
+    return (now or utcnow()).astimezone(local_zone()).date()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -37,7 +36,6 @@ from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import has_role, user_unit_ids
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 STAFF_ROLES = (Role.GRID_WORKER, Role.HANDLER, Role.LEADER)
 ID_RE = re.compile(r"^[1-9]\d{16}[0-9X]$")
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")

@@ -27,7 +27,7 @@ from lianxin.care.status import (
     AlarmCategory,
     Outcome,
 )
-from lianxin.clock import utcnow
+from lianxin.clock import local_zone, utcnow
 from lianxin.errors import InvalidInput, LianxinError
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.web.deps import get_session, require_roles
@@ -294,7 +294,7 @@ def _quiet_until(value: str) -> datetime | None:
         day = datetime.fromisoformat(value).date()
     except ValueError:
         raise InvalidInput("日期格式应为 YYYY-MM-DD", "dates look like 2026-03-20", field="until") from None
-    return datetime.combine(day, time(23, 59), tzinfo=svc.SHANGHAI)
+    return datetime.combine(day, time(23, 59), tzinfo=local_zone())
 
 
 @router.post("/care/households/{household_id}/{what}")

@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from lianxin.clock import utcnow
+from lianxin.clock import local_zone, utcnow
 from lianxin.logistics import service as svc
 from lianxin.logistics.gtfs import import_feed
 from lianxin.logistics.models import BusStop, BusTrip, LegMode, Parcel, ParcelSize, PlanKind, PointKind
@@ -160,7 +160,7 @@ def build_demo(
                 }
             rows.append(row)
     session.execute(insert(Parcel), rows)
-    local_hour = now.astimezone(svc.SHANGHAI).hour
+    local_hour = now.astimezone(local_zone()).hour
     plan_day = today if local_hour < 12 else today + timedelta(days=1)  # after noon the desk plans tomorrow
     run = svc.run_plan(
         session,

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lianxin.clock import local_zone
 from lianxin.config import Settings
 from lianxin.logistics import service as svc
 from lianxin.logistics.models import BusStop, PlanKind
@@ -17,7 +18,7 @@ PLAN_FROM_HOUR = 5  # the day's plan is made from 05:00 local time, before the f
 def daily_plan(session: Session, settings: Settings, now: datetime) -> int:
     """Each jurisdiction with a bus network gets one adopted plan a day; a second run the same day does
     nothing (the hub stop row is the claim, so two job processes never both plan)."""
-    local = now.astimezone(svc.SHANGHAI)
+    local = now.astimezone(local_zone())
     if local.hour < PLAN_FROM_HOUR:
         return 0
     made = 0

@@ -260,7 +260,7 @@ class Parcel(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    point: Mapped[ServicePoint] = relationship(lazy="joined")
+    point: Mapped[ServicePoint] = relationship("lianxin.logistics.models.ServicePoint", lazy="joined")
     trip: Mapped[BusTrip | None] = relationship(lazy="joined")
     van: Mapped[Van | None] = relationship(lazy="joined")
     events: Mapped[list[ParcelEvent]] = relationship(order_by="ParcelEvent.id", lazy="selectin")

@@ -12,14 +12,13 @@ import io
 import re
 import statistics
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.privacy import mask_name, mask_phone
-from lianxin.clock import utcnow
+from lianxin.clock import local_zone, utcnow
 from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lianxin.logistics import optimiser as opt
 from lianxin.logistics.gtfs import runs_on
@@ -42,7 +41,6 @@ from lianxin.logistics.status import PLANNABLE, IllegalTransition, ParcelAction,
 from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import has_role
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 DESK_ROLES = (Role.DISPATCHER,)
 POINT_ROLES = (Role.GRID_WORKER, Role.HANDLER)
 PHONE_RE = re.compile(r"^1\d{10}$|^0\d{2,3}-?\d{7,8}$")
@@ -52,11 +50,11 @@ PARCEL_WORDS = ("快递", "包裹", "邮件", "取件")
 
 
 def today() -> date:
-    return utcnow().astimezone(SHANGHAI).date()
+    return utcnow().astimezone(local_zone()).date()
 
 
 def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=SHANGHAI)
+    return datetime.combine(day, time(0), tzinfo=local_zone())
 
 
 def minute_of(day: date, moment: datetime) -> int:
@@ -65,7 +63,7 @@ def minute_of(day: date, moment: datetime) -> int:
 
 
 def local_time(moment: datetime) -> str:
-    return moment.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
+    return moment.astimezone(local_zone()).strftime("%m-%d %H:%M")
 
 
 def at_minute(day: date, minute: int) -> datetime:
@@ -335,7 +333,7 @@ def _when(value: str, field: str) -> datetime:
         raise InvalidInput(
             f"{field} 时间格式应为 2026-12-05 09:00", f"{field} looks like 2026-12-05 09:00", field=field
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+    return moment if moment.tzinfo else moment.replace(tzinfo=local_zone())
 
 
 def import_parcels_csv(session: Session, jurisdiction_id: int, text: str, *, actor: User | None) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lianxin.clock import utcnow
+from lianxin.clock import local_zone, utcnow
 from lianxin.db import insert_or_ignore
 from lianxin.errors import Conflict, InvalidInput, NotFound
 from lianxin.orgs.models import User
@@ -30,7 +30,6 @@ from lianxin.services.status import (
     next_booking_status,
     opening_periods,
 )
-from lianxin.sla.calendar import SHANGHAI
 from lianxin.sla.service import get_calendar
 
 BOOK_AHEAD_DAYS = 14
@@ -51,8 +50,8 @@ def ensure_slots(session: Session, location: ServiceLocation, day: date) -> list
                 jurisdiction_id=location.jurisdiction_id,
                 location_id=location.id,
                 day=day,
-                starts_at=datetime.combine(day, spec.starts, tzinfo=SHANGHAI).astimezone(UTC),
-                ends_at=datetime.combine(day, spec.ends, tzinfo=SHANGHAI).astimezone(UTC),
+                starts_at=datetime.combine(day, spec.starts, tzinfo=local_zone()).astimezone(UTC),
+                ends_at=datetime.combine(day, spec.ends, tzinfo=local_zone()).astimezone(UTC),
                 capacity=location.slot_capacity,
                 booked=0,
             ),

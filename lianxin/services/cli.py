@@ -44,10 +44,10 @@ def search(query: str, jurisdiction: JURISDICTION = "") -> None:
 @fails_cleanly
 def slots(location: str, day: str, jurisdiction: JURISDICTION = "") -> None:
     """某大厅某天的预约时段与余号 / a centre's slots and places left on a day (YYYY-MM-DD)."""
+    from lianxin.clock import local_zone
     from lianxin.errors import InvalidInput, NotFound
     from lianxin.services.appointments import ensure_slots
     from lianxin.services.models import ServiceLocation
-    from lianxin.sla.calendar import SHANGHAI
 
     try:
         the_day = date.fromisoformat(day)
@@ -62,6 +62,8 @@ def slots(location: str, day: str, jurisdiction: JURISDICTION = "") -> None:
             raise NotFound(f"大厅 {location} 不存在", f"no location {location}")
         rows = ensure_slots(session, found, the_day)
         for slot in rows:
-            typer.echo(f"{slot.starts_at.astimezone(SHANGHAI):%H:%M}\t{slot.capacity - slot.booked}/{slot.capacity}")
+            typer.echo(
+                f"{slot.starts_at.astimezone(local_zone()):%H:%M}\t{slot.capacity - slot.booked}/{slot.capacity}"
+            )
         if not rows:
             typer.echo("当天不开放 / closed that day")

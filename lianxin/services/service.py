@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from lianxin.clock import utcnow
+from lianxin.clock import local_zone, utcnow
 from lianxin.errors import InvalidInput, NotFound, PermissionDenied
 from lianxin.notify import queue_notification
 from lianxin.orgs.models import Role, User
@@ -32,14 +32,13 @@ from lianxin.services.status import (
     clock_colour,
     next_app_status,
 )
-from lianxin.sla.calendar import SHANGHAI
 from lianxin.sla.service import get_calendar
 
 STAFF_ROLES = (Role.HANDLER, Role.OPERATOR)
 
 
 def today(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(SHANGHAI).date()
+    return (now or utcnow()).astimezone(local_zone()).date()
 
 
 def mask_phone(phone: str) -> str:
@@ -87,7 +86,7 @@ def _tell(session: Session, app: Application, message: str, kind: str) -> None:
 
 
 def next_number(session: Session, now: datetime) -> str:
-    prefix = f"BJ{now.astimezone(SHANGHAI):%Y%m%d}"
+    prefix = f"BJ{now.astimezone(local_zone()):%Y%m%d}"
     last = session.scalar(
         select(func.max(Application.number)).where(
             Application.number.like(f"{prefix}%"), Application.parent_id.is_(None)

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 
 from lianxin.appeals.privacy import mask_phone
 from lianxin.volunteers.models import ServiceRecord
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lianxin import clock
+from lianxin.clock import local_zone
 from lianxin.orgs.models import Jurisdiction, Unit, UnitKind
 from lianxin.points.service import ensure_rules, grant
 from lianxin.volunteers import market
@@ -83,7 +84,7 @@ def build_demo(session: Session, jid: int, rng: random.Random, *, communities: i
         for k in range(3):
             title, content, place = ACTIVITIES[(n + k) % len(ACTIVITIES)]
             day = today - timedelta(days=10 + 20 * k + n)
-            start = datetime.combine(day, time(9), tzinfo=svc.SHANGHAI)
+            start = datetime.combine(day, time(9), tzinfo=local_zone())
             with clock.at(start - timedelta(days=5)):
                 activity = svc.create_activity(
                     session,
@@ -137,7 +138,7 @@ def build_demo(session: Session, jid: int, rng: random.Random, *, communities: i
         # upcoming: the next two days, one of them already full with a waiting list
         for k in range(2):
             title, content, place = ACTIVITIES[(n + k + 3) % len(ACTIVITIES)]
-            start = datetime.combine(today + timedelta(days=1 + k), time(9), tzinfo=svc.SHANGHAI)
+            start = datetime.combine(today + timedelta(days=1 + k), time(9), tzinfo=local_zone())
             activity = svc.create_activity(
                 session,
                 jurisdiction_id=jid,

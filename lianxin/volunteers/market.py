@@ -11,12 +11,11 @@ import io
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
-from lianxin.clock import utcnow
+from lianxin.clock import local_zone, utcnow
 from lianxin.errors import Conflict, InvalidInput, NotFound
 from lianxin.orgs.models import User
 from lianxin.points import service as points
@@ -25,8 +24,6 @@ from lianxin.volunteers.models import DonorKind, Good, MoveKind, Redemption, Sto
 from lianxin.volunteers.service import require_organiser
 from lianxin.wishes.models import Member
 from lianxin.wishes.service import _community, _text
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def add_good(
@@ -152,7 +149,7 @@ def redeem(session: Session, member: Member, lines: list[tuple[Good, int]], *, a
         merged.setdefault(good.id, [good, 0])[1] += _quantity(quantity)
     total = sum(good.price_points * quantity for good, quantity in merged.values())
     community = lines[0][0].community
-    receipt = f"DH{utcnow().astimezone(SHANGHAI):%Y%m%d}{secrets.token_hex(3).upper()}"
+    receipt = f"DH{utcnow().astimezone(local_zone()):%Y%m%d}{secrets.token_hex(3).upper()}"
     for good, quantity in merged.values():
         _stock(session, good, -quantity)
     entry = points.transfer(
@@ -250,7 +247,7 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     except ValueError:
         raise InvalidInput("月份格式应为 YYYY-MM", "months look like 2026-03", field="month") from None
     nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    as_utc = lambda d: datetime(d.year, d.month, d.day, tzinfo=SHANGHAI)  # noqa: E731
+    as_utc = lambda d: datetime(d.year, d.month, d.day, tzinfo=local_zone())  # noqa: E731
     return as_utc(first), as_utc(nxt)
 
 
@@ -303,7 +300,7 @@ def register_workbook(session: Session, community_id: int) -> bytes:
     for move in reversed(register(session, community_id, limit=100000)):
         moves.append(
             [
-                move.created_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+                move.created_at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M"),
                 move.good.name,
                 MOVE_LABELS[move.kind][0],
                 move.signed,
@@ -319,4 +316,4 @@ def register_workbook(session: Session, community_id: int) -> bytes:
 
 
 def now_month() -> str:
-    return f"{utcnow().astimezone(SHANGHAI):%Y-%m}"
+    return f"{utcnow().astimezone(local_zone()):%Y-%m}"

@@ -143,7 +143,7 @@ class Activity(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     community: Mapped[Unit] = relationship(lazy="joined")
-    point: Mapped[ServicePoint | None] = relationship(lazy="joined")
+    point: Mapped[ServicePoint | None] = relationship("lianxin.volunteers.models.ServicePoint", lazy="joined")
     organiser: Mapped[User | None] = relationship(lazy="joined")
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lianxin.clock import utcnow
+from lianxin.clock import local_zone, utcnow
 from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lianxin.notify import queue_notification
 from lianxin.orgs.models import Unit, User
@@ -41,7 +40,6 @@ from lianxin.volunteers.status import (
 from lianxin.wishes.models import Member
 from lianxin.wishes.service import _community, _text, is_staff
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 E, X = EnrollmentStatus, EnrollmentAction
 MAX_MINUTES = 16 * 60  # one sign-up counts at most 16 hours
 CHECKIN_EARLY = timedelta(hours=1)  # the code is accepted from an hour before the start …
@@ -49,7 +47,7 @@ CHECKOUT_LATE = timedelta(hours=6)  # … until six hours after the end
 
 
 def local(moment: datetime) -> datetime:
-    return moment.astimezone(SHANGHAI)
+    return moment.astimezone(local_zone())
 
 
 def require_organiser(session: Session, actor: User | None, community_id: int) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from lianxin.appeals.privacy import mask_name, mask_phone
+from lianxin.clock import local_zone
 from lianxin.errors import InvalidInput, LianxinError, NotFound, PermissionDenied
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.points import service as points
@@ -72,7 +73,7 @@ def local_dt(value: str, name: str) -> datetime:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidInput("时间格式应为 2026-03-20T09:00", "times look like 2026-03-20T09:00", field=name) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=svc.SHANGHAI)
+    return moment if moment.tzinfo else moment.replace(tzinfo=local_zone())
 
 
 def clock_time(value: str, name: str, default: time) -> time:

@@ -20,6 +20,13 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from lianxin.errors import InvalidInput
+
+
+class InvalidChoice(InvalidInput, ValueError):
+    """A value that is not in the list: bad input everywhere (the web, the API, the CLI), and a ValueError."""
+
+
 COLOURS = ("blue", "cyan", "green", "orange", "red", "purple", "brown", "grey")  # the .status-* classes
 
 
@@ -61,13 +68,13 @@ class Choice(StrEnum):
 
     @classmethod
     def parse(cls, value: Any):
-        """Accept the value or either label; raise ValueError with a bilingual message."""
+        """Accept the value or either label; raise :class:`InvalidChoice` (a ValueError) with a bilingual message."""
         text = str(value).strip() if value is not None else ""
         for member in cls:
             if text in (member.value, member.zh, member.en):
                 return member
         options = "、".join(f"{m.value}({m.zh})" for m in cls)
-        raise ValueError(f"无效的取值「{text}」，可选：{options} / invalid value {text!r}")
+        raise InvalidChoice(f"无效的取值「{text}」，可选：{options}", f"invalid value {text!r}")
 
 
 def is_english(lang: str | None) -> bool:

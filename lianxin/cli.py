@@ -18,7 +18,7 @@ from lianxin import progress
 from lianxin.api.cli import app as apikey_app
 from lianxin.cli_common import factory as _factory
 from lianxin.cli_common import fail as _fail
-from lianxin.cli_common import jurisdiction_by_code
+from lianxin.cli_common import jurisdiction_by_code, wrap_commands
 from lianxin.config import get_settings
 from lianxin.db import session_scope
 from lianxin.modules import (
@@ -80,7 +80,7 @@ def build_cli(modules: Sequence[Module | str] | None = None) -> typer.Typer:
             app.add_typer(found, name=name)
         else:
             app.command(name)(found)
-    return app
+    return wrap_commands(app)  # every command fails the same way: bilingual message, exit code 2
 
 
 def main() -> None:

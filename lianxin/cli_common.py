@@ -27,22 +27,62 @@ def open_session() -> AbstractContextManager[Session]:
 
 
 def fail(message: str) -> NoReturn:
+    """Print ``message`` (bilingual: ``中文 / English``) in red on standard error and exit with code 2."""
     typer.secho(message, err=True, fg="red")
     raise typer.Exit(code=2)
 
 
+def failure_message(exc: BaseException) -> str | None:
+    """The bilingual message for an error that is the user's input, not a bug; None for anything else.
+
+    Domain errors (``lianxin.errors``, including a value not in a ``Choice`` list), a number no column can
+    hold, and a file that cannot be read are bad input. Everything else is left to raise (a traceback: a bug).
+    """
+    from lianxin.errors import LianxinError, out_of_range, out_of_range_errors
+
+    if isinstance(exc, LianxinError):
+        return str(exc)
+    if isinstance(exc, out_of_range_errors()):
+        return str(out_of_range())
+    if isinstance(exc, FileNotFoundError | IsADirectoryError | PermissionError | UnicodeDecodeError):
+        name = getattr(exc, "filename", None) or ""
+        return f"无法读取文件 {name}：{exc.__class__.__name__} / cannot read the file {name}: {exc}".replace("  ", " ")
+    return None
+
+
 def fails_cleanly(func):
-    """Decorate a command: a domain error becomes a red bilingual message and exit code 2 (rolled back)."""
-    from lianxin.errors import LianxinError
+    """The one way a command fails: bad input (see :func:`failure_message`) becomes a red bilingual message
+    on standard error and exit code 2, after the command's transaction has rolled back.
+
+    ``lianxin.cli.build_cli`` wraps every command — the core's and each module's — so a command need not
+    decorate itself (doing so is harmless); explicit ``fail(...)`` and ``typer.Exit`` codes are kept.
+    """
+    if getattr(func, "_fails_cleanly", False):
+        return func
 
     @wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except LianxinError as exc:
-            fail(str(exc))
+        except Exception as exc:
+            message = failure_message(exc)
+            if message is None:
+                raise
+            fail(message)
 
+    wrapper._fails_cleanly = True  # type: ignore[attr-defined]
     return wrapper
+
+
+def wrap_commands(app: typer.Typer) -> typer.Typer:
+    """Apply :func:`fails_cleanly` to every command of ``app`` and of its sub-apps (idempotent)."""
+    for info in app.registered_commands:
+        if info.callback is not None:
+            info.callback = fails_cleanly(info.callback)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            wrap_commands(group.typer_instance)
+    return app
 
 
 def jurisdiction_by_code(session: Session, code: str) -> Jurisdiction:

@@ -37,6 +37,7 @@ from lianxin.stats.fold import local_day
 from lianxin.stats.rates import RATE_LABELS
 from lianxin.web.deps import get_session, require_roles, require_user
 from lianxin.web.forms import FormErrors
+from lianxin.web.htmx import is_htmx, render_partial
 from lianxin.web.i18n import pick_lang
 from lianxin.web.templating import render
 
@@ -112,7 +113,7 @@ def _partial(
     pending = next((e for e in history if e.state == ExclusionState.PENDING), None)
     approved = any(e.state == ExclusionState.APPROVED for e in history)
     lead = appeal.lead_unit_id is not None and has_role(session, user, (Role.HANDLER,), unit_id=appeal.lead_unit_id)
-    return render(
+    return render_partial(
         request,
         "assessment/_exclusion.html",
         {
@@ -137,7 +138,7 @@ def _errors(request: Request, exc: LianxinError) -> FormErrors:
 
 def _error_status(request: Request, exc: LianxinError) -> int:
     """htmx swaps only 2xx responses: the partial with its messages comes back as 200 to htmx."""
-    return 200 if request.headers.get("hx-request") else exc.http_status
+    return 200 if is_htmx(request) else exc.http_status
 
 
 @router.get("/appeals/{order_no}/exclusion")

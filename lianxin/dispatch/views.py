@@ -20,6 +20,7 @@ from lianxin.orgs.models import UNIT_KIND_LABELS, Role, Unit, User
 from lianxin.orgs.service import has_role
 from lianxin.web.deps import get_session, require_roles
 from lianxin.web.forms import FormErrors, posted_form
+from lianxin.web.htmx import render_partial
 from lianxin.web.i18n import pick_lang
 from lianxin.web.templating import render
 
@@ -226,9 +227,9 @@ def suggestion_panel(
     if appeal.jurisdiction_id != user.jurisdiction_id:
         raise NotFound(f"工单 {order_no} 不存在", f"appeal {order_no} not found")
     require_can_see(session, appeal, user)
-    return render(
+    return render_partial(
         request,
-        "dispatch/panel.html",
+        "dispatch/_panel.html",
         {
             "appeal": appeal,
             "suggestion": catalogue.suggest_units(session, appeal),

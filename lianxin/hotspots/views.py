@@ -17,6 +17,7 @@ from lianxin.hotspots.service import VIEW_ROLES, get_hotspot, member_appeals, sn
 from lianxin.modules import run_hooks
 from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import has_role
+from lianxin.web import charts
 from lianxin.web.deps import get_session, require_roles
 from lianxin.web.i18n import pick_lang
 from lianxin.web.templating import render
@@ -72,6 +73,7 @@ def _hotspot_page(
         "hotspots/detail.html",
         {
             "hotspot": hotspot,
+            "trend": charts.line([label for label, _ in hotspot.trend], [count for _, count in hotspot.trend]),
             "appeals": appeals,
             "error": error,
             "units": _units(session, user.jurisdiction_id),

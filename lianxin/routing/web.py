@@ -15,6 +15,7 @@ from lianxin.orgs.service import has_role
 from lianxin.routing.models import RoutingLabel, RoutingModel
 from lianxin.routing.service import INTAKE_ROLES, can_auto_dispatch, suggest_categories, train_model
 from lianxin.web.deps import get_session, require_roles
+from lianxin.web.htmx import render_partial
 from lianxin.web.templating import render
 
 router = APIRouter()
@@ -79,7 +80,7 @@ def suggest_fragment(
     """The top 3 categories as an HTML fragment (empty text: nothing to suggest yet)."""
     suggestions = suggest_categories(session, user.jurisdiction_id, text, actor=user) if text.strip() else []
     threshold = request.app.state.settings.routing_auto_threshold
-    return render(
+    return render_partial(
         request,
         "routing/_suggestions.html",
         {

@@ -25,7 +25,9 @@ from lianxin.topics.service import (
     topic_effect,
     update_task,
 )
+from lianxin.web import charts
 from lianxin.web.deps import get_session, require_roles
+from lianxin.web.i18n import bilingual, pick_lang
 from lianxin.web.templating import render
 
 router = APIRouter()
@@ -75,6 +77,7 @@ def _topic_page(
 ) -> Response:
     topic = get_topic(session, topic_id, jurisdiction_id=user.jurisdiction_id)
     effect = topic_effect(session, topic)
+    lang = pick_lang(request)
     return render(
         request,
         "topics/detail.html",
@@ -87,11 +90,12 @@ def _topic_page(
             "error": error,
             "today": utcnow().date().isoformat(),
             "is_leader": has_role(session, user, (Role.LEADER,), unit_id=topic.owner_unit_id),
-            "chart": {
-                "weeks": [w["start"] for w in effect.weeks],
-                "counts": [w["count"] for w in effect.weeks],
-                "after": [w["after"] for w in effect.weeks],
-            },
+            "effect_chart": charts.before_after(
+                [w["start"] for w in effect.weeks],
+                [w["count"] for w in effect.weeks],
+                [w["after"] for w in effect.weeks],
+                (bilingual("开始前", "before", lang), bilingual("开始后", "after", lang)),
+            ),
             "local": local_text,
         },
         status_code=status_code,

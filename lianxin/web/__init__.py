@@ -21,6 +21,7 @@ from lianxin.logs import RequestLogMiddleware
 from lianxin.web.csrf import EXEMPT_PREFIXES, CSRFMiddleware
 from lianxin.web.deps import LoginRequired, TransactionMiddleware, login_url
 from lianxin.web.guard import InputGuardMiddleware
+from lianxin.web.htmx import is_htmx, redirect_for_htmx
 from lianxin.web.i18n import EN, translate
 from lianxin.web.templating import WEB_DIR, render
 
@@ -68,8 +69,8 @@ def retry_later(response: Response) -> Response:
 
 
 def login_required(request: Request, exc: LoginRequired) -> Response:
-    if request.headers.get("hx-request"):
-        return Response(status_code=401, headers={"HX-Redirect": login_url(exc.next_path)})
+    if is_htmx(request):
+        return redirect_for_htmx(login_url(exc.next_path))
     return RedirectResponse(login_url(exc.next_path), status_code=303)
 
 

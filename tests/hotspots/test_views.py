@@ -34,8 +34,10 @@ def test_hotspot_pages_show_the_list_trend_map_and_appeals(client, db, city, clo
     )
     detail = client.get(f"/hotspots/{hotspot.id}")
     assert detail.status_code == 200 and "设为每月一题" in detail.text
-    values = json.loads(re.search(r'data-values="([^"]+)"', detail.text).group(1).replace("&#34;", '"'))
-    assert sum(values) == 4
+    option = json.loads(
+        re.search(r'id="hotspot-trend" data-chart="([^"]+)"', detail.text).group(1).replace("&#34;", '"')
+    )
+    assert sum(option["series"][0]["data"]) == 4
     assert 'id="hotspot-map"' in detail.text and "leaflet.js" in detail.text and "echarts.min.js" in detail.text
     assert all(a in detail.text for a in NOISE)
     english = client.get(f"/hotspots/{hotspot.id}?lang=en")

@@ -188,7 +188,7 @@ def test_leader_overview_ranks_units_and_lists_overdue_items(client, db, city, c
     login(client, city.users["leader"].username, PASSWORD)
     page = client.get("/leader/pledges?year=2026")
     assert page.status_code == 200 and 'id="kpi-rate">50.0%' in page.text
-    option = json.loads(re.search(r'data-option="([^"]+)"', page.text).group(1).replace("&#34;", '"'))
+    option = json.loads(re.search(r'data-chart="([^"]+)"', page.text).group(1).replace("&#34;", '"'))
     assert option["yAxis"]["data"] == ["区城市管理委员会", "和平街道"]
     assert [s["data"] for s in option["series"]] == [[0, 1], [0, 0], [1, 0]]
     assert toilets.title in page.text.split('id="overdue-table"')[1]

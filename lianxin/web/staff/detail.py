@@ -23,6 +23,7 @@ from lianxin.orgs.models import Role, User
 from lianxin.orgs.service import has_role
 from lianxin.web.deps import get_session, require_user
 from lianxin.web.forms import FormErrors, posted_form
+from lianxin.web.htmx import is_htmx, render_partial
 from lianxin.web.i18n import EN, pick_lang
 from lianxin.web.staff.actions import BY_NAME, ActionForm, Form, forms_for
 from lianxin.web.staff.common import due_mark
@@ -112,9 +113,8 @@ def appeal_panel(
     request: Request, order_no: str, user: User = Depends(require_user), session: Session = Depends(get_session)
 ) -> Response:
     appeal = visible_appeal(session, user, order_no)
-    return render(
-        request, "staff/_panel.html", panel_context(session, user, appeal, errors=FormErrors(pick_lang(request)))
-    )
+    ctx = panel_context(session, user, appeal, errors=FormErrors(pick_lang(request)))
+    return render_partial(request, "staff/_panel.html", ctx, page="staff/appeal.html")
 
 
 def read_form(data: FormData) -> tuple[Form, list]:
@@ -177,7 +177,7 @@ def act(
         )
     session.refresh(appeal)
     done = f"Done: {spec.label(lang)}" if lang == EN else f"已完成：{spec.label(lang)}"
-    if not request.headers.get("hx-request"):
+    if not is_htmx(request):
         back = form.text("next")
         target = back if back.startswith("/staff/") and "//" not in back else f"/staff/appeals/{appeal.order_no}"
         return RedirectResponse(target, status_code=303)
@@ -196,5 +196,4 @@ def _refuse(session: Session, user: User, appeal: Appeal, spec: ActionForm | Non
 
 def _answer(request: Request, session: Session, user: User, appeal: Appeal, *, status: int, **kw) -> Response:
     ctx = panel_context(session, user, appeal, **kw)
-    template = "staff/_panel.html" if request.headers.get("hx-request") else "staff/appeal.html"
-    return render(request, template, ctx, status_code=status)
+    return render_partial(request, "staff/_panel.html", ctx, page="staff/appeal.html", status_code=status)

@@ -30,6 +30,7 @@ from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.routing.labels import record_label
 from lianxin.web.deps import get_session, require_roles
 from lianxin.web.forms import FormErrors, posted_form
+from lianxin.web.htmx import render_partial
 from lianxin.web.i18n import pick_lang
 from lianxin.web.staff.common import categories
 from lianxin.web.staff.detail import read_form
@@ -175,7 +176,7 @@ def knowledge_box(
 ) -> Response:
     consult = appeal_type == AppealType.CONSULT.value
     hits = search_entries(session, user.jurisdiction_id, f"{title} {content}"[:2000]) if consult else []
-    return render(request, "staff/_kb.html", {"hits": hits, "consult": consult})
+    return render_partial(request, "staff/_kb.html", {"hits": hits, "consult": consult})
 
 
 @router.get("/intake/repeats")
@@ -196,4 +197,4 @@ def repeats_box(
         address=address.strip() or None,
         community_id=_optional_int(community_id),
     )
-    return render(request, "staff/_repeats.html", {"repeats": found})
+    return render_partial(request, "staff/_repeats.html", {"repeats": found})

@@ -1,14 +1,36 @@
-// Draw every [data-chart] / [data-option] element with ECharts (the options are built on the server)
-// and, where the page has one, the community map.
+// The one chart convention (templates/_charts.html): every [data-chart] element is drawn with the vendored
+// ECharts from the option the server built, and its "download PNG" button saves it as an image.
+// Also the community map, where the page has one.
 (function () {
   if (window.echarts) {
-    var charts = [];
-    document.querySelectorAll("[data-chart], [data-option]").forEach(function (el) {
-      var chart = window.echarts.init(el, null, {renderer: el.dataset.chart ? "svg" : "canvas"});
-      chart.setOption(JSON.parse(el.dataset.chart || el.dataset.option));
-      charts.push(chart);
+    var charts = {};
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      var chart = window.echarts.init(el, null, {renderer: "svg"});
+      chart.setOption(JSON.parse(el.dataset.chart));
+      charts[el.id] = chart;
     });
-    window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+    window.addEventListener("resize", function () {
+      Object.keys(charts).forEach(function (id) { charts[id].resize(); });
+    });
+    document.querySelectorAll("[data-png]").forEach(function (button) {
+      var chart = charts[button.dataset.png];
+      if (!chart) { button.hidden = true; return; }
+      button.addEventListener("click", function () {
+        // the SVG drawing, rasterised at twice the size on a white background
+        var el = document.getElementById(button.dataset.png), scale = 2, image = new Image();
+        image.onload = function () {
+          var canvas = document.createElement("canvas");
+          canvas.width = el.clientWidth * scale; canvas.height = el.clientHeight * scale;
+          var context = canvas.getContext("2d");
+          context.fillStyle = "#fff"; context.fillRect(0, 0, canvas.width, canvas.height);
+          context.drawImage(image, 0, 0, canvas.width, canvas.height);
+          var link = document.createElement("a");
+          link.href = canvas.toDataURL("image/png"); link.download = button.dataset.filename;
+          document.body.appendChild(link); link.click(); link.remove();
+        };
+        image.src = chart.getDataURL({type: "svg"});
+      });
+    });
   }
   var box = document.getElementById("community-map");
   if (!box || !window.L) return;

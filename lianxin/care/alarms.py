@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from lianxin.appeals.privacy import mask_phone
 from lianxin.care.models import Alarm, AlarmEvent, AlertRule, Device, DeviceKind, Household, HouseholdEvent, Reading
@@ -407,8 +407,13 @@ def clear_alarm(session: Session, alarm: Alarm, *, reason: str) -> Alarm:
 # --- evaluation (scheduled) -------------------------------------------------------------------------------
 
 
-def _readings(session: Session, device: Device, start: datetime, now: datetime) -> list[tuple[datetime, float]]:
-    """The readings in (start, now] plus the last one at or before ``start`` (the window's opening value)."""
+def _readings(session: Session, device: Device, start: datetime, now: datetime, window: dict | None = None) -> list:
+    """The readings in (start, now] plus the last one at or before ``start`` (the window's opening value).
+    ``window`` (device id → readings already loaded for a longer span) saves the queries when it covers both."""
+    loaded = (window or {}).get(device.id)
+    if loaded is not None and any(t <= start for t, _ in loaded):
+        opening = [max(((t, v) for t, v in loaded if t <= start), key=lambda r: r[0])]
+        return opening + [(t, v) for t, v in loaded if start < t <= now]
     opening = session.execute(
         select(Reading.ts, Reading.value)
         .where(Reading.device_id == device.id, Reading.ts <= start)
@@ -421,8 +426,17 @@ def _readings(session: Session, device: Device, start: datetime, now: datetime) 
     return [(t, v) for t, v in [*opening, *inside]]
 
 
-def evaluate_device(session: Session, device: Device, rules: dict, now: datetime) -> int:
-    """Apply the device's rules now: raise, keep or clear alarms. Returns alarms raised or cleared."""
+def evaluate_device(
+    session: Session,
+    device: Device,
+    rules: dict,
+    now: datetime,
+    *,
+    window: dict | None = None,
+    open_alarms: dict | None = None,
+) -> int:
+    """Apply the device's rules now: raise, keep or clear alarms. Returns alarms raised or cleared.
+    ``window`` and ``open_alarms`` are what ``evaluate_all`` loaded for every device at once."""
     household = device.household
     acted = 0
     local_hour = now.astimezone(SHANGHAI).hour
@@ -434,17 +448,19 @@ def evaluate_device(session: Session, device: Device, rules: dict, now: datetime
         else:
             if not in_hours(local_hour, rule.active_hours):
                 continue
-            start = now - timedelta(hours=rule.window_h)
-            verdict = judge_usage(
-                kind, _readings(session, device, start, now), now, window_h=rule.window_h, threshold=rule.threshold
-            )
             # A silent meter is a fault, not a welfare case: no low-use alarm without fresh data.
             silent = device.last_reading_at is None or device.last_reading_at < now - timedelta(
                 hours=min(rule.window_h, 6)
             )
             if kind == RuleKind.LOW_USAGE.value and silent:
                 continue
-        current = open_alarm(session, household, rule)
+            start = now - timedelta(hours=rule.window_h)
+            readings = _readings(session, device, start, now, window)
+            verdict = judge_usage(kind, readings, now, window_h=rule.window_h, threshold=rule.threshold)
+        if open_alarms is None:
+            current = open_alarm(session, household, rule)
+        else:
+            current = open_alarms.get(open_key(household, rule))
         if verdict.fire and current is None:
             if raise_alarm(
                 session, household, rule, device=device, value=verdict.value, detail=verdict.detail, now=now
@@ -457,16 +473,42 @@ def evaluate_device(session: Session, device: Device, rules: dict, now: datetime
 
 
 def evaluate_all(session: Session, now: datetime, jurisdiction_id: int | None = None) -> int:
-    stmt = select(Device).where(Device.active.is_(True)).order_by(Device.id)
+    """Every active device's rules, now. Loads in a few queries what the per-device checks need: the rules,
+    the open alarms and the readings of the longest usage window (plus six hours for the opening value)."""
+    stmt = select(Device).where(Device.active.is_(True)).order_by(Device.id).options(selectinload(Device.household))
     if jurisdiction_id is not None:
         stmt = stmt.where(Device.jurisdiction_id == jurisdiction_id)
+    devices = session.scalars(stmt).all()
+    if not devices:
+        return 0
+    jids = {d.jurisdiction_id for d in devices}
+    rules = session.scalars(select(AlertRule).where(AlertRule.jurisdiction_id.in_(jids))).all()
+    defaults: dict[int, list[AlertRule]] = {}
+    overrides: dict[int, list[AlertRule]] = {}
+    for rule in rules:
+        if rule.household_id is None:
+            defaults.setdefault(rule.jurisdiction_id, []).append(rule)
+        else:
+            overrides.setdefault(rule.household_id, []).append(rule)
+    span = max([r.window_h for r in rules if r.kind in (RuleKind.LOW_USAGE, RuleKind.HIGH_USAGE)] or [24]) + 6
+    window: dict[int, list] = {}
+    readings = select(Reading.device_id, Reading.ts, Reading.value).where(
+        Reading.ts > now - timedelta(hours=span), Reading.ts <= now
+    )
+    if jurisdiction_id is not None:
+        readings = readings.where(Reading.jurisdiction_id == jurisdiction_id)
+    for device_id, ts, value in session.execute(readings):
+        window.setdefault(device_id, []).append((ts, value))
+    open_rows = session.scalars(select(Alarm).where(Alarm.open_key.is_not(None), Alarm.jurisdiction_id.in_(jids)))
+    open_alarms = {a.open_key: a for a in open_rows}
     acted = 0
-    rules_cache: dict[int, dict] = {}
-    for device in session.scalars(stmt).all():
+    for device in devices:
         household = device.household
-        if household.id not in rules_cache:
-            rules_cache[household.id] = rules_for(session, household)
-        acted += evaluate_device(session, device, rules_cache[household.id], now)
+        applicable: dict[tuple[str, str], AlertRule] = {}
+        for rule in [*defaults.get(device.jurisdiction_id, []), *overrides.get(household.id, [])]:
+            applicable[(rule.kind.value, rule.device_kind.value)] = rule
+        applicable = {k: r for k, r in applicable.items() if r.enabled}
+        acted += evaluate_device(session, device, applicable, now, window=window, open_alarms=open_alarms)
     return acted
 
 

@@ -404,6 +404,8 @@ def test_run_jobs_dates_its_work_at_the_moment_it_is_given(db, city, clock, sett
         "wishes_review_filed": 0,
         "wishes_claim_reminders": 0,
         "pledges_overdue": 0,
+        "care_evaluate_rules": 0,
+        "care_escalate_alarms": 0,
         "prune_rate_limits": 0,
         "deliver": 0,
     }

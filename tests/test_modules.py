@@ -103,6 +103,8 @@ def test_the_job_order_is_the_declared_order():
         "wishes_review_filed",
         "wishes_claim_reminders",
         "pledges_overdue",
+        "care_evaluate_rules",
+        "care_escalate_alarms",
         "refresh_hotspots",
         "prune_rate_limits",
     ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from lianxin.appeals.privacy import mask_phone
@@ -34,7 +36,7 @@ from lianxin.care.status import (
 )
 from lianxin.clock import utcnow
 from lianxin.db import insert_or_ignore
-from lianxin.errors import Conflict, InvalidInput, NotFound
+from lianxin.errors import Conflict, InvalidInput, LianxinError, NotFound
 from lianxin.notify import queue_notification
 from lianxin.orgs.models import User
 
@@ -73,12 +75,7 @@ def parse_ts(value) -> datetime:
 def ingest(session: Session, device: Device, ts: datetime, value: float, *, source: str = "mqtt") -> bool:
     """Store one reading; True if new. A duplicate (same device and ts) or a late message changes nothing but
     its own row: the device's last reading only moves forward. An emergency button press raises at once."""
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput("读数须为数字", "value must be a number", field="value") from None
-    if value != value or value in (float("inf"), float("-inf")) or value < 0:
-        raise InvalidInput("读数须为非负数", "value must be a non-negative number", field="value")
+    value = check_value(value)
     now = utcnow()
     new_id = insert_or_ignore(
         session,
@@ -133,6 +130,92 @@ def ingest_message(
         raise InvalidInput("消息须为 JSON 对象", "the message must be a JSON object", field="payload")
     device = device_for(session, external_id, cache)
     return ingest(session, device, parse_ts(payload.get("ts")), payload.get("value"), source=source)
+
+
+def check_value(value) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput("读数须为数字", "value must be a number", field="value") from None
+    if value != value or value in (float("inf"), float("-inf")) or value < 0:
+        raise InvalidInput("读数须为非负数", "value must be a non-negative number", field="value")
+    return value
+
+
+def ingest_many(session: Session, items: list[tuple[str, object]], *, source: str = "mqtt", cache: dict | None = None):
+    """Many messages ``(device external id, {"ts", "value"})`` in one statement: the same rules as
+    :func:`ingest` (idempotent on device + ts, the last reading only moves forward, a button press raises at
+    once). Returns ``(stored, duplicates, rejected)``; a rejected item (unknown device, bad ts or value) is
+    skipped and changes nothing. ``cache`` maps external ids to ``(id, jurisdiction id)`` across batches."""
+    cache = {} if cache is None else cache
+    unknown = {external_id for external_id, _ in items if external_id not in cache}
+    if unknown:
+        for device_id, external_id, jid in session.execute(
+            select(Device.id, Device.external_id, Device.jurisdiction_id).where(
+                Device.external_id.in_(unknown), Device.active.is_(True)
+            )
+        ):
+            cache[external_id] = (device_id, jid)
+    rows: dict[tuple[int, datetime], dict] = {}
+    rejected = duplicates = 0
+    now = utcnow()
+    for external_id, payload in items:
+        try:
+            if external_id not in cache:
+                raise NotFound("设备未登记", "device not registered", field="device")
+            if not isinstance(payload, dict):
+                raise InvalidInput("消息须为 JSON 对象", "the message must be a JSON object", field="payload")
+            device_id, jid = cache[external_id]
+            row = dict(
+                jurisdiction_id=jid,
+                device_id=device_id,
+                ts=parse_ts(payload.get("ts")),
+                value=check_value(payload.get("value")),
+                source=source,
+                received_at=now,
+            )
+        except LianxinError:
+            rejected += 1
+            continue
+        if (device_id, row["ts"]) in rows:
+            duplicates += 1
+        else:
+            rows[(device_id, row["ts"])] = row
+    if not rows:
+        return 0, duplicates, rejected
+    dialect = session.get_bind().dialect.name
+    table = Reading.__table__
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing(
+        index_elements=["device_id", "ts"]
+    )
+    new = session.execute(stmt.returning(table.c.device_id, table.c.ts), list(rows.values())).all()
+    duplicates += len(rows) - len(new)
+    latest: dict[int, dict] = {}
+    for device_id, ts in new:
+        row = rows[(device_id, ts if ts.tzinfo else ts.replace(tzinfo=UTC))]
+        if device_id not in latest or row["ts"] > latest[device_id]["ts"]:
+            latest[device_id] = row
+    presses = {device_id for device_id, ts in new}
+    devices = session.scalars(select(Device).where(Device.id.in_(latest))).all()
+    for device in devices:
+        row = latest[device.id]
+        if device.last_reading_at is None or row["ts"] > device.last_reading_at:
+            device.last_reading_at, device.last_value = row["ts"], row["value"]
+        if device.kind == DeviceKind.BUTTON and device.id in presses:
+            pressed = [r for (d, _), r in rows.items() if d == device.id and r["value"] >= 1]
+            rule = rules_for(session, device.household).get((RuleKind.BUTTON.value, DeviceKind.BUTTON.value))
+            if pressed and rule is not None:
+                raise_alarm(
+                    session,
+                    device.household,
+                    rule,
+                    device=device,
+                    value=1.0,
+                    detail="按下紧急按钮 / button pressed",
+                    now=now,
+                )
+    session.flush()
+    return len(new), duplicates, rejected
 
 
 # --- alarms --------------------------------------------------------------------------------------------------

@@ -600,7 +600,7 @@ def escalate_all(session: Session, now: datetime) -> int:
         select(Alarm)
         .where(Alarm.status.in_([s.value for s in OPEN_STATUSES]), Alarm.next_escalation_at <= now)
         .order_by(Alarm.id)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Alarm)
     ).all()
     return sum(escalate_due(session, alarm, now) for alarm in due)
 

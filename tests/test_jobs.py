@@ -409,6 +409,8 @@ def test_run_jobs_dates_its_work_at_the_moment_it_is_given(db, city, clock, sett
         "logistics_daily_plan": 0,
         "services_no_shows": 0,
         "services_ratings": 0,
+        "care_evaluate_rules": 0,
+        "care_escalate_alarms": 0,
         "prune_rate_limits": 0,
         "deliver": 0,
     }

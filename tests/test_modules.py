@@ -108,6 +108,8 @@ def test_the_job_order_is_the_declared_order():
         "logistics_daily_plan",
         "services_no_shows",
         "services_ratings",
+        "care_evaluate_rules",
+        "care_escalate_alarms",
         "refresh_hotspots",
         "prune_rate_limits",
     ]

@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, selectinload
 
 from lianxin.appeals.privacy import mask_phone
 from lianxin.care.models import Alarm, AlarmEvent, AlertRule, Device, DeviceKind, Household, HouseholdEvent, Reading
@@ -34,7 +36,7 @@ from lianxin.care.status import (
 )
 from lianxin.clock import local_zone, utcnow
 from lianxin.db import insert_or_ignore
-from lianxin.errors import Conflict, InvalidInput, NotFound
+from lianxin.errors import Conflict, InvalidInput, LianxinError, NotFound
 from lianxin.notify import queue_notification
 from lianxin.orgs.models import User
 
@@ -73,12 +75,7 @@ def parse_ts(value) -> datetime:
 def ingest(session: Session, device: Device, ts: datetime, value: float, *, source: str = "mqtt") -> bool:
     """Store one reading; True if new. A duplicate (same device and ts) or a late message changes nothing but
     its own row: the device's last reading only moves forward. An emergency button press raises at once."""
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput("读数须为数字", "value must be a number", field="value") from None
-    if value != value or value in (float("inf"), float("-inf")) or value < 0:
-        raise InvalidInput("读数须为非负数", "value must be a non-negative number", field="value")
+    value = check_value(value)
     now = utcnow()
     new_id = insert_or_ignore(
         session,
@@ -133,6 +130,92 @@ def ingest_message(
         raise InvalidInput("消息须为 JSON 对象", "the message must be a JSON object", field="payload")
     device = device_for(session, external_id, cache)
     return ingest(session, device, parse_ts(payload.get("ts")), payload.get("value"), source=source)
+
+
+def check_value(value) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput("读数须为数字", "value must be a number", field="value") from None
+    if value != value or value in (float("inf"), float("-inf")) or value < 0:
+        raise InvalidInput("读数须为非负数", "value must be a non-negative number", field="value")
+    return value
+
+
+def ingest_many(session: Session, items: list[tuple[str, object]], *, source: str = "mqtt", cache: dict | None = None):
+    """Many messages ``(device external id, {"ts", "value"})`` in one statement: the same rules as
+    :func:`ingest` (idempotent on device + ts, the last reading only moves forward, a button press raises at
+    once). Returns ``(stored, duplicates, rejected)``; a rejected item (unknown device, bad ts or value) is
+    skipped and changes nothing. ``cache`` maps external ids to ``(id, jurisdiction id)`` across batches."""
+    cache = {} if cache is None else cache
+    unknown = {external_id for external_id, _ in items if external_id not in cache}
+    if unknown:
+        for device_id, external_id, jid in session.execute(
+            select(Device.id, Device.external_id, Device.jurisdiction_id).where(
+                Device.external_id.in_(unknown), Device.active.is_(True)
+            )
+        ):
+            cache[external_id] = (device_id, jid)
+    rows: dict[tuple[int, datetime], dict] = {}
+    rejected = duplicates = 0
+    now = utcnow()
+    for external_id, payload in items:
+        try:
+            if external_id not in cache:
+                raise NotFound("设备未登记", "device not registered", field="device")
+            if not isinstance(payload, dict):
+                raise InvalidInput("消息须为 JSON 对象", "the message must be a JSON object", field="payload")
+            device_id, jid = cache[external_id]
+            row = dict(
+                jurisdiction_id=jid,
+                device_id=device_id,
+                ts=parse_ts(payload.get("ts")),
+                value=check_value(payload.get("value")),
+                source=source,
+                received_at=now,
+            )
+        except LianxinError:
+            rejected += 1
+            continue
+        if (device_id, row["ts"]) in rows:
+            duplicates += 1
+        else:
+            rows[(device_id, row["ts"])] = row
+    if not rows:
+        return 0, duplicates, rejected
+    dialect = session.get_bind().dialect.name
+    table = Reading.__table__
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing(
+        index_elements=["device_id", "ts"]
+    )
+    new = session.execute(stmt.returning(table.c.device_id, table.c.ts), list(rows.values())).all()
+    duplicates += len(rows) - len(new)
+    latest: dict[int, dict] = {}
+    for device_id, ts in new:
+        row = rows[(device_id, ts if ts.tzinfo else ts.replace(tzinfo=UTC))]
+        if device_id not in latest or row["ts"] > latest[device_id]["ts"]:
+            latest[device_id] = row
+    presses = {device_id for device_id, ts in new}
+    devices = session.scalars(select(Device).where(Device.id.in_(latest))).all()
+    for device in devices:
+        row = latest[device.id]
+        if device.last_reading_at is None or row["ts"] > device.last_reading_at:
+            device.last_reading_at, device.last_value = row["ts"], row["value"]
+        if device.kind == DeviceKind.BUTTON and device.id in presses:
+            pressed = [r for (d, _), r in rows.items() if d == device.id and r["value"] >= 1]
+            rule = rules_for(session, device.household).get((RuleKind.BUTTON.value, DeviceKind.BUTTON.value))
+            if pressed and rule is not None:
+                raise_alarm(
+                    session,
+                    device.household,
+                    rule,
+                    device=device,
+                    value=1.0,
+                    detail="按下紧急按钮 / button pressed",
+                    now=now,
+                )
+    session.flush()
+    return len(new), duplicates, rejected
 
 
 # --- alarms --------------------------------------------------------------------------------------------------
@@ -407,8 +490,13 @@ def clear_alarm(session: Session, alarm: Alarm, *, reason: str) -> Alarm:
 # --- evaluation (scheduled) -------------------------------------------------------------------------------
 
 
-def _readings(session: Session, device: Device, start: datetime, now: datetime) -> list[tuple[datetime, float]]:
-    """The readings in (start, now] plus the last one at or before ``start`` (the window's opening value)."""
+def _readings(session: Session, device: Device, start: datetime, now: datetime, window: dict | None = None) -> list:
+    """The readings in (start, now] plus the last one at or before ``start`` (the window's opening value).
+    ``window`` (device id → readings already loaded for a longer span) saves the queries when it covers both."""
+    loaded = (window or {}).get(device.id)
+    if loaded is not None and any(t <= start for t, _ in loaded):
+        opening = [max(((t, v) for t, v in loaded if t <= start), key=lambda r: r[0])]
+        return opening + [(t, v) for t, v in loaded if start < t <= now]
     opening = session.execute(
         select(Reading.ts, Reading.value)
         .where(Reading.device_id == device.id, Reading.ts <= start)
@@ -421,8 +509,17 @@ def _readings(session: Session, device: Device, start: datetime, now: datetime) 
     return [(t, v) for t, v in [*opening, *inside]]
 
 
-def evaluate_device(session: Session, device: Device, rules: dict, now: datetime) -> int:
-    """Apply the device's rules now: raise, keep or clear alarms. Returns alarms raised or cleared."""
+def evaluate_device(
+    session: Session,
+    device: Device,
+    rules: dict,
+    now: datetime,
+    *,
+    window: dict | None = None,
+    open_alarms: dict | None = None,
+) -> int:
+    """Apply the device's rules now: raise, keep or clear alarms. Returns alarms raised or cleared.
+    ``window`` and ``open_alarms`` are what ``evaluate_all`` loaded for every device at once."""
     household = device.household
     acted = 0
     local_hour = now.astimezone(local_zone()).hour
@@ -434,17 +531,19 @@ def evaluate_device(session: Session, device: Device, rules: dict, now: datetime
         else:
             if not in_hours(local_hour, rule.active_hours):
                 continue
-            start = now - timedelta(hours=rule.window_h)
-            verdict = judge_usage(
-                kind, _readings(session, device, start, now), now, window_h=rule.window_h, threshold=rule.threshold
-            )
             # A silent meter is a fault, not a welfare case: no low-use alarm without fresh data.
             silent = device.last_reading_at is None or device.last_reading_at < now - timedelta(
                 hours=min(rule.window_h, 6)
             )
             if kind == RuleKind.LOW_USAGE.value and silent:
                 continue
-        current = open_alarm(session, household, rule)
+            start = now - timedelta(hours=rule.window_h)
+            readings = _readings(session, device, start, now, window)
+            verdict = judge_usage(kind, readings, now, window_h=rule.window_h, threshold=rule.threshold)
+        if open_alarms is None:
+            current = open_alarm(session, household, rule)
+        else:
+            current = open_alarms.get(open_key(household, rule))
         if verdict.fire and current is None:
             if raise_alarm(
                 session, household, rule, device=device, value=verdict.value, detail=verdict.detail, now=now
@@ -457,16 +556,42 @@ def evaluate_device(session: Session, device: Device, rules: dict, now: datetime
 
 
 def evaluate_all(session: Session, now: datetime, jurisdiction_id: int | None = None) -> int:
-    stmt = select(Device).where(Device.active.is_(True)).order_by(Device.id)
+    """Every active device's rules, now. Loads in a few queries what the per-device checks need: the rules,
+    the open alarms and the readings of the longest usage window (plus six hours for the opening value)."""
+    stmt = select(Device).where(Device.active.is_(True)).order_by(Device.id).options(selectinload(Device.household))
     if jurisdiction_id is not None:
         stmt = stmt.where(Device.jurisdiction_id == jurisdiction_id)
+    devices = session.scalars(stmt).all()
+    if not devices:
+        return 0
+    jids = {d.jurisdiction_id for d in devices}
+    rules = session.scalars(select(AlertRule).where(AlertRule.jurisdiction_id.in_(jids))).all()
+    defaults: dict[int, list[AlertRule]] = {}
+    overrides: dict[int, list[AlertRule]] = {}
+    for rule in rules:
+        if rule.household_id is None:
+            defaults.setdefault(rule.jurisdiction_id, []).append(rule)
+        else:
+            overrides.setdefault(rule.household_id, []).append(rule)
+    span = max([r.window_h for r in rules if r.kind in (RuleKind.LOW_USAGE, RuleKind.HIGH_USAGE)] or [24]) + 6
+    window: dict[int, list] = {}
+    readings = select(Reading.device_id, Reading.ts, Reading.value).where(
+        Reading.ts > now - timedelta(hours=span), Reading.ts <= now
+    )
+    if jurisdiction_id is not None:
+        readings = readings.where(Reading.jurisdiction_id == jurisdiction_id)
+    for device_id, ts, value in session.execute(readings):
+        window.setdefault(device_id, []).append((ts, value))
+    open_rows = session.scalars(select(Alarm).where(Alarm.open_key.is_not(None), Alarm.jurisdiction_id.in_(jids)))
+    open_alarms = {a.open_key: a for a in open_rows}
     acted = 0
-    rules_cache: dict[int, dict] = {}
-    for device in session.scalars(stmt).all():
+    for device in devices:
         household = device.household
-        if household.id not in rules_cache:
-            rules_cache[household.id] = rules_for(session, household)
-        acted += evaluate_device(session, device, rules_cache[household.id], now)
+        applicable: dict[tuple[str, str], AlertRule] = {}
+        for rule in [*defaults.get(device.jurisdiction_id, []), *overrides.get(household.id, [])]:
+            applicable[(rule.kind.value, rule.device_kind.value)] = rule
+        applicable = {k: r for k, r in applicable.items() if r.enabled}
+        acted += evaluate_device(session, device, applicable, now, window=window, open_alarms=open_alarms)
     return acted
 
 
@@ -475,7 +600,7 @@ def escalate_all(session: Session, now: datetime) -> int:
         select(Alarm)
         .where(Alarm.status.in_([s.value for s in OPEN_STATUSES]), Alarm.next_escalation_at <= now)
         .order_by(Alarm.id)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Alarm)
     ).all()
     return sum(escalate_due(session, alarm, now) for alarm in due)
 

@@ -337,9 +337,8 @@ def add_contact(
         relation=(relation or "子女").strip()[:16],
         priority=priority,
     )
-    session.add(contact)
+    household.contacts.append(contact)
     session.flush()
-    session.refresh(household, ["contacts"])
     _event(session, household, "contact_added", actor, name=mask_name(name), priority=priority)
     session.flush()
     return contact

@@ -406,6 +406,7 @@ def test_run_jobs_dates_its_work_at_the_moment_it_is_given(db, city, clock, sett
         "pledges_overdue": 0,
         "services_no_shows": 0,
         "services_ratings": 0,
+        "services_reminders": 0,
         "prune_rate_limits": 0,
         "deliver": 0,
     }

@@ -105,6 +105,7 @@ def test_the_job_order_is_the_declared_order():
         "pledges_overdue",
         "services_no_shows",
         "services_ratings",
+        "services_reminders",
         "refresh_hotspots",
         "prune_rate_limits",
     ]

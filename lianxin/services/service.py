@@ -243,6 +243,7 @@ def apply(
     bundle: ServiceBundle | None = None,
     form: Mapping[str, str],
     documents: Sequence[str] = (),
+    attachments: Sequence[dict] = (),
     account: ResidentAccount | None = None,
     proxy_id: int | None = None,
     applicant_name: str = "",
@@ -291,6 +292,7 @@ def apply(
         proxy_id=proxy.id if proxy else None,
         agent_account_id=agent.id if agent else None,
         documents=handed,
+        attachments=list(attachments),
         created_by_id=actor.id if actor else None,
     )
     number = next_number(session, now)
@@ -407,6 +409,7 @@ def resubmit(
     *,
     account: ResidentAccount,
     documents: Sequence[str],
+    attachments: Sequence[dict] = (),
     note: str = "",
     now: datetime | None = None,
 ) -> Application:
@@ -426,6 +429,7 @@ def resubmit(
             target.due_at = calendar.add_working_days(target.due_at, waited) if waited else target.due_at
         target.paused_at = None
         target.documents = list(dict.fromkeys([*target.documents, *documents]))
+        target.attachments = [*target.attachments, *attachments]
         session.flush()
         _event(session, target, "resubmit", before=before, label="申请人", note=note.strip()[:500])
     if app.parts:

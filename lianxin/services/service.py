@@ -373,6 +373,8 @@ def act(
     if app.bundle_id is not None and app.parent_id is None:
         raise InvalidInput("一件事由各部门分别办理各自的部分", "each department acts on its own part", field="action")
     require_role(session, actor, STAFF_ROLES, unit_id=app.department_id)
+    if action in (AppAction.APPROVE, AppAction.REJECT):  # the decision is the department's, not the front desk's
+        require_role(session, actor, (Role.HANDLER,), unit_id=app.department_id)
     if expected_version is not None and expected_version != app.version:
         from lianxin.errors import StaleVersion
 
@@ -478,7 +480,7 @@ def staff_queue(session: Session, user: User, *, open_only: bool = True) -> list
         Application.jurisdiction_id == user.jurisdiction_id,
         or_(Application.item_id.is_not(None), Application.parent_id.is_not(None)),
     )
-    if not any(g.role == Role.ADMIN for g in user.grants):
+    if not any(g.role in (Role.ADMIN, Role.OPERATOR) for g in user.grants):  # the front desk (一窗受理) sees all
         stmt = stmt.where(Application.department_id.in_(user_unit_ids(session, user, STAFF_ROLES) or {-1}))
     if open_only:
         stmt = stmt.where(Application.status.in_(APP_OPEN | {AppStatus.APPROVED}))

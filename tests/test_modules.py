@@ -110,6 +110,7 @@ def test_the_job_order_is_the_declared_order():
         "services_ratings",
         "care_evaluate_rules",
         "care_escalate_alarms",
+        "services_reminders",
         "refresh_hotspots",
         "prune_rate_limits",
     ]

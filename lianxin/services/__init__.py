@@ -14,6 +14,7 @@ MODULE = Module(
     jobs=(
         Job("services_no_shows", "lianxin.services.appointments:mark_no_shows", order=83),
         Job("services_ratings", "lianxin.services.ratings:sync_ratings_job", order=84),
+        Job("services_reminders", "lianxin.services.appointments:send_reminders", order=85),
     ),
     nav=(
         Nav("/services", "政务服务", "Services", None),

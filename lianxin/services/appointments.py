@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from lianxin.clock import local_zone, utcnow
 from lianxin.db import insert_or_ignore
 from lianxin.errors import Conflict, InvalidInput, NotFound
+from lianxin.notify import queue_notification
 from lianxin.orgs.models import User
 from lianxin.orgs.service import require_role
 from lianxin.residents.models import ResidentAccount
@@ -184,3 +185,32 @@ def mark_no_shows(session, settings, now: datetime) -> int:
     for booking in rows:
         change(session, booking, BookingAction.NO_SHOW, now=now)
     return len(rows)
+
+
+def send_reminders(session, settings, now: datetime) -> int:
+    """Job: an SMS the day before to every booking still held for tomorrow (once per booking)."""
+    tomorrow = today(now) + timedelta(days=1)
+    rows = session.scalars(
+        select(Booking)
+        .join(Slot, Slot.id == Booking.slot_id)
+        .where(Booking.status == BookingStatus.BOOKED, Slot.day == tomorrow)
+        .order_by(Booking.id)
+    ).all()
+    sent = 0
+    for booking in rows:
+        account = session.get(ResidentAccount, booking.account_id)
+        slot = booking.slot
+        queued = queue_notification(
+            session,
+            jurisdiction_id=booking.jurisdiction_id,
+            kind="svc_reminder",
+            audience="resident",
+            recipient=account.phone,
+            message=(
+                f"【政务服务】提醒：您预约了明天 {slot.starts_at.astimezone(local_zone()):%H:%M} 在{slot.location.name}"
+                f"办理「{booking.item.name}」，请带齐材料，到厅后取号。不能前来请提前取消。"
+            ),
+            dedupe_key=f"svc-remind:{booking.id}",
+        )
+        sent += queued is not None
+    return sent

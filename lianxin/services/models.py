@@ -170,6 +170,7 @@ class Application(Base):
     status: Mapped[AppStatus] = mapped_column(enum_column_type(AppStatus, "svc_app_status"), default=AppStatus.DRAFT)
     form: Mapped[dict] = mapped_column(JSON, default=dict)
     documents: Mapped[list] = mapped_column(JSON, default=list)  # names of the documents handed in
+    attachments: Mapped[list] = mapped_column(JSON, default=list)  # uploaded scans: filename, type, size, key
     missing: Mapped[str] = mapped_column(Text, default="")  # 一次性告知: what is missing
     decision: Mapped[str] = mapped_column(Text, default="")
     limit_days: Mapped[int] = mapped_column(Integer, default=0)

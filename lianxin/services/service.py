@@ -242,6 +242,7 @@ def apply(
     bundle: ServiceBundle | None = None,
     form: Mapping[str, str],
     documents: Sequence[str] = (),
+    attachments: Sequence[dict] = (),
     account: ResidentAccount | None = None,
     proxy_id: int | None = None,
     applicant_name: str = "",
@@ -290,6 +291,7 @@ def apply(
         proxy_id=proxy.id if proxy else None,
         agent_account_id=agent.id if agent else None,
         documents=handed,
+        attachments=list(attachments),
         created_by_id=actor.id if actor else None,
     )
     number = next_number(session, now)
@@ -370,6 +372,8 @@ def act(
     if app.bundle_id is not None and app.parent_id is None:
         raise InvalidInput("一件事由各部门分别办理各自的部分", "each department acts on its own part", field="action")
     require_role(session, actor, STAFF_ROLES, unit_id=app.department_id)
+    if action in (AppAction.APPROVE, AppAction.REJECT):  # the decision is the department's, not the front desk's
+        require_role(session, actor, (Role.HANDLER,), unit_id=app.department_id)
     if expected_version is not None and expected_version != app.version:
         from lianxin.errors import StaleVersion
 
@@ -406,6 +410,7 @@ def resubmit(
     *,
     account: ResidentAccount,
     documents: Sequence[str],
+    attachments: Sequence[dict] = (),
     note: str = "",
     now: datetime | None = None,
 ) -> Application:
@@ -425,6 +430,7 @@ def resubmit(
             target.due_at = calendar.add_working_days(target.due_at, waited) if waited else target.due_at
         target.paused_at = None
         target.documents = list(dict.fromkeys([*target.documents, *documents]))
+        target.attachments = [*target.attachments, *attachments]
         session.flush()
         _event(session, target, "resubmit", before=before, label="申请人", note=note.strip()[:500])
     if app.parts:
@@ -473,7 +479,7 @@ def staff_queue(session: Session, user: User, *, open_only: bool = True) -> list
         Application.jurisdiction_id == user.jurisdiction_id,
         or_(Application.item_id.is_not(None), Application.parent_id.is_not(None)),
     )
-    if not any(g.role == Role.ADMIN for g in user.grants):
+    if not any(g.role in (Role.ADMIN, Role.OPERATOR) for g in user.grants):  # the front desk (一窗受理) sees all
         stmt = stmt.where(Application.department_id.in_(user_unit_ids(session, user, STAFF_ROLES) or {-1}))
     if open_only:
         stmt = stmt.where(Application.status.in_(APP_OPEN | {AppStatus.APPROVED}))

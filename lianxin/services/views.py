@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from lianxin.errors import InvalidInput, LianxinError, NotFound
 from lianxin.orgs.models import Role, User
@@ -45,6 +45,7 @@ from lianxin.web.deps import get_session, public_jurisdiction, require_roles
 from lianxin.web.forms import FormErrors, posted_form
 from lianxin.web.i18n import pick_lang
 from lianxin.web.templating import render
+from lianxin.web.uploads import discard, read_photos, store_photos, stored_path
 
 router = APIRouter()
 LABELS = {
@@ -85,6 +86,20 @@ def _date(value: str, field: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise InvalidInput("日期格式应为 YYYY-MM-DD", "dates look like 2026-03-20", field=field) from None
+
+
+def _scans(request: Request, form: FormData) -> list[dict]:
+    """The uploaded scans or photos of documents (``scans``): type-checked, re-encoded without metadata, stored."""
+    photos = read_photos([f for f in form.getlist("scans") if isinstance(f, UploadFile)])
+    return store_photos(request.app.state.settings.upload_dir, photos)
+
+
+def _file(request: Request, app: Application, n: int) -> FileResponse:
+    if not 0 <= n < len(app.attachments):
+        raise NotFound("文件不存在", "no such file")
+    row = app.attachments[n]
+    path = stored_path(request.app.state.settings.upload_dir, row["storage_key"])
+    return FileResponse(path, media_type=row["content_type"], headers={"Cache-Control": "private, no-store"})
 
 
 def _signin() -> Response:
@@ -176,7 +191,9 @@ def apply_post(
     item, bundle = _target(session, resident.jurisdiction_id, kind, code)
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     errors = FormErrors(pick_lang(request))
+    scans: list[dict] = []
     try:
+        scans = _scans(request, form)
         with session.begin_nested():
             proxy = _get(form, "proxy_id")
             app = svc.apply(
@@ -185,11 +202,13 @@ def apply_post(
                 bundle=bundle,
                 form=values,
                 documents=[d for d in form.getlist("documents") if isinstance(d, str)],
+                attachments=scans,
                 account=resident,
                 proxy_id=_int(proxy, "proxy_id") if proxy else None,
                 applicant_name=_get(form, "applicant_name"),
             )
     except LianxinError as exc:
+        discard(request.app.state.settings.upload_dir, scans)
         errors.add_exception(exc)
         return _apply_page(request, session, resident, item, bundle, values, errors, exc.http_status)
     return RedirectResponse(f"/services/applications/{app.number}?new=1", status_code=303)
@@ -260,10 +279,24 @@ def my_application(
     )
 
 
+@router.get("/services/applications/{number}/files/{n}")
+def my_file(
+    number: str,
+    n: int,
+    request: Request,
+    session: Session = Depends(get_session),
+    resident: ResidentAccount | None = Depends(current_resident),
+) -> Response:
+    if resident is None:
+        return _signin()
+    return _file(request, _own_application(session, resident, number), n)
+
+
 @router.post("/services/applications/{number}/{action}")
 def my_application_action(
     number: str,
     action: str,
+    request: Request,
     form: FormData = Depends(posted_form()),
     session: Session = Depends(get_session),
     resident: ResidentAccount | None = Depends(current_resident),
@@ -277,6 +310,7 @@ def my_application_action(
             app,
             account=resident,
             documents=[d for d in form.getlist("documents") if isinstance(d, str)],
+            attachments=_scans(request, form),
             note=_get(form, "note"),
         )
     elif action == "rate":
@@ -556,6 +590,17 @@ def _reveal(session: Session, app: Application, user: User) -> bool:
     )
     session.flush()
     return True
+
+
+@router.get("/staff/services/applications/{number}/files/{n}")
+def staff_file(
+    number: str,
+    n: int,
+    request: Request,
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*STAFF)),
+) -> Response:
+    return _file(request, _staff_application(session, user, number), n)
 
 
 @router.post("/staff/services/applications/{number}/{action}")

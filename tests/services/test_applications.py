@@ -114,6 +114,11 @@ def test_a_window_application_is_recorded_by_staff(db, city, cat, clock):
         actor=city.users["operator"],
     )
     assert app.channel == "window" and app.applicant_phone == "13700000000" and app.applicant_account_id is None
+    assert app in svc.staff_queue(db, city.users["operator"])  # the front desk sees every open application
+    svc.act(db, app, "accept", actor=city.users["operator"])  # 一窗受理
+    with pytest.raises(PermissionDenied):
+        svc.act(db, app, "approve", actor=city.users["operator"])  # deciding is the department's
+    svc.act(db, app, "approve", actor=city.users["housing_handler"])
     assert app.events[0].actor_label == "operator"
     with pytest.raises(PermissionDenied):
         svc.apply(

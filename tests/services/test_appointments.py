@@ -65,6 +65,20 @@ def test_book_cancel_check_in_serve(db, city, cat, resident, clock):
     assert again in ap.bookings_of(db, me)
 
 
+def test_residents_are_reminded_the_day_before_once(db, city, cat, resident, clock, settings):
+    from lianxin.notify import Notification
+
+    me = resident()
+    slot = ap.ensure_slots(db, cat.centre, date(2026, 3, 3))[2]
+    booking = ap.book(db, slot=slot, item=cat.subsidy, account=me)
+    ap.book(db, slot=ap.ensure_slots(db, cat.centre, date(2026, 3, 4))[0], item=cat.subsidy, account=me)
+    assert ap.send_reminders(db, settings, utcnow()) == 1
+    assert ap.send_reminders(db, settings, utcnow()) == 0  # once
+    message = db.scalar(select(Notification.message).where(Notification.kind == "svc_reminder"))
+    assert "明天 11:00" in message and "高龄津贴申领" in message
+    ap.change(db, booking, "cancel", account=me)
+
+
 def test_refusals_and_no_shows(db, city, cat, resident, clock, settings):
     me = resident()
     slot = ap.ensure_slots(db, cat.centre, date(2026, 3, 3))[0]

@@ -256,3 +256,53 @@ def test_leaders_read_the_ratings_and_others_cannot(client, db, city, cat, clock
     client.cookies.clear()
     login(client, city.users["grid_worker"].username, PASSWORD)
     assert client.get("/staff/services").status_code == 403
+
+
+def test_scans_of_documents_are_uploaded_and_seen_only_by_the_applicant_and_the_department(
+    client, db, city, cat, resident, clock
+):
+    from tests.web.test_intake import jpeg_with_gps
+
+    me = resident()
+    sign_in_resident(client, me)
+    token = csrf_from(client, "/track")
+    bad = client.post(
+        "/services/items/MZ-001/apply",
+        data={"csrf_token": token, "name": "李明", "address": "和平里"},
+        files=[("scans", ("id.txt", b"not an image", "text/plain"))],
+    )
+    assert bad.status_code == 422 and db.scalar(select(Application)) is None
+    failed = client.post(
+        "/services/items/MZ-001/apply",
+        data={"csrf_token": token, "name": "李明"},  # no address: nothing stored
+        files=[("scans", ("id.jpg", jpeg_with_gps(), "image/jpeg"))],
+    )
+    assert failed.status_code == 422
+    done = client.post(
+        "/services/items/MZ-001/apply",
+        data={"csrf_token": token, "name": "李明", "address": "和平里"},
+        files=[("scans", ("id.jpg", jpeg_with_gps(), "image/jpeg"))],
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    app = db.scalar(select(Application))
+    assert (
+        app.attachments[0]["filename"] == "id.jpg"
+        and "id.jpg" in client.get(f"/services/applications/{app.number}").text
+    )
+    mine = client.get(f"/services/applications/{app.number}/files/0")
+    assert (
+        mine.status_code == 200 and mine.headers["content-type"] == "image/jpeg" and b"PhoneMaker" not in mine.content
+    )
+    assert client.get(f"/services/applications/{app.number}/files/1").status_code == 404
+    client.cookies.clear()
+    sign_in_resident(client, resident("13900000009"))
+    assert client.get(f"/services/applications/{app.number}/files/0").status_code == 404
+    client.cookies.clear()
+    assert client.get(f"/services/applications/{app.number}/files/0", follow_redirects=False).status_code == 303
+    login(client, city.users["street_handler"].username, PASSWORD)
+    assert "id.jpg" in client.get(f"/staff/services/applications/{app.number}").text
+    assert client.get(f"/staff/services/applications/{app.number}/files/0").status_code == 200
+    client.cookies.clear()
+    login(client, city.users["housing_handler"].username, PASSWORD)
+    assert client.get(f"/staff/services/applications/{app.number}/files/0").status_code == 404

@@ -236,6 +236,7 @@ def upgrade() -> None:
         ),
         sa.Column("form", sa.JSON(), nullable=False),
         sa.Column("documents", sa.JSON(), nullable=False),
+        sa.Column("attachments", sa.JSON(), nullable=False),
         sa.Column("missing", sa.Text(), nullable=False),
         sa.Column("decision", sa.Text(), nullable=False),
         sa.Column("limit_days", sa.Integer(), nullable=False),

@@ -17,6 +17,7 @@ three times as a function call (it is a CLI command, not a page).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import random
 import secrets
@@ -316,13 +317,35 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1/lianxin_bench")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="SQLite only: build into this file and keep it (with FILE.json); an existing FILE is measured again, "
+        "not rebuilt (after `lianxin db upgrade` on it, to measure new indexes)",
+    )
     args = parser.parse_args()
-    with database(args.db, args.pg_url) as (url, tmp):
-        settings = Settings(database_url=url, upload_dir=tmp / "uploads", notify_sender="console")
+    if args.keep is not None:
+        settings = Settings(
+            database_url=f"sqlite:///{args.keep.resolve()}",
+            upload_dir=args.keep.parent / "uploads",
+            notify_sender="console",
+        )
+        saved = args.keep.with_suffix(".json")
         started = time.perf_counter()
-        ctx = prepare(settings, args.wishes)
-        built = time.perf_counter() - started
+        if args.keep.exists() and saved.exists():
+            ctx, built = json.loads(saved.read_text()), 0.0
+        else:
+            ctx = prepare(settings, args.wishes)
+            saved.write_text(json.dumps(ctx))
+            built = time.perf_counter() - started
         results = measure(settings, ctx, args.runs)
+    else:
+        with database(args.db, args.pg_url) as (url, tmp):
+            settings = Settings(database_url=url, upload_dir=tmp / "uploads", notify_sender="console")
+            started = time.perf_counter()
+            ctx = prepare(settings, args.wishes)
+            built = time.perf_counter() - started
+            results = measure(settings, ctx, args.runs)
     print(f"wish pages, {args.db}, {ctx['total']:,} wishes (built in {built:.0f} s), {args.runs} runs each (ms)")
     print(f"{'who':<14} {'median':>8} {'p95':>8} {'limit':>7}  page")
     for who, path, median, p95, limit in results:

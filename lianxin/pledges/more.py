@@ -204,9 +204,9 @@ def _source(session: Session, jurisdiction_id: int, kind: str, ref) -> tuple[int
 
         text = str(ref or "").strip()
         stmt = select(Appeal).where(Appeal.jurisdiction_id == jurisdiction_id)
-        row = session.scalar(stmt.where(Appeal.order_no == text if not text.isdigit() else Appeal.id == int(text)))
-        if row is None and text.isdigit():
-            row = session.scalar(stmt.where(Appeal.order_no == text))
+        row = session.scalar(stmt.where(Appeal.order_no == text))  # order numbers are digits too
+        if row is None and text.isdigit() and int(text) < 2**31:
+            row = session.scalar(stmt.where(Appeal.id == int(text)))
         if row is not None:
             return row.id, row.order_no, {"title": mask_text(row.title) or row.order_no, "area": row.address or ""}
     else:
@@ -214,6 +214,8 @@ def _source(session: Session, jurisdiction_id: int, kind: str, ref) -> tuple[int
             target_id = int(str(ref).strip())
         except (TypeError, ValueError):
             raise InvalidInput("请填写编号", "give the id", field="target_id") from None
+        if not 0 < target_id < 2**31:
+            raise NotFound("要关联的记录不存在", f"no such {kind}", field="target_id")
         if kind == "hotspot":
             from lianxin.hotspots.models import Hotspot as Model
         elif kind == "topic":

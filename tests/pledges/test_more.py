@@ -150,7 +150,13 @@ def test_items_link_to_appeals_topics_and_wishes_and_are_made_from_them(db, city
     )
     from_wish = more.item_from(db, plist, actor=leader, kind="wish", ref=wish.id)
     assert from_wish.owner_unit_id == city.units["community"].id and "13712345678" not in from_wish.title
-    for kind, ref in (("appeal", "NO-SUCH"), ("topic", "999999"), ("wish", "x"), ("nothing", "1")):
+    for kind, ref in (
+        ("appeal", "NO-SUCH"),
+        ("topic", "999999"),
+        ("topic", "99999999999"),
+        ("wish", "x"),
+        ("nothing", "1"),
+    ):
         with pytest.raises((NotFound, InvalidInput)):
             more.link_item(db, lights, actor=leader, kind=kind, ref=ref)
     with pytest.raises(PermissionDenied):

@@ -482,6 +482,23 @@ class UnitFigures:
     overdue: int = 0
     on_time: int = 0
     delayed: int = 0
+    completed_before: int = 0  # completed by the end of last month
+    ratings: list = field(default_factory=list)  # 三评 composite of each rated item
+
+    @property
+    def previous_rate(self) -> float | None:
+        return round(100 * self.completed_before / self.total, 1) if self.total else None
+
+    @property
+    def change(self) -> float | None:
+        """Completion rate now minus at the end of last month (环比, percentage points)."""
+        if self.completion_rate is None or self.previous_rate is None:
+            return None
+        return round(self.completion_rate - self.previous_rate, 1)
+
+    @property
+    def rating(self) -> float | None:
+        return round(sum(self.ratings) / len(self.ratings), 1) if self.ratings else None
 
     @property
     def completion_rate(self) -> float | None:
@@ -511,6 +528,14 @@ def unit_overview(
         stmt = stmt.where(PledgeList.year == year)
     items = list(session.scalars(stmt))
     parents = {i.parent_id for i in items if i.parent_id}
+    month_start = today.replace(day=1)
+    weights = {
+        pl_id: w
+        for pl_id, w in session.execute(
+            select(PledgeList.id, PledgeList.rating_weights).where(PledgeList.id.in_({i.list_id for i in items}))
+        )
+    }
+    scores = ratings_by_item(session, [i.id for i in items if i.status == ItemStatus.COMPLETED])
     figures: dict[str, UnitFigures] = {}
     overdue = []
     for item in items:
@@ -521,6 +546,13 @@ def unit_overview(
         row.total += 1
         if item.status == ItemStatus.COMPLETED:
             row.completed += 1
+            if item.completed_on and item.completed_on < month_start:
+                row.completed_before += 1
+            if item.id in scores:
+                part = {k: scores[item.id][k] for k in ("self", "public", "review")}
+                composite = composite_score(part, weights.get(item.list_id) or {})
+                if composite is not None:
+                    row.ratings.append(composite)
             if item.due_on is None or (item.completed_on and item.completed_on <= item.due_on):
                 row.on_time += 1
         elif item.due_on and item.due_on < today and item.status in ITEM_OPEN:

@@ -217,6 +217,7 @@ def _item_page(
             "parent": (item.parent_id, parent["title"]) if parent else None,
             "children": sorted(children)[:200],
             "links": queries.item_links(session, item, public=True),
+            "co_units": [session.get(Unit, uid).name for uid in item.co_unit_ids or () if session.get(Unit, uid)],
             "labels": _labels(session, plist.jurisdiction_id),
             "error": error,
             "rated": request.query_params.get("rated"),
@@ -466,6 +467,9 @@ def staff_add_item(
         ),
     )
     fields = {k: v for k, v in fields.items() if v != "" or k == "title"}
+    co_units = [str(v) for v in posted.getlist("co_unit_ids") if str(v).strip()]
+    if co_units:
+        fields["co_unit_ids"] = [_int(v, "co_unit_ids") for v in co_units]
     targets = []
     if str(posted.get("target_name", "")).strip():
         targets.append(

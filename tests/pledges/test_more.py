@@ -547,3 +547,43 @@ def test_the_ledger_round_trips_through_excel_with_a_report(client, db, city, cl
     assert bad.status_code == 422 and "无法读取" in bad.text
     none = client.post(f"/staff/pledges/{plist.id}/import", data={"csrf_token": token})
     assert none.status_code == 422
+
+
+# ---------------------------------------------------------------- leader figures and co-units
+
+
+def test_the_leader_sees_month_on_month_change_and_ratings_by_unit(client, db, city, clock):
+    plist, lights, toilets, leader = published(db, city)
+    svc.complete_item(db, lights, actor=leader, completed_on="2026-02-20")  # last month
+    svc.self_assess(db, lights, actor=leader, score=90)
+    svc.complete_item(db, toilets, actor=leader, completed_on="2026-03-01")  # this month
+    rows, _ = queries.unit_overview(db, city.jid, year=2026)
+    by_unit = {r.unit: r for r in rows}
+    assert by_unit["和平街道"].change == 0.0 and by_unit["和平街道"].rating == 90.0
+    assert by_unit["区城市管理委员会"].change == 100.0 and by_unit["区城市管理委员会"].rating is None
+    login(client, city.users["leader"].username, PASSWORD)
+    page = client.get("/leader/pledges?year=2026")
+    assert '<td class="num mom">+100.0</td>' in page.text
+    api = client.get("/api/v1/pledges/overview?year=2026").json()
+    assert {r["unit"]: r["change"] for r in api} == {"和平街道": 0.0, "区城市管理委员会": 100.0}
+
+
+def test_an_item_names_its_co_units(client, db, city, clock):
+    plist, lights, _, leader = published(db, city)
+    login(client, city.users["district_leader"].username, PASSWORD)
+    token = csrf_from(client, f"/staff/pledges/{plist.id}")
+    added = client.post(
+        f"/staff/pledges/{plist.id}/items",
+        follow_redirects=False,
+        data={
+            "csrf_token": token,
+            "title": "背街小巷整治",
+            "co_unit_ids": [str(city.units["urban"].id), str(city.units["housing"].id)],
+        },
+    )
+    assert added.status_code == 303
+    item = db.scalars(select(PledgeItem).where(PledgeItem.title == "背街小巷整治")).one()
+    assert item.co_unit_ids == [city.units["urban"].id, city.units["housing"].id]
+    svc.publish_list(db, plist, actor=leader, note="新增背街小巷整治")
+    page = client.get(f"/pledges/items/{item.id}")
+    assert 'id="co-units">区城市管理委员会、市住房和城乡建设委员会<' in page.text

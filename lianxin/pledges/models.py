@@ -141,7 +141,9 @@ class PledgeTarget(Base):
     actual: Mapped[float | None] = mapped_column(Float)
     measured_on: Mapped[date | None] = mapped_column(Date)
     method: Mapped[str] = mapped_column(String(300), default="")
-    source: Mapped[str] = mapped_column(String(20), default="manual")  # manual | appeals_derived (not yet)
+    source: Mapped[str] = mapped_column(String(20), default="manual")  # manual | appeals_derived
+    # appeals_derived: {"category_id", "place", "baseline_from", "baseline_to"}: the appeals counted
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
 
     item: Mapped[PledgeItem] = relationship(back_populates="targets")
 

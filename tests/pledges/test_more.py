@@ -587,3 +587,62 @@ def test_an_item_names_its_co_units(client, db, city, clock):
     svc.publish_list(db, plist, actor=leader, note="新增背街小巷整治")
     page = client.get(f"/pledges/items/{item.id}")
     assert 'id="co-units">区城市管理委员会、市住房和城乡建设委员会<' in page.text
+
+
+# ---------------------------------------------------------------- an indicator derived from the appeals
+
+
+def test_an_indicator_counts_the_appeals_residents_stop_sending(client, db, city, clock):
+    from lianxin.appeals.models import Category
+    from lianxin.pledges.cli import overdue_job
+
+    plist, lights, _, leader = published(db, city)
+    clock.move_to("2026-02-10T10:00:00+08:00")
+    for _ in range(4):
+        new_appeal(db, city)  # 路灯故障 at 和平里小区3号楼
+    new_appeal(db, city, address="别处的小区")
+    clock.move_to("2026-03-02T09:30:00+08:00")
+    new_appeal(db, city)
+    lamp = db.scalars(select(Category).where(Category.jurisdiction_id == city.jid, Category.name == "路灯故障")).one()
+    parent = db.get(Category, lamp.parent_id)
+    target = more.add_derived_target(
+        db,
+        lights,
+        actor=leader,
+        name="路灯故障诉求量",
+        category_id=parent.id,  # the category and those under it
+        place="和平里",
+        baseline_from="2026-02-01",
+        baseline_to="2026-03-01",
+        reduction_pct=50,
+    )
+    assert (target.source, target.baseline, target.target, target.unit) == ("appeals_derived", 4.0, 2.0, "件")
+    assert target.actual == 5.0  # the 28 days to today still hold February's four, and today's
+    for bad in (
+        dict(baseline_from="2026-03-01", baseline_to="2026-02-01"),
+        dict(category_id=None, place=""),
+        dict(reduction_pct=0),
+        dict(category_id=999999),
+    ):
+        args = dict(name="x指标", category_id=lamp.id, place="", baseline_from="2026-02-01", baseline_to="2026-03-01")
+        with pytest.raises(InvalidInput):
+            more.add_derived_target(db, lights, actor=leader, **(args | {"reduction_pct": 50} | bad))
+    clock.move_to("2026-05-01T09:00:00+08:00")
+    assert overdue_job(db) >= 1 and target.actual == 0.0 and target.measured_on == date(2026, 5, 1)
+    assert more.refresh_derived(db) == 0  # idempotent
+    login(client, city.users["district_leader"].username, PASSWORD)
+    token = csrf_from(client, f"/staff/pledges/{plist.id}")
+    posted = client.post(
+        f"/staff/pledges/items/{lights.id}/derived",
+        follow_redirects=False,
+        data={
+            "csrf_token": token,
+            "category_id": str(lamp.id),
+            "place": "",
+            "baseline_from": "2026-02-01",
+            "baseline_to": "2026-03-01",
+            "reduction_pct": "60",
+        },
+    )
+    assert posted.status_code == 303
+    assert "相关 12345 诉求量" in client.get(f"/staff/pledges/{plist.id}").text

@@ -93,6 +93,9 @@ def upgrade() -> None:
     with op.batch_alter_table('pledge_milestones', schema=None) as batch_op:
         batch_op.add_column(sa.Column('photos', sa.JSON(), nullable=False, server_default='[]'))
 
+    with op.batch_alter_table('pledge_targets', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('params', sa.JSON(), nullable=False, server_default='{}'))
+
     with op.batch_alter_table('pledge_ratings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('appeal_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_pledge_ratings_appeal_id_appeals'), 'appeals', ['appeal_id'], ['id'])
@@ -103,6 +106,9 @@ def downgrade() -> None:
     with op.batch_alter_table('pledge_ratings', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_pledge_ratings_appeal_id_appeals'), type_='foreignkey')
         batch_op.drop_column('appeal_id')
+
+    with op.batch_alter_table('pledge_targets', schema=None) as batch_op:
+        batch_op.drop_column('params')
 
     with op.batch_alter_table('pledge_milestones', schema=None) as batch_op:
         batch_op.drop_column('photos')

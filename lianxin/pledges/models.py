@@ -86,6 +86,7 @@ class PledgeItem(Base):
         CheckConstraint("progress >= 0 AND progress <= 100", name="progress"),
         CheckConstraint("weight >= 0", name="weight"),
         Index("ix_pledge_items_owner_status", "owner_unit_id", "status"),
+        Index("ix_pledge_items_list_status_due", "list_id", "status", "due_on"),  # a ledger's live figures
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)

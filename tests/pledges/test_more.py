@@ -646,3 +646,18 @@ def test_an_indicator_counts_the_appeals_residents_stop_sending(client, db, city
     )
     assert posted.status_code == 303
     assert "相关 12345 诉求量" in client.get(f"/staff/pledges/{plist.id}").text
+
+
+def test_overdue_counts_the_promised_due_date_until_the_change_is_published(db, city, clock):
+    plist, lights, toilets, leader = published(db, city)  # toilets promised for 1 February: overdue
+    assert queries.ledger_page(db, plist).summary["overdue"] == 1
+    svc.update_item(db, lights, actor=leader, due_on="2026-02-15")  # moved into the past, not yet published
+    svc.update_item(db, toilets, actor=leader, due_on="2026-12-31")  # moved out, not yet published
+    assert queries.ledger_page(db, plist).summary["overdue"] == 1  # the public still sees the promise
+    staff = queries.ledger_page(db, plist, public=False).summary
+    assert staff["overdue"] == 1 and staff["budget_planned"] == 80.0
+    svc.publish_list(db, plist, actor=leader, note="调整完成时限")
+    after = queries.ledger_page(db, plist)
+    assert after.summary["overdue"] == 1 and after.rows[0].overdue and not after.rows[1].overdue
+    svc.complete_item(db, lights, actor=leader)
+    assert queries.ledger_page(db, plist).summary["overdue"] == 0

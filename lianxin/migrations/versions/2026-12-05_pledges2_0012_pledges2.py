@@ -86,6 +86,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('pledge_items', schema=None) as batch_op:
         batch_op.add_column(sa.Column('status_key', sa.String(length=32), nullable=True))
+        batch_op.create_index('ix_pledge_items_list_status_due', ['list_id', 'status', 'due_on'], unique=False)
 
     with op.batch_alter_table('pledge_list_versions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('digest', sa.String(length=64), nullable=True))
@@ -117,6 +118,7 @@ def downgrade() -> None:
         batch_op.drop_column('digest')
 
     with op.batch_alter_table('pledge_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_pledge_items_list_status_due')
         batch_op.drop_column('status_key')
 
     with op.batch_alter_table('pledge_decisions', schema=None) as batch_op:

@@ -75,6 +75,8 @@ class UnitOut(BaseModel):
     overdue: int
     completion_rate: float | None
     on_time_rate: float | None
+    change: float | None = Field(None, description="completion rate now minus at the end of last month (points)")
+    rating: float | None = Field(None, description="mean 三评 composite of the unit's rated items")
 
 
 class ProgressIn(BaseModel):
@@ -169,6 +171,8 @@ def overview(ctx: Ctx, year: int | None = None):
             overdue=r.overdue,
             completion_rate=r.completion_rate,
             on_time_rate=r.on_time_rate,
+            change=r.change,
+            rating=r.rating,
         )
         for r in rows
     ]

@@ -54,7 +54,9 @@ def export(
 
 
 def overdue_job(session, settings=None, now=None) -> int:
-    """The ``pledges_overdue`` job: mark overdue items delayed in every jurisdiction."""
+    """The ``pledges_overdue`` job: mark overdue items delayed in every jurisdiction, and recompute the
+    indicators derived from appeals."""
+    from lianxin.pledges.more import refresh_derived
     from lianxin.pledges.service import mark_overdue
 
-    return mark_overdue(session)
+    return mark_overdue(session) + refresh_derived(session)

@@ -424,6 +424,26 @@ def _second_round(session, rng, jid, year, today, plist, clist, villages, c_lead
         for item in working[::2]:
             leader = d_leader if item.list_id == plist.id else c_leader
             more.set_item_status(session, item, rng.choice(("tendering", "building", "inspecting")), actor=leader)
+    # an indicator judged by the lighting appeals of the district (filled by the daily job once the demo
+    # appeals exist: `lianxin jobs run`)
+    from lianxin.appeals.models import Category
+
+    lamp = session.scalar(
+        select(Category).where(Category.jurisdiction_id == jid, Category.name.like("%路灯%")).order_by(Category.level)
+    )
+    lights = next((i for i in plist.items if "路灯" in i.title), None)
+    if lamp is not None and lights is not None:
+        more.add_derived_target(
+            session,
+            lights,
+            actor=d_leader,
+            name="路灯类 12345 诉求量",
+            category_id=lamp.id,
+            place="",
+            baseline_from=(today - timedelta(days=240)).isoformat(),
+            baseline_to=(today - timedelta(days=150)).isoformat(),
+            reduction_pct=60,
+        )
     promoted = 0
     for v_no, village in enumerate(villages):
         for n, (title, kind, funds) in enumerate(rng.sample(PROJECTS, 3)):

@@ -86,6 +86,7 @@ class PledgeItem(Base):
         CheckConstraint("progress >= 0 AND progress <= 100", name="progress"),
         CheckConstraint("weight >= 0", name="weight"),
         Index("ix_pledge_items_owner_status", "owner_unit_id", "status"),
+        Index("ix_pledge_items_list_status_due", "list_id", "status", "due_on"),  # a ledger's live figures
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
@@ -141,7 +142,9 @@ class PledgeTarget(Base):
     actual: Mapped[float | None] = mapped_column(Float)
     measured_on: Mapped[date | None] = mapped_column(Date)
     method: Mapped[str] = mapped_column(String(300), default="")
-    source: Mapped[str] = mapped_column(String(20), default="manual")  # manual | appeals_derived (not yet)
+    source: Mapped[str] = mapped_column(String(20), default="manual")  # manual | appeals_derived
+    # appeals_derived: {"category_id", "place", "baseline_from", "baseline_to"}: the appeals counted
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
 
     item: Mapped[PledgeItem] = relationship(back_populates="targets")
 

@@ -18,7 +18,7 @@ from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import has_role
 from lianxin.pledges import service as svc
-from lianxin.pledges.models import PledgeItem, PledgeLink, PledgeList, PledgeProject, PledgeStatus
+from lianxin.pledges.models import PledgeItem, PledgeLink, PledgeList, PledgeProject, PledgeStatus, PledgeTarget
 from lianxin.pledges.status import ITEM_LABELS, ITEM_TRANSITIONS, ItemAction, ItemStatus
 
 # ---------------------------------------------------------------- status vocabulary
@@ -204,9 +204,9 @@ def _source(session: Session, jurisdiction_id: int, kind: str, ref) -> tuple[int
 
         text = str(ref or "").strip()
         stmt = select(Appeal).where(Appeal.jurisdiction_id == jurisdiction_id)
-        row = session.scalar(stmt.where(Appeal.order_no == text if not text.isdigit() else Appeal.id == int(text)))
-        if row is None and text.isdigit():
-            row = session.scalar(stmt.where(Appeal.order_no == text))
+        row = session.scalar(stmt.where(Appeal.order_no == text))  # order numbers are digits too
+        if row is None and text.isdigit() and int(text) < 2**31:
+            row = session.scalar(stmt.where(Appeal.id == int(text)))
         if row is not None:
             return row.id, row.order_no, {"title": mask_text(row.title) or row.order_no, "area": row.address or ""}
     else:
@@ -214,6 +214,8 @@ def _source(session: Session, jurisdiction_id: int, kind: str, ref) -> tuple[int
             target_id = int(str(ref).strip())
         except (TypeError, ValueError):
             raise InvalidInput("请填写编号", "give the id", field="target_id") from None
+        if not 0 < target_id < 2**31:
+            raise NotFound("要关联的记录不存在", f"no such {kind}", field="target_id")
         if kind == "hotspot":
             from lianxin.hotspots.models import Hotspot as Model
         elif kind == "topic":
@@ -426,3 +428,118 @@ def get_project(session: Session, project_id: int, *, jurisdiction_id: int) -> P
     if project is None or project.jurisdiction_id != jurisdiction_id:
         raise NotFound(f"项目 {project_id} 不存在", f"project {project_id} not found", field="project")
     return project
+
+
+# ---------------------------------------------------------------- indicators derived from appeals
+
+
+def _appeal_count(session: Session, jurisdiction_id: int, params: dict, start, end) -> int:
+    """Appeals received in [start, end) in the category (or its sub-categories) whose address or title
+    names the place: computed from Lianxin's own appeals, never typed in."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from lianxin.appeals.models import Appeal, Category
+
+    local = ZoneInfo("Asia/Shanghai")
+    stmt = select(func.count()).select_from(Appeal).where(Appeal.jurisdiction_id == jurisdiction_id)
+    if params.get("category_id"):
+        cats = {params["category_id"]}
+        frontier = set(cats)
+        while frontier:  # the category and everything under it (three levels at most)
+            frontier = set(session.scalars(select(Category.id).where(Category.parent_id.in_(frontier)))) - cats
+            cats |= frontier
+        stmt = stmt.where(Appeal.category_id.in_(cats))
+    if params.get("place"):
+        pattern = f"%{params['place']}%"
+        stmt = stmt.where(Appeal.address.like(pattern) | Appeal.title.like(pattern))
+    lower = datetime.combine(start, time.min, tzinfo=local)
+    upper = datetime.combine(end, time.min, tzinfo=local)
+    return session.scalar(stmt.where(Appeal.received_at >= lower, Appeal.received_at < upper)) or 0
+
+
+def add_derived_target(
+    session: Session,
+    item: PledgeItem,
+    *,
+    actor: User,
+    name: str,
+    category_id: int | None,
+    place: str,
+    baseline_from,
+    baseline_to,
+    reduction_pct,
+) -> PledgeTarget:
+    """An indicator judged by what residents stop complaining about: the appeals in the item's category
+    and place over a baseline window, and the target a reduction of them; the actual is the same count
+    over a window of the same length ending today (``refresh_derived``)."""
+    from lianxin.appeals.models import Category
+
+    start, end = svc._date(baseline_from, "baseline_from"), svc._date(baseline_to, "baseline_to")
+    if start is None or end is None or end <= start:
+        raise InvalidInput(
+            "请填写基期起止日期（止日晚于起日）", "give the baseline window (end after start)", field="baseline_from"
+        )
+    category = session.get(Category, category_id) if category_id else None
+    if category_id and (category is None or category.jurisdiction_id != item.jurisdiction_id):
+        raise InvalidInput("问题分类不存在", "no such category", field="category_id")
+    place = svc._optional_text(place, "place", "地点关键词", "Place", 50)
+    if category is None and not place:
+        raise InvalidInput("请选择问题分类或填写地点关键词", "choose a category or a place", field="category_id")
+    pct = svc._number(reduction_pct, "reduction_pct", required=True)
+    if not 0 < pct <= 100:
+        raise InvalidInput(
+            "下降目标为 1–100 的百分比", "the reduction is a percentage from 1 to 100", field="reduction_pct"
+        )
+    params = {
+        "category_id": category.id if category else None,
+        "place": place,
+        "baseline_from": start.isoformat(),
+        "baseline_to": end.isoformat(),
+        "reduction_pct": pct,
+    }
+    baseline = _appeal_count(session, item.jurisdiction_id, params, start, end)
+    target = svc.add_target(
+        session,
+        item,
+        actor=actor,
+        name=name,
+        unit="件",
+        baseline=baseline,
+        baseline_period=f"{start.isoformat()}—{end.isoformat()}",
+        target=round(baseline * (1 - pct / 100), 1),
+        method=f"12345 诉求量（{category.name if category else '全部分类'}{'，' + place if place else ''}），同长度时段对比，系统自动计算",
+    )
+    target.source = "appeals_derived"
+    target.params = params
+    refresh_derived(session, [target])
+    return target
+
+
+def refresh_derived(session: Session, targets=None, *, today=None) -> int:
+    """Recompute the actual of derived indicators: the same count over the window of the baseline's
+    length that ends today. The job runs it daily; returns how many changed."""
+    from datetime import timedelta
+
+    today = today or svc.local_today()
+    if targets is None:
+        targets = list(session.scalars(select(PledgeTarget).where(PledgeTarget.source == "appeals_derived")))
+    changed = 0
+    for target in targets:
+        params = target.params or {}
+        start, end = svc._date(params.get("baseline_from"), "p"), svc._date(params.get("baseline_to"), "p")
+        length = (end - start).days
+        window_end = today + timedelta(days=1)
+        baseline = float(_appeal_count(session, target.jurisdiction_id, params, start, end))
+        if baseline != target.baseline:  # appeals entered late still count in the baseline
+            target.baseline = baseline
+            target.target = round(baseline * (1 - float(params.get("reduction_pct") or 0) / 100), 1)
+            changed += 1
+        actual = float(
+            _appeal_count(session, target.jurisdiction_id, params, window_end - timedelta(days=length), window_end)
+        )
+        if actual != target.actual:
+            target.actual, target.measured_on = actual, today
+            changed += 1
+    session.flush()
+    return changed

@@ -192,45 +192,45 @@ class LedgerPage:
     summary: dict  # over the whole published list: total, done, rate, overdue, budget planned/spent
 
 
-# The whole-list part of a ledger page (tree order and figures) is kept per list state: the published
-# version's digest, the list's latest event (every change to an item goes through a verb that appends
-# one), a cheap aggregate of the items and the day. A page view after a change recomputes it once.
-_TREES: OrderedDict[tuple, tuple[list, dict]] = OrderedDict()
+# A ledger page's whole-list pass has two parts. The structure (tree order, depth, owner unit, which
+# items are promised and which of them are past their promised due date) is kept per list structure:
+# the published version's digest, the number of items, the latest event that can move the tree (an
+# item added or edited) and the day. The live part (statuses: completed, open, overdue; money) is a
+# few aggregate queries on every request, so a progress report or a completion costs no recomputation.
+_TREES: OrderedDict[tuple, dict] = OrderedDict()
 _TREE_CACHE_SIZE = 8
+STRUCTURAL_EVENTS = ("item_added", "item_updated")
 
 
-def _list_state(session: Session, plist: PledgeList, digest: str | None, today: date, public: bool) -> tuple:
+def _structure_key(session: Session, plist: PledgeList, digest: str | None, today: date, public: bool) -> tuple:
     from lianxin.pledges.models import PledgeEvent
 
-    last_event = session.scalar(select(func.max(PledgeEvent.id)).where(PledgeEvent.list_id == plist.id))
-    count, progress = session.execute(
-        select(func.count(), func.coalesce(func.sum(PledgeItem.progress), 0)).where(PledgeItem.list_id == plist.id)
-    ).one()
-    return (plist.id, public, digest, last_event, count, int(progress), today)
+    last = session.scalar(
+        select(func.max(PledgeEvent.id)).where(PledgeEvent.list_id == plist.id, PledgeEvent.kind.in_(STRUCTURAL_EVENTS))
+    )
+    count = session.scalar(select(func.count()).select_from(PledgeItem).where(PledgeItem.list_id == plist.id))
+    return (plist.id, public, digest, last, count, today)
 
 
-def _tree(session: Session, plist: PledgeList, promised: dict | None, today: date) -> tuple[list, dict]:
-    """Every row of the list as ``(id, parent, status, owner unit, depth)`` in tree order, and the figures."""
-    # plain columns (status as its stored text): no per-row type processing over thousands of rows
+def _structure(session: Session, plist: PledgeList, promised: dict | None, today: date) -> dict:
+    """Every row of the list as ``(id, parent, owner unit, depth)`` in tree order, the unpublished item
+    ids (left out of a public page) and the ids past their (promised) due date."""
+    # plain columns: no per-row type processing over thousands of rows
     light = session.execute(
-        text("SELECT id, parent_id, position, status, owner_unit_id FROM pledge_items WHERE list_id = :list_id"),
+        text("SELECT id, parent_id, position, owner_unit_id, due_on FROM pledge_items WHERE list_id = :list_id"),
         {"list_id": plist.id},
     ).all()
     unpublished: list[int] = []
+    iso_today = today.isoformat()
+    minus: set[int] = set()
+    plus: set[int] = set()
     if promised is not None:
         unpublished = [r[0] for r in light if str(r[0]) not in promised]
         if unpublished:
             light = [r for r in light if str(r[0]) in promised]
-        due = {r[0]: (promised[str(r[0])].get("due_on") or "") for r in light}
-    else:
-        due = {
-            i: d.isoformat()
-            for i, d in session.execute(
-                select(PledgeItem.id, PledgeItem.due_on).where(
-                    PledgeItem.list_id == plist.id, PledgeItem.due_on.is_not(None)
-                )
-            )
-        }
+        live_late = {r[0] for r in light if r[4] is not None and str(r[4])[:10] < iso_today}
+        late = {r[0] for r in light if "" < (promised[str(r[0])].get("due_on") or "") < iso_today}
+        minus, plus = live_late - late, late - live_late  # due dates changed since publishing
     ids = {r[0] for r in light}
     kids: dict[int | None, list] = defaultdict(list)
     for r in light:
@@ -239,33 +239,62 @@ def _tree(session: Session, plist: PledgeList, promised: dict | None, today: dat
     stack = [(r, 0) for r in sorted(kids.get(None, ()), key=lambda r: (r[2], r[0]), reverse=True)]
     while stack:
         r, depth = stack.pop()
-        ordered.append((r[0], r[1], r[3], r[4], depth))
+        ordered.append((r[0], r[1], r[3], depth))
         children = kids.get(r[0])
         if children:
             stack.extend((c, depth + 1) for c in sorted(children, key=lambda c: (c[2], c[0]), reverse=True))
-    iso_today = today.isoformat()
-    done = counted = overdue = 0
-    for r in light:
-        if r[3] != ItemStatus.CANCELLED:
-            counted += 1
-            done += r[3] == ItemStatus.COMPLETED
-        overdue += bool(r[3] in ITEM_OPEN and "" < due.get(r[0], "") < iso_today)
-    leaves = PledgeItem.list_id == plist.id
-    parents = select(PledgeItem.parent_id).where(leaves, PledgeItem.parent_id.is_not(None))
+    in_list = PledgeItem.list_id == plist.id
+    parents = select(PledgeItem.parent_id).where(in_list, PledgeItem.parent_id.is_not(None))
     planned, spent = session.execute(
         select(func.sum(PledgeItem.budget_planned), func.sum(PledgeItem.budget_spent)).where(
-            leaves, PledgeItem.id.not_in(parents), *([PledgeItem.id.not_in(unpublished)] if unpublished else [])
+            in_list, PledgeItem.id.not_in(parents), *([PledgeItem.id.not_in(unpublished)] if unpublished else [])
         )
-    ).one()
-    summary = {
+    ).one()  # money changes only through item edits, which change the structure key
+    return {
+        "ordered": ordered,
+        "unpublished": unpublished,
+        "minus": minus,
+        "plus": plus,
+        "budget_planned": round(float(planned or 0), 2),  # leaves carry the money; parents would count it twice
+        "budget_spent": round(float(spent or 0), 2),
+    }
+
+
+def _live_figures(session: Session, plist: PledgeList, structure: dict, today: date) -> dict:
+    """Completed, counted and overdue items and the money, from aggregate queries (cheap on every request)."""
+    in_list = PledgeItem.list_id == plist.id
+    unpublished = structure["unpublished"]
+    published = [PledgeItem.id.not_in(unpublished)] if unpublished else []
+    by_status = dict(
+        session.execute(
+            text("SELECT status, count(*) FROM pledge_items WHERE list_id = :list_id GROUP BY status"),
+            {"list_id": plist.id},
+        ).all()
+    )
+    if unpublished:
+        for status, n in session.execute(
+            select(PledgeItem.status, func.count()).where(PledgeItem.id.in_(unpublished)).group_by(PledgeItem.status)
+        ):
+            by_status[status.value] = by_status.get(status.value, 0) - n
+    counted = sum(n for st, n in by_status.items() if st != ItemStatus.CANCELLED.value)
+    done = by_status.get(ItemStatus.COMPLETED.value, 0)
+    open_now = [in_list, PledgeItem.status.in_(ITEM_OPEN)]
+    overdue = session.scalar(
+        select(func.count()).select_from(PledgeItem).where(*open_now, PledgeItem.due_on < today, *published)
+    )
+    for ids, sign in ((structure["minus"], -1), (structure["plus"], 1)):
+        if ids:
+            overdue += sign * session.scalar(
+                select(func.count()).select_from(PledgeItem).where(*open_now, PledgeItem.id.in_(ids))
+            )
+    return {
         "total": counted,
         "done": done,
         "rate": round(100 * done / counted) if counted else 0,
         "overdue": overdue,
-        "budget_planned": round(float(planned or 0), 2),  # leaves carry the money; parents would count it twice
-        "budget_spent": round(float(spent or 0), 2),
+        "budget_planned": structure["budget_planned"],
+        "budget_spent": structure["budget_spent"],
     }
-    return ordered, summary
 
 
 def ledger_page(
@@ -284,6 +313,7 @@ def ledger_page(
     The figures cover the whole list; only the page's items are loaded in full (a list may hold
     thousands of items: Chifeng published 7,209)."""
     today = today or local_today()
+    status = status if status in {s.value for s in ItemStatus} else ""
     digest = None
     promised = None
     if public:
@@ -295,17 +325,18 @@ def ledger_page(
         ).first()
         promised = version_snapshot(session, latest.id, latest.digest).get("items", {}) if latest else {}
         digest = latest.digest if latest else None
-    key = _list_state(session, plist, digest, today, public) if (digest or not public) else None
-    cached = _TREES.get(key) if key else None
-    if cached is None:
-        cached = _tree(session, plist, promised, today)
+    key = _structure_key(session, plist, digest, today, public) if (digest or not public) else None
+    structure = _TREES.get(key) if key else None
+    if structure is None:
+        structure = _structure(session, plist, promised, today)
         if key:
-            _TREES[key] = cached
+            _TREES[key] = structure
             while len(_TREES) > _TREE_CACHE_SIZE:
                 _TREES.popitem(last=False)
     else:
         _TREES.move_to_end(key)
-    ordered, summary = cached
+    summary = _live_figures(session, plist, structure, today)
+    ordered = structure["ordered"]
     words = q.strip()
     if status or words or unit_id:
         titles: dict = {}
@@ -313,11 +344,20 @@ def ledger_page(
             titles = dict(
                 session.execute(select(PledgeItem.id, PledgeItem.title).where(PledgeItem.list_id == plist.id)).all()
             )
+        with_status = (
+            set(
+                session.scalars(
+                    select(PledgeItem.id).where(PledgeItem.list_id == plist.id, PledgeItem.status == status)
+                )
+            )
+            if status
+            else None
+        )
         ordered = [
             r
             for r in ordered
-            if (not status or r[2] == status)
-            and (not unit_id or r[3] == unit_id)
+            if (with_status is None or r[0] in with_status)
+            and (not unit_id or r[2] == unit_id)
             and (
                 not words
                 or words in (promised[str(r[0])].get("title", "") if promised is not None else titles.get(r[0], ""))
@@ -333,7 +373,7 @@ def ledger_page(
         today=today,
         only=[r[0] for r in chunk],
         promised=promised,
-        depths={r[0]: r[4] for r in chunk},
+        depths={r[0]: r[3] for r in chunk},
     )
     return LedgerPage(rows=rows, matched=len(ordered), page=page, pages=pages, summary=summary)
 
@@ -482,6 +522,23 @@ class UnitFigures:
     overdue: int = 0
     on_time: int = 0
     delayed: int = 0
+    completed_before: int = 0  # completed by the end of last month
+    ratings: list = field(default_factory=list)  # 三评 composite of each rated item
+
+    @property
+    def previous_rate(self) -> float | None:
+        return round(100 * self.completed_before / self.total, 1) if self.total else None
+
+    @property
+    def change(self) -> float | None:
+        """Completion rate now minus at the end of last month (环比, percentage points)."""
+        if self.completion_rate is None or self.previous_rate is None:
+            return None
+        return round(self.completion_rate - self.previous_rate, 1)
+
+    @property
+    def rating(self) -> float | None:
+        return round(sum(self.ratings) / len(self.ratings), 1) if self.ratings else None
 
     @property
     def completion_rate(self) -> float | None:
@@ -511,6 +568,14 @@ def unit_overview(
         stmt = stmt.where(PledgeList.year == year)
     items = list(session.scalars(stmt))
     parents = {i.parent_id for i in items if i.parent_id}
+    month_start = today.replace(day=1)
+    weights = {
+        pl_id: w
+        for pl_id, w in session.execute(
+            select(PledgeList.id, PledgeList.rating_weights).where(PledgeList.id.in_({i.list_id for i in items}))
+        )
+    }
+    scores = ratings_by_item(session, [i.id for i in items if i.status == ItemStatus.COMPLETED])
     figures: dict[str, UnitFigures] = {}
     overdue = []
     for item in items:
@@ -521,6 +586,13 @@ def unit_overview(
         row.total += 1
         if item.status == ItemStatus.COMPLETED:
             row.completed += 1
+            if item.completed_on and item.completed_on < month_start:
+                row.completed_before += 1
+            if item.id in scores:
+                part = {k: scores[item.id][k] for k in ("self", "public", "review")}
+                composite = composite_score(part, weights.get(item.list_id) or {})
+                if composite is not None:
+                    row.ratings.append(composite)
             if item.due_on is None or (item.completed_on and item.completed_on <= item.due_on):
                 row.on_time += 1
         elif item.due_on and item.due_on < today and item.status in ITEM_OPEN:

@@ -88,6 +88,18 @@ def _units(session: Session, jurisdiction_id: int) -> list[Unit]:
     )
 
 
+def _categories(session: Session, jurisdiction_id: int) -> list:
+    from lianxin.appeals.models import Category
+
+    return list(
+        session.execute(
+            select(Category.id, Category.name, Category.level)
+            .where(Category.jurisdiction_id == jurisdiction_id, Category.active.is_(True), Category.level <= 2)
+            .order_by(Category.sort, Category.id)
+        )
+    )
+
+
 def _labels(session: Session | None = None, jurisdiction_id: int | None = None) -> dict:
     vocab = more.vocabulary_labels(session, jurisdiction_id) if session is not None else {}
     return {
@@ -217,6 +229,7 @@ def _item_page(
             "parent": (item.parent_id, parent["title"]) if parent else None,
             "children": sorted(children)[:200],
             "links": queries.item_links(session, item, public=True),
+            "co_units": [session.get(Unit, uid).name for uid in item.co_unit_ids or () if session.get(Unit, uid)],
             "labels": _labels(session, plist.jurisdiction_id),
             "error": error,
             "rated": request.query_params.get("rated"),
@@ -359,6 +372,7 @@ def _workbench(
             "rows": rows,
             "labels": _labels(session, plist.jurisdiction_id),
             "vocabulary": [v for v in more.ensure_vocabulary(session, plist.jurisdiction_id) if v.active],
+            "categories": _categories(session, plist.jurisdiction_id),
             "links": queries.links_by_item(session, [r.item.id for r in rows]),
             "agenda": queries.agenda(rows),
             "error": error,
@@ -466,6 +480,9 @@ def staff_add_item(
         ),
     )
     fields = {k: v for k, v in fields.items() if v != "" or k == "title"}
+    co_units = [str(v) for v in posted.getlist("co_unit_ids") if str(v).strip()]
+    if co_units:
+        fields["co_unit_ids"] = [_int(v, "co_unit_ids") for v in co_units]
     targets = []
     if str(posted.get("target_name", "")).strip():
         targets.append(
@@ -1051,3 +1068,31 @@ def staff_import(
         )
     counts = {a: sum(1 for r in report if r.action == a) for a in ("added", "updated", "unchanged", "error")}
     return render(request, "pledges/import.html", {"plist": plist, "report": report, "counts": counts, "error": None})
+
+
+@router.post("/staff/pledges/items/{item_id}/derived")
+def staff_derived_target(
+    item_id: int,
+    request: Request,
+    posted: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*STAFF)),
+) -> Response:
+    category = _int(posted.get("category_id"), "category_id", optional=True)
+    return _item_act(
+        request,
+        session,
+        user,
+        item_id,
+        lambda item: more.add_derived_target(
+            session,
+            item,
+            actor=user,
+            name=str(posted.get("name") or "相关 12345 诉求量"),
+            category_id=category,
+            place=str(posted.get("place", "")),
+            baseline_from=str(posted.get("baseline_from", "")),
+            baseline_to=str(posted.get("baseline_to", "")),
+            reduction_pct=str(posted.get("reduction_pct", "")),
+        ),
+    )

@@ -8,7 +8,7 @@ from collections import Counter
 from sqlalchemy import select
 
 from lianxin.pledges.demo import build_demo
-from lianxin.pledges.models import PledgeItem, PledgeList, PledgeMeeting, PledgeProject, PledgeRating
+from lianxin.pledges.models import PledgeItem, PledgeList, PledgeMeeting, PledgeProject, PledgeRating, PledgeTarget
 from lianxin.pledges.status import ListStatus
 
 
@@ -32,6 +32,7 @@ def test_the_demo_builds_believable_lists(db, settings):
     assert {p.status for p in projects} == {"candidate", "approved", "promoted"}
     county = next(pl for pl in lists if any(p.item_id and p.item_id in {i.id for i in pl.items} for p in projects))
     assert county.version == 2  # published again with the library's projects
+    assert db.scalars(select(PledgeTarget).where(PledgeTarget.source == "appeals_derived")).all()
     statuses = {i.status.value for i in items}
     assert {"planned", "in_progress", "completed", "suspended"} <= statuses
     assert len(db.scalars(select(PledgeMeeting)).all()) >= 1

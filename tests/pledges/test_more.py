@@ -150,7 +150,13 @@ def test_items_link_to_appeals_topics_and_wishes_and_are_made_from_them(db, city
     )
     from_wish = more.item_from(db, plist, actor=leader, kind="wish", ref=wish.id)
     assert from_wish.owner_unit_id == city.units["community"].id and "13712345678" not in from_wish.title
-    for kind, ref in (("appeal", "NO-SUCH"), ("topic", "999999"), ("wish", "x"), ("nothing", "1")):
+    for kind, ref in (
+        ("appeal", "NO-SUCH"),
+        ("topic", "999999"),
+        ("topic", "99999999999"),
+        ("wish", "x"),
+        ("nothing", "1"),
+    ):
         with pytest.raises((NotFound, InvalidInput)):
             more.link_item(db, lights, actor=leader, kind=kind, ref=ref)
     with pytest.raises(PermissionDenied):
@@ -541,3 +547,117 @@ def test_the_ledger_round_trips_through_excel_with_a_report(client, db, city, cl
     assert bad.status_code == 422 and "无法读取" in bad.text
     none = client.post(f"/staff/pledges/{plist.id}/import", data={"csrf_token": token})
     assert none.status_code == 422
+
+
+# ---------------------------------------------------------------- leader figures and co-units
+
+
+def test_the_leader_sees_month_on_month_change_and_ratings_by_unit(client, db, city, clock):
+    plist, lights, toilets, leader = published(db, city)
+    svc.complete_item(db, lights, actor=leader, completed_on="2026-02-20")  # last month
+    svc.self_assess(db, lights, actor=leader, score=90)
+    svc.complete_item(db, toilets, actor=leader, completed_on="2026-03-01")  # this month
+    rows, _ = queries.unit_overview(db, city.jid, year=2026)
+    by_unit = {r.unit: r for r in rows}
+    assert by_unit["和平街道"].change == 0.0 and by_unit["和平街道"].rating == 90.0
+    assert by_unit["区城市管理委员会"].change == 100.0 and by_unit["区城市管理委员会"].rating is None
+    login(client, city.users["leader"].username, PASSWORD)
+    page = client.get("/leader/pledges?year=2026")
+    assert '<td class="num mom">+100.0</td>' in page.text
+    api = client.get("/api/v1/pledges/overview?year=2026").json()
+    assert {r["unit"]: r["change"] for r in api} == {"和平街道": 0.0, "区城市管理委员会": 100.0}
+
+
+def test_an_item_names_its_co_units(client, db, city, clock):
+    plist, lights, _, leader = published(db, city)
+    login(client, city.users["district_leader"].username, PASSWORD)
+    token = csrf_from(client, f"/staff/pledges/{plist.id}")
+    added = client.post(
+        f"/staff/pledges/{plist.id}/items",
+        follow_redirects=False,
+        data={
+            "csrf_token": token,
+            "title": "背街小巷整治",
+            "co_unit_ids": [str(city.units["urban"].id), str(city.units["housing"].id)],
+        },
+    )
+    assert added.status_code == 303
+    item = db.scalars(select(PledgeItem).where(PledgeItem.title == "背街小巷整治")).one()
+    assert item.co_unit_ids == [city.units["urban"].id, city.units["housing"].id]
+    svc.publish_list(db, plist, actor=leader, note="新增背街小巷整治")
+    page = client.get(f"/pledges/items/{item.id}")
+    assert 'id="co-units">区城市管理委员会、市住房和城乡建设委员会<' in page.text
+
+
+# ---------------------------------------------------------------- an indicator derived from the appeals
+
+
+def test_an_indicator_counts_the_appeals_residents_stop_sending(client, db, city, clock):
+    from lianxin.appeals.models import Category
+    from lianxin.pledges.cli import overdue_job
+
+    plist, lights, _, leader = published(db, city)
+    clock.move_to("2026-02-10T10:00:00+08:00")
+    for _ in range(4):
+        new_appeal(db, city)  # 路灯故障 at 和平里小区3号楼
+    new_appeal(db, city, address="别处的小区")
+    clock.move_to("2026-03-02T09:30:00+08:00")
+    new_appeal(db, city)
+    lamp = db.scalars(select(Category).where(Category.jurisdiction_id == city.jid, Category.name == "路灯故障")).one()
+    parent = db.get(Category, lamp.parent_id)
+    target = more.add_derived_target(
+        db,
+        lights,
+        actor=leader,
+        name="路灯故障诉求量",
+        category_id=parent.id,  # the category and those under it
+        place="和平里",
+        baseline_from="2026-02-01",
+        baseline_to="2026-03-01",
+        reduction_pct=50,
+    )
+    assert (target.source, target.baseline, target.target, target.unit) == ("appeals_derived", 4.0, 2.0, "件")
+    assert target.actual == 5.0  # the 28 days to today still hold February's four, and today's
+    for bad in (
+        dict(baseline_from="2026-03-01", baseline_to="2026-02-01"),
+        dict(category_id=None, place=""),
+        dict(reduction_pct=0),
+        dict(category_id=999999),
+    ):
+        args = dict(name="x指标", category_id=lamp.id, place="", baseline_from="2026-02-01", baseline_to="2026-03-01")
+        with pytest.raises(InvalidInput):
+            more.add_derived_target(db, lights, actor=leader, **(args | {"reduction_pct": 50} | bad))
+    clock.move_to("2026-05-01T09:00:00+08:00")
+    assert overdue_job(db) >= 1 and target.actual == 0.0 and target.measured_on == date(2026, 5, 1)
+    assert more.refresh_derived(db) == 0  # idempotent
+    login(client, city.users["district_leader"].username, PASSWORD)
+    token = csrf_from(client, f"/staff/pledges/{plist.id}")
+    posted = client.post(
+        f"/staff/pledges/items/{lights.id}/derived",
+        follow_redirects=False,
+        data={
+            "csrf_token": token,
+            "category_id": str(lamp.id),
+            "place": "",
+            "baseline_from": "2026-02-01",
+            "baseline_to": "2026-03-01",
+            "reduction_pct": "60",
+        },
+    )
+    assert posted.status_code == 303
+    assert "相关 12345 诉求量" in client.get(f"/staff/pledges/{plist.id}").text
+
+
+def test_overdue_counts_the_promised_due_date_until_the_change_is_published(db, city, clock):
+    plist, lights, toilets, leader = published(db, city)  # toilets promised for 1 February: overdue
+    assert queries.ledger_page(db, plist).summary["overdue"] == 1
+    svc.update_item(db, lights, actor=leader, due_on="2026-02-15")  # moved into the past, not yet published
+    svc.update_item(db, toilets, actor=leader, due_on="2026-12-31")  # moved out, not yet published
+    assert queries.ledger_page(db, plist).summary["overdue"] == 1  # the public still sees the promise
+    staff = queries.ledger_page(db, plist, public=False).summary
+    assert staff["overdue"] == 1 and staff["budget_planned"] == 80.0
+    svc.publish_list(db, plist, actor=leader, note="调整完成时限")
+    after = queries.ledger_page(db, plist)
+    assert after.summary["overdue"] == 1 and after.rows[0].overdue and not after.rows[1].overdue
+    svc.complete_item(db, lights, actor=leader)
+    assert queries.ledger_page(db, plist).summary["overdue"] == 0

@@ -86,12 +86,16 @@ def upgrade() -> None:
 
     with op.batch_alter_table('pledge_items', schema=None) as batch_op:
         batch_op.add_column(sa.Column('status_key', sa.String(length=32), nullable=True))
+        batch_op.create_index('ix_pledge_items_list_status_due', ['list_id', 'status', 'due_on'], unique=False)
 
     with op.batch_alter_table('pledge_list_versions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('digest', sa.String(length=64), nullable=True))
 
     with op.batch_alter_table('pledge_milestones', schema=None) as batch_op:
         batch_op.add_column(sa.Column('photos', sa.JSON(), nullable=False, server_default='[]'))
+
+    with op.batch_alter_table('pledge_targets', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('params', sa.JSON(), nullable=False, server_default='{}'))
 
     with op.batch_alter_table('pledge_ratings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('appeal_id', sa.Integer(), nullable=True))
@@ -104,6 +108,9 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f('fk_pledge_ratings_appeal_id_appeals'), type_='foreignkey')
         batch_op.drop_column('appeal_id')
 
+    with op.batch_alter_table('pledge_targets', schema=None) as batch_op:
+        batch_op.drop_column('params')
+
     with op.batch_alter_table('pledge_milestones', schema=None) as batch_op:
         batch_op.drop_column('photos')
 
@@ -111,6 +118,7 @@ def downgrade() -> None:
         batch_op.drop_column('digest')
 
     with op.batch_alter_table('pledge_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_pledge_items_list_status_due')
         batch_op.drop_column('status_key')
 
     with op.batch_alter_table('pledge_decisions', schema=None) as batch_op:

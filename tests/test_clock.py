@@ -67,3 +67,10 @@ def test_no_module_names_a_zone_of_its_own():
         and re.search(r"ZoneInfo\(|timedelta\(hours=8\)", path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_the_older_name_of_the_zone_follows_the_setting(berlin):
+    from lianxin.appeals.service import SHANGHAI
+    from lianxin.sla import calendar
+
+    assert SHANGHAI == calendar.SHANGHAI == clock.local_zone() and str(SHANGHAI) == "Europe/Berlin"

@@ -904,3 +904,11 @@ def get_appeal(session: Session, order_no: str) -> Appeal:
     if appeal is None:
         raise NotFound(f"工单 {order_no} 不存在", f"appeal {order_no} not found")
     return appeal
+
+
+def __getattr__(name: str):
+    """``SHANGHAI``, the older name of the local zone: code written before ``clock.local_zone()`` keeps working
+    and now follows ``LIANXIN_TIMEZONE``. New code calls ``lianxin.clock.local_zone()``."""
+    if name == "SHANGHAI":
+        return local_zone()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -166,3 +166,11 @@ class WorkingCalendar:
 
     def _at(self, d: date, t: time) -> datetime:
         return self._local_at(d, t).astimezone(UTC)
+
+
+def __getattr__(name: str):
+    """``SHANGHAI``, the older name of the local zone: code written before ``clock.local_zone()`` keeps working
+    and now follows ``LIANXIN_TIMEZONE``. New code calls ``lianxin.clock.local_zone()``."""
+    if name == "SHANGHAI":
+        return local_zone()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

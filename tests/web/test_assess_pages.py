@@ -26,7 +26,7 @@ def sign_in(client, city, key):
 
 
 def options(html: str) -> dict[str, dict]:
-    found = re.findall(r'id="chart-(\w+)" data-option="([^"]*)"', html)
+    found = re.findall(r'id="chart-(\w+)" data-chart="([^"]*)"', html)
     return {name: json.loads(unescape(value)) for name, value in found}
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
+from sqlalchemy import func, select
 
 from lianxin.api.deps import Ctx, WriteCtx
 from lianxin.api.errors import ERROR_RESPONSES
@@ -98,7 +99,7 @@ def list_households(
     """本人网格内的住户（个人信息脱敏）/ the households in the caller's grids, personal data masked."""
     stmt = svc.households(ctx.session, ctx.actor, q=q, tag=tag, flagged=flagged)
     rows = ctx.session.scalars(stmt.offset(offset).limit(limit)).all()
-    total = len(ctx.session.scalars(stmt.with_only_columns(Household.id)).all())
+    total = ctx.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     return HouseholdPage(total=total, items=[_household(h) for h in rows])
 
 

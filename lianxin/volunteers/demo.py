@@ -36,7 +36,7 @@ DONORS = (
 )
 
 
-def build_demo(session: Session, jid: int, rng: random.Random, *, communities: int = 4) -> str:
+def build_demo(session: Session, jid: int, rng: random.Random, *, communities: int = 3) -> str:
     jurisdiction = session.get(Jurisdiction, jid)
     ensure_rules(session, jurisdiction)
     units = session.scalars(
@@ -81,7 +81,7 @@ def build_demo(session: Session, jid: int, rng: random.Random, *, communities: i
                     session, good, quantity=rng.randint(10, 30), donor_kind=kind, donor_name=donor, actor=None
                 )
         # past activities: hours confirmed by the organiser, a few absences
-        for k in range(3):
+        for k in range(2):
             title, content, place = ACTIVITIES[(n + k) % len(ACTIVITIES)]
             day = today - timedelta(days=10 + 20 * k + n)
             start = datetime.combine(day, time(9), tzinfo=local_zone())
@@ -100,7 +100,7 @@ def build_demo(session: Session, jid: int, rng: random.Random, *, communities: i
                 )
                 rows = [
                     svc.sign_up(session, activity, m, actor=None, role="team_leader" if i == 0 else "volunteer")
-                    for i, m in enumerate(crew[:7])
+                    for i, m in enumerate(crew[:6])
                 ]
             counts["activities"] += 1
             with clock.at(start + timedelta(hours=4)):

@@ -8,7 +8,7 @@ import math
 import random
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lianxin.clock import local_zone, utcnow
@@ -142,6 +142,13 @@ def build_demo(
                 + rng.choice(("建国", "秀英", "志强", "桂兰", "海燕", "小明")),
                 "recipient_phone": f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}",
                 "status": ParcelStatus.RECEIVED,
+                "planned_mode": None,
+                "trip_id": None,
+                "service_date": None,
+                "arrived_at": None,
+                "closed_at": None,
+                "reason": "",
+                "version": 1,
                 "received_at": received,
                 "created_at": received,
             }
@@ -159,7 +166,7 @@ def build_demo(
                     "reason": "",
                 }
             rows.append(row)
-    session.execute(insert(Parcel), rows)
+    session.execute(Parcel.__table__.insert(), rows)  # Core executemany: a month of parcels in well under a second
     local_hour = now.astimezone(local_zone()).hour
     plan_day = today if local_hour < 12 else today + timedelta(days=1)  # after noon the desk plans tomorrow
     run = svc.run_plan(

@@ -157,13 +157,7 @@ def test_cli_export_then_import_of_an_xlsx(cli_env, tmp_path):  # noqa: F811
     assert runner.invoke(app, ["demo", "--appeals", "30", "--days", "10"]).exit_code == 0
     out = runner.invoke(app, ["ledger", "export", str(tmp_path / "l.xlsx")])
     assert out.exit_code == 0, out.output
-    from sqlalchemy import func
-
-    from lianxin.db import make_engine, make_sessionmaker
-
-    with make_sessionmaker(make_engine(cli_env))() as session:  # 30 + the services demo's 差评 work orders
-        appeals = session.scalar(select(func.count()).select_from(Appeal))
-    assert appeals >= 30 and load_workbook(tmp_path / "l.xlsx").active.max_row == appeals + 1
+    assert load_workbook(tmp_path / "l.xlsx").active.max_row == 31
     book = Workbook()
     sheet = book.active
     sheet.append(COLUMNS)

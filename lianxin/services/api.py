@@ -118,6 +118,22 @@ def save_item(body: ItemIn, ctx: WriteCtx):
     return ctx.once(run)
 
 
+class StatusIn(BaseModel):
+    status: ItemStatus
+    alert: str = Field(default="", max_length=300)
+
+
+@router.post("/items/{code}/status", response_model=ItemOut)
+def item_status(code: str, body: StatusIn, ctx: WriteCtx):
+    """暂停/恢复办理（须说明原因）/ close an item for now (with the reason) or reopen it (admins)."""
+
+    def run():
+        found = catalogue.item_by_code(ctx.session, ctx.jurisdiction_id, code)
+        return _item(catalogue.set_item_status(ctx.session, found, body.status, alert=body.alert, actor=ctx.actor))
+
+    return ctx.once(run)
+
+
 class BundleOut(BaseModel):
     code: str
     name: str

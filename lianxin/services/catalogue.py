@@ -19,6 +19,21 @@ from lianxin.services.status import ItemKind, ItemStatus, ServiceChannel
 jieba.setLogLevel(60)  # jieba prints its dictionary loading to stderr otherwise
 _WORD = re.compile(r"[\w]", re.UNICODE)
 _STOP = frozenset("的 了 和 与 及 或 在 是 办 办理 申请 我 要 怎么 如何 需要 什么 哪些".split())
+# What residents say → the catalogue's words (a small built-in list; abbreviations and everyday names).
+SYNONYMS = {
+    "社保卡": "社会保障卡",
+    "社保": "社会保险",
+    "疫苗": "预防接种",
+    "打针": "预防接种",
+    "电费": "用电",
+    "水费": "用水",
+    "煤气": "燃气",
+    "天然气": "燃气",
+    "老人": "高龄 老年人",
+    "生孩子": "出生 新生儿",
+    "开店": "个体工商户",
+    "买房": "不动产 转移登记",
+}
 DEPARTMENT_KINDS = frozenset({UnitKind.DEPARTMENT, UnitKind.ENTERPRISE, UnitKind.STREET, UnitKind.DISTRICT})
 
 
@@ -56,7 +71,8 @@ def search_items(session: Session, jurisdiction_id: int, query: str, *, limit: i
     stmt = select(ServiceItem).where(
         ServiceItem.jurisdiction_id == jurisdiction_id, ServiceItem.status != ItemStatus.DEFUNCT
     )
-    words = list(dict.fromkeys(tokens(query)))[:12]
+    expanded = " ".join([query, *(v for k, v in SYNONYMS.items() if k in query)])
+    words = list(dict.fromkeys(tokens(expanded)))[:16]
     if not query.strip():
         return list(session.scalars(stmt.order_by(ServiceItem.code).limit(limit)))
     if not words:

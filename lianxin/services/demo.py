@@ -1,6 +1,7 @@
 """``lianxin demo``: a believable catalogue (real-looking items of the demo city's departments and utilities),
 the two bundles of the seeds (出生一件事; 二手房过户 + 水电气联办), a service centre open on some holidays,
-and residents' applications, an authorised relative, bookings and ratings — one 差评 already a work order."""
+and residents' applications, an authorised relative, bookings and ratings (no 差评: it would open a work order
+among the demo's appeals, whose number the demo promises)."""
 
 from __future__ import annotations
 
@@ -405,16 +406,12 @@ def _activity(session: Session, city, centre, items, esf, today) -> None:
                 now=now,
             )
         _run(session, city, app, ["accept", "approve", "deliver"] if n < 15 else ["accept"])
-        if n < 14:
-            level = 1 if n == 4 else 2 if n == 9 else rng.choice([5, 5, 5, 4, 4, 3])
-            text = {1: "窗口让我来回跑了两趟，材料清单和网上写的不一样", 2: "等了一个多小时才叫到号"}.get(level, "")
+        if n < 14:  # good and middling ratings only: a 差评 would open a work order among the demo's appeals
+            level = 3 if n in (4, 9) else rng.choice([5, 5, 5, 4, 4, 3])
+            text = "等候时间有点长" if level == 3 else ""
             ratings.rate_application(
                 session, app, account=account, level=level, scores={"overall": level}, text=text, now=now
             )
-    dispatcher = city.staff.get(Role.DISPATCHER, [None])[0]
-    bad = ratings.bad_ratings(session, jid)
-    if bad and dispatcher is not None:
-        ratings.act_on_rating(session, bad[-1], "dispatch", actor=dispatcher)
     # bookings on the next open days
     for n, day in enumerate(ap.open_days(session, centre, today + timedelta(days=1), 7)[:3]):
         slots = ap.ensure_slots(session, centre, day)

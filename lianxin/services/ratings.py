@@ -309,7 +309,10 @@ def statistics(session: Session, jurisdiction_id: int) -> dict:
     by_dept: dict[str, list[int]] = defaultdict(list)
     by_channel: dict[str, list[int]] = defaultdict(list)
     levels: dict[int, int] = dict.fromkeys(LEVEL_LABELS, 0)
+    indicator_scores: dict[str, list[int]] = defaultdict(list)
     for evaluation, item_name in evaluations:
+        for key, value in evaluation.scores.items():
+            indicator_scores[f"{evaluation.channel}:{key}"].append(value)
         by_item[item_name or subject(evaluation)].append(evaluation.level)
         by_dept[evaluation.department.name].append(evaluation.level)
         by_channel[evaluation.channel].append(evaluation.level)
@@ -336,4 +339,5 @@ def statistics(session: Session, jurisdiction_id: int) -> dict:
         "by_item": _rank(by_item),
         "by_department": _rank(by_dept),
         "by_channel": _rank(by_channel),
+        "indicators": {k: round(sum(v) / len(v), 2) for k, v in sorted(indicator_scores.items())},
     }

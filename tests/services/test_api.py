@@ -50,6 +50,15 @@ def test_admins_save_items(client, city, cat, make_key):
         ).status_code
         == 422
     )
+    admin = make_key("admin", "city")
+    closed = client.post(
+        "/api/v1/services/items/MZ-009/status",
+        json={"status": "temporarily_closed", "alert": "系统升级"},
+        headers=admin,
+    )
+    assert closed.json()["status"] == "temporarily_closed" and closed.json()["alert"] == "系统升级"
+    refused = client.post("/api/v1/services/items/MZ-009/status", json={"status": "temporarily_closed"}, headers=admin)
+    assert refused.status_code == 422
 
 
 def test_the_department_works_its_queue(client, db, city, cat, resident, make_key, clock):

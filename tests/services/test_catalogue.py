@@ -14,6 +14,7 @@ def test_search_finds_items_by_chinese_words(db, city, cat):
     found = [i.code for i in catalogue.search_items(db, city.jid, "二手房过户")]
     assert found[0] == "ZJ-101" and "SW-201" in found
     assert [i.code for i in catalogue.search_items(db, city.jid, "户口簿")] == ["MZ-001"]  # a document
+    assert [i.code for i in catalogue.search_items(db, city.jid, "水费")] == ["SW-201"]  # everyday word → 用水
     assert catalogue.search_items(db, city.jid, "火星签证") == []
     assert catalogue.search_items(db, city.jid, "的") == []  # only stop words
     assert [i.code for i in catalogue.search_items(db, city.jid, "")] == ["MZ-001", "SW-201", "ZJ-101"]

@@ -43,6 +43,7 @@ def test_a_good_rating_is_one_per_application(db, city, cat, resident, clock):
     with pytest.raises(InvalidInput, match="1–5"):
         ratings.rate_application(db, app, account=me, level=4, scores={"overall": 9})
     evaluation = ratings.rate_application(db, app, account=me, level=4, scores={"overall": "5", "guide": ""})
+    assert ratings.statistics(db, city.jid)["indicators"] == {"online:overall": 5.0}
     assert evaluation.status == EvalStatus.RECEIVED and evaluation.appeal_id is None
     assert evaluation.scores == {"overall": 5} and evaluation.department_id == city.units["street"].id
     with pytest.raises(Conflict, match="一事一评"):
@@ -162,5 +163,6 @@ def test_statistics(db, city, cat, resident, clock):
     stats = ratings.statistics(db, city.jid)
     assert stats["applications"] == 4 and stats["online_share"] == 75.0 and stats["on_time_rate"] == 100.0
     assert stats["levels"][5] == 1 and stats["satisfaction"] == 100.0
+    assert stats["indicators"] == {}
     assert {r["name"] for r in stats["by_item"]} == {"用水户名过户", "二手房过户+水电气联办"}
     assert ratings.statistics(db, 0)["online_share"] is None

@@ -90,6 +90,7 @@ def test_a_resident_applies_and_the_department_handles_it(client, db, city, cat,
     login(client, city.users["dispatcher"].username, PASSWORD)
     leader = client.get("/leader/services").text
     assert "来回跑了三趟" in leader and db.get(Appeal, evaluation.appeal_id).order_no in leader
+    assert "指标平均分" not in leader
     assert (
         post(client, f"/leader/services/ratings/{evaluation.id}/dispatch", page="/leader/services").status_code == 303
     )

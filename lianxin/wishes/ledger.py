@@ -117,14 +117,16 @@ def ledger_rows(
         .outerjoin(grid, grid.id == Wish.grid_id)
         .outerjoin(Member, Member.id == Wish.claimed_member_id)
         .outerjoin(PartyOrg, PartyOrg.id == Wish.claimed_org_id)
-        .where(Wish.jurisdiction_id == jurisdiction_id)
         .order_by(Wish.id)
         .execution_options(yield_per=2000)
     )
+    if community_id is not None:
+        # the community's own index (a jurisdiction condition on the wish lets SQLite walk the whole city)
+        stmt = stmt.where(Wish.community_id == community_id, community.jurisdiction_id == jurisdiction_id)
+    else:
+        stmt = stmt.where(Wish.jurisdiction_id == jurisdiction_id)
     if status is not None:
         stmt = stmt.where(Wish.status == status)
-    if community_id is not None:
-        stmt = stmt.where(Wish.community_id == community_id)
     for r in session.execute(stmt):
         (wid, cname, gname, source, category, triage, st, content, public, name, phone, address) = r[:12]
         (member, org, promised, created, delivered, confirmed, rating, reason) = r[12:]

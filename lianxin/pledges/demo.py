@@ -348,13 +348,11 @@ def build_demo(
         )
         svc.self_assess(session, item, actor=city_leader, score=rng.randint(88, 98), comment="按期完成承诺")
         for _ in range(rng.randint(3, 8)):
-            svc.rate_publicly(
-                session,
-                item,
-                phone=f"139{rng.randrange(10**8):08d}",
-                stars=rng.choice((5, 5, 4, 4, 3, 2)),
-                comment=rng.choice(("", "", "变化很明显", "希望继续保持", "还有改进空间")),
-            )
+            phone = f"139{rng.randrange(10**8):08d}"
+            stars = rng.choice((5, 5, 4, 4, 3, 2))
+            comment = rng.choice(("", "", "变化很明显", "希望继续保持", "还有改进空间"))
+            # a 1–2 star comment would become an appeal; the demo's appeals are the city's own
+            svc.rate_publicly(session, item, phone=phone, stars=stars, comment=comment if stars > 2 else "")
         svc.review_item(session, item, actor=city_leader, score=rng.randint(80, 96), comment="综合评议：达标")
     svc.archive_list(session, olist, actor=city_leader)
 

@@ -306,7 +306,7 @@ def links_to(session: Session, jurisdiction_id: int, kind: str, target_id: int) 
                 PledgeLink.target_id == target_id,
             )
             .order_by(PledgeLink.id)
-        ).tuples()
+        ).all()
     )
 
 

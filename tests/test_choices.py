@@ -66,6 +66,8 @@ CHECKED = {
 EXCEPTIONS = {
     # verbs, not values shown in a list: labelled by the verb table (appeals.status.ACTION_LABELS_ZH)
     "lianxin.appeals.status.Action",
+    # event kinds: history records, labelled where shown by the timeline (appeals.status.EventKind, issue 11)
+    "lianxin.appeals.status.EventKind",
     # 办实事 statuses carry a default progress and are becoming an editable vocabulary (issue 17)
     "lianxin.pledges.status.ListStatus",
     "lianxin.pledges.status.ListAction",

@@ -45,7 +45,7 @@ def test_intake_locates_the_appeal_only_while_geo_is_enabled(db, city, switch):
     set_area(db, u["community"], square(116.0, 39.9, 116.1, 40.0), actor=None)
     located = new_appeal(db, city, community_id=None, address=None, lat=39.95, lng=116.02)
     assert located.community_id == u["community"].id
-    switch("-geo,-dispatch")  # dispatch requires geo
+    switch("-geo,-dispatch,-logistics")  # dispatch and logistics require geo
     unlocated = new_appeal(
         db, city, community_id=None, address=None, lat=39.95, lng=116.02, appellant_phone="13900000008"
     )

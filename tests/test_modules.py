@@ -103,14 +103,14 @@ def test_the_job_order_is_the_declared_order():
         "wishes_review_filed",
         "wishes_claim_reminders",
         "pledges_overdue",
-        "volunteer_reminders",
-        "points_for_wishes",
-        "logistics_daily_plan",
+        "volunteer_reminders",  # 83, 84, 85 …: equal orders run in MODULES order
         "services_no_shows",
         "services_ratings",
         "care_evaluate_rules",
-        "care_escalate_alarms",
+        "points_for_wishes",
+        "logistics_daily_plan",
         "services_reminders",
+        "care_escalate_alarms",
         "refresh_hotspots",
         "prune_rate_limits",
     ]

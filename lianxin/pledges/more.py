@@ -437,11 +437,11 @@ def _appeal_count(session: Session, jurisdiction_id: int, params: dict, start, e
     """Appeals received in [start, end) in the category (or its sub-categories) whose address or title
     names the place: computed from Lianxin's own appeals, never typed in."""
     from datetime import datetime, time
-    from zoneinfo import ZoneInfo
 
     from lianxin.appeals.models import Appeal, Category
+    from lianxin.clock import local_zone
 
-    local = ZoneInfo("Asia/Shanghai")
+    local = local_zone()
     stmt = select(func.count()).select_from(Appeal).where(Appeal.jurisdiction_id == jurisdiction_id)
     if params.get("category_id"):
         cats = {params["category_id"]}

@@ -14,7 +14,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from lianxin.appeals.privacy import mask_name, mask_phone
+from lianxin.clock import local_zone
 from lianxin.errors import InvalidInput, LianxinError
 from lianxin.ledger.importer import RowError
 from lianxin.orgs.models import Unit, UnitKind, User
@@ -70,13 +71,13 @@ _SOURCE = {k.value: zh for k, (zh, _) in SOURCE_LABELS.items()}
 _CATEGORY = {k.value: zh for k, (zh, _) in CATEGORY_LABELS.items()}
 _TRIAGE = {k.value: zh for k, (zh, _) in TRIAGE_LABELS.items()}
 _STATUS = {k.value: zh for k, (zh, _) in STATUS_LABELS.items()}
-_BEIJING = timedelta(hours=8)  # Asia/Shanghai has had no daylight saving since 1991
 
 
 def _local(moment: datetime | None) -> str:
     if moment is None:
         return ""
-    m = moment.replace(tzinfo=None) + _BEIJING if moment.tzinfo is not None else moment + _BEIJING
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    m = aware.replace(tzinfo=None) + local_zone().utcoffset(aware)  # LIANXIN_TIMEZONE, cheaper than astimezone
     return f"{m.year}-{m.month:02d}-{m.day:02d} {m.hour:02d}:{m.minute:02d}"
 
 

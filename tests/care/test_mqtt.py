@@ -28,7 +28,6 @@ from lianxin.orgs.service import create_unit
 from tests.helpers import free_port, scratch_database
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-pytestmark = pytest.mark.skipif(not Path(MOSQUITTO).exists(), reason="mosquitto is not installed")
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 

@@ -81,7 +81,7 @@ def test_the_desk_draws_the_map_and_the_timetable(browser, live_server):
     page.wait_for_url(live_server.url + "/")
     page.goto(f"/logistics?date={day.isoformat()}")
     page.wait_for_selector("#logistics-map .leaflet-interactive")
-    page.wait_for_selector("#logistics-timetable canvas")
+    page.wait_for_selector('#logistics-timetable svg path[stroke-width="12"]', state="attached")  # a trip's bar
     assert page.locator("#logistics-map .leaflet-interactive").count() >= 2  # the route line and the point
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     screenshot(page, "logistics-desk")

@@ -111,7 +111,7 @@ def test_refusals_and_no_shows(db, city, cat, resident, clock, settings):
 def test_concurrent_bookings_never_overbook(engine, settings, db, city, cat, resident):
     """Eight residents race for a slot of two places in their own transactions: exactly two win."""
     if engine.dialect.name != "postgresql":
-        pytest.skip("row locks across connections: PostgreSQL (SQLite serialises writers anyway)")
+        pytest.skip("PostgreSQL only: row locks across connections (SQLite serialises writers anyway)")
     from tests.factories import build_city
     from tests.services.conftest import build_catalogue
 

@@ -1,5 +1,5 @@
 // 客货邮 desk: the plan on a map (service points sized by the parcels they expect, bus routes, van routes) and the
-// timetable chart (one bar per trip from the hub to its last stop, coloured by its load), from data attributes.
+// (the timetable chart is drawn by static/js/charts.js from the option the server built).
 (function () {
   function data(el, name) { return JSON.parse(el.dataset[name] || "null"); }
 
@@ -27,27 +27,4 @@
 
   document.querySelectorAll("[data-print]").forEach(function (b) { b.addEventListener("click", function () { window.print(); }); });
 
-  var chart = document.getElementById("logistics-timetable");
-  if (chart && window.echarts) {
-    var rows = data(chart, "trips"), routes = [];
-    rows.forEach(function (t) { if (routes.indexOf(t.route) < 0) routes.push(t.route); });
-    function hhmm(m) { m = Math.round(m); return ("0" + Math.floor(m / 60) % 24).slice(-2) + ":" + ("0" + m % 60).slice(-2); }
-    window.echarts.init(chart).setOption({
-      grid: {left: 90, right: 16, top: 10, bottom: 30},
-      tooltip: {formatter: function (p) { var t = rows[p.dataIndex]; return t.label + "<br>" + hhmm(t.start) + "–" + hhmm(t.end) + "<br>" + t.load + " / " + t.slots; }},
-      xAxis: {type: "value", min: 300, max: 1260, interval: 120, axisLabel: {formatter: hhmm}},
-      yAxis: {type: "category", data: routes},
-      series: [{
-        type: "custom",
-        renderItem: function (params, api) {
-          var start = api.coord([api.value(0), api.value(2)]), end = api.coord([api.value(1), api.value(2)]);
-          var h = api.size([0, 1])[1] * 0.5;
-          return {type: "rect", shape: {x: start[0], y: start[1] - h / 2, width: Math.max(2, end[0] - start[0]), height: h},
-                  style: api.style({fill: api.value(3) >= 0.9 ? "#c62828" : api.value(3) >= 0.5 ? "#ef6c00" : "#2e7d32"})};
-        },
-        encode: {x: [0, 1], y: 2},
-        data: rows.map(function (t) { return [t.start, t.end, routes.indexOf(t.route), t.slots ? t.load / t.slots : 0]; })
-      }]
-    });
-  }
 })();

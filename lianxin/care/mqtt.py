@@ -103,6 +103,7 @@ class Listener:
         self.client.max_inflight_messages_set(1000)
         self.client.reconnect_delay_set(min_delay=1, max_delay=30)
         self.client.on_connect = self._on_connect
+        self.client.on_subscribe = self._on_subscribe
         self.client.on_message = self._on_message
         self.client.on_disconnect = self._on_disconnect
 
@@ -112,8 +113,16 @@ class Listener:
             return
         self.counters.connects += 1
         client.subscribe(self.topic, qos=1)
+        log.info("connected to %s:%s", self.host, self.port)
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        """Subscribed means the broker's SUBACK granted it, not that SUBSCRIBE was queued: a publisher that
+        waits for ``subscribed`` can no longer race the broker into dropping its first messages."""
+        if any(code.is_failure for code in reason_codes):
+            log.warning("MQTT subscribe to %s refused: %s", self.topic, reason_codes)
+            return
         self.subscribed.set()
-        log.info("connected to %s:%s, subscribed to %s", self.host, self.port, self.topic)
+        log.info("subscribed to %s", self.topic)
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.subscribed.clear()

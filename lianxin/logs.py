@@ -44,13 +44,29 @@ class _PlainFormatter(logging.Formatter):
         return f"{text}\n{self.formatException(record.exc_info)}" if record.exc_info else text
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a record is emitted, not the stream of the first caller (a
+    test runner or a CLI runner swaps and closes its own)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def configure(log_format: str = "plain", level: str = "INFO") -> None:
     """Send Lianxin's loggers to stderr in the chosen format (idempotent: one handler however often called)."""
     root = logging.getLogger("lianxin")
     root.setLevel(level.upper())
     handler = next((h for h in root.handlers if getattr(h, "lianxin", False)), None)
     if handler is None:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
         handler.lianxin = True  # type: ignore[attr-defined]
         root.addHandler(handler)
         root.propagate = False

@@ -73,3 +73,18 @@ def test_each_job_run_is_logged(engine, settings, lines):
     run_jobs(make_sessionmaker(engine, settings), settings, make_sender(settings), only={"flag_overdue"})
     [record] = [r for r in lines.records if r.name == "lianxin.jobs"]
     assert record.lianxin_fields["job"] == "flag_overdue" and record.lianxin_fields["rows"] >= 0
+
+
+def test_the_log_follows_the_current_stderr_after_a_runner_closed_its_own(monkeypatch):
+    import io
+    import sys
+
+    first = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    configure()
+    logging.getLogger("lianxin.jobs").info("to the first stream")
+    first.close()  # a CLI runner closes the stream it swapped in
+    second = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", second)
+    logging.getLogger("lianxin.jobs").info("to the second stream")
+    assert "to the second stream" in second.getvalue() and "Logging error" not in second.getvalue()

@@ -9,6 +9,7 @@ import secrets
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from lianxin.pledges.service import local_today
 from tests.factories import PASSWORD
@@ -72,7 +73,7 @@ def test_draft_publish_milestone_rating_meeting_and_the_public_page(browser, pag
     assert page.locator("#kpi-rate").inner_text() == "50%"
     page.get_by_role("link", name="老旧小区路灯改造").click()
     page.wait_for_url(re.compile(rf".*/pledges/items/{lights_id}$"))
-    assert page.get_by_role("img", name="节点照片 1").is_visible()
+    expect(page.get_by_role("img", name="节点照片 1")).to_be_visible()
     page.get_by_text("5★ 非常满意").click()
     page.get_by_label("手机号码（每人每件限评一次，不公开）").fill("13912345678")
     page.get_by_role("button", name="提交评价").click()

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 import time_machine
 from itsdangerous import URLSafeTimedSerializer
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lianxin.appeals.models import Appeal
@@ -83,7 +84,7 @@ def test_a_relative_applies_for_an_elderly_subsidy_under_an_authorisation(page, 
     sign_in(page, live_server, account_id)
     page.goto(f"/services?q={name}")
     page.get_by_role("link", name=name).click()
-    assert page.get_by_role("button", name="打印办事指南").is_visible()
+    expect(page.get_by_role("button", name="打印办事指南")).to_be_visible()
     page.goto("/services/proxies/new")
     page.get_by_label("被代办人姓名").fill("王德福")
     page.get_by_label("被代办人手机号（接收告知短信）").fill("13800001000")
@@ -94,7 +95,7 @@ def test_a_relative_applies_for_an_elderly_subsidy_under_an_authorisation(page, 
     screenshot(page, "services-proxy-360")
     page.get_by_role("button", name="登记授权").click()
     page.wait_for_url("**/services/mine#proxies")
-    assert page.get_by_text("王德福").first.is_visible()
+    expect(page.get_by_text("王德福").first).to_be_visible()
     page.goto(f"/services/items/{code}")
     page.get_by_role("link", name="在线申请").click()
     page.get_by_label("为谁申请").select_option(label="代办：王德福（子女）")
@@ -103,7 +104,8 @@ def test_a_relative_applies_for_an_elderly_subsidy_under_an_authorisation(page, 
     page.get_by_label("户口簿").check()
     page.get_by_role("button", name="提交申请").click()
     page.wait_for_url("**/services/applications/*?new=1")
-    assert page.get_by_text("申请已提交").is_visible() and page.get_by_text("亲友代办").is_visible()
+    expect(page.get_by_text("申请已提交")).to_be_visible()
+    expect(page.get_by_text("亲友代办")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "services-proxy-application-360")
     with live_server.sessionmaker() as session:
@@ -118,12 +120,12 @@ def test_a_resident_books_a_holiday_slot_and_checks_in(page, live_server):
         page.goto(f"/services/book?location={centre}&item={code}")
         page.get_by_label("日期").select_option("2026-10-03")
         page.get_by_role("button", name="查看时段").click()
-        assert page.get_by_role("heading", name="2026-10-03 · 节假日预约").is_visible()
+        expect(page.get_by_role("heading", name="2026-10-03 · 节假日预约")).to_be_visible()
         page.get_by_label("2026-10-03 09:30").check()
         screenshot(page, "services-book-holiday-360")
         page.get_by_role("button", name="确认预约").click()
         page.wait_for_url("**/services/mine*")
-        assert page.get_by_text("已预约").first.is_visible()
+        expect(page.get_by_text("已预约").first).to_be_visible()
         traveller.move_to("2026-10-03T09:20:00+08:00")
         page.reload()
         page.get_by_role("button", name="到厅取号").click()
@@ -152,14 +154,14 @@ def test_a_bad_rating_becomes_a_work_order_that_ends_in_a_return_visit(page, liv
     page.get_by_label("非常不满意").check()
     page.get_by_label("意见（差评请写明原因，将转为整改工单）").fill("窗口让我来回跑了三趟，材料清单和网上不一样")
     page.get_by_role("button", name="提交评价").click()
-    assert page.get_by_text("差评核实中").is_visible()
+    expect(page.get_by_text("差评核实中")).to_be_visible()
     page.set_viewport_size({"width": 1280, "height": 900})
     staff_login(page, city.users["dispatcher"].username)
     page.goto("/leader/services")
     row = page.locator("#bad-ratings tr", has_text="来回跑了三趟")
     row.get_by_role("button", name="派单整改").click()
     page.wait_for_url("**/leader/services#rating-*")
-    assert page.locator("#bad-ratings tr", has_text="来回跑了三趟").get_by_text("整改中").is_visible()
+    expect(page.locator("#bad-ratings tr", has_text="来回跑了三趟").get_by_text("整改中")).to_be_visible()
     with session_scope(live_server.sessionmaker) as session:  # the department and the visitor work the core's order
         evaluation = session.scalar(select(Evaluation).join(Application).where(Application.number == number))
         appeal = session.get(Appeal, evaluation.appeal_id)
@@ -173,7 +175,8 @@ def test_a_bad_rating_becomes_a_work_order_that_ends_in_a_return_visit(page, liv
         order_no = appeal.order_no
     page.goto("/leader/services")
     row = page.locator("#bad-ratings tr", has_text="来回跑了三趟")
-    assert row.get_by_text("已整改回访").is_visible() and row.get_by_role("link", name=order_no).is_visible()
+    expect(row.get_by_text("已整改回访")).to_be_visible()
+    expect(row.get_by_role("link", name=order_no)).to_be_visible()
     screenshot(page, "services-leader-ratings-1280")
     with live_server.sessionmaker() as session:
         assert (

@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import update
 
 from lianxin.clock import utcnow
@@ -75,7 +76,7 @@ def test_sign_up_qr_check_in_confirm_points_and_redeem(browser, page, live_serve
     page.goto("/volunteer")
     card = page.locator(f"#activity-{ids[0]}")
     card.get_by_role("button", name="我要报名").click()
-    assert page.locator(f"#activity-{ids[0]}").get_by_text("已报名").is_visible()
+    expect(page.locator(f"#activity-{ids[0]}").get_by_text("已报名")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "volunteer-signed-up-360")
 
@@ -84,7 +85,7 @@ def test_sign_up_qr_check_in_confirm_points_and_redeem(browser, page, live_serve
     staff = desk.new_page()
     log_in(staff, org_name)
     staff.goto(f"/volunteer/staff/activities/{ids[0]}")
-    assert staff.locator("#qr-in svg").is_visible()
+    expect(staff.locator("#qr-in svg")).to_be_visible()
     screenshot(staff, "volunteer-activity-qr-1280")
     check_in = staff.locator("#qr-in").get_attribute("data-url")
 
@@ -108,7 +109,7 @@ def test_sign_up_qr_check_in_confirm_points_and_redeem(browser, page, live_serve
     # the organiser confirms; the points arrive
     staff.reload()
     staff.get_by_role("button", name="确认时长").click()
-    assert staff.get_by_text("已确认").first.is_visible()
+    expect(staff.get_by_text("已确认").first).to_be_visible()
     page.goto("/points/me")
     assert page.locator("#balance").inner_text() == "20"
     screenshot(page, "volunteer-points-360")

@@ -4,6 +4,7 @@ build/screenshots/ for a person to look at."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD
 from tests.helpers import screenshot
@@ -21,11 +22,11 @@ def test_staff_member_logs_in_with_the_keyboard_and_out_again(page, live_server)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_label("密码").press("Enter")
     page.wait_for_url(live_server.url + "/")
-    assert page.get_by_role("button", name="退出登录（dispatcher）").is_visible()
+    expect(page.get_by_role("button", name="退出登录（dispatcher）")).to_be_visible()
     screenshot(page, "login-done-360")
     page.get_by_role("button", name="退出登录（dispatcher）").click()
     page.wait_for_url(live_server.url + "/")
-    assert page.get_by_role("link", name="工作人员登录").is_visible()
+    expect(page.get_by_role("link", name="工作人员登录")).to_be_visible()
 
 
 def test_a_wrong_password_is_reported_next_to_the_form(page, live_server):
@@ -41,9 +42,9 @@ def test_the_english_switch_turns_the_page_into_english_and_back(page, live_serv
     page.goto("/")
     page.get_by_role("link", name="切换到英文").click()
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_role("link", name="Public statistics").first.is_visible()
+    expect(page.get_by_role("link", name="Public statistics").first).to_be_visible()
     page.goto("/track")  # remembered
-    assert page.get_by_role("heading", name="Track an appeal").is_visible()
+    expect(page.get_by_role("heading", name="Track an appeal")).to_be_visible()
     screenshot(page, "track-form-en-360")
     page.get_by_role("link", name="Switch to Chinese").click()
     assert page.locator("html").get_attribute("lang") == "zh-CN"
@@ -77,7 +78,7 @@ def test_a_form_posted_from_a_stale_page_is_refused(page, live_server):
     page.get_by_role("button", name="查询").click()
     page.wait_for_load_state()
     assert 403 in response_status
-    assert page.get_by_text("页面已过期").is_visible()
+    expect(page.get_by_text("页面已过期")).to_be_visible()
     screenshot(page, "csrf-refused-360")
 
 
@@ -98,7 +99,7 @@ def submit_appeal_in_browser(page, *, content: str) -> str:
 
 def test_resident_submits_with_a_photo_and_tracks_it_by_number_and_phone(page, live_server):
     url = submit_appeal_in_browser(page, content="小区门口的垃圾已经三天没人清运了。")
-    assert page.get_by_role("heading", name="提交成功").is_visible()
+    expect(page.get_by_role("heading", name="提交成功")).to_be_visible()
     order_no = page.locator("#order-no").inner_text()
     assert page.locator("#tracking-link").inner_text() == url.split("?")[0]
     page.locator(".photos img").scroll_into_view_if_needed()
@@ -110,7 +111,7 @@ def test_resident_submits_with_a_photo_and_tracks_it_by_number_and_phone(page, l
     page.get_by_label("工单编号").fill(order_no)
     page.get_by_label("手机号").fill("13700001111")
     page.get_by_role("button", name="查询").click()
-    assert page.get_by_role("heading", name="办理进度").is_visible()
+    expect(page.get_by_role("heading", name="办理进度")).to_be_visible()
     assert page.locator(".timeline li").first.inner_text().startswith("受理")
     screenshot(page, "tracked-360")
 
@@ -140,7 +141,7 @@ def test_form_errors_appear_next_to_the_fields_in_the_browser(page, live_server)
     page.get_by_label("手机号").fill("123")
     page.get_by_role("button", name="提交").click()
     assert page.locator("#appellant_phone-error").inner_text() == "电话号码格式不正确"
-    assert page.locator("#content-error").is_visible()
+    expect(page.locator("#content-error")).to_be_visible()
     assert page.get_by_label("手机号").get_attribute("aria-invalid") == "true"
     screenshot(page, "submit-errors-360")
 
@@ -172,7 +173,7 @@ def test_the_resident_rates_dissatisfied_and_the_appeal_reopens(page, live_serve
     page.get_by_label("手机号（用于核对身份）").fill("13700001111")
     screenshot(page, "rating-360")
     page.get_by_role("button", name="提交评价").click()
-    assert page.get_by_text("感谢您的评价").is_visible()
+    expect(page.get_by_text("感谢您的评价")).to_be_visible()
     assert page.locator(".status").inner_text() == "办理中"
     assert page.locator(".timeline li").first.inner_text().startswith("重办")
     screenshot(page, "reopened-360")

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lianxin.clock import utcnow
@@ -65,7 +66,7 @@ def resident_posts(page, live_server, content: str, phone: str) -> str:
     page.get_by_label("住址（可不填）").fill("和平里3号楼2单元401")
     page.get_by_role("button", name="提交").click()
     page.wait_for_url("**/wishes/t/**")
-    assert page.get_by_text("心愿已提交").is_visible()
+    expect(page.get_by_text("心愿已提交")).to_be_visible()
     return page.url.split("?")[0]
 
 
@@ -92,7 +93,7 @@ def test_a_wish_from_the_resident_to_closed_through_the_pages(browser, live_serv
         sp = staff.new_page()
         sign_in(sp, live_server, people["staff"])
         sp.goto(f"/wishes/staff/{wish.id}")
-        assert sp.get_by_text(phone).is_visible()  # staff see the contact (the view is logged)
+        expect(sp.get_by_text(phone)).to_be_visible()  # staff see the contact (the view is logged)
         sp.get_by_label("分类").select_option("individual")
         sp.get_by_role("button", name="登记").click()
         sp.get_by_label("公开内容（不含姓名、电话、详细地址）").fill("赵大爷希望有人每周来陪他聊天")
@@ -102,7 +103,7 @@ def test_a_wish_from_the_resident_to_closed_through_the_pages(browser, live_serv
         sp.get_by_label("公开内容（不含姓名、电话、详细地址）").fill(PUBLIC)
         sp.get_by_role("button", name="发布").click()
         sp.wait_for_url(f"**/wishes/staff/{wish.id}")
-        assert sp.get_by_text("待认领").first.is_visible()
+        expect(sp.get_by_text("待认领").first).to_be_visible()
         screenshot(sp, "wishes-2-staff-published-1280")
 
         wall = f"/wishes?community={live_server.city.units['community'].id}"
@@ -131,7 +132,7 @@ def test_a_wish_from_the_resident_to_closed_through_the_pages(browser, live_serv
 
         mine = mp.locator(f"#wish-{wish.id}")
         mine.get_by_role("button", name="查看联系方式").click()
-        assert mp.get_by_text(phone).is_visible()
+        expect(mp.get_by_text(phone)).to_be_visible()
         photo = tmp_path / "done.png"
         photo.write_bytes(png_bytes())
         mine = mp.locator(f"#wish-{wish.id}")
@@ -143,18 +144,18 @@ def test_a_wish_from_the_resident_to_closed_through_the_pages(browser, live_serv
         screenshot(mp, "wishes-5-member-delivered-360")
 
         rp.goto(track)
-        assert rp.get_by_text("已上门陪老人聊天两小时").is_visible()
+        expect(rp.get_by_text("已上门陪老人聊天两小时")).to_be_visible()
         rp.get_by_label("★★★★★", exact=True).check()
         rp.get_by_label("想说的话（可不填）").fill("谢谢党员同志")
         rp.get_by_role("button", name="确认", exact=True).click()
         rp.wait_for_url(track)
-        assert rp.get_by_text("已确认").first.is_visible()
+        expect(rp.get_by_text("已确认").first).to_be_visible()
         screenshot(rp, "wishes-6-resident-confirmed-360")
 
         sp.goto(f"/wishes/staff/{wish.id}")
         sp.get_by_role("button", name="销号").click()
         sp.wait_for_url(f"**/wishes/staff/{wish.id}")
-        assert sp.get_by_text("已销号").first.is_visible()
+        expect(sp.get_by_text("已销号").first).to_be_visible()
         assert wish_of(live_server, phone).status == S.CLOSED
 
         mp.goto("/wishes/mine")
@@ -186,7 +187,8 @@ def test_a_rejected_wish_tells_the_resident_why(browser, live_server, people):
         sp.get_by_role("button", name="不予采纳").click()
         sp.wait_for_url(f"**/wishes/staff/{wish.id}")
         rp.goto(track)
-        assert rp.get_by_text("未被采纳的理由").is_visible() and rp.get_by_text("建议联系家政公司").first.is_visible()
+        expect(rp.get_by_text("未被采纳的理由")).to_be_visible()
+        expect(rp.get_by_text("建议联系家政公司").first).to_be_visible()
         screenshot(rp, "wishes-9-rejected-resident-360")
         # signed in with the phone (我的心愿), the resident finds the wish and the reason in the list
         with session_scope(live_server.sessionmaker) as session:

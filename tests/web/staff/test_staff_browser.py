@@ -5,6 +5,7 @@ figures. Screenshots of the key pages go to build/screenshots/staff-*.png."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, or_, select
 
 from lianxin.appeals.models import Appeal
@@ -83,7 +84,7 @@ def test_an_appeal_goes_from_the_phone_to_closed_through_four_desks(desk, live_s
 
     page = sign_in(desk, live_server, "street_handler")
     page.goto("/staff/handle")
-    assert page.locator("td.due").first.is_visible()
+    expect(page.locator("td.due").first).to_be_visible()
     screenshot(page, "staff-handler-queue")
     page.get_by_role("link", name=order_no).click()
     page.locator("#action-sign summary").click()
@@ -138,13 +139,14 @@ def test_a_handler_cannot_open_another_units_appeal(desk, live_server):
     order_no = dispatched_to_street(live_server)
     page = sign_in(desk, live_server, "street2_handler")
     response = page.goto(f"/staff/appeals/{order_no}")
-    assert response.status == 403 and page.get_by_text("您无权查看该工单").is_visible()
+    assert response.status == 403
+    expect(page.get_by_text("您无权查看该工单")).to_be_visible()
 
 
 def test_the_leader_sees_the_figures(desk, live_server):
     page = sign_in(desk, live_server, "leader")
     page.goto("/staff/overview")
-    assert page.get_by_role("heading", name="领导总览").is_visible()
+    expect(page.get_by_role("heading", name="领导总览")).to_be_visible()
     received_today = int(page.locator("#kpis-1 .kpi b").first.inner_text())
     start = utcnow().astimezone(local_zone()).replace(hour=0, minute=0, second=0, microsecond=0)
     with live_server.sessionmaker() as session:  # the city leader sees every appeal placed or handled in the city

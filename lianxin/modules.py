@@ -51,6 +51,7 @@ MODULES: list[str] = [
     "lianxin.volunteers",
     "lianxin.logistics",
     "lianxin.services",
+    "lianxin.poverty",
 ]
 
 Ref = str | Any  # "package.module:attribute", or the object itself

@@ -111,6 +111,9 @@ def test_the_job_order_is_the_declared_order():
         "logistics_daily_plan",
         "services_reminders",
         "care_escalate_alarms",
+        "poverty_clock",  # 87–89
+        "poverty_candidates",
+        "poverty_reviews",
         "refresh_hotspots",
         "prune_rate_limits",
     ]

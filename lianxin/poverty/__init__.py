@@ -10,11 +10,18 @@ Layout: ``status.py`` (pure: value lists, state machines, clock, risk, criteria)
 ``demo.py``.
 """
 
-from lianxin.modules import Module
+from lianxin.modules import Job, Module
 
 MODULE = Module(
     "poverty",
     "防返贫监测",
     "Return-to-poverty monitoring",
+    cli=(("poverty", "lianxin.poverty.cli:poverty_app"),),
+    jobs=(
+        Job("poverty_clock", "lianxin.poverty.jobs:clock_warnings", order=87),
+        Job("poverty_candidates", "lianxin.poverty.jobs:find_candidates", order=88),
+        Job("poverty_reviews", "lianxin.poverty.jobs:review_reminders", order=89),
+    ),
+    demo="lianxin.poverty.demo:seed_demo",
     requires=("care", "residents"),
 )

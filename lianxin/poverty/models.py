@@ -60,7 +60,7 @@ class Declaration(Base):
     household_size: Mapped[int | None] = mapped_column(Integer)
     risk_types: Mapped[list] = mapped_column(JSON, default=list)
     description: Mapped[str] = mapped_column(Text, default="")
-    photos: Mapped[list] = mapped_column(JSON, default=list)  # upload keys
+    photos: Mapped[list] = mapped_column(JSON, default=list)  # stored uploads: filename, content_type, storage_key
     source_ref: Mapped[str | None] = mapped_column(String(40))  # appeal:<id> | wish:<id> | alarm:<id>
     candidate_reasons: Mapped[list] = mapped_column(JSON, default=list)
     # who declared: a resident account (self or proxy), a staff user (grid, hotline, from a record) or the system

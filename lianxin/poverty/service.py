@@ -56,8 +56,11 @@ SOURCE_CHANNELS = {Channel.APPEAL: "appeal", Channel.WISH: "wish", Channel.ALARM
 
 def figures(session: Session, jurisdiction_id: int) -> dict:
     """``status.DEFAULTS`` with the jurisdiction's overrides (deadlines, weights, bands, criteria, rules)."""
-    row = session.scalar(select(PovertySettings).where(PovertySettings.jurisdiction_id == jurisdiction_id))
-    return merged(row.values if row else None)
+    cache = session.info.setdefault("poverty_figures", {})
+    if jurisdiction_id not in cache:
+        row = session.scalar(select(PovertySettings).where(PovertySettings.jurisdiction_id == jurisdiction_id))
+        cache[jurisdiction_id] = merged(row.values if row else None)
+    return cache[jurisdiction_id]
 
 
 def set_figures(session: Session, jurisdiction_id: int, values: dict, *, actor: User | None) -> dict:
@@ -71,6 +74,7 @@ def set_figures(session: Session, jurisdiction_id: int, values: dict, *, actor: 
         session.add(row)
     row.values, row.updated_at = dict(values), utcnow()
     session.flush()
+    session.info.setdefault("poverty_figures", {})[jurisdiction_id] = result
     return result
 
 

@@ -68,7 +68,32 @@ def test_login_never_redirects_off_site(client, city, target):
         data={"username": city.users["leader"].username, "password": PASSWORD, "csrf_token": token, "next": target},
         follow_redirects=False,
     )
-    assert response.status_code == 303 and response.headers["location"] == "/"
+    assert response.status_code == 303 and response.headers["location"] == "/staff"
+
+
+@pytest.mark.parametrize(
+    ("role", "bench"),
+    [
+        ("operator", "/staff/intake"),
+        ("dispatcher", "/staff/dispatch"),
+        ("street_handler", "/staff/handle"),
+        ("grid_worker", "/staff/grid"),
+        ("visitor", "/staff/visits"),
+        ("leader", "/staff/overview"),
+        ("admin", "/staff/admin"),
+    ],
+)
+def test_after_login_staff_land_on_their_own_workbench(client, city, role, bench):
+    token = csrf_from(client, "/login")
+    response = client.post(
+        "/login",
+        data={"username": city.users[role].username, "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/staff"
+    landed = client.get("/staff", follow_redirects=False)
+    assert landed.status_code == 303 and landed.headers["location"] == bench
+    assert client.get(bench).status_code == 200
 
 
 def test_login_goes_back_to_the_page_that_asked_for_it(client, city):

@@ -66,11 +66,12 @@ def list_response(
 
 @router.get("")
 def hub(request: Request, user: User = Depends(require_user)) -> Response:
+    """The user's own workbench: the first one their roles open; admins without one go to the admin pages."""
     roles = {grant.role for grant in user.grants}
     for path, _zh, _en, needed in WORKBENCHES:
-        if roles & needed or Role.ADMIN in roles:
+        if roles & needed:
             return RedirectResponse(path, status_code=303)
-    return RedirectResponse("/", status_code=303)
+    return RedirectResponse("/staff/admin" if Role.ADMIN in roles else "/", status_code=303)
 
 
 @router.get("/appeals")

@@ -302,3 +302,13 @@ def test_domains_add_their_messages_to_the_catalogue_and_cannot_redefine_others(
         MESSAGES.pop("probe.hello", None)
     assert split_message("电话号码格式不正确 / invalid phone number", "en") == "invalid phone number"
     assert split_message("电话号码格式不正确 / invalid phone number", "zh-CN") == "电话号码格式不正确"
+
+
+def test_every_page_names_the_favicon_and_favicon_ico_is_served(client):
+    page = client.get("/")
+    assert 'rel="icon" href="/static/img/favicon.svg"' in page.text
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
+    assert icon.content[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    svg = client.get("/static/img/favicon.svg")
+    assert svg.status_code == 200 and svg.text.startswith("<svg")

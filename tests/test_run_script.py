@@ -110,3 +110,14 @@ def test_run_starts_server_and_jobs_and_they_stop_together(scratch_settings, tmp
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def test_the_package_metadata_gives_setuptools_nothing_to_deprecate():
+    """setuptools ≥ 77 warns on a ``license`` table and on License classifiers (checked by hand:
+    ``pip install -v --no-deps -e .`` in a fresh venv prints no SetuptoolsDeprecationWarning)."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert isinstance(project["project"]["license"], str)  # an SPDX expression
+    assert not [c for c in project["project"].get("classifiers", []) if c.startswith("License ::")]
+    assert any(req.startswith("setuptools>=77") for req in project["build-system"]["requires"])

@@ -95,7 +95,9 @@ def invalid_request(request: Request, exc: RequestValidationError) -> Response:
 def favicon() -> FileResponse:
     """Browsers ask for /favicon.ico whatever the page links; a week in their cache."""
     return FileResponse(
-        WEB_DIR / "static/img/favicon.ico", media_type="image/x-icon", headers={"Cache-Control": "public, max-age=604800"}
+        WEB_DIR / "static/img/favicon.ico",
+        media_type="image/x-icon",
+        headers={"Cache-Control": "public, max-age=604800"},
     )
 
 

@@ -92,15 +92,17 @@ def dispatch_queue(
     request: Request, user: User = Depends(require_roles(Role.DISPATCHER)), session: Session = Depends(get_session)
 ) -> Response:
     stmt = visible_appeals(session, user).where(or_(Appeal.status == AppealStatus.RECEIVED, _has_pending_request()))
+    within = request.app.state.settings.dispatch_within_minutes
     return list_response(
         request,
         session,
-        appeal_spec("dispatch", "received_at"),
+        appeal_spec("dispatch", "received_at", dispatch_within=within),
         stmt,
         ("派单队列", "Dispatch queue"),
         (
-            "新受理待派单的工单，以及承办单位提出退单、异议或延期待审核的工单。",
-            "New appeals to dispatch, and appeals whose unit asked to return, objected or asked for more time.",
+            f"新受理待派单的工单（等待超过 {within} 分钟标红），以及承办单位提出退单、异议或延期待审核的工单。",
+            f"New appeals to dispatch (red: waiting over {within} min), and appeals whose unit asked to return, "
+            "objected or asked for more time.",
         ),
     )
 
@@ -119,12 +121,13 @@ def handler_queue(
     return list_response(
         request,
         session,
-        appeal_spec("handle", "due_at"),
+        appeal_spec("handle", "next_due"),
         stmt,
         ("本单位待办", "My units' queue"),
         (
-            "按办理时限排序：红色已超期，黄色 24 小时内到期，绿色正常。协办、报到单位向主办单位反馈。",
-            "Sorted by deadline: red overdue, amber due within 24 h, green on time.",
+            "按下一时限（签收、联系、办结中最先到期的）排序：红色已超期，黄色即将到期，绿色正常。协办、报到单位向主办单位反馈。",
+            "Sorted by the next deadline (sign, contact or resolve, whichever is first): red passed, amber soon, "
+            "green on time.",
         ),
     )
 
@@ -176,5 +179,9 @@ def overdue_list(
 ) -> Response:
     stmt = visible_appeals(session, user).where(overdue())
     return list_response(
-        request, session, appeal_spec("overdue", "due_at", filters=FILTERS[1:3]), stmt, ("超期工单", "Overdue appeals")
+        request,
+        session,
+        appeal_spec("overdue", "next_due", filters=FILTERS[1:3]),
+        stmt,
+        ("超期工单", "Overdue appeals"),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -119,15 +120,39 @@ def appeal_link(appeal: Appeal) -> str:
     return f"/staff/appeals/{appeal.order_no}"
 
 
-def _search(stmt: Select, q: str) -> Select:
-    return stmt.where(
-        or_(
+PHONE_DIGITS = re.compile(r"\d{4,11}")
+
+
+def phone_query(q: str) -> str | None:
+    """The digits of a phone number typed into search (full, or its last 4+ digits); None if it is not one."""
+    digits = re.sub(r"[\s\-()]", "", q)
+    digits = digits.removeprefix("+86") if digits.startswith("+86") else digits
+    return digits if PHONE_DIGITS.fullmatch(digits) else None
+
+
+def searcher(*, confidential_phones: bool = False):
+    """Search by order number, words in title, content or address, or the caller's phone (the whole number or
+    its last digits). Only centre staff (``confidential_phones``) find a confidential appeal (举报人保护) by its
+    caller's phone; the statement is already limited to what the user may see."""
+
+    def search(stmt: Select, q: str) -> Select:
+        conditions = [
             Appeal.order_no == q,
             Appeal.title.icontains(q, autoescape=True),
             Appeal.content.icontains(q, autoescape=True),
             Appeal.address.icontains(q, autoescape=True),
-        )
-    )
+        ]
+        digits = phone_query(q)
+        if digits:
+            by_phone = (
+                Appeal.appellant_phone == digits
+                if len(digits) == 11
+                else Appeal.appellant_phone.endswith(digits, autoescape=True)
+            )
+            conditions.append(by_phone if confidential_phones else and_(by_phone, Appeal.confidential.is_(False)))
+        return stmt.where(or_(*conditions))
+
+    return search
 
 
 def _labelled(enum) -> callable:
@@ -229,14 +254,19 @@ def appeal_spec(
     *,
     filters: list[Filter] | None = None,
     dispatch_within: int | None = None,
+    centre: bool = False,
 ) -> ListSpec:
+    """``centre``: the user is centre staff (finds confidential appeals by phone too)."""
     return ListSpec(
         name,
         appeal_columns(dispatch_within=dispatch_within),
         default_sort,
         FILTERS if filters is None else filters,
-        _search,
-        ("工单编号、标题、内容或地址", "Order no., title, content or address"),
+        searcher(confidential_phones=centre),
+        (
+            "工单编号、标题、内容、地址或来电号码（可输后几位）",
+            "Order no., title, content, address or caller's phone (or its last digits)",
+        ),
     )
 
 

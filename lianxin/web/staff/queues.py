@@ -13,7 +13,7 @@ from lianxin.appeals.choices import RequestState
 from lianxin.appeals.models import Appeal, AppealRequest
 from lianxin.appeals.status import WITH_UNIT, AppealStatus
 from lianxin.orgs.models import Role, User
-from lianxin.orgs.service import user_unit_ids
+from lianxin.orgs.service import CENTRE_ROLES, has_role, user_unit_ids
 from lianxin.visits.models import ReturnVisit, VisitState
 from lianxin.web.deps import get_session, require_roles, require_user
 from lianxin.web.i18n import pick_lang
@@ -40,6 +40,10 @@ WORKBENCHES = [
     ),
     ("/staff/audit", "个人信息查看日志", "Personal-data log", {Role.AUDITOR}),
 ]
+
+
+def centre(session: Session, user: User) -> bool:
+    return has_role(session, user, CENTRE_ROLES)
 
 
 def list_response(
@@ -79,7 +83,11 @@ def all_appeals(
     request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)
 ) -> Response:
     return list_response(
-        request, session, appeal_spec("appeals"), visible_appeals(session, user), ("全部工单", "All appeals")
+        request,
+        session,
+        appeal_spec("appeals", centre=centre(session, user)),
+        visible_appeals(session, user),
+        ("全部工单", "All appeals"),
     )
 
 
@@ -96,7 +104,7 @@ def dispatch_queue(
     return list_response(
         request,
         session,
-        appeal_spec("dispatch", "received_at", dispatch_within=within),
+        appeal_spec("dispatch", "received_at", dispatch_within=within, centre=True),
         stmt,
         ("派单队列", "Dispatch queue"),
         (
@@ -121,7 +129,7 @@ def handler_queue(
     return list_response(
         request,
         session,
-        appeal_spec("handle", "next_due"),
+        appeal_spec("handle", "next_due", centre=centre(session, user)),
         stmt,
         ("本单位待办", "My units' queue"),
         (
@@ -141,7 +149,7 @@ def grid_queue(
     return list_response(
         request,
         session,
-        appeal_spec("grid"),
+        appeal_spec("grid", centre=centre(session, user)),
         stmt,
         ("网格工单", "My grid's appeals"),
         links=[("/appeal", "Report a problem found on patrol" if pick_lang(request) == "en" else "上报巡查问题")],
@@ -160,7 +168,7 @@ def visit_queue(
     return list_response(
         request,
         session,
-        appeal_spec("visits", "received_at", filters=FILTERS[1:3]),
+        appeal_spec("visits", "received_at", filters=FILTERS[1:3], centre=centre(session, user)),
         stmt,
         ("回访队列", "Return visits"),
         (
@@ -181,7 +189,7 @@ def overdue_list(
     return list_response(
         request,
         session,
-        appeal_spec("overdue", "next_due", filters=FILTERS[1:3]),
+        appeal_spec("overdue", "next_due", filters=FILTERS[1:3], centre=centre(session, user)),
         stmt,
         ("超期工单", "Overdue appeals"),
     )

@@ -314,3 +314,30 @@ def test_waiting_time_reads_in_days_and_hours():
     assert waiting_text(0, "zh-CN") == "0分" and waiting_text(0, "en") == "0 min"
     assert waiting_text(125, "zh-CN") == "2小时 5分" and waiting_text(125, "en") == "2 h 5 min"
     assert waiting_text(3 * 1440 + 61, "zh-CN") == "3天 1小时" and waiting_text(1440, "en") == "1 d"
+
+
+def test_search_finds_appeals_by_the_callers_phone_full_or_last_digits_within_scope(client, db, city):
+    from lianxin.web.staff.common import phone_query
+
+    mine = new_appeal(db, city, title="电话一", appellant_phone="13912345678")
+    other = new_appeal(db, city, title="电话二", appellant_phone="13700005678")
+    elsewhere = new_appeal(db, city, title="电话三", appellant_phone="13912345678")
+    secret = new_appeal(db, city, title="举报", appellant_phone="13912345678", confidential=True)
+    for appeal in (mine, other, secret):
+        dispatch_appeal(db, appeal, city.units["street"], actor=city.users["dispatcher"])
+    dispatch_appeal(db, elsewhere, city.units["street2"], actor=city.users["dispatcher"])
+    unrelated = new_appeal(db, city, title="电话四", appellant_phone="13800001111")
+
+    as_user(client, city, "dispatcher")
+    full = client.get("/staff/appeals?q=139 1234 5678").text
+    assert all(a.order_no in full for a in (mine, elsewhere, secret)) and other.order_no not in full
+    tail = client.get("/staff/appeals?q=5678").text
+    assert all(a.order_no in tail for a in (mine, other, elsewhere, secret)) and unrelated.order_no not in tail
+    assert "来电号码" in client.get("/staff/appeals").text  # the hint says so
+
+    as_user(client, city, "street_handler")  # only the street's appeals, and no confidential one by phone
+    handled = client.get("/staff/handle?q=13912345678").text
+    assert mine.order_no in handled
+    assert elsewhere.order_no not in handled and secret.order_no not in handled
+    assert phone_query("+86 139-1234-5678") == "13912345678" and phone_query("路灯") is None
+    assert phone_query("123") is None

@@ -38,7 +38,7 @@ from lianxin.clock import local_zone
 from lianxin.config import Settings
 from lianxin.defaults import ensure_defaults
 from lianxin.errors import Conflict, InvalidInput
-from lianxin.modules import Module, call_hooks, enabled_modules, resolve
+from lianxin.modules import Module, call_hooks, enabled_modules, resolve, run_hooks
 from lianxin.orgs.models import (
     ROLE_LABELS,
     UNIT_KIND_LABELS,
@@ -967,4 +967,5 @@ def build_demo(
     labelled, replied, source = load_texts(settings.demo_data_dir)
     progress.update(description="工单 / appeals", total=appeals)
     demo.build_appeals(appeals, days, labelled, replied)
+    extra += [text for text in run_hooks("after_demo", session, demo, modules=modules) if text]
     return "\n".join([demo.report(source, days, time.perf_counter() - started), *extra])

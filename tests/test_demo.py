@@ -409,3 +409,14 @@ def test_the_demo_city_publishes_open311_services_with_questions(demo):
     session, _, jid = demo
     with_questions = {s["service_name"] for s in list_services(session, jid) if s["metadata"]}
     assert {"路灯故障", "井盖缺失", "施工噪声", "社会生活噪声"} <= with_questions
+
+
+def test_the_demo_trains_the_routing_model_so_intake_suggests_at_once(demo):
+    from lianxin.routing.service import active_model, suggest_categories
+
+    session, report, jid = demo
+    model = active_model(session, jid)
+    assert model is not None and model.n_samples > 50 and len(model.classes) >= 2
+    assert f"routing model v{model.version}: {model.n_samples}" in report
+    suggestions = suggest_categories(session, jid, "小区路灯不亮了，晚上很黑，请尽快维修")
+    assert suggestions

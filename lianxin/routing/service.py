@@ -160,6 +160,18 @@ def train_model(
     return row
 
 
+def train_after_demo(session: Session, city) -> str:
+    """The ``after_demo`` hook: train on the demo city's closed appeals, so intake suggests categories at once."""
+    try:
+        row = train_model(session, city.jid, actor=None, cross_validate=False)
+    except InvalidInput:
+        return "分类模型：演示工单太少，未训练 / routing model: too few closed demo appeals, not trained"
+    return (
+        f"分类模型 / routing model v{row.version}: {row.n_samples} 件工单 / appeals, "
+        f"{len(row.classes)} 个分类 / categories"
+    )
+
+
 def active_model(session: Session, jurisdiction_id: int) -> RoutingModel | None:
     return session.scalar(
         select(RoutingModel)

@@ -76,7 +76,8 @@ def login(
         )
     throttle.login_succeeded(session, attempt)  # counted as a failure until now
     sign_in(request, user)
-    return RedirectResponse(safe_next(next), status_code=303)
+    target = safe_next(next)  # no page asked for the login: staff land on their own workbench
+    return RedirectResponse("/staff" if target == "/" else target, status_code=303)
 
 
 @router.post("/logout")

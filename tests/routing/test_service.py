@@ -224,3 +224,12 @@ def test_suggestions_are_for_intake_staff_of_the_jurisdiction(db, city):
         suggest_categories(db, city.jid, "路灯不亮", actor=build_city(db).users["operator"])
     with pytest.raises(InvalidInput):
         suggest_categories(db, city.jid, "  ", actor=city.users["operator"])
+
+
+def test_the_demo_hook_says_so_when_there_is_too_little_to_train(db, city):
+    from types import SimpleNamespace
+
+    from lianxin.routing.service import train_after_demo
+
+    text = train_after_demo(db, SimpleNamespace(jid=city.jurisdiction.id))
+    assert "not trained" in text and active_model(db, city.jurisdiction.id) is None

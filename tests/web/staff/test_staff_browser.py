@@ -33,7 +33,7 @@ def sign_in(context, live_server, key: str):
     page.get_by_label("用户名").fill(live_server.city.users[key].username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_label("密码").press("Enter")
-    page.wait_for_url(live_server.url + "/")
+    page.wait_for_url("**/staff/**")
     return page
 
 
@@ -210,7 +210,7 @@ def test_a_suggested_category_is_chosen_with_the_keyboard_and_stored_as_a_label(
     page.get_by_label("用户名").fill(city.users["operator"].username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_label("密码").press("Enter")
-    page.wait_for_url(live_server.url + "/")
+    page.wait_for_url("**/staff/**")
     page.goto("/staff/intake")
     page.get_by_label("来电号码").fill("13611112222")
     page.get_by_label("诉求内容").fill("小区门口的路灯不亮，夜间漆黑一片，希望尽快处理")

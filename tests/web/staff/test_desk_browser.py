@@ -1,0 +1,57 @@
+"""The hotline desk in Chromium at 1280 px: the staff menu on one row with its dropdowns, and the queues.
+Screenshots go to build/screenshots/desk-*.png."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD
+from tests.helpers import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def desk(browser, live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server.url)
+    yield context
+    context.close()
+
+
+def sign_in(context, live_server, key: str):
+    context.clear_cookies()
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("用户名").fill(live_server.city.users[key].username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_label("密码").press("Enter")
+    page.wait_for_url("**/staff/**")
+    return page
+
+
+def menu_rows(page) -> int:
+    tops = page.locator(".site-header nav > ul > li").evaluate_all(
+        "items => items.map(li => Math.round(li.getBoundingClientRect().top))"
+    )
+    return len(set(tops))
+
+
+@pytest.mark.parametrize("key", ["admin", "leader", "dispatcher", "street_handler"])
+def test_the_staff_menu_is_one_row_at_1280_px_with_dropdowns(desk, live_server, key):
+    page = sign_in(desk, live_server, key)
+    assert menu_rows(page) == 1
+    group = page.locator(".site-header nav details").first
+    summary = group.locator("summary")
+    summary.click()
+    first = group.locator("ul a").first
+    expect(first).to_be_visible()
+    screenshot(page, f"desk-menu-{key}-1280")
+    page.keyboard.press("Escape")
+    expect(first).to_be_hidden()
+    summary.click()
+    expect(first).to_be_visible()
+    page.locator("main").click(position={"x": 5, "y": 5})  # a click elsewhere closes it
+    expect(first).to_be_hidden()
+    page.goto("/staff?lang=en")
+    assert menu_rows(page) == 1

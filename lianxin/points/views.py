@@ -20,7 +20,7 @@ from lianxin.web.deps import get_session, require_roles, require_user
 from lianxin.web.forms import posted_form
 from lianxin.web.i18n import pick_lang
 from lianxin.web.templating import render
-from lianxin.wishes.service import member_for_user
+from lianxin.wishes.people import member_for_user
 
 router = APIRouter()
 STAFF = (Role.LEADER, Role.HANDLER, Role.GRID_WORKER)

@@ -16,7 +16,7 @@ from lianxin.volunteers import market
 from lianxin.volunteers import service as svc
 from lianxin.volunteers.models import Activity, Enrollment
 from lianxin.volunteers.views import member_by_phone
-from lianxin.wishes.service import member_for_user
+from lianxin.wishes.people import member_for_user
 
 router = APIRouter(prefix="/volunteers", tags=["志愿服务 volunteers"], responses=ERROR_RESPONSES)
 

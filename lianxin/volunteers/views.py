@@ -39,7 +39,8 @@ from lianxin.web.forms import posted_form
 from lianxin.web.i18n import pick_lang
 from lianxin.web.templating import render
 from lianxin.wishes.models import Member
-from lianxin.wishes.service import is_staff, member_for_user
+from lianxin.wishes.people import member_for_user
+from lianxin.wishes.service import is_staff
 
 router = APIRouter()
 STAFF = (Role.GRID_WORKER, Role.HANDLER, Role.LEADER)

@@ -1,9 +1,10 @@
 """微心愿 micro-wish board with party organisations and members (双报到, 先锋岗) and yearly quotas.
 
-Layout (the same as every domain): ``status.py`` the pure state machine, ``models.py``, ``service.py`` (one verb
-per action, the only door), ``views.py`` (pages, ``router``), ``api.py`` (``router`` under ``/wishes``, mounted
-at ``/api/v1``), ``jobs.py`` (``JOBS``: ``(name, fn(session, settings, now))``), ``demo.py``
-(``build_demo(session, settings, rng, password=...)``), ``export.py`` (the leaders' workbook).
+Layout (the same as every domain): ``status.py`` the pure state machine, ``models.py``; the verbs (the only
+door) in ``service.py`` (intake and triage), ``claims.py`` (claim to 销号) and ``people.py`` (organisations,
+members, 双报到, 先锋岗); ``queries.py`` (reading, quotas, counts); pages in ``views.py`` (public),
+``staff_views.py``, ``member_views.py``, ``board_views.py`` and ``me.py`` (我的心愿); ``api.py`` (``/api/v1/wishes``),
+``cli.py``, ``jobs.py``, ``demo.py``, ``ledger.py`` / ``export.py`` (台账 and the leaders' workbook).
 """
 
 from lianxin.modules import Job, Module, Nav
@@ -12,7 +13,13 @@ MODULE = Module(
     "wishes",
     "微心愿",
     "Micro-wishes",
-    page_routers=("lianxin.wishes.views:router", "lianxin.wishes.me:router"),
+    page_routers=(
+        "lianxin.wishes.views:router",
+        "lianxin.wishes.staff_views:router",
+        "lianxin.wishes.member_views:router",
+        "lianxin.wishes.board_views:router",
+        "lianxin.wishes.me:router",
+    ),
     api_routers=("lianxin.wishes.api:router",),
     cli=(("wishes", "lianxin.wishes.cli:wishes_app"),),
     jobs=(

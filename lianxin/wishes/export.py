@@ -11,14 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lianxin.orgs.models import Unit
-from lianxin.wishes import service as svc
+from lianxin.wishes import queries
 from lianxin.wishes.models import Member, PartyOrg, QuotaScope, Wish
 from lianxin.wishes.xlsx import workbook
 
 
 def overdue_rows(session: Session, jurisdiction_id: int, *, limit: int = 5000) -> list[tuple]:
     """(no., community, claimant, promised date) of live claims past their promised date, oldest first."""
-    ids = svc.overdue_ids(session, jurisdiction_id, limit=limit)
+    ids = queries.overdue_ids(session, jurisdiction_id, limit=limit)
     rows: list[tuple] = []
     for start in range(0, len(ids), 1000):  # bounded IN lists
         rows += session.execute(
@@ -39,7 +39,7 @@ def stats_workbook(session: Session, jurisdiction_id: int, year: int) -> bytes:
             ["社区 community", "总数 total", "待认领 waiting", "已认领 claimed", "已实现 realised"],
             [
                 [c["name"], c["total"], c["published"], c["claimed"], c["realised"]]
-                for c in svc.community_counts(session, jurisdiction_id)
+                for c in queries.community_counts(session, jurisdiction_id)
             ],
             [28, 10, 12, 12, 12],
         ),
@@ -48,7 +48,7 @@ def stats_workbook(session: Session, jurisdiction_id: int, year: int) -> bytes:
         (QuotaScope.ORG, "党组织 Organisations", "党组织 organisation"),
         (QuotaScope.MEMBER, "党员志愿者 Members", "姓名 name"),
     ):
-        rows = svc.quota_progress(session, jurisdiction_id, scope, year)
+        rows = queries.quota_progress(session, jurisdiction_id, scope, year)
         sheets.append(
             (
                 title,
@@ -60,7 +60,7 @@ def stats_workbook(session: Session, jurisdiction_id: int, year: int) -> bytes:
                 [8, 28, 12, 12, 12, 10],
             )
         )
-    months = svc.realised_by_month(session, jurisdiction_id, year)
+    months = queries.realised_by_month(session, jurisdiction_id, year)
     sheets.append(
         (
             "按月 By month",

@@ -7,7 +7,7 @@ members, 双报到, 先锋岗); ``queries.py`` (reading, quotas, counts); pages 
 ``cli.py``, ``jobs.py``, ``demo.py``, ``ledger.py`` / ``export.py`` (台账 and the leaders' workbook).
 """
 
-from lianxin.modules import Job, Module, Nav
+from lianxin.modules import Job, Module, Nav, RoleDef
 
 MODULE = Module(
     "wishes",
@@ -33,4 +33,9 @@ MODULE = Module(
         Nav("/wishes/stats", "心愿统计", "Wish statistics", {"leader"}),
     ),
     demo="lianxin.wishes.demo:demo_hook",
+    roles=(RoleDef("party_secretary", "党组织书记", "Party secretary"),),
+    hooks={
+        "after_sign_in": "lianxin.wishes.people:link_user",
+        "after_resident_sign_in": "lianxin.wishes.people:link_resident",
+    },
 )

@@ -219,3 +219,39 @@ def member_for_resident(session: Session, account: ResidentAccount | None) -> Me
         .order_by(Member.resident_account_id.is_(None), Member.id)
         .limit(1)
     )
+
+
+def link_user(session: Session, user: User) -> Member | None:
+    """Hook ``after_sign_in``: a staff login with a phone becomes the member or volunteer registered with that
+    phone, if neither is linked yet (so 我的认领 and 我的积分 find them without a manual step)."""
+    if not user.phone or session.scalar(select(Member.id).where(Member.user_id == user.id)):
+        return None
+    member = session.scalar(
+        select(Member).where(
+            Member.jurisdiction_id == user.jurisdiction_id,
+            Member.phone == user.phone.replace(" ", ""),
+            Member.user_id.is_(None),
+            Member.active.is_(True),
+        )
+    )
+    if member is not None:
+        member.user_id = user.id
+        session.flush()
+    return member
+
+
+def link_resident(session: Session, account: ResidentAccount) -> Member | None:
+    """Hook ``after_resident_sign_in``: the member or volunteer registered with the phone the resident just
+    proved is linked to the resident account (once; the phone may change later, the link stays)."""
+    member = session.scalar(
+        select(Member).where(
+            Member.jurisdiction_id == account.jurisdiction_id,
+            Member.phone == account.phone,
+            Member.resident_account_id.is_(None),
+            Member.active.is_(True),
+        )
+    )
+    if member is not None:
+        member.resident_account_id = account.id
+        session.flush()
+    return member

@@ -412,6 +412,8 @@ def test_run_jobs_dates_its_work_at_the_moment_it_is_given(db, city, clock, sett
         "care_evaluate_rules": 0,
         "care_escalate_alarms": 0,
         "services_reminders": 0,
+        "points_for_visits": 0,
+        "points_for_appeals": 0,
         "prune_rate_limits": 0,
         "deliver": 0,
     }

@@ -111,6 +111,8 @@ def test_the_job_order_is_the_declared_order():
         "logistics_daily_plan",
         "services_reminders",
         "care_escalate_alarms",
+        "points_for_visits",
+        "points_for_appeals",
         "refresh_hotspots",
         "prune_rate_limits",
     ]

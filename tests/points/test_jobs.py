@@ -73,7 +73,9 @@ def test_a_new_rule_version_applies_to_later_credits(db, city, settings):
         user=city.users["visitor"],
     )
     appeal = replied(db, city)
-    record_return_visit(db, appeal, actor=city.users["visitor"], contacted=True, solved=False, satisfaction="basically_satisfied")
+    record_return_visit(
+        db, appeal, actor=city.users["visitor"], contacted=True, solved=False, satisfaction="basically_satisfied"
+    )
     assert jobs.credit_visits(db, settings) == 1
     (visit,) = entries(db, EntryReason.VISIT)
     assert visit.amount == 8 and visit.rule_version == 2 and points.member_account(db, member).balance == 8

@@ -102,6 +102,7 @@ def test_the_job_order_is_the_declared_order():
         "deliver_webhooks",
         "wishes_review_filed",
         "wishes_claim_reminders",
+        "wishes_quota_reminders",
         "pledges_overdue",
         "volunteer_reminders",  # 83, 84, 85 …: equal orders run in MODULES order
         "services_no_shows",

@@ -18,6 +18,7 @@ MODULE = Module(
         "lianxin.wishes.staff_views:router",
         "lianxin.wishes.member_views:router",
         "lianxin.wishes.board_views:router",
+        "lianxin.wishes.org_views:router",
         "lianxin.wishes.me:router",
     ),
     api_routers=("lianxin.wishes.api:router",),
@@ -25,12 +26,14 @@ MODULE = Module(
     jobs=(
         Job("wishes_review_filed", "lianxin.wishes.jobs:review_filed", order=80),
         Job("wishes_claim_reminders", "lianxin.wishes.jobs:claim_reminders", order=81),
+        Job("wishes_quota_reminders", "lianxin.wishes.jobs:quota_reminders", order=81),
     ),
     nav=(
         Nav("/wishes", "微心愿", "Micro-wishes", None),
         Nav("/wishes/staff", "心愿工作台", "Wish desk", {"grid_worker", "handler", "leader"}),
         Nav("/wishes/mine", "我的认领", "My wishes", set()),
         Nav("/wishes/stats", "心愿统计", "Wish statistics", {"leader"}),
+        Nav("/wishes/org", "党组织看板", "Organisation board", {"party_secretary", "leader"}),
     ),
     demo="lianxin.wishes.demo:demo_hook",
     roles=(RoleDef("party_secretary", "党组织书记", "Party secretary"),),

@@ -243,7 +243,7 @@ def build_demo(
                 display_name=f"{_name(rng)}（支部书记）",
                 password=password,
             )
-            branches[0].secretary_user_id = secretary.id
+            people.set_secretary(session, branches[0], secretary, actor=None)
             logins.append("secretary1")
             for n, member in enumerate(members[:2], 1):
                 user = create_user(

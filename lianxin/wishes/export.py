@@ -81,3 +81,48 @@ def stats_workbook(session: Session, jurisdiction_id: int, year: int) -> bytes:
         )
     )
     return workbook(sheets)
+
+
+def org_workbook(board) -> bytes:
+    """A party organisation's board (``queries.OrgBoard``) as a workbook: organisations, members, months, overdue."""
+    progress = ["已实现 realised", "年度目标 target", "进行中 in hand", "完成 met"]
+
+    def row(p):
+        return [p.realised, p.target, p.claimed, "是 yes" if p.met else "否 no"]
+
+    return workbook(
+        [
+            (
+                "党组织 Organisations",
+                ["党组织 organisation", *progress],
+                [[p.name, *row(p)] for p in board.orgs],
+                [28, 12, 12, 12, 10],
+            ),
+            (
+                "党员志愿者 Members",
+                ["排名 rank", "姓名 name", *progress],
+                [[n, p.name, *row(p)] for n, p in enumerate(board.members, 1)],
+                [8, 20, 12, 12, 12, 10],
+            ),
+            (
+                "按月 By month",
+                ["月份 month", "已实现 realised"],
+                [[f"{board.year}-{m:02d}", n] for m, n in board.months.items()],
+                [12, 12],
+            ),
+            (
+                "超期 Overdue",
+                ["编号 no.", "社区 community", "认领人 claimant", "承诺日期 promised"],
+                [
+                    [
+                        w.id,
+                        w.community.name,
+                        w.claimed_member.name if w.claimed_member else (w.claimed_org.name if w.claimed_org else ""),
+                        w.promised_on.isoformat(),
+                    ]
+                    for w in board.overdue
+                ],
+                [10, 28, 24, 14],
+            ),
+        ]
+    )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from lianxin.clock import utcnow
 from lianxin.errors import Conflict, InvalidInput, PermissionDenied
 from lianxin.notify import queue_notification
-from lianxin.orgs.models import Unit, User
+from lianxin.orgs.models import Role, RoleGrant, Unit, User
 from lianxin.orgs.service import has_role
 from lianxin.residents.models import ResidentAccount
 from lianxin.wishes.models import (
@@ -51,17 +51,43 @@ def create_party_org(
             raise InvalidInput("党支部下不能再设党组织", "a party branch cannot have sub-organisations", field="parent")
     if unit is not None and unit.jurisdiction_id != jurisdiction_id:
         raise InvalidInput("所属单位不在本辖区", "the unit is in another jurisdiction", field="unit")
-    org = PartyOrg(
-        jurisdiction_id=jurisdiction_id,
-        kind=kind,
-        name=name,
-        parent=parent,
-        unit=unit,
-        secretary_user_id=secretary.id if secretary else None,
-    )
+    org = PartyOrg(jurisdiction_id=jurisdiction_id, kind=kind, name=name, parent=parent, unit=unit)
     session.add(org)
     session.flush()
+    if secretary is not None:
+        set_secretary(session, org, secretary, actor=None)
     return org
+
+
+def set_secretary(session: Session, org: PartyOrg, user: User, *, actor: User | None) -> PartyOrg:
+    """党组织书记: the organisation's secretary (their dashboard, the org's claims) gets the party_secretary role
+    on the organisation's unit (or the jurisdiction's top unit), so the menu shows the dashboard."""
+    if actor is not None and not has_role(session, actor, LEADER_ROLES, unit_id=org.unit_id):
+        raise PermissionDenied("只有领导或管理员可以任命书记", "only leaders and admins appoint secretaries")
+    if user.jurisdiction_id != org.jurisdiction_id:
+        raise InvalidInput("该账号不在本辖区", "the login is in another jurisdiction", field="secretary")
+    org.secretary_user_id = user.id
+    unit_id = org.unit_id or session.scalar(
+        select(Unit.id).where(Unit.jurisdiction_id == org.jurisdiction_id, Unit.parent_id.is_(None)).order_by(Unit.id)
+    )
+    held = session.scalar(
+        select(RoleGrant.id).where(
+            RoleGrant.user_id == user.id, RoleGrant.role == Role.PARTY_SECRETARY, RoleGrant.unit_id == unit_id
+        )
+    )
+    if held is None and unit_id is not None:
+        session.add(RoleGrant(user_id=user.id, role=Role.PARTY_SECRETARY, unit_id=unit_id))
+    session.flush()
+    session.expire(user, ["grants"])
+    return org
+
+
+def orgs_led_by(session: Session, user: User) -> list[PartyOrg]:
+    """The organisations whose dashboard ``user`` may read: every one for a leader, else those they lead."""
+    stmt = select(PartyOrg).where(PartyOrg.jurisdiction_id == user.jurisdiction_id, PartyOrg.active.is_(True))
+    if not has_role(session, user, LEADER_ROLES):
+        stmt = stmt.where(PartyOrg.secretary_user_id == user.id)
+    return list(session.scalars(stmt.order_by(PartyOrg.parent_id.is_not(None), PartyOrg.id)))
 
 
 def create_member(

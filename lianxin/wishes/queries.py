@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, union
+from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.privacy import mask_name, mask_phone
@@ -18,10 +18,12 @@ from lianxin.orgs.service import has_role
 from lianxin.residents.models import ResidentAccount
 from lianxin.wishes.models import (
     ClaimStatus,
+    DualReport,
     Member,
     PartyOrg,
     QuotaRule,
     QuotaScope,
+    ReportStatus,
     Wish,
     WishClaim,
 )
@@ -259,3 +261,81 @@ def overdue_claims(session: Session, jurisdiction_id: int, *, limit: int = 200) 
     ids = overdue_ids(session, jurisdiction_id, limit=limit)
     found = {w.id: w for w in session.scalars(select(Wish).where(Wish.id.in_(ids)))} if ids else {}
     return [found[i] for i in ids]
+
+
+# --- a party organisation's dashboard -------------------------------------------------------------------
+
+
+def org_tree_ids(session: Session, org: PartyOrg) -> list[int]:
+    """The organisation and every organisation below it (a committee's branches count towards it)."""
+    ids, frontier = [org.id], [org.id]
+    while frontier:
+        frontier = list(
+            session.scalars(select(PartyOrg.id).where(PartyOrg.parent_id.in_(frontier), PartyOrg.active.is_(True)))
+        )
+        ids += frontier
+    return ids
+
+
+@dataclass(frozen=True)
+class OrgBoard:
+    org: PartyOrg
+    year: int
+    month: int | None
+    orgs: list[Progress]  # the organisation and those below it
+    members: list[Progress]  # their members, ranked (by the month when one is given)
+    months: dict[int, int]  # realised wishes of the tree (organisations' and members' claims) per month
+    overdue: list[Wish]
+    reports: dict[str, int]  # the members' 双报到 by status
+
+    @property
+    def members_met(self) -> int:
+        return sum(p.met for p in self.members)
+
+
+def org_board(session: Session, org: PartyOrg, year: int, month: int | None = None) -> OrgBoard:
+    """书记的看板: quota progress of the organisation (and those below) and of its members, realised wishes by
+    month, overdue claims and the members' 双报到 — realised (resident-confirmed) wishes only."""
+    jid = org.jurisdiction_id
+    tree = org_tree_ids(session, org)
+    member_ids = list(session.scalars(select(Member.id).where(Member.org_id.in_(tree), Member.active.is_(True))))
+    orgs = quota_progress(session, jid, QuotaScope.ORG, year, ids=tree)
+    members = quota_progress(session, jid, QuotaScope.MEMBER, year, ids=member_ids, month=month)
+    ours = or_(WishClaim.org_id.in_(tree), WishClaim.member_id.in_(member_ids or [-1]))
+    months = {}
+    for m in range(1, 13):
+        start, end = _month_bounds(year, m)
+        months[m] = session.scalar(
+            select(func.count())
+            .select_from(WishClaim)
+            .where(
+                WishClaim.jurisdiction_id == jid,
+                WishClaim.status == ClaimStatus.REALISED,
+                WishClaim.realised_at >= start,
+                WishClaim.realised_at < end,
+                ours,
+            )
+        )
+    overdue = list(
+        session.scalars(
+            select(Wish)
+            .where(
+                Wish.jurisdiction_id == jid,
+                Wish.status.in_([S.CLAIMED, S.IN_PROGRESS]),
+                Wish.promised_on < today(),
+                or_(Wish.claimed_org_id.in_(tree), Wish.claimed_member_id.in_(member_ids or [-1])),
+            )
+            .order_by(Wish.promised_on, Wish.id)
+            .limit(200)
+        )
+    )
+    reports = dict(
+        session.execute(
+            select(DualReport.status, func.count())
+            .where(DualReport.member_id.in_(member_ids or [-1]))
+            .group_by(DualReport.status)
+        ).all()
+    )
+    return OrgBoard(
+        org, year, month, orgs, members, months, overdue, {ReportStatus(k).value: v for k, v in reports.items()}
+    )

@@ -70,6 +70,10 @@ HOOKS: dict[str, str] = {
     "(routing trains its model); a text is added to the demo's report",
     "rate_weights": "first answer: f(session, jurisdiction_id) -> Weights | None, the weights the three "
     "rates use (assessment's admin-edited settings); none: the defaults",
+    "after_sign_in": "f(session, user), after a staff login's password was accepted (wishes links the party "
+    "member or volunteer registered with the user's phone)",
+    "after_resident_sign_in": "f(session, account), after a resident proved their phone with a code (wishes "
+    "links the member or volunteer registered with that phone)",
 }
 
 

@@ -403,6 +403,7 @@ def test_run_jobs_dates_its_work_at_the_moment_it_is_given(db, city, clock, sett
         "refresh_hotspots": 0,
         "wishes_review_filed": 0,
         "wishes_claim_reminders": 0,
+        "wishes_quota_reminders": 0,
         "pledges_overdue": 0,
         "volunteer_reminders": 0,
         "points_for_wishes": 0,
@@ -415,6 +416,8 @@ def test_run_jobs_dates_its_work_at_the_moment_it_is_given(db, city, clock, sett
         "poverty_clock": 0,
         "poverty_candidates": 0,
         "poverty_reviews": 0,
+        "points_for_visits": 0,
+        "points_for_appeals": 0,
         "prune_rate_limits": 0,
         "deliver": 0,
     }

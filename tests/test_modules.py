@@ -102,6 +102,7 @@ def test_the_job_order_is_the_declared_order():
         "deliver_webhooks",
         "wishes_review_filed",
         "wishes_claim_reminders",
+        "wishes_quota_reminders",
         "pledges_overdue",
         "volunteer_reminders",  # 83, 84, 85 …: equal orders run in MODULES order
         "services_no_shows",
@@ -111,7 +112,9 @@ def test_the_job_order_is_the_declared_order():
         "logistics_daily_plan",
         "services_reminders",
         "care_escalate_alarms",
-        "poverty_clock",  # 87–89
+        "points_for_visits",  # 87–89: points before poverty (MODULES order)
+        "poverty_clock",
+        "points_for_appeals",
         "poverty_candidates",
         "poverty_reviews",
         "refresh_hotspots",

@@ -35,6 +35,7 @@ class Role(Choice):
     LEADER = "leader", "领导", "Leader"
     ADMIN = "admin", "管理员", "Administrator"
     AUDITOR = "auditor", "审计员", "Auditor"  # reads the personal-data audit log, sees no appeal
+    PARTY_SECRETARY = "party_secretary", "党组织书记", "Party secretary"  # wishes: the organisation's dashboard
 
 
 ROLE_LABELS = {r: r.zh for r in Role}  # the Chinese labels, by role (older spelling of Role.X.zh)

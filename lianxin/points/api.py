@@ -14,7 +14,7 @@ from lianxin.orgs.models import Role
 from lianxin.orgs.service import require_role
 from lianxin.points import service
 from lianxin.points.models import PointsAccount
-from lianxin.wishes.service import member_for_user
+from lianxin.wishes.people import member_for_user
 
 router = APIRouter(prefix="/points", tags=["积分 points"], responses=ERROR_RESPONSES)
 STAFF = (Role.LEADER, Role.HANDLER, Role.GRID_WORKER)

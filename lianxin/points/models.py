@@ -61,6 +61,7 @@ class PointsAccount(Base):
     __table_args__ = (
         UniqueConstraint("jurisdiction_id", "key"),
         CheckConstraint("min_balance IS NULL OR balance >= min_balance", name="within_min"),
+        Index("ix_points_accounts_holder_phone", "jurisdiction_id", "holder_phone"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
@@ -69,6 +70,8 @@ class PointsAccount(Base):
     name: Mapped[str] = mapped_column(String(100))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("wish_members.id"), unique=True)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    # a household's 户主 (or whoever holds its 爱心存折): a resident signed in with this phone sees the account
+    holder_phone: Mapped[str | None] = mapped_column(String(32))
     balance: Mapped[int] = mapped_column(Integer, default=0)
     min_balance: Mapped[int | None] = mapped_column(Integer)  # persons: 0 (no overdraft); pools: none
     max_balance: Mapped[int | None] = mapped_column(Integer)  # above it the account is flagged

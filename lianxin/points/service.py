@@ -18,6 +18,7 @@ from lianxin.orgs.models import Jurisdiction, Role, Unit, User
 from lianxin.orgs.service import has_role
 from lianxin.points.models import AccountKind, EntryReason, PointsAccount, PointsEntry, PointsRule
 from lianxin.wishes.models import Member
+from lianxin.wishes.service import PHONE_RE
 
 STAFF_ROLES = (Role.LEADER, Role.HANDLER, Role.GRID_WORKER)
 # The defaults (lianxin init): 1 hour = 10 points (连云港江化: 1 hour = 1 point, ×10 to keep integers),
@@ -60,7 +61,10 @@ def member_account(session: Session, member: Member) -> PointsAccount:
     )
 
 
-def household_account(session: Session, jid: int, code: str, name: str, community: Unit | None = None) -> PointsAccount:
+def household_account(
+    session: Session, jid: int, code: str, name: str, community: Unit | None = None, holder_phone: str | None = None
+) -> PointsAccount:
+    """A household's account (户, e.g. a village's 爱心存折), keyed by the household's code; created on first use."""
     return _account(
         session,
         jid,
@@ -68,8 +72,65 @@ def household_account(session: Session, jid: int, code: str, name: str, communit
         kind=AccountKind.HOUSEHOLD,
         name=name[:100],
         community_id=community.id if community else None,
+        holder_phone=holder_phone,
         min_balance=0,
         max_balance=PERSON_MAX,
+    )
+
+
+def open_household(
+    session: Session, *, community: Unit, code: str, name: str, holder_phone: str, actor: User | None
+) -> PointsAccount:
+    """开户: a household's points account in a community, held by the phone of its 户主 (who then sees it on
+    我的积分 after signing in as a resident). The code is the household's number in the village register."""
+    if actor is not None and not has_role(session, actor, STAFF_ROLES, unit_id=community.id):
+        raise PermissionDenied("只有本社区的工作人员可以开户", "only the community's staff may open an account")
+    code, name = (code or "").strip(), (name or "").strip()
+    if not 1 <= len(code) <= 40:
+        raise InvalidInput(
+            "请填写户号（40 字以内）", "enter the household number (at most 40 characters)", field="code"
+        )
+    if not 2 <= len(name) <= 60:
+        raise InvalidInput("请填写户名（如：张三户）", "enter the household's name (e.g. 张三户)", field="name")
+    phone = (holder_phone or "").replace(" ", "")
+    if not PHONE_RE.match(phone):
+        raise InvalidInput("请填写户主的手机号", "enter the household head's mobile number", field="holder_phone")
+    key = f"household:{community.id}:{code}"
+    if session.scalar(
+        select(PointsAccount.id).where(
+            PointsAccount.jurisdiction_id == community.jurisdiction_id, PointsAccount.key == key
+        )
+    ):
+        raise Conflict("该户号已开户", "this household already has an account", field="code")
+    return household_account(
+        session, community.jurisdiction_id, f"{community.id}:{code}", name, community, holder_phone=phone
+    )
+
+
+def households_of_phone(session: Session, jid: int, phone: str | None) -> list[PointsAccount]:
+    """The household accounts a phone holds (a resident's 爱心存折)."""
+    if not phone:
+        return []
+    return list(
+        session.scalars(
+            select(PointsAccount)
+            .where(
+                PointsAccount.jurisdiction_id == jid,
+                PointsAccount.holder_phone == phone,
+                PointsAccount.kind == AccountKind.HOUSEHOLD,
+            )
+            .order_by(PointsAccount.id)
+        )
+    )
+
+
+def households(session: Session, community_id: int) -> list[PointsAccount]:
+    return list(
+        session.scalars(
+            select(PointsAccount)
+            .where(PointsAccount.community_id == community_id, PointsAccount.kind == AccountKind.HOUSEHOLD)
+            .order_by(PointsAccount.name, PointsAccount.id)
+        )
     )
 
 
@@ -331,17 +392,38 @@ def reverse(session: Session, entry: PointsEntry, *, actor: User | None, memo: s
 
 
 def grant(
-    session: Session, *, member: Member, amount: int, memo: str, actor: User | None, community: Unit | None = None
+    session: Session,
+    *,
+    member: Member | None = None,
+    account: PointsAccount | None = None,
+    amount: int,
+    memo: str,
+    actor: User | None,
+    community: Unit | None = None,
 ) -> PointsEntry:
-    """A manual adjustment by staff (e.g. a quarterly assessment entered by hand)."""
+    """A manual adjustment by staff into a member's or a household's account (e.g. a quarterly assessment, a
+    village's 爱心积分 for a clean yard), from the community's pool."""
     if actor is not None and not has_role(session, actor, (Role.LEADER, Role.HANDLER)):
         raise PermissionDenied("只有工作人员可以调整积分", "only staff may adjust points")
     if len((memo or "").strip()) < 2:
         raise InvalidInput("请填写调整原因", "give the reason", field="memo")
+    if (member is None) == (account is None):
+        raise InvalidInput("请选择一个账户", "choose one account", field="account")
+    if account is None:
+        account = member_account(session, member)
+        jid = member.jurisdiction_id
+    else:
+        if account.kind not in (AccountKind.PERSON, AccountKind.HOUSEHOLD):
+            raise InvalidInput(
+                "只能向个人或家庭账户调整积分", "only a person's or a household's account", field="account"
+            )
+        jid = account.jurisdiction_id
+        if community is None and account.community_id:
+            community = session.get(Unit, account.community_id)
     return transfer(
         session,
-        from_account=pool_account(session, member.jurisdiction_id, community),
-        to_account=member_account(session, member),
+        from_account=pool_account(session, jid, community),
+        to_account=account,
         amount=amount,
         reason=EntryReason.ADJUSTMENT,
         memo=memo,

@@ -1,4 +1,5 @@
-"""积分 pages: ``/points/me`` (我的积分: the member's balance and history, phone width) and ``/points/staff``
+"""积分 pages: ``/points/me`` (我的积分: a member's or a resident's balances — their own and their household's —
+and history, phone width) and ``/points/staff``
 (accounts, recent entries, anomalies — balances that differ from the entries or pass their limits — the rules
 with their versions; leaders add a rule version, staff reverse an entry)."""
 
@@ -16,11 +17,13 @@ from lianxin.errors import InvalidInput, LianxinError, NotFound
 from lianxin.orgs.models import Role, User
 from lianxin.points import service
 from lianxin.points.models import ACCOUNT_KIND_LABELS, REASON_LABELS, EntryReason, PointsEntry, PointsRule
-from lianxin.web.deps import get_session, require_roles, require_user
+from lianxin.residents.models import ResidentAccount
+from lianxin.residents.views import current_resident
+from lianxin.web.deps import current_user, get_session, require_roles
 from lianxin.web.forms import posted_form
 from lianxin.web.i18n import pick_lang
 from lianxin.web.templating import render
-from lianxin.wishes.service import member_for_user
+from lianxin.wishes.people import member_for_resident, member_for_user
 
 router = APIRouter()
 STAFF = (Role.LEADER, Role.HANDLER, Role.GRID_WORKER)
@@ -28,14 +31,33 @@ LABELS = {"reason": REASON_LABELS, "kind": ACCOUNT_KIND_LABELS}
 
 
 @router.get("/points/me")
-def mine(request: Request, session: Session = Depends(get_session), user: User = Depends(require_user)) -> Response:
-    member = member_for_user(session, user)
-    account = service.member_account(session, member) if member else None
-    entries = service.entries_of(session, account) if account else []
+def mine(
+    request: Request,
+    session: Session = Depends(get_session),
+    user: User | None = Depends(current_user),
+    resident: ResidentAccount | None = Depends(current_resident),
+) -> Response:
+    """我的积分 for a staff login that is a member, or a resident signed in with the phone: the member's own
+    account and the households the phone holds (爱心存折), each with its history."""
+    if user is None and resident is None:
+        return RedirectResponse("/me/login", status_code=303)
+    member = member_for_user(session, user) if user is not None else None
+    if member is None and resident is not None:
+        member = member_for_resident(session, resident)
+    held = [service.member_account(session, member)] if member else []
+    jid = user.jurisdiction_id if user is not None else resident.jurisdiction_id
+    phone = resident.phone if resident is not None else (member.phone if member else None)
+    held += service.households_of_phone(session, jid, phone)
     return render(
         request,
         "points/me.html",
-        {"member": member, "account": account, "entries": entries, "signed": service.signed, "labels": LABELS},
+        {
+            "member": member,
+            "resident": resident,
+            "accounts": [(a, service.entries_of(session, a, limit=100)) for a in held],
+            "signed": service.signed,
+            "labels": LABELS,
+        },
     )
 
 

@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session
 from lianxin import ratelimit
 from lianxin.db import session_scope
 from lianxin.errors import LianxinError
+from lianxin.modules import run_hooks
 from lianxin.notify import deliver_pending, make_sender
 from lianxin.residents import service
 from lianxin.residents.models import ResidentAccount
 from lianxin.web import throttle
+from lianxin.web.auth import safe_next
 from lianxin.web.deps import get_session, public_jurisdiction
 from lianxin.web.forms import FormErrors
 from lianxin.web.i18n import pick_lang
@@ -58,11 +60,17 @@ def _login_page(
     errors: FormErrors | None = None,
     status_code: int = 200,
     retry_after: int | None = None,
+    next: str = "",
 ) -> Response:
     response = render(
         request,
         "resident/me_login.html",
-        {"phone": phone, "sent": sent, "errors": errors or FormErrors(pick_lang(request))},
+        {
+            "phone": phone,
+            "sent": sent,
+            "errors": errors or FormErrors(pick_lang(request)),
+            "next": safe_next(next) if next else "",
+        },
         status_code=status_code,
     )
     if retry_after:
@@ -71,8 +79,9 @@ def _login_page(
 
 
 @router.get("/me/login")
-def login_form(request: Request) -> Response:
-    return _login_page(request)
+def login_form(request: Request, next: str = "") -> Response:
+    """``?next=/volunteer/checkin/…``: where to go after signing in (a same-site path; else 我的)."""
+    return _login_page(request, next=next)
 
 
 def _deliver_now(request: Request, notification_id: int) -> None:
@@ -84,7 +93,11 @@ def _deliver_now(request: Request, notification_id: int) -> None:
 
 @router.post("/me/login/code")
 def send_code(
-    request: Request, background: BackgroundTasks, phone: str = Form(""), session: Session = Depends(get_session)
+    request: Request,
+    background: BackgroundTasks,
+    phone: str = Form(""),
+    next: str = Form(""),
+    session: Session = Depends(get_session),
 ) -> Response:
     errors = FormErrors(pick_lang(request))
     try:
@@ -97,12 +110,12 @@ def send_code(
         )
     except ratelimit.RateLimited as exc:
         errors.add_exception(exc)
-        return _login_page(request, phone=phone, errors=errors, status_code=429, retry_after=exc.retry_after)
+        return _login_page(request, phone=phone, errors=errors, status_code=429, retry_after=exc.retry_after, next=next)
     except LianxinError as exc:
         errors.add_exception(exc)
-        return _login_page(request, phone=phone, errors=errors, status_code=exc.http_status)
+        return _login_page(request, phone=phone, errors=errors, status_code=exc.http_status, next=next)
     background.add_task(_deliver_now, request, sent)
-    return _login_page(request, phone=normalized, sent=True)
+    return _login_page(request, phone=normalized, sent=True, next=next)
 
 
 def _backoff(request: Request) -> dict:
@@ -116,7 +129,11 @@ def _backoff(request: Request) -> dict:
 
 @router.post("/me/login")
 def sign_in(
-    request: Request, phone: str = Form(""), code: str = Form(""), session: Session = Depends(get_session)
+    request: Request,
+    phone: str = Form(""),
+    code: str = Form(""),
+    next: str = Form(""),
+    session: Session = Depends(get_session),
 ) -> Response:
     errors = FormErrors(pick_lang(request))
     settings = request.app.state.settings
@@ -136,13 +153,18 @@ def sign_in(
         account = service.sign_in(session, public_jurisdiction(request, session).id, normalized, code)
     except ratelimit.RateLimited as exc:
         errors.add_exception(exc)
-        return _login_page(request, phone=phone, sent=True, errors=errors, status_code=429, retry_after=exc.retry_after)
+        return _login_page(
+            request, phone=phone, sent=True, errors=errors, status_code=429, retry_after=exc.retry_after, next=next
+        )
     except LianxinError as exc:
         errors.add_exception(exc)
-        return _login_page(request, phone=phone, sent=exc.field == "code", errors=errors, status_code=exc.http_status)
+        return _login_page(
+            request, phone=phone, sent=exc.field == "code", errors=errors, status_code=exc.http_status, next=next
+        )
     ratelimit.clear(session, "code:phone_fail", normalized)
     ratelimit.unfail(session, "code:address_fail", address, locked_until=address_lock)
-    response = RedirectResponse("/me", status_code=303)
+    run_hooks("after_resident_sign_in", session, account)
+    response = RedirectResponse(safe_next(next) if next else "/me", status_code=303)
     response.set_cookie(
         COOKIE,
         _signer(request).dumps(account.id),

@@ -12,11 +12,12 @@ from lianxin.api.deps import Ctx, WriteCtx
 from lianxin.api.errors import ERROR_RESPONSES
 from lianxin.appeals.privacy import mask_name, mask_phone
 from lianxin.errors import InvalidInput
+from lianxin.points import service as points
 from lianxin.volunteers import market
 from lianxin.volunteers import service as svc
 from lianxin.volunteers.models import Activity, Enrollment
 from lianxin.volunteers.views import member_by_phone
-from lianxin.wishes.service import member_for_user
+from lianxin.wishes.people import member_for_user
 
 router = APIRouter(prefix="/volunteers", tags=["志愿服务 volunteers"], responses=ERROR_RESPONSES)
 
@@ -77,7 +78,10 @@ class LineIn(BaseModel):
 
 
 class RedeemIn(BaseModel):
-    phone: str = Field(max_length=32)
+    phone: str | None = Field(None, max_length=32, description="the volunteer's phone (or household_account_id)")
+    household_account_id: int | None = Field(
+        None, description="a household's account (爱心存折) of the shop's community"
+    )
     lines: list[LineIn] = Field(min_length=1, max_length=50)
 
 
@@ -197,20 +201,26 @@ def redeem(body: RedeemIn, ctx: WriteCtx):
     """兑换（社区工作人员操作）：积分与库存同时变动 / an exchange: points and stock move together or not at all."""
 
     def run():
-        member = member_by_phone(ctx.session, ctx.jurisdiction_id, body.phone)
+        if (body.phone is None) == (body.household_account_id is None):
+            raise InvalidInput(
+                "请填写志愿者手机号或家庭账户之一", "give either phone or household_account_id", field="phone"
+            )
+        if body.household_account_id is not None:
+            payer = points.get_account(ctx.session, body.household_account_id, jurisdiction_id=ctx.jurisdiction_id)
+        else:
+            payer = member_by_phone(ctx.session, ctx.jurisdiction_id, body.phone)
         lines = [
             (market.get_good(ctx.session, x.good_id, jurisdiction_id=ctx.jurisdiction_id), x.quantity)
             for x in body.lines
         ]
         with ctx.session.begin_nested():
-            row = market.redeem(ctx.session, member, lines, actor=ctx.actor)
-        from lianxin.points.service import member_account
-
+            row = market.redeem(ctx.session, payer, lines, actor=ctx.actor)
+        ctx.session.refresh(row.account)
         return RedemptionOut(
             id=row.id,
             receipt_no=row.receipt_no,
             points=row.points,
-            balance=member_account(ctx.session, member).balance,
+            balance=row.account.balance,
             lines=[{"good": m.good.name, "quantity": m.quantity} for m in row.moves],
         )
 

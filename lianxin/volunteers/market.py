@@ -1,7 +1,7 @@
 """爱心超市: goods priced in points, donations in (with the donor) and redemptions out, kept in the same
 ledger style as the points, so stock always equals the register (账物相符).
 
-A redemption is one transaction: the points entry (member → the shop's account) and one stock move per
+A redemption is one transaction: the points entry (member or household → the shop's account) and one stock move per
 line, each stock decrement a conditional UPDATE (``stock >= quantity``), so two people redeeming the
 last item cannot both succeed and a failure leaves points and stock as they were."""
 
@@ -19,7 +19,7 @@ from lianxin.clock import local_zone, utcnow
 from lianxin.errors import Conflict, InvalidInput, NotFound
 from lianxin.orgs.models import User
 from lianxin.points import service as points
-from lianxin.points.models import EntryReason
+from lianxin.points.models import AccountKind, EntryReason, PointsAccount
 from lianxin.volunteers.models import DonorKind, Good, MoveKind, Redemption, StockMove
 from lianxin.volunteers.service import require_organiser
 from lianxin.wishes.models import Member
@@ -131,17 +131,29 @@ def write_off(session: Session, good: Good, *, quantity: int, actor: User | None
     return move
 
 
-def redeem(session: Session, member: Member, lines: list[tuple[Good, int]], *, actor: User | None) -> Redemption:
-    """兑换: the operator (community staff) hands over goods for the member's points. All or nothing:
-    run it inside a transaction or savepoint the caller rolls back on an error."""
+def redeem(
+    session: Session, payer: Member | PointsAccount, lines: list[tuple[Good, int]], *, actor: User | None
+) -> Redemption:
+    """兑换: the operator (community staff) hands over goods for the points of a member or of a household
+    (爱心存折). All or nothing: run it inside a transaction or savepoint the caller rolls back on an error."""
     if not lines:
         raise InvalidInput("请选择要兑换的物品", "choose what to exchange", field="quantity")
     community_id = lines[0][0].community_id
     if any(good.community_id != community_id for good, _ in lines):
         raise InvalidInput("一次兑换只能在同一个爱心超市", "one exchange is at one shop", field="good")
     require_organiser(session, actor, community_id)
-    if member.jurisdiction_id != lines[0][0].jurisdiction_id:
-        raise InvalidInput("该志愿者不在本辖区", "the volunteer is in another jurisdiction", field="member")
+    if payer.jurisdiction_id != lines[0][0].jurisdiction_id:
+        raise InvalidInput("该账户不在本辖区", "the account is in another jurisdiction", field="member")
+    member = payer if isinstance(payer, Member) else None
+    if member is None and payer.kind not in (AccountKind.PERSON, AccountKind.HOUSEHOLD):
+        raise InvalidInput(
+            "只能用个人或家庭积分兑换", "only a person's or a household's points buy goods", field="account"
+        )
+    if member is None and payer.kind == AccountKind.HOUSEHOLD and payer.community_id not in (None, community_id):
+        raise InvalidInput(
+            "家庭积分只能在本社区的爱心超市兑换", "a household redeems at its own community's shop", field="account"
+        )
+    account = points.member_account(session, member) if member is not None else payer
     merged: dict[int, list] = {}
     for good, quantity in lines:
         if not good.active:
@@ -154,17 +166,18 @@ def redeem(session: Session, member: Member, lines: list[tuple[Good, int]], *, a
         _stock(session, good, -quantity)
     entry = points.transfer(
         session,
-        from_account=points.member_account(session, member),
-        to_account=points.market_account(session, member.jurisdiction_id, community),
+        from_account=account,
+        to_account=points.market_account(session, payer.jurisdiction_id, community),
         amount=total,
         reason=EntryReason.REDEMPTION,
         memo=f"兑换 {receipt}",
         actor=actor,
     )
     redemption = Redemption(
-        jurisdiction_id=member.jurisdiction_id,
+        jurisdiction_id=payer.jurisdiction_id,
         community_id=community_id,
-        member_id=member.id,
+        member_id=member.id if member is not None else account.member_id,
+        account_id=account.id,
         points=total,
         entry_id=entry.id,
         receipt_no=receipt,

@@ -1,5 +1,6 @@
 """爱心超市 pages for community staff: ``/volunteer/market`` goods and stock, donations, a redemption (the
-volunteer's phone, quantities), the register; ``/volunteer/market/redemptions/{id}`` the receipt;
+volunteer's phone or a household's account, quantities), households' accounts (爱心存折: open, credit), the
+register; ``/volunteer/market/redemptions/{id}`` the receipt;
 ``/volunteer/market/stocktake`` the monthly stock-take; ``/volunteer/market/register.xlsx`` the 台账."""
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from lianxin.appeals.privacy import mask_phone
-from lianxin.errors import InvalidInput, LianxinError, PermissionDenied
+from lianxin.errors import InvalidInput, LianxinError, NotFound, PermissionDenied
 from lianxin.orgs.models import User
 from lianxin.points import service as points
+from lianxin.points.models import AccountKind
 from lianxin.volunteers import market
 from lianxin.volunteers.models import DONOR_LABELS, MOVE_LABELS, DonorKind
 from lianxin.volunteers.views import STAFF, field, member_by_phone, message, number, staff_communities
@@ -62,6 +64,7 @@ def _page(
             ],
             "member": member,
             "balance": points.member_account(session, member).balance if member else None,
+            "households": points.households(session, unit.id),
             "mask_phone": mask_phone,
             "error": error,
         },
@@ -146,12 +149,16 @@ def redeem(
     session: Session = Depends(get_session),
     user: User = Depends(require_roles(*STAFF)),
 ) -> Response:
-    """One exchange: every ``qty_{good id}`` > 0 of the shop, for the volunteer with ``phone``."""
+    """One exchange: every ``qty_{good id}`` > 0 of the shop, paid by the household account ``household`` (an
+    id) when one is chosen, else by the volunteer with ``phone``."""
     community = field(form, "community_id")
     try:
         with session.begin_nested():
             unit, _ = _community(session, user, community)
-            member = member_by_phone(session, user.jurisdiction_id, field(form, "phone"))
+            if field(form, "household"):
+                payer = _household(session, unit, field(form, "household"))
+            else:
+                payer = member_by_phone(session, user.jurisdiction_id, field(form, "phone"))
             lines = []
             for good in market.goods(session, unit.id, active_only=True):
                 quantity = number(field(form, f"qty_{good.id}") or "0", "quantity", high=10000)
@@ -159,10 +166,72 @@ def redeem(
                     lines.append((good, quantity))
             if not lines:
                 raise InvalidInput("请填写兑换数量", "enter how many of each item", field="quantity")
-            redemption = market.redeem(session, member, lines, actor=user)
+            redemption = market.redeem(session, payer, lines, actor=user)
     except LianxinError as exc:
         return _page(request, session, user, community, error=message(request, exc), status_code=exc.http_status)
     return RedirectResponse(f"/volunteer/market/redemptions/{redemption.id}", status_code=303)
+
+
+def _household(session: Session, unit, value: str):
+    try:
+        account = points.get_account(session, int(value), jurisdiction_id=unit.jurisdiction_id)
+    except (ValueError, NotFound):
+        account = None
+    if account is None or account.kind != AccountKind.HOUSEHOLD or account.community_id != unit.id:
+        raise InvalidInput("请选择本社区的家庭账户", "choose a household of this community", field="household")
+    return account
+
+
+@router.post("/volunteer/market/households")
+def open_household(
+    request: Request,
+    form: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*STAFF)),
+) -> Response:
+    """开户: a household's 爱心存折 held by the 户主's phone."""
+    community = field(form, "community_id")
+    try:
+        with session.begin_nested():
+            unit, _ = _community(session, user, community)
+            points.open_household(
+                session,
+                community=unit,
+                code=field(form, "code"),
+                name=field(form, "name"),
+                holder_phone=field(form, "holder_phone"),
+                actor=user,
+            )
+    except LianxinError as exc:
+        return _page(request, session, user, community, error=message(request, exc), status_code=exc.http_status)
+    return RedirectResponse(f"/volunteer/market?community={unit.id}#households", status_code=303)
+
+
+@router.post("/volunteer/market/households/{account_id}/grant")
+def grant_household(
+    account_id: int,
+    request: Request,
+    form: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*STAFF)),
+) -> Response:
+    """爱心积分 for a household (a clean yard, 孝老爱亲 …), from the community's pool, with the reason."""
+    community = field(form, "community_id")
+    try:
+        with session.begin_nested():
+            unit, _ = _community(session, user, community)
+            account = _household(session, unit, str(account_id))
+            points.grant(
+                session,
+                account=account,
+                amount=number(field(form, "amount"), "amount", low=1, high=1000),
+                memo=field(form, "memo"),
+                actor=user,
+                community=unit,
+            )
+    except LianxinError as exc:
+        return _page(request, session, user, community, error=message(request, exc), status_code=exc.http_status)
+    return RedirectResponse(f"/volunteer/market?community={unit.id}#households", status_code=303)
 
 
 @router.get("/volunteer/market/redemptions/{redemption_id}")
@@ -175,7 +244,7 @@ def receipt(
     """兑换小票: printable."""
     row = market.get_redemption(session, redemption_id, jurisdiction_id=user.jurisdiction_id)
     _community(session, user, row.community_id)
-    account = points.member_account(session, row.member)
+    account = row.account or points.member_account(session, row.member)
     return render(
         request,
         "volunteers/receipt.html",

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lianxin.clock import utcnow
 from lianxin.db import Base, UTCDateTime, enum_column_type
 from lianxin.orgs.models import Unit, User
+from lianxin.points.models import PointsAccount
 from lianxin.volunteers.status import EnrollmentStatus
 from lianxin.wishes.models import Member
 
@@ -253,14 +254,17 @@ class Redemption(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("wish_members.id"), index=True)
+    # whose points paid: a member's own account or a household's (爱心存折); member_id only for a member's
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("wish_members.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("points_accounts.id"), index=True)
     points: Mapped[int] = mapped_column(Integer)
     entry_id: Mapped[int] = mapped_column(ForeignKey("points_entries.id"), unique=True)
     receipt_no: Mapped[str] = mapped_column(String(32), unique=True)
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    member: Mapped[Member] = relationship(lazy="joined")
+    member: Mapped[Member | None] = relationship(lazy="joined")
+    account: Mapped[PointsAccount | None] = relationship(lazy="joined")
     community: Mapped[Unit] = relationship(lazy="joined")
     moves: Mapped[list[StockMove]] = relationship(back_populates="redemption", order_by="StockMove.id")
 

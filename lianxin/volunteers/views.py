@@ -1,4 +1,5 @@
-"""志愿服务 pages. Volunteers (phone width): ``/volunteer`` activities, sign-up, 我的服务 and certificates,
+"""志愿服务 pages. Volunteers (phone width; a resident signed in with the phone, or a staff login, who is a
+registered volunteer): ``/volunteer`` activities, sign-up, 我的服务 and certificates,
 ``/volunteer/checkin/{code}`` what the QR code at the place opens. Anyone: ``/volunteer/verify`` checks a
 certificate number. Organisers (community staff): ``/volunteer/staff`` service points and activities,
 ``/volunteer/staff/activities/{id}`` sign-ups, the QR codes, times, confirmation and absences. Each POST
@@ -7,7 +8,9 @@ again with the message (nothing changed)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -20,6 +23,8 @@ from lianxin.clock import local_zone
 from lianxin.errors import InvalidInput, LianxinError, NotFound, PermissionDenied
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.points import service as points
+from lianxin.residents.models import ResidentAccount
+from lianxin.residents.views import current_resident
 from lianxin.volunteers import qr
 from lianxin.volunteers import service as svc
 from lianxin.volunteers.certificate import certificate_pdf
@@ -34,12 +39,13 @@ from lianxin.volunteers.models import (
     VolunteerRole,
 )
 from lianxin.volunteers.status import STATUS_LABELS, EnrollmentStatus
-from lianxin.web.deps import current_user, get_session, public_jurisdiction, require_roles, require_user
+from lianxin.web.deps import current_user, get_session, public_jurisdiction, require_roles
 from lianxin.web.forms import posted_form
 from lianxin.web.i18n import pick_lang
 from lianxin.web.templating import render
 from lianxin.wishes.models import Member
-from lianxin.wishes.service import is_staff, member_for_user
+from lianxin.wishes.people import member_for_resident, member_for_user
+from lianxin.wishes.service import is_staff
 
 router = APIRouter()
 STAFF = (Role.GRID_WORKER, Role.HANDLER, Role.LEADER)
@@ -99,13 +105,41 @@ def member_by_phone(session: Session, jid: int, phone: str) -> Member:
     return member
 
 
-# --- volunteers -------------------------------------------------------------------------------------------
+# --- volunteers ---------------------------------------------------------------------------------------------
 
 
-def _home(request: Request, session: Session, user: User | None, error: str | None = None, status_code: int = 200):
-    jurisdiction = public_jurisdiction(request, session) if user is None else None
-    jid = user.jurisdiction_id if user else jurisdiction.id
-    member = member_for_user(session, user)
+@dataclass
+class Volunteer:
+    """Who is at the volunteer pages: a staff login or a resident signed in with the phone, and the member or
+    volunteer that person is (None: not registered)."""
+
+    user: User | None
+    resident: ResidentAccount | None
+    jurisdiction_id: int
+    member: Member | None
+
+
+def volunteer(
+    session: Session = Depends(get_session),
+    user: User | None = Depends(current_user),
+    resident: ResidentAccount | None = Depends(current_resident),
+) -> Volunteer | None:
+    if user is not None:
+        return Volunteer(user, None, user.jurisdiction_id, member_for_user(session, user))
+    if resident is not None:
+        return Volunteer(None, resident, resident.jurisdiction_id, member_for_resident(session, resident))
+    return None
+
+
+def _sign_in_first(request: Request) -> Response:
+    """Volunteers are residents first: the phone-and-code sign-in, back to this page afterwards."""
+    path = request.url.path if request.method == "GET" else "/volunteer"
+    return RedirectResponse(f"/me/login?next={quote(path)}", status_code=303)
+
+
+def _home(request: Request, session: Session, who: Volunteer | None, error: str | None = None, status_code: int = 200):
+    jid = who.jurisdiction_id if who else public_jurisdiction(request, session).id
+    member = who.member if who else None
     activities = svc.upcoming(session, jid)
     mine = svc.my_enrollments(session, member) if member else []
     live = {r.activity_id: r for r in mine if r.status != E.CANCELLED}
@@ -121,6 +155,7 @@ def _home(request: Request, session: Session, user: User | None, error: str | No
         "volunteers/home.html",
         {
             "labels": LABELS,
+            "who": who,
             "member": member,
             "activities": activities,
             "taken": {a.id: svc.taken(session, a) for a in activities},
@@ -139,18 +174,17 @@ def _home(request: Request, session: Session, user: User | None, error: str | No
 
 @router.get("/volunteer")
 def home(
-    request: Request, session: Session = Depends(get_session), user: User | None = Depends(current_user)
+    request: Request, session: Session = Depends(get_session), who: Volunteer | None = Depends(volunteer)
 ) -> Response:
-    return _home(request, session, user)
+    return _home(request, session, who)
 
 
-def _member(session: Session, user: User) -> Member:
-    member = member_for_user(session, user)
-    if member is None:
+def _member(who: Volunteer) -> Member:
+    if who.member is None:
         raise InvalidInput(
             "您还不是登记的志愿者，请联系社区登记", "you are not registered as a volunteer; ask your community"
         )
-    return member
+    return who.member
 
 
 @router.post("/volunteer/activities/{activity_id}/signup")
@@ -159,14 +193,16 @@ def sign_up(
     request: Request,
     form: FormData = Depends(posted_form()),
     session: Session = Depends(get_session),
-    user: User = Depends(require_user),
+    who: Volunteer | None = Depends(volunteer),
 ) -> Response:
+    if who is None:
+        return _sign_in_first(request)
     try:
         with session.begin_nested():
-            activity = svc.get_activity(session, activity_id, jurisdiction_id=user.jurisdiction_id)
-            svc.sign_up(session, activity, _member(session, user), actor=user)
+            activity = svc.get_activity(session, activity_id, jurisdiction_id=who.jurisdiction_id)
+            svc.sign_up(session, activity, _member(who), actor=who.user)
     except LianxinError as exc:
-        return _home(request, session, user, error=message(request, exc), status_code=exc.http_status)
+        return _home(request, session, who, error=message(request, exc), status_code=exc.http_status)
     return RedirectResponse("/volunteer#mine", status_code=303)
 
 
@@ -176,24 +212,28 @@ def cancel(
     request: Request,
     form: FormData = Depends(posted_form()),
     session: Session = Depends(get_session),
-    user: User = Depends(require_user),
+    who: Volunteer | None = Depends(volunteer),
 ) -> Response:
+    if who is None:
+        return _sign_in_first(request)
     try:
         with session.begin_nested():
-            row = svc.get_enrollment(session, enrollment_id, jurisdiction_id=user.jurisdiction_id)
-            svc.cancel(session, row, actor=user, note=field(form, "note"))
+            row = svc.get_enrollment(session, enrollment_id, jurisdiction_id=who.jurisdiction_id)
+            if who.user is None and (who.member is None or row.member_id != who.member.id):
+                raise PermissionDenied("只能取消自己的报名", "you may only cancel your own sign-up")
+            svc.cancel(session, row, actor=who.user, note=field(form, "note"))
     except LianxinError as exc:
-        return _home(request, session, user, error=message(request, exc), status_code=exc.http_status)
+        return _home(request, session, who, error=message(request, exc), status_code=exc.http_status)
     return RedirectResponse("/volunteer#mine", status_code=303)
 
 
-def _checkin_page(request: Request, session: Session, user: User, code: str, **extra) -> Response:
+def _checkin_page(request: Request, session: Session, who: Volunteer, code: str, **extra) -> Response:
     status_code = extra.pop("status_code", 200)
     activity, kind, row = None, None, None
     try:
         activity_id, kind = qr.read_code(request.app.state.settings, code)
-        activity = svc.get_activity(session, activity_id, jurisdiction_id=user.jurisdiction_id)
-        member = member_for_user(session, user)
+        activity = svc.get_activity(session, activity_id, jurisdiction_id=who.jurisdiction_id)
+        member = who.member
         row = (
             session.scalar(
                 select(Enrollment).where(
@@ -218,10 +258,12 @@ def _checkin_page(request: Request, session: Session, user: User, code: str, **e
 
 @router.get("/volunteer/checkin/{code}")
 def checkin_page(
-    code: str, request: Request, session: Session = Depends(get_session), user: User = Depends(require_user)
+    code: str, request: Request, session: Session = Depends(get_session), who: Volunteer | None = Depends(volunteer)
 ) -> Response:
-    """What the QR code opens on the volunteer's phone (after logging in): one button."""
-    return _checkin_page(request, session, user, code)
+    """What the QR code at the place opens on the volunteer's phone (after signing in): one button."""
+    if who is None:
+        return _sign_in_first(request)
+    return _checkin_page(request, session, who, code)
 
 
 @router.post("/volunteer/checkin/{code}")
@@ -230,27 +272,35 @@ def checkin(
     request: Request,
     form: FormData = Depends(posted_form()),
     session: Session = Depends(get_session),
-    user: User = Depends(require_user),
+    who: Volunteer | None = Depends(volunteer),
 ) -> Response:
+    if who is None:
+        return _sign_in_first(request)
     try:
         with session.begin_nested():
             activity_id, kind = qr.read_code(request.app.state.settings, code)
-            activity = svc.get_activity(session, activity_id, jurisdiction_id=user.jurisdiction_id)
-            row = svc.scan(session, activity, _member(session, user), kind, actor=user)
+            activity = svc.get_activity(session, activity_id, jurisdiction_id=who.jurisdiction_id)
+            row = svc.scan(session, activity, _member(who), kind, actor=who.user)
     except LianxinError as exc:
-        return _checkin_page(request, session, user, code, error=message(request, exc), status_code=exc.http_status)
-    return _checkin_page(request, session, user, code, done=row)
+        return _checkin_page(request, session, who, code, error=message(request, exc), status_code=exc.http_status)
+    return _checkin_page(request, session, who, code, done=row)
 
 
 @router.get("/volunteer/records/{record_id}/certificate.pdf")
 def certificate(
-    record_id: int, request: Request, session: Session = Depends(get_session), user: User = Depends(require_user)
+    record_id: int,
+    request: Request,
+    session: Session = Depends(get_session),
+    who: Volunteer | None = Depends(volunteer),
 ) -> Response:
     """The volunteer's own certificate, or any for the community's staff."""
+    if who is None:
+        return _sign_in_first(request)
     record = session.get(ServiceRecord, record_id)
-    if record is None or record.jurisdiction_id != user.jurisdiction_id:
+    if record is None or record.jurisdiction_id != who.jurisdiction_id:
         raise NotFound(f"服务记录 {record_id} 不存在", f"no service record {record_id}")
-    if record.member.user_id != user.id and not is_staff(session, user, record.activity.community_id):
+    own = who.member is not None and record.member_id == who.member.id
+    if not own and not is_staff(session, who.user, record.activity.community_id):
         raise PermissionDenied("只能下载自己的志愿服务证明", "you may only download your own certificate")
     url = str(request.base_url).rstrip("/") + f"/volunteer/verify?no={record.certificate_no}"
     return Response(

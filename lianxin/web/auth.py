@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lianxin.modules import run_hooks
 from lianxin.orgs.models import User
 from lianxin.orgs.service import verify_password
 from lianxin.web import throttle
@@ -75,6 +76,7 @@ def login(
             status_code=401,
         )
     throttle.login_succeeded(session, attempt)  # counted as a failure until now
+    run_hooks("after_sign_in", session, user)
     sign_in(request, user)
     target = safe_next(next)  # no page asked for the login: staff land on their own workbench
     return RedirectResponse("/staff" if target == "/" else target, status_code=303)

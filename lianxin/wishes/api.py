@@ -18,6 +18,7 @@ from lianxin.api.schemas import DbId
 from lianxin.errors import InvalidInput, NotFound, PermissionDenied
 from lianxin.orgs.models import Role, Unit
 from lianxin.orgs.service import has_role, user_unit_ids
+from lianxin.wishes import claims, people, queries
 from lianxin.wishes import service as svc
 from lianxin.wishes.models import (
     DualReport,
@@ -60,7 +61,7 @@ class WishOut(BaseModel):
 
 
 def _out(wish: Wish) -> WishOut:
-    name, phone = svc.masked_resident(wish)
+    name, phone = queries.masked_resident(wish)
     return WishOut(
         id=wish.id,
         version=wish.version,
@@ -77,7 +78,7 @@ def _out(wish: Wish) -> WishOut:
         reason=wish.reason,
         review_on=wish.review_on,
         promised_on=wish.promised_on,
-        claimed_by=svc.public_name(wish),
+        claimed_by=queries.public_name(wish),
         claimed_member_id=wish.claimed_member_id,
         claimed_org_id=wish.claimed_org_id,
         source_appeal_id=wish.source_appeal_id,
@@ -103,8 +104,8 @@ def _scope(ctx) -> list[int] | None:
 def wish_stats(ctx: Ctx) -> dict:
     """按状态、按社区的件数 / counts by status and by community."""
     return {
-        "by_status": {s.value: n for s, n in svc.status_counts(ctx.session, ctx.jurisdiction_id).items()},
-        "by_community": svc.community_counts(ctx.session, ctx.jurisdiction_id),
+        "by_status": {s.value: n for s, n in queries.status_counts(ctx.session, ctx.jurisdiction_id).items()},
+        "by_community": queries.community_counts(ctx.session, ctx.jurisdiction_id),
     }
 
 
@@ -120,7 +121,7 @@ class ProgressOut(BaseModel):
 @router.get("/quotas", response_model=list[ProgressOut])
 def quotas(ctx: Ctx, scope: QuotaScope = QuotaScope.ORG, year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
     """年度任务完成情况（只计群众确认的心愿）/ yearly quota progress, counting confirmed wishes only."""
-    rows = svc.quota_progress(ctx.session, ctx.jurisdiction_id, scope, year or svc.today().year)
+    rows = queries.quota_progress(ctx.session, ctx.jurisdiction_id, scope, year or svc.today().year)
     return [
         ProgressOut(id=p.id, name=p.name, realised=p.realised, target=p.target, claimed=p.claimed, met=p.met)
         for p in rows
@@ -147,7 +148,7 @@ def set_quota(body: QuotaIn, ctx: WriteCtx):
         lambda: QuotaOut(
             scope=body.scope,
             year=body.year,
-            target=svc.set_quota(
+            target=queries.set_quota(
                 ctx.session,
                 jurisdiction_id=ctx.jurisdiction_id,
                 scope=body.scope,
@@ -182,9 +183,9 @@ def list_wishes(
 
 
 def _wish(ctx, wish_id: int) -> Wish:
-    wish = svc.get_wish(ctx.session, wish_id, jurisdiction_id=ctx.jurisdiction_id)
+    wish = queries.get_wish(ctx.session, wish_id, jurisdiction_id=ctx.jurisdiction_id)
     scope = _scope(ctx)
-    member = svc.member_for_user(ctx.session, ctx.actor)
+    member = people.member_for_user(ctx.session, ctx.actor)
     mine = member is not None and wish.claimed_member_id == member.id
     if scope is not None and wish.community_id not in scope and not mine and wish.status != WishStatus.PUBLISHED:
         raise PermissionDenied("无权查看该心愿", "this wish is outside your communities")
@@ -264,7 +265,7 @@ def _need(value, field: str):
 
 def _act(ctx, wish: Wish, action: str, b: ActionIn, version: int | None) -> Wish:
     s, u = ctx.session, ctx.actor
-    member = svc.member_for_user(s, u)
+    member = people.member_for_user(s, u)
     if action == "register":
         return svc.register_wish(
             s,
@@ -285,24 +286,24 @@ def _act(ctx, wish: Wish, action: str, b: ActionIn, version: int | None) -> Wish
     if action == "reopen":
         return svc.reopen_wish(s, wish, actor=u, note=b.note or "")
     if action == "close":
-        return svc.close_wish(s, wish, actor=u, version=version)
+        return claims.close_wish(s, wish, actor=u, version=version)
     if action == "claim":
         promised_on = _need(b.promised_on, "promised_on")
         if b.org_id is not None:
             org = s.get(PartyOrg, b.org_id)
             if org is None or org.jurisdiction_id != ctx.jurisdiction_id:
                 raise InvalidInput("党组织不存在", "no such organisation", field="org_id")
-            return svc.claim_wish(s, wish, org=org, promised_on=promised_on, actor=u, version=version)
+            return claims.claim_wish(s, wish, org=org, promised_on=promised_on, actor=u, version=version)
         if member is None:
             raise PermissionDenied("您还不是登记的党员或志愿者", "you are not registered as a member or volunteer")
-        return svc.claim_wish(s, wish, member=member, promised_on=promised_on, actor=u, version=version)
+        return claims.claim_wish(s, wish, member=member, promised_on=promised_on, actor=u, version=version)
     if member is not None and wish.claimed_member_id != member.id:
         member = None
     if action == "release":
-        return svc.release_wish(s, wish, member=member, actor=u, reason=b.reason or "", version=version)
+        return claims.release_wish(s, wish, member=member, actor=u, reason=b.reason or "", version=version)
     if action == "start":
-        return svc.start_wish(s, wish, member=member, actor=u, note=b.note or "", version=version)
-    return svc.deliver_wish(s, wish, member=member, actor=u, note=b.note or "", version=version)
+        return claims.start_wish(s, wish, member=member, actor=u, note=b.note or "", version=version)
+    return claims.deliver_wish(s, wish, member=member, actor=u, note=b.note or "", version=version)
 
 
 @router.post("/{wish_id}/actions/{action}", response_model=WishOut)
@@ -313,7 +314,7 @@ def act(wish_id: DbId, action: Action, body: ActionIn, ctx: WriteCtx, if_match: 
         lambda: _out(
             _act(
                 ctx,
-                svc.get_wish(ctx.session, wish_id, jurisdiction_id=ctx.jurisdiction_id),
+                queries.get_wish(ctx.session, wish_id, jurisdiction_id=ctx.jurisdiction_id),
                 action,
                 body,
                 if_match if if_match is not None else body.version,
@@ -333,11 +334,11 @@ def contact(wish_id: DbId, ctx: WriteCtx):
     """群众联系方式：认领人和社区工作人员可见，每次查看都记录 / the resident's contact, every view logged."""
 
     def run():
-        wish = svc.get_wish(ctx.session, wish_id, jurisdiction_id=ctx.jurisdiction_id)
-        member = svc.member_for_user(ctx.session, ctx.actor)
+        wish = queries.get_wish(ctx.session, wish_id, jurisdiction_id=ctx.jurisdiction_id)
+        member = people.member_for_user(ctx.session, ctx.actor)
         if member is not None and wish.claimed_member_id != member.id:
             member = None
-        c = svc.view_contact(ctx.session, wish, member=member, actor=ctx.actor)
+        c = claims.view_contact(ctx.session, wish, member=member, actor=ctx.actor)
         return ContactOut(name=c.name, phone=c.phone, address=c.address)
 
     return ctx.once(run)
@@ -366,13 +367,13 @@ def dual_report(body: ReportIn, ctx: WriteCtx):
     """双报到：登记的党员向居住地社区报到 / a registered member reports to their home community."""
 
     def run():
-        member = svc.member_for_user(ctx.session, ctx.actor)
+        member = people.member_for_user(ctx.session, ctx.actor)
         if member is None:
             raise PermissionDenied("您还不是登记的党员或志愿者", "you are not registered as a member or volunteer")
         community = ctx.session.get(Unit, body.community_id)
         if community is None:
             raise InvalidInput("请选择社区", "choose a community", field="community_id")
-        return _report(svc.report_to_community(ctx.session, community=community, member=member, note=body.note))
+        return _report(people.report_to_community(ctx.session, community=community, member=member, note=body.note))
 
     return ctx.once(run, status_code=201)
 
@@ -391,6 +392,6 @@ def decide_report(report_id: DbId, body: DecisionIn, ctx: WriteCtx):
         report = ctx.session.get(DualReport, report_id)
         if report is None or report.jurisdiction_id != ctx.jurisdiction_id:
             raise NotFound("报到记录不存在", "no such report")
-        return _report(svc.decide_report(ctx.session, report, actor=ctx.actor, confirm=body.confirm, note=body.note))
+        return _report(people.decide_report(ctx.session, report, actor=ctx.actor, confirm=body.confirm, note=body.note))
 
     return ctx.once(run)

@@ -18,6 +18,7 @@ from lianxin import clock
 from lianxin.config import Settings
 from lianxin.orgs.models import Jurisdiction, Role, RoleGrant, Unit, UnitKind, User
 from lianxin.orgs.service import create_user
+from lianxin.wishes import claims, people, queries
 from lianxin.wishes import service as svc
 from lianxin.wishes.models import (
     ClaimStatus,
@@ -161,13 +162,13 @@ def build_demo(
         street_committee: dict[int, PartyOrg] = {}
         for unit in units:
             if unit.kind == UnitKind.DEPARTMENT:
-                top = svc.create_party_org(
+                top = people.create_party_org(
                     session, jurisdiction_id=jid, kind=OrgKind.COMMITTEE, name=f"{unit.name}机关党委", unit=unit
                 )
                 orgs.append(top)
                 for n in ("第一", "第二"):
                     branches.append(
-                        svc.create_party_org(
+                        people.create_party_org(
                             session,
                             jurisdiction_id=jid,
                             kind=OrgKind.BRANCH,
@@ -177,19 +178,19 @@ def build_demo(
                         )
                     )
             elif unit.kind == UnitKind.STREET:
-                street_committee[unit.id] = svc.create_party_org(
+                street_committee[unit.id] = people.create_party_org(
                     session, jurisdiction_id=jid, kind=OrgKind.COMMITTEE, name=f"{unit.name}党工委", unit=unit
                 )
                 orgs.append(street_committee[unit.id])
             elif unit.kind == UnitKind.ENTERPRISE:
                 branches.append(
-                    svc.create_party_org(
+                    people.create_party_org(
                         session, jurisdiction_id=jid, kind=OrgKind.BRANCH, name=f"{unit.name}党支部", unit=unit
                     )
                 )
         for community in communities:
             village = community.name.endswith("村")
-            top = svc.create_party_org(
+            top = people.create_party_org(
                 session,
                 jurisdiction_id=jid,
                 kind=OrgKind.GENERAL_BRANCH if village else OrgKind.COMMITTEE,
@@ -198,7 +199,7 @@ def build_demo(
                 parent=street_committee.get(community.parent_id),
             )
             orgs.append(top)
-            community_branch[community.id] = svc.create_party_org(
+            community_branch[community.id] = people.create_party_org(
                 session,
                 jurisdiction_id=jid,
                 kind=OrgKind.BRANCH,
@@ -213,7 +214,7 @@ def build_demo(
         for branch in branches:
             for _ in range(rng.randint(2, 4)):
                 members.append(
-                    svc.create_member(
+                    people.create_member(
                         session,
                         jurisdiction_id=jid,
                         name=_name(rng),
@@ -224,7 +225,7 @@ def build_demo(
                 )
         for _ in range(max(10, len(communities))):
             members.append(
-                svc.create_member(
+                people.create_member(
                     session,
                     jurisdiction_id=jid,
                     name=_name(rng),
@@ -242,7 +243,7 @@ def build_demo(
                 display_name=f"{_name(rng)}（支部书记）",
                 password=password,
             )
-            branches[0].secretary_user_id = secretary.id
+            people.set_secretary(session, branches[0], secretary, actor=None)
             logins.append("secretary1")
             for n, member in enumerate(members[:2], 1):
                 user = create_user(
@@ -262,16 +263,16 @@ def build_demo(
         if rng.random() < 0.75:
             community = rng.choice(communities)
             with clock.at(start - timedelta(days=rng.uniform(1, 25))):
-                report = svc.report_to_community(session, community=community, member=member, note="居住在本社区")
+                report = people.report_to_community(session, community=community, member=member, note="居住在本社区")
                 reports["reported"] += 1
                 if rng.random() < 0.88:
-                    svc.decide_report(session, report, actor=staff[community.id], confirm=True)
+                    people.decide_report(session, report, actor=staff[community.id], confirm=True)
                     home[community.id].append(member)
                     reports["confirmed"] += 1
     with clock.at(start - timedelta(days=1)):
         for community in communities:
             for n, holder in enumerate(home[community.id][:2]):
-                svc.create_pioneer_post(
+                people.create_pioneer_post(
                     session,
                     community=community,
                     holder=holder,
@@ -281,8 +282,8 @@ def build_demo(
                     starts_on=(start - timedelta(days=1)).date(),
                 )
     for year in {start.year, now.year}:
-        svc.set_quota(session, jurisdiction_id=jid, scope=QuotaScope.ORG, year=year, target=3, actor=None)
-        svc.set_quota(session, jurisdiction_id=jid, scope=QuotaScope.MEMBER, year=year, target=1, actor=None)
+        queries.set_quota(session, jurisdiction_id=jid, scope=QuotaScope.ORG, year=year, target=3, actor=None)
+        queries.set_quota(session, jurisdiction_id=jid, scope=QuotaScope.MEMBER, year=year, target=1, actor=None)
 
     statuses = Counter()
     for n in range(wishes):
@@ -387,7 +388,7 @@ def _one_wish(
         return
     with clock.at(step(2, 48)):
         if target == S.CANCELLED:
-            svc.cancel_wish(session, wish, token=wish.tracking_token, reason="问题已自行解决")
+            claims.cancel_wish(session, wish, token=wish.tracking_token, reason="问题已自行解决")
             return
         if target == S.REJECTED:
             svc.reject_wish(session, wish, actor=staff, reason=rng.choice(REJECTS))
@@ -412,32 +413,32 @@ def _one_wish(
         promised = (t + timedelta(days=rng.randint(3, 21))).date()
         member = None if wish.triage_class == "common" else _free_member(session, rng, claimants)
         if member is None:  # a common wish, or every member here has their hands full: the branch takes it
-            svc.claim_wish(session, wish, org=branch, promised_on=promised)
+            claims.claim_wish(session, wish, org=branch, promised_on=promised)
         else:
-            svc.claim_wish(session, wish, member=member, promised_on=promised)
+            claims.claim_wish(session, wish, member=member, promised_on=promised)
         if rng.random() < 0.08:  # a released claim, claimed again
             member = wish.claimed_member
-            svc.release_wish(
+            claims.release_wish(
                 session, wish, member=member, actor=None if member else staff, reason="临时有事，无法按时完成"
             )
             again = None if member is None else _free_member(session, rng, claimants)
             if again is None:
-                svc.claim_wish(session, wish, org=branch, promised_on=promised)
+                claims.claim_wish(session, wish, org=branch, promised_on=promised)
             else:
-                svc.claim_wish(session, wish, member=again, promised_on=promised)
+                claims.claim_wish(session, wish, member=again, promised_on=promised)
     if target == S.CLAIMED:
         return
     member = wish.claimed_member
     with clock.at(step(4, 72)):
-        svc.start_wish(session, wish, member=member, actor=None if member else staff)
+        claims.start_wish(session, wish, member=member, actor=None if member else staff)
     if target == S.IN_PROGRESS:
         return
     with clock.at(step(24, 24 * 10)):
-        svc.deliver_wish(session, wish, member=member, actor=None if member else staff, note=rng.choice(DELIVERIES))
+        claims.deliver_wish(session, wish, member=member, actor=None if member else staff, note=rng.choice(DELIVERIES))
     if target == S.DELIVERED:
         return
     with clock.at(step(2, 72)):
-        svc.confirm_wish(
+        claims.confirm_wish(
             session,
             wish,
             token=wish.tracking_token,
@@ -447,7 +448,7 @@ def _one_wish(
     if target == S.CONFIRMED:
         return
     with clock.at(step(2, 72)):
-        svc.close_wish(session, wish, actor=staff)
+        claims.close_wish(session, wish, actor=staff)
 
 
 def demo_hook(session: Session, city) -> str:

@@ -16,6 +16,7 @@ from lianxin.residents.views import current_resident
 from lianxin.web.deps import get_session
 from lianxin.web.forms import posted_form
 from lianxin.web.templating import render
+from lianxin.wishes import claims, people, queries
 from lianxin.wishes import service as svc
 from lianxin.wishes.models import QuotaScope
 from lianxin.wishes.status import WishStatus
@@ -35,10 +36,10 @@ def _page(
     contact=None,
     contact_wish: int | None = None,
 ) -> Response:
-    member = svc.member_for_resident(session, resident)
+    member = people.member_for_resident(session, resident)
     year = svc.today().year
     progress = (
-        svc.quota_progress(session, resident.jurisdiction_id, QuotaScope.MEMBER, year, ids=[member.id])[0]
+        queries.quota_progress(session, resident.jurisdiction_id, QuotaScope.MEMBER, year, ids=[member.id])[0]
         if member
         else None
     )
@@ -47,9 +48,9 @@ def _page(
         "wishes/me.html",
         _ctx(
             resident=resident,
-            wishes=svc.wishes_of_resident(session, resident),
+            wishes=queries.wishes_of_resident(session, resident),
             member=member,
-            claimed=svc.claimed_by_member(session, member) if member else [],
+            claimed=queries.claimed_by_member(session, member) if member else [],
             progress=progress,
             year=year,
             error=error,
@@ -74,7 +75,7 @@ def my_wishes(
 
 
 def _member(session: Session, resident: ResidentAccount):
-    member = svc.member_for_resident(session, resident)
+    member = people.member_for_resident(session, resident)
     if member is None:
         raise InvalidInput(
             "您还不是登记的党员或志愿者，请联系社区登记", "you are not registered as a member or volunteer"
@@ -95,9 +96,9 @@ def resident_claim(
         return RedirectResponse(LOGIN, status_code=303)
     try:
         with session.begin_nested():
-            wish = svc.get_wish(session, wish_id, jurisdiction_id=resident.jurisdiction_id)
+            wish = queries.get_wish(session, wish_id, jurisdiction_id=resident.jurisdiction_id)
             promised_on = _date(_get(form, "promised_on"), "promised_on")
-            svc.claim_wish(session, wish, member=_member(session, resident), promised_on=promised_on)
+            claims.claim_wish(session, wish, member=_member(session, resident), promised_on=promised_on)
     except LianxinError as exc:
         return _page(request, session, resident, error=_message(request, exc), status_code=exc.http_status)
     return RedirectResponse("/me/wishes", status_code=303)
@@ -118,18 +119,18 @@ def resident_member_action(
     contact = None
     try:
         with session.begin_nested():
-            wish = svc.get_wish(session, wish_id, jurisdiction_id=resident.jurisdiction_id)
+            wish = queries.get_wish(session, wish_id, jurisdiction_id=resident.jurisdiction_id)
             member = _member(session, resident)
             if action == "start":
-                svc.start_wish(session, wish, member=member, note=_get(form, "note"))
+                claims.start_wish(session, wish, member=member, note=_get(form, "note"))
             elif action == "deliver":
-                svc.deliver_wish(
+                claims.deliver_wish(
                     session, wish, member=member, note=_get(form, "note"), photos=_store_photos(request, form)
                 )
             elif action == "release":
-                svc.release_wish(session, wish, member=member, reason=_get(form, "reason"))
+                claims.release_wish(session, wish, member=member, reason=_get(form, "reason"))
             elif action == "contact":
-                contact = svc.view_contact(session, wish, member=member)
+                contact = claims.view_contact(session, wish, member=member)
             else:
                 raise NotFound("操作不存在", "no such action")
     except LianxinError as exc:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lianxin.points import service as points
 from lianxin.points.models import EntryReason
-from lianxin.wishes.service import create_member
+from lianxin.wishes.people import create_member
 
 
 def balanced(db, jid):

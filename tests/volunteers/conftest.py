@@ -15,7 +15,7 @@ from lianxin.volunteers import market
 from lianxin.volunteers import service as svc
 from lianxin.volunteers.models import Activity, Good
 from lianxin.wishes.models import Member, MemberKind
-from lianxin.wishes.service import create_member
+from lianxin.wishes.people import create_member
 from tests.factories import PASSWORD
 
 START = datetime.fromisoformat("2026-03-03T09:00:00+08:00")  # a Tuesday; the clock fixture is 2026-03-02 09:30

@@ -19,7 +19,7 @@ from lianxin.points.service import ensure_rules
 from lianxin.volunteers import market
 from lianxin.volunteers import service as svc
 from lianxin.volunteers.models import Enrollment
-from lianxin.wishes.service import create_member
+from lianxin.wishes.people import create_member
 from tests.factories import PASSWORD
 from tests.helpers import screenshot
 

@@ -21,7 +21,7 @@ from lianxin.volunteers import service as svc
 from lianxin.volunteers.models import Enrollment, Good, Redemption
 from lianxin.volunteers.status import EnrollmentStatus as E
 from lianxin.wishes.models import Member
-from lianxin.wishes.service import create_member
+from lianxin.wishes.people import create_member
 from tests.factories import build_city
 from tests.helpers import scratch_database
 

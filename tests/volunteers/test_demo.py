@@ -11,7 +11,7 @@ from lianxin.points.service import check_ledger
 from lianxin.volunteers import market
 from lianxin.volunteers.demo import build_demo
 from lianxin.volunteers.models import Activity, Redemption, ServiceRecord
-from lianxin.wishes.service import create_member
+from lianxin.wishes.people import create_member
 
 
 def members(db, jid, n=6):

@@ -13,8 +13,9 @@ from lianxin.points.jobs import credit_realised_wishes
 from lianxin.volunteers import service as svc
 from lianxin.volunteers.certificate import certificate_pdf, cjk_font
 from lianxin.volunteers.jobs import send_reminders
+from lianxin.wishes.claims import claim_wish
 from lianxin.wishes.models import ClaimStatus, WishClaim
-from lianxin.wishes.service import claim_wish, publish_wish, register_wish, submit_wish
+from lianxin.wishes.service import publish_wish, register_wish, submit_wish
 from tests.volunteers.conftest import START
 
 

@@ -176,7 +176,7 @@ def test_volunteer_cancels_and_a_stranger_is_told_to_register(client, db, city, 
     assert "还不是登记的志愿者" in client.get("/volunteer").text
     refused = post(client, f"/volunteer/activities/{vol.activity.id}/signup")
     assert refused.status_code == 422
-    assert "还不是登记" in client.get("/points/me").text
+    assert "还没有积分账户" in client.get("/points/me").text
     assert post(client, "/volunteer/activities/999999/signup").status_code == 404
 
 

@@ -10,7 +10,8 @@ import pytest
 from lianxin.orgs.models import Role, User
 from lianxin.orgs.service import create_user
 from lianxin.wishes.models import Member, OrgKind, PartyOrg, Wish
-from lianxin.wishes.service import create_member, create_party_org, submit_wish
+from lianxin.wishes.people import create_member, create_party_org
+from lianxin.wishes.service import submit_wish
 from tests.factories import PASSWORD
 
 

@@ -17,6 +17,7 @@ from lianxin.clock import utcnow
 from lianxin.db import session_scope
 from lianxin.orgs.service import create_user
 from lianxin.residents.models import ResidentAccount
+from lianxin.wishes import people as wish_people
 from lianxin.wishes import service as svc
 from lianxin.wishes.models import OrgKind, Wish
 from lianxin.wishes.status import WishStatus as S
@@ -34,7 +35,7 @@ def people(live_server):
     tag = uuid.uuid4().hex[:6]
     city = live_server.city
     with session_scope(live_server.sessionmaker) as session:
-        branch = svc.create_party_org(
+        branch = wish_people.create_party_org(
             session, jurisdiction_id=city.jid, kind=OrgKind.BRANCH, name=f"浏览器测试党支部{tag}"
         )
         logins = []
@@ -43,7 +44,7 @@ def people(live_server):
                 session, jurisdiction_id=city.jid, username=f"m{n}-{tag}", display_name=name, password=PASSWORD
             )
             phone = f"139{int(tag, 16) % 10**7:07d}{n}"
-            svc.create_member(session, jurisdiction_id=city.jid, name=name, phone=phone, org=branch, user=user)
+            wish_people.create_member(session, jurisdiction_id=city.jid, name=name, phone=phone, org=branch, user=user)
             logins.append(user.username)
     return {"members": logins, "staff": city.users["street_handler"].username, "tag": tag}
 

@@ -15,9 +15,10 @@ from lianxin.config import get_settings
 from lianxin.db import make_engine, make_sessionmaker, session_scope
 from lianxin.errors import InvalidInput
 from lianxin.migrations import upgrade
+from lianxin.wishes.claims import claim_wish
 from lianxin.wishes.ledger import COLUMNS, export_csv, export_xlsx, import_wishes, read_rows
 from lianxin.wishes.models import Wish, WishEvent
-from lianxin.wishes.service import claim_wish, publish_wish, register_wish
+from lianxin.wishes.service import publish_wish, register_wish
 from lianxin.wishes.status import WishStatus as S
 from tests.factories import build_city
 from tests.wishes.conftest import later

@@ -15,6 +15,7 @@ from lianxin.clock import utcnow
 from lianxin.errors import Conflict, InvalidInput, PermissionDenied
 from lianxin.residents.models import ResidentAccount
 from lianxin.web.deps import get_session
+from lianxin.wishes import claims, people
 from lianxin.wishes import service as svc
 from lianxin.wishes.models import MemberKind, Wish, WishEvent
 from lianxin.wishes.status import WishStatus as S
@@ -105,7 +106,7 @@ def test_a_signed_in_resident_makes_a_wish_and_finds_every_wish_of_the_phone(cli
 
 
 def test_a_member_with_only_a_resident_account_claims_and_carries_out_a_wish(client, db, city, settings, party, clock):
-    helper = svc.create_member(
+    helper = people.create_member(
         db, jurisdiction_id=city.jid, name="周志愿", phone=PHONE, kind=MemberKind.VOLUNTEER, skills="陪伴聊天"
     )
     wish = published(db, city, party)
@@ -130,7 +131,7 @@ def test_a_member_with_only_a_resident_account_claims_and_carries_out_a_wish(cli
     assert post(client, f"/me/wishes/{wish.id}/deliver", {"note": "已上门陪老人聊天两小时"}).status_code == 303
     assert wish.status == S.DELIVERED
     assert post(client, f"/me/wishes/{wish.id}/nonsense").status_code == 404
-    svc.confirm_wish(db, wish, token=wish.tracking_token, rating=5)
+    claims.confirm_wish(db, wish, token=wish.tracking_token, rating=5)
     assert "已实现 <strong>1</strong>" in client.get("/me/wishes").text
 
 
@@ -140,7 +141,7 @@ def test_a_resident_member_releases_a_claim_and_a_plain_resident_cannot_claim(cl
     assert f'action="/me/wishes/{wish.id}/claim"' not in client.get("/wishes").text
     refused = post(client, f"/me/wishes/{wish.id}/claim", {"promised_on": later(3).isoformat()})
     assert refused.status_code == 422 and "还不是登记的党员" in refused.text
-    svc.create_member(db, jurisdiction_id=city.jid, name="吴党员", phone="13655550002", org=party.branch)
+    people.create_member(db, jurisdiction_id=city.jid, name="吴党员", phone="13655550002", org=party.branch)
     assert post(client, f"/me/wishes/{wish.id}/claim", {"promised_on": later(3).isoformat()}).status_code == 303
     assert post(client, f"/me/wishes/{wish.id}/release", {"reason": "临时出差"}).status_code == 303
     assert wish.status == S.PUBLISHED and wish.claimed_member is None
@@ -153,21 +154,23 @@ def test_claim_rules(db, city, party, clock):
     # nobody claims their own wish
     own = published(db, city, party, phone=party.member.phone)
     with pytest.raises(PermissionDenied):
-        svc.claim_wish(db, own, member=party.member, promised_on=later(3))
+        claims.claim_wish(db, own, member=party.member, promised_on=later(3))
     # a common wish is for an organisation
     common = published(db, city, party, phone="13712340001", triage="common")
     with pytest.raises(InvalidInput) as info:
-        svc.claim_wish(db, common, member=party.other, promised_on=later(3))
+        claims.claim_wish(db, common, member=party.other, promised_on=later(3))
     assert info.value.field == "org_id"
-    svc.claim_wish(db, common, org=party.branch, promised_on=later(3), actor=party.secretary)
+    claims.claim_wish(db, common, org=party.branch, promised_on=later(3), actor=party.secretary)
     # a legacy wish is led by a leader: the secretary alone may not take it, a leader may
     legacy = published(db, city, party, phone="13712340002", triage="legacy")
     with pytest.raises(PermissionDenied):
-        svc.claim_wish(db, legacy, org=party.branch, promised_on=later(9), actor=party.secretary)
-    svc.claim_wish(db, legacy, org=party.branch, promised_on=later(9), actor=city.users["leader"])
+        claims.claim_wish(db, legacy, org=party.branch, promised_on=later(9), actor=party.secretary)
+    claims.claim_wish(db, legacy, org=party.branch, promised_on=later(9), actor=city.users["leader"])
     assert legacy.claimed_org is party.branch
     # a member holds at most MAX_LIVE_CLAIMS live claims
     for n in range(svc.MAX_LIVE_CLAIMS):
-        svc.claim_wish(db, published(db, city, party, phone=f"1371235000{n}"), member=party.other, promised_on=later(3))
+        claims.claim_wish(
+            db, published(db, city, party, phone=f"1371235000{n}"), member=party.other, promised_on=later(3)
+        )
     with pytest.raises(Conflict):
-        svc.claim_wish(db, published(db, city, party, phone="13712359999"), member=party.other, promised_on=later(3))
+        claims.claim_wish(db, published(db, city, party, phone="13712359999"), member=party.other, promised_on=later(3))

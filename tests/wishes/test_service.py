@@ -11,31 +11,21 @@ from sqlalchemy.exc import IntegrityError
 from lianxin.clock import utcnow
 from lianxin.errors import Conflict, InvalidInput, PermissionDenied
 from lianxin.notify import Notification
-from lianxin.wishes.models import ClaimStatus, QuotaScope, ReportStatus, WishClaim, WishEvent, WishSource
-from lianxin.wishes.service import (
+from lianxin.wishes.claims import (
     claim_wish,
     close_wish,
     confirm_wish,
-    decide_report,
     deliver_wish,
-    file_wish,
-    overdue_claims,
-    publish_wish,
-    quota_progress,
     redo_wish,
-    register_wish,
-    reject_wish,
     release_wish,
-    remind_claims,
-    report_to_community,
-    review_filed_wishes,
-    set_quota,
     start_wish,
-    status_counts,
-    submit_wish,
     view_contact,
-    wish_from_appeal,
 )
+from lianxin.wishes.jobs import remind_claims, review_filed_wishes
+from lianxin.wishes.models import ClaimStatus, QuotaScope, ReportStatus, WishClaim, WishEvent, WishSource
+from lianxin.wishes.people import decide_report, report_to_community
+from lianxin.wishes.queries import overdue_claims, quota_progress, set_quota, status_counts
+from lianxin.wishes.service import file_wish, publish_wish, register_wish, reject_wish, submit_wish, wish_from_appeal
 from lianxin.wishes.status import WishStatus as S
 from tests.factories import new_appeal
 from tests.wishes.conftest import later
@@ -289,7 +279,8 @@ def test_two_sessions_claiming_at_once_one_wins(engine, settings):
 
     from lianxin.orgs.service import create_user
     from lianxin.wishes.models import Member, OrgKind, PartyOrg, Wish
-    from lianxin.wishes.service import create_member, create_party_org, get_wish
+    from lianxin.wishes.people import create_member, create_party_org
+    from lianxin.wishes.queries import get_wish
     from tests.factories import build_city
 
     with Session(engine, expire_on_commit=False, info={"settings": settings}) as first:

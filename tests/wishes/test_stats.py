@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from lianxin import clock as lclock
 from lianxin.app import create_app
 from lianxin.web.deps import get_session
+from lianxin.wishes import claims, people, queries
 from lianxin.wishes import service as svc
 from lianxin.wishes.export import stats_workbook
 from lianxin.wishes.models import QuotaScope
@@ -43,9 +44,9 @@ def realised(db, city, party, phone: str, member=None):
     )
     svc.register_wish(db, wish, actor=party.staff, triage_class="individual")
     svc.publish_wish(db, wish, actor=party.staff, public_text="一位老人希望有人帮忙修理水龙头。")
-    svc.claim_wish(db, wish, member=member or party.member, promised_on=later(3))
-    svc.deliver_wish(db, wish, member=member or party.member, note="已上门修好水龙头")
-    svc.confirm_wish(db, wish, token=wish.tracking_token, rating=5)
+    claims.claim_wish(db, wish, member=member or party.member, promised_on=later(3))
+    claims.deliver_wish(db, wish, member=member or party.member, note="已上门修好水龙头")
+    claims.confirm_wish(db, wish, token=wish.tracking_token, rating=5)
     return wish
 
 
@@ -55,11 +56,11 @@ def test_realised_wishes_by_month_and_the_monthly_ranking(db, city, party, clien
         realised(db, city, party, "13711110002", member=party.other)
     with lclock.at(datetime(2026, 4, 30, 23, 30, tzinfo=lclock.local_zone())):  # Beijing time decides the month
         realised(db, city, party, "13711110003")
-    months = svc.realised_by_month(db, city.jid, 2026)
+    months = queries.realised_by_month(db, city.jid, 2026)
     assert (months[3], months[4], sum(months.values())) == (2, 1, 3)
-    april = svc.quota_progress(db, city.jid, QuotaScope.MEMBER, 2026, month=4)
+    april = queries.quota_progress(db, city.jid, QuotaScope.MEMBER, 2026, month=4)
     assert [(p.name, p.realised) for p in april][:2] == [("李建国", 1), ("王志海", 0)]
-    december = svc.quota_progress(db, city.jid, QuotaScope.MEMBER, 2026, month=12)
+    december = queries.quota_progress(db, city.jid, QuotaScope.MEMBER, 2026, month=12)
     assert all(p.realised == 0 for p in december)
 
     login(client, city.users["leader"].username, PASSWORD)
@@ -91,7 +92,7 @@ def test_overdue_claims_reach_the_workbook(db, city, party, clock):
     )
     svc.register_wish(db, wish, actor=party.staff, triage_class="common")
     svc.publish_wish(db, wish, actor=party.staff, public_text="一名学生需要一套冬季校服。")
-    svc.claim_wish(db, wish, org=party.branch, promised_on=later(1), actor=party.secretary)
+    claims.claim_wish(db, wish, org=party.branch, promised_on=later(1), actor=party.secretary)
     clock.shift(timedelta(days=5))
     book = load_workbook(io.BytesIO(stats_workbook(db, city.jid, 2026)))
     [row] = list(book["超期 Overdue"].iter_rows(min_row=2, values_only=True))
@@ -114,16 +115,16 @@ def test_the_workbook_writer_keeps_text_numbers_and_odd_characters():
 
 def test_the_community_page_lists_the_posts_held_now_and_the_reported_counts(db, city, party, client):
     community = city.units["community"]
-    report = svc.report_to_community(db, community=community, member=party.other)
-    svc.decide_report(db, report, actor=party.staff, confirm=True)
-    svc.decide_report(
-        db, svc.report_to_community(db, community=community, org=party.branch), actor=party.staff, confirm=True
+    report = people.report_to_community(db, community=community, member=party.other)
+    people.decide_report(db, report, actor=party.staff, confirm=True)
+    people.decide_report(
+        db, people.report_to_community(db, community=community, org=party.branch), actor=party.staff, confirm=True
     )
     today = svc.today()
-    svc.create_pioneer_post(
+    people.create_pioneer_post(
         db, community=community, holder=party.other, name="党员先锋岗", service="水电维修", starts_on=today
     )
-    svc.create_pioneer_post(
+    people.create_pioneer_post(
         db,
         community=community,
         holder=party.member,
@@ -150,15 +151,15 @@ def test_leaders_set_the_years_quotas_on_the_statistics_page(db, city, party, cl
         follow_redirects=False,
     )
     assert saved.status_code == 303
-    assert svc.quota_target(db, city.jid, QuotaScope.ORG, 2026) == 4
-    assert svc.quota_target(db, city.jid, QuotaScope.MEMBER, 2026) == 2
+    assert queries.quota_target(db, city.jid, QuotaScope.ORG, 2026) == 4
+    assert queries.quota_target(db, city.jid, QuotaScope.MEMBER, 2026) == 2
     assert 'value="4"' in client.get("/wishes/stats?year=2026&saved=1").text
     bad = client.post(
         "/wishes/stats/quotas",
         data={"csrf_token": token, "year": "2026", "target_org": "-1", "target_member": "x"},
         follow_redirects=False,
     )
-    assert bad.status_code == 422 and svc.quota_target(db, city.jid, QuotaScope.ORG, 2026) == 4
+    assert bad.status_code == 422 and queries.quota_target(db, city.jid, QuotaScope.ORG, 2026) == 4
 
 
 def test_an_appeal_becomes_a_wish_and_each_links_to_the_other(db, city, party, client):

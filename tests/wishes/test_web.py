@@ -13,7 +13,7 @@ from sqlalchemy import select
 from lianxin.app import create_app
 from lianxin.web.deps import get_session
 from lianxin.wishes.models import ReportStatus, Wish, WishEvent
-from lianxin.wishes.service import report_to_community
+from lianxin.wishes.people import report_to_community
 from lianxin.wishes.status import WishStatus as S
 from tests.factories import PASSWORD
 from tests.helpers import csrf_from, login
@@ -284,7 +284,8 @@ def png_bytes() -> bytes:
 def test_delivery_photos_show_on_the_wall_once_realised_and_a_grid_worker_confirms_with_a_signature(
     client, db, city, clock, party, wish
 ):
-    from lianxin.wishes.service import claim_wish, publish_wish, register_wish
+    from lianxin.wishes.claims import claim_wish
+    from lianxin.wishes.service import publish_wish, register_wish
 
     register_wish(db, wish, actor=party.staff, triage_class="individual")
     publish_wish(db, wish, actor=party.staff, public_text=PUBLIC)

@@ -419,6 +419,9 @@ DEFAULT_RULES = (
     (RuleKind.NO_DATA, DeviceKind.ELECTRICITY, "电表48小时无数据", 48, 0, None, 24, MAINTENANCE_LADDER),
     (RuleKind.LOW_USAGE, DeviceKind.ELECTRICITY, "24小时用电低于0.1千瓦时", 24, 0.1, None, 2, DEFAULT_LADDER),
     (RuleKind.BUTTON, DeviceKind.BUTTON, "紧急按钮", 0, 0, None, 0.5, BUTTON_LADDER),
+    # 门磁 (a cumulative count of openings): no opening for 24 h; a household override sets its own hours
+    (RuleKind.LOW_USAGE, DeviceKind.DOOR, "门磁24小时未开门", 24, 1, None, 2, DEFAULT_LADDER),
+    (RuleKind.NO_DATA, DeviceKind.DOOR, "门磁48小时无数据", 48, 0, None, 24, MAINTENANCE_LADDER),
 )
 
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lianxin.appeals.models import Appeal  # an alarm's work order
 from lianxin.care.status import AlarmCategory, AlarmStatus, Outcome, RuleKind
 from lianxin.clock import utcnow
 from lianxin.crypto import Encrypted, lookup_hash
@@ -235,6 +236,7 @@ class Alarm(Base):
     household: Mapped[Household] = relationship(lazy="joined")
     rule: Mapped[AlertRule] = relationship(lazy="joined")
     device: Mapped[Device | None] = relationship()
+    appeal: Mapped[Appeal | None] = relationship()  # the work order, when the ladder made one
     events: Mapped[list[AlarmEvent]] = relationship(order_by="AlarmEvent.id", back_populates="alarm")
 
 

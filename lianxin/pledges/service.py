@@ -40,6 +40,7 @@ from lianxin.pledges.status import (
     ListAction,
     ListStatus,
     RatingKind,
+    check_direction,
     composite_score,
     diff_versions,
     is_empty_diff,
@@ -330,6 +331,8 @@ def _target_snapshot(t: PledgeTarget) -> dict:
         "baseline_period": t.baseline_period,
         "target": t.target,
         "method": t.method,
+        # only when not the default, so lists published before directions existed keep their digests and diffs
+        **({"direction": t.direction} if t.direction == "down" else {}),
     }
 
 
@@ -570,19 +573,29 @@ def add_target(
     baseline=None,
     baseline_period: str = "",
     method: str = "",
+    direction: str = "",
 ) -> PledgeTarget:
+    """An indicator; ``direction`` up (higher is better, e.g. households connected) or down (lower is better,
+    e.g. complaints or algae blooms), checked against the baseline; empty: down when the target is below the
+    baseline, else up."""
     plist = item.pledge_list
     _require(can_manage(session, actor, plist))
     _require_editable(plist)
+    base_value, target_value = _number(baseline, "baseline"), _number(target, "target", required=True)
     row = PledgeTarget(
         jurisdiction_id=item.jurisdiction_id,
         item_id=item.id,
         name=_text(name, "target_name", "指标名称", "Indicator name"),
         unit=_optional_text(unit, "target_unit", "计量单位", "Unit", 32),
-        baseline=_number(baseline, "baseline"),
+        baseline=base_value,
         baseline_period=_optional_text(baseline_period, "baseline_period", "基期", "Baseline period", 50),
-        target=_number(target, "target", required=True),
+        target=target_value,
         method=_optional_text(method, "method", "测算方法", "Method", 300),
+        direction=check_direction(
+            base_value,
+            target_value,
+            direction or ("down" if base_value is not None and target_value < base_value else "up"),
+        ),
         source="manual",
     )
     session.add(row)
@@ -650,7 +663,7 @@ def report_progress(
         target.measured_on = _date(measured_on, "measured_on") or local_today()
         payload.update(target_id=target.id, value=target.actual, target=target.target, baseline=target.baseline)
         if pct is None:
-            shares = [target_progress(t.baseline, t.target, t.actual) for t in item.targets]
+            shares = [target_progress(t.baseline, t.target, t.actual, t.direction) for t in item.targets]
             shares = [s for s in shares if s is not None]
             pct = round(sum(shares) / len(shares)) if shares else None
     if pct is None:

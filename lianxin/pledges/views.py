@@ -493,6 +493,7 @@ def staff_add_item(
                 "baseline_period": str(posted.get("target_period", "")),
                 "target": str(posted.get("target_value", "")),
                 "method": str(posted.get("target_method", "")),
+                "direction": str(posted.get("target_direction", "")),
             }
         )
     return _act(

@@ -52,6 +52,10 @@ from lianxin.pledges.status import (
 )
 
 WORKERS = (Role.LEADER, Role.HANDLER)
+# item events that move an item: its followers are told (``follow.tell_followers``)
+FOLLOWED = frozenset(
+    {"progress", "milestone", "decision", "start", "complete", "suspend", "resume", "mark_delayed", "reopen", "cancel"}
+)
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 ITEM_FIELDS = (
     "title",
@@ -178,6 +182,10 @@ def _event(
         created_at=utcnow(),
     )
     session.add(event)
+    if item is not None and kind in FOLLOWED:
+        from lianxin.pledges.follow import tell_followers
+
+        tell_followers(session, item, event)
     return event
 
 
@@ -838,8 +846,13 @@ def complete_item(
 
 
 def mark_overdue(session: Session, jurisdiction_id: int | None = None, *, today: date | None = None) -> int:
-    """Job: items past their due date and still planned or in progress become 滞后. Idempotent."""
+    """Job: items past their due date and still planned or in progress become 滞后. Idempotent. On the
+    working-day calendar: a due date on a holiday or weekend falls due on the next working day."""
+    from lianxin.pledges.follow import effective_due
+    from lianxin.sla.service import get_calendar
+
     today = today or local_today()
+    calendars: dict = {}
     stmt = (
         select(PledgeItem)
         .join(PledgeList, PledgeList.id == PledgeItem.list_id)
@@ -853,6 +866,10 @@ def mark_overdue(session: Session, jurisdiction_id: int | None = None, *, today:
         stmt = stmt.where(PledgeItem.jurisdiction_id == jurisdiction_id)
     count = 0
     for item in session.scalars(stmt):
+        if item.jurisdiction_id not in calendars:
+            calendars[item.jurisdiction_id] = get_calendar(session, item.jurisdiction_id)
+        if effective_due(calendars[item.jurisdiction_id], item.due_on) >= today:
+            continue
         _item_action(session, item, ItemAction.MARK_DELAYED, actor=None, payload={"due_on": item.due_on.isoformat()})
         count += 1
     session.flush()
@@ -877,8 +894,9 @@ def record_meeting(
     """联席会议: the record, and per item a decision; ``ticked`` writes the item's milestone, ``completes``
     also completes the item; a follow-up carries an owner and a date. ``new_items`` (a new need raised
     at the meeting: title, owner unit, parent, due date, decision) become items of the list, each with
-    its decision."""
-    _require(can_manage(session, actor, plist))
+    its decision. The list's meeting secretaries (``secretary_ids``) record meetings too; a new item still
+    needs a manager of the list."""
+    _require(can_manage(session, actor, plist) or actor.id in (plist.secretary_ids or []))
     _require_live_list(plist)
     people = [p.strip() for p in attendees if p and p.strip()]
     if not people:

@@ -325,3 +325,60 @@ def finish_follow_up(
     )
     session.flush()
     return decision
+
+
+# ---------------------------------------------------------------- what a workbench page needs beside its rows
+
+
+def agenda_rows(session: Session, plist: PledgeList, today: date | None = None) -> list:
+    """The meeting's agenda (``queries.agenda``) from the candidates only: open leaf items delayed, suspended
+    or due within the agenda window, found in SQL, so a workbench page never loads the whole list."""
+    from sqlalchemy import or_
+    from sqlalchemy.orm import aliased
+
+    from lianxin.pledges import queries
+    from lianxin.pledges.status import ITEM_OPEN
+
+    today = today or svc.local_today()
+    child = aliased(PledgeItem)
+    ids = list(
+        session.scalars(
+            select(PledgeItem.id).where(
+                PledgeItem.list_id == plist.id,
+                PledgeItem.status.in_(ITEM_OPEN),
+                or_(
+                    PledgeItem.status.in_([ItemStatus.DELAYED, ItemStatus.SUSPENDED]),
+                    PledgeItem.due_on <= today + timedelta(days=queries.AGENDA_DAYS),
+                ),
+                ~select(child.id).where(child.parent_id == PledgeItem.id).exists(),
+            )
+        )
+    )
+    rows = queries.ledger(session, plist, public=False, only=ids, today=today) if ids else []
+    return queries.agenda(rows, today)
+
+
+def parent_options(session: Session, plist: PledgeList, limit: int = 2000) -> list[tuple[int, str, int]]:
+    """(id, title, depth) of the items a new item can sit under, in tree order: the items that already have
+    children and the top-level ones (a list of thousands of leaves offers its branches, not every leaf)."""
+    rows = session.execute(
+        select(PledgeItem.id, PledgeItem.title, PledgeItem.parent_id, PledgeItem.position).where(
+            PledgeItem.list_id == plist.id
+        )
+    ).all()
+    parents = {r.parent_id for r in rows if r.parent_id}
+    by_parent: dict[int | None, list] = {}
+    for r in rows:
+        by_parent.setdefault(r.parent_id, []).append(r)
+    out: list[tuple[int, str, int]] = []
+
+    def walk(parent_id, depth):
+        for r in sorted(by_parent.get(parent_id, []), key=lambda r: (r.position, r.id)):
+            if len(out) >= limit:
+                return
+            if r.id in parents or parent_id is None:
+                out.append((r.id, r.title, depth))
+                walk(r.id, depth + 1)
+
+    walk(None, 0)
+    return out

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     log_format: str = "plain"
     log_level: str = "INFO"
     secret_key: str = DEV_SECRET
+    # Fernet keys for personal data at rest (lianxin.crypto), comma-separated: the first encrypts, all decrypt.
+    data_keys: str = ""
     env: str = "development"
     # The local time zone (IANA name): every local date and time shown or computed (lianxin.clock.local_zone).
     timezone: str = "Asia/Shanghai"

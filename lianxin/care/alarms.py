@@ -33,6 +33,7 @@ from lianxin.care.status import (
     judge_usage,
     next_escalation,
     next_status,
+    work_order_urgency,
 )
 from lianxin.clock import local_zone, utcnow
 from lianxin.db import insert_or_ignore
@@ -313,6 +314,8 @@ def _recipients(session: Session, alarm: Alarm, rung: Rung) -> list[tuple[str, s
         return [("unit", str(household.grid_id))] if household.grid_id else [("unit", str(household.community_id))]
     if rung == Rung.COMMUNITY:
         return [("unit", str(household.community_id))]
+    if rung == Rung.WORK_ORDER:
+        return []  # the work order is the message (``_work_order``)
     street = household.community.parent_id
     return [("unit", str(street))] if street else []
 
@@ -329,9 +332,54 @@ def _message(alarm: Alarm, rung: Rung) -> str:
 RULE_ZH = {k.value: v[0] for k, v in RULE_LABELS.items()}
 
 
+def _work_order(session: Session, alarm: Alarm, now: datetime) -> str | None:
+    """The alarm becomes a 12345 work order (channel sensor, type 求助, 紧急 / 特急), once: its number is kept on
+    the alarm and the appeal goes through the core's intake like any other (deadlines when dispatched)."""
+    from lianxin.appeals.schemas import AppealCreate
+    from lianxin.appeals.service import submit_appeal
+
+    if alarm.appeal_id is not None:
+        return None
+    household = alarm.household
+    person = next((p for p in household.people if p.active), None)
+    zh = RULE_ZH.get(alarm.kind.value, alarm.kind.value)
+    due = alarm.visit_due_at.astimezone(local_zone()).strftime("%m-%d %H:%M")
+    appeal = submit_appeal(
+        session,
+        AppealCreate(
+            jurisdiction_id=alarm.jurisdiction_id,
+            channel="sensor",
+            appeal_type="help",
+            urgency=work_order_urgency(alarm.kind),
+            title=f"关爱告警：{household.address[:60]} {zh}",
+            content=(
+                f"感知设备告警（告警号 {alarm.id}）：{zh}，{alarm.detail}。请于 {due} 前上门探视并在关爱告警中登记结果。"
+                f"地址：{household.address}"
+            ),
+            address=household.address,
+            lat=household.lat,
+            lng=household.lon,
+            community_id=household.community_id,
+            grid_id=household.grid_id,
+            appellant_name=person.name if person else None,
+            appellant_phone=person.phone if person and person.phone else None,
+            anonymous=person is None or not person.phone,
+        ),
+        actor=None,
+        idempotency_key=f"care-alarm-{alarm.id}",
+        now=now,
+    )
+    alarm.appeal_id = appeal.id
+    return appeal.order_no
+
+
 def _tell(session: Session, alarm: Alarm, step: int, now: datetime, *, reason: str) -> None:
     rung = Rung(alarm.rule.ladder[step]["to"] if alarm.rule.ladder else DEFAULT_LADDER[step]["to"])
     sent = []
+    if rung == Rung.WORK_ORDER:
+        order_no = _work_order(session, alarm, now)
+        if order_no:
+            sent.append(order_no)
     for audience, recipient in _recipients(session, alarm, rung):
         queue_notification(
             session,

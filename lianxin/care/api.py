@@ -140,6 +140,8 @@ class AlarmOut(BaseModel):
     visit_due_at: datetime
     escalation_step: str = Field(description="已通知到的升级层级 / the ladder rung last told")
     outcome: Outcome | None
+    work_order: str | None = Field(None, description="12345 工单编号（升级到工单时） / the work order's number")
+    has_photo: bool = False
 
 
 def _alarm(a: Alarm) -> AlarmOut:
@@ -159,6 +161,8 @@ def _alarm(a: Alarm) -> AlarmOut:
         visit_due_at=a.visit_due_at,
         escalation_step=al.rung_label(a)[1],
         outcome=a.outcome,
+        work_order=a.appeal.order_no if a.appeal else None,
+        has_photo=bool(a.photo_key),
     )
 
 

@@ -37,6 +37,25 @@ def import_register(
         typer.echo(report.summary())
 
 
+@care_app.command("new-key")
+def new_key() -> None:
+    """生成一个新的数据密钥 / print a new Fernet key for LIANXIN_DATA_KEYS."""
+    from lianxin.crypto import new_key as make
+
+    typer.echo(make())
+
+
+@care_app.command("rotate-keys")
+@fails_cleanly
+def rotate_keys() -> None:
+    """用 LIANXIN_DATA_KEYS 的第一个密钥重新加密身份证号和电话 / re-encrypt the register under the first key."""
+    from lianxin.care.keys import rotate_keys as rotate
+
+    with open_session() as session:
+        count = rotate(session)
+    typer.echo(f"已重新加密 {count} 行 / rows re-encrypted: {count}")
+
+
 @alerts_app.command("listen")
 def listen(
     host: Annotated[str, HOST] = "127.0.0.1",

@@ -6,6 +6,7 @@ redirects; a LianxinError shows the page again with the message (nothing changed
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, time, timedelta
 
 from fastapi import APIRouter, Depends, Request
@@ -34,6 +35,7 @@ from lianxin.web.deps import get_session, require_roles
 from lianxin.web.forms import posted_form
 from lianxin.web.i18n import pick_lang
 from lianxin.web.templating import render
+from lianxin.web.uploads import read_photos
 
 router = APIRouter()
 STAFF = require_roles(Role.GRID_WORKER, Role.HANDLER, Role.LEADER)
@@ -70,6 +72,20 @@ def _int(value: str, field: str, optional: bool = False) -> int | None:
 # --- the alarm board -----------------------------------------------------------------------------------------
 
 
+def _store_photo(request: Request, posted: FormData) -> str | None:
+    """The visit record's photo (one), checked and re-encoded without metadata, stored under ``care/``."""
+    photos = read_photos([f for f in posted.getlist("photo") if isinstance(f, UploadFile)])
+    if not photos:
+        return None
+    if len(photos) > 1:
+        raise InvalidInput("只能上传一张照片", "one photo only", field="photo")
+    key = f"care/{utcnow():%Y/%m}/{secrets.token_urlsafe(18)}.{photos[0].extension}"
+    path = request.app.state.settings.upload_dir / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(photos[0].data)
+    return key
+
+
 def _board(request: Request, session: Session, user: User, *, error: str | None = None, status_code: int = 200):
     now = utcnow()
     rows = session.scalars(al.alarms(session, user).limit(200)).all()
@@ -104,7 +120,7 @@ def alarm_action(
     alarm_id: int,
     action: str,
     request: Request,
-    posted: FormData = Depends(posted_form()),
+    posted: FormData = Depends(posted_form(max_files=2)),
     session: Session = Depends(get_session),
     user: User = Depends(STAFF),
 ) -> Response:
@@ -123,6 +139,7 @@ def alarm_action(
                     actor=user,
                     outcome=_get(posted, "outcome"),
                     note=_get(posted, "note"),
+                    photo_key=_store_photo(request, posted),
                     expected_version=version,
                 )
             else:

@@ -27,6 +27,8 @@ class TargetOut(BaseModel):
     target: float
     actual: float | None
     progress: int | None
+    direction: str = Field("up", description="up: 越高越好 higher is better; down: 越低越好 lower is better")
+    met: bool = Field(False, description="已达到目标 / the target is reached")
 
 
 class ItemOut(BaseModel):
@@ -134,8 +136,10 @@ def _item(row) -> ItemOut:
         overdue=row.overdue,
         completed_on=i.completed_on,
         targets=[
-            TargetOut(name=n, unit=u, baseline=b, baseline_period=p, target=t, actual=a, progress=g)
-            for n, u, b, p, t, a, g in row.targets
+            TargetOut(
+                name=n, unit=u, baseline=b, baseline_period=p, target=t, actual=a, progress=g, direction=d, met=g == 100
+            )
+            for n, u, b, p, t, a, g, d in row.targets
         ],
         ratings=row.ratings,
     )
@@ -300,8 +304,18 @@ def _public_item(row) -> PublicItemOut:
         overdue=row.overdue,
         completed_on=i.completed_on,
         targets=[
-            TargetOut(name=n, unit=u, baseline=b, baseline_period=pp, target=t, actual=a, progress=g)
-            for n, u, b, pp, t, a, g in row.targets
+            TargetOut(
+                name=n,
+                unit=u,
+                baseline=b,
+                baseline_period=pp,
+                target=t,
+                actual=a,
+                progress=g,
+                direction=d,
+                met=g == 100,
+            )
+            for n, u, b, pp, t, a, g, d in row.targets
         ],
         milestones=[
             {"dated": m.dated.isoformat(), "title": m.title, "text": m.text, "progress": m.progress}

@@ -423,6 +423,7 @@ def ledger(
                     "target": t.target,
                 }
             )
+            direction = shown.get("direction", t.direction if not snap else "up")
             targets.append(
                 (
                     shown["name"],
@@ -431,7 +432,8 @@ def ledger(
                     shown["baseline_period"],
                     shown["target"],
                     t.actual,
-                    target_progress(shown["baseline"], shown["target"], t.actual),
+                    target_progress(shown["baseline"], shown["target"], t.actual, direction),
+                    direction,
                 )
             )
         summary = ratings.get(item.id, {"self": None, "public": None, "review": None, "public_count": 0})

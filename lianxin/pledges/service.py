@@ -40,6 +40,7 @@ from lianxin.pledges.status import (
     ListAction,
     ListStatus,
     RatingKind,
+    check_direction,
     composite_score,
     diff_versions,
     is_empty_diff,
@@ -51,6 +52,10 @@ from lianxin.pledges.status import (
 )
 
 WORKERS = (Role.LEADER, Role.HANDLER)
+# item events that move an item: its followers are told (``follow.tell_followers``)
+FOLLOWED = frozenset(
+    {"progress", "milestone", "decision", "start", "complete", "suspend", "resume", "mark_delayed", "reopen", "cancel"}
+)
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 ITEM_FIELDS = (
     "title",
@@ -177,6 +182,10 @@ def _event(
         created_at=utcnow(),
     )
     session.add(event)
+    if item is not None and kind in FOLLOWED:
+        from lianxin.pledges.follow import tell_followers
+
+        tell_followers(session, item, event)
     return event
 
 
@@ -330,6 +339,8 @@ def _target_snapshot(t: PledgeTarget) -> dict:
         "baseline_period": t.baseline_period,
         "target": t.target,
         "method": t.method,
+        # only when not the default, so lists published before directions existed keep their digests and diffs
+        **({"direction": t.direction} if t.direction == "down" else {}),
     }
 
 
@@ -570,19 +581,29 @@ def add_target(
     baseline=None,
     baseline_period: str = "",
     method: str = "",
+    direction: str = "",
 ) -> PledgeTarget:
+    """An indicator; ``direction`` up (higher is better, e.g. households connected) or down (lower is better,
+    e.g. complaints or algae blooms), checked against the baseline; empty: down when the target is below the
+    baseline, else up."""
     plist = item.pledge_list
     _require(can_manage(session, actor, plist))
     _require_editable(plist)
+    base_value, target_value = _number(baseline, "baseline"), _number(target, "target", required=True)
     row = PledgeTarget(
         jurisdiction_id=item.jurisdiction_id,
         item_id=item.id,
         name=_text(name, "target_name", "指标名称", "Indicator name"),
         unit=_optional_text(unit, "target_unit", "计量单位", "Unit", 32),
-        baseline=_number(baseline, "baseline"),
+        baseline=base_value,
         baseline_period=_optional_text(baseline_period, "baseline_period", "基期", "Baseline period", 50),
-        target=_number(target, "target", required=True),
+        target=target_value,
         method=_optional_text(method, "method", "测算方法", "Method", 300),
+        direction=check_direction(
+            base_value,
+            target_value,
+            direction or ("down" if base_value is not None and target_value < base_value else "up"),
+        ),
         source="manual",
     )
     session.add(row)
@@ -650,7 +671,7 @@ def report_progress(
         target.measured_on = _date(measured_on, "measured_on") or local_today()
         payload.update(target_id=target.id, value=target.actual, target=target.target, baseline=target.baseline)
         if pct is None:
-            shares = [target_progress(t.baseline, t.target, t.actual) for t in item.targets]
+            shares = [target_progress(t.baseline, t.target, t.actual, t.direction) for t in item.targets]
             shares = [s for s in shares if s is not None]
             pct = round(sum(shares) / len(shares)) if shares else None
     if pct is None:
@@ -825,8 +846,13 @@ def complete_item(
 
 
 def mark_overdue(session: Session, jurisdiction_id: int | None = None, *, today: date | None = None) -> int:
-    """Job: items past their due date and still planned or in progress become 滞后. Idempotent."""
+    """Job: items past their due date and still planned or in progress become 滞后. Idempotent. On the
+    working-day calendar: a due date on a holiday or weekend falls due on the next working day."""
+    from lianxin.pledges.follow import effective_due
+    from lianxin.sla.service import get_calendar
+
     today = today or local_today()
+    calendars: dict = {}
     stmt = (
         select(PledgeItem)
         .join(PledgeList, PledgeList.id == PledgeItem.list_id)
@@ -840,6 +866,10 @@ def mark_overdue(session: Session, jurisdiction_id: int | None = None, *, today:
         stmt = stmt.where(PledgeItem.jurisdiction_id == jurisdiction_id)
     count = 0
     for item in session.scalars(stmt):
+        if item.jurisdiction_id not in calendars:
+            calendars[item.jurisdiction_id] = get_calendar(session, item.jurisdiction_id)
+        if effective_due(calendars[item.jurisdiction_id], item.due_on) >= today:
+            continue
         _item_action(session, item, ItemAction.MARK_DELAYED, actor=None, payload={"due_on": item.due_on.isoformat()})
         count += 1
     session.flush()
@@ -864,8 +894,9 @@ def record_meeting(
     """联席会议: the record, and per item a decision; ``ticked`` writes the item's milestone, ``completes``
     also completes the item; a follow-up carries an owner and a date. ``new_items`` (a new need raised
     at the meeting: title, owner unit, parent, due date, decision) become items of the list, each with
-    its decision."""
-    _require(can_manage(session, actor, plist))
+    its decision. The list's meeting secretaries (``secretary_ids``) record meetings too; a new item still
+    needs a manager of the list."""
+    _require(can_manage(session, actor, plist) or actor.id in (plist.secretary_ids or []))
     _require_live_list(plist)
     people = [p.strip() for p in attendees if p and p.strip()]
     if not people:

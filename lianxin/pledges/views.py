@@ -20,7 +20,7 @@ from starlette.datastructures import FormData, UploadFile
 from lianxin.errors import InvalidInput, LianxinError, NotFound
 from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import has_role
-from lianxin.pledges import more, queries, service
+from lianxin.pledges import follow, more, queries, service
 from lianxin.pledges.excel import ledger_workbook
 from lianxin.pledges.models import PledgeList
 from lianxin.pledges.status import (
@@ -34,7 +34,7 @@ from lianxin.pledges.status import (
     allowed_item_actions,
     allowed_list_actions,
 )
-from lianxin.web.deps import get_session, public_jurisdiction, require_roles
+from lianxin.web.deps import get_session, public_jurisdiction, require_roles, require_user
 from lianxin.web.forms import posted_form
 from lianxin.web.i18n import pick_lang
 from lianxin.web.templating import render
@@ -362,19 +362,28 @@ def staff_create(
 def _workbench(
     request: Request, session: Session, user: User, list_id: int, *, error: str | None = None, status_code: int = 200
 ) -> Response:
+    from lianxin.pledges.pages import meetings_context
+
     plist = service.get_list(session, list_id, jurisdiction_id=user.jurisdiction_id)
-    rows = queries.ledger(session, plist, public=False)
+    status = request.query_params.get("status", "")
+    status = status if status in set(ItemStatus) else ""
+    q = request.query_params.get("q", "").strip()[:50]
+    page = queries.ledger_page(session, plist, public=False, page=_query_int(request, "page", 1), status=status, q=q)
+    rows = page.rows
     return render(
         request,
         "pledges/workbench.html",
-        {
+        meetings_context(session, user, plist, rows)
+        | {
             "plist": plist,
             "rows": rows,
+            "page": page,
+            "filters": {"status": status, "q": q},
+            "parent_options": follow.parent_options(session, plist),
             "labels": _labels(session, plist.jurisdiction_id),
             "vocabulary": [v for v in more.ensure_vocabulary(session, plist.jurisdiction_id) if v.active],
             "categories": _categories(session, plist.jurisdiction_id),
             "links": queries.links_by_item(session, [r.item.id for r in rows]),
-            "agenda": queries.agenda(rows),
             "error": error,
             "units": _units(session, user.jurisdiction_id),
             "list_actions": allowed_list_actions(plist.status),
@@ -384,8 +393,6 @@ def _workbench(
             "is_leader": has_role(session, user, (Role.LEADER,)),
             "item_actions": allowed_item_actions,
             "history": queries.history(session, plist),
-            "meetings": queries.meetings_for(session, plist),
-            "today": service.local_today().isoformat(),
             "ItemStatus": ItemStatus,
             "ListStatus": ListStatus,
         },
@@ -415,13 +422,14 @@ def _act(
     list_id: int,
     action: Callable[[PledgeList], object],
     anchor: str = "",
+    to: str | None = None,
 ) -> Response:
     try:
         with session.begin_nested():
             action(service.get_list(session, list_id, jurisdiction_id=user.jurisdiction_id))
     except LianxinError as exc:
         return _workbench(request, session, user, list_id, error=_message(request, exc), status_code=exc.http_status)
-    return RedirectResponse(f"/staff/pledges/{list_id}{anchor}", status_code=303)
+    return RedirectResponse(f"{to or f'/staff/pledges/{list_id}'}{anchor}", status_code=303)
 
 
 LIST_VERBS = {"approve": service.approve_list, "revise": service.revise_list, "archive": service.archive_list}
@@ -493,6 +501,7 @@ def staff_add_item(
                 "baseline_period": str(posted.get("target_period", "")),
                 "target": str(posted.get("target_value", "")),
                 "method": str(posted.get("target_method", "")),
+                "direction": str(posted.get("target_direction", "")),
             }
         )
     return _act(
@@ -621,7 +630,7 @@ def staff_meeting(
     request: Request,
     posted: FormData = Depends(posted_form()),
     session: Session = Depends(get_session),
-    user: User = Depends(require_roles(*STAFF)),
+    user: User = Depends(require_user),  # managers and the list's meeting secretaries (record_meeting checks)
 ) -> Response:
     decisions = []
     for key in posted.keys():
@@ -667,6 +676,7 @@ def staff_meeting(
             new_items=new_items,
         ),
         anchor="#meetings",
+        to=f"/staff/pledges/{list_id}/meetings" if posted.get("back") == "meetings" else None,
     )
 
 

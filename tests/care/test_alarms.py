@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from lianxin.appeals.models import Appeal
 from lianxin.care import alarms as al
 from lianxin.care import jobs
 from lianxin.care import service as svc
@@ -69,9 +70,14 @@ def test_low_use_raises_once_escalates_and_needs_a_visit_record(db, clock, city,
         ("unit", str(city.units["grid"].id)),
     ]
     assert "尽快联系" in sent[0].message and al.rung_label(alarm)[1] == "Grid worker"
+    assert alarm.appeal_id is None
     clock.shift(timedelta(minutes=31))
-    assert jobs.escalate_alarms(db, None, utcnow()) == 1
+    assert jobs.escalate_alarms(db, None, utcnow()) == 2  # the community, and at once the work order
     assert outbox(db, alarm)[-1].recipient == str(city.units["community"].id)
+    order = db.get(Appeal, alarm.appeal_id)
+    assert (order.channel.value, order.appeal_type.value, order.urgency.value) == ("sensor", "help", "urgent")
+    assert order.community_id == city.units["community"].id and str(alarm.id) in order.content
+    assert alarm.events[-1].payload["to"] == [order.order_no]
     assert jobs.escalate_alarms(db, None, utcnow()) == 0  # nothing more due yet
     gw = city.users["grid_worker"]
     al.acknowledge(db, alarm, actor=gw, note="已电话联系女儿")
@@ -84,8 +90,15 @@ def test_low_use_raises_once_escalates_and_needs_a_visit_record(db, clock, city,
         al.record_visit(db, alarm, actor=gw, outcome="safe", note="")
     al.record_visit(db, alarm, actor=gw, outcome="safe", note="老人外出买菜，平安")
     assert alarm.status == AlarmStatus.RESOLVED and alarm.open_key is None and alarm.closed_at
+    db.expire(alarm, ["events"])
     actions = [e.action for e in alarm.events]
-    assert actions == ["raise", "escalate", "escalate", "escalate", "acknowledge", "start_visit", "record_visit"]
+    assert actions == [
+        "raise",
+        *["escalate"] * 4,
+        "acknowledge",
+        "start_visit",
+        "record_visit",
+    ]
     # a new episode may open a new alarm
     clock.shift(timedelta(hours=1))
     assert jobs.evaluate_rules(db, None, utcnow()) == 1
@@ -99,6 +112,8 @@ def test_visit_deadline_passes_escalates_after_acknowledgement(db, clock, city, 
     clock.shift(timedelta(hours=2, minutes=1))  # visit deadline (2 h) passed without a record
     assert al.escalate_all(db, utcnow()) == 1
     assert alarm.next_escalation_at is not None
+    clock.shift(timedelta(minutes=31))
+    assert al.escalate_all(db, utcnow()) == 1 and alarm.appeal_id is not None  # the work order
     clock.shift(timedelta(minutes=31))
     assert al.escalate_all(db, utcnow()) == 1
     assert alarm.next_escalation_at is None  # the street was told: the top of the ladder
@@ -142,6 +157,27 @@ def test_button_raises_at_once_even_in_a_quiet_period(db, clock, city, home):
     assert alarm.kind.value == "button" and alarm.visit_due_at - alarm.raised_at == timedelta(minutes=30)
     al.ingest(db, home.button, utcnow() + timedelta(seconds=5), 1)  # pressed again: the same alarm
     assert db.scalar(select(func.count(Alarm.id)).where(Alarm.household_id == home.household.id)) == 1
+    order = db.get(Appeal, alarm.appeal_id)  # the button's ladder makes the work order at once, 特急
+    assert order.urgency.value == "critical" and order.appellant_id is not None
+    al.escalate_all(db, utcnow() + timedelta(hours=3))
+    assert db.scalar(select(func.count(Appeal.id)).where(Appeal.channel == "sensor")) == 1  # once
+
+
+def test_a_door_that_does_not_open_raises_a_welfare_alarm(db, clock, city, home):
+    door = svc.register_device(db, home.household, actor=None, kind="door", external_id=f"D-{home.household.id}")
+    start = utcnow() - timedelta(hours=30)
+    for h in range(31):  # hourly heartbeats; the opening count stays at 7 after the first six hours
+        al.ingest(db, door, start + timedelta(hours=h), float(min(h, 6) + 1))
+    al.evaluate_all(db, utcnow())
+    alarm = db.scalar(select(Alarm).where(Alarm.household_id == home.household.id))
+    assert alarm.rule.name == "门磁24小时未开门" and alarm.category.value == "welfare"
+    override = svc.set_rule_override(
+        db, home.household, actor=None, kind="low_usage", device_kind="door", window_h=12, threshold=1
+    )
+    assert override.window_h == 12
+    clock.shift(timedelta(hours=1))
+    al.ingest(db, door, utcnow(), 8.0)  # the door opened: the unacknowledged alarm clears
+    assert al.evaluate_all(db, utcnow()) == 1 and alarm.status == AlarmStatus.CLEARED
 
 
 def test_real_alarms_flag_the_household_and_false_alarms_suggest_a_threshold(db, clock, city, home):

@@ -55,8 +55,9 @@ def ensure_slots(session: Session, location: ServiceLocation, day: date) -> list
                 ends_at=datetime.combine(day, spec.ends, tzinfo=local_zone()).astimezone(UTC),
                 capacity=location.slot_capacity,
                 booked=0,
+                lane=0,
             ),
-            ["location_id", "starts_at"],
+            ["location_id", "lane", "starts_at"],
         )
     return list(
         session.scalars(select(Slot).where(Slot.location_id == location.id, Slot.day == day).order_by(Slot.starts_at))

@@ -445,6 +445,7 @@ def book_page(
         for i in catalogue.search_items(session, jid, "", limit=500)
         if i.location_id in (None, chosen.id if chosen else None) and i.status == "active"
     ]
+    chosen_item = next((i for i in items if i.code == item), items[0] if items else None)
     return render(
         request,
         "services/book.html",
@@ -454,9 +455,11 @@ def book_page(
             location=chosen,
             days=days,
             day=the_day,
-            slots=slots,
+            times=ap.times_for(slots, chosen_item),
+            windows=any(s.window_id for s in slots),
             items=items,
-            item_code=item,
+            item_code=chosen_item.code if chosen_item else "",
+            chosen_item=chosen_item,
             now=svc.utcnow(),
             holidays={d for d in days if not svc.get_calendar(session, jid).is_workday(d)},
         ),

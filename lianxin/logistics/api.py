@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from lianxin.api.deps import Ctx, WriteCtx
 from lianxin.api.errors import ERROR_RESPONSES
+from lianxin.logistics import plans
 from lianxin.logistics import service as svc
 from lianxin.logistics.models import PlanKind
 
@@ -116,7 +117,7 @@ def run_plan(body: PlanIn, ctx: WriteCtx):
     kind = PlanKind.WHAT_IF if body.what_if else PlanKind.ON_DEMAND
     return ctx.once(
         lambda: _plan(
-            svc.run_plan(
+            plans.run_plan(
                 ctx.session,
                 ctx.jurisdiction_id,
                 body.service_date,
@@ -132,4 +133,4 @@ def run_plan(body: PlanIn, ctx: WriteCtx):
 @router.get("/plans/{run_id}", response_model=PlanOut)
 def read_plan(run_id: int, ctx: Ctx):
     svc.require_desk(ctx.session, ctx.actor)
-    return _plan(svc.plan_run(ctx.session, ctx.jurisdiction_id, run_id))
+    return _plan(plans.plan_run(ctx.session, ctx.jurisdiction_id, run_id))

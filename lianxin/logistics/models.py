@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lianxin.clock import utcnow
 from lianxin.db import Base, UTCDateTime, enum_column_type
+from lianxin.geo.models import Place
 from lianxin.logistics.status import ParcelStatus
 from lianxin.orgs.models import Unit, User
 
@@ -199,6 +200,7 @@ class ServicePoint(Base):
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
     stop: Mapped[BusStop | None] = relationship(lazy="joined")
+    place: Mapped[Place | None] = relationship(lazy="joined")
 
 
 class PlanRun(Base):

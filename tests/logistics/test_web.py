@@ -3,6 +3,7 @@ the service point takes parcels in and hands them over, the public tracks by num
 
 from datetime import datetime
 
+from lianxin.logistics import plans
 from lianxin.logistics import service as svc
 from lianxin.logistics.status import ParcelStatus as S
 from tests.factories import PASSWORD
@@ -41,6 +42,9 @@ def test_the_desk_plans_compares_and_imports(db, client, city, county, clock):
         follow_redirects=True,
     )
     assert r.status_code == 200 and "采用方案" in r.text and "客货邮1路 T1" in r.text and "邮政1号车" in r.text
+    run = plans.adopted_plan(db, county.jid, DAY)
+    assert f'id="plan-bound">{run.lower_bound:.2f}' in r.text and 'id="plan-gap">' in r.text
+    assert "客货邮之前（各村调查中位数）" in r.text and 'id="villages"' in r.text
     r = client.post(
         "/logistics/plan",
         data={"csrf_token": token, "date": DAY.isoformat(), "kind": "what_if", "capacity_factor": "2"},
@@ -75,7 +79,7 @@ def test_the_desk_plans_compares_and_imports(db, client, city, county, clock):
 def test_loading_list_load_and_depart_then_the_point_hands_over(db, client, city, county, clock):
     clock.move_to(EARLY)
     p = receive(db, county)
-    svc.run_plan(db, county.jid, DAY, actor=county.desk)
+    plans.run_plan(db, county.jid, DAY, actor=county.desk)
     login(client, f"{city.jurisdiction.code}-dispatcher")
     client.follow_redirects = False
     path = f"/logistics/loading/trips/{county.t1.id}?date={DAY}"

@@ -417,6 +417,29 @@ def _activity(session: Session, city, centre, items, esf, today) -> None:
         now=now,
     )
     _run(session, city, care, ["accept"])
+    # 上门办: a bedridden resident asks for staff to come; the department has agreed a time
+    bedridden = _account(session, jid, "13800001004", "赵秀英", now)
+    home = svc.apply(
+        session,
+        item=items["MZ-0501"],
+        form={**form, "name": "赵秀英", "address": "东风村5组12号"},
+        documents=["身份证", "户口簿"],
+        account=bedridden,
+        visit_address="东风村5组12号（卧床，家属在家）",
+        now=now,
+    )
+    _run(session, city, home, ["accept"])
+    calendar = get_calendar(session, jid)
+    visit_day = next(today + timedelta(n) for n in range(1, 10) if calendar.is_workday(today + timedelta(n)))
+    if home.due_at and datetime.combine(visit_day, time(10, 0), tzinfo=local_zone()) <= home.due_at:
+        svc.schedule_visit(
+            session,
+            home,
+            at=datetime.combine(visit_day, time(10, 0), tzinfo=local_zone()),
+            actor=_handler(city, items["MZ-0501"]),
+            note="带上申请表和印泥",
+            now=now,
+        )
     birth = svc.apply(
         session,
         bundle=catalogue.bundle_by_code(session, jid, "YJS-CS"),

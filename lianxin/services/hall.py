@@ -5,12 +5,15 @@ redirects; a refusal shows the error page (nothing changed)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from lianxin.clock import local_zone
 from lianxin.errors import InvalidInput, LianxinError, NotFound
 from lianxin.orgs.models import Role, User
 from lianxin.services import catalogue
@@ -214,6 +217,39 @@ def rate_post(
         errors.add_exception(exc)
         return _rate_page(request, session, ticket, values, errors, exc.http_status)
     return RedirectResponse(f"/services/rate/{token}", status_code=303)
+
+
+# --- 上门办: the department's home visits ------------------------------------------------------------------------
+
+
+@router.get("/staff/services/visits")
+def visits_page(
+    request: Request,
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*STAFF)),
+) -> Response:
+    """上门服务: home-visit applications of the user's departments, those without an agreed time first."""
+    apps = svc.home_visits(session, user)
+    return render(request, "services/visits.html", _hall(apps=apps, clocks={a.id: svc.clock(session, a) for a in apps}))
+
+
+@router.post("/staff/services/visits/{number}")
+def visit_post(
+    number: str,
+    form: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*STAFF)),
+) -> Response:
+    app = svc.application_by_number(session, user.jurisdiction_id, number)
+    if not svc.can_handle(session, user, app):
+        raise NotFound("办件不存在", "no such application")
+    raw = _get(form, "visit_at")
+    try:
+        at = datetime.fromisoformat(raw).replace(tzinfo=local_zone())
+    except ValueError:
+        raise InvalidInput("请选择上门时间", "choose the time of the visit", field="visit_at") from None
+    svc.schedule_visit(session, app, at=at, actor=user, note=_get(form, "note"))
+    return RedirectResponse(f"/staff/services/applications/{number}", status_code=303)
 
 
 # --- admins: the windows of each centre ---------------------------------------------------------------------------

@@ -196,6 +196,8 @@ def apply_post(
         scans = _scans(request, form)
         with session.begin_nested():
             proxy = _get(form, "proxy_id")
+            if _get(form, "home_visit") == "1" and not _get(form, "visit_address"):
+                raise InvalidInput("请填写上门地址", "enter the address to visit", field="visit_address")
             app = svc.apply(
                 session,
                 item=item,
@@ -206,6 +208,7 @@ def apply_post(
                 account=resident,
                 proxy_id=_int(proxy, "proxy_id") if proxy else None,
                 applicant_name=_get(form, "applicant_name"),
+                visit_address=_get(form, "visit_address") if _get(form, "home_visit") == "1" else "",
             )
     except LianxinError as exc:
         discard(request.app.state.settings.upload_dir, scans)

@@ -50,6 +50,8 @@ def test_the_demo_and_the_commands(demo_db):
         statuses = set(session.scalars(select(Application.status)))
         assert {AppStatus.NEED_MORE, AppStatus.ACCEPTED, AppStatus.DELIVERED} <= statuses
         assert count(Application, Application.proxy_id.is_not(None)) == 2
+        home = session.scalar(select(Application).where(Application.channel == "home_visit"))
+        assert home.visit_address.startswith("东风村") and home.status == AppStatus.ACCEPTED
         # 15 online ratings, and 8 of 10 walk-ins rated by link on each of the last 5 working days
         assert count(Evaluation) == 55 and count(Evaluation, Evaluation.window_id.is_not(None)) == 40
         assert count(Evaluation, Evaluation.status != EvalStatus.RECEIVED) == 0  # the demo's appeals are the city's

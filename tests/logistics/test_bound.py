@@ -54,3 +54,14 @@ def test_the_bound_never_exceeds_the_plan(seed):
     plan = penalised(s.cost, len(s.unassigned), params)
     assert bound <= plan + 1e-6
     assert 0.0 <= gap(plan, bound) <= 1.0
+
+
+def test_a_van_fixed_cost_is_not_spread_over_parcels_it_would_never_carry():
+    """One parcel, a trip and a van: a van parcel's full share (fixed cost over a full van) is below the bus
+    fare, but a van carrying one parcel costs its whole fixed cost, so the bus plan is optimal."""
+    cheap_van = VanIn(1, "V1", 150, 800.0, 120.0, 0.1, 40.0, 480, 1080)
+    assert van_floor([cheap_van], HUB, POINTS[1]) < 1.5
+    parcels, trips = [parcel(1)], [trip(1, 540)]
+    s = solve(parcels, trips, [cheap_van], HUB, POINTS, QUICK)
+    assert s.count("bus") == 1 and s.cost == 1.5
+    assert lower_bound(parcels, trips, [cheap_van], HUB, POINTS, QUICK) == 1.5

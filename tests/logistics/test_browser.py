@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from lianxin.db import session_scope
+from lianxin.logistics import plans
 from lianxin.logistics import service as svc
 from lianxin.logistics.gtfs import import_feed
 from lianxin.logistics.models import BusStop, ServicePoint
@@ -63,7 +64,7 @@ def planned_parcel(live_server, day) -> str:
             ready_at=ready,
             due_by=ready + timedelta(days=1),
         )
-        svc.run_plan(session, city.jid, day, actor=desk)
+        plans.run_plan(session, city.jid, day, actor=desk)
         return number
 
 

@@ -13,8 +13,16 @@ from lianxin.db import make_engine, make_sessionmaker, session_scope
 from lianxin.demo import build_demo
 from lianxin.migrations import upgrade
 from lianxin.modules import declared
-from lianxin.services.models import Application, Booking, Evaluation, ServiceBundle, ServiceItem
-from lianxin.services.status import AppStatus, EvalStatus
+from lianxin.services.models import (
+    Application,
+    Booking,
+    Evaluation,
+    ServiceBundle,
+    ServiceItem,
+    ServiceWindow,
+    Ticket,
+)
+from lianxin.services.status import AppStatus, EvalStatus, TicketStatus
 
 runner = CliRunner()
 
@@ -42,14 +50,19 @@ def test_the_demo_and_the_commands(demo_db):
         statuses = set(session.scalars(select(Application.status)))
         assert {AppStatus.NEED_MORE, AppStatus.ACCEPTED, AppStatus.DELIVERED} <= statuses
         assert count(Application, Application.proxy_id.is_not(None)) == 2
-        assert count(Evaluation) == 15 and count(Evaluation, Evaluation.status != EvalStatus.RECEIVED) == 0
-        assert count(Booking) == 6
+        home = session.scalar(select(Application).where(Application.channel == "home_visit"))
+        assert home.visit_address.startswith("东风村") and home.status == AppStatus.ACCEPTED
+        # 15 online ratings, and 8 of 10 walk-ins rated by link on each of the last 5 working days
+        assert count(Evaluation) == 55 and count(Evaluation, Evaluation.window_id.is_not(None)) == 40
+        assert count(Evaluation, Evaluation.status != EvalStatus.RECEIVED) == 0  # the demo's appeals are the city's
+        assert count(Booking) == 6 and count(ServiceWindow) == 5
+        assert count(Ticket, Ticket.status == TicketStatus.SERVED) == 50
         assert session.scalar(select(ServiceItem.status).where(ServiceItem.code == "CG-0701")) == "temporarily_closed"
     found = runner.invoke(app, ["services", "search", "老人津贴"])
     assert found.exit_code == 0 and "MZ-0501\t高龄津贴申领" in found.output
     assert "没有找到" in runner.invoke(app, ["services", "search", "火星签证"]).output
     slots = runner.invoke(app, ["services", "slots", "ZX", "2027-01-04"])
-    assert slots.exit_code == 0 and "09:00\t" in slots.output
+    assert slots.exit_code == 0 and "09:00\t2/2\tA01" in slots.output and "09:00\t1/1\tD01" in slots.output
     assert "当天不开放" in runner.invoke(app, ["services", "slots", "ZX", "2027-01-03"]).output
     assert runner.invoke(app, ["services", "slots", "NOPE", "2027-01-04"]).exit_code == 2
     assert runner.invoke(app, ["services", "slots", "ZX", "tomorrow"]).exit_code == 2

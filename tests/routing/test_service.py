@@ -70,6 +70,9 @@ def test_train_stores_a_version_and_suggests_the_right_category_with_its_words(d
     assert (row.version, row.n_samples) == (1, 36)
     assert sorted(row.classes) == sorted(category(db, city, t).id for t in PATHS)
     assert row.metrics["cv"]["folds"] == 5 and 0 <= row.metrics["cv"]["macro_f1"] <= 1
+    report = row.metrics["cv"]["report"]
+    assert sorted(report["classes"]) == sorted(str(c) for c in row.classes) and sum(report["support"]) == 36
+    assert sum(map(sum, report["confusion"])) == 36 and all(0 <= f <= 1 for f in report["f1"])
     assert row.metrics["fit_seconds"] > 0
     db.expire_all()
     assert len(db.get(RoutingModel, row.id).model_bytes) > 1000

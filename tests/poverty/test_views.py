@@ -116,7 +116,7 @@ def test_the_staff_journey_to_a_cleared_risk(client, db, city, world, clock):
     decl = declare_self(db, city, world)
     token = staff(client, city, "grid_worker")
     page = client.get(f"/staff/poverty/declarations/{decl.id}").text
-    assert "我来入户核实" in page and "吴*" in page and HEAD_ID not in page
+    assert "我来入户核实" in page and "吴*" in page and HEAD_ID not in page and "本次查看已记录" not in page
     post(client, f"/staff/poverty/declarations/{decl.id}/claim", token)
     post(
         client,
@@ -141,7 +141,7 @@ def test_the_staff_journey_to_a_cleared_risk(client, db, city, world, clock):
     # the grid worker plans a measure and asks for relief; the county approves; the fund's unit pays
     token = staff(client, city, "grid_worker")
     page = client.get(f"/staff/poverty/cases/{case.id}").text
-    assert "落实帮扶措施" in page and "5000–9999 元" in page
+    assert "落实帮扶措施" in page and "5000–9999 元" in page and "明文，已记录" not in page
     r = post(
         client,
         f"/staff/poverty/cases/{case.id}/measure",

@@ -10,17 +10,32 @@ Layout: ``status.py`` (pure: value lists, state machines, clock, risk, criteria)
 ``demo.py``.
 """
 
-from lianxin.modules import Job, Module
+from lianxin.modules import Job, Module, Nav
+
+STAFF = {"grid_worker", "handler", "leader"}
 
 MODULE = Module(
     "poverty",
     "防返贫监测",
     "Return-to-poverty monitoring",
+    page_routers=(
+        "lianxin.poverty.views:router",
+        "lianxin.poverty.case_views:router",
+        "lianxin.poverty.me:router",
+    ),
+    api_routers=("lianxin.poverty.api:router",),
     cli=(("poverty", "lianxin.poverty.cli:poverty_app"),),
     jobs=(
         Job("poverty_clock", "lianxin.poverty.jobs:clock_warnings", order=87),
         Job("poverty_candidates", "lianxin.poverty.jobs:find_candidates", order=88),
         Job("poverty_reviews", "lianxin.poverty.jobs:review_reminders", order=89),
+    ),
+    nav=(
+        Nav("/poverty", "防返贫", "Hardship help", None),
+        Nav("/staff/poverty", "防返贫监测", "Poverty monitoring", STAFF),
+        Nav("/staff/poverty/board", "清零看板", "清零 board", STAFF),
+        Nav("/staff/poverty/funds", "救助基金", "Relief funds", {"leader"}),
+        Nav("/staff/poverty/audit", "防返贫查看日志", "Poverty data views", {"auditor"}),
     ),
     demo="lianxin.poverty.demo:seed_demo",
     requires=("care", "residents"),

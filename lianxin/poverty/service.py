@@ -388,6 +388,10 @@ def declare(
         community_id, grid_id = household.community_id, household.grid_id
         address = address or household.address
     community, grid = _village(session, jurisdiction_id, community_id, grid_id)
+    if grid is None and actor is not None:  # a grid worker recording in their village: their own grid
+        grid = next(
+            (g.unit for g in actor.grants if g.unit.kind == UnitKind.GRID and g.unit.parent_id == community.id), None
+        )
     if channel == Channel.PROXY:
         declarant_name = (declarant_name or "").strip()
         if not 2 <= len(declarant_name) <= 64:

@@ -108,7 +108,8 @@ def test_an_appeal_goes_from_the_phone_to_closed_through_four_desks(desk, live_s
     row.get_by_label("已联系").check()
     row.get_by_label("已解决").check()
     row.get_by_role("button", name="满意", exact=True).click()
-    page.wait_for_url("**/staff/visits*")
+    expect(page.locator(f"#visit-{order_no}")).to_contain_text("已记录回访")  # recorded on the row (htmx)
+    screenshot(page, "staff-visits-recorded")
     assert stored(live_server, order_no).status == AppealStatus.CLOSED
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from lianxin.appeals.access import can_see
 from lianxin.appeals.choices import AppealType, Channel, NotAcceptedReason, Urgency
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.schemas import AppealCreate
@@ -70,14 +71,33 @@ def intake_context(session: Session, user: User, values: dict, errors: FormError
     }
 
 
+def _fresh_form(request: Request, session: Session, user: User, saved: Appeal | None = None) -> Response:
+    values = {"channel": Channel.HOTLINE.value, "appeal_type": AppealType.HELP.value, "disposition": "dispatch"}
+    context = intake_context(session, user, values, FormErrors(pick_lang(request)))
+    return render(request, "staff/intake.html", context | {"saved": saved})
+
+
 @router.get("/intake")
 def intake_form(
     request: Request,
     user: User = Depends(require_roles(Role.OPERATOR, Role.DISPATCHER)),
     session: Session = Depends(get_session),
 ) -> Response:
-    values = {"channel": Channel.HOTLINE.value, "appeal_type": AppealType.HELP.value, "disposition": "dispatch"}
-    return render(request, "staff/intake.html", intake_context(session, user, values, FormErrors(pick_lang(request))))
+    return _fresh_form(request, session, user)
+
+
+@router.get("/intake/saved/{order_no}")
+def intake_saved(
+    request: Request,
+    order_no: str,
+    user: User = Depends(require_roles(Role.OPERATOR, Role.DISPATCHER)),
+    session: Session = Depends(get_session),
+) -> Response:
+    """Where a saved intake lands: a fresh form for the next call, with a link to what was saved."""
+    saved = session.scalar(select(Appeal).where(Appeal.order_no == order_no))
+    if saved is not None and not can_see(session, user, saved):
+        saved = None
+    return _fresh_form(request, session, user, saved)
 
 
 def _existing(session: Session, key: str) -> Appeal | None:
@@ -125,7 +145,7 @@ def intake(
     key = values.get("intake_key", "")
     idempotency_key = f"web-intake:{key}" if KEY_RE.match(key) else None
     if idempotency_key and (found := _existing(session, idempotency_key)) is not None:
-        return RedirectResponse(f"/staff/appeals/{found.order_no}", status_code=303)
+        return RedirectResponse(f"/staff/intake/saved/{found.order_no}", status_code=303)
     savepoint = session.begin_nested()
     try:
         data = AppealCreate(
@@ -155,7 +175,7 @@ def intake(
         errors.add_exception(_rename(exc))
     if errors:
         return render(request, "staff/intake.html", intake_context(session, user, values, errors), status_code=422)
-    return RedirectResponse(f"/staff/appeals/{appeal.order_no}", status_code=303)
+    return RedirectResponse(f"/staff/intake/saved/{appeal.order_no}", status_code=303)
 
 
 def _rename(exc: LianxinError) -> LianxinError:

@@ -55,3 +55,38 @@ def test_the_staff_menu_is_one_row_at_1280_px_with_dropdowns(desk, live_server, 
     expect(first).to_be_hidden()
     page.goto("/staff?lang=en")
     assert menu_rows(page) == 1
+
+
+def test_intake_panels_follow_paste_and_chinese_input_methods(desk, live_server):
+    """A paste (no key pressed) updates the panels; while an input method composes nothing is asked, and the
+    chosen characters (compositionend) are."""
+    page = sign_in(desk, live_server, "operator")
+    page.goto("/staff/intake")
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/staff/intake/repeats" in r.url else None)
+    content = page.get_by_label("诉求内容")
+    content.fill("楼上漏水，天花板一直在滴水")  # fill() is a paste: input events, no keyup
+    expect(page.locator("#repeats-box")).not_to_contain_text("按来电号码、内容和地点查找")
+    assert any("%E6%BC%8F%E6%B0%B4" in url for url in asked)  # 漏水 reached the repeat lookup
+    asked.clear()
+    page.evaluate(
+        """() => {
+        const box = document.getElementById("address");
+        box.dispatchEvent(new CompositionEvent("compositionstart"));
+        box.value = "he ping li";
+        box.dispatchEvent(new InputEvent("input", {isComposing: true, bubbles: true}));
+    }"""
+    )
+    page.wait_for_timeout(900)
+    assert asked == []  # pinyin being composed is not looked up
+    page.evaluate(
+        """() => {
+        const box = document.getElementById("address");
+        box.value = "和平里";
+        box.dispatchEvent(new InputEvent("input", {isComposing: true, bubbles: true}));
+        box.dispatchEvent(new CompositionEvent("compositionend", {data: "和平里", bubbles: true}));
+    }"""
+    )
+    page.wait_for_timeout(900)
+    assert len(asked) == 1 and "%E5%92%8C%E5%B9%B3%E9%87%8C" in asked[0]  # 和平里, once
+    screenshot(page, "desk-intake-ime")

@@ -41,10 +41,19 @@ def test_the_operator_records_a_call_for_dispatch(client, db, city):
     appeal = db.scalar(
         select(Appeal).where(Appeal.jurisdiction_id == city.jid, Appeal.appellant_phone == "13912345678")
     )
-    assert response.headers["location"] == f"/staff/appeals/{appeal.order_no}"
+    assert response.headers["location"] == f"/staff/intake/saved/{appeal.order_no}"
     assert appeal.status == AppealStatus.RECEIVED and appeal.received_by_id == city.users["operator"].id
-    page = client.get(response.headers["location"])
+    fresh = client.get(response.headers["location"]).text  # a fresh form for the next call, with the link
+    assert f'href="/staff/appeals/{appeal.order_no}"' in fresh and "已保存工单" in fresh
+    assert 'name="content"' in fresh and "13912345678" not in fresh and "李四" not in fresh
+    page = client.get(f"/staff/appeals/{appeal.order_no}")
     assert "13912345678" in page.text and "李四" in page.text  # the centre sees the caller in full
+
+
+def test_the_saved_link_names_only_an_appeal_the_user_may_see(client, db, city):
+    as_user(client, city, "operator")
+    page = client.get("/staff/intake/saved/20990101999999").text
+    assert "已保存工单" not in page and 'name="content"' in page
 
 
 def test_a_double_submission_creates_one_appeal(client, db, city):

@@ -68,8 +68,11 @@ def test_an_appeal_goes_from_the_phone_to_closed_through_four_desks(desk, live_s
     page.get_by_label("所属社区/村").select_option(str(units["community"].id))
     screenshot(page, "staff-intake")
     page.get_by_label("诉求内容").press("Control+Enter")
-    page.wait_for_url("**/staff/appeals/*")
+    page.wait_for_url("**/staff/intake/saved/*")  # a fresh form for the next call, with a link to the saved one
     order_no = page.url.rsplit("/", 1)[1]
+    expect(page.get_by_role("status")).to_contain_text(order_no)
+    expect(page.get_by_label("诉求内容")).to_have_value("")
+    screenshot(page, "staff-intake-saved")
     assert stored(live_server, order_no).status == AppealStatus.RECEIVED
 
     page = sign_in(desk, live_server, "dispatcher")
@@ -119,8 +122,10 @@ def test_a_stale_page_says_someone_else_changed_the_appeal(desk, live_server):
     page.get_by_label("来电号码").fill("13698765432")
     page.get_by_label("诉求内容").fill("楼道里堆放杂物，存在消防隐患，请处理。")
     page.get_by_role("button", name="保存工单").click()
-    page.wait_for_url("**/staff/appeals/*")
+    page.wait_for_url("**/staff/intake/saved/*")
     order_no = page.url.rsplit("/", 1)[1]
+    page.get_by_role("link", name=order_no).click()
+    page.wait_for_url(f"**/staff/appeals/{order_no}")
     other = desk.new_page()  # the same appeal open twice; the first tab acts, the second is stale
     other.goto(f"/staff/appeals/{order_no}")
     page.locator("#action-note summary").click()
@@ -227,7 +232,7 @@ def test_a_suggested_category_is_chosen_with_the_keyboard_and_stored_as_a_label(
     assert page.input_value("#category_id") == top
     screenshot(page, "staff-intake-suggestions")
     page.get_by_label("诉求内容").press("Control+Enter")
-    page.wait_for_url("**/staff/appeals/*", timeout=5000)
+    page.wait_for_url("**/staff/intake/saved/*", timeout=5000)
     with live_server.sessionmaker() as session:
         appeal = session.scalar(select(Appeal).where(Appeal.order_no == page.url.rsplit("/", 1)[1]))
         label = session.scalar(select(RoutingLabel).where(RoutingLabel.appeal_id == appeal.id))

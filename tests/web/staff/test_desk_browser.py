@@ -90,3 +90,35 @@ def test_intake_panels_follow_paste_and_chinese_input_methods(desk, live_server)
     page.wait_for_timeout(900)
     assert len(asked) == 1 and "%E5%92%8C%E5%B9%B3%E9%87%8C" in asked[0]  # 和平里, once
     screenshot(page, "desk-intake-ime")
+
+
+def test_a_dispatcher_merges_a_repeat_from_intake_in_one_click(desk, live_server):
+    import secrets
+
+    from sqlalchemy import select
+
+    from lianxin.appeals.models import Appeal
+    from lianxin.db import session_scope
+    from tests.factories import new_appeal
+
+    phone = f"137{secrets.randbelow(10**8):08d}"
+    with session_scope(live_server.sessionmaker) as session:
+        earlier = new_appeal(session, live_server.city, actor_key=None, appellant_phone=phone).order_no
+    page = sign_in(desk, live_server, "dispatcher")
+    page.goto("/staff/intake")
+    page.get_by_label("来电号码").fill(phone)
+    merge = page.locator(f'#repeats-box .merge-into[data-order="{earlier}"]')
+    expect(merge).to_be_visible()
+    merge.click()
+    expect(page.locator("#merge-choice")).to_contain_text(earlier)
+    page.get_by_role("button", name="取消并单").click()
+    expect(page.locator("#merge-choice")).to_be_hidden()
+    merge.click()
+    page.get_by_label("诉求内容").fill("又打来反映：小区门口井盖丢失，很危险。")
+    screenshot(page, "desk-intake-merge")
+    page.get_by_role("button", name="保存工单").click()
+    page.wait_for_url("**/staff/intake/saved/*")
+    with live_server.sessionmaker() as session:
+        saved = session.scalar(select(Appeal).where(Appeal.order_no == page.url.rsplit("/", 1)[1]))
+        into = session.scalar(select(Appeal).where(Appeal.order_no == earlier))
+        assert saved.status == "merged" and saved.merged_into_id == into.id

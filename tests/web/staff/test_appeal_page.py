@@ -413,3 +413,30 @@ def test_each_repeat_on_the_dispatchers_page_merges_in_one_click(client, db, cit
     assert answer.status_code == 200 and "已完成：并单" in answer.text
     db.refresh(second)
     assert second.status == AppealStatus.MERGED and second.merged_into_id == first.id
+
+
+def test_the_residents_photos_and_the_units_proof_have_their_own_headings(client, db, city):
+    from lianxin.appeals.models import Attachment
+
+    appeal = new_appeal(db, city)
+    for purpose, name in (("intake", "resident.jpg"), ("proof", "fixed.jpg"), ("proof", "fixed2.jpg")):
+        db.add(
+            Attachment(
+                jurisdiction_id=city.jid,
+                appeal_id=appeal.id,
+                purpose=purpose,
+                filename=name,
+                content_type="image/jpeg",
+                size=10,
+                storage_key=f"x/{name}",
+            )
+        )
+    db.flush()
+    db.refresh(appeal)
+    as_user(client, city, "dispatcher")
+    page = client.get(f"/staff/appeals/{appeal.order_no}").text
+    resident = page.split('id="photos-intake"')[1].split("</div>")[0]
+    proof = page.split('id="photos-proof"')[1].split("</div>")[0]
+    assert "群众提供的照片" in resident and "（1）" in resident and "resident.jpg" in resident
+    assert "fixed.jpg" not in resident and "fixed2.jpg" in proof and "（2）" in proof and "resident.jpg" not in proof
+    assert "Photos from the resident" in client.get(f"/staff/appeals/{appeal.order_no}?lang=en").text

@@ -180,6 +180,11 @@ def test_the_exclusion_box_loads_on_the_lead_handlers_page(desk, live_server):
     page.goto(f"/staff/appeals/{order_no}")
     page.get_by_role("heading", name="考评剔除").wait_for()
     assert page.locator("#exclusion-box").count() == 0  # the placeholder was replaced by the partial
+    reason = page.get_by_label("剔除原因")
+    expect(reason).to_be_hidden()  # collapsed like the other actions
+    page.get_by_text("申请考评剔除").click()
+    expect(reason).to_be_visible()
+    screenshot(page, "staff-exclusion-open")
 
 
 def trained_city(live_server):

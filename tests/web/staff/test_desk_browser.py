@@ -122,3 +122,32 @@ def test_a_dispatcher_merges_a_repeat_from_intake_in_one_click(desk, live_server
         saved = session.scalar(select(Appeal).where(Appeal.order_no == page.url.rsplit("/", 1)[1]))
         into = session.scalar(select(Appeal).where(Appeal.order_no == earlier))
         assert saved.status == "merged" and saved.merged_into_id == into.id
+
+
+def test_deleting_a_dispatch_rule_asks_first_and_says_what_it_did(desk, live_server):
+    from lianxin.db import session_scope
+    from lianxin.dispatch.catalogue import create_rule
+
+    with session_scope(live_server.sessionmaker) as session:
+        rule_id = create_rule(
+            session, actor=None, jurisdiction_id=live_server.city.jid, lead_kind="local", note="浏览器测试"
+        ).id
+    page = sign_in(desk, live_server, "admin")
+    page.goto("/admin/catalogue")
+    form = page.locator(f'form[action="/admin/catalogue/{rule_id}/delete"]')
+    asked: list[str] = []
+
+    def dismiss(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    form.get_by_role("button", name="删除").click()
+    page.wait_for_timeout(300)
+    assert asked and f"#{rule_id}" in asked[0] and "不能恢复" in asked[0]
+    expect(form).to_be_visible()  # refused: nothing was sent
+    page.once("dialog", lambda dialog: dialog.accept())
+    form.get_by_role("button", name="删除").click()
+    expect(page.get_by_role("status")).to_contain_text(f"已删除派单规则 #{rule_id}")
+    expect(page.locator(f'form[action="/admin/catalogue/{rule_id}/delete"]')).to_have_count(0)
+    screenshot(page, "desk-catalogue-deleted")

@@ -38,13 +38,13 @@ from lianxin.demo_data import (
     SUPERVISE_NOTES,
     TARGETS,
     TERMINATE_REASONS,
-    TYPE_HINTS,
     URGE_NOTES,
     URGENCIES,
     WHISTLE_NOTES,
     WHISTLE_PARTNERS,
     DemoText,
     S,
+    type_for,
 )
 from lianxin.orgs.models import (
     Role,
@@ -212,7 +212,7 @@ class AppealStories:
             actor = self.patrol_users[grid.id]
             name, phone = actor.display_name, actor.phone
         category_id = self.category_ids.get(text.category) or self.category_ids.get(text.category.split("/")[0])
-        appeal_type = self._appeal_type(text.title or text.content)
+        appeal_type = self._appeal_type(text.title or text.content, text.content)
         lat, lng = self.position[community.id]
         street = self.street_of[community.id]
         place = (
@@ -241,8 +241,8 @@ class AppealStories:
         self.appeals.append(appeal)
         return appeal
 
-    def _appeal_type(self, title: str) -> AppealType:
-        hint = next((kind for pattern, kind in TYPE_HINTS if pattern.search(title)), None)
+    def _appeal_type(self, title: str, content: str) -> AppealType:
+        hint = type_for(title, content)
         return hint or self.rng.choices((AppealType.HELP, AppealType.COMPLAINT, AppealType.OTHER), (55, 40, 5))[0]
 
     def _merge_target(self) -> Appeal | None:

@@ -107,11 +107,27 @@ TEDDY_LABELS = {"交通运输": "交通管理", "商贸旅游": "市场管理"} 
 LABEL_EXTRAS = {"城乡建设": ("公共服务",), "交通管理": ("公共服务",)}  # also allowed under these labels
 TYPE_HINTS = [
     (re.compile("举报"), AppealType.REPORT),
-    (re.compile("表扬|感谢|点赞"), AppealType.PRAISE),
+    (re.compile("表扬|感谢|点赞|锦旗"), AppealType.PRAISE),
     (re.compile("咨询|请问|如何|怎样|能否|可否|是否可以"), AppealType.CONSULT),
     (re.compile("建议|希望|呼吁"), AppealType.SUGGESTION),
     (re.compile("投诉|扰民|违规|违法|拖欠"), AppealType.COMPLAINT),
 ]
+# A text still asking for something is no praise, whatever polite thanks it ends with ("请尽快解决，谢谢").
+STILL_WRONG = re.compile("投诉|拖欠|至今|迟迟|仍未|仍然|还没|还未|没有|未能|无人|不予|为何|为什么|请求|要求|尽快|解决")
+
+
+def type_for(title: str, content: str = "") -> AppealType | None:
+    """The appeal type a text's words call for, or None when they say nothing clear. 表扬 only when the title
+    praises and nothing in the text still complains or asks; a hint in the title wins over one in the body."""
+    text = f"{title} {content}"
+    for where in (title, text):
+        for pattern, kind in TYPE_HINTS:
+            if pattern.search(where) and not (
+                kind == AppealType.PRAISE and (where is text or STILL_WRONG.search(text))
+            ):
+                return kind
+    return None
+
 
 # --- what staff write along the way -------------------------------------------------------------------
 

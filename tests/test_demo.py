@@ -420,3 +420,25 @@ def test_the_demo_trains_the_routing_model_so_intake_suggests_at_once(demo):
     assert f"routing model v{model.version}: {model.n_samples}" in report
     suggestions = suggest_categories(session, jid, "小区路灯不亮了，晚上很黑，请尽快维修")
     assert suggestions
+
+
+def test_each_appeal_type_fits_its_text():
+    from lianxin.appeals.choices import AppealType
+    from lianxin.demo_data import type_for
+
+    assert type_for("感谢和平社区帮忙修好了路灯", "社区工作人员当天就来修好了，特此表扬。") == AppealType.PRAISE
+    assert type_for("养老金迟迟未发放，感谢", "退休三个月了养老金至今没有到账，请尽快解决，谢谢") != AppealType.PRAISE
+    assert type_for("投诉物业，感谢", "物业拖欠维修") == AppealType.COMPLAINT
+    assert type_for("感谢", "小区停水两天了，请尽快解决") != AppealType.PRAISE
+    assert type_for("举报小区内违规经营", "") == AppealType.REPORT
+    assert type_for("请问居住证如何办理", "") == AppealType.CONSULT
+    assert type_for("路灯不亮", "晚上很黑，谢谢") is None  # nothing clear: the demo picks help or complaint
+
+
+def test_no_demo_appeal_that_still_asks_for_something_is_filed_as_praise(demo):
+    from lianxin.appeals.choices import AppealType
+    from lianxin.demo_data import STILL_WRONG
+
+    session, _, jid = demo
+    praise = [a for a in _appeals(session, jid) if a.appeal_type == AppealType.PRAISE]
+    assert all(not STILL_WRONG.search(f"{a.title} {a.content}") for a in praise)

@@ -44,6 +44,7 @@ from lianxin.demo_data import (
     WHISTLE_PARTNERS,
     DemoText,
     S,
+    localise,
     type_for,
 )
 from lianxin.orgs.models import (
@@ -220,12 +221,13 @@ class AppealStories:
             if community.name.endswith("村")
             else f"{rng.randint(1, 12)}号楼{rng.randint(1, 4)}单元"
         )
+        places = (self.city_name, self.district_of[community.id].name, street.name, community.name)
         data = AppealCreate(
             jurisdiction_id=self.jid,
             channel=channel,
             appeal_type=appeal_type,
-            title=text.title,
-            content=text.content,
+            title=localise(text.title, *places),
+            content=localise(text.content, *places),
             urgency=rng.choices(list(URGENCIES), weights=list(URGENCIES.values()))[0],
             category_id=category_id,
             address=f"{self.district_of[community.id].name}{street.name}{community.name}{place}",

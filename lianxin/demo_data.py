@@ -335,3 +335,30 @@ def load_texts(data_dir: Path | None) -> tuple[list[DemoText], list[DemoText], s
         if path and len(content) >= 5 and len(reply) >= 5:
             replied.setdefault(title, DemoText(title[:200], content[:5000], path, reply[:5000]))
     return labelled, list(replied.values()) or builtin_texts(), f"teddy2020 ({data_dir})"
+
+
+# --- place names in taken texts ---------------------------------------------------------------------------
+# The Teddy Cup texts name their city's places: anonymised ("A市A2区", "K3县") or real (长沙's districts). Each is
+# rewritten to the demo city's own — the city, and the district, street and community the appeal lies in — and
+# the residents' "我们小区/我们村" names their community, so every text speaks of the demo city.
+REAL_CITIES = ("长沙市", "长沙")
+_PROVINCE = re.compile("西地省|湖南省")
+REAL_DISTRICTS = ("岳麓区", "芙蓉区", "天心区", "开福区", "雨花区", "望城区", "长沙县", "浏阳市", "宁乡市")
+_CITY = re.compile(r"[A-Z]\d*市|" + "|".join(REAL_CITIES))
+_DISTRICT = re.compile(r"[A-Z]\d*[区县]|" + "|".join(REAL_DISTRICTS))
+_STREET = re.compile(r"[A-Z]\d*(?:街道|镇|乡)")
+_COMMUNITY = re.compile(r"[A-Z]\d*(?:社区|村)")
+_OURS = re.compile(r"(我们|我家|本|该)(小区|社区|村)")
+
+
+def localise(text: str | None, city: str, district: str, street: str, community: str) -> str | None:
+    """``text`` with other places' names replaced by the demo city's (see above); None stays None."""
+    if not text:
+        return text
+    text = _PROVINCE.sub("", text)
+    text = _DISTRICT.sub(district, text)  # districts first: "A市A2区" keeps its city part for the next rule
+    text = _CITY.sub(city, text)
+    text = _STREET.sub(street, text)
+    text = _COMMUNITY.sub(community, text)
+    kind = "村" if community.endswith("村") else "社区"
+    return _OURS.sub(lambda m: f"{m[1]}{community}" if m[2] in ("社区", "村") and m[2] == kind else m[0], text)

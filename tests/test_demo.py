@@ -442,3 +442,26 @@ def test_no_demo_appeal_that_still_asks_for_something_is_filed_as_praise(demo):
     session, _, jid = demo
     praise = [a for a in _appeals(session, jid) if a.appeal_type == AppealType.PRAISE]
     assert all(not STILL_WRONG.search(f"{a.title} {a.content}") for a in praise)
+
+
+def test_taken_texts_are_rewritten_to_the_demo_citys_places():
+    from lianxin.demo_data import localise
+
+    places = ("示例市", "临江区", "滨河街道", "春晖社区")
+    text = "西地省A市A2区K1街道B3社区的路灯坏了，我们社区的居民出行不便；长沙市岳麓区也有类似问题，我们小区尤其严重"
+    assert localise(text, *places) == (
+        "示例市临江区滨河街道春晖社区的路灯坏了，我们春晖社区的居民出行不便；示例市临江区也有类似问题，我们小区尤其严重"
+    )
+    assert localise("我们村的路坏了", *places) == "我们村的路坏了"  # a 社区 is no 村
+    assert localise("我们村的路坏了", "示例市", "云岭县", "石桥乡", "石桥村") == "我们石桥村的路坏了"
+    assert localise(None, *places) is None
+    assert localise(localise(text, *places), *places) == localise(text, *places)
+
+
+def test_demo_appeals_name_no_other_citys_places(demo):
+    from lianxin.demo_data import REAL_DISTRICTS
+
+    session, _, jid = demo
+    for appeal in _appeals(session, jid):
+        text = f"{appeal.title} {appeal.content}"
+        assert not re.search(r"[A-Z]\d*[市区县]", text) and not any(name in text for name in REAL_DISTRICTS)

@@ -182,6 +182,10 @@ def _unit_name(appeal: Appeal) -> str:
     return appeal.lead_unit.name if appeal.lead_unit else ""
 
 
+def _nowrap(_row) -> str:
+    return "nowrap"  # numbers, order numbers, unit names and times never break across lines
+
+
 def _due_css(appeal: Appeal) -> str:
     found = next_deadline(appeal)
     return f"due due-{found.colour}" if found else ""
@@ -195,7 +199,9 @@ def _next_due_text(appeal: Appeal, lang: str) -> str:
 def appeal_columns(*, with_due: bool = True, dispatch_within: int | None = None) -> list[Column]:
     """The appeal list's columns; ``dispatch_within`` (minutes) adds the waiting time, flagged past it."""
     columns = [
-        Column("order_no", "工单编号", "Order no.", lambda a: a.order_no, Appeal.order_no, link=appeal_link),
+        Column(
+            "order_no", "工单编号", "Order no.", lambda a: a.order_no, Appeal.order_no, link=appeal_link, css=_nowrap
+        ),
         Column("title", "标题", "Title", lambda a: a.title, link=appeal_link),
         Column(
             "status",
@@ -204,6 +210,7 @@ def appeal_columns(*, with_due: bool = True, dispatch_within: int | None = None)
             lambda a: AppealStatus(a.status).zh,
             Appeal.status,
             text=lambda a, lang: AppealStatus(a.status).label(lang),
+            css=_nowrap,
         ),
         Column(
             "type",
@@ -211,10 +218,13 @@ def appeal_columns(*, with_due: bool = True, dispatch_within: int | None = None)
             "Type",
             lambda a: AppealType(a.appeal_type).zh,
             text=lambda a, lang: AppealType(a.appeal_type).label(lang),
+            css=_nowrap,
         ),
         Column("category", "分类", "Category", lambda a: a.category.name if a.category else ""),
-        Column("lead_unit", "主办单位", "Lead unit", _unit_name),
-        Column("received_at", "受理时间", "Received", lambda a: local_text(a.received_at), Appeal.received_at),
+        Column("lead_unit", "主办单位", "Lead unit", _unit_name, css=_nowrap),
+        Column(
+            "received_at", "受理时间", "Received", lambda a: local_text(a.received_at), Appeal.received_at, css=_nowrap
+        ),
     ]
     if dispatch_within is not None:
         columns.append(

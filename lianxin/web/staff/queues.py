@@ -14,7 +14,6 @@ from lianxin.appeals.models import Appeal, AppealRequest
 from lianxin.appeals.status import WITH_UNIT, AppealStatus
 from lianxin.orgs.models import Role, User
 from lianxin.orgs.service import CENTRE_ROLES, has_role, user_unit_ids
-from lianxin.visits.models import ReturnVisit, VisitState
 from lianxin.web.deps import get_session, require_roles, require_user
 from lianxin.web.i18n import pick_lang
 from lianxin.web.staff.common import FILTERS, appeal_spec, with_units
@@ -153,29 +152,6 @@ def grid_queue(
         stmt,
         ("网格工单", "My grid's appeals"),
         links=[("/appeal", "Report a problem found on patrol" if pick_lang(request) == "en" else "上报巡查问题")],
-    )
-
-
-@router.get("/visits")
-def visit_queue(
-    request: Request,
-    user: User = Depends(require_roles(Role.VISITOR, Role.DISPATCHER)),
-    session: Session = Depends(get_session),
-) -> Response:
-    waiting = exists().where(ReturnVisit.appeal_id == Appeal.id, ReturnVisit.state == VisitState.PENDING)
-    no_task = ~exists().where(ReturnVisit.appeal_id == Appeal.id, ReturnVisit.round == Appeal.reopen_count)
-    stmt = visible_appeals(session, user).where(Appeal.status == AppealStatus.REPLIED, or_(waiting, no_task))
-    return list_response(
-        request,
-        session,
-        appeal_spec("visits", "received_at", filters=FILTERS[1:3], centre=centre(session, user)),
-        stmt,
-        ("回访队列", "Return visits"),
-        (
-            "已答复待回访的工单：依次点选 是否联系上、是否解决、满意度 即可保存。",
-            "Replied appeals awaiting a visit: reached? solved? satisfaction — three clicks.",
-        ),
-        template="staff/visits.html",
     )
 
 

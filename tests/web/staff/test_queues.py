@@ -341,3 +341,79 @@ def test_search_finds_appeals_by_the_callers_phone_full_or_last_digits_within_sc
     assert elsewhere.order_no not in handled and secret.order_no not in handled
     assert phone_query("+86 139-1234-5678") == "13912345678" and phone_query("路灯") is None
     assert phone_query("123") is None
+
+
+def test_the_visit_desk_row_has_the_reply_the_unit_and_a_logged_tel_link(client, db, city):
+    from lianxin.appeals.models import PersonalDataView
+
+    appeal = replied(db, city)
+    as_user(client, city, "visitor")
+    page = client.get("/staff/visits").text
+    row = page.split(f'id="visit-{appeal.order_no}"', 1)[1].split("</tr>", 1)[0]
+    assert 'href="tel:13800138000"' in row and "已修复路灯，恢复照明。" in row and "和平街道" in row
+    logged = db.scalars(select(PersonalDataView).where(PersonalDataView.appeal_id == appeal.id)).all()
+    assert [v.user_id for v in logged] == [city.users["visitor"].id]
+
+
+def test_the_visit_is_recorded_on_the_row_with_htmx(client, db, city):
+    appeal = replied(db, city)
+    as_user(client, city, "visitor")
+    token = csrf_from(client, "/staff/visits")
+    row = client.post(
+        f"/staff/visits/{appeal.order_no}",
+        headers={"HX-Request": "true"},
+        data={
+            "csrf_token": token,
+            "expected_version": str(appeal.version),
+            "contacted": "1",
+            "solved": "1",
+            "satisfaction": "satisfied",
+        },
+    )
+    assert row.status_code == 200 and "已记录回访" in row.text and "满意" in row.text and "已办结" in row.text
+    assert row.text.lstrip().startswith(f'<tr id="visit-{appeal.order_no}"')
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.CLOSED
+
+    again = client.post(  # the same click twice: the stale version is refused with the row's message
+        f"/staff/visits/{appeal.order_no}",
+        headers={"HX-Request": "true"},
+        data={"csrf_token": token, "expected_version": "1", "contacted": "1", "satisfaction": "satisfied"},
+    )
+    assert again.status_code == 409 and 'role="alert"' in again.text
+
+
+def test_an_unreasonable_dissatisfaction_without_a_reason_is_refused_on_the_row(client, db, city):
+    appeal = replied(db, city)
+    as_user(client, city, "visitor")
+    answer = client.post(
+        f"/staff/visits/{appeal.order_no}",
+        headers={"HX-Request": "true"},
+        data={
+            "csrf_token": csrf_from(client, "/staff/visits"),
+            "expected_version": str(appeal.version),
+            "contacted": "1",
+            "solved": "0",
+            "satisfaction": "dissatisfied",
+            "unreasonable": "1",
+        },
+    )
+    assert answer.status_code == 422 and 'role="alert"' in answer.text and 'name="satisfaction"' in answer.text
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.REPLIED
+    plain = client.post(  # without htmx: not reached, back to the queue
+        f"/staff/visits/{appeal.order_no}",
+        data={
+            "csrf_token": csrf_from(client, "/staff/visits"),
+            "expected_version": str(appeal.version),
+            "contacted": "0",
+        },
+        follow_redirects=False,
+    )
+    assert plain.status_code == 303 and plain.headers["location"] == "/staff/visits"
+    as_user(client, city, "street_handler")
+    refused = client.post(
+        f"/staff/visits/{appeal.order_no}",
+        data={"csrf_token": csrf_from(client, "/staff/handle"), "contacted": "1", "satisfaction": "satisfied"},
+    )
+    assert refused.status_code == 403 and "回访员" in refused.text

@@ -30,3 +30,9 @@
     }
   });
 })();
+
+// Destructive forms carry data-confirm: the browser asks first, and nothing is sent unless the user agrees.
+document.addEventListener("submit", function (event) {
+  var form = event.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+}, true);

@@ -3,8 +3,11 @@ redeeming goods at the 爱心超市 with it (points and stock together), and 我
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from itsdangerous import URLSafeTimedSerializer
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from lianxin.clock import utcnow
@@ -112,6 +115,8 @@ def test_market_page_opens_credits_and_redeems_for_a_household(client, db, city,
     assert "王大爷户" in receipt.text and "60" in receipt.text
     row = db.scalar(select(Redemption).where(Redemption.account_id == account.id))
     assert row.points == 60 and vol.rice.stock == 0
+    book = load_workbook(io.BytesIO(client.get("/volunteer/market/register.xlsx").content))
+    assert any("王大爷户" in (row or ()) for row in book["台账 Register"].iter_rows(values_only=True))
     wrong = post(client, "/volunteer/market/redeem", {"household": "999999", f"qty_{vol.oil.id}": "1"}, page)
     assert wrong.status_code == 422 and "家庭账户" in wrong.text
     balanced(db, city.jid)

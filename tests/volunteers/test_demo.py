@@ -81,6 +81,16 @@ def commands(factory, number, community, tmp_path):
     assert out.exit_code == 0 and number in out.output
     out = runner.invoke(cli, ["volunteers", "export", community, str(tmp_path / "reg.xlsx")])
     assert out.exit_code == 0 and (tmp_path / "reg.xlsx").stat().st_size > 1000
+    out = runner.invoke(cli, ["points", "open-household", community, "9-99", "测试户", "13700009999"])
+    assert out.exit_code == 0 and "测试户" in out.output, out.output
+    account_id = out.output.split()[0]
+    assert runner.invoke(cli, ["points", "open-household", community, "9-99", "测试户", "13700009999"]).exit_code == 2
+    assert runner.invoke(cli, ["points", "open-household", "nowhere", "1", "某户", "13700009999"]).exit_code != 0
+    out = runner.invoke(cli, ["points", "grant-household", account_id, "15", "庭院整洁"])
+    assert out.exit_code == 0 and "测试户: 15" in out.output, out.output
+    out = runner.invoke(cli, ["points", "households", community])
+    assert "测试户\t137****9999\t15" in out.output
+    assert runner.invoke(cli, ["points", "grant-household", "1", "15", "不是家庭"]).exit_code != 0
     # a broken cache is found and reported
     with session_scope(factory) as session:
         from sqlalchemy import text

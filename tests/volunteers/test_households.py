@@ -163,3 +163,31 @@ def test_my_points_for_residents_and_members(client, db, city, vol, settings):
     client.cookies.clear()
     as_user(client, vol.alice_user)
     assert ">12<" in client.get("/points/me").text
+
+
+def test_households_through_the_api(client, db, city, vol, make_key):
+    key = make_key("handler", "community")
+    code = city.units["community"].code
+    body = {"community_code": code, "code": "A-1", "name": "周家户", "holder_phone": HEAD}
+    made = client.post("/api/v1/points/households", json=body, headers={**key, "Idempotency-Key": "h-open"})
+    assert made.status_code == 201 and made.json()["holder_phone"] == "137****0001", made.text
+    again = client.post("/api/v1/points/households", json=body, headers={**key, "Idempotency-Key": "h-open"})
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert client.post("/api/v1/points/households", json=body, headers=key).status_code == 409
+    account_id = made.json()["id"]
+    credit = client.post(
+        f"/api/v1/points/households/{account_id}/grant", json={"amount": 40, "memo": "垃圾分类"}, headers=key
+    )
+    assert credit.status_code == 201 and credit.json()["amount"] == 40
+    listed = client.get(f"/api/v1/points/households?community_code={code}", headers=key).json()
+    assert [(h["name"], h["balance"]) for h in listed] == [("周家户", 40)]
+    pool = points.pool_account(db, city.jid, city.units["community"]).id
+    assert (
+        client.post(
+            f"/api/v1/points/households/{pool}/grant", json={"amount": 1, "memo": "池"}, headers=key
+        ).status_code
+        == 404
+    )
+    water = make_key("handler", "water")
+    assert client.get(f"/api/v1/points/households?community_code={code}", headers=water).status_code == 403
+    balanced(db, city.jid)

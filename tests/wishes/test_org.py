@@ -5,6 +5,7 @@ reminders from July."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -19,7 +20,7 @@ from lianxin.orgs.service import has_role
 from lianxin.wishes import claims, people, queries
 from lianxin.wishes.export import org_workbook
 from lianxin.wishes.jobs import quota_reminders
-from lianxin.wishes.models import OrgKind
+from lianxin.wishes.models import OrgKind, PartyOrg
 from tests.factories import PASSWORD
 from tests.helpers import login
 from tests.wishes.conftest import later
@@ -120,3 +121,46 @@ def test_quota_reminders_from_july_on_the_first_working_day_once(db, city, party
         assert quota_reminders(db, settings, lclock.utcnow()) == 2
     assert quota_reminders(db, settings, None) >= 0
     assert party.branch.kind == OrgKind.BRANCH
+
+
+def test_leaders_keep_the_tree_and_appoint_secretaries(db, city, party, client):  # noqa: F811
+    login(client, city.users["leader"].username, PASSWORD)
+    page = client.get("/wishes/orgs")
+    assert page.status_code == 200 and "市住建委机关党委" in page.text and 'id="org-tree"' in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    done = client.post(
+        "/wishes/orgs",
+        data={
+            "csrf_token": token,
+            "kind": "branch",
+            "name": "市住建委第二党支部",
+            "parent_id": str(party.committee.id),
+            "unit_code": city.units["housing"].code,
+            "secretary": party.member_user.username,
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    org = db.scalar(select(PartyOrg).where(PartyOrg.name == "市住建委第二党支部"))
+    assert org.parent_id == party.committee.id and org.unit_id == city.units["housing"].id
+    assert org.secretary_user_id == party.member_user.id and has_role(db, party.member_user, (Role.PARTY_SECRETARY,))
+    bad = {"csrf_token": token, "kind": "branch", "name": "下级", "parent_id": str(party.branch.id)}
+    refused = client.post("/wishes/orgs", data=bad)
+    assert refused.status_code == 422 and "党支部下不能再设党组织" in refused.text
+    refused = client.post("/wishes/orgs", data={**bad, "parent_id": "", "unit_code": "nope"})
+    assert refused.status_code == 422 and "单位编码" in refused.text
+    refused = client.post("/wishes/orgs", data={**bad, "parent_id": "999999"})
+    assert refused.status_code == 422
+    appointed = client.post(
+        f"/wishes/orgs/{party.committee.id}/secretary",
+        data={"csrf_token": token, "secretary": party.secretary.username},
+        follow_redirects=False,
+    )
+    assert appointed.status_code == 303 and party.committee.secretary_user_id == party.secretary.id
+    nobody = client.post(f"/wishes/orgs/{party.committee.id}/secretary", data={"csrf_token": token, "secretary": "x"})
+    assert nobody.status_code == 422 and "登录账号" in nobody.text
+    tree = client.get("/wishes/orgs").text
+    assert tree.index("市住建委机关党委") < tree.index("市住建委第二党支部")
+    client.cookies.clear()
+    login(client, party.secretary.username, PASSWORD)
+    assert client.get("/wishes/orgs").status_code == 403

@@ -164,3 +164,20 @@ def test_leaders_keep_the_tree_and_appoint_secretaries(db, city, party, client):
     client.cookies.clear()
     login(client, party.secretary.username, PASSWORD)
     assert client.get("/wishes/orgs").status_code == 403
+
+
+def test_the_board_through_the_api(db, city, party, client, make_key):  # noqa: F811
+    with at(2026, 3, 2):
+        realised(db, city, party, "13711110001")
+    leader = make_key("leader", "city")
+    listed = client.get("/api/v1/wishes/orgs", headers=leader).json()
+    assert {o["name"] for o in listed} >= {"市住建委机关党委", "市住建委第一党支部"}
+    board = client.get(f"/api/v1/wishes/orgs/{party.branch.id}/board?year=2026", headers=leader)
+    assert board.status_code == 200, board.text
+    body = board.json()
+    assert {m["name"]: m["realised"] for m in body["members"]} == {"李建国": 1, "王志海": 0}
+    assert body["months"]["3"] == 1 and body["overdue"] == []
+    staff = make_key("handler", "community")
+    assert client.get("/api/v1/wishes/orgs", headers=staff).json() == []
+    assert client.get(f"/api/v1/wishes/orgs/{party.branch.id}/board", headers=staff).status_code == 403
+    assert client.get("/api/v1/wishes/orgs/999999/board", headers=leader).status_code == 404

@@ -163,6 +163,9 @@ def test_my_points_for_residents_and_members(client, db, city, vol, settings):
     client.cookies.clear()
     as_user(client, vol.alice_user)
     assert ">12<" in client.get("/points/me").text
+    city.users["operator"].phone = HEAD  # a staff login holding a household (no member): sees the household
+    as_user(client, city.users["operator"])
+    assert "王大爷户" in client.get("/points/me").text
 
 
 def test_households_through_the_api(client, db, city, vol, make_key):

@@ -143,7 +143,7 @@ def prepare(settings: Settings, n_wishes: int) -> dict:
             city.users[key].password_hash = hash_password(PASSWORD)
         session.flush()
         users = {"staff": city.users["street_handler"].username, "leader": city.users["leader"].username}
-        resident_id, first_member = resident.id, members[0]
+        resident_id, first_member, first_org = resident.id, members[0], orgs[0]
         busiest = communities[0].id
 
     statuses, weights = list(MIX), list(MIX.values())
@@ -236,6 +236,7 @@ def prepare(settings: Settings, n_wishes: int) -> dict:
         "total": total,
         "in_busiest": in_busiest,
         "jid": jid,
+        "first_org": first_org,
     }
 
 
@@ -274,6 +275,8 @@ def measure(settings: Settings, ctx: dict, runs: int) -> list[tuple[str, str, fl
         ("staff", f"/api/v1/wishes?community_id={b}&offset=500", PAGE_LIMIT_MS),
         ("leader", "/wishes/stats", PAGE_LIMIT_MS),
         ("leader", "/wishes/stats.xlsx", EXPORT_LIMIT_MS),
+        ("leader", f"/wishes/org?org={ctx['first_org']}", PAGE_LIMIT_MS),
+        ("leader", f"/wishes/org.xlsx?org={ctx['first_org']}", EXPORT_LIMIT_MS),
     ]
     results = []
     with TestClient(app) as client:

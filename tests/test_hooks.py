@@ -120,3 +120,20 @@ def test_the_enabled_modules_register_the_core_hooks():
     assert [h.__qualname__ for h in hooks_for("after_recategorize")] == ["label_recategorized"]
     assert [h.__qualname__ for h in hooks_for("rate_weights")] == ["rate_weights"]
     assert [h.__qualname__ for h in hooks_for("hotspot_topics")] == ["topics_of_hotspot"]
+
+
+def test_sign_in_links_the_member_only_while_wishes_is_enabled(db, city, switch):
+    from lianxin.orgs.models import User
+    from lianxin.wishes.people import create_member
+
+    user: User = city.users["operator"]
+    user.phone = "13512340000"
+    member = create_member(db, jurisdiction_id=city.jid, name="钩子", phone="13512340000", kind="volunteer")
+    assert [h.__qualname__ for h in hooks_for("after_sign_in")] == ["link_user"]
+    assert [h.__qualname__ for h in hooks_for("after_resident_sign_in")] == ["link_resident"]
+    switch("-wishes,-points,-volunteers")
+    run_hooks("after_sign_in", db, user)
+    assert member.user_id is None
+    switch("")
+    run_hooks("after_sign_in", db, user)
+    assert member.user_id == user.id

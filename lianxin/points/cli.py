@@ -1,4 +1,5 @@
-"""``lianxin points …``: check the ledger (sum zero, cached balances, limits), list the rules, set a rule."""
+"""``lianxin points …``: check the ledger (sum zero, cached balances, limits), list the rules, set a rule, and
+households' accounts (爱心存折: list, open, credit)."""
 
 from __future__ import annotations
 
@@ -73,3 +74,60 @@ def set_rule(
             multipliers=factors,
         )
         typer.echo(f"{rule.code.value} v{rule.version}: {rule.points}")
+
+
+def _community(session, jurisdiction: str, code: str):
+    from sqlalchemy import select
+
+    from lianxin.orgs.models import Unit, UnitKind
+
+    jid = jurisdiction_by_code(session, jurisdiction).id
+    unit = session.scalar(select(Unit).where(Unit.jurisdiction_id == jid, Unit.code == code))
+    if unit is None or unit.kind != UnitKind.COMMUNITY:
+        fail(f"没有这个社区 / no community {code}")
+    return unit
+
+
+@points_app.command("households")
+@fails_cleanly
+def households(community: str, jurisdiction: JUR = "default") -> None:
+    """列出社区的家庭积分账户（爱心存折）/ a community's household accounts and balances."""
+    from lianxin.appeals.privacy import mask_phone
+    from lianxin.points.service import households as of
+
+    with open_session() as session:
+        for a in of(session, _community(session, jurisdiction, community).id):
+            typer.echo(f"{a.id}\t{a.key}\t{a.name}\t{mask_phone(a.holder_phone)}\t{a.balance}")
+
+
+@points_app.command("open-household")
+@fails_cleanly
+def open_household(community: str, code: str, name: str, phone: str, jurisdiction: JUR = "default") -> None:
+    """开户：社区、户号、户名、户主手机号 / open a household's account (community, number, name, head's phone)."""
+    from lianxin.points.service import open_household as open_
+
+    with open_session() as session:
+        account = open_(
+            session,
+            community=_community(session, jurisdiction, community),
+            code=code,
+            name=name,
+            holder_phone=phone,
+            actor=None,
+        )
+        typer.echo(f"{account.id}\t{account.name}\t{account.balance}")
+
+
+@points_app.command("grant-household")
+@fails_cleanly
+def grant_household(account_id: int, amount: int, memo: str, jurisdiction: JUR = "default") -> None:
+    """给家庭加分（从社区积分池）/ credit a household from its community's pool, with the reason."""
+    from lianxin.points.models import AccountKind
+    from lianxin.points.service import get_account, grant
+
+    with open_session() as session:
+        account = get_account(session, account_id, jurisdiction_id=jurisdiction_by_code(session, jurisdiction).id)
+        if account.kind != AccountKind.HOUSEHOLD:
+            fail(f"不是家庭账户 / not a household account: {account_id}")
+        grant(session, account=account, amount=amount, memo=memo, actor=None)
+        typer.echo(f"{account.name}: {account.balance}")

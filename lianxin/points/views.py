@@ -46,7 +46,7 @@ def mine(
         member = member_for_resident(session, resident)
     held = [service.member_account(session, member)] if member else []
     jid = user.jurisdiction_id if user is not None else resident.jurisdiction_id
-    phone = resident.phone if resident is not None else (member.phone if member else None)
+    phone = resident.phone if resident is not None else (member.phone if member else user.phone)
     held += service.households_of_phone(session, jid, phone)
     return render(
         request,

@@ -4,7 +4,7 @@ list), QR check-in/out, the organiser's confirmation, service records with a che
 
 Layout: ``status.py`` the sign-up state machine, ``models.py``, ``service.py`` (activities and attendance),
 ``market.py`` (the 爱心超市), ``qr.py`` (signed check-in codes), ``certificate.py`` (PDF), ``views.py``,
-``api.py``, ``cli.py``, ``jobs.py`` (reminders), ``demo.py``. Points go through ``lianxin.points``.
+``api.py``, ``resident_api.py`` (the volunteer's own, by the resident sign-in), ``cli.py``, ``jobs.py`` (reminders), ``demo.py``. Points go through ``lianxin.points``.
 """
 
 from lianxin.modules import Job, Module, Nav
@@ -14,7 +14,7 @@ MODULE = Module(
     "志愿服务",
     "Volunteering",
     page_routers=("lianxin.volunteers.views:router", "lianxin.volunteers.market_views:router"),
-    api_routers=("lianxin.volunteers.api:router",),
+    api_routers=("lianxin.volunteers.resident_api:router", "lianxin.volunteers.api:router"),
     cli=(("volunteers", "lianxin.volunteers.cli:volunteers_app"),),
     jobs=(Job("volunteer_reminders", "lianxin.volunteers.jobs:send_reminders", order=83),),
     nav=(

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 from lianxin import clock
 from lianxin.clock import local_zone
 from lianxin.orgs.models import Jurisdiction, Unit, UnitKind
-from lianxin.points.service import ensure_rules, grant
+from lianxin.points.service import ensure_rules, grant, open_household
 from lianxin.volunteers import market
 from lianxin.volunteers import service as svc
 from lianxin.volunteers.models import DonorKind
 from lianxin.volunteers.status import EnrollmentStatus as E
+from lianxin.wishes.demo import DEMO_RESIDENT
 from lianxin.wishes.models import Member
 
 ACTIVITIES = (
@@ -35,6 +36,9 @@ DONORS = (
     (DonorKind.PERSON, "热心居民王先生"),
 )
 
+HOUSEHOLDS = 4  # 爱心存折 per community; the first community's first is the demo resident's (我的积分)
+HOUSEHOLD_DEEDS = ("庭院整洁", "孝老爱亲", "参加义务劳动", "移风易俗", "垃圾分类")
+
 
 def build_demo(session: Session, jid: int, rng: random.Random, *, communities: int = 3) -> str:
     jurisdiction = session.get(Jurisdiction, jid)
@@ -51,7 +55,7 @@ def build_demo(session: Session, jid: int, rng: random.Random, *, communities: i
         return "志愿服务：没有社区或志愿者，跳过 / volunteers: no communities or volunteers, skipped"
     now = clock.utcnow()
     today = svc.local(now).date()
-    counts = {"activities": 0, "confirmed": 0, "absent": 0, "redemptions": 0}
+    counts = {"activities": 0, "confirmed": 0, "absent": 0, "redemptions": 0, "households": 0}
     login_members = [m for m in members if m.user_id]
     for n, community in enumerate(units):
         crew = ([*login_members] if n == 0 else []) + rng.sample(members, min(len(members), 8))
@@ -135,6 +139,29 @@ def build_demo(session: Session, jid: int, rng: random.Random, *, communities: i
                     counts["redemptions"] += 1
                 except Exception:  # noqa: BLE001 (not enough points: the demo simply skips)
                     pass
+            # 爱心存折: households credited for a clean yard or caring for parents, one exchanges its points
+            for k in range(HOUSEHOLDS):
+                code = f"{n + 1}-{k + 1:02d}"
+                phone = DEMO_RESIDENT if n == 0 and k == 0 else f"139{jid % 100:02d}{n:02d}{k:04d}"
+                account = open_household(
+                    session,
+                    community=community,
+                    code=code,
+                    name=f"{rng.choice('王李张刘陈杨赵黄')}{rng.choice(['建国', '秀英', '桂兰', '志强', '玉梅'])}户",
+                    holder_phone=phone,
+                    actor=None,
+                )
+                for memo in rng.sample(HOUSEHOLD_DEEDS, 2):
+                    grant(session, account=account, amount=rng.choice([10, 20, 30]), memo=memo, actor=None)
+                counts["households"] += 1
+                if k == 0:
+                    cheap = [(g, 1) for g in goods if g.price_points <= 15][:1]
+                    try:
+                        with session.begin_nested():
+                            market.redeem(session, account, cheap, actor=None)
+                        counts["redemptions"] += 1
+                    except Exception:  # noqa: BLE001 (out of stock: skipped)
+                        pass
         # upcoming: the next two days, one of them already full with a waiting list
         for k in range(2):
             title, content, place = ACTIVITIES[(n + k + 3) % len(ACTIVITIES)]
@@ -157,8 +184,9 @@ def build_demo(session: Session, jid: int, rng: random.Random, *, communities: i
     session.flush()
     return (
         f"志愿服务：{counts['activities']} 个活动，{counts['confirmed']} 人次确认时长，{counts['absent']} 人次缺席，"
-        f"{counts['redemptions']} 次爱心超市兑换 / volunteers: {counts['activities']} activities, "
-        f"{counts['confirmed']} confirmed, {counts['absent']} absent, {counts['redemptions']} redemptions"
+        f"{counts['redemptions']} 次爱心超市兑换，{counts['households']} 户爱心存折 / volunteers: "
+        f"{counts['activities']} activities, {counts['confirmed']} confirmed, {counts['absent']} absent, "
+        f"{counts['redemptions']} redemptions, {counts['households']} household accounts"
     )
 
 

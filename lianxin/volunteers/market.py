@@ -306,7 +306,7 @@ def register_workbook(session: Session, community_id: int) -> bytes:
             "数量 Qty",
             "捐赠方 Donor",
             "兑换单 Receipt",
-            "兑换人 Member",
+            "兑换人 Paid by",
             "备注 Note",
         ]
     )
@@ -319,7 +319,7 @@ def register_workbook(session: Session, community_id: int) -> bytes:
                 move.signed,
                 f"{DONOR_LABELS[move.donor_kind][0]}：{move.donor_name}" if move.donor_kind else "",
                 move.redemption.receipt_no if move.redemption else "",
-                move.redemption.member.name if move.redemption else "",
+                move.redemption.payer_name if move.redemption else "",
                 move.note,
             ]
         )

@@ -268,6 +268,11 @@ class Redemption(Base):
     community: Mapped[Unit] = relationship(lazy="joined")
     moves: Mapped[list[StockMove]] = relationship(back_populates="redemption", order_by="StockMove.id")
 
+    @property
+    def payer_name(self) -> str:
+        """The member who paid, or the household (爱心存折)."""
+        return self.member.name if self.member is not None else (self.account.name if self.account else "")
+
 
 class StockMove(Base):
     """The 爱心超市 register (台账): donations in (with the donor), redemptions and write-offs out."""

@@ -34,6 +34,7 @@ MODULE = Module(
         Nav("/wishes/mine", "我的认领", "My wishes", set()),
         Nav("/wishes/stats", "心愿统计", "Wish statistics", {"leader"}),
         Nav("/wishes/org", "党组织看板", "Organisation board", {"party_secretary", "leader"}),
+        Nav("/wishes/orgs", "党组织", "Party organisations", {"leader"}),
     ),
     demo="lianxin.wishes.demo:demo_hook",
     roles=(RoleDef("party_secretary", "党组织书记", "Party secretary"),),

@@ -1,7 +1,6 @@
 """/api/v1/wishes: list and read wishes (personal data masked), record one, act on it (one verb per action),
-see the resident's contact (logged), 双报到, statistics and yearly quota progress.
-
-Registration (until the module registry lands): add ``"lianxin.wishes.api"`` to ``lianxin.api.ROUTERS``."""
+see the resident's contact (logged), 双报到, statistics, yearly quota progress and the party organisations'
+boards."""
 
 from __future__ import annotations
 
@@ -126,6 +125,72 @@ def quotas(ctx: Ctx, scope: QuotaScope = QuotaScope.ORG, year: Annotated[int | N
         ProgressOut(id=p.id, name=p.name, realised=p.realised, target=p.target, claimed=p.claimed, met=p.met)
         for p in rows
     ]
+
+
+class OrgOut(BaseModel):
+    id: int
+    kind: str
+    name: str
+    parent_id: int | None
+    unit: str | None
+    secretary_user_id: int | None
+
+
+@router.get("/orgs", response_model=list[OrgOut])
+def orgs(ctx: Ctx):
+    """党组织（领导：全部；书记：本组织）/ the party organisations the caller may read: all for leaders."""
+    return [
+        OrgOut(
+            id=o.id,
+            kind=o.kind.value,
+            name=o.name,
+            parent_id=o.parent_id,
+            unit=o.unit.name if o.unit else None,
+            secretary_user_id=o.secretary_user_id,
+        )
+        for o in people.orgs_led_by(ctx.session, ctx.actor)
+    ]
+
+
+class BoardOut(BaseModel):
+    org_id: int
+    year: int
+    month: int | None
+    orgs: list[ProgressOut]
+    members: list[ProgressOut]
+    months: dict[int, int]
+    overdue: list[int] = Field(description="ids of the overdue wishes")
+    reports: dict[str, int]
+
+
+@router.get("/orgs/{org_id}/board", response_model=BoardOut)
+def org_board(
+    org_id: DbId,
+    ctx: Ctx,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    month: Annotated[int | None, Query(ge=1, le=12)] = None,
+):
+    """书记看板：本组织及下级、党员的年度任务，按月实现，超期认领，双报到 / a party organisation's board."""
+    org = next((o for o in people.orgs_led_by(ctx.session, ctx.actor) if o.id == org_id), None)
+    if org is None:
+        if ctx.session.get(PartyOrg, org_id) is None:
+            raise NotFound(f"党组织 {org_id} 不存在", f"no party organisation {org_id}")
+        raise PermissionDenied("只能查看您所在党组织的看板", "only your own organisation's board")
+    b = queries.org_board(ctx.session, org, year or svc.today().year, month)
+
+    def out(p):
+        return ProgressOut(id=p.id, name=p.name, realised=p.realised, target=p.target, claimed=p.claimed, met=p.met)
+
+    return BoardOut(
+        org_id=org.id,
+        year=b.year,
+        month=b.month,
+        orgs=[out(p) for p in b.orgs],
+        members=[out(p) for p in b.members],
+        months=b.months,
+        overdue=[w.id for w in b.overdue],
+        reports=b.reports,
+    )
 
 
 class QuotaIn(BaseModel):

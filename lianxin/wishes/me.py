@@ -7,20 +7,23 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from lianxin.errors import InvalidInput, LianxinError, NotFound
+from lianxin.orgs.models import Unit
 from lianxin.residents.models import ResidentAccount
 from lianxin.residents.views import current_resident
 from lianxin.web.deps import get_session
 from lianxin.web.forms import posted_form
+from lianxin.web.intake import community_choices
 from lianxin.web.templating import render
 from lianxin.wishes import claims, people, queries
 from lianxin.wishes import service as svc
-from lianxin.wishes.models import QuotaScope
+from lianxin.wishes.models import DualReport, QuotaScope
 from lianxin.wishes.status import WishStatus
-from lianxin.wishes.views import _ctx, _date, _get, _message, _store_photos
+from lianxin.wishes.views import _ctx, _date, _get, _int, _message, _store_photos
 
 router = APIRouter()
 LOGIN = "/me/login"
@@ -52,6 +55,10 @@ def _page(
             member=member,
             claimed=queries.claimed_by_member(session, member) if member else [],
             progress=progress,
+            reports=session.scalars(select(DualReport).where(DualReport.member_id == member.id)).all()
+            if member
+            else [],
+            communities=community_choices(session, resident.jurisdiction_id),
             year=year,
             error=error,
             contact=contact,
@@ -81,6 +88,29 @@ def _member(session: Session, resident: ResidentAccount):
             "您还不是登记的党员或志愿者，请联系社区登记", "you are not registered as a member or volunteer"
         )
     return member
+
+
+@router.post("/me/wishes/report")
+def resident_dual_report(
+    request: Request,
+    form: FormData = Depends(posted_form()),
+    resident: ResidentAccount | None = Depends(current_resident),
+    session: Session = Depends(get_session),
+) -> Response:
+    """双报到 by a member who signed in as a resident: to the community where they live."""
+    if resident is None:
+        return RedirectResponse(LOGIN, status_code=303)
+    try:
+        with session.begin_nested():
+            community = session.get(Unit, _int(_get(form, "community_id"), "community_id"))
+            if community is None:
+                raise InvalidInput("请选择社区", "choose a community", field="community_id")
+            people.report_to_community(
+                session, community=community, member=_member(session, resident), note=_get(form, "note")
+            )
+    except LianxinError as exc:
+        return _page(request, session, resident, error=_message(request, exc), status_code=exc.http_status)
+    return RedirectResponse("/me/wishes#report", status_code=303)
 
 
 @router.post("/me/wishes/{wish_id}/claim")

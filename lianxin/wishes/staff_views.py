@@ -1,23 +1,26 @@
 """微心愿 community staff pages: the workbench (triage, publish, reject, file, close), a wish's page, a wish
-made from an appeal (the link kept both ways), 双报到 decisions, the proxy confirmation by a grid worker with the
+recorded on a household visit (入户走访), a wish made from an appeal (the link kept both ways), 双报到 decisions, the proxy confirmation by a grid worker with the
 resident's signature photo, registering members and 先锋岗."""
 
 from __future__ import annotations
 
+import secrets
+
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from lianxin.errors import InvalidInput, LianxinError, NotFound
-from lianxin.orgs.models import Role, User
+from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import user_unit_ids
 from lianxin.web.deps import get_session, require_roles
 from lianxin.web.forms import FormErrors, posted_form
 from lianxin.web.i18n import pick_lang
 from lianxin.web.intake import community_choices
 from lianxin.web.templating import render
+from lianxin.web.uploads import stored_path
 from lianxin.wishes import claims, people, queries
 from lianxin.wishes import service as svc
 from lianxin.wishes.models import (
@@ -27,8 +30,9 @@ from lianxin.wishes.models import (
     TriageClass,
     Wish,
     WishCategory,
+    WishSource,
 )
-from lianxin.wishes.views import S, _ctx, _date, _get, _int, _message, _store_photos
+from lianxin.wishes.views import FORM_KEY_RE, S, _ctx, _date, _get, _int, _message, _store_photos
 
 router = APIRouter()
 
@@ -130,6 +134,123 @@ def staff_action(
     except LianxinError as exc:
         return _staff_page(request, session, user, error=_message(request, exc), status_code=exc.http_status)
     return RedirectResponse(f"/wishes/staff/{wish_id}", status_code=303)
+
+
+# --- a wish recorded on a household visit -----------------------------------------------------------------
+
+VISIT_SOURCES = (WishSource.GRID_VISIT, WishSource.BOX, WishSource.RETURN_VISIT)
+VISIT_FIELDS = (
+    "community_id",
+    "grid_id",
+    "source",
+    "category",
+    "content",
+    "resident_name",
+    "resident_phone",
+    "resident_address",
+    "form_key",
+)
+
+
+def _visit_page(
+    request: Request, session: Session, user: User, values: dict, errors: FormErrors, status_code: int = 200
+) -> Response:
+    communities = [
+        (cid, name)
+        for cid, name in community_choices(session, user.jurisdiction_id)
+        if svc.is_staff(session, user, cid)
+    ]
+    ids = [cid for cid, _ in communities]
+    grids = session.scalars(
+        select(Unit).where(Unit.parent_id.in_(ids or [-1]), Unit.kind == UnitKind.GRID).order_by(Unit.name)
+    ).all()
+    return render(
+        request,
+        "wishes/visit.html",
+        _ctx(
+            values=values,
+            errors=errors,
+            communities=communities,
+            grids=grids,
+            sources=VISIT_SOURCES,
+            categories=list(WishCategory),
+        ),
+        status_code=status_code,
+    )
+
+
+@router.get("/wishes/staff/visit")
+def visit_form(
+    request: Request, session: Session = Depends(get_session), user: User = Depends(require_roles(*svc.STAFF_ROLES))
+) -> Response:
+    """入户走访记心愿: a grid worker writes down a wish heard on a household visit (or from the 说事箱, a
+    return visit), with the resident's details and photos; it enters the desk as collected."""
+    own = next((g.unit for g in user.grants if g.role == Role.GRID_WORKER and g.unit.kind == UnitKind.GRID), None)
+    values = {
+        "form_key": secrets.token_urlsafe(18),
+        "source": WishSource.GRID_VISIT.value,
+        "community_id": str(own.parent_id) if own else "",
+        "grid_id": str(own.id) if own else "",
+    }
+    return _visit_page(request, session, user, values, FormErrors(pick_lang(request)))
+
+
+@router.post("/wishes/staff/visit")
+def post_visit(
+    request: Request,
+    form: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*svc.STAFF_ROLES)),
+) -> Response:
+    values = {name: _get(form, name) for name in VISIT_FIELDS}
+    key = f"visit:{values['form_key']}" if FORM_KEY_RE.match(values["form_key"]) else None
+    values["form_key"] = values["form_key"] if key else secrets.token_urlsafe(18)
+    errors = FormErrors(pick_lang(request))
+    try:
+        with session.begin_nested():
+            source = WishSource(values["source"]) if values["source"] in {s.value for s in VISIT_SOURCES} else None
+            if source is None:
+                raise InvalidInput("请选择心愿来源", "choose where the wish came from", field="source")
+            wish = svc.submit_wish(
+                session,
+                jurisdiction_id=user.jurisdiction_id,
+                community_id=_int(values["community_id"], "community_id") if values["community_id"] else None,
+                grid_id=_int(values["grid_id"], "grid_id") if values["grid_id"] else None,
+                content=values["content"],
+                category=values["category"],
+                resident_phone=values["resident_phone"],
+                resident_name=values["resident_name"],
+                resident_address=values["resident_address"],
+                source=source,
+                actor=user,
+                idempotency_key=key,
+                photos=_store_photos(request, form),
+            )
+    except LianxinError as exc:
+        errors.add_exception(exc)
+        return _visit_page(request, session, user, values, errors, status_code=exc.http_status)
+    return RedirectResponse(f"/wishes/staff/{wish.id}?recorded=1", status_code=303)
+
+
+@router.get("/wishes/staff/{wish_id}/photos/{n}")
+def intake_photo(
+    wish_id: int,
+    n: int,
+    request: Request,
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*svc.STAFF_ROLES)),
+) -> Response:
+    """A photo taken when the wish was recorded (private: the community's staff only)."""
+    wish = queries.get_wish(session, wish_id, jurisdiction_id=user.jurisdiction_id)
+    svc.require_staff(session, user, wish.community_id)
+    path = (
+        stored_path(request.app.state.settings.upload_dir, (wish.photos or [])[n])
+        if 0 <= n < len(wish.photos or [])
+        else None
+    )
+    if path is None or not path.is_file():
+        raise NotFound("照片不存在", "no such photo")
+    return FileResponse(path, headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=600"})
 
 
 @router.get("/wishes/staff/{wish_id}")

@@ -16,6 +16,7 @@ from lianxin.db import make_engine, make_sessionmaker, session_scope
 from lianxin.errors import Conflict
 from lianxin.migrations import upgrade
 from lianxin.points import service as points
+from lianxin.points.models import PointsAccount
 from lianxin.volunteers import market
 from lianxin.volunteers import service as svc
 from lianxin.volunteers.models import Enrollment, Good, Redemption
@@ -138,3 +139,41 @@ def test_two_volunteers_for_the_last_place(own):
     with session_scope(factory) as s:
         rows = s.scalars(select(Enrollment).where(Enrollment.activity_id == activity_id)).all()
         assert sorted(r.status for r in rows) == sorted([E.ENROLLED, E.WAITLISTED])
+
+
+def test_a_household_and_a_volunteer_race_for_the_last_item(own):
+    """A household's 爱心存折 pays through the same conditional UPDATEs: one of the two wins."""
+    factory = make_sessionmaker(make_engine(own, immediate=True), own)
+    jid, community_id, members, good_id = setup(factory, n_members=1)
+    with session_scope(factory) as s:
+        from lianxin.orgs.models import Unit
+
+        account = points.open_household(
+            s,
+            community=s.get(Unit, community_id),
+            code=f"R-{jid}",
+            name="赛跑户",
+            holder_phone="13700001234",
+            actor=None,
+        )
+        points.grant(s, account=account, amount=60, memo="测试", actor=None)
+        account_id = account.id
+
+    def household(s):
+        return market.redeem(s, s.get(PointsAccount, account_id), [(s.get(Good, good_id), 1)], actor=None).id
+
+    def volunteer(s):
+        return market.redeem(s, s.get(Member, members[0]), [(s.get(Good, good_id), 1)], actor=None).id
+
+    results = race(factory, [household, volunteer])
+    assert sum(isinstance(r, int) for r in results) == 1 and sum(isinstance(r, Conflict) for r in results) == 1
+    with session_scope(factory) as s:
+        assert s.get(Good, good_id).stock == 0
+        spent = (
+            60
+            - s.get(PointsAccount, account_id).balance
+            + 100
+            - points.member_account(s, s.get(Member, members[0])).balance
+        )
+        assert spent == 30
+        assert points.check_ledger(s, jid).balanced and market.register_mismatches(s, jid) == []

@@ -7,10 +7,11 @@ import random
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from lianxin.points.service import check_ledger
+from lianxin.points.service import check_ledger, households_of_phone
 from lianxin.volunteers import market
 from lianxin.volunteers.demo import build_demo
 from lianxin.volunteers.models import Activity, Redemption, ServiceRecord
+from lianxin.wishes.demo import DEMO_RESIDENT
 from lianxin.wishes.people import create_member
 
 
@@ -27,6 +28,10 @@ def test_the_demo_is_believable_and_balanced(db, city):
     members(db, city.jid)
     report = build_demo(db, city.jid, random.Random(3))
     assert "4 个活动" in report  # one community in the test city: 2 past and 2 upcoming
+    assert "4 户爱心存折" in report
+    (held,) = households_of_phone(db, city.jid, DEMO_RESIDENT)  # the demo resident sees it on 我的积分
+    assert held.balance >= 0 and held.community_id == city.units["community"].id
+    assert db.scalar(select(func.count(Redemption.id)).where(Redemption.member_id.is_(None))) == 1
     assert db.scalar(select(func.count(ServiceRecord.id))) >= 8
     assert db.scalar(select(func.count(Redemption.id))) >= 1
     assert len(db.scalars(select(Activity).where(Activity.status == "open")).all()) == 2
@@ -76,6 +81,16 @@ def commands(factory, number, community, tmp_path):
     assert out.exit_code == 0 and number in out.output
     out = runner.invoke(cli, ["volunteers", "export", community, str(tmp_path / "reg.xlsx")])
     assert out.exit_code == 0 and (tmp_path / "reg.xlsx").stat().st_size > 1000
+    out = runner.invoke(cli, ["points", "open-household", community, "9-99", "测试户", "13700009999"])
+    assert out.exit_code == 0 and "测试户" in out.output, out.output
+    account_id = out.output.split()[0]
+    assert runner.invoke(cli, ["points", "open-household", community, "9-99", "测试户", "13700009999"]).exit_code == 2
+    assert runner.invoke(cli, ["points", "open-household", "nowhere", "1", "某户", "13700009999"]).exit_code != 0
+    out = runner.invoke(cli, ["points", "grant-household", account_id, "15", "庭院整洁"])
+    assert out.exit_code == 0 and "测试户: 15" in out.output, out.output
+    out = runner.invoke(cli, ["points", "households", community])
+    assert "测试户\t137****9999\t15" in out.output
+    assert runner.invoke(cli, ["points", "grant-household", "1", "15", "不是家庭"]).exit_code != 0
     # a broken cache is found and reported
     with session_scope(factory) as session:
         from sqlalchemy import text

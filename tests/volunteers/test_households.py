@@ -3,8 +3,11 @@ redeeming goods at the 爱心超市 with it (points and stock together), and 我
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from itsdangerous import URLSafeTimedSerializer
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from lianxin.clock import utcnow
@@ -112,6 +115,8 @@ def test_market_page_opens_credits_and_redeems_for_a_household(client, db, city,
     assert "王大爷户" in receipt.text and "60" in receipt.text
     row = db.scalar(select(Redemption).where(Redemption.account_id == account.id))
     assert row.points == 60 and vol.rice.stock == 0
+    book = load_workbook(io.BytesIO(client.get("/volunteer/market/register.xlsx").content))
+    assert any("王大爷户" in (row or ()) for row in book["台账 Register"].iter_rows(values_only=True))
     wrong = post(client, "/volunteer/market/redeem", {"household": "999999", f"qty_{vol.oil.id}": "1"}, page)
     assert wrong.status_code == 422 and "家庭账户" in wrong.text
     balanced(db, city.jid)
@@ -158,3 +163,34 @@ def test_my_points_for_residents_and_members(client, db, city, vol, settings):
     client.cookies.clear()
     as_user(client, vol.alice_user)
     assert ">12<" in client.get("/points/me").text
+    city.users["operator"].phone = HEAD  # a staff login holding a household (no member): sees the household
+    as_user(client, city.users["operator"])
+    assert "王大爷户" in client.get("/points/me").text
+
+
+def test_households_through_the_api(client, db, city, vol, make_key):
+    key = make_key("handler", "community")
+    code = city.units["community"].code
+    body = {"community_code": code, "code": "A-1", "name": "周家户", "holder_phone": HEAD}
+    made = client.post("/api/v1/points/households", json=body, headers={**key, "Idempotency-Key": "h-open"})
+    assert made.status_code == 201 and made.json()["holder_phone"] == "137****0001", made.text
+    again = client.post("/api/v1/points/households", json=body, headers={**key, "Idempotency-Key": "h-open"})
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert client.post("/api/v1/points/households", json=body, headers=key).status_code == 409
+    account_id = made.json()["id"]
+    credit = client.post(
+        f"/api/v1/points/households/{account_id}/grant", json={"amount": 40, "memo": "垃圾分类"}, headers=key
+    )
+    assert credit.status_code == 201 and credit.json()["amount"] == 40
+    listed = client.get(f"/api/v1/points/households?community_code={code}", headers=key).json()
+    assert [(h["name"], h["balance"]) for h in listed] == [("周家户", 40)]
+    pool = points.pool_account(db, city.jid, city.units["community"]).id
+    assert (
+        client.post(
+            f"/api/v1/points/households/{pool}/grant", json={"amount": 1, "memo": "池"}, headers=key
+        ).status_code
+        == 404
+    )
+    water = make_key("handler", "water")
+    assert client.get(f"/api/v1/points/households?community_code={code}", headers=water).status_code == 403
+    balanced(db, city.jid)

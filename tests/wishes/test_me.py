@@ -174,3 +174,26 @@ def test_claim_rules(db, city, party, clock):
         )
     with pytest.raises(Conflict):
         claims.claim_wish(db, published(db, city, party, phone="13712359999"), member=party.other, promised_on=later(3))
+
+
+def test_a_resident_member_reports_to_their_home_community(client, db, city, settings, party):
+    member = people.create_member(db, jurisdiction_id=city.jid, name="周志愿", phone=PHONE, kind=MemberKind.VOLUNTEER)
+    sign_in(client, db, city, settings)
+    page = client.get("/me/wishes")
+    assert "双报到" in page.text and "还没有报到" in page.text
+    community = str(city.units["community"].id)
+    done = post(client, "/me/wishes/report", {"community_id": community, "note": "住和平里"}, token_page="/wishes/new")
+    assert done.status_code == 303
+    again = post(client, "/me/wishes/report", {"community_id": community}, token_page="/wishes/new")
+    assert again.status_code == 409 and "已向该社区报到" in again.text
+    bad = post(client, "/me/wishes/report", {"community_id": "999999"}, token_page="/wishes/new")
+    assert bad.status_code == 422
+    assert "待确认" in client.get("/me/wishes").text
+    from lianxin.wishes.models import DualReport
+
+    (report,) = db.scalars(select(DualReport).where(DualReport.member_id == member.id)).all()
+    assert report.note == "住和平里"
+    sign_in(client, db, city, settings, phone="13655550009")  # not a member
+    assert post(client, "/me/wishes/report", {"community_id": community}, token_page="/wishes/new").status_code == 422
+    client.cookies.clear()
+    assert post(client, "/me/wishes/report", {"community_id": community}, token_page="/wishes/new").status_code == 303

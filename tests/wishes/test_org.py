@@ -5,6 +5,7 @@ reminders from July."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -19,7 +20,7 @@ from lianxin.orgs.service import has_role
 from lianxin.wishes import claims, people, queries
 from lianxin.wishes.export import org_workbook
 from lianxin.wishes.jobs import quota_reminders
-from lianxin.wishes.models import OrgKind
+from lianxin.wishes.models import OrgKind, PartyOrg
 from tests.factories import PASSWORD
 from tests.helpers import login
 from tests.wishes.conftest import later
@@ -120,3 +121,63 @@ def test_quota_reminders_from_july_on_the_first_working_day_once(db, city, party
         assert quota_reminders(db, settings, lclock.utcnow()) == 2
     assert quota_reminders(db, settings, None) >= 0
     assert party.branch.kind == OrgKind.BRANCH
+
+
+def test_leaders_keep_the_tree_and_appoint_secretaries(db, city, party, client):  # noqa: F811
+    login(client, city.users["leader"].username, PASSWORD)
+    page = client.get("/wishes/orgs")
+    assert page.status_code == 200 and "市住建委机关党委" in page.text and 'id="org-tree"' in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    done = client.post(
+        "/wishes/orgs",
+        data={
+            "csrf_token": token,
+            "kind": "branch",
+            "name": "市住建委第二党支部",
+            "parent_id": str(party.committee.id),
+            "unit_code": city.units["housing"].code,
+            "secretary": party.member_user.username,
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    org = db.scalar(select(PartyOrg).where(PartyOrg.name == "市住建委第二党支部"))
+    assert org.parent_id == party.committee.id and org.unit_id == city.units["housing"].id
+    assert org.secretary_user_id == party.member_user.id and has_role(db, party.member_user, (Role.PARTY_SECRETARY,))
+    bad = {"csrf_token": token, "kind": "branch", "name": "下级", "parent_id": str(party.branch.id)}
+    refused = client.post("/wishes/orgs", data=bad)
+    assert refused.status_code == 422 and "党支部下不能再设党组织" in refused.text
+    refused = client.post("/wishes/orgs", data={**bad, "parent_id": "", "unit_code": "nope"})
+    assert refused.status_code == 422 and "单位编码" in refused.text
+    refused = client.post("/wishes/orgs", data={**bad, "parent_id": "999999"})
+    assert refused.status_code == 422
+    appointed = client.post(
+        f"/wishes/orgs/{party.committee.id}/secretary",
+        data={"csrf_token": token, "secretary": party.secretary.username},
+        follow_redirects=False,
+    )
+    assert appointed.status_code == 303 and party.committee.secretary_user_id == party.secretary.id
+    nobody = client.post(f"/wishes/orgs/{party.committee.id}/secretary", data={"csrf_token": token, "secretary": "x"})
+    assert nobody.status_code == 422 and "登录账号" in nobody.text
+    tree = client.get("/wishes/orgs").text
+    assert tree.index("市住建委机关党委") < tree.index("市住建委第二党支部")
+    client.cookies.clear()
+    login(client, party.secretary.username, PASSWORD)
+    assert client.get("/wishes/orgs").status_code == 403
+
+
+def test_the_board_through_the_api(db, city, party, client, make_key):  # noqa: F811
+    with at(2026, 3, 2):
+        realised(db, city, party, "13711110001")
+    leader = make_key("leader", "city")
+    listed = client.get("/api/v1/wishes/orgs", headers=leader).json()
+    assert {o["name"] for o in listed} >= {"市住建委机关党委", "市住建委第一党支部"}
+    board = client.get(f"/api/v1/wishes/orgs/{party.branch.id}/board?year=2026", headers=leader)
+    assert board.status_code == 200, board.text
+    body = board.json()
+    assert {m["name"]: m["realised"] for m in body["members"]} == {"李建国": 1, "王志海": 0}
+    assert body["months"]["3"] == 1 and body["overdue"] == []
+    staff = make_key("handler", "community")
+    assert client.get("/api/v1/wishes/orgs", headers=staff).json() == []
+    assert client.get(f"/api/v1/wishes/orgs/{party.branch.id}/board", headers=staff).status_code == 403
+    assert client.get("/api/v1/wishes/orgs/999999/board", headers=leader).status_code == 404

@@ -734,8 +734,10 @@ def add_milestone(
     progress=None,
     meeting_id: int | None = None,
     photos: list[str] | tuple = (),
+    documents: list[dict] | tuple = (),
 ) -> PledgeMilestone:
-    """A dated milestone with text, photos (storage keys of re-encoded uploads) and optionally a progress."""
+    """A dated milestone with text, photos (storage keys of re-encoded uploads), documents (``{"key", "name",
+    "type"}`` of checked PDF / Office files) and optionally a progress."""
     _require(can_work(session, actor, item))
     _require_live(item)
     pct = _progress(progress)
@@ -748,6 +750,7 @@ def add_milestone(
         progress=pct,
         meeting_id=meeting_id,
         photos=list(photos)[:9],
+        documents=list(documents)[:5],
         created_by_id=actor.id,
         created_at=utcnow(),
     )

@@ -21,6 +21,7 @@ from lianxin.errors import InvalidInput, LianxinError, NotFound
 from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import has_role
 from lianxin.pledges import follow, more, queries, service
+from lianxin.pledges.documents import follow_context, store_documents
 from lianxin.pledges.excel import ledger_workbook
 from lianxin.pledges.models import PledgeList
 from lianxin.pledges.status import (
@@ -233,7 +234,8 @@ def _item_page(
             "labels": _labels(session, plist.jurisdiction_id),
             "error": error,
             "rated": request.query_params.get("rated"),
-        },
+        }
+        | follow_context(request, session, item),
         status_code=status_code,
     )
 
@@ -580,6 +582,7 @@ def staff_milestone(
             text=str(posted.get("text", "")),
             progress=str(posted.get("progress", "")),
             photos=_store_photos(request, posted),
+            documents=store_documents(request.app.state.settings.upload_dir, posted.getlist("documents")),
         ),
     )
 

@@ -7,7 +7,12 @@ MODULE = Module(
     "pledges",
     "办实事",
     "Commitments",
-    page_routers=("lianxin.pledges.views:early", "lianxin.pledges.pages:router", "lianxin.pledges.views:router"),
+    page_routers=(
+        "lianxin.pledges.views:early",
+        "lianxin.pledges.pages:router",
+        "lianxin.pledges.public:router",
+        "lianxin.pledges.views:router",
+    ),
     api_routers=("lianxin.pledges.api:router", "lianxin.pledges.api:public_router"),
     cli=(("pledges", "lianxin.pledges.cli:pledges_app"),),
     jobs=(Job("pledges_overdue", "lianxin.pledges.cli:overdue_job", order=82),),

@@ -294,6 +294,7 @@ def _live_figures(session: Session, plist: PledgeList, structure: dict, today: d
         "overdue": overdue,
         "budget_planned": structure["budget_planned"],
         "budget_spent": structure["budget_spent"],
+        "by_status": {k: v for k, v in by_status.items() if v > 0},
     }
 
 

@@ -20,7 +20,7 @@ from starlette.datastructures import FormData, UploadFile
 from lianxin.errors import InvalidInput, LianxinError, NotFound
 from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import has_role
-from lianxin.pledges import follow, more, queries, service
+from lianxin.pledges import follow, more, public, queries, service
 from lianxin.pledges.documents import follow_context, store_documents
 from lianxin.pledges.excel import ledger_workbook
 from lianxin.pledges.models import PledgeList
@@ -123,7 +123,10 @@ def public_index(request: Request, year: str = "", unit: str = "", session: Sess
     unit_n = int(unit) if unit.isdigit() and len(unit) < 10 else None
     lists = queries.published_lists(session, jurisdiction.id, year=year_n, unit_id=unit_n)
     everything = queries.published_lists(session, jurisdiction.id)
-    units = sorted({(pl.owner_unit.id, pl.owner_unit.name) for pl in everything if pl.owner_unit}, key=lambda u: u[1])
+    owners = {pl.owner_unit for pl in everything if pl.owner_unit}
+    # an area page per owning unit and the units above it (a district shows its streets' lists too)
+    areas = owners | {u.parent for u in owners if u.parent is not None and u.parent.kind.value != "centre"}
+    units = sorted({(u.id, u.name) for u in areas}, key=lambda u: u[1])
     years = sorted({pl.year for pl in everything}, reverse=True)
     figures = queries.list_figures(session, [pl.id for pl in lists])
     return render(
@@ -192,6 +195,8 @@ def _ledger_page(
             "error_item": error_item,
             "rated": request.query_params.get("rated"),
             "summary": page.summary,
+            "status_option": public.status_chart(page.summary["by_status"], pick_lang(request)),
+            "points": public.map_points(session, [plist.id], set(queries.promised_items(session, plist))),
         },
         status_code=status_code,
     )

@@ -279,7 +279,20 @@ def build_demo(
     for pl, leader, share in ((plist, d_leader, 0.3), (clist, c_leader, 0.35), (llist, city_leader, 0.1)):
         for item in [i for i in pl.items if not svc.children_of(session, i)]:
             _age(session, rng, item, leader, today, share_done=share)
-    # weekly Tuesday joint meetings on the county list, ticking items
+    # weekly Tuesday joint meetings on the county list, ticking items; operator1 keeps the minutes
+    from lianxin.pledges import follow
+
+    secretary = _user(session, jid, "operator1")
+    follow.set_schedule(
+        session,
+        clist,
+        actor=c_leader,
+        weekday=1,
+        time="09:00",
+        place="县乡村振兴局三楼会议室",
+        participants=ATTENDEES[:5],
+        secretary_ids=[secretary.id] if secretary else [],
+    )
     tuesday = today - timedelta(days=(today.weekday() - 1) % 7)
     for week in range(4, 0, -1):
         held = tuesday - timedelta(weeks=week - 1)
@@ -316,6 +329,9 @@ def build_demo(
             decisions=decisions,
         )
 
+    done = follow.open_follow_ups(session, clist)[:1]  # the oldest follow-up reported done
+    for decision in done:
+        follow.finish_follow_up(session, decision, actor=c_leader, result="县乡村振兴局已安排衔接资金，缺口解决")
     svc.mark_overdue(session, jid, today=today)
 
     # 4. Last year's list, all done, archived, with 三评.
@@ -526,5 +542,21 @@ def _second_round(session, rng, jid, year, today, plist, clist, villages, c_lead
 
 
 def demo_hook(session: Session, city) -> str:
-    """``lianxin demo``: the demo city's commitment lists (its units and leaders exist by now)."""
-    return build_demo(session, city.settings)
+    """``lianxin demo``: the demo city's commitment lists (its units and leaders exist by now), the items
+    owned by a community or village placed near it on the map."""
+    report = build_demo(session, city.settings)
+    leader = _user(session, city.jid, "leader.city")
+    items = session.scalars(
+        select(PledgeItem)
+        .where(PledgeItem.jurisdiction_id == city.jid, PledgeItem.owner_unit_id.in_(list(city.position)))
+        .order_by(PledgeItem.id)
+        .limit(300)
+    ).all()
+    rng = random.Random(17)
+    for item in items:
+        if leader is not None and item.lat is None and not svc.children_of(session, item):
+            lat, lng = city.position[item.owner_unit_id]
+            svc.update_item(
+                session, item, actor=leader, lat=lat + rng.uniform(-0.003, 0.003), lng=lng + rng.uniform(-0.003, 0.003)
+            )
+    return report

@@ -20,7 +20,7 @@ MODULE = Module(
         Nav("/pledges", "办实事", "Commitments", None),
         Nav("/staff/pledges", "办实事台账", "Commitment ledgers", {"leader", "handler"}),
         Nav("/leader/pledges", "办实事总览", "Commitments overview", {"leader"}),
-        Nav("/staff/pledges/meetings", "联席会议", "Joint meetings", {"leader", "handler", "operator", "grid_worker"}),
+        Nav("/staff/pledges/meetings", "联席会议", "Joint meetings", {"leader", "handler", "operator", "dispatcher"}),
     ),
     demo="lianxin.pledges.demo:demo_hook",
 )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from lianxin import clock
 from lianxin.care import alarms as al
+from lianxin.care import evaluate
 from lianxin.care import service as svc
 from lianxin.care.models import Alarm, Contact, Device, DeviceKind, Household, HouseholdEvent, Person, Reading
 
@@ -182,7 +183,7 @@ def demo_hook(session: Session, city) -> str:
             al.acknowledge(session, alarm, actor=None)
         with clock.at(moment + timedelta(minutes=rng.randint(30, 90))):
             al.record_visit(session, alarm, actor=None, outcome=outcomes[k], note="网格员上门核实，情况已登记")
-    raised = al.evaluate_all(session, now, jurisdiction_id=city.jid)
+    raised = evaluate.evaluate_all(session, now, jurisdiction_id=city.jid)
     elapsed = time.perf_counter() - started
     return (
         f"关爱：{HOUSEHOLDS} 户独居老人、{len(meters)} 块水表、{len(doors)} 个门磁、{len(buttons)} 个紧急按钮、"

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lianxin.orgs.models import Jurisdiction, Unit, User
+from lianxin.pledges import meetings, ratings
 from lianxin.pledges import service as svc
 from lianxin.pledges.models import PledgeItem, PledgeList
 from lianxin.pledges.status import ItemAction, ItemStatus
@@ -318,7 +319,7 @@ def build_demo(
                         "follow_up_due": (held + timedelta(days=14)).isoformat(),
                     }
                 )
-        svc.record_meeting(
+        meetings.record_meeting(
             session,
             clist,
             actor=c_leader,
@@ -362,14 +363,14 @@ def build_demo(
         svc.complete_item(
             session, item, actor=city_leader, completed_on=item.due_on - timedelta(days=rng.randint(-10, 40))
         )
-        svc.self_assess(session, item, actor=city_leader, score=rng.randint(88, 98), comment="按期完成承诺")
+        ratings.self_assess(session, item, actor=city_leader, score=rng.randint(88, 98), comment="按期完成承诺")
         for _ in range(rng.randint(3, 8)):
             phone = f"139{rng.randrange(10**8):08d}"
             stars = rng.choice((5, 5, 4, 4, 3, 2))
             comment = rng.choice(("", "", "变化很明显", "希望继续保持", "还有改进空间"))
             # a 1–2 star comment would become an appeal; the demo's appeals are the city's own
-            svc.rate_publicly(session, item, phone=phone, stars=stars, comment=comment if stars > 2 else "")
-        svc.review_item(session, item, actor=city_leader, score=rng.randint(80, 96), comment="综合评议：达标")
+            ratings.rate_publicly(session, item, phone=phone, stars=stars, comment=comment if stars > 2 else "")
+        ratings.review_item(session, item, actor=city_leader, score=rng.randint(80, 96), comment="综合评议：达标")
     svc.archive_list(session, olist, actor=city_leader)
 
     # 4b. The status vocabulary's finer steps, the villages' project library (one project per village

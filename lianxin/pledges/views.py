@@ -20,7 +20,7 @@ from starlette.datastructures import FormData, UploadFile
 from lianxin.errors import InvalidInput, LianxinError, NotFound
 from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import has_role
-from lianxin.pledges import follow, more, public, queries, service
+from lianxin.pledges import follow, meetings, more, public, queries, ratings, service
 from lianxin.pledges.documents import follow_context, store_documents
 from lianxin.pledges.excel import ledger_workbook
 from lianxin.pledges.models import PledgeList
@@ -284,7 +284,7 @@ def public_rate(
     plist = _public_list(request, session, item.list_id)
     try:
         with session.begin_nested():
-            service.rate_publicly(
+            ratings.rate_publicly(
                 session,
                 item,
                 phone=str(posted.get("phone", "")),
@@ -623,9 +623,9 @@ def staff_rate(
 
     def action(item) -> None:
         if kind == "self":
-            service.self_assess(session, item, actor=user, score=score, comment=comment)
+            ratings.self_assess(session, item, actor=user, score=score, comment=comment)
         elif kind == "review":
-            service.review_item(session, item, actor=user, score=score, comment=comment)
+            ratings.review_item(session, item, actor=user, score=score, comment=comment)
         else:
             raise InvalidInput("未知评价类型", "unknown rating kind", field="kind")
 
@@ -672,7 +672,7 @@ def staff_meeting(
         session,
         user,
         list_id,
-        lambda plist: service.record_meeting(
+        lambda plist: meetings.record_meeting(
             session,
             plist,
             actor=user,

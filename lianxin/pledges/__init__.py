@@ -8,9 +8,10 @@ MODULE = Module(
     "办实事",
     "Commitments",
     page_routers=(
-        "lianxin.pledges.views:early",
+        "lianxin.pledges.admin_views:router",
         "lianxin.pledges.pages:router",
         "lianxin.pledges.public:router",
+        "lianxin.pledges.public_views:router",
         "lianxin.pledges.views:router",
     ),
     api_routers=("lianxin.pledges.api:router", "lianxin.pledges.api:public_router"),

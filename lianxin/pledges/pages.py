@@ -169,7 +169,7 @@ def milestone_document(milestone_id: int, n: int, request: Request, session: Ses
     from fastapi.responses import FileResponse
 
     from lianxin.pledges.models import PledgeMilestone
-    from lianxin.pledges.views import _public_list
+    from lianxin.pledges.public_views import _public_list
     from lianxin.web.deps import public_jurisdiction
     from lianxin.web.uploads import stored_path
 

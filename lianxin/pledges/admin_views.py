@@ -14,7 +14,7 @@ from starlette.datastructures import FormData, UploadFile
 from lianxin.errors import InvalidInput, LianxinError, NotFound
 from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import has_role
-from lianxin.pledges import more, queries, service
+from lianxin.pledges import more, overview, queries, service
 from lianxin.pledges.status import (
     LIST_EDITABLE,
 )
@@ -340,7 +340,7 @@ def staff_village(
         request,
         "pledges/village.html",
         {
-            "ledger": queries.village_ledger(session, unit, year_n),
+            "ledger": overview.village_ledger(session, unit, year_n),
             "labels": _labels(),
             "statuses": more.PROJECT_STATUS,
             "today": service.local_today(),

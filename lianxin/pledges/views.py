@@ -19,7 +19,7 @@ from starlette.datastructures import FormData, UploadFile
 from lianxin.errors import InvalidInput, LianxinError
 from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import has_role
-from lianxin.pledges import follow, meetings, more, queries, ratings, service
+from lianxin.pledges import follow, meetings, more, overview, queries, ratings, service
 from lianxin.pledges.documents import store_documents
 from lianxin.pledges.excel import ledger_workbook
 from lianxin.pledges.models import PledgeList
@@ -512,7 +512,7 @@ def leader_overview(
         if year.isdigit() and len(year) == 4
         else (this_year if this_year in years else (years[0] if years else None))
     )
-    rows, overdue = queries.unit_overview(session, user.jurisdiction_id, year=year_n)
+    rows, overdue = overview.unit_overview(session, user.jurisdiction_id, year=year_n)
     total = sum(r.total for r in rows)
     done = sum(r.completed for r in rows)
     return render(
@@ -524,7 +524,7 @@ def leader_overview(
             "overdue_count": len(overdue),
             "years": years,
             "year": year_n,
-            "chart": queries.completion_chart(rows, pick_lang(request)),
+            "chart": overview.completion_chart(rows, pick_lang(request)),
             "labels": _labels(),
             "summary": {"total": total, "done": done, "rate": round(100 * done / total, 1) if total else None},
         },

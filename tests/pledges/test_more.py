@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from lianxin.appeals.models import Appeal
 from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from lianxin.pledges import more, queries, ratings
+from lianxin.pledges import more, overview, queries, ratings
 from lianxin.pledges import service as svc
 from lianxin.pledges.models import PledgeDecision, PledgeEvent, PledgeItem, PledgeProject, PledgeRating
 from lianxin.pledges.status import ItemStatus
@@ -268,7 +268,7 @@ def test_a_village_project_goes_from_the_library_into_a_list(db, city, clock):
         f"XMK-{project.id}",
     )
     assert plist.pending_changes  # a published list's new item waits for the next version
-    ledger = queries.village_ledger(db, community, 2026)
+    ledger = overview.village_ledger(db, community, 2026)
     assert ledger.figures["items"] == 1 and ledger.funds_by_source == {"衔接资金": 30.0, "村集体经济": 12.5}
     with pytest.raises(NotFound):
         more.get_project(db, 999999, jurisdiction_id=city.jid)
@@ -559,7 +559,7 @@ def test_the_leader_sees_month_on_month_change_and_ratings_by_unit(client, db, c
     svc.complete_item(db, lights, actor=leader, completed_on="2026-02-20")  # last month
     ratings.self_assess(db, lights, actor=leader, score=90)
     svc.complete_item(db, toilets, actor=leader, completed_on="2026-03-01")  # this month
-    rows, _ = queries.unit_overview(db, city.jid, year=2026)
+    rows, _ = overview.unit_overview(db, city.jid, year=2026)
     by_unit = {r.unit: r for r in rows}
     assert by_unit["和平街道"].change == 0.0 and by_unit["和平街道"].rating == 90.0
     assert by_unit["区城市管理委员会"].change == 100.0 and by_unit["区城市管理委员会"].rating is None

@@ -55,8 +55,9 @@ def status_chart(by_status: dict[str, int], lang: str = "zh") -> dict:
     }
 
 
-def map_points(session: Session, list_ids: list[int], promised: set[str] | None = None) -> list[dict]:
-    """Located items of the lists (only the published ones when ``promised`` is given), coloured by status."""
+def map_points(session: Session, list_ids: list[int], promised=None) -> list[dict]:
+    """Located items of the lists (only the published ones when ``promised``, a mapping by item id as text or
+    a function returning one, is given), coloured by status."""
     if not list_ids:
         return []
     rows = session.execute(
@@ -65,6 +66,8 @@ def map_points(session: Session, list_ids: list[int], promised: set[str] | None 
         .order_by(PledgeItem.id)
         .limit(MAP_LIMIT)
     ).all()
+    if rows and callable(promised):
+        promised = promised()
     return [
         {
             "lat": r.lat,

@@ -106,7 +106,7 @@ def _ledger_page(
             "rated": request.query_params.get("rated"),
             "summary": page.summary,
             "status_option": public.status_chart(page.summary["by_status"], pick_lang(request)),
-            "points": public.map_points(session, [plist.id], set(queries.promised_items(session, plist))),
+            "points": public.map_points(session, [plist.id], lambda: queries.promised_items(session, plist)),
         },
         status_code=status_code,
     )

@@ -3,7 +3,7 @@ contacts, meters and sensors reporting over MQTT (``lianxin alerts listen``) or 
 the clock, and alarms with an escalation ladder and a required visit record.
 
 Layout: ``status.py`` (pure: alarm state machine, ladder, rule arithmetic), ``models.py``, ``service.py`` (the
-register's verbs), ``keys.py`` (key rotation), ``pages.py`` (map, leaders' view, visit photo), ``alarms.py`` (readings, alarms, evaluation, statistics), ``mqtt.py`` (listener and
+register's verbs), ``keys.py`` (key rotation), ``pages.py`` (map, leaders' view, visit photo), ``alarms.py`` (readings and the alarm verbs), ``evaluate.py`` (rules on the clock), ``reports.py`` (leaders' figures, the timeline), ``mqtt.py`` (listener and
 simulator), ``excel.py`` (the community's 台账 import), ``views.py``, ``api.py``, ``cli.py``, ``jobs.py``,
 ``demo.py``.
 """

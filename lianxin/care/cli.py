@@ -117,10 +117,10 @@ def simulate(
 @alerts_app.command("evaluate")
 def evaluate() -> None:
     """现在评估所有规则并升级到期告警 / evaluate every rule now and escalate what is due."""
-    from lianxin.care import alarms
+    from lianxin.care import evaluate
     from lianxin.clock import utcnow
 
     with open_session() as session:
-        acted = alarms.evaluate_all(session, utcnow())
-        told = alarms.escalate_all(session, utcnow())
+        acted = evaluate.evaluate_all(session, utcnow())
+        told = evaluate.escalate_all(session, utcnow())
     typer.echo(f"alarms raised or cleared: {acted}; ladder steps told: {told}")

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lianxin.care import alarms as al
+from lianxin.care import reports
 from lianxin.care import service as svc
 from lianxin.care.models import Alarm, Household
 from lianxin.care.status import OPEN_STATUSES, RULE_LABELS, Outcome
@@ -85,8 +86,10 @@ def leader_figures(session: Session, user: User, *, days: int = 30) -> dict:
             "open": sum(1 for a in alarms if a.status in OPEN_STATUSES),
             "overdue": sum(1 for a in alarms if a.status in OPEN_STATUSES and a.visit_due_at < now),
             "work_orders": sum(1 for a in alarms if a.appeal_id),
-            "ack_min": al._median([m for a in alarms if (m := _minutes(a.raised_at, a.acknowledged_at)) is not None]),
-            "close_min": al._median(
+            "ack_min": reports.median(
+                [m for a in alarms if (m := _minutes(a.raised_at, a.acknowledged_at)) is not None]
+            ),
+            "close_min": reports.median(
                 [m for a in alarms if a.outcome and (m := _minutes(a.raised_at, a.closed_at)) is not None]
             ),
             "false_rate": round(false / len(welfare), 3) if welfare else None,

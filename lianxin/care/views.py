@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from lianxin.care import alarms as al
+from lianxin.care import reports
 from lianxin.care import service as svc
 from lianxin.care.excel import import_rows
 from lianxin.care.models import DEVICE_LABELS, TAG_LABELS, Alarm, DeviceKind, Household
@@ -97,11 +98,11 @@ def _board(request: Request, session: Session, user: User, *, error: str | None 
             "alarm": a,
             "age_min": int((now - a.raised_at).total_seconds() // 60),
             "due_min": int((a.visit_due_at - now).total_seconds() // 60),
-            "rung": al.rung_label(a),
+            "rung": reports.rung_label(a),
         }
         for a in rows
     ]
-    figures = al.stats(session, user, since=now - timedelta(days=30))
+    figures = reports.stats(session, user, since=now - timedelta(days=30))
     outcomes = {
         AlarmCategory.WELFARE: [o for o in Outcome if o != Outcome.REPAIRED],
         AlarmCategory.MAINTENANCE: [Outcome.REPAIRED],
@@ -283,7 +284,7 @@ def _household(
         "people": [svc.masked_person(p) for p in household.people],
         "clear": clear,
         "rules": sorted(svc.rules_for(session, household).values(), key=lambda r: (r.device_kind.value, r.kind.value)),
-        "timeline": al.timeline(session, household),
+        "timeline": reports.timeline(session, household),
         "open_alarms": session.scalars(al.alarms(session, user, household_id=household.id)).all(),
         "quiet": al.quiet(household, utcnow()),
         "labels": LABELS,

@@ -12,6 +12,7 @@ from lianxin.api.deps import Ctx, SessionDep, WriteCtx
 from lianxin.api.errors import ERROR_RESPONSES
 from lianxin.orgs.models import Role
 from lianxin.orgs.service import require_role
+from lianxin.pledges import overview as figures
 from lianxin.pledges import queries, service
 from lianxin.pledges.models import PledgeList
 
@@ -166,7 +167,7 @@ def show_list(list_id: int, ctx: Ctx, published: bool = False):
 def overview(ctx: Ctx, year: int | None = None):
     """各单位完成率、按时完成率和逾期数（已公示清单的末级事项）/ completion by unit."""
     require_role(ctx.session, ctx.actor, READERS)
-    rows, _ = queries.unit_overview(ctx.session, ctx.jurisdiction_id, year=year)
+    rows, _ = figures.unit_overview(ctx.session, ctx.jurisdiction_id, year=year)
     return [
         UnitOut(
             unit=r.unit,

@@ -158,3 +158,55 @@ def follow_up_done(
             request, session, user, list_id, error=_message(request, exc), status_code=exc.http_status
         )
     return RedirectResponse(f"/staff/pledges/{list_id}/meetings#follow-ups", status_code=303)
+
+
+# ---------------------------------------------------------------- public: documents, following
+
+
+@router.get("/pledges/milestones/{milestone_id}/documents/{n}")
+def milestone_document(milestone_id: int, n: int, request: Request, session: Session = Depends(get_session)):
+    """A milestone's document, public once its list is published; always a download."""
+    from fastapi.responses import FileResponse
+
+    from lianxin.pledges.models import PledgeMilestone
+    from lianxin.pledges.public_views import _public_list
+    from lianxin.web.deps import public_jurisdiction
+    from lianxin.web.uploads import stored_path
+
+    milestone = session.get(PledgeMilestone, milestone_id)
+    if milestone is None or not 0 <= n < len(milestone.documents or []):
+        raise NotFound("文件不存在", "no such document")
+    item = service.get_item(session, milestone.item_id, jurisdiction_id=public_jurisdiction(request, session).id)
+    _public_list(request, session, item.list_id)
+    doc = milestone.documents[n]
+    path = stored_path(request.app.state.settings.upload_dir, doc["key"])
+    if not path.is_file():
+        raise NotFound("文件不存在", "no such document")
+    return FileResponse(
+        path,
+        media_type=doc["type"],
+        filename=doc["name"],
+        headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'"},
+    )
+
+
+@router.post("/pledges/items/{item_id}/follow")
+def follow_item(
+    item_id: int,
+    request: Request,
+    posted: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+) -> Response:
+    """A signed-in resident follows (or stops following) a published item; without an account: the login page."""
+    from lianxin.residents.views import current_resident
+    from lianxin.web.deps import public_jurisdiction
+
+    item = service.get_item(session, item_id, jurisdiction_id=public_jurisdiction(request, session).id)
+    resident = current_resident(request, session)
+    if resident is None:
+        return RedirectResponse("/me/login", status_code=303)
+    if posted.get("action") == "unfollow":
+        follow.unfollow(session, item, resident)
+    else:
+        follow.follow(session, item, resident)
+    return RedirectResponse(f"/pledges/items/{item_id}#follow", status_code=303)

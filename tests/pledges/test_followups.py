@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from lianxin.errors import InvalidInput
+from lianxin.pledges import meetings
 from lianxin.pledges import service as svc
 from lianxin.pledges.queries import ledger
 from lianxin.pledges.status import check_direction, target_met, target_progress
@@ -137,7 +138,7 @@ def test_the_meeting_schedule_secretaries_and_follow_up_actions(db, city):
     publish(db, plist, leader)
     secretary = city.users["operator"]
     with pytest.raises(PermissionDenied):
-        svc.record_meeting(db, plist, actor=secretary, title="例会", held_on=None, attendees=["甲"])
+        meetings.record_meeting(db, plist, actor=secretary, title="例会", held_on=None, attendees=["甲"])
     for bad in ({"weekday": 9}, {"weekday": 1, "time": "9am"}, {"weekday": 1, "secretary_ids": ["999999"]}):
         with pytest.raises(InvalidInput):
             follow.set_schedule(db, plist, actor=leader, **bad)
@@ -158,7 +159,7 @@ def test_the_meeting_schedule_secretaries_and_follow_up_actions(db, city):
     assert follow.schedule_text(plist, "en").startswith("every Tuesday")
     assert follow.next_meeting_on(plist, date(2026, 12, 6)) == date(2026, 12, 8)  # Sunday → Tuesday
     assert follow.is_secretary(secretary, plist) and follow.can_minute(db, secretary, plist)
-    meeting = svc.record_meeting(
+    meeting = meetings.record_meeting(
         db,
         plist,
         actor=secretary,

@@ -87,3 +87,72 @@ def test_the_workbench_shows_a_page_of_items_with_filters(client, db, city):
     found = client.get(f"/staff/pledges/{plist.id}", params={"q": "电梯07"})
     assert found.text.count('<tr id="item-') == 1 and "（1）" in found.text
     assert 'class="agenda-row"' in first.text  # the agenda is built from the whole list, not the page
+
+
+def _docx() -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("word/document.xml", "<w:document/>")
+    return out.getvalue()
+
+
+def test_milestone_documents_are_checked_stored_and_offered_as_downloads(client, db, city):
+    plist, lights, toilets, leader = published(db, city)
+    login(client, leader.username, PASSWORD)
+    token = csrf_from(client, f"/staff/pledges/{plist.id}")
+    fake = client.post(
+        f"/staff/pledges/items/{lights.id}/milestones",
+        data={"csrf_token": token, "title": "立项批复"},
+        files={"documents": ("批复.pdf", b"<html>not a pdf", "application/pdf")},
+    )
+    assert fake.status_code == 422 and "PDF" in fake.text and not lights.milestones
+    renamed = client.post(
+        f"/staff/pledges/items/{lights.id}/milestones",
+        data={"csrf_token": token, "title": "立项批复"},
+        files={"documents": ("方案.docx", b"%PDF-1.4 pretending", "application/octet-stream")},
+    )
+    assert renamed.status_code == 422
+    r = client.post(
+        f"/staff/pledges/items/{lights.id}/milestones",
+        data={"csrf_token": token, "title": "立项批复"},
+        files=[
+            ("documents", ("批复.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")),
+            ("documents", ("实施方案.docx", _docx(), "application/octet-stream")),
+        ],
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    db.expire(lights, ["milestones"])
+    milestone = lights.milestones[0]
+    assert [d["name"] for d in milestone.documents] == ["批复.pdf", "实施方案.docx"]
+    client.cookies.clear()
+    page = client.get(f"/pledges/items/{lights.id}")
+    assert f"/pledges/milestones/{milestone.id}/documents/1" in page.text and "实施方案.docx" in page.text
+    pdf = client.get(f"/pledges/milestones/{milestone.id}/documents/0")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert "attachment" in pdf.headers["content-disposition"] and pdf.content.startswith(b"%PDF")
+    assert client.get(f"/pledges/milestones/{milestone.id}/documents/5").status_code == 404
+
+
+def test_a_signed_in_resident_follows_an_item_from_its_page(client, db, city, settings):
+    from itsdangerous import URLSafeTimedSerializer
+
+    from lianxin.pledges.follow import follows
+    from tests.pledges.test_followups import _account
+
+    plist, lights, toilets, leader = published(db, city)
+    token = csrf_from(client, f"/pledges/items/{lights.id}")
+    assert "用手机号登录后可关注" in client.get(f"/pledges/items/{lights.id}").text
+    anonymous = client.post(f"/pledges/items/{lights.id}/follow", data={"csrf_token": token}, follow_redirects=False)
+    assert anonymous.headers["location"] == "/me/login"
+    resident = _account(db, city, "13900006666")
+    cookie = URLSafeTimedSerializer(settings.secret_key, salt="lianxin-resident").dumps(resident.id)
+    client.cookies.set("lianxin_resident", cookie)
+    r = client.post(f"/pledges/items/{lights.id}/follow", data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303 and follows(db, lights, resident)
+    assert "已关注" in client.get(f"/pledges/items/{lights.id}").text
+    client.post(f"/pledges/items/{lights.id}/follow", data={"csrf_token": token, "action": "unfollow"})
+    assert not follows(db, lights, resident)

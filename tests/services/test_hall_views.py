@@ -117,3 +117,23 @@ def test_skip_recall_and_call_to_a_chosen_window(client, db, city, cat, clock):
     assert ticket.status == TicketStatus.WAITING
     assert post(client, f"/staff/services/tickets/{ticket.id}/serve").status_code == 409  # not called
     assert post(client, "/staff/services/tickets/999999/serve").status_code == 404
+
+
+def test_bookings_show_their_window(client, db, city, cat, resident, clock):
+    from datetime import date
+
+    from lianxin.services import appointments as ap
+    from tests.services.conftest import sign_in_resident
+
+    win.save_window(db, location=cat.centre, code="A07", name="老年服务窗口", actor=city.users["admin"])
+    me = resident()
+    slot = ap.ensure_slots(db, cat.centre, date(2026, 3, 3))[0]
+    ap.book(db, slot=slot, item=cat.subsidy, account=me)
+    page = client.get("/services/book?location=ZX&day=2026-03-03&item=MZ-001").text
+    assert "窗口 A07" in page or "window A07" in page
+    sign_in_resident(client, me)
+    assert "A07 老年服务窗口" in client.get("/services/mine").text
+    client.cookies.clear()
+    login(client, city.users["operator"].username, PASSWORD)
+    day = client.get("/staff/services/appointments?location=ZX&day=2026-03-03").text
+    assert re.search(r"<td>\s*A07\s*</td>", day) and "大厅叫号" in day

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from lianxin.appeals.models import Appeal
+from lianxin.clock import utcnow
 from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lianxin.notify import Notification
 from lianxin.services import appointments as ap
@@ -293,3 +294,19 @@ def test_concurrent_numbers_and_calls_never_clash(engine, settings):
         with factory() as cleanup:
             cleanup.execute(Ticket.__table__.delete().where(Ticket.jurisdiction_id == jid))
             cleanup.commit()
+
+
+def test_the_no_show_job_closes_yesterdays_numbers(db, city, cat, hall, clock):
+    general, _ = hall
+    operator = city.users["operator"]
+    waiting = win.take_ticket(db, location=cat.centre, item=cat.transfer, actor=operator)
+    called = win.take_ticket(db, location=cat.centre, item=cat.transfer, actor=operator)
+    served = win.take_ticket(db, location=cat.centre, item=cat.transfer, actor=operator)
+    win.act_on_ticket(db, called, "call", window=general, actor=operator)
+    win.act_on_ticket(db, served, "call", window=general, actor=operator)
+    win.act_on_ticket(db, served, "serve", actor=operator)
+    assert ap.mark_no_shows(db, None, utcnow()) == 0  # today's numbers stay open
+    clock.shift(timedelta(days=1))
+    assert ap.mark_no_shows(db, None, utcnow()) == 2
+    assert (waiting.status, called.status, served.status) == (TicketStatus.LEFT, TicketStatus.LEFT, TicketStatus.SERVED)
+    assert ap.mark_no_shows(db, None, utcnow()) == 0

@@ -134,6 +134,7 @@ def test_bookings_show_their_window(client, db, city, cat, resident, clock):
     me = resident()
     slot = ap.ensure_slots(db, cat.centre, date(2026, 3, 3))[0]
     ap.book(db, slot=slot, item=cat.subsidy, account=me)
+    assert "A07 老年服务窗口" in client.get("/services/items/MZ-001").text  # the guide names the windows
     page = client.get("/services/book?location=ZX&day=2026-03-03&item=MZ-001").text
     assert "窗口 A07" in page or "window A07" in page
     sign_in_resident(client, me)

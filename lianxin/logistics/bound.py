@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from lianxin.logistics.optimiser import Params, ParcelIn, TripIn, VanIn, _van_reachable, km_between
+from lianxin.logistics.optimiser import Params, ParcelIn, TripIn, VanIn, km_between
 
 
 def van_floor(vans: list[VanIn], hub: tuple[float, float], point: tuple[float, float], *, fixed: bool = True) -> float:
@@ -39,6 +39,22 @@ def van_floor(vans: list[VanIn], hub: tuple[float, float], point: tuple[float, f
     return (
         (min(v.fixed_cost for v in vans) if fixed else 0.0) + min(v.cost_per_km for v in vans) * there_and_back
     ) / max(1, load)
+
+
+def _reachability(hub, points, vans: list[VanIn], params: Params):
+    """``_van_reachable`` of the optimiser with the fleet's figures and each point's distance computed once."""
+    if not vans:
+        return lambda parcel: False
+    start, fastest, end = min(v.start for v in vans), max(v.speed_kmh for v in vans), max(v.end for v in vans)
+    minutes = {pid: km_between(hub, at) / fastest * 60 for pid, at in points.items()}
+
+    def reachable(parcel: ParcelIn) -> bool:
+        ready = parcel.ready + params.handling_min
+        if ready > params.van_departure_latest:
+            return False
+        return max(start, ready) + minutes[parcel.point_id] <= min(parcel.due, end)
+
+    return reachable
 
 
 def lower_bound(
@@ -66,6 +82,7 @@ def lower_bound(
     van_node, none_node, sink = first_trip + m, first_trip + m + 1, first_trip + m + 2
     penalty = math.floor(params.unassigned_penalty * 100)
     floors: dict[int, tuple[int, int]] = {}
+    reachable = _reachability(hub, points, vans, params)
     tails, heads, costs, distance_costs = [], [], [], []
     for i, p in enumerate(parcels):
         for j, t in by_stop.get(p.stop_id, ()) if p.stop_id is not None else ():
@@ -74,7 +91,7 @@ def lower_bound(
                 heads.append(first_trip + j)
                 costs.append(math.floor(t.cost_per_parcel * 100))
                 distance_costs.append(costs[-1])
-        if _van_reachable(p, hub, points, vans, params):
+        if reachable(p):
             if p.point_id not in floors:
                 at = points[p.point_id]
                 floors[p.point_id] = (
@@ -92,7 +109,8 @@ def lower_bound(
     arcs = (np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64))
     van_capacity = sum(v.capacity_parcels for v in vans)
 
-    def optimum(unit_costs: list[int], vans_open: bool) -> int:
+    def optimum(unit_costs: list[int], vans_open: bool) -> tuple[int, int]:
+        """(the optimum in fen, parcels sent by van)."""
         flow = min_cost_flow.SimpleMinCostFlow()
         flow.add_arcs_with_capacity_and_unit_cost(
             np.zeros(n, dtype=np.int64),
@@ -103,7 +121,7 @@ def lower_bound(
         flow.add_arcs_with_capacity_and_unit_cost(
             arcs[0], arcs[1], np.ones(len(tails), dtype=np.int64), np.array(unit_costs, dtype=np.int64)
         )
-        flow.add_arcs_with_capacity_and_unit_cost(
+        outs = flow.add_arcs_with_capacity_and_unit_cost(
             np.array([first_trip + j for j in range(m)] + [van_node, none_node], dtype=np.int64),
             np.full(m + 2, sink, dtype=np.int64),
             np.array([max(0, t.slots) for t in trips] + [van_capacity if vans_open else 0, n], dtype=np.int64),
@@ -113,14 +131,21 @@ def lower_bound(
         status = flow.solve()
         if status != flow.OPTIMAL:  # pragma: no cover - the none arc makes every instance feasible
             raise RuntimeError(f"min-cost flow failed with status {status}")
-        return flow.optimal_cost()
+        return flow.optimal_cost(), int(flow.flow(int(outs[m])))
 
-    without_vans = optimum(costs, False)
+    without_vans, _ = optimum(costs, False)
     if not floors:
         return without_vans / 100
+    full, by_van = optimum(costs, True)
+    if without_vans <= full:
+        return without_vans / 100
     fixed = math.floor(min(v.fixed_cost for v in vans) * 100)
-    with_vans = max(optimum(costs, True), fixed + optimum(distance_costs, True))
-    return min(without_vans, with_vans) / 100
+    # Each van parcel's full share is at least its distance share plus floor(fixed / load): once the full
+    # optimum sends enough parcels by van to cover one fixed cost that way, fixed + distance optimum <= full.
+    share = fixed // max(1, max(v.capacity_parcels for v in vans))
+    if share and by_van * share >= fixed:
+        return full / 100
+    return min(without_vans, max(full, fixed + optimum(distance_costs, True)[0])) / 100
 
 
 def penalised(cost: float, unassigned: int, params: Params | None = None) -> float:

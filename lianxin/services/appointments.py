@@ -32,7 +32,7 @@ from lianxin.services.status import (
     next_booking_status,
     opening_periods,
 )
-from lianxin.services.windows import ticket_for_booking, windows_of
+from lianxin.services.windows import expire_tickets, ticket_for_booking, windows_of
 from lianxin.sla.service import get_calendar
 
 BOOK_AHEAD_DAYS = 14
@@ -213,7 +213,8 @@ def day_queue(session: Session, location: ServiceLocation, day: date) -> list[Bo
 
 
 def mark_no_shows(session, settings, now: datetime) -> int:
-    """Job: bookings never checked in whose slot ended become no-shows (and free nothing: the slot is past)."""
+    """Job: bookings never checked in whose slot ended become no-shows (and free nothing: the slot is past);
+    queue numbers of earlier days never served are closed."""
     rows = session.scalars(
         select(Booking)
         .join(Slot, Slot.id == Booking.slot_id)
@@ -223,7 +224,7 @@ def mark_no_shows(session, settings, now: datetime) -> int:
     ).all()
     for booking in rows:
         change(session, booking, BookingAction.NO_SHOW, now=now)
-    return len(rows)
+    return len(rows) + expire_tickets(session, now)
 
 
 def send_reminders(session, settings, now: datetime) -> int:

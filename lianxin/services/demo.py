@@ -11,7 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lianxin.clock import local_zone
-from lianxin.orgs.models import Role
+from lianxin.geo.models import PlaceKind
+from lianxin.geo.service import add_place
+from lianxin.orgs.models import Role, Unit, UnitKind
 from lianxin.residents.models import ResidentAccount
 from lianxin.services import appointments as ap
 from lianxin.services import catalogue, ratings
@@ -229,6 +231,7 @@ def seed_demo(session: Session, city) -> None:
     today = svc.today(city.now)
     centre = catalogue.create_location(
         session,
+        place_id=_hall_place(session, jid),
         jurisdiction_id=jid,
         code="ZX",
         name=f"{by['DEMO-MZJ'].name[:-3]}市民服务中心",
@@ -354,6 +357,18 @@ def _hall(session: Session, city, centre, items, windows, today) -> None:
     ]
     for ticket, window in zip(tickets[:2], windows[:2], strict=True):
         win.act_on_ticket(session, ticket, "call", window=window, actor=desk, now=now + timedelta(minutes=25))
+
+
+def _hall_place(session: Session, jid: int) -> int | None:
+    """The centre in the gazetteer: a landmark in the first street (none in a city without streets)."""
+    street = session.scalar(
+        select(Unit).where(Unit.jurisdiction_id == jid, Unit.kind == UnitKind.STREET).order_by(Unit.id)
+    )
+    if street is None:  # pragma: no cover - the demo city has streets
+        return None
+    return add_place(
+        session, actor=None, jurisdiction_id=jid, name="市民服务中心", kind=PlaceKind.LANDMARK, unit_id=street.id
+    ).id
 
 
 def _account(session: Session, jid: int, phone: str, name: str, now) -> ResidentAccount:

@@ -271,6 +271,7 @@ class TicketAction(StrEnum):
     RECALL = "recall"  # 重呼 / back to the queue after a skip
     SERVE = "serve"
     SKIP = "skip"  # 过号: called and did not come
+    EXPIRE = "expire"  # the day ended before the number was served (the job)
 
 
 TICKET_LABELS = {
@@ -284,6 +285,7 @@ TICKET_ACTION_LABELS = {
     TicketAction.RECALL: ("重新排队", "Back to the queue"),
     TicketAction.SERVE: ("办理完成", "Served"),
     TicketAction.SKIP: ("过号", "Missed"),
+    TicketAction.EXPIRE: ("当日未办", "Expired at the day's end"),
 }
 T, TA = TicketStatus, TicketAction
 TICKET_TRANSITIONS: dict[tuple[TicketStatus, TicketAction], TicketStatus] = {
@@ -292,6 +294,8 @@ TICKET_TRANSITIONS: dict[tuple[TicketStatus, TicketAction], TicketStatus] = {
     (T.CALLED, TA.SERVE): T.SERVED,
     (T.CALLED, TA.SKIP): T.LEFT,
     (T.LEFT, TA.RECALL): T.WAITING,
+    (T.WAITING, TA.EXPIRE): T.LEFT,
+    (T.CALLED, TA.EXPIRE): T.LEFT,
 }
 
 

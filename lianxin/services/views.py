@@ -41,6 +41,7 @@ from lianxin.services.status import (
     EvalStatus,
     allowed_app_actions,
 )
+from lianxin.services.windows import windows_of
 from lianxin.web.deps import get_session, public_jurisdiction, require_roles
 from lianxin.web.forms import FormErrors, posted_form
 from lianxin.web.i18n import pick_lang
@@ -128,7 +129,8 @@ def index(request: Request, q: str = "", session: Session = Depends(get_session)
 def guide(code: str, request: Request, session: Session = Depends(get_session)) -> Response:
     """一次告知: everything a resident needs to know before coming, on one printable page."""
     item = catalogue.item_by_code(session, public_jurisdiction(request, session).id, code)
-    return render(request, "services/item.html", _ctx(item=item))
+    windows = [w for w in windows_of(session, item.location) if w.handles(item.id)] if item.location else []
+    return render(request, "services/item.html", _ctx(item=item, windows=windows))
 
 
 @router.get("/services/bundles/{code}")

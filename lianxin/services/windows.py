@@ -257,6 +257,21 @@ def act_on_ticket(
     return ticket
 
 
+def expire_tickets(session: Session, now: datetime) -> int:
+    """Numbers of earlier days still waiting or called when the hall closed are closed (过号离开)."""
+    rows = session.scalars(
+        select(Ticket)
+        .where(Ticket.day < today(now), Ticket.status.in_([TicketStatus.WAITING, TicketStatus.CALLED]))
+        .with_for_update(skip_locked=True, of=Ticket)
+        .limit(1000)
+    ).all()
+    for ticket in rows:
+        ticket.status = next_ticket_status(ticket.status, TicketAction.EXPIRE)
+        ticket.finished_at = now
+    session.flush()
+    return len(rows)
+
+
 def ticket_by_id(session: Session, jurisdiction_id: int, ticket_id: int) -> Ticket:
     ticket = session.get(Ticket, ticket_id)
     if ticket is None or ticket.jurisdiction_id != jurisdiction_id:

@@ -11,6 +11,7 @@ from lianxin.cli import app
 from lianxin.config import get_settings
 from lianxin.db import make_engine, make_sessionmaker, session_scope
 from lianxin.demo import build_demo
+from lianxin.geo.models import Place
 from lianxin.migrations import upgrade
 from lianxin.modules import declared
 from lianxin.services.models import (
@@ -19,6 +20,7 @@ from lianxin.services.models import (
     Evaluation,
     ServiceBundle,
     ServiceItem,
+    ServiceLocation,
     ServiceWindow,
     Ticket,
 )
@@ -56,6 +58,8 @@ def test_the_demo_and_the_commands(demo_db):
         assert count(Evaluation) == 55 and count(Evaluation, Evaluation.window_id.is_not(None)) == 40
         assert count(Evaluation, Evaluation.status != EvalStatus.RECEIVED) == 0  # the demo's appeals are the city's
         assert count(Booking) == 6 and count(ServiceWindow) == 5
+        hall = session.scalar(select(ServiceLocation))
+        assert session.get(Place, hall.place_id).name == "市民服务中心"  # the hall is in the gazetteer
         assert count(Ticket, Ticket.status == TicketStatus.SERVED) == 50
         assert session.scalar(select(ServiceItem.status).where(ServiceItem.code == "CG-0701")) == "temporarily_closed"
     found = runner.invoke(app, ["services", "search", "老人津贴"])

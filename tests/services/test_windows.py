@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from lianxin.appeals.models import Appeal
+from lianxin.clock import utcnow
 from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lianxin.notify import Notification
 from lianxin.services import appointments as ap
@@ -219,3 +220,93 @@ def test_a_booking_rated_from_my_bookings_counts_for_its_ticket(db, city, cat, h
     assert db.scalar(select(Evaluation).where(Evaluation.booking_id == booking.id)).level == 4
     assert db.get(Booking, booking.id).status == BookingStatus.SERVED
     assert db.scalars(select(Slot).where(Slot.window_id == elderly.id)).first() is not None
+
+
+def test_concurrent_numbers_and_calls_never_clash(engine, settings):
+    """Four desks issue numbers at once and get four different numbers; then four windows call at once with
+    three waiting and each number goes to exactly one window."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: row locks across connections (SQLite serialises writers anyway)")
+    import threading
+
+    from lianxin.db import make_sessionmaker
+    from lianxin.errors import LianxinError
+    from lianxin.orgs.models import User
+    from lianxin.services.models import ServiceItem, ServiceLocation, ServiceWindow, Ticket
+    from tests.factories import build_city
+    from tests.services.conftest import build_catalogue
+
+    factory = make_sessionmaker(engine, settings)
+    with factory() as setup:
+        town = build_city(setup)
+        centre, item = build_catalogue(setup, town)
+        windows = [
+            win.save_window(setup, location=centre, code=f"R{n}", name=f"抢号窗口{n}", actor=None) for n in range(4)
+        ]
+        setup.commit()
+        ids = dict(centre=centre.id, item=item.id, windows=[w.id for w in windows], operator=town.users["operator"].id)
+        jid = town.jid
+
+    def race(job) -> list:
+        out: list = []
+        barrier = threading.Barrier(4)
+
+        def one(n: int) -> None:
+            with factory() as session:
+                barrier.wait()
+                try:
+                    out.append(job(session, n))
+                    session.commit()
+                except LianxinError as exc:
+                    session.rollback()
+                    out.append(type(exc).__name__)
+
+        threads = [threading.Thread(target=one, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        return out
+
+    def issue(session, n):
+        return win.take_ticket(
+            session,
+            location=session.get(ServiceLocation, ids["centre"]),
+            item=session.get(ServiceItem, ids["item"]),
+            actor=session.get(User, ids["operator"]),
+        ).number
+
+    def call(session, n):
+        return win.call_next(
+            session, session.get(ServiceWindow, ids["windows"][n]), actor=session.get(User, ids["operator"])
+        ).number
+
+    try:
+        numbers = race(issue)
+        assert sorted(numbers) == ["A001", "A002", "A003", "A004"]
+        with factory() as session:  # one is served already: three wait
+            first = session.scalar(select(Ticket).where(Ticket.jurisdiction_id == jid, Ticket.number == "A001"))
+            first.status = TicketStatus.LEFT
+            session.commit()
+        called = race(call)
+        assert sorted(called) == ["A002", "A003", "A004", "NotFound"]
+    finally:
+        with factory() as cleanup:
+            cleanup.execute(Ticket.__table__.delete().where(Ticket.jurisdiction_id == jid))
+            cleanup.commit()
+
+
+def test_the_no_show_job_closes_yesterdays_numbers(db, city, cat, hall, clock):
+    general, _ = hall
+    operator = city.users["operator"]
+    waiting = win.take_ticket(db, location=cat.centre, item=cat.transfer, actor=operator)
+    called = win.take_ticket(db, location=cat.centre, item=cat.transfer, actor=operator)
+    served = win.take_ticket(db, location=cat.centre, item=cat.transfer, actor=operator)
+    win.act_on_ticket(db, called, "call", window=general, actor=operator)
+    win.act_on_ticket(db, served, "call", window=general, actor=operator)
+    win.act_on_ticket(db, served, "serve", actor=operator)
+    assert ap.mark_no_shows(db, None, utcnow()) == 0  # today's numbers stay open
+    clock.shift(timedelta(days=1))
+    assert ap.mark_no_shows(db, None, utcnow()) == 2
+    assert (waiting.status, called.status, served.status) == (TicketStatus.LEFT, TicketStatus.LEFT, TicketStatus.SERVED)
+    assert ap.mark_no_shows(db, None, utcnow()) == 0

@@ -161,7 +161,9 @@ def setup(url: str) -> dict:
     return ids
 
 
-def run_database(url: str, line: str, n: int, client_counts: list[int], worker_counts: list[int]) -> list[tuple]:
+def run_database(
+    url: str, line: str, n: int, client_counts: list[int], worker_counts: list[int], only: set[str] | None = None
+) -> list[tuple]:
     out(f"\n== {line} ==")
     ids = setup(url)
     env = {
@@ -184,6 +186,7 @@ def run_database(url: str, line: str, n: int, client_counts: list[int], worker_c
         ),
         "resident form": (True, lambda a, b: form_requests(ids["community_id"], a, b)),
     }
+    doors = {door: spec for door, spec in doors.items() if only is None or door == "limit" or door in only}
     rows, sent = [], {"limit": 0, "lianxin": 0}
     offset = 0
     for workers in worker_counts:
@@ -266,24 +269,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=200, help="timed requests per door, client count and worker count")
     parser.add_argument("--clients", default="1,8,32", help="concurrent client counts, comma-separated")
     parser.add_argument("--workers", default="1,2", help="server worker counts on PostgreSQL (SQLite: 1)")
+    parser.add_argument("--doors", default="", help="only these doors, e.g. 'JSON API' (default: all three)")
     parser.add_argument(
         "--pg-url", default=os.environ.get("LIANXIN_BENCH_PG_URL", "postgresql://postgres@127.0.0.1/lianxin_bench")
     )
     args = parser.parse_args(argv)
     clients = [int(c) for c in args.clients.split(",")]
     workers = [int(w) for w in args.workers.split(",")]
+    only = {d.strip() for d in args.doors.split(",") if d.strip()} or None
     out(
         f"http_intake: {lifecycle.git_revision()}, Python {sys.version.split()[0]}, {lifecycle.loadavg()}, {os.cpu_count()} CPUs"
     )
     if args.db in ("postgresql", "both"):
         try:
             with lifecycle.postgresql_database(args.pg_url) as (url, line):
-                verdict(run_database(url, line, args.n, clients, workers))
+                verdict(run_database(url, line, args.n, clients, workers, only))
         except ConnectionError as exc:
             out(f"\nPostgreSQL skipped: {exc}")
     if args.db in ("sqlite", "both"):
         with lifecycle.sqlite_database() as (url, line):
-            verdict(run_database(url, line, args.n, clients, [1]))
+            verdict(run_database(url, line, args.n, clients, [1], only))
     return 0
 
 

@@ -14,7 +14,8 @@ features (jieba keywords, phone, place):
 The messages are replayed in time order through the real ``find_repeats`` on a private in-memory
 SQLite database: each message is looked up (its author stands in for the caller's phone; the data's
 place names are anonymised, so no place is given and the jurisdiction-wide keyword index is read) and
-then taken in and indexed, so a lookup sees only what came before it.
+then taken in by the real intake (``submit_appeal``, whose hook indexes it), so a lookup sees only what
+came before it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
@@ -143,9 +144,9 @@ def _database():
 
 
 def evaluate(messages: list[Message], window_days: int = 30, limit: int = 5) -> RepeatFigures:
-    from lianxin.appeals.models import Appeal, Appellant
-    from lianxin.dispatch.models import AppealTerm
-    from lianxin.dispatch.repeats import SUGGEST_SCORE, find_repeats, terms_of
+    from lianxin.appeals.schemas import AppealCreate
+    from lianxin.appeals.service import submit_appeal
+    from lianxin.dispatch.repeats import SUGGEST_SCORE, find_repeats
     from lianxin.orgs.models import Jurisdiction
 
     figures = RepeatFigures(messages=len(messages))
@@ -158,13 +159,13 @@ def evaluate(messages: list[Message], window_days: int = 30, limit: int = 5) -> 
         session.flush()
         jid, start = jurisdiction.id, 0
         phones: dict[str, str] = {}  # author → phone
-        appellants: dict[str, int] = {}  # phone → appellant id
+        index_of: dict[int, int] = {}  # appeal id → message index
         for index, message in enumerate(messages):
             while messages[start].created_at < message.created_at - window:
                 start += 1
             truth = {j: label(message, messages[j]) for j in range(start, index)}
             positives = {j for j, v in truth.items() if v == "repeat"}
-            phone = phones.get(message.author) or f"1{len(phones) + 1:010d}"
+            phone = phones.get(message.author) or f"13{len(phones) + 1:09d}"
             started = time.perf_counter()
             found = find_repeats(
                 session,
@@ -176,10 +177,10 @@ def evaluate(messages: list[Message], window_days: int = 30, limit: int = 5) -> 
                 limit=limit,
             )
             figures.latencies.append(time.perf_counter() - started)
-            listed = [c.appeal.id - 1 for c in found]  # appeal id = message index + 1
+            listed = [index_of[c.appeal.id] for c in found]
             for candidate in found:
                 if candidate.score >= SUGGEST_SCORE:
-                    verdict = truth.get(candidate.appeal.id - 1, "unsure")
+                    verdict = truth.get(index_of[candidate.appeal.id], "unsure")
                     figures.suggested[verdict] += 1
                     figures.recalled += verdict == "repeat"
             figures.positives += len(positives)
@@ -187,53 +188,21 @@ def evaluate(messages: list[Message], window_days: int = 30, limit: int = 5) -> 
                 figures.queries_with_repeat += 1
                 figures.ranks.append(next((r for r, j in enumerate(listed, 1) if j in positives), 0))
             if message.author not in phones:
-                appellant = Appellant(jurisdiction_id=jid, phone=phone, created_at=message.created_at)
-                session.add(appellant)
-                session.flush()
-                phones[message.author], appellants[phone] = phone, appellant.id
-            session.execute(
-                insert(Appeal.__table__),
-                [
-                    dict(
-                        id=index + 1,
-                        jurisdiction_id=jid,
-                        order_no=f"E{index + 1:010d}",
-                        version=1,
-                        status="received",
-                        channel="web",
-                        appeal_type="complaint",
-                        urgency="normal",
-                        title=message.title[:200],
-                        content=message.text,
-                        appellant_id=appellants[phone],
-                        appellant_phone=phone,
-                        anonymous=False,
-                        confidential=False,
-                        tracking_token=f"e{index + 1:012d}",
-                        designated=False,
-                        received_at=message.created_at,
-                        updated_at=message.created_at,
-                        extension_count=0,
-                        supervision_level=0,
-                        reopen_count=0,
-                    )
-                ],
+                phones[message.author] = phone
+            appeal = submit_appeal(  # the real intake: its after_intake hook indexes the keywords
+                session,
+                AppealCreate(
+                    jurisdiction_id=jid,
+                    channel="web",
+                    appeal_type="complaint",
+                    title=message.title[:200],
+                    content=message.text[:5000] if len(message.text) >= 5 else f"{message.text}（留言）",
+                    appellant_phone=phone,
+                ),
+                actor=None,
+                now=message.created_at,
             )
-            terms = terms_of(message.text)
-            if terms:
-                session.execute(
-                    insert(AppealTerm.__table__),
-                    [
-                        dict(
-                            jurisdiction_id=jid,
-                            appeal_id=index + 1,
-                            term=term,
-                            community_id=None,
-                            received_at=message.created_at,
-                        )
-                        for term in terms
-                    ],
-                )
+            index_of[appeal.id] = index
             progress.advance()
     engine.dispose()
     return figures

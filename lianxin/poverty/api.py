@@ -58,6 +58,7 @@ class DeclarationOut(BaseModel):
 
 def _declaration(session, decl: Declaration, clear: dict | None = None) -> DeclarationOut:
     shown = clear or service.declaration_view(decl)
+    state = service.clock(session, decl)
     return DeclarationOut(
         id=decl.id,
         number=service.number(decl),
@@ -82,7 +83,7 @@ def _declaration(session, decl: Declaration, clear: dict | None = None) -> Decla
         object_type=decl.object_type.value if decl.object_type else None,
         reject_reason=decl.reject_reason,
         case_id=decl.case_id,
-        clock=ClockOut(**{**service.clock(session, decl), "colour": service.clock(session, decl)["colour"].value}),
+        clock=ClockOut(**{**state, "colour": state["colour"].value}),
     )
 
 

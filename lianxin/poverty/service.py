@@ -24,8 +24,9 @@ from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lianxin.notify import queue_notification
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import has_role, user_unit_ids
-from lianxin.poverty.models import Declaration, PovertyDataView, PovertyEvent, PovertySettings
+from lianxin.poverty.models import Declaration, MonitoringCase, PovertyDataView, PovertyEvent, PovertySettings
 from lianxin.poverty.status import (
+    CASE_OPEN,
     DECLARATION_OPEN,
     RESIDENT_CHANNELS,
     Channel,
@@ -337,6 +338,19 @@ def live_declaration(session: Session, key: str | None) -> Declaration | None:
     return session.scalar(select(Declaration).where(Declaration.live_key == key)) if key else None
 
 
+def _not_monitored(session: Session, household_id: int) -> None:
+    case_id = session.scalar(
+        select(MonitoringCase.id).where(
+            MonitoringCase.household_id == household_id, MonitoringCase.status.in_(CASE_OPEN)
+        )
+    )
+    if case_id is not None:
+        raise Conflict(
+            f"该户已在监测帮扶中（JC{case_id:06d}），请在监测户页面更新风险",
+            f"this household is already monitored (JC{case_id:06d}); update its case instead",
+        )
+
+
 def declare(
     session: Session,
     *,
@@ -410,6 +424,8 @@ def declare(
         require(
             session, actor, STAFF_ROLES, placeholder, "该户不在您负责的范围内", "that household is outside your area"
         )
+    if household is not None:
+        _not_monitored(session, household.id)
     key = live_key(household.id if household else None, id_number, phone)
     existing = live_declaration(session, key)
     if existing is not None:
@@ -484,6 +500,17 @@ def assign(session: Session, decl: Declaration, *, actor: User, assignee: User |
     """Take the check (``assignee`` None: the actor claims it) or hand it to someone; one live assignment: a
     conditional update, so two people claiming at once cannot both hold it."""
     assignee = assignee or actor
+    # a declaration known only by its village goes into the grid of the grid worker it is handed to
+    grid = None
+    if decl.grid_id is None and assignee.id != actor.id:
+        grid = next(
+            (
+                g.unit
+                for g in assignee.grants
+                if g.role in CHECK_ROLES and g.unit.kind == UnitKind.GRID and g.unit.parent_id == decl.community_id
+            ),
+            None,
+        )
     if assignee.id == actor.id:
         require(
             session,
@@ -502,7 +529,7 @@ def assign(session: Session, decl: Declaration, *, actor: User, assignee: User |
             "只有村（社区）、街道的负责人可以分派核实",
             "only village or street staff assign",
         )
-        if not covers(session, assignee, CHECK_ROLES, decl):
+        if grid is None and not covers(session, assignee, CHECK_ROLES, decl):
             raise InvalidInput(
                 "被指派人不负责该户所在网格", "the assignee does not cover this household", field="assignee"
             )
@@ -521,7 +548,13 @@ def assign(session: Session, decl: Declaration, *, actor: User, assignee: User |
     result = session.execute(
         update(Declaration)
         .where(Declaration.id == decl.id, Declaration.status == old_status, guard)
-        .values(assignee_id=assignee.id, assigned_at=now, status=new_status, version=Declaration.version + 1)
+        .values(
+            assignee_id=assignee.id,
+            assigned_at=now,
+            status=new_status,
+            version=Declaration.version + 1,
+            grid_id=grid.id if grid else decl.grid_id,
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -597,6 +630,7 @@ def check(
         raise InvalidInput("家庭人口应为 1–30", "a household has 1 to 30 people", field="household_size")
     kinds = clean_risk_types(risk_types) if risk_types is not None else decl.risk_types
     household = _link_household(session, decl, actor)
+    _not_monitored(session, household.id)
     key = live_key(household.id, None, None)
     other = live_declaration(session, key)
     if other is not None and other.id != decl.id:

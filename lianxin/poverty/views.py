@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from lianxin.appeals.audit import require_auditor
 from lianxin.clock import utcnow
-from lianxin.errors import InvalidInput, LianxinError
+from lianxin.errors import InvalidInput, LianxinError, NotFound
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import has_role
 from lianxin.poverty import board, funds, service
@@ -37,6 +37,7 @@ from lianxin.web.deps import get_session, require_roles, require_user
 from lianxin.web.forms import posted_form
 from lianxin.web.i18n import pick_lang
 from lianxin.web.templating import render
+from lianxin.web.uploads import stored_path
 
 router = APIRouter()
 STAFF = require_roles(Role.GRID_WORKER, Role.HANDLER, Role.LEADER)
@@ -235,6 +236,19 @@ def declaration_action(
         session.refresh(decl)
         return _declaration_page(request, session, user, decl, error=message(request, exc), status_code=exc.http_status)
     return RedirectResponse(f"/staff/poverty/declarations/{decl.id}", status_code=303)
+
+
+@router.get("/staff/poverty/declarations/{declaration_id}/photos/{n}")
+def declaration_photo(
+    declaration_id: int, n: int, request: Request, session: Session = Depends(get_session), user: User = Depends(STAFF)
+) -> Response:
+    """A photo the declarant uploaded, for staff of the area (never cached)."""
+    decl = service.get_declaration(session, user, declaration_id)
+    if not 0 <= n < len(decl.photos or []):
+        raise NotFound("照片不存在", "no such photo")
+    row = decl.photos[n]
+    path = stored_path(request.app.state.settings.upload_dir, row["storage_key"])
+    return FileResponse(path, media_type=row["content_type"], headers={"Cache-Control": "private, no-store"})
 
 
 # --- a declaration recorded by staff ---------------------------------------------------------------------------

@@ -303,3 +303,13 @@ def test_the_resident_withdraws_and_sees_photos_only_of_their_own(client, db, ci
     )
     assert r.status_code == 303 and decl.status == DeclarationStatus.WITHDRAWN
     assert "已撤回" in client.get("/me/poverty").text
+
+
+def test_the_care_register_links_to_a_declaration_and_pages_speak_english(client, db, city, world):
+    staff(client, city, "grid_worker")
+    household = client.get(f"/care/households/{world.household.id}").text
+    assert f"/staff/poverty/new?household={world.household.id}" in household
+    form = client.get(f"/staff/poverty/new?household={world.household.id}").text
+    assert f'value="{world.household.id}"' in form
+    english = client.get("/staff/poverty?lang=en").text
+    assert "Poverty monitoring · declarations" in english and "Record a declaration" in english

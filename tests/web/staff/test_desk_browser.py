@@ -151,3 +151,23 @@ def test_deleting_a_dispatch_rule_asks_first_and_says_what_it_did(desk, live_ser
     expect(page.get_by_role("status")).to_contain_text(f"已删除派单规则 #{rule_id}")
     expect(page.locator(f'form[action="/admin/catalogue/{rule_id}/delete"]')).to_have_count(0)
     screenshot(page, "desk-catalogue-deleted")
+
+
+def test_the_unit_picker_filters_the_tree_by_name(desk, live_server):
+    from lianxin.db import session_scope
+    from tests.factories import new_appeal
+
+    with session_scope(live_server.sessionmaker) as session:
+        order_no = new_appeal(session, live_server.city, actor_key=None).order_no
+    street = live_server.city.units["street"]
+    page = sign_in(desk, live_server, "dispatcher")
+    page.goto(f"/staff/appeals/{order_no}")
+    page.get_by_text("派单", exact=True).first.click()
+    picker = page.locator("#dispatch-lead_unit")
+    expect(picker).to_be_visible()
+    page.locator('input.unit-filter[data-for="dispatch-lead_unit"]').fill(street.name)
+    shown = picker.locator("option:not([hidden])").all_inner_texts()
+    assert [text.strip() for text in shown if text.strip() not in ("请选择",)] == [street.name]
+    screenshot(page, "desk-unit-picker")
+    picker.select_option(str(street.id))
+    assert picker.input_value() == str(street.id)

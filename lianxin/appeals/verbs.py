@@ -92,10 +92,10 @@ class Input:
     default: object = None
     only: tuple = ()  # the enum values a page offers (all when empty)
 
-    def choices(self) -> list[tuple[str, str]]:
-        """(value, zh label) of a ``choice`` input's enum."""
+    def choices(self) -> list[tuple[str, str, str]]:
+        """(value, zh label, en label) of a ``choice`` input's enum."""
         members = self.only or tuple(self.enum) if self.enum else ()
-        return [(m.value, m.label_zh) for m in members]
+        return [(m.value, m.label_zh, m.label_en) for m in members]
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

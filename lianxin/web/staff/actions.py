@@ -20,7 +20,7 @@ from lianxin.appeals.verbs import VERBS, WEB, Input, Verb, pending, reporting_un
 from lianxin.clock import local_zone
 from lianxin.errors import InvalidInput, NotFound
 from lianxin.orgs.models import Unit, UnitKind, User
-from lianxin.web.staff.common import categories, unit_choices
+from lianxin.web.staff.common import categories, unit_choices, unit_tree_options
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,9 @@ class Field:
     name: str
     zh: str
     en: str
-    kind: str = "textarea"  # textarea | text | select | multi | date | datetime | radio | check | file
+    kind: str = (
+        "textarea"  # textarea | text | select | multi | unit | units | date | datetime | radio | check | file | limit
+    )
     required: bool = True
     options: Callable[[Session, Appeal], list[tuple[str, str]]] | None = None  # (value, label)
     hint: tuple[str, str] | None = None
@@ -92,26 +94,23 @@ class Form:
 
 
 def handling_units(session: Session, appeal: Appeal) -> list[tuple[str, str]]:
-    return [(str(u.id), u.name) for u in unit_choices(session, appeal.jurisdiction_id, HANDLING_UNIT_KINDS)]
+    return unit_tree_options(unit_choices(session, appeal.jurisdiction_id, HANDLING_UNIT_KINDS))
 
 
 def departments(session: Session, appeal: Appeal) -> list[tuple[str, str]]:
-    return [
-        (str(u.id), u.name)
-        for u in unit_choices(session, appeal.jurisdiction_id, (UnitKind.DEPARTMENT, UnitKind.ENTERPRISE))
-    ]
+    return unit_tree_options(unit_choices(session, appeal.jurisdiction_id, (UnitKind.DEPARTMENT, UnitKind.ENTERPRISE)))
 
 
 def category_options(session: Session, appeal: Appeal) -> list[tuple[str, str]]:
     return [(str(cid), path) for cid, path in categories(session, appeal.jurisdiction_id)]
 
 
-def yes_no(session: Session, appeal: Appeal) -> list[tuple[str, str]]:
-    return [("1", "是"), ("0", "否")]
+def yes_no(session: Session, appeal: Appeal) -> list[tuple[str, str, str]]:
+    return [("1", "是", "Yes"), ("0", "否", "No")]
 
 
-def approve_options(session: Session, appeal: Appeal) -> list[tuple[str, str]]:
-    return [("1", "同意"), ("0", "驳回")]
+def approve_options(session: Session, appeal: Appeal) -> list[tuple[str, str, str]]:
+    return [("1", "同意", "Approve"), ("0", "驳回", "Refuse")]
 
 
 OPTIONS: dict[str, Callable[[Session, Appeal], list[tuple[str, str]]]] = {
@@ -129,8 +128,8 @@ WIDGETS = {  # input kind -> form control
     "flag": "check",
     "date": "date",
     "datetime": "datetime",
-    "unit": "select",
-    "units": "multi",
+    "unit": "unit",  # a select of units in tree order, with a search box
+    "units": "units",
     "category": "select",
     "photos": "file",
 }

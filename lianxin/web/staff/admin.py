@@ -91,7 +91,7 @@ def number(form: Form, name: str, default: int | None = None) -> int | None:
 
 def choice(form: Form, name: str, options: Callable, session: Session, user: User) -> str:
     value = form.text(name)
-    if value not in {v for v, _ in options(session, user)}:
+    if value not in {v for v, *_ in options(session, user)}:
         raise InvalidInput("请选择一项", "choose one of the options", field=name)
     return value
 

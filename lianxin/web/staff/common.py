@@ -14,7 +14,7 @@ from lianxin.appeals.choices import AppealType, Channel, UnitRole
 from lianxin.appeals.models import Appeal, AppealUnit, Category
 from lianxin.appeals.status import HANDLING, AppealStatus
 from lianxin.clock import local_text, utcnow
-from lianxin.orgs.models import Unit
+from lianxin.orgs.models import Unit, UnitKind
 from lianxin.web.i18n import EN
 from lianxin.web.staff.listing import Column, Filter, ListSpec
 
@@ -295,3 +295,21 @@ def unit_choices(session: Session, jurisdiction_id: int, kinds) -> list[Unit]:
             .order_by(Unit.kind, Unit.code)
         )
     )
+
+
+def unit_tree_options(units: list[Unit]) -> list[tuple[str, str]]:
+    """``(id, label)`` in tree order — each unit after its parent, siblings by code — the label indented by its
+    depth among the units given (a full-width space a level), so a picker reads as the org tree."""
+    ids = {u.id for u in units}
+    children: dict[int | None, list[Unit]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id if unit.parent_id in ids else None, []).append(unit)
+    out: list[tuple[str, str]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for unit in sorted(children.get(parent, []), key=lambda u: (u.kind != UnitKind.DISTRICT, u.code)):
+            out.append((str(unit.id), "\u3000" * depth + unit.name))
+            walk(unit.id, depth + 1)
+
+    walk(None, 0)
+    return out

@@ -440,3 +440,32 @@ def test_the_residents_photos_and_the_units_proof_have_their_own_headings(client
     assert "群众提供的照片" in resident and "（1）" in resident and "resident.jpg" in resident
     assert "fixed.jpg" not in resident and "fixed2.jpg" in proof and "（2）" in proof and "resident.jpg" not in proof
     assert "Photos from the resident" in client.get(f"/staff/appeals/{appeal.order_no}?lang=en").text
+
+
+def test_unit_pickers_are_a_sorted_tree_with_a_search_box_and_choices_speak_english(client, db, city):
+    from lianxin.web.staff.common import unit_choices, unit_tree_options
+
+    options = dict(unit_tree_options(unit_choices(db, city.jid, [u.kind for u in city.units.values()])))
+    labels = list(options.values())
+    district, street, community = (city.units[k] for k in ("district", "street", "community"))
+
+    def depth(unit):
+        return len(options[str(unit.id)]) - len(unit.name)
+
+    assert options[str(community.id)].endswith(community.name)
+    assert depth(street) == depth(district) + 1 and depth(community) == depth(street) + 1
+    assert labels.index(options[str(district.id)]) < labels.index(options[str(street.id)])
+    assert labels.index(options[str(community.id)]) == labels.index(options[str(street.id)]) + 1
+    appeal = new_appeal(db, city)
+    as_user(client, city, "dispatcher")
+    page = client.get(f"/staff/appeals/{appeal.order_no}").text
+    assert 'class="unit-filter" data-for="dispatch-lead_unit"' in page
+    dispatch_appeal(db, appeal, city.units["street"], actor=city.users["dispatcher"])
+    sign_appeal(db, appeal, actor=city.users["street_handler"])
+    record_contact(db, appeal, actor=city.users["street_handler"], note="已联系")
+    from lianxin.appeals.service import reply_to_appeal
+
+    reply_to_appeal(db, appeal, actor=city.users["street_handler"], text="已处理完毕。")
+    as_user(client, city, "visitor")
+    english = client.get(f"/staff/appeals/{appeal.order_no}?lang=en").text
+    assert "> Yes</label>" in english and ">Basically satisfied</option>" in english

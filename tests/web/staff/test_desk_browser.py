@@ -151,3 +151,77 @@ def test_deleting_a_dispatch_rule_asks_first_and_says_what_it_did(desk, live_ser
     expect(page.get_by_role("status")).to_contain_text(f"已删除派单规则 #{rule_id}")
     expect(page.locator(f'form[action="/admin/catalogue/{rule_id}/delete"]')).to_have_count(0)
     screenshot(page, "desk-catalogue-deleted")
+
+
+def test_the_unit_picker_filters_the_tree_by_name(desk, live_server):
+    from lianxin.db import session_scope
+    from tests.factories import new_appeal
+
+    with session_scope(live_server.sessionmaker) as session:
+        order_no = new_appeal(session, live_server.city, actor_key=None).order_no
+    street = live_server.city.units["street"]
+    page = sign_in(desk, live_server, "dispatcher")
+    page.goto(f"/staff/appeals/{order_no}")
+    page.get_by_text("派单", exact=True).first.click()
+    picker = page.locator("#dispatch-lead_unit")
+    expect(picker).to_be_visible()
+    page.locator('input.unit-filter[data-for="dispatch-lead_unit"]').fill(street.name)
+    shown = picker.locator("option:not([hidden])").all_inner_texts()
+    assert [text.strip() for text in shown if text.strip() not in ("请选择",)] == [street.name]
+    screenshot(page, "desk-unit-picker")
+    picker.select_option(str(street.id))
+    assert picker.input_value() == str(street.id)
+
+
+PAGES = {  # role → the staff and leader pages it works on
+    "operator": ["/staff/intake", "/kb"],
+    "dispatcher": ["/staff/dispatch", "/staff/appeals", "/staff/overdue", "/staff/visits", "/admin/catalogue"],
+    "street_handler": ["/staff/handle", "/hotspots", "/topics", "/ledger"],
+    "leader": ["/staff/overview", "/leader/dashboard", "/assessment/monthly", "/leader/supervision"],
+    "admin": ["/staff/admin", "/staff/admin/units", "/staff/admin/time-limits", "/routing"],
+}
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_staff_and_leader_pages_fit_the_screen_in_chinese_and_english(browser, live_server, width):
+    """Nothing makes the page wider than the screen (wide tables scroll inside themselves), and order numbers,
+    unit names and times in lists never break across lines."""
+    from lianxin.appeals.service import dispatch_appeal
+    from lianxin.db import session_scope
+    from lianxin.orgs.models import User
+    from tests.factories import new_appeal
+
+    city = live_server.city
+    with session_scope(live_server.sessionmaker) as session:  # rows with long titles in every queue
+        dispatcher = session.get(User, city.users["dispatcher"].id)
+        for n in range(3):
+            appeal = new_appeal(
+                session, city, actor_key=None, title=f"小区北门外道路两侧长期占道经营噪声扰民问题第{n}次反映"
+            )
+            if n:
+                dispatch_appeal(session, appeal, city.units["street"].id, actor=dispatcher)
+    context = browser.new_context(viewport={"width": width, "height": 1000}, locale="zh-CN", base_url=live_server.url)
+    try:
+        wide = {}
+        for role, paths in PAGES.items():
+            page = sign_in(context, live_server, role)
+            for lang in ("zh-CN", "en"):
+                for path in paths:
+                    answer = page.goto(f"{path}?lang={lang}")
+                    assert answer.status < 400, (role, path, answer.status)
+                    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                    if overflow > 0:
+                        wide[(role, path, lang)] = overflow
+                    broken = page.evaluate(
+                        """() => [...document.querySelectorAll('table.list td.nowrap')].filter(td => {
+                            const r = document.createRange(); r.selectNodeContents(td);
+                            return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1;
+                        }).map(td => td.innerText)"""
+                    )
+                    assert not broken, (role, path, lang, broken[:3])
+                    name = path.strip("/").replace("/", "-")
+                    screenshot(page, f"desk-{width}-{lang}-{name}")
+            page.close()
+        assert not wide, f"pages wider than {width} px: {wide}"
+    finally:
+        context.close()

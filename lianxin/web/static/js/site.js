@@ -36,3 +36,16 @@ document.addEventListener("submit", function (event) {
   var form = event.target.closest("form[data-confirm]");
   if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
 }, true);
+
+// Unit pickers: typing in the search box above a unit select shows only the units whose name contains the text
+// (the chosen ones stay), so a long org tree is found by name.
+document.addEventListener("input", function (event) {
+  var box = event.target.closest("input.unit-filter");
+  if (!box) return;
+  var select = document.getElementById(box.dataset.for);
+  if (!select) return;
+  var query = box.value.trim();
+  Array.prototype.forEach.call(select.options, function (option) {
+    option.hidden = !!query && option.value !== "" && !option.selected && option.text.indexOf(query) === -1;
+  });
+});

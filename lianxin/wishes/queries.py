@@ -334,3 +334,14 @@ def org_board(session: Session, org: PartyOrg, year: int, month: int | None = No
     return OrgBoard(
         org, year, month, orgs, members, months, overdue, {ReportStatus(k).value: v for k, v in reports.items()}
     )
+
+
+def member_rank(session: Session, member: Member, year: int) -> tuple[int, int] | None:
+    """A member's place among their organisation's members by realised wishes this year (ties share the
+    place): ``(place, members)``, or None for a volunteer with no organisation."""
+    if member.org_id is None:
+        return None
+    ids = list(session.scalars(select(Member.id).where(Member.org_id == member.org_id, Member.active.is_(True))))
+    rows = quota_progress(session, member.jurisdiction_id, QuotaScope.MEMBER, year, ids=ids)
+    mine = next((p.realised for p in rows if p.id == member.id), 0)
+    return 1 + sum(p.realised > mine for p in rows), len(rows)

@@ -204,3 +204,14 @@ def test_a_secretary_reports_the_organisation_to_a_community(db, city, party, cl
         ).status_code
         == 403
     )
+
+
+def test_a_member_sees_their_place_in_the_branch(db, city, party, client):  # noqa: F811
+    with at(2026, 3, 2):
+        realised(db, city, party, "13711110001", member=party.other)
+        assert queries.member_rank(db, party.other, 2026) == (1, 2)
+        assert queries.member_rank(db, party.member, 2026) == (2, 2)
+        login(client, party.member_user.username, PASSWORD)
+        assert "支部内第 2 / 2" in client.get("/wishes/mine").text
+    volunteer = people.create_member(db, jurisdiction_id=city.jid, name="志愿者", phone="13711119999", kind="volunteer")
+    assert queries.member_rank(db, volunteer, 2026) is None

@@ -74,13 +74,26 @@ def build_cli(modules: Sequence[Module | str] | None = None) -> typer.Typer:
         and the enabled modules' jobs."""
         run_jobs_command(enabled, loop=loop, every=every, only=only)
 
+    groups: dict[str, list[typer.Typer]] = {}
     for _, (name, target) in each(enabled, "cli"):
         found = resolve(target)
         if isinstance(found, typer.Typer):
-            app.add_typer(found, name=name)
+            groups.setdefault(name, []).append(found)
         else:
             app.command(name)(found)
+    for name, parts in groups.items():
+        app.add_typer(parts[0] if len(parts) == 1 else _merged(parts), name=name)
     return wrap_commands(app)  # every command fails the same way: bilingual message, exit code 2
+
+
+def _merged(parts: list[typer.Typer]) -> typer.Typer:
+    """One command group from several modules' groups of the same name (``lianxin eval routing|repeats|hotspots``):
+    a new group holding their commands, so no module's own group is changed."""
+    merged = typer.Typer(help=parts[0].info.help, no_args_is_help=True)
+    for part in parts:
+        merged.registered_commands += part.registered_commands
+        merged.registered_groups += part.registered_groups
+    return merged
 
 
 def main() -> None:

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     log_format: str = "plain"
     log_level: str = "INFO"
     secret_key: str = DEV_SECRET
+    # Fernet keys for personal data at rest (lianxin.crypto), comma-separated: the first encrypts, all decrypt.
+    data_keys: str = ""
     env: str = "development"
     # The local time zone (IANA name): every local date and time shown or computed (lianxin.clock.local_zone).
     timezone: str = "Asia/Shanghai"
@@ -48,6 +50,8 @@ class Settings(BaseSettings):
     # Urge notices: hours before the handling deadline, and working days after it.
     urge_before_hours: list[int] = Field(default_factory=lambda: [24, 4])
     urge_after_working_days: list[int] = Field(default_factory=lambda: [0, 1, 3])
+    # The dispatch queue flags a new appeal still waiting for a unit after this many minutes.
+    dispatch_within_minutes: int = 30
     # Return-visit task: due this many working days after the reply.
     visit_within_working_days: int = 2
     # Deferred (挂账) appeals are reviewed this many days after each review.

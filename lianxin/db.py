@@ -107,8 +107,13 @@ def is_busy(exc: BaseException) -> bool:
 
 
 def make_sessionmaker(engine: Engine, settings: Settings | None = None) -> sessionmaker[Session]:
-    """Sessions carry the settings in ``session.info`` so service code can read policy knobs."""
-    return sessionmaker(bind=engine, expire_on_commit=False, info={"settings": settings or Settings()})
+    """Sessions carry the settings in ``session.info`` so service code can read policy knobs; their data keys
+    become the active ones for encrypted columns (``lianxin.crypto``)."""
+    from lianxin import crypto
+
+    settings = settings or Settings()
+    crypto.configure(settings)
+    return sessionmaker(bind=engine, expire_on_commit=False, info={"settings": settings})
 
 
 @contextmanager

@@ -51,6 +51,7 @@ MODULES: list[str] = [
     "lianxin.volunteers",
     "lianxin.logistics",
     "lianxin.services",
+    "lianxin.poverty",
 ]
 
 Ref = str | Any  # "package.module:attribute", or the object itself
@@ -65,6 +66,8 @@ HOOKS: dict[str, str] = {
     "after_recategorize": "f(session, appeal, *, actor, previous_category_id, predicted_category_id), after the "
     "centre confirmed or corrected the category (routing records a training label)",
     "hotspot_topics": "f(session, hotspot) -> list of topics made from the hotspot, shown on its page (topics)",
+    "after_demo": "f(session, city) -> str | None, after ``lianxin demo`` generated the demo city's appeals "
+    "(routing trains its model); a text is added to the demo's report",
     "rate_weights": "first answer: f(session, jurisdiction_id) -> Weights | None, the weights the three "
     "rates use (assessment's admin-edited settings); none: the defaults",
     "after_sign_in": "f(session, user), after a staff login's password was accepted (wishes links the party "

@@ -47,7 +47,10 @@ def demo(engine, settings, tmp_path_factory):
 
 
 def _appeals(session: Session, jid: int) -> list[Appeal]:
-    return session.scalars(select(Appeal).where(Appeal.jurisdiction_id == jid).order_by(Appeal.id)).all()
+    """The demo city's residents' appeals (not the care module's sensor work orders, which come on top)."""
+    return session.scalars(
+        select(Appeal).where(Appeal.jurisdiction_id == jid, Appeal.channel != "sensor").order_by(Appeal.id)
+    ).all()
 
 
 def _counts(session: Session) -> dict[str, int]:
@@ -158,7 +161,8 @@ def test_no_event_is_in_the_future_and_each_history_starts_with_submission_in_ti
     now = datetime.now(UTC)
     events = session.execute(
         select(AppealEvent.appeal_id, AppealEvent.kind, AppealEvent.at)
-        .where(AppealEvent.jurisdiction_id == jid)
+        .join(Appeal, Appeal.id == AppealEvent.appeal_id)
+        .where(AppealEvent.jurisdiction_id == jid, Appeal.channel != "sensor")
         .order_by(AppealEvent.appeal_id, AppealEvent.id)
     ).all()
     history: dict[int, list] = {}
@@ -409,3 +413,59 @@ def test_the_demo_city_publishes_open311_services_with_questions(demo):
     session, _, jid = demo
     with_questions = {s["service_name"] for s in list_services(session, jid) if s["metadata"]}
     assert {"路灯故障", "井盖缺失", "施工噪声", "社会生活噪声"} <= with_questions
+
+
+def test_the_demo_trains_the_routing_model_so_intake_suggests_at_once(demo):
+    from lianxin.routing.service import active_model, suggest_categories
+
+    session, report, jid = demo
+    model = active_model(session, jid)
+    assert model is not None and model.n_samples > 50 and len(model.classes) >= 2
+    assert f"routing model v{model.version}: {model.n_samples}" in report
+    suggestions = suggest_categories(session, jid, "小区路灯不亮了，晚上很黑，请尽快维修")
+    assert suggestions
+
+
+def test_each_appeal_type_fits_its_text():
+    from lianxin.appeals.choices import AppealType
+    from lianxin.demo_data import type_for
+
+    assert type_for("感谢和平社区帮忙修好了路灯", "社区工作人员当天就来修好了，特此表扬。") == AppealType.PRAISE
+    assert type_for("养老金迟迟未发放，感谢", "退休三个月了养老金至今没有到账，请尽快解决，谢谢") != AppealType.PRAISE
+    assert type_for("投诉物业，感谢", "物业拖欠维修") == AppealType.COMPLAINT
+    assert type_for("感谢", "小区停水两天了，请尽快解决") != AppealType.PRAISE
+    assert type_for("举报小区内违规经营", "") == AppealType.REPORT
+    assert type_for("请问居住证如何办理", "") == AppealType.CONSULT
+    assert type_for("路灯不亮", "晚上很黑，谢谢") is None  # nothing clear: the demo picks help or complaint
+
+
+def test_no_demo_appeal_that_still_asks_for_something_is_filed_as_praise(demo):
+    from lianxin.appeals.choices import AppealType
+    from lianxin.demo_data import STILL_WRONG
+
+    session, _, jid = demo
+    praise = [a for a in _appeals(session, jid) if a.appeal_type == AppealType.PRAISE]
+    assert all(not STILL_WRONG.search(f"{a.title} {a.content}") for a in praise)
+
+
+def test_taken_texts_are_rewritten_to_the_demo_citys_places():
+    from lianxin.demo_data import localise
+
+    places = ("示例市", "临江区", "滨河街道", "春晖社区")
+    text = "西地省A市A2区K1街道B3社区的路灯坏了，我们社区的居民出行不便；长沙市岳麓区也有类似问题，我们小区尤其严重"
+    assert localise(text, *places) == (
+        "示例市临江区滨河街道春晖社区的路灯坏了，我们春晖社区的居民出行不便；示例市临江区也有类似问题，我们小区尤其严重"
+    )
+    assert localise("我们村的路坏了", *places) == "我们村的路坏了"  # a 社区 is no 村
+    assert localise("我们村的路坏了", "示例市", "云岭县", "石桥乡", "石桥村") == "我们石桥村的路坏了"
+    assert localise(None, *places) is None
+    assert localise(localise(text, *places), *places) == localise(text, *places)
+
+
+def test_demo_appeals_name_no_other_citys_places(demo):
+    from lianxin.demo_data import REAL_DISTRICTS
+
+    session, _, jid = demo
+    for appeal in _appeals(session, jid):
+        text = f"{appeal.title} {appeal.content}"
+        assert not re.search(r"[A-Z]\d*[市区县]", text) and not any(name in text for name in REAL_DISTRICTS)

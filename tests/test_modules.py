@@ -112,8 +112,11 @@ def test_the_job_order_is_the_declared_order():
         "logistics_daily_plan",
         "services_reminders",
         "care_escalate_alarms",
-        "points_for_visits",
+        "points_for_visits",  # 87–89: points before poverty (MODULES order)
+        "poverty_clock",
         "points_for_appeals",
+        "poverty_candidates",
+        "poverty_reviews",
         "refresh_hotspots",
         "prune_rate_limits",
     ]

@@ -9,6 +9,7 @@ from lianxin.appeals.models import Category
 from lianxin.errors import InvalidInput, NotFound
 from lianxin.orgs.models import Role, User
 from lianxin.orgs.service import require_role
+from lianxin.sla.service import config_changed
 
 MAX_LEVEL = 3
 
@@ -58,6 +59,7 @@ def create_category(
     category = Category(jurisdiction_id=jurisdiction_id, parent=parent, level=level, code=code, name=name, sort=sort)
     session.add(category)
     session.flush()
+    config_changed(session, jurisdiction_id)
     return category
 
 
@@ -83,4 +85,5 @@ def set_category_active(session: Session, category: Category, *, actor: User | N
     for row in changed:
         row.active = active
     session.flush()
+    config_changed(session, category.jurisdiction_id)
     return changed

@@ -63,6 +63,9 @@ class OrderSequence(Base):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
+SUPERVISED_OPEN = "supervision_level > 0 AND status IN ('deferred', 'dispatched', 'in_progress', 'received', 'replied')"
+
+
 class Appeal(Base):
     __tablename__ = "appeals"
     __table_args__ = (
@@ -76,6 +79,15 @@ class Appeal(Base):
             "supervision_level",
             postgresql_where=text("supervision_level > 0"),
             sqlite_where=text("supervision_level > 0"),
+        ),
+        # The same list at scale: supervision stays on closed appeals, so the open ones are a small part
+        # of all supervised ones. ``SUPERVISED_OPEN`` is the predicate, written as literals so it matches.
+        Index(
+            "ix_appeals_supervised_open",
+            "jurisdiction_id",
+            "lead_unit_id",
+            postgresql_where=text(SUPERVISED_OPEN),
+            sqlite_where=text(SUPERVISED_OPEN),
         ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

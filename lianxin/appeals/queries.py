@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.models import Appeal, AppealEvent
-from lianxin.appeals.status import EVENT_LABELS_ZH, AppealStatus
+from lianxin.appeals.status import EVENT_LABELS_ZH, AppealStatus, EventKind
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class TimelineStep:
     label: str
     unit: str | None
     note: str | None
+    superseded: bool = False  # a reply the resident did not accept: a reopen (重办) came after it
 
 
 def timeline(session: Session, appeal: Appeal, *, public_only: bool) -> list[TimelineStep]:
@@ -39,7 +40,13 @@ def timeline(session: Session, appeal: Appeal, *, public_only: bool) -> list[Tim
                 shown_note,
             )
         )
-    return steps
+    last_reopen = max((i for i, step in enumerate(steps) if step.kind == EventKind.REOPENED), default=-1)
+    return [
+        replace(step, superseded=True)
+        if i < last_reopen and step.kind in (EventKind.REPLIED, EventKind.ANSWERED)
+        else step
+        for i, step in enumerate(steps)
+    ]
 
 
 # Public steps whose note is written for the resident (replies, plans, reasons given to them).

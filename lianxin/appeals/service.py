@@ -21,7 +21,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from lianxin.appeals.access import require_can_see  # noqa: F401  (the rule lives in access; callers import it here too)
 from lianxin.appeals.choices import NotAcceptedReason, RequestState, UnitRole
 from lianxin.appeals.deadlines import deadlines_for
-from lianxin.appeals.models import Appeal, AppealEvent, AppealUnit, Appellant, Attachment, Category, OrderSequence
+from lianxin.appeals.models import Appeal, AppealEvent, AppealUnit, Appellant, Attachment, Category
+from lianxin.appeals.numbers import keep_order_no, next_order_no  # noqa: F401  (next_order_no: imported from here too)
 from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.status import (
     EVENT_KINDS,
@@ -244,34 +245,6 @@ def handling_unit(session: Session, appeal: Appeal, unit: Unit | int, *, field: 
 
 
 # --- intake -------------------------------------------------------------------------------------
-
-
-def next_order_no(session: Session, now: datetime) -> str:
-    """``YYYYMMDD`` (the local date) + a 6-digit daily sequence, atomic across processes."""
-    day = now.astimezone(local_zone()).strftime("%Y%m%d")
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    table = OrderSequence.__table__
-    stmt = insert(table).values(day=day, last=1)
-    stmt = stmt.on_conflict_do_update(index_elements=["day"], set_={"last": table.c.last + 1}).returning(table.c.last)
-    seq = session.execute(stmt).scalar_one()
-    if seq > 999_999:
-        raise InvalidInput("当日工单编号已用尽", "daily order sequence exhausted")
-    return f"{day}{seq:06d}"
-
-
-def keep_order_no(session: Session, order_no: str) -> str:
-    """An imported order keeps its historical number; that day's sequence moves past it."""
-    day, seq = order_no[:8], int(order_no[8:])
-    sequence = session.get(OrderSequence, day)
-    if sequence is None:
-        session.add(OrderSequence(day=day, last=seq))
-    elif sequence.last < seq:
-        sequence.last = seq
-    session.flush()
-    return order_no
 
 
 def _validate_refs(session: Session, data: AppealCreate) -> tuple[int | None, int | None]:

@@ -94,10 +94,10 @@ def leader_supervision_list(
     """Open appeals under supervision that ``actor`` may see, highest level first, then by deadline.
     Centre staff and admins see the jurisdiction; leaders the units below their grants."""
     stmt = visible_appeals(session, actor).where(  # the one visibility rule, then the leader's own units
-        Appeal.status.in_(OPEN),
+        Appeal.status.in_([literal_column(f"'{s}'") for s in sorted(OPEN)]),
         Appeal.supervision_level >= max(min_level, 1),
         Appeal.supervision_level > literal_column("0"),
-    )  # as a literal: matches the partial index
+    )  # as literals: the query then implies the partial indexes' predicates (SUPERVISED_OPEN)
     if not has_role(session, actor, CENTRE_ROLES):
         units = user_unit_ids(session, actor, (Role.LEADER,))
         stmt = stmt.where(Appeal.lead_unit_id.in_(units))

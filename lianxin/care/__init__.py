@@ -3,7 +3,7 @@ contacts, meters and sensors reporting over MQTT (``lianxin alerts listen``) or 
 the clock, and alarms with an escalation ladder and a required visit record.
 
 Layout: ``status.py`` (pure: alarm state machine, ladder, rule arithmetic), ``models.py``, ``service.py`` (the
-register's verbs), ``alarms.py`` (readings, alarms, evaluation, statistics), ``mqtt.py`` (listener and
+register's verbs), ``keys.py`` (key rotation), ``pages.py`` (map, leaders' view, visit photo), ``alarms.py`` (readings and the alarm verbs), ``evaluate.py`` (rules on the clock), ``reports.py`` (leaders' figures, the timeline), ``mqtt.py`` (listener and
 simulator), ``excel.py`` (the community's 台账 import), ``views.py``, ``api.py``, ``cli.py``, ``jobs.py``,
 ``demo.py``.
 """
@@ -14,7 +14,7 @@ MODULE = Module(
     "care",
     "关爱",
     "Proactive care",
-    page_routers=("lianxin.care.views:router",),
+    page_routers=("lianxin.care.views:router", "lianxin.care.pages:router"),
     api_routers=("lianxin.care.api:households", "lianxin.care.api:alerts"),
     cli=(("care", "lianxin.care.cli:care_app"), ("alerts", "lianxin.care.cli:alerts_app")),
     jobs=(
@@ -24,6 +24,8 @@ MODULE = Module(
     nav=(
         Nav("/care/alarms", "关爱告警", "Care alarms", {"grid_worker", "handler", "leader"}),
         Nav("/care/households", "关爱台账", "Care register", {"grid_worker", "handler", "leader"}),
+        Nav("/care/map", "关爱地图", "Care map", {"grid_worker", "handler", "leader"}),
+        Nav("/leader/care", "关爱总览", "Care overview", {"leader"}),
     ),
     init_defaults="lianxin.care.demo:ensure_defaults",
     demo="lianxin.care.demo:demo_hook",

@@ -11,28 +11,25 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from lianxin.appeals.privacy import mask_phone
-from lianxin.care.models import Alarm, AlarmEvent, AlertRule, Device, DeviceKind, Household, HouseholdEvent, Reading
+from lianxin.care.models import Alarm, AlarmEvent, AlertRule, Device, DeviceKind, Household, Reading
 from lianxin.care.service import _event, require_access, rules_for, scoped
 from lianxin.care.status import (
     DEFAULT_LADDER,
     OPEN_STATUSES,
     REAL_OUTCOMES,
     RULE_LABELS,
-    RUNG_LABELS,
     AlarmAction,
     AlarmStatus,
     Outcome,
     RuleKind,
     Rung,
     category_of,
-    in_hours,
-    judge_silence,
-    judge_usage,
     next_escalation,
     next_status,
+    work_order_urgency,
 )
 from lianxin.clock import local_zone, utcnow
 from lianxin.db import insert_or_ignore
@@ -313,6 +310,8 @@ def _recipients(session: Session, alarm: Alarm, rung: Rung) -> list[tuple[str, s
         return [("unit", str(household.grid_id))] if household.grid_id else [("unit", str(household.community_id))]
     if rung == Rung.COMMUNITY:
         return [("unit", str(household.community_id))]
+    if rung == Rung.WORK_ORDER:
+        return []  # the work order is the message (``_work_order``)
     street = household.community.parent_id
     return [("unit", str(street))] if street else []
 
@@ -329,9 +328,54 @@ def _message(alarm: Alarm, rung: Rung) -> str:
 RULE_ZH = {k.value: v[0] for k, v in RULE_LABELS.items()}
 
 
+def _work_order(session: Session, alarm: Alarm, now: datetime) -> str | None:
+    """The alarm becomes a 12345 work order (channel sensor, type 求助, 紧急 / 特急), once: its number is kept on
+    the alarm and the appeal goes through the core's intake like any other (deadlines when dispatched)."""
+    from lianxin.appeals.schemas import AppealCreate
+    from lianxin.appeals.service import submit_appeal
+
+    if alarm.appeal_id is not None:
+        return None
+    household = alarm.household
+    person = next((p for p in household.people if p.active), None)
+    zh = RULE_ZH.get(alarm.kind.value, alarm.kind.value)
+    due = alarm.visit_due_at.astimezone(local_zone()).strftime("%m-%d %H:%M")
+    appeal = submit_appeal(
+        session,
+        AppealCreate(
+            jurisdiction_id=alarm.jurisdiction_id,
+            channel="sensor",
+            appeal_type="help",
+            urgency=work_order_urgency(alarm.kind),
+            title=f"关爱告警：{household.address[:60]} {zh}",
+            content=(
+                f"感知设备告警（告警号 {alarm.id}）：{zh}，{alarm.detail}。请于 {due} 前上门探视并在关爱告警中登记结果。"
+                f"地址：{household.address}"
+            ),
+            address=household.address,
+            lat=household.lat,
+            lng=household.lon,
+            community_id=household.community_id,
+            grid_id=household.grid_id,
+            appellant_name=person.name if person else None,
+            appellant_phone=person.phone if person and person.phone else None,
+            anonymous=person is None or not person.phone,
+        ),
+        actor=None,
+        idempotency_key=f"care-alarm-{alarm.id}",
+        now=now,
+    )
+    alarm.appeal_id = appeal.id
+    return appeal.order_no
+
+
 def _tell(session: Session, alarm: Alarm, step: int, now: datetime, *, reason: str) -> None:
     rung = Rung(alarm.rule.ladder[step]["to"] if alarm.rule.ladder else DEFAULT_LADDER[step]["to"])
     sent = []
+    if rung == Rung.WORK_ORDER:
+        order_no = _work_order(session, alarm, now)
+        if order_no:
+            sent.append(order_no)
     for audience, recipient in _recipients(session, alarm, rung):
         queue_notification(
             session,
@@ -487,124 +531,6 @@ def clear_alarm(session: Session, alarm: Alarm, *, reason: str) -> Alarm:
     return alarm
 
 
-# --- evaluation (scheduled) -------------------------------------------------------------------------------
-
-
-def _readings(session: Session, device: Device, start: datetime, now: datetime, window: dict | None = None) -> list:
-    """The readings in (start, now] plus the last one at or before ``start`` (the window's opening value).
-    ``window`` (device id → readings already loaded for a longer span) saves the queries when it covers both."""
-    loaded = (window or {}).get(device.id)
-    if loaded is not None and any(t <= start for t, _ in loaded):
-        opening = [max(((t, v) for t, v in loaded if t <= start), key=lambda r: r[0])]
-        return opening + [(t, v) for t, v in loaded if start < t <= now]
-    opening = session.execute(
-        select(Reading.ts, Reading.value)
-        .where(Reading.device_id == device.id, Reading.ts <= start)
-        .order_by(Reading.ts.desc())
-        .limit(1)
-    ).all()
-    inside = session.execute(
-        select(Reading.ts, Reading.value).where(Reading.device_id == device.id, Reading.ts > start, Reading.ts <= now)
-    ).all()
-    return [(t, v) for t, v in [*opening, *inside]]
-
-
-def evaluate_device(
-    session: Session,
-    device: Device,
-    rules: dict,
-    now: datetime,
-    *,
-    window: dict | None = None,
-    open_alarms: dict | None = None,
-) -> int:
-    """Apply the device's rules now: raise, keep or clear alarms. Returns alarms raised or cleared.
-    ``window`` and ``open_alarms`` are what ``evaluate_all`` loaded for every device at once."""
-    household = device.household
-    acted = 0
-    local_hour = now.astimezone(local_zone()).hour
-    for (kind, device_kind), rule in rules.items():
-        if device_kind != device.kind.value or kind == RuleKind.BUTTON.value:
-            continue
-        if kind == RuleKind.NO_DATA.value:
-            verdict = judge_silence(device.last_reading_at, device.registered_at, now, window_h=rule.window_h)
-        else:
-            if not in_hours(local_hour, rule.active_hours):
-                continue
-            # A silent meter is a fault, not a welfare case: no low-use alarm without fresh data.
-            silent = device.last_reading_at is None or device.last_reading_at < now - timedelta(
-                hours=min(rule.window_h, 6)
-            )
-            if kind == RuleKind.LOW_USAGE.value and silent:
-                continue
-            start = now - timedelta(hours=rule.window_h)
-            readings = _readings(session, device, start, now, window)
-            verdict = judge_usage(kind, readings, now, window_h=rule.window_h, threshold=rule.threshold)
-        if open_alarms is None:
-            current = open_alarm(session, household, rule)
-        else:
-            current = open_alarms.get(open_key(household, rule))
-        if verdict.fire and current is None:
-            if raise_alarm(
-                session, household, rule, device=device, value=verdict.value, detail=verdict.detail, now=now
-            ):
-                acted += 1
-        elif verdict.clear and current is not None and current.status == AlarmStatus.RAISED:
-            clear_alarm(session, current, reason=verdict.detail)
-            acted += 1
-    return acted
-
-
-def evaluate_all(session: Session, now: datetime, jurisdiction_id: int | None = None) -> int:
-    """Every active device's rules, now. Loads in a few queries what the per-device checks need: the rules,
-    the open alarms and the readings of the longest usage window (plus six hours for the opening value)."""
-    stmt = select(Device).where(Device.active.is_(True)).order_by(Device.id).options(selectinload(Device.household))
-    if jurisdiction_id is not None:
-        stmt = stmt.where(Device.jurisdiction_id == jurisdiction_id)
-    devices = session.scalars(stmt).all()
-    if not devices:
-        return 0
-    jids = {d.jurisdiction_id for d in devices}
-    rules = session.scalars(select(AlertRule).where(AlertRule.jurisdiction_id.in_(jids))).all()
-    defaults: dict[int, list[AlertRule]] = {}
-    overrides: dict[int, list[AlertRule]] = {}
-    for rule in rules:
-        if rule.household_id is None:
-            defaults.setdefault(rule.jurisdiction_id, []).append(rule)
-        else:
-            overrides.setdefault(rule.household_id, []).append(rule)
-    span = max([r.window_h for r in rules if r.kind in (RuleKind.LOW_USAGE, RuleKind.HIGH_USAGE)] or [24]) + 6
-    window: dict[int, list] = {}
-    readings = select(Reading.device_id, Reading.ts, Reading.value).where(
-        Reading.ts > now - timedelta(hours=span), Reading.ts <= now
-    )
-    if jurisdiction_id is not None:
-        readings = readings.where(Reading.jurisdiction_id == jurisdiction_id)
-    for device_id, ts, value in session.execute(readings):
-        window.setdefault(device_id, []).append((ts, value))
-    open_rows = session.scalars(select(Alarm).where(Alarm.open_key.is_not(None), Alarm.jurisdiction_id.in_(jids)))
-    open_alarms = {a.open_key: a for a in open_rows}
-    acted = 0
-    for device in devices:
-        household = device.household
-        applicable: dict[tuple[str, str], AlertRule] = {}
-        for rule in [*defaults.get(device.jurisdiction_id, []), *overrides.get(household.id, [])]:
-            applicable[(rule.kind.value, rule.device_kind.value)] = rule
-        applicable = {k: r for k, r in applicable.items() if r.enabled}
-        acted += evaluate_device(session, device, applicable, now, window=window, open_alarms=open_alarms)
-    return acted
-
-
-def escalate_all(session: Session, now: datetime) -> int:
-    due = session.scalars(
-        select(Alarm)
-        .where(Alarm.status.in_([s.value for s in OPEN_STATUSES]), Alarm.next_escalation_at <= now)
-        .order_by(Alarm.id)
-        .with_for_update(skip_locked=True, of=Alarm)
-    ).all()
-    return sum(escalate_due(session, alarm, now) for alarm in due)
-
-
 # --- reading ---------------------------------------------------------------------------------------------------
 
 
@@ -615,137 +541,3 @@ def alarms(session: Session, user: User, *, open_only: bool = True, household_id
     if household_id is not None:
         stmt = stmt.where(Alarm.household_id == household_id)
     return stmt.order_by(Alarm.raised_at.desc(), Alarm.id.desc())
-
-
-def rung_label(alarm: Alarm) -> tuple[str, str]:
-    if alarm.step < 0:
-        return ("未通知", "Not yet told")
-    ladder = list(alarm.rule.ladder) or list(DEFAULT_LADDER)
-    return RUNG_LABELS[Rung(ladder[min(alarm.step, len(ladder) - 1)]["to"])]
-
-
-def _median(values: list[float]) -> float | None:
-    if not values:
-        return None
-    values = sorted(values)
-    mid = len(values) // 2
-    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
-
-
-def stats(session: Session, user: User, *, since: datetime | None = None) -> dict:
-    """Leaders' figures: counts by status and rule, median minutes to acknowledge and to the visit record,
-    the false-alarm rate, and threshold suggestions (≥ 3 closed alarms of a household and rule, half false)."""
-    stmt = alarms(session, user, open_only=False)
-    if since is not None:
-        stmt = stmt.where(Alarm.raised_at >= since)
-    rows = session.scalars(stmt).all()
-    by_status: dict[str, int] = {}
-    by_kind: dict[str, int] = {}
-    ack, visit, per_pair = [], [], {}
-    now = utcnow()
-    overdue = 0
-    for a in rows:
-        by_status[a.status.value] = by_status.get(a.status.value, 0) + 1
-        by_kind[a.kind.value] = by_kind.get(a.kind.value, 0) + 1
-        if a.acknowledged_at:
-            ack.append((a.acknowledged_at - a.raised_at).total_seconds() / 60)
-        if a.closed_at and a.outcome:
-            visit.append((a.closed_at - a.raised_at).total_seconds() / 60)
-            pair = per_pair.setdefault((a.household_id, a.kind.value), [0, 0, a.household])
-            pair[0] += 1
-            pair[1] += a.outcome == Outcome.FALSE_ALARM
-        if a.status in OPEN_STATUSES and a.visit_due_at < now:
-            overdue += 1
-    welfare_closed = [a for a in rows if a.outcome and a.outcome != Outcome.REPAIRED]
-    false = sum(1 for a in welfare_closed if a.outcome == Outcome.FALSE_ALARM)
-    suggestions = [
-        {"household_id": hid, "address": h.address, "kind": kind, "closed": n, "false": f, "rate": round(f / n, 2)}
-        for (hid, kind), (n, f, h) in per_pair.items()
-        if n >= 3 and f / n >= 0.5
-    ]
-    return {
-        "total": len(rows),
-        "open": sum(by_status.get(s.value, 0) for s in OPEN_STATUSES),
-        "overdue": overdue,
-        "by_status": by_status,
-        "by_kind": by_kind,
-        "median_ack_min": _median(ack),
-        "median_close_min": _median(visit),
-        "false_alarm_rate": round(false / len(welfare_closed), 3) if welfare_closed else None,
-        "suggestions": suggestions,
-    }
-
-
-def timeline(session: Session, household: Household) -> list[dict]:
-    """Everything about a household on one line, newest first: register changes, alarms and visits, and the
-    appeals and micro-wishes filed from its people's phones."""
-    from lianxin.appeals.models import Appeal, Appellant
-
-    items: list[dict] = []
-    for e in session.scalars(select(HouseholdEvent).where(HouseholdEvent.household_id == household.id)):
-        items.append(
-            {
-                "at": e.at,
-                "kind": "register",
-                "what": e.kind,
-                "by": e.actor.display_name if e.actor else "系统",
-                "ref": None,
-            }
-        )
-    alarm_ids = list(session.scalars(select(Alarm.id).where(Alarm.household_id == household.id)))
-    if alarm_ids:
-        for e in session.scalars(select(AlarmEvent).where(AlarmEvent.alarm_id.in_(alarm_ids))):
-            kind = "visit" if e.action in (AlarmAction.START_VISIT, AlarmAction.RECORD_VISIT) else "alarm"
-            items.append(
-                {
-                    "at": e.at,
-                    "kind": kind,
-                    "what": e.action,
-                    "by": e.actor.display_name if e.actor else "系统",
-                    "ref": e.alarm_id,
-                    "note": e.note,
-                    "payload": e.payload,
-                }
-            )
-    phones = [p.phone for p in household.people if p.phone]
-    if phones:
-        appeals = session.scalars(
-            select(Appeal)
-            .join(Appellant, Appeal.appellant_id == Appellant.id)
-            .where(Appellant.jurisdiction_id == household.jurisdiction_id, Appellant.phone.in_(phones))
-        )
-        for a in appeals:
-            items.append(
-                {
-                    "at": a.received_at,
-                    "kind": "appeal",
-                    "what": a.status.value,
-                    "by": "",
-                    "ref": a.order_no,
-                    "note": a.title if hasattr(a, "title") else "",
-                }
-            )
-        try:
-            from lianxin.wishes.models import Wish
-        except ImportError:  # pragma: no cover - wishes is part of the tree
-            Wish = None
-        if Wish is not None:
-            for w in session.scalars(
-                select(Wish).where(Wish.jurisdiction_id == household.jurisdiction_id, Wish.resident_phone.in_(phones))
-            ):
-                items.append(
-                    {
-                        "at": w.created_at,
-                        "kind": "wish",
-                        "what": w.status.value,
-                        "by": "",
-                        "ref": w.id,
-                        "note": w.public_text,
-                    }
-                )
-    items.sort(key=lambda i: i["at"], reverse=True)
-    return items
-
-
-def today_local(now: datetime | None = None):
-    return (now or utcnow()).astimezone(local_zone()).date()

@@ -14,6 +14,7 @@ from lianxin.api.deps import Ctx, WriteCtx
 from lianxin.api.errors import ERROR_RESPONSES
 from lianxin.api.schemas import DbId
 from lianxin.care import alarms as al
+from lianxin.care import reports
 from lianxin.care import service as svc
 from lianxin.care.models import Alarm, Household
 from lianxin.care.status import AlarmCategory, AlarmStatus, Outcome, RuleKind
@@ -140,6 +141,8 @@ class AlarmOut(BaseModel):
     visit_due_at: datetime
     escalation_step: str = Field(description="已通知到的升级层级 / the ladder rung last told")
     outcome: Outcome | None
+    work_order: str | None = Field(None, description="12345 工单编号（升级到工单时） / the work order's number")
+    has_photo: bool = False
 
 
 def _alarm(a: Alarm) -> AlarmOut:
@@ -157,8 +160,10 @@ def _alarm(a: Alarm) -> AlarmOut:
         acknowledged_at=a.acknowledged_at,
         closed_at=a.closed_at,
         visit_due_at=a.visit_due_at,
-        escalation_step=al.rung_label(a)[1],
+        escalation_step=reports.rung_label(a)[1],
         outcome=a.outcome,
+        work_order=a.appeal.order_no if a.appeal else None,
+        has_photo=bool(a.photo_key),
     )
 
 
@@ -177,7 +182,7 @@ def list_alarms(
 @alerts.get("/stats")
 def alarm_stats(ctx: Ctx) -> dict:
     """告警数、响应时长、误报率、阈值调整建议 / counts, response times, false-alarm rate, threshold suggestions."""
-    return al.stats(ctx.session, ctx.actor)
+    return reports.stats(ctx.session, ctx.actor)
 
 
 @alerts.get("/{alarm_id}", response_model=AlarmOut)

@@ -37,6 +37,25 @@ def import_register(
         typer.echo(report.summary())
 
 
+@care_app.command("new-key")
+def new_key() -> None:
+    """生成一个新的数据密钥 / print a new Fernet key for LIANXIN_DATA_KEYS."""
+    from lianxin.crypto import new_key as make
+
+    typer.echo(make())
+
+
+@care_app.command("rotate-keys")
+@fails_cleanly
+def rotate_keys() -> None:
+    """用 LIANXIN_DATA_KEYS 的第一个密钥重新加密身份证号和电话 / re-encrypt the register under the first key."""
+    from lianxin.care.keys import rotate_keys as rotate
+
+    with open_session() as session:
+        count = rotate(session)
+    typer.echo(f"已重新加密 {count} 行 / rows re-encrypted: {count}")
+
+
 @alerts_app.command("listen")
 def listen(
     host: Annotated[str, HOST] = "127.0.0.1",
@@ -98,10 +117,10 @@ def simulate(
 @alerts_app.command("evaluate")
 def evaluate() -> None:
     """现在评估所有规则并升级到期告警 / evaluate every rule now and escalate what is due."""
-    from lianxin.care import alarms
+    from lianxin.care import evaluate
     from lianxin.clock import utcnow
 
     with open_session() as session:
-        acted = alarms.evaluate_all(session, utcnow())
-        told = alarms.escalate_all(session, utcnow())
+        acted = evaluate.evaluate_all(session, utcnow())
+        told = evaluate.escalate_all(session, utcnow())
     typer.echo(f"alarms raised or cleared: {acted}; ladder steps told: {told}")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from lianxin import clock
 from lianxin.care import alarms as al
+from lianxin.care import evaluate
 from lianxin.care import service as svc
 from lianxin.care.models import Alarm, Contact, Device, DeviceKind, Household, HouseholdEvent, Person, Reading
 
@@ -91,6 +92,15 @@ def demo_hook(session: Session, city) -> str:
                 **common, kind=DeviceKind.WATER, external_id=f"WM-{n + 1:04d}", registered_at=now - timedelta(days=60)
             )
         )
+        if n % 4 == 1:  # a door contact (门磁): its count of openings, with an hourly heartbeat
+            devices.append(
+                Device(
+                    **common,
+                    kind=DeviceKind.DOOR,
+                    external_id=f"DC-{n + 1:04d}",
+                    registered_at=now - timedelta(days=60),
+                )
+            )
         if n % 5 == 0:
             devices.append(
                 Device(
@@ -139,6 +149,25 @@ def demo_hook(session: Session, city) -> str:
             )
         last = rows[-1]
         meter.last_reading_at, meter.last_value = last["ts"], last["value"]
+    # Door contacts open a few times a day; one door has stayed shut since the evening before last.
+    doors = [d for d in devices if d.kind == DeviceKind.DOOR]
+    for i, door in enumerate(doors):
+        opened = rng.randint(100, 900)
+        for h in range(HOURS + 1):
+            ts = start + timedelta(hours=h)
+            if h and i != 7 and 7 <= (ts.hour + 8) % 24 < 21 and rng.random() < 0.3:
+                opened += 1
+            rows.append(
+                dict(
+                    jurisdiction_id=city.jid,
+                    device_id=door.id,
+                    ts=ts,
+                    value=float(opened),
+                    source="mqtt",
+                    received_at=ts,
+                )
+            )
+        door.last_reading_at, door.last_value = rows[-1]["ts"], rows[-1]["value"]
     session.execute(insert(Reading), rows)
     session.flush()
     # A month of closed button alarms for the leaders' figures.
@@ -154,9 +183,10 @@ def demo_hook(session: Session, city) -> str:
             al.acknowledge(session, alarm, actor=None)
         with clock.at(moment + timedelta(minutes=rng.randint(30, 90))):
             al.record_visit(session, alarm, actor=None, outcome=outcomes[k], note="网格员上门核实，情况已登记")
-    raised = al.evaluate_all(session, now, jurisdiction_id=city.jid)
+    raised = evaluate.evaluate_all(session, now, jurisdiction_id=city.jid)
     elapsed = time.perf_counter() - started
     return (
-        f"关爱：{HOUSEHOLDS} 户独居老人、{len(meters)} 块水表、{len(buttons)} 个紧急按钮、{len(rows)} 条读数，"
+        f"关爱：{HOUSEHOLDS} 户独居老人、{len(meters)} 块水表、{len(doors)} 个门磁、{len(buttons)} 个紧急按钮、"
+        f"{len(rows)} 条读数，"
         f"当前告警 {raised} 条（/care/alarms），{elapsed:.1f} 秒 / care: {HOUSEHOLDS} households, {raised} open alarms"
     )

@@ -7,12 +7,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from lianxin.care import alarms
+from lianxin.care import evaluate
 
 
 def evaluate_rules(session: Session, settings, now: datetime) -> int:
-    return alarms.evaluate_all(session, now)
+    return evaluate.evaluate_all(session, now)
 
 
 def escalate_alarms(session: Session, settings, now: datetime) -> int:
-    return alarms.escalate_all(session, now)
+    return evaluate.escalate_all(session, now)

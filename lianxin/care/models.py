@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lianxin.appeals.models import Appeal  # an alarm's work order
 from lianxin.care.status import AlarmCategory, AlarmStatus, Outcome, RuleKind
 from lianxin.clock import utcnow
+from lianxin.crypto import Encrypted, lookup_hash
 from lianxin.db import Base, UTCDateTime, enum_column_type
 from lianxin.orgs.models import Unit, User
 
@@ -79,14 +81,19 @@ class Household(Base):
 
 
 class Person(Base):
+    """ID number and phone are encrypted at rest (``lianxin.crypto``); ``id_hash`` and ``phone_hash`` are their
+    keyed hashes, kept by the attribute events below, so a duplicate ID number is found without decrypting."""
+
     __tablename__ = "care_people"
-    __table_args__ = (UniqueConstraint("jurisdiction_id", "id_number"),)
+    __table_args__ = (UniqueConstraint("jurisdiction_id", "id_hash"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("care_households.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))
-    id_number: Mapped[str | None] = mapped_column(String(18))
-    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    id_number: Mapped[str | None] = mapped_column(Encrypted())
+    id_hash: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(Encrypted())
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     relation: Mapped[str] = mapped_column(String(16), default="户主")  # 户主 / 配偶 / 子女 / …
     birth_year: Mapped[int | None] = mapped_column(Integer)
     tags: Mapped[list] = mapped_column(JSON, default=list)
@@ -94,6 +101,19 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     household: Mapped[Household] = relationship(back_populates="people")
+
+
+ID_PURPOSE, PHONE_PURPOSE = "care-id", "care-phone"
+
+
+@event.listens_for(Person.id_number, "set")
+def _hash_id_number(target: Person, value, _old, _initiator):
+    target.id_hash = lookup_hash(value, ID_PURPOSE)
+
+
+@event.listens_for(Person.phone, "set")
+def _hash_phone(target: Person, value, _old, _initiator):
+    target.phone_hash = lookup_hash(value, PHONE_PURPOSE)
 
 
 class Contact(Base):
@@ -104,7 +124,7 @@ class Contact(Base):
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("care_households.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))
-    phone: Mapped[str] = mapped_column(String(32))
+    phone: Mapped[str] = mapped_column(Encrypted())  # encrypted at rest
     relation: Mapped[str] = mapped_column(String(16), default="子女")
     priority: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -210,11 +230,13 @@ class Alarm(Base):
     outcome: Mapped[Outcome | None] = mapped_column(enum_column_type(Outcome, "care_alarm_outcome"))
     visit_note: Mapped[str | None] = mapped_column(Text)
     photo_key: Mapped[str | None] = mapped_column(String(200))
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id"))  # the work order (rung work_order)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     household: Mapped[Household] = relationship(lazy="joined")
     rule: Mapped[AlertRule] = relationship(lazy="joined")
     device: Mapped[Device | None] = relationship()
+    appeal: Mapped[Appeal | None] = relationship()  # the work order, when the ladder made one
     events: Mapped[list[AlarmEvent]] = relationship(order_by="AlarmEvent.id", back_populates="alarm")
 
 

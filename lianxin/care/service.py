@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from lianxin.appeals.privacy import mask_name, mask_phone
 from lianxin.care.models import (
+    ID_PURPOSE,
+    PHONE_PURPOSE,
     TAG_LABELS,
     AlertRule,
     CareDataView,
@@ -32,6 +34,7 @@ from lianxin.care.status import (
     RuleKind,
 )
 from lianxin.clock import utcnow
+from lianxin.crypto import lookup_hash
 from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import has_role, user_unit_ids
@@ -110,6 +113,15 @@ def households(session: Session, user: User, *, q: str = "", tag: str = "", flag
             or_(
                 Household.address.ilike(like),
                 Household.id.in_(select(Person.household_id).where(Person.name.ilike(like))),
+                # a full phone or ID number is found by its keyed hash (the columns are encrypted)
+                Household.id.in_(
+                    select(Person.household_id).where(
+                        or_(
+                            Person.phone_hash == lookup_hash(q.strip(), PHONE_PURPOSE),
+                            Person.id_hash == lookup_hash(q.strip().upper(), ID_PURPOSE),
+                        )
+                    )
+                ),
             )
         )
     if tag:
@@ -229,7 +241,9 @@ def create_household(
 
 def find_by_id_number(session: Session, jurisdiction_id: int, id_number: str) -> Person | None:
     return session.scalar(
-        select(Person).where(Person.jurisdiction_id == jurisdiction_id, Person.id_number == id_number)
+        select(Person).where(
+            Person.jurisdiction_id == jurisdiction_id, Person.id_hash == lookup_hash(id_number, ID_PURPOSE)
+        )
     )
 
 
@@ -405,6 +419,9 @@ DEFAULT_RULES = (
     (RuleKind.NO_DATA, DeviceKind.ELECTRICITY, "电表48小时无数据", 48, 0, None, 24, MAINTENANCE_LADDER),
     (RuleKind.LOW_USAGE, DeviceKind.ELECTRICITY, "24小时用电低于0.1千瓦时", 24, 0.1, None, 2, DEFAULT_LADDER),
     (RuleKind.BUTTON, DeviceKind.BUTTON, "紧急按钮", 0, 0, None, 0.5, BUTTON_LADDER),
+    # 门磁 (a cumulative count of openings): no opening for 24 h; a household override sets its own hours
+    (RuleKind.LOW_USAGE, DeviceKind.DOOR, "门磁24小时未开门", 24, 1, None, 2, DEFAULT_LADDER),
+    (RuleKind.NO_DATA, DeviceKind.DOOR, "门磁48小时无数据", 48, 0, None, 24, MAINTENANCE_LADDER),
 )
 
 

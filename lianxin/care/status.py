@@ -170,6 +170,7 @@ class Rung(StrEnum):
     GRID = "grid"  # 网格员
     COMMUNITY = "community"  # 社区（居委会）
     STREET = "street"  # 街道
+    WORK_ORDER = "work_order"  # 12345 工单（感知设备渠道，求助，紧急/特急）
 
 
 RUNG_LABELS = {
@@ -177,22 +178,34 @@ RUNG_LABELS = {
     Rung.GRID: ("网格员", "Grid worker"),
     Rung.COMMUNITY: ("社区", "Community"),
     Rung.STREET: ("街道", "Street"),
+    Rung.WORK_ORDER: ("转12345工单", "Work order"),
 }
 
 # Shanghai 静安 / Málaga: call the family first, then the grid worker, the community, the street; each step
-# waits ``after_min`` minutes from the previous one for an acknowledgement or a visit record.
+# waits ``after_min`` minutes from the previous one for an acknowledgement or a visit record. The
+# ``work_order`` rung turns the alarm into a 12345 work order in the core (channel sensor, type 求助, 紧急;
+# 特急 for the emergency button), once.
 DEFAULT_LADDER: tuple[dict, ...] = (
     {"to": "contact", "after_min": 0},
     {"to": "grid", "after_min": 0},
     {"to": "community", "after_min": 30},
+    {"to": "work_order", "after_min": 0},
     {"to": "street", "after_min": 60},
 )
 BUTTON_LADDER: tuple[dict, ...] = (
     {"to": "contact", "after_min": 0},
     {"to": "grid", "after_min": 0},
+    {"to": "work_order", "after_min": 0},
     {"to": "community", "after_min": 10},
     {"to": "street", "after_min": 20},
 )
+
+
+def work_order_urgency(kind: RuleKind | str) -> str:
+    """The work order's urgency: 特急 (critical) for the emergency button, 紧急 (urgent) otherwise."""
+    return "critical" if RuleKind(kind) == RuleKind.BUTTON else "urgent"
+
+
 MAINTENANCE_LADDER: tuple[dict, ...] = ({"to": "community", "after_min": 0},)
 
 

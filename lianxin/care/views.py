@@ -6,6 +6,7 @@ redirects; a LianxinError shows the page again with the message (nothing changed
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, time, timedelta
 
 from fastapi import APIRouter, Depends, Request
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from lianxin.care import alarms as al
+from lianxin.care import reports
 from lianxin.care import service as svc
 from lianxin.care.excel import import_rows
 from lianxin.care.models import DEVICE_LABELS, TAG_LABELS, Alarm, DeviceKind, Household
@@ -34,6 +36,7 @@ from lianxin.web.deps import get_session, require_roles
 from lianxin.web.forms import posted_form
 from lianxin.web.i18n import pick_lang
 from lianxin.web.templating import render
+from lianxin.web.uploads import read_photos
 
 router = APIRouter()
 STAFF = require_roles(Role.GRID_WORKER, Role.HANDLER, Role.LEADER)
@@ -70,6 +73,20 @@ def _int(value: str, field: str, optional: bool = False) -> int | None:
 # --- the alarm board -----------------------------------------------------------------------------------------
 
 
+def _store_photo(request: Request, posted: FormData) -> str | None:
+    """The visit record's photo (one), checked and re-encoded without metadata, stored under ``care/``."""
+    photos = read_photos([f for f in posted.getlist("photo") if isinstance(f, UploadFile)])
+    if not photos:
+        return None
+    if len(photos) > 1:
+        raise InvalidInput("只能上传一张照片", "one photo only", field="photo")
+    key = f"care/{utcnow():%Y/%m}/{secrets.token_urlsafe(18)}.{photos[0].extension}"
+    path = request.app.state.settings.upload_dir / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(photos[0].data)
+    return key
+
+
 def _board(request: Request, session: Session, user: User, *, error: str | None = None, status_code: int = 200):
     now = utcnow()
     rows = session.scalars(al.alarms(session, user).limit(200)).all()
@@ -81,11 +98,11 @@ def _board(request: Request, session: Session, user: User, *, error: str | None 
             "alarm": a,
             "age_min": int((now - a.raised_at).total_seconds() // 60),
             "due_min": int((a.visit_due_at - now).total_seconds() // 60),
-            "rung": al.rung_label(a),
+            "rung": reports.rung_label(a),
         }
         for a in rows
     ]
-    figures = al.stats(session, user, since=now - timedelta(days=30))
+    figures = reports.stats(session, user, since=now - timedelta(days=30))
     outcomes = {
         AlarmCategory.WELFARE: [o for o in Outcome if o != Outcome.REPAIRED],
         AlarmCategory.MAINTENANCE: [Outcome.REPAIRED],
@@ -104,7 +121,7 @@ def alarm_action(
     alarm_id: int,
     action: str,
     request: Request,
-    posted: FormData = Depends(posted_form()),
+    posted: FormData = Depends(posted_form(max_files=2)),
     session: Session = Depends(get_session),
     user: User = Depends(STAFF),
 ) -> Response:
@@ -123,6 +140,7 @@ def alarm_action(
                     actor=user,
                     outcome=_get(posted, "outcome"),
                     note=_get(posted, "note"),
+                    photo_key=_store_photo(request, posted),
                     expected_version=version,
                 )
             else:
@@ -266,7 +284,7 @@ def _household(
         "people": [svc.masked_person(p) for p in household.people],
         "clear": clear,
         "rules": sorted(svc.rules_for(session, household).values(), key=lambda r: (r.device_kind.value, r.kind.value)),
-        "timeline": al.timeline(session, household),
+        "timeline": reports.timeline(session, household),
         "open_alarms": session.scalars(al.alarms(session, user, household_id=household.id)).all(),
         "quiet": al.quiet(household, utcnow()),
         "labels": LABELS,

@@ -8,7 +8,7 @@ MODULE = Module(
     "Dispatch catalogue",
     page_routers=("lianxin.dispatch.views:router",),
     api_routers=("lianxin.dispatch.api:router",),
-    cli=(("dispatch", "lianxin.dispatch.cli:dispatch_app"),),
+    cli=(("dispatch", "lianxin.dispatch.cli:dispatch_app"), ("eval", "lianxin.dispatch.cli:eval_app")),
     nav=(Nav("/admin/catalogue", "派单目录", "Dispatch catalogue", {"admin", "dispatcher"}),),
     demo="lianxin.dispatch.demo:seed_demo",
     requires=("geo",),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from lianxin import progress
 from lianxin.cli_common import fails_cleanly, jurisdiction_by_code, open_session
 
 dispatch_app = typer.Typer(help="派单目录与重复件 / dispatch catalogue and repeats", no_args_is_help=True)
@@ -54,3 +56,25 @@ def rules(jurisdiction: Jurisdiction = "default") -> None:
                 f"#{r.id}\t{r.category.name if r.category else '所有分类'}\t{r.area_unit.name if r.area_unit else '全辖区'}"
                 f"\t→ {lead}\t优先级 {r.priority}{'' if r.active else '（停用）'}"
             )
+
+
+eval_app = typer.Typer(help="评测 / evaluation", no_args_is_help=True)
+
+
+@eval_app.command("repeats")
+@fails_cleanly
+def eval_repeats(
+    messages: Annotated[
+        list[Path], typer.Option("--messages", help="留言 CSV（user_id, created_at, title, body），可多次 / repeatable")
+    ],
+    window_days: Annotated[int, typer.Option(help="时间窗口（天）/ window in days")] = 30,
+    limit: Annotated[int, typer.Option(help="列出前 N 个 / candidates listed")] = 5,
+) -> None:
+    """Replay messages in time order through the repeat lookup: precision and recall at the suggestion
+    threshold and the rank of the true repeat (labelled set: see lianxin.dispatch.evaluate)."""
+    from lianxin.dispatch.evaluate import evaluate, read_messages, report
+
+    loaded = read_messages(messages)
+    with progress.bar("重复件评测 / repeats evaluation"):
+        figures = evaluate(loaded, window_days=window_days, limit=limit)
+    typer.echo("\n".join(report(figures, window_days, limit)))

@@ -32,7 +32,8 @@ jieba.setLogLevel(60)
 TERMS_PER_APPEAL = 8
 ROWS_PER_TERM = 100  # the newest postings read per keyword: bounds the work of one lookup
 MIN_SIMILARITY = 0.3  # Jaccard of keyword sets; a paraphrase of the same complaint scores ~0.45
-PHONE_WEIGHT = 0.6
+PHONE_WEIGHT = 0.3  # the same caller alone is context, not a repeat: below SUGGEST_SCORE without similar text
+SUGGEST_SCORE = 0.5  # at or above: offered as a likely repeat (可并单); below: listed as context only
 NEARBY_METRES = 500
 CLOSED_TO_MERGES = (AppealStatus.MERGED, AppealStatus.NOT_ACCEPTED, AppealStatus.TERMINATED)
 _SKIP = re.compile(r"^[\d\W_a-zA-Z]+$")
@@ -44,6 +45,11 @@ class RepeatCandidate:
     score: float
     reasons: list[str] = field(default_factory=list)  # 中文
     reasons_en: list[str] = field(default_factory=list)
+
+    @property
+    def likely(self) -> bool:
+        """Offered as a likely repeat (可并单); below the threshold the candidate is context only."""
+        return self.score >= SUGGEST_SCORE
 
 
 def terms_of(text: str | None) -> list[str]:
@@ -213,7 +219,7 @@ def _score(appeal: Appeal, similarity: float, words: list[str], same_phone: bool
                 place = 1 - metres / (2 * NEARBY_METRES)
                 zh.append(f"相距约 {metres:.0f} 米")
                 en.append(f"about {metres:.0f} m away")
-    text_part = similarity * (0.6 + 0.4 * place)
+    text_part = similarity * (0.8 + 0.2 * place)
     score = 1 - (1 - (PHONE_WEIGHT if same_phone else 0.0)) * (1 - text_part)
     score *= 1 - 0.2 * min(days, query["window"]) / query["window"]  # the older, the less likely
     return RepeatCandidate(appeal, round(score, 3), zh, en)

@@ -52,10 +52,13 @@ def _choices(session: Session, jurisdiction_id: int) -> dict:
 def _page(request: Request, session: Session, user: User, errors: FormErrors, form: dict, status_code: int = 200):
     rules = catalogue.list_rules(session, user.jurisdiction_id)
     names = {u.id: u.name for u in session.scalars(select(Unit).where(Unit.jurisdiction_id == user.jurisdiction_id))}
+    notice = request.session.pop("catalogue_notice", None)
     return render(
         request,
         "dispatch/catalogue.html",
         {
+            "notice": notice[pick_lang(request) == "en"] if notice else "",
+            "describe": describe,
             "rules": rules,
             "names": names,
             "errors": errors,
@@ -112,18 +115,49 @@ def add_rule(
 
 @router.post("/admin/catalogue/{rule_id}/toggle")
 def toggle_rule(
-    rule_id: int, session: Session = Depends(get_session), user: User = Depends(require_roles(Role.ADMIN))
+    request: Request,
+    rule_id: int,
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(Role.ADMIN)),
 ) -> Response:
     rule = catalogue.get_rule(session, rule_id, user.jurisdiction_id)
     catalogue.update_rule(session, rule, actor=user, active=not rule.active)
+    zh, en = describe(rule, "zh-CN"), describe(rule, "en")
+    if rule.active:
+        _done(request, f"已启用派单规则 {zh}", f"Enabled the dispatch rule {en}")
+    else:
+        _done(
+            request,
+            f"已停用派单规则 {zh}（可随时启用）",
+            f"Disabled the dispatch rule {en} (enable it again at any time)",
+        )
     return RedirectResponse("/admin/catalogue", status_code=303)
+
+
+def describe(rule, lang: str) -> str:
+    """A rule in one line, for the confirmation and the notice of what was done."""
+    en = lang == "en"
+    category = rule.category.name if rule.category else ("all categories" if en else "所有分类")
+    area = rule.area_unit.name if rule.area_unit else ("whole jurisdiction" if en else "全辖区")
+    lead = rule.lead_unit.name if rule.lead_unit else ("local street" if en else "属地街道乡镇")
+    return f"#{rule.id} {category} · {area} → {lead}"
+
+
+def _done(request: Request, zh: str, en: str) -> None:
+    request.session["catalogue_notice"] = [zh, en]  # shown once on the next page
 
 
 @router.post("/admin/catalogue/{rule_id}/delete")
 def remove_rule(
-    rule_id: int, session: Session = Depends(get_session), user: User = Depends(require_roles(Role.ADMIN))
+    request: Request,
+    rule_id: int,
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(Role.ADMIN)),
 ) -> Response:
-    catalogue.delete_rule(session, catalogue.get_rule(session, rule_id, user.jurisdiction_id), actor=user)
+    rule = catalogue.get_rule(session, rule_id, user.jurisdiction_id)
+    zh, en = describe(rule, "zh-CN"), describe(rule, "en")
+    catalogue.delete_rule(session, rule, actor=user)
+    _done(request, f"已删除派单规则 {zh}", f"Deleted the dispatch rule {en}")
     return RedirectResponse("/admin/catalogue", status_code=303)
 
 

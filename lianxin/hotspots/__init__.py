@@ -9,7 +9,7 @@ MODULE = Module(
     "Hotspots",
     page_routers=("lianxin.hotspots.views:router",),
     api_routers=("lianxin.hotspots.api:router",),
-    cli=(("hotspots", "lianxin.hotspots.cli:hotspots"),),
+    cli=(("hotspots", "lianxin.hotspots.cli:hotspots"), ("eval", "lianxin.hotspots.cli:eval_app")),
     jobs=(Job("refresh_hotspots", "lianxin.hotspots.service:refresh_hotspots", order=90),),
     nav=(Nav("/hotspots", "热点", "Hotspots", {"leader", "dispatcher", "handler"}),),
 )

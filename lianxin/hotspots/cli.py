@@ -111,3 +111,27 @@ def hotspots(
         span = f"{r['time_range'][0][:10]} 至 {r['time_range'][1][:10]}"
         typer.echo(f"{r['rank']:<6}{r['heat']:>7.2f}  {span:<25}{r['place']:<16}{r['description']}")
         typer.echo(f"{'':<6}留言编号 ({len(r['message_ids'])}): {', '.join(map(str, r['message_ids']))}")
+
+
+eval_app = typer.Typer(help="评测 / evaluation", no_args_is_help=True)
+
+
+@eval_app.command("hotspots")
+def eval_hotspots(
+    file: Annotated[Path, typer.Argument(help="留言 CSV / messages CSV (as for lianxin hotspots)")],
+    topics: Annotated[
+        Path, typer.Option(help="标注的问题 CSV：topic, kind (place|placeless), title_pattern / labelled topics")
+    ],
+    top: Annotated[int, typer.Option(min=1, help="看前 N 个热点 / top N hotspots")] = 20,
+) -> None:
+    """How many labelled issues the top hotspots recover, place-bound and place-less (see lianxin.hotspots.evaluate)."""
+    from lianxin.hotspots.engine import detect_hotspots
+    from lianxin.hotspots.evaluate import read_topics, report, score
+
+    if not file.is_file():
+        raise InvalidInput(f"文件不存在：{file}", f"no such file: {file}", field="file")
+    labelled, messages = read_topics(topics), read_messages(file)
+    started = time.perf_counter()
+    with progress.bar("热点评测 / hotspots evaluation"):
+        found = detect_hotspots(messages, top=top)
+    typer.echo("\n".join(report(score(messages, found, labelled), top, len(messages), time.perf_counter() - started)))

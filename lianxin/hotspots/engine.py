@@ -38,6 +38,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from lianxin import progress
+from lianxin.hotspots.placeless import combine, placeless_clusters
 from lianxin.hotspots.places import Gazetteer, Places, jieba_dictionary, same_place
 
 BODY_CHARS = 400
@@ -78,6 +79,10 @@ class Params:
     cut: float = 0.22  # average similarity a cluster must keep
     place_bonus: float = 0.1  # added to the similarity of two messages whose titles name the same place
     merge: float = 0.5  # clusters whose centroids are this similar are one problem
+    placeless_link: float = 0.3  # the place graph links two messages whose titles name no place at this similarity
+    placeless: float = 0.3  # place-less path: title-word similarity linking two messages whose titles name no place
+    placeless_cut: float = 0.2  # average title-word similarity a place-less cluster must keep
+    placeless_window_days: int = 120  # a policy issue lasts longer than a broken street lamp
     window_days: int = 60  # linked messages are at most this far apart
     min_size: int = 2  # a hotspot has at least this many messages
     recent_days: int = 30  # growth compares the last recent_days with the recent_days before
@@ -167,11 +172,17 @@ def _fit(make, docs: list[str], limits: dict) -> tuple[TfidfVectorizer, csr_matr
     return vectorizer, csr_matrix((len(docs), 1))
 
 
-def _vectors(texts: list[str], titles: list[str], gazetteer: Gazetteer) -> tuple[csr_matrix, TfidfVectorizer]:
+def _words_of(gazetteer: Gazetteer):
     tokenizer = _tokenizer(gazetteer)
 
     def words(text: str) -> list[str]:
         return [t for t in tokenizer.lcut(text, HMM=False) if t not in STOP_WORDS and len(t) > 1 and _TOKEN_RE.match(t)]
+
+    return words
+
+
+def _vectors(texts: list[str], titles: list[str], gazetteer: Gazetteer) -> tuple[csr_matrix, TfidfVectorizer]:
+    words = _words_of(gazetteer)
 
     # In a large corpus a term seen once is noise; in a small one rare terms are all there is.
     # A term in most messages tells none apart (unless there are too few messages to say).
@@ -192,7 +203,10 @@ def _vectors(texts: list[str], titles: list[str], gazetteer: Gazetteer) -> tuple
 
 
 def _conflict(a: Places, b: Places) -> bool:
-    """Different places: both titles name places and none is shared, or both name other districts."""
+    """Different places: both titles name places and none is shared, or both name other districts. Two
+    titles that name no place never conflict (a city-wide issue is raised from every community)."""
+    if a.placeless and b.placeless:
+        return False
     return bool(
         (a.title_names and b.title_names and not same_place(a.title_names, b.title_names))
         or (a.districts and b.districts and not a.districts & b.districts)
@@ -204,6 +218,8 @@ def _linked(sim: float, a: Places, b: Places, p: Params) -> bool:
         return True
     if sim >= p.medium and a.districts & b.districts:
         return True
+    if sim >= p.placeless_link and a.placeless and b.placeless:
+        return True  # neither names a place: content alone (see lianxin.hotspots.placeless)
     return same_place(a.names, b.names)
 
 
@@ -251,7 +267,7 @@ def _summary_places(members: list[int], places: list[Places]) -> Places:
 
     districts = common([places[i].districts for i in members])
     titles = common([places[i].title_names for i in members])
-    return Places(districts, titles, titles)
+    return Places(districts, titles, titles, titles)
 
 
 def _merge(
@@ -302,15 +318,28 @@ def cluster(
     for index, label in enumerate(labels):
         components.setdefault(int(label), []).append(index)
     clusters = [group for members in components.values() for group in _split(members, x, places, p)]
-    return _merge(clusters, x, places, days, p), x, places, word_vec
+    clusters = _merge(clusters, x, places, days, p)
+    topics = placeless_clusters([m.title for m in messages], x, places, days, _words_of(gazetteer), p)
+    return combine(clusters, topics, p.min_size), x, places, word_vec
+
+
+CITY_WIDE = "全市"
 
 
 def _place_label(members: list[int], places: list[Places]) -> str:
-    """The district and the place most of the cluster's titles name (the body's names if titles name none)."""
+    """The district and the place most of the cluster's titles name (the body's names if titles name none).
+
+    A city-wide issue — most titles name no place and no body name is shared by half the messages — is
+    labelled by the district half of them name, else ``CITY_WIDE``."""
     districts = Counter(d for i in members for d in places[i].districts)
-    names = Counter(n for i in members for n in places[i].title_names) or Counter(
-        n for i in members for n in places[i].names
-    )
+    names = Counter(n for i in members for n in places[i].title_names)
+    half = len(members) / 2
+    if sum(1 for i in members if not places[i].placeless) < half:
+        body = Counter(n for i in members for n in places[i].names)
+        if not body or body.most_common(1)[0][1] <= half:
+            common = districts.most_common(1)
+            return common[0][0] if common and common[0][1] >= half else CITY_WIDE
+        names = names or body
     district = districts.most_common(1)[0][0] if districts else ""
     if not names:
         return district

@@ -183,6 +183,12 @@ class Places:
     districts: frozenset[str]
     names: frozenset[str]
     title_names: frozenset[str] = frozenset()
+    stated: frozenset[str] = frozenset()  # the places the title's own text names (not the caller's known place)
+
+    @property
+    def placeless(self) -> bool:
+        """The title names no place: possibly a city-wide issue (see lianxin.hotspots.placeless)."""
+        return not self.stated
 
 
 def same_place(a: Iterable[str], b: Iterable[str]) -> bool:
@@ -285,8 +291,8 @@ class Gazetteer:
 
     def places(self, title: str, body: str, known: str | None = None) -> Places:
         """The places of one message; ``known`` is a place the caller already has (its community)."""
-        extra = {known} if known else set()
-        title_names = self.find(title) | extra
+        stated = frozenset(self.find(title))
+        title_names = stated | ({known} if known else set())
         return Places(
-            frozenset(admin_areas(f"{title}。{body}")), frozenset(self.find(body) | title_names), frozenset(title_names)
+            frozenset(admin_areas(f"{title}。{body}")), frozenset(self.find(body) | title_names), title_names, stated
         )

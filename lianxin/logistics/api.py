@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from lianxin.api.deps import Ctx, WriteCtx
 from lianxin.api.errors import ERROR_RESPONSES
+from lianxin.logistics import measures, plans
 from lianxin.logistics import service as svc
 from lianxin.logistics.models import PlanKind
 
@@ -58,6 +59,9 @@ class PlanOut(BaseModel):
     by_van: int
     unassigned: list[int]
     objective: float
+    penalised: float | None = Field(description="成本 + 未排件数 × 罚金 / cost + unassigned × penalty")
+    lower_bound: float | None = Field(description="任何方案都不会更低 / no plan of this input costs less")
+    gap: float | None = Field(description="(penalised − lower_bound) / penalised")
     assignment_optimum: float | None
     solve_ms: int
 
@@ -87,6 +91,9 @@ def _plan(run) -> PlanOut:
         by_van=run.by_van,
         unassigned=run.unassigned,
         objective=run.objective,
+        penalised=run.result.get("penalised"),
+        lower_bound=run.lower_bound,
+        gap=plans.plan_gap(run),
         assignment_optimum=run.bus_bound,
         solve_ms=run.solve_ms,
     )
@@ -116,7 +123,7 @@ def run_plan(body: PlanIn, ctx: WriteCtx):
     kind = PlanKind.WHAT_IF if body.what_if else PlanKind.ON_DEMAND
     return ctx.once(
         lambda: _plan(
-            svc.run_plan(
+            plans.run_plan(
                 ctx.session,
                 ctx.jurisdiction_id,
                 body.service_date,
@@ -132,4 +139,82 @@ def run_plan(body: PlanIn, ctx: WriteCtx):
 @router.get("/plans/{run_id}", response_model=PlanOut)
 def read_plan(run_id: int, ctx: Ctx):
     svc.require_desk(ctx.session, ctx.actor)
-    return _plan(svc.plan_run(ctx.session, ctx.jurisdiction_id, run_id))
+    return _plan(plans.plan_run(ctx.session, ctx.jurisdiction_id, run_id))
+
+
+class PointOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+    village: str | None
+    place_id: int | None = Field(description="地名库中的地点 / the gazetteer's place")
+    place: str | None
+    stop: str | None
+    lat: float
+    lng: float
+    hours: str
+    before_hours: float | None = Field(description="客货邮之前中心到村时长（调查） / surveyed time before")
+
+
+@router.get("/points", response_model=list[PointOut])
+def points(ctx: Ctx):
+    """村级服务点 / the county's service points with their village, gazetteer place and bus stop."""
+    return [
+        PointOut(
+            code=p.code,
+            name=p.name,
+            kind=p.kind,
+            village=p.unit.name if p.unit else None,
+            place_id=p.place_id,
+            place=p.place.name if p.place else None,
+            stop=p.stop.code if p.stop else None,
+            lat=p.lat,
+            lng=p.lng,
+            hours=p.hours,
+            before_hours=p.before_hours,
+        )
+        for p in svc.points_for(ctx.session, ctx.actor)
+    ]
+
+
+class VillageOut(BaseModel):
+    point: str
+    before_hours: float | None
+    median_hours: float | None
+    arrived: int
+    appeals: list[str] = Field(description="快递相关诉求工单号 / order numbers of appeals about parcels")
+
+
+class MeasuresOut(BaseModel):
+    start: date
+    end: date
+    arrived: int
+    median_dwell_hours: float | None
+    before_hours: float | None = Field(description="客货邮之前（各村调查中位数）/ before 客货邮, the villages' median")
+    bus_share: float | None
+    cost_per_parcel: float | None
+    unassigned: int
+    villages: list[VillageOut]
+
+
+@router.get("/measures", response_model=MeasuresOut)
+def read_measures(ctx: Ctx, start: date, end: date):
+    """成效：中心到村中位时长（前后对比）、公交占比、每件成本、未排、各村快递诉求 / the measures for [start, end)."""
+    svc.require_desk(ctx.session, ctx.actor)
+    m = measures.measures(ctx.session, ctx.jurisdiction_id, start, end)
+    return MeasuresOut(
+        start=start,
+        end=end,
+        **{k: m[k] for k in ("arrived", "median_dwell_hours", "before_hours", "bus_share", "cost_per_parcel")},
+        unassigned=m["unassigned"],
+        villages=[
+            VillageOut(
+                point=row["point"].code,
+                before_hours=row["before_hours"],
+                median_hours=row["median_hours"],
+                arrived=row["arrived"],
+                appeals=[order_no for order_no, _ in m["appeals"].get(row["point"].id, [])],
+            )
+            for row in m["villages"]
+        ],
+    )

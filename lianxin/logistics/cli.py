@@ -48,7 +48,8 @@ def plan(
 ) -> None:
     """排班：把包裹分配到公交班次和货车 / assign parcels to bus trips and vans (OR-Tools)."""
     from lianxin.logistics.models import PlanKind
-    from lianxin.logistics.service import run_plan, today
+    from lianxin.logistics.plans import run_plan
+    from lianxin.logistics.service import today
 
     service_date = date.fromisoformat(day) if day else today()
     with open_session() as session:

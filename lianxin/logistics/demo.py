@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lianxin.clock import local_zone, utcnow
+from lianxin.logistics import plans
 from lianxin.logistics import service as svc
 from lianxin.logistics.gtfs import import_feed
 from lianxin.logistics.models import BusStop, BusTrip, LegMode, Parcel, ParcelSize, PlanKind, PointKind
@@ -105,8 +106,11 @@ def build_demo(
                 hours="07:30-19:00",
                 operator_name=f"{'王李张刘陈杨赵黄'[i % 8]}站长",
                 operator_phone=f"1390574{i:04d}",
+                before_hours=float(rng.randint(7, 20) * 24),  # the county's survey: 7–20 days before 客货邮
             )
         )
+        if unit is not None:
+            svc.register_place(session, points[-1], actor=None)  # the 驿站 in the gazetteer of its village
     for k in range(3):
         svc.create_van(
             session, jurisdiction_id=jurisdiction_id, code=f"VAN{k + 1}", name=f"邮政{k + 1}号车", capacity_parcels=120
@@ -169,7 +173,7 @@ def build_demo(
     session.execute(Parcel.__table__.insert(), rows)  # Core executemany: a month of parcels in well under a second
     local_hour = now.astimezone(local_zone()).hour
     plan_day = today if local_hour < 12 else today + timedelta(days=1)  # after noon the desk plans tomorrow
-    run = svc.run_plan(
+    run = plans.run_plan(
         session,
         jurisdiction_id,
         plan_day,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from lianxin.clock import local_zone
 from lianxin.config import Settings
-from lianxin.logistics import service as svc
+from lianxin.logistics import plans
 from lianxin.logistics.models import BusStop, PlanKind
 
 PLAN_FROM_HOUR = 5  # the day's plan is made from 05:00 local time, before the first departures
@@ -26,8 +26,8 @@ def daily_plan(session: Session, settings: Settings, now: datetime) -> int:
         select(BusStop).where(BusStop.is_hub.is_(True)).order_by(BusStop.id).with_for_update(skip_locked=True)
     ).all()
     for stop in hubs:
-        if svc.adopted_plan(session, stop.jurisdiction_id, local.date()) is None:
-            svc.run_plan(
+        if plans.adopted_plan(session, stop.jurisdiction_id, local.date()) is None:
+            plans.run_plan(
                 session,
                 stop.jurisdiction_id,
                 local.date(),

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lianxin.clock import utcnow
 from lianxin.db import Base, UTCDateTime, enum_column_type
+from lianxin.geo.models import Place
 from lianxin.logistics.status import ParcelStatus
 from lianxin.orgs.models import Unit, User
 
@@ -195,9 +196,11 @@ class ServicePoint(Base):
     operator_name: Mapped[str] = mapped_column(String(64), default="")
     operator_phone: Mapped[str] = mapped_column(String(32), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    before_hours: Mapped[float | None] = mapped_column(Float)  # hub-to-village time before 客货邮 (survey)
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
     stop: Mapped[BusStop | None] = relationship(lazy="joined")
+    place: Mapped[Place | None] = relationship(lazy="joined")
 
 
 class PlanRun(Base):
@@ -216,7 +219,8 @@ class PlanRun(Base):
     result: Mapped[dict] = mapped_column(JSON, default=dict)
     unassigned: Mapped[list] = mapped_column(JSON, default=list)
     objective: Mapped[float] = mapped_column(Float, default=0.0)
-    bus_bound: Mapped[float | None] = mapped_column(Float)
+    bus_bound: Mapped[float | None] = mapped_column(Float)  # the assignment stage's optimum (its own prices)
+    lower_bound: Mapped[float | None] = mapped_column(Float)  # no plan's penalised cost can be lower
     parcels: Mapped[int] = mapped_column(Integer, default=0)
     by_bus: Mapped[int] = mapped_column(Integer, default=0)
     by_van: Mapped[int] = mapped_column(Integer, default=0)

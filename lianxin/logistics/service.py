@@ -10,34 +10,29 @@ from __future__ import annotations
 import csv
 import io
 import re
-import statistics
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lianxin.appeals.models import Appeal
 from lianxin.appeals.privacy import mask_name, mask_phone
 from lianxin.clock import local_zone, utcnow
 from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from lianxin.logistics import optimiser as opt
+from lianxin.geo.models import Place, PlaceKind
+from lianxin.geo.service import add_place
 from lianxin.logistics.gtfs import runs_on
 from lianxin.logistics.models import (
-    SIZE_VOLUME_L,
     BusStop,
     BusTrip,
-    LegMode,
     Parcel,
     ParcelEvent,
     ParcelSize,
-    PlanKind,
-    PlanRun,
     PointKind,
     ServicePoint,
     TripCapacity,
     Van,
 )
-from lianxin.logistics.status import PLANNABLE, IllegalTransition, ParcelAction, ParcelStatus, next_status
+from lianxin.logistics.status import IllegalTransition, ParcelAction, ParcelStatus, next_status
 from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import has_role
 
@@ -46,7 +41,6 @@ POINT_ROLES = (Role.GRID_WORKER, Role.HANDLER)
 PHONE_RE = re.compile(r"^1\d{10}$|^0\d{2,3}-?\d{7,8}$")
 TRACKING_RE = re.compile(r"^[A-Za-z0-9-]{6,40}$")
 A, S = ParcelAction, ParcelStatus
-PARCEL_WORDS = ("快递", "包裹", "邮件", "取件")
 
 
 def today() -> date:
@@ -134,8 +128,11 @@ def create_point(
     hours: str = "08:00-18:00",
     operator_name: str = "",
     operator_phone: str = "",
+    before_hours: float | None = None,
     actor: User | None = None,
 ) -> ServicePoint:
+    """A village service point; ``place_id`` is its record in the gazetteer (geo's places, which the appeal
+    core locates appeals with), ``before_hours`` the village's surveyed hub-to-village time before 客货邮."""
     require_desk(session, actor)
     code, name = code.strip(), name.strip()
     if not code or not name:
@@ -146,6 +143,12 @@ def create_point(
         select(ServicePoint.id).where(ServicePoint.jurisdiction_id == jurisdiction_id, ServicePoint.code == code)
     ):
         raise Conflict(f"服务点编号 {code} 已存在", f"a service point {code} exists already")
+    if place_id is not None:
+        place = session.get(Place, place_id)
+        if place is None or place.jurisdiction_id != jurisdiction_id:
+            raise InvalidInput("地名库中没有这个地点", "no such place in the gazetteer", field="place_id")
+    if before_hours is not None and not 0 < before_hours <= 24 * 90:
+        raise InvalidInput("之前的时长应在 0–2160 小时之间", "the before time is 0–2160 hours", field="before_hours")
     point = ServicePoint(
         jurisdiction_id=jurisdiction_id,
         code=code,
@@ -159,8 +162,38 @@ def create_point(
         hours=hours,
         operator_name=operator_name,
         operator_phone=operator_phone,
+        before_hours=before_hours,
     )
     session.add(point)
+    session.flush()
+    return point
+
+
+def register_place(session: Session, point: ServicePoint, *, actor: User | None) -> ServicePoint:
+    """Record the point in the gazetteer (a landmark at its coordinates in its village) and link it, so an
+    appeal that names the 驿站 is located in the village like any other place; an existing link is kept."""
+    require_desk(session, actor)
+    if point.place_id is not None:
+        return point
+    if point.unit_id is None:
+        raise InvalidInput("服务点还没有所属村", "the point has no village yet", field="unit")
+    place = session.scalar(
+        select(Place).where(
+            Place.jurisdiction_id == point.jurisdiction_id, Place.name == point.name, Place.unit_id == point.unit_id
+        )
+    )
+    if place is None:
+        place = add_place(
+            session,
+            jurisdiction_id=point.jurisdiction_id,
+            name=point.name,
+            kind=PlaceKind.LANDMARK,
+            unit_id=point.unit_id,
+            lat=point.lat,
+            lng=point.lng,
+            actor=None,
+        )
+    point.place_id = place.id
     session.flush()
     return point
 
@@ -480,368 +513,4 @@ def public_view(session: Session, jurisdiction_id: int, tracking_no: str, phone_
         "parcel": parcel,
         "recipient": mask_name(parcel.recipient_name) or mask_phone(parcel.recipient_phone),
         "events": [e for e in parcel.events],
-    }
-
-
-# --- plans -----------------------------------------------------------------------------------------
-
-
-def plan_inputs(
-    session: Session, jurisdiction_id: int, day: date, *, now: datetime | None = None, changes: dict | None = None
-):
-    """The solver's input for ``day``: parcels still at the hub, the day's trips with their spare capacity (less
-    what is already loaded; trips already gone when planning today are left out), the active vans.
-
-    ``changes`` (what-if): ``capacity_factor`` scales every compartment, ``shift_minutes`` moves the timetable,
-    ``extra_vans`` adds vans like the first one, ``point_stops`` ``{point code: stop code}`` serves a service
-    point from a bus stop (a new point on a route, or a village moved onto one)."""
-    changes = changes or {}
-    factor = float(changes.get("capacity_factor", 1.0))
-    shift = int(changes.get("shift_minutes", 0))
-    hub_stop = hub(session, jurisdiction_id)
-    end = at_minute(day, 24 * 60)
-    now_min = minute_of(day, now) if now is not None else None
-    loaded = dict(
-        session.execute(
-            select(Parcel.trip_id, func.count())
-            .where(
-                Parcel.jurisdiction_id == jurisdiction_id,
-                Parcel.service_date == day,
-                Parcel.status.in_([S.LOADED, S.IN_TRANSIT]),
-            )
-            .group_by(Parcel.trip_id)
-        ).all()
-    )
-    trips: list[opt.TripIn] = []
-    for trip in trips_on(session, jurisdiction_id, day):
-        times = trip.stop_times
-        at_hub = next((i for i, st in enumerate(times) if st.stop_id == hub_stop.id), None)
-        if at_hub is None:
-            continue
-        departure = times[at_hub].departure_min + shift
-        if now_min is not None and departure < now_min:
-            continue
-        cap = capacity(session, trip, day)
-        if cap.cancelled:
-            continue
-        slots = max(0, round((cap.parcel_slots - cap.reserved) * factor) - loaded.get(trip.id, 0))
-        trips.append(
-            opt.TripIn(
-                id=trip.id,
-                label=f"{trip.route.name} {trip.code}",
-                hub_departure=departure,
-                arrivals={st.stop_id: st.arrival_min + shift for st in times[at_hub + 1 :]},
-                slots=slots,
-                kg=cap.kg * factor,
-                volume_l=cap.volume_l * factor,
-                cost_per_parcel=trip.cost_per_parcel,
-            )
-        )
-    floor = now_min if now_min is not None else 0
-    vans = [
-        opt.VanIn(
-            v.id,
-            v.name,
-            v.capacity_parcels,
-            v.capacity_kg,
-            v.fixed_cost,
-            v.cost_per_km,
-            v.speed_kmh,
-            max(v.shift_start_min, floor),
-            v.shift_end_min,
-        )
-        for v in session.scalars(
-            select(Van).where(Van.jurisdiction_id == jurisdiction_id, Van.active.is_(True)).order_by(Van.code)
-        )
-        if max(v.shift_start_min, floor) < v.shift_end_min
-    ]
-    extra_vans = int(changes.get("extra_vans", 0))
-    if vans and extra_vans:
-        model = vans[0]
-        vans += [
-            opt.VanIn(
-                -(k + 1),
-                f"+{k + 1}",
-                *[
-                    getattr(model, f)
-                    for f in (
-                        "capacity_parcels",
-                        "capacity_kg",
-                        "fixed_cost",
-                        "cost_per_km",
-                        "speed_kmh",
-                        "start",
-                        "end",
-                    )
-                ],
-            )
-            for k in range(extra_vans)
-        ]
-    rows = session.scalars(
-        select(Parcel)
-        .where(Parcel.jurisdiction_id == jurisdiction_id, Parcel.status.in_(PLANNABLE), Parcel.ready_at < end)
-        .order_by(Parcel.id)
-    ).all()
-    moved = _point_stops(session, jurisdiction_id, changes.get("point_stops") or {})
-    parcels = [
-        opt.ParcelIn(
-            p.id,
-            p.point_id,
-            moved.get(p.point_id, p.point.stop_id),
-            p.kg,
-            SIZE_VOLUME_L[ParcelSize(p.size)],
-            minute_of(day, p.ready_at),
-            minute_of(day, p.due_by),
-        )
-        for p in rows
-    ]
-    points = {
-        p.id: (p.lat, p.lng)
-        for p in session.scalars(select(ServicePoint).where(ServicePoint.jurisdiction_id == jurisdiction_id))
-    }
-    return rows, parcels, trips, vans, (hub_stop.lat, hub_stop.lng), points
-
-
-def _point_stops(session: Session, jurisdiction_id: int, pairs: dict) -> dict[int, int]:
-    moved = {}
-    for point_code, stop_code in pairs.items():
-        point = point_by_code(session, jurisdiction_id, str(point_code))
-        stop = session.scalars(
-            select(BusStop).where(BusStop.jurisdiction_id == jurisdiction_id, BusStop.code == str(stop_code))
-        ).first()
-        if stop is None:
-            raise InvalidInput(f"公交站 {stop_code} 不存在", f"no bus stop {stop_code}", field="stop")
-        moved[point.id] = stop.id
-    return moved
-
-
-def run_plan(
-    session: Session,
-    jurisdiction_id: int,
-    day: date,
-    *,
-    actor: User | None,
-    kind: PlanKind | str = PlanKind.DAILY,
-    params: dict | None = None,
-    changes: dict | None = None,
-    now: datetime | None = None,
-    note: str = "",
-) -> PlanRun:
-    """Solve the day's plan and store the run; a daily or on-demand run is adopted: each parcel is planned on
-    its trip or van with the reason, or (unassigned) goes back to received. A what-if run is only stored."""
-    require_desk(session, actor)
-    kind = PlanKind(kind)
-    p = opt.Params.from_dict(params)
-    if now is None and day == today():
-        now = utcnow()
-    rows, parcels, trips, vans, hub_at, points = plan_inputs(session, jurisdiction_id, day, now=now, changes=changes)
-    solution = opt.solve(parcels, trips, vans, hub_at, points, p)
-    by_parcel = {a.parcel_id: a for a in solution.assignments.values()}
-    result = {
-        "parcels": {
-            str(pid): {
-                "mode": a.mode,
-                "trip": a.trip_id,
-                "van": a.van_id,
-                "depart": a.depart,
-                "arrive": a.arrive,
-                "cost": a.cost,
-                "zh": a.reason_zh,
-                "en": a.reason_en,
-            }
-            for pid, a in by_parcel.items()
-        },
-        "trips": {str(k): v for k, v in solution.trip_loads.items()},
-        "vans": solution.van_routes,
-        "bus_cost": solution.bus_cost,
-        "van_cost": solution.van_cost,
-        "flow_rounds": solution.flow_rounds,
-    }
-    dwell = [by_parcel[q.id].arrive - q.ready for q in parcels if by_parcel[q.id].arrive is not None]
-    run = PlanRun(
-        jurisdiction_id=jurisdiction_id,
-        service_date=day,
-        kind=kind,
-        adopted=kind != PlanKind.WHAT_IF,
-        params=p.as_dict(),
-        snapshot={
-            "changes": changes or {},
-            "trips": [
-                {
-                    "id": t.id,
-                    "label": t.label,
-                    "departs": t.hub_departure,
-                    "slots": t.slots,
-                    "kg": t.kg,
-                    "volume_l": t.volume_l,
-                }
-                for t in trips
-            ],
-            "vans": [{"id": v.id, "label": v.label, "capacity": v.capacity_parcels} for v in vans],
-            "parcels": [[q.id, q.point_id, q.kg, q.volume_l, q.ready, q.due] for q in parcels],
-        },
-        result=result | {"median_hours": round(statistics.median(dwell) / 60, 2) if dwell else None},
-        unassigned=solution.unassigned,
-        objective=solution.cost,
-        bus_bound=solution.flow_cost,
-        parcels=len(parcels),
-        by_bus=solution.count("bus"),
-        by_van=solution.count("van"),
-        solve_ms=solution.solve_ms,
-        note=note.strip()[:200],
-        created_by_id=actor.id if actor else None,
-    )
-    session.add(run)
-    session.flush()
-    if kind == PlanKind.WHAT_IF:
-        return run
-    for other in session.scalars(
-        select(PlanRun).where(
-            PlanRun.jurisdiction_id == jurisdiction_id,
-            PlanRun.service_date == day,
-            PlanRun.id != run.id,
-            PlanRun.adopted.is_(True),
-        )
-    ):
-        other.adopted = False
-    for parcel in rows:
-        a = by_parcel[parcel.id]
-        if a.mode is None:
-            if parcel.status == S.PLANNED:
-                _move(session, parcel, A.UNPLAN, actor=actor, note=a.reason_zh)
-            _clear_plan(parcel)
-        else:
-            _move(session, parcel, A.PLAN, actor=actor, note=a.reason_zh)
-            parcel.plan_run_id, parcel.service_date = run.id, day
-            parcel.planned_mode = LegMode(a.mode)
-            parcel.trip_id, parcel.van_id = a.trip_id, a.van_id
-            parcel.eta = at_minute(day, a.arrive) if a.arrive is not None else None
-        parcel.reason = f"{a.reason_zh}\n{a.reason_en}"
-    session.flush()
-    return run
-
-
-def adopted_plan(session: Session, jurisdiction_id: int, day: date) -> PlanRun | None:
-    return session.scalars(
-        select(PlanRun)
-        .where(PlanRun.jurisdiction_id == jurisdiction_id, PlanRun.service_date == day, PlanRun.adopted.is_(True))
-        .order_by(PlanRun.id.desc())
-    ).first()
-
-
-def plan_run(session: Session, jurisdiction_id: int, run_id: int) -> PlanRun:
-    run = session.get(PlanRun, run_id)
-    if run is None or run.jurisdiction_id != jurisdiction_id:
-        raise NotFound("排班方案不存在", "no such plan run")
-    return run
-
-
-def compare(base: PlanRun, other: PlanRun) -> dict:
-    """Cost, share by bus, unassigned and median hub-to-point hours of two runs side by side."""
-
-    def figures(run: PlanRun) -> dict:
-        carried = run.by_bus + run.by_van
-        return {
-            "id": run.id,
-            "cost": run.objective,
-            "per_parcel": round(run.objective / carried, 2) if carried else None,
-            "bus_share": round(run.by_bus / run.parcels, 3) if run.parcels else None,
-            "unassigned": len(run.unassigned),
-            "median_hours": run.result.get("median_hours"),
-        }
-
-    return {"base": figures(base), "other": figures(other)}
-
-
-def loading_list(
-    session: Session, jurisdiction_id: int, day: date, *, trip: BusTrip | None = None, van: Van | None = None
-) -> list[Parcel]:
-    """The parcels planned or loaded on a trip (or van) on ``day``, in the order they come off."""
-    stmt = select(Parcel).where(
-        Parcel.jurisdiction_id == jurisdiction_id,
-        Parcel.service_date == day,
-        Parcel.status.in_([S.PLANNED, S.LOADED, S.IN_TRANSIT]),
-    )
-    stmt = (
-        stmt.where(Parcel.trip_id == trip.id)
-        if trip is not None
-        else stmt.where(Parcel.van_id == (van.id if van else -1))
-    )
-    parcels = session.scalars(stmt).all()
-    return sorted(parcels, key=lambda p: (p.eta or local_midnight(day), p.point.code, p.tracking_no))
-
-
-def exceptions(session: Session, jurisdiction_id: int, day: date) -> dict[str, list[Parcel]]:
-    """What the desk must look at: parcels nobody could plan, overdue parcels still on the way, parcels
-    waiting at a point for more than three days."""
-    now = utcnow()
-    base = select(Parcel).where(Parcel.jurisdiction_id == jurisdiction_id)
-    return {
-        "unplanned": session.scalars(
-            base.where(Parcel.status == S.RECEIVED, Parcel.ready_at < at_minute(day, 1440))
-            .order_by(Parcel.due_by)
-            .limit(200)
-        ).all(),
-        "overdue": session.scalars(
-            base.where(Parcel.status.in_([S.RECEIVED, S.PLANNED, S.LOADED, S.IN_TRANSIT]), Parcel.due_by < now)
-            .order_by(Parcel.due_by)
-            .limit(200)
-        ).all(),
-        "waiting": session.scalars(
-            base.where(Parcel.status == S.AT_POINT, Parcel.arrived_at < now - timedelta(days=3))
-            .order_by(Parcel.arrived_at)
-            .limit(200)
-        ).all(),
-    }
-
-
-def measures(session: Session, jurisdiction_id: int, start: date, end: date) -> dict:
-    """For parcels that reached their point in [start, end): median hub-to-point dwell hours, share by bus,
-    cost per parcel of the adopted plans, unassigned at the last adopted plan of each day, and appeals about
-    parcel delivery per village (core appeals whose text names 快递/包裹/邮件/取件)."""
-    lo, hi = local_midnight(start), local_midnight(end)
-    rows = session.execute(
-        select(Parcel.received_at, Parcel.arrived_at, Parcel.planned_mode, Parcel.point_id).where(
-            Parcel.jurisdiction_id == jurisdiction_id, Parcel.arrived_at >= lo, Parcel.arrived_at < hi
-        )
-    ).all()
-    dwell = [(arrived - received).total_seconds() / 3600 for received, arrived, _, _ in rows]
-    runs = session.scalars(
-        select(PlanRun).where(
-            PlanRun.jurisdiction_id == jurisdiction_id,
-            PlanRun.adopted.is_(True),
-            PlanRun.service_date >= start,
-            PlanRun.service_date < end,
-        )
-    ).all()
-    carried = sum(r.by_bus + r.by_van for r in runs)
-    points = session.scalars(
-        select(ServicePoint).where(ServicePoint.jurisdiction_id == jurisdiction_id, ServicePoint.unit_id.is_not(None))
-    ).all()
-    appeals: dict[int, int] = {}
-    unit_ids = {p.unit_id for p in points}
-    if unit_ids:
-        words = or_(
-            *[Appeal.content.contains(w) for w in PARCEL_WORDS], *[Appeal.title.contains(w) for w in PARCEL_WORDS]
-        )
-        appeals = dict(
-            session.execute(
-                select(Appeal.community_id, func.count())
-                .where(
-                    Appeal.jurisdiction_id == jurisdiction_id,
-                    Appeal.community_id.in_(unit_ids),
-                    Appeal.received_at >= lo,
-                    Appeal.received_at < hi,
-                    words,
-                )
-                .group_by(Appeal.community_id)
-            ).all()
-        )
-    return {
-        "arrived": len(rows),
-        "median_dwell_hours": round(statistics.median(dwell), 1) if dwell else None,
-        "bus_share": round(sum(1 for r in rows if r[2] == LegMode.BUS) / len(rows), 3) if rows else None,
-        "cost_per_parcel": round(sum(r.objective for r in runs) / carried, 2) if carried else None,
-        "unassigned": sum(len(r.unassigned) for r in runs),
-        "appeals_by_point": [(p, appeals.get(p.unit_id, 0)) for p in points],
     }

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from lianxin.errors import InvalidInput, LianxinError, NotFound
+from lianxin.logistics import measures, plans
 from lianxin.logistics import service as svc
 from lianxin.logistics.models import (
     PLAN_KIND_LABELS,
@@ -84,7 +85,7 @@ def _desk_page(
     compare_id: int | None = None,
 ) -> Response:
     jid = user.jurisdiction_id
-    run = svc.adopted_plan(session, jid, day)
+    run = plans.adopted_plan(session, jid, day)
     trips = {t.id: t for t in svc.trips_on(session, jid, day)}
     points = session.scalars(
         select(ServicePoint).where(ServicePoint.jurisdiction_id == jid).order_by(ServicePoint.code)
@@ -117,7 +118,8 @@ def _desk_page(
             run=run,
             runs=runs,
             other=other,
-            comparison=svc.compare(run, other) if run and other else None,
+            comparison=plans.compare(run, other) if run and other else None,
+            plan_gap=plans.plan_gap(run) if run else None,
             trips=trips,
             loads=(run.result.get("trips", {}) if run else {}),
             van_routes=(run.result.get("vans", []) if run else []),
@@ -126,9 +128,9 @@ def _desk_page(
             hub=hub,
             arrivals=arrivals,
             unassigned=session.scalars(select(Parcel).where(Parcel.id.in_(run.unassigned[:100]))).all() if run else [],
-            exceptions=svc.exceptions(session, jid, day),
-            measures=svc.measures(session, jid, start, day + timedelta(days=1)),
-            before=svc.measures(session, jid, start - timedelta(days=30), start),
+            exceptions=plans.exceptions(session, jid, day),
+            measures=measures.measures(session, jid, start, day + timedelta(days=1)),
+            before=measures.measures(session, jid, start - timedelta(days=30), start),
             measure_start=start,
             error=error,
             kinds=[PlanKind.ON_DEMAND, PlanKind.WHAT_IF],
@@ -265,7 +267,7 @@ def post_plan(
         )
     try:
         with session.begin_nested():
-            run = svc.run_plan(
+            run = plans.run_plan(
                 session,
                 user.jurisdiction_id,
                 day,
@@ -318,7 +320,7 @@ def parcel_page(
 
 
 def _loading_page(request, session, user, day, trip=None, van=None, error=None, status_code=200) -> Response:
-    parcels = svc.loading_list(session, user.jurisdiction_id, day, trip=trip, van=van)
+    parcels = plans.loading_list(session, user.jurisdiction_id, day, trip=trip, van=van)
     cap = svc.capacity(session, trip, day) if trip is not None else None
     return render(
         request,

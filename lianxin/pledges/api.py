@@ -12,6 +12,7 @@ from lianxin.api.deps import Ctx, SessionDep, WriteCtx
 from lianxin.api.errors import ERROR_RESPONSES
 from lianxin.orgs.models import Role
 from lianxin.orgs.service import require_role
+from lianxin.pledges import overview as figures
 from lianxin.pledges import queries, service
 from lianxin.pledges.models import PledgeList
 
@@ -27,6 +28,8 @@ class TargetOut(BaseModel):
     target: float
     actual: float | None
     progress: int | None
+    direction: str = Field("up", description="up: 越高越好 higher is better; down: 越低越好 lower is better")
+    met: bool = Field(False, description="已达到目标 / the target is reached")
 
 
 class ItemOut(BaseModel):
@@ -134,8 +137,10 @@ def _item(row) -> ItemOut:
         overdue=row.overdue,
         completed_on=i.completed_on,
         targets=[
-            TargetOut(name=n, unit=u, baseline=b, baseline_period=p, target=t, actual=a, progress=g)
-            for n, u, b, p, t, a, g in row.targets
+            TargetOut(
+                name=n, unit=u, baseline=b, baseline_period=p, target=t, actual=a, progress=g, direction=d, met=g == 100
+            )
+            for n, u, b, p, t, a, g, d in row.targets
         ],
         ratings=row.ratings,
     )
@@ -162,7 +167,7 @@ def show_list(list_id: int, ctx: Ctx, published: bool = False):
 def overview(ctx: Ctx, year: int | None = None):
     """各单位完成率、按时完成率和逾期数（已公示清单的末级事项）/ completion by unit."""
     require_role(ctx.session, ctx.actor, READERS)
-    rows, _ = queries.unit_overview(ctx.session, ctx.jurisdiction_id, year=year)
+    rows, _ = figures.unit_overview(ctx.session, ctx.jurisdiction_id, year=year)
     return [
         UnitOut(
             unit=r.unit,
@@ -300,8 +305,18 @@ def _public_item(row) -> PublicItemOut:
         overdue=row.overdue,
         completed_on=i.completed_on,
         targets=[
-            TargetOut(name=n, unit=u, baseline=b, baseline_period=pp, target=t, actual=a, progress=g)
-            for n, u, b, pp, t, a, g in row.targets
+            TargetOut(
+                name=n,
+                unit=u,
+                baseline=b,
+                baseline_period=pp,
+                target=t,
+                actual=a,
+                progress=g,
+                direction=d,
+                met=g == 100,
+            )
+            for n, u, b, pp, t, a, g, d in row.targets
         ],
         milestones=[
             {"dated": m.dated.isoformat(), "title": m.title, "text": m.text, "progress": m.progress}

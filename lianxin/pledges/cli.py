@@ -54,9 +54,10 @@ def export(
 
 
 def overdue_job(session, settings=None, now=None) -> int:
-    """The ``pledges_overdue`` job: mark overdue items delayed in every jurisdiction, and recompute the
-    indicators derived from appeals."""
+    """The ``pledges_overdue`` job: mark overdue items delayed in every jurisdiction (working-day calendar),
+    remind owner units of due dates, and recompute the indicators derived from appeals."""
+    from lianxin.pledges.follow import remind_due
     from lianxin.pledges.more import refresh_derived
     from lianxin.pledges.service import mark_overdue
 
-    return mark_overdue(session) + refresh_derived(session)
+    return mark_overdue(session) + remind_due(session) + refresh_derived(session)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lianxin.orgs.models import Jurisdiction, Unit, User
+from lianxin.pledges import meetings, ratings
 from lianxin.pledges import service as svc
 from lianxin.pledges.models import PledgeItem, PledgeList
 from lianxin.pledges.status import ItemAction, ItemStatus
@@ -279,7 +280,20 @@ def build_demo(
     for pl, leader, share in ((plist, d_leader, 0.3), (clist, c_leader, 0.35), (llist, city_leader, 0.1)):
         for item in [i for i in pl.items if not svc.children_of(session, i)]:
             _age(session, rng, item, leader, today, share_done=share)
-    # weekly Tuesday joint meetings on the county list, ticking items
+    # weekly Tuesday joint meetings on the county list, ticking items; operator1 keeps the minutes
+    from lianxin.pledges import follow
+
+    secretary = _user(session, jid, "operator1")
+    follow.set_schedule(
+        session,
+        clist,
+        actor=c_leader,
+        weekday=1,
+        time="09:00",
+        place="县乡村振兴局三楼会议室",
+        participants=ATTENDEES[:5],
+        secretary_ids=[secretary.id] if secretary else [],
+    )
     tuesday = today - timedelta(days=(today.weekday() - 1) % 7)
     for week in range(4, 0, -1):
         held = tuesday - timedelta(weeks=week - 1)
@@ -305,7 +319,7 @@ def build_demo(
                         "follow_up_due": (held + timedelta(days=14)).isoformat(),
                     }
                 )
-        svc.record_meeting(
+        meetings.record_meeting(
             session,
             clist,
             actor=c_leader,
@@ -316,6 +330,9 @@ def build_demo(
             decisions=decisions,
         )
 
+    done = follow.open_follow_ups(session, clist)[:1]  # the oldest follow-up reported done
+    for decision in done:
+        follow.finish_follow_up(session, decision, actor=c_leader, result="县乡村振兴局已安排衔接资金，缺口解决")
     svc.mark_overdue(session, jid, today=today)
 
     # 4. Last year's list, all done, archived, with 三评.
@@ -346,14 +363,14 @@ def build_demo(
         svc.complete_item(
             session, item, actor=city_leader, completed_on=item.due_on - timedelta(days=rng.randint(-10, 40))
         )
-        svc.self_assess(session, item, actor=city_leader, score=rng.randint(88, 98), comment="按期完成承诺")
+        ratings.self_assess(session, item, actor=city_leader, score=rng.randint(88, 98), comment="按期完成承诺")
         for _ in range(rng.randint(3, 8)):
             phone = f"139{rng.randrange(10**8):08d}"
             stars = rng.choice((5, 5, 4, 4, 3, 2))
             comment = rng.choice(("", "", "变化很明显", "希望继续保持", "还有改进空间"))
             # a 1–2 star comment would become an appeal; the demo's appeals are the city's own
-            svc.rate_publicly(session, item, phone=phone, stars=stars, comment=comment if stars > 2 else "")
-        svc.review_item(session, item, actor=city_leader, score=rng.randint(80, 96), comment="综合评议：达标")
+            ratings.rate_publicly(session, item, phone=phone, stars=stars, comment=comment if stars > 2 else "")
+        ratings.review_item(session, item, actor=city_leader, score=rng.randint(80, 96), comment="综合评议：达标")
     svc.archive_list(session, olist, actor=city_leader)
 
     # 4b. The status vocabulary's finer steps, the villages' project library (one project per village
@@ -526,5 +543,21 @@ def _second_round(session, rng, jid, year, today, plist, clist, villages, c_lead
 
 
 def demo_hook(session: Session, city) -> str:
-    """``lianxin demo``: the demo city's commitment lists (its units and leaders exist by now)."""
-    return build_demo(session, city.settings)
+    """``lianxin demo``: the demo city's commitment lists (its units and leaders exist by now), the items
+    owned by a community or village placed near it on the map."""
+    report = build_demo(session, city.settings)
+    leader = _user(session, city.jid, "leader.city")
+    items = session.scalars(
+        select(PledgeItem)
+        .where(PledgeItem.jurisdiction_id == city.jid, PledgeItem.owner_unit_id.in_(list(city.position)))
+        .order_by(PledgeItem.id)
+        .limit(300)
+    ).all()
+    rng = random.Random(17)
+    for item in items:
+        if leader is not None and item.lat is None and not svc.children_of(session, item):
+            lat, lng = city.position[item.owner_unit_id]
+            svc.update_item(
+                session, item, actor=leader, lat=lat + rng.uniform(-0.003, 0.003), lng=lng + rng.uniform(-0.003, 0.003)
+            )
+    return report

@@ -41,7 +41,8 @@ HEADERS = [
 
 def _target_text(targets) -> str:
     parts = []
-    for name, unit, baseline, period, target, actual, pct in targets:
+    for name, unit, baseline, period, target, actual, pct, direction in targets:
+        name = f"{name}（越低越好）" if direction == "down" else name
         base = f"基期{period + ' ' if period else ''}{baseline:g}{unit}→" if baseline is not None else ""
         now = f"，现{actual:g}{unit}（{pct}%）" if actual is not None else ""
         parts.append(f"{name}：{base}目标{target:g}{unit}{now}")

@@ -48,6 +48,12 @@ class PledgeList(Base):
     pending_changes: Mapped[bool] = mapped_column(Boolean, default=False)  # changed since the last version
     rating_weights: Mapped[dict] = mapped_column(JSON, default=lambda: dict(DEFAULT_WEIGHTS))  # 三评 weights
     description: Mapped[str] = mapped_column(Text, default="")
+    # the joint meeting's schedule (e.g. every Tuesday 09:00): weekday 0 = Monday … 6 = Sunday
+    meeting_weekday: Mapped[int | None] = mapped_column(Integer)
+    meeting_time: Mapped[str] = mapped_column(String(5), default="")
+    meeting_place: Mapped[str] = mapped_column(String(100), default="")
+    meeting_participants: Mapped[list] = mapped_column(JSON, default=list)
+    secretary_ids: Mapped[list] = mapped_column(JSON, default=list)  # users who keep the minutes (会议秘书)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -116,6 +122,7 @@ class PledgeItem(Base):
     # the status vocabulary's entry (``PledgeStatus.key``) the item shows; its lifecycle state is ``status``
     status_key: Mapped[str | None] = mapped_column(String(32))
     completed_on: Mapped[date | None] = mapped_column(Date)
+    reminded_due_on: Mapped[date | None] = mapped_column(Date)  # the due date the last reminder was sent for
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -131,6 +138,7 @@ class PledgeTarget(Base):
     """A measurable indicator: baseline (value and period) → target, the latest actual, the method."""
 
     __tablename__ = "pledge_targets"
+    __table_args__ = (CheckConstraint("direction IN ('up', 'down')", name="direction"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("pledge_items.id"), index=True)
@@ -142,6 +150,7 @@ class PledgeTarget(Base):
     actual: Mapped[float | None] = mapped_column(Float)
     measured_on: Mapped[date | None] = mapped_column(Date)
     method: Mapped[str] = mapped_column(String(300), default="")
+    direction: Mapped[str] = mapped_column(String(8), default="up")  # up: higher is better; down: lower is
     source: Mapped[str] = mapped_column(String(20), default="manual")  # manual | appeals_derived
     # appeals_derived: {"category_id", "place", "baseline_from", "baseline_to"}: the appeals counted
     params: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -160,6 +169,7 @@ class PledgeMilestone(Base):
     progress: Mapped[int | None] = mapped_column(Integer)
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("pledge_meetings.id"))
     photos: Mapped[list] = mapped_column(JSON, default=list)  # storage keys under upload_dir/pledges/
+    documents: Mapped[list] = mapped_column(JSON, default=list)  # [{"key", "name", "type"}] (PDF, Office files)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -196,6 +206,8 @@ class PledgeDecision(Base):
     follow_up: Mapped[str] = mapped_column(Text, default="")
     follow_up_owner: Mapped[str] = mapped_column(String(100), default="")
     follow_up_due: Mapped[date | None] = mapped_column(Date)
+    follow_up_done_on: Mapped[date | None] = mapped_column(Date)  # the follow-up action reported done
+    follow_up_result: Mapped[str] = mapped_column(Text, default="")
     milestone_id: Mapped[int | None] = mapped_column(ForeignKey("pledge_milestones.id"))
     created_item_id: Mapped[int | None] = mapped_column(ForeignKey("pledge_items.id"))  # a decision's new item
 
@@ -310,3 +322,15 @@ class PledgeProject(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit: Mapped[Unit] = relationship(lazy="joined")
+
+
+class PledgeFollower(Base):
+    """A resident (by account) who follows an item and is told when it moves."""
+
+    __tablename__ = "pledge_followers"
+    __table_args__ = (UniqueConstraint("item_id", "account_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("pledge_items.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("resident_accounts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -509,6 +509,7 @@ def add_derived_target(
         baseline_period=f"{start.isoformat()}—{end.isoformat()}",
         target=round(baseline * (1 - pct / 100), 1),
         method=f"12345 诉求量（{category.name if category else '全部分类'}{'，' + place if place else ''}），同长度时段对比，系统自动计算",
+        direction="down",  # fewer appeals is the point
     )
     target.source = "appeals_derived"
     target.params = params

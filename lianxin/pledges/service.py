@@ -9,7 +9,6 @@ milestones, meetings and ratings are the live work and show at once."""
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import re
 from datetime import date, datetime
@@ -23,14 +22,11 @@ from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import has_role
 from lianxin.pledges.models import (
-    PledgeDecision,
     PledgeEvent,
     PledgeItem,
     PledgeList,
     PledgeListVersion,
-    PledgeMeeting,
     PledgeMilestone,
-    PledgeRating,
     PledgeTarget,
 )
 from lianxin.pledges.status import (
@@ -39,8 +35,7 @@ from lianxin.pledges.status import (
     ItemStatus,
     ListAction,
     ListStatus,
-    RatingKind,
-    composite_score,
+    check_direction,
     diff_versions,
     is_empty_diff,
     next_item_status,
@@ -51,6 +46,10 @@ from lianxin.pledges.status import (
 )
 
 WORKERS = (Role.LEADER, Role.HANDLER)
+# item events that move an item: its followers are told (``follow.tell_followers``)
+FOLLOWED = frozenset(
+    {"progress", "milestone", "decision", "start", "complete", "suspend", "resume", "mark_delayed", "reopen", "cancel"}
+)
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 ITEM_FIELDS = (
     "title",
@@ -177,6 +176,10 @@ def _event(
         created_at=utcnow(),
     )
     session.add(event)
+    if item is not None and kind in FOLLOWED:
+        from lianxin.pledges.follow import tell_followers
+
+        tell_followers(session, item, event)
     return event
 
 
@@ -330,6 +333,8 @@ def _target_snapshot(t: PledgeTarget) -> dict:
         "baseline_period": t.baseline_period,
         "target": t.target,
         "method": t.method,
+        # only when not the default, so lists published before directions existed keep their digests and diffs
+        **({"direction": t.direction} if t.direction == "down" else {}),
     }
 
 
@@ -570,19 +575,29 @@ def add_target(
     baseline=None,
     baseline_period: str = "",
     method: str = "",
+    direction: str = "",
 ) -> PledgeTarget:
+    """An indicator; ``direction`` up (higher is better, e.g. households connected) or down (lower is better,
+    e.g. complaints or algae blooms), checked against the baseline; empty: down when the target is below the
+    baseline, else up."""
     plist = item.pledge_list
     _require(can_manage(session, actor, plist))
     _require_editable(plist)
+    base_value, target_value = _number(baseline, "baseline"), _number(target, "target", required=True)
     row = PledgeTarget(
         jurisdiction_id=item.jurisdiction_id,
         item_id=item.id,
         name=_text(name, "target_name", "指标名称", "Indicator name"),
         unit=_optional_text(unit, "target_unit", "计量单位", "Unit", 32),
-        baseline=_number(baseline, "baseline"),
+        baseline=base_value,
         baseline_period=_optional_text(baseline_period, "baseline_period", "基期", "Baseline period", 50),
-        target=_number(target, "target", required=True),
+        target=target_value,
         method=_optional_text(method, "method", "测算方法", "Method", 300),
+        direction=check_direction(
+            base_value,
+            target_value,
+            direction or ("down" if base_value is not None and target_value < base_value else "up"),
+        ),
         source="manual",
     )
     session.add(row)
@@ -650,7 +665,7 @@ def report_progress(
         target.measured_on = _date(measured_on, "measured_on") or local_today()
         payload.update(target_id=target.id, value=target.actual, target=target.target, baseline=target.baseline)
         if pct is None:
-            shares = [target_progress(t.baseline, t.target, t.actual) for t in item.targets]
+            shares = [target_progress(t.baseline, t.target, t.actual, t.direction) for t in item.targets]
             shares = [s for s in shares if s is not None]
             pct = round(sum(shares) / len(shares)) if shares else None
     if pct is None:
@@ -713,8 +728,10 @@ def add_milestone(
     progress=None,
     meeting_id: int | None = None,
     photos: list[str] | tuple = (),
+    documents: list[dict] | tuple = (),
 ) -> PledgeMilestone:
-    """A dated milestone with text, photos (storage keys of re-encoded uploads) and optionally a progress."""
+    """A dated milestone with text, photos (storage keys of re-encoded uploads), documents (``{"key", "name",
+    "type"}`` of checked PDF / Office files) and optionally a progress."""
     _require(can_work(session, actor, item))
     _require_live(item)
     pct = _progress(progress)
@@ -727,6 +744,7 @@ def add_milestone(
         progress=pct,
         meeting_id=meeting_id,
         photos=list(photos)[:9],
+        documents=list(documents)[:5],
         created_by_id=actor.id,
         created_at=utcnow(),
     )
@@ -825,8 +843,13 @@ def complete_item(
 
 
 def mark_overdue(session: Session, jurisdiction_id: int | None = None, *, today: date | None = None) -> int:
-    """Job: items past their due date and still planned or in progress become 滞后. Idempotent."""
+    """Job: items past their due date and still planned or in progress become 滞后. Idempotent. On the
+    working-day calendar: a due date on a holiday or weekend falls due on the next working day."""
+    from lianxin.pledges.follow import effective_due
+    from lianxin.sla.service import get_calendar
+
     today = today or local_today()
+    calendars: dict = {}
     stmt = (
         select(PledgeItem)
         .join(PledgeList, PledgeList.id == PledgeItem.list_id)
@@ -840,320 +863,11 @@ def mark_overdue(session: Session, jurisdiction_id: int | None = None, *, today:
         stmt = stmt.where(PledgeItem.jurisdiction_id == jurisdiction_id)
     count = 0
     for item in session.scalars(stmt):
+        if item.jurisdiction_id not in calendars:
+            calendars[item.jurisdiction_id] = get_calendar(session, item.jurisdiction_id)
+        if effective_due(calendars[item.jurisdiction_id], item.due_on) >= today:
+            continue
         _item_action(session, item, ItemAction.MARK_DELAYED, actor=None, payload={"due_on": item.due_on.isoformat()})
         count += 1
     session.flush()
     return count
-
-
-# ---------------------------------------------------------------- joint meetings
-
-
-def record_meeting(
-    session: Session,
-    plist: PledgeList,
-    *,
-    actor: User,
-    title: str,
-    held_on,
-    attendees=(),
-    minutes: str = "",
-    decisions: list[dict] | None = None,
-    new_items: list[dict] | None = None,
-) -> PledgeMeeting:
-    """联席会议: the record, and per item a decision; ``ticked`` writes the item's milestone, ``completes``
-    also completes the item; a follow-up carries an owner and a date. ``new_items`` (a new need raised
-    at the meeting: title, owner unit, parent, due date, decision) become items of the list, each with
-    its decision."""
-    _require(can_manage(session, actor, plist))
-    _require_live_list(plist)
-    people = [p.strip() for p in attendees if p and p.strip()]
-    if not people:
-        raise InvalidInput("请填写参会人员", "list who attended", field="attendees")
-    if any(len(p) > 50 for p in people) or len(people) > 100:
-        raise InvalidInput(
-            "参会人员每人不超过 50 字、最多 100 人", "at most 100 attendees of 50 characters each", field="attendees"
-        )
-    meeting = PledgeMeeting(
-        jurisdiction_id=plist.jurisdiction_id,
-        list_id=plist.id,
-        unit_id=plist.owner_unit_id,
-        title=_text(title, "title", "会议名称", "Meeting title"),
-        held_on=_date(held_on, "held_on") or local_today(),
-        attendees=people,
-        minutes=_optional_text(minutes, "minutes", "会议纪要", "Minutes", 20000),
-        created_by_id=actor.id,
-        created_at=utcnow(),
-    )
-    if meeting.held_on > local_today():
-        raise InvalidInput("会议日期不能晚于今天", "the meeting date cannot be in the future", field="held_on")
-    session.add(meeting)
-    session.flush()
-    _event(
-        session,
-        plist,
-        "meeting",
-        actor=actor,
-        payload={"meeting_id": meeting.id, "title": meeting.title, "decisions": len(decisions or ())},
-    )
-    seen = set()
-    for raw in decisions or ():
-        item = session.get(PledgeItem, int(raw.get("item_id") or 0))
-        if item is None or item.list_id != plist.id:
-            raise InvalidInput(
-                "会议决定的事项不在本清单中", "a decision names an item outside this list", field="item_id"
-            )
-        if item.id in seen:
-            raise InvalidInput("同一事项在一次会议中只记一条决定", "one decision per item per meeting", field="item_id")
-        seen.add(item.id)
-        decision = PledgeDecision(
-            jurisdiction_id=plist.jurisdiction_id,
-            meeting_id=meeting.id,
-            item_id=item.id,
-            decision=_text(raw.get("decision"), "decision", "会议决定", "Decision", longest=2000),
-            ticked=bool(raw.get("ticked")) or bool(raw.get("completes")),
-            completes=bool(raw.get("completes")),
-            follow_up=_optional_text(raw.get("follow_up"), "follow_up", "后续事项", "Follow-up", 1000),
-            follow_up_owner=_optional_text(raw.get("follow_up_owner"), "follow_up_owner", "后续责任人", "Owner", 100),
-            follow_up_due=_date(raw.get("follow_up_due"), "follow_up_due"),
-        )
-        if decision.follow_up and not (decision.follow_up_owner and decision.follow_up_due):
-            raise InvalidInput(
-                "后续事项须有责任人和完成日期", "a follow-up needs an owner and a date", field="follow_up"
-            )
-        session.add(decision)
-        session.flush()
-        if decision.completes:
-            complete_item(
-                session,
-                item,
-                actor=actor,
-                note=f"{meeting.title}：{decision.decision}",
-                completed_on=meeting.held_on,
-                meeting_id=meeting.id,
-                check=False,
-            )
-            decision.milestone_id = item.milestones[0].id if item.milestones else None
-        elif decision.ticked:
-            milestone = PledgeMilestone(
-                jurisdiction_id=item.jurisdiction_id,
-                item_id=item.id,
-                dated=meeting.held_on,
-                title=f"{meeting.title}：{decision.decision}"[:200],
-                text=decision.follow_up,
-                meeting_id=meeting.id,
-                photos=[],
-                created_by_id=actor.id,
-                created_at=utcnow(),
-            )
-            session.add(milestone)
-            session.flush()
-            decision.milestone_id = milestone.id
-            session.expire(item, ["milestones"])
-        _event(
-            session,
-            plist,
-            "decision",
-            actor=actor,
-            item=item,
-            payload={
-                "meeting_id": meeting.id,
-                "decision": decision.decision,
-                "ticked": decision.ticked,
-                "completes": decision.completes,
-                "follow_up": decision.follow_up,
-            },
-        )
-    for raw in new_items or ():
-        fields = {k: raw[k] for k in ("title", "owner_unit_id", "parent_id", "due_on") if raw.get(k) not in (None, "")}
-        fields.setdefault("title", "")
-        item = add_item(session, plist, actor=actor, **fields)
-        text = _optional_text(raw.get("decision"), "decision", "会议决定", "Decision", 2000) or "会议决定新增事项"
-        session.add(
-            PledgeDecision(
-                jurisdiction_id=plist.jurisdiction_id,
-                meeting_id=meeting.id,
-                item_id=item.id,
-                decision=text,
-                created_item_id=item.id,
-            )
-        )
-        _event(
-            session,
-            plist,
-            "decision",
-            actor=actor,
-            item=item,
-            payload={"meeting_id": meeting.id, "decision": text, "created_item": True},
-        )
-    session.flush()
-    session.expire(meeting, ["decisions"])
-    return meeting
-
-
-def _require_live_list(plist: PledgeList) -> None:
-    if plist.status == ListStatus.ARCHIVED:
-        raise Conflict("清单已归档", "the list is archived", field="status")
-
-
-# ---------------------------------------------------------------- 三评
-
-
-def _require_rateable(item: PledgeItem) -> None:
-    if item.pledge_list.status not in (ListStatus.PUBLISHED, ListStatus.ARCHIVED) or item.pledge_list.version == 0:
-        raise Conflict("清单公示后才能评价", "items can be rated once the list is published", field="status")
-    if item.status != ItemStatus.COMPLETED:
-        raise Conflict("事项办结后才能评价（一事一评）", "an item is rated once it is completed", field="status")
-
-
-def _score(value, field: str, *, top: int) -> int:
-    number = _number(value, field, required=True)
-    if number is None or number != int(number) or not 0 <= number <= top or (top == 5 and number < 1):
-        low = 1 if top == 5 else 0
-        raise InvalidInput(
-            f"评分应为 {low} 到 {top} 的整数", f"the score is a whole number from {low} to {top}", field=field
-        )
-    return int(number)
-
-
-def _existing(session: Session, item: PledgeItem, kind: RatingKind, key: str) -> PledgeRating | None:
-    return session.scalars(
-        select(PledgeRating).where(
-            PledgeRating.item_id == item.id, PledgeRating.kind == kind, PledgeRating.rater_key == key
-        )
-    ).first()
-
-
-def self_assess(session: Session, item: PledgeItem, *, actor: User, score, comment: str = "") -> PledgeRating:
-    """自评: the owner unit, once per item, after completion."""
-    _require(can_work(session, actor, item))
-    _require_rateable(item)
-    if _existing(session, item, RatingKind.SELF, RatingKind.SELF.value):
-        raise Conflict("该事项已自评", "the item already has its self-assessment", field="kind")
-    return _rate(
-        session,
-        item,
-        RatingKind.SELF,
-        RatingKind.SELF.value,
-        _score(score, "score", top=100),
-        comment,
-        actor=actor,
-        unit_id=item.owner_unit_id,
-    )
-
-
-def rater_key(session: Session, jurisdiction_id: int, phone: str) -> str:
-    settings = session.info.get("settings")
-    secret = (getattr(settings, "secret_key", None) or "lianxin").encode()
-    return hmac.new(secret, f"pledge-rater:{jurisdiction_id}:{phone}".encode(), hashlib.sha256).hexdigest()
-
-
-def rate_publicly(session: Session, item: PledgeItem, *, phone: str, stars, comment: str = "") -> PledgeRating:
-    """群众评价: 1–5 stars with a comment, one per resident account (the phone number) per item."""
-    phone = re.sub(r"[\s-]", "", phone or "")
-    if not PHONE_RE.match(phone):
-        raise InvalidInput("请填写 11 位手机号码", "enter an 11-digit mobile number", field="phone")
-    _require_rateable(item)
-    key = rater_key(session, item.jurisdiction_id, phone)
-    if _existing(session, item, RatingKind.PUBLIC, key):
-        raise Conflict(
-            "您已评价过该事项，每人限评一次", "you have already rated this item (one rating each)", field="phone"
-        )
-    score = _score(stars, "stars", top=5) * 20
-    rating = _rate(session, item, RatingKind.PUBLIC, key, score, comment, actor=None)
-    if score <= APPEAL_BELOW and len(rating.comment) >= 5:
-        rating.appeal_id = _appeal_from_rating(session, item, rating, phone).id
-        session.flush()
-    return rating
-
-
-APPEAL_BELOW = 40  # 1–2 stars: a comment becomes an appeal, handled and timed like any other
-
-
-def _appeal_from_rating(session: Session, item: PledgeItem, rating: PledgeRating, phone: str):
-    """An unsatisfied rating's comment becomes a 12345 appeal (web channel, complaint) about the item, with
-    the appeal's own deadline from the time-limit rules; the rating keeps its number."""
-    from lianxin.appeals.schemas import AppealCreate
-    from lianxin.appeals.service import submit_appeal
-
-    appeal = submit_appeal(
-        session,
-        AppealCreate(
-            jurisdiction_id=item.jurisdiction_id,
-            channel="web",
-            appeal_type="complaint",
-            title=f"对办实事“{item.title[:60]}”的评价意见",
-            content=f"群众评价（{rating.score // 20} 星）：{rating.comment}\n事项：{item.title}（清单：{item.pledge_list.title}）",
-            address=item.area or None,
-            appellant_phone=phone,
-        ),
-        actor=None,
-    )
-    _event(
-        session,
-        item.pledge_list,
-        "rating_appeal",
-        actor=None,
-        item=item,
-        payload={"rating_id": rating.id, "order_no": appeal.order_no},
-    )
-    return appeal
-
-
-def review_item(session: Session, item: PledgeItem, *, actor: User, score, comment: str = "") -> PledgeRating:
-    """综合评议: a leader of the assessing unit, after the self-assessment, once per item, with a score."""
-    if not has_role(session, actor, (Role.LEADER,)):
-        raise PermissionDenied("综合评议需要领导（考评）角色", "the comprehensive review needs the leader role")
-    _require_rateable(item)
-    if _existing(session, item, RatingKind.SELF, RatingKind.SELF.value) is None:
-        raise Conflict("请先由责任单位自评", "the owner unit's self-assessment comes first", field="kind")
-    if _existing(session, item, RatingKind.REVIEW, RatingKind.REVIEW.value):
-        raise Conflict("该事项已综合评议", "the item has already been reviewed", field="kind")
-    return _rate(
-        session, item, RatingKind.REVIEW, RatingKind.REVIEW.value, _score(score, "score", top=100), comment, actor=actor
-    )
-
-
-def _rate(
-    session: Session,
-    item: PledgeItem,
-    kind: RatingKind,
-    key: str,
-    score: int,
-    comment: str,
-    *,
-    actor: User | None,
-    unit_id: int | None = None,
-) -> PledgeRating:
-    rating = PledgeRating(
-        jurisdiction_id=item.jurisdiction_id,
-        item_id=item.id,
-        kind=kind,
-        rater_key=key,
-        score=score,
-        comment=_optional_text(comment, "comment", "评价意见", "Comment", 500),
-        rater_user_id=actor.id if actor else None,
-        unit_id=unit_id,
-        created_at=utcnow(),
-    )
-    session.add(rating)
-    session.flush()
-    _event(session, item.pledge_list, "rating", actor=actor, item=item, payload={"kind": kind.value, "score": score})
-    session.flush()
-    return rating
-
-
-def ratings_for(session: Session, item: PledgeItem) -> dict:
-    rows = list(session.scalars(select(PledgeRating).where(PledgeRating.item_id == item.id)))
-    public = [r.score for r in rows if r.kind == RatingKind.PUBLIC]
-    scores = {
-        "self": next((r.score for r in rows if r.kind == RatingKind.SELF), None),
-        "public": round(sum(public) / len(public), 1) if public else None,
-        "review": next((r.score for r in rows if r.kind == RatingKind.REVIEW), None),
-    }
-    return {
-        **scores,
-        "public_count": len(public),
-        "composite": composite_score(scores, item.pledge_list.rating_weights),
-        "comments": [(r.kind.value, r.score, r.comment, r.created_at) for r in rows if r.comment],
-    }

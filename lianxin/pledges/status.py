@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
-from lianxin.errors import Conflict
+from lianxin.errors import Conflict, InvalidInput
 
 
 class ListStatus(StrEnum):
@@ -166,10 +166,41 @@ def rollup(children: Iterable[tuple[float, int, ItemStatus | str]]) -> int | Non
     return None if total == 0 else round(weighted / total)
 
 
-def target_progress(baseline: float | None, target: float, actual: float | None) -> int | None:
-    """How far ``actual`` has moved from ``baseline`` towards ``target``, 0–100 (either direction)."""
+DIRECTIONS = {"up": ("越高越好", "higher is better", "↑"), "down": ("越低越好", "lower is better", "↓")}
+
+
+def target_met(target: float, actual: float | None, direction: str = "up") -> bool:
+    """The indicator reached its target (or went beyond it) in its direction."""
+    if actual is None:
+        return False
+    return actual <= target if direction == "down" else actual >= target
+
+
+def check_direction(baseline: float | None, target: float, direction: str) -> str:
+    """``up`` or ``down``; a baseline on the wrong side of the target for the direction is refused."""
+    if direction not in DIRECTIONS:
+        raise InvalidInput("方向只能是越高越好或越低越好", "direction is up or down", field="direction")
+    if baseline is not None and (target < baseline if direction == "up" else target > baseline):
+        raise InvalidInput(
+            "目标值与方向不符（越高越好时目标应不低于基期值，越低越好时不高于基期值）",
+            "the target is on the wrong side of the baseline for the direction",
+            field="target",
+        )
+    return direction
+
+
+def target_progress(
+    baseline: float | None, target: float, actual: float | None, direction: str | None = None
+) -> int | None:
+    """How far ``actual`` has moved from ``baseline`` towards ``target``, 0–100. With a ``direction`` (up:
+    higher is better, down: lower is better) reaching or passing the target is 100 %, moving the wrong way 0 %,
+    and without a baseline the indicator is either met (100) or not (0) for ``down``."""
     if actual is None:
         return None
+    if direction is not None and target_met(target, actual, direction):
+        return 100
+    if direction == "down" and baseline is None:
+        return 0
     start = 0.0 if baseline is None else baseline
     if target == start:
         return 100 if actual == target else 0

@@ -11,5 +11,8 @@ MODULE = Module(
     api_routers=("lianxin.routing.api:router",),
     cli=(("eval", "lianxin.routing.cli:eval_app"), ("train", "lianxin.routing.cli:train")),
     nav=(Nav("/routing", "分类模型", "Routing model", {"admin", "leader"}),),
-    hooks={"after_recategorize": "lianxin.routing.labels:label_recategorized"},
+    hooks={
+        "after_recategorize": "lianxin.routing.labels:label_recategorized",
+        "after_demo": "lianxin.routing.service:train_after_demo",
+    },
 )

@@ -30,6 +30,10 @@ def eval_routing(
             "(a stricter estimate than the plain stratified CV the default reports)"
         ),
     ] = False,
+    report: Annotated[
+        bool,
+        typer.Option("--report", help="每类 F1 与混淆矩阵 / per-class precision, recall, F1 and the confusion matrix"),
+    ] = False,
 ) -> None:
     """Train the routing classifier on labelled CSVs and score it (text, title+body or tokens columns)."""
     from lianxin.routing.evaluate import cross_validate, holdout, read_labelled
@@ -38,9 +42,9 @@ def eval_routing(
         with progress.bar("评测 / evaluation"):
             data = read_labelled(train, label_column)
             lines = (
-                holdout(data, read_labelled([test], label_column))
+                holdout(data, read_labelled([test], label_column), report=report)
                 if test
-                else cross_validate(data, folds, group_duplicates=group_duplicates)
+                else cross_validate(data, folds, group_duplicates=group_duplicates, report=report)
             )
     except LianxinError as exc:
         _fail(str(exc))

@@ -16,7 +16,13 @@ from pathlib import Path
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import accuracy_score, classification_report, f1_score
+from sklearn.metrics import (
+    accuracy_score,
+    classification_report,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+)
 from sklearn.model_selection import StratifiedGroupKFold
 
 from lianxin import progress
@@ -114,7 +120,55 @@ def _timing_lines(fits: list[tuple[float, float]], latencies: list[tuple[float, 
     ]
 
 
-def holdout(train: Labelled, test: Labelled) -> list[str]:
+def class_report(true: list[str], predicted: list[str]) -> dict:
+    """Per-class precision, recall, F1 and support, and the confusion matrix (rows true, columns predicted),
+    as plain lists: stored with a model version's figures and drawn on the /routing page."""
+    classes = sorted(set(true) | set(predicted))
+    precision, recall, f1, support = precision_recall_fscore_support(true, predicted, labels=classes, zero_division=0)
+    matrix = confusion_matrix(true, predicted, labels=classes)
+    return {
+        "classes": classes,
+        "precision": [round(float(v), 4) for v in precision],
+        "recall": [round(float(v), 4) for v in recall],
+        "f1": [round(float(v), 4) for v in f1],
+        "support": [int(v) for v in support],
+        "confusion": matrix.astype(int).tolist(),
+    }
+
+
+def _columns(name: str) -> int:
+    return sum(2 if ord(c) > 0x2E80 else 1 for c in name)  # a CJK character takes two terminal columns
+
+
+def _pad(name: str, width: int) -> str:
+    return name + " " * max(0, width - _columns(name))
+
+
+def report_lines(report: dict) -> list[str]:
+    """The per-class table and the confusion matrix as text (``--report``)."""
+    classes = report["classes"]
+    width = max(8, *(_columns(c) for c in classes)) + 1
+    lines = ["每类指标 / per-class figures:", f"{'class':<{width}} precision  recall      f1  support"]
+    for name, p, r, f, n in zip(classes, report["precision"], report["recall"], report["f1"], report["support"]):
+        lines.append(f"{_pad(name, width)}   {p:.4f}   {r:.4f}  {f:.4f}  {n:>7}")
+    worst = min(range(len(classes)), key=lambda i: report["f1"][i])
+    lines.append(f"最弱 / weakest class: {classes[worst]} (F1 {report['f1'][worst]:.4f})")
+    lines.append("混淆矩阵 / confusion matrix (rows: true class, columns: predicted, in the order above):")
+    lines.append(" " * (width + 3) + "".join(f"{n:>6}" for n in range(1, len(classes) + 1)))
+    for index, (name, row) in enumerate(zip(classes, report["confusion"])):
+        lines.append(f"{index + 1:>2} {_pad(name, width)}" + "".join(f"{v:>6}" for v in row))
+    pairs = [
+        (report["confusion"][i][j], classes[i], classes[j])
+        for i in range(len(classes))
+        for j in range(len(classes))
+        if i != j and report["confusion"][i][j]
+    ]
+    for count, true, predicted in sorted(pairs, reverse=True)[:5]:
+        lines.append(f"常见混淆 / most confused: {true} → {predicted}: {count}")
+    return lines
+
+
+def holdout(train: Labelled, test: Labelled, report: bool = False) -> list[str]:
     progress.update(description="训练 / fitting", total=2)
     model = TextClassifier().fit(train.docs, train.labels)
     progress.advance()
@@ -125,6 +179,8 @@ def holdout(train: Labelled, test: Labelled) -> list[str]:
         classification_report(test.labels, predicted, digits=4, zero_division=0),
     ]
     lines += _timing_lines([(model.fit_seconds, model.fit_cpu_seconds)], _latencies(model, test.raw))
+    if report:
+        lines += report_lines(class_report(test.labels, predicted))
     lines.append(
         f"macro_f1={f1_score(test.labels, predicted, average='macro'):.4f} "
         f"accuracy={accuracy_score(test.labels, predicted):.4f}"
@@ -183,7 +239,9 @@ def run_cv(
     return result
 
 
-def cross_validate(data: Labelled, folds: int = 5, seed: int = 0, group_duplicates: bool = True) -> list[str]:
+def cross_validate(
+    data: Labelled, folds: int = 5, seed: int = 0, group_duplicates: bool = True, report: bool = False
+) -> list[str]:
     cv = run_cv(data.docs, data.labels, data.raw, folds, seed, group_duplicates)
     grouping = (
         f"{cv.n_groups} groups after joining near-duplicates, cosine ≥ {DUPLICATE_COSINE}"
@@ -202,5 +260,7 @@ def cross_validate(data: Labelled, folds: int = 5, seed: int = 0, group_duplicat
         f"accuracy {np.mean(cv.accs):.4f} ± {np.std(cv.accs):.4f}"
     )
     lines += _timing_lines(cv.fits, cv.latencies)
+    if report:
+        lines += report_lines(class_report(data.labels, cv.predicted))
     lines.append(f"macro_f1={np.mean(cv.f1s):.4f} accuracy={np.mean(cv.accs):.4f}")
     return lines

@@ -121,7 +121,7 @@ def train_model(
 ) -> RoutingModel:
     """Train on the jurisdiction's confirmed appeals and store a new (active) version."""
     from lianxin.routing.classifier import TextClassifier  # scikit-learn loads only where a model is used
-    from lianxin.routing.evaluate import run_cv
+    from lianxin.routing.evaluate import class_report, run_cv
 
     require_role(session, actor, (Role.ADMIN,))
     if actor is not None and actor.jurisdiction_id != jurisdiction_id:
@@ -133,7 +133,8 @@ def train_model(
     docs, names = [tokenize(t) for t in texts], [str(c) for c in labels]
     metrics: dict = {}
     if cross_validate:
-        metrics["cv"] = run_cv(docs, names, folds=min(CV_FOLDS, min(Counter(names).values()))).summary()
+        cv = run_cv(docs, names, folds=min(CV_FOLDS, min(Counter(names).values())))
+        metrics["cv"] = cv.summary() | {"report": class_report(names, cv.predicted)}
     # after the folds (run_cv counts them plus this fit), or alone
     progress.update(description="训练 / fitting the model", total=None if cross_validate else 1)
     classifier = TextClassifier().fit(docs, names)
@@ -158,6 +159,18 @@ def train_model(
     session.add(row)
     session.flush()
     return row
+
+
+def train_after_demo(session: Session, city) -> str:
+    """The ``after_demo`` hook: train on the demo city's closed appeals, so intake suggests categories at once."""
+    try:
+        row = train_model(session, city.jid, actor=None, cross_validate=False)
+    except InvalidInput:
+        return "分类模型：演示工单太少，未训练 / routing model: too few closed demo appeals, not trained"
+    return (
+        f"分类模型 / routing model v{row.version}: {row.n_samples} 件工单 / appeals, "
+        f"{len(row.classes)} 个分类 / categories"
+    )
 
 
 def active_model(session: Session, jurisdiction_id: int) -> RoutingModel | None:

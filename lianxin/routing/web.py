@@ -30,6 +30,7 @@ def _page(
         .where(RoutingModel.jurisdiction_id == user.jurisdiction_id)
         .order_by(RoutingModel.version.desc())
     ).all()
+    names = _category_names(session, models)
     labels = session.scalar(
         select(func.count()).select_from(RoutingLabel).where(RoutingLabel.jurisdiction_id == user.jurisdiction_id)
     )
@@ -38,6 +39,7 @@ def _page(
         "routing/models.html",
         {
             "models": models,
+            "names": names,
             "labels": labels,
             "error": error,
             "trained": request.query_params.get("trained"),
@@ -47,6 +49,17 @@ def _page(
         },
         status_code=status_code,
     )
+
+
+def _category_names(session: Session, models) -> dict[str, str]:
+    """Category id (as stored in a model's per-class figures) → its path, for every class any version reports."""
+    from lianxin.appeals.models import Category
+    from lianxin.routing.service import category_path
+
+    ids = {int(c) for m in models for c in ((m.metrics.get("cv") or {}).get("report") or {}).get("classes", ())}
+    if not ids:
+        return {}
+    return {str(c.id): category_path(session, c) for c in session.scalars(select(Category).where(Category.id.in_(ids)))}
 
 
 @router.get("/routing")

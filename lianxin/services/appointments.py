@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,17 +20,19 @@ from lianxin.notify import queue_notification
 from lianxin.orgs.models import User
 from lianxin.orgs.service import require_role
 from lianxin.residents.models import ResidentAccount
-from lianxin.services.models import Booking, ServiceItem, ServiceLocation, Slot
+from lianxin.services.models import Booking, ServiceItem, ServiceLocation, Slot, Ticket
 from lianxin.services.service import STAFF_ROLES, today
 from lianxin.services.status import (
     BOOKING_HOLDS,
     BookingAction,
     BookingStatus,
     ItemStatus,
+    TicketStatus,
     day_slots,
     next_booking_status,
     opening_periods,
 )
+from lianxin.services.windows import expire_tickets, ticket_for_booking, windows_of
 from lianxin.sla.service import get_calendar
 
 BOOK_AHEAD_DAYS = 14
@@ -42,25 +44,52 @@ def periods(session: Session, location: ServiceLocation, day: date) -> list[tupl
 
 
 def ensure_slots(session: Session, location: ServiceLocation, day: date) -> list[Slot]:
-    """The day's slots, created on first look (idempotent, safe when two requests create them at once)."""
+    """The day's slots, created on first look (idempotent, safe when two requests create them at once): one
+    lane per active window (its own capacity) when the centre has windows, else one for the whole centre."""
+    lanes = [(w.id, w.slot_capacity) for w in windows_of(session, location)] or [(0, location.slot_capacity)]
     for spec in day_slots(periods(session, location, day), location.slot_minutes):
-        insert_or_ignore(
-            session,
-            Slot.__table__,
-            dict(
-                jurisdiction_id=location.jurisdiction_id,
-                location_id=location.id,
-                day=day,
-                starts_at=datetime.combine(day, spec.starts, tzinfo=local_zone()).astimezone(UTC),
-                ends_at=datetime.combine(day, spec.ends, tzinfo=local_zone()).astimezone(UTC),
-                capacity=location.slot_capacity,
-                booked=0,
-            ),
-            ["location_id", "starts_at"],
-        )
+        for lane, capacity in lanes:
+            insert_or_ignore(
+                session,
+                Slot.__table__,
+                dict(
+                    jurisdiction_id=location.jurisdiction_id,
+                    location_id=location.id,
+                    window_id=lane or None,
+                    lane=lane,
+                    day=day,
+                    starts_at=datetime.combine(day, spec.starts, tzinfo=local_zone()).astimezone(UTC),
+                    ends_at=datetime.combine(day, spec.ends, tzinfo=local_zone()).astimezone(UTC),
+                    capacity=capacity,
+                    booked=0,
+                ),
+                ["location_id", "lane", "starts_at"],
+            )
+    wanted = [lane for lane, _ in lanes]
     return list(
-        session.scalars(select(Slot).where(Slot.location_id == location.id, Slot.day == day).order_by(Slot.starts_at))
+        session.scalars(
+            select(Slot)
+            .where(Slot.location_id == location.id, Slot.day == day, Slot.lane.in_(wanted))
+            .order_by(Slot.starts_at, Slot.lane)
+        )
     )
+
+
+def times_for(slots: list[Slot], item: ServiceItem | None) -> list[tuple[Slot, int]]:
+    """What a resident chooses from: one row per start time with the places left at the windows that handle
+    ``item``; the slot offered is the one with the most room (the window is assigned, not chosen)."""
+    best: dict[datetime, tuple[Slot, int]] = {}
+    for slot in slots:
+        if item is not None and slot.window is not None and not slot.window.handles(item.id):
+            continue
+        left = slot.capacity - slot.booked
+        seen = best.get(slot.starts_at)
+        if seen is None:
+            best[slot.starts_at] = (slot, left)
+        else:
+            room = max((seen[0], seen[0].capacity - seen[0].booked), (slot, left), key=lambda p: p[1])[0]
+            best[slot.starts_at] = (room, seen[1] + left)
+    return [best[k] for k in sorted(best)]
 
 
 def open_days(session: Session, location: ServiceLocation, start: date, days: int = BOOK_AHEAD_DAYS) -> list[date]:
@@ -77,6 +106,8 @@ def book(
         raise InvalidInput(f"「{item.name}」暂停办理", f"{item.code} is closed now", field="item")
     if item.location_id not in (None, slot.location_id):
         raise InvalidInput("该事项不在这个大厅办理", "the item is not handled at this centre", field="item")
+    if slot.window is not None and not slot.window.handles(item.id):
+        raise InvalidInput("这个窗口不办理该事项", "this window does not handle the item", field="slot")
     if slot.starts_at <= now:
         raise InvalidInput("时段已过", "the slot has passed", field="slot")
     if slot.day > today(now) + timedelta(BOOK_AHEAD_DAYS):
@@ -140,20 +171,28 @@ def change(
             raise InvalidInput(
                 "请在预约当天、时段结束前取号", "check in on the day, before the slot ends", field="action"
             )
-        day_count = session.scalar(
-            select(func.count())
-            .select_from(Booking)
-            .join(Slot, Slot.id == Booking.slot_id)
-            .where(Slot.location_id == slot.location_id, Slot.day == slot.day, Booking.ticket_no.is_not(None))
-        )
-        booking.ticket_no = f"Y{day_count + 1:03d}"
+        holder = account or session.get(ResidentAccount, booking.account_id)
+        booking.ticket_no = ticket_for_booking(session, booking, holder, now).number  # 取号: joins the queue
     if action == BookingAction.NO_SHOW and now < slot.ends_at:
         raise InvalidInput("时段结束后才能标记爽约", "mark a no-show after the slot ends", field="action")
     booking.status, booking.changed_at = new, now
     if new not in BOOKING_HOLDS:
         _release(session, booking)
+    if action == BookingAction.SERVE:  # served from the day's list: its queue ticket is done too
+        ticket = session.scalar(select(Ticket).where(Ticket.booking_id == booking.id))
+        if ticket is not None and ticket.status != TicketStatus.SERVED:
+            ticket.status, ticket.finished_at = TicketStatus.SERVED, now
+            ticket.served_by_id = actor.id if actor else None
     session.flush()
     return booking
+
+
+def serve_booking(session: Session, booking: Booking, now: datetime) -> None:
+    """The booking behind a ticket served at a window (the window's verb calls this)."""
+    if booking.status == BookingStatus.CHECKED_IN:
+        booking.status = next_booking_status(booking.status, BookingAction.SERVE)
+        booking.changed_at = now
+        session.flush()
 
 
 def bookings_of(session: Session, account: ResidentAccount) -> list[Booking]:
@@ -174,7 +213,8 @@ def day_queue(session: Session, location: ServiceLocation, day: date) -> list[Bo
 
 
 def mark_no_shows(session, settings, now: datetime) -> int:
-    """Job: bookings never checked in whose slot ended become no-shows (and free nothing: the slot is past)."""
+    """Job: bookings never checked in whose slot ended become no-shows (and free nothing: the slot is past);
+    queue numbers of earlier days never served are closed."""
     rows = session.scalars(
         select(Booking)
         .join(Slot, Slot.id == Booking.slot_id)
@@ -184,7 +224,7 @@ def mark_no_shows(session, settings, now: datetime) -> int:
     ).all()
     for booking in rows:
         change(session, booking, BookingAction.NO_SHOW, now=now)
-    return len(rows)
+    return len(rows) + expire_tickets(session, now)
 
 
 def send_reminders(session, settings, now: datetime) -> int:

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from lianxin.errors import InvalidInput, NotFound
+from lianxin.geo.models import Place
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import require_role
 from lianxin.services.models import BundlePart, ServiceBundle, ServiceItem, ServiceLocation
@@ -143,11 +144,18 @@ def create_location(
     special_days: dict | None = None,
     slot_minutes: int = 30,
     slot_capacity: int = 4,
+    place_id: int | None = None,
     actor: User | None = None,
 ) -> ServiceLocation:
+    """A service centre; ``place_id`` is its record in the gazetteer (geo's places), the same place record the
+    logistics service points and the appeal core's locating use."""
     require_role(session, actor, (Role.ADMIN,))
     if slot_minutes < 5 or slot_capacity < 1:
         raise InvalidInput("时段至少 5 分钟、容量至少 1 人", "slots need >= 5 minutes and capacity >= 1")
+    if place_id is not None:
+        place = session.get(Place, place_id)
+        if place is None or place.jurisdiction_id != jurisdiction_id:
+            raise InvalidInput("地名库中没有这个地点", "no such place in the gazetteer", field="place_id")
     location = ServiceLocation(
         jurisdiction_id=jurisdiction_id,
         code=_text(code, "code", "编码", "code", 32),
@@ -158,6 +166,7 @@ def create_location(
         special_days=special_days or {},
         slot_minutes=slot_minutes,
         slot_capacity=slot_capacity,
+        place_id=place_id,
     )
     session.add(location)
     session.flush()

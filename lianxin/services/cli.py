@@ -64,6 +64,7 @@ def slots(location: str, day: str, jurisdiction: JURISDICTION = "") -> None:
         for slot in rows:
             typer.echo(
                 f"{slot.starts_at.astimezone(local_zone()):%H:%M}\t{slot.capacity - slot.booked}/{slot.capacity}"
+                + (f"\t{slot.window.code}" if slot.window else "")
             )
         if not rows:
             typer.echo("当天不开放 / closed that day")

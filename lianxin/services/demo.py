@@ -5,16 +5,20 @@ among the demo's appeals, whose number the demo promises)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lianxin.orgs.models import Role
+from lianxin.clock import local_zone
+from lianxin.geo.models import PlaceKind
+from lianxin.geo.service import add_place
+from lianxin.orgs.models import Role, Unit, UnitKind
 from lianxin.residents.models import ResidentAccount
 from lianxin.services import appointments as ap
 from lianxin.services import catalogue, ratings
 from lianxin.services import service as svc
+from lianxin.services import windows as win
 from lianxin.services.models import ServiceItem
 from lianxin.sla.service import get_calendar
 
@@ -227,6 +231,7 @@ def seed_demo(session: Session, city) -> None:
     today = svc.today(city.now)
     centre = catalogue.create_location(
         session,
+        place_id=_hall_place(session, jid),
         jurisdiction_id=jid,
         code="ZX",
         name=f"{by['DEMO-MZJ'].name[:-3]}市民服务中心",
@@ -284,7 +289,86 @@ def seed_demo(session: Session, city) -> None:
         form_fields=[*PERSON, ADDRESS],
         documents=["买卖双方身份证", "不动产权证书", "存量房买卖合同", "完税凭证"],
     )
+    windows = [
+        win.save_window(
+            session,
+            location=centre,
+            code=code,
+            name=name,
+            items=[items[c] for c in codes],
+            actor=None,
+            slot_capacity=capacity,
+        )
+        for code, name, codes, capacity in WINDOWS
+    ]
     _activity(session, city, centre, items, esf, today)
+    _hall(session, city, centre, items, windows, today)
+
+
+WINDOWS = [
+    ("A01", "综合受理 1 号窗口", [], 2),
+    ("A02", "综合受理 2 号窗口", [], 2),
+    ("B01", "不动产登记窗口", ["ZJ-0301"], 1),
+    ("C01", "社保医保窗口", ["RS-0201", "RS-0202", "RS-0203"], 1),
+    ("D01", "老年人服务窗口", ["MZ-0501", "MZ-0502", "MZ-0503"], 1),
+]
+
+
+def _hall(session: Session, city, centre, items, windows, today) -> None:
+    """叫号 over the last working days (walk-ins served at the windows, most rated by the slip's link; good and
+    middling ratings only, as in :func:`_activity`) and a live queue this morning when the centre is open."""
+    rng, desk = city.rng, city.staff.get(Role.OPERATOR, [None])[0]
+    if desk is None:  # pragma: no cover - the demo city always has an operator
+        return
+    calendar = get_calendar(session, city.jid)
+    days = [today - timedelta(n) for n in range(1, 12) if calendar.is_workday(today - timedelta(n))][:5]
+    codes = ["ZJ-0301", "RS-0202", "MZ-0501", "SC-0601", "RS-0203", "SW-0401", "MZ-0503"]
+    for back, day in enumerate(reversed(days)):
+        start = datetime.combine(day, time(9, 0), tzinfo=local_zone())
+        for n in range(10):
+            now = start + timedelta(minutes=12 * n + rng.randint(0, 8))
+            item = items[codes[(n + back) % len(codes)]]
+            ticket = win.take_ticket(
+                session, location=centre, item=item, phone=f"1390000{3000 + back * 20 + n}", actor=desk, now=now
+            )
+            window = next((w for w in windows if w.item_ids and item.id in w.item_ids), windows[n % 2])
+            win.act_on_ticket(session, ticket, "call", window=window, actor=desk, now=now + timedelta(minutes=5))
+            win.act_on_ticket(session, ticket, "serve", actor=desk, now=now + timedelta(minutes=20))
+            if n % 4 == 3:
+                continue  # not everyone rates
+            slow = back == 0 and n in (1, 6)  # the first morning one window was short-staffed
+            level = 3 if slow else rng.choice([5, 5, 5, 4, 4, 3])
+            win.rate_ticket(
+                session,
+                ticket,
+                level=level,
+                scores={"overall": level, "attitude": max(level, 3), "efficiency": level},
+                text="排队等了一个多小时，窗口只开了一个" if slow else "",
+                now=now + timedelta(minutes=40),
+            )
+    if not ap.periods(session, centre, today):
+        return
+    now = datetime.combine(today, time(9, 0), tzinfo=local_zone())
+    tickets = [
+        win.take_ticket(
+            session, location=centre, item=items[codes[n % len(codes)]], actor=desk, now=now + timedelta(minutes=3 * n)
+        )
+        for n in range(7)
+    ]
+    for ticket, window in zip(tickets[:2], windows[:2], strict=True):
+        win.act_on_ticket(session, ticket, "call", window=window, actor=desk, now=now + timedelta(minutes=25))
+
+
+def _hall_place(session: Session, jid: int) -> int | None:
+    """The centre in the gazetteer: a landmark in the first street (none in a city without streets)."""
+    street = session.scalar(
+        select(Unit).where(Unit.jurisdiction_id == jid, Unit.kind == UnitKind.STREET).order_by(Unit.id)
+    )
+    if street is None:  # pragma: no cover - the demo city has streets
+        return None
+    return add_place(
+        session, actor=None, jurisdiction_id=jid, name="市民服务中心", kind=PlaceKind.LANDMARK, unit_id=street.id
+    ).id
 
 
 def _account(session: Session, jid: int, phone: str, name: str, now) -> ResidentAccount:
@@ -348,6 +432,29 @@ def _activity(session: Session, city, centre, items, esf, today) -> None:
         now=now,
     )
     _run(session, city, care, ["accept"])
+    # 上门办: a bedridden resident asks for staff to come; the department has agreed a time
+    bedridden = _account(session, jid, "13800001004", "赵秀英", now)
+    home = svc.apply(
+        session,
+        item=items["MZ-0501"],
+        form={**form, "name": "赵秀英", "address": "东风村5组12号"},
+        documents=["身份证", "户口簿"],
+        account=bedridden,
+        visit_address="东风村5组12号（卧床，家属在家）",
+        now=now,
+    )
+    _run(session, city, home, ["accept"])
+    calendar = get_calendar(session, jid)
+    visit_day = next(today + timedelta(n) for n in range(1, 10) if calendar.is_workday(today + timedelta(n)))
+    if home.due_at and datetime.combine(visit_day, time(10, 0), tzinfo=local_zone()) <= home.due_at:
+        svc.schedule_visit(
+            session,
+            home,
+            at=datetime.combine(visit_day, time(10, 0), tzinfo=local_zone()),
+            actor=_handler(city, items["MZ-0501"]),
+            note="带上申请表和印泥",
+            now=now,
+        )
     birth = svc.apply(
         session,
         bundle=catalogue.bundle_by_code(session, jid, "YJS-CS"),

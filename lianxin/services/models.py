@@ -30,6 +30,7 @@ from lianxin.services.status import (
     ItemKind,
     ItemStatus,
     Relationship,
+    TicketStatus,
 )
 
 
@@ -49,6 +50,29 @@ class ServiceLocation(Base):
     special_days: Mapped[dict] = mapped_column(JSON, default=dict)  # {"2026-10-03": [["09:00", "12:00"]]}
     slot_minutes: Mapped[int] = mapped_column(Integer, default=30)
     slot_capacity: Mapped[int] = mapped_column(Integer, default=4)
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"))  # the gazetteer's record of the hall
+
+
+class ServiceWindow(Base):
+    """A window (窗口) of a centre: the items it handles (empty: every item of the centre) and how many residents
+    it takes per appointment slot. A centre with active windows books per window; walk-ins are called to one."""
+
+    __tablename__ = "svc_windows"
+    __table_args__ = (UniqueConstraint("location_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("svc_locations.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16))  # "A03"
+    name: Mapped[str] = mapped_column(String(100))  # 综合受理 3 号窗口
+    item_ids: Mapped[list] = mapped_column(JSON, default=list)
+    slot_capacity: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    location: Mapped[ServiceLocation] = relationship(lazy="joined")
+
+    def handles(self, item_id: int) -> bool:
+        return not self.item_ids or item_id in self.item_ids
 
 
 class ServiceItem(Base):
@@ -179,6 +203,8 @@ class Application(Base):
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    visit_address: Mapped[str] = mapped_column(String(300), default="")  # 上门办: where staff go
+    visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 上门办: the agreed time
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -208,16 +234,19 @@ class ApplicationEvent(Base):
 
 
 class Slot(Base):
-    """An appointment slot at a location; ``booked`` counts the bookings holding it (never above capacity)."""
+    """An appointment slot at a location, or at one of its windows (``lane`` is the window's id, 0 for the whole
+    centre); ``booked`` counts the bookings holding it (never above capacity)."""
 
     __tablename__ = "svc_slots"
     __table_args__ = (
-        UniqueConstraint("location_id", "starts_at"),
+        UniqueConstraint("location_id", "lane", "starts_at"),
         CheckConstraint("booked >= 0 AND booked <= capacity", name="capacity"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("svc_locations.id"))
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("svc_windows.id"))
+    lane: Mapped[int] = mapped_column(Integer, default=0)
     day: Mapped[date] = mapped_column(Date, index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -225,6 +254,7 @@ class Slot(Base):
     booked: Mapped[int] = mapped_column(Integer, default=0)
 
     location: Mapped[ServiceLocation] = relationship(lazy="joined")
+    window: Mapped[ServiceWindow | None] = relationship(lazy="joined")
 
 
 class Booking(Base):
@@ -250,6 +280,42 @@ class Booking(Base):
     item: Mapped[ServiceItem] = relationship(lazy="joined")
 
 
+class Ticket(Base):
+    """A queue number (取号) at a centre on a day: a walk-in (``A012``) or a booking checked in (``Y003``). The
+    centre calls it to a window, serves it (or it left); when served, an SMS carries a link with ``rate_token``
+    for the 一次一评 rating of that window visit, no account needed."""
+
+    __tablename__ = "svc_tickets"
+    __table_args__ = (
+        UniqueConstraint("location_id", "day", "number"),
+        UniqueConstraint("booking_id"),
+        UniqueConstraint("rate_token"),
+        Index("ix_svc_tickets_queue", "location_id", "day", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("svc_locations.id"))
+    day: Mapped[date] = mapped_column(Date)
+    number: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), default="walk_in")  # walk_in | appointment
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("svc_items.id"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("svc_bookings.id"))
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("svc_windows.id"))
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    status: Mapped[TicketStatus] = mapped_column(
+        enum_column_type(TicketStatus, "svc_ticket_status"), default=TicketStatus.WAITING
+    )
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    served_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rate_token: Mapped[str | None] = mapped_column(String(48))
+
+    location: Mapped[ServiceLocation] = relationship(lazy="joined")
+    item: Mapped[ServiceItem | None] = relationship(lazy="joined")
+    window: Mapped[ServiceWindow | None] = relationship(lazy="joined")
+
+
 class Evaluation(Base):
     """好差评: one per application (一事一评) or per window visit (一次一评); a 差评 opens a work order
     (``appeal_id``) in the appeal core with a rectification deadline."""
@@ -258,12 +324,15 @@ class Evaluation(Base):
     __table_args__ = (
         UniqueConstraint("application_id"),
         UniqueConstraint("booking_id"),
+        UniqueConstraint("ticket_id"),
         CheckConstraint("level >= 1 AND level <= 5", name="level"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("svc_applications.id"))
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("svc_bookings.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("svc_tickets.id"))
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("svc_windows.id"), index=True)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("svc_items.id"), index=True)  # None: a bundle
     bundle_id: Mapped[int | None] = mapped_column(ForeignKey("svc_bundles.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
@@ -284,4 +353,5 @@ class Evaluation(Base):
     item: Mapped[ServiceItem | None] = relationship(lazy="joined")
     bundle: Mapped[ServiceBundle | None] = relationship(lazy="joined")
     department: Mapped[Unit] = relationship(lazy="joined")
+    window: Mapped[ServiceWindow | None] = relationship(lazy="joined")
     appeal: Mapped[Appeal | None] = relationship()

@@ -23,7 +23,7 @@ from lianxin.errors import Conflict, InvalidInput, NotFound
 from lianxin.orgs.models import Role, User
 from lianxin.orgs.service import require_role
 from lianxin.residents.models import ResidentAccount
-from lianxin.services.models import Application, Booking, Evaluation, ServiceItem
+from lianxin.services.models import Application, Booking, Evaluation, ServiceItem, Ticket
 from lianxin.services.service import STAFF_ROLES, on_time, require_owner
 from lianxin.services.status import (
     APP_DONE,
@@ -134,9 +134,12 @@ def rate_visit(
     value = _level(level)
     if value in BAD_LEVELS and len(text.strip()) < 4:
         raise InvalidInput("差评请写明不满意的原因", "say what went wrong", field="text")
+    ticket = session.scalar(select(Ticket).where(Ticket.booking_id == booking.id))
     evaluation = Evaluation(
         jurisdiction_id=booking.jurisdiction_id,
         booking_id=booking.id,
+        ticket_id=ticket.id if ticket else None,
+        window_id=ticket.window_id if ticket and ticket.window_id else booking.slot.window_id,
         item_id=booking.item_id,
         department_id=booking.item.department_id,
         account_id=account.id,
@@ -171,8 +174,9 @@ def _open_work_order(session: Session, evaluation: Evaluation, name: str, phone:
                 f"政务服务好差评收到{level}（{evaluation.department.name}，{subject(evaluation)}）。"
                 f"评价内容：{evaluation.text}"
             ),
-            appellant_name=name,
-            appellant_phone=phone,
+            appellant_name=name if phone else None,
+            appellant_phone=phone or None,
+            anonymous=not phone,  # a walk-in who left no number: rectified all the same, no return call
         ),
         actor=None,
         idempotency_key=f"svc-eval:{evaluation.id}",
@@ -283,7 +287,7 @@ def _rank(groups: Mapping[str, list[int]]) -> list[dict]:
 
 
 def statistics(session: Session, jurisdiction_id: int) -> dict:
-    """网办率, 按时办结率, ratings by level, and satisfaction ranked by item, department and channel."""
+    """网办率, 按时办结率, ratings by level, and satisfaction ranked by item, department, channel and window."""
     apps = session.execute(
         select(Application.channel, Application.status, Application.decided_at, Application.due_at).where(
             Application.jurisdiction_id == jurisdiction_id,
@@ -308,6 +312,7 @@ def statistics(session: Session, jurisdiction_id: int) -> dict:
     by_item: dict[str, list[int]] = defaultdict(list)
     by_dept: dict[str, list[int]] = defaultdict(list)
     by_channel: dict[str, list[int]] = defaultdict(list)
+    by_window: dict[str, list[int]] = defaultdict(list)
     levels: dict[int, int] = dict.fromkeys(LEVEL_LABELS, 0)
     indicator_scores: dict[str, list[int]] = defaultdict(list)
     for evaluation, item_name in evaluations:
@@ -316,6 +321,8 @@ def statistics(session: Session, jurisdiction_id: int) -> dict:
         by_item[item_name or subject(evaluation)].append(evaluation.level)
         by_dept[evaluation.department.name].append(evaluation.level)
         by_channel[evaluation.channel].append(evaluation.level)
+        if evaluation.window is not None:
+            by_window[f"{evaluation.window.location.name} {evaluation.window.name}"].append(evaluation.level)
         levels[evaluation.level] += 1
     overdue = session.scalar(
         select(func.count())
@@ -339,5 +346,6 @@ def statistics(session: Session, jurisdiction_id: int) -> dict:
         "by_item": _rank(by_item),
         "by_department": _rank(by_dept),
         "by_channel": _rank(by_channel),
+        "by_window": _rank(by_window),
         "indicators": {k: round(sum(v) / len(v), 2) for k, v in sorted(indicator_scores.items())},
     }

@@ -35,6 +35,7 @@ from lianxin.services.status import (
 from lianxin.sla.service import get_calendar
 
 STAFF_ROLES = (Role.HANDLER, Role.OPERATOR)
+HOME_VISIT = "home_visit"  # an application's channel when staff go to the applicant (上门办)
 
 
 def today(now: datetime | None = None) -> date:
@@ -248,17 +249,31 @@ def apply(
     applicant_name: str = "",
     applicant_phone: str = "",
     actor: User | None = None,
+    visit_address: str = "",
     now: datetime | None = None,
 ) -> Application:
     """Submit an application for one item or a 一件事 bundle.
 
     Online: ``account`` is the signed-in resident; with ``proxy_id`` they apply for the principal of their
     authorisation (亲友代办), who becomes the applicant. At a window: ``actor`` is the window staff member
-    (an operator or the department's handler) and the applicant's name and phone are typed in."""
+    (an operator or the department's handler) and the applicant's name and phone are typed in. 上门办: a
+    resident who cannot come gives ``visit_address`` for an item offered as a home visit; the department then
+    agrees a time (:func:`schedule_visit`)."""
     now = now or utcnow()
     if (item is None) == (bundle is None):
         raise InvalidInput("请选择一个事项或一件事", "choose one item or one bundle")
     channel = "window" if actor is not None else "online"
+    visit_address = visit_address.strip()
+    if visit_address:
+        if actor is not None or bundle is not None or ServiceChannel.HOME_VISIT not in set(item.channels):
+            raise InvalidInput(
+                f"「{(bundle or item).name}」不提供上门办理",
+                "this item is not offered as a home visit",
+                field="visit_address",
+            )
+        if not 4 <= len(visit_address) <= 300:
+            raise InvalidInput("请填写上门地址", "enter the address to visit", field="visit_address")
+        channel = HOME_VISIT
     items = [p.item for p in bundle.parts] if bundle else [item]
     for one in items:
         _check_item(one, channel)
@@ -293,6 +308,7 @@ def apply(
         documents=handed,
         attachments=list(attachments),
         created_by_id=actor.id if actor else None,
+        visit_address=visit_address,
     )
     number = next_number(session, now)
     app = Application(
@@ -402,6 +418,56 @@ def act(
         _refresh_parent(session, session.get(Application, app.parent_id), now)
     session.flush()
     return app
+
+
+def schedule_visit(
+    session: Session,
+    app: Application,
+    *,
+    at: datetime,
+    actor: User | None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Application:
+    """上门办: the department agrees the home visit's time (on a working day, before the promised deadline) and
+    the applicant is told; a new time replaces the old one."""
+    now = now or utcnow()
+    require_role(session, actor, STAFF_ROLES, unit_id=app.department_id)
+    if app.channel != HOME_VISIT:
+        raise InvalidInput("这不是上门办理的办件", "this application is not a home visit", field="visit_at")
+    if app.status not in (AppStatus.SUBMITTED, AppStatus.ACCEPTED):
+        raise InvalidInput("受理前后才能安排上门", "schedule the visit while the application is open", field="visit_at")
+    local = at.astimezone(local_zone())
+    if at <= now or not get_calendar(session, app.jurisdiction_id).is_workday(local.date()):
+        raise InvalidInput("请选择今后的工作日时间", "choose a time on a coming working day", field="visit_at")
+    if app.due_at and at > app.due_at:
+        raise InvalidInput("上门时间不能晚于承诺办结时间", "visit before the promised deadline", field="visit_at")
+    app.visit_at = at
+    session.flush()
+    _event(
+        session,
+        app,
+        "visit_scheduled",
+        before=app.status,
+        actor=actor,
+        note=f"{local:%Y-%m-%d %H:%M} {note.strip()}"[:500],
+    )
+    _tell(session, app, f"工作人员将于 {local:%m月%d日 %H:%M} 上门办理，请备好材料。{note.strip()}", "visit")
+    session.flush()
+    return app
+
+
+def home_visits(session: Session, user: User, now: datetime | None = None) -> list[Application]:
+    """The department's open home visits: not yet scheduled first, then by the agreed time."""
+    stmt = select(Application).where(
+        Application.jurisdiction_id == user.jurisdiction_id,
+        Application.channel == HOME_VISIT,
+        Application.status.in_([AppStatus.SUBMITTED, AppStatus.ACCEPTED]),
+    )
+    if not any(g.role in (Role.ADMIN, Role.OPERATOR) for g in user.grants):
+        stmt = stmt.where(Application.department_id.in_(user_unit_ids(session, user, STAFF_ROLES) or {-1}))
+    rows = session.scalars(stmt.order_by(Application.id).limit(300)).all()
+    return sorted(rows, key=lambda a: (a.visit_at is not None, a.visit_at or a.created_at))
 
 
 def resubmit(

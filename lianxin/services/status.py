@@ -259,6 +259,69 @@ def next_booking_status(current: BookingStatus | str, action: BookingAction | st
         raise IllegalTransition("booking", str(current), str(action), BOOKING_LABELS, BOOKING_ACTION_LABELS) from None
 
 
+class TicketStatus(StrEnum):
+    WAITING = "waiting"  # 等候中
+    CALLED = "called"  # 已叫号
+    SERVED = "served"  # 已办理
+    LEFT = "left"  # 过号离开
+
+
+class TicketAction(StrEnum):
+    CALL = "call"  # 叫号 (to a window)
+    RECALL = "recall"  # 重呼 / back to the queue after a skip
+    SERVE = "serve"
+    SKIP = "skip"  # 过号: called and did not come
+    EXPIRE = "expire"  # the day ended before the number was served (the job)
+
+
+TICKET_LABELS = {
+    TicketStatus.WAITING: ("等候中", "Waiting"),
+    TicketStatus.CALLED: ("已叫号", "Called"),
+    TicketStatus.SERVED: ("已办理", "Served"),
+    TicketStatus.LEFT: ("过号", "Missed"),
+}
+TICKET_ACTION_LABELS = {
+    TicketAction.CALL: ("叫号", "Call"),
+    TicketAction.RECALL: ("重新排队", "Back to the queue"),
+    TicketAction.SERVE: ("办理完成", "Served"),
+    TicketAction.SKIP: ("过号", "Missed"),
+    TicketAction.EXPIRE: ("当日未办", "Expired at the day's end"),
+}
+T, TA = TicketStatus, TicketAction
+TICKET_TRANSITIONS: dict[tuple[TicketStatus, TicketAction], TicketStatus] = {
+    (T.WAITING, TA.CALL): T.CALLED,
+    (T.CALLED, TA.CALL): T.CALLED,  # called again (to the same or another window)
+    (T.CALLED, TA.SERVE): T.SERVED,
+    (T.CALLED, TA.SKIP): T.LEFT,
+    (T.LEFT, TA.RECALL): T.WAITING,
+    (T.WAITING, TA.EXPIRE): T.LEFT,
+    (T.CALLED, TA.EXPIRE): T.LEFT,
+}
+
+
+def next_ticket_status(current: TicketStatus | str, action: TicketAction | str) -> TicketStatus:
+    try:
+        return TICKET_TRANSITIONS[(TicketStatus(current), TicketAction(action))]
+    except (KeyError, ValueError):
+        raise IllegalTransition("ticket", str(current), str(action), TICKET_LABELS, TICKET_ACTION_LABELS) from None
+
+
+def ticket_number(prefix: str, issued_today: int) -> str:
+    """The next queue number of the day: ``A001`` for walk-ins, ``Y001`` for bookings checked in."""
+    return f"{prefix}{issued_today + 1:03d}"
+
+
+def wait_ahead(queue: Iterable[tuple[int, str]], ticket_id: int) -> int:
+    """How many waiting tickets are ahead of ``ticket_id`` in a queue of (id, status) in issue order."""
+    ahead = 0
+    for tid, status in queue:
+        if tid == ticket_id:
+            return ahead
+        if status == TicketStatus.WAITING:
+            ahead += 1
+    return ahead
+
+
 @dataclass(frozen=True)
 class SlotSpec:
     starts: time

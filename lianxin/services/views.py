@@ -41,6 +41,7 @@ from lianxin.services.status import (
     EvalStatus,
     allowed_app_actions,
 )
+from lianxin.services.windows import windows_of
 from lianxin.web.deps import get_session, public_jurisdiction, require_roles
 from lianxin.web.forms import FormErrors, posted_form
 from lianxin.web.i18n import pick_lang
@@ -128,7 +129,8 @@ def index(request: Request, q: str = "", session: Session = Depends(get_session)
 def guide(code: str, request: Request, session: Session = Depends(get_session)) -> Response:
     """一次告知: everything a resident needs to know before coming, on one printable page."""
     item = catalogue.item_by_code(session, public_jurisdiction(request, session).id, code)
-    return render(request, "services/item.html", _ctx(item=item))
+    windows = [w for w in windows_of(session, item.location) if w.handles(item.id)] if item.location else []
+    return render(request, "services/item.html", _ctx(item=item, windows=windows))
 
 
 @router.get("/services/bundles/{code}")
@@ -196,6 +198,8 @@ def apply_post(
         scans = _scans(request, form)
         with session.begin_nested():
             proxy = _get(form, "proxy_id")
+            if _get(form, "home_visit") == "1" and not _get(form, "visit_address"):
+                raise InvalidInput("请填写上门地址", "enter the address to visit", field="visit_address")
             app = svc.apply(
                 session,
                 item=item,
@@ -206,6 +210,7 @@ def apply_post(
                 account=resident,
                 proxy_id=_int(proxy, "proxy_id") if proxy else None,
                 applicant_name=_get(form, "applicant_name"),
+                visit_address=_get(form, "visit_address") if _get(form, "home_visit") == "1" else "",
             )
     except LianxinError as exc:
         discard(request.app.state.settings.upload_dir, scans)
@@ -445,6 +450,7 @@ def book_page(
         for i in catalogue.search_items(session, jid, "", limit=500)
         if i.location_id in (None, chosen.id if chosen else None) and i.status == "active"
     ]
+    chosen_item = next((i for i in items if i.code == item), items[0] if items else None)
     return render(
         request,
         "services/book.html",
@@ -454,9 +460,11 @@ def book_page(
             location=chosen,
             days=days,
             day=the_day,
-            slots=slots,
+            times=ap.times_for(slots, chosen_item),
+            windows=any(s.window_id for s in slots),
             items=items,
-            item_code=item,
+            item_code=chosen_item.code if chosen_item else "",
+            chosen_item=chosen_item,
             now=svc.utcnow(),
             holidays={d for d in days if not svc.get_calendar(session, jid).is_workday(d)},
         ),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lianxin.db import Base
+from lianxin.clock import utcnow
+from lianxin.db import Base, UTCDateTime
 
 
 class TimeLimitPolicy(Base):
@@ -36,3 +37,14 @@ class CalendarOverride(Base):
     day: Mapped[date] = mapped_column(Date)
     is_workday: Mapped[bool] = mapped_column(Boolean)
     name: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ConfigStamp(Base):
+    """A jurisdiction's configuration version: a new random token whenever an admin edits time-limit rules,
+    the calendar or categories. Every process caches the rules, calendar and category tree under the
+    token it reads, so an edit in one process reaches the others at their next request. No row: no caching."""
+
+    __tablename__ = "config_stamps"
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,18 +3,28 @@ them to an appeal is ``lianxin.appeals.deadlines`` (``sla`` never imports ``appe
 
 from __future__ import annotations
 
+import secrets
+import threading
+from collections.abc import Callable
 from datetime import time
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lianxin.clock import utcnow
 from lianxin.config import Settings
 from lianxin.errors import InvalidInput
 from lianxin.sla.calendar import WorkingCalendar
-from lianxin.sla.models import CalendarOverride, TimeLimitPolicy
+from lianxin.sla.models import CalendarOverride, ConfigStamp, TimeLimitPolicy
 from lianxin.sla.policy import Limit, PolicyRule
 
 _CACHE = "sla_cache"
+_TOKENS = "sla_config_tokens"
+_PROCESS_LIMIT = 256
+_process: dict[tuple, object] = {}  # (kind, jurisdiction id, token) → value, shared by every session of the process
+_process_lock = threading.Lock()
+T = TypeVar("T")
 
 
 def _settings(session: Session) -> Settings:
@@ -22,38 +32,77 @@ def _settings(session: Session) -> Settings:
 
 
 def invalidate(session: Session) -> None:
-    """Forget cached calendars and rules after an admin edit in this session."""
+    """Forget this session's cached calendars, rules and tokens (after an admin edit: see ``config_changed``)."""
     session.info.pop(_CACHE, None)
+    session.info.pop(_TOKENS, None)
+
+
+def config_changed(session: Session, jurisdiction_id: int) -> None:
+    """An admin edited rules, the calendar or categories: a new token, so every process reloads them."""
+    stamp = session.get(ConfigStamp, jurisdiction_id)
+    if stamp is None:
+        stamp = ConfigStamp(jurisdiction_id=jurisdiction_id)
+        session.add(stamp)
+    stamp.token, stamp.changed_at = secrets.token_hex(16), utcnow()
+    session.flush()
+    invalidate(session)
+
+
+def _token(session: Session, jurisdiction_id: int) -> str | None:
+    tokens = session.info.setdefault(_TOKENS, {})
+    if jurisdiction_id not in tokens:  # once per session: a request sees one version of the configuration
+        tokens[jurisdiction_id] = session.scalar(
+            select(ConfigStamp.token).where(ConfigStamp.jurisdiction_id == jurisdiction_id)
+        )
+    return tokens[jurisdiction_id]
+
+
+def cached(session: Session, jurisdiction_id: int, kind: str, load: Callable[[], T]) -> T:
+    """``load()`` once per session, and once per process for each configuration token of the jurisdiction."""
+    cache = session.info.setdefault(_CACHE, {})
+    key = (kind, jurisdiction_id)
+    if key in cache:
+        return cache[key]
+    token = _token(session, jurisdiction_id)
+    shared = (kind, jurisdiction_id, token)
+    if token is not None and shared in _process:
+        cache[key] = _process[shared]
+        return cache[key]
+    cache[key] = value = load()
+    if token is not None:
+        with _process_lock:
+            while len(_process) >= _PROCESS_LIMIT:
+                _process.pop(next(iter(_process)))
+            _process[shared] = value
+    return value
 
 
 def get_calendar(session: Session, jurisdiction_id: int) -> WorkingCalendar:
-    cache = session.info.setdefault(_CACHE, {})
-    key = ("calendar", jurisdiction_id)
-    if key not in cache:
+    def load() -> WorkingCalendar:
         rows = session.execute(
             select(CalendarOverride.day, CalendarOverride.is_workday).where(
                 CalendarOverride.jurisdiction_id == jurisdiction_id
             )
         )
         settings = _settings(session)
-        cache[key] = WorkingCalendar(
+        return WorkingCalendar(
             overrides=dict(rows.all()),
             day_start=time.fromisoformat(settings.work_day_start),
             day_end=time.fromisoformat(settings.work_day_end),
         )
-    return cache[key]
+
+    settings = _settings(session)
+    return cached(session, jurisdiction_id, f"calendar {settings.work_day_start}-{settings.work_day_end}", load)
 
 
 def get_rules(session: Session, jurisdiction_id: int) -> list[PolicyRule]:
-    cache = session.info.setdefault(_CACHE, {})
-    key = ("rules", jurisdiction_id)
-    if key not in cache:
+    def load() -> list[PolicyRule]:
         rows = session.scalars(
             select(TimeLimitPolicy).where(
                 TimeLimitPolicy.jurisdiction_id == jurisdiction_id, TimeLimitPolicy.active.is_(True)
             )
         )
-        cache[key] = [
+        return [
             PolicyRule(
                 id=r.id,
                 name=r.name,
@@ -66,7 +115,8 @@ def get_rules(session: Session, jurisdiction_id: int) -> list[PolicyRule]:
             )
             for r in rows
         ]
-    return cache[key]
+
+    return cached(session, jurisdiction_id, "rules", load)
 
 
 def set_policy(
@@ -93,7 +143,7 @@ def set_policy(
     policy.sign_limit, policy.contact_limit, policy.handle_limit = sign, contact, handle
     session.add(policy)
     session.flush()
-    invalidate(session)
+    config_changed(session, jurisdiction_id)
     return policy
 
 
@@ -109,5 +159,5 @@ def set_calendar_day(
         session.add(row)
     row.is_workday, row.name = is_workday, name
     session.flush()
-    invalidate(session)
+    config_changed(session, jurisdiction_id)
     return row

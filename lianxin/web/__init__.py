@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -92,6 +92,15 @@ def invalid_request(request: Request, exc: RequestValidationError) -> Response:
     return error_page(request, 422, translate("field.invalid", "zh-CN"), translate("field.invalid", EN))
 
 
+def favicon() -> FileResponse:
+    """Browsers ask for /favicon.ico whatever the page links; a week in their cache."""
+    return FileResponse(
+        WEB_DIR / "static/img/favicon.ico",
+        media_type="image/x-icon",
+        headers={"Cache-Control": "public, max-age=604800"},
+    )
+
+
 def install(app: FastAPI, settings: Settings) -> None:
     from lianxin.web import auth, files, intake, public, resident, staff
 
@@ -108,6 +117,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     )
     app.add_middleware(RequestLogMiddleware)  # outermost: times and logs every request once
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.add_api_route("/favicon.ico", favicon, include_in_schema=False)
     app.add_exception_handler(LianxinError, lianxin_error)
     for error in out_of_range_errors():
         app.add_exception_handler(error, lambda request, exc: lianxin_error(request, out_of_range()))

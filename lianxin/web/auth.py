@@ -78,7 +78,8 @@ def login(
     throttle.login_succeeded(session, attempt)  # counted as a failure until now
     run_hooks("after_sign_in", session, user)
     sign_in(request, user)
-    return RedirectResponse(safe_next(next), status_code=303)
+    target = safe_next(next)  # no page asked for the login: staff land on their own workbench
+    return RedirectResponse("/staff" if target == "/" else target, status_code=303)
 
 
 @router.post("/logout")

@@ -9,6 +9,7 @@ core's entries (``register_nav`` adds one, for the core and tests).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
@@ -35,7 +36,7 @@ templates.env.filters["label"] = pass_context(lambda context, value: label_of(va
 templates.env.filters["colour"] = colour_of
 templates.env.filters["tojson_attr"] = lambda value: Markup.escape(json.dumps(value, ensure_ascii=False))
 BIG_TEXT_COOKIE = "lianxin_big"
-STATIC_VERSION = "1"
+STATIC_VERSION = "2"
 
 
 NavItem = Nav  # path, zh, en, roles — None: everyone; empty: any signed-in user
@@ -62,8 +63,64 @@ def nav_for(request: Request) -> list[NavItem]:
     return [
         item
         for item in items
-        if item.roles is None or (signed_in and (not item.roles or "admin" in roles or roles & item.roles))
+        if item.roles is None
+        or (signed_in and (not item.roles or roles & item.roles or ("admin" in roles and item.roles != AUDIT_ONLY)))
     ]
+
+
+AUDIT_ONLY = frozenset({"auditor"})  # the personal-data log is the auditors' alone, not the admins'
+
+# The staff menu's dropdowns: the first group whose prefix starts an entry's path takes it.
+NAV_GROUPS = (
+    ("admin", "管理", "Admin", ("/staff/admin", "/admin/", "/assessment/settings", "/kb", "/routing")),
+    ("community", "社区", "Community", ("/care/", "/volunteer/", "/wishes/", "/points/", "/logistics/points")),
+    ("desk", "工作台", "Desk", ("/staff/", "/logistics")),
+    (
+        "analysis",
+        "分析",
+        "Analysis",
+        ("/leader/", "/assessment/", "/hotspots", "/topics", "/ledger"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    key: str
+    zh: str
+    en: str
+    items: tuple[NavItem, ...]
+    current: bool  # the page is one of its entries
+
+
+def _group_of(item: NavItem) -> str:
+    if item.roles is None:
+        return "public"
+    return next((key for key, _zh, _en, prefixes in NAV_GROUPS if item.path.startswith(prefixes)), "more")
+
+
+def nav_menu(items: list[NavItem], path: str, *, signed_in: bool) -> list[NavItem | NavGroup]:
+    """The navigation as shown: flat for the public; for staff, home, then each group — a dropdown when it holds
+    more than one entry — so the menu stays on one row at 1280 px."""
+    if not signed_in:
+        return list(items)
+    labels = {key: (zh, en) for key, zh, en, _ in NAV_GROUPS} | {"public": ("公开", "Public"), "more": ("更多", "More")}
+    order = [key for key, *_ in NAV_GROUPS[2:]] + ["community", "admin", "more", "public"]
+    grouped: dict[str, list[NavItem]] = {}
+    menu: list[NavItem | NavGroup] = []
+    for item in items:
+        if item.path == "/":
+            menu.append(item)
+        else:
+            grouped.setdefault(_group_of(item), []).append(item)
+    for key in order:
+        entries = grouped.get(key, [])
+        if len(entries) == 1:
+            menu.append(entries[0])
+        elif entries:
+            zh, en = labels[key]
+            menu.append(NavGroup(key, zh, en, tuple(entries), any(e.path == path for e in entries)))
+    return menu
 
 
 def module_enabled(request: Request, name: str) -> bool:
@@ -86,7 +143,7 @@ def page_context(request: Request) -> dict:
         "tr": partial(bilingual, lang=lang),
         "event_label": partial(event_label, lang=lang),
         "csrf_token": csrf_token(request),
-        "nav": nav_for(request),
+        "nav": nav_menu(nav_for(request), request.url.path, signed_in="uid" in request.session),
         "path": request.url.path,
         "module_enabled": partial(module_enabled, request),
         "switch_lang_url": switch_lang_url(request, lang),

@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 
 from lianxin.errors import InvalidInput, LianxinError, NotFound, PermissionDenied
 from lianxin.orgs.models import Role, Unit, User
+from lianxin.orgs.service import has_role
 from lianxin.web.deps import get_session, require_roles
 from lianxin.web.forms import posted_form
 from lianxin.web.intake import community_choices
@@ -52,6 +53,9 @@ def org_board(
     session: Session = Depends(get_session),
     user: User = Depends(require_roles(*READERS)),
 ) -> Response:
+    if org is None and not people.orgs_led_by(session, user):
+        # before any organisation is registered (or appointed to this user): say where to start, not a 403
+        return render(request, "wishes/org_empty.html", _ctx(may_add=has_role(session, user, svc.LEADER_ROLES)))
     orgs, board = _board(session, user, org, year, month)
     return _board_page(request, session, orgs, board)
 

@@ -51,9 +51,9 @@ def test_readings_batch_then_alarm_actions(client, db, city, clock, home, make_k
     gw = make_key("grid_worker", "grid")
     assert client.post("/api/v1/alerts/readings", json=batch, headers=gw).status_code == 403
 
-    from lianxin.care import alarms as al
+    from lianxin.care import evaluate
 
-    al.evaluate_all(db, utcnow())
+    evaluate.evaluate_all(db, utcnow())
     alarms = client.get("/api/v1/alerts", headers=gw).json()
     assert [a["kind"] for a in alarms] == ["low_usage"] and alarms[0]["escalation_step"] == "Grid worker"
     aid = alarms[0]["id"]

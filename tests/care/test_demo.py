@@ -24,4 +24,8 @@ def test_the_demo_builds_households_readings_and_alarms(db, settings):
     assert {"low_usage", "high_usage", "no_data"} <= {k.value for k in kinds}
     closed = db.scalars(select(Alarm).where(Alarm.closed_at.is_not(None))).all()
     assert len(closed) == 10 and {a.outcome.value for a in closed} >= {"safe", "false_alarm", "emergency"}
+    assert db.scalar(select(func.count(Device.id)).where(Device.kind == "door")) == 50
+    door = db.scalars(select(Alarm).where(Alarm.open_key.is_not(None), Alarm.open_key.like("%:door"))).all()
+    assert len(door) == 1 and door[0].rule.name == "门磁24小时未开门"
+    assert all(a.appeal_id for a in closed)  # each button alarm became a 特急 work order at once
     print(report.splitlines()[-1], f"(with the city: {elapsed:.2f} s)")

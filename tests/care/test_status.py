@@ -20,6 +20,7 @@ from lianxin.care.status import (
     next_escalation,
     next_status,
     usage_in_window,
+    work_order_urgency,
 )
 from lianxin.errors import Conflict, InvalidInput
 
@@ -61,7 +62,10 @@ def test_ladder_checks_and_timers():
         with pytest.raises(InvalidInput):
             check_ladder(bad)
     assert next_escalation(DEFAULT_LADDER, 1, T0) == T0 + timedelta(minutes=30)
-    assert next_escalation(DEFAULT_LADDER, 3, T0) is None
+    assert next_escalation(DEFAULT_LADDER, 2, T0) == T0  # the work order right after the community
+    assert next_escalation(DEFAULT_LADDER, len(DEFAULT_LADDER) - 1, T0) is None
+    assert check_ladder([{"to": "work_order", "after_min": 5}]) == [{"to": "work_order", "after_min": 5}]
+    assert work_order_urgency("button") == "critical" and work_order_urgency("low_usage") == "urgent"
 
 
 def test_usage_in_window_needs_an_opening_reading():

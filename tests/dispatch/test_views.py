@@ -33,10 +33,14 @@ def test_an_admin_adds_a_rule_and_a_community_lead_is_refused_in_chinese(client,
     assert refused.status_code == 422 and "不得下沉" in refused.text
     assert len(list_rules(db, city.jid)) == 1
     rule = list_rules(db, city.jid)[0]
-    client.post(f"/admin/catalogue/{rule.id}/toggle", data={"csrf_token": token})
-    assert rule.active is False
-    client.post(f"/admin/catalogue/{rule.id}/delete", data={"csrf_token": token})
+    page = client.get("/admin/catalogue").text
+    assert f'data-confirm="确定删除派单规则 #{rule.id} 所有分类 · 全辖区 → 区城市管理委员会？' in page
+    toggled = client.post(f"/admin/catalogue/{rule.id}/toggle", data={"csrf_token": token})
+    assert rule.active is False and f"已停用派单规则 #{rule.id}" in toggled.text
+    assert "已停用派单规则" not in client.get("/admin/catalogue").text  # said once
+    deleted = client.post(f"/admin/catalogue/{rule.id}/delete", data={"csrf_token": token})
     assert list_rules(db, city.jid) == []
+    assert f"已删除派单规则 #{rule.id} 所有分类 · 全辖区 → 区城市管理委员会" in deleted.text
 
 
 def test_a_dispatcher_reads_the_catalogue_but_cannot_change_it(client, db, city):

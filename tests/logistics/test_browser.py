@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from lianxin.db import session_scope
+from lianxin.logistics import plans
 from lianxin.logistics import service as svc
 from lianxin.logistics.gtfs import import_feed
 from lianxin.logistics.models import BusStop, ServicePoint
@@ -63,7 +64,7 @@ def planned_parcel(live_server, day) -> str:
             ready_at=ready,
             due_by=ready + timedelta(days=1),
         )
-        svc.run_plan(session, city.jid, day, actor=desk)
+        plans.run_plan(session, city.jid, day, actor=desk)
         return number
 
 
@@ -78,7 +79,7 @@ def test_the_desk_draws_the_map_and_the_timetable(browser, live_server):
     page.get_by_label("用户名").fill(live_server.city.users["dispatcher"].username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_label("密码").press("Enter")
-    page.wait_for_url(live_server.url + "/")
+    page.wait_for_url(lambda url: "/login" not in url)
     page.goto(f"/logistics?date={day.isoformat()}")
     page.wait_for_selector("#logistics-map .leaflet-interactive")
     page.wait_for_selector('#logistics-timetable svg path[stroke-width="12"]', state="attached")  # a trip's bar

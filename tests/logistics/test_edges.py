@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from lianxin.logistics import service as svc
+from lianxin.logistics import plans
 from lianxin.logistics.demo import build_demo, demo_feed
 from lianxin.logistics.jobs import daily_plan
 from lianxin.logistics.models import Parcel, PlanRun, ServicePoint
@@ -20,7 +20,7 @@ def test_the_daily_job_plans_once_a_day_after_five(db, settings, county):
     assert daily_plan(db, settings, early) == 0
     at_six = datetime.fromisoformat(f"{DAY.isoformat()}T06:00:00+08:00")
     assert daily_plan(db, settings, at_six) >= 1
-    assert svc.adopted_plan(db, county.jid, DAY).kind == "daily"
+    assert plans.adopted_plan(db, county.jid, DAY).kind == "daily"
     before = db.scalar(select(func.count()).select_from(PlanRun))
     daily_plan(db, settings, at_six)
     assert db.scalar(select(func.count()).select_from(PlanRun)) == before

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from lianxin.logistics import measures, plans
 from lianxin.logistics import service as svc
 from lianxin.logistics.gtfs import import_feed, read_feed, runs_on
 from lianxin.logistics.models import ParcelEvent, PlanKind, TripCapacity
@@ -17,7 +18,7 @@ EARLY = datetime.fromisoformat(f"{DAY.isoformat()}T05:00:00+08:00")
 
 
 def plan(db, county, **kw):
-    return svc.run_plan(db, county.jid, DAY, actor=county.desk, now=EARLY, **kw)
+    return plans.run_plan(db, county.jid, DAY, actor=county.desk, now=EARLY, **kw)
 
 
 def test_the_feed_imports_and_the_calendar_knows_chinese_holidays(db, county):
@@ -144,15 +145,17 @@ def test_the_daily_plan_is_adopted_and_explained(db, county):
     assert run.adopted and run.kind == PlanKind.DAILY and run.parcels == 6
     assert (run.by_bus, run.by_van, run.unassigned) == (5, 1, [])
     assert run.objective > 0 and run.solve_ms >= 0 and run.snapshot["parcels"] and run.result["vans"]
+    assert run.result["penalised"] == run.objective  # nothing unassigned
+    assert 0 < run.lower_bound <= run.objective and 0 <= plans.plan_gap(run) < 1
     on_t1 = [p for p in parcels if p.trip_id == county.t1.id]
     assert len(on_t1) == 3 and all(p.status == S.PLANNED and p.eta and "最早" in p.reason for p in on_t1)
     assert parcels[-1].van_id == county.van.id and "van" in parcels[-1].reason
-    assert [p.id for p in svc.loading_list(db, county.jid, DAY, trip=county.t1)] == sorted(p.id for p in on_t1)
-    assert svc.loading_list(db, county.jid, DAY, van=county.van) == [parcels[-1]]
+    assert [p.id for p in plans.loading_list(db, county.jid, DAY, trip=county.t1)] == sorted(p.id for p in on_t1)
+    assert plans.loading_list(db, county.jid, DAY, van=county.van) == [parcels[-1]]
     # Re-running replaces the adoption; a reserved trip pushes parcels later.
     svc.set_capacity(db, county.t1, DAY, reserved=3, actor=county.desk)
     again = plan(db, county, kind=PlanKind.ON_DEMAND)
-    assert not run.adopted and again.adopted and svc.adopted_plan(db, county.jid, DAY).id == again.id
+    assert not run.adopted and again.adopted and plans.adopted_plan(db, county.jid, DAY).id == again.id
     assert all(p.trip_id == county.t2.id for p in parcels[:5])
 
 
@@ -164,7 +167,7 @@ def test_unplannable_parcels_go_back_to_received_with_the_reason(db, county):
     db.flush()
     plan(db, county)
     assert p.status == S.RECEIVED and p.trip_id is None and "no bus stop and no van" in p.reason
-    assert svc.exceptions(db, county.jid, DAY)["unplanned"] == [p]
+    assert plans.exceptions(db, county.jid, DAY)["unplanned"] == [p]
 
 
 def test_what_if_compares_without_touching_parcels(db, county):
@@ -174,26 +177,27 @@ def test_what_if_compares_without_touching_parcels(db, county):
         db, county, kind=PlanKind.WHAT_IF, changes={"capacity_factor": 2, "extra_vans": 1, "shift_minutes": -30}
     )
     assert not bigger.adopted and bigger.by_bus > base.by_bus
-    assert svc.adopted_plan(db, county.jid, DAY).id == base.id
+    assert plans.adopted_plan(db, county.jid, DAY).id == base.id
     assert {p.plan_run_id for p in parcels if p.plan_run_id} == {base.id}
-    figures = svc.compare(base, bigger)
+    figures = plans.compare(base, bigger)
     assert figures["other"]["bus_share"] > figures["base"]["bus_share"] and figures["base"]["per_parcel"]
-    assert svc.plan_run(db, county.jid, bigger.id) is bigger
+    assert all(f["lower_bound"] <= f["penalised"] and f["gap"] is not None for f in figures.values())
+    assert plans.plan_run(db, county.jid, bigger.id) is bigger
     with pytest.raises(NotFound):
-        svc.plan_run(db, county.jid + 999, bigger.id)
+        plans.plan_run(db, county.jid + 999, bigger.id)
 
 
 def test_planning_today_skips_trips_that_have_left_and_a_cancelled_trip(db, county, clock):
     clock.move_to(datetime.fromisoformat(f"{DAY.isoformat()}T09:30:00+08:00"))
     p = receive(db, county)
     svc.set_capacity(db, county.t2, DAY, reserved=0, cancelled=True, actor=county.desk)
-    run = svc.run_plan(db, county.jid, DAY, actor=county.desk)
+    run = plans.run_plan(db, county.jid, DAY, actor=county.desk)
     assert run.snapshot["trips"] == [] and p.van_id == county.van.id
 
 
 def test_no_hub_no_plan(db, city):
     with pytest.raises(InvalidInput, match="hub"):
-        svc.run_plan(db, city.jid, DAY, actor=None)
+        plans.run_plan(db, city.jid, DAY, actor=None)
 
 
 def test_the_hand_over_chain(db, county):
@@ -247,17 +251,30 @@ def test_public_tracking_needs_the_phone_tail_and_masks(db, county):
 def test_measures_dwell_share_cost_and_parcel_appeals(db, city, county, clock):
     clock.move_to(datetime.fromisoformat(f"{DAY.isoformat()}T05:00:00+08:00"))
     p = receive(db, county)
-    svc.run_plan(db, county.jid, DAY, actor=county.desk)
+    plans.run_plan(db, county.jid, DAY, actor=county.desk)
     svc.load_parcel(db, p, actor=county.desk)
     svc.depart(db, jurisdiction_id=county.jid, day=DAY, trip=county.t1, actor=county.desk)
     clock.move_to(datetime.fromisoformat(f"{DAY.isoformat()}T07:30:00+08:00"))
     svc.arrive(db, p, actor=county.operator)
-    new_appeal(db, city, title="快递取件难", content="村里的快递总是要等半个月才能拿到，希望解决。")
-    m = svc.measures(db, county.jid, DAY, DAY + timedelta(days=1))
+    appeal = new_appeal(db, city, title="快递取件难", content="村里的快递总是要等半个月才能拿到，希望解决。")
+    p.point.before_hours = 360.0  # the village's survey: half a month before 客货邮
+    m = measures.measures(db, county.jid, DAY, DAY + timedelta(days=1))
     assert m["arrived"] == 1 and m["median_dwell_hours"] == 2.5 and m["bus_share"] == 1.0
     assert m["cost_per_parcel"] == 1.5 and m["unassigned"] == 0
     assert dict((pt.code, n) for pt, n in m["appeals_by_point"]) == {"P1": 1}
-    assert svc.measures(db, county.jid, DAY + timedelta(days=5), DAY + timedelta(days=6))["median_dwell_hours"] is None
+    assert m["appeals"][p.point_id] == [(appeal.order_no, "快递取件难")] and m["before_hours"] == 360.0
+    village = next(row for row in m["villages"] if row["point"].id == p.point_id)
+    assert (village["before_hours"], village["median_hours"], village["arrived"], village["appeals"]) == (
+        360.0,
+        2.5,
+        1,
+        1,
+    )
+    assert all(row["median_hours"] is None for row in m["villages"] if row["point"].id != p.point_id)
+    assert (
+        measures.measures(db, county.jid, DAY + timedelta(days=5), DAY + timedelta(days=6))["median_dwell_hours"]
+        is None
+    )
 
 
 def test_capacity_rows_are_per_date(db, county):
@@ -275,3 +292,35 @@ def test_what_if_a_van_only_village_gets_a_bus_stop(db, county):
     assert all(p.van_id == county.van.id for p in parcels)  # the adopted plan is untouched
     with pytest.raises(InvalidInput, match="no bus stop"):
         plan(db, county, kind=PlanKind.WHAT_IF, changes={"point_stops": {"P9": "ZZ"}})
+
+
+def test_a_point_joins_the_gazetteer_of_its_village(db, city, county):
+    from lianxin.geo.models import Place
+    from lianxin.geo.service import match_places
+
+    point = county.p1
+    svc.register_place(db, point, actor=county.desk)
+    place = db.get(Place, point.place_id)
+    assert (place.name, place.kind, place.unit_id, place.lat) == (point.name, "landmark", point.unit_id, point.lat)
+    assert point.place.id == place.id
+    assert svc.register_place(db, point, actor=county.desk).place_id == place.id  # kept
+    assert any(m.name == point.name for m in match_places(db, county.jid, f"{point.name}门口快递丢了"))
+    with pytest.raises(InvalidInput, match="所属村"):
+        svc.register_place(db, county.far, actor=county.desk)
+    with pytest.raises(PermissionDenied):
+        svc.register_place(db, county.far, actor=county.operator)
+    again = svc.create_point(
+        db,
+        jurisdiction_id=county.jid,
+        code="P7",
+        name="同名驿站",
+        lat=29.4,
+        lng=121.5,
+        place_id=place.id,
+        before_hours=240,
+    )
+    assert again.place_id == place.id and again.before_hours == 240
+    for field, kwargs in (("place_id", {"place_id": 999999}), ("before_hours", {"before_hours": 0})):
+        with pytest.raises(InvalidInput) as caught:
+            svc.create_point(db, jurisdiction_id=county.jid, code="P8", name="坏驿站", lat=29.4, lng=121.5, **kwargs)
+        assert caught.value.field == field

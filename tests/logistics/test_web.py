@@ -3,6 +3,7 @@ the service point takes parcels in and hands them over, the public tracks by num
 
 from datetime import datetime
 
+from lianxin.logistics import plans
 from lianxin.logistics import service as svc
 from lianxin.logistics.status import ParcelStatus as S
 from tests.factories import PASSWORD
@@ -41,6 +42,9 @@ def test_the_desk_plans_compares_and_imports(db, client, city, county, clock):
         follow_redirects=True,
     )
     assert r.status_code == 200 and "采用方案" in r.text and "客货邮1路 T1" in r.text and "邮政1号车" in r.text
+    run = plans.adopted_plan(db, county.jid, DAY)
+    assert f'id="plan-bound">{run.lower_bound:.2f}' in r.text and 'id="plan-gap">' in r.text
+    assert "客货邮之前（各村调查中位数）" in r.text and 'id="villages"' in r.text
     r = client.post(
         "/logistics/plan",
         data={"csrf_token": token, "date": DAY.isoformat(), "kind": "what_if", "capacity_factor": "2"},
@@ -75,7 +79,7 @@ def test_the_desk_plans_compares_and_imports(db, client, city, county, clock):
 def test_loading_list_load_and_depart_then_the_point_hands_over(db, client, city, county, clock):
     clock.move_to(EARLY)
     p = receive(db, county)
-    svc.run_plan(db, county.jid, DAY, actor=county.desk)
+    plans.run_plan(db, county.jid, DAY, actor=county.desk)
     login(client, f"{city.jurisdiction.code}-dispatcher")
     client.follow_redirects = False
     path = f"/logistics/loading/trips/{county.t1.id}?date={DAY}"
@@ -147,7 +151,9 @@ def test_the_api_receives_reads_and_plans(db, client, county, make_key, clock):
     assert plan.status_code == 201 and plan.json()["by_bus"] == 1 and plan.json()["adopted"]
     got = client.get("/api/v1/logistics/parcels/JT0000000001", headers=headers).json()
     assert got["mode"] == "bus" and got["trip"] == "T1" and "最早" in got["reason"]
-    assert client.get(f"/api/v1/logistics/plans/{plan.json()['id']}", headers=headers).json()["parcels"] == 1
+    read = client.get(f"/api/v1/logistics/plans/{plan.json()['id']}", headers=headers).json()
+    assert read["parcels"] == 1 and read["penalised"] == read["objective"] == 1.5
+    assert read["lower_bound"] == 1.5 and read["gap"] == 0.0  # one parcel on the first trip: optimal
     what_if = {
         "service_date": DAY.isoformat(),
         "what_if": True,
@@ -172,3 +178,23 @@ def test_wrong_phone_tails_are_limited_per_parcel(db, client, county):
     assert refused.status_code == 429 and refused.headers["Retry-After"]
     other = receive(db, county)
     assert client.get(f"/logistics/track?no={other.tracking_no}&tail=5678").status_code == 200
+
+
+def test_the_api_lists_points_and_measures(db, client, county, make_key, clock):
+    svc.register_place(db, county.p1, actor=county.desk)
+    county.p1.before_hours = 300.0
+    headers = make_key("dispatcher")
+    listed = {p["code"]: p for p in client.get("/api/v1/logistics/points", headers=headers).json()}
+    assert listed["P1"]["place"] == county.p1.name and listed["P1"]["place_id"] == county.p1.place_id
+    assert listed["P1"]["before_hours"] == 300.0 and listed["P9"]["place"] is None
+    got = client.get(
+        "/api/v1/logistics/measures", params={"start": DAY.isoformat(), "end": "2026-03-03"}, headers=headers
+    ).json()
+    assert got["before_hours"] == 300.0 and got["arrived"] == 0 and got["median_dwell_hours"] is None
+    assert {v["point"] for v in got["villages"]} >= {"P1", "P9"}
+    refused = client.get(
+        "/api/v1/logistics/measures",
+        params={"start": DAY.isoformat(), "end": "2026-03-03"},
+        headers=make_key("operator"),
+    )
+    assert refused.status_code == 403

@@ -20,6 +20,8 @@ def test_lists_items_progress_and_overview(client, db, city, clock, make_key):
         "target": 120.0,
         "actual": None,
         "progress": None,
+        "direction": "up",
+        "met": False,
     }
     assert detail["items"][1]["overdue"] is True
     handler = make_key("handler", "street") | {"Idempotency-Key": "p-1"}

@@ -27,7 +27,7 @@ def test_draft_publish_milestone_rating_meeting_and_the_public_page(browser, pag
     desk.get_by_label("用户名").fill(city.users["district_leader"].username)
     desk.get_by_label("密码").fill(PASSWORD)
     desk.get_by_role("button", name="登录").click()
-    desk.wait_for_url(live_server.url + "/")
+    desk.wait_for_url("**/staff/**")
 
     title = f"东城区为民办实事清单 {secrets.token_hex(3)}"
     desk.goto("/staff/pledges")

@@ -8,7 +8,15 @@ from collections import Counter
 from sqlalchemy import select
 
 from lianxin.pledges.demo import build_demo
-from lianxin.pledges.models import PledgeItem, PledgeList, PledgeMeeting, PledgeProject, PledgeRating, PledgeTarget
+from lianxin.pledges.models import (
+    PledgeDecision,
+    PledgeItem,
+    PledgeList,
+    PledgeMeeting,
+    PledgeProject,
+    PledgeRating,
+    PledgeTarget,
+)
 from lianxin.pledges.status import ListStatus
 
 
@@ -37,4 +45,17 @@ def test_the_demo_builds_believable_lists(db, settings):
     assert {"planned", "in_progress", "completed", "suspended"} <= statuses
     assert len(db.scalars(select(PledgeMeeting)).all()) >= 1
     assert len(db.scalars(select(PledgeRating)).all()) >= 6 * 5
+    scheduled = [pl for pl in lists if pl.meeting_weekday is not None]
+    assert len(scheduled) == 1 and scheduled[0].meeting_weekday == 1 and scheduled[0].secretary_ids
+    decisions = db.scalars(select(PledgeDecision).where(PledgeDecision.follow_up != "")).all()
+    assert any(d.follow_up_done_on for d in decisions) and any(not d.follow_up_done_on for d in decisions)
     assert "已存在" in build_demo(db, settings, random.Random(7))
+
+
+def test_the_demo_hook_places_community_items_on_the_map(db, settings):
+    from lianxin.demo import build_demo as build_city
+    from lianxin.pledges import MODULE
+
+    build_city(db, settings, appeals=0, modules=[MODULE])
+    located = db.scalars(select(PledgeItem).where(PledgeItem.lat.is_not(None))).all()
+    assert len(located) > 20 and all(23 < i.lat < 33 and 108 < i.lng < 118 for i in located)

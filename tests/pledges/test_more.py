@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from lianxin.appeals.models import Appeal
 from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from lianxin.pledges import more, queries
+from lianxin.pledges import more, overview, queries, ratings
 from lianxin.pledges import service as svc
 from lianxin.pledges.models import PledgeDecision, PledgeEvent, PledgeItem, PledgeProject, PledgeRating
 from lianxin.pledges.status import ItemStatus
@@ -268,7 +268,7 @@ def test_a_village_project_goes_from_the_library_into_a_list(db, city, clock):
         f"XMK-{project.id}",
     )
     assert plist.pending_changes  # a published list's new item waits for the next version
-    ledger = queries.village_ledger(db, community, 2026)
+    ledger = overview.village_ledger(db, community, 2026)
     assert ledger.figures["items"] == 1 and ledger.funds_by_source == {"衔接资金": 30.0, "村集体经济": 12.5}
     with pytest.raises(NotFound):
         more.get_project(db, 999999, jurisdiction_id=city.jid)
@@ -378,11 +378,13 @@ def test_the_meeting_agenda_and_a_decision_that_creates_an_item(client, db, city
 def test_an_unsatisfied_rating_comment_becomes_an_appeal(db, city, clock):
     plist, lights, _, leader = published(db, city)
     svc.complete_item(db, lights, actor=leader)
-    happy = svc.rate_publicly(db, lights, phone="13800000001", stars=5, comment="很好，晚上亮了")
+    happy = ratings.rate_publicly(db, lights, phone="13800000001", stars=5, comment="很好，晚上亮了")
     assert happy.appeal_id is None
-    short = svc.rate_publicly(db, lights, phone="13800000002", stars=1, comment="差")
+    short = ratings.rate_publicly(db, lights, phone="13800000002", stars=1, comment="差")
     assert short.appeal_id is None  # too short to act on
-    unhappy = svc.rate_publicly(db, lights, phone="13800000003", stars=2, comment="我家楼下那盏还是不亮，请再来看看")
+    unhappy = ratings.rate_publicly(
+        db, lights, phone="13800000003", stars=2, comment="我家楼下那盏还是不亮，请再来看看"
+    )
     appeal = db.get(Appeal, unhappy.appeal_id)
     assert appeal.appellant_phone == "13800000003" and "还是不亮" in appeal.content and appeal.channel.value == "web"
     assert db.scalars(select(PledgeEvent).where(PledgeEvent.kind == "rating_appeal")).one().payload["order_no"] == (
@@ -555,9 +557,9 @@ def test_the_ledger_round_trips_through_excel_with_a_report(client, db, city, cl
 def test_the_leader_sees_month_on_month_change_and_ratings_by_unit(client, db, city, clock):
     plist, lights, toilets, leader = published(db, city)
     svc.complete_item(db, lights, actor=leader, completed_on="2026-02-20")  # last month
-    svc.self_assess(db, lights, actor=leader, score=90)
+    ratings.self_assess(db, lights, actor=leader, score=90)
     svc.complete_item(db, toilets, actor=leader, completed_on="2026-03-01")  # this month
-    rows, _ = queries.unit_overview(db, city.jid, year=2026)
+    rows, _ = overview.unit_overview(db, city.jid, year=2026)
     by_unit = {r.unit: r for r in rows}
     assert by_unit["和平街道"].change == 0.0 and by_unit["和平街道"].rating == 90.0
     assert by_unit["区城市管理委员会"].change == 100.0 and by_unit["区城市管理委员会"].rating is None

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from lianxin.errors import Conflict, InvalidInput, PermissionDenied
+from lianxin.pledges import meetings, ratings
 from lianxin.pledges import service as svc
 from lianxin.pledges.models import PledgeEvent, PledgeItem, PledgeListVersion, PledgeMilestone, PledgeRating
 from lianxin.pledges.status import ItemAction, ItemStatus, ListStatus
@@ -195,7 +196,7 @@ def test_complete_writes_a_milestone_and_overdue_items_are_flagged(db, city, clo
 def test_a_joint_meeting_ticks_items_and_records_follow_ups(db, city, clock):
     plist, items, leader = make_list(db, city, items=3)
     publish(db, plist, leader)
-    meeting = svc.record_meeting(
+    meeting = meetings.record_meeting(
         db,
         plist,
         actor=leader,
@@ -221,7 +222,7 @@ def test_a_joint_meeting_ticks_items_and_records_follow_ups(db, city, clock):
     assert ticked.meeting_id == meeting.id and "路灯已招标" in ticked.title
     assert not db.scalars(select(PledgeMilestone).where(PledgeMilestone.item_id == items[2].id)).all()
     with pytest.raises(InvalidInput):
-        svc.record_meeting(
+        meetings.record_meeting(
             db,
             plist,
             actor=leader,
@@ -237,31 +238,31 @@ def test_three_ratings_follow_the_rules(db, city, clock):
     item = items[0]
     svc.complete_item(db, item, actor=leader)
     with pytest.raises(Conflict):  # not published yet
-        svc.rate_publicly(db, item, phone="13800138000", stars=5)
+        ratings.rate_publicly(db, item, phone="13800138000", stars=5)
     publish(db, plist, leader)
     with pytest.raises(Conflict):  # not completed
-        svc.rate_publicly(db, items[1], phone="13800138000", stars=5)
+        ratings.rate_publicly(db, items[1], phone="13800138000", stars=5)
     with pytest.raises(Conflict):  # review before self-assessment
-        svc.review_item(db, item, actor=city.users["leader"], score=90)
-    svc.self_assess(db, item, actor=city.users["street_handler"], score=95, comment="按期完成")
+        ratings.review_item(db, item, actor=city.users["leader"], score=90)
+    ratings.self_assess(db, item, actor=city.users["street_handler"], score=95, comment="按期完成")
     with pytest.raises(Conflict):
-        svc.self_assess(db, item, actor=city.users["street_handler"], score=90)
-    svc.rate_publicly(db, item, phone="138 0013 8000", stars=4, comment="路灯亮了")
+        ratings.self_assess(db, item, actor=city.users["street_handler"], score=90)
+    ratings.rate_publicly(db, item, phone="138 0013 8000", stars=4, comment="路灯亮了")
     with pytest.raises(Conflict):  # one per account
-        svc.rate_publicly(db, item, phone="13800138000", stars=1)
-    svc.rate_publicly(db, item, phone="13900139000", stars=2)
+        ratings.rate_publicly(db, item, phone="13800138000", stars=1)
+    ratings.rate_publicly(db, item, phone="13900139000", stars=2)
     for phone, stars in (("12345", 3), ("13700137000", 6), ("13700137000", "很好")):
         with pytest.raises(InvalidInput):
-            svc.rate_publicly(db, item, phone=phone, stars=stars)
+            ratings.rate_publicly(db, item, phone=phone, stars=stars)
     with pytest.raises(PermissionDenied):
-        svc.review_item(db, item, actor=city.users["street_handler"], score=80)
-    svc.review_item(db, item, actor=city.users["leader"], score=85)
-    summary = svc.ratings_for(db, item)
+        ratings.review_item(db, item, actor=city.users["street_handler"], score=80)
+    ratings.review_item(db, item, actor=city.users["leader"], score=85)
+    summary = ratings.ratings_for(db, item)
     assert summary["self"] == 95 and summary["public"] == 60.0 and summary["public_count"] == 2
     assert summary["review"] == 85 and summary["composite"] == round((95 * 20 + 60 * 40 + 85 * 40) / 100, 1)
     assert db.scalars(select(PledgeRating).where(PledgeRating.item_id == item.id)).all().__len__() == 4
     plist.rating_weights = {"self": 0, "public": 1, "review": 0}
-    assert svc.ratings_for(db, item)["composite"] == 60.0
+    assert ratings.ratings_for(db, item)["composite"] == 60.0
 
 
 def test_lists_need_an_owner_and_a_sane_year(db, city):

@@ -101,7 +101,7 @@ def test_a_care_home_visit_by_a_member_earns_points_while_care_is_on(db, city, s
     rule = db.scalar(select(AlertRule).where(AlertRule.jurisdiction_id == city.jid, AlertRule.kind == "button"))
     alarm = al.raise_alarm(db, home.household, rule, device=home.button, value=None, detail="按下紧急按钮")
     al.record_visit(db, alarm, actor=gw, outcome="safe", note="误触，老人平安")
-    off = settings.model_copy(update={"modules": "-care"})
+    off = settings.model_copy(update={"modules": "-care,-poverty"})
     assert jobs.credit_visits(db, off) == 0  # care switched off: its visits are not read
     assert jobs.credit_visits(db, settings) == 1
     assert jobs.credit_visits(db, settings) == 0

@@ -187,3 +187,30 @@ def test_group_duplicates_keeps_near_duplicates_in_one_fold_for_a_stricter_estim
     assert "groups after joining near-duplicates" in result.output
     assert len(re.findall(r"^fold \d: ", result.output, re.M)) == 3
     scores(result.output)
+
+
+def test_report_prints_per_class_figures_and_the_confusion_matrix_before_the_score_line(tmp_path):
+    train = as_text(tmp_path, "a.csv", 9, per_topic=6)
+    test = write_csv(
+        tmp_path / "t.csv",
+        ["text", "label_l1"],
+        [
+            ["路灯不亮，晚上漆黑", "路灯"],
+            ["家里停水三天了", "停水"],
+            ["楼下路灯坏了", "停水"],
+            ["工地夜间噪声扰民", "噪声"],
+        ],
+    )
+    result = runner.invoke(app, ["eval", "routing", "--train", str(train), "--test", str(test), "--report"])
+    assert result.exit_code == 0, result.output
+    assert "per-class figures" in result.output and "confusion matrix" in result.output
+    matrix = re.findall(r"^ ?\d (\S+)\s+((?:\s+\d+){3})$", result.output, re.M)
+    rows = {name: [int(v) for v in values.split()] for name, values in matrix}
+    assert rows["停水"] == [1, 0, 1]  # 停水, 噪声, 路灯: the mislabelled 路灯 text is counted as 停水 → 路灯
+    assert "most confused: 停水 → 路灯: 1" in result.output
+    scores(result.output)  # the score line stays last
+    cv = runner.invoke(app, ["eval", "routing", "--train", str(train), "--folds", "3", "--report"])
+    assert cv.exit_code == 0 and "weakest class" in cv.output
+    assert (
+        "confusion matrix" not in runner.invoke(app, ["eval", "routing", "--train", str(train), "--folds", "3"]).output
+    )

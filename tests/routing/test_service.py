@@ -70,6 +70,9 @@ def test_train_stores_a_version_and_suggests_the_right_category_with_its_words(d
     assert (row.version, row.n_samples) == (1, 36)
     assert sorted(row.classes) == sorted(category(db, city, t).id for t in PATHS)
     assert row.metrics["cv"]["folds"] == 5 and 0 <= row.metrics["cv"]["macro_f1"] <= 1
+    report = row.metrics["cv"]["report"]
+    assert sorted(report["classes"]) == sorted(str(c) for c in row.classes) and sum(report["support"]) == 36
+    assert sum(map(sum, report["confusion"])) == 36 and all(0 <= f <= 1 for f in report["f1"])
     assert row.metrics["fit_seconds"] > 0
     db.expire_all()
     assert len(db.get(RoutingModel, row.id).model_bytes) > 1000
@@ -224,3 +227,12 @@ def test_suggestions_are_for_intake_staff_of_the_jurisdiction(db, city):
         suggest_categories(db, city.jid, "路灯不亮", actor=build_city(db).users["operator"])
     with pytest.raises(InvalidInput):
         suggest_categories(db, city.jid, "  ", actor=city.users["operator"])
+
+
+def test_the_demo_hook_says_so_when_there_is_too_little_to_train(db, city):
+    from types import SimpleNamespace
+
+    from lianxin.routing.service import train_after_demo
+
+    text = train_after_demo(db, SimpleNamespace(jid=city.jurisdiction.id))
+    assert "not trained" in text and active_model(db, city.jurisdiction.id) is None

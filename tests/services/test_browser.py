@@ -76,7 +76,7 @@ def staff_login(page, username: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_label("密码").press("Enter")
-    page.wait_for_url("**/")
+    page.wait_for_url("**/staff/**")
 
 
 def test_a_relative_applies_for_an_elderly_subsidy_under_an_authorisation(page, live_server):

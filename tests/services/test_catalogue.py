@@ -81,3 +81,16 @@ def test_bundles_need_two_items_and_known_fields(db, city, cat):
 def test_locations_need_sane_slots(db, city):
     with pytest.raises(InvalidInput):
         catalogue.create_location(db, jurisdiction_id=city.jid, code="Z", name="大厅", slot_minutes=1)
+
+
+def test_a_centre_is_a_place_of_the_gazetteer(db, city):
+    from lianxin.geo.service import add_place
+
+    place = add_place(
+        db, actor=None, jurisdiction_id=city.jid, name="政务服务大厅", kind="landmark", unit_id=city.units["street"].id
+    )
+    hall = catalogue.create_location(db, jurisdiction_id=city.jid, code="GZ", name="大厅", place_id=place.id)
+    assert hall.place_id == place.id
+    with pytest.raises(InvalidInput) as caught:
+        catalogue.create_location(db, jurisdiction_id=city.jid, code="GZ2", name="大厅", place_id=999999)
+    assert caught.value.field == "place_id"

@@ -11,10 +11,20 @@ from lianxin.cli import app
 from lianxin.config import get_settings
 from lianxin.db import make_engine, make_sessionmaker, session_scope
 from lianxin.demo import build_demo
+from lianxin.geo.models import Place
 from lianxin.migrations import upgrade
 from lianxin.modules import declared
-from lianxin.services.models import Application, Booking, Evaluation, ServiceBundle, ServiceItem
-from lianxin.services.status import AppStatus, EvalStatus
+from lianxin.services.models import (
+    Application,
+    Booking,
+    Evaluation,
+    ServiceBundle,
+    ServiceItem,
+    ServiceLocation,
+    ServiceWindow,
+    Ticket,
+)
+from lianxin.services.status import AppStatus, EvalStatus, TicketStatus
 
 runner = CliRunner()
 
@@ -42,14 +52,21 @@ def test_the_demo_and_the_commands(demo_db):
         statuses = set(session.scalars(select(Application.status)))
         assert {AppStatus.NEED_MORE, AppStatus.ACCEPTED, AppStatus.DELIVERED} <= statuses
         assert count(Application, Application.proxy_id.is_not(None)) == 2
-        assert count(Evaluation) == 15 and count(Evaluation, Evaluation.status != EvalStatus.RECEIVED) == 0
-        assert count(Booking) == 6
+        home = session.scalar(select(Application).where(Application.channel == "home_visit"))
+        assert home.visit_address.startswith("东风村") and home.status == AppStatus.ACCEPTED
+        # 15 online ratings, and 8 of 10 walk-ins rated by link on each of the last 5 working days
+        assert count(Evaluation) == 55 and count(Evaluation, Evaluation.window_id.is_not(None)) == 40
+        assert count(Evaluation, Evaluation.status != EvalStatus.RECEIVED) == 0  # the demo's appeals are the city's
+        assert count(Booking) == 6 and count(ServiceWindow) == 5
+        hall = session.scalar(select(ServiceLocation))
+        assert session.get(Place, hall.place_id).name == "市民服务中心"  # the hall is in the gazetteer
+        assert count(Ticket, Ticket.status == TicketStatus.SERVED) == 50
         assert session.scalar(select(ServiceItem.status).where(ServiceItem.code == "CG-0701")) == "temporarily_closed"
     found = runner.invoke(app, ["services", "search", "老人津贴"])
     assert found.exit_code == 0 and "MZ-0501\t高龄津贴申领" in found.output
     assert "没有找到" in runner.invoke(app, ["services", "search", "火星签证"]).output
     slots = runner.invoke(app, ["services", "slots", "ZX", "2027-01-04"])
-    assert slots.exit_code == 0 and "09:00\t" in slots.output
+    assert slots.exit_code == 0 and "09:00\t2/2\tA01" in slots.output and "09:00\t1/1\tD01" in slots.output
     assert "当天不开放" in runner.invoke(app, ["services", "slots", "ZX", "2027-01-03"]).output
     assert runner.invoke(app, ["services", "slots", "NOPE", "2027-01-04"]).exit_code == 2
     assert runner.invoke(app, ["services", "slots", "ZX", "tomorrow"]).exit_code == 2

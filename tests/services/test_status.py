@@ -110,3 +110,27 @@ def test_authorisations_cover_their_items_and_period_only():
 def test_satisfaction_counts_fairly_satisfied_and_better():
     assert st.satisfaction([]) is None
     assert st.satisfaction([5, 4, 3, 2]) == 75.0
+
+
+def test_the_ticket_machine_and_the_queue_helpers():
+    from lianxin.services.status import (
+        TICKET_TRANSITIONS,
+        TicketAction,
+        TicketStatus,
+        next_ticket_status,
+        ticket_number,
+        wait_ahead,
+    )
+
+    for status in TicketStatus:
+        for action in TicketAction:
+            if (status, action) in TICKET_TRANSITIONS:
+                assert next_ticket_status(status, action) == TICKET_TRANSITIONS[(status, action)]
+            else:
+                with pytest.raises(st.IllegalTransition):
+                    next_ticket_status(status, action)
+    with pytest.raises(st.IllegalTransition):
+        next_ticket_status("waiting", "teleport")
+    assert ticket_number("A", 0) == "A001" and ticket_number("Y", 41) == "Y042"
+    queue = [(1, "called"), (2, "waiting"), (3, "left"), (4, "waiting"), (5, "waiting")]
+    assert [wait_ahead(queue, t) for t in (1, 2, 4, 5)] == [0, 0, 1, 2]

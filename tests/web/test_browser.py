@@ -21,7 +21,7 @@ def test_staff_member_logs_in_with_the_keyboard_and_out_again(page, live_server)
     page.get_by_label("用户名").fill(user.username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_label("密码").press("Enter")
-    page.wait_for_url(live_server.url + "/")
+    page.wait_for_url("**/staff/dispatch")  # staff land on their own workbench
     expect(page.get_by_role("button", name="退出登录（dispatcher）")).to_be_visible()
     screenshot(page, "login-done-360")
     page.get_by_role("button", name="退出登录（dispatcher）").click()

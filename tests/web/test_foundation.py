@@ -68,7 +68,32 @@ def test_login_never_redirects_off_site(client, city, target):
         data={"username": city.users["leader"].username, "password": PASSWORD, "csrf_token": token, "next": target},
         follow_redirects=False,
     )
-    assert response.status_code == 303 and response.headers["location"] == "/"
+    assert response.status_code == 303 and response.headers["location"] == "/staff"
+
+
+@pytest.mark.parametrize(
+    ("role", "bench"),
+    [
+        ("operator", "/staff/intake"),
+        ("dispatcher", "/staff/dispatch"),
+        ("street_handler", "/staff/handle"),
+        ("grid_worker", "/staff/grid"),
+        ("visitor", "/staff/visits"),
+        ("leader", "/staff/overview"),
+        ("admin", "/staff/admin"),
+    ],
+)
+def test_after_login_staff_land_on_their_own_workbench(client, city, role, bench):
+    token = csrf_from(client, "/login")
+    response = client.post(
+        "/login",
+        data={"username": city.users[role].username, "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/staff"
+    landed = client.get("/staff", follow_redirects=False)
+    assert landed.status_code == 303 and landed.headers["location"] == bench
+    assert client.get(bench).status_code == 200
 
 
 def test_login_goes_back_to_the_page_that_asked_for_it(client, city):
@@ -277,3 +302,13 @@ def test_domains_add_their_messages_to_the_catalogue_and_cannot_redefine_others(
         MESSAGES.pop("probe.hello", None)
     assert split_message("电话号码格式不正确 / invalid phone number", "en") == "invalid phone number"
     assert split_message("电话号码格式不正确 / invalid phone number", "zh-CN") == "电话号码格式不正确"
+
+
+def test_every_page_names_the_favicon_and_favicon_ico_is_served(client):
+    page = client.get("/")
+    assert 'rel="icon" href="/static/img/favicon.svg"' in page.text
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
+    assert icon.content[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    svg = client.get("/static/img/favicon.svg")
+    assert svg.status_code == 200 and svg.text.startswith("<svg")

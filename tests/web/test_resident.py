@@ -124,6 +124,24 @@ def test_dissatisfied_reopens_the_appeal_with_the_residents_reason(client, db, c
     assert "<strong>重办" in client.get(f"/t/{appeal.tracking_token}").text
 
 
+def test_after_a_reopen_the_tracking_page_marks_the_earlier_reply_as_not_accepted(client, db, city):
+    from lianxin.appeals.service import reply_to_appeal
+
+    appeal = replied_appeal(db, city)
+    first_reply = appeal.reply_text
+    rate(client, appeal, solved="no", satisfaction="dissatisfied", comment="路灯还是不亮")
+    page = client.get(f"/t/{appeal.tracking_token}").text
+    assert "上次答复（未被认可，正在重新办理）" in page and f"<del>{first_reply}</del>" in page
+    step = page.split('<li class="superseded">', 1)[1].split("</li>", 1)[0]
+    assert "未被认可，已重办" in step and first_reply in step
+    assert "Not accepted — reopened" in client.get(f"/t/{appeal.tracking_token}?lang=en").text
+    db.refresh(appeal)
+    reply_to_appeal(db, appeal, actor=city.users["street_handler"], text="已更换灯杆，恢复照明。")
+    again = client.get(f"/t/{appeal.tracking_token}?lang=zh-CN").text
+    assert "<h2>办理答复</h2>" in again and "已更换灯杆，恢复照明。" in again and "<del>已更换灯杆" not in again
+    assert again.count('class="superseded"') == 1  # only the first reply
+
+
 def test_a_rating_with_the_wrong_phone_changes_nothing(client, db, city):
     appeal = replied_appeal(db, city)
     response = rate(client, appeal, phone="13911112222")

@@ -22,6 +22,14 @@ def test_admin_trains_from_the_page_and_operators_get_suggestions(client, db, ci
     assert trained.status_code == 303 and trained.headers["location"] == "/routing?trained=1"
     page = client.get("/routing?trained=1")
     assert re.search(r"v1 \(使用中\)", page.text) and "已训练新版本" in page.text
+    assert "混淆矩阵" not in page.text  # trained without cross-validation: no per-class figures
+    client.post("/routing/train", data={"csrf_token": token, "cross_validate": "true"})
+    page = client.get("/routing")
+    assert "v2 · 每类 F1 与混淆矩阵" in page.text and "城乡建设 / 市政设施 / 路灯故障" in page.text
+    f1s = re.findall(r'class="num routing-f1">(\d\.\d{4})<', page.text)
+    assert len(f1s) == 3 and all(0 <= float(v) <= 1 for v in f1s)
+    cells = [int(v) for v in re.findall(r'<td class="num cm(?: diagonal| off-diagonal)?">(\d+)</td>', page.text)]
+    assert len(cells) == 9 and sum(cells) == 36  # every confirmed appeal predicted once across the folds
 
     client.cookies.clear()
     login(client, city.users["operator"].username, PASSWORD)

@@ -54,7 +54,7 @@ def sign_in(page, live_server, username: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_label("密码").press("Enter")
-    page.wait_for_url(live_server.url + "/")
+    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def resident_posts(page, live_server, content: str, phone: str) -> str:

@@ -10,11 +10,11 @@ from lianxin.web.templating import register_nav, templates
 
 
 def install(app: FastAPI) -> None:
-    from lianxin.web.staff import admin, audit, detail, intake, overview, queues
+    from lianxin.web.staff import admin, audit, detail, intake, overview, queues, visits
 
     templates.env.filters["event_zh"] = lambda kind: EVENT_LABELS_ZH.get(kind, kind)
     for path, zh, en, roles in queues.WORKBENCHES:
         register_nav(path, zh, en, {str(r) for r in roles})
     register_nav("/staff/admin", "系统管理", "Admin", {"admin"})
-    for module in (intake, queues, overview, detail, admin, audit):
+    for module in (intake, queues, visits, overview, detail, admin, audit):
         app.include_router(module.router)

@@ -29,6 +29,7 @@ from lianxin.web.forms import FormErrors, posted_form
 from lianxin.web.i18n import pick_lang
 from lianxin.web.staff.actions import Field, Form
 from lianxin.web.staff.detail import read_form
+from lianxin.web.staff.limits import LIMIT_UNITS, limit_column, limit_texts
 from lianxin.web.staff.listing import Column, Filter, ListPage, ListSpec, run_list
 from lianxin.web.templating import render
 
@@ -173,13 +174,14 @@ def _policy_save(session: Session, user: User, policy: TimeLimitPolicy | None, f
     name = form.text("name")
     if len(name) < 2:
         raise InvalidInput("请填写规则名称", "name the rule", field="name")
+    sign, contact, handle = limit_texts(form, "sign_limit", "contact_limit", "handle_limit")
     return sla_service.set_policy(
         session,
         jurisdiction_id=user.jurisdiction_id,
         name=name,
-        sign=form.text("sign_limit"),
-        contact=form.text("contact_limit"),
-        handle=form.text("handle_limit"),
+        sign=sign,
+        contact=contact,
+        handle=handle,
         appeal_type=choice(form, "appeal_type", TYPES, session, user) or None,
         urgency=choice(form, "urgency", URGENCIES, session, user) or None,
         category_id=getattr(
@@ -214,15 +216,15 @@ ACTIVE_FILTER = lambda model: Filter(
     lambda: [("1", "启用", "Active"), ("0", "停用", "Inactive")],  # noqa: E731
     lambda s, v: s.where(model.active.is_(v == "1")),
 )
-LIMITS_HINT = ("如 2h（小时）、24h、5wd（工作日）、2wh（工作小时）", "e.g. 2h, 24h, 5wd, 2wh")
+LIMITS_HINT = ("填写数字并选择单位，如 2 小时、5 工作日", "a number and its unit, e.g. 2 hours, 5 working days")
 POLICY_FIELDS = (
     Field("name", "规则名称", "Name", "text"),
     Field("appeal_type", "诉求类型", "Type", "select", False, TYPES),
     Field("category_id", "分类（选填）", "Category", "select", False, category_options),
     Field("urgency", "紧急程度", "Urgency", "select", False, URGENCIES),
-    Field("sign_limit", "签收时限", "Sign within", "text", hint=LIMITS_HINT),
-    Field("contact_limit", "联系时限", "Contact within", "text", hint=LIMITS_HINT),
-    Field("handle_limit", "办结时限", "Handle within", "text", hint=LIMITS_HINT),
+    Field("sign_limit", "签收时限", "Sign within", "limit", True, LIMIT_UNITS, hint=LIMITS_HINT),
+    Field("contact_limit", "联系时限", "Contact within", "limit", True, LIMIT_UNITS, hint=LIMITS_HINT),
+    Field("handle_limit", "办结时限", "Handle within", "limit", True, LIMIT_UNITS, hint=LIMITS_HINT),
 )
 
 SECTIONS: dict[str, Section] = {
@@ -373,9 +375,9 @@ SECTIONS: dict[str, Section] = {
                     Column(
                         "urgency", "紧急程度", "Urgency", lambda p: Urgency(p.urgency).label_zh if p.urgency else "全部"
                     ),
-                    Column("sign", "签收", "Sign", lambda p: p.sign_limit),
-                    Column("contact", "联系", "Contact", lambda p: p.contact_limit),
-                    Column("handle", "办结", "Handle", lambda p: p.handle_limit),
+                    limit_column("sign_limit", "签收", "Sign"),
+                    limit_column("contact_limit", "联系", "Contact"),
+                    limit_column("handle_limit", "办结", "Handle"),
                 ],
                 "name",
                 [],

@@ -19,14 +19,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from lianxin.appeals.access import can_see
 from lianxin.appeals.choices import AppealType, Channel, NotAcceptedReason, Urgency
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.schemas import AppealCreate
-from lianxin.appeals.service import answer_directly, not_accept, submit_appeal
+from lianxin.appeals.service import add_note, answer_directly, merge_appeal, not_accept, submit_appeal
 from lianxin.dispatch.repeats import find_repeats
 from lianxin.errors import InvalidInput, LianxinError
 from lianxin.knowledge.service import answer_from_entry, get_entry, search_entries
 from lianxin.orgs.models import Role, Unit, UnitKind, User
+from lianxin.orgs.service import has_role
 from lianxin.routing.labels import record_label
 from lianxin.web.deps import get_session, require_roles
 from lianxin.web.forms import FormErrors, posted_form
@@ -70,14 +72,33 @@ def intake_context(session: Session, user: User, values: dict, errors: FormError
     }
 
 
+def _fresh_form(request: Request, session: Session, user: User, saved: Appeal | None = None) -> Response:
+    values = {"channel": Channel.HOTLINE.value, "appeal_type": AppealType.HELP.value, "disposition": "dispatch"}
+    context = intake_context(session, user, values, FormErrors(pick_lang(request)))
+    return render(request, "staff/intake.html", context | {"saved": saved})
+
+
 @router.get("/intake")
 def intake_form(
     request: Request,
     user: User = Depends(require_roles(Role.OPERATOR, Role.DISPATCHER)),
     session: Session = Depends(get_session),
 ) -> Response:
-    values = {"channel": Channel.HOTLINE.value, "appeal_type": AppealType.HELP.value, "disposition": "dispatch"}
-    return render(request, "staff/intake.html", intake_context(session, user, values, FormErrors(pick_lang(request))))
+    return _fresh_form(request, session, user)
+
+
+@router.get("/intake/saved/{order_no}")
+def intake_saved(
+    request: Request,
+    order_no: str,
+    user: User = Depends(require_roles(Role.OPERATOR, Role.DISPATCHER)),
+    session: Session = Depends(get_session),
+) -> Response:
+    """Where a saved intake lands: a fresh form for the next call, with a link to what was saved."""
+    saved = session.scalar(select(Appeal).where(Appeal.order_no == order_no))
+    if saved is not None and not can_see(session, user, saved):
+        saved = None
+    return _fresh_form(request, session, user, saved)
 
 
 def _existing(session: Session, key: str) -> Appeal | None:
@@ -89,6 +110,39 @@ def _record_choice(session: Session, appeal: Appeal, user: User, values: dict) -
     predicted = _optional_int(values.get("predicted_category_id", ""))
     if predicted is not None and appeal.category_id is not None:
         record_label(session, appeal, appeal.category_id, actor=user, predicted_category_id=predicted, source="intake")
+
+
+def _merge(session: Session, appeal: Appeal, user: User, values: dict) -> bool:
+    """The operator picked an earlier appeal in the repeats box: a dispatcher merges the new one into it (并单) at
+    once; an operator (who may not merge) marks it as a repeat of it, an internal note the dispatcher acts on."""
+    order_no = values.get("merge_into", "").strip()
+    if not order_no:
+        return False
+    if values.get("disposition", "dispatch") != "dispatch":
+        raise InvalidInput(
+            "并单时处理方式请选择“转派单”",
+            "to merge, leave “Send to dispatch” as what happens next",
+            field="disposition",
+        )
+    into = session.scalar(
+        select(Appeal).where(Appeal.order_no == order_no, Appeal.jurisdiction_id == appeal.jurisdiction_id)
+    )
+    if into is None or not can_see(session, user, into):
+        raise InvalidInput("要并入的工单不存在", "the appeal to merge into does not exist", field="merge_into")
+    if may_merge(session, user):
+        merge_appeal(session, appeal, into, actor=user, note="来电登记时并单 / merged at intake")
+    else:
+        add_note(
+            session,
+            appeal,
+            actor=user,
+            note=f"来电登记时标记为 {into.order_no} 的重复件，请派单员并单 / marked at intake as a repeat of {into.order_no}",
+        )
+    return True
+
+
+def may_merge(session: Session, user: User) -> bool:
+    return has_role(session, user, (Role.DISPATCHER,))
 
 
 def _disposition(session: Session, appeal: Appeal, user: User, values: dict) -> None:
@@ -125,7 +179,7 @@ def intake(
     key = values.get("intake_key", "")
     idempotency_key = f"web-intake:{key}" if KEY_RE.match(key) else None
     if idempotency_key and (found := _existing(session, idempotency_key)) is not None:
-        return RedirectResponse(f"/staff/appeals/{found.order_no}", status_code=303)
+        return RedirectResponse(f"/staff/intake/saved/{found.order_no}", status_code=303)
     savepoint = session.begin_nested()
     try:
         data = AppealCreate(
@@ -145,7 +199,8 @@ def intake(
         )
         appeal = submit_appeal(session, data, actor=user, idempotency_key=idempotency_key)
         _record_choice(session, appeal, user, values)
-        _disposition(session, appeal, user, values)
+        if not _merge(session, appeal, user, values):
+            _disposition(session, appeal, user, values)
         savepoint.commit()
     except ValidationError as exc:
         savepoint.rollback()
@@ -155,7 +210,7 @@ def intake(
         errors.add_exception(_rename(exc))
     if errors:
         return render(request, "staff/intake.html", intake_context(session, user, values, errors), status_code=422)
-    return RedirectResponse(f"/staff/appeals/{appeal.order_no}", status_code=303)
+    return RedirectResponse(f"/staff/intake/saved/{appeal.order_no}", status_code=303)
 
 
 def _rename(exc: LianxinError) -> LianxinError:
@@ -197,4 +252,4 @@ def repeats_box(
         address=address.strip() or None,
         community_id=_optional_int(community_id),
     )
-    return render_partial(request, "staff/_repeats.html", {"repeats": found})
+    return render_partial(request, "staff/_repeats.html", {"repeats": found, "may_merge": may_merge(session, user)})

@@ -37,9 +37,14 @@ class Column:
     sort: Any = None  # an SQL expression when the column can be sorted
     link: Callable[[Any], str] | None = None  # the cell links here
     css: Callable[[Any], str] | None = None  # a CSS class for the cell (due marks)
+    text: Callable[[Any, str], Any] | None = None  # the value in the page's language, when it has one
 
     def label(self, lang: str) -> str:
         return self.en if lang == EN else self.zh
+
+    def show(self, row: Any, lang: str) -> Any:
+        """The cell (and export) value in ``lang``."""
+        return self.text(row, lang) if self.text else self.value(row)
 
 
 @dataclass(frozen=True)
@@ -153,7 +158,7 @@ def _plain(value: Any) -> Any:
 
 def export_rows(spec: ListSpec, rows: list, kind: str, lang: str) -> Response:
     header = [c.label(lang) for c in spec.columns]
-    table = [[_plain(c.value(row)) for c in spec.columns] for row in rows]
+    table = [[_plain(c.show(row, lang)) for c in spec.columns] for row in rows]
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     filename = f"{spec.name}-{stamp}.{kind}"
     disposition = f"attachment; filename=\"{spec.name}.{kind}\"; filename*=UTF-8''{quote(filename)}"

@@ -13,8 +13,7 @@ from lianxin.appeals.choices import RequestState
 from lianxin.appeals.models import Appeal, AppealRequest
 from lianxin.appeals.status import WITH_UNIT, AppealStatus
 from lianxin.orgs.models import Role, User
-from lianxin.orgs.service import user_unit_ids
-from lianxin.visits.models import ReturnVisit, VisitState
+from lianxin.orgs.service import CENTRE_ROLES, has_role, user_unit_ids
 from lianxin.web.deps import get_session, require_roles, require_user
 from lianxin.web.i18n import pick_lang
 from lianxin.web.staff.common import FILTERS, appeal_spec, with_units
@@ -42,6 +41,10 @@ WORKBENCHES = [
 ]
 
 
+def centre(session: Session, user: User) -> bool:
+    return has_role(session, user, CENTRE_ROLES)
+
+
 def list_response(
     request: Request,
     session: Session,
@@ -66,11 +69,12 @@ def list_response(
 
 @router.get("")
 def hub(request: Request, user: User = Depends(require_user)) -> Response:
+    """The user's own workbench: the first one their roles open; admins without one go to the admin pages."""
     roles = {grant.role for grant in user.grants}
     for path, _zh, _en, needed in WORKBENCHES:
-        if roles & needed or Role.ADMIN in roles:
+        if roles & needed:
             return RedirectResponse(path, status_code=303)
-    return RedirectResponse("/", status_code=303)
+    return RedirectResponse("/staff/admin" if Role.ADMIN in roles else "/", status_code=303)
 
 
 @router.get("/appeals")
@@ -78,7 +82,11 @@ def all_appeals(
     request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)
 ) -> Response:
     return list_response(
-        request, session, appeal_spec("appeals"), visible_appeals(session, user), ("全部工单", "All appeals")
+        request,
+        session,
+        appeal_spec("appeals", centre=centre(session, user)),
+        visible_appeals(session, user),
+        ("全部工单", "All appeals"),
     )
 
 
@@ -91,15 +99,17 @@ def dispatch_queue(
     request: Request, user: User = Depends(require_roles(Role.DISPATCHER)), session: Session = Depends(get_session)
 ) -> Response:
     stmt = visible_appeals(session, user).where(or_(Appeal.status == AppealStatus.RECEIVED, _has_pending_request()))
+    within = request.app.state.settings.dispatch_within_minutes
     return list_response(
         request,
         session,
-        appeal_spec("dispatch", "received_at"),
+        appeal_spec("dispatch", "received_at", dispatch_within=within, centre=True),
         stmt,
         ("派单队列", "Dispatch queue"),
         (
-            "新受理待派单的工单，以及承办单位提出退单、异议或延期待审核的工单。",
-            "New appeals to dispatch, and appeals whose unit asked to return, objected or asked for more time.",
+            f"新受理待派单的工单（等待超过 {within} 分钟标红），以及承办单位提出退单、异议或延期待审核的工单。",
+            f"New appeals to dispatch (red: waiting over {within} min), and appeals whose unit asked to return, "
+            "objected or asked for more time.",
         ),
     )
 
@@ -118,12 +128,13 @@ def handler_queue(
     return list_response(
         request,
         session,
-        appeal_spec("handle", "due_at"),
+        appeal_spec("handle", "next_due", centre=centre(session, user)),
         stmt,
         ("本单位待办", "My units' queue"),
         (
-            "按办理时限排序：红色已超期，黄色 24 小时内到期，绿色正常。协办、报到单位向主办单位反馈。",
-            "Sorted by deadline: red overdue, amber due within 24 h, green on time.",
+            "按下一时限（签收、联系、办结中最先到期的）排序：红色已超期，黄色即将到期，绿色正常。协办、报到单位向主办单位反馈。",
+            "Sorted by the next deadline (sign, contact or resolve, whichever is first): red passed, amber soon, "
+            "green on time.",
         ),
     )
 
@@ -137,33 +148,10 @@ def grid_queue(
     return list_response(
         request,
         session,
-        appeal_spec("grid"),
+        appeal_spec("grid", centre=centre(session, user)),
         stmt,
         ("网格工单", "My grid's appeals"),
         links=[("/appeal", "Report a problem found on patrol" if pick_lang(request) == "en" else "上报巡查问题")],
-    )
-
-
-@router.get("/visits")
-def visit_queue(
-    request: Request,
-    user: User = Depends(require_roles(Role.VISITOR, Role.DISPATCHER)),
-    session: Session = Depends(get_session),
-) -> Response:
-    waiting = exists().where(ReturnVisit.appeal_id == Appeal.id, ReturnVisit.state == VisitState.PENDING)
-    no_task = ~exists().where(ReturnVisit.appeal_id == Appeal.id, ReturnVisit.round == Appeal.reopen_count)
-    stmt = visible_appeals(session, user).where(Appeal.status == AppealStatus.REPLIED, or_(waiting, no_task))
-    return list_response(
-        request,
-        session,
-        appeal_spec("visits", "received_at", filters=FILTERS[1:3]),
-        stmt,
-        ("回访队列", "Return visits"),
-        (
-            "已答复待回访的工单：依次点选 是否联系上、是否解决、满意度 即可保存。",
-            "Replied appeals awaiting a visit: reached? solved? satisfaction — three clicks.",
-        ),
-        template="staff/visits.html",
     )
 
 
@@ -175,5 +163,9 @@ def overdue_list(
 ) -> Response:
     stmt = visible_appeals(session, user).where(overdue())
     return list_response(
-        request, session, appeal_spec("overdue", "due_at", filters=FILTERS[1:3]), stmt, ("超期工单", "Overdue appeals")
+        request,
+        session,
+        appeal_spec("overdue", "next_due", filters=FILTERS[1:3], centre=centre(session, user)),
+        stmt,
+        ("超期工单", "Overdue appeals"),
     )

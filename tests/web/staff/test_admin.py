@@ -187,3 +187,45 @@ def test_an_admin_list_exports_to_excel(client, city):
     as_user(client, city, "admin")
     response = client.get("/staff/admin/units?export=xlsx")
     assert response.status_code == 200 and response.content[:2] == b"PK"
+
+
+def test_time_limits_are_entered_as_a_number_and_a_unit_and_shown_in_words(client, db, city):
+    as_user(client, city, "admin")
+    form = client.get("/staff/admin/time-limits").text
+    assert 'name="sign_limit_amount" type="number"' in form and '<option value="wd">工作日</option>' in form
+    bad = post(
+        client,
+        "/staff/admin/time-limits",
+        {
+            "name": "夜间求助",
+            "sign_limit_amount": "0",
+            "sign_limit_unit": "h",
+            "contact_limit_amount": "2",
+            "contact_limit_unit": "h",
+            "handle_limit_amount": "3",
+            "handle_limit_unit": "wd",
+        },
+    )
+    assert bad.status_code == 422 and "请填写正整数并选择单位" in bad.text
+    assert 'name="handle_limit_amount" type="number" min="1" step="1" inputmode="numeric" value="3"' in bad.text
+    ok = post(
+        client,
+        "/staff/admin/time-limits",
+        {
+            "name": "夜间求助",
+            "sign_limit_amount": "1",
+            "sign_limit_unit": "h",
+            "contact_limit_amount": "12",
+            "contact_limit_unit": "h",
+            "handle_limit_amount": "3",
+            "handle_limit_unit": "wd",
+        },
+    )
+    assert ok.status_code == 303
+    policy = db.scalar(select(TimeLimitPolicy).where(TimeLimitPolicy.name == "夜间求助"))
+    assert (policy.sign_limit, policy.contact_limit, policy.handle_limit) == ("1h", "12h", "3wd")
+    listing = client.get("/staff/admin/time-limits?q=夜间求助").text
+    assert "1小时" in listing and "3个工作日" in listing
+    assert "3 working days" in client.get("/staff/admin/time-limits?q=夜间求助&lang=en").text
+    edit = client.get(f"/staff/admin/time-limits/{policy.id}?lang=zh-CN").text
+    assert 'value="3"' in edit and '<option value="wd" selected>' in edit

@@ -396,3 +396,47 @@ def test_the_exclusion_partial_loads_on_the_page_for_the_roles_it_concerns(clien
     received = new_appeal(db, city)  # not assessed yet: nothing to exclude
     as_user(client, city, "dispatcher")
     assert "/exclusion" not in client.get(f"/staff/appeals/{received.order_no}").text
+
+
+def test_each_repeat_on_the_dispatchers_page_merges_in_one_click(client, db, city):
+    import re
+
+    first = new_appeal(db, city, appellant_phone="13711112222")
+    second = new_appeal(db, city, appellant_phone="13711112222")
+    as_user(client, city, "dispatcher")
+    page = client.get(f"/staff/appeals/{second.order_no}").text
+    repeats = page.split('id="repeats"')[1].split("</ul>")[0]
+    form = re.search(r'<form method="post" action="([^"]+)".*?</form>', repeats, re.S)
+    assert form[1] == f"/staff/appeals/{second.order_no}/act/merge" and f'value="{first.order_no}"' in form[0]
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form[0]))
+    answer = client.post(form[1], data=fields, headers={"HX-Request": "true"})
+    assert answer.status_code == 200 and "已完成：并单" in answer.text
+    db.refresh(second)
+    assert second.status == AppealStatus.MERGED and second.merged_into_id == first.id
+
+
+def test_the_residents_photos_and_the_units_proof_have_their_own_headings(client, db, city):
+    from lianxin.appeals.models import Attachment
+
+    appeal = new_appeal(db, city)
+    for purpose, name in (("intake", "resident.jpg"), ("proof", "fixed.jpg"), ("proof", "fixed2.jpg")):
+        db.add(
+            Attachment(
+                jurisdiction_id=city.jid,
+                appeal_id=appeal.id,
+                purpose=purpose,
+                filename=name,
+                content_type="image/jpeg",
+                size=10,
+                storage_key=f"x/{name}",
+            )
+        )
+    db.flush()
+    db.refresh(appeal)
+    as_user(client, city, "dispatcher")
+    page = client.get(f"/staff/appeals/{appeal.order_no}").text
+    resident = page.split('id="photos-intake"')[1].split("</div>")[0]
+    proof = page.split('id="photos-proof"')[1].split("</div>")[0]
+    assert "群众提供的照片" in resident and "（1）" in resident and "resident.jpg" in resident
+    assert "fixed.jpg" not in resident and "fixed2.jpg" in proof and "（2）" in proof and "resident.jpg" not in proof
+    assert "Photos from the resident" in client.get(f"/staff/appeals/{appeal.order_no}?lang=en").text

@@ -41,10 +41,19 @@ def test_the_operator_records_a_call_for_dispatch(client, db, city):
     appeal = db.scalar(
         select(Appeal).where(Appeal.jurisdiction_id == city.jid, Appeal.appellant_phone == "13912345678")
     )
-    assert response.headers["location"] == f"/staff/appeals/{appeal.order_no}"
+    assert response.headers["location"] == f"/staff/intake/saved/{appeal.order_no}"
     assert appeal.status == AppealStatus.RECEIVED and appeal.received_by_id == city.users["operator"].id
-    page = client.get(response.headers["location"])
+    fresh = client.get(response.headers["location"]).text  # a fresh form for the next call, with the link
+    assert f'href="/staff/appeals/{appeal.order_no}"' in fresh and "已保存工单" in fresh
+    assert 'name="content"' in fresh and "13912345678" not in fresh and "李四" not in fresh
+    page = client.get(f"/staff/appeals/{appeal.order_no}")
     assert "13912345678" in page.text and "李四" in page.text  # the centre sees the caller in full
+
+
+def test_the_saved_link_names_only_an_appeal_the_user_may_see(client, db, city):
+    as_user(client, city, "operator")
+    page = client.get("/staff/intake/saved/20990101999999").text
+    assert "已保存工单" not in page and 'name="content"' in page
 
 
 def test_a_double_submission_creates_one_appeal(client, db, city):
@@ -186,3 +195,50 @@ def test_without_a_suggestion_no_intake_label_is_stored(client, db, city):
     assert (
         db.scalar(select(func.count()).select_from(RoutingLabel).where(RoutingLabel.jurisdiction_id == city.jid)) == 0
     )
+
+
+def test_a_repeat_found_at_intake_is_merged_on_saving_in_one_click(client, db, city):
+    earlier = new_appeal(db, city, appellant_phone="13700001111")
+    as_user(client, city, "dispatcher")
+    box = client.get("/staff/intake/repeats", params={"appellant_phone": "13700001111"}).text
+    assert f'class="merge-into small" data-order="{earlier.order_no}"' in box and "同一来电号码" in box
+    assert "并入此单" in box
+    response = client.post(
+        "/staff/intake",
+        data=intake_data(client, appellant_phone="13700001111", merge_into=earlier.order_no),
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    appeal = db.scalar(select(Appeal).where(Appeal.order_no == response.headers["location"].rsplit("/", 1)[1]))
+    assert appeal.status == AppealStatus.MERGED and appeal.merged_into_id == earlier.id
+    assert "merged at intake" in next(e for e in appeal.events if e.kind == "merged").note
+
+
+def test_an_operator_marks_the_repeat_for_the_dispatcher(client, db, city):
+    earlier = new_appeal(db, city, appellant_phone="13700001111")
+    as_user(client, city, "operator")
+    box = client.get("/staff/intake/repeats", params={"appellant_phone": "13700001111"}).text
+    assert "标记为此单的重复件" in box and "并入此单" not in box
+    response = client.post(
+        "/staff/intake",
+        data=intake_data(client, appellant_phone="13700001111", merge_into=earlier.order_no),
+        follow_redirects=False,
+    )
+    appeal = db.scalar(select(Appeal).where(Appeal.order_no == response.headers["location"].rsplit("/", 1)[1]))
+    assert appeal.status == AppealStatus.RECEIVED
+    assert any(e.kind == "noted" and earlier.order_no in (e.note or "") for e in appeal.events)
+
+
+def test_merging_at_intake_refuses_a_missing_appeal_or_another_disposition(client, db, city):
+    earlier = new_appeal(db, city, appellant_phone="13700001111")
+    as_user(client, city, "dispatcher")
+    before = count(db, city)
+    missing = client.post("/staff/intake", data=intake_data(client, merge_into="20990101000001"))
+    assert missing.status_code == 422 and "要并入的工单不存在" in missing.text
+    answered = client.post(
+        "/staff/intake",
+        data=intake_data(client, merge_into=earlier.order_no, disposition="answer", answer="已告知办理渠道。"),
+    )
+    assert answered.status_code == 422 and "转派单" in answered.text
+    assert 'id="merge_into" value="' + earlier.order_no in answered.text  # the choice is kept on the form
+    assert count(db, city) == before

@@ -47,7 +47,7 @@ def test_the_handler_queue_is_sorted_by_deadline(client, db, city, clock):
     as_user(client, city, "street_handler")
     page = client.get("/staff/handle").text
     assert page.index(first.order_no) < page.index(second.order_no) and other.order_no not in page
-    reverse = client.get("/staff/handle?sort=-due_at").text
+    reverse = client.get("/staff/handle?sort=-next_due").text
     assert reverse.index(second.order_no) < reverse.index(first.order_no)
 
 
@@ -238,3 +238,182 @@ def test_a_directly_answered_appeal_reopened_from_the_web_lands_in_the_dispatch_
     assert appeal.status == AppealStatus.RECEIVED and appeal.lead_unit_id is None
     as_user(client, city, "dispatcher")
     assert appeal.order_no in client.get("/staff/dispatch").text
+
+
+def test_the_next_deadline_is_sign_then_contact_then_resolve_coloured_by_what_is_left(db, city, clock):
+    from lianxin.web.staff.common import next_deadline
+
+    appeal = new_appeal(db, city, title="下一时限")
+    assert next_deadline(appeal) is None  # no clock runs before dispatch
+    dispatch_appeal(db, appeal, city.units["street"], actor=city.users["dispatcher"])
+    first = next_deadline(appeal)
+    assert first.clock == "sign" and first.at == appeal.sign_due_at and first.colour in ("green", "amber")
+    assert next_deadline(appeal, appeal.sign_due_at + timedelta(minutes=1)).colour == "red"
+    assert next_deadline(appeal, appeal.sign_due_at - timedelta(minutes=30)).colour == "amber"
+    handler = city.users["street_handler"]
+    sign_appeal(db, appeal, actor=handler)
+    assert next_deadline(appeal).clock == "contact" and next_deadline(appeal).at == appeal.contact_due_at
+    record_contact(db, appeal, actor=handler, note="已联系")
+    found = next_deadline(appeal)
+    assert found.clock == "resolve" and found.text("en").startswith("Resolve ") and found.text("zh-CN")[:2] == "办结"
+    assert next_deadline(appeal, appeal.due_at - timedelta(hours=3)).colour == "amber"
+    reply_to_appeal(db, appeal, actor=handler, text="已处理完毕。")
+    assert next_deadline(appeal) is None
+
+
+def test_every_queue_shows_the_next_deadline_with_its_colour_and_sorts_by_it(client, db, city, clock):
+    unsigned = new_appeal(db, city, title="未签收的诉求")
+    dispatch_appeal(db, unsigned, city.units["street"], actor=city.users["dispatcher"])
+    contacted = new_appeal(db, city, title="已联系的诉求")
+    dispatch_appeal(db, contacted, city.units["street"], actor=city.users["dispatcher"])
+    handler = city.users["street_handler"]
+    sign_appeal(db, contacted, actor=handler)
+    record_contact(db, contacted, actor=handler, note="已联系")
+    clock.move_to(unsigned.sign_due_at + timedelta(minutes=10))  # the signing clock ran out
+    as_user(client, city, "street_handler")
+    page = client.get("/staff/handle").text
+    assert "下一时限" in page
+    row = page.split(unsigned.order_no, 1)[1].split("</tr>", 1)[0]
+    assert 'class="due due-red"' in row and "签收 " in row
+    other = page.split(contacted.order_no, 1)[1].split("</tr>", 1)[0]
+    assert "办结 " in other and "due-red" not in other
+    assert page.index(unsigned.order_no) < page.index(contacted.order_no)  # the earliest deadline first
+    english = client.get("/staff/handle?lang=en").text
+    assert "Next deadline" in english and "Sign " in english and "Dispatched" in english
+    for path in ("/staff/appeals", "/staff/handle?sort=-next_due"):
+        assert 'class="due due-red"' in client.get(path).text
+
+
+def test_the_dispatch_queue_shows_waiting_time_and_flags_past_the_limit(client, db, city, clock):
+    old = new_appeal(db, city, title="等了很久的诉求")
+    clock.shift(timedelta(minutes=25))
+    fresh = new_appeal(db, city, title="刚来的诉求")
+    clock.shift(timedelta(minutes=10))  # old: 35 min, fresh: 10 min; the limit is 30 min
+    as_user(client, city, "dispatcher")
+    page = client.get("/staff/dispatch").text
+    assert "等待时间" in page and "超过 30 分钟标红" in page
+    old_row = page.split(old.order_no, 1)[1].split("</tr>", 1)[0]
+    fresh_row = page.split(fresh.order_no, 1)[1].split("</tr>", 1)[0]
+    assert "35分" in old_row and "due-red" in old_row
+    assert "10分" in fresh_row and "due-red" not in fresh_row
+    assert "35 min" in client.get("/staff/dispatch?lang=en").text
+
+
+def test_the_dispatch_limit_is_a_setting(client, app, db, city, clock):
+    app.state.settings = app.state.settings.model_copy(update={"dispatch_within_minutes": 5})
+    waiting = new_appeal(db, city, title="五分钟的诉求")
+    clock.shift(timedelta(minutes=6))
+    as_user(client, city, "dispatcher")
+    page = client.get("/staff/dispatch").text
+    assert "超过 5 分钟标红" in page and "due-red" in page.split(waiting.order_no, 1)[1].split("</tr>", 1)[0]
+
+
+def test_waiting_time_reads_in_days_and_hours():
+    from lianxin.web.staff.common import waiting_text
+
+    assert waiting_text(0, "zh-CN") == "0分" and waiting_text(0, "en") == "0 min"
+    assert waiting_text(125, "zh-CN") == "2小时 5分" and waiting_text(125, "en") == "2 h 5 min"
+    assert waiting_text(3 * 1440 + 61, "zh-CN") == "3天 1小时" and waiting_text(1440, "en") == "1 d"
+
+
+def test_search_finds_appeals_by_the_callers_phone_full_or_last_digits_within_scope(client, db, city):
+    from lianxin.web.staff.common import phone_query
+
+    mine = new_appeal(db, city, title="电话一", appellant_phone="13912345678")
+    other = new_appeal(db, city, title="电话二", appellant_phone="13700005678")
+    elsewhere = new_appeal(db, city, title="电话三", appellant_phone="13912345678")
+    secret = new_appeal(db, city, title="举报", appellant_phone="13912345678", confidential=True)
+    for appeal in (mine, other, secret):
+        dispatch_appeal(db, appeal, city.units["street"], actor=city.users["dispatcher"])
+    dispatch_appeal(db, elsewhere, city.units["street2"], actor=city.users["dispatcher"])
+    unrelated = new_appeal(db, city, title="电话四", appellant_phone="13800001111")
+
+    as_user(client, city, "dispatcher")
+    full = client.get("/staff/appeals?q=139 1234 5678").text
+    assert all(a.order_no in full for a in (mine, elsewhere, secret)) and other.order_no not in full
+    tail = client.get("/staff/appeals?q=5678").text
+    assert all(a.order_no in tail for a in (mine, other, elsewhere, secret)) and unrelated.order_no not in tail
+    assert "来电号码" in client.get("/staff/appeals").text  # the hint says so
+
+    as_user(client, city, "street_handler")  # only the street's appeals, and no confidential one by phone
+    handled = client.get("/staff/handle?q=13912345678").text
+    assert mine.order_no in handled
+    assert elsewhere.order_no not in handled and secret.order_no not in handled
+    assert phone_query("+86 139-1234-5678") == "13912345678" and phone_query("路灯") is None
+    assert phone_query("123") is None
+
+
+def test_the_visit_desk_row_has_the_reply_the_unit_and_a_logged_tel_link(client, db, city):
+    from lianxin.appeals.models import PersonalDataView
+
+    appeal = replied(db, city)
+    as_user(client, city, "visitor")
+    page = client.get("/staff/visits").text
+    row = page.split(f'id="visit-{appeal.order_no}"', 1)[1].split("</tr>", 1)[0]
+    assert 'href="tel:13800138000"' in row and "已修复路灯，恢复照明。" in row and "和平街道" in row
+    logged = db.scalars(select(PersonalDataView).where(PersonalDataView.appeal_id == appeal.id)).all()
+    assert [v.user_id for v in logged] == [city.users["visitor"].id]
+
+
+def test_the_visit_is_recorded_on_the_row_with_htmx(client, db, city):
+    appeal = replied(db, city)
+    as_user(client, city, "visitor")
+    token = csrf_from(client, "/staff/visits")
+    row = client.post(
+        f"/staff/visits/{appeal.order_no}",
+        headers={"HX-Request": "true"},
+        data={
+            "csrf_token": token,
+            "expected_version": str(appeal.version),
+            "contacted": "1",
+            "solved": "1",
+            "satisfaction": "satisfied",
+        },
+    )
+    assert row.status_code == 200 and "已记录回访" in row.text and "满意" in row.text and "已办结" in row.text
+    assert row.text.lstrip().startswith(f'<tr id="visit-{appeal.order_no}"')
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.CLOSED
+
+    again = client.post(  # the same click twice: the stale version is refused with the row's message
+        f"/staff/visits/{appeal.order_no}",
+        headers={"HX-Request": "true"},
+        data={"csrf_token": token, "expected_version": "1", "contacted": "1", "satisfaction": "satisfied"},
+    )
+    assert again.status_code == 409 and 'role="alert"' in again.text
+
+
+def test_an_unreasonable_dissatisfaction_without_a_reason_is_refused_on_the_row(client, db, city):
+    appeal = replied(db, city)
+    as_user(client, city, "visitor")
+    answer = client.post(
+        f"/staff/visits/{appeal.order_no}",
+        headers={"HX-Request": "true"},
+        data={
+            "csrf_token": csrf_from(client, "/staff/visits"),
+            "expected_version": str(appeal.version),
+            "contacted": "1",
+            "solved": "0",
+            "satisfaction": "dissatisfied",
+            "unreasonable": "1",
+        },
+    )
+    assert answer.status_code == 422 and 'role="alert"' in answer.text and 'name="satisfaction"' in answer.text
+    db.refresh(appeal)
+    assert appeal.status == AppealStatus.REPLIED
+    plain = client.post(  # without htmx: not reached, back to the queue
+        f"/staff/visits/{appeal.order_no}",
+        data={
+            "csrf_token": csrf_from(client, "/staff/visits"),
+            "expected_version": str(appeal.version),
+            "contacted": "0",
+        },
+        follow_redirects=False,
+    )
+    assert plain.status_code == 303 and plain.headers["location"] == "/staff/visits"
+    as_user(client, city, "street_handler")
+    refused = client.post(
+        f"/staff/visits/{appeal.order_no}",
+        data={"csrf_token": csrf_from(client, "/staff/handle"), "contacted": "1", "satisfaction": "satisfied"},
+    )
+    assert refused.status_code == 403 and "回访员" in refused.text

@@ -33,7 +33,7 @@ def sign_in(context, live_server, key: str):
     page.get_by_label("用户名").fill(live_server.city.users[key].username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_label("密码").press("Enter")
-    page.wait_for_url(live_server.url + "/")
+    page.wait_for_url("**/staff/**")
     return page
 
 
@@ -68,8 +68,11 @@ def test_an_appeal_goes_from_the_phone_to_closed_through_four_desks(desk, live_s
     page.get_by_label("所属社区/村").select_option(str(units["community"].id))
     screenshot(page, "staff-intake")
     page.get_by_label("诉求内容").press("Control+Enter")
-    page.wait_for_url("**/staff/appeals/*")
+    page.wait_for_url("**/staff/intake/saved/*")  # a fresh form for the next call, with a link to the saved one
     order_no = page.url.rsplit("/", 1)[1]
+    expect(page.get_by_role("status")).to_contain_text(order_no)
+    expect(page.get_by_label("诉求内容")).to_have_value("")
+    screenshot(page, "staff-intake-saved")
     assert stored(live_server, order_no).status == AppealStatus.RECEIVED
 
     page = sign_in(desk, live_server, "dispatcher")
@@ -108,7 +111,8 @@ def test_an_appeal_goes_from_the_phone_to_closed_through_four_desks(desk, live_s
     row.get_by_label("已联系").check()
     row.get_by_label("已解决").check()
     row.get_by_role("button", name="满意", exact=True).click()
-    page.wait_for_url("**/staff/visits*")
+    expect(page.locator(f"#visit-{order_no}")).to_contain_text("已记录回访")  # recorded on the row (htmx)
+    screenshot(page, "staff-visits-recorded")
     assert stored(live_server, order_no).status == AppealStatus.CLOSED
 
 
@@ -118,8 +122,10 @@ def test_a_stale_page_says_someone_else_changed_the_appeal(desk, live_server):
     page.get_by_label("来电号码").fill("13698765432")
     page.get_by_label("诉求内容").fill("楼道里堆放杂物，存在消防隐患，请处理。")
     page.get_by_role("button", name="保存工单").click()
-    page.wait_for_url("**/staff/appeals/*")
+    page.wait_for_url("**/staff/intake/saved/*")
     order_no = page.url.rsplit("/", 1)[1]
+    page.get_by_role("link", name=order_no).click()
+    page.wait_for_url(f"**/staff/appeals/{order_no}")
     other = desk.new_page()  # the same appeal open twice; the first tab acts, the second is stale
     other.goto(f"/staff/appeals/{order_no}")
     page.locator("#action-note summary").click()
@@ -174,6 +180,11 @@ def test_the_exclusion_box_loads_on_the_lead_handlers_page(desk, live_server):
     page.goto(f"/staff/appeals/{order_no}")
     page.get_by_role("heading", name="考评剔除").wait_for()
     assert page.locator("#exclusion-box").count() == 0  # the placeholder was replaced by the partial
+    reason = page.get_by_label("剔除原因")
+    expect(reason).to_be_hidden()  # collapsed like the other actions
+    page.get_by_text("申请考评剔除").click()
+    expect(reason).to_be_visible()
+    screenshot(page, "staff-exclusion-open")
 
 
 def trained_city(live_server):
@@ -210,7 +221,7 @@ def test_a_suggested_category_is_chosen_with_the_keyboard_and_stored_as_a_label(
     page.get_by_label("用户名").fill(city.users["operator"].username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_label("密码").press("Enter")
-    page.wait_for_url(live_server.url + "/")
+    page.wait_for_url("**/staff/**")
     page.goto("/staff/intake")
     page.get_by_label("来电号码").fill("13611112222")
     page.get_by_label("诉求内容").fill("小区门口的路灯不亮，夜间漆黑一片，希望尽快处理")
@@ -226,7 +237,7 @@ def test_a_suggested_category_is_chosen_with_the_keyboard_and_stored_as_a_label(
     assert page.input_value("#category_id") == top
     screenshot(page, "staff-intake-suggestions")
     page.get_by_label("诉求内容").press("Control+Enter")
-    page.wait_for_url("**/staff/appeals/*", timeout=5000)
+    page.wait_for_url("**/staff/intake/saved/*", timeout=5000)
     with live_server.sessionmaker() as session:
         appeal = session.scalar(select(Appeal).where(Appeal.order_no == page.url.rsplit("/", 1)[1]))
         label = session.scalar(select(RoutingLabel).where(RoutingLabel.appeal_id == appeal.id))

@@ -15,6 +15,18 @@
     if (radio) radio.checked = true;
     document.getElementById("answer").focus();
   });
+  // Repeats: "merge into this" marks the call being recorded to be merged into that appeal on saving.
+  var mergeInto = document.getElementById("merge_into");
+  function chooseMerge(orderNo) {
+    mergeInto.value = orderNo;
+    document.getElementById("merge-order").textContent = orderNo;
+    document.getElementById("merge-choice").hidden = !orderNo;
+  }
+  document.addEventListener("click", function (event) {
+    var merge = event.target.closest(".merge-into");
+    if (merge) chooseMerge(merge.dataset.order);
+    if (event.target.closest("#merge-cancel")) chooseMerge("");
+  });
   // Category suggestions: the fragment reads ``text``; its top pick fills the hidden predicted_category_id;
   // choosing a suggestion (click, Enter or Space) sets the category select.
   var box = document.getElementById("routing-box");

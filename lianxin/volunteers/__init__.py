@@ -3,7 +3,7 @@ list), QR check-in/out, the organiser's confirmation, service records with a che
 (志愿服务记录与证明出具办法), and the 爱心超市 (goods, donations, redemptions for points, stock-take).
 
 Layout: ``status.py`` the sign-up state machine, ``models.py``, ``service.py`` (activities and attendance),
-``market.py`` (the 爱心超市), ``qr.py`` (signed check-in codes), ``certificate.py`` (PDF), ``views.py``,
+``market.py`` (the 爱心超市), ``qr.py`` (signed check-in codes), ``certificate.py`` (PDF), ``views.py`` (volunteers), ``organiser_views.py``,
 ``api.py``, ``resident_api.py`` (the volunteer's own, by the resident sign-in), ``cli.py``, ``jobs.py`` (reminders), ``demo.py``. Points go through ``lianxin.points``.
 """
 
@@ -13,7 +13,11 @@ MODULE = Module(
     "volunteers",
     "志愿服务",
     "Volunteering",
-    page_routers=("lianxin.volunteers.views:router", "lianxin.volunteers.market_views:router"),
+    page_routers=(
+        "lianxin.volunteers.views:router",
+        "lianxin.volunteers.organiser_views:router",
+        "lianxin.volunteers.market_views:router",
+    ),
     api_routers=("lianxin.volunteers.resident_api:router", "lianxin.volunteers.api:router"),
     cli=(("volunteers", "lianxin.volunteers.cli:volunteers_app"),),
     jobs=(Job("volunteer_reminders", "lianxin.volunteers.jobs:send_reminders", order=83),),

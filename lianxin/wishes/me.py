@@ -55,6 +55,7 @@ def _page(
             member=member,
             claimed=queries.claimed_by_member(session, member) if member else [],
             progress=progress,
+            rank=queries.member_rank(session, member, year) if member else None,
             reports=session.scalars(select(DualReport).where(DualReport.member_id == member.id)).all()
             if member
             else [],

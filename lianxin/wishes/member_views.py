@@ -40,12 +40,13 @@ def _mine_page(
     member = people.member_for_user(session, user)
     orgs = session.scalars(select(PartyOrg).where(PartyOrg.secretary_user_id == user.id)).all()
     year = svc.today().year
-    wishes, progress, org_progress, reports = [], None, [], []
+    wishes, progress, org_progress, reports, rank = [], None, [], [], None
     if member is not None:
         wishes = session.scalars(
             select(Wish).where(Wish.claimed_member_id == member.id).order_by(Wish.id.desc()).limit(100)
         ).all()
         progress = queries.quota_progress(session, user.jurisdiction_id, QuotaScope.MEMBER, year, ids=[member.id])[0]
+        rank = queries.member_rank(session, member, year)
         reports = session.scalars(select(DualReport).where(DualReport.member_id == member.id)).all()
     if orgs:
         org_progress = queries.quota_progress(
@@ -65,6 +66,7 @@ def _mine_page(
             orgs=orgs,
             wishes=wishes,
             progress=progress,
+            rank=rank,
             org_progress=org_progress,
             reports=reports,
             year=year,

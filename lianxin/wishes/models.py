@@ -119,7 +119,7 @@ class PartyOrg(Base):
 
 
 class Member(Base):
-    """A party member or volunteer: a person, with a staff login or (later) a resident account."""
+    """A party member or volunteer: a person, with a staff login or a resident account (or both)."""
 
     __tablename__ = "wish_members"
     __table_args__ = (UniqueConstraint("jurisdiction_id", "phone"),)
@@ -130,7 +130,7 @@ class Member(Base):
     phone: Mapped[str] = mapped_column(String(32))
     org_id: Mapped[int | None] = mapped_column(ForeignKey("wish_party_orgs.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
-    # The resident account (residents' login by phone is being built separately): no FK yet.
+    # The resident account (lianxin.residents), linked when the member's phone signs in (people.link_resident).
     resident_account_id: Mapped[int | None] = mapped_column(Integer, index=True)
     skills: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -214,7 +214,7 @@ class Wish(Base):
     resident_name: Mapped[str | None] = mapped_column(String(64))
     resident_phone: Mapped[str] = mapped_column(String(32), index=True)
     resident_address: Mapped[str | None] = mapped_column(String(200))
-    resident_account_id: Mapped[int | None] = mapped_column(Integer, index=True)  # future resident accounts
+    resident_account_id: Mapped[int | None] = mapped_column(Integer, index=True)  # made signed in (我的心愿)
     content: Mapped[str] = mapped_column(Text)  # the resident's own words (private)
     public_text: Mapped[str | None] = mapped_column(Text)  # written or approved by staff, no personal data
     photos: Mapped[list] = mapped_column(JSON, default=list)

@@ -18,11 +18,12 @@ from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import has_role
 from lianxin.web.deps import get_session, require_roles
 from lianxin.web.forms import posted_form
+from lianxin.web.intake import community_choices
 from lianxin.web.templating import render
 from lianxin.wishes import people, queries
 from lianxin.wishes import service as svc
 from lianxin.wishes.export import org_workbook
-from lianxin.wishes.models import Member, OrgKind, PartyOrg
+from lianxin.wishes.models import DualReport, Member, OrgKind, PartyOrg
 from lianxin.wishes.views import _ctx, _get, _int, _message
 
 router = APIRouter()
@@ -56,7 +57,45 @@ def org_board(
         # before any organisation is registered (or appointed to this user): say where to start, not a 403
         return render(request, "wishes/org_empty.html", _ctx(may_add=has_role(session, user, svc.LEADER_ROLES)))
     orgs, board = _board(session, user, org, year, month)
-    return render(request, "wishes/org.html", _ctx(orgs=orgs, board=board))
+    return _board_page(request, session, orgs, board)
+
+
+def _board_page(request: Request, session: Session, orgs, board, error: str | None = None, status_code: int = 200):
+    return render(
+        request,
+        "wishes/org.html",
+        _ctx(
+            orgs=orgs,
+            board=board,
+            org_reports=session.scalars(
+                select(DualReport).where(DualReport.org_id == board.org.id).order_by(DualReport.id)
+            ).all(),
+            communities=community_choices(session, board.org.jurisdiction_id),
+            error=error,
+        ),
+        status_code=status_code,
+    )
+
+
+@router.post("/wishes/org/{org_id}/report")
+def org_report(
+    org_id: int,
+    request: Request,
+    form: FormData = Depends(posted_form()),
+    session: Session = Depends(get_session),
+    user: User = Depends(require_roles(*READERS)),
+) -> Response:
+    """组织双报到: the secretary reports the organisation to a residential community, which confirms it."""
+    orgs, board = _board(session, user, org_id, None, None)
+    try:
+        with session.begin_nested():
+            community = session.get(Unit, _int(_get(form, "community_id"), "community_id"))
+            if community is None:
+                raise InvalidInput("请选择社区", "choose a community", field="community_id")
+            people.report_to_community(session, community=community, org=board.org, note=_get(form, "note"))
+    except LianxinError as exc:
+        return _board_page(request, session, orgs, board, error=_message(request, exc), status_code=exc.http_status)
+    return RedirectResponse(f"/wishes/org?org={org_id}#org-reports", status_code=303)
 
 
 @router.get("/wishes/org.xlsx")

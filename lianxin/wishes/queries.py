@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.privacy import mask_name, mask_phone
@@ -160,6 +160,8 @@ def quota_progress(
     scope = QuotaScope(scope)
     model, column = (PartyOrg, WishClaim.org_id) if scope == QuotaScope.ORG else (Member, WishClaim.member_id)
     start, end = _year_bounds(year) if month is None else _month_bounds(year, month)
+    # a few ids (a member's page, a branch's board): their own index lookups instead of the jurisdiction's year
+    only = column.in_(ids := list(ids)) if ids is not None else column.is_not(None)
     realised = dict(
         session.execute(
             select(column, func.count())
@@ -168,7 +170,7 @@ def quota_progress(
                 WishClaim.status == ClaimStatus.REALISED,
                 WishClaim.realised_at >= start,
                 WishClaim.realised_at < end,
-                column.is_not(None),
+                only,
             )
             .group_by(column)
         ).all()
@@ -176,17 +178,13 @@ def quota_progress(
     live = dict(
         session.execute(
             select(column, func.count())
-            .where(
-                WishClaim.jurisdiction_id == jurisdiction_id,
-                WishClaim.status == ClaimStatus.ACTIVE,
-                column.is_not(None),
-            )
+            .where(WishClaim.jurisdiction_id == jurisdiction_id, WishClaim.status == ClaimStatus.ACTIVE, only)
             .group_by(column)
         ).all()
     )
     stmt = select(model.id, model.name).where(model.jurisdiction_id == jurisdiction_id, model.active.is_(True))
     if ids is not None:
-        stmt = stmt.where(model.id.in_(list(ids)))
+        stmt = stmt.where(model.id.in_(ids))
     target = quota_target(session, jurisdiction_id, scope, year)
     rows = [Progress(i, name, realised.get(i, 0), target, live.get(i, 0)) for i, name in session.execute(stmt)]
     return sorted(rows, key=lambda p: (-p.realised, p.name))
@@ -301,34 +299,31 @@ def org_board(session: Session, org: PartyOrg, year: int, month: int | None = No
     member_ids = list(session.scalars(select(Member.id).where(Member.org_id.in_(tree), Member.active.is_(True))))
     orgs = quota_progress(session, jid, QuotaScope.ORG, year, ids=tree)
     members = quota_progress(session, jid, QuotaScope.MEMBER, year, ids=member_ids, month=month)
-    ours = or_(WishClaim.org_id.in_(tree), WishClaim.member_id.in_(member_ids or [-1]))
-    months = {}
-    for m in range(1, 13):
-        start, end = _month_bounds(year, m)
-        months[m] = session.scalar(
-            select(func.count())
-            .select_from(WishClaim)
-            .where(
-                WishClaim.jurisdiction_id == jid,
+    months = dict.fromkeys(range(1, 13), 0)
+    start, end = _year_bounds(year)
+    for column, ids in ((WishClaim.org_id, tree), (WishClaim.member_id, member_ids)):  # a claim is one or the other
+        for (moment,) in session.execute(
+            select(WishClaim.realised_at).where(
+                column.in_(ids or [-1]),
                 WishClaim.status == ClaimStatus.REALISED,
                 WishClaim.realised_at >= start,
                 WishClaim.realised_at < end,
-                ours,
             )
-        )
-    overdue = list(
-        session.scalars(
+        ):
+            months[moment.astimezone(local_zone()).month] += 1
+    overdue: list[Wish] = []
+    for column, ids in ((Wish.claimed_org_id, tree), (Wish.claimed_member_id, member_ids)):
+        overdue += session.scalars(
             select(Wish)
             .where(
+                column.in_(ids or [-1]),
                 Wish.jurisdiction_id == jid,
                 Wish.status.in_([S.CLAIMED, S.IN_PROGRESS]),
                 Wish.promised_on < today(),
-                or_(Wish.claimed_org_id.in_(tree), Wish.claimed_member_id.in_(member_ids or [-1])),
             )
-            .order_by(Wish.promised_on, Wish.id)
             .limit(200)
-        )
-    )
+        ).all()
+    overdue = sorted(overdue, key=lambda w: (w.promised_on, w.id))[:200]
     reports = dict(
         session.execute(
             select(DualReport.status, func.count())
@@ -339,3 +334,14 @@ def org_board(session: Session, org: PartyOrg, year: int, month: int | None = No
     return OrgBoard(
         org, year, month, orgs, members, months, overdue, {ReportStatus(k).value: v for k, v in reports.items()}
     )
+
+
+def member_rank(session: Session, member: Member, year: int) -> tuple[int, int] | None:
+    """A member's place among their organisation's members by realised wishes this year (ties share the
+    place): ``(place, members)``, or None for a volunteer with no organisation."""
+    if member.org_id is None:
+        return None
+    ids = list(session.scalars(select(Member.id).where(Member.org_id == member.org_id, Member.active.is_(True))))
+    rows = quota_progress(session, member.jurisdiction_id, QuotaScope.MEMBER, year, ids=ids)
+    mine = next((p.realised for p in rows if p.id == member.id), 0)
+    return 1 + sum(p.realised > mine for p in rows), len(rows)

@@ -181,3 +181,37 @@ def test_the_board_through_the_api(db, city, party, client, make_key):  # noqa: 
     assert client.get("/api/v1/wishes/orgs", headers=staff).json() == []
     assert client.get(f"/api/v1/wishes/orgs/{party.branch.id}/board", headers=staff).status_code == 403
     assert client.get("/api/v1/wishes/orgs/999999/board", headers=leader).status_code == 404
+
+
+def test_a_secretary_reports_the_organisation_to_a_community(db, city, party, client):  # noqa: F811
+    login(client, party.secretary.username, PASSWORD)
+    page = client.get("/wishes/org")
+    assert "本组织还没有向社区报到" in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    community = str(city.units["community"].id)
+    path = f"/wishes/org/{party.branch.id}/report"
+    done = client.post(
+        path, data={"csrf_token": token, "community_id": community, "note": "支部共建"}, follow_redirects=False
+    )
+    assert done.status_code == 303
+    again = client.post(path, data={"csrf_token": token, "community_id": community})
+    assert again.status_code == 409 and "已向该社区报到" in again.text
+    assert client.post(path, data={"csrf_token": token, "community_id": "999999"}).status_code == 422
+    assert "待确认" in client.get("/wishes/org").text
+    assert (
+        client.post(
+            f"/wishes/org/{party.committee.id}/report", data={"csrf_token": token, "community_id": community}
+        ).status_code
+        == 403
+    )
+
+
+def test_a_member_sees_their_place_in_the_branch(db, city, party, client):  # noqa: F811
+    with at(2026, 3, 2):
+        realised(db, city, party, "13711110001", member=party.other)
+        assert queries.member_rank(db, party.other, 2026) == (1, 2)
+        assert queries.member_rank(db, party.member, 2026) == (2, 2)
+        login(client, party.member_user.username, PASSWORD)
+        assert "支部内第 2 / 2" in client.get("/wishes/mine").text
+    volunteer = people.create_member(db, jurisdiction_id=city.jid, name="志愿者", phone="13711119999", kind="volunteer")
+    assert queries.member_rank(db, volunteer, 2026) is None

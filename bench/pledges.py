@@ -37,7 +37,7 @@ from lianxin.config import Settings  # noqa: E402
 from lianxin.db import make_engine, make_sessionmaker, session_scope  # noqa: E402
 from lianxin.migrations import upgrade  # noqa: E402
 from lianxin.orgs.models import User  # noqa: E402
-from lianxin.pledges import service  # noqa: E402
+from lianxin.pledges import service, versions, work  # noqa: E402
 from lianxin.pledges.models import PledgeItem, PledgeMilestone, PledgeRating, PledgeTarget  # noqa: E402
 from lianxin.pledges.status import ItemStatus, RatingKind  # noqa: E402
 
@@ -54,7 +54,7 @@ def build(settings: Settings, n_items: int) -> tuple[int, int, float]:
         city = build_city(session, "bench")
         leader, jid = city.users["leader"], city.jid
         units = [city.units[k] for k in ("street", "street2", "community", "urban", "housing")]
-        plist = service.create_list(
+        plist = versions.create_list(
             session,
             actor=leader,
             title="2026年民生实事清单（压力测试）",
@@ -116,13 +116,13 @@ def build(settings: Settings, n_items: int) -> tuple[int, int, float]:
                 session.execute(insert(table), rows[start : start + 2000])
         session.flush()
         session.expire_all()
-        service.approve_list(session, plist, actor=leader)
-        service.publish_list(session, plist, actor=leader)
+        versions.approve_list(session, plist, actor=leader)
+        versions.publish_list(session, plist, actor=leader)
         for item_id in leaves[1:40:4]:
             service.update_item(
                 session, session.get(PledgeItem, item_id), actor=leader, due_on=today + timedelta(days=90)
             )
-        service.publish_list(session, plist, actor=leader, note="十项事项完成时限顺延")
+        versions.publish_list(session, plist, actor=leader, note="十项事项完成时限顺延")
         list_id, leaf = plist.id, leaves[0]
     return list_id, leaf, time.perf_counter() - started
 
@@ -186,7 +186,7 @@ def page_table(settings: Settings, list_id: int, leaf: int, n: int, n_items: int
         with session_scope(sessions) as session:
             item = session.get(PledgeItem, in_progress[next(moved) % len(in_progress)])
             leader = session.get(User, leader_id)
-            service.report_progress(session, item, actor=leader, progress=(item.progress + 1) % 99 or 1)
+            work.report_progress(session, item, actor=leader, progress=(item.progress + 1) % 99 or 1)
         return client.get(f"/pledges/lists/{list_id}")
 
     with session_scope(sessions) as session:

@@ -13,7 +13,7 @@ from lianxin.api.errors import ERROR_RESPONSES
 from lianxin.orgs.models import Role
 from lianxin.orgs.service import require_role
 from lianxin.pledges import overview as figures
-from lianxin.pledges import queries, service
+from lianxin.pledges import queries, service, work
 from lianxin.pledges.models import PledgeList
 
 router = APIRouter(prefix="/pledges", tags=["办实事 pledges"], responses=ERROR_RESPONSES)
@@ -195,7 +195,7 @@ def report_progress(item_id: int, body: ProgressIn, ctx: WriteCtx):
 
     def run():
         item = service.get_item(ctx.session, item_id, jurisdiction_id=ctx.jurisdiction_id)
-        service.report_progress(
+        work.report_progress(
             ctx.session,
             item,
             actor=ctx.actor,
@@ -213,7 +213,7 @@ def report_progress(item_id: int, body: ProgressIn, ctx: WriteCtx):
 def add_milestone(item_id: int, body: MilestoneIn, ctx: WriteCtx):
     def run():
         item = service.get_item(ctx.session, item_id, jurisdiction_id=ctx.jurisdiction_id)
-        service.add_milestone(
+        work.add_milestone(
             ctx.session,
             item,
             actor=ctx.actor,
@@ -231,7 +231,7 @@ def add_milestone(item_id: int, body: MilestoneIn, ctx: WriteCtx):
 def complete(item_id: int, body: CompleteIn, ctx: WriteCtx):
     def run():
         item = service.get_item(ctx.session, item_id, jurisdiction_id=ctx.jurisdiction_id)
-        service.complete_item(ctx.session, item, actor=ctx.actor, note=body.note, completed_on=body.completed_on)
+        work.complete_item(ctx.session, item, actor=ctx.actor, note=body.note, completed_on=body.completed_on)
         return _row(ctx, item)
 
     return ctx.once(run)

@@ -27,7 +27,7 @@ def demo(seed: Annotated[int, typer.Option(help="随机种子 / random seed")] =
 @pledges_app.command("overdue")
 def overdue(jurisdiction: Annotated[str, typer.Option(help="辖区代码 / jurisdiction code")] = "") -> None:
     """逾期未完成的事项标记为“滞后” / mark items past their due date as delayed (idempotent)."""
-    from lianxin.pledges.service import mark_overdue
+    from lianxin.pledges.work import mark_overdue
 
     with open_session() as session:
         jid = jurisdiction_by_code(session, jurisdiction).id if jurisdiction else None
@@ -58,6 +58,6 @@ def overdue_job(session, settings=None, now=None) -> int:
     remind owner units of due dates, and recompute the indicators derived from appeals."""
     from lianxin.pledges.follow import remind_due
     from lianxin.pledges.more import refresh_derived
-    from lianxin.pledges.service import mark_overdue
+    from lianxin.pledges.work import mark_overdue
 
     return mark_overdue(session) + remind_due(session) + refresh_derived(session)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lianxin.orgs.models import Jurisdiction, Unit, User
-from lianxin.pledges import meetings, ratings
+from lianxin.pledges import meetings, ratings, versions, work
 from lianxin.pledges import service as svc
 from lianxin.pledges.models import PledgeItem, PledgeList
 from lianxin.pledges.status import ItemAction, ItemStatus
@@ -80,17 +80,17 @@ def _age(
     if item.due_on and item.due_on <= today and roll < 0.8 or roll < share_done:
         done_on = min(today, item.due_on + timedelta(days=rng.randint(-40, 12))) if item.due_on else today
         done_on = max(done_on, start)
-        svc.add_milestone(session, item, actor=leader, title="开工建设", dated=start, progress=rng.randint(10, 30))
-        svc.complete_item(session, item, actor=leader, note="已完成并通过验收", completed_on=done_on)
+        work.add_milestone(session, item, actor=leader, title="开工建设", dated=start, progress=rng.randint(10, 30))
+        work.complete_item(session, item, actor=leader, note="已完成并通过验收", completed_on=done_on)
     elif roll < share_done + 0.12:
-        svc.change_item_status(session, item, ItemAction.SUSPEND, actor=leader, note="待上级资金下达后推进")
+        work.change_item_status(session, item, ItemAction.SUSPEND, actor=leader, note="待上级资金下达后推进")
     elif roll < share_done + 0.5 and start <= today:
-        svc.add_milestone(
+        work.add_milestone(
             session, item, actor=leader, title="完成方案设计和招标", dated=start, progress=rng.randint(15, 35)
         )
         for target in item.targets:
             base = target.baseline or 0
-            svc.report_progress(
+            work.report_progress(
                 session,
                 item,
                 actor=leader,
@@ -100,7 +100,7 @@ def _age(
                 measured_on=today - timedelta(days=rng.randint(1, 20)),
             )
         if not item.targets:
-            svc.report_progress(session, item, actor=leader, progress=rng.randint(35, 85), note="月度进展报送")
+            work.report_progress(session, item, actor=leader, progress=rng.randint(35, 85), note="月度进展报送")
 
 
 def build_demo(
@@ -122,7 +122,7 @@ def build_demo(
     # 1. A district's list, district → street → item; published, then changed and published again.
     district = _unit(session, jid, "DEMO-D1")
     d_leader = _user(session, jid, "leader.d1") or city_leader
-    plist = svc.create_list(
+    plist = versions.create_list(
         session,
         actor=d_leader,
         title=f"{district.name}{year}年“我为群众办实事”项目清单",
@@ -164,8 +164,8 @@ def build_demo(
                 if target
                 else None,
             )
-    svc.approve_list(session, plist, actor=d_leader, note="区委常委会审定")
-    svc.publish_list(session, plist, actor=d_leader)
+    versions.approve_list(session, plist, actor=d_leader, note="区委常委会审定")
+    versions.publish_list(session, plist, actor=d_leader)
     leaves = [i for i in plist.items if i.parent_id is not None]
     svc.update_item(session, leaves[0], actor=d_leader, due_on=date(year, 12, 31))
     svc.add_item(
@@ -179,13 +179,13 @@ def build_demo(
         due_on=date(year, 12, 20),
         targets=[{"name": "充电桩", "unit": "个", "baseline": 0, "target": 200}],
     )
-    svc.publish_list(session, plist, actor=d_leader, note="根据群众意见新增充电桩项目，调整一项完成时限")
+    versions.publish_list(session, plist, actor=d_leader, note="根据群众意见新增充电桩项目，调整一项完成时限")
     lists.append(plist)
 
     # 2. A county list worked village by village at weekly Tuesday joint meetings (泗县-style).
     county = _unit(session, jid, "DEMO-D2")
     c_leader = _user(session, jid, "leader.d2") or city_leader
-    clist = svc.create_list(
+    clist = versions.create_list(
         session,
         actor=c_leader,
         title=f"{county.name}{year}年村级“我为群众办实事”项目清单",
@@ -228,13 +228,13 @@ def build_demo(
                 due_on=date(year, rng.choice((4, 6, 9, 12)), 30),
                 external_id=f"V{v_no + 1}-{n + 1}",
             )
-    svc.approve_list(session, clist, actor=c_leader)
-    svc.publish_list(session, clist, actor=c_leader)
+    versions.approve_list(session, clist, actor=c_leader)
+    versions.publish_list(session, clist, actor=c_leader)
     lists.append(clist)
 
     # 3. A department's measurable promise: algae blooms and bloom area down (seed 000).
     dept = _unit(session, jid, "DEMO-STHJ")
-    llist = svc.create_list(
+    llist = versions.create_list(
         session,
         actor=city_leader,
         title=f"{dept.name}{year}年公开承诺事项",
@@ -261,14 +261,14 @@ def build_demo(
                 dict(zip(("name", "unit", "baseline", "baseline_period", "target"), t, strict=True)) for t in targets
             ],
         )
-    svc.approve_list(session, llist, actor=city_leader)
-    svc.publish_list(session, llist, actor=city_leader)
+    versions.approve_list(session, llist, actor=city_leader)
+    versions.publish_list(session, llist, actor=city_leader)
     lists.append(llist)
 
     # the lake: measured values close to the seed's −78 % / −84 %
     algae = next(i for i in llist.items if i.title == "湖泊蓝藻水华治理")
     for target, value in zip(algae.targets, (11, 4), strict=True):
-        svc.report_progress(
+        work.report_progress(
             session,
             algae,
             actor=city_leader,
@@ -333,10 +333,10 @@ def build_demo(
     done = follow.open_follow_ups(session, clist)[:1]  # the oldest follow-up reported done
     for decision in done:
         follow.finish_follow_up(session, decision, actor=c_leader, result="县乡村振兴局已安排衔接资金，缺口解决")
-    svc.mark_overdue(session, jid, today=today)
+    work.mark_overdue(session, jid, today=today)
 
     # 4. Last year's list, all done, archived, with 三评.
-    olist = svc.create_list(
+    olist = versions.create_list(
         session,
         actor=city_leader,
         title=f"{year - 1}年市级重点民生实事",
@@ -357,10 +357,10 @@ def build_demo(
         )
         for n, (t, u) in enumerate(zip(LAST_YEAR, depts, strict=True))
     ]
-    svc.approve_list(session, olist, actor=city_leader)
-    svc.publish_list(session, olist, actor=city_leader)
+    versions.approve_list(session, olist, actor=city_leader)
+    versions.publish_list(session, olist, actor=city_leader)
     for item in old_items:
-        svc.complete_item(
+        work.complete_item(
             session, item, actor=city_leader, completed_on=item.due_on - timedelta(days=rng.randint(-10, 40))
         )
         ratings.self_assess(session, item, actor=city_leader, score=rng.randint(88, 98), comment="按期完成承诺")
@@ -371,7 +371,7 @@ def build_demo(
             # a 1–2 star comment would become an appeal; the demo's appeals are the city's own
             ratings.rate_publicly(session, item, phone=phone, stars=stars, comment=comment if stars > 2 else "")
         ratings.review_item(session, item, actor=city_leader, score=rng.randint(80, 96), comment="综合评议：达标")
-    svc.archive_list(session, olist, actor=city_leader)
+    versions.archive_list(session, olist, actor=city_leader)
 
     # 4b. The status vocabulary's finer steps, the villages' project library (one project per village
     # promoted into the county list, which is then published again), items made from residents' wishes,
@@ -380,7 +380,7 @@ def build_demo(
 
     # 5. Next year's draft.
     water = _unit(session, jid, "DEMO-SWJ")
-    draft = svc.create_list(
+    draft = versions.create_list(
         session,
         actor=city_leader,
         title=f"{water.name}{year + 1}年办实事清单（草稿）",
@@ -487,7 +487,7 @@ def _second_round(session, rng, jid, year, today, plist, clist, villages, c_lead
                 )
                 promoted += 1
     if promoted:
-        svc.publish_list(session, clist, actor=c_leader, note="联席会议决定：项目库中已批准的项目列入本年度清单")
+        versions.publish_list(session, clist, actor=c_leader, note="联席会议决定：项目库中已批准的项目列入本年度清单")
     try:
         from lianxin.wishes.models import Wish
     except ImportError:  # pragma: no cover - the wishes module is part of the package
@@ -508,7 +508,7 @@ def _second_round(session, rng, jid, year, today, plist, clist, villages, c_lead
     )
     if not communities:
         return
-    mlist = svc.create_list(
+    mlist = versions.create_list(
         session,
         actor=d_leader,
         title=f"{year}年社区“微实事”清单",
@@ -534,12 +534,12 @@ def _second_round(session, rng, jid, year, today, plist, clist, villages, c_lead
                 due_on=date(year, rng.choice((5, 7, 9, 11, 12)), 28),
                 external_id=f"WSS-{c_no + 1}-{n + 1}",
             )
-    svc.approve_list(session, mlist, actor=d_leader)
-    svc.publish_list(session, mlist, actor=d_leader)
+    versions.approve_list(session, mlist, actor=d_leader)
+    versions.publish_list(session, mlist, actor=d_leader)
     session.expire(mlist, ["items"])
     for item in mlist.items:
         _age(session, rng, item, d_leader, today, share_done=0.45)
-    svc.mark_overdue(session, jid, today=today)
+    work.mark_overdue(session, jid, today=today)
 
 
 def demo_hook(session: Session, city) -> str:

@@ -18,10 +18,10 @@ from lianxin.pledges.service import (
     _text,
     add_item,
     can_manage,
-    complete_item,
     local_today,
 )
 from lianxin.pledges.status import ListStatus
+from lianxin.pledges.work import complete_item
 
 
 def record_meeting(

@@ -18,6 +18,7 @@ from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import has_role
 from lianxin.pledges import service as svc
+from lianxin.pledges import work
 from lianxin.pledges.models import PledgeItem, PledgeLink, PledgeList, PledgeProject, PledgeStatus, PledgeTarget
 from lianxin.pledges.status import ITEM_LABELS, ITEM_TRANSITIONS, ItemAction, ItemStatus
 
@@ -160,9 +161,9 @@ def set_item_status(session: Session, item: PledgeItem, key: str, *, actor: User
                 field="status_key",
             )
         if action == ItemAction.COMPLETE:
-            svc.complete_item(session, item, actor=actor, note=note)
+            work.complete_item(session, item, actor=actor, note=note)
         else:
-            svc.change_item_status(session, item, action, actor=actor, note=note)
+            work.change_item_status(session, item, action, actor=actor, note=note)
     else:
         svc._require(svc.can_work(session, actor, item))
         svc._require_live(item)

@@ -8,14 +8,12 @@ milestones, meetings and ratings are the live work and show at once."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from lianxin.clock import local_zone, utcnow
 from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -25,24 +23,17 @@ from lianxin.pledges.models import (
     PledgeEvent,
     PledgeItem,
     PledgeList,
-    PledgeListVersion,
-    PledgeMilestone,
     PledgeTarget,
 )
 from lianxin.pledges.status import (
     LIST_EDITABLE,
     ItemAction,
     ItemStatus,
-    ListAction,
     ListStatus,
     check_direction,
-    diff_versions,
-    is_empty_diff,
     next_item_status,
-    next_list_status,
     progress_after,
     rollup,
-    target_progress,
 )
 
 WORKERS = (Role.LEADER, Role.HANDLER)
@@ -241,90 +232,6 @@ def children_of(session: Session, item: PledgeItem) -> list[PledgeItem]:
 # ---------------------------------------------------------------- lists
 
 
-def create_list(
-    session: Session,
-    *,
-    actor: User,
-    title: str,
-    year: int,
-    campaign: str = "我为群众办实事",
-    owner_unit_id: int | None = None,
-    party_org_id: int | None = None,
-    description: str = "",
-    rating_weights: dict | None = None,
-) -> PledgeList:
-    jid = actor.jurisdiction_id
-    _unit(session, jid, owner_unit_id, "owner_unit")
-    if not isinstance(year, int) or not 2000 <= year <= 2100:
-        raise InvalidInput("年度应为 2000–2100 之间的年份", "the year must be between 2000 and 2100", field="year")
-    if owner_unit_id is None and party_org_id is None:
-        raise InvalidInput("请选择责任单位或党组织", "choose an owner unit or a party organisation", field="owner_unit")
-    weights = _weights(rating_weights) if rating_weights is not None else None
-    plist = PledgeList(
-        jurisdiction_id=jid,
-        title=_text(title, "title", "清单名称", "Title"),
-        year=year,
-        campaign=_text(campaign, "campaign", "活动名称", "Campaign", longest=100),
-        owner_unit_id=owner_unit_id,
-        party_org_id=party_org_id,
-        description=_optional_text(description, "description", "说明", "Description", 2000),
-        status=ListStatus.DRAFT,
-        version=0,
-        pending_changes=False,
-        created_by_id=actor.id,
-    )
-    if weights:
-        plist.rating_weights = weights
-    _require(can_manage(session, actor, plist))
-    session.add(plist)
-    session.flush()
-    _event(session, plist, "created", actor=actor, to_status=ListStatus.DRAFT)
-    session.flush()
-    return plist
-
-
-def _weights(weights: dict) -> dict:
-    try:
-        cleaned = {k: float(weights.get(k, 0)) for k in ("self", "public", "review")}
-    except (TypeError, ValueError):
-        raise InvalidInput("三评权重应为数字", "the 三评 weights are numbers", field="rating_weights") from None
-    if any(v < 0 for v in cleaned.values()) or sum(cleaned.values()) <= 0:
-        raise InvalidInput(
-            "三评权重不能为负，且合计须大于 0", "weights are non-negative and sum above 0", field="rating_weights"
-        )
-    return cleaned
-
-
-def _list_action(
-    session: Session, plist: PledgeList, action: ListAction, *, actor: User, payload: dict | None = None
-) -> ListStatus:
-    _require(can_decide(session, actor, plist))
-    before = plist.status
-    plist.status = next_list_status(before, action)
-    _event(session, plist, action.value, actor=actor, from_status=before, to_status=plist.status, payload=payload)
-    return before
-
-
-def approve_list(session: Session, plist: PledgeList, *, actor: User, note: str = "") -> PledgeList:
-    if not any(i.status != ItemStatus.CANCELLED for i in plist.items):
-        raise Conflict("清单还没有事项，不能审定", "the list has no items yet", field="items")
-    _list_action(session, plist, ListAction.APPROVE, actor=actor, payload={"note": note.strip()[:500]})
-    session.flush()
-    return plist
-
-
-def revise_list(session: Session, plist: PledgeList, *, actor: User, note: str = "") -> PledgeList:
-    _list_action(session, plist, ListAction.REVISE, actor=actor, payload={"note": note.strip()[:500]})
-    session.flush()
-    return plist
-
-
-def archive_list(session: Session, plist: PledgeList, *, actor: User) -> PledgeList:
-    _list_action(session, plist, ListAction.ARCHIVE, actor=actor)
-    session.flush()
-    return plist
-
-
 def _target_snapshot(t: PledgeTarget) -> dict:
     return {
         "name": t.name,
@@ -336,100 +243,6 @@ def _target_snapshot(t: PledgeTarget) -> dict:
         # only when not the default, so lists published before directions existed keep their digests and diffs
         **({"direction": t.direction} if t.direction == "down" else {}),
     }
-
-
-def item_snapshot(item: PledgeItem) -> dict:
-    return {
-        "title": item.title,
-        "parent_id": item.parent_id,
-        "owner_unit": item.owner_unit.name if item.owner_unit else "",
-        "lead_official": item.lead_official,
-        "category": item.category,
-        "area": item.area,
-        "start_on": item.start_on.isoformat() if item.start_on else None,
-        "due_on": item.due_on.isoformat() if item.due_on else None,
-        "budget_planned": str(item.budget_planned) if item.budget_planned is not None else None,
-        "fund_source": item.fund_source,
-        "weight": item.weight,
-        "cancelled": item.status == ItemStatus.CANCELLED,
-        "targets": [_target_snapshot(t) for t in item.targets],
-        "position": item.position,
-        "external_id": item.external_id,
-    }
-
-
-def list_snapshot(session: Session, plist: PledgeList) -> dict:
-    items = session.scalars(
-        select(PledgeItem)
-        .where(PledgeItem.list_id == plist.id)
-        .order_by(PledgeItem.position, PledgeItem.id)
-        .options(selectinload(PledgeItem.targets))
-    ).all()
-    return {
-        "list": {
-            "title": plist.title,
-            "year": plist.year,
-            "campaign": plist.campaign,
-            "owner_unit": plist.owner_unit.name if plist.owner_unit else "",
-            "description": plist.description,
-        },
-        "items": {str(i.id): item_snapshot(i) for i in items},
-    }
-
-
-def snapshot_digest(snapshot: dict) -> str:
-    text = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def publish_list(session: Session, plist: PledgeList, *, actor: User, note: str = "") -> PledgeListVersion:
-    """公示: the first time from an approved list; again (a new version) only when something changed, with a note."""
-    session.expire(plist, ["items"])
-    snapshot = list_snapshot(session, plist)
-    previous = plist.versions[0] if plist.versions else None
-    if previous is None:
-        changes = diff_versions({}, snapshot["items"])
-    else:
-        changes = diff_versions(previous.snapshot["items"], snapshot["items"])
-        list_changes = {
-            k: [previous.snapshot["list"].get(k), v]
-            for k, v in snapshot["list"].items()
-            if previous.snapshot["list"].get(k) != v
-        }
-        if list_changes:
-            changes["list"] = list_changes
-        if plist.status == ListStatus.PUBLISHED and is_empty_diff(changes):
-            raise Conflict("自上次公示以来没有变更", "nothing changed since the last published version", field="status")
-        if plist.status == ListStatus.PUBLISHED and len(note.strip()) < 2:
-            raise InvalidInput(
-                "再次公示请填写变更说明", "say why the list changed when publishing it again", field="note"
-            )
-    before = _list_action(
-        session,
-        plist,
-        ListAction.PUBLISH,
-        actor=actor,
-        payload={"version": plist.version + 1, "note": note.strip()[:500]},
-    )
-    del before
-    plist.version += 1
-    plist.pending_changes = False
-    plist.published_at = utcnow()
-    version = PledgeListVersion(
-        jurisdiction_id=plist.jurisdiction_id,
-        list_id=plist.id,
-        number=plist.version,
-        snapshot=snapshot,
-        digest=snapshot_digest(snapshot),
-        changes=changes,
-        note=note.strip()[:500],
-        published_by_id=actor.id,
-        published_at=plist.published_at,
-    )
-    session.add(version)
-    session.flush()
-    session.expire(plist, ["versions"])
-    return version
 
 
 def _mark_changed(plist: PledgeList) -> None:
@@ -640,53 +453,6 @@ def _require_live(item: PledgeItem) -> None:
         raise Conflict("清单已归档", "the list is archived", field="status")
 
 
-def report_progress(
-    session: Session,
-    item: PledgeItem,
-    *,
-    actor: User,
-    progress=None,
-    target_id: int | None = None,
-    value=None,
-    note: str = "",
-    measured_on=None,
-) -> PledgeItem:
-    """报送进度: a percentage, or a measured value against one of the item's targets (the percentage then
-    follows from the targets), with a note."""
-    _require(can_work(session, actor, item))
-    _require_live(item)
-    pct = _progress(progress)
-    payload: dict = {"note": _optional_text(note, "note", "进展说明", "Note", 1000)}
-    if target_id is not None:
-        target = session.get(PledgeTarget, target_id)
-        if target is None or target.item_id != item.id:
-            raise InvalidInput("该指标不属于此事项", "the indicator belongs to another item", field="target_id")
-        target.actual = _number(value, "value", required=True)
-        target.measured_on = _date(measured_on, "measured_on") or local_today()
-        payload.update(target_id=target.id, value=target.actual, target=target.target, baseline=target.baseline)
-        if pct is None:
-            shares = [target_progress(t.baseline, t.target, t.actual, t.direction) for t in item.targets]
-            shares = [s for s in shares if s is not None]
-            pct = round(sum(shares) / len(shares)) if shares else None
-    if pct is None:
-        raise InvalidInput(
-            "请填写进度或指标实际值", "give a percentage or an indicator's measured value", field="progress"
-        )
-    if children_of(session, item):
-        raise Conflict(
-            "有下级事项的进度由下级汇总，不能直接填报",
-            "a parent's progress is rolled up from its children",
-            field="progress",
-        )
-    pct = min(pct, 99)  # 100 % is reached by completing
-    payload.update(progress=[item.progress, pct])
-    _item_action(session, item, ItemAction.REPORT, actor=actor, payload=payload, kind="progress")
-    item.progress = pct
-    session.flush()
-    _rollup_from(session, session.get(PledgeItem, item.parent_id) if item.parent_id else None)
-    return item
-
-
 def _rollup_from(session: Session, parent: PledgeItem | None) -> None:
     """Recompute progress up the tree from ``parent`` (weighted by the children's weights)."""
     seen = set()
@@ -715,159 +481,3 @@ def _complete_from():
     from lianxin.pledges.status import ITEM_TRANSITIONS
 
     return {k for k in ITEM_TRANSITIONS if k[1] == ItemAction.COMPLETE}
-
-
-def add_milestone(
-    session: Session,
-    item: PledgeItem,
-    *,
-    actor: User,
-    title: str,
-    dated=None,
-    text: str = "",
-    progress=None,
-    meeting_id: int | None = None,
-    photos: list[str] | tuple = (),
-    documents: list[dict] | tuple = (),
-) -> PledgeMilestone:
-    """A dated milestone with text, photos (storage keys of re-encoded uploads), documents (``{"key", "name",
-    "type"}`` of checked PDF / Office files) and optionally a progress."""
-    _require(can_work(session, actor, item))
-    _require_live(item)
-    pct = _progress(progress)
-    milestone = PledgeMilestone(
-        jurisdiction_id=item.jurisdiction_id,
-        item_id=item.id,
-        dated=_date(dated, "dated") or local_today(),
-        title=_text(title, "milestone_title", "节点名称", "Milestone"),
-        text=_optional_text(text, "milestone_text", "节点说明", "Text", 2000),
-        progress=pct,
-        meeting_id=meeting_id,
-        photos=list(photos)[:9],
-        documents=list(documents)[:5],
-        created_by_id=actor.id,
-        created_at=utcnow(),
-    )
-    session.add(milestone)
-    session.flush()
-    session.expire(item, ["milestones"])
-    _event(
-        session,
-        item.pledge_list,
-        "milestone",
-        actor=actor,
-        item=item,
-        payload={"milestone_id": milestone.id, "title": milestone.title, "progress": pct},
-    )
-    if (
-        pct is not None
-        and pct != item.progress
-        and item.status in (ItemStatus.PLANNED, ItemStatus.IN_PROGRESS, ItemStatus.DELAYED)
-    ):
-        report_progress(session, item, actor=actor, progress=pct, note=milestone.title)
-    return milestone
-
-
-def change_item_status(
-    session: Session, item: PledgeItem, action: ItemAction | str, *, actor: User, note: str = ""
-) -> PledgeItem:
-    """开工 / 暂缓 / 恢复 / 标记滞后 / 重新推进 / 撤销 (撤销 is a change of commitment). 办结: ``complete_item``."""
-    action = ItemAction(action) if action in set(ItemAction) else action
-    if action in (ItemAction.COMPLETE, ItemAction.REPORT) or not isinstance(action, ItemAction):
-        raise InvalidInput("不支持的操作", "unsupported action", field="action")
-    if action in (ItemAction.CANCEL, ItemAction.REOPEN):
-        _require(can_manage(session, actor, item.pledge_list))
-    else:
-        _require(can_work(session, actor, item))
-    _require_live(item)
-    if action == ItemAction.CANCEL:
-        _require_editable(item.pledge_list)
-        if len(note.strip()) < 2:
-            raise InvalidInput("撤销事项请说明原因", "say why the item is cancelled", field="note")
-    _item_action(session, item, action, actor=actor, payload={"note": note.strip()[:1000]})
-    if action == ItemAction.CANCEL:
-        _mark_changed(item.pledge_list)
-    if action == ItemAction.REOPEN:
-        item.completed_on = None
-        item.progress = 90
-    session.flush()
-    _rollup_from(session, session.get(PledgeItem, item.parent_id) if item.parent_id else None)
-    return item
-
-
-def complete_item(
-    session: Session,
-    item: PledgeItem,
-    *,
-    actor: User | None,
-    note: str = "",
-    completed_on=None,
-    meeting_id: int | None = None,
-    check: bool = True,
-) -> PledgeItem:
-    """办结: progress 100 %, the completion date, and a milestone saying so."""
-    if check:
-        _require(can_work(session, actor, item))
-    _require_live(item)
-    if children_of(session, item):
-        raise Conflict(
-            "有下级事项的，在下级全部办结后自动办结", "a parent completes when all its children have", field="status"
-        )
-    when = _date(completed_on, "completed_on") or local_today()
-    _item_action(
-        session,
-        item,
-        ItemAction.COMPLETE,
-        actor=actor,
-        payload={"note": note.strip()[:1000], "completed_on": when.isoformat()},
-    )
-    item.completed_on = when
-    session.add(
-        PledgeMilestone(
-            jurisdiction_id=item.jurisdiction_id,
-            item_id=item.id,
-            dated=when,
-            title="办结",
-            text=note.strip()[:2000],
-            progress=100,
-            meeting_id=meeting_id,
-            photos=[],
-            created_by_id=actor.id if actor else None,
-            created_at=utcnow(),
-        )
-    )
-    session.flush()
-    session.expire(item, ["milestones"])
-    _rollup_from(session, session.get(PledgeItem, item.parent_id) if item.parent_id else None)
-    return item
-
-
-def mark_overdue(session: Session, jurisdiction_id: int | None = None, *, today: date | None = None) -> int:
-    """Job: items past their due date and still planned or in progress become 滞后. Idempotent. On the
-    working-day calendar: a due date on a holiday or weekend falls due on the next working day."""
-    from lianxin.pledges.follow import effective_due
-    from lianxin.sla.service import get_calendar
-
-    today = today or local_today()
-    calendars: dict = {}
-    stmt = (
-        select(PledgeItem)
-        .join(PledgeList, PledgeList.id == PledgeItem.list_id)
-        .where(
-            PledgeItem.due_on < today,
-            PledgeItem.status.in_([ItemStatus.PLANNED, ItemStatus.IN_PROGRESS]),
-            PledgeList.status == ListStatus.PUBLISHED,
-        )
-    )
-    if jurisdiction_id is not None:
-        stmt = stmt.where(PledgeItem.jurisdiction_id == jurisdiction_id)
-    count = 0
-    for item in session.scalars(stmt):
-        if item.jurisdiction_id not in calendars:
-            calendars[item.jurisdiction_id] = get_calendar(session, item.jurisdiction_id)
-        if effective_due(calendars[item.jurisdiction_id], item.due_on) >= today:
-            continue
-        _item_action(session, item, ItemAction.MARK_DELAYED, actor=None, payload={"due_on": item.due_on.isoformat()})
-        count += 1
-    session.flush()
-    return count

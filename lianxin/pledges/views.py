@@ -19,7 +19,7 @@ from starlette.datastructures import FormData, UploadFile
 from lianxin.errors import InvalidInput, LianxinError
 from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import has_role
-from lianxin.pledges import follow, meetings, more, overview, queries, ratings, service
+from lianxin.pledges import follow, meetings, more, overview, queries, ratings, service, versions, work
 from lianxin.pledges.documents import store_documents
 from lianxin.pledges.excel import ledger_workbook
 from lianxin.pledges.models import PledgeList
@@ -158,7 +158,7 @@ def staff_create(
 ) -> Response:
     try:
         with session.begin_nested():
-            plist = service.create_list(
+            plist = versions.create_list(
                 session,
                 actor=user,
                 title=str(posted.get("title", "")),
@@ -246,7 +246,7 @@ def _act(
     return RedirectResponse(f"{to or f'/staff/pledges/{list_id}'}{anchor}", status_code=303)
 
 
-LIST_VERBS = {"approve": service.approve_list, "revise": service.revise_list, "archive": service.archive_list}
+LIST_VERBS = {"approve": versions.approve_list, "revise": versions.revise_list, "archive": versions.archive_list}
 
 
 @router.post("/staff/pledges/{list_id}/lifecycle")
@@ -261,9 +261,9 @@ def staff_lifecycle(
 
     def action(plist: PledgeList) -> None:
         if verb == "publish":
-            service.publish_list(session, plist, actor=user, note=note)
+            versions.publish_list(session, plist, actor=user, note=note)
         elif verb == "archive":
-            service.archive_list(session, plist, actor=user)
+            versions.archive_list(session, plist, actor=user)
         elif verb in LIST_VERBS:
             LIST_VERBS[verb](session, plist, actor=user, note=note)
         else:
@@ -360,7 +360,7 @@ def staff_progress(
         session,
         user,
         item_id,
-        lambda item: service.report_progress(
+        lambda item: work.report_progress(
             session,
             item,
             actor=user,
@@ -385,7 +385,7 @@ def staff_milestone(
         session,
         user,
         item_id,
-        lambda item: service.add_milestone(
+        lambda item: work.add_milestone(
             session,
             item,
             actor=user,
@@ -411,9 +411,9 @@ def staff_item_status(
 
     def action(item) -> None:
         if verb == ItemAction.COMPLETE:
-            service.complete_item(session, item, actor=user, note=note)
+            work.complete_item(session, item, actor=user, note=note)
         else:
-            service.change_item_status(session, item, verb, actor=user, note=note)
+            work.change_item_status(session, item, verb, actor=user, note=note)
 
     return _item_act(request, session, user, item_id, action)
 

@@ -44,7 +44,7 @@ def test_duplicates_and_searches_go_through_the_keyed_hash(db, city, home):
 
 
 def test_rotation_moves_every_token_to_the_new_key(db, city, home, settings):
-    old_key, new_key = crypto.new_key(), crypto.new_key()
+    old_key, new_key, ring = crypto.new_key(), crypto.new_key(), crypto.active()
     try:
         crypto.configure(Settings(database_url=settings.database_url, data_keys=old_key))
         home.person.phone = "13900003333"
@@ -59,7 +59,7 @@ def test_rotation_moves_every_token_to_the_new_key(db, city, home, settings):
         with pytest.raises(ValueError, match="cannot decrypt"):
             only_new.decrypt(before)  # the old key is gone: the old token is unreadable, the new one is not
     finally:
-        crypto.configure(settings)
+        crypto._active = ring  # the keys the other tests run with
 
 
 def test_an_invalid_key_is_refused_with_a_clear_message():
@@ -113,3 +113,25 @@ def test_the_migration_encrypts_rows_already_stored(scratch_settings):
             assert conn.execute(text("SELECT phone FROM care_people")).scalar_one() == "13900001111"
     finally:
         engine.dispose()
+
+
+def test_the_key_commands(scratch_settings, monkeypatch):
+    from typer.testing import CliRunner
+
+    from lianxin.cli import build_cli
+    from lianxin.config import get_settings
+
+    upgrade(scratch_settings)
+    key, before = crypto.new_key(), crypto.active()
+    monkeypatch.setenv("LIANXIN_DATABASE_URL", scratch_settings.database_url)
+    monkeypatch.setenv("LIANXIN_DATA_KEYS", key)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        made = runner.invoke(build_cli(), ["care", "new-key"])
+        assert made.exit_code == 0 and len(crypto.parse_keys(made.output.strip())) == 1
+        rotated = runner.invoke(build_cli(), ["care", "rotate-keys"])
+        assert rotated.exit_code == 0 and "rows re-encrypted: 0" in rotated.output
+    finally:
+        get_settings.cache_clear()
+        crypto._active = before  # the keys the other tests run with

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from lianxin.errors import InvalidInput
-from lianxin.pledges import meetings
+from lianxin.pledges import meetings, work
 from lianxin.pledges import service as svc
 from lianxin.pledges.queries import ledger
 from lianxin.pledges.status import check_direction, target_met, target_progress
@@ -38,9 +38,9 @@ def test_a_lower_is_better_indicator_reports_progress_and_shows_met(db, city):
     assert inferred.direction == "down"  # a target below its baseline: lower is better
     assert svc.add_target(db, item, actor=leader, name="新装路灯", baseline=0, target=120).direction == "up"
     publish(db, plist, leader)
-    svc.report_progress(db, item, actor=leader, target_id=target.id, value=30, progress=50)
+    work.report_progress(db, item, actor=leader, target_id=target.id, value=30, progress=50)
     assert item.progress == 50
-    svc.report_progress(db, item, actor=leader, target_id=target.id, value=8)
+    work.report_progress(db, item, actor=leader, target_id=target.id, value=8)
     assert (
         item.progress == 99
     )  # indicators not yet measured do not count; 100 % is reached by completing  # 100 % is reached by completing
@@ -84,13 +84,13 @@ def test_followers_and_the_appellants_of_linked_appeals_are_told_when_an_item_mo
     appeal = new_appeal(db, city)
     link_item(db, item, actor=leader, kind="appeal", ref=appeal.order_no)
     assert follow.follower_phones(db, item) == ["13900005555", "13800138000"]
-    svc.report_progress(db, item, actor=leader, progress=40, note="开工")
-    svc.add_milestone(db, item, actor=leader, title="完成管网铺设")
+    work.report_progress(db, item, actor=leader, progress=40, note="开工")
+    work.add_milestone(db, item, actor=leader, title="完成管网铺设")
     told = _told(db)
     assert [(n.recipient, n.audience) for n in told][:2] == [("13900005555", "appellant"), ("13800138000", "appellant")]
     assert "进度更新为 40%" in told[0].message and any("完成管网铺设" in n.message for n in told)
     assert len(told) == 4  # the progress report and the milestone, two phones each
-    svc.report_progress(db, other, actor=leader, progress=10)
+    work.report_progress(db, other, actor=leader, progress=10)
     assert len(_told(db)) == 4  # nobody follows the other item
     assert follow.unfollow(db, item, resident) and not follow.unfollow(db, item, resident)
     with pytest.raises(Exception, match="sign in"):
@@ -124,8 +124,8 @@ def test_a_due_date_on_a_holiday_falls_due_on_the_next_working_day(db, city):
     plist, (item, other), leader = make_list(db, city)
     item.due_on, other.due_on = date(2026, 10, 3), date(2026, 12, 31)  # a holiday: due on Thursday 8 October
     publish(db, plist, leader)
-    assert svc.mark_overdue(db, today=date(2026, 10, 8)) == 0
-    assert svc.mark_overdue(db, today=date(2026, 10, 9)) == 1 and item.status.value == "delayed"
+    assert work.mark_overdue(db, today=date(2026, 10, 8)) == 0
+    assert work.mark_overdue(db, today=date(2026, 10, 9)) == 1 and item.status.value == "delayed"
 
 
 def test_the_meeting_schedule_secretaries_and_follow_up_actions(db, city):

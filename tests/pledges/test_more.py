@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from lianxin.appeals.models import Appeal
 from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from lianxin.pledges import more, overview, queries, ratings
+from lianxin.pledges import more, overview, queries, ratings, versions, work
 from lianxin.pledges import service as svc
 from lianxin.pledges.models import PledgeDecision, PledgeEvent, PledgeItem, PledgeProject, PledgeRating
 from lianxin.pledges.status import ItemStatus
@@ -75,7 +75,7 @@ def test_the_vocabulary_is_seeded_edited_and_moves_items(db, city, clock):
     with pytest.raises(InvalidInput):
         more.set_item_status(db, toilets, "nowhere", actor=leader)
     more.set_item_status(db, toilets, "planned", actor=leader)  # same state: only the key and event
-    svc.change_item_status(db, toilets, "start", actor=leader)
+    work.change_item_status(db, toilets, "start", actor=leader)
     assert toilets.status_key is None  # the finer step belonged to the state it left
     kinds = db.scalars(select(PledgeEvent.kind).where(PledgeEvent.item_id == lights.id)).all()
     assert kinds.count("status_key") == 4
@@ -255,7 +255,7 @@ def test_a_village_project_goes_from_the_library_into_a_list(db, city, clock):
     more.decide_project(db, project, actor=leader, approve=True, note="同意")
     with pytest.raises(Conflict):
         more.decide_project(db, project, actor=leader, approve=True)
-    other_year = svc.create_list(
+    other_year = versions.create_list(
         db, actor=leader, title="2027年清单", year=2027, owner_unit_id=city.units["district"].id
     )
     with pytest.raises(InvalidInput):
@@ -340,7 +340,7 @@ def test_the_meeting_agenda_and_a_decision_that_creates_an_item(client, db, city
     rows = queries.ledger(db, plist, public=False)
     agenda = [(r.item.title, reason) for r, reason in queries.agenda(rows)]
     assert agenda == [("新建公厕两座", "逾期"), ("社区食堂开业", "即将到期")]
-    svc.change_item_status(db, later, "suspend", actor=leader)
+    work.change_item_status(db, later, "suspend", actor=leader)
     assert ("口袋公园", "暂缓") in [
         (r.item.title, reason) for r, reason in queries.agenda(queries.ledger(db, plist, public=False))
     ]
@@ -377,7 +377,7 @@ def test_the_meeting_agenda_and_a_decision_that_creates_an_item(client, db, city
 
 def test_an_unsatisfied_rating_comment_becomes_an_appeal(db, city, clock):
     plist, lights, _, leader = published(db, city)
-    svc.complete_item(db, lights, actor=leader)
+    work.complete_item(db, lights, actor=leader)
     happy = ratings.rate_publicly(db, lights, phone="13800000001", stars=5, comment="很好，晚上亮了")
     assert happy.appeal_id is None
     short = ratings.rate_publicly(db, lights, phone="13800000002", stars=1, comment="差")
@@ -397,7 +397,7 @@ def test_an_unsatisfied_rating_comment_becomes_an_appeal(db, city, clock):
 
 def test_the_public_ledger_pages_filters_and_counts_the_whole_list(client, db, city, clock):
     leader = city.users["district_leader"]
-    plist = svc.create_list(db, actor=leader, title="大清单", year=2026, owner_unit_id=city.units["district"].id)
+    plist = versions.create_list(db, actor=leader, title="大清单", year=2026, owner_unit_id=city.units["district"].id)
     parent = svc.add_item(db, plist, actor=leader, title="街道实事")
     kids = [
         svc.add_item(
@@ -412,10 +412,10 @@ def test_the_public_ledger_pages_filters_and_counts_the_whole_list(client, db, c
         )
         for n in range(1, 121)
     ]
-    svc.approve_list(db, plist, actor=leader)
-    svc.publish_list(db, plist, actor=leader)
+    versions.approve_list(db, plist, actor=leader)
+    versions.publish_list(db, plist, actor=leader)
     for kid in kids[:30]:
-        svc.complete_item(db, kid, actor=leader)
+        work.complete_item(db, kid, actor=leader)
     first = client.get(f"/pledges/lists/{plist.id}")
     assert first.status_code == 200
     assert 'id="kpi-total">121<' in first.text and 'id="kpi-done">30<' in first.text
@@ -427,7 +427,7 @@ def test_the_public_ledger_pages_filters_and_counts_the_whole_list(client, db, c
     assert "共 9 项" in done.text
     by_unit = client.get(f"/pledges/lists/{plist.id}?unit={city.units['urban'].id}")
     assert "共 60 项" in by_unit.text
-    svc.complete_item(db, kids[30], actor=leader)  # a change shows at once
+    work.complete_item(db, kids[30], actor=leader)  # a change shows at once
     assert 'id="kpi-done">31<' in client.get(f"/pledges/lists/{plist.id}").text
     staff = queries.ledger_page(db, plist, public=False, q="实事 12")
     assert staff.matched == 1 and staff.rows[0].item.title == "实事 120"
@@ -459,7 +459,7 @@ def test_the_item_page_with_a_milestone_photo_and_a_rating(client, db, city, clo
     assert photo.status_code == 200 and photo.content[:3] == b"\xff\xd8\xff"
     assert client.get(f"/pledges/milestones/{milestone.id}/photos/5").status_code == 404
     assert client.get(f"/pledges/items/{unpublished.id}").status_code == 404
-    svc.complete_item(db, lights, actor=leader)
+    work.complete_item(db, lights, actor=leader)
     wrong = client.post(
         f"/pledges/items/{lights.id}/rate", data={"csrf_token": token, "from": "item", "phone": "1", "stars": "5"}
     )
@@ -478,7 +478,7 @@ def test_the_item_page_with_a_milestone_photo_and_a_rating(client, db, city, clo
 
 def test_the_public_commitments_api(client, db, city, clock):
     plist, lights, toilets, leader = published(db, city)
-    svc.complete_item(db, lights, actor=leader)
+    work.complete_item(db, lights, actor=leader)
     svc.update_item(db, toilets, actor=leader, title="新建公厕三座")  # not republished: the API keeps the promise
     lists = client.get("/api/v1/commitments").json()
     assert [(x["id"], x["figures"]["done"], x["figures"]["total"]) for x in lists] == [(plist.id, 1, 2)]
@@ -493,11 +493,11 @@ def test_the_public_commitments_api(client, db, city, clock):
     assert only["matched"] == 1
     one = client.get(f"/api/v1/commitments/items/{lights.id}").json()
     assert one["owner_unit"] == "和平街道" and one["targets"][0]["name"] == "新装路灯"
-    svc.publish_list(db, plist, actor=leader, note="增加一座公厕")
+    versions.publish_list(db, plist, actor=leader, note="增加一座公厕")
     history = client.get(f"/api/v1/commitments/{plist.id}/history").json()
     assert history[0]["note"] == "增加一座公厕"
     assert history[0]["changed"] == [{"item": "新建公厕三座", "fields": {"title": ["新建公厕两座", "新建公厕三座"]}}]
-    draft = svc.create_list(db, actor=leader, title="草稿", year=2026, owner_unit_id=city.units["district"].id)
+    draft = versions.create_list(db, actor=leader, title="草稿", year=2026, owner_unit_id=city.units["district"].id)
     assert client.get(f"/api/v1/commitments/{draft.id}").status_code == 404
     fresh = svc.add_item(db, plist, actor=leader, title="未公示事项")
     assert client.get(f"/api/v1/commitments/items/{fresh.id}").status_code == 404
@@ -556,9 +556,9 @@ def test_the_ledger_round_trips_through_excel_with_a_report(client, db, city, cl
 
 def test_the_leader_sees_month_on_month_change_and_ratings_by_unit(client, db, city, clock):
     plist, lights, toilets, leader = published(db, city)
-    svc.complete_item(db, lights, actor=leader, completed_on="2026-02-20")  # last month
+    work.complete_item(db, lights, actor=leader, completed_on="2026-02-20")  # last month
     ratings.self_assess(db, lights, actor=leader, score=90)
-    svc.complete_item(db, toilets, actor=leader, completed_on="2026-03-01")  # this month
+    work.complete_item(db, toilets, actor=leader, completed_on="2026-03-01")  # this month
     rows, _ = overview.unit_overview(db, city.jid, year=2026)
     by_unit = {r.unit: r for r in rows}
     assert by_unit["和平街道"].change == 0.0 and by_unit["和平街道"].rating == 90.0
@@ -586,7 +586,7 @@ def test_an_item_names_its_co_units(client, db, city, clock):
     assert added.status_code == 303
     item = db.scalars(select(PledgeItem).where(PledgeItem.title == "背街小巷整治")).one()
     assert item.co_unit_ids == [city.units["urban"].id, city.units["housing"].id]
-    svc.publish_list(db, plist, actor=leader, note="新增背街小巷整治")
+    versions.publish_list(db, plist, actor=leader, note="新增背街小巷整治")
     page = client.get(f"/pledges/items/{item.id}")
     assert 'id="co-units">区城市管理委员会、市住房和城乡建设委员会<' in page.text
 
@@ -658,8 +658,8 @@ def test_overdue_counts_the_promised_due_date_until_the_change_is_published(db, 
     assert queries.ledger_page(db, plist).summary["overdue"] == 1  # the public still sees the promise
     staff = queries.ledger_page(db, plist, public=False).summary
     assert staff["overdue"] == 1 and staff["budget_planned"] == 80.0
-    svc.publish_list(db, plist, actor=leader, note="调整完成时限")
+    versions.publish_list(db, plist, actor=leader, note="调整完成时限")
     after = queries.ledger_page(db, plist)
     assert after.summary["overdue"] == 1 and after.rows[0].overdue and not after.rows[1].overdue
-    svc.complete_item(db, lights, actor=leader)
+    work.complete_item(db, lights, actor=leader)
     assert queries.ledger_page(db, plist).summary["overdue"] == 0

@@ -7,6 +7,7 @@ import json
 import re
 
 from lianxin.pledges import service as svc
+from lianxin.pledges import versions, work
 from lianxin.pledges.public import status_chart, subtree
 from tests.pledges.test_views import published
 
@@ -19,7 +20,7 @@ def _points(text: str, element: str) -> list:
 def test_the_list_page_draws_items_by_status_and_the_located_items_on_a_map(client, db, city):
     plist, lights, toilets, leader = published(db, city)
     lights.lat, lights.lng = 39.93, 116.41
-    svc.report_progress(db, lights, actor=leader, progress=30)
+    work.report_progress(db, lights, actor=leader, progress=30)
     db.flush()
     page = client.get(f"/pledges/lists/{plist.id}")
     assert page.status_code == 200 and 'id="pledge-status"' in page.text and "pointmap.js" in page.text
@@ -31,12 +32,12 @@ def test_the_list_page_draws_items_by_status_and_the_located_items_on_a_map(clie
 
 def test_the_area_page_gathers_the_lists_of_the_units_below(client, db, city):
     plist, lights, toilets, leader = published(db, city)  # owned by the district
-    street = svc.create_list(
+    street = versions.create_list(
         db, actor=leader, title="和平街道2026年民生实事", year=2026, owner_unit_id=city.units["street"].id
     )
     svc.add_item(db, street, actor=leader, title="社区食堂")
-    svc.approve_list(db, street, actor=leader)
-    svc.publish_list(db, street, actor=leader)
+    versions.approve_list(db, street, actor=leader)
+    versions.publish_list(db, street, actor=leader)
     db.flush()
     assert city.units["community"].id in subtree(db, city.jid, city.units["district"].id)
     index = client.get("/pledges")

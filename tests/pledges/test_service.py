@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from lianxin.errors import Conflict, InvalidInput, PermissionDenied
-from lianxin.pledges import meetings, ratings
+from lianxin.pledges import meetings, ratings, versions, work
 from lianxin.pledges import service as svc
 from lianxin.pledges.models import PledgeEvent, PledgeItem, PledgeListVersion, PledgeMilestone, PledgeRating
 from lianxin.pledges.status import ItemAction, ItemStatus, ListStatus
@@ -17,7 +17,7 @@ from lianxin.pledges.status import ItemAction, ItemStatus, ListStatus
 
 def make_list(db, city, *, items=2):
     leader = city.users["district_leader"]
-    plist = svc.create_list(
+    plist = versions.create_list(
         db, actor=leader, title="东城区2026年为民办实事清单", year=2026, owner_unit_id=city.units["district"].id
     )
     made = [
@@ -37,8 +37,8 @@ def make_list(db, city, *, items=2):
 
 
 def publish(db, plist, leader):
-    svc.approve_list(db, plist, actor=leader)
-    return svc.publish_list(db, plist, actor=leader)
+    versions.approve_list(db, plist, actor=leader)
+    return versions.publish_list(db, plist, actor=leader)
 
 
 def events(db, plist):
@@ -53,32 +53,32 @@ def test_a_list_goes_draft_approved_published_archived_with_events(db, city, clo
     version = publish(db, plist, leader)
     assert plist.status == ListStatus.PUBLISHED and plist.version == 1 and version.number == 1
     assert sorted(version.changes["added"]) == sorted(str(i.id) for i in plist.items)
-    svc.archive_list(db, plist, actor=leader)
+    versions.archive_list(db, plist, actor=leader)
     assert plist.status == ListStatus.ARCHIVED
     assert events(db, plist) == ["created", "item_added", "item_added", "approve", "publish", "archive"]
     with pytest.raises(Conflict):
-        svc.publish_list(db, plist, actor=leader)
+        versions.publish_list(db, plist, actor=leader)
 
 
 def test_publishing_needs_approval_first_and_only_leaders_decide(db, city):
     plist, _, leader = make_list(db, city)
     with pytest.raises(Conflict):
-        svc.publish_list(db, plist, actor=leader)
+        versions.publish_list(db, plist, actor=leader)
     with pytest.raises(PermissionDenied):
-        svc.approve_list(db, plist, actor=city.users["street_handler"])
+        versions.approve_list(db, plist, actor=city.users["street_handler"])
     assert plist.status == ListStatus.DRAFT
 
 
 def test_an_empty_list_cannot_be_approved_and_approved_lists_are_frozen(db, city):
     leader = city.users["district_leader"]
-    empty = svc.create_list(db, actor=leader, title="空清单", year=2026, owner_unit_id=city.units["district"].id)
+    empty = versions.create_list(db, actor=leader, title="空清单", year=2026, owner_unit_id=city.units["district"].id)
     with pytest.raises(Conflict):
-        svc.approve_list(db, empty, actor=leader)
+        versions.approve_list(db, empty, actor=leader)
     plist, items, _ = make_list(db, city)
-    svc.approve_list(db, plist, actor=leader)
+    versions.approve_list(db, plist, actor=leader)
     with pytest.raises(Conflict):
         svc.update_item(db, items[0], actor=leader, title="改个名字")
-    svc.revise_list(db, plist, actor=leader, note="补充资金来源")
+    versions.revise_list(db, plist, actor=leader, note="补充资金来源")
     assert plist.status == ListStatus.DRAFT
     assert svc.update_item(db, items[0], actor=leader, title="改个名字") == {"title": ["事项1", "改个名字"]}
 
@@ -87,25 +87,25 @@ def test_changes_after_publishing_make_a_new_version_with_a_diff(db, city, clock
     plist, items, leader = make_list(db, city)
     publish(db, plist, leader)
     with pytest.raises(Conflict):  # nothing changed
-        svc.publish_list(db, plist, actor=leader, note="无变化")
+        versions.publish_list(db, plist, actor=leader, note="无变化")
     svc.update_item(db, items[0], actor=leader, due_on="2026-09-30")
     extra = svc.add_item(db, plist, actor=leader, title="新建公厕两座", owner_unit_id=city.units["urban"].id)
     assert plist.pending_changes
     with pytest.raises(InvalidInput):  # a republish says why
-        svc.publish_list(db, plist, actor=leader)
-    v2 = svc.publish_list(db, plist, actor=leader, note="根据群众意见调整")
+        versions.publish_list(db, plist, actor=leader)
+    v2 = versions.publish_list(db, plist, actor=leader, note="根据群众意见调整")
     assert v2.number == 2 and plist.version == 2 and not plist.pending_changes
     assert v2.changes["added"] == [str(extra.id)] and v2.changes["removed"] == []
     assert v2.changes["changed"] == {str(items[0].id): {"due_on": ["2026-06-30", "2026-09-30"]}}
-    versions = db.scalars(select(PledgeListVersion).where(PledgeListVersion.list_id == plist.id)).all()
-    assert [v.number for v in versions] == [1, 2]
-    assert str(extra.id) not in versions[0].snapshot["items"]  # the first version is kept as it was
+    published = db.scalars(select(PledgeListVersion).where(PledgeListVersion.list_id == plist.id)).all()
+    assert [v.number for v in published] == [1, 2]
+    assert str(extra.id) not in published[0].snapshot["items"]  # the first version is kept as it was
 
 
 def test_live_work_does_not_count_as_a_change_of_commitment(db, city, clock):
     plist, items, leader = make_list(db, city)
     publish(db, plist, leader)
-    svc.report_progress(db, items[0], actor=city.users["street_handler"], progress=30, note="开工")
+    work.report_progress(db, items[0], actor=city.users["street_handler"], progress=30, note="开工")
     svc.update_item(db, items[0], actor=city.users["street_handler"], budget_spent="20")
     assert not plist.pending_changes
     with pytest.raises(PermissionDenied):  # the owner unit's handler does not rewrite the commitment
@@ -146,16 +146,16 @@ def test_progress_against_a_measurable_target(db, city, clock):
     )
     publish(db, plist, leader)
     handler = city.users["street_handler"]
-    svc.report_progress(db, item, actor=handler, target_id=target.id, value=30.5, note="第一季度监测")
+    work.report_progress(db, item, actor=handler, target_id=target.id, value=30.5, note="第一季度监测")
     assert target.actual == 30.5 and item.progress == 50 and item.status == ItemStatus.IN_PROGRESS
-    svc.report_progress(db, item, actor=handler, target_id=target.id, value=11)
+    work.report_progress(db, item, actor=handler, target_id=target.id, value=11)
     assert item.progress == 99  # 100 % only by completing
     with pytest.raises(InvalidInput):
-        svc.report_progress(db, item, actor=handler, progress=120)
+        work.report_progress(db, item, actor=handler, progress=120)
     with pytest.raises(InvalidInput):
-        svc.report_progress(db, item, actor=handler)
+        work.report_progress(db, item, actor=handler)
     with pytest.raises(PermissionDenied):
-        svc.report_progress(db, item, actor=city.users["water_handler"], progress=10)
+        work.report_progress(db, item, actor=city.users["water_handler"], progress=10)
     progress = [
         e.payload
         for e in db.scalars(select(PledgeEvent).where(PledgeEvent.item_id == item.id, PledgeEvent.kind == "progress"))
@@ -169,27 +169,27 @@ def test_children_roll_up_weighted_and_complete_their_parent(db, city, clock):
     a = svc.add_item(db, plist, actor=leader, title="子项甲", parent_id=parent.id, weight=3)
     b = svc.add_item(db, plist, actor=leader, title="子项乙", parent_id=parent.id, weight=1)
     publish(db, plist, leader)
-    svc.report_progress(db, a, actor=leader, progress=40)
+    work.report_progress(db, a, actor=leader, progress=40)
     assert parent.progress == 30 and parent.status == ItemStatus.IN_PROGRESS
     with pytest.raises(Conflict):
-        svc.report_progress(db, parent, actor=leader, progress=80)
-    svc.complete_item(db, a, actor=leader)
+        work.report_progress(db, parent, actor=leader, progress=80)
+    work.complete_item(db, a, actor=leader)
     assert parent.progress == 75
-    svc.complete_item(db, b, actor=leader)
+    work.complete_item(db, b, actor=leader)
     assert parent.status == ItemStatus.COMPLETED and parent.progress == 100
 
 
 def test_complete_writes_a_milestone_and_overdue_items_are_flagged(db, city, clock):
     plist, items, leader = make_list(db, city)
     publish(db, plist, leader)
-    svc.complete_item(db, items[0], actor=leader, note="已验收", completed_on="2026-03-01")
+    work.complete_item(db, items[0], actor=leader, note="已验收", completed_on="2026-03-01")
     assert items[0].completed_on == date(2026, 3, 1) and items[0].milestones[0].title == "办结"
-    assert svc.mark_overdue(db, city.jid, today=date(2026, 7, 1)) == 1
+    assert work.mark_overdue(db, city.jid, today=date(2026, 7, 1)) == 1
     assert items[1].status == ItemStatus.DELAYED and items[0].status == ItemStatus.COMPLETED
-    assert svc.mark_overdue(db, city.jid, today=date(2026, 7, 1)) == 0  # idempotent
+    assert work.mark_overdue(db, city.jid, today=date(2026, 7, 1)) == 0  # idempotent
     with pytest.raises(InvalidInput):
-        svc.change_item_status(db, items[1], ItemAction.CANCEL, actor=leader)  # needs a reason
-    svc.change_item_status(db, items[1], ItemAction.CANCEL, actor=leader, note="并入市级项目")
+        work.change_item_status(db, items[1], ItemAction.CANCEL, actor=leader)  # needs a reason
+    work.change_item_status(db, items[1], ItemAction.CANCEL, actor=leader, note="并入市级项目")
     assert items[1].status == ItemStatus.CANCELLED and plist.pending_changes
 
 
@@ -236,7 +236,7 @@ def test_a_joint_meeting_ticks_items_and_records_follow_ups(db, city, clock):
 def test_three_ratings_follow_the_rules(db, city, clock):
     plist, items, leader = make_list(db, city)
     item = items[0]
-    svc.complete_item(db, item, actor=leader)
+    work.complete_item(db, item, actor=leader)
     with pytest.raises(Conflict):  # not published yet
         ratings.rate_publicly(db, item, phone="13800138000", stars=5)
     publish(db, plist, leader)
@@ -268,12 +268,12 @@ def test_three_ratings_follow_the_rules(db, city, clock):
 def test_lists_need_an_owner_and_a_sane_year(db, city):
     leader = city.users["leader"]
     with pytest.raises(InvalidInput):
-        svc.create_list(db, actor=leader, title="清单", year=2026)
+        versions.create_list(db, actor=leader, title="清单", year=2026)
     with pytest.raises(InvalidInput):
-        svc.create_list(db, actor=leader, title="清单", year=1800, owner_unit_id=city.units["city"].id)
+        versions.create_list(db, actor=leader, title="清单", year=1800, owner_unit_id=city.units["city"].id)
     with pytest.raises(PermissionDenied):
-        svc.create_list(
+        versions.create_list(
             db, actor=city.users["street_handler"], title="区清单", year=2026, owner_unit_id=city.units["district"].id
         )
-    party = svc.create_list(db, actor=leader, title="党支部清单", year=2026, party_org_id=7)
+    party = versions.create_list(db, actor=leader, title="党支部清单", year=2026, party_org_id=7)
     assert party.owner_unit_id is None and party.party_org_id == 7

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from lianxin.pledges import service as svc
+from lianxin.pledges import versions, work
 from lianxin.pledges.models import PledgeItem, PledgeList, PledgeMeeting, PledgeRating
 from lianxin.pledges.status import ItemStatus, ListStatus
 from tests.factories import PASSWORD
@@ -20,7 +21,7 @@ from tests.helpers import csrf_from, login
 
 def published(db, city):
     leader = city.users["district_leader"]
-    plist = svc.create_list(
+    plist = versions.create_list(
         db, actor=leader, title="东城区2026年为民办实事清单", year=2026, owner_unit_id=city.units["district"].id
     )
     lights = svc.add_item(
@@ -37,16 +38,16 @@ def published(db, city):
     toilets = svc.add_item(
         db, plist, actor=leader, title="新建公厕两座", owner_unit_id=city.units["urban"].id, due_on=date(2026, 2, 1)
     )
-    svc.approve_list(db, plist, actor=leader)
-    svc.publish_list(db, plist, actor=leader)
+    versions.approve_list(db, plist, actor=leader)
+    versions.publish_list(db, plist, actor=leader)
     db.flush()
     return plist, lights, toilets, leader
 
 
 def test_the_public_ledger_shows_the_published_version_with_progress_and_history(client, db, city, clock):
     plist, lights, toilets, leader = published(db, city)
-    svc.report_progress(db, lights, actor=city.users["street_handler"], target_id=lights.targets[0].id, value=60)
-    svc.add_milestone(db, lights, actor=city.users["street_handler"], title="完成招标", dated="2026-02-20")
+    work.report_progress(db, lights, actor=city.users["street_handler"], target_id=lights.targets[0].id, value=60)
+    work.add_milestone(db, lights, actor=city.users["street_handler"], title="完成招标", dated="2026-02-20")
     svc.update_item(db, lights, actor=leader, title="老旧小区路灯改造（扩大范围）")  # not yet republished
     unpublished = svc.add_item(db, plist, actor=leader, title="尚未公示的新事项")
     index = client.get("/pledges")
@@ -56,7 +57,7 @@ def test_the_public_ledger_shows_the_published_version_with_progress_and_history
     assert "老旧小区路灯改造" in page.text and "扩大范围" not in page.text and unpublished.title not in page.text
     assert 'value="50"' in page.text and "完成招标" in page.text and "新装路灯" in page.text
     assert 'id="kpi-overdue">1<' in page.text  # the toilets were due on 1 February
-    svc.publish_list(db, plist, actor=leader, note="扩大改造范围")
+    versions.publish_list(db, plist, actor=leader, note="扩大改造范围")
     again = client.get(f"/pledges/lists/{plist.id}")
     assert "扩大范围" in again.text and "扩大改造范围" in again.text and unpublished.title in again.text
     assert "新增：尚未公示的新事项" in again.text
@@ -66,14 +67,14 @@ def test_the_public_ledger_shows_the_published_version_with_progress_and_history
 
 def test_drafts_are_not_public(client, db, city):
     leader = city.users["district_leader"]
-    draft = svc.create_list(db, actor=leader, title="草稿清单", year=2026, owner_unit_id=city.units["district"].id)
+    draft = versions.create_list(db, actor=leader, title="草稿清单", year=2026, owner_unit_id=city.units["district"].id)
     assert client.get(f"/pledges/lists/{draft.id}").status_code == 404
     assert "草稿清单" not in client.get("/pledges").text
 
 
 def test_a_resident_rates_a_completed_item_once(client, db, city, clock):
     plist, lights, _, leader = published(db, city)
-    svc.complete_item(db, lights, actor=leader)
+    work.complete_item(db, lights, actor=leader)
     token = csrf_from(client, f"/pledges/lists/{plist.id}")
     bad = client.post(f"/pledges/items/{lights.id}/rate", data={"csrf_token": token, "phone": "123", "stars": "5"})
     assert bad.status_code == 422 and "11 位手机号码" in bad.text
@@ -184,7 +185,7 @@ def test_the_owner_units_handler_cannot_approve(client, db, city):
 
 def test_leader_overview_ranks_units_and_lists_overdue_items(client, db, city, clock):
     plist, lights, toilets, leader = published(db, city)
-    svc.complete_item(db, lights, actor=leader, completed_on="2026-03-01")
+    work.complete_item(db, lights, actor=leader, completed_on="2026-03-01")
     login(client, city.users["leader"].username, PASSWORD)
     page = client.get("/leader/pledges?year=2026")
     assert page.status_code == 200 and 'id="kpi-rate">50.0%' in page.text

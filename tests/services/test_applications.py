@@ -56,7 +56,12 @@ def test_an_online_application_runs_its_course_on_the_working_day_clock(db, city
     svc.act(db, app, "deliver", actor=handler)
     assert app.status == AppStatus.DELIVERED and svc.on_time(app) is False
     assert app not in svc.staff_queue(db, handler) and app in svc.staff_queue(db, handler, open_only=False)
-    kinds = [e.kind for e in db.scalars(select(ApplicationEvent).where(ApplicationEvent.application_id == app.id))]
+    kinds = [
+        e.kind
+        for e in db.scalars(
+            select(ApplicationEvent).where(ApplicationEvent.application_id == app.id).order_by(ApplicationEvent.id)
+        )
+    ]
     assert kinds == ["submit", "accept", "ask_more", "resubmit", "accept", "approve", "deliver"]
     assert any("需要补正材料：请补充户口簿首页" in t for t in texts(db, me.phone))
     with pytest.raises(Conflict):

@@ -47,7 +47,7 @@ def test_a_walk_in_is_called_to_a_window_served_and_rates_the_visit(page, live_s
     board.goto(f"/services/queue/{centre}?n=A001")
     expect(board.locator(f'[data-window="{window_code}"]')).to_have_text("A001")
     expect(board.locator("#my-place")).to_contain_text(window_code)
-    screenshot(board, "services-hall-board-1280")
+    screenshot(board, "services-hall-board-360")
     board.close()
     page.locator("#ticket-A001").get_by_role("button", name="办理完成").click()
     expect(page.locator("#ticket-A001")).to_contain_text("已办理")

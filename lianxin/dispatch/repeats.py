@@ -17,7 +17,7 @@ from functools import cache
 
 import jieba
 import jieba.analyse
-from sqlalchemy import bindparam, func, select, union_all
+from sqlalchemy import bindparam, func, insert, select, union_all
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.models import Appeal, Appellant
@@ -67,16 +67,20 @@ def appeal_text(appeal: Appeal) -> str:
 def index_appeal(session: Session, appeal: Appeal) -> int:
     """Write the appeal's keywords into the repeat index (called at intake); returns how many."""
     terms = terms_of(appeal_text(appeal))
-    session.add_all(
-        AppealTerm(
-            jurisdiction_id=appeal.jurisdiction_id,
-            appeal_id=appeal.id,
-            term=term,
-            community_id=appeal.community_id,
-            received_at=appeal.received_at,
+    if terms:  # one executemany, not one ORM INSERT per keyword
+        session.execute(
+            insert(AppealTerm.__table__),
+            [
+                dict(
+                    jurisdiction_id=appeal.jurisdiction_id,
+                    appeal_id=appeal.id,
+                    term=term,
+                    community_id=appeal.community_id,
+                    received_at=appeal.received_at,
+                )
+                for term in terms
+            ],
         )
-        for term in terms
-    )
     return len(terms)
 
 

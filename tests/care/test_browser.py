@@ -52,7 +52,7 @@ def _login(context, user):
     page.get_by_label("用户名").fill(user.username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/")
+    page.wait_for_url(lambda url: "/login" not in url)
     return page
 
 

@@ -75,7 +75,7 @@ def staff(page, live_server, who: str) -> None:
     page.get_by_label("用户名").fill(live_server.city.users[who].username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_label("密码").press("Enter")
-    page.wait_for_url("**/")
+    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def declare(page, id_number: str, name: str, risk: str) -> None:

@@ -17,7 +17,7 @@ FAR_DAY = datetime(2099, 1, 1, 4, 0, tzinfo=UTC)  # a day no other test numbers
 
 def test_two_open_intakes_take_numbers_without_waiting_and_never_the_same(engine):
     if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite: one writer at a time; the number stays in the intake's transaction")
+        pytest.skip("PostgreSQL only: SQLite has one writer at a time; the number stays in the intake's transaction")
     try:
         with Session(engine) as first, Session(engine) as second:
             a = next_order_no(first, FAR_DAY)  # first's transaction stays open ...

@@ -26,7 +26,7 @@ from lianxin.volunteers import market  # noqa: E402
 from lianxin.volunteers.demo import build_demo  # noqa: E402
 from lianxin.volunteers.models import Good  # noqa: E402
 from lianxin.wishes.models import Member  # noqa: E402
-from lianxin.wishes.service import create_member  # noqa: E402
+from lianxin.wishes.people import create_member  # noqa: E402
 from tests.factories import build_city  # noqa: E402
 
 

@@ -816,6 +816,19 @@ def add_note(session: Session, appeal: Appeal, *, actor: User, note: str) -> App
     return appeal
 
 
+def add_module_note(
+    session: Session, appeal: Appeal, *, actor: User | None, note: str, label: str, payload: dict | None = None
+) -> AppealEvent:
+    """An internal note written by a module about its own work order (the care visit record on the alarm's
+    appeal, …): the module has checked its own access rule, so the actor need not be able to open the appeal.
+    ``label`` names the source in the history (``关爱探视`` …)."""
+    note = require_text(note, "note", "备注", "note")
+    actor_label = f"{label}·{actor.display_name}" if actor else label
+    event = transition(session, appeal, Action.NOTE, actor=actor, note=note, payload=payload, actor_label=actor_label)
+    flush(session)
+    return event
+
+
 def recategorize_appeal(
     session: Session,
     appeal: Appeal,

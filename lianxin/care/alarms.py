@@ -19,6 +19,7 @@ from lianxin.care.service import _event, require_access, rules_for, scoped
 from lianxin.care.status import (
     DEFAULT_LADDER,
     OPEN_STATUSES,
+    OUTCOME_LABELS,
     REAL_OUTCOMES,
     RULE_LABELS,
     AlarmAction,
@@ -501,9 +502,35 @@ def record_visit(
     alarm.version += 1
     _alarm_event(session, alarm, AlarmAction.RECORD_VISIT, actor=actor, before=before, note=note, outcome=str(outcome))
     session.flush()
+    _note_on_work_order(session, alarm, actor)
     if alarm.outcome in REAL_OUTCOMES:
         _maybe_flag(session, alarm.household, now)
     return alarm
+
+
+def _note_on_work_order(session: Session, alarm: Alarm, actor: User | None) -> None:
+    """The visit record is written on the alarm's 12345 work order too (an internal note), so whoever handles or
+    supervises the work order sees what was found without opening the care board."""
+    if alarm.appeal_id is None:
+        return
+    from lianxin.appeals.models import Appeal
+    from lianxin.appeals.service import add_module_note
+
+    appeal = session.get(Appeal, alarm.appeal_id)
+    if appeal is None:
+        return
+    outcome = OUTCOME_LABELS[alarm.outcome][0]
+    text = f"关爱告警 {alarm.id} 上门结果：{outcome}。{alarm.visit_note}" + (
+        "（附现场照片）" if alarm.photo_key else ""
+    )
+    add_module_note(
+        session,
+        appeal,
+        actor=actor,
+        note=text,
+        label="关爱探视",
+        payload={"alarm_id": alarm.id, "outcome": alarm.outcome.value},
+    )
 
 
 def _maybe_flag(session: Session, household: Household, now: datetime) -> None:

@@ -99,6 +99,12 @@ def test_low_use_raises_once_escalates_and_needs_a_visit_record(db, clock, city,
         "start_visit",
         "record_visit",
     ]
+    # the visit record is on the work order too: an internal note, not shown to the resident
+    db.expire(order, ["events"])
+    note = order.events[-1]
+    assert (note.kind, note.public) == ("noted", False)
+    assert note.note.startswith(f"关爱告警 {alarm.id} 上门结果：平安") and "老人外出买菜" in note.note
+    assert note.actor_id == gw.id and note.actor_label.startswith("关爱探视") and note.payload["outcome"] == "safe"
     # a new episode may open a new alarm
     clock.shift(timedelta(hours=1))
     assert jobs.evaluate_rules(db, None, utcnow()) == 1

@@ -27,7 +27,7 @@ from lianxin.calls.models import (
 from lianxin.calls.status import FINISHED, LIVE, next_status
 from lianxin.choices import InvalidChoice
 from lianxin.clock import utcnow
-from lianxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from lianxin.errors import Conflict, InvalidInput, LianxinError, NotFound, PermissionDenied
 from lianxin.orgs.models import Role, User
 from lianxin.orgs.service import has_role, require_role
 
@@ -259,7 +259,16 @@ def link_intake(session: Session, call: Call, appeal: Appeal, *, actor: User | N
 
 def link_desk_intake(session: Session, appeal: Appeal, *, actor: User | None, values: dict) -> None:
     """Hook ``after_desk_intake``: link the call the intake form carried, and send the intake to the expert queue
-    when the operator marked it for an expert or its category is configured so."""
+    when the operator marked it for an expert or its category is configured so. A refusal names no field: the
+    intake form shows it at the top (its call and expert fields live in the desk panel)."""
+    try:
+        _link_desk_intake(session, appeal, actor=actor, values=values)
+    except LianxinError as exc:
+        exc.field = None
+        raise
+
+
+def _link_desk_intake(session: Session, appeal: Appeal, *, actor: User | None, values: dict) -> None:
     call = None
     call_id = (values.get("call_id") or "").strip()
     if call_id:

@@ -70,7 +70,7 @@ def simulate(
 def hotlines_list(jurisdiction: JURISDICTION = "") -> None:
     """列出热线号码表 / list the hotline table."""
     from lianxin.appeals.models import Category
-    from lianxin.calls.service import hotlines
+    from lianxin.calls.tables import hotlines
 
     with open_session() as session:
         for line in hotlines(session, _jid(session, jurisdiction)):
@@ -94,7 +94,7 @@ def hotlines_add(
     jurisdiction: JURISDICTION = "",
 ) -> None:
     """添加或修改一条热线 / add or change a hotline."""
-    from lianxin.calls.service import save_hotline
+    from lianxin.calls.tables import save_hotline
 
     with open_session() as session:
         line = save_hotline(
@@ -115,7 +115,7 @@ def hotlines_add(
 @fails_cleanly
 def seat(username: str, seat_number: str, jurisdiction: JURISDICTION = "") -> None:
     """让话务员坐在某座席 / seat an operator at a seat of the switch."""
-    from lianxin.calls.service import set_seat
+    from lianxin.calls.tables import set_seat
 
     with open_session() as session:
         jid = _jid(session, jurisdiction)
@@ -129,7 +129,7 @@ def skills(
     username: str, codes: Annotated[list[str] | None, typer.Argument()] = None, jurisdiction: JURISDICTION = ""
 ) -> None:
     """设置专家座席的领域（如 hrss medical）/ set an operator's expert domains."""
-    from lianxin.calls.service import set_operator_skills
+    from lianxin.calls.tables import set_operator_skills
 
     with open_session() as session:
         jid = _jid(session, jurisdiction)

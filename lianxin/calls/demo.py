@@ -3,8 +3,9 @@ through the simulator (one to the merged 12333 line, one missed, one still ringi
 
 from __future__ import annotations
 
-from lianxin.calls.service import record_switch_event, set_operator_skills, set_seat
+from lianxin.calls.service import record_switch_event
 from lianxin.calls.simulate import events_for, random_caller
+from lianxin.calls.tables import set_operator_skills, set_seat
 from lianxin.orgs.models import Role
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from lianxin.calls.defaults import ensure_defaults
-from lianxin.calls.service import set_operator_skills, set_seat
+from lianxin.calls.tables import set_operator_skills, set_seat
 from lianxin.orgs.models import Role
 from lianxin.orgs.service import create_user
 from tests.factories import PASSWORD

@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.service import submit_appeal
 from lianxin.calls.defaults import ensure_defaults
-from lianxin.calls.service import set_seat
 from lianxin.calls.simulate import events_for, run_direct
+from lianxin.calls.tables import set_seat
 from lianxin.db import session_scope
 from lianxin.orgs.models import Jurisdiction, Role, Unit
 from lianxin.orgs.service import create_user

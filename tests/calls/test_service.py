@@ -16,11 +16,10 @@ from lianxin.calls.service import (
     hand_to_expert,
     link_desk_intake,
     record_switch_event,
-    save_hotline,
-    set_operator_skills,
     take_expert_item,
     transfer_to_utility,
 )
+from lianxin.calls.tables import save_hotline, set_operator_skills
 from lianxin.defaults import category_by_path
 from lianxin.errors import Conflict, InvalidInput, PermissionDenied
 from tests.factories import new_appeal

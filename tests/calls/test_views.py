@@ -99,7 +99,7 @@ def test_hand_over_and_utility_transfer_are_one_click_on_the_desk(client, db, ph
     sign_in(client, phones, "operator")
     token = csrf_from(client, "/staff/intake")
     panel = client.post("/staff/calls/v3/expert", data={"skill": "medical", "csrf_token": token}, headers=HX)
-    assert panel.status_code == 200 and "已转专家座席" in panel.text
+    assert panel.status_code == 200 and "已转专家座席：医保" in panel.text
     panel = client.post("/staff/calls/v3/transfer", data={"number": "96116", "csrf_token": token}, headers=HX)
     assert "已转接 96116" in panel.text
     refused = client.post("/staff/calls/v3/transfer", data={"number": "12333", "csrf_token": token}, headers=HX)
@@ -148,3 +148,53 @@ def test_switched_off_the_desk_has_no_panel_and_the_pages_are_gone(without_calls
     ring(db, phones, "v4", until="answered")
     assert intake(without_calls, call_id="v4").status_code == 303  # the hook does not run: nothing is linked
     assert get_call(db, phones.jid, "v4").appeal_id is None
+
+
+def test_the_admin_edits_the_hotline_table_seats_and_domains(client, db, phones):
+    from lianxin.calls.models import CallHotline
+    from lianxin.calls.service import skills_of
+    from lianxin.defaults import category_by_path
+
+    sign_in(client, phones, "admin")
+    page = client.get("/admin/calls")
+    assert page.status_code == 200 and "12333" in page.text and "自来水服务热线" in page.text
+    assert "Hotline table" in client.get("/admin/calls?lang=en").text
+    assert "修改热线" in client.get("/admin/calls?number=12329&lang=zh").text
+    token = csrf_from(client, "/admin/calls")
+    price = category_by_path(db, phones.jid, "市场管理/价格监管")
+    saved = client.post(
+        "/admin/calls/hotlines",
+        data={
+            "csrf_token": token,
+            "number": "12358",
+            "kind": "merged",
+            "name_zh": "价格举报热线",
+            "name_en": "Price hotline",
+            "channel": "hotline",
+            "category_id": str(price.id),
+            "active": "1",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    line = db.get(CallHotline, (phones.jid, "12358"))
+    assert line.default_category_id == price.id and line.name_en == "Price hotline"
+    bad = client.post(
+        "/admin/calls/hotlines", data={"csrf_token": token, "number": "not-a-number!", "kind": "merged", "name_zh": "x"}
+    )
+    assert bad.status_code == 422 and "号码格式不正确" in bad.text
+    operator = phones.users["operator"]
+    done = client.post(
+        "/admin/calls/operators",
+        data={"csrf_token": token, "user_id": str(operator.id), "seat": "8101", "skills": ["tax", "market"]},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and skills_of(db, operator) == ["market", "tax"]
+    refused = client.post(
+        "/admin/calls/operators",
+        data={"csrf_token": token, "user_id": str(phones.users["street_handler"].id), "skills": ["tax"]},
+    )
+    assert refused.status_code == 422 and "只有话务员或派单员" in refused.text
+    with TestClient(client.app) as other:
+        sign_in(other, phones, "operator")
+        assert other.get("/admin/calls").status_code == 403

@@ -9,6 +9,7 @@ import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.models import Appeal
@@ -182,22 +183,41 @@ def record_switch_event(
             f"call {call_id} is {call.status.value}: it cannot be {kind.value}",
         )
     if call is None:
-        caller = number_or_none(caller, "caller", "来电号码", "caller", required=True)
-        dialled = number_or_none(dialled, "dialled", "被叫号码", "dialled", required=False)
-        line = hotline(session, jurisdiction_id, dialled)
-        call = Call(
-            jurisdiction_id=jurisdiction_id,
-            call_id=call_id,
-            status=target,
-            caller=caller,
-            dialled=dialled,
-            hotline_number=line.number if line and line.kind == HotlineKind.MERGED else None,
-            rang_at=at,
-        )
+        return _new_call(session, jurisdiction_id, call_id, caller, dialled, seat, recording_ref, at)
+    return _advance(session, call, kind, target, seat, recording_ref, at), True
+
+
+def _new_call(session: Session, jurisdiction_id: int, call_id: str, caller, dialled, seat, recording_ref, at):
+    """The first event of a call. Two adapters racing with the same ringing: the loser's insert fails, and it
+    answers as a repeat."""
+    caller = number_or_none(caller, "caller", "来电号码", "caller", required=True)
+    dialled = number_or_none(dialled, "dialled", "被叫号码", "dialled", required=False)
+    line = hotline(session, jurisdiction_id, dialled)
+    call = Call(
+        jurisdiction_id=jurisdiction_id,
+        call_id=call_id,
+        status=CallStatus.RINGING,
+        caller=caller,
+        dialled=dialled,
+        hotline_number=line.number if line and line.kind == HotlineKind.MERGED else None,
+        rang_at=at,
+        updated_at=utcnow(),
+    )
+    savepoint = session.begin_nested()
+    try:
         session.add(call)
+        session.flush()
+        savepoint.commit()
+    except IntegrityError:
+        savepoint.rollback()
+        return get_call(session, jurisdiction_id, call_id), False
+    return _advance(session, call, SwitchEvent.RINGING, CallStatus.RINGING, seat, recording_ref, at), True
+
+
+def _advance(session: Session, call: Call, kind: SwitchEvent, target: CallStatus, seat, recording_ref, at) -> Call:
     call.status = target
     if seat:
-        call.seat, call.operator_id = seat, operator_of_seat(session, jurisdiction_id, seat)
+        call.seat, call.operator_id = seat, operator_of_seat(session, call.jurisdiction_id, seat)
     if recording_ref:
         call.recording_ref = recording_ref
     if target == CallStatus.ANSWERED:
@@ -206,7 +226,7 @@ def record_switch_event(
         call.ended_at = at
     session.flush()
     _append(session, call, CallEventKind(kind.value), at=at, seat=seat, recording_ref=recording_ref)
-    return call, True
+    return call
 
 
 # ---- the operator's desk ---------------------------------------------------------------------------------
@@ -227,18 +247,20 @@ def current_call(session: Session, user: User, now: datetime | None = None) -> C
     )
 
 
+def require_at_seat(session: Session, call: Call, actor: User | None) -> None:
+    """An operator acts on the calls at their own seat; a dispatcher (the shift's lead) on any."""
+    if actor is None or call.operator_id in (None, actor.id) or has_role(session, actor, (Role.DISPATCHER,)):
+        return
+    raise PermissionDenied("这不是您座席上的来电", "this call is not at your seat", field="call_id")
+
+
 def link_intake(session: Session, call: Call, appeal: Appeal, *, actor: User | None) -> bool:
     """The intake recorded during (or right after) the call belongs to it; the first one is the call's appeal.
     Returns False when they were linked already."""
     require_role(session, actor, DESK_ROLES)
     if call.jurisdiction_id != appeal.jurisdiction_id:
         raise NotFound("来电不存在", "no such call", field="call_id")
-    if (
-        actor is not None
-        and call.operator_id not in (None, actor.id)
-        and not has_role(session, actor, (Role.DISPATCHER,))
-    ):
-        raise PermissionDenied("这不是您座席上的来电", "this call is not at your seat", field="call_id")
+    require_at_seat(session, call, actor)
     if session.scalar(
         select(func.count()).where(
             CallEvent.jurisdiction_id == call.jurisdiction_id,
@@ -375,6 +397,7 @@ def hand_to_expert(session: Session, call: Call, skill: str, *, actor: User) -> 
     require_role(session, actor, DESK_ROLES)
     if call.jurisdiction_id != actor.jurisdiction_id:
         raise NotFound("来电不存在", "no such call")
+    require_at_seat(session, call, actor)
     if call.status == CallStatus.MISSED:
         raise Conflict("未接来电不能转专家座席", "a missed call cannot be handed to an expert")
     waiting = session.scalar(
@@ -442,6 +465,7 @@ def utility_lines(session: Session, jurisdiction_id: int) -> list[CallHotline]:
 def transfer_to_utility(session: Session, call: Call, number: str, *, actor: User) -> CallEvent:
     """One click at the desk: the call goes to a utility's own hotline (water, gas, metro), recorded on the call."""
     require_role(session, actor, DESK_ROLES)
+    require_at_seat(session, call, actor)
     line = hotline(session, call.jurisdiction_id, (number or "").strip())
     if line is None or line.kind != HotlineKind.UTILITY:
         raise InvalidInput("请选择公共服务企业热线", "choose a utility hotline", field="number")

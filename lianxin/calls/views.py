@@ -4,14 +4,17 @@ appeal page (the recording link, for the roles allowed to hear it), the recordin
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from lianxin.appeals.access import can_see, visible_appeals
+from lianxin.appeals.access import can_see, sees_personal_data, visible_appeals
 from lianxin.appeals.models import Appeal, Appellant, Category
+from lianxin.appeals.privacy import mask_phone
 from lianxin.appeals.status import OPEN
 from lianxin.calls import service
 from lianxin.calls.choices import CallStatus
@@ -140,14 +143,16 @@ def appeal_calls(
     calls = service.recording_calls(session, appeal)
     if not calls:
         return Response(status_code=204)
-    return render(request, "calls/_appeal.html", {"calls": calls, "appeal": appeal})
+    unmasked = sees_personal_data(session, user, appeal)
+    callers = {call.call_id: call.caller if unmasked else mask_phone(call.caller) for call in calls}
+    return render(request, "calls/_appeal.html", {"calls": calls, "appeal": appeal, "callers": callers})
 
 
 def recording_url(settings, ref: str) -> str:
     if ref.startswith(("http://", "https://")):
         return ref
     base = settings.cti_recording_url
-    return base + ref if base else f"/staff/calls/no-player?ref={ref}"
+    return base + quote(ref, safe="/") if base else f"/staff/calls/no-player?ref={quote(ref, safe='')}"
 
 
 @router.get("/{call_id}/recording")

@@ -140,6 +140,10 @@ def test_an_intake_marked_for_an_expert_and_a_hand_over_are_queued_and_taken_onc
         hand_to_expert(db, call, "astrology", actor=phones.users["operator"])
     with pytest.raises(PermissionDenied):
         hand_to_expert(db, call, "medical", actor=phones.users["street_handler"])
+    other_seat = ring(db, phones, "c12", seat="8002", until="answered")
+    with pytest.raises(PermissionDenied, match="座席"):
+        hand_to_expert(db, other_seat, "hrss", actor=phones.users["operator"])
+    assert hand_to_expert(db, other_seat, "hrss", actor=phones.users["dispatcher"]).reason == ExpertReason.HANDOVER
 
 
 def test_a_transfer_to_a_utility_hotline_is_recorded_on_the_call(db, phones):

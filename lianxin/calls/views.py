@@ -48,8 +48,8 @@ def stamp(call: Call | None) -> str:
     return f"{call.call_id}|{call.status.value}|{call.updated_at.isoformat()}" if call else "none"
 
 
-def desk_context(session: Session, user: User, message: str = "") -> dict:
-    call = service.current_call(session, user)
+def desk_context(session: Session, user: User, message: str = "", call: Call | None = None) -> dict:
+    call = call or service.current_call(session, user)
     context: dict = {"call": call, "stamp": stamp(call), "message": message}
     context["seat"] = session.scalar(
         select(CallSeat.seat).where(CallSeat.jurisdiction_id == user.jurisdiction_id, CallSeat.user_id == user.id)
@@ -79,10 +79,10 @@ def desk(
     session: Session = Depends(get_session),
 ) -> Response:
     """The panel on the intake desk, polled every 2 s: 204 while nothing changed since ``seen``."""
-    context = desk_context(session, user)
-    if seen and seen == context["stamp"]:
-        return Response(status_code=204)
-    return render(request, "calls/_desk.html", context)
+    call = service.current_call(session, user)
+    if seen and seen == stamp(call):
+        return Response(status_code=204)  # one query per operator every 2 s while nothing changes
+    return render(request, "calls/_desk.html", desk_context(session, user, call=call))
 
 
 def _desk_action(request: Request, session: Session, user: User, act) -> Response:

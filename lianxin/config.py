@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     # The modules this deployment serves (lianxin.modules.MODULES): empty or "all" for every module,
     # "hotspots,topics" for only those, "-hotspots,-topics" for all but those. The core is always on.
     modules: str = ""
+    # Calls (lianxin.calls): the bearer token the telephone switch's CTI / PBX adapter sends with its call events
+    # (empty: the endpoint refuses every request), and where recordings are heard: a recording reference that is
+    # not itself an http(s) address is appended to this base address (e.g. "https://rec.example.org/play/").
+    cti_token: str = ""
+    cti_recording_url: str = ""
 
     # Rate limits (lianxin/ratelimit.py; counters live in the database, so every server process shares them).
     # "N/period": at most N per period (s, m, h, d), per client address unless the name says otherwise.

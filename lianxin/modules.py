@@ -52,6 +52,7 @@ MODULES: list[str] = [
     "lianxin.logistics",
     "lianxin.services",
     "lianxin.poverty",
+    "lianxin.calls",
 ]
 
 Ref = str | Any  # "package.module:attribute", or the object itself
@@ -74,6 +75,9 @@ HOOKS: dict[str, str] = {
     "member or volunteer registered with the user's phone)",
     "after_resident_sign_in": "f(session, account), after a resident proved their phone with a code (wishes "
     "links the member or volunteer registered with that phone)",
+    "after_desk_intake": "f(session, appeal, *, actor, values), after the operator's intake form (/staff/intake) "
+    "saved an appeal, inside its transaction; ``values``: the posted form (calls links the call the form carried "
+    "and sends the intake to an expert queue)",
 }
 
 

@@ -27,6 +27,7 @@ from lianxin.appeals.service import add_note, answer_directly, merge_appeal, not
 from lianxin.dispatch.repeats import find_repeats
 from lianxin.errors import InvalidInput, LianxinError
 from lianxin.knowledge.service import answer_from_entry, get_entry, search_entries
+from lianxin.modules import run_hooks
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import has_role
 from lianxin.routing.labels import record_label
@@ -201,6 +202,7 @@ def intake(
         _record_choice(session, appeal, user, values)
         if not _merge(session, appeal, user, values):
             _disposition(session, appeal, user, values)
+        run_hooks("after_desk_intake", session, appeal, actor=user, values=values)  # e.g. calls: link the call
         savepoint.commit()
     except ValidationError as exc:
         savepoint.rollback()

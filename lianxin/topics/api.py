@@ -69,6 +69,9 @@ class EffectOut(BaseModel):
     before_per_week: float
     after_per_week: float | None
     change: float | None
+    too_early: bool = Field(
+        False, description="开始不满一周，尚不比较 / started less than a week ago: nothing compared yet"
+    )
 
 
 class TopicDetailOut(TopicOut):

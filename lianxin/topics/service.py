@@ -272,8 +272,9 @@ def matches(topic: Topic, appeal: Appeal, community: str | None) -> bool:
 class Effect:
     weeks: list[dict]  # {"start": ISO date, "count": appeals, "after": bool}
     before_per_week: float
-    after_per_week: float | None  # None until the first week after the start has begun
+    after_per_week: float | None  # None until a full week has passed since the start
     change: float | None  # (after − before) / before, None when there is nothing to compare
+    too_early: bool = False  # started less than a week ago: a few days are no week, nothing is compared yet
 
 
 def topic_effect(session: Session, topic: Topic, *, weeks: int = 8, now: datetime | None = None) -> Effect:
@@ -309,6 +310,8 @@ def topic_effect(session: Session, topic: Topic, *, weeks: int = 8, now: datetim
         for k in range(-weeks, len(after_weeks))
     ]
     before = sum(counts.get(k, 0) for k in range(-weeks, 0)) / weeks
-    after = sum(counts.get(k, 0) for k in after_weeks) / len(after_weeks) if after_weeks else None
+    too_early = start <= now < start + timedelta(weeks=1)
+    measured = after_weeks and not too_early
+    after = sum(counts.get(k, 0) for k in after_weeks) / len(after_weeks) if measured else None
     change = round((after - before) / before, 3) if after is not None and before else None
-    return Effect(series, round(before, 2), None if after is None else round(after, 2), change)
+    return Effect(series, round(before, 2), None if after is None else round(after, 2), change, too_early)

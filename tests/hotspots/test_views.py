@@ -89,6 +89,10 @@ def test_a_leader_makes_a_topic_and_handlers_work_its_tasks(client, db, city, cl
     )
     page = client.get(f"/topics/{topic.id}")
     assert "约谈施工单位" in page.text and "夜间施工管理规定" in page.text and 'id="topic-effect"' in page.text
+    # made today from a hotspot of last week's appeals: too early to measure, not −100 %
+    assert 'id="effect-too-early"' in page.text and "为时尚早" in page.text and "-100%" not in page.text
+    api = client.get(f"/api/v1/topics/{topic.id}").json()["effect"]
+    assert api["too_early"] is True and api["after_per_week"] is None and api["change"] is None
     assert client.get("/topics").text.count(topic.title) >= 1
 
     client.post("/logout", data={"csrf_token": token})

@@ -194,5 +194,9 @@ def test_effect_counts_matching_appeals_per_week_before_and_after(db, city, cloc
     assert effect.before_per_week == 1.25 and effect.after_per_week == 0.5 and effect.change == -0.6
     early = topic_effect(db, topic, weeks=4, now=start - timedelta(days=1))
     assert early.after_per_week is None and early.change is None
+    # the day after the start: appeals before, none yet since; a day is no week, so nothing is compared
+    today = topic_effect(db, topic, weeks=4, now=start + timedelta(days=1))
+    assert today.too_early and today.after_per_week is None and today.change is None and today.before_per_week == 1.25
+    assert not effect.too_early and not topic_effect(db, topic, weeks=4, now=start + timedelta(days=7)).too_early
     with pytest.raises(InvalidInput):
         topic_effect(db, topic, weeks=0)

@@ -6,6 +6,9 @@ import json
 import re
 from datetime import timedelta
 
+from sqlalchemy import select
+
+from lianxin.appeals.models import Appeal
 from lianxin.clock import utcnow
 from lianxin.hotspots.service import refresh_snapshot
 from lianxin.topics.models import Topic
@@ -40,6 +43,10 @@ def test_hotspot_pages_show_the_list_trend_map_and_appeals(client, db, city, clo
     assert sum(option["series"][0]["data"]) == 4
     assert 'id="hotspot-map"' in detail.text and "leaflet.js" in detail.text and "echarts.min.js" in detail.text
     assert all(a in detail.text for a in NOISE)
+    # each appeal's number links to it and its status is a label, not a code
+    order_no = db.scalar(select(Appeal.order_no).order_by(Appeal.id))
+    assert f'<a href="/staff/appeals/{order_no}">{order_no}</a>' in detail.text
+    assert ">已受理</span>" in detail.text and ">received<" not in detail.text
     english = client.get(f"/hotspots/{hotspot.id}?lang=en")
     assert "Make it the topic of the month" in english.text
 

@@ -196,7 +196,7 @@ def _rebuild(conn: Connection, spec: Partitioned, *, partitioned: bool, now: dat
             definition = f"PRIMARY KEY (id, {spec.key})" if partitioned else "PRIMARY KEY (id)"
         q(f'ALTER TABLE {t} ADD CONSTRAINT "{name}" {definition}')
     for _, ddl in indexes:
-        q(ddl)  # "CREATE INDEX … ON public.<t> …": the new table has the name
+        q(ddl.replace(" ON ONLY ", " ON ", 1))  # "CREATE INDEX … ON public.<t> …": the new table has the name
     if partitioned:
         q(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
         q(f"CREATE TABLE {SCHEMA}.{t}_default PARTITION OF {t} DEFAULT")

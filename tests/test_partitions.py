@@ -15,6 +15,8 @@ from lianxin.migrations import downgrade, upgrade
 from lianxin.partitions import PARTITIONED, SCHEMA, ensure_partitions, is_partitioned, partitions
 from tests.factories import build_city, new_appeal
 
+INVALID_INDEXES = "SELECT count(*) FROM pg_index WHERE NOT indisvalid"
+
 
 def where(session, event_id: int) -> str:
     """The partition holding one event."""
@@ -104,6 +106,7 @@ def test_the_migration_partitions_a_database_that_holds_rows_and_goes_back(scrat
             holder = conn.execute(text("SELECT tableoid::regclass::text FROM appeal_events LIMIT 1")).scalar()
             assert holder == f"{SCHEMA}.appeal_events_p{month:%Y_%m}"
             assert conn.execute(text(f"SELECT count(*) FROM {SCHEMA}.appeal_events_default")).scalar() == 0
+            assert conn.execute(text(INVALID_INDEXES)).scalar() == 0  # every partition has the parent's indexes
     with session_scope(factory) as s:  # the sequence continues: new events get new ids
         appeal = new_appeal(s, build_city(s, code="parts2"))
         newest = s.scalars(select(AppealEvent.id).where(AppealEvent.appeal_id == appeal.id)).all()
@@ -117,4 +120,5 @@ def test_the_migration_partitions_a_database_that_holds_rows_and_goes_back(scrat
         if postgresql:
             fk = "SELECT 1 FROM pg_constraint WHERE conname = 'fk_attachments_event_id_appeal_events'"
             assert conn.execute(text(fk)).scalar() == 1  # the foreign key is back
+            assert conn.execute(text(INVALID_INDEXES)).scalar() == 0
     engine.dispose()

@@ -83,8 +83,8 @@ def list_(
     )
     return AppealPage(
         items=[appeal_out(ctx.session, ctx.actor, a) for a in rows],
-        total=total.n,
-        total_capped=total.capped,
+        total=total.n if total else None,
+        total_capped=bool(total and total.capped),
         page=page,
         page_size=page_size,
         next_cursor=next_cursor,

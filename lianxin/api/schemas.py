@@ -107,7 +107,9 @@ class AppealDetail(AppealOut):
 
 class AppealPage(BaseModel):
     items: list[AppealOut]
-    total: int = Field(description="how many match, counted up to 10,000 (then total_capped is true)")
+    total: int | None = Field(
+        description="how many match, counted up to 10,000 (then total_capped is true); null on a cursor's page"
+    )
     total_capped: bool = False
     page: int
     page_size: int

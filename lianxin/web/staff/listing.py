@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from lianxin.clock import utcnow
-from lianxin.paging import Count, capped_count, keyset_page
+from lianxin.paging import Count, _nullable, capped_count, keyset_page
 from lianxin.web.i18n import EN, pick_lang
 
 PAGE_SIZES = (20, 50, 100)
@@ -96,7 +96,7 @@ class ListPage:
 
     @property
     def total_text(self) -> str:
-        return str(Count(self.total, self.capped))
+        return "" if self.after else str(Count(self.total, self.capped))
 
     def url(self, **changes) -> str:
         params = {"q": self.q, "sort": self.sort, "page": self.page, "size": self.size} | self.chosen
@@ -118,6 +118,8 @@ def _sort_clause(spec: ListSpec, sort: str):
     column = next((c for c in spec.columns if c.key == key and c.sort is not None), None)
     if column is None:
         return None
+    if not _nullable(column.sort):  # NULLS LAST on a NOT NULL column would stop PostgreSQL using its index
+        return column.sort.desc() if sort.startswith("-") else column.sort.asc()
     return column.sort.desc().nulls_last() if sort.startswith("-") else column.sort.asc().nulls_last()
 
 
@@ -164,8 +166,8 @@ def run_list(session: Session, request: Request, spec: ListSpec, stmt: Select) -
         return export_rows(spec, rows, export, lang)
     size = _int(request.query_params.get("size"), PAGE_SIZES[0])
     size = size if size in PAGE_SIZES else PAGE_SIZES[0]
-    total = capped_count(session, stmt)
     after = (request.query_params.get("after") or "").strip()[:500] or None
+    total = Count(0) if after else capped_count(session, stmt)  # a cursor's page is not counted again
     page = 1 if after else min(_int(request.query_params.get("page"), 1), max(1, -(-total.n // size)))
     result = keyset_page(
         session, stmt, sort_keys(spec, stmt, sort), size=size, cursor=after, offset=(page - 1) * size, name="after"

@@ -13,7 +13,7 @@ from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
 from lianxin import paging
-from lianxin.appeals.access import overdue, visible_appeals
+from lianxin.appeals.access import member_of, overdue, visible_appeals
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.status import OPEN, WITH_UNIT
 from lianxin.appeals.supervision import LEVEL_LABELS, LISTED, SUPERVISED, supervise_appeal
@@ -111,9 +111,9 @@ def supervision_page(
     )  # as literals: the query then implies the partial indexes' predicates (SUPERVISED_OPEN)
     if not has_role(session, actor, CENTRE_ROLES):
         units = user_unit_ids(session, actor, (Role.LEADER,))
-        base = base.where(Appeal.lead_unit_id.in_(units))
+        base = base.where(member_of(session, Appeal.lead_unit_id, units))
     if unit_id is not None:
-        base = base.where(Appeal.lead_unit_id.in_(descendant_ids(session, unit_id)))
+        base = base.where(member_of(session, Appeal.lead_unit_id, descendant_ids(session, unit_id)))
     cursor = paging.decode(after, KEYS, "after") if after else None
     rows: list[Appeal] = []
     for level in sorted(LEVEL_LABELS, reverse=True):

@@ -130,8 +130,16 @@ def test_the_supervision_list_pages_by_level_and_deadline(client, db, city, cloc
         else:
             urge_appeal(db, appeal, actor=city.users["dispatcher"], note="请加快办理")
         appeals.append(appeal)
+    appeals[0].due_at = appeals[1].due_at = None  # undated ones come last in their level (an appeal not yet timed)
+    db.flush()
     leader = city.users["leader"]
     whole = leader_supervision_list(db, leader)
+    expected = []
+    for level in (3, 2, 1):
+        mine = [a for a in appeals if a.supervision_level == level]
+        expected += sorted((a for a in mine if a.due_at), key=lambda a: (a.due_at, a.id))
+        expected += sorted((a for a in mine if a.due_at is None), key=lambda a: a.id)
+    assert whole == expected
     assert set(whole) == set(appeals)
     assert [a.supervision_level for a in whole] == sorted((a.supervision_level for a in whole), reverse=True)
     walked, after = [], None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import bindparam, func, literal_column, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from lianxin import paging
@@ -120,14 +120,28 @@ def supervision_page(
         if level < max(min_level, 1) or (cursor and level > cursor[0]):
             continue
         stmt = base.where(Appeal.supervision_level == literal_column(str(int(level))))
-        if cursor and level == cursor[0]:
-            stmt = stmt.where(paging.after(KEYS[1:], cursor[1:]))
-        stmt = stmt.order_by(Appeal.due_at.asc().nulls_last(), Appeal.id.asc())
-        rows += session.scalars(stmt.limit(size + 1 - len(rows))).unique().all()
+        for part in _ranges(stmt, cursor[1:] if cursor and level == cursor[0] else None):
+            rows += session.scalars(part.limit(size + 1 - len(rows))).unique().all()
+            if len(rows) > size:
+                break
         if len(rows) > size:
             break
     last = rows[size - 1] if len(rows) > size else None
     return Page(rows[:size], paging.encode([last.supervision_level, last.due_at, last.id]) if last else None)
+
+
+def _ranges(stmt, after: list | None) -> list:
+    """One level's rows in order (deadline, undated last, id), after ``after`` = [deadline, id] when given: as
+    index ranges — the dated ones past the cursor by a row comparison, then the undated ones — since a single
+    condition with ``OR due_at IS NULL`` cannot be read as one range of ``ix_appeals_supervised_due``."""
+    dated, undated = stmt.where(Appeal.due_at.is_not(None)), stmt.where(Appeal.due_at.is_(None))
+    if after is None:
+        return [stmt.order_by(Appeal.due_at.asc().nulls_last(), Appeal.id.asc())]
+    due, last_id = after
+    if due is None:
+        return [undated.where(Appeal.id > last_id).order_by(Appeal.id.asc())]
+    key = tuple_(Appeal.due_at, Appeal.id) > tuple_(bindparam(None, due, Appeal.due_at.type), last_id)
+    return [dated.where(key).order_by(Appeal.due_at.asc(), Appeal.id.asc()), undated.order_by(Appeal.id.asc())]
 
 
 def leader_supervision_list(

@@ -122,12 +122,12 @@ def after(keys: Sequence[tuple[Any, bool]], values: Sequence[Any]):
     if value is None:  # among the NULLs, which come last
         return and_(column.is_(None), rest)
     beyond = column < value if desc else column > value
-    if not _nullable(column):  # "col <= v AND (…)": the first part is an index range, whatever the depth
+    if not nullable(column):  # "col <= v AND (…)": the first part is an index range, whatever the depth
         return and_(column <= value if desc else column >= value, or_(beyond, rest))
     return or_(beyond, and_(column == value, rest), column.is_(None))
 
 
-def _nullable(column) -> bool:
+def nullable(column) -> bool:
     """Whether an ORM attribute or a column may hold NULL (an expression: assume it may)."""
     expression = getattr(column, "expression", column)  # an ORM attribute: its column
     return getattr(expression, "nullable", True)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from lianxin.clock import utcnow
-from lianxin.paging import Count, _nullable, capped_count, keyset_page
+from lianxin.paging import Count, capped_count, keyset_page, nullable
 from lianxin.web.i18n import EN, pick_lang
 
 PAGE_SIZES = (20, 50, 100)
@@ -118,7 +118,7 @@ def _sort_clause(spec: ListSpec, sort: str):
     column = next((c for c in spec.columns if c.key == key and c.sort is not None), None)
     if column is None:
         return None
-    if not _nullable(column.sort):  # NULLS LAST on a NOT NULL column would stop PostgreSQL using its index
+    if not nullable(column.sort):  # NULLS LAST on a NOT NULL column would stop PostgreSQL using its index
         return column.sort.desc() if sort.startswith("-") else column.sort.asc()
     return column.sort.desc().nulls_last() if sort.startswith("-") else column.sort.asc().nulls_last()
 

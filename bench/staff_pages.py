@@ -2,6 +2,12 @@
 
     python bench/staff_pages.py [--appeals 1200] [--runs 20] [--db sqlite|postgresql]
                                 [--pg-url postgresql://postgres@127.0.0.1/lianxin_bench]
+    python bench/staff_pages.py --on postgresql://postgres@127.0.0.1/lianxin_bench_stats [--runs 20]
+
+``--on URL`` times the lists and the leader's pages on a database already loaded by ``bench/stats.py``
+(1 M or 10 M appeals): it adds a dispatcher and a leader of the whole city (kept for the next run) and
+requests the appeal list (page 1, page 2, the page after page 1's ``after=`` cursor, a search by order
+number), the dispatch and overdue queues, an appeal page, the supervision list and the overview.
 
 Builds the demo city (``lianxin.demo.build_demo``, then folds the statistics as the job does) in a throwaway database (a temporary SQLite file,
 or ``<name from --pg-url>_<pid>`` created and dropped on PostgreSQL), gives one demo user of each
@@ -13,6 +19,7 @@ network). Prints the median and the 95th percentile per page in milliseconds, an
 from __future__ import annotations
 
 import argparse
+import html
 import os
 import re
 import statistics
@@ -141,16 +148,19 @@ def login(client: TestClient, username: str) -> None:
     assert response.status_code == 303, f"login of {username} failed"
 
 
-def measure(settings: Settings, ctx: dict, runs: int) -> list[tuple[str, str, float, float]]:
+def measure(settings: Settings, ctx: dict, runs: int, paths=None) -> list[tuple[str, str, float, float]]:
     app = create_app(settings)
     results = []
     with TestClient(app) as client:
         current = None
-        for role, path in pages(ctx):
+        for role, path in paths or pages(ctx):
             if role != current:
                 client.cookies.clear()
                 login(client, ctx["users"][role])
                 current = role
+            if path.startswith("AFTER:"):  # follow page 1's "next" link (a keyset cursor past the cap)
+                found = NEXT_RE.search(client.get(path.removeprefix("AFTER:")).text)
+                path = html.unescape(found.group(1)) if found else path.removeprefix("AFTER:")
             client.get(path)  # warm: templates compiled, caches filled
             times = []
             for _ in range(runs):
@@ -165,13 +175,72 @@ def measure(settings: Settings, ctx: dict, runs: int) -> list[tuple[str, str, fl
     return results
 
 
+def prepare_loaded(settings: Settings) -> tuple[dict, list[tuple[Role, str]]]:
+    """A dispatcher and a leader in the loaded city of bench/stats.py, and the pages to time there."""
+    from lianxin.orgs.models import Unit
+    from lianxin.orgs.service import create_user
+
+    factory = make_sessionmaker(make_engine(settings), settings)
+    with session_scope(factory) as session:
+        jid = session.scalar(text("SELECT id FROM jurisdictions WHERE code = 'bench'"))
+        centre = session.scalar(select(Unit).where(Unit.jurisdiction_id == jid, Unit.code == "CENTRE"))
+        city = session.scalar(select(Unit).where(Unit.jurisdiction_id == jid, Unit.code == "C"))
+        hashed = hash_password(PASSWORD)
+        for name, role, unit in (("bench_dispatcher", Role.DISPATCHER, centre), ("bench_leader", Role.LEADER, city)):
+            if session.scalar(select(User).where(User.username == name)) is None:
+                create_user(
+                    session,
+                    jurisdiction_id=jid,
+                    username=name,
+                    display_name=name,
+                    password_hash=hashed,
+                    grants=[(role, unit)],
+                )
+        middle = session.scalar(text("SELECT order_no FROM appeals WHERE id = (SELECT max(id) / 2 FROM appeals)"))
+        district = session.scalar(select(Unit.id).where(Unit.jurisdiction_id == jid, Unit.code == "D00"))
+    users = {Role.DISPATCHER: "bench_dispatcher", Role.LEADER: "bench_leader"}
+    pages = [
+        (Role.DISPATCHER, "/staff/appeals"),
+        (Role.DISPATCHER, "/staff/appeals?page=2"),
+        (Role.DISPATCHER, "AFTER:/staff/appeals"),  # the page after page 1, by its after= cursor
+        (Role.DISPATCHER, f"/staff/appeals?q={middle}"),
+        (Role.DISPATCHER, f"/staff/appeals/{middle}"),
+        (Role.DISPATCHER, "/staff/dispatch"),
+        (Role.DISPATCHER, "/staff/overdue"),
+        (Role.LEADER, "/leader/supervision"),
+        (Role.LEADER, "/leader/supervision?level=2"),
+        (Role.LEADER, "AFTER:/leader/supervision"),
+        (Role.LEADER, "/staff/overview"),
+        (Role.LEADER, f"/staff/units/{district}"),
+    ]
+    return {"users": users}, pages
+
+
+NEXT_RE = re.compile(r'<a href="([^"]+)" rel="next">')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--appeals", type=int, default=1200)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1/lianxin_bench")
+    parser.add_argument("--on", help="time the lists on this database loaded by bench/stats.py")
     args = parser.parse_args()
+    if args.on:
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings(database_url=args.on, upload_dir=Path(tmp) / "uploads", notify_sender="console")
+            ctx, paths = prepare_loaded(settings)
+            with session_scope(make_sessionmaker(make_engine(settings), settings)) as session:
+                appeals = session.scalar(text("SELECT count(*) FROM appeals"))
+            results = measure(settings, ctx, args.runs, paths)
+        print(f"staff pages on {appeals:,} appeals (bench/stats.py's city), {args.runs} runs each (ms)")
+        print(f"{'role':<12} {'median':>8} {'p95':>8}  page")
+        for role, path, median, p95 in results:
+            print(f"{role:<12} {median:8.1f} {p95:8.1f}  {path[:110]}")
+        over = [path for _, path, _, p95 in results if p95 > 300]
+        print(f"over 300 ms at p95: {', '.join(over) if over else 'none'}")
+        return
     with database(args.db, args.pg_url) as (url, tmp):
         settings = Settings(database_url=url, upload_dir=tmp / "uploads", notify_sender="console")
         ctx = prepare(settings, args.appeals)

@@ -29,13 +29,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from lianxin import paging  # noqa: E402
+from lianxin.api.listing import AppealFilter, list_appeals  # noqa: E402
 from lianxin.assessment.service import monthly_ranking  # noqa: E402
-from lianxin.assessment.supervision import leader_supervision_list  # noqa: E402
+from lianxin.assessment.supervision import leader_supervision_list, supervision_page  # noqa: E402
+from lianxin.clock import utcnow  # noqa: E402
 from lianxin.config import Settings  # noqa: E402
 from lianxin.db import make_engine, make_sessionmaker, session_scope  # noqa: E402
 from lianxin.defaults import ensure_defaults  # noqa: E402
 from lianxin.migrations import upgrade  # noqa: E402
 from lianxin.orgs.models import Role, RoleGrant, Unit, UnitKind, User  # noqa: E402
+from lianxin.partitions import ensure, is_partitioned  # noqa: E402
 from lianxin.stats import dashboard  # noqa: E402
 from lianxin.stats.fold import fold_now, rebuild  # noqa: E402
 from lianxin.stats.models import COUNTERS, StatsBreakdown, StatsRollup, StatsWatermark  # noqa: E402
@@ -187,10 +191,11 @@ def restore_secondary(factory, constraints: list, indexes: list) -> None:
     """Recreate them; foreign keys come back NOT VALID (the generated rows reference real ids by construction)."""
     with session_scope(factory) as s:
         s.execute(text("SET LOCAL maintenance_work_mem = '1GB'"))
-        for _, ddl in indexes:
-            s.execute(text(ddl))
-        for table, name, definition in constraints:
-            suffix = " NOT VALID" if definition.startswith("FOREIGN KEY") else ""
+        for _, ddl in indexes:  # a partitioned table's index reads "ON ONLY": build it on every partition too
+            s.execute(text(ddl.replace(" ON ONLY ", " ON ", 1)))
+        for table, name, definition in constraints:  # (PostgreSQL refuses NOT VALID on a partitioned table)
+            plain = not is_partitioned(s.connection(), table)
+            suffix = " NOT VALID" if definition.startswith("FOREIGN KEY") and plain else ""
             s.execute(text(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}{suffix}'))
 
 
@@ -403,7 +408,22 @@ def workload(jid: int, districts: list[int], streets: list[int]) -> dict:
         "monthly ranking, streets": lambda s, rng: monthly_ranking(s, jid, month(rng)[0], "street"),
         "public summary, 12 months": lambda s, rng: dashboard.public_summary(s, jid, months_back(11), END),
         "leader supervision list": lambda s, rng: leader_supervision_list(s, _leader(s, jid, unit(rng, street=False))),
+        "supervision list, 50 a page": lambda s, rng: supervision_page(s, _leader(s, jid, unit(rng, street=False))),
+        "appeals API list, page 1": lambda s, rng: list_appeals(s, _leader(s, jid, unit(rng)), AppealFilter()),
+        "appeals API list, page 500": lambda s, rng: list_appeals(
+            s, _leader(s, jid, unit(rng)), AppealFilter(), page=500
+        ),
+        "appeals API list, by cursor": lambda s, rng: list_appeals(
+            s, _leader(s, jid, unit(rng)), AppealFilter(), cursor=_cursor(s, rng)
+        ),
     }
+
+
+def _cursor(session, rng) -> str:
+    """The cursor of a random appeal (newest first): the next page starts anywhere in the history."""
+    top = session.scalar(text("SELECT max(id) FROM appeals"))
+    row = session.execute(text("SELECT received_at, id FROM appeals WHERE id = :i"), {"i": rng.randrange(1, top)}).one()
+    return paging.encode([row.received_at, row.id])
 
 
 def _leader(session, jid: int, unit_id: int | None) -> User:
@@ -468,6 +488,9 @@ def main() -> None:
     factory = make_sessionmaker(make_engine(settings), settings)
     if not kept:
         upgrade(settings)
+        with session_scope(factory) as s:  # the history's months, as the job would have made them month by month
+            made = ensure(s.connection(), utcnow(), since=END - timedelta(days=DAYS))
+        print(f"monthly partitions created for the history: {made}")
         t0 = time.perf_counter()
         jid = build_city(factory)
         dropped = drop_secondary(factory, ["appeals", "appeal_events"])

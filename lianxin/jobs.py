@@ -28,6 +28,7 @@ from lianxin.db import session_scope
 from lianxin.logs import JOB_LOG, log
 from lianxin.modules import Job, Module, enabled_modules
 from lianxin.notify import Sender, deliver_pending, queue_notification
+from lianxin.partitions import ensure_partitions
 from lianxin.sla.service import get_calendar
 from lianxin.visits.models import ReturnVisit
 from lianxin.visits.service import ensure_visit_task
@@ -126,6 +127,7 @@ CORE_JOBS = (
     Job("create_visit_tasks", create_visit_tasks, order=30),
     Job("review_deferred", review_deferred, order=40),
     Job("prune_rate_limits", lambda session, settings, now: ratelimit.prune(session, now), order=900),
+    Job("ensure_partitions", ensure_partitions, order=910),  # next months' partitions (PostgreSQL)
 )
 
 

@@ -419,6 +419,7 @@ def test_run_jobs_dates_its_work_at_the_moment_it_is_given(db, city, clock, sett
         "points_for_visits": 0,
         "points_for_appeals": 0,
         "prune_rate_limits": 0,
+        "ensure_partitions": 0,
         "deliver": 0,
     }
 

@@ -119,6 +119,7 @@ def test_the_job_order_is_the_declared_order():
         "poverty_reviews",
         "refresh_hotspots",
         "prune_rate_limits",
+        "ensure_partitions",
     ]
     assert [job.name for job in jobs_for([])] == [job.name for job in CORE_JOBS]
 

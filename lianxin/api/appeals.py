@@ -18,6 +18,7 @@ from lianxin.appeals.choices import AppealType, Channel, Urgency
 from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.service import submit_appeal
 from lianxin.appeals.status import AppealStatus
+from lianxin.errors import InvalidInput
 
 router = APIRouter(prefix="/appeals", tags=["诉求 appeals"], responses=ERROR_RESPONSES)
 
@@ -73,10 +74,20 @@ def list_(
     sort: Annotated[SortKey, Query()] = "-received_at",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=500, description="the next_cursor of the previous page")] = None,
 ):
-    rows, total = list_appeals(ctx.session, ctx.actor, filters.to_filter(), sort=sort, page=page, page_size=page_size)
+    if cursor and page != 1:
+        raise InvalidInput("page 与 cursor 只能用其一", "give either page or cursor, not both", field="cursor")
+    rows, total, next_cursor = list_appeals(
+        ctx.session, ctx.actor, filters.to_filter(), sort=sort, page=page, page_size=page_size, cursor=cursor
+    )
     return AppealPage(
-        items=[appeal_out(ctx.session, ctx.actor, a) for a in rows], total=total, page=page, page_size=page_size
+        items=[appeal_out(ctx.session, ctx.actor, a) for a in rows],
+        total=total.n if total else None,
+        total_capped=bool(total and total.capped),
+        page=page,
+        page_size=page_size,
+        next_cursor=next_cursor,
     )
 
 

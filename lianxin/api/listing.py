@@ -15,6 +15,7 @@ from lianxin.appeals.models import Appeal, Category
 from lianxin.appeals.status import AppealStatus
 from lianxin.clock import local_zone
 from lianxin.orgs.models import Unit, User
+from lianxin.paging import Count, capped_count, keyset_page
 
 
 @dataclass
@@ -73,16 +74,34 @@ SORTS = {
     "due_at": (Appeal.due_at.asc().nulls_last(), Appeal.id.asc()),
     "-updated_at": (Appeal.updated_at.desc(), Appeal.id.desc()),
 }
+# The same orders as keyset keys (expression, descending) for the ``cursor`` of the next page.
+KEYS = {
+    "-received_at": ((Appeal.received_at, True), (Appeal.id, True)),
+    "received_at": ((Appeal.received_at, False), (Appeal.id, False)),
+    "due_at": ((Appeal.due_at, False), (Appeal.id, False)),
+    "-updated_at": ((Appeal.updated_at, True), (Appeal.id, True)),
+}
 
 
 def list_appeals(
-    session: Session, actor: User, flt: AppealFilter, *, sort: str = "-received_at", page: int = 1, page_size: int = 20
-) -> tuple[list[Appeal], int]:
-    """One page of the appeals ``actor`` may see, and how many match in all."""
+    session: Session,
+    actor: User,
+    flt: AppealFilter,
+    *,
+    sort: str = "-received_at",
+    page: int = 1,
+    page_size: int = 20,
+    cursor: str | None = None,
+) -> tuple[list[Appeal], Count | None, str | None]:
+    """One page of the appeals ``actor`` may see (at ``page``, or after ``cursor``), how many match in all (counted
+    up to ``paging.CAP``; not counted again on a cursor's page: None), and the cursor of the next page (None on
+    the last)."""
     stmt = flt.apply(visible_appeals(session, actor))
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = session.scalars(stmt.order_by(*SORTS[sort]).offset((page - 1) * page_size).limit(page_size)).unique().all()
-    return list(rows), total
+    total = None if cursor else capped_count(session, stmt)
+    result = keyset_page(
+        session, stmt.order_by(*SORTS[sort]), KEYS[sort], size=page_size, cursor=cursor, offset=(page - 1) * page_size
+    )
+    return result.rows, total, result.next_cursor
 
 
 PERIODS = {"day": 10, "month": 7, "year": 4}  # length of the ISO date prefix (Beijing time)

@@ -107,9 +107,13 @@ class AppealDetail(AppealOut):
 
 class AppealPage(BaseModel):
     items: list[AppealOut]
-    total: int
+    total: int | None = Field(
+        description="how many match, counted up to 10,000 (then total_capped is true); null on a cursor's page"
+    )
+    total_capped: bool = False
     page: int
     page_size: int
+    next_cursor: str | None = Field(None, description="pass as cursor= for the next page; null on the last page")
 
 
 class CountRow(BaseModel):

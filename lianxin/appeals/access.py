@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, any_, bindparam, false, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.models import Appeal, AppealUnit, PersonalDataView
@@ -36,6 +37,15 @@ INTERFACES = (
 # ---- who sees which appeals ---------------------------------------------------------------------------------
 
 
+def member_of(session: Session, column, ids) -> ColumnElement[bool]:
+    """``column IN ids``; on PostgreSQL as ``column = ANY(:ids)`` with one array parameter, so that a scope of
+    thousands of units (a city-wide leader) is not planned as thousands of bind parameters per statement."""
+    ids = sorted(ids)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
 def visible_appeals(session: Session, user: User) -> Select:
     """``SELECT appeals`` limited to what ``user`` may see (the SQL form of ``can_see``)."""
     stmt = select(Appeal).where(Appeal.jurisdiction_id == user.jurisdiction_id)
@@ -47,9 +57,11 @@ def visible_appeals(session: Session, user: User) -> Select:
     area = user_unit_ids(session, user, AREA_ROLES)
     clauses = []
     if worked:
-        clauses.append(Appeal.id.in_(select(AppealUnit.appeal_id).where(AppealUnit.unit_id.in_(worked))))
+        clauses.append(
+            Appeal.id.in_(select(AppealUnit.appeal_id).where(member_of(session, AppealUnit.unit_id, worked)))
+        )
     if area:
-        clauses.extend([Appeal.community_id.in_(area), Appeal.grid_id.in_(area)])
+        clauses.extend([member_of(session, Appeal.community_id, area), member_of(session, Appeal.grid_id, area)])
     return stmt.where(or_(*clauses)) if clauses else stmt.where(false())
 
 

@@ -89,6 +89,17 @@ class Appeal(Base):
             postgresql_where=text(SUPERVISED_OPEN),
             sqlite_where=text(SUPERVISED_OPEN),
         ),
+        # …and in its order (level, deadline, id: lianxin.assessment.supervision.supervision_page), so a page
+        # of it is an index range that stops after the page's rows instead of a sort of every supervised appeal.
+        Index(
+            "ix_appeals_supervised_due",
+            "jurisdiction_id",
+            "supervision_level",
+            "due_at",
+            "id",
+            postgresql_where=text(SUPERVISED_OPEN),
+            sqlite_where=text(SUPERVISED_OPEN),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)

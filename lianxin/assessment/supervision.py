@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import bindparam, func, literal_column, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
-from lianxin.appeals.access import overdue, visible_appeals
+from lianxin import paging
+from lianxin.appeals.access import member_of, overdue, visible_appeals
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.status import OPEN, WITH_UNIT
 from lianxin.appeals.supervision import LEVEL_LABELS, LISTED, SUPERVISED, supervise_appeal
 from lianxin.assessment.service import get_settings_row
 from lianxin.orgs.models import Jurisdiction, Role, User
 from lianxin.orgs.service import CENTRE_ROLES, descendant_ids, has_role, user_unit_ids
+from lianxin.paging import Page
 from lianxin.sla.service import get_calendar
 
 BATCH = 500
@@ -83,6 +85,65 @@ def supervise_by_rules(session: Session, settings, now: datetime) -> int:
     return sum(apply_supervision_rules(session, jid, now) for jid in session.scalars(select(Jurisdiction.id)))
 
 
+# The order of the list as keyset keys: level (highest first), deadline (none last), id.
+KEYS = ((Appeal.supervision_level, True), (Appeal.due_at, False), (Appeal.id, False))
+
+
+def supervision_page(
+    session: Session,
+    actor: User,
+    *,
+    min_level: int = 1,
+    unit_id: int | None = None,
+    size: int = 50,
+    after: str | None = None,
+) -> Page:
+    """Open appeals under supervision that ``actor`` may see, highest level first, then by deadline: one page of
+    ``size`` after the cursor ``after``, and the next page's cursor. Centre staff and admins see the jurisdiction;
+    leaders the units below their grants.
+
+    One query per level (there are three), each an ordered range of the partial index
+    ``ix_appeals_supervised_due`` (jurisdiction, level, deadline, id) that stops after ``size`` rows: the time
+    does not grow with the number of supervised appeals (2.4 s at 10 M appeals when they were all sorted)."""
+    base = visible_appeals(session, actor).where(  # the one visibility rule, then the leader's own units
+        Appeal.status.in_([literal_column(f"'{s}'") for s in sorted(OPEN)]),
+        Appeal.supervision_level > literal_column("0"),
+    )  # as literals: the query then implies the partial indexes' predicates (SUPERVISED_OPEN)
+    if not has_role(session, actor, CENTRE_ROLES):
+        units = user_unit_ids(session, actor, (Role.LEADER,))
+        base = base.where(member_of(session, Appeal.lead_unit_id, units))
+    if unit_id is not None:
+        base = base.where(member_of(session, Appeal.lead_unit_id, descendant_ids(session, unit_id)))
+    cursor = paging.decode(after, KEYS, "after") if after else None
+    rows: list[Appeal] = []
+    for level in sorted(LEVEL_LABELS, reverse=True):
+        if level < max(min_level, 1) or (cursor and level > cursor[0]):
+            continue
+        stmt = base.where(Appeal.supervision_level == literal_column(str(int(level))))
+        for part in _ranges(stmt, cursor[1:] if cursor and level == cursor[0] else None):
+            rows += session.scalars(part.limit(size + 1 - len(rows))).unique().all()
+            if len(rows) > size:
+                break
+        if len(rows) > size:
+            break
+    last = rows[size - 1] if len(rows) > size else None
+    return Page(rows[:size], paging.encode([last.supervision_level, last.due_at, last.id]) if last else None)
+
+
+def _ranges(stmt, after: list | None) -> list:
+    """One level's rows in order (deadline, undated last, id), after ``after`` = [deadline, id] when given: as
+    index ranges — the dated ones past the cursor by a row comparison, then the undated ones — since a single
+    condition with ``OR due_at IS NULL`` cannot be read as one range of ``ix_appeals_supervised_due``."""
+    dated, undated = stmt.where(Appeal.due_at.is_not(None)), stmt.where(Appeal.due_at.is_(None))
+    if after is None:
+        return [stmt.order_by(Appeal.due_at.asc().nulls_last(), Appeal.id.asc())]
+    due, last_id = after
+    if due is None:
+        return [undated.where(Appeal.id > last_id).order_by(Appeal.id.asc())]
+    key = tuple_(Appeal.due_at, Appeal.id) > tuple_(bindparam(None, due, Appeal.due_at.type), last_id)
+    return [dated.where(key).order_by(Appeal.due_at.asc(), Appeal.id.asc()), undated.order_by(Appeal.id.asc())]
+
+
 def leader_supervision_list(
     session: Session,
     actor: User,
@@ -91,17 +152,5 @@ def leader_supervision_list(
     unit_id: int | None = None,
     limit: int = 200,
 ) -> list[Appeal]:
-    """Open appeals under supervision that ``actor`` may see, highest level first, then by deadline.
-    Centre staff and admins see the jurisdiction; leaders the units below their grants."""
-    stmt = visible_appeals(session, actor).where(  # the one visibility rule, then the leader's own units
-        Appeal.status.in_([literal_column(f"'{s}'") for s in sorted(OPEN)]),
-        Appeal.supervision_level >= max(min_level, 1),
-        Appeal.supervision_level > literal_column("0"),
-    )  # as literals: the query then implies the partial indexes' predicates (SUPERVISED_OPEN)
-    if not has_role(session, actor, CENTRE_ROLES):
-        units = user_unit_ids(session, actor, (Role.LEADER,))
-        stmt = stmt.where(Appeal.lead_unit_id.in_(units))
-    if unit_id is not None:
-        stmt = stmt.where(Appeal.lead_unit_id.in_(descendant_ids(session, unit_id)))
-    stmt = stmt.order_by(Appeal.supervision_level.desc(), Appeal.due_at.is_(None), Appeal.due_at, Appeal.id)
-    return list(session.scalars(stmt.limit(limit)))
+    """The first ``limit`` rows of :func:`supervision_page`."""
+    return supervision_page(session, actor, min_level=min_level, unit_id=unit_id, size=limit).rows

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from lianxin.appeals.access import require_can_see
 from lianxin.appeals.service import get_appeal
 from lianxin.appeals.supervision import LEVEL_LABELS
-from lianxin.assessment import exclusions
+from lianxin.assessment import exclusions, supervision
 from lianxin.assessment.choices import ExclusionReason, ExclusionState
 from lianxin.assessment.report import LIST_LABELS, RATE_COLUMNS, monthly_report, render_html, write_excel
 from lianxin.assessment.service import (
@@ -28,7 +28,6 @@ from lianxin.assessment.service import (
     settings_changes,
     update_settings,
 )
-from lianxin.assessment.supervision import leader_supervision_list
 from lianxin.clock import utcnow
 from lianxin.errors import LianxinError, NotFound
 from lianxin.orgs.models import Role, User
@@ -42,6 +41,7 @@ from lianxin.web.i18n import pick_lang
 from lianxin.web.templating import render
 
 router = APIRouter()
+SUPERVISION_PAGE = 50
 READERS = (Role.LEADER, Role.DISPATCHER, Role.ADMIN)
 
 
@@ -96,11 +96,15 @@ def monthly_report_file(
 def supervision_page(
     request: Request,
     level: int = 1,
+    after: str | None = None,
     session: Session = Depends(get_session),
     user: User = Depends(require_roles(*READERS)),
 ) -> Response:
-    appeals = leader_supervision_list(session, user, min_level=level)
-    return render(request, "assessment/supervision.html", {"appeals": appeals, "level": level, "levels": LEVEL_LABELS})
+    page = supervision.supervision_page(
+        session, user, min_level=level, size=SUPERVISION_PAGE, after=(after or "")[:500] or None
+    )
+    context = {"appeals": page.rows, "next_after": page.next_cursor, "after": after, "level": level}
+    return render(request, "assessment/supervision.html", context | {"levels": LEVEL_LABELS})
 
 
 # --- exclusion partial (htmx) ---------------------------------------------------------------------

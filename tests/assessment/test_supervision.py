@@ -113,6 +113,7 @@ def test_the_supervision_list_query_can_use_the_partial_index_of_open_supervised
         Appeal.status.in_([literal_column(f"'{s}'") for s in sorted(OPEN)]),
         Appeal.supervision_level > literal_column("0"),
     )
-    assert "ix_appeals_supervised_open" in _plan(db, query)
+    plan = _plan(db, query)  # either partial index of the open supervised appeals (by unit, or in the list's order)
+    assert "ix_appeals_supervised_open" in plan or "ix_appeals_supervised_due" in plan
     assert SUPERVISED_OPEN.count("'") == 2 * len(OPEN)  # the index predicate names every open status
     assert all(f"'{s}'" in SUPERVISED_OPEN for s in OPEN)

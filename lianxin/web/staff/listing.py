@@ -3,7 +3,11 @@ export of every matching row to Excel (.xlsx, openpyxl) or CSV (UTF-8 with BOM, 
 
 A page describes its list once with a ``ListSpec`` (columns, filters, search) and hands ``run_list``
 a SELECT already limited to what the user may see; the query string carries the state
-(``q``, ``sort``, ``page``, ``size``, one parameter per filter, ``export=csv|xlsx``).
+(``q``, ``sort``, ``page``, ``size``, one parameter per filter, ``export=csv|xlsx``, and ``after``).
+
+At scale (``lianxin.paging``) the count stops at 10,000 ("10,000+"), and past that the "next" link
+carries ``after=`` — a keyset cursor of the last row's sort key and id — instead of a page number, so a
+queue of millions reads one index range per page instead of counting and skipping everything before it.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from urllib.parse import quote, urlencode
 
 from fastapi.responses import Response
 from openpyxl import Workbook
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from lianxin.clock import utcnow
+from lianxin.paging import Count, capped_count, keyset_page, nullable
 from lianxin.web.i18n import EN, pick_lang
 
 PAGE_SIZES = (20, 50, 100)
@@ -81,18 +86,26 @@ class ListPage:
     chosen: dict[str, str]
     base_path: str
     lang: str
+    capped: bool = False  # more than ``total`` (= paging.CAP) rows match
+    after: str | None = None  # the cursor this page was read after (keyset mode)
+    next_after: str | None = None  # the cursor of the next page, None on the last
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.size))
 
+    @property
+    def total_text(self) -> str:
+        return "" if self.after else str(Count(self.total, self.capped))
+
     def url(self, **changes) -> str:
-        params = {"q": self.q, "sort": self.sort, "page": self.page, "size": self.size} | self.chosen | changes
+        params = {"q": self.q, "sort": self.sort, "page": self.page, "size": self.size} | self.chosen
+        params |= ({"after": self.after, "page": None} if self.after else {}) | changes
         kept = {k: v for k, v in params.items() if v not in ("", None)}
         return f"{self.base_path}?{urlencode(kept)}"
 
     def sort_url(self, column: Column) -> str:
-        return self.url(sort=column.key if self.sort != column.key else f"-{column.key}", page=1)
+        return self.url(sort=column.key if self.sort != column.key else f"-{column.key}", page=1, after=None)
 
     def sort_state(self, column: Column) -> str:
         if self.sort == column.key:
@@ -105,6 +118,8 @@ def _sort_clause(spec: ListSpec, sort: str):
     column = next((c for c in spec.columns if c.key == key and c.sort is not None), None)
     if column is None:
         return None
+    if not nullable(column.sort):  # NULLS LAST on a NOT NULL column would stop PostgreSQL using its index
+        return column.sort.desc() if sort.startswith("-") else column.sort.asc()
     return column.sort.desc().nulls_last() if sort.startswith("-") else column.sort.asc().nulls_last()
 
 
@@ -134,6 +149,13 @@ def filtered(spec: ListSpec, stmt: Select, request: Request) -> tuple[Select, st
     return stmt.order_by(clause, entity.id.desc() if sort.startswith("-") else entity.id.asc()), q, chosen, sort
 
 
+def sort_keys(spec: ListSpec, stmt: Select, sort: str) -> list[tuple]:
+    """The keyset keys of ``sort`` (as ``filtered`` orders): the column's expression, then the row's id."""
+    key, desc = sort.lstrip("-"), sort.startswith("-")
+    column = next(c for c in spec.columns if c.key == key and c.sort is not None)
+    return [(column.sort, desc), (stmt.column_descriptions[0]["entity"].id, desc)]
+
+
 def run_list(session: Session, request: Request, spec: ListSpec, stmt: Select) -> ListPage | Response:
     """One page of rows, or the whole filtered list as a download when ``export`` is csv or xlsx."""
     stmt, q, chosen, sort = filtered(spec, stmt, request)
@@ -144,10 +166,27 @@ def run_list(session: Session, request: Request, spec: ListSpec, stmt: Select) -
         return export_rows(spec, rows, export, lang)
     size = _int(request.query_params.get("size"), PAGE_SIZES[0])
     size = size if size in PAGE_SIZES else PAGE_SIZES[0]
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    page = min(_int(request.query_params.get("page"), 1), max(1, -(-total // size)))
-    rows = session.scalars(stmt.offset((page - 1) * size).limit(size)).unique().all()
-    return ListPage(spec, list(rows), total, page, size, sort, q, chosen, request.url.path, lang)
+    after = (request.query_params.get("after") or "").strip()[:500] or None
+    total = Count(0) if after else capped_count(session, stmt)  # a cursor's page is not counted again
+    page = 1 if after else min(_int(request.query_params.get("page"), 1), max(1, -(-total.n // size)))
+    result = keyset_page(
+        session, stmt, sort_keys(spec, stmt, sort), size=size, cursor=after, offset=(page - 1) * size, name="after"
+    )
+    return ListPage(
+        spec,
+        result.rows,
+        total.n,
+        page,
+        size,
+        sort,
+        q,
+        chosen,
+        request.url.path,
+        lang,
+        total.capped,
+        after,
+        result.next_cursor,
+    )
 
 
 def _plain(value: Any) -> Any:

@@ -1,0 +1,161 @@
+"""Paging that stays fast over millions of rows: capped counts and keyset cursors.
+
+An exact ``COUNT(*)`` and a deep ``OFFSET`` both read every row before the page; at 10 M appeals that is
+seconds. :func:`capped_count` counts at most ``CAP`` + 1 rows and reports "10,000+" beyond; a keyset cursor
+(``after=`` on the staff lists, ``cursor=``/``next_cursor`` in the JSON API) names the last row shown by its
+sort key and id, and the next page is ``WHERE (key, id) > (…) ORDER BY key, id LIMIT n``: an index range
+scan whatever the depth. Cursors are opaque (URL-safe base64 of JSON); a damaged one is refused in both
+languages and changes nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from lianxin.errors import InvalidInput
+
+CAP = 10_000
+
+
+@dataclass(frozen=True)
+class Count:
+    """A count that stops at ``CAP``: ``capped`` when there are more."""
+
+    n: int
+    capped: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.n:,}+" if self.capped else str(self.n)
+
+
+def capped_count(session: Session, stmt: Select, cap: int | None = None) -> Count:
+    """How many rows ``stmt`` returns, reading at most ``cap`` (default ``CAP``) + 1 of them."""
+    cap = cap or CAP
+    n = session.scalar(select(func.count()).select_from(stmt.order_by(None).limit(cap + 1).subquery()))
+    return Count(min(n, cap), n > cap)
+
+
+# --- cursors ------------------------------------------------------------------------------------------------
+
+
+def encode(values: Sequence[Any]) -> str:
+    def plain(value):
+        if isinstance(value, datetime):
+            return {"t": value.isoformat()}
+        if isinstance(value, date):
+            return {"d": value.isoformat()}
+        if hasattr(value, "value"):  # an enum
+            return value.value
+        return value
+
+    raw = json.dumps([plain(v) for v in values], separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def bad_cursor(name: str = "cursor") -> InvalidInput:
+    return InvalidInput(
+        "分页游标无效，请从第一页重新开始",
+        "the paging cursor is not valid: start again from the first page",
+        field=name,
+    )
+
+
+def _expected(column) -> type | None:
+    kind_of = getattr(column, "type", None)
+    kind_of = getattr(kind_of, "impl", kind_of)  # a TypeDecorator (UTCDateTime): the type it decorates
+    try:
+        kind = kind_of.python_type
+    except (NotImplementedError, AttributeError):
+        return None
+    return (int, float) if kind is float else kind
+
+
+def decode(token: str, keys: Sequence[tuple[Any, bool]], name: str = "cursor") -> list[Any]:
+    """The values of a cursor made by :func:`encode` for a sort by ``keys``; InvalidInput if damaged or made for
+    another sort (a value of the wrong type)."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        items = json.loads(raw)
+        if not isinstance(items, list) or len(items) != len(keys):
+            raise ValueError
+        values = []
+        for item in items:
+            if isinstance(item, dict) and "t" in item:
+                item = datetime.fromisoformat(item["t"])
+            elif isinstance(item, dict) and "d" in item:
+                item = date.fromisoformat(item["d"])
+            elif not isinstance(item, (str, int, float, type(None))) or isinstance(item, bool):
+                raise ValueError
+            values.append(item)
+        for i, ((column, _), value) in enumerate(zip(keys, values, strict=True)):
+            expected = _expected(column)
+            if value is not None and isinstance(expected, type) and issubclass(expected, enum.Enum):
+                value = values[i] = expected(value)
+            if value is not None and expected is not None and not isinstance(value, expected):
+                raise ValueError
+            if isinstance(value, datetime) and value.tzinfo is None:
+                raise ValueError
+        if not isinstance(values[-1], int):  # the last key is always the row's id
+            raise ValueError
+        return values
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise bad_cursor(name) from None
+
+
+def after(keys: Sequence[tuple[Any, bool]], values: Sequence[Any]):
+    """The rows strictly after ``values`` in the order of ``keys`` — (expression, descending) pairs, NULLS LAST,
+    the last one the unique id — as one SQL condition."""
+    (column, desc), value = keys[0], values[0]
+    if len(keys) == 1:
+        return column < value if desc else column > value
+    rest = after(keys[1:], values[1:])
+    if value is None:  # among the NULLs, which come last
+        return and_(column.is_(None), rest)
+    beyond = column < value if desc else column > value
+    if not nullable(column):  # "col <= v AND (…)": the first part is an index range, whatever the depth
+        return and_(column <= value if desc else column >= value, or_(beyond, rest))
+    return or_(beyond, and_(column == value, rest), column.is_(None))
+
+
+def nullable(column) -> bool:
+    """Whether an ORM attribute or a column may hold NULL (an expression: assume it may)."""
+    expression = getattr(column, "expression", column)  # an ORM attribute: its column
+    return getattr(expression, "nullable", True)
+
+
+@dataclass
+class Page:
+    rows: list
+    next_cursor: str | None  # the cursor of the page after this one, None on the last page
+
+
+def keyset_page(
+    session: Session,
+    stmt: Select,
+    keys: Sequence[tuple[Any, bool]],
+    *,
+    size: int,
+    cursor: str | None = None,
+    offset: int = 0,
+    name: str = "cursor",
+) -> Page:
+    """One page of ``stmt`` (its ORDER BY must be ``keys``): after ``cursor`` when given, else at ``offset``;
+    with the cursor of the next page when there is one."""
+    if cursor:
+        stmt = stmt.where(after(keys, decode(cursor, keys, name)))
+    elif offset:
+        stmt = stmt.offset(offset)
+    result = session.execute(stmt.add_columns(*(column for column, _ in keys)).limit(size + 1)).unique().all()
+    rows = [row[0] for row in result[:size]]
+    more = len(result) > size
+    return Page(rows, encode(result[size - 1][1:]) if more else None)

@@ -1,0 +1,158 @@
+"""Paging at scale (lianxin/paging.py): counts stop at the cap ("10,000+"), and the keyset cursor — ``after=``
+on the staff lists, ``cursor=``/``next_cursor`` in the JSON API — walks the same rows in the same order as the
+page numbers, which keep working."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from sqlalchemy import select
+
+from lianxin import paging
+from lianxin.appeals.models import Appeal
+from lianxin.paging import Count, capped_count
+from tests.factories import new_appeal
+from tests.web.staff.helpers import as_user
+
+NEXT = re.compile(r'<a href="([^"]+)" rel="next">')
+
+
+def test_a_count_stops_at_the_cap(db, city):
+    for _ in range(4):
+        new_appeal(db, city, title="计数")
+    stmt = select(Appeal).where(Appeal.jurisdiction_id == city.jid, Appeal.title == "计数")
+    assert capped_count(db, stmt, cap=10) == Count(4, False)
+    assert capped_count(db, stmt, cap=3) == Count(3, True)
+    assert str(Count(10_000, True)) == "10,000+" and str(Count(42)) == "42"
+
+
+@pytest.fixture
+def many(db, city, clock):
+    appeals = []
+    for i in range(7):
+        appeals.append(new_appeal(db, city, title=f"游标分页第{i}号"))
+        clock.shift(timedelta(minutes=1 if i != 3 else 0))  # two appeals share a time: the id breaks the tie
+    return appeals
+
+
+@pytest.mark.parametrize("sort", ["-received_at", "received_at", "due_at", "-updated_at"])
+def test_the_api_cursor_walks_the_same_rows_as_the_pages(client, make_key, many, sort):
+    headers = make_key("dispatcher")
+    params = {"q": "游标分页", "page_size": 3, "sort": sort}
+    by_page = []
+    for page in (1, 2, 3):
+        body = client.get("/api/v1/appeals", params=params | {"page": page}, headers=headers).json()
+        assert body["total"] == 7 and body["total_capped"] is False
+        by_page += [item["order_no"] for item in body["items"]]
+    by_cursor, cursor, pages = [], None, 0
+    while True:
+        body = client.get("/api/v1/appeals", params=params | ({"cursor": cursor} if cursor else {}), headers=headers)
+        body = body.json()
+        by_cursor += [item["order_no"] for item in body["items"]]
+        assert (body["total"] is None) == (cursor is not None)  # a cursor's page is not counted again
+        pages, cursor = pages + 1, body["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 3 and by_cursor == by_page and len(set(by_page)) == 7
+    if sort == "received_at":
+        assert by_page == [a.order_no for a in many]
+
+
+def test_a_damaged_cursor_is_refused_in_both_languages(client, make_key, many):
+    headers = make_key("dispatcher")
+    first = client.get("/api/v1/appeals", params={"q": "游标分页", "page_size": 3}, headers=headers).json()
+    for bad in ("not-a-cursor", first["next_cursor"][:-3], paging.encode(["2026-03-02", 5])):
+        response = client.get("/api/v1/appeals", params={"cursor": bad}, headers=headers)
+        assert response.status_code in (400, 422), bad
+        assert "分页游标无效" in response.text and "cursor is not valid" in response.text
+    both = client.get(
+        "/api/v1/appeals", params={"cursor": first["next_cursor"], "page": 2, "page_size": 3}, headers=headers
+    )
+    assert both.status_code in (400, 422) and "cursor" in both.text
+
+
+def test_the_api_total_is_capped(client, make_key, many, monkeypatch):
+    monkeypatch.setattr(paging, "CAP", 5)
+    body = client.get(
+        "/api/v1/appeals", params={"q": "游标分页", "page_size": 3}, headers=make_key("dispatcher")
+    ).json()
+    assert body["total"] == 5 and body["total_capped"] is True and body["next_cursor"]
+
+
+def test_a_staff_list_past_the_cap_counts_10000_plus_and_pages_by_cursor(client, db, city, monkeypatch):
+    appeals = [new_appeal(db, city, title=f"大量工单第{i}号") for i in range(45)]
+    as_user(client, city, "dispatcher")
+    page = client.get("/staff/appeals?q=大量工单").text  # under the cap: page numbers as before
+    assert "<strong>45</strong>" in page and "第 1 / 3 页" in page and "page=2" in NEXT.search(page).group(1)
+
+    monkeypatch.setattr(paging, "CAP", 30)
+    seen, url, pages = [], "/staff/appeals?q=大量工单&sort=-received_at", 0
+    while url:
+        page = client.get(url).text
+        assert ("<strong>30+</strong>" in page) == (pages == 0)  # counted on the first page only
+        seen += sorted((a.order_no for a in appeals if a.order_no in page), key=page.index)
+        pages += 1
+        found = NEXT.search(page)
+        url = unescape(found.group(1)) if found else None
+        if url:
+            assert "after=" in url and "page=" not in url
+    assert pages == 3 and sorted(seen) == sorted(a.order_no for a in appeals)
+    assert seen == [a.order_no for a in reversed(appeals)]  # newest first, as the sort says
+    assert 'rel="first"' in page
+
+
+def test_a_damaged_after_changes_nothing_and_says_so(client, db, city):
+    new_appeal(db, city, title="游标")
+    as_user(client, city, "dispatcher")
+    response = client.get("/staff/appeals?after=garbage")
+    assert response.status_code == 422 and "分页游标无效" in response.text
+    response = client.get("/staff/appeals?after=garbage&lang=en")
+    assert response.status_code == 422 and "cursor is not valid" in response.text
+
+
+def test_the_supervision_list_pages_by_level_and_deadline(client, db, city, clock):
+    from lianxin.appeals.service import dispatch_appeal
+    from lianxin.appeals.supervision import supervise_appeal, urge_appeal
+    from lianxin.assessment.supervision import leader_supervision_list, supervision_page
+
+    appeals = []
+    for i in range(7):
+        appeal = new_appeal(db, city, title=f"督办分页{i}")
+        dispatch_appeal(db, appeal, city.units["urban" if i % 2 else "street"], actor=city.users["dispatcher"])
+        clock.shift(timedelta(hours=1))
+        if i % 3 == 0:
+            supervise_appeal(db, appeal, actor=city.users["dispatcher"], note="挂牌督办", listed=True)
+        elif i % 3 == 1:
+            supervise_appeal(db, appeal, actor=city.users["dispatcher"], note="督办")
+        else:
+            urge_appeal(db, appeal, actor=city.users["dispatcher"], note="请加快办理")
+        appeals.append(appeal)
+    appeals[0].due_at = appeals[1].due_at = None  # undated ones come last in their level (an appeal not yet timed)
+    db.flush()
+    leader = city.users["leader"]
+    whole = leader_supervision_list(db, leader)
+    expected = []
+    for level in (3, 2, 1):
+        mine = [a for a in appeals if a.supervision_level == level]
+        expected += sorted((a for a in mine if a.due_at), key=lambda a: (a.due_at, a.id))
+        expected += sorted((a for a in mine if a.due_at is None), key=lambda a: a.id)
+    assert whole == expected
+    assert set(whole) == set(appeals)
+    assert [a.supervision_level for a in whole] == sorted((a.supervision_level for a in whole), reverse=True)
+    walked, after = [], None
+    while True:
+        page = supervision_page(db, leader, size=2, after=after)
+        walked += page.rows
+        after = page.next_cursor
+        if after is None:
+            break
+    assert walked == whole and len(walked) == 7
+    assert supervision_page(db, leader, min_level=3, size=10).rows == [a for a in whole if a.supervision_level == 3]
+
+    as_user(client, city, "leader")
+    monkey = client.get("/leader/supervision")  # 50 a page: everything on the first, no pager
+    assert all(a.order_no in monkey.text for a in appeals) and 'rel="next"' not in monkey.text
+    assert client.get("/leader/supervision?after=garbage").status_code == 422

@@ -155,7 +155,10 @@ def demo_hook(session: Session, city) -> str:
         opened = rng.randint(100, 900)
         for h in range(HOURS + 1):
             ts = start + timedelta(hours=h)
-            if h and i != 7 and 7 <= (ts.hour + 8) % 24 < 21 and rng.random() < 0.3:
+            local_hour = (ts.hour + 8) % 24
+            # out in the morning and back in the evening every day (so only door 7 ever stays shut for a day,
+            # whatever the hour the demo is built), and a few more times at random in between
+            if h and i != 7 and (local_hour in (8, 18) or (7 <= local_hour < 21 and rng.random() < 0.3)):
                 opened += 1
             rows.append(
                 dict(

@@ -38,12 +38,12 @@
   // its name; communities without a boundary keep their point.
   var points = JSON.parse(box.dataset.points || "[]");
   var areas = box.dataset.areas ? JSON.parse(box.dataset.areas) : null;
-  var map = window.L.map(box, {attributionControl: !!box.dataset.tiles, maxZoom: 18});
+  var map = window.L.map(box, {attributionControl: !!box.dataset.tiles, maxZoom: 18, zoomSnap: 0.25});
   if (box.dataset.tiles) window.L.tileLayer(box.dataset.tiles, {attribution: box.dataset.attribution, maxZoom: 19}).addTo(map);
   var bounds = window.L.latLngBounds([]);
   if (areas && areas.features.length) {
     var layer = window.L.geoJSON(areas, {
-      style: function (f) { return {color: "#5f6b7a", weight: 1, fillColor: f.properties.colour, fillOpacity: 0.8}; },
+      style: function (f) { return {color: "#5f6b7a", weight: 1, fillColor: f.properties.colour, fillOpacity: 0.9}; },
       onEachFeature: function (f, shape) {
         var count = f.properties.count;
         var label = document.createElement("span"), name = document.createElement("b");

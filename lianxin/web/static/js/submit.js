@@ -6,7 +6,7 @@
   var lat = document.getElementById("lat"), lng = document.getElementById("lng");
   var status = document.getElementById("location-status");
   var isEn = document.documentElement.lang === "en";
-  var map = null, marker = null;
+  var map = null, marker = null, home = null;
 
   var community = document.getElementById("community_id");
   var asked = 0;
@@ -28,6 +28,7 @@
         if (!answer.ok) {
           lat.value = ""; lng.value = "";
           if (marker) { marker.remove(); marker = null; }
+          if (map && home) map.fitBounds(home, {padding: [20, 20], maxZoom: 15});  // back to the jurisdiction
           status.classList.add("map-message");
           status.textContent = (isEn ? body.message_en : body.message) || (isEn ? "This position cannot be used." : "该位置无法使用。");
           return;
@@ -38,7 +39,7 @@
       .catch(function () { /* offline: the position stays; the server checks it on submit */ });
   }
 
-  function choose(latitude, longitude, source) {
+  function choose(latitude, longitude, source, onMap) {
     lat.value = latitude.toFixed(6);
     lng.value = longitude.toFixed(6);
     status.classList.remove("map-message");
@@ -46,7 +47,7 @@
     if (map) {
       if (marker) marker.setLatLng([latitude, longitude]);
       else marker = window.L.marker([latitude, longitude], {keyboard: false}).addTo(map);
-      map.panTo([latitude, longitude]);
+      if (!onMap) map.panTo([latitude, longitude]);  // a tap on the map stays where it was
     }
     locatePoint(source);
   }
@@ -55,7 +56,7 @@
   if (box && window.L) {
     var points = JSON.parse(box.dataset.points || "[]");
     var areas = box.dataset.areas ? JSON.parse(box.dataset.areas) : null;
-    map = window.L.map(box, {attributionControl: !!box.dataset.tiles, maxZoom: 18});
+    map = window.L.map(box, {attributionControl: !!box.dataset.tiles, maxZoom: 18, zoomSnap: 0.25});
     if (box.dataset.tiles) window.L.tileLayer(box.dataset.tiles, {attribution: box.dataset.attribution, maxZoom: 19}).addTo(map);
     var bounds = window.L.latLngBounds([]);
     if (areas && areas.features.length) {
@@ -72,9 +73,10 @@
         .bindTooltip(p.name).addTo(map);
       bounds.extend([p.lat, p.lng]);
     });
-    if (bounds.isValid()) map.fitBounds(bounds, {padding: [20, 20], maxZoom: 15}); else map.setView([35, 105], 4);
+    home = bounds.isValid() ? bounds : null;
+    if (home) map.fitBounds(home, {padding: [20, 20], maxZoom: 15}); else map.setView([35, 105], 4);
     box.dataset.drawn = String((areas ? areas.features.length : 0) + points.length);
-    map.on("click", function (e) { choose(e.latlng.lat, e.latlng.lng, isEn ? "map" : "地图"); });
+    map.on("click", function (e) { choose(e.latlng.lat, e.latlng.lng, isEn ? "map" : "地图", true); });
     if (lat.value && lng.value) {  // the form came back (an error elsewhere): show the point, keep the choice
       marker = window.L.marker([parseFloat(lat.value), parseFloat(lng.value)], {keyboard: false}).addTo(map);
     }

@@ -17,6 +17,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lianxin.appeals.choices import Channel
 from lianxin.appeals.schemas import AppealCreate
 from lianxin.clock import utcnow
 from lianxin.errors import InvalidInput, NotFound
@@ -166,6 +167,11 @@ def inside_jurisdiction(session: Session, jurisdiction_id: int, lat: float, lng:
     return None if any_area is None else False
 
 
+# Appeals that arrive from another system are never refused for their point (an elder's alarm must become a
+# work order; a transfer must not be lost): they keep the point and are placed by their address instead.
+UNCHECKED_CHANNELS = frozenset({Channel.SENSOR, Channel.POLICE_TRANSFER, Channel.UPPER_PLATFORM})
+
+
 def check_inside(session: Session, jurisdiction_id: int, lat: float, lng: float) -> None:
     """Refuse a point outside every boundary of a jurisdiction that has boundaries (field ``lat``)."""
     if inside_jurisdiction(session, jurisdiction_id, lat, lng) is False:
@@ -299,14 +305,15 @@ def fill_location(session: Session, data: AppealCreate) -> AppealCreate:
     """Intake: a point outside every boundary of the jurisdiction (when it has boundaries) is refused;
     an appeal that has a point or an address but no community gets its community and grid."""
     has_point = data.lat is not None and data.lng is not None
+    checked = has_point and Channel(data.channel) not in UNCHECKED_CHANNELS
     if data.community_id is not None or data.grid_id is not None:
-        if has_point:
+        if checked:
             check_inside(session, data.jurisdiction_id, data.lat, data.lng)
         return data
     where = Location()
     if has_point:
         where = locate(session, data.jurisdiction_id, data.lat, data.lng)
-        if not where.found:
+        if not where.found and checked:
             check_inside(session, data.jurisdiction_id, data.lat, data.lng)
     if not where.found:
         where = resolve_location(session, data.jurisdiction_id, address=data.address, content=data.content)

@@ -140,6 +140,12 @@ def test_the_api_and_the_verb_refuse_a_point_outside_even_with_a_community_chose
     assert new_appeal(db, mapped, **BETWEEN).id  # inside a street with no community mapped: accepted
 
 
+def test_alarms_and_transfers_keep_a_point_outside_and_are_never_refused(db, mapped):
+    for n, channel in enumerate(("sensor", "police_transfer", "upper_platform")):
+        appeal = new_appeal(db, mapped, channel=channel, appellant_phone=f"1360000000{n}", **OUTSIDE)
+        assert (appeal.lat, appeal.lng, appeal.community_id) == (31.2, 121.4, mapped.units["community"].id)
+
+
 def test_without_boundaries_any_point_is_accepted_as_before(db, city):
     appeal = new_appeal(db, city, **OUTSIDE)
     assert (appeal.lat, appeal.lng) == (OUTSIDE["lat"], OUTSIDE["lng"])

@@ -56,8 +56,8 @@ def map_data(page: str, element: str, attribute: str):
 
 
 @contextmanager
-def app_client(settings, db, city, modules: str = ""):
-    settings = settings.model_copy(update={"public_jurisdiction": city.jurisdiction.code, "modules": modules})
+def app_client(settings, db, city, modules: str = "", **more):
+    settings = settings.model_copy(update={"public_jurisdiction": city.jurisdiction.code, "modules": modules, **more})
     previous = db.info.get("settings")
     db.info["settings"] = settings  # the hooks read the modules from the session's settings
     app = create_app(settings)
@@ -94,6 +94,11 @@ def test_locate_answers_the_community_or_refuses_outside_the_jurisdiction(settin
         bad = client.get("/appeal/locate", params={"lat": "北纬", "lng": 116})
         assert bad.status_code == 422 and bad.json()["field"] == "lat" and bad.json()["message_en"]
         assert client.get("/appeal/locate", params={"lat": 39.9, "lng": 200}).json()["field"] == "lng"
+
+
+def test_locate_is_counted_per_address(settings, db, mapped):
+    with app_client(settings, db, mapped, rate_locate_per_address="2/10m") as client:
+        assert [client.get("/appeal/locate", params=INSIDE).status_code for _ in range(3)] == [200, 200, 429]
 
 
 def test_locate_says_nothing_without_boundaries_or_with_geo_off(settings, db, city, mapped):
@@ -160,6 +165,8 @@ def test_the_stats_map_shades_the_community_boundaries_and_carries_no_personal_d
     seed_counts(db, mapped, 4)
     with app_client(settings, db, mapped) as client:
         page = client.get("/stats").text
+        english = client.get("/stats", params={"lang": "en"}).text
+    assert f"fewer than {MIN_MAP_COUNT} or none" in english and "boundaries shaded by count" in english
     areas = map_data(page, "community-map", "data-areas")
     assert [f["properties"]["name"] for f in areas["features"]] == ["和平社区"]
     feature = areas["features"][0]

@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     rate_open311_per_address: str = "120/1h"  # Open311 POST requests
     rate_open311_per_key: str = "1000/1h"  # Open311 POST requests per api_key
     rate_track_per_address: str = "30/10m"  # /track look-ups
+    rate_locate_per_address: str = "300/10m"  # clicks on the resident form's map (/appeal/locate)
     rate_track_misses_per_order: str = "5/1h"  # wrong phone numbers for one order number
     rate_link_misses_per_address: str = "20/10m"  # unknown /t/{token} links and wrong phones when rating
     rate_code_per_phone: str = "5/1h"  # resident login codes sent to one phone number
@@ -112,6 +113,7 @@ class Settings(BaseSettings):
         "rate_open311_per_address",
         "rate_open311_per_key",
         "rate_track_per_address",
+        "rate_locate_per_address",
         "rate_track_misses_per_order",
         "rate_link_misses_per_address",
         "rate_code_per_phone",

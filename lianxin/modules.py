@@ -75,6 +75,11 @@ HOOKS: dict[str, str] = {
     "member or volunteer registered with the user's phone)",
     "after_resident_sign_in": "f(session, account), after a resident proved their phone with a code (wishes "
     "links the member or volunteer registered with that phone)",
+    "map_boundaries": "first answer: f(session, jurisdiction_id, kind) -> GeoJSON FeatureCollection | None, the "
+    "boundaries of one unit kind for the public maps, each feature's properties only ``unit_id`` and ``name`` "
+    "(geo); none: the maps draw points only",
+    "locate_point": "first answer: f(session, jurisdiction_id, lat, lng) -> dict | None: ``inside`` (bool), "
+    "``community_id``, ``name`` and, outside, ``message_zh``/``message_en`` (geo); none: nothing can be said",
     "after_desk_intake": "f(session, appeal, *, actor, values), after the operator's intake form (/staff/intake) "
     "saved an appeal, inside its transaction; ``values``: the posted form (calls links the call the form carried "
     "and sends the intake to an expert queue)",

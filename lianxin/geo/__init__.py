@@ -8,5 +8,9 @@ MODULE = Module(
     "Geography",
     cli=(("geo", "lianxin.geo.cli:geo_app"),),
     demo="lianxin.geo.demo:seed_demo",
-    hooks={"before_intake": "lianxin.geo.service:fill_location"},
+    hooks={
+        "before_intake": "lianxin.geo.service:fill_location",
+        "map_boundaries": "lianxin.geo.maps:map_boundaries",
+        "locate_point": "lianxin.geo.maps:locate_point",
+    },
 )

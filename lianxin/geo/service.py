@@ -17,6 +17,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lianxin.appeals.choices import Channel
 from lianxin.appeals.schemas import AppealCreate
 from lianxin.clock import utcnow
 from lianxin.errors import InvalidInput, NotFound
@@ -133,6 +134,48 @@ def locate(session: Session, jurisdiction_id: int, lat: float, lng: float) -> Lo
     if not inside:
         return Location()
     return location_of(session, max(inside, key=lambda u: DEPTH[u.kind]), source="point")
+
+
+OUTSIDE_ZH = "所选位置不在本辖区范围内，请在地图上的辖区边界内点选，或只填写地址"
+OUTSIDE_EN = "the chosen position is outside the jurisdiction: pick a place inside the boundaries on the map, or give the address only"
+
+
+def inside_jurisdiction(session: Session, jurisdiction_id: int, lat: float, lng: float) -> bool | None:
+    """Whether the point lies in any boundary of the jurisdiction (any kind; on an edge counts as inside);
+    ``None`` when the jurisdiction has no boundaries at all (then nothing can be said)."""
+    rows = session.execute(
+        select(UnitArea.id, UnitArea.updated_at, UnitArea.geometry)
+        .join(Unit, Unit.id == UnitArea.unit_id)
+        .where(
+            UnitArea.jurisdiction_id == jurisdiction_id,
+            UnitArea.min_lat <= lat,
+            UnitArea.max_lat >= lat,
+            UnitArea.min_lng <= lng,
+            UnitArea.max_lng >= lng,
+            Unit.active.is_(True),
+        )
+    ).all()
+    point = Point(lng, lat)
+    if any(_prepared(area_id, at, geometry).intersects(point) for area_id, at, geometry in rows):
+        return True
+    any_area = session.scalar(
+        select(UnitArea.id)
+        .join(Unit, Unit.id == UnitArea.unit_id)
+        .where(UnitArea.jurisdiction_id == jurisdiction_id, Unit.active.is_(True))
+        .limit(1)
+    )
+    return None if any_area is None else False
+
+
+# Appeals that arrive from another system are never refused for their point (an elder's alarm must become a
+# work order; a transfer must not be lost): they keep the point and are placed by their address instead.
+UNCHECKED_CHANNELS = frozenset({Channel.SENSOR, Channel.POLICE_TRANSFER, Channel.UPPER_PLATFORM})
+
+
+def check_inside(session: Session, jurisdiction_id: int, lat: float, lng: float) -> None:
+    """Refuse a point outside every boundary of a jurisdiction that has boundaries (field ``lat``)."""
+    if inside_jurisdiction(session, jurisdiction_id, lat, lng) is False:
+        raise InvalidInput(OUTSIDE_ZH, OUTSIDE_EN, field="lat")
 
 
 def boundaries_geojson(session: Session, jurisdiction_id: int, kind: UnitKind | str | None = None) -> dict:
@@ -259,12 +302,21 @@ def resolve_location(
 
 
 def fill_location(session: Session, data: AppealCreate) -> AppealCreate:
-    """Intake: an appeal that has a point or an address but no community gets its community and grid."""
+    """Intake: a point outside every boundary of the jurisdiction (when it has boundaries) is refused;
+    an appeal that has a point or an address but no community gets its community and grid."""
+    has_point = data.lat is not None and data.lng is not None
+    checked = has_point and Channel(data.channel) not in UNCHECKED_CHANNELS
     if data.community_id is not None or data.grid_id is not None:
+        if checked:
+            check_inside(session, data.jurisdiction_id, data.lat, data.lng)
         return data
-    where = resolve_location(
-        session, data.jurisdiction_id, lat=data.lat, lng=data.lng, address=data.address, content=data.content
-    )
+    where = Location()
+    if has_point:
+        where = locate(session, data.jurisdiction_id, data.lat, data.lng)
+        if not where.found and checked:
+            check_inside(session, data.jurisdiction_id, data.lat, data.lng)
+    if not where.found:
+        where = resolve_location(session, data.jurisdiction_id, address=data.address, content=data.content)
     if where.community is None:
         return data
     return data.model_copy(

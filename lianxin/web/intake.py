@@ -16,7 +16,7 @@ from dataclasses import asdict
 from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -28,13 +28,14 @@ from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.service import submit_appeal
 from lianxin.clock import utcnow
 from lianxin.errors import LianxinError
+from lianxin.modules import first_hook
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import has_role
 from lianxin.web import throttle
 from lianxin.web.deps import current_user, get_session, public_jurisdiction
 from lianxin.web.forms import FormErrors, posted_form
 from lianxin.web.i18n import pick_lang
-from lianxin.web.public_stats import community_points
+from lianxin.web.public_stats import community_map, community_points
 from lianxin.web.templating import render
 from lianxin.web.uploads import MAX_PHOTOS, discard, read_photos, store_photos
 
@@ -79,6 +80,7 @@ def form_page(
     user: User | None = None,
 ) -> Response:
     jurisdiction = public_jurisdiction(request, session)
+    shown = community_map(session, jurisdiction.id, community_points(session, jurisdiction.id), shaded=False)
     return render(
         request,
         "resident/submit.html",
@@ -89,7 +91,8 @@ def form_page(
             "max_photos": MAX_PHOTOS,
             "communities": community_choices(session, jurisdiction.id),
             "grid_patrol": is_grid_worker(session, user),
-            "points": [asdict(p) for p in community_points(session, jurisdiction.id)],
+            "points": [asdict(p) for p in shown.points],
+            "areas": shown.areas,
         },
         status_code=status_code,
     )
@@ -184,3 +187,48 @@ def submit(
     if rows and not any(a.storage_key == rows[0]["storage_key"] for a in appeal.attachments):
         discard(settings.upload_dir, rows)  # a concurrent duplicate won: keep the first appeal's photos only
     return RedirectResponse(f"/t/{appeal.tracking_token}?new=1", status_code=303)
+
+
+def _coordinate(value: str | None, bound: float) -> float | None:
+    try:
+        number = float(value or "")
+    except ValueError:
+        return None
+    return number if -bound <= number <= bound else None
+
+
+@router.get("/appeal/locate")
+def locate_on_map(
+    request: Request, lat: str | None = None, lng: str | None = None, session: Session = Depends(get_session)
+) -> Response:
+    """The pick map's click: ``{"inside": true, "community_id", "name"}`` for a point in the jurisdiction
+    (``community_id`` null between communities or when no boundaries are known: ``inside`` null), 422 with
+    a bilingual message outside it or for a bad point. Counted per address like the other public look-ups."""
+    throttle.limit(request, session, "locate_per_address", "locate:address")
+    jurisdiction = public_jurisdiction(request, session)
+    point = (_coordinate(lat, 90), _coordinate(lng, 180))
+    if None in point:
+        return JSONResponse(
+            {
+                "code": "invalid",
+                "message": "请提供有效的纬度和经度",
+                "message_en": "give a valid latitude (lat) and longitude (lng)",
+                "field": "lat" if point[0] is None else "lng",
+            },
+            status_code=422,
+        )
+    answer = first_hook("locate_point", session, jurisdiction.id, *point)
+    if answer is None:
+        return JSONResponse({"inside": None, "community_id": None, "name": None})
+    if not answer["inside"]:
+        return JSONResponse(
+            {
+                "inside": False,
+                "code": "invalid",
+                "message": answer["message_zh"],
+                "message_en": answer["message_en"],
+                "field": "lat",
+            },
+            status_code=422,
+        )
+    return JSONResponse({"inside": True, "community_id": answer["community_id"], "name": answer["name"]})

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from lianxin.web.deps import get_session, public_jurisdiction
 from lianxin.web.i18n import bilingual, pick_lang
-from lianxin.web.public_stats import PublicFigures, public_figures
+from lianxin.web.public_stats import FEW_COLOUR, MIN_MAP_COUNT, PublicFigures, community_map, public_figures
 from lianxin.web.templating import render
 
 router = APIRouter()
@@ -59,6 +59,7 @@ def bar_chart(labels: list[str], values: list[int], colour: str = BLUE) -> dict:
 def stats(request: Request, session: Session = Depends(get_session)) -> Response:
     jurisdiction = public_jurisdiction(request, session)
     figures = public_figures(session, jurisdiction.id)
+    shown = community_map(session, jurisdiction.id, figures.points)
     lang = pick_lang(request)
     charts = {
         "monthly": monthly_chart(figures, lang),
@@ -75,5 +76,12 @@ def stats(request: Request, session: Session = Depends(get_session)) -> Response
             "figures": figures,
             "charts": charts,
             "points": [asdict(p) for p in figures.points],
+            "map": {
+                "areas": shown.areas,
+                "points": [asdict(p) for p in shown.points],
+                "legend": [asdict(c) for c in shown.legend],
+            },
+            "few_colour": FEW_COLOUR,
+            "min_map_count": MIN_MAP_COUNT,
         },
     )

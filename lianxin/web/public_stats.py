@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from lianxin.appeals.models import Appeal
 from lianxin.clock import local_zone, utcnow
+from lianxin.modules import first_hook
 from lianxin.orgs.models import Unit
 
 # A community is placed on the public map only with at least this many appeals (no single case is pinpointed).
@@ -48,6 +49,66 @@ def community_points(session: Session, jurisdiction_id: int, *, since: datetime 
         for uid, name, lat, lng, count in session.execute(stmt)
         if count >= MIN_MAP_COUNT
     ]
+
+
+# The choropleth's classes, light to dark; communities with fewer than MIN_MAP_COUNT appeals are grey.
+PALETTE = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
+FEW_COLOUR = "#d9d9d9"
+
+
+@dataclass(frozen=True)
+class LegendClass:
+    low: int
+    high: int
+    colour: str
+
+
+def legend_classes(largest: int, classes: int = len(PALETTE)) -> list[LegendClass]:
+    """Equal count ranges from MIN_MAP_COUNT to ``largest`` (at most ``classes``), the darkest for the largest."""
+    if largest < MIN_MAP_COUNT:
+        return []
+    step = -(-(largest - MIN_MAP_COUNT + 1) // classes)
+    ranges = [(low, min(low + step - 1, largest)) for low in range(MIN_MAP_COUNT, largest + 1, step)]
+    colours = PALETTE[len(PALETTE) - len(ranges) :]
+    return [LegendClass(low, high, colour) for (low, high), colour in zip(ranges, colours, strict=True)]
+
+
+def colour_of(count: int | None, legend: list[LegendClass]) -> str:
+    for item in legend:
+        if count is not None and item.low <= count <= item.high:
+            return item.colour
+    return FEW_COLOUR
+
+
+@dataclass
+class CommunityMap:
+    """The community boundaries (geometry, id, name, count, colour) when the deployment has them, the
+    points of the communities without a boundary, and the legend."""
+
+    areas: dict | None
+    points: list[CommunityPoint]
+    legend: list[LegendClass]
+
+
+def community_map(
+    session: Session, jurisdiction_id: int, points: list[CommunityPoint], *, shaded: bool = True
+) -> CommunityMap:
+    """Boundaries from the modules (geo's ``map_boundaries`` hook: names and shapes only), each shaded by
+    its community's count (``shaded``); without boundaries (or with geo off) the map keeps its points."""
+    areas = first_hook("map_boundaries", session, jurisdiction_id, "community")
+    if not areas or not areas.get("features"):
+        return CommunityMap(None, points, [])
+    drawn = {f["properties"]["unit_id"] for f in areas["features"]}
+    rest = [p for p in points if p.community_id not in drawn]
+    if not shaded:
+        return CommunityMap(areas, rest, [])
+    counts = {p.community_id: p.count for p in points}
+    legend = legend_classes(max(counts.values(), default=0))
+    for feature in areas["features"]:
+        properties = feature["properties"]
+        properties["count"] = counts.get(properties["unit_id"])
+        properties["colour"] = colour_of(properties["count"], legend)
+    return CommunityMap(areas, rest, legend)
 
 
 def percent(value: float | None) -> float | None:

@@ -36,7 +36,7 @@ templates.env.filters["label"] = pass_context(lambda context, value: label_of(va
 templates.env.filters["colour"] = colour_of
 templates.env.filters["tojson_attr"] = lambda value: Markup.escape(json.dumps(value, ensure_ascii=False))
 BIG_TEXT_COOKIE = "lianxin_big"
-STATIC_VERSION = "3"
+STATIC_VERSION = "4"
 
 
 NavItem = Nav  # path, zh, en, roles — None: everyone; empty: any signed-in user

@@ -6,33 +6,80 @@
   var lat = document.getElementById("lat"), lng = document.getElementById("lng");
   var status = document.getElementById("location-status");
   var isEn = document.documentElement.lang === "en";
-  var map = null, marker = null;
+  var map = null, marker = null, home = null;
 
-  function choose(latitude, longitude, source) {
+  var community = document.getElementById("community_id");
+  var asked = 0;
+
+  function chosenText(source, name) {
+    return (isEn ? "Chosen position (" + source + "): " : "已选位置（" + source + "）：") + lat.value + ", " + lng.value +
+      (name ? (isEn ? " · community: " : " · 所在社区：") + name : "");
+  }
+
+  // Which community the point is in (the server answers from the deployment's boundaries); a point outside
+  // the jurisdiction is not kept, and the message says why.
+  function locatePoint(source) {
+    var ask = ++asked;
+    fetch("/appeal/locate?lat=" + encodeURIComponent(lat.value) + "&lng=" + encodeURIComponent(lng.value), {headers: {Accept: "application/json"}})
+      .then(function (response) { return response.json().then(function (body) { return {ok: response.ok, body: body}; }); })
+      .then(function (answer) {
+        if (ask !== asked) return;
+        var body = answer.body;
+        if (!answer.ok) {
+          lat.value = ""; lng.value = "";
+          if (marker) { marker.remove(); marker = null; }
+          if (map && home) map.fitBounds(home, {padding: [20, 20], maxZoom: 15});  // back to the jurisdiction
+          status.classList.add("map-message");
+          status.textContent = (isEn ? body.message_en : body.message) || (isEn ? "This position cannot be used." : "该位置无法使用。");
+          return;
+        }
+        if (body.community_id && community) community.value = String(body.community_id);
+        status.textContent = chosenText(source, body.name);
+      })
+      .catch(function () { /* offline: the position stays; the server checks it on submit */ });
+  }
+
+  function choose(latitude, longitude, source, onMap) {
     lat.value = latitude.toFixed(6);
     lng.value = longitude.toFixed(6);
-    status.textContent = (isEn ? "Chosen position (" + source + "): " : "已选位置（" + source + "）：") + lat.value + ", " + lng.value;
+    status.classList.remove("map-message");
+    status.textContent = chosenText(source, null);
     if (map) {
       if (marker) marker.setLatLng([latitude, longitude]);
       else marker = window.L.marker([latitude, longitude], {keyboard: false}).addTo(map);
-      map.panTo([latitude, longitude]);
+      if (!onMap) map.panTo([latitude, longitude]);  // a tap on the map stays where it was
     }
+    locatePoint(source);
   }
 
   var box = document.getElementById("pick-map");
   if (box && window.L) {
     var points = JSON.parse(box.dataset.points || "[]");
-    map = window.L.map(box, {attributionControl: !!box.dataset.tiles, maxZoom: 18});
+    var areas = box.dataset.areas ? JSON.parse(box.dataset.areas) : null;
+    map = window.L.map(box, {attributionControl: !!box.dataset.tiles, maxZoom: 18, zoomSnap: 0.25});
     if (box.dataset.tiles) window.L.tileLayer(box.dataset.tiles, {attribution: box.dataset.attribution, maxZoom: 19}).addTo(map);
-    var bounds = [];
+    var bounds = window.L.latLngBounds([]);
+    if (areas && areas.features.length) {
+      // the communities' boundaries with their names; a click inside one falls through to the map
+      var layer = window.L.geoJSON(areas, {
+        style: function () { return {color: "#b71c1c", weight: 1, fillColor: "#fde8e8", fillOpacity: 0.35}; },
+        onEachFeature: function (f, shape) { shape.bindTooltip(f.properties.name, {sticky: true}); },
+        interactive: true, bubblingMouseEvents: true
+      }).addTo(map);
+      bounds.extend(layer.getBounds());
+    }
     points.forEach(function (p) {
       window.L.circleMarker([p.lat, p.lng], {radius: 6, color: "#b71c1c", weight: 1, fillOpacity: 0.5})
         .bindTooltip(p.name).addTo(map);
-      bounds.push([p.lat, p.lng]);
+      bounds.extend([p.lat, p.lng]);
     });
-    if (bounds.length) map.fitBounds(bounds, {padding: [20, 20], maxZoom: 15}); else map.setView([35, 105], 4);
-    map.on("click", function (e) { choose(e.latlng.lat, e.latlng.lng, isEn ? "map" : "地图"); });
-    if (lat.value && lng.value) choose(parseFloat(lat.value), parseFloat(lng.value), isEn ? "map" : "地图");
+    home = bounds.isValid() ? bounds : null;
+    if (home) map.fitBounds(home, {padding: [20, 20], maxZoom: 15}); else map.setView([35, 105], 4);
+    box.dataset.drawn = String((areas ? areas.features.length : 0) + points.length);
+    map.on("click", function (e) { choose(e.latlng.lat, e.latlng.lng, isEn ? "map" : "地图", true); });
+    if (lat.value && lng.value) {  // the form came back (an error elsewhere): show the point, keep the choice
+      marker = window.L.marker([parseFloat(lat.value), parseFloat(lng.value)], {keyboard: false}).addTo(map);
+    }
   }
 
   var locate = document.getElementById("locate-me");

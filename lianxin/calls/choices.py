@@ -6,7 +6,7 @@ from lianxin.choices import Choice
 
 
 class CallStatus(Choice):
-    RINGING = "ringing", "振铃中", "Ringing", "amber"
+    RINGING = "ringing", "振铃中", "Ringing", "orange"
     ANSWERED = "answered", "通话中", "Answered", "blue"
     ENDED = "ended", "已挂机", "Ended", "grey"
     MISSED = "missed", "未接", "Missed", "red"
@@ -41,5 +41,5 @@ class ExpertReason(Choice):
 
 
 class ExpertState(Choice):
-    WAITING = "waiting", "待接", "Waiting", "amber"
+    WAITING = "waiting", "待接", "Waiting", "orange"
     TAKEN = "taken", "已接", "Taken", "green"

@@ -44,8 +44,10 @@ def test_hotspot_pages_show_the_list_trend_map_and_appeals(client, db, city, clo
     assert 'id="hotspot-map"' in detail.text and "leaflet.js" in detail.text and "echarts.min.js" in detail.text
     assert all(a in detail.text for a in NOISE)
     # each appeal's number links to it and its status is a label, not a code
-    order_no = db.scalar(select(Appeal.order_no).order_by(Appeal.id))
-    assert f'<a href="/staff/appeals/{order_no}">{order_no}</a>' in detail.text
+    linked = re.findall(r'<a href="/staff/appeals/(\d+)">(\d+)</a>', detail.text)
+    assert len(linked) == len(NOISE) and all(href == shown for href, shown in linked)
+    titles = db.scalars(select(Appeal.title).where(Appeal.order_no.in_([n for n, _ in linked]))).all()
+    assert sorted(titles) == sorted(NOISE)
     assert ">已受理</span>" in detail.text and ">received<" not in detail.text
     english = client.get(f"/hotspots/{hotspot.id}?lang=en")
     assert "Make it the topic of the month" in english.text

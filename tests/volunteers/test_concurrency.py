@@ -31,7 +31,9 @@ from tests.helpers import scratch_database
 def own(settings, tmp_path_factory):
     with scratch_database(settings, tmp_path_factory, "volrace") as own:
         upgrade(own)
-        yield own
+        # the loser of each race waits on the winner's row lock: on a CI machine running two suites at once the
+        # winner's transaction once took over the default 10 s, so the wait here is bounded at 60 s
+        yield own.model_copy(update={"db_lock_timeout": 60.0})
 
 
 def race(factory, calls):
@@ -50,7 +52,7 @@ def race(factory, calls):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=60)
+        t.join(timeout=120)
     return results
 
 

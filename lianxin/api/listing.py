@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from lianxin.appeals.access import on_time, overdue, visible_appeals
 from lianxin.appeals.models import Appeal, Category
+from lianxin.appeals.numbers import looks_like_order_no
 from lianxin.appeals.status import AppealStatus
 from lianxin.clock import local_zone
 from lianxin.orgs.models import Unit, User
@@ -55,7 +56,9 @@ class AppealFilter:
             stmt = stmt.where(overdue())
         elif self.overdue is False:
             stmt = stmt.where(on_time())
-        if self.q:
+        if self.q and looks_like_order_no(self.q):
+            stmt = stmt.where(Appeal.order_no == self.q)
+        elif self.q:
             stmt = stmt.where(
                 or_(
                     Appeal.order_no == self.q,

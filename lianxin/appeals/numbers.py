@@ -14,6 +14,7 @@ transaction, so both take the number in the intake's transaction.
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import datetime
 
@@ -51,6 +52,15 @@ def _upsert(dialect: str, day: str):
     table = OrderSequence.__table__
     stmt = insert(table).values(day=day, last=1)
     return stmt.on_conflict_do_update(index_elements=["day"], set_={"last": table.c.last + 1}).returning(table.c.last)
+
+
+ORDER_NO = re.compile(r"(19|20)\d{6}\d{6}")
+
+
+def looks_like_order_no(text: str) -> bool:
+    """A search for exactly an order number (``YYYYMMDD`` + 6 digits) is answered by the number's unique index
+    alone: matching it inside every title and letter too is a scan of the whole table (1.2 s at 1 M appeals)."""
+    return ORDER_NO.fullmatch(text) is not None
 
 
 def next_order_no(session: Session, now: datetime) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from lianxin.appeals.access import is_overdue, overdue
 from lianxin.appeals.choices import AppealType, Channel, UnitRole
 from lianxin.appeals.models import Appeal, AppealUnit, Category
+from lianxin.appeals.numbers import looks_like_order_no
 from lianxin.appeals.status import HANDLING, AppealStatus
 from lianxin.clock import local_text, utcnow
 from lianxin.orgs.models import Unit, UnitKind
@@ -131,11 +132,13 @@ def phone_query(q: str) -> str | None:
 
 
 def searcher(*, confidential_phones: bool = False):
-    """Search by order number, words in title, content or address, or the caller's phone (the whole number or
-    its last digits). Only centre staff (``confidential_phones``) find a confidential appeal (举报人保护) by its
+    """Search by order number (exactly a number: that appeal alone, by its index), words in title, content or
+    address, or the caller's phone (the whole number or its last digits). Only centre staff (``confidential_phones``) find a confidential appeal (举报人保护) by its
     caller's phone; the statement is already limited to what the user may see."""
 
     def search(stmt: Select, q: str) -> Select:
+        if looks_like_order_no(q):
+            return stmt.where(Appeal.order_no == q)
         conditions = [
             Appeal.order_no == q,
             Appeal.title.icontains(q, autoescape=True),

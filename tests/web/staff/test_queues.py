@@ -417,3 +417,19 @@ def test_an_unreasonable_dissatisfaction_without_a_reason_is_refused_on_the_row(
         data={"csrf_token": csrf_from(client, "/staff/handle"), "contacted": "1", "satisfaction": "satisfied"},
     )
     assert refused.status_code == 403 and "回访员" in refused.text
+
+
+def test_search_for_exactly_an_order_number_reads_that_appeal_alone(client, db, city):
+    from lianxin.appeals.numbers import looks_like_order_no
+
+    first = new_appeal(db, city, title="楼道灯不亮")
+    again = new_appeal(db, city, title="再次反映", content=f"上次工单 {first.order_no} 说修好了，灯还是不亮。")
+    as_user(client, city, "dispatcher")
+    exact = client.get(f"/staff/appeals?q={first.order_no}").text
+    assert first.order_no in exact and again.order_no not in exact  # by the number's index, not inside letters
+    words = client.get(f"/staff/appeals?q=上次工单 {first.order_no}").text
+    assert again.order_no in words  # anything longer is still searched in the text
+    api = client.get(f"/api/v1/appeals?q={first.order_no}").json()
+    assert [item["order_no"] for item in api["items"]] == [first.order_no]
+    assert looks_like_order_no("20260302000001") and not looks_like_order_no("2026030200000")
+    assert not looks_like_order_no("13912345678") and not looks_like_order_no("120260302000001")

@@ -143,6 +143,12 @@ def save_skill(
     )
 
 
+def _picked(session: Session, model, raw_id: str, jurisdiction_id: int):
+    """The row a picker posted by id, if it is one of this jurisdiction's; None otherwise."""
+    row = session.get(model, int(raw_id)) if raw_id.isdigit() and len(raw_id) < 10 else None
+    return row if row is not None and row.jurisdiction_id == jurisdiction_id else None
+
+
 @router.post("/operators")
 def save_operator(
     request: Request,
@@ -151,9 +157,8 @@ def save_operator(
     session: Session = Depends(get_session),
 ) -> Response:
     def act() -> None:
-        user_id = _text(form, "user_id")
-        operator = session.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
-        if operator is None or operator.jurisdiction_id != user.jurisdiction_id:
+        operator = _picked(session, User, _text(form, "user_id"), user.jurisdiction_id)
+        if operator is None:
             raise InvalidInput("请选择话务员", "choose an operator", field="user_id")
         if _text(form, "seat"):
             tables.set_seat(session, operator, _text(form, "seat"))
@@ -170,9 +175,8 @@ def save_category_skill(
     session: Session = Depends(get_session),
 ) -> Response:
     def act() -> None:
-        category_id = _text(form, "category_id")
-        category = session.get(Category, int(category_id)) if category_id.isdigit() and len(category_id) < 10 else None
-        if category is None or category.jurisdiction_id != user.jurisdiction_id:
+        category = _picked(session, Category, _text(form, "category_id"), user.jurisdiction_id)
+        if category is None:
             raise InvalidInput("请选择问题分类", "choose a category", field="category_id")
         tables.set_category_skill(session, user.jurisdiction_id, category.id, _text(form, "skill") or None)
 

@@ -115,9 +115,10 @@ def _prepared(area_id: int, updated_at: datetime, geometry: dict) -> BaseGeometr
     return geom
 
 
-def locate(session: Session, jurisdiction_id: int, lat: float, lng: float) -> Location:
-    """The street, community and grid whose boundaries contain the point (the deepest area wins)."""
-    rows = session.execute(
+def _areas_around(session: Session, jurisdiction_id: int, lat: float, lng: float) -> list:
+    """(area id, updated at, geometry, unit) of the active units whose bounding box holds the point: an indexed
+    range; the caller tests the few geometries it returns."""
+    return session.execute(
         select(UnitArea.id, UnitArea.updated_at, UnitArea.geometry, Unit)
         .join(Unit, Unit.id == UnitArea.unit_id)
         .where(
@@ -129,6 +130,11 @@ def locate(session: Session, jurisdiction_id: int, lat: float, lng: float) -> Lo
             Unit.active.is_(True),
         )
     ).all()
+
+
+def locate(session: Session, jurisdiction_id: int, lat: float, lng: float) -> Location:
+    """The street, community and grid whose boundaries contain the point (the deepest area wins)."""
+    rows = _areas_around(session, jurisdiction_id, lat, lng)
     point = Point(lng, lat)
     inside = [unit for area_id, at, geometry, unit in rows if _prepared(area_id, at, geometry).contains(point)]
     if not inside:
@@ -143,20 +149,9 @@ OUTSIDE_EN = "the chosen position is outside the jurisdiction: pick a place insi
 def inside_jurisdiction(session: Session, jurisdiction_id: int, lat: float, lng: float) -> bool | None:
     """Whether the point lies in any boundary of the jurisdiction (any kind; on an edge counts as inside);
     ``None`` when the jurisdiction has no boundaries at all (then nothing can be said)."""
-    rows = session.execute(
-        select(UnitArea.id, UnitArea.updated_at, UnitArea.geometry)
-        .join(Unit, Unit.id == UnitArea.unit_id)
-        .where(
-            UnitArea.jurisdiction_id == jurisdiction_id,
-            UnitArea.min_lat <= lat,
-            UnitArea.max_lat >= lat,
-            UnitArea.min_lng <= lng,
-            UnitArea.max_lng >= lng,
-            Unit.active.is_(True),
-        )
-    ).all()
     point = Point(lng, lat)
-    if any(_prepared(area_id, at, geometry).intersects(point) for area_id, at, geometry in rows):
+    rows = _areas_around(session, jurisdiction_id, lat, lng)
+    if any(_prepared(area_id, at, geometry).intersects(point) for area_id, at, geometry, _unit in rows):
         return True
     any_area = session.scalar(
         select(UnitArea.id)

@@ -122,3 +122,44 @@ def test_the_migration_partitions_a_database_that_holds_rows_and_goes_back(scrat
             assert conn.execute(text(fk)).scalar() == 1  # the foreign key is back
             assert conn.execute(text(INVALID_INDEXES)).scalar() == 0
     engine.dispose()
+
+
+BIG_COLUMNS = [
+    ("appeal_events", "id"),
+    ("care_readings", "id"),
+    ("attachments", "event_id"),
+    ("webhook_deliveries", "event_id"),
+    ("stats_watermarks", "last_event_id"),
+    ("stats_watermarks", "seen_event_id"),
+]
+
+
+def test_event_ids_are_64_bit_and_go_past_two_to_the_31(db, city):
+    """Migration 0019_bigids: a 32-bit event id would run out in about a year of a province's events."""
+    postgresql_only(db)
+    kinds = {
+        (table, column): db.execute(
+            text(
+                "SELECT data_type FROM information_schema.columns "
+                "WHERE table_schema = 'public' AND table_name = :t AND column_name = :c"
+            ),
+            {"t": table, "c": column},
+        ).scalar()
+        for table, column in BIG_COLUMNS
+    }
+    assert set(kinds.values()) == {"bigint"}, kinds
+    seq = db.execute(text("SELECT pg_get_serial_sequence('appeal_events', 'id')")).scalar()
+    assert (
+        db.execute(
+            text("SELECT data_type FROM pg_sequences WHERE schemaname || '.' || sequencename = :s"), {"s": seq}
+        ).scalar()
+        == "bigint"
+    )
+    before = db.execute(text(f"SELECT last_value FROM {seq}")).scalar()
+    db.execute(text(f"SELECT setval('{seq}', {2**31 + 5})"))  # sequences are not transactional: restored below
+    try:
+        appeal = new_appeal(db, city)
+        ids = db.scalars(select(AppealEvent.id).where(AppealEvent.appeal_id == appeal.id)).all()
+        assert ids and min(ids) > 2**31
+    finally:
+        db.execute(text(f"SELECT setval('{seq}', {before})"))

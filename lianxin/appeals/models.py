@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lianxin.appeals.choices import AppealType, Channel, RequestKind, RequestState, Satisfaction, UnitRole, Urgency
 from lianxin.appeals.status import AppealStatus
 from lianxin.clock import utcnow
-from lianxin.db import Base, UTCDateTime, enum_column_type
+from lianxin.db import Base, BigId, UTCDateTime, enum_column_type
 from lianxin.orgs.models import Unit, User
 
 
@@ -229,7 +229,7 @@ class Attachment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"), index=True)
-    event_id: Mapped[int | None] = mapped_column(ForeignKey("appeal_events.id"))
+    event_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("appeal_events.id"))
     purpose: Mapped[str] = mapped_column(String(16), default="intake")  # intake | proof
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))
@@ -246,7 +246,7 @@ class AppealEvent(Base):
 
     __tablename__ = "appeal_events"
     __table_args__ = (Index("ix_appeal_events_kind_at", "kind", "at"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))

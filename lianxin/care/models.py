@@ -13,7 +13,7 @@ from lianxin.appeals.models import Appeal  # an alarm's work order
 from lianxin.care.status import AlarmCategory, AlarmStatus, Outcome, RuleKind
 from lianxin.clock import utcnow
 from lianxin.crypto import Encrypted, lookup_hash
-from lianxin.db import Base, UTCDateTime, enum_column_type
+from lianxin.db import Base, BigId, UTCDateTime, enum_column_type
 from lianxin.orgs.models import Unit, User
 
 
@@ -177,7 +177,7 @@ class Reading(Base):
 
     __tablename__ = "care_readings"
     __table_args__ = (UniqueConstraint("device_id", "ts"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("care_devices.id"))
     ts: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lianxin.db import Base
+from lianxin.db import Base, BigId
 
 DAY, MONTH = "day", "month"  # grains: a row per local (LIANXIN_TIMEZONE) day, and one per calendar month
 NO_UNIT = 0  # counts that belong to no handling unit (intake, direct answers)
@@ -88,5 +88,5 @@ class StatsWatermark(Base):
 
     __tablename__ = "stats_watermarks"
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    last_event_id: Mapped[int] = mapped_column(Integer, default=0)
-    seen_event_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_event_id: Mapped[int] = mapped_column(BigId, default=0)
+    seen_event_id: Mapped[int] = mapped_column(BigId, default=0)

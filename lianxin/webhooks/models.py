@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lianxin.clock import utcnow
-from lianxin.db import Base, UTCDateTime
+from lianxin.db import Base, BigId, UTCDateTime
 from lianxin.orgs.models import Unit
 
 
@@ -39,7 +39,7 @@ class WebhookDelivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id"))
-    event_id: Mapped[int] = mapped_column(ForeignKey("appeal_events.id"))
+    event_id: Mapped[int] = mapped_column(BigId, ForeignKey("appeal_events.id"))
     event_kind: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | delivered | failed

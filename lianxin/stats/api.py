@@ -14,6 +14,7 @@ from lianxin.api.errors import ERROR_RESPONSES
 from lianxin.clock import utcnow
 from lianxin.errors import NotFound
 from lianxin.stats import dashboard
+from lianxin.stats.cache import cached_public_summary
 from lianxin.stats.views import local_day, parse_period
 
 router = APIRouter(prefix="/stats", tags=["统计 stats"], responses=ERROR_RESPONSES)
@@ -101,4 +102,5 @@ def public(
     if start or end:
         first, last = parse_period(start and start.isoformat(), end and end.isoformat(), default_days=365)
     weights = dashboard.weights_for(session, jid)
-    return dashboard.public_summary(session, jid, first, last, weights=weights)
+    ttl = request.app.state.settings.public_stats_cache_seconds
+    return cached_public_summary(session, jid, first, last, weights=weights, ttl=ttl)

@@ -58,7 +58,9 @@ def bar_chart(labels: list[str], values: list[int], colour: str = BLUE) -> dict:
 @router.get("/stats")
 def stats(request: Request, session: Session = Depends(get_session)) -> Response:
     jurisdiction = public_jurisdiction(request, session)
-    figures = public_figures(session, jurisdiction.id)
+    figures = public_figures(
+        session, jurisdiction.id, cache_seconds=request.app.state.settings.public_stats_cache_seconds
+    )
     shown = community_map(session, jurisdiction.id, figures.points)
     lang = pick_lang(request)
     charts = {

@@ -145,15 +145,17 @@ class PublicFigures:
 
 
 def public_figures(
-    session: Session, jurisdiction_id: int, *, months: int = 12, now: datetime | None = None
+    session: Session, jurisdiction_id: int, *, months: int = 12, now: datetime | None = None, cache_seconds: float = 0
 ) -> PublicFigures:
     """Received / closed / satisfaction by month and by district and street, top categories, on-time rate
     and the community map, over the last ``months`` calendar months (local time, LIANXIN_TIMEZONE), from the rollups."""
-    from lianxin.stats.dashboard import public_period, public_summary, weights_for
+    from lianxin.stats.cache import cached_public_summary
+    from lianxin.stats.dashboard import public_period, weights_for
     from lianxin.stats.fold import local_day
 
     start, end = public_period(local_day(now or utcnow()), months)
-    summary = public_summary(session, jurisdiction_id, start, end, weights=weights_for(session, jurisdiction_id))
+    weights = weights_for(session, jurisdiction_id)
+    summary = cached_public_summary(session, jurisdiction_id, start, end, weights=weights, ttl=cache_seconds)
     area = {
         kind: [
             AreaRow(a["name"], a["handled"], a["closed"], percent(a["satisfaction_rate"]))

@@ -1,0 +1,70 @@
+"""The public statistics' cache (lianxin/stats/cache.py): the same summary while nothing is written or folded;
+a new event, a fold, another window or weight, or the end of its time make it read again."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import pytest
+
+from lianxin.stats import cache
+from lianxin.stats.fold import fold_now
+from lianxin.stats.rollups import forget_live
+from lianxin.stats.rates import Weights
+from tests.factories import new_appeal
+
+YEAR = (date(2025, 4, 1), date(2026, 3, 31))
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def summary(db, city, *, ttl=60.0, weights=Weights(), period=YEAR):
+    return cache.cached_public_summary(db, city.jid, *period, weights=weights, ttl=ttl)
+
+
+def test_a_summary_is_kept_until_an_event_is_written_or_folded(db, city, clock):
+    first = new_appeal(db, city)
+    kept = summary(db, city)
+    assert summary(db, city) is kept and kept["received"] == 1
+    new_appeal(db, city)  # a new event: the version moves, the live delta is read again
+    forget_live(db)  # what this session read of the delta (a request has a session of its own)
+    again = summary(db, city)
+    assert again is not kept and again["received"] == 2
+    fold_now(db)
+    fold_now(db)  # the second run folds what the first saw: the watermark moves
+    forget_live(db)
+    folded = summary(db, city)
+    assert folded is not again and folded["received"] == 2 and first.id  # from the rollups now
+
+
+def test_window_and_weights_are_part_of_the_key(db, city, clock):
+    new_appeal(db, city)
+    kept = summary(db, city)
+    assert summary(db, city, period=(date(2026, 1, 1), date(2026, 3, 31))) is not kept
+    assert summary(db, city, weights=Weights(basic=0.5)) is not kept
+    assert summary(db, city) is kept
+
+
+def test_an_entry_ends_after_its_time_and_zero_turns_the_cache_off(db, city, clock):
+    new_appeal(db, city)
+    short = summary(db, city, ttl=0.05)
+    time.sleep(0.1)
+    assert summary(db, city, ttl=0.05) is not short
+    assert summary(db, city, ttl=0) is not summary(db, city, ttl=0)
+
+
+def test_the_public_page_and_api_use_the_setting(client, db, city, clock, monkeypatch):
+    monkeypatch.setattr(client.app.state.settings, "public_stats_cache_seconds", 60)
+    new_appeal(db, city)
+    assert client.get("/api/v1/stats/public").json()["received"] == 1
+    assert 'id="kpi-received">1<' in client.get("/stats").text
+    new_appeal(db, city)  # written: both show it at once
+    forget_live(db)  # the test client shares this session; a request has one of its own
+    assert client.get("/api/v1/stats/public").json()["received"] == 2
+    assert 'id="kpi-received">2<' in client.get("/stats").text

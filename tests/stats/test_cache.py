@@ -10,8 +10,8 @@ import pytest
 
 from lianxin.stats import cache
 from lianxin.stats.fold import fold_now
-from lianxin.stats.rollups import forget_live
 from lianxin.stats.rates import Weights
+from lianxin.stats.rollups import forget_live
 from tests.factories import new_appeal
 
 YEAR = (date(2025, 4, 1), date(2026, 3, 31))

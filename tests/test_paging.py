@@ -156,3 +156,12 @@ def test_the_supervision_list_pages_by_level_and_deadline(client, db, city, cloc
     monkey = client.get("/leader/supervision")  # 50 a page: everything on the first, no pager
     assert all(a.order_no in monkey.text for a in appeals) and 'rel="next"' not in monkey.text
     assert client.get("/leader/supervision?after=garbage").status_code == 422
+
+
+def test_the_partial_indexes_name_the_statuses_of_the_rules_they_serve():
+    """``HANDLING_SQL`` (the overdue list's index) and ``TO_DISPATCH_SQL`` are literals of the status sets."""
+    from lianxin.appeals.models import HANDLING_SQL, TO_DISPATCH_SQL
+    from lianxin.appeals.status import HANDLING, AppealStatus
+
+    assert HANDLING_SQL == "status IN (" + ", ".join(f"'{s.value}'" for s in sorted(HANDLING)) + ")"
+    assert TO_DISPATCH_SQL == f"status = '{AppealStatus.RECEIVED.value}'"

@@ -64,6 +64,9 @@ class OrderSequence(Base):
 
 
 SUPERVISED_OPEN = "supervision_level > 0 AND status IN ('deferred', 'dispatched', 'in_progress', 'received', 'replied')"
+# ``access.overdue``'s statuses (``status.HANDLING``) and the dispatch queue's, as literals the partial indexes match.
+HANDLING_SQL = "status IN ('dispatched', 'in_progress')"
+TO_DISPATCH_SQL = "status = 'received'"
 
 
 class Appeal(Base):
@@ -99,6 +102,25 @@ class Appeal(Base):
             "id",
             postgresql_where=text(SUPERVISED_OPEN),
             sqlite_where=text(SUPERVISED_OPEN),
+        ),
+        # The overdue list in deadline order (the longest overdue first) and its count: an index range of the
+        # appeals whose clock runs, whatever the size of the history.
+        Index(
+            "ix_appeals_handling_due",
+            "jurisdiction_id",
+            "due_at",
+            "id",
+            postgresql_where=text(HANDLING_SQL),
+            sqlite_where=text(HANDLING_SQL),
+        ),
+        # The dispatch queue in waiting order.
+        Index(
+            "ix_appeals_to_dispatch",
+            "jurisdiction_id",
+            "received_at",
+            "id",
+            postgresql_where=text(TO_DISPATCH_SQL),
+            sqlite_where=text(TO_DISPATCH_SQL),
         ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -199,8 +199,11 @@ def _next_due_text(appeal: Appeal, lang: str) -> str:
     return found.text(lang) if found else ""
 
 
-def appeal_columns(*, with_due: bool = True, dispatch_within: int | None = None) -> list[Column]:
-    """The appeal list's columns; ``dispatch_within`` (minutes) adds the waiting time, flagged past it."""
+def appeal_columns(
+    *, with_due: bool = True, dispatch_within: int | None = None, resolve_by: bool = False
+) -> list[Column]:
+    """The appeal list's columns; ``dispatch_within`` (minutes) adds the waiting time, flagged past it;
+    ``resolve_by`` the resolve deadline (the overdue list sorts by it: an index range, the longest overdue first)."""
     columns = [
         Column(
             "order_no", "工单编号", "Order no.", lambda a: a.order_no, Appeal.order_no, link=appeal_link, css=_nowrap
@@ -246,6 +249,17 @@ def appeal_columns(*, with_due: bool = True, dispatch_within: int | None = None)
                 ),
             )
         )
+    if resolve_by:
+        columns.append(
+            Column(
+                "due_at",
+                "办结时限",
+                "Resolve by",
+                lambda a: local_text(a.due_at) if a.due_at else "",
+                Appeal.due_at,
+                css=_nowrap,
+            )
+        )
     if with_due:
         columns.append(
             Column(
@@ -268,11 +282,12 @@ def appeal_spec(
     filters: list[Filter] | None = None,
     dispatch_within: int | None = None,
     centre: bool = False,
+    resolve_by: bool = False,
 ) -> ListSpec:
     """``centre``: the user is centre staff (finds confidential appeals by phone too)."""
     return ListSpec(
         name,
-        appeal_columns(dispatch_within=dispatch_within),
+        appeal_columns(dispatch_within=dispatch_within, resolve_by=resolve_by),
         default_sort,
         FILTERS if filters is None else filters,
         searcher(confidential_phones=centre),

@@ -1,15 +1,16 @@
-"""The leader's overview: today and this month (received, dispatched, overdue) over the appeals the
-leader may see, this month's 三率 of each unit one level down (``stats.dashboard.rates_by_unit``) with
-a drill-down through the unit tree and into each unit's appeals, and the overdue list (in ``queues``)."""
+"""The leader's overview: today and this month (received, dispatched, became overdue) in the leader's scope,
+from the statistics' rollups as /stats counts them (``stats.rollups.rollup_sums``, the events not folded yet
+included), this month's 三率 of each unit one level down (``stats.dashboard.rates_by_unit``) with a drill-down
+through the unit tree and into each unit's appeals, and how many of the appeals the leader may see are overdue
+now (a capped count of the overdue list, in ``queues``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.access import overdue, visible_appeals
@@ -18,7 +19,9 @@ from lianxin.clock import local_zone, utcnow
 from lianxin.errors import PermissionDenied
 from lianxin.orgs.models import Role, User
 from lianxin.orgs.service import get_unit
+from lianxin.paging import capped_count
 from lianxin.stats.dashboard import dashboard_scope, rates_by_unit
+from lianxin.stats.rollups import rollup_sums, unit_tree
 from lianxin.web.deps import get_session, require_roles
 from lianxin.web.i18n import pick_lang
 from lianxin.web.staff.common import appeal_spec
@@ -43,14 +46,14 @@ def period_starts(now: datetime) -> tuple[datetime, datetime]:
     return day, day.replace(day=1)
 
 
-def figures(session: Session, stmt: Select, start: datetime, now: datetime) -> Figures:
-    """Received and dispatched since ``start``; of those received since then, how many are overdue now."""
-    count = lambda *conds: session.scalar(select(func.count()).select_from(stmt.where(*conds).subquery()))  # noqa: E731
-    return Figures(
-        count(Appeal.received_at >= start),
-        count(Appeal.dispatched_at >= start),
-        count(overdue(now), Appeal.received_at >= start),
-    )
+def figures(session: Session, jurisdiction_id: int, scope: int | None, start: date, end: date) -> Figures:
+    """Received, dispatched and became overdue from ``start`` to ``end`` (days). In a unit's scope "received" is
+    dispatched to its subtree, as on the dashboard's trend; the top of the tree (a city's leader) is everything."""
+    tree = unit_tree(session, jurisdiction_id)
+    units = tree.subtree(scope) if scope and tree.units[scope].parent_id is not None else None
+    counters = ("received", "dispatched", "overdue")
+    sums = rollup_sums(session, jurisdiction_id, start, end, unit_ids=units, counters=counters)[(None, None)]
+    return Figures(sums["dispatched"] if units else sums["received"], sums["dispatched"], sums["overdue"])
 
 
 @router.get("/overview")
@@ -63,15 +66,15 @@ def overview(
     now = utcnow()
     today, month = period_starts(now)
     scope = dashboard_scope(session, user, unit)
-    stmt = visible_appeals(session, user)
-    rates = rates_by_unit(session, user.jurisdiction_id, month.date(), today.date(), unit_id=scope)["rows"]
-    overdue_now = session.scalar(select(func.count()).select_from(stmt.where(overdue(now)).subquery()))
+    jid = user.jurisdiction_id
+    rates = rates_by_unit(session, jid, month.date(), today.date(), unit_id=scope)["rows"]
+    overdue_now = capped_count(session, visible_appeals(session, user).where(overdue(now)))
     return render(
         request,
         "staff/overview.html",
         {
-            "today": figures(session, stmt, today, now),
-            "month": figures(session, stmt, month, now),
+            "today": figures(session, jid, scope, today.date(), today.date()),
+            "month": figures(session, jid, scope, month.date(), today.date()),
             "overdue_now": overdue_now,
             "rates": rates,
             "month_label": month.strftime("%Y-%m"),

@@ -6,11 +6,14 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from lianxin.appeals.requests import request_return
 from lianxin.appeals.service import answer_directly, dispatch_appeal, record_contact, reply_to_appeal, sign_appeal
 from lianxin.appeals.status import AppealStatus
+from lianxin.web.staff import queues
 from tests.factories import new_appeal
 from tests.helpers import csrf_from
 from tests.web.staff.helpers import as_user
@@ -34,6 +37,20 @@ def test_the_dispatch_queue_holds_new_appeals_only(client, db, city):
     page = client.get("/staff/dispatch").text
     assert fresh.order_no in page and sent.order_no not in page
     assert as_user(client, city, "street_handler").get("/staff/dispatch").status_code == 403
+
+
+@pytest.mark.parametrize("listed", [500, 0])
+def test_the_dispatch_queue_holds_appeals_whose_request_waits_for_the_centre(client, db, city, monkeypatch, listed):
+    """Named by id when pending requests are few; past ``PENDING_LISTED`` the EXISTS form gives the same queue."""
+    monkeypatch.setattr(queues, "PENDING_LISTED", listed)
+    fresh = new_appeal(db, city, title="新来的诉求")
+    returned, kept = new_appeal(db, city, title="要退的诉求"), new_appeal(db, city, title="照办的诉求")
+    for appeal in (returned, kept):
+        dispatch_appeal(db, appeal, city.units["street"], actor=city.users["dispatcher"])
+    request_return(db, returned, actor=city.users["street_handler"], reason="该路段不属于本街道管辖范围")
+    page = as_user(client, city, "dispatcher").get("/staff/dispatch").text
+    assert fresh.order_no in page and returned.order_no in page and kept.order_no not in page
+    assert page.index(fresh.order_no) < page.index(returned.order_no)  # waiting order: received first
 
 
 def test_the_handler_queue_is_sorted_by_deadline(client, db, city, clock):
@@ -151,9 +168,13 @@ def test_the_leader_overview_shows_the_figures(client, db, city, clock):
     assert "和平街道" in below and "100.0%" in below
     unit = client.get(f"/staff/units/{city.units['street'].id}").text
     assert dispatched.order_no in unit and done.order_no in unit
+    district = as_user(client, city, "district_leader").get("/staff/overview").text.split('id="kpis-1"')[1]
+    assert "<span>受理</span><b>2</b>" in district  # in a unit's scope: dispatched to its subtree
     clock.move_to(dispatched.due_at + timedelta(minutes=5))
     overdue = as_user(client, city, "leader").get("/staff/overdue").text  # a new login: the session is days old
     assert dispatched.order_no in overdue and done.order_no not in overdue
+    assert "办结时限" in overdue  # sorted by the resolve deadline, the longest overdue first
+    assert "超期工单（1）" in client.get("/staff/overview").text  # overdue now: a capped count of the list
 
 
 def test_a_district_leader_sees_only_units_below(client, db, city):

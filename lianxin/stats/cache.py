@@ -15,7 +15,7 @@ import time
 from collections import OrderedDict
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.models import AppealEvent
@@ -24,15 +24,20 @@ from lianxin.stats.fold import WATERMARK
 from lianxin.stats.models import StatsWatermark
 
 SIZE = 64
+NEWEST_ON_POSTGRESQL = text("SELECT pg_sequence_last_value(pg_get_serial_sequence('appeal_events', 'id')::regclass)")
 _entries: OrderedDict[tuple, tuple[float, dict]] = OrderedDict()
 _lock = threading.Lock()
 
 
 def data_version(session: Session) -> tuple[int, int]:
-    """(events folded, newest event): any write or fold changes it (of any jurisdiction: the newest id is one
-    probe of the primary key, a jurisdiction's newest would be a search)."""
+    """(events folded, newest event id handed out): any write or fold changes it, of any jurisdiction. On
+    PostgreSQL the event id sequence's last value (``max(id)`` of a partitioned table plans every partition);
+    on SQLite ``max(id)``, the end of the rowid tree."""
     mark = session.get(StatsWatermark, WATERMARK)
-    newest = session.scalar(select(func.max(AppealEvent.id)))
+    if session.get_bind().dialect.name == "postgresql":
+        newest = session.scalar(NEWEST_ON_POSTGRESQL)
+    else:
+        newest = session.scalar(select(func.max(AppealEvent.id)))
     return (mark.last_event_id if mark else 0, newest or 0)
 
 

@@ -106,8 +106,8 @@ class Settings(BaseSettings):
     # Client addresses: the peer address, unless the peer is one of these proxies (IPs or CIDRs, JSON list in
     # the environment), then the nearest untrusted address in X-Forwarded-For. Empty: X-Forwarded-For is ignored.
     rate_trusted_proxies: list[str] = Field(default_factory=list)
-    # The public statistics (/stats, /api/v1/stats/public) are kept this long while no event is written or
-    # folded (lianxin/stats/cache.py); 0 turns the cache off.
+    # The public statistics (/stats, /api/v1/stats/public) are kept in memory this long at most, and never past
+    # the next fold of the rollups (lianxin/stats/cache.py); 0 turns the cache off.
     public_stats_cache_seconds: float = 60
 
     @field_validator(

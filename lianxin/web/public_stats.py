@@ -149,7 +149,7 @@ def public_figures(
 ) -> PublicFigures:
     """Received / closed / satisfaction by month and by district and street, top categories, on-time rate
     and the community map, over the last ``months`` calendar months (local time, LIANXIN_TIMEZONE), from the rollups."""
-    from lianxin.stats.cache import cached_public_summary
+    from lianxin.stats.cache import cached_public_summary, remember
     from lianxin.stats.dashboard import public_period, weights_for
     from lianxin.stats.fold import local_day
 
@@ -178,6 +178,11 @@ def public_figures(
         districts=sorted(area["district"], key=lambda r: (-r.handled, r.name)),
         streets=sorted(area["street"], key=lambda r: (-r.handled, r.name)),
         top_categories=[(c["name"], c["value"]) for c in summary["top_categories"]],
-        points=community_points(session, jurisdiction_id, since=since),
+        points=remember(
+            session,
+            ("points", jurisdiction_id, since),
+            cache_seconds,
+            lambda: community_points(session, jurisdiction_id, since=since),
+        ),
         basic_satisfied_weight=summary["basic_satisfied_weight"],
     )

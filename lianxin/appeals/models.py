@@ -74,6 +74,9 @@ class Appeal(Base):
     __table_args__ = (
         Index("ix_appeals_status_due_at", "status", "due_at"),
         Index("ix_appeals_lead_unit_status", "lead_unit_id", "status"),
+        # A unit's appeals newest first (the leader's drill-down /staff/units/{id}): without it a unit that leads
+        # few appeals is searched for along the whole received_at index.
+        Index("ix_appeals_lead_unit_received", "lead_unit_id", "received_at"),
         Index("ix_appeals_received_at", "received_at"),
         # The leader's supervision list: few appeals are supervised, so a partial index finds them directly.
         Index(

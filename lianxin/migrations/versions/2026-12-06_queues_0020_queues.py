@@ -1,5 +1,6 @@
-"""queues: partial indexes for the work queues at scale — the appeals whose handling clock runs, in deadline
-order (the overdue list and its count), and the appeals waiting for dispatch, in waiting order.
+"""queues: indexes for the work queues at scale — partial ones of the appeals whose handling clock runs, in
+deadline order (the overdue list and its count), and of the appeals waiting for dispatch, in waiting order; and a
+unit's appeals newest first (the leader's drill-down into a unit).
 
 Revision ID: 0020_queues
 Revises: 0019_bigids
@@ -28,9 +29,11 @@ def upgrade() -> None:
             batch_op.create_index(
                 name, columns, unique=False, postgresql_where=sa.text(where), sqlite_where=sa.text(where)
             )
+        batch_op.create_index("ix_appeals_lead_unit_received", ["lead_unit_id", "received_at"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("appeals", schema=None) as batch_op:
+        batch_op.drop_index("ix_appeals_lead_unit_received")
         for name, _, _ in INDEXES:
             batch_op.drop_index(name)

@@ -1,7 +1,8 @@
 """Paging that stays fast over millions of rows: capped counts and keyset cursors.
 
 An exact ``COUNT(*)`` and a deep ``OFFSET`` both read every row before the page; at 10 M appeals that is
-seconds. :func:`capped_count` counts at most ``CAP`` + 1 rows and reports "10,000+" beyond; a keyset cursor
+seconds. :func:`capped_count` counts at most ``CAP`` + 1 rows and reports "1,000+" beyond (20 numbered pages of
+50; a district leader's scope is 1/16 of the appeals, so reaching the cap reads ~16 × CAP rows: 10,000 was 1 s); a keyset cursor
 (``after=`` on the staff lists, ``cursor=``/``next_cursor`` in the JSON API) names the last row shown by its
 sort key and id, and the next page is ``WHERE (key, id) > (…) ORDER BY key, id LIMIT n``: an index range
 scan whatever the depth. Cursors are opaque (URL-safe base64 of JSON); a damaged one is refused in both
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from lianxin.errors import InvalidInput
 
-CAP = 10_000
+CAP = 1_000
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Paging at scale (lianxin/paging.py): counts stop at the cap ("10,000+"), and the keyset cursor — ``after=``
+"""Paging at scale (lianxin/paging.py): counts stop at the cap ("1,000+"), and the keyset cursor — ``after=``
 on the staff lists, ``cursor=``/``next_cursor`` in the JSON API — walks the same rows in the same order as the
 page numbers, which keep working."""
 
@@ -26,7 +26,7 @@ def test_a_count_stops_at_the_cap(db, city):
     stmt = select(Appeal).where(Appeal.jurisdiction_id == city.jid, Appeal.title == "计数")
     assert capped_count(db, stmt, cap=10) == Count(4, False)
     assert capped_count(db, stmt, cap=3) == Count(3, True)
-    assert str(Count(10_000, True)) == "10,000+" and str(Count(42)) == "42"
+    assert str(Count(1_000, True)) == "1,000+" and str(Count(42)) == "42"
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def test_the_api_total_is_capped(client, make_key, many, monkeypatch):
     assert body["total"] == 5 and body["total_capped"] is True and body["next_cursor"]
 
 
-def test_a_staff_list_past_the_cap_counts_10000_plus_and_pages_by_cursor(client, db, city, monkeypatch):
+def test_a_staff_list_past_the_cap_counts_n_plus_and_pages_by_cursor(client, db, city, monkeypatch):
     appeals = [new_appeal(db, city, title=f"大量工单第{i}号") for i in range(45)]
     as_user(client, city, "dispatcher")
     page = client.get("/staff/appeals?q=大量工单").text  # under the cap: page numbers as before

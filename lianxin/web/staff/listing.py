@@ -5,7 +5,7 @@ A page describes its list once with a ``ListSpec`` (columns, filters, search) an
 a SELECT already limited to what the user may see; the query string carries the state
 (``q``, ``sort``, ``page``, ``size``, one parameter per filter, ``export=csv|xlsx``, and ``after``).
 
-At scale (``lianxin.paging``) the count stops at 10,000 ("10,000+"), and past that the "next" link
+At scale (``lianxin.paging``) the count stops at 1,000 ("1,000+"), and past that the "next" link
 carries ``after=`` — a keyset cursor of the last row's sort key and id — instead of a page number, so a
 queue of millions reads one index range per page instead of counting and skipping everything before it.
 """

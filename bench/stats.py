@@ -98,14 +98,84 @@ def _unit(s, jid: int, parent: int, kind: str, code: str, name: str) -> int:
     ).scalar()
 
 
+# The appeals' words, so that a search by words means something: a topic (title and the problem in the
+# letter) from the id's hash, a place, how long, what is asked and an address from other multiples of it;
+# 鸽子 (a 2-character word) is in 1 letter of 2,003, 化粪池外溢 (a phrase) in 1 of 4,999.
+TOPICS = [
+    ("路灯不亮", "门口的路灯坏了，晚上出行不便"),
+    ("小区停车难", "车位太少，晚上回来没地方停车"),
+    ("噪音扰民", "夜里施工噪音很大，影响休息"),
+    ("垃圾清运不及时", "垃圾桶满了没人清运，气味很大"),
+    ("道路破损", "路面坑洼不平，下雨积水，电动车容易摔倒"),
+    ("供暖不热", "家里暖气不热，室温只有十几度"),
+    ("楼道漏水", "楼上管道漏水，渗到楼道墙面"),
+    ("拖欠工资", "公司拖欠三个月工资，多次讨要未果"),
+    ("违章建筑", "邻居在楼顶私搭乱建，存在安全隐患"),
+    ("占道经营", "商贩占用人行道摆摊，行人只能走机动车道"),
+    ("餐馆油烟扰民", "楼下餐馆油烟直排，窗户不敢开"),
+    ("电梯故障", "电梯经常停运，老人上下楼困难"),
+    ("物业服务差", "物业不作为，公共区域无人打扫"),
+    ("共享单车乱停", "共享单车堆满路口，挡住盲道"),
+    ("井盖缺失", "路边井盖丢失，存在坠落危险"),
+    ("公交线路调整", "公交线路调整后换乘不便，希望恢复原站点"),
+    ("入学咨询", "孩子明年上小学，想咨询入学所需材料"),
+    ("医保报销", "异地就医的费用报销流程不清楚"),
+    ("宠物扰民", "邻居家的狗整夜叫，还在电梯里便溺"),
+    ("停水通知", "突然停水没有提前通知，生活受影响"),
+    ("燃气异味", "楼道里有燃气异味，担心泄漏"),
+    ("违规停车", "有车辆长期违规停车占用消防通道"),
+    ("树木遮挡", "行道树枝叶遮挡交通信号灯"),
+    ("房屋租赁纠纷", "房东不退押金，协商无果"),
+    ("快递柜收费", "快递柜超时收费不合理"),
+    ("充电桩不足", "小区新能源充电桩不足，排队充电"),
+    ("广场舞扰民", "晚上广场舞音响声音太大"),
+    ("外卖电动车", "外卖电动车逆行闯红灯，险些撞人"),
+    ("供电不稳", "经常停电跳闸，冰箱里的东西坏了"),
+    ("表扬社区工作人员", "社区工作人员上门帮忙解决问题，表示感谢"),
+]
+PLACES = [
+    "小区门口",
+    "单元楼下",
+    "菜市场旁边",
+    "学校附近",
+    "地铁站出口",
+    "公交站旁",
+    "幼儿园对面",
+    "医院门口",
+    "公园南门",
+    "商场后面",
+    "老旧小区里",
+    "村口",
+]
+SPANS = ["已经一周了", "持续半个多月", "反映过多次", "最近几天", "去年就有这个问题", "每天晚上都这样", "今天早上发现"]
+ASKS = ["请尽快处理", "希望相关部门核实", "请给予答复", "希望尽快修复", "请派人查看", "希望加强管理"]
+ESTATES = [
+    "幸福里小区",
+    "阳光花园",
+    "和平新村",
+    "翠湖苑",
+    "东方家园",
+    "建设路小区",
+    "滨河湾",
+    "金色家园",
+    "文化里",
+    "光明小区",
+    "梧桐苑",
+    "新华街",
+]
+
 # Outcome buckets from a hash of the appeal id: h in 0..999
 APPEALS_SQL = """
 INSERT INTO appeals (id, jurisdiction_id, order_no, version, status, channel, appeal_type, urgency, title, content,
-  category_id, community_id, appellant_phone, appellant_name, anonymous, confidential, tracking_token, lead_unit_id,
+  address, category_id, community_id, appellant_phone, appellant_name, anonymous, confidential, tracking_token, lead_unit_id,
   designated, received_at, dispatched_at, signed_at, first_contact_at, replied_at, closed_at, sign_due_at,
   contact_due_at, due_at, extension_count, supervision_level, reopen_count, contacted, solved, satisfaction, updated_at)
 SELECT i::int, :jid, 'B' || lpad(i::text, 13, '0'), 1, st, (ARRAY['hotline','hotline','hotline','web','mobile','mini_program'])[1 + h % 6],
-  'help', 'normal', '路灯不亮', '小区门口路灯坏了一周，晚上出行不便，请尽快修复。',
+  'help', 'normal', (CAST(:titles AS text[]))[1 + t], (CAST(:places AS text[]))[1 + (i * 7919 % 10007) % :nplace] || (CAST(:problems AS text[]))[1 + t]
+    || CASE WHEN i % 2003 = 7 THEN '，楼顶鸽子很多' ELSE '' END
+    || CASE WHEN i % 4999 = 11 THEN '，化粪池外溢到路面' ELSE '' END
+    || '，' || (CAST(:spans AS text[]))[1 + (i * 104729 % 10009) % :nspan] || '，' || (CAST(:asks AS text[]))[1 + (i * 1299709 % 10037) % :nask] || '。',
+  '第' || (1 + i % 16) || '区' || (CAST(:estates AS text[]))[1 + (i * 15485863 % 10039) % :nestate] || (1 + i % 30) || '号楼',
   (:cats)[1 + (i * 31) % :ncat], (:comms)[1 + (i * 17) % :ncomm], '138' || lpad((i % 100000000)::text, 8, '0'), '张三',
   false, false, 't' || i, CASE WHEN st <> 'received' THEN (:leads)[1 + (i * 7) % :nlead] END, false,
   r, r + interval '10 minutes', CASE WHEN st IN ('in_progress','replied','closed') THEN r + CASE WHEN h % 20 = 0 THEN interval '30 hours' ELSE interval '2 hours' END END,
@@ -117,7 +187,7 @@ SELECT i::int, :jid, 'B' || lpad(i::text, 13, '0'), 1, st, (ARRAY['hotline','hot
   CASE WHEN st = 'closed' THEN true END, CASE WHEN st = 'closed' THEN h % 10 <> 0 END,
   CASE WHEN st = 'closed' THEN CASE WHEN h % 25 = 1 THEN 'dissatisfied' WHEN h % 8 = 2 THEN 'basically_satisfied' ELSE 'satisfied' END END,
   r
-FROM (SELECT i, h, r,
+FROM (SELECT i, h, r, ((i * 2246822519 % 1000003) % :ntopic)::int AS t,
         CASE WHEN h < 850 THEN 'closed' WHEN h < 900 THEN 'replied' WHEN h < 960 THEN 'in_progress'
              WHEN h < 985 THEN 'dispatched' ELSE 'received' END AS st
       FROM (SELECT i, ((i::bigint * 2654435761) % 1000)::int AS h,
@@ -234,6 +304,17 @@ def load(factory, jid: int, first: int, n: int, *, days: int = DAYS, rollups: bo
                     "lo": lo,
                     "hi": hi,
                     "first": first,
+                    "titles": [t for t, _ in TOPICS],
+                    "problems": [p for _, p in TOPICS],
+                    "ntopic": len(TOPICS),
+                    "places": PLACES,
+                    "nplace": len(PLACES),
+                    "spans": SPANS,
+                    "nspan": len(SPANS),
+                    "asks": ASKS,
+                    "nask": len(ASKS),
+                    "estates": ESTATES,
+                    "nestate": len(ESTATES),
                     "start": f"{start.isoformat()} 00:00+08",
                     "step": step,
                 },

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from lianxin.appeals.access import on_time, overdue, visible_appeals
 from lianxin.appeals.models import Appeal, Category
 from lianxin.appeals.numbers import looks_like_order_no
+from lianxin.appeals.search import SHORT_WINDOW, indexable, words
 from lianxin.appeals.status import AppealStatus
 from lianxin.clock import local_zone
 from lianxin.orgs.models import Unit, User
@@ -59,15 +60,13 @@ class AppealFilter:
         if self.q and looks_like_order_no(self.q):
             stmt = stmt.where(Appeal.order_no == self.q)
         elif self.q:
-            stmt = stmt.where(
-                or_(
-                    Appeal.order_no == self.q,
-                    Appeal.title.icontains(self.q, autoescape=True),
-                    Appeal.content.icontains(self.q, autoescape=True),
-                    Appeal.address.icontains(self.q, autoescape=True),
-                )
-            )
+            stmt = stmt.where(words(self.q))
         return stmt
+
+    @property
+    def search_window(self) -> int | None:
+        """How many of the newest appeals ``q`` is looked for in, when it is too short for the trigram index."""
+        return None if not self.q or looks_like_order_no(self.q) or indexable(self.q) else SHORT_WINDOW
 
 
 SortKey = Literal["-received_at", "received_at", "due_at", "-updated_at"]

@@ -114,6 +114,11 @@ class AppealPage(BaseModel):
     page: int
     page_size: int
     next_cursor: str | None = Field(None, description="pass as cursor= for the next page; null on the last page")
+    search_window: int | None = Field(
+        None,
+        description="q has no 3 letters/characters in a row (e.g. a 2-character word), so it was looked for in "
+        "this many of the newest appeals only; null when q searched them all",
+    )
 
 
 class CountRow(BaseModel):

@@ -72,6 +72,7 @@ class ListSpec:
     filters: list[Filter] = field(default_factory=list)
     search: Callable[[Select, str], Select] | None = None
     search_hint: tuple[str, str] = ("搜索", "Search")
+    search_note: Callable[[str], tuple[str, str] | None] | None = None  # (zh, en) said beside the results of q
 
 
 @dataclass
@@ -93,6 +94,11 @@ class ListPage:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.size))
+
+    @property
+    def note(self) -> tuple[str, str] | None:
+        """What the search said of ``q`` (e.g. that a short word was looked for among the newest rows only)."""
+        return self.spec.search_note(self.q) if self.q and self.spec.search_note else None
 
     @property
     def total_text(self) -> str:

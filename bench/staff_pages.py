@@ -7,7 +7,8 @@
 ``--on URL`` times the lists and the leader's pages on a database already loaded by ``bench/stats.py``
 (1 M or 10 M appeals): it adds a dispatcher and a leader of the whole city (kept for the next run) and
 requests the appeal list (page 1, page 2, the page after page 1's ``after=`` cursor, a search by order
-number), the dispatch and overdue queues, an appeal page, the supervision list and the overview.
+number, searches by words — ``WORD_SEARCHES``, common and rare, 2 characters and longer — on the list and
+the JSON API), the dispatch and overdue queues, an appeal page, the supervision list and the overview.
 
 Builds the demo city (``lianxin.demo.build_demo``, then folds the statistics as the job does) in a throwaway database (a temporary SQLite file,
 or ``<name from --pg-url>_<pid>`` created and dropped on PostgreSQL), gives one demo user of each
@@ -44,6 +45,7 @@ from lianxin.orgs.service import hash_password
 from lianxin.stats.fold import fold_now
 
 BUDGET_MS = 200
+LIMIT_MS = 300  # issue 14: staff pages and list APIs at p95 on 1 M and 10 M appeals
 PASSWORD = "bench-pass-123"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -204,6 +206,8 @@ def prepare_loaded(settings: Settings) -> tuple[dict, list[tuple[Role, str]]]:
         (Role.DISPATCHER, "/staff/appeals?page=2"),
         (Role.DISPATCHER, "AFTER:/staff/appeals"),  # the page after page 1, by its after= cursor
         (Role.DISPATCHER, f"/staff/appeals?q={middle}"),
+        *((Role.DISPATCHER, f"/staff/appeals?q={q}") for q in WORD_SEARCHES),
+        *((Role.DISPATCHER, f"/api/v1/appeals?q={q}") for q in API_SEARCHES),
         (Role.DISPATCHER, f"/staff/appeals/{middle}"),
         (Role.DISPATCHER, "/staff/dispatch"),
         (Role.DISPATCHER, "/staff/overdue"),
@@ -215,6 +219,20 @@ def prepare_loaded(settings: Settings) -> tuple[dict, list[tuple[Role, str]]]:
     ]
     return {"users": users}, pages
 
+
+# Searches by words in bench/stats.py's generated texts (its TOPICS, PLACES, …): how many of 1 M appeals match.
+WORD_SEARCHES = (
+    "停车",  # 2 characters, common (6.7 %: 小区停车难, 违规停车): the newest 100,000 appeals only
+    "鸽子",  # 2 characters, rare (1 in 2,003)
+    "鹦鹉",  # 2 characters, in no appeal: the whole window is read
+    "小区停车难",  # a phrase, common (≈ 3 %, a title)
+    "拖欠三个月工资",  # a phrase, common (≈ 3 %, in the letter)
+    "化粪池外溢",  # a phrase, rare (1 in 4,999)
+    "幸福里小区",  # a phrase in the address (≈ 8 %)
+    "无此词语",  # 4 characters in no appeal
+    "5678",  # a phone's last digits (1 in 10,000) or these digits in a text
+)
+API_SEARCHES = ("停车", "小区停车难", "化粪池外溢")
 
 NEXT_RE = re.compile(r'<a href="([^"]+)" rel="next">')
 
@@ -235,11 +253,11 @@ def main() -> None:
                 appeals = session.scalar(text("SELECT count(*) FROM appeals"))
             results = measure(settings, ctx, args.runs, paths)
         print(f"staff pages on {appeals:,} appeals (bench/stats.py's city), {args.runs} runs each (ms)")
-        print(f"{'role':<12} {'median':>8} {'p95':>8}  page")
+        print(f"{'role':<12} {'median':>8} {'p95':>8} {'limit':>6}  page")
         for role, path, median, p95 in results:
-            print(f"{role:<12} {median:8.1f} {p95:8.1f}  {path[:110]}")
-        over = [path for _, path, _, p95 in results if p95 > 300]
-        print(f"over 300 ms at p95: {', '.join(over) if over else 'none'}")
+            print(f"{role:<12} {median:8.1f} {p95:8.1f} {LIMIT_MS:6}  {path[:110]}")
+        over = [path for _, path, _, p95 in results if p95 > LIMIT_MS]
+        print(f"over {LIMIT_MS} ms at p95: {', '.join(over) if over else 'none'}")
         return
     with database(args.db, args.pg_url) as (url, tmp):
         settings = Settings(database_url=url, upload_dir=tmp / "uploads", notify_sender="console")

@@ -66,15 +66,15 @@ def test_the_staff_list_and_the_api_search_and_say_where_a_short_word_was_looked
     as_user(client, city, "dispatcher")
     short = client.get("/staff/appeals?q=排档").text
     assert letters["content"].order_no in short and letters["title"].order_no not in short
-    assert "最近 200,000 件诉求" in short
+    assert "最近 100,000 件诉求" in short
     long = client.get("/staff/appeals?q=夜市排档").text
-    assert letters["content"].order_no in long and "最近 200,000 件诉求" not in long
+    assert letters["content"].order_no in long and "最近 100,000 件诉求" not in long
     english = client.get("/staff/appeals?q=wifi&lang=en").text
     assert letters["latin"].order_no in english
-    assert "newest 200,000 appeals" in client.get("/staff/appeals?q=Wi&lang=en").text
+    assert "newest 100,000 appeals" in client.get("/staff/appeals?q=Wi&lang=en").text
 
     api = client.get("/api/v1/appeals", params={"q": "排档"}).json()
-    assert [i["order_no"] for i in api["items"]] == [letters["content"].order_no] and api["search_window"] == 200_000
+    assert [i["order_no"] for i in api["items"]] == [letters["content"].order_no] and api["search_window"] == 100_000
     api = client.get("/api/v1/appeals", params={"q": "QIAOTOU"}).json()
     assert [i["order_no"] for i in api["items"]] == [letters["address"].order_no] and api["search_window"] is None
 

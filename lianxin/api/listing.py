@@ -96,10 +96,10 @@ def list_appeals(
     cursor: str | None = None,
 ) -> tuple[list[Appeal], Count | None, str | None]:
     """One page of the appeals ``actor`` may see (at ``page``, or after ``cursor``), how many match in all (counted
-    up to ``paging.CAP``; not counted again on a cursor's page: None), and the cursor of the next page (None on
-    the last)."""
+    up to ``paging.CAP``; None on a cursor's page, and for a ``q`` too short for the trigram index, whose window
+    would be read twice), and the cursor of the next page (None on the last)."""
     stmt = flt.apply(visible_appeals(session, actor))
-    total = None if cursor else capped_count(session, stmt)
+    total = None if cursor or flt.search_window else capped_count(session, stmt)
     result = keyset_page(
         session, stmt.order_by(*SORTS[sort]), KEYS[sort], size=page_size, cursor=cursor, offset=(page - 1) * page_size
     )

@@ -108,7 +108,8 @@ class AppealDetail(AppealOut):
 class AppealPage(BaseModel):
     items: list[AppealOut]
     total: int | None = Field(
-        description="how many match, counted up to 10,000 (then total_capped is true); null on a cursor's page"
+        description="how many match, counted up to 10,000 (then total_capped is true); null on a cursor's page "
+        "and when search_window is set (follow next_cursor)"
     )
     total_capped: bool = False
     page: int

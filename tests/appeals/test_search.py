@@ -75,8 +75,23 @@ def test_the_staff_list_and_the_api_search_and_say_where_a_short_word_was_looked
 
     api = client.get("/api/v1/appeals", params={"q": "排档"}).json()
     assert [i["order_no"] for i in api["items"]] == [letters["content"].order_no] and api["search_window"] == 100_000
+    assert api["total"] is None  # not counted: follow next_cursor
     api = client.get("/api/v1/appeals", params={"q": "QIAOTOU"}).json()
     assert [i["order_no"] for i in api["items"]] == [letters["address"].order_no] and api["search_window"] is None
+    assert api["total"] == 1
+
+
+def test_a_short_word_is_not_counted_the_list_says_more_and_goes_on_by_cursor(client, db, city):
+    appeals = [new_appeal(db, city, title=f"鸽子扰民{n}", content="鸽子很多。") for n in range(21)]
+    as_user(client, city, "dispatcher")
+    first = client.get("/staff/appeals?q=鸽子").text
+    assert "<strong>20+</strong>" in first and 'rel="next"' in first and "after=" in first
+    assert appeals[-1].order_no in first and appeals[0].order_no not in first  # newest first
+    after = first.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
+    second = client.get(after).text
+    assert appeals[0].order_no in second and appeals[-1].order_no not in second
+    counted = client.get("/staff/appeals?q=鸽子扰民").text
+    assert "<strong>21</strong>" in counted
 
 
 def plan(db, q: str) -> str:

@@ -278,6 +278,7 @@ def appeal_spec(
             "Order no., title, content, address or caller's phone (or its last digits)",
         ),
         search_note,
+        indexable,  # a short word is not counted: its window would be read twice
     )
 
 

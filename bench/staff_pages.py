@@ -207,6 +207,7 @@ def prepare_loaded(settings: Settings) -> tuple[dict, list[tuple[Role, str]]]:
         (Role.DISPATCHER, "AFTER:/staff/appeals"),  # the page after page 1, by its after= cursor
         (Role.DISPATCHER, f"/staff/appeals?q={middle}"),
         *((Role.DISPATCHER, f"/staff/appeals?q={q}") for q in WORD_SEARCHES),
+        (Role.DISPATCHER, "/api/v1/appeals"),  # the API's page without a search, for comparison
         *((Role.DISPATCHER, f"/api/v1/appeals?q={q}") for q in API_SEARCHES),
         (Role.DISPATCHER, f"/staff/appeals/{middle}"),
         (Role.DISPATCHER, "/staff/dispatch"),

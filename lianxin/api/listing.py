@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from lianxin.appeals.access import on_time, overdue, visible_appeals
 from lianxin.appeals.models import Appeal, Category
@@ -100,10 +100,14 @@ def list_appeals(
     would be read twice), and the cursor of the next page (None on the last)."""
     stmt = flt.apply(visible_appeals(session, actor))
     total = None if cursor or flt.search_window else capped_count(session, stmt)
-    result = keyset_page(
-        session, stmt.order_by(*SORTS[sort]), KEYS[sort], size=page_size, cursor=cursor, offset=(page - 1) * page_size
-    )
+    page_of = stmt.order_by(*SORTS[sort]).options(*PRESENTED)
+    result = keyset_page(session, page_of, KEYS[sort], size=page_size, cursor=cursor, offset=(page - 1) * page_size)
     return result.rows, total, result.next_cursor
+
+
+# What ``api.present.appeal_out`` reads of each appeal on a page, loaded for the whole page in two queries
+# (lazily it was two queries an appeal: 40 on a page of 20).
+PRESENTED = (selectinload(Appeal.community), selectinload(Appeal.units))
 
 
 PERIODS = {"day": 10, "month": 7, "year": 4}  # length of the ISO date prefix (Beijing time)

@@ -5,7 +5,8 @@
 
 Loads a synthetic city (16 districts × 20 streets × 5 communities, 60 departments, 8 enterprises)
 and ``--n`` appeals over two years with their events, generated server-side (INSERT … SELECT over
-generate_series, in chunks of 500 000, secondary indexes dropped during the load and rebuilt after),
+generate_series, in chunks of 500 000, secondary indexes dropped during the load and rebuilt after;
+titles, letters and addresses from word lists, so that a search by words finds some and not others),
 adds each chunk's events to the daily rollups with one GROUP BY per table (the counts the fold would
 produce; ``--check`` proves it by rebuilding with the real fold and comparing), builds the monthly
 rows, then times each dashboard query through the real Python functions, one session per call like a

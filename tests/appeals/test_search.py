@@ -111,3 +111,30 @@ def test_on_postgresql_a_search_of_three_characters_or_more_reads_the_trigram_in
     phone = select(Appeal.id).where(Appeal.appellant_phone.endswith("5678", autoescape=True))
     sql = phone.compile(db.get_bind(), compile_kwargs={"literal_binds": True})
     assert "ix_appeals_appellant_phone_trgm" in "\n".join(db.scalars(text(f"EXPLAIN {sql}")))
+
+
+def test_without_pg_trgm_the_migrations_still_agree_with_the_models_and_search_scans(scratch_settings):
+    from lianxin.db import make_engine
+    from lianxin.migrations import check, downgrade, upgrade
+
+    upgrade(scratch_settings)
+    engine = make_engine(scratch_settings)
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # a server where pg_trgm was never installed
+                conn.execute(text("DROP EXTENSION pg_trgm CASCADE"))
+            assert not search.trigram_ready(conn)
+        check(scratch_settings)  # the trigram indexes are expected only where pg_trgm is
+        downgrade(scratch_settings, "0018")
+        upgrade(scratch_settings)
+        check(scratch_settings)
+        with engine.connect() as conn:
+            trigram_indexes = (
+                set(search.TRIGRAM_INDEXES)
+                & {name for (name,) in conn.execute(text("SELECT indexname FROM pg_indexes"))}
+                if conn.dialect.name == "postgresql"
+                else set()
+            )
+            assert trigram_indexes == (set(search.TRIGRAM_INDEXES) if search.trigram_ready(conn) else set())
+    finally:
+        engine.dispose()

@@ -103,7 +103,7 @@ def plan(db, q: str) -> str:
 
 def test_on_postgresql_a_search_of_three_characters_or_more_reads_the_trigram_indexes(db, letters):
     if db.get_bind().dialect.name != "postgresql":
-        pytest.skip("trigram indexes are PostgreSQL's (pg_trgm)")
+        pytest.skip("PostgreSQL only: the trigram indexes are pg_trgm's")
     for q in ("夜市排档", "wifi", "梧桐苑"):
         shown = plan(db, q)
         for column in ("title", "content", "address"):

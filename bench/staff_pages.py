@@ -221,7 +221,7 @@ def prepare_loaded(settings: Settings) -> tuple[dict, list[tuple[Role, str]]]:
     return {"users": users}, pages
 
 
-# Searches by words in bench/stats.py's generated texts (its TOPICS, PLACES, …): how many of 1 M appeals match.
+# Searches by words in bench/stats.py's generated texts (bench/appeal_texts.py): how many of 1 M appeals match.
 WORD_SEARCHES = (
     "停车",  # 2 characters, common (6.7 %: 小区停车难, 违规停车): the newest 100,000 appeals only
     "鸽子",  # 2 characters, rare (1 in 2,003)

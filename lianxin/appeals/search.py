@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from lianxin.appeals.models import TRIGRAM_COLUMNS, Appeal
 
-SHORT_WINDOW = 100_000  # appeals a word without a trigram is looked for in (the newest, by id)
+SHORT_WINDOW = 100_000  # appeals a word without a trigram is looked for in (the newest received)
 SHORT_NOTE = (
     f"少于三个字的词只在最近 {SHORT_WINDOW:,} 件诉求中查找；输入三个字以上可查全部",
     f"words of fewer than 3 characters are looked for in the newest {SHORT_WINDOW:,} appeals only; "
@@ -77,7 +78,7 @@ def install_trigrams(conn: Connection) -> bool:
         try:
             with conn.begin_nested():
                 conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
-        except Exception:  # noqa: BLE001 — no privilege: the lists keep scanning
+        except DBAPIError:  # no privilege: the lists keep scanning
             return False
     return trigram_ready(conn)
 

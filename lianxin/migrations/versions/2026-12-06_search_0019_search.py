@@ -32,6 +32,7 @@ def upgrade() -> None:
             [column],
             postgresql_using="gin",
             postgresql_ops={column: "gin_trgm_ops"},
+            if_not_exists=True,  # built beforehand with CREATE INDEX CONCURRENTLY on a large table (docs/deploy.md)
         )
 
 

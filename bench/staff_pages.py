@@ -7,7 +7,8 @@
 ``--on URL`` times the lists and the leader's pages on a database already loaded by ``bench/stats.py``
 (1 M or 10 M appeals): it adds a dispatcher and a leader of the whole city (kept for the next run) and
 requests the appeal list (page 1, page 2, the page after page 1's ``after=`` cursor, a search by order
-number), the dispatch and overdue queues, an appeal page, the supervision list and the overview.
+number, searches by words — ``WORD_SEARCHES``, common and rare, 2 characters and longer — on the list and
+the JSON API), the dispatch and overdue queues, an appeal page, the supervision list and the overview.
 
 Builds the demo city (``lianxin.demo.build_demo``, then folds the statistics as the job does) in a throwaway database (a temporary SQLite file,
 or ``<name from --pg-url>_<pid>`` created and dropped on PostgreSQL), gives one demo user of each
@@ -44,6 +45,7 @@ from lianxin.orgs.service import hash_password
 from lianxin.stats.fold import fold_now
 
 BUDGET_MS = 200
+LIMIT_MS = 300  # issue 14: staff pages and list APIs at p95 on 1 M and 10 M appeals
 PASSWORD = "bench-pass-123"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -212,6 +214,9 @@ def prepare_loaded(settings: Settings) -> tuple[dict, list[tuple[Role, str]]]:
         (Role.DISPATCHER, "/staff/appeals?page=2"),
         (Role.DISPATCHER, "AFTER:/staff/appeals"),  # the page after page 1, by its after= cursor
         (Role.DISPATCHER, f"/staff/appeals?q={middle}"),
+        *((Role.DISPATCHER, f"/staff/appeals?q={q}") for q in WORD_SEARCHES),
+        (Role.DISPATCHER, "/api/v1/appeals"),  # the API's page without a search, for comparison
+        *((Role.DISPATCHER, f"/api/v1/appeals?q={q}") for q in API_SEARCHES),
         (Role.DISPATCHER, f"/staff/appeals/{middle}"),
         (Role.DISPATCHER, "/staff/dispatch"),
         (Role.DISPATCHER, "/staff/overdue"),
@@ -233,6 +238,20 @@ def prepare_loaded(settings: Settings) -> tuple[dict, list[tuple[Role, str]]]:
 
 
 DISTRICT = "district leader"  # a role name of the bench's own, for the table
+# Searches by words in bench/stats.py's generated texts (bench/appeal_texts.py): how many of 1 M appeals match.
+WORD_SEARCHES = (
+    "停车",  # 2 characters, common (6.7 %: 小区停车难, 违规停车): the newest 100,000 appeals only
+    "鸽子",  # 2 characters, rare (1 in 2,003)
+    "鹦鹉",  # 2 characters, in no appeal: the whole window is read
+    "小区停车难",  # a phrase, common (≈ 3 %, a title)
+    "拖欠三个月工资",  # a phrase, common (≈ 3 %, in the letter)
+    "化粪池外溢",  # a phrase, rare (1 in 4,999)
+    "幸福里小区",  # a phrase in the address (≈ 8 %)
+    "无此词语",  # 4 characters in no appeal
+    "5678",  # a phone's last digits (1 in 10,000) or these digits in a text
+)
+API_SEARCHES = ("停车", "小区停车难", "化粪池外溢")
+
 NEXT_RE = re.compile(r'<a href="([^"]+)" rel="next">')
 
 
@@ -254,10 +273,10 @@ def main() -> None:
         print(f"staff pages on {appeals:,} appeals (bench/stats.py's city), {args.runs} runs each (ms)")
         print(f"{'role':<16} {'median':>8} {'p95':>8} {'limit':>6}  page")
         for role, path, median, p95 in results:
-            limit = 100 if role == "None" else 300
+            limit = 100 if role == "None" else LIMIT_MS
             print(f"{role.replace('None', 'public'):<16} {median:8.1f} {p95:8.1f} {limit:>6}  {path[:110]}")
         public = {path for role, path in paths if role is None}
-        over = [path for _, path, _, p95 in results if p95 > (100 if path in public else 300)]
+        over = [path for _, path, _, p95 in results if p95 > (100 if path in public else LIMIT_MS)]
         print(f"over the limit at p95 (300 ms staff, 100 ms public): {', '.join(over) if over else 'none'}")
         return
     with database(args.db, args.pg_url) as (url, tmp):

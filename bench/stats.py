@@ -5,7 +5,8 @@
 
 Loads a synthetic city (16 districts × 20 streets × 5 communities, 60 departments, 8 enterprises)
 and ``--n`` appeals over two years with their events, generated server-side (INSERT … SELECT over
-generate_series, in chunks of 500 000, secondary indexes dropped during the load and rebuilt after),
+generate_series, in chunks of 500 000, secondary indexes dropped during the load and rebuilt after;
+titles, letters and addresses from word lists, so that a search by words finds some and not others),
 adds each chunk's events to the daily rollups with one GROUP BY per table (the counts the fold would
 produce; ``--check`` proves it by rebuilding with the real fold and comparing), builds the monthly
 rows, then times each dashboard query through the real Python functions, one session per call like a
@@ -26,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from appeal_texts import ASKS, ESTATES, PLACES, SPANS, TOPICS  # noqa: E402  (bench/, beside this script)
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -101,11 +103,15 @@ def _unit(s, jid: int, parent: int, kind: str, code: str, name: str) -> int:
 # Outcome buckets from a hash of the appeal id: h in 0..999
 APPEALS_SQL = """
 INSERT INTO appeals (id, jurisdiction_id, order_no, version, status, channel, appeal_type, urgency, title, content,
-  category_id, community_id, appellant_phone, appellant_name, anonymous, confidential, tracking_token, lead_unit_id,
+  address, category_id, community_id, appellant_phone, appellant_name, anonymous, confidential, tracking_token, lead_unit_id,
   designated, received_at, dispatched_at, signed_at, first_contact_at, replied_at, closed_at, sign_due_at,
   contact_due_at, due_at, extension_count, supervision_level, reopen_count, contacted, solved, satisfaction, updated_at)
 SELECT i::int, :jid, 'B' || lpad(i::text, 13, '0'), 1, st, (ARRAY['hotline','hotline','hotline','web','mobile','mini_program'])[1 + h % 6],
-  'help', 'normal', '路灯不亮', '小区门口路灯坏了一周，晚上出行不便，请尽快修复。',
+  'help', 'normal', (CAST(:titles AS text[]))[1 + t], (CAST(:places AS text[]))[1 + (i * 7919 % 10007) % :nplace] || (CAST(:problems AS text[]))[1 + t]
+    || CASE WHEN i % 2003 = 7 THEN '，楼顶鸽子很多' ELSE '' END
+    || CASE WHEN i % 4999 = 11 THEN '，化粪池外溢到路面' ELSE '' END
+    || '，' || (CAST(:spans AS text[]))[1 + (i * 104729 % 10009) % :nspan] || '，' || (CAST(:asks AS text[]))[1 + (i * 1299709 % 10037) % :nask] || '。',
+  '第' || (1 + i % 16) || '区' || (CAST(:estates AS text[]))[1 + (i * 15485863 % 10039) % :nestate] || (1 + i % 30) || '号楼',
   (:cats)[1 + (i * 31) % :ncat], (:comms)[1 + (i * 17) % :ncomm], '138' || lpad((i % 100000000)::text, 8, '0'), '张三',
   false, false, 't' || i, CASE WHEN st <> 'received' THEN (:leads)[1 + (i * 7) % :nlead] END, false,
   r, r + interval '10 minutes', CASE WHEN st IN ('in_progress','replied','closed') THEN r + CASE WHEN h % 20 = 0 THEN interval '30 hours' ELSE interval '2 hours' END END,
@@ -117,7 +123,7 @@ SELECT i::int, :jid, 'B' || lpad(i::text, 13, '0'), 1, st, (ARRAY['hotline','hot
   CASE WHEN st = 'closed' THEN true END, CASE WHEN st = 'closed' THEN h % 10 <> 0 END,
   CASE WHEN st = 'closed' THEN CASE WHEN h % 25 = 1 THEN 'dissatisfied' WHEN h % 8 = 2 THEN 'basically_satisfied' ELSE 'satisfied' END END,
   r
-FROM (SELECT i, h, r,
+FROM (SELECT i, h, r, ((i * 2246822519 % 1000003) % :ntopic)::int AS t,
         CASE WHEN h < 850 THEN 'closed' WHEN h < 900 THEN 'replied' WHEN h < 960 THEN 'in_progress'
              WHEN h < 985 THEN 'dispatched' ELSE 'received' END AS st
       FROM (SELECT i, ((i::bigint * 2654435761) % 1000)::int AS h,
@@ -234,6 +240,17 @@ def load(factory, jid: int, first: int, n: int, *, days: int = DAYS, rollups: bo
                     "lo": lo,
                     "hi": hi,
                     "first": first,
+                    "titles": [t for t, _ in TOPICS],
+                    "problems": [p for _, p in TOPICS],
+                    "ntopic": len(TOPICS),
+                    "places": PLACES,
+                    "nplace": len(PLACES),
+                    "spans": SPANS,
+                    "nspan": len(SPANS),
+                    "asks": ASKS,
+                    "nask": len(ASKS),
+                    "estates": ESTATES,
+                    "nestate": len(ESTATES),
                     "start": f"{start.isoformat()} 00:00+08",
                     "step": step,
                 },

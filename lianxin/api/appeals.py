@@ -34,7 +34,13 @@ class FilterQuery:
     received_from: Annotated[AwareDatetime | None, Query()] = None
     received_to: Annotated[AwareDatetime | None, Query()] = None
     overdue: Annotated[bool | None, Query(description="仅超期（或仅未超期）/ overdue only (or not)")] = None
-    q: Annotated[str | None, Query(max_length=100, description="工单号或标题、内容、地址中的文字 / search")] = None
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="工单号或标题、内容、地址中的文字（少于三个字只查最近的诉求，见 search_window）/ order number or words of the title, letter or address (shorter than 3 characters: the newest appeals only, see search_window)",
+        ),
+    ] = None
 
     def to_filter(self) -> AppealFilter:
         return AppealFilter(
@@ -78,8 +84,9 @@ def list_(
 ):
     if cursor and page != 1:
         raise InvalidInput("page 与 cursor 只能用其一", "give either page or cursor, not both", field="cursor")
+    flt = filters.to_filter()
     rows, total, next_cursor = list_appeals(
-        ctx.session, ctx.actor, filters.to_filter(), sort=sort, page=page, page_size=page_size, cursor=cursor
+        ctx.session, ctx.actor, flt, sort=sort, page=page, page_size=page_size, cursor=cursor
     )
     return AppealPage(
         items=[appeal_out(ctx.session, ctx.actor, a) for a in rows],
@@ -88,6 +95,7 @@ def list_(
         page=page,
         page_size=page_size,
         next_cursor=next_cursor,
+        search_window=flt.search_window,
     )
 
 

@@ -8,11 +8,12 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from lianxin.appeals.access import on_time, overdue, visible_appeals
 from lianxin.appeals.models import Appeal, Category
 from lianxin.appeals.numbers import looks_like_order_no
+from lianxin.appeals.search import SHORT_WINDOW, indexable, words
 from lianxin.appeals.status import AppealStatus
 from lianxin.clock import local_zone
 from lianxin.orgs.models import Unit, User
@@ -59,15 +60,13 @@ class AppealFilter:
         if self.q and looks_like_order_no(self.q):
             stmt = stmt.where(Appeal.order_no == self.q)
         elif self.q:
-            stmt = stmt.where(
-                or_(
-                    Appeal.order_no == self.q,
-                    Appeal.title.icontains(self.q, autoescape=True),
-                    Appeal.content.icontains(self.q, autoescape=True),
-                    Appeal.address.icontains(self.q, autoescape=True),
-                )
-            )
+            stmt = stmt.where(words(self.q))
         return stmt
+
+    @property
+    def search_window(self) -> int | None:
+        """How many of the newest appeals ``q`` is looked for in, when it is too short for the trigram index."""
+        return None if not self.q or looks_like_order_no(self.q) or indexable(self.q) else SHORT_WINDOW
 
 
 SortKey = Literal["-received_at", "received_at", "due_at", "-updated_at"]
@@ -97,14 +96,18 @@ def list_appeals(
     cursor: str | None = None,
 ) -> tuple[list[Appeal], Count | None, str | None]:
     """One page of the appeals ``actor`` may see (at ``page``, or after ``cursor``), how many match in all (counted
-    up to ``paging.CAP``; not counted again on a cursor's page: None), and the cursor of the next page (None on
-    the last)."""
+    up to ``paging.CAP``; None on a cursor's page, and for a ``q`` too short for the trigram index, whose window
+    would be read twice), and the cursor of the next page (None on the last)."""
     stmt = flt.apply(visible_appeals(session, actor))
-    total = None if cursor else capped_count(session, stmt)
-    result = keyset_page(
-        session, stmt.order_by(*SORTS[sort]), KEYS[sort], size=page_size, cursor=cursor, offset=(page - 1) * page_size
-    )
+    total = None if cursor or flt.search_window else capped_count(session, stmt)
+    page_of = stmt.order_by(*SORTS[sort]).options(*PRESENTED)
+    result = keyset_page(session, page_of, KEYS[sort], size=page_size, cursor=cursor, offset=(page - 1) * page_size)
     return result.rows, total, result.next_cursor
+
+
+# What ``api.present.appeal_out`` reads of each appeal on a page, loaded for the whole page in two queries
+# (lazily it was two queries an appeal: 40 on a page of 20).
+PRESENTED = (selectinload(Appeal.community), selectinload(Appeal.units))
 
 
 PERIODS = {"day": 10, "month": 7, "year": 4}  # length of the ISO date prefix (Beijing time)

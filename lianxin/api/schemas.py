@@ -108,12 +108,18 @@ class AppealDetail(AppealOut):
 class AppealPage(BaseModel):
     items: list[AppealOut]
     total: int | None = Field(
-        description="how many match, counted up to 10,000 (then total_capped is true); null on a cursor's page"
+        description="how many match, counted up to 10,000 (then total_capped is true); null on a cursor's page "
+        "and when search_window is set (follow next_cursor)"
     )
     total_capped: bool = False
     page: int
     page_size: int
     next_cursor: str | None = Field(None, description="pass as cursor= for the next page; null on the last page")
+    search_window: int | None = Field(
+        None,
+        description="q has no 3 letters/characters in a row (e.g. a 2-character word), so it was looked for in "
+        "this many of the newest appeals only; null when q searched them all",
+    )
 
 
 class CountRow(BaseModel):

@@ -63,6 +63,8 @@ class OrderSequence(Base):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# The columns searched by words (and the caller's phone, by its last digits), each with a trigram index on PostgreSQL.
+TRIGRAM_COLUMNS = ("title", "content", "address", "appellant_phone")
 SUPERVISED_OPEN = "supervision_level > 0 AND status IN ('deferred', 'dispatched', 'in_progress', 'received', 'replied')"
 # ``access.overdue``'s statuses (``status.HANDLING``) and the dispatch queue's, as literals the partial indexes match.
 HANDLING_SQL = "status IN ('dispatched', 'in_progress')"
@@ -124,6 +126,18 @@ class Appeal(Base):
             "id",
             postgresql_where=text(TO_DISPATCH_SQL),
             sqlite_where=text(TO_DISPATCH_SQL),
+        ),
+        # Search by words and by a phone's last digits (lianxin.appeals.search): on PostgreSQL a trigram index
+        # (pg_trgm, GIN) per searched column turns ``ILIKE '%…%'`` of 3+ characters into index lookups.
+        # PostgreSQL only (SQLite scans); migration 0019_search skips them where pg_trgm cannot be installed.
+        *(
+            Index(
+                f"ix_appeals_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            ).ddl_if(dialect="postgresql")
+            for column in TRIGRAM_COLUMNS
         ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

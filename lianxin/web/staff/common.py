@@ -13,6 +13,7 @@ from lianxin.appeals.access import is_overdue, overdue
 from lianxin.appeals.choices import AppealType, Channel, UnitRole
 from lianxin.appeals.models import Appeal, AppealUnit, Category
 from lianxin.appeals.numbers import looks_like_order_no
+from lianxin.appeals.search import SHORT_NOTE, indexable, words
 from lianxin.appeals.status import HANDLING, AppealStatus
 from lianxin.clock import local_text, utcnow
 from lianxin.orgs.models import Unit, UnitKind
@@ -133,18 +134,14 @@ def phone_query(q: str) -> str | None:
 
 def searcher(*, confidential_phones: bool = False):
     """Search by order number (exactly a number: that appeal alone, by its index), words in title, content or
-    address, or the caller's phone (the whole number or its last digits). Only centre staff (``confidential_phones``) find a confidential appeal (举报人保护) by its
+    address (``appeals.search.words``: trigram indexes on PostgreSQL), or the caller's phone (the whole number or
+    its last digits). Only centre staff (``confidential_phones``) find a confidential appeal (举报人保护) by its
     caller's phone; the statement is already limited to what the user may see."""
 
     def search(stmt: Select, q: str) -> Select:
         if looks_like_order_no(q):
             return stmt.where(Appeal.order_no == q)
-        conditions = [
-            Appeal.order_no == q,
-            Appeal.title.icontains(q, autoescape=True),
-            Appeal.content.icontains(q, autoescape=True),
-            Appeal.address.icontains(q, autoescape=True),
-        ]
+        conditions = [words(q)]
         digits = phone_query(q)
         if digits:
             by_phone = (
@@ -295,7 +292,14 @@ def appeal_spec(
             "工单编号、标题、内容、地址或来电号码（可输后几位）",
             "Order no., title, content, address or caller's phone (or its last digits)",
         ),
+        search_note,
+        indexable,  # a short word is not counted: its window would be read twice
     )
+
+
+def search_note(q: str) -> tuple[str, str] | None:
+    """Beside the results of a word too short for the trigram index: where it was looked for."""
+    return None if looks_like_order_no(q) or indexable(q) else SHORT_NOTE
 
 
 def with_units(unit_ids: set[int], roles=(UnitRole.LEAD, UnitRole.CO, UnitRole.WHISTLED)) -> Select:

@@ -72,6 +72,10 @@ class ListSpec:
     filters: list[Filter] = field(default_factory=list)
     search: Callable[[Select, str], Select] | None = None
     search_hint: tuple[str, str] = ("搜索", "Search")
+    search_note: Callable[[str], tuple[str, str] | None] | None = None  # (zh, en) said beside the results of q
+    # False for a q whose matches are not counted (every row would be tested): the page says "20+" and goes on
+    # by cursor
+    counts: Callable[[str], bool] | None = None
 
 
 @dataclass
@@ -93,6 +97,11 @@ class ListPage:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.size))
+
+    @property
+    def note(self) -> tuple[str, str] | None:
+        """What the search said of ``q`` (e.g. that a short word was looked for among the newest rows only)."""
+        return self.spec.search_note(self.q) if self.q and self.spec.search_note else None
 
     @property
     def total_text(self) -> str:
@@ -167,11 +176,17 @@ def run_list(session: Session, request: Request, spec: ListSpec, stmt: Select) -
     size = _int(request.query_params.get("size"), PAGE_SIZES[0])
     size = size if size in PAGE_SIZES else PAGE_SIZES[0]
     after = (request.query_params.get("after") or "").strip()[:500] or None
-    total = Count(0) if after else capped_count(session, stmt)  # a cursor's page is not counted again
-    page = 1 if after else min(_int(request.query_params.get("page"), 1), max(1, -(-total.n // size)))
+    counted = not (q and spec.counts and not spec.counts(q))
+    if after or not counted:  # a cursor's page is not counted again; an uncounted search starts at page 1
+        total, page = Count(0), 1
+    else:
+        total = capped_count(session, stmt)
+        page = min(_int(request.query_params.get("page"), 1), max(1, -(-total.n // size)))
     result = keyset_page(
         session, stmt, sort_keys(spec, stmt, sort), size=size, cursor=after, offset=(page - 1) * size, name="after"
     )
+    if not counted and not after:  # "20+" while there is a next page, which its cursor reads
+        total = Count(len(result.rows), result.next_cursor is not None)
     return ListPage(
         spec,
         result.rows,

@@ -262,11 +262,18 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1/lianxin_bench")
     parser.add_argument("--on", help="time the lists on this database loaded by bench/stats.py")
+    parser.add_argument(
+        "--no-words",
+        action="store_true",
+        help="leave the word searches out (a city loaded before bench/appeal_texts.py)",
+    )
     args = parser.parse_args()
     if args.on:
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(database_url=args.on, upload_dir=Path(tmp) / "uploads", notify_sender="console")
             ctx, paths = prepare_loaded(settings)
+            if args.no_words:
+                paths = [(role, path) for role, path in paths if not any(f"q={q}" in path for q in WORD_SEARCHES)]
             with session_scope(make_sessionmaker(make_engine(settings), settings)) as session:
                 appeals = session.scalar(text("SELECT count(*) FROM appeals"))
             results = measure(settings, ctx, args.runs, paths)

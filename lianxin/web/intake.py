@@ -28,6 +28,7 @@ from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.service import submit_appeal
 from lianxin.clock import utcnow
 from lianxin.errors import LianxinError
+from lianxin.memo import remember
 from lianxin.modules import first_hook
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import has_role
@@ -80,7 +81,13 @@ def form_page(
     user: User | None = None,
 ) -> Response:
     jurisdiction = public_jurisdiction(request, session)
-    shown = community_map(session, jurisdiction.id, community_points(session, jurisdiction.id), shaded=False)
+    points = remember(
+        session,
+        ("form points", jurisdiction.id),
+        request.app.state.settings.public_stats_cache_seconds,
+        lambda: community_points(session, jurisdiction.id),
+    )
+    shown = community_map(session, jurisdiction.id, points, shaded=False)
     return render(
         request,
         "resident/submit.html",

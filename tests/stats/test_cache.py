@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from lianxin import memo
 from lianxin.stats import cache
 from lianxin.stats.fold import fold_now
 from lianxin.stats.rates import Weights
@@ -19,9 +20,9 @@ YEAR = (date(2025, 4, 1), date(2026, 3, 31))
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    cache.clear()
+    memo.clear()
     yield
-    cache.clear()
+    memo.clear()
 
 
 def summary(db, city, *, ttl=60.0, weights=Weights(), period=YEAR):

@@ -152,3 +152,16 @@ def test_the_configured_basic_satisfied_weight_moves_both_figures(client, db, ci
     data = client.get("/api/v1/stats/public").json()
     assert data["basic_satisfied_weight"] == 0.5 and round(100 * data["satisfaction_rate"], 1) == 50.0  # (1 + 0.5) / 3
     assert 'id="kpi-satisfaction">50.0%<' in client.get("/stats").text
+
+
+def test_positions_come_from_the_newest_appeals_and_counts_from_the_rollups(db, city, history, monkeypatch):
+    """The map's mean position reads a window of the newest appeals (the same cost at any size of history);
+    the count is the period's intake from the rollups."""
+    import lianxin.web.public_stats as public_stats
+
+    monkeypatch.setattr(public_stats, "POINT_WINDOW", 3)  # the three March appeals at (39.91, 116.41)
+    [point] = public_figures(db, city.jid).points
+    assert (point.name, point.count) == ("和平社区", 5)
+    assert point.lat == pytest.approx(39.91) and point.lng == pytest.approx(116.41)
+    monkeypatch.setattr(public_stats, "POINT_WINDOW", 2)  # two appeals in the window: under MIN_MAP_COUNT
+    assert public_stats.community_points(db, city.jid) == []

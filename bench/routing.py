@@ -220,6 +220,16 @@ def _blend_variant(name: str, fixed: float | None = None):
     return variant
 
 
+def _alone_variant(name: str):
+    """The second model alone (its raw scores over the served features)."""
+
+    def variant(fold: Fold) -> np.ndarray:
+        _, T = fold.oof(name, _second_model(name), grouped=True)
+        return fold.classes[T.argmax(axis=1)]
+
+    return variant
+
+
 def _features_variant(preprocess=None, weights=None, **params):
     """Uncalibrated NBSVM over the served features with one change: a token filter before every view,
     other block weights, or vectoriser parameters (``block__param``, block ``all`` for every block)."""
@@ -274,6 +284,8 @@ VARIANTS = {
     "isotonic": _calibration_variant("isotonic"),
     "sigmoid-cv5": _calibration_variant("sigmoid", k=5),
     **{f"stacker-cv{k}-C{C:g}": _calibration_variant("stacker", k, C) for k in (3, 5) for C in (0.1, 1.0, 10.0)},
+    "cnb-alone": _alone_variant("cnb"),
+    "sgd-alone": _alone_variant("sgd"),
     "cnb-blend": _blend_variant("cnb"),
     "cnb-blend-0.3": _blend_variant("cnb", 0.3),
     "sgd-blend": _blend_variant("sgd"),

@@ -5,7 +5,7 @@ a POST at most once per ``Idempotency-Key``."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from lianxin.api.errors import Unauthenticated
 from lianxin.api.keys import authenticate, touch
@@ -34,26 +35,27 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="A
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def actor(
+async def actor(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
     header_key: Annotated[str | None, Depends(api_key_header)] = None,
-) -> Iterator[User]:
+) -> AsyncIterator[User]:
     """The caller: an API key (Bearer or X-API-Key) or the logged-in browser session (``session["uid"]``).
-    A key's ``last_used_at`` is written after the handler succeeds, in the request's transaction."""
+    A key's ``last_used_at`` is written after the handler succeeds, in the request's transaction.
+    (``async``: only the lookup takes a worker thread; marking the key used after the handler does not.)"""
     raw = credentials.credentials if credentials else header_key
     request.state.api_key = None
     if raw:
-        key = authenticate(session, raw)
+        key = await run_in_threadpool(authenticate, session, raw)
         if key is None:
             raise Unauthenticated("API 密钥无效或已吊销", "invalid or revoked API key")
         request.state.api_key = key
         request.state.user_id = key.user_id
         yield key.user
-        touch(key)
+        touch(key)  # sets an attribute; the commit writes it
         return
-    yield _session_user(request, session)
+    yield await run_in_threadpool(_session_user, request, session)
 
 
 def _session_user(request: Request, session: Session) -> User:

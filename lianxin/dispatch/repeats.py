@@ -67,19 +67,20 @@ def appeal_text(appeal: Appeal) -> str:
 def index_appeal(session: Session, appeal: Appeal) -> int:
     """Write the appeal's keywords into the repeat index (called at intake); returns how many."""
     terms = terms_of(appeal_text(appeal))
-    if terms:  # one executemany, not one ORM INSERT per keyword
+    if terms:  # one INSERT of several rows: one round trip (an executemany is a pipeline of one per row)
         session.execute(
-            insert(AppealTerm.__table__),
-            [
-                dict(
-                    jurisdiction_id=appeal.jurisdiction_id,
-                    appeal_id=appeal.id,
-                    term=term,
-                    community_id=appeal.community_id,
-                    received_at=appeal.received_at,
-                )
-                for term in terms
-            ],
+            insert(AppealTerm.__table__).values(
+                [
+                    dict(
+                        jurisdiction_id=appeal.jurisdiction_id,
+                        appeal_id=appeal.id,
+                        term=term,
+                        community_id=appeal.community_id,
+                        received_at=appeal.received_at,
+                    )
+                    for term in terms
+                ]
+            )
         )
     return len(terms)
 

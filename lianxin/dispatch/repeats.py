@@ -67,20 +67,22 @@ def appeal_text(appeal: Appeal) -> str:
 def index_appeal(session: Session, appeal: Appeal) -> int:
     """Write the appeal's keywords into the repeat index (called at intake); returns how many."""
     terms = terms_of(appeal_text(appeal))
-    if terms:  # one INSERT of several rows: one round trip (an executemany is a pipeline of one per row)
+    if terms:
+        # RETURNING makes SQLAlchemy send the rows as one multi-row INSERT ("insertmanyvalues", compiled once):
+        # one round trip, where a plain executemany is a pipeline of one INSERT per row.
+        table = AppealTerm.__table__
         session.execute(
-            insert(AppealTerm.__table__).values(
-                [
-                    dict(
-                        jurisdiction_id=appeal.jurisdiction_id,
-                        appeal_id=appeal.id,
-                        term=term,
-                        community_id=appeal.community_id,
-                        received_at=appeal.received_at,
-                    )
-                    for term in terms
-                ]
-            )
+            insert(table).returning(table.c.id),
+            [
+                dict(
+                    jurisdiction_id=appeal.jurisdiction_id,
+                    appeal_id=appeal.id,
+                    term=term,
+                    community_id=appeal.community_id,
+                    received_at=appeal.received_at,
+                )
+                for term in terms
+            ],
         )
     return len(terms)
 

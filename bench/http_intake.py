@@ -17,7 +17,9 @@ server processes side by side:
 With 1, 8 and 32 concurrent clients (one keep-alive connection each; ``--n`` timed requests per
 door after a warm-up) it prints requests/s and p50/p95/p99 latency for each door and for the limit,
 measured one after the other in the same run so that machine noise mostly cancels, and each door's
-throughput as a share of the limit's. The issue's target is checked on the last lines: the JSON API
+throughput as a share of the limit's, and the server's CPU time per request (user + system time of
+the server's processes over the timed requests, from ``/proc``: the cost of one request whatever else
+the shared machine runs). The issue's target is checked on the last lines: the JSON API
 at 8 clients on PostgreSQL ≥ 30 % of the limit with p95 < 100 ms, and 2 workers faster than 1.
 Rate limits are lifted for the run (environment variables of the server processes only). At the
 end it checks that every request created exactly one row.
@@ -204,7 +206,10 @@ def run_database(
                     for door, (form, make) in doors.items():
                         base = minimal_base if door == "limit" else lianxin_base
                         drive(base, make(offset, warmup), clients, form)
+                        server = minimal if door == "limit" else lianxin
+                        cpu_before = server_cpu_seconds(server.pid)
                         seconds, ms, failures = drive(base, make(offset + warmup, n), clients, form)
+                        cpu_ms = (server_cpu_seconds(server.pid) - cpu_before) / n * 1000
                         offset += warmup + n + 1
                         sent["limit" if door == "limit" else "lianxin"] += warmup + n
                         rows.append(
@@ -214,6 +219,7 @@ def run_database(
                                 door,
                                 n / seconds,
                                 *(lifecycle.pct(ms, q) for q in (0.5, 0.95, 0.99)),
+                                cpu_ms,
                                 failures,
                             )
                         )
@@ -233,15 +239,34 @@ def run_database(
     return rows
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the server process and its worker processes so far (Linux ``/proc``; 0
+    elsewhere): what the requests cost the server whatever else the machine runs."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def print_rows(rows: list[tuple]) -> None:
     out(
-        f"  {'workers':>7}{'clients':>8}  {'door':<15}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'of limit':>10}{'errors':>8}"
+        f"  {'workers':>7}{'clients':>8}  {'door':<15}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'of limit':>10}{'CPU ms':>8}{'errors':>8}"
     )
     limits = {(w, c): per_s for w, c, door, per_s, *_ in rows if door == "limit"}
-    for workers, clients, door, per_s, p50, p95, p99, failures in rows:
+    for workers, clients, door, per_s, p50, p95, p99, cpu_ms, failures in rows:
         share = "" if door == "limit" else f"{per_s / limits[(workers, clients)]:.1%}"
         out(
-            f"  {workers:>7}{clients:>8}  {door:<15}{per_s:>8.1f}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}{share:>10}{failures:>8}"
+            f"  {workers:>7}{clients:>8}  {door:<15}{per_s:>8.1f}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}{share:>10}"
+            f"{cpu_ms:>8.1f}{failures:>8}"
         )
 
 

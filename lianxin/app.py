@@ -45,10 +45,12 @@ def create_app(settings: Settings | None = None, modules: Sequence[Module | str]
         session.execute(text("SELECT 1"))
         return {"status": "ok"}
 
+    # The API first: the app's routes are matched in order, and a request for /api/… would otherwise be
+    # compared with every page of every module first (a few hundred routes, ~1 ms of CPU a request).
+    mount_api(app, [resolve(router) for _, router in each(enabled, "api_routers")])
     web.install(app, settings)
     for _, router in each(enabled, "page_routers"):
         app.include_router(resolve(router))
-    mount_api(app, [resolve(router) for _, router in each(enabled, "api_routers")])
     serve_openapi(app)
     for _, (path, factory_ref) in each(enabled, "mounts"):
         app.mount(path, resolve(factory_ref)(app))

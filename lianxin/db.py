@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -95,7 +97,34 @@ def make_engine(settings: Settings, *, immediate: bool = False, serving: bool = 
             f" -c idle_in_transaction_session_timeout={int(settings.db_idle_timeout * 1000)}"
         )
         kwargs = {"pool_size": 10, "max_overflow": 10, "pool_timeout": settings.db_pool_timeout}
+        return ping_when_idle(create_engine(url, connect_args={"options": options}, **kwargs))
     return create_engine(url, pool_pre_ping=True, connect_args={"options": options}, **kwargs)
+
+
+PING_AFTER_IDLE = 10.0  # seconds a pooled PostgreSQL connection may rest before it is tested on checkout
+
+
+def ping_when_idle(engine: Engine, after: float | None = None) -> Engine:
+    """Test a pooled connection on checkout only when it rested more than ``after`` seconds (default
+    ``PING_AFTER_IDLE``); a dead one is replaced before the caller sees it. ``pool_pre_ping`` tests every
+    checkout: one more round trip for every request and every order number, while a connection used a
+    moment ago is alive but for a server restart in between (that request fails once, and SQLAlchemy
+    then replaces the whole pool)."""
+
+    def rested(dbapi_conn, record, _proxy) -> None:
+        last = record.info.get("checked_in_at")
+        if last is not None and time.monotonic() - last > (PING_AFTER_IDLE if after is None else after):
+            try:
+                engine.dialect.do_ping(dbapi_conn)
+            except engine.dialect.loaded_dbapi.Error as exc:
+                raise DisconnectionError(str(exc)) from exc  # the pool discards it and connects afresh
+
+    def checked_in(_dbapi_conn, record) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    event.listen(engine, "checkout", rested)
+    event.listen(engine, "checkin", checked_in)
+    return engine
 
 
 def is_busy(exc: BaseException) -> bool:

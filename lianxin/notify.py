@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lianxin.clock import utcnow
@@ -66,11 +66,8 @@ def queue_notification(
         attempts=0,
         created_at=utcnow(),
     )
-    if dedupe_key is None:
-        row = Notification(**values)
-        session.add(row)
-        session.flush()
-        return row.id
+    if dedupe_key is None:  # one Core INSERT: the outbox row is read back by the sender job, not here
+        return session.execute(insert(Notification.__table__).values(**values).returning(Notification.id)).scalar_one()
     return insert_or_ignore(session, Notification.__table__, values, ["dedupe_key"])
 
 

@@ -5,16 +5,18 @@ a POST at most once per ``Idempotency-Key``."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from lianxin.api.errors import Unauthenticated
 from lianxin.api.keys import authenticate, touch
@@ -34,26 +36,27 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="A
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def actor(
+async def actor(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
     header_key: Annotated[str | None, Depends(api_key_header)] = None,
-) -> Iterator[User]:
+) -> AsyncIterator[User]:
     """The caller: an API key (Bearer or X-API-Key) or the logged-in browser session (``session["uid"]``).
-    A key's ``last_used_at`` is written after the handler succeeds, in the request's transaction."""
+    A key's ``last_used_at`` is written after the handler succeeds, in the request's transaction.
+    (``async``: only the lookup takes a worker thread; marking the key used after the handler does not.)"""
     raw = credentials.credentials if credentials else header_key
     request.state.api_key = None
     if raw:
-        key = authenticate(session, raw)
+        key = await run_in_threadpool(authenticate, session, raw)
         if key is None:
             raise Unauthenticated("API 密钥无效或已吊销", "invalid or revoked API key")
         request.state.api_key = key
         request.state.user_id = key.user_id
         yield key.user
-        touch(key)
+        touch(key)  # sets an attribute; the commit writes it
         return
-    yield _session_user(request, session)
+    yield await run_in_threadpool(_session_user, request, session)
 
 
 def _session_user(request: Request, session: Session) -> User:
@@ -131,7 +134,12 @@ class ApiContext:
         no record (a retry runs again), and a concurrent duplicate waits on the unique key, then replays."""
         key = self.request.headers.get("idempotency-key")
         if key is None:
-            return JSONResponse(jsonable_encoder(run()), status_code=status_code)
+            result = run()
+            if isinstance(result, BaseModel):  # pydantic writes the JSON itself, far cheaper than encoding a dict
+                return Response(
+                    result.model_dump_json(by_alias=True), status_code=status_code, media_type="application/json"
+                )
+            return JSONResponse(jsonable_encoder(result), status_code=status_code)
         key = key.strip()
         if not 1 <= len(key) <= 200:
             raise InvalidInput(
@@ -165,7 +173,12 @@ class ApiContext:
                 return JSONResponse(
                     record.response_body, status_code=record.status_code, headers={"Idempotent-Replayed": "true"}
                 )
-            content = jsonable_encoder(run())
+            result = run()
+            content = (
+                result.model_dump(mode="json", by_alias=True)
+                if isinstance(result, BaseModel)
+                else jsonable_encoder(result)
+            )
             self.session.execute(
                 update(IdempotencyRecord)
                 .where(IdempotencyRecord.id == record_id)

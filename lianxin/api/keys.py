@@ -16,13 +16,13 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from lianxin.api.models import ApiKey
 from lianxin.appeals.choices import Channel
 from lianxin.clock import utcnow
 from lianxin.errors import InvalidInput, NotFound
-from lianxin.orgs.models import Role, Unit
+from lianxin.orgs.models import Role, Unit, User
 from lianxin.orgs.service import create_user
 
 KEY_RE = re.compile(r"^lx_([0-9a-f]{12})_[A-Za-z0-9_-]{43}$")
@@ -82,7 +82,16 @@ def authenticate(session: Session, raw: str) -> ApiKey | None:
     match = KEY_RE.match(raw.strip())
     if match is None:
         return None
-    key = session.scalar(select(ApiKey).where(ApiKey.prefix == match.group(1)))
+    # one statement: the key, its service user and the user's grants (each with its unit), all needed at once
+    key = (
+        session.scalars(
+            select(ApiKey)
+            .where(ApiKey.prefix == match.group(1))
+            .options(joinedload(ApiKey.user).joinedload(User.grants))
+        )
+        .unique()
+        .first()
+    )
     if key is None or not hmac.compare_digest(key.key_hash, _digest(raw.strip())):
         return None
     if key.revoked_at is not None or not key.user.active:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, any_, bindparam, false, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, any_, bindparam, false, insert, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -155,17 +155,20 @@ def shown(session: Session, user: User | None, appeal: Appeal) -> Shown:
     )
 
 
-def log_personal_data_view(session: Session, user: User, appeal: Appeal, interface: str) -> PersonalDataView:
+def log_personal_data_view(session: Session, user: User, appeal: Appeal, interface: str) -> None:
     """Record that ``user`` saw ``appeal``'s personal data unmasked through ``interface`` (web or api).
-    Flushed in the caller's transaction; the edge commits."""
+    Written in the caller's transaction (one INSERT, no ORM object: nothing reads it back); the edge commits."""
     if interface not in INTERFACES:
         raise ValueError(f"unknown interface {interface!r}")
-    row = PersonalDataView(
-        jurisdiction_id=appeal.jurisdiction_id, user_id=user.id, appeal_id=appeal.id, interface=interface, at=utcnow()
+    session.execute(
+        insert(PersonalDataView.__table__).values(
+            jurisdiction_id=appeal.jurisdiction_id,
+            user_id=user.id,
+            appeal_id=appeal.id,
+            interface=interface,
+            at=utcnow(),
+        )
     )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def shown_to(session: Session, user: User, appeal: Appeal, interface: str) -> Shown:

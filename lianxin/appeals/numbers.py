@@ -3,9 +3,10 @@
 The day's counter is one row (``order_sequences``) that every intake of the day updates. Inside the
 intake's own transaction that row stays locked until the intake commits, so on PostgreSQL concurrent
 intakes would queue behind each other for their whole transaction. When the session is bound to an
-engine (the app, jobs, commands) the number is therefore taken in a short transaction of its own, on a
-small pool of its own (so a request holding a connection never waits for a second one from its own
-pool), with ``synchronous_commit = off``: safe, because the intake's later commit flushes the WAL up to
+engine (the app, jobs, commands) the number is therefore taken by one autocommitted statement (a
+transaction of its own, one round trip: no BEGIN, no COMMIT), on a small pool of its own (so a request
+holding a connection never waits for a second one from its own pool), with ``synchronous_commit = off``:
+safe, because the intake's later commit flushes the WAL up to
 and past the counter's record, and a counter lost in a crash was used by no committed appeal. A rolled-back
 intake leaves a gap in the day's numbers; a number is never given twice. SQLite has one writer at a time
 anyway, and a session bound to a connection (the tests' outer transaction) keeps the counter in its own
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from lianxin.appeals.models import OrderSequence
 from lianxin.clock import local_zone
+from lianxin.db import ping_when_idle
 from lianxin.errors import InvalidInput
 
 _allocators: dict[str, Engine] = {}
@@ -35,12 +37,13 @@ def _allocator(bind: Engine) -> Engine:
         if key not in _allocators:
             _allocators[key] = create_engine(
                 bind.url,
+                isolation_level="AUTOCOMMIT",
                 pool_size=2,
                 max_overflow=4,
                 pool_timeout=10,
-                pool_pre_ping=True,
                 connect_args={"options": "-c lock_timeout=5000 -c synchronous_commit=off"},
             )
+            ping_when_idle(_allocators[key])
         return _allocators[key]
 
 
@@ -68,7 +71,7 @@ def next_order_no(session: Session, now: datetime) -> str:
     day = now.astimezone(local_zone()).strftime("%Y%m%d")
     bind = session.get_bind()
     if bind.dialect.name == "postgresql" and isinstance(bind, Engine):
-        with _allocator(bind).begin() as side:
+        with _allocator(bind).connect() as side:
             seq = side.execute(_upsert("postgresql", day)).scalar_one()
     else:
         seq = session.execute(_upsert(bind.dialect.name, day)).scalar_one()

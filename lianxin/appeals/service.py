@@ -247,14 +247,17 @@ def handling_unit(session: Session, appeal: Appeal, unit: Unit | int, *, field: 
 # --- intake -------------------------------------------------------------------------------------
 
 
-def _validate_refs(session: Session, data: AppealCreate) -> tuple[int | None, int | None]:
+def _validate_refs(session: Session, data: AppealCreate) -> tuple[Category | None, Unit | None, Unit | None]:
+    """The category, community and grid the data names (checked); the caller keeps them, so the response
+    reads them without loading them again."""
+    category = community = grid = None
     if data.category_id is not None:
         category = session.get(Category, data.category_id)
         if category is None or category.jurisdiction_id != data.jurisdiction_id or not category.active:
             raise InvalidInput("问题分类不存在或已停用", "unknown or inactive category", field="category_id")
-    community_id, grid_id = data.community_id, data.grid_id
-    if grid_id is not None:
-        grid = session.get(Unit, grid_id)
+    community_id = data.community_id
+    if data.grid_id is not None:
+        grid = session.get(Unit, data.grid_id)
         if grid is None or grid.kind != UnitKind.GRID or grid.jurisdiction_id != data.jurisdiction_id:
             raise InvalidInput("网格不存在", "unknown grid", field="grid_id")
         community_id = community_id or grid.parent_id
@@ -266,7 +269,7 @@ def _validate_refs(session: Session, data: AppealCreate) -> tuple[int | None, in
             or community.jurisdiction_id != data.jurisdiction_id
         ):
             raise InvalidInput("社区/村不存在", "unknown community", field="community_id")
-    return community_id, grid_id
+    return category, community, grid
 
 
 def _appellant_id(session: Session, jurisdiction_id: int, phone: str, name: str | None, now: datetime) -> int:
@@ -302,14 +305,18 @@ def submit_appeal(
         require_role(session, actor, (Role.OPERATOR, Role.DISPATCHER, Role.GRID_WORKER, Role.HANDLER))
     now = now or utcnow()
     data = pipe_hooks("before_intake", session, data)  # e.g. geo: a point or an address, but no community: find it
-    community_id, grid_id = _validate_refs(session, data)
-    fields = data.model_dump(exclude={"community_id", "grid_id"})
-    savepoint = session.begin_nested()
+    category, community, grid = _validate_refs(session, data)
+    fields = data.model_dump(exclude={"category_id", "community_id", "grid_id"})
+    # Only a retry (idempotency key) or a kept number can collide on a unique key and be answered: only
+    # then is the insert worth a savepoint (two round trips) to recover from.
+    savepoint = session.begin_nested() if idempotency_key or order_no else None
     try:
         appeal = Appeal(
             **fields,
-            community_id=community_id,
-            grid_id=grid_id,
+            category=category,
+            community=community,
+            grid=grid,
+            units=[],  # a new appeal has no units yet: the response need not ask the database
             order_no=keep_order_no(session, order_no) if order_no else next_order_no(session, now),
             status=AppealStatus.RECEIVED,
             received_at=now,
@@ -323,8 +330,11 @@ def submit_appeal(
         )
         session.add(appeal)
         session.flush()
-        savepoint.commit()
+        if savepoint is not None:
+            savepoint.commit()
     except IntegrityError:
+        if savepoint is None:
+            raise
         savepoint.rollback()
         if idempotency_key:
             existing = session.scalar(select(Appeal).where(Appeal.idempotency_key == idempotency_key))

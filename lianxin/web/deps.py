@@ -18,9 +18,10 @@ from lianxin.orgs.service import has_role
 SESSION_STATE = "lianxin_db"
 
 
-def get_session(request: Request) -> Session:
+async def get_session(request: Request) -> Session:
     """One session per request. ``TransactionMiddleware`` commits it once, just before the response
-    goes out (so a redirect's next page sees the change), rolls it back on an error status, closes it."""
+    goes out (so a redirect's next page sees the change), rolls it back on an error status, closes it.
+    (``async``: making a session touches no connection, so it need not take a worker thread.)"""
     state = request.scope.setdefault("state", {})
     if SESSION_STATE not in state:
         app_state = request.app.state
@@ -53,7 +54,10 @@ class TransactionMiddleware:
         finally:
             session = scope.get("state", {}).pop(SESSION_STATE, None)
             if session is not None:
-                await to_thread.run_sync(session.close)
+                if session.in_transaction():  # rolling back talks to the database: in a worker thread
+                    await to_thread.run_sync(session.close)
+                else:  # committed or rolled back already: closing touches no connection
+                    session.close()
 
 
 class LoginRequired(Exception):

@@ -37,3 +37,33 @@ def test_a_session_on_a_connection_keeps_the_number_in_its_transaction(db):
     assert number == "20990101000001" and db.get(OrderSequence, "20990101").last == 1
     db.rollback()  # the outer test transaction's savepoint: the counter goes back with it
     assert db.get(OrderSequence, "20990101") is None
+
+
+def test_the_number_is_one_autocommitted_statement_that_a_rolled_back_intake_does_not_undo(engine):
+    """One round trip on the allocator's own connection: no BEGIN, no COMMIT, and the counter stays moved."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: on SQLite the number is taken in the intake's transaction")
+    from sqlalchemy import event
+
+    from lianxin.appeals.numbers import _allocator
+
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_):
+        seen.append(statement.split()[0])
+
+    allocator = _allocator(engine)
+    event.listen(allocator, "before_cursor_execute", record)
+    try:
+        with Session(engine) as intake:
+            number = next_order_no(intake, FAR_DAY)
+            intake.rollback()
+        with Session(engine) as later:
+            assert later.get(OrderSequence, "20990101").last == int(number[8:])
+        assert seen == ["INSERT"]
+        with allocator.connect() as conn:
+            assert conn.connection.driver_connection.autocommit  # psycopg sends no BEGIN and no COMMIT
+    finally:
+        event.remove(allocator, "before_cursor_execute", record)
+        with engine.begin() as conn:
+            conn.execute(delete(OrderSequence).where(OrderSequence.day == "20990101"))

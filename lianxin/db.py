@@ -89,7 +89,10 @@ def make_engine(settings: Settings, *, immediate: bool = False, serving: bool = 
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    options = f"-c lock_timeout={lock_ms}"
+    # psycopg prepares a statement after five executions on a connection, and PostgreSQL then tries a generic
+    # plan: for the scoped lists (a leader's units as one array parameter) that plan read the whole table —
+    # 10 s at 10 M appeals instead of 50 ms (bench/README.md). Every execution is planned for its values.
+    options = f"-c lock_timeout={lock_ms} -c plan_cache_mode=force_custom_plan"
     kwargs: dict = {}
     if serving:
         options += (

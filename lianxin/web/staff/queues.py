@@ -104,16 +104,13 @@ def _awaiting_centre(session: Session, jurisdiction_id: int):
         .distinct()
         .limit(PENDING_LISTED + 1)
     ).all()
+    received = Appeal.status == AppealStatus.RECEIVED
     if len(pending) > PENDING_LISTED:
         return or_(
-            Appeal.status == AppealStatus.RECEIVED,
+            received,
             exists().where(AppealRequest.appeal_id == Appeal.id, AppealRequest.state == RequestState.PENDING),
         )
-    return (
-        or_(Appeal.status == AppealStatus.RECEIVED, Appeal.id.in_(pending))
-        if pending
-        else (Appeal.status == AppealStatus.RECEIVED)
-    )
+    return or_(received, Appeal.id.in_(pending)) if pending else received
 
 
 @router.get("/dispatch")

@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import io
 import os
+import pstats
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -51,7 +55,7 @@ def instrument() -> None:
     event.listen(Engine, "before_cursor_execute", lambda _c, _cur, sql, *_: STATEMENTS.append(" ".join(sql.split())))
 
 
-async def measure(app, ids: dict, n: int, show: bool) -> None:
+async def measure(app, ids: dict, n: int, show: bool, profile: int = 0) -> None:
     requests = api_intake.json_requests(ids["operator_key"], ids["community_id"], ids["category_id"], 0, n + 21)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
         for path, kwargs in requests[:20]:
@@ -62,17 +66,34 @@ async def measure(app, ids: dict, n: int, show: bool) -> None:
         lifecycle.out(f"  one request: {len(STATEMENTS)} SQL statements, {ROUND_TRIPS[0]} round trips")
         for statement in STATEMENTS if show else ():
             lifecycle.out(f"    {statement[:140]}")
+        profiler = cProfile.Profile() if profile else None
         cpu, wall = time.process_time(), time.perf_counter()
+        if profiler:
+            profiler.enable()
+        each = []
         for path, kwargs in requests[21:]:
+            started = time.process_time()
             assert (await client.post(path, **kwargs)).status_code == 201
+            each.append(time.process_time() - started)
+        if profiler:
+            profiler.disable()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    lifecycle.out(f"  {n} requests: {cpu / n * 1000:.2f} ms CPU, {wall / n * 1000:.2f} ms wall each")
+    median = statistics.median(each) * 1000
+    lifecycle.out(
+        f"  {n} requests: {cpu / n * 1000:.2f} ms CPU (median {median:.2f}), {wall / n * 1000:.2f} ms wall each"
+    )
+    if profiler:
+        lifecycle.out(f"  profiled (cProfile slows every call; the shares are what to read), top {profile}:")
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats(pstats.SortKey.CUMULATIVE).print_stats(profile)
+        lifecycle.out(text.getvalue())
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--list", action="store_true", help="list the statements of one request")
+    parser.add_argument("--profile", type=int, default=0, metavar="K", help="profile the requests, print the top K")
     parser.add_argument(
         "--pg-url", default=os.environ.get("LIANXIN_BENCH_PG_URL", "postgresql://postgres@127.0.0.1/lianxin_bench")
     )
@@ -91,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
 
         instrument()
         app = create_app()
-        asyncio.run(measure(app, ids, args.n, args.list))
+        asyncio.run(measure(app, ids, args.n, args.list, args.profile))
     return 0
 
 

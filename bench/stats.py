@@ -427,8 +427,11 @@ def workload(jid: int, districts: list[int], streets: list[int]) -> dict:
         "leader supervision list": lambda s, rng: leader_supervision_list(s, _leader(s, jid, unit(rng, street=False))),
         "supervision list, 50 a page": lambda s, rng: supervision_page(s, _leader(s, jid, unit(rng, street=False))),
         "appeals API list, page 1": lambda s, rng: list_appeals(s, _leader(s, jid, unit(rng)), AppealFilter()),
-        "appeals API list, page 500": lambda s, rng: list_appeals(
-            s, _leader(s, jid, unit(rng)), AppealFilter(), page=500
+        "appeals API list, last numbered page": lambda s, rng: list_appeals(
+            s,
+            _leader(s, jid, unit(rng)),
+            AppealFilter(),
+            page=paging.CAP // 20,  # OFFSET 980: past it, the cursor
         ),
         "appeals API list, by cursor": lambda s, rng: list_appeals(
             s, _leader(s, jid, unit(rng)), AppealFilter(), cursor=_cursor(s, rng)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -188,10 +189,16 @@ def insert_or_ignore(session: Session, table, values: dict, conflict_columns: li
 
     Safe across processes: the unique constraint decides, not a prior SELECT.
     """
-    dialect = session.get_bind().dialect.name
+    stmt = _insert_or_ignore(session.get_bind().dialect.name, table, tuple(conflict_columns))
+    return session.execute(stmt, values).scalar()
+
+
+@functools.cache
+def _insert_or_ignore(dialect: str, table, conflict_columns: tuple[str, ...]):
+    """The statement of ``insert_or_ignore``, built once: the values go in as parameters, so a call only binds
+    (building ``.values(**values)`` anew cost more than executing the compiled statement)."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
-    return session.execute(stmt.returning(table.c.id)).scalar()
+    return insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns)).returning(table.c.id)

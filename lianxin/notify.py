@@ -40,6 +40,7 @@ class Notification(Base):
 
 
 MAX_ATTEMPTS = 5
+_INSERT = insert(Notification.__table__).returning(Notification.id)  # built once; a call binds its values
 
 
 def queue_notification(
@@ -67,7 +68,7 @@ def queue_notification(
         created_at=utcnow(),
     )
     if dedupe_key is None:  # one Core INSERT: the outbox row is read back by the sender job, not here
-        return session.execute(insert(Notification.__table__).values(**values).returning(Notification.id)).scalar_one()
+        return session.execute(_INSERT, values).scalar_one()
     return insert_or_ignore(session, Notification.__table__, values, ["dedupe_key"])
 
 

@@ -46,6 +46,17 @@ def capped_count(session: Session, stmt: Select, cap: int | None = None) -> Coun
     return Count(min(n, cap), n > cap)
 
 
+def beyond_numbered_pages(page: int, name: str = "page") -> InvalidInput:
+    """Numbered pages reach as far as the count (``CAP`` rows): a deeper ``OFFSET`` reads every row before it
+    (1.3 s at p95 for ``page=500`` at 10 M appeals). Past it a list goes on by its keyset cursor."""
+    return InvalidInput(
+        f"第 {page} 页超出按页码翻阅的范围（前 {CAP:,} 条）：请用上一页返回的 next_cursor 继续翻页，或缩小筛选范围",
+        f"page {page} is past the numbered pages (the first {CAP:,} rows): go on with the previous page's "
+        "next_cursor, or narrow the filters",
+        field=name,
+    )
+
+
 # --- cursors ------------------------------------------------------------------------------------------------
 
 

@@ -82,6 +82,21 @@ def test_the_api_total_is_capped(client, make_key, many, monkeypatch):
     assert body["total"] == 5 and body["total_capped"] is True and body["next_cursor"]
 
 
+def test_numbered_pages_reach_the_cap_and_the_cursor_goes_on(client, make_key, many, monkeypatch):
+    monkeypatch.setattr(paging, "CAP", 4)
+    headers, params = make_key("dispatcher"), {"q": "游标分页", "page_size": 2}
+    second = client.get("/api/v1/appeals", params=params | {"page": 2}, headers=headers)  # rows 3-4: within the cap
+    assert second.status_code == 200 and len(second.json()["items"]) == 2
+    third = client.get("/api/v1/appeals", params=params | {"page": 3}, headers=headers)  # rows 5-6: past it
+    assert third.status_code == 422
+    assert (
+        "超出按页码翻阅的范围" in third.text and "past the numbered pages" in third.text and "next_cursor" in third.text
+    )
+    rest = client.get("/api/v1/appeals", params=params | {"cursor": second.json()["next_cursor"]}, headers=headers)
+    seen = [i["order_no"] for i in second.json()["items"] + rest.json()["items"]]
+    assert rest.status_code == 200 and len(rest.json()["items"]) == 2 and len(set(seen)) == 4
+
+
 def test_a_staff_list_past_the_cap_counts_n_plus_and_pages_by_cursor(client, db, city, monkeypatch):
     appeals = [new_appeal(db, city, title=f"大量工单第{i}号") for i in range(45)]
     as_user(client, city, "dispatcher")

@@ -78,7 +78,14 @@ def list_(
     ctx: Ctx,
     filters: Filters,
     sort: Annotated[SortKey, Query()] = "-received_at",
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    page: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=10_000,
+            description="页码：只到前 1,000 条，之后用 cursor / numbered pages reach the first 1,000 rows; then the cursor",
+        ),
+    ] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=500, description="the next_cursor of the previous page")] = None,
 ):

@@ -10,6 +10,7 @@ from typing import Literal
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from lianxin import paging
 from lianxin.appeals.access import on_time, overdue, visible_appeals
 from lianxin.appeals.models import Appeal, Category
 from lianxin.appeals.numbers import looks_like_order_no
@@ -96,8 +97,10 @@ def list_appeals(
     cursor: str | None = None,
 ) -> tuple[list[Appeal], Count | None, str | None]:
     """One page of the appeals ``actor`` may see (at ``page``, or after ``cursor``), how many match in all (counted
-    up to ``paging.CAP``; None on a cursor's page, and for a ``q`` too short for the trigram index, whose window
+    up to ``paging.CAP``, which numbered pages reach too: past it the cursor goes on, as deep as the history; None on a cursor's page, and for a ``q`` too short for the trigram index, whose window
     would be read twice), and the cursor of the next page (None on the last)."""
+    if not cursor and (page - 1) * page_size >= paging.CAP:
+        raise paging.beyond_numbered_pages(page)
     stmt = flt.apply(visible_appeals(session, actor))
     total = None if cursor or flt.search_window else capped_count(session, stmt)
     page_of = stmt.order_by(*SORTS[sort]).options(*PRESENTED)

@@ -15,11 +15,12 @@ transaction, so both take the number in the intake's transaction.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from datetime import datetime
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, bindparam, create_engine
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.models import OrderSequence
@@ -47,13 +48,15 @@ def _allocator(bind: Engine) -> Engine:
         return _allocators[key]
 
 
-def _upsert(dialect: str, day: str):
+@functools.cache
+def _upsert(dialect: str):
+    """The day's counter, taken: built once per dialect, the day bound at each call."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     table = OrderSequence.__table__
-    stmt = insert(table).values(day=day, last=1)
+    stmt = insert(table).values(day=bindparam("day"), last=1)
     return stmt.on_conflict_do_update(index_elements=["day"], set_={"last": table.c.last + 1}).returning(table.c.last)
 
 
@@ -72,9 +75,9 @@ def next_order_no(session: Session, now: datetime) -> str:
     bind = session.get_bind()
     if bind.dialect.name == "postgresql" and isinstance(bind, Engine):
         with _allocator(bind).connect() as side:
-            seq = side.execute(_upsert("postgresql", day)).scalar_one()
+            seq = side.execute(_upsert("postgresql"), {"day": day}).scalar_one()
     else:
-        seq = session.execute(_upsert(bind.dialect.name, day)).scalar_one()
+        seq = session.execute(_upsert(bind.dialect.name), {"day": day}).scalar_one()
     if seq > 999_999:
         raise InvalidInput("当日工单编号已用尽", "daily order sequence exhausted")
     return f"{day}{seq:06d}"

@@ -68,11 +68,8 @@ def index_appeal(session: Session, appeal: Appeal) -> int:
     """Write the appeal's keywords into the repeat index (called at intake); returns how many."""
     terms = terms_of(appeal_text(appeal))
     if terms:
-        # RETURNING makes SQLAlchemy send the rows as one multi-row INSERT ("insertmanyvalues", compiled once):
-        # one round trip, where a plain executemany is a pipeline of one INSERT per row.
-        table = AppealTerm.__table__
         session.execute(
-            insert(table).returning(table.c.id),
+            _INSERT_TERMS,
             [
                 dict(
                     jurisdiction_id=appeal.jurisdiction_id,
@@ -85,6 +82,11 @@ def index_appeal(session: Session, appeal: Appeal) -> int:
             ],
         )
     return len(terms)
+
+
+# RETURNING makes SQLAlchemy send the rows as one multi-row INSERT ("insertmanyvalues", compiled once): one
+# round trip, where a plain executemany is a pipeline of one INSERT per row. Built once; a call binds the rows.
+_INSERT_TERMS = insert(AppealTerm.__table__).returning(AppealTerm.__table__.c.id)
 
 
 @cache

@@ -4,7 +4,9 @@ navigation entries."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from sqlalchemy import text
@@ -34,7 +36,9 @@ def create_app(settings: Settings | None = None, modules: Sequence[Module | str]
         if engine.dialect.name == "sqlite"
         else factory
     )
-    app = FastAPI(title="连心 Lianxin", docs_url=None, redoc_url=None, openapi_url=None)  # lianxin.api.docs serves it
+    app = FastAPI(  # lianxin.api.docs serves the OpenAPI document and its pages
+        title="连心 Lianxin", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan
+    )
     app.state.settings, app.state.sessionmaker, app.state.write_sessionmaker = settings, factory, writer
     app.state.modules = enabled
     app.state.module_names = frozenset(m.name for m in enabled)
@@ -55,3 +59,25 @@ def create_app(settings: Settings | None = None, modules: Sequence[Module | str]
     for _, (path, factory_ref) in each(enabled, "mounts"):
         app.mount(path, resolve(factory_ref)(app))
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settle_heap()
+    yield
+
+
+_settled = False
+
+
+def settle_heap() -> None:
+    """Put what the process built before serving (the imported packages, the app, its routes, the models) out of
+    the cyclic garbage collector's reach (``gc.freeze``), once per process. A full collection walked ~490,000
+    objects in 350 ms on the 2-core reference machine, inside whichever request happened to trigger it: one
+    request in 20–30 of a 100 ms page took 450–800 ms. Frozen objects are still freed when nothing refers to them;
+    the collector reads only what the requests built since."""
+    global _settled
+    if not _settled:
+        gc.collect()
+        gc.freeze()
+        _settled = True

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,13 +26,29 @@ class TimelineStep:
 
 def timeline(session: Session, appeal: Appeal, *, public_only: bool) -> list[TimelineStep]:
     """The appeal's history from its events; residents see only public steps, never internal notes."""
-    stmt = select(AppealEvent).where(AppealEvent.appeal_id == appeal.id).order_by(AppealEvent.at, AppealEvent.id)
+    return timelines(session, [appeal], public_only=public_only)[appeal.id]
+
+
+def timelines(session: Session, appeals: Sequence[Appeal], *, public_only: bool) -> dict[int, list[TimelineStep]]:
+    """``timeline`` of each appeal from one query (a list of 1,000 appeals made 1,000 queries: 6 s). No event
+    precedes its appeal's receipt: the bound lets PostgreSQL read only the monthly partitions of the events since
+    (a day's margin for a history imported with its own times)."""
+    if not appeals:
+        return {}
+    stmt = (
+        select(AppealEvent)
+        .where(
+            AppealEvent.appeal_id.in_([a.id for a in appeals]),
+            AppealEvent.at >= min(a.received_at for a in appeals) - timedelta(days=1),
+        )
+        .order_by(AppealEvent.appeal_id, AppealEvent.at, AppealEvent.id)
+    )
     if public_only:
         stmt = stmt.where(AppealEvent.public.is_(True))
-    steps = []
+    steps: dict[int, list[TimelineStep]] = {a.id: [] for a in appeals}
     for event in session.scalars(stmt):
         shown_note = event.note if (not public_only or event.kind in RESIDENT_NOTES) else None
-        steps.append(
+        steps[event.appeal_id].append(
             TimelineStep(
                 event.at,
                 event.kind,
@@ -40,6 +57,11 @@ def timeline(session: Session, appeal: Appeal, *, public_only: bool) -> list[Tim
                 shown_note,
             )
         )
+    return {appeal_id: _superseded(history) for appeal_id, history in steps.items()}
+
+
+def _superseded(steps: list[TimelineStep]) -> list[TimelineStep]:
+    """Replies before the last reopen (重办) marked: the resident did not accept them."""
     last_reopen = max((i for i, step in enumerate(steps) if step.kind == EventKind.REOPENED), default=-1)
     return [
         replace(step, superseded=True)

@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 
 from lianxin.api.keys import authenticate, touch
 from lianxin.app import get_session
+from lianxin.appeals.queries import timelines
 from lianxin.clock import local_zone, utcnow
 from lianxin.errors import InvalidInput, NotFound, PermissionDenied
 from lianxin.open311 import service
@@ -284,10 +285,11 @@ def list_requests(
 def _requests(fmt: str, session: Session, appeals, extensions: str | None):
     extras = service.extras_for(session, appeals)
     wanted = (extensions or "").strip().lower() == "true"
+    steps = timelines(session, appeals, public_only=True) if wanted else {}
     return respond(
         fmt,
         "service_requests",
-        [service.request_dict(session, a, extras.get(a.id), extensions=wanted) for a in appeals],
+        [service.request_dict(session, a, extras.get(a.id), extensions=wanted, steps=steps.get(a.id)) for a in appeals],
     )
 
 

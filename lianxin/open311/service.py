@@ -18,7 +18,7 @@ from lianxin.api.models import ApiKey
 from lianxin.appeals.access import public_text
 from lianxin.appeals.choices import AppealType
 from lianxin.appeals.models import Appeal, Category
-from lianxin.appeals.queries import timeline
+from lianxin.appeals.queries import TimelineStep, timeline
 from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.service import submit_appeal
 from lianxin.appeals.status import TERMINAL, AppealStatus
@@ -444,7 +444,16 @@ def status_notes(appeal: Appeal) -> str:
     return status.label_zh
 
 
-def request_dict(session: Session, appeal: Appeal, extra: Open311Request | None, *, extensions: bool) -> dict:
+def request_dict(
+    session: Session,
+    appeal: Appeal,
+    extra: Open311Request | None,
+    *,
+    extensions: bool,
+    steps: list[TimelineStep] | None = None,
+) -> dict:
+    """One service request as GeoReport v2 writes it; ``steps``: the appeal's public timeline when the caller has
+    read it already (a list reads every appeal's at once, ``queries.timelines``)."""
     status = AppealStatus(appeal.status)
     closed = status in TERMINAL
     item = {
@@ -483,7 +492,7 @@ def request_dict(session: Session, appeal: Appeal, extra: Open311Request | None,
                     "summary": step.label,
                     "description": scrub(step.note, appeal) or step.label,
                 }
-                for step in timeline(session, appeal, public_only=True)
+                for step in (timeline(session, appeal, public_only=True) if steps is None else steps)
             ],
         }
     return item

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from lianxin.appeals.models import Appeal, Attachment
 from lianxin.appeals.service import close_appeal, dispatch_appeal, record_contact, reply_to_appeal, sign_appeal
@@ -229,6 +229,28 @@ def test_a_request_reads_back_with_our_workflow_mapped_and_no_personal_data(o311
     assert ext["status"] == "closed" and ext["channel"] == "mobile" and ext["unit"] == city.units["street"].code
     assert [n["type"] for n in ext["notes"]][:2] == ["submitted", "dispatched"]
     assert all(n["datetime"].endswith("+08:00") for n in ext["notes"])
+
+
+def test_a_list_with_extensions_gives_each_request_its_own_notes_in_one_query(o311, db, city):
+    quiet = new_appeal(db, city, title="只有受理一步")
+    busy = new_appeal(db, city, title="已派单的诉求")
+    dispatch_appeal(db, busy, city.units["street"], actor=city.users["dispatcher"])
+    statements = []
+
+    def record(_conn, _cursor, sql, *_):
+        statements.append(sql)
+
+    event.listen(db.get_bind(), "before_cursor_execute", record)
+    try:
+        listed = o311.get(
+            "requests", "requests", extensions="true", service_request_id=f"{quiet.order_no},{busy.order_no}"
+        )
+    finally:
+        event.remove(db.get_bind(), "before_cursor_execute", record)
+    notes = {r["service_request_id"]: [n["type"] for n in r["extended_attributes"]["notes"]] for r in listed}
+    assert notes == {quiet.order_no: ["submitted"], busy.order_no: ["submitted", "dispatched"]}
+    # in each format: the jurisdiction, the appeals, their Open311 extras and every appeal's events at once
+    assert sum("FROM appeal_events" in sql for sql in statements) == 2, statements
 
 
 def test_requests_filter_by_id_code_status_dates_and_page(o311, db, city, api_key):

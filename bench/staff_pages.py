@@ -239,6 +239,8 @@ def prepare_loaded(settings: Settings) -> tuple[dict, list[tuple[Role, str]]]:
         (None, "/open311/v2/requests.json?jurisdiction_id=bench&page_size=50"),
         (None, "/open311/v2/requests.json?jurisdiction_id=bench&page_size=50&page=20"),
         (None, "/open311/v2/requests.json?jurisdiction_id=bench&status=open&page_size=50"),
+        (None, "/open311/v2/requests.json?jurisdiction_id=bench&extensions=true"),  # with every request's notes
+        (None, "/open311/v2/requests.json?jurisdiction_id=bench&extensions=true&page_size=50"),
     ]
     return {"users": users}, pages
 

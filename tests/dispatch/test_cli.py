@@ -12,18 +12,23 @@ from lianxin.appeals.models import Appeal
 from lianxin.cli import app
 from lianxin.config import get_settings
 from lianxin.db import make_engine, make_sessionmaker
+from tests.helpers import scratch_database
 
 runner = CliRunner()
 
 
-@pytest.fixture
-def demo_db(scratch_settings, monkeypatch):
-    monkeypatch.setenv("LIANXIN_DATABASE_URL", scratch_settings.database_url)
-    get_settings.cache_clear()
-    result = runner.invoke(app, ["demo", "--appeals", "40", "--days", "10"])
-    assert result.exit_code == 0, result.output
-    yield scratch_settings
-    get_settings.cache_clear()
+@pytest.fixture(scope="module")
+def demo_db(settings, tmp_path_factory):
+    """One demo city for the module (building it takes 20–30 s): the commands read it, and the boundary import
+    writes back only what it exported."""
+    with scratch_database(settings, tmp_path_factory, "cli_demo") as scratch:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("LIANXIN_DATABASE_URL", scratch.database_url)
+            get_settings.cache_clear()
+            result = runner.invoke(app, ["demo", "--appeals", "40", "--days", "10"])
+            assert result.exit_code == 0, result.output
+            yield scratch
+        get_settings.cache_clear()
 
 
 def test_suggest_repeats_and_rules(demo_db):

@@ -83,7 +83,8 @@ def list_(
         Query(
             ge=1,
             le=10_000,
-            description="页码：只到前 1,000 条，之后用 cursor / numbered pages reach the first 1,000 rows; then the cursor",
+            description="页码：只到前 1,000 条，之后用 cursor / numbered pages reach the first 1,000 rows, then the "
+            "cursor",
         ),
     ] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,

@@ -97,8 +97,9 @@ def list_appeals(
     cursor: str | None = None,
 ) -> tuple[list[Appeal], Count | None, str | None]:
     """One page of the appeals ``actor`` may see (at ``page``, or after ``cursor``), how many match in all (counted
-    up to ``paging.CAP``, which numbered pages reach too: past it the cursor goes on, as deep as the history; None on a cursor's page, and for a ``q`` too short for the trigram index, whose window
-    would be read twice), and the cursor of the next page (None on the last)."""
+    up to ``paging.CAP``; None on a cursor's page, and for a ``q`` too short for the trigram index, whose window
+    would be read twice), and the cursor of the next page (None on the last). Numbered pages reach as far as the
+    count; past it the cursor goes on, as deep as the history."""
     if not cursor and (page - 1) * page_size >= paging.CAP:
         raise paging.beyond_numbered_pages(page)
     stmt = flt.apply(visible_appeals(session, actor))

@@ -160,8 +160,16 @@ def log_personal_data_view(session: Session, user: User, appeal: Appeal, interfa
     Written in the caller's transaction (one INSERT, no ORM object: nothing reads it back); the edge commits."""
     if interface not in INTERFACES:
         raise ValueError(f"unknown interface {interface!r}")
-    values = dict(jurisdiction_id=appeal.jurisdiction_id, user_id=user.id, appeal_id=appeal.id, interface=interface)
-    session.execute(_LOG_VIEW, values | {"at": utcnow()})
+    session.execute(
+        _LOG_VIEW,
+        dict(
+            jurisdiction_id=appeal.jurisdiction_id,
+            user_id=user.id,
+            appeal_id=appeal.id,
+            interface=interface,
+            at=utcnow(),
+        ),
+    )
 
 
 _LOG_VIEW = insert(PersonalDataView.__table__)  # built once; a call binds its values

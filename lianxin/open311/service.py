@@ -370,7 +370,12 @@ class RequestQuery:
 
 def public_appeals(jurisdiction_id: int):
     """Appeals anyone may read through Open311: all but confidential ones (举报人保护)."""
-    return select(Appeal).where(Appeal.jurisdiction_id == jurisdiction_id, Appeal.confidential.is_(False))
+    return select(Appeal).where(*_public(jurisdiction_id))
+
+
+def _public(jurisdiction_id: int) -> tuple:
+    """The rule of ``public_appeals`` and ``published``: the jurisdiction's appeals, confidential ones left out."""
+    return Appeal.jurisdiction_id == jurisdiction_id, Appeal.confidential.is_(False)
 
 
 _LEAD = aliased(Unit)
@@ -407,7 +412,7 @@ def published(jurisdiction_id: int) -> Select:
         .select_from(Appeal)
         .outerjoin(Category, Category.id == Appeal.category_id)
         .outerjoin(_LEAD, _LEAD.id == Appeal.lead_unit_id)
-        .where(Appeal.jurisdiction_id == jurisdiction_id, Appeal.confidential.is_(False))
+        .where(*_public(jurisdiction_id))
     )
 
 

@@ -7,16 +7,20 @@ from __future__ import annotations
 import json
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 import uvicorn
 from playwright.sync_api import expect
+from sqlalchemy import func, select
 
 from lianxin.app import create_app
+from lianxin.appeals.models import Appeal
 from lianxin.db import make_engine, make_sessionmaker, session_scope
 from lianxin.demo import build_demo
 from lianxin.migrations import upgrade
 from lianxin.modules import enabled_modules
+from lianxin.web.public_stats import MIN_MAP_COUNT, colour_of, legend_classes
 from tests.helpers import free_port, scratch_database, screenshot
 
 pytestmark = pytest.mark.browser
@@ -24,8 +28,9 @@ COMMUNITIES = 18  # the demo city's communities and villages, each with a bounda
 
 
 @pytest.fixture(scope="module")
-def maps_url(settings, tmp_path_factory):
-    """A server on a database of its own holding the demo city (boundaries and a few hundred appeals)."""
+def maps(settings, tmp_path_factory):
+    """A server on a database of its own holding the demo city (boundaries and a few hundred appeals): its URL
+    and a session factory on its database."""
     with scratch_database(settings, tmp_path_factory, "maps") as own:
         upgrade(own)
         factory = make_sessionmaker(make_engine(own), own)
@@ -42,14 +47,14 @@ def maps_url(settings, tmp_path_factory):
             time.sleep(0.05)
         assert server.started, "uvicorn did not start"
         try:
-            yield f"http://127.0.0.1:{server.config.port}"
+            yield SimpleNamespace(url=f"http://127.0.0.1:{server.config.port}", sessions=factory)
         finally:
             server.should_exit = True
             thread.join(timeout=10)
 
 
-def test_tapping_the_pick_map_fills_the_community_or_refuses_outside(browser, maps_url):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", base_url=maps_url)
+def test_tapping_the_pick_map_fills_the_community_or_refuses_outside(browser, maps):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", base_url=maps.url)
     page = context.new_page()
     try:
         page.goto("/appeal")
@@ -76,8 +81,18 @@ def test_tapping_the_pick_map_fills_the_community_or_refuses_outside(browser, ma
         context.close()
 
 
-def test_the_stats_map_shades_the_community_boundaries(browser, maps_url):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=maps_url)
+def test_the_stats_map_shades_the_community_boundaries(browser, maps):
+    with session_scope(maps.sessions) as session:  # the demo's appeals per community (all in the last 12 months)
+        received = dict(
+            session.execute(
+                select(Appeal.community_id, func.count())
+                .where(Appeal.community_id.is_not(None))
+                .group_by(Appeal.community_id)
+            ).all()
+        )
+    shown = {uid: n for uid, n in received.items() if n >= MIN_MAP_COUNT}
+    legend = legend_classes(max(shown.values()))
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=maps.url)
     page = context.new_page()
     try:
         page.goto("/stats")
@@ -85,8 +100,12 @@ def test_the_stats_map_shades_the_community_boundaries(browser, maps_url):
         expect(shapes).to_have_count(COMMUNITIES)
         expect(page.locator("#community-map .area-label").first).to_be_visible()
         assert page.locator("#community-map .leaflet-tile").count() == 0  # offline: no tiles without a URL
-        fills = {shapes.nth(i).get_attribute("fill") for i in range(COMMUNITIES)}
-        assert len(fills) >= 3, fills  # shaded by count, not one colour
+        areas = json.loads(page.locator("#community-map").get_attribute("data-areas"))["features"]
+        counts = {f["properties"]["unit_id"]: f["properties"]["count"] for f in areas}
+        assert counts == {uid: shown.get(uid) for uid in counts}  # every appeal counted, under its community
+        fills = [shapes.nth(i).get_attribute("fill") for i in range(COMMUNITIES)]
+        assert fills == [colour_of(counts[f["properties"]["unit_id"]], legend) for f in areas]
+        assert len(set(fills)) >= 2, fills  # shaded by count, not one colour
         expect(page.locator("#map-legend li")).not_to_have_count(0)
         section = page.locator("section[aria-labelledby=map-title]")
         section.scroll_into_view_if_needed()

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from functools import cache
 
 import jieba
-import jieba.analyse
 from sqlalchemy import bindparam, func, insert, select, union_all
 from sqlalchemy.orm import Session
 
@@ -56,6 +55,8 @@ def terms_of(text: str | None) -> list[str]:
     """An appeal's keywords: jieba TF-IDF top words, without numbers, latin fragments and punctuation."""
     if not text:
         return []
+    import jieba.analyse  # here: its TF-IDF tables take ~1 s to import, which only intake and the lookups need
+
     tags = jieba.analyse.extract_tags(text, topK=TERMS_PER_APPEAL * 2)
     return [t for t in tags if len(t) <= 32 and not _SKIP.match(t)][:TERMS_PER_APPEAL]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -19,11 +20,13 @@ from lianxin.appeals.models import Appeal
 from lianxin.appeals.status import AppealStatus
 from lianxin.clock import local_zone, utcnow
 from lianxin.errors import InvalidInput, NotFound
-from lianxin.hotspots.engine import Message, detect_hotspots
 from lianxin.hotspots.models import Hotspot, HotspotSnapshot
 from lianxin.orgs.models import Jurisdiction, Role, Unit, UnitKind, User
 from lianxin.orgs.service import descendant_ids, has_role, require_role
 from lianxin.visits.models import ReturnVisit
+
+if TYPE_CHECKING:
+    from lianxin.hotspots.engine import Message
 
 WINDOW_DAYS = 90  # the job's window: hotspots of the last quarter
 REFRESH_EVERY = timedelta(hours=1)
@@ -66,6 +69,8 @@ def appeal_messages(
 ) -> tuple[list[Message], dict[int, Appeal]]:
     """The appeals received in [since, until) as engine messages: title, content and address; the
     community as the known place; merged repeats (并单) and 不满意 return visits counted on each."""
+    from lianxin.hotspots.engine import Message  # here: the engine imports scikit-learn and SciPy (~3 s)
+
     base = select(Appeal).where(
         Appeal.jurisdiction_id == jurisdiction_id,
         Appeal.received_at >= since,
@@ -141,6 +146,8 @@ def find_hotspots(
     top: int = 10,
 ) -> list[HotspotResult]:
     """The ``top`` hotspots among the appeals received in [since, until), optionally within a unit's subtree."""
+    from lianxin.hotspots.engine import detect_hotspots
+
     _check_window(since, until)
     messages, appeals = appeal_messages(session, jurisdiction_id, since=since, until=until, unit_id=unit_id)
     results = []

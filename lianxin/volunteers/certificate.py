@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from fpdf import FPDF
-
 from lianxin.appeals.privacy import mask_phone
 from lianxin.volunteers.models import ServiceRecord
 
@@ -36,6 +34,8 @@ def cjk_font() -> Path | None:
 
 def certificate_pdf(record: ServiceRecord, *, verify_url: str, font: Path | None | bool = True) -> bytes:
     """``font``: True finds one, None/False forces the font-free fallback, a path uses that font."""
+    from fpdf import FPDF  # here: fpdf takes ~1 s to import, and only certificates need it
+
     font = cjk_font() if font is True else (font or None)
     pdf = FPDF(orientation="L", format=(148, 210))  # A5
     pdf.set_auto_page_break(False)

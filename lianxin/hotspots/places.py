@@ -211,13 +211,13 @@ def core_name(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def jieba_dictionary() -> tuple[dict[str, int], int]:
-    """jieba's word frequencies and their total, loaded once per process (about a second)."""
+    """jieba's word frequencies and their total: the default tokenizer's, whose dictionary the process loads
+    once (about a second) for everything that cuts Chinese text. Read them; copy them to change them."""
     import jieba
 
     jieba.setLogLevel(60)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    return tokenizer.FREQ, tokenizer.total
+    jieba.dt.check_initialized()
+    return jieba.dt.FREQ, jieba.dt.total
 
 
 def _common_word(word: str) -> bool:

@@ -29,12 +29,13 @@ def stop_words() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _jieba():
+    """jieba's default tokenizer, shared by the whole process: its dictionary takes ~1 s to load, once.
+    Nothing adds words to it (the hotspots' place names go into tokenizers of their own)."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    return tokenizer
+    jieba.dt.check_initialized()
+    return jieba.dt
 
 
 def _keep(token: str, stops: frozenset[str]) -> bool:

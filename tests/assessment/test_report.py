@@ -12,6 +12,7 @@ from lianxin.assessment.report import HEADERS, monthly_report, render_html, writ
 from lianxin.cli import app
 from lianxin.clock import utcnow
 from tests.assessment.scenario import build
+from tests.helpers import small_demo
 from tests.test_cli import cli_env  # noqa: F401 - fixture
 
 
@@ -39,7 +40,7 @@ def test_excel_report_has_a_sheet_per_kind_and_the_numbers(db, city, clock):
 
 def test_cli_month_writes_both_files(cli_env, tmp_path):  # noqa: F811
     runner = CliRunner()
-    assert runner.invoke(app, ["demo", "--appeals", "80", "--days", "20"]).exit_code == 0
+    small_demo(cli_env, ["stats", "assessment"], appeals=80, days=20)
     assert "folded events" in runner.invoke(app, ["stats", "fold"]).output
     month = utcnow().strftime("%Y-%m")
     result = runner.invoke(

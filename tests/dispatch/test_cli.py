@@ -12,21 +12,20 @@ from lianxin.appeals.models import Appeal
 from lianxin.cli import app
 from lianxin.config import get_settings
 from lianxin.db import make_engine, make_sessionmaker
-from tests.helpers import scratch_database
+from tests.helpers import scratch_database, small_demo
 
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
 def demo_db(settings, tmp_path_factory):
-    """One demo city for the module (building it takes 20–30 s): the commands read it, and the boundary import
-    writes back only what it exported."""
+    """One demo city for the module, with the modules these commands belong to: the commands read it, and the
+    boundary import writes back only what it exported."""
     with scratch_database(settings, tmp_path_factory, "cli_demo") as scratch:
+        small_demo(scratch, ["geo", "knowledge", "dispatch"], appeals=40, days=10)
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("LIANXIN_DATABASE_URL", scratch.database_url)
             get_settings.cache_clear()
-            result = runner.invoke(app, ["demo", "--appeals", "40", "--days", "10"])
-            assert result.exit_code == 0, result.output
             yield scratch
         get_settings.cache_clear()
 

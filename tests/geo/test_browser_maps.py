@@ -17,11 +17,8 @@ from sqlalchemy import func, select
 from lianxin.app import create_app
 from lianxin.appeals.models import Appeal
 from lianxin.db import make_engine, make_sessionmaker, session_scope
-from lianxin.demo import build_demo
-from lianxin.migrations import upgrade
-from lianxin.modules import enabled_modules
 from lianxin.web.public_stats import MIN_MAP_COUNT, colour_of, legend_classes
-from tests.helpers import free_port, scratch_database, screenshot
+from tests.helpers import free_port, scratch_database, screenshot, small_demo
 
 pytestmark = pytest.mark.browser
 COMMUNITIES = 18  # the demo city's communities and villages, each with a boundary
@@ -32,11 +29,8 @@ def maps(settings, tmp_path_factory):
     """A server on a database of its own holding the demo city (boundaries and a few hundred appeals): its URL
     and a session factory on its database."""
     with scratch_database(settings, tmp_path_factory, "maps") as own:
-        upgrade(own)
+        small_demo(own, ["geo"], appeals=240, days=60)  # geo: the boundaries
         factory = make_sessionmaker(make_engine(own), own)
-        modules = [m for m in enabled_modules(own) if m.name != "routing"]  # no model training needed here
-        with session_scope(factory) as session:
-            build_demo(session, own, appeals=240, days=60, modules=modules)
         server = uvicorn.Server(
             uvicorn.Config(create_app(own), host="127.0.0.1", port=free_port(), log_level="warning")
         )

@@ -15,9 +15,9 @@ from lianxin import ratelimit
 from lianxin.app import create_app
 from lianxin.db import make_engine, make_sessionmaker, session_scope
 from lianxin.jobs import CORE_JOBS
-from lianxin.migrations import upgrade
 from lianxin.ratelimit import RateCounter, RateLimited, RateLock, client_address
 from tests.factories import PASSWORD, build_city
+from tests.helpers import migrated
 
 BACKOFF = dict(after=3, base=timedelta(seconds=60), cap=timedelta(minutes=10), memory=timedelta(hours=1))
 
@@ -115,7 +115,7 @@ def shared_database(scratch_settings, tmp_path):
     settings = scratch_settings.model_copy(
         update={"upload_dir": tmp_path / "uploads", "rate_lockout_after": 3, "rate_lockout_base_seconds": 60}
     )
-    upgrade(settings)
+    migrated(settings)
     factory = make_sessionmaker(make_engine(settings), settings)
     with session_scope(factory) as session:
         city = build_city(session, code="rl")

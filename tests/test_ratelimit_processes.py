@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from lianxin.migrations import upgrade
+from tests.helpers import migrated
 
 LIMIT, REQUESTS = 10, 30
 
@@ -26,7 +26,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def two_servers(scratch_settings, tmp_path):
-    upgrade(scratch_settings)
+    migrated(scratch_settings)
     env = os.environ | {
         "LIANXIN_DATABASE_URL": scratch_settings.database_url,
         "LIANXIN_SECRET_KEY": "shared-secret",

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import migrated
+
 ROOT = Path(__file__).resolve().parent.parent
 START_WITHIN = 240  # seconds: migrations, a small demo city and the server's start on a busy CI machine
 
@@ -90,6 +92,7 @@ def _gone(pids: list[int], within: float = 30) -> bool:
 
 
 def test_run_starts_server_and_jobs_and_they_stop_together(scratch_settings, tmp_path):
+    migrated(scratch_settings)  # the script's `lianxin init` then finds the schema current
     port = _free_port()
     process, log = _start(scratch_settings, tmp_path, port)
     try:

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from lianxin.app import create_app
 from lianxin.cli import app
 from lianxin.config import get_settings
+from tests.helpers import migrated
 
 runner = CliRunner()
 
@@ -17,6 +18,7 @@ runner = CliRunner()
 def cli_env(scratch_settings, monkeypatch):
     monkeypatch.setenv("LIANXIN_DATABASE_URL", scratch_settings.database_url)
     get_settings.cache_clear()
+    migrated(scratch_settings)
     assert runner.invoke(app, ["init"]).exit_code == 0
     yield scratch_settings
     get_settings.cache_clear()

@@ -11,8 +11,8 @@ from lianxin.api.keys import create_api_key
 from lianxin.app import create_app
 from lianxin.appeals.models import Appeal
 from lianxin.db import make_engine, make_sessionmaker, session_scope
-from lianxin.migrations import upgrade
 from tests.factories import build_city
+from tests.helpers import migrated
 
 APPEAL = {
     "appeal_type": "help",
@@ -22,7 +22,7 @@ APPEAL = {
 
 
 def test_parallel_retries_with_one_idempotency_key_create_one_appeal(scratch_settings):
-    upgrade(scratch_settings)
+    migrated(scratch_settings)
     factory = make_sessionmaker(make_engine(scratch_settings), scratch_settings)
     with session_scope(factory) as session:
         city = build_city(session)

@@ -12,8 +12,8 @@ from lianxin.cli import app
 from lianxin.config import get_settings
 from lianxin.db import make_engine, make_sessionmaker, session_scope
 from lianxin.demo import build_demo
-from lianxin.migrations import upgrade
 from lianxin.modules import declared
+from tests.helpers import migrated
 
 runner = CliRunner()
 
@@ -22,7 +22,7 @@ runner = CliRunner()
 def demo_db(scratch_settings, monkeypatch):
     monkeypatch.setenv("LIANXIN_DATABASE_URL", scratch_settings.database_url)
     get_settings.cache_clear()
-    upgrade(scratch_settings)
+    migrated(scratch_settings)
     factory = make_sessionmaker(make_engine(scratch_settings), scratch_settings)
     with session_scope(factory) as session:
         build_demo(session, scratch_settings, appeals=0, modules=[declared("lianxin.calls")])

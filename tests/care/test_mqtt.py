@@ -22,10 +22,9 @@ from lianxin.care import service as svc
 from lianxin.care.models import Alarm, Reading
 from lianxin.care.mqtt import Listener, publish_reading, publisher
 from lianxin.db import make_engine, make_sessionmaker, session_scope
-from lianxin.migrations import upgrade
 from lianxin.orgs.models import UnitKind
 from lianxin.orgs.service import create_unit
-from tests.helpers import free_port, scratch_database
+from tests.helpers import free_port, migrated, scratch_database
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -75,7 +74,7 @@ def broker(tmp_path):
 def own(settings, tmp_path_factory):
     """A scratch database with the default rules and three households (water meters W1–W3, button B1)."""
     with scratch_database(settings, tmp_path_factory, "care_mqtt") as own_settings:
-        upgrade(own_settings)
+        migrated(own_settings)
         engine = make_engine(own_settings)
         factory = make_sessionmaker(engine, own_settings)
         with session_scope(factory) as session:

@@ -42,11 +42,11 @@ def cli_env(scratch_settings, monkeypatch):
     from lianxin.config import get_settings
     from lianxin.db import make_engine, make_sessionmaker, session_scope
     from lianxin.defaults import ensure_defaults
-    from lianxin.migrations import upgrade
+    from tests.helpers import migrated
 
     monkeypatch.setenv("LIANXIN_DATABASE_URL", scratch_settings.database_url)
     get_settings.cache_clear()
-    upgrade(scratch_settings)
+    migrated(scratch_settings)
     with session_scope(make_sessionmaker(make_engine(scratch_settings), scratch_settings)) as session:
         ensure_defaults(session, code="lgcli")
     yield "lgcli"

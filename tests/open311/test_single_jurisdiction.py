@@ -7,11 +7,11 @@ from fastapi.testclient import TestClient
 from lianxin.app import create_app
 from lianxin.db import make_engine, make_sessionmaker, session_scope
 from lianxin.defaults import ensure_defaults
-from lianxin.migrations import upgrade
+from tests.helpers import migrated
 
 
 def test_jurisdiction_id_may_be_omitted_or_given_when_there_is_one(scratch_settings):
-    upgrade(scratch_settings)
+    migrated(scratch_settings)
     with session_scope(make_sessionmaker(make_engine(scratch_settings), scratch_settings)) as session:
         ensure_defaults(session, code="beijing", name="北京市")
     with TestClient(create_app(scratch_settings)) as client:

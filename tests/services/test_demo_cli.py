@@ -12,7 +12,6 @@ from lianxin.config import get_settings
 from lianxin.db import make_engine, make_sessionmaker, session_scope
 from lianxin.demo import build_demo
 from lianxin.geo.models import Place
-from lianxin.migrations import upgrade
 from lianxin.modules import declared
 from lianxin.services.models import (
     Application,
@@ -25,6 +24,7 @@ from lianxin.services.models import (
     Ticket,
 )
 from lianxin.services.status import AppStatus, EvalStatus, TicketStatus
+from tests.helpers import migrated
 
 runner = CliRunner()
 
@@ -33,7 +33,7 @@ runner = CliRunner()
 def demo_db(scratch_settings, monkeypatch):
     monkeypatch.setenv("LIANXIN_DATABASE_URL", scratch_settings.database_url)
     get_settings.cache_clear()
-    upgrade(scratch_settings)
+    migrated(scratch_settings)
     factory = make_sessionmaker(make_engine(scratch_settings), scratch_settings)
     with session_scope(factory) as session:
         build_demo(
@@ -76,7 +76,7 @@ def test_the_demo_and_the_commands(demo_db):
 def test_the_commands_need_a_jurisdiction(scratch_settings, monkeypatch):
     monkeypatch.setenv("LIANXIN_DATABASE_URL", scratch_settings.database_url)
     get_settings.cache_clear()
-    upgrade(scratch_settings)
+    migrated(scratch_settings)
     try:
         assert runner.invoke(app, ["services", "search", "x"]).exit_code == 2
     finally:

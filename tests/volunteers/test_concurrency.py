@@ -14,7 +14,6 @@ from sqlalchemy import select
 from lianxin.clock import utcnow
 from lianxin.db import make_engine, make_sessionmaker, session_scope
 from lianxin.errors import Conflict
-from lianxin.migrations import upgrade
 from lianxin.points import service as points
 from lianxin.points.models import PointsAccount
 from lianxin.volunteers import market
@@ -24,13 +23,13 @@ from lianxin.volunteers.status import EnrollmentStatus as E
 from lianxin.wishes.models import Member
 from lianxin.wishes.people import create_member
 from tests.factories import build_city
-from tests.helpers import scratch_database
+from tests.helpers import migrated, scratch_database
 
 
 @pytest.fixture(scope="module")
 def own(settings, tmp_path_factory):
     with scratch_database(settings, tmp_path_factory, "volrace") as own:
-        upgrade(own)
+        migrated(own)
         # the loser of each race waits on the winner's row lock: on a CI machine running two suites at once the
         # winner's transaction once took over the default 10 s, so the wait here is bounded at 60 s
         yield own.model_copy(update={"db_lock_timeout": 60.0})

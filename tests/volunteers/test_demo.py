@@ -41,10 +41,10 @@ def test_the_demo_is_believable_and_balanced(db, city):
 def test_commands_on_their_own_database(scratch_settings, monkeypatch, tmp_path):
     from lianxin.config import get_settings
     from lianxin.db import make_engine, make_sessionmaker, session_scope
-    from lianxin.migrations import upgrade
     from tests.factories import build_city
+    from tests.helpers import migrated
 
-    upgrade(scratch_settings)
+    migrated(scratch_settings)
     factory = make_sessionmaker(make_engine(scratch_settings), scratch_settings)
     with session_scope(factory) as session:
         city = build_city(session, code="default")

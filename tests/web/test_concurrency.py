@@ -28,10 +28,9 @@ from lianxin.appeals.models import Appeal
 from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.service import dispatch_appeal, submit_appeal
 from lianxin.db import make_engine, make_sessionmaker, session_scope
-from lianxin.migrations import upgrade
 from lianxin.orgs.models import Role
 from tests.factories import PASSWORD, build_city
-from tests.helpers import CSRF_RE, free_port, scratch_database
+from tests.helpers import CSRF_RE, free_port, migrated, scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 FORM_KEY_RE = re.compile(r'name="form_key" value="([^"]+)"')
@@ -43,7 +42,7 @@ TIMEOUT = 30.0  # a request still open after this counts as a freeze
 def server(settings, tmp_path_factory):
     """A real server process on a database of its own, with the test city, an API key and dispatched appeals."""
     with scratch_database(settings, tmp_path_factory, "conc") as own:
-        upgrade(own)
+        migrated(own)
         factory = make_sessionmaker(make_engine(own), own)
         with session_scope(factory) as session:
             city = build_city(session, code="conc")

@@ -14,13 +14,13 @@ from lianxin.cli import app
 from lianxin.config import get_settings
 from lianxin.db import make_engine, make_sessionmaker, session_scope
 from lianxin.errors import InvalidInput
-from lianxin.migrations import upgrade
 from lianxin.wishes.claims import claim_wish
 from lianxin.wishes.ledger import COLUMNS, export_csv, export_xlsx, import_wishes, read_rows
 from lianxin.wishes.models import Wish, WishEvent
 from lianxin.wishes.service import publish_wish, register_wish
 from lianxin.wishes.status import WishStatus as S
 from tests.factories import build_city
+from tests.helpers import migrated
 from tests.wishes.conftest import later
 
 PUBLIC = "一位独居老人希望每周有人上门陪伴聊天、读报。"
@@ -134,7 +134,7 @@ def cli_env(scratch_settings, monkeypatch, tmp_path):
     monkeypatch.setenv("LIANXIN_NOTIFY_SENDER", "file")
     monkeypatch.setenv("LIANXIN_NOTIFY_FILE", str(tmp_path / "outbox.jsonl"))
     get_settings.cache_clear()
-    upgrade(scratch_settings)
+    migrated(scratch_settings)
     with session_scope(make_sessionmaker(make_engine(scratch_settings), scratch_settings)) as session:
         city = build_city(session, code="default")
         handler = city.users["grid_worker"].username

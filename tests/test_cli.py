@@ -11,6 +11,7 @@ from lianxin.config import get_settings
 from lianxin.db import make_engine, make_sessionmaker
 from lianxin.orgs.models import User
 from lianxin.sla.models import TimeLimitPolicy
+from tests.helpers import migrated
 
 runner = CliRunner()
 
@@ -47,6 +48,7 @@ def test_init_migrates_and_loads_defaults_once(cli_env):
 
 
 def test_users_create_grants_roles_and_rejects_bad_input_without_writing(cli_env):
+    migrated(cli_env)  # init then finds the schema current
     assert invoke("init").exit_code == 0
     ok = invoke(
         "users", "create", "wang.li", "--role", "dispatcher", "--role", "visitor", "--password", "long-password-1"
@@ -69,6 +71,7 @@ def test_users_create_grants_roles_and_rejects_bad_input_without_writing(cli_env
 
 
 def test_users_create_prompts_for_the_password_when_not_given(cli_env):
+    migrated(cli_env)  # init then finds the schema current
     assert invoke("init").exit_code == 0
     result = invoke("users", "create", "prompted", "--role", "operator", input="long-password-1\nlong-password-1\n")
     assert result.exit_code == 0, result.output
@@ -81,6 +84,7 @@ def test_users_create_prompts_for_the_password_when_not_given(cli_env):
 
 
 def test_jobs_run_reports_each_job_and_refuses_unknown_names(cli_env):
+    migrated(cli_env)  # init then finds the schema current
     assert invoke("init").exit_code == 0
     result = invoke("jobs", "run")
     assert result.exit_code == 0, result.output

@@ -33,12 +33,21 @@ from tests.helpers import CHROMIUM, CHROMIUM_ARGS, free_port, scratch_database
 
 @pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashing():
-    """Argon2 at production cost takes ~0.1 s a hash; the fixtures create dozens of users."""
+    """Argon2 at production cost takes ~0.1 s a hash; the fixtures create a dozen users a test, most with the
+    same password: each password is hashed once, at the lowest cost (verifying still checks the real hash)."""
     from argon2 import PasswordHasher
 
     from lianxin.orgs import service
 
-    original, service._hasher = service._hasher, PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    class OneHashPerPassword(PasswordHasher):
+        known: dict[str, str] = {}
+
+        def hash(self, password, *, salt=None):
+            if salt is not None:
+                return super().hash(password, salt=salt)
+            return self.known.setdefault(password, super().hash(password))
+
+    original, service._hasher = service._hasher, OneHashPerPassword(time_cost=1, memory_cost=1024, parallelism=1)
     yield
     service._hasher = original
 

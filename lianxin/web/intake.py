@@ -85,7 +85,7 @@ def form_page(
         session,
         ("form points", jurisdiction.id),
         request.app.state.settings.public_stats_cache_seconds,
-        lambda: community_points(session, jurisdiction.id),
+        lambda s: community_points(s, jurisdiction.id),
     )
     shown = community_map(session, jurisdiction.id, points, shaded=False)
     return render(

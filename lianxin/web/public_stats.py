@@ -203,9 +203,7 @@ def public_figures(
             session,
             ("points", jurisdiction_id, start, end),
             cache_seconds,
-            lambda: community_points(
-                session, jurisdiction_id, counts=community_counts(session, jurisdiction_id, start, end)
-            ),
+            lambda s: community_points(s, jurisdiction_id, counts=community_counts(s, jurisdiction_id, start, end)),
         ),
         basic_satisfied_weight=summary["basic_satisfied_weight"],
     )

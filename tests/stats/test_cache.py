@@ -4,16 +4,20 @@ watermark or the entry's time ends; another window or weight is another entry.""
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from sqlalchemy.orm import Session
 
 from lianxin import memo
+from lianxin.clock import local_date
+from lianxin.db import make_engine
 from lianxin.stats import cache
 from lianxin.stats.fold import fold_now
 from lianxin.stats.rates import Weights
 from lianxin.stats.rollups import forget_live
-from tests.factories import new_appeal
+from tests.factories import build_city, new_appeal
+from tests.helpers import migrated, scratch_database
 
 YEAR = (date(2025, 4, 1), date(2026, 3, 31))
 
@@ -74,3 +78,34 @@ def test_the_public_page_and_api_use_the_setting(client, db, city, clock, monkey
     fold(db)
     assert client.get("/api/v1/stats/public").json()["received"] == 2
     assert 'id="kpi-received">2<' in client.get("/stats").text
+
+
+def test_a_stale_summary_is_served_while_it_is_computed_again_on_a_connection_of_its_own(settings, tmp_path_factory):
+    """On a committed database (the app's sessions are bound to an engine): after the fold, the next reader still
+    gets the summary it replaces, at once; the new one is computed in the background and served from then on."""
+    with scratch_database(settings, tmp_path_factory, "memo") as own:
+        migrated(own)
+        engine = make_engine(own)
+        writer = Session(bind=engine, expire_on_commit=False, info={"settings": own})
+        city = build_city(writer)
+        new_appeal(writer, city)
+        writer.commit()
+        period = (local_date() - timedelta(days=30), local_date())
+
+        def read() -> dict:
+            with Session(bind=engine, info={"settings": own}) as session:
+                return cache.cached_public_summary(session, city.jid, *period, weights=Weights(), ttl=60)
+
+        first = read()
+        assert first["received"] == 1 and read() is first
+        new_appeal(writer, city)
+        fold(writer)
+        writer.commit()
+        assert read() is first  # the watermark moved: served as it was while it is computed again
+        deadline = time.monotonic() + 20
+        while memo.refreshing() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        again = read()
+        assert again is not first and again["received"] == 2 and read() is again
+        writer.close()
+        engine.dispose()

@@ -28,7 +28,7 @@ from lianxin.db import make_engine, make_sessionmaker, session_scope
 from lianxin.migrations import upgrade
 from lianxin.web.deps import get_session
 from tests.factories import City, build_city
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, free_port, scratch_database
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, free_port, migrated, scratch_database
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -179,7 +179,7 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(live_settings) -> Iterator[LiveServer]:
-    upgrade(live_settings)
+    migrated(live_settings)
     factory = make_sessionmaker(make_engine(live_settings), live_settings)
     with session_scope(factory) as session:
         city = build_city(session, code="live")

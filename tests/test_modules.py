@@ -20,7 +20,6 @@ from lianxin.cli import build_cli
 from lianxin.config import get_settings
 from lianxin.db import make_engine, make_sessionmaker, session_scope
 from lianxin.jobs import CORE_JOBS, jobs_for, run_jobs
-from lianxin.migrations import upgrade
 from lianxin.modules import (
     MODULES,
     ModuleConfigError,
@@ -35,7 +34,7 @@ from lianxin.web.deps import get_session
 from tests.example_module import MODULE as EXAMPLE
 from tests.example_module.service import DESK_CODE, desk_of, ensure_desk
 from tests.factories import PASSWORD
-from tests.helpers import login
+from tests.helpers import login, migrated
 
 runner = CliRunner()
 NAMES = [m.name for m in all_modules()]
@@ -243,7 +242,7 @@ def test_switched_off_modules_have_no_command_and_no_job(cli_settings, monkeypat
 
 def test_run_jobs_runs_only_the_enabled_modules_jobs(cli_settings):
     factory = make_sessionmaker(make_engine(cli_settings), cli_settings)
-    upgrade(cli_settings)
+    migrated(cli_settings)
     sender = make_sender(cli_settings)
     done = run_jobs(
         factory,

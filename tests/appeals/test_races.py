@@ -34,9 +34,9 @@ from lianxin.appeals.status import MAIN_REPLIED, AppealStatus
 from lianxin.config import Settings
 from lianxin.db import make_engine, make_sessionmaker, session_scope
 from lianxin.errors import Conflict, LianxinError, StaleVersion
-from lianxin.migrations import upgrade
 from lianxin.orgs.models import Unit, User
 from tests.factories import City, build_city, new_appeal
+from tests.helpers import migrated
 
 ROUNDS = 8
 WON = "won"
@@ -68,7 +68,7 @@ def race_db(settings, tmp_path_factory) -> Iterator[RaceDb]:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         url = base.set(database=name).render_as_string(hide_password=False)
     race_settings = Settings(database_url=url, notify_sender="console", upload_dir=tmp_path_factory.mktemp("race_up"))
-    upgrade(race_settings)
+    migrated(race_settings)
     engine = make_engine(race_settings)
     factory = make_sessionmaker(engine, race_settings)
     with session_scope(factory) as session:

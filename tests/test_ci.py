@@ -1,5 +1,6 @@
-"""CI's script (``.ci/run``): the API fuzzing runs before the test suites, so the output closes with the test
-runner's own summary line; a suite that collects no tests fails CI (pytest exits 5 and the script stops)."""
+"""CI's script (``.ci/run``): the API fuzzing and the PostgreSQL suite run in the background beside the SQLite
+suite, their statuses checked at the end, so the output closes with the test runner's own summary line; a suite
+that collects no tests fails CI (pytest exits 5 and the script stops)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,16 @@ def commands() -> list[str]:
     return [line for line in lines if line and not line.startswith(("#", "echo"))]
 
 
-def test_the_fuzzing_runs_before_both_test_suites_and_a_suite_ends_the_run():
+def test_the_fuzzing_and_postgresql_run_beside_the_sqlite_suite_which_ends_the_run():
     run = commands()
     fuzz = next(i for i, line in enumerate(run) if "api_fuzz" in line)
     suites = [i for i, line in enumerate(run) if "scripts/test.sh" in line]
     assert len(suites) == 2, "one suite on SQLite, one on PostgreSQL"
     postgresql, sqlite = suites
     assert fuzz < postgresql < sqlite
+    # the fuzzing runs in the background too, and a failure of it fails CI
+    assert run[fuzz].startswith("(")
+    assert any("build/ci-fuzz.status" in line and "fuzz_status=" in line for line in run)
     # PostgreSQL runs in the background, its status checked when CI exits; SQLite runs last in the foreground
     assert "LIANXIN_TEST_DATABASE_URL" in run[postgresql] and run[postgresql].startswith("(")
     assert any("build/ci-postgresql.status" in line and "pg_status=" in line for line in run)

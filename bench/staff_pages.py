@@ -2,13 +2,15 @@
 
     python bench/staff_pages.py [--appeals 1200] [--runs 20] [--db sqlite|postgresql]
                                 [--pg-url postgresql://postgres@127.0.0.1/lianxin_bench]
-    python bench/staff_pages.py --on postgresql://postgres@127.0.0.1/lianxin_bench_stats [--runs 20]
+    python bench/staff_pages.py --on postgresql://postgres@127.0.0.1/lianxin_bench_stats [--runs 20] [--only /stats]
 
 ``--on URL`` times the lists and the leader's pages on a database already loaded by ``bench/stats.py``
 (1 M or 10 M appeals): it adds a dispatcher and a leader of the whole city (kept for the next run) and
 requests the appeal list (page 1, page 2, the page after page 1's ``after=`` cursor, a search by order
 number, searches by words — ``WORD_SEARCHES``, common and rare, 2 characters and longer — on the list and
-the JSON API), the dispatch and overdue queues, an appeal page, the supervision list and the overview.
+the JSON API), the dispatch and overdue queues, an appeal page, the supervision list and the overview
+(``--only TEXT``: only the pages whose path contains it). The public figures are kept in memory for
+``LIANXIN_PUBLIC_STATS_CACHE_SECONDS`` (60); a shorter time makes a run cross many of their recomputations.
 
 Builds the demo city (``lianxin.demo.build_demo``, then folds the statistics as the job does) in a throwaway database (a temporary SQLite file,
 or ``<name from --pg-url>_<pid>`` created and dropped on PostgreSQL), gives one demo user of each
@@ -280,6 +282,7 @@ def main() -> None:
         action="store_true",
         help="leave the searches out (a city loaded before bench/appeal_texts.py: every text alike, no trigram index)",
     )
+    parser.add_argument("--only", help="time only the pages whose path contains this (e.g. /stats)")
     args = parser.parse_args()
     if args.on:
         with tempfile.TemporaryDirectory() as tmp:
@@ -287,6 +290,8 @@ def main() -> None:
             ctx, paths = prepare_loaded(settings)
             if args.no_words:
                 paths = [(role, path) for role, path in paths if "?q=" not in path]
+            if args.only:
+                paths = [(role, path) for role, path in paths if args.only in path]
             with session_scope(make_sessionmaker(make_engine(settings), settings)) as session:
                 appeals = session.scalar(text("SELECT count(*) FROM appeals"))
             results = measure(settings, ctx, args.runs, paths)

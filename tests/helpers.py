@@ -70,8 +70,7 @@ def scratch_database(settings: Settings, tmp_path_factory, name: str) -> Iterato
         return
     url = make_url(settings.database_url.replace("postgresql://", "postgresql+psycopg://", 1))
     db_name = f"lianxin_{name}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
+    with _admin(settings) as conn:
         conn.execute(text(f'CREATE DATABASE "{db_name}"'))
     try:
         yield Settings(
@@ -80,9 +79,7 @@ def scratch_database(settings: Settings, tmp_path_factory, name: str) -> Iterato
             notify_sender="console",
         )
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
-        admin.dispose()
+        _drop(settings, db_name)
 
 
 _templates: dict[str, str] = {}  # "sqlite" / a PostgreSQL server's URL → a database migrated to head, made once

@@ -62,8 +62,6 @@ Ref = str | Any  # "package.module:attribute", or the object itself
 HOOKS: dict[str, str] = {
     "before_intake": "pipe: f(session, data: AppealCreate) -> AppealCreate, before the appeal row exists "
     "(geo fills the community and grid from a point or an address)",
-    "after_intake": "f(session, appeal), after the appeal row and its attachments exist, before the submitted "
-    "event (dispatch indexes its keywords for the repeat lookup)",
     "after_recategorize": "f(session, appeal, *, actor, previous_category_id, predicted_category_id), after the "
     "centre confirmed or corrected the category (routing records a training label)",
     "hotspot_topics": "f(session, hotspot) -> list of topics made from the hotspot, shown on its page (topics)",

@@ -9,9 +9,18 @@ from sqlalchemy import func, select
 from lianxin.appeals.service import recategorize_appeal
 from lianxin.assessment.service import get_settings_row
 from lianxin.defaults import category_by_path
-from lianxin.dispatch.models import AppealTerm
 from lianxin.geo.service import set_area
-from lianxin.modules import HOOKS, Module, ModuleConfigError, first_hook, hooks_for, pipe_hooks, run_hooks
+from lianxin.jobs import jobs_for
+from lianxin.modules import (
+    HOOKS,
+    Module,
+    ModuleConfigError,
+    enabled_modules,
+    first_hook,
+    hooks_for,
+    pipe_hooks,
+    run_hooks,
+)
 from lianxin.routing.models import RoutingLabel
 from lianxin.stats.dashboard import weights_for
 from lianxin.stats.rates import Weights
@@ -30,14 +39,14 @@ def switch(db, settings):
     db.info["settings"] = settings
 
 
-def terms_of(db, appeal) -> int:
-    return db.scalar(select(func.count()).select_from(AppealTerm).where(AppealTerm.appeal_id == appeal.id))
+def test_the_keywords_for_repeats_are_indexed_only_while_dispatch_is_enabled(db, city, switch):
+    def jobs() -> list[str]:
+        return [job.name for job in jobs_for(enabled_modules(db.info["settings"]))]
 
-
-def test_intake_indexes_keywords_for_repeats_only_while_dispatch_is_enabled(db, city, switch):
-    assert terms_of(db, new_appeal(db, city)) > 0
+    assert "index_terms" in jobs()
     switch("-dispatch")
-    assert terms_of(db, new_appeal(db, city, appellant_phone="13900000009")) == 0
+    assert "index_terms" not in jobs()
+    assert new_appeal(db, city).terms_pending  # a backlog the job works off once dispatch is enabled again
 
 
 def test_intake_locates_the_appeal_only_while_geo_is_enabled(db, city, switch):
@@ -85,7 +94,7 @@ def test_pipe_run_and_first_hook_call_the_given_modules_in_order():
         "One",
         hooks={
             "before_intake": lambda session, data: data + ["one"],
-            "after_intake": lambda session, appeal: calls.append(("one", appeal)),
+            "after_demo": lambda session, city: calls.append(("one", city)),
             "rate_weights": lambda session, jid: None,  # no answer: the next module's counts
         },
     )
@@ -99,7 +108,7 @@ def test_pipe_run_and_first_hook_call_the_given_modules_in_order():
         },
     )
     assert pipe_hooks("before_intake", None, [], modules=[one, two]) == ["one", "two", "three"]
-    assert run_hooks("after_intake", None, "A", modules=[one, two]) == [None]
+    assert run_hooks("after_demo", None, "A", modules=[one, two]) == [None]
     assert calls == [("one", "A")]
     assert first_hook("rate_weights", None, 1, modules=[one, two]) == Weights(basic=0.7)
     assert first_hook("rate_weights", None, 1, modules=[one], default="none") == "none"
@@ -111,12 +120,12 @@ def test_hook_names_are_checked():
         Module("bad", "坏", "Bad", hooks={"after_lunch": "x:y"})
     with pytest.raises(KeyError):
         hooks_for("after_lunch", [])
-    assert {"before_intake", "after_intake", "after_recategorize", "rate_weights"} <= set(HOOKS)
+    assert {"before_intake", "after_recategorize", "rate_weights"} <= set(HOOKS)
 
 
 def test_the_enabled_modules_register_the_core_hooks():
     assert [h.__qualname__ for h in hooks_for("before_intake")] == ["fill_location"]
-    assert [h.__qualname__ for h in hooks_for("after_intake")] == ["index_appeal"]
+    assert [h.__qualname__ for h in hooks_for("after_demo")] == ["index_after_demo", "train_after_demo"]
     assert [h.__qualname__ for h in hooks_for("after_recategorize")] == ["label_recategorized"]
     assert [h.__qualname__ for h in hooks_for("rate_weights")] == ["rate_weights"]
     assert [h.__qualname__ for h in hooks_for("hotspot_topics")] == ["topics_of_hotspot"]

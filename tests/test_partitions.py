@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import MetaData, Table, insert, select, text
 
 from lianxin.appeals.models import AppealEvent, Attachment
 from lianxin.db import make_engine, make_sessionmaker, session_scope
@@ -23,6 +23,46 @@ def where(session, event_id: int) -> str:
     return session.execute(
         text("SELECT tableoid::regclass::text FROM appeal_events WHERE id = :id"), {"id": event_id}
     ).scalar()
+
+
+def _appeals_of_revision_0016(session, jurisdiction_id: int, count: int):
+    """``count`` appeals with their submitted events, written into the tables as revision 0016 has them (the
+    models of today have columns that came later); the first event."""
+    tables = MetaData()
+    appeals, events = (Table(name, tables, autoload_with=session.connection()) for name in ("appeals", "appeal_events"))
+    now = datetime.now(UTC)
+    first = None
+    for i in range(count):
+        appeal_id = session.execute(
+            insert(appeals)
+            .values(
+                jurisdiction_id=jurisdiction_id,
+                order_no=f"20261201{i:06d}",
+                version=1,
+                status="received",
+                channel="hotline",
+                appeal_type="help",
+                urgency="normal",
+                title="路灯不亮",
+                content="和平里小区3号楼门口的路灯已经坏了一周。",
+                anonymous=False,
+                confidential=False,
+                tracking_token=f"parts-{i}",
+                designated=False,
+                received_at=now,
+                extension_count=0,
+                supervision_level=0,
+                reopen_count=0,
+                updated_at=now,
+            )
+            .returning(appeals.c.id)
+        ).scalar_one()
+        values = dict(jurisdiction_id=jurisdiction_id, appeal_id=appeal_id, kind="submitted", at=now, public=True)
+        event = session.execute(
+            insert(events).values(**values, actor_label="系统", payload={}).returning(events.c.id, events.c.appeal_id)
+        ).one()
+        first = first or event
+    return first
 
 
 def postgresql_only(db) -> None:
@@ -77,12 +117,11 @@ def test_the_migration_partitions_a_database_that_holds_rows_and_goes_back(scrat
     factory = make_sessionmaker(engine, scratch_settings)
     with session_scope(factory) as s:
         city = build_city(s, code="parts")
-        appeals = [new_appeal(s, city) for _ in range(3)]
-        first = s.scalars(select(AppealEvent).where(AppealEvent.appeal_id == appeals[0].id)).first()
+        first = _appeals_of_revision_0016(s, city.jid, 3)
         s.add(
             Attachment(
                 jurisdiction_id=city.jid,
-                appeal_id=appeals[0].id,
+                appeal_id=first.appeal_id,
                 event_id=first.id,
                 filename="photo.jpg",
                 content_type="image/jpeg",

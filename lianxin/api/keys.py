@@ -15,14 +15,14 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from lianxin.api.models import ApiKey
 from lianxin.appeals.choices import Channel
 from lianxin.clock import utcnow
 from lianxin.errors import InvalidInput, NotFound
-from lianxin.orgs.models import Role, Unit, User
+from lianxin.orgs.models import Role, RoleGrant, Unit, User
 from lianxin.orgs.service import create_user
 
 KEY_RE = re.compile(r"^lx_([0-9a-f]{12})_[A-Za-z0-9_-]{43}$")
@@ -77,21 +77,21 @@ def create_api_key(
     return key, secret
 
 
+# One statement: the key, its service user and the user's grants, all needed at once (a grant's unit only if
+# asked). Built once: a request only binds the prefix.
+_KEY_BY_PREFIX = (
+    select(ApiKey)
+    .where(ApiKey.prefix == bindparam("prefix"))
+    .options(joinedload(ApiKey.user).joinedload(User.grants).lazyload(RoleGrant.unit))
+)
+
+
 def authenticate(session: Session, raw: str) -> ApiKey | None:
     """The live key for ``raw``, or None (malformed, unknown, wrong secret, revoked, or its user disabled)."""
     match = KEY_RE.match(raw.strip())
     if match is None:
         return None
-    # one statement: the key, its service user and the user's grants (each with its unit), all needed at once
-    key = (
-        session.scalars(
-            select(ApiKey)
-            .where(ApiKey.prefix == match.group(1))
-            .options(joinedload(ApiKey.user).joinedload(User.grants))
-        )
-        .unique()
-        .first()
-    )
+    key = session.scalars(_KEY_BY_PREFIX, {"prefix": match.group(1)}).unique().first()
     if key is None or not hmac.compare_digest(key.key_hash, _digest(raw.strip())):
         return None
     if key.revoked_at is not None or not key.user.active:

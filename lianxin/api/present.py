@@ -10,12 +10,24 @@ from lianxin.appeals.access import Shown, shown_to
 from lianxin.appeals.choices import RequestState, UnitRole
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.queries import timeline
+from lianxin.appeals.refs import category_row, unit_row
 from lianxin.appeals.status import Action, AppealStatus, allowed_actions
 from lianxin.orgs.models import User
 
 
 def _ref(obj) -> Ref | None:
     return Ref(id=obj.id, code=obj.code, name=obj.name) if obj is not None else None
+
+
+def _category(session: Session, appeal: Appeal) -> Ref | None:
+    """The appeal's category from the per-process copy (``appeals.refs``), not by loading it."""
+    if appeal.category_id is None:
+        return None
+    return _ref(category_row(session, appeal.jurisdiction_id, appeal.category_id) or appeal.category)
+
+
+def _unit(session: Session, appeal: Appeal, unit_id: int | None) -> Ref | None:
+    return None if unit_id is None else _ref(unit_row(session, appeal.jurisdiction_id, unit_id))
 
 
 def appeal_out(session: Session, actor: User, appeal: Appeal, model=AppealOut, *, view: Shown | None = None, **extra):
@@ -31,12 +43,12 @@ def appeal_out(session: Session, actor: User, appeal: Appeal, model=AppealOut, *
         urgency=appeal.urgency,
         title=view.title,
         content=view.content,
-        category=_ref(appeal.category),
+        category=_category(session, appeal),
         address=appeal.address,
         lat=appeal.lat,
         lng=appeal.lng,
-        community=_ref(appeal.community),
-        lead_unit=_ref(appeal.lead_unit),
+        community=_unit(session, appeal, appeal.community_id),
+        lead_unit=_unit(session, appeal, appeal.lead_unit_id),
         co_units=[_ref(row.unit) for row in appeal.units if row.active and row.role == UnitRole.CO],
         appellant_name=view.name or None,
         appellant_phone=view.phone or None,

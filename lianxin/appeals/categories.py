@@ -69,6 +69,7 @@ def rename_category(session: Session, category: Category, *, actor: User | None,
     _check_unique(session, category.jurisdiction_id, category.parent_id, name, exclude=category.id)
     category.name = name
     session.flush()
+    config_changed(session, category.jurisdiction_id)  # the copies of the names kept per process (appeals.refs)
     return category
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -127,6 +128,14 @@ class Appeal(Base):
             postgresql_where=text(TO_DISPATCH_SQL),
             sqlite_where=text(TO_DISPATCH_SQL),
         ),
+        # The appeals whose keywords wait for the repeat index (dispatch's job ``index_terms``): a few at a time.
+        Index(
+            "ix_appeals_terms_pending",
+            "jurisdiction_id",
+            "id",
+            postgresql_where=text("terms_pending"),
+            sqlite_where=text("terms_pending"),
+        ),
         # Search by words and by a phone's last digits (lianxin.appeals.search): on PostgreSQL a trigram index
         # (pg_trgm, GIN) per searched column turns ``ILIKE '%…%'`` of 3+ characters into index lookups.
         # PostgreSQL only (SQLite scans); migration 0019_search skips them where pg_trgm cannot be installed.
@@ -167,6 +176,9 @@ class Appeal(Base):
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
     tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # Taken but not yet in the keyword index of the repeat lookup (lianxin.dispatch.repeats): set at intake,
+    # cleared by the job that indexes it; the lookup reads the few pending appeals' texts itself meanwhile.
+    terms_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Handling
     lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     designated: Mapped[bool] = mapped_column(Boolean, default=False)  # centre-designated: no further return

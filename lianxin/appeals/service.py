@@ -12,10 +12,10 @@ import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from lianxin.appeals.access import require_can_see  # noqa: F401  (the rule lives in access; callers import it here too)
@@ -23,6 +23,7 @@ from lianxin.appeals.choices import NotAcceptedReason, RequestState, UnitRole
 from lianxin.appeals.deadlines import deadlines_for
 from lianxin.appeals.models import Appeal, AppealEvent, AppealUnit, Appellant, Attachment, Category
 from lianxin.appeals.numbers import keep_order_no, next_order_no  # noqa: F401  (next_order_no: imported from here too)
+from lianxin.appeals.refs import category_row, unit_row
 from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.status import (
     EVENT_KINDS,
@@ -114,8 +115,16 @@ def record_event(
     actor_label: str | None = None,
     now: datetime | None = None,
 ) -> AppealEvent:
-    kind = EventKind(kind)  # an unknown kind is a bug: ValueError
     event = AppealEvent(
+        **_event_row(appeal, kind, actor, from_status, to_status, unit_id, note, payload, actor_label, now)
+    )
+    session.add(event)
+    return event
+
+
+def _event_row(appeal: Appeal, kind, actor, from_status, to_status, unit_id, note, payload, actor_label, now) -> dict:
+    kind = EventKind(kind)  # an unknown kind is a bug: ValueError
+    return dict(
         jurisdiction_id=appeal.jurisdiction_id,
         appeal_id=appeal.id,
         kind=kind.value,
@@ -129,8 +138,11 @@ def record_event(
         note=note,
         payload=payload or {},
     )
-    session.add(event)
-    return event
+
+
+# The submitted event as one Core INSERT: nothing in the intake reads it back (the ORM's unit of work for one row
+# cost as much as the statement). Built once; a call binds the row.
+_INSERT_EVENT = insert(AppealEvent.__table__)
 
 
 def transition(
@@ -247,29 +259,25 @@ def handling_unit(session: Session, appeal: Appeal, unit: Unit | int, *, field: 
 # --- intake -------------------------------------------------------------------------------------
 
 
-def _validate_refs(session: Session, data: AppealCreate) -> tuple[Category | None, Unit | None, Unit | None]:
-    """The category, community and grid the data names (checked); the caller keeps them, so the response
-    reads them without loading them again."""
-    category = community = grid = None
+def _validate_refs(session: Session, data: AppealCreate) -> dict[str, int | None]:
+    """The category, community and grid ids the data names, checked (from the per-process copy of
+    ``lianxin.appeals.refs``: an intake asks the database for none of them)."""
+    jid = data.jurisdiction_id
     if data.category_id is not None:
-        category = session.get(Category, data.category_id)
-        if category is None or category.jurisdiction_id != data.jurisdiction_id or not category.active:
+        category = category_row(session, jid, data.category_id)
+        if category is None or not category.active:
             raise InvalidInput("问题分类不存在或已停用", "unknown or inactive category", field="category_id")
     community_id = data.community_id
     if data.grid_id is not None:
-        grid = session.get(Unit, data.grid_id)
-        if grid is None or grid.kind != UnitKind.GRID or grid.jurisdiction_id != data.jurisdiction_id:
+        grid = unit_row(session, jid, data.grid_id)
+        if grid is None or grid.kind != UnitKind.GRID:
             raise InvalidInput("网格不存在", "unknown grid", field="grid_id")
         community_id = community_id or grid.parent_id
     if community_id is not None:
-        community = session.get(Unit, community_id)
-        if (
-            community is None
-            or community.kind != UnitKind.COMMUNITY
-            or community.jurisdiction_id != data.jurisdiction_id
-        ):
+        community = unit_row(session, jid, community_id)
+        if community is None or community.kind != UnitKind.COMMUNITY:
             raise InvalidInput("社区/村不存在", "unknown community", field="community_id")
-    return category, community, grid
+    return {"category_id": data.category_id, "community_id": community_id, "grid_id": data.grid_id}
 
 
 def _appellant_id(session: Session, jurisdiction_id: int, phone: str, name: str | None, now: datetime) -> int:
@@ -283,6 +291,27 @@ def _appellant_id(session: Session, jurisdiction_id: int, phone: str, name: str 
     if name and appellant.name != name:
         appellant.name = name
     return appellant.id
+
+
+# A new appeal as one Core INSERT of every column, then the object that row is (persistent, nothing to load): the
+# ORM's unit of work for this one wide row cost three times the rest of the intake's statements together.
+_INSERT_APPEAL = insert(Appeal.__table__).returning(Appeal.__table__.c.id)
+_APPEAL_DEFAULTS = {  # the columns' scalar defaults (the times, the only callable ones, are always given)
+    attr.key: column.default.arg if column.default is not None and column.default.is_scalar else None
+    for attr in Appeal.__mapper__.column_attrs
+    for column in attr.columns[:1]
+    if not column.primary_key
+}
+
+
+def _insert_appeal(session: Session, **values) -> Appeal:
+    row = _APPEAL_DEFAULTS | values
+    row["id"] = session.connection().execute(_INSERT_APPEAL, row).scalar_one()
+    appeal = Appeal(**row)
+    make_transient_to_detached(appeal)  # as if just loaded: its values are the row's, nothing pending
+    session.add(appeal)
+    set_committed_value(appeal, "units", [])  # a new appeal has no units: the response need not ask
+    return appeal
 
 
 def submit_appeal(
@@ -305,18 +334,14 @@ def submit_appeal(
         require_role(session, actor, (Role.OPERATOR, Role.DISPATCHER, Role.GRID_WORKER, Role.HANDLER))
     now = now or utcnow()
     data = pipe_hooks("before_intake", session, data)  # e.g. geo: a point or an address, but no community: find it
-    category, community, grid = _validate_refs(session, data)
-    fields = data.model_dump(exclude={"category_id", "community_id", "grid_id"})
+    fields = data.model_dump() | _validate_refs(session, data)
     # Only a retry (idempotency key) or a kept number can collide on a unique key and be answered: only
     # then is the insert worth a savepoint (two round trips) to recover from.
     savepoint = session.begin_nested() if idempotency_key or order_no else None
     try:
-        appeal = Appeal(
+        appeal = _insert_appeal(
+            session,
             **fields,
-            category=category,
-            community=community,
-            grid=grid,
-            units=[],  # a new appeal has no units yet: the response need not ask the database
             order_no=keep_order_no(session, order_no) if order_no else next_order_no(session, now),
             status=AppealStatus.RECEIVED,
             received_at=now,
@@ -324,12 +349,11 @@ def submit_appeal(
             received_by_id=actor.id if actor else None,
             tracking_token=secrets.token_urlsafe(24),
             idempotency_key=idempotency_key,
+            terms_pending=True,  # its keywords go into the repeat index by a job (lianxin.dispatch.repeats)
             appellant_id=None
             if data.anonymous
             else _appellant_id(session, data.jurisdiction_id, data.appellant_phone, data.appellant_name, now),
         )
-        session.add(appeal)
-        session.flush()
         if savepoint is not None:
             savepoint.commit()
     except IntegrityError:
@@ -343,20 +367,22 @@ def submit_appeal(
         raise
     for item in attachments:
         session.add(Attachment(jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, purpose="intake", **item))
-    run_hooks("after_intake", session, appeal)  # e.g. dispatch: keywords for the repeat lookup
-    record_event(
-        session,
-        appeal,
-        SUBMITTED,
-        actor=actor,
-        to_status=AppealStatus.RECEIVED,
-        now=now,
-        actor_label=None if actor else "诉求人",
-        payload={"channel": str(appeal.channel)},
-    )
+    label = None if actor else "诉求人"
+    payload = {"channel": str(appeal.channel)}
+    event = _event_row(appeal, SUBMITTED, actor, None, AppealStatus.RECEIVED, None, None, payload, label, now)
+    session.connection().execute(_INSERT_EVENT, event)
     notify_appellant(session, appeal, "submitted", "已受理，我们会尽快办理。可凭工单号和手机号查询进度。")
     flush(session)
     return appeal
+
+
+def mark_terms_indexed(session: Session, appeal_ids: Sequence[int]) -> None:
+    """The repeat index (``lianxin.dispatch.repeats.index_pending``) holds these appeals' keywords now: no longer
+    pending. Not a step of the appeal's handling: no event, no new version."""
+    session.execute(_TERMS_INDEXED, {"ids": list(appeal_ids)})
+
+
+_TERMS_INDEXED = update(Appeal).where(Appeal.id.in_(bindparam("ids", expanding=True))).values(terms_pending=False)
 
 
 def answer_directly(

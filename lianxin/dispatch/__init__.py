@@ -1,6 +1,6 @@
 """The dispatch catalogue (派单目录: category × area → lead, co and informed units) and repeat detection."""
 
-from lianxin.modules import Module, Nav
+from lianxin.modules import Job, Module, Nav
 
 MODULE = Module(
     "dispatch",
@@ -12,5 +12,7 @@ MODULE = Module(
     nav=(Nav("/admin/catalogue", "派单目录", "Dispatch catalogue", {"admin", "dispatcher"}),),
     demo="lianxin.dispatch.demo:seed_demo",
     requires=("geo",),
-    hooks={"after_intake": "lianxin.dispatch.repeats:index_appeal"},
+    hooks={"after_demo": "lianxin.dispatch.repeats:index_after_demo"},
+    # the keywords of the appeals taken since the last run, for the repeat lookup (before the jobs that read them)
+    jobs=(Job("index_terms", "lianxin.dispatch.repeats:index_pending", order=5),),
 )

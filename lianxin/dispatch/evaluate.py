@@ -146,7 +146,7 @@ def _database():
 def evaluate(messages: list[Message], window_days: int = 30, limit: int = 5) -> RepeatFigures:
     from lianxin.appeals.schemas import AppealCreate
     from lianxin.appeals.service import submit_appeal
-    from lianxin.dispatch.repeats import SUGGEST_SCORE, find_repeats
+    from lianxin.dispatch.repeats import SUGGEST_SCORE, find_repeats, index_pending
     from lianxin.orgs.models import Jurisdiction
 
     figures = RepeatFigures(messages=len(messages))
@@ -189,7 +189,7 @@ def evaluate(messages: list[Message], window_days: int = 30, limit: int = 5) -> 
                 figures.ranks.append(next((r for r, j in enumerate(listed, 1) if j in positives), 0))
             if message.author not in phones:
                 phones[message.author] = phone
-            appeal = submit_appeal(  # the real intake: its after_intake hook indexes the keywords
+            appeal = submit_appeal(  # the real intake, then the job that indexes its keywords
                 session,
                 AppealCreate(
                     jurisdiction_id=jid,
@@ -202,6 +202,7 @@ def evaluate(messages: list[Message], window_days: int = 30, limit: int = 5) -> 
                 actor=None,
                 now=message.created_at,
             )
+            index_pending(session)
             index_of[appeal.id] = index
             progress.advance()
     engine.dispose()

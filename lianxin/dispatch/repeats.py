@@ -1,10 +1,13 @@
 """Likely repeats (重复件) at intake: the same phone recently, or similar text about the same place.
 
-At intake each appeal's top keywords (jieba TF-IDF) go into ``appeal_terms`` with its community
-and time. A lookup reads, for each keyword of the new text, the newest rows of one index range
-(community × term × time window, or jurisdiction × term × window when the place is unknown),
-counts shared keywords per appeal and scores the few best. The phone path uses the appellants'
-unique index. No query scans appeals, so the cost does not grow with the table.
+Each appeal's top keywords (jieba TF-IDF) go into ``appeal_terms`` with its community and time. Intake only
+marks the appeal (``terms_pending``): the job ``index_terms`` (``index_pending``) writes the keywords of the
+appeals taken since it last ran, so an intake does not spend its time segmenting words. A lookup reads, for each
+keyword of the new text, the newest rows of one index range (community × term × time window, or jurisdiction ×
+term × window when the place is unknown), and the texts of the few appeals still pending in the same place and
+window (a partial index), so an appeal taken a second ago is found as well as one indexed a month ago; it counts
+shared keywords per appeal and scores the few best. The phone path uses the appellants' unique index. No query
+scans appeals, so the cost does not grow with the table.
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 import jieba
 from sqlalchemy import bindparam, func, insert, select, union_all
 from sqlalchemy.orm import Session
 
 from lianxin.appeals.models import Appeal, Appellant
+from lianxin.appeals.service import mark_terms_indexed
 from lianxin.appeals.status import AppealStatus
 from lianxin.clock import utcnow
 from lianxin.dispatch.models import AppealTerm
@@ -61,28 +65,75 @@ def terms_of(text: str | None) -> list[str]:
     return [t for t in tags if len(t) <= 32 and not _SKIP.match(t)][:TERMS_PER_APPEAL]
 
 
+def text_of(title: str | None, content: str) -> str:
+    return content if content.startswith(title or "") else f"{title} {content}"
+
+
 def appeal_text(appeal: Appeal) -> str:
-    return appeal.content if appeal.content.startswith(appeal.title or "") else f"{appeal.title} {appeal.content}"
+    return text_of(appeal.title, appeal.content)
 
 
-def index_appeal(session: Session, appeal: Appeal) -> int:
-    """Write the appeal's keywords into the repeat index (called at intake); returns how many."""
-    terms = terms_of(appeal_text(appeal))
-    if terms:
-        session.execute(
-            _INSERT_TERMS,
-            [
-                dict(
-                    jurisdiction_id=appeal.jurisdiction_id,
-                    appeal_id=appeal.id,
-                    term=term,
-                    community_id=appeal.community_id,
-                    received_at=appeal.received_at,
-                )
-                for term in terms
-            ],
-        )
-    return len(terms)
+@lru_cache(maxsize=4096)
+def _pending_terms(text: str) -> tuple[str, ...]:
+    """A pending appeal's keywords, once per process (a lookup reads the same few pending appeals many times)."""
+    return tuple(terms_of(text))
+
+
+INDEX_BATCH = 500
+INDEX_BATCHES_PER_RUN = 40  # a backlog (a bulk import) is worked off 20,000 appeals a run, each run bounded
+
+
+@cache
+def _to_index(batch: int, one_jurisdiction: bool):
+    columns = (Appeal.id, Appeal.jurisdiction_id, Appeal.community_id, Appeal.received_at, Appeal.title, Appeal.content)
+    where = [Appeal.terms_pending]
+    if one_jurisdiction:
+        where.append(Appeal.jurisdiction_id == bindparam("jurisdiction"))
+    return (
+        select(*columns)
+        .where(*where)
+        .order_by(Appeal.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)  # job processes share the backlog (PostgreSQL; SQLite has one writer)
+    )
+
+
+def index_pending(
+    session: Session, settings=None, now: datetime | None = None, *, jurisdiction_id: int | None = None
+) -> int:
+    """The job ``index_terms``: write the keywords of the appeals taken since the last run (of every jurisdiction,
+    or of one) into the repeat index and clear their mark; returns how many appeals it indexed. Idempotent: an
+    indexed appeal is not pending."""
+    done = 0
+    statement = _to_index(INDEX_BATCH, jurisdiction_id is not None)
+    for _ in range(INDEX_BATCHES_PER_RUN):
+        rows = session.execute(statement, {"jurisdiction": jurisdiction_id}).all()
+        if not rows:
+            break
+        terms = [
+            dict(
+                jurisdiction_id=row.jurisdiction_id,
+                appeal_id=row.id,
+                term=term,
+                community_id=row.community_id,
+                received_at=row.received_at,
+            )
+            for row in rows
+            for term in terms_of(text_of(row.title, row.content))
+        ]
+        if terms:
+            session.execute(_INSERT_TERMS, terms)
+        mark_terms_indexed(session, [row.id for row in rows])
+        done += len(rows)
+        if len(rows) < INDEX_BATCH:
+            break
+    return done
+
+
+def index_after_demo(session: Session, city) -> None:
+    """The ``after_demo`` hook: the demo city's appeals are in the repeat index before its first lookup."""
+    while index_pending(session, jurisdiction_id=city.jid):
+        pass
 
 
 # RETURNING makes SQLAlchemy send the rows as one multi-row INSERT ("insertmanyvalues", compiled once): one
@@ -132,6 +183,46 @@ def _term_counts(session: Session, appeal_ids: list[int]) -> dict[int, int]:
     if not appeal_ids:
         return {}
     return dict(session.connection().execute(TERM_COUNTS, {"ids": appeal_ids}).all())
+
+
+PENDING_LIMIT = 200  # the newest pending appeals a lookup reads per place: the job indexes them every minute
+
+
+@cache
+def _pending(by_community: bool):
+    place = Appeal.community_id if by_community else Appeal.jurisdiction_id
+    return (
+        select(Appeal.id, Appeal.title, Appeal.content)
+        .where(
+            Appeal.terms_pending,
+            Appeal.jurisdiction_id == bindparam("jurisdiction"),
+            place == bindparam("place"),
+            Appeal.received_at >= bindparam("since"),
+        )
+        .order_by(Appeal.id.desc())
+        .limit(PENDING_LIMIT)
+    )
+
+
+def _pending_shared(
+    session: Session, jurisdiction_id: int, terms: list[str], community_id: int | None, since: datetime
+) -> tuple[dict[int, list[str]], dict[int, int]]:
+    """For the appeals not yet indexed in the place and window: the keywords each shares with ``terms``, and how
+    many keywords each has (what the index would say of them once the job has run)."""
+    params = {
+        "jurisdiction": jurisdiction_id,
+        "place": community_id if community_id is not None else jurisdiction_id,
+        "since": since,
+    }
+    wanted = set(terms)
+    shared: dict[int, list[str]] = {}
+    counts: dict[int, int] = {}
+    for appeal_id, title, content in session.connection().execute(_pending(community_id is not None), params):
+        own = _pending_terms(text_of(title, content))
+        words = [term for term in own if term in wanted]
+        if words:
+            shared[appeal_id], counts[appeal_id] = words, len(own)
+    return shared, counts
 
 
 PHONE_APPEALS = (
@@ -185,10 +276,14 @@ def find_repeats(
         where = resolve_location(session, jurisdiction_id, lat=lat, lng=lng, address=address)
         community_id = where.community.id if where.community else None
     terms = terms_of(text)
-    shared = _shared_terms(session, jurisdiction_id, terms, community_id, since) if terms else {}
+    shared, pending_counts = {}, {}
+    if terms:
+        shared = _shared_terms(session, jurisdiction_id, terms, community_id, since)
+        pending, pending_counts = _pending_shared(session, jurisdiction_id, terms, community_id, since)
+        shared |= pending
     shared.pop(exclude_id, None)
     best = sorted(shared, key=lambda a: len(shared[a]), reverse=True)[: limit * 4]
-    counts = _term_counts(session, best)
+    counts = _term_counts(session, [a for a in best if a not in pending_counts]) | pending_counts
     similarity = {a: len(shared[a]) / (len(terms) + counts.get(a, 0) - len(shared[a])) for a in best}
     similar = [a for a in best if similarity[a] >= MIN_SIMILARITY]
     phone_ids = [a for a in _phone_matches(session, jurisdiction_id, phone, since) if a != exclude_id]

@@ -117,6 +117,9 @@ def update_unit(session: Session, unit: Unit, *, name: str, phone: str | None, a
         raise InvalidInput("单位名称不能为空", "the unit name is required", field="name")
     unit.name, unit.phone, unit.active = name.strip(), (phone or "").strip() or None, active
     session.flush()
+    from lianxin.sla.service import config_changed  # sla imports nothing of orgs; here to keep it that way
+
+    config_changed(session, unit.jurisdiction_id)  # the copies of the units' names kept per process (appeals.refs)
     return unit
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import time
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from lianxin.clock import utcnow
@@ -38,7 +38,7 @@ def invalidate(session: Session) -> None:
 
 
 def config_changed(session: Session, jurisdiction_id: int) -> None:
-    """An admin edited rules, the calendar or categories: a new token, so every process reloads them."""
+    """An admin edited rules, the calendar, categories or units: a new token, so every process reloads them."""
     stamp = session.get(ConfigStamp, jurisdiction_id)
     if stamp is None:
         stamp = ConfigStamp(jurisdiction_id=jurisdiction_id)
@@ -48,12 +48,14 @@ def config_changed(session: Session, jurisdiction_id: int) -> None:
     invalidate(session)
 
 
+# Built once, run on the session's connection: every intake asks it (lianxin.appeals.refs).
+_TOKEN = select(ConfigStamp.__table__.c.token).where(ConfigStamp.__table__.c.jurisdiction_id == bindparam("jid"))
+
+
 def _token(session: Session, jurisdiction_id: int) -> str | None:
     tokens = session.info.setdefault(_TOKENS, {})
     if jurisdiction_id not in tokens:  # once per session: a request sees one version of the configuration
-        tokens[jurisdiction_id] = session.scalar(
-            select(ConfigStamp.token).where(ConfigStamp.jurisdiction_id == jurisdiction_id)
-        )
+        tokens[jurisdiction_id] = session.connection().execute(_TOKEN, {"jid": jurisdiction_id}).scalar()
     return tokens[jurisdiction_id]
 
 
@@ -75,6 +77,14 @@ def cached(session: Session, jurisdiction_id: int, kind: str, load: Callable[[],
                 _process.pop(next(iter(_process)))
             _process[shared] = value
     return value
+
+
+def shared(session: Session, jurisdiction_id: int, kind: str, load: Callable[[], T]) -> T | None:
+    """Like ``cached``, but only where the configuration has a token (so the value is kept per process); None
+    where it has none (a jurisdiction never configured), for the caller to ask the database directly."""
+    if _token(session, jurisdiction_id) is None:
+        return None
+    return cached(session, jurisdiction_id, kind, load)
 
 
 def get_calendar(session: Session, jurisdiction_id: int) -> WorkingCalendar:

@@ -75,5 +75,7 @@ def test_event_kinds_are_one_enum_used_by_the_statistics_fold(db, city):
         record_event(db, appeal, "teleported", actor=None)
     record_event(db, appeal, EventKind.NOTED, actor=None, note="备注")
     db.flush()
-    kinds = db.scalars(select(AppealEvent.kind).where(AppealEvent.appeal_id == appeal.id)).all()
+    kinds = db.scalars(
+        select(AppealEvent.kind).where(AppealEvent.appeal_id == appeal.id).order_by(AppealEvent.id)
+    ).all()
     assert kinds == ["submitted", "noted"] and all(type(kind) is str for kind in kinds)

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from lianxin.appeals import service
 from lianxin.appeals.models import AppealEvent
 from lianxin.appeals.status import AppealStatus
+from lianxin.dispatch import repeats
 from lianxin.dispatch.models import AppealTerm
-from lianxin.dispatch.repeats import appeal_text, find_repeats, repeats_of, terms_of
+from lianxin.dispatch.repeats import appeal_text, find_repeats, index_pending, repeats_of, terms_of
 from lianxin.errors import InvalidInput
 from lianxin.notify import Notification
 from lianxin.orgs.models import UnitKind
@@ -23,13 +24,64 @@ LAMP_AGAIN = "和平里小区3号楼门口路灯坏了好几天了，晚上太�
 NOISE = "楼下商户每天深夜播放音乐，噪音很大，影响休息，希望有关部门管一管。"
 
 
-def test_intake_writes_the_appeals_keywords_into_the_index(db, city):
+def _terms(db, appeal) -> list[AppealTerm]:
+    return db.scalars(select(AppealTerm).where(AppealTerm.appeal_id == appeal.id)).all()
+
+
+def test_intake_marks_the_appeal_and_the_job_writes_its_keywords_into_the_index(db, city):
     appeal = new_appeal(db, city)
     db.flush()
-    rows = db.scalars(select(AppealTerm).where(AppealTerm.appeal_id == appeal.id)).all()
+    assert appeal.terms_pending and _terms(db, appeal) == []  # the intake itself segments no words
+    assert index_pending(db, jurisdiction_id=city.jid) == 1
+    db.refresh(appeal)
+    rows = _terms(db, appeal)
     assert {r.term for r in rows} == set(terms_of(appeal_text(appeal)))
     assert "路灯" in {r.term for r in rows}
     assert all(r.community_id == appeal.community_id and r.received_at == appeal.received_at for r in rows)
+    assert not appeal.terms_pending
+    assert index_pending(db, jurisdiction_id=city.jid) == 0 and len(_terms(db, appeal)) == len(
+        rows
+    )  # a second run: nothing to do
+
+
+def test_the_job_works_off_a_backlog_in_batches(db, city, monkeypatch):
+    monkeypatch.setattr(repeats, "INDEX_BATCH", 2)
+    monkeypatch.setattr(repeats, "INDEX_BATCHES_PER_RUN", 2)
+    appeals = [new_appeal(db, city, appellant_phone=f"1380000000{i}") for i in range(5)]
+    db.flush()
+    assert [
+        index_pending(db, jurisdiction_id=city.jid),
+        index_pending(db, jurisdiction_id=city.jid),
+        index_pending(db, jurisdiction_id=city.jid),
+    ] == [4, 1, 0]
+    assert all(_terms(db, appeal) for appeal in appeals)
+
+
+def test_a_lookup_finds_the_same_repeats_before_and_after_the_job_indexes_them(db, city, clock):
+    """Until the job runs, the lookup reads the pending appeals' texts itself: the same candidates, the same
+    scores and reasons as from the index."""
+    community = city.units["community"].id
+    lamp = new_appeal(db, city, content=LAMP, appellant_phone="13800000001")
+    new_appeal(db, city, content=NOISE, appellant_phone="13800000002")
+    clock.shift(timedelta(days=3))
+    again = new_appeal(db, city, content=LAMP_AGAIN, appellant_phone="13800000003")
+    db.flush()
+
+    def lookups():
+        return [
+            [(c.appeal.id, c.score, c.reasons) for c in found]
+            for found in (
+                find_repeats(db, city.jid, text=LAMP_AGAIN, community_id=community, phone="13800000009"),
+                find_repeats(db, city.jid, text=NOISE),
+                repeats_of(db, again),
+            )
+        ]
+
+    pending = lookups()
+    assert [ids for ids, *_ in pending[0]] and pending[0][0][0] in (lamp.id, again.id)
+    assert [c[0] for c in pending[2]] == [lamp.id]
+    assert index_pending(db, jurisdiction_id=city.jid) == 3
+    assert lookups() == pending
 
 
 def test_similar_text_about_the_same_place_ranks_above_other_appeals(db, city, clock):

@@ -134,7 +134,7 @@ class Appeal(Base):
             "jurisdiction_id",
             "id",
             postgresql_where=text("terms_pending"),
-            sqlite_where=text("terms_pending"),
+            sqlite_where=text("terms_pending = 1"),  # as SQLAlchemy writes the test on SQLite, so the planner uses it
         ),
         # Search by words and by a phone's last digits (lianxin.appeals.search): on PostgreSQL a trigram index
         # (pg_trgm, GIN) per searched column turns ``ILIKE '%…%'`` of 3+ characters into index lookups.

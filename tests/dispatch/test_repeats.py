@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from lianxin.appeals import service
 from lianxin.appeals.models import AppealEvent
@@ -186,3 +186,21 @@ def test_a_direct_answer_also_reaches_the_merged_appellants(db, city, clock):
     assert _replies_to(db, "13800000002") == []
     service.answer_directly(db, main, actor=users["operator"], answer="请携带身份证到社保卡合作银行网点补办。")
     assert any("已随主工单" in m and "合作银行" in m for m in _replies_to(db, "13800000002"))
+
+
+@pytest.mark.parametrize("by_community", [True, False])
+def test_the_pending_appeals_are_read_through_their_partial_index(db, city, by_community):
+    """However many appeals the history holds, a lookup reads only the few not yet indexed (on SQLite too: the
+    index's condition is written as SQLAlchemy writes the query's)."""
+    new_appeal(db, city)
+    db.flush()
+    place = city.units["community"].id if by_community else city.jid
+    query = repeats._pending(by_community).params(jurisdiction=city.jid, place=place, since=datetime(2026, 1, 1, tzinfo=UTC))
+    compiled = str(query.compile(db.get_bind(), compile_kwargs={"literal_binds": True}))
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = " ".join(db.execute(text(f"EXPLAIN {compiled}")).scalars())
+    else:  # INDEXED BY fails unless the index can be used
+        forced = compiled.replace("FROM appeals", "FROM appeals INDEXED BY ix_appeals_terms_pending", 1)
+        plan = " ".join(str(row[-1]) for row in db.execute(text(f"EXPLAIN QUERY PLAN {forced}")))
+    assert "ix_appeals_terms_pending" in plan, plan

@@ -27,7 +27,7 @@ def upgrade() -> None:
         ["jurisdiction_id", "id"],
         unique=False,
         postgresql_where=sa.text("terms_pending"),
-        sqlite_where=sa.text("terms_pending"),
+        sqlite_where=sa.text("terms_pending = 1"),  # as the queries write it on SQLite (no boolean type)
     )
 
 

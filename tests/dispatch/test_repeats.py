@@ -195,7 +195,9 @@ def test_the_pending_appeals_are_read_through_their_partial_index(db, city, by_c
     new_appeal(db, city)
     db.flush()
     place = city.units["community"].id if by_community else city.jid
-    query = repeats._pending(by_community).params(jurisdiction=city.jid, place=place, since=datetime(2026, 1, 1, tzinfo=UTC))
+    query = repeats._pending(by_community).params(
+        jurisdiction=city.jid, place=place, since=datetime(2026, 1, 1, tzinfo=UTC)
+    )
     compiled = str(query.compile(db.get_bind(), compile_kwargs={"literal_binds": True}))
     if db.get_bind().dialect.name == "postgresql":
         db.execute(text("SET LOCAL enable_seqscan = off"))

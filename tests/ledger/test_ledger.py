@@ -169,6 +169,21 @@ def test_cli_export_then_import_of_an_xlsx(cli_env, tmp_path):  # noqa: F811
     assert bad.exit_code == 2 and "第 2 行「承办单位」" in bad.output and "未导入任何工单" in bad.output
     ok = runner.invoke(app, ["ledger", "import", str(tmp_path / "in.xlsx"), "--only-good"])
     assert ok.exit_code == 0 and "导入 1 行" in ok.output
+    # the filters, and the refusals: each says what is wrong and writes nothing
+    window = ["--from", "2000-01-01", "--to", "2000-01-31", "--unit", "DEMO-D1", "--status", "closed"]
+    filtered = runner.invoke(app, ["ledger", "export", str(tmp_path / "f.csv"), *window])
+    assert filtered.exit_code == 0, filtered.output
+    assert len((tmp_path / "f.csv").read_text(encoding="utf-8-sig").strip().splitlines()) == 1  # the heading only
+    refusals = {
+        ("export", str(tmp_path / "l.txt")): ".xlsx 或 .csv",
+        ("export", str(tmp_path / "d.csv"), "--from", "2026-13-01"): "--from 日期格式",
+        ("export", str(tmp_path / "u.csv"), "--unit", "NOPE"): "单位编码 NOPE 不存在",
+        ("import", str(tmp_path / "missing.xlsx")): "文件不存在",
+    }
+    for args, message in refusals.items():
+        refused = runner.invoke(app, ["ledger", *args])
+        assert refused.exit_code == 2 and message in refused.output, (args, refused.output)
+    assert not any((tmp_path / name).exists() for name in ("l.txt", "d.csv", "u.csv"))
 
 
 def test_a_row_that_fails_while_replaying_undoes_the_whole_file_unless_only_good(db, city):

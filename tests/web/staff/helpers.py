@@ -43,3 +43,19 @@ def intake_key(client: TestClient) -> str:
     match = KEY_RE.search(client.get("/staff/intake").text)
     assert match
     return match.group(1)
+
+
+def sign_in(context, live_server, key: str):
+    """A browser desk signs in as ``city.users[key]``; the page it lands on. The last desk's pages are closed
+    first: still open, their polling (the call panel) would meet the cleared cookies, load /login and set a new
+    CSRF cookie under the new page's form (a 403 at the next sign-in, seen in CI)."""
+    for old in context.pages:
+        old.close()
+    context.clear_cookies()
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("用户名").fill(live_server.city.users[key].username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_label("密码").press("Enter")
+    page.wait_for_url("**/staff/**")
+    return page

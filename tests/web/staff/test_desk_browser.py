@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD
 from tests.helpers import screenshot
+from tests.web.staff.helpers import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -17,17 +17,6 @@ def desk(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server.url)
     yield context
     context.close()
-
-
-def sign_in(context, live_server, key: str):
-    context.clear_cookies()
-    page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("用户名").fill(live_server.city.users[key].username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_label("密码").press("Enter")
-    page.wait_for_url("**/staff/**")
-    return page
 
 
 def menu_rows(page) -> int:

@@ -16,6 +16,7 @@ from lianxin.stats.dashboard import dashboard_scope
 from lianxin.web.staff.overview import figures, period_starts
 from tests.factories import PASSWORD
 from tests.helpers import screenshot
+from tests.web.staff.helpers import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -26,17 +27,6 @@ def desk(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server.url)
     yield context
     context.close()
-
-
-def sign_in(context, live_server, key: str):
-    context.clear_cookies()
-    page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("用户名").fill(live_server.city.users[key].username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_label("密码").press("Enter")
-    page.wait_for_url("**/staff/**")
-    return page
 
 
 def stored(live_server, order_no: str) -> Appeal:

@@ -104,6 +104,10 @@ def index_pending(
     """The job ``index_terms``: write the keywords of the appeals taken since the last run (of every jurisdiction,
     or of one) into the repeat index and clear their mark; returns how many appeals it indexed. Idempotent: an
     indexed appeal is not pending."""
+    # jieba's dictionary and TF-IDF tables load (~1–2 s, once a process) before the first statement: on SQLite that
+    # statement takes the write lock, which every other writer would wait on meanwhile (seen in CI: "database is
+    # locked" for a job process beside).
+    terms_of("连心")
     done = 0
     statement = _to_index(INDEX_BATCH, jurisdiction_id is not None)
     for _ in range(INDEX_BATCHES_PER_RUN):

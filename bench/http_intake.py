@@ -163,19 +163,26 @@ def setup(url: str) -> dict:
     return ids
 
 
-def run_database(
-    url: str, line: str, n: int, client_counts: list[int], worker_counts: list[int], only: set[str] | None = None
-) -> list[tuple]:
-    out(f"\n== {line} ==")
-    ids = setup(url)
-    env = {
+def server_env(url: str, ids: dict, tmp: str) -> dict:
+    """The server's settings for a bench: its database, rate limits out of the way, uploads and SMS under ``tmp``."""
+    return {
         "LIANXIN_DATABASE_URL": url,
         "LIANXIN_PUBLIC_JURISDICTION": ids["jurisdiction"],
         "LIANXIN_LOG_LEVEL": "WARNING",
         "LIANXIN_RATE_INTAKE_PER_ADDRESS": "100000000/1h",
         "LIANXIN_RATE_OPEN311_PER_ADDRESS": "100000000/1h",
         "LIANXIN_RATE_OPEN311_PER_KEY": "100000000/1h",
+        "LIANXIN_UPLOAD_DIR": str(Path(tmp) / "uploads"),
+        "LIANXIN_NOTIFY_SENDER": "file",
+        "LIANXIN_NOTIFY_FILE": str(Path(tmp) / "outbox.jsonl"),
     }
+
+
+def run_database(
+    url: str, line: str, n: int, client_counts: list[int], worker_counts: list[int], only: set[str] | None = None
+) -> list[tuple]:
+    out(f"\n== {line} ==")
+    ids = setup(url)
     doors = {
         "limit": (False, lambda a, b: limit_requests(a, b)),
         "JSON API": (
@@ -193,13 +200,9 @@ def run_database(
     offset = 0
     for workers in worker_counts:
         with tempfile.TemporaryDirectory(prefix="lianxin-http-bench-") as tmp:
-            server_env = env | {
-                "LIANXIN_UPLOAD_DIR": str(Path(tmp) / "uploads"),
-                "LIANXIN_NOTIFY_SENDER": "file",
-                "LIANXIN_NOTIFY_FILE": str(Path(tmp) / "outbox.jsonl"),
-            }
-            lianxin, lianxin_base = start(["lianxin.app:create_app", "--factory"], server_env, workers)
-            minimal, minimal_base = start(["minimal_intake_app:app", "--app-dir", str(BENCH)], server_env, workers)
+            env = server_env(url, ids, tmp)
+            lianxin, lianxin_base = start(["lianxin.app:create_app", "--factory"], env, workers)
+            minimal, minimal_base = start(["minimal_intake_app:app", "--app-dir", str(BENCH)], env, workers)
             try:
                 for clients in client_counts:
                     warmup = max(clients * 2, n // 10, 10)

@@ -49,17 +49,7 @@ def instructions(out: str) -> int:
 def measure(url: str, n: int, door: str) -> float:
     ids = http_intake.setup(url)
     with tempfile.TemporaryDirectory(prefix="lianxin-instructions-") as tmp:
-        env = os.environ | {
-            "LIANXIN_DATABASE_URL": url,
-            "LIANXIN_PUBLIC_JURISDICTION": ids["jurisdiction"],
-            "LIANXIN_LOG_LEVEL": "WARNING",
-            "LIANXIN_RATE_INTAKE_PER_ADDRESS": "100000000/1h",
-            "LIANXIN_RATE_OPEN311_PER_ADDRESS": "100000000/1h",
-            "LIANXIN_RATE_OPEN311_PER_KEY": "100000000/1h",
-            "LIANXIN_UPLOAD_DIR": f"{tmp}/uploads",
-            "LIANXIN_NOTIFY_SENDER": "file",
-            "LIANXIN_NOTIFY_FILE": f"{tmp}/outbox.jsonl",
-        }
+        env = os.environ | http_intake.server_env(url, ids, tmp)
         port, out = api_intake.free_port(), f"{tmp}/callgrind.out"
         server = subprocess.Popen(
             ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}", sys.executable]

@@ -116,13 +116,37 @@ def record_event(
     now: datetime | None = None,
 ) -> AppealEvent:
     event = AppealEvent(
-        **_event_row(appeal, kind, actor, from_status, to_status, unit_id, note, payload, actor_label, now)
+        **_event_row(
+            appeal,
+            kind,
+            actor,
+            from_status=from_status,
+            to_status=to_status,
+            unit_id=unit_id,
+            note=note,
+            payload=payload,
+            actor_label=actor_label,
+            now=now,
+        )
     )
     session.add(event)
     return event
 
 
-def _event_row(appeal: Appeal, kind, actor, from_status, to_status, unit_id, note, payload, actor_label, now) -> dict:
+def _event_row(
+    appeal: Appeal,
+    kind: EventKind | str,
+    actor: User | None,
+    *,
+    from_status=None,
+    to_status=None,
+    unit_id: int | None = None,
+    note: str | None = None,
+    payload: dict | None = None,
+    actor_label: str | None = None,
+    now: datetime | None = None,
+) -> dict:
+    """An event's row, for the ORM (`record_event`) and for the intake's Core INSERT alike."""
     kind = EventKind(kind)  # an unknown kind is a bug: ValueError
     return dict(
         jurisdiction_id=appeal.jurisdiction_id,
@@ -370,7 +394,9 @@ def submit_appeal(
         session.add(Attachment(jurisdiction_id=appeal.jurisdiction_id, appeal_id=appeal.id, purpose="intake", **item))
     label = None if actor else "诉求人"
     payload = {"channel": str(appeal.channel)}
-    event = _event_row(appeal, SUBMITTED, actor, None, AppealStatus.RECEIVED, None, None, payload, label, now)
+    event = _event_row(
+        appeal, SUBMITTED, actor, to_status=AppealStatus.RECEIVED, payload=payload, actor_label=label, now=now
+    )
     session.connection().execute(_INSERT_EVENT, event)
     notify_appellant(session, appeal, "submitted", "已受理，我们会尽快办理。可凭工单号和手机号查询进度。")
     flush(session)

@@ -65,6 +65,11 @@ def terms_of(text: str | None) -> list[str]:
     return [t for t in tags if len(t) <= 32 and not _SKIP.match(t)][:TERMS_PER_APPEAL]
 
 
+def load_jieba() -> None:
+    """Load jieba's dictionary and TF-IDF tables now (~1–2 s, once a process) rather than at the first keyword."""
+    terms_of("连心")
+
+
 def text_of(title: str | None, content: str) -> str:
     return content if content.startswith(title or "") else f"{title} {content}"
 
@@ -104,10 +109,9 @@ def index_pending(
     """The job ``index_terms``: write the keywords of the appeals taken since the last run (of every jurisdiction,
     or of one) into the repeat index and clear their mark; returns how many appeals it indexed. Idempotent: an
     indexed appeal is not pending."""
-    # jieba's dictionary and TF-IDF tables load (~1–2 s, once a process) before the first statement: on SQLite that
-    # statement takes the write lock, which every other writer would wait on meanwhile (seen in CI: "database is
-    # locked" for a job process beside).
-    terms_of("连心")
+    # Before the first statement: on SQLite it takes the write lock, which every other writer would wait on while
+    # jieba loaded (seen in CI: "database is locked" for a job process beside).
+    load_jieba()
     done = 0
     statement = _to_index(INDEX_BATCH, jurisdiction_id is not None)
     for _ in range(INDEX_BATCHES_PER_RUN):

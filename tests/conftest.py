@@ -9,7 +9,6 @@ import os
 import shutil
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -17,8 +16,7 @@ import pytest
 import time_machine
 import uvicorn
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from lianxin.api.keys import create_api_key
@@ -111,22 +109,10 @@ def clock():
 
 
 @pytest.fixture
-def scratch_settings(settings, tmp_path):
+def scratch_settings(settings, tmp_path_factory):
     """A database of its own, so going down to base never touches the shared test schema."""
-    if settings.database_url.startswith("sqlite"):
-        yield Settings(database_url=f"sqlite:///{tmp_path / 'migrations.db'}")
-        return
-    url = make_url(settings.database_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"lianxin_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield Settings(database_url=url.set(database=name).render_as_string(hide_password=False))
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(settings, tmp_path_factory, "mig") as scratch:
+        yield scratch
 
 
 # --- the app and its clients ----------------------------------------------------------------------

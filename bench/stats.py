@@ -33,6 +33,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from lianxin import paging  # noqa: E402
 from lianxin.api.listing import AppealFilter, list_appeals  # noqa: E402
+from lianxin.appeals.status import PUBLIC_EVENT_KINDS  # noqa: E402
 from lianxin.assessment.service import monthly_ranking  # noqa: E402
 from lianxin.assessment.supervision import leader_supervision_list, supervision_page  # noqa: E402
 from lianxin.clock import utcnow  # noqa: E402
@@ -168,6 +169,10 @@ EVENT_SQL = {  # kind → (condition on appeals a, at, unit, payload)
 }
 
 
+# The resident's timeline (and Open311's notes) show the public kinds, as the service marks them, and the reply's text.
+EVENT_NOTES = {"replied": "'经现场核实，已安排维修，问题已解决。如有疑问请再次来电。'"}
+
+
 def drop_secondary(factory, tables: list[str]) -> tuple[list, list]:
     """Drop the secondary indexes, unique and foreign-key constraints of ``tables`` before a bulk load
     (rebuilding them once afterwards is much faster than maintaining them row by row)."""
@@ -258,8 +263,9 @@ def load(factory, jid: int, first: int, n: int, *, days: int = DAYS, rollups: bo
             for kind, (cond, at, unit, payload) in EVENT_SQL.items():
                 s.execute(
                     text(
-                        f"INSERT INTO appeal_events (jurisdiction_id, appeal_id, kind, at, actor_label, unit_id, public, payload) "
-                        f"SELECT a.jurisdiction_id, a.id, '{kind}', {at}, '系统', {unit}, false, {payload} FROM appeals a "
+                        "INSERT INTO appeal_events (jurisdiction_id, appeal_id, kind, at, actor_label, unit_id, public, note, "
+                        f"payload) SELECT a.jurisdiction_id, a.id, '{kind}', {at}, '系统', {unit}, "
+                        f"{kind in PUBLIC_EVENT_KINDS}, {EVENT_NOTES.get(kind, 'NULL')}, {payload} FROM appeals a "
                         f"WHERE a.id BETWEEN :lo AND :hi AND ({cond}) ORDER BY a.id"
                     ),
                     {"lo": lo, "hi": hi},

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from lianxin.appeals.models import Appeal, AppealEvent
 from lianxin.appeals.status import EVENT_LABELS_ZH, AppealStatus, EventKind
+from lianxin.orgs.models import Unit
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ def timelines(session: Session, appeals: Sequence[Appeal | Row], *, public_only:
     if not appeals:
         return {}
     stmt = (
-        select(AppealEvent)
+        select(AppealEvent.appeal_id, AppealEvent.at, AppealEvent.kind, AppealEvent.note, Unit.name)
+        .outerjoin(Unit, Unit.id == AppealEvent.unit_id)
         .where(
             AppealEvent.appeal_id.in_([a.id for a in appeals]),
             AppealEvent.at >= min(a.received_at for a in appeals) - timedelta(days=1),
@@ -46,17 +48,10 @@ def timelines(session: Session, appeals: Sequence[Appeal | Row], *, public_only:
     if public_only:
         stmt = stmt.where(AppealEvent.public.is_(True))
     steps: dict[int, list[TimelineStep]] = {a.id: [] for a in appeals}
-    for event in session.scalars(stmt):
-        shown_note = event.note if (not public_only or event.kind in RESIDENT_NOTES) else None
-        steps[event.appeal_id].append(
-            TimelineStep(
-                event.at,
-                event.kind,
-                EVENT_LABELS_ZH.get(event.kind, event.kind),
-                event.unit.name if event.unit else None,
-                shown_note,
-            )
-        )
+    # Plain rows, not ORM events with their units: Open311's list of 1,000 requests reads ~6,000 of them.
+    for appeal_id, at, kind, note, unit_name in session.execute(stmt):
+        shown_note = note if (not public_only or kind in RESIDENT_NOTES) else None
+        steps[appeal_id].append(TimelineStep(at, kind, EVENT_LABELS_ZH.get(kind, kind), unit_name, shown_note))
     return {appeal_id: _superseded(history) for appeal_id, history in steps.items()}
 
 

@@ -16,6 +16,7 @@ _RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+@lru_cache(maxsize=64)
 def parse_rate(spec: str) -> tuple[int, timedelta]:
     """``"20/1h"`` → (20, 1 hour): at most N requests per period (``s``, ``m``, ``h``, ``d``; ``"5/m"`` = 5/1m)."""
     match = _RATE_RE.match(spec)

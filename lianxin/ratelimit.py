@@ -46,10 +46,13 @@ import math
 import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from ipaddress import ip_address, ip_network
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Integer, String, UniqueConstraint, case, delete, literal, select, update
+from sqlalchemy import Integer, String, UniqueConstraint, bindparam, case, delete, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -165,11 +168,19 @@ def _in_request(session: Session) -> Connection:
 
 
 def _insert(conn: Connection):
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    return postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+
+
+@cache
+def _count_one(dialect: str):
+    """The counting upsert, built once per dialect (a public intake counts twice: address and key)."""
+    table = RateCounter.__table__
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    values = {name: bindparam(f"{name}_", type_=table.c[name].type) for name in ("bucket", "key_hash", "window_start")}
+    stmt = insert(table).values(**values, count=1, expires_at=bindparam("expires_at_", type_=table.c.expires_at.type))
+    return stmt.on_conflict_do_update(
+        index_elements=["bucket", "key_hash", "window_start"], set_={"count": table.c.count + 1}
+    ).returning(table.c.count)
 
 
 def _window(now: datetime, window: timedelta) -> tuple[datetime, datetime]:
@@ -185,11 +196,8 @@ def hit(session: Session, bucket: str, key: str, *, limit: int, window: timedelt
     digest = _hash(session, bucket, key)
     table = RateCounter.__table__
     with _store(session) as conn:
-        stmt = _insert(conn)(table).values(bucket=bucket, key_hash=digest, window_start=start, count=1, expires_at=end)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["bucket", "key_hash", "window_start"], set_={"count": table.c.count + 1}
-        ).returning(table.c.count)
-        count = conn.execute(stmt).scalar_one()
+        row = {"bucket_": bucket, "key_hash_": digest, "window_start_": start, "expires_at_": end}
+        count = conn.execute(_count_one(conn.dialect.name), row).scalar_one()
         if count == 1:  # a new window: drop this key's finished ones (the job prunes keys never seen again)
             conn.execute(
                 delete(table).where(table.c.bucket == bucket, table.c.key_hash == digest, table.c.expires_at <= now)

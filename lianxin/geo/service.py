@@ -134,8 +134,10 @@ def _areas_around(session: Session, jurisdiction_id: int, lat: float, lng: float
 
 def locate(session: Session, jurisdiction_id: int, lat: float, lng: float) -> Location:
     """The street, community and grid whose boundaries contain the point (the deepest area wins)."""
-    rows = _areas_around(session, jurisdiction_id, lat, lng)
-    point = Point(lng, lat)
+    return _deepest(session, _areas_around(session, jurisdiction_id, lat, lng), Point(lng, lat))
+
+
+def _deepest(session: Session, rows: list, point: Point) -> Location:
     inside = [unit for area_id, at, geometry, unit in rows if _prepared(area_id, at, geometry).contains(point)]
     if not inside:
         return Location()
@@ -149,8 +151,11 @@ OUTSIDE_EN = "the chosen position is outside the jurisdiction: pick a place insi
 def inside_jurisdiction(session: Session, jurisdiction_id: int, lat: float, lng: float) -> bool | None:
     """Whether the point lies in any boundary of the jurisdiction (any kind; on an edge counts as inside);
     ``None`` when the jurisdiction has no boundaries at all (then nothing can be said)."""
-    point = Point(lng, lat)
-    rows = _areas_around(session, jurisdiction_id, lat, lng)
+    return _inside(session, jurisdiction_id, _areas_around(session, jurisdiction_id, lat, lng), Point(lng, lat))
+
+
+def _inside(session: Session, jurisdiction_id: int, rows: list, point: Point) -> bool | None:
+    """``inside_jurisdiction`` from the areas around the point (``_areas_around``), read once by the caller."""
     if any(_prepared(area_id, at, geometry).intersects(point) for area_id, at, geometry, _unit in rows):
         return True
     any_area = session.scalar(
@@ -267,7 +272,10 @@ def match_places(session: Session, jurisdiction_id: int, text: str | None) -> li
 
 def locate_text(session: Session, jurisdiction_id: int, text: str | None) -> Location:
     """The most specific unit named in the text (a 小区 beats its road, a road beats its street)."""
-    matches = match_places(session, jurisdiction_id, text)
+    return _named(session, match_places(session, jurisdiction_id, text))
+
+
+def _named(session: Session, matches: list[PlaceMatch]) -> Location:
     if not matches:
         return Location()
     units = {m.unit_id: session.get(Unit, m.unit_id) for m in matches}
@@ -289,8 +297,15 @@ def resolve_location(
         where = locate(session, jurisdiction_id, lat, lng)
         if where.found:
             return where
-    for text in (address, content):
-        where = locate_text(session, jurisdiction_id, text)
+    return _by_words(session, jurisdiction_id, address, content)
+
+
+def _by_words(session: Session, jurisdiction_id: int, *texts: str | None) -> Location:
+    """A place named in the first of ``texts`` that names one (the gazetteer read once for all of them)."""
+    texts = tuple(text for text in texts if text)
+    gazetteer = _gazetteer(session, jurisdiction_id) if texts else None
+    for text in texts:
+        where = _named(session, gazetteer.scan(text))
         if where.found:
             return where
     return Location()
@@ -306,12 +321,13 @@ def fill_location(session: Session, data: AppealCreate) -> AppealCreate:
             check_inside(session, data.jurisdiction_id, data.lat, data.lng)
         return data
     where = Location()
-    if has_point:
-        where = locate(session, data.jurisdiction_id, data.lat, data.lng)
-        if not where.found and checked:
-            check_inside(session, data.jurisdiction_id, data.lat, data.lng)
+    if has_point:  # the areas around the point, read once: to place it, and to refuse it when outside them all
+        rows, point = _areas_around(session, data.jurisdiction_id, data.lat, data.lng), Point(data.lng, data.lat)
+        where = _deepest(session, rows, point)
+        if not where.found and checked and _inside(session, data.jurisdiction_id, rows, point) is False:
+            raise InvalidInput(OUTSIDE_ZH, OUTSIDE_EN, field="lat")
     if not where.found:
-        where = resolve_location(session, data.jurisdiction_id, address=data.address, content=data.content)
+        where = _by_words(session, data.jurisdiction_id, data.address, data.content)
     if where.community is None:
         return data
     return data.model_copy(

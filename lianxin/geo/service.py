@@ -24,6 +24,7 @@ from lianxin.errors import InvalidInput, NotFound
 from lianxin.geo.models import PLACE_KIND_LABELS, Place, PlaceKind, UnitArea
 from lianxin.orgs.models import Role, Unit, UnitKind, User
 from lianxin.orgs.service import get_unit, require_role
+from lianxin.sla.service import config_changed, shared
 
 AREA_KINDS = (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID)
 DEPTH = {UnitKind.DISTRICT: 1, UnitKind.STREET: 2, UnitKind.COMMUNITY: 3, UnitKind.GRID: 4}
@@ -34,8 +35,10 @@ _area_cache: dict[tuple, BaseGeometry] = {}
 _gazetteer_cache: dict[int, tuple[tuple, Gazetteer]] = {}
 
 
-def _bump() -> None:
+def _changed(session: Session, jurisdiction_id: int) -> None:
+    """An area or a place changed: this process's caches and every process's copy (the configuration token)."""
     _edits[0] = next(_generation)
+    config_changed(session, jurisdiction_id)
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ def set_area(session: Session, unit: Unit, geometry: dict, *, actor: User | None
     area.min_lat, area.max_lat, area.min_lng, area.max_lng = min_lat, max_lat, min_lng, max_lng
     session.add(area)
     session.flush()
-    _bump()
+    _changed(session, unit.jurisdiction_id)
     return area
 
 
@@ -158,13 +161,20 @@ def _inside(session: Session, jurisdiction_id: int, rows: list, point: Point) ->
     """``inside_jurisdiction`` from the areas around the point (``_areas_around``), read once by the caller."""
     if any(_prepared(area_id, at, geometry).intersects(point) for area_id, at, geometry, _unit in rows):
         return True
+    has_areas = shared(session, jurisdiction_id, "has areas", lambda: _has_areas(session, jurisdiction_id))
+    if has_areas is None:
+        has_areas = _has_areas(session, jurisdiction_id)
+    return False if has_areas else None
+
+
+def _has_areas(session: Session, jurisdiction_id: int) -> bool:
     any_area = session.scalar(
         select(UnitArea.id)
         .join(Unit, Unit.id == UnitArea.unit_id)
         .where(UnitArea.jurisdiction_id == jurisdiction_id, Unit.active.is_(True))
         .limit(1)
     )
-    return None if any_area is None else False
+    return any_area is not None
 
 
 # Appeals that arrive from another system are never refused for their point (an elder's alarm must become a
@@ -245,6 +255,12 @@ class Gazetteer:
 
 
 def _gazetteer(session: Session, jurisdiction_id: int) -> Gazetteer:
+    """The jurisdiction's gazetteer, kept per process: under the configuration token (``config_changed``, which
+    every edit of places, areas and units calls) when the jurisdiction has one, else under a token of its places
+    (an aggregate over them, on each call)."""
+    kept = shared(session, jurisdiction_id, "gazetteer", lambda: _load_gazetteer(session, jurisdiction_id))
+    if kept is not None:
+        return kept
     token = session.execute(
         select(func.count(Place.id), func.max(Place.updated_at), func.sum(Place.id)).where(
             Place.jurisdiction_id == jurisdiction_id
@@ -253,16 +269,17 @@ def _gazetteer(session: Session, jurisdiction_id: int) -> Gazetteer:
     key = (*token, _edits[0])
     cached = _gazetteer_cache.get(jurisdiction_id)
     if cached is None or cached[0] != key:
-        rows = session.execute(
-            select(Place.name, Place.kind, Place.unit_id, Unit.kind)
-            .join(Unit, Unit.id == Place.unit_id)
-            .where(Place.jurisdiction_id == jurisdiction_id, Unit.active.is_(True))
-        ).all()
-        gazetteer = Gazetteer(
-            [(name, kind, unit_id, DEPTH.get(unit_kind, 0)) for name, kind, unit_id, unit_kind in rows]
-        )
-        _gazetteer_cache[jurisdiction_id] = cached = (key, gazetteer)
+        _gazetteer_cache[jurisdiction_id] = cached = (key, _load_gazetteer(session, jurisdiction_id))
     return cached[1]
+
+
+def _load_gazetteer(session: Session, jurisdiction_id: int) -> Gazetteer:
+    rows = session.execute(
+        select(Place.name, Place.kind, Place.unit_id, Unit.kind)
+        .join(Unit, Unit.id == Place.unit_id)
+        .where(Place.jurisdiction_id == jurisdiction_id, Unit.active.is_(True))
+    ).all()
+    return Gazetteer([(name, kind, unit_id, DEPTH.get(unit_kind, 0)) for name, kind, unit_id, unit_kind in rows])
 
 
 def match_places(session: Session, jurisdiction_id: int, text: str | None) -> list[PlaceMatch]:
@@ -379,7 +396,7 @@ def add_place(
     )
     session.add(place)
     session.flush()
-    _bump()
+    _changed(session, jurisdiction_id)
     return place
 
 
@@ -390,4 +407,4 @@ def delete_place(session: Session, place_id: int, *, actor: User | None) -> None
         raise NotFound(f"地名 {place_id} 不存在", f"place {place_id} not found", field="place_id")
     session.delete(place)
     session.flush()
-    _bump()
+    _changed(session, place.jurisdiction_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from shapely.geometry import box, mapping
+from sqlalchemy import event
 
 from lianxin.appeals.schemas import AppealCreate
 from lianxin.errors import InvalidInput, PermissionDenied
@@ -18,6 +19,8 @@ from lianxin.geo.service import (
     match_places,
     set_area,
 )
+from lianxin.orgs.service import update_unit
+from lianxin.sla.service import invalidate
 from tests.factories import new_appeal
 
 
@@ -196,3 +199,46 @@ def test_fill_location_keeps_what_the_operator_chose(db, mapped):
         lng=116.15,
     )
     assert fill_location(db, data) is data
+
+
+def _statements_of(db, call) -> list[str]:
+    """The SQL ``call()`` sends, as the next request would: its session's caches empty, the process's kept."""
+    invalidate(db)
+    seen: list[str] = []
+    listener = lambda _c, _cur, statement, *_: seen.append(statement)  # noqa: E731
+    event.listen(db.get_bind(), "before_cursor_execute", listener)
+    try:
+        call()
+    finally:
+        event.remove(db.get_bind(), "before_cursor_execute", listener)
+    return seen
+
+
+def test_the_gazetteer_is_kept_per_process_and_every_edit_renews_it(db, named):
+    u = named.units
+    assert [m.name for m in match_places(db, named.jid, "和平里小区")] == ["和平里小区"]  # loaded and kept
+    seen = _statements_of(db, lambda: match_places(db, named.jid, "和平里小区门口"))
+    assert len(seen) == 1 and "config_stamps" in seen[0]  # the configuration's token only: no place is read
+    # a unit taken out of service: its places name nothing any more, in the next request of any process
+    update_unit(db, u["grid"], name=u["grid"].name, phone=None, active=False)
+    invalidate(db)
+    assert [m.name for m in match_places(db, named.jid, "和平里小区")] == ["和平里"]
+
+
+def test_a_point_is_refused_outside_the_boundaries_once_the_jurisdiction_has_any(db, city):
+    data = AppealCreate(
+        jurisdiction_id=city.jid,
+        channel="mobile",
+        appeal_type="help",
+        content="路灯坏了一周了",
+        appellant_phone="13800138000",
+        lat=31.2,
+        lng=121.4,
+    )
+    invalidate(db)
+    assert fill_location(db, data).community_id is None  # no boundaries at all: nothing can be said
+    set_area(db, city.units["street"], square(116.0, 39.9, 116.1, 40.1), actor=None)
+    invalidate(db)
+    with pytest.raises(InvalidInput) as outside:
+        fill_location(db, data)
+    assert outside.value.field == "lat" and "不在本辖区" in outside.value.message_zh

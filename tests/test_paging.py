@@ -29,6 +29,25 @@ def test_a_count_stops_at_the_cap(db, city):
     assert str(Count(1_000, True)) == "1,000+" and str(Count(42)) == "42"
 
 
+def test_a_search_reads_its_few_matches_by_id_and_many_by_the_sort(db, city, monkeypatch):
+    found = [new_appeal(db, city, title=f"钉住第{i}号") for i in range(6)]
+    new_appeal(db, city, title="别的诉求")
+    stmt = (
+        select(Appeal)
+        .where(Appeal.jurisdiction_id == city.jid, Appeal.title.contains("钉住"))
+        .order_by(Appeal.received_at.desc(), Appeal.id.desc())
+    )
+    count, few = paging.pinned(db, stmt, cap=4)
+    assert count == Count(4, True)  # the count still stops at the cap
+    assert "appeals.id IN" in str(few.compile(compile_kwargs={"literal_binds": True}))
+    assert db.scalars(few).all() == db.scalars(stmt).all() == list(reversed(found))
+    monkeypatch.setattr(paging, "PINNED", 5)  # more matches than are read by id: the statement as it was
+    assert paging.pinned(db, stmt, cap=4) == (Count(4, True), stmt)
+    nothing = stmt.where(Appeal.title.contains("无此词语"))
+    count, none = paging.pinned(db, nothing)
+    assert count == Count(0) and db.scalars(none).all() == []
+
+
 @pytest.fixture
 def many(db, city, clock):
     appeals = []
@@ -97,7 +116,9 @@ def test_numbered_pages_reach_the_cap_and_the_cursor_goes_on(client, make_key, m
     assert rest.status_code == 200 and len(rest.json()["items"]) == 2 and len(set(seen)) == 4
 
 
-def test_a_staff_list_past_the_cap_counts_n_plus_and_pages_by_cursor(client, db, city, monkeypatch):
+@pytest.mark.parametrize("pinned_up_to", [5_000, 10])  # the 45 matches read by id, or by the sort's index
+def test_a_staff_list_past_the_cap_counts_n_plus_and_pages_by_cursor(client, db, city, monkeypatch, pinned_up_to):
+    monkeypatch.setattr(paging, "PINNED", pinned_up_to)
     appeals = [new_appeal(db, city, title=f"大量工单第{i}号") for i in range(45)]
     as_user(client, city, "dispatcher")
     page = client.get("/staff/appeals?q=大量工单").text  # under the cap: page numbers as before

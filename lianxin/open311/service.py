@@ -335,7 +335,10 @@ def create_request(
         attachments = [*attachments, *store_media()]
     appeal = submit_appeal(session, fields, actor=None, idempotency_key=idempotency_key, attachments=attachments)
     # a retry with the same key returns the first request, which has its row already
-    if idempotency_key is None or session.scalar(select(Open311Request.id).where(Open311Request.appeal_id == appeal.id)) is None:
+    if (
+        idempotency_key is None
+        or session.scalar(select(Open311Request.id).where(Open311Request.appeal_id == appeal.id)) is None
+    ):
         session.add(
             Open311Request(
                 jurisdiction_id=jurisdiction.id,

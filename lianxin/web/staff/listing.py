@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from lianxin.clock import utcnow
-from lianxin.paging import Count, capped_count, keyset_page, nullable
+from lianxin.paging import Count, capped_count, keyset_page, nullable, pinned
 from lianxin.web.i18n import EN, pick_lang
 
 PAGE_SIZES = (20, 50, 100)
@@ -177,10 +177,13 @@ def run_list(session: Session, request: Request, spec: ListSpec, stmt: Select) -
     size = size if size in PAGE_SIZES else PAGE_SIZES[0]
     after = (request.query_params.get("after") or "").strip()[:500] or None
     counted = not (q and spec.counts and not spec.counts(q))
+    found = None
+    if q and spec.search and counted:  # a search the indexes can find: its few matches are read by id (paging.pinned)
+        found, stmt = pinned(session, stmt)
     if after or not counted:  # a cursor's page is not counted again; an uncounted search starts at page 1
         total, page = Count(0), 1
     else:
-        total = capped_count(session, stmt)
+        total = found if found is not None else capped_count(session, stmt)
         page = min(_int(request.query_params.get("page"), 1), max(1, -(-total.n // size)))
     result = keyset_page(
         session, stmt, sort_keys(spec, stmt, sort), size=size, cursor=after, offset=(page - 1) * size, name="after"

@@ -61,11 +61,10 @@ def free_port() -> int:
 def scratch_database(settings: Settings, tmp_path_factory, name: str) -> Iterator[Settings]:
     """A database of its own (never the rolled-back test schema): a SQLite file, or a scratch PostgreSQL database."""
     uploads = tmp_path_factory.mktemp(f"{name}_uploads")
+    own = {"upload_dir": uploads, "notify_sender": "console"}  # the rest as the suite's (no public-figure memo)
     if settings.database_url.startswith("sqlite"):
-        yield Settings(
-            database_url=f"sqlite:///{tmp_path_factory.mktemp(name) / f'{name}.db'}",
-            upload_dir=uploads,
-            notify_sender="console",
+        yield settings.model_copy(
+            update=own | {"database_url": f"sqlite:///{tmp_path_factory.mktemp(name) / f'{name}.db'}"}
         )
         return
     url = make_url(settings.database_url.replace("postgresql://", "postgresql+psycopg://", 1))
@@ -73,10 +72,8 @@ def scratch_database(settings: Settings, tmp_path_factory, name: str) -> Iterato
     with _admin(settings) as conn:
         conn.execute(text(f'CREATE DATABASE "{db_name}"'))
     try:
-        yield Settings(
-            database_url=url.set(database=db_name).render_as_string(hide_password=False),
-            upload_dir=uploads,
-            notify_sender="console",
+        yield settings.model_copy(
+            update=own | {"database_url": url.set(database=db_name).render_as_string(hide_password=False)}
         )
     finally:
         _drop(settings, db_name)

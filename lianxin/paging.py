@@ -47,20 +47,19 @@ def capped_count(session: Session, stmt: Select, cap: int | None = None) -> Coun
     return Count(min(n, cap), n > cap)
 
 
-def pinned(session: Session, stmt: Select, cap: int | None = None) -> tuple[Count, Select]:
-    """``capped_count`` of a search, read as the matching ids; when there are no more than ``PINNED``, ``stmt``
-    narrowed to them. PostgreSQL cannot tell how many rows a trigram search matches (it guesses about 1,000 for
-    any words), so under ``ORDER BY … LIMIT`` it may walk the sort's index backwards testing every row for words
-    that match few or none (2.9 s at 10 M appeals for an absent word, 0.2 s for one in 5,000); the ids come from
-    the trigram indexes' bitmap instead, and the page from the primary key. Past ``PINNED`` matches the sort's
-    index finds a page of them soon."""
-    cap = cap or CAP
-    found = stmt.order_by(None).limit(max(cap, PINNED) + 1).subquery()
+def pinned(session: Session, searched: Select, unsearched: Select) -> Select:
+    """``searched`` (``unsearched`` with a search's condition) as ``unsearched`` narrowed to the ids the search
+    matches, when there are no more than ``PINNED``. PostgreSQL cannot tell how many rows a trigram search matches
+    (it guesses about 1,000 for any words), so under ``ORDER BY … LIMIT`` it may walk the sort's index backwards
+    testing every row for words that match few or none (2.9 s at 10 M appeals for an absent word); the ids come
+    from the trigram indexes' bitmap instead, and the page by primary key without testing the words again (kept,
+    the planner multiplied the two conditions' estimates into one row and joined the units to each of 3,957 matches
+    in a nested loop: 469 ms). Past ``PINNED`` matches the sort's index finds a page of them soon."""
+    found = searched.order_by(None).limit(PINNED + 1).subquery()
     ids = session.scalars(select(found.c.id)).all()
-    count = Count(min(len(ids), cap), len(ids) > cap)
     if len(ids) > PINNED:
-        return count, stmt
-    return count, stmt.where(stmt.column_descriptions[0]["entity"].id.in_(ids))
+        return searched
+    return unsearched.where(unsearched.column_descriptions[0]["entity"].id.in_(ids))
 
 
 def beyond_numbered_pages(page: int, name: str = "page") -> InvalidInput:

@@ -32,20 +32,18 @@ def test_a_count_stops_at_the_cap(db, city):
 def test_a_search_reads_its_few_matches_by_id_and_many_by_the_sort(db, city, monkeypatch):
     found = [new_appeal(db, city, title=f"钉住第{i}号") for i in range(6)]
     new_appeal(db, city, title="别的诉求")
-    stmt = (
-        select(Appeal)
-        .where(Appeal.jurisdiction_id == city.jid, Appeal.title.contains("钉住"))
-        .order_by(Appeal.received_at.desc(), Appeal.id.desc())
-    )
-    count, few = paging.pinned(db, stmt, cap=4)
-    assert count == Count(4, True)  # the count still stops at the cap
-    assert "appeals.id IN" in str(few.compile(compile_kwargs={"literal_binds": True}))
-    assert db.scalars(few).all() == db.scalars(stmt).all() == list(reversed(found))
-    monkeypatch.setattr(paging, "PINNED", 5)  # more matches than are read by id: the statement as it was
-    assert paging.pinned(db, stmt, cap=4) == (Count(4, True), stmt)
-    nothing = stmt.where(Appeal.title.contains("无此词语"))
-    count, none = paging.pinned(db, nothing)
-    assert count == Count(0) and db.scalars(none).all() == []
+    scope = select(Appeal).where(Appeal.jurisdiction_id == city.jid)
+    order = (Appeal.received_at.desc(), Appeal.id.desc())
+    searched = scope.where(Appeal.title.contains("钉住"))
+    few = paging.pinned(db, searched, scope)  # the scope narrowed to the matches' ids; the words not tested again
+    sql = str(few.compile(compile_kwargs={"literal_binds": True}))
+    assert "appeals.id IN" in sql and "钉住" not in sql
+    assert db.scalars(few.order_by(*order)).all() == db.scalars(searched.order_by(*order)).all() == found[::-1]
+    assert capped_count(db, few, cap=4) == Count(4, True)  # the count still stops at the cap
+    monkeypatch.setattr(paging, "PINNED", 5)  # more matches than are read by id: the search as it was
+    assert paging.pinned(db, searched, scope) is searched
+    nothing = paging.pinned(db, scope.where(Appeal.title.contains("无此词语")), scope)
+    assert db.scalars(nothing).all() == []
 
 
 @pytest.fixture

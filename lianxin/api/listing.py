@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -102,12 +102,11 @@ def list_appeals(
     count; past it the cursor goes on, as deep as the history."""
     if not cursor and (page - 1) * page_size >= paging.CAP:
         raise paging.beyond_numbered_pages(page)
-    stmt = flt.apply(visible_appeals(session, actor))
+    visible = visible_appeals(session, actor)
+    stmt = flt.apply(visible)
     if flt.q and not flt.search_window:  # a search the indexes can find: its few matches read by id
-        total, stmt = paging.pinned(session, stmt)
-        total = None if cursor else total
-    else:
-        total = None if cursor or flt.search_window else capped_count(session, stmt)
+        stmt = paging.pinned(session, stmt, replace(flt, q=None).apply(visible))
+    total = None if cursor or flt.search_window else capped_count(session, stmt)
     page_of = stmt.order_by(*SORTS[sort]).options(*PRESENTED)
     result = keyset_page(session, page_of, KEYS[sort], size=page_size, cursor=cursor, offset=(page - 1) * page_size)
     return result.rows, total, result.next_cursor

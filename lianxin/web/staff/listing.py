@@ -139,12 +139,16 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
-def filtered(spec: ListSpec, stmt: Select, request: Request) -> tuple[Select, str, dict[str, str], str]:
-    """Apply the request's search, filters and sort; returns the statement and the state it used."""
+def filtered(
+    spec: ListSpec, stmt: Select, request: Request, pin: Session | None = None
+) -> tuple[Select, str, dict[str, str], str]:
+    """Apply the request's search, filters and sort; returns the statement and the state it used. With ``pin``
+    (a session), a search's few matches are read first and the list narrowed to them (``paging.pinned``)."""
     params = request.query_params
-    q = (params.get("q") or "").strip()[:100]
+    q = _query(request)
     if q and spec.search:
-        stmt = spec.search(stmt, q)
+        searched = spec.search(stmt, q)
+        stmt = pinned(pin, searched, stmt) if pin is not None else searched
     chosen = {}
     for flt in spec.filters:
         value = params.get(flt.key) or ""
@@ -158,6 +162,10 @@ def filtered(spec: ListSpec, stmt: Select, request: Request) -> tuple[Select, st
     return stmt.order_by(clause, entity.id.desc() if sort.startswith("-") else entity.id.asc()), q, chosen, sort
 
 
+def _query(request: Request) -> str:
+    return (request.query_params.get("q") or "").strip()[:100]
+
+
 def sort_keys(spec: ListSpec, stmt: Select, sort: str) -> list[tuple]:
     """The keyset keys of ``sort`` (as ``filtered`` orders): the column's expression, then the row's id."""
     key, desc = sort.lstrip("-"), sort.startswith("-")
@@ -167,7 +175,9 @@ def sort_keys(spec: ListSpec, stmt: Select, sort: str) -> list[tuple]:
 
 def run_list(session: Session, request: Request, spec: ListSpec, stmt: Select) -> ListPage | Response:
     """One page of rows, or the whole filtered list as a download when ``export`` is csv or xlsx."""
-    stmt, q, chosen, sort = filtered(spec, stmt, request)
+    q = _query(request)
+    counted = not (q and spec.counts and not spec.counts(q))  # a short word is looked for in a window, uncounted
+    stmt, q, chosen, sort = filtered(spec, stmt, request, session if counted else None)
     lang = pick_lang(request)
     export = request.query_params.get("export")
     if export in ("csv", "xlsx"):
@@ -176,14 +186,10 @@ def run_list(session: Session, request: Request, spec: ListSpec, stmt: Select) -
     size = _int(request.query_params.get("size"), PAGE_SIZES[0])
     size = size if size in PAGE_SIZES else PAGE_SIZES[0]
     after = (request.query_params.get("after") or "").strip()[:500] or None
-    counted = not (q and spec.counts and not spec.counts(q))
-    found = None
-    if q and spec.search and counted:  # a search the indexes can find: its few matches are read by id (paging.pinned)
-        found, stmt = pinned(session, stmt)
     if after or not counted:  # a cursor's page is not counted again; an uncounted search starts at page 1
         total, page = Count(0), 1
     else:
-        total = found if found is not None else capped_count(session, stmt)
+        total = capped_count(session, stmt)
         page = min(_int(request.query_params.get("page"), 1), max(1, -(-total.n // size)))
     result = keyset_page(
         session, stmt, sort_keys(spec, stmt, sort), size=size, cursor=after, offset=(page - 1) * size, name="after"

@@ -102,33 +102,11 @@ def touch(session: Session, appeal: Appeal, now: datetime) -> None:
 
 
 def record_event(
-    session: Session,
-    appeal: Appeal,
-    kind: EventKind | str,
-    *,
-    actor: User | None,
-    from_status=None,
-    to_status=None,
-    unit_id: int | None = None,
-    note: str | None = None,
-    payload: dict | None = None,
-    actor_label: str | None = None,
-    now: datetime | None = None,
+    session: Session, appeal: Appeal, kind: EventKind | str, *, actor: User | None, **fields
 ) -> AppealEvent:
-    event = AppealEvent(
-        **_event_row(
-            appeal,
-            kind,
-            actor,
-            from_status=from_status,
-            to_status=to_status,
-            unit_id=unit_id,
-            note=note,
-            payload=payload,
-            actor_label=actor_label,
-            now=now,
-        )
-    )
+    """Add an event to ``appeal``'s history; ``fields`` are ``_event_row``'s (from_status, to_status, unit_id,
+    note, payload, actor_label, now)."""
+    event = AppealEvent(**_event_row(appeal, kind, actor, **fields))
     session.add(event)
     return event
 

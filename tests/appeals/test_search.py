@@ -3,6 +3,8 @@ longer ones, Latin case, % and _ taken literally, the short word's window; on Po
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select, text
 
@@ -53,6 +55,40 @@ def test_latin_is_case_insensitive_and_percent_and_underscore_match_themselves(d
 def test_which_words_the_trigram_index_can_find():
     assert indexable("停车难") and indexable("wifi") and indexable("5678") and indexable("小区 停车难")
     assert not indexable("停车") and not indexable("a") and not indexable("停 车 难") and not indexable("50%_")
+
+
+def test_a_long_phrase_is_looked_up_by_its_pieces_and_each_row_tested_for_the_whole():
+    phrase = "垃圾桶满了没人清运，气味很大，持续半个多月，请给予答复"
+    assert search.pieces(phrase) == [
+        "垃圾桶",
+        "满了没",
+        "人清运",
+        "气味很",
+        "味很大",
+        "持续半",
+        "个多月",
+        "请给予",
+        "予答复",
+    ]
+    assert search.pieces("小区 停车难") == ["停车难"] and search.pieces("5678") == ["567", "678"]
+    assert search.pieces("WiFi") == ["WiF", "iFi"] and search.pieces("停车") == []
+    for q in ("垃圾桶满了没人清运", "小区停车难问题", "WiFi信号", "50%_折扣券"):  # each character of a run of 3 or more
+        covered = set()
+        for piece in search.pieces(q):
+            start = q.index(piece)
+            covered |= set(range(start, start + 3))
+        assert covered == {i for run in re.finditer(r"[^\W_]{3,}", q) for i in range(*run.span())}, q
+
+
+def test_a_row_with_every_piece_but_not_the_phrase_is_not_found(db, city):
+    whole = new_appeal(db, city, title="夜市", content="夜市排档吵闹，持续半个多月。")
+    scattered = new_appeal(db, city, title="夜市", content="夜市排长队，摊档吵闹，持续半年，多个多月了。")
+    assert search.pieces("夜市排档吵闹，持续半个多月") == ["夜市排", "档吵闹", "持续半", "个多月"]
+    assert found(db, "夜市排档吵闹，持续半个多月") == {whole.id}
+    assert found(db, "档吵闹") == {whole.id, scattered.id}
+    latin = new_appeal(db, city, title="Free WiFi Zone", content="公共场所信号很差。")
+    assert found(db, "free wifi zone") == found(db, "FREE WIFI") == {latin.id}
+    assert found(db, "free zone wifi") == set()  # each piece is there (fre ree zon one wif ifi), not the phrase
 
 
 def test_a_short_word_is_looked_for_among_the_newest_appeals_only(db, city, monkeypatch):
@@ -108,6 +144,11 @@ def test_on_postgresql_a_search_of_three_characters_or_more_reads_the_trigram_in
         shown = plan(db, q)
         for column in ("title", "content", "address"):
             assert f"ix_appeals_{column}_trgm" in shown, shown
+    long = plan(
+        db, "夜市排档吵闹，持续半个多月"
+    )  # the index looks up the pieces; the whole phrase is tested on the row
+    assert "ix_appeals_content_trgm" in long and "夜市排%" in long and "个多月%" in long, long
+    assert "strpos(content, '夜市排档吵闹，持续半个多月'" in long and "持续半个多月%" not in long, long
     phone = select(Appeal.id).where(Appeal.appellant_phone.endswith("5678", autoescape=True))
     sql = phone.compile(db.get_bind(), compile_kwargs={"literal_binds": True})
     assert "ix_appeals_appellant_phone_trgm" in "\n".join(db.scalars(text(f"EXPLAIN {sql}")))

@@ -47,9 +47,10 @@ def capped_count(session: Session, stmt: Select, cap: int | None = None) -> Coun
     return Count(min(n, cap), n > cap)
 
 
-def pinned(session: Session, searched: Select, unsearched: Select) -> Select:
+def pinned(session: Session, searched: Select, unsearched: Select) -> tuple[Select, Count | None]:
     """``searched`` (``unsearched`` with a search's condition) as ``unsearched`` narrowed to the ids the search
-    matches, when there are no more than ``PINNED``. PostgreSQL cannot tell how many rows a trigram search matches
+    matches, when there are no more than ``PINNED``; and how many match, capped at ``CAP``, when the ids read tell
+    (the list need not count them again; they do not when ``PINNED`` < ``CAP`` and more than ``PINNED`` match). PostgreSQL cannot tell how many rows a trigram search matches
     (it guesses about 1,000 for any words), so under ``ORDER BY … LIMIT`` it may walk the sort's index backwards
     testing every row for words that match few or none (2.9 s at 10 M appeals for an absent word); the ids come
     from the trigram indexes' bitmap instead, and the page by primary key without testing the words again (kept,
@@ -57,9 +58,10 @@ def pinned(session: Session, searched: Select, unsearched: Select) -> Select:
     in a nested loop: 469 ms). Past ``PINNED`` matches the sort's index finds a page of them soon."""
     found = searched.order_by(None).limit(PINNED + 1).subquery()
     ids = session.scalars(select(found.c.id)).all()
+    count = Count(min(len(ids), CAP), len(ids) > CAP) if len(ids) <= PINNED or len(ids) > CAP else None
     if len(ids) > PINNED:
-        return searched
-    return unsearched.where(unsearched.column_descriptions[0]["entity"].id.in_(ids))
+        return searched, count
+    return unsearched.where(unsearched.column_descriptions[0]["entity"].id.in_(ids)), count
 
 
 def beyond_numbered_pages(page: int, name: str = "page") -> InvalidInput:

@@ -35,15 +35,19 @@ def test_a_search_reads_its_few_matches_by_id_and_many_by_the_sort(db, city, mon
     scope = select(Appeal).where(Appeal.jurisdiction_id == city.jid)
     order = (Appeal.received_at.desc(), Appeal.id.desc())
     searched = scope.where(Appeal.title.contains("钉住"))
-    few = paging.pinned(db, searched, scope)  # the scope narrowed to the matches' ids; the words not tested again
+    few, count = paging.pinned(db, searched, scope)  # the scope narrowed to the matches' ids, which are counted
     sql = str(few.compile(compile_kwargs={"literal_binds": True}))
-    assert "appeals.id IN" in sql and "钉住" not in sql
+    assert "appeals.id IN" in sql and "钉住" not in sql  # the words are not tested again
     assert db.scalars(few.order_by(*order)).all() == db.scalars(searched.order_by(*order)).all() == found[::-1]
-    assert capped_count(db, few, cap=4) == Count(4, True)  # the count still stops at the cap
+    assert count == Count(6)
+    monkeypatch.setattr(paging, "CAP", 4)
+    assert paging.pinned(db, searched, scope)[1] == Count(4, True)  # the count stops at the cap
     monkeypatch.setattr(paging, "PINNED", 5)  # more matches than are read by id: the search as it was
-    assert paging.pinned(db, searched, scope) is searched
-    nothing = paging.pinned(db, scope.where(Appeal.title.contains("无此词语")), scope)
-    assert db.scalars(nothing).all() == []
+    assert paging.pinned(db, searched, scope) == (searched, Count(4, True))
+    monkeypatch.setattr(paging, "CAP", 10)  # 6 read, more than PINNED and fewer than the cap: not counted
+    assert paging.pinned(db, searched, scope) == (searched, None)
+    nothing, count = paging.pinned(db, scope.where(Appeal.title.contains("无此词语")), scope)
+    assert db.scalars(nothing).all() == [] and count == Count(0)
 
 
 @pytest.fixture

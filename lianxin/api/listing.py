@@ -103,13 +103,14 @@ def list_appeals(
     if not cursor and (page - 1) * page_size >= paging.CAP:
         raise paging.beyond_numbered_pages(page)
     visible = visible_appeals(session, actor)
-    stmt = flt.apply(visible)
-    if flt.q and not flt.search_window:  # a search the indexes can find: its few matches read by id
-        stmt = paging.pinned(session, stmt, replace(flt, q=None).apply(visible))
-    total = None if cursor or flt.search_window else capped_count(session, stmt)
+    stmt, total = flt.apply(visible), None
+    if flt.q and not flt.search_window:  # a search the indexes can find: its few matches read by id, and counted
+        stmt, total = paging.pinned(session, stmt, replace(flt, q=None).apply(visible))
+    if total is None and not (cursor or flt.search_window):
+        total = capped_count(session, stmt)
     page_of = stmt.order_by(*SORTS[sort]).options(*PRESENTED)
     result = keyset_page(session, page_of, KEYS[sort], size=page_size, cursor=cursor, offset=(page - 1) * page_size)
-    return result.rows, total, result.next_cursor
+    return result.rows, None if cursor else total, result.next_cursor
 
 
 # What ``api.present.appeal_out`` reads of each appeal on a page, loaded for the whole page in two queries

@@ -139,31 +139,37 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
-def filtered(
-    spec: ListSpec, stmt: Select, request: Request, pin: Session | None = None
-) -> tuple[Select, str, dict[str, str], str]:
-    """Apply the request's search, filters and sort; returns the statement and the state it used. With ``pin``
-    (a session), a search's few matches are read first and the list narrowed to them (``paging.pinned``)."""
+@dataclass(frozen=True)
+class Filtered:
+    stmt: Select
+    q: str
+    chosen: dict[str, str]
+    sort: str
+    counted: bool  # False for a search whose matches are not counted (``ListSpec.counts``)
+    count: Count | None = None  # how many match, when the search's pinning read it (``paging.pinned``)
+
+
+def filtered(spec: ListSpec, stmt: Select, request: Request, session: Session) -> Filtered:
+    """Apply the request's filters, search and sort. A search that is counted has its few matches read first and
+    the list narrowed to them (``paging.pinned``), which counts them too."""
     params = request.query_params
-    q = _query(request)
-    if q and spec.search:
-        searched = spec.search(stmt, q)
-        stmt = pinned(pin, searched, stmt) if pin is not None else searched
-    chosen = {}
+    chosen, count = {}, None
     for flt in spec.filters:
         value = params.get(flt.key) or ""
         if value and value in {option[0] for option in flt.options()}:
             stmt, chosen[flt.key] = flt.apply(stmt, value), value
+    q = (params.get("q") or "").strip()[:100]
+    counted = not (q and spec.counts and not spec.counts(q))  # a short word is looked for in a window, uncounted
+    if q and spec.search:
+        searched = spec.search(stmt, q)
+        stmt, count = pinned(session, searched, stmt) if counted else (searched, None)
     sort = params.get("sort") or spec.default_sort
     clause = _sort_clause(spec, sort)
     if clause is None:
         sort, clause = spec.default_sort, _sort_clause(spec, spec.default_sort)
     entity = stmt.column_descriptions[0]["entity"]
-    return stmt.order_by(clause, entity.id.desc() if sort.startswith("-") else entity.id.asc()), q, chosen, sort
-
-
-def _query(request: Request) -> str:
-    return (request.query_params.get("q") or "").strip()[:100]
+    order = entity.id.desc() if sort.startswith("-") else entity.id.asc()
+    return Filtered(stmt.order_by(clause, order), q, chosen, sort, counted, count)
 
 
 def sort_keys(spec: ListSpec, stmt: Select, sort: str) -> list[tuple]:
@@ -175,9 +181,8 @@ def sort_keys(spec: ListSpec, stmt: Select, sort: str) -> list[tuple]:
 
 def run_list(session: Session, request: Request, spec: ListSpec, stmt: Select) -> ListPage | Response:
     """One page of rows, or the whole filtered list as a download when ``export`` is csv or xlsx."""
-    q = _query(request)
-    counted = not (q and spec.counts and not spec.counts(q))  # a short word is looked for in a window, uncounted
-    stmt, q, chosen, sort = filtered(spec, stmt, request, session if counted else None)
+    found = filtered(spec, stmt, request, session)
+    stmt, q, chosen, sort, counted = found.stmt, found.q, found.chosen, found.sort, found.counted
     lang = pick_lang(request)
     export = request.query_params.get("export")
     if export in ("csv", "xlsx"):
@@ -189,7 +194,7 @@ def run_list(session: Session, request: Request, spec: ListSpec, stmt: Select) -
     if after or not counted:  # a cursor's page is not counted again; an uncounted search starts at page 1
         total, page = Count(0), 1
     else:
-        total = capped_count(session, stmt)
+        total = capped_count(session, stmt) if found.count is None else found.count
         page = min(_int(request.query_params.get("page"), 1), max(1, -(-total.n // size)))
     result = keyset_page(
         session, stmt, sort_keys(spec, stmt, sort), size=size, cursor=after, offset=(page - 1) * size, name="after"

@@ -86,6 +86,8 @@ _PLAIN = "".join(ch for ch in SURNAMES if ch not in _NOT_AFTER)
 _SURNAME = "|".join([*COMPOUND_SURNAMES, f"[{_PLAIN}]", *(f"(?<![{before}]){ch}" for ch, before in _NOT_AFTER.items())])
 NAME_TITLE_RE = re.compile(rf"(?:{_SURNAME})(?=(?:{'|'.join(TITLES)}))")
 NAMED_WORDS = ("我叫", "名叫", "姓名", "联系人", "报案人", "举报人", "反映人")
+_NAMED_WORD_RE = re.compile("|".join(NAMED_WORDS))
+_TITLE_RE = re.compile("|".join(map(re.escape, TITLES)))
 NAMED_RE = re.compile(
     rf"((?:{'|'.join(NAMED_WORDS)})[:：]?\s*)([{_CN}]{{2,3}}?)(?=[，,。.;；、\s（(]|$|电话|手机|联系|反映|投诉|举报|表示|说|称)"
 )
@@ -139,9 +141,9 @@ def mask_text(text: str | None, names: Iterable[str | None] = ()) -> str | None:
         text = LOCAL_PHONE_RE.sub(lambda m: m.group(1) + _digits_masked(m.group(2), 0, 4), text)
     for name in sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True):
         text = text.replace(name, mask_name(name))
-    if any(word in text for word in NAMED_WORDS):
+    if _NAMED_WORD_RE.search(text):
         text = NAMED_RE.sub(lambda m: m.group(1) + mask_name(m.group(2)), text)
-    if any(title in text for title in TITLES):
+    if _TITLE_RE.search(text):
         text = NAME_TITLE_RE.sub(lambda m: "*" * len(m.group()), text)
     return text
 

@@ -290,6 +290,7 @@ def _requests(fmt: str, session: Session, appeals, extensions: str | None):
         fmt,
         "service_requests",
         [service.request_dict(session, a, extras.get(a.id), extensions=wanted, steps=steps.get(a.id)) for a in appeals],
+        cleaned=True,
     )
 
 

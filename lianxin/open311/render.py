@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from xml.etree.ElementTree import Element, SubElement, tostring
+from zoneinfo import ZoneInfo
 
 from fastapi.responses import JSONResponse, Response
 
@@ -24,9 +25,10 @@ ITEM_TAGS = {
 }
 
 
-def dt(value: datetime | None) -> str | None:
-    """W3C date-time with the offset: ``2026-03-02T09:30:00+08:00``."""
-    return value.astimezone(local_zone()).isoformat(timespec="seconds") if value else None
+def dt(value: datetime | None, zone: ZoneInfo | None = None) -> str | None:
+    """W3C date-time with the offset: ``2026-03-02T09:30:00+08:00`` (in ``zone``, by default the local one: a
+    caller writing thousands looks it up once)."""
+    return value.astimezone(zone or local_zone()).isoformat(timespec="seconds") if value else None
 
 
 def clean(value):
@@ -69,8 +71,9 @@ def to_xml(root: str, data) -> bytes:
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(element, encoding="unicode").encode()
 
 
-def respond(fmt: str, root: str, data, status_code: int = 200) -> Response:
-    data = clean(data)
+def respond(fmt: str, root: str, data, status_code: int = 200, *, cleaned: bool = False) -> Response:
+    """``data`` in ``fmt``, its absent values dropped (``clean``) unless the caller made it without them."""
+    data = data if cleaned else clean(data)
     if fmt == "json":
         return JSONResponse(data, status_code=status_code, media_type=FORMATS["json"])
     return Response(to_xml(root, data), status_code=status_code, media_type=FORMATS["xml"])

@@ -22,6 +22,7 @@ from lianxin.appeals.queries import TimelineStep, timeline
 from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.service import submit_appeal
 from lianxin.appeals.status import TERMINAL, AppealStatus
+from lianxin.clock import local_zone
 from lianxin.errors import InvalidInput, NotFound, PermissionDenied
 from lianxin.open311.models import CategoryAttribute, Datatype, Open311Request
 from lianxin.open311.render import dt
@@ -503,6 +504,7 @@ def request_dict(
     read it already (a list reads every appeal's at once, ``queries.timelines``)."""
     status = AppealStatus(appeal.status)
     closed = status in TERMINAL
+    zone = local_zone()
     item = {
         "service_request_id": appeal.order_no,
         "status": "closed" if closed else "open",
@@ -511,10 +513,10 @@ def request_dict(
         "service_code": appeal.category_code or "",
         "description": scrub(appeal.content, appeal)[:4000],
         "agency_responsible": appeal.lead_unit_name,
-        "service_notice": f"办理时限：{dt(appeal.due_at)}" if appeal.due_at and not closed else None,
-        "requested_datetime": dt(appeal.received_at),
-        "updated_datetime": dt(appeal.closed_at if closed and appeal.closed_at else appeal.updated_at),
-        "expected_datetime": dt(appeal.due_at),
+        "service_notice": f"办理时限：{dt(appeal.due_at, zone)}" if appeal.due_at and not closed else None,
+        "requested_datetime": dt(appeal.received_at, zone),
+        "updated_datetime": dt(appeal.closed_at if closed and appeal.closed_at else appeal.updated_at, zone),
+        "expected_datetime": dt(appeal.due_at, zone),
         "address": appeal.address,
         "address_id": extra.address_id if extra else None,
         "lat": appeal.lat,
@@ -522,27 +524,35 @@ def request_dict(
         "media_url": extra.media_url if extra else None,
     }
     if extensions:
-        item["extended_attributes"] = {
-            "status": str(status),
-            "status_label": status.label_zh,
-            "channel": str(appeal.channel),
-            "unit": appeal.lead_unit_code,
-            "supervision_level": appeal.supervision_level,
-            "attributes": [
-                {"code": code, "value": ",".join(map(str, v)) if isinstance(v, list) else str(v)}
-                for code, v in (extra.attributes if extra else {}).items()
-            ],
-            "notes": [
-                {
-                    "datetime": dt(step.at),
-                    "type": step.kind,
-                    "summary": step.label,
-                    "description": scrub(step.note, appeal) or step.label,
-                }
-                for step in (timeline(session, appeal, public_only=True) if steps is None else steps)
-            ],
-        }
-    return item
+        item["extended_attributes"] = present(
+            {
+                "status": str(status),
+                "status_label": status.label_zh,
+                "channel": str(appeal.channel),
+                "unit": appeal.lead_unit_code,
+                "supervision_level": appeal.supervision_level,
+                "attributes": [
+                    {"code": code, "value": ",".join(map(str, v)) if isinstance(v, list) else str(v)}
+                    for code, v in (extra.attributes if extra else {}).items()
+                ],
+                "notes": [
+                    {
+                        "datetime": dt(step.at, zone),
+                        "type": step.kind,
+                        "summary": step.label,
+                        "description": scrub(step.note, appeal) or step.label,
+                    }
+                    for step in (timeline(session, appeal, public_only=True) if steps is None else steps)
+                ],
+            }
+        )
+    return present(item)
+
+
+def present(values: dict) -> dict:
+    """``values`` without the absent ones: a request is written without them (``render.respond(cleaned=True)``;
+    cleaning a list of 1,000 requests with their ~6,500 notes afterwards cost ~40 ms)."""
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def extras_for(session: Session, appeals: Sequence[Appeal | Row]) -> dict[int, Open311Request]:

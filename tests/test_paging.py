@@ -50,6 +50,22 @@ def test_a_search_reads_its_few_matches_by_id_and_many_by_the_sort(db, city, mon
     assert db.scalars(nothing).all() == [] and count == Count(0)
 
 
+def test_a_search_matching_many_of_the_newest_rows_is_left_to_the_sort(db, city, monkeypatch):
+    old = [new_appeal(db, city, title=f"稠密第{i}号") for i in range(3)]
+    newest = [new_appeal(db, city, title=f"别的第{i}号") for i in range(3)]
+    scope = select(Appeal).where(Appeal.jurisdiction_id == city.jid)
+    searched = scope.where(Appeal.title.contains("稠密"))
+    monkeypatch.setattr(paging, "NEWEST", 4)
+    monkeypatch.setattr(paging, "DENSE", 2)
+    assert not paging.dense(db, searched, scope)  # 1 of the newest 4 matches: pinned
+    assert "appeals.id IN" in str(paging.pinned(db, searched, scope)[0])
+    newest += [new_appeal(db, city, title="稠密新的") for _ in range(2)]
+    assert paging.dense(db, searched, scope)  # 2 of the newest 4: the sort's index finds a page at once
+    assert paging.pinned(db, searched, scope) == (searched, None)
+    monkeypatch.setattr(paging, "NEWEST", 50)  # fewer rows than that in scope: pinned
+    assert not paging.dense(db, searched, scope) and len(old + newest) < 50
+
+
 @pytest.fixture
 def many(db, city, clock):
     appeals = []

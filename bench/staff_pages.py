@@ -253,9 +253,12 @@ def limit_of(role: str, path: str) -> int:
 
 
 DISTRICT = "district leader"  # a role name of the bench's own, for the table
-# Long phrases of a letter: a place, topic and span (3,957 of 10 M appeals), a topic, span and ask (7,941 of 10 M).
+# Long phrases of a letter: a place, topic and span (3,957 of 10 M appeals), a topic, span and ask (7,941 of 10 M),
+# a place and topic (27,775 of 10 M), the end of a topic and a span (47,585 of 10 M).
 LONG_RARE = "菜市场旁边家里暖气不热，室温只有十几度，已经一周了"
 LONG_COMMON = "垃圾桶满了没人清运，气味很大，持续半个多月，请给予答复"
+PLACE_TOPIC = "公交站旁车位太少，晚上回来没地方停车"
+TOPIC_SPAN = "气味很大，持续半个多月"
 # Searches by words in bench/stats.py's generated texts (bench/appeal_texts.py): how many of 1 M appeals match.
 WORD_SEARCHES = (
     "停车",  # 2 characters, common (6.7 %: 小区停车难, 违规停车): the newest 100,000 appeals only
@@ -269,6 +272,8 @@ WORD_SEARCHES = (
     "5678",  # a phone's last digits (1 in 10,000) or these digits in a text
     LONG_RARE,
     LONG_COMMON,
+    PLACE_TOPIC,
+    TOPIC_SPAN,
 )
 API_SEARCHES = ("停车", "小区停车难", "化粪池外溢", LONG_COMMON)
 

@@ -15,12 +15,13 @@ import base64
 import binascii
 import enum
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from lianxin.errors import InvalidInput
@@ -47,7 +48,17 @@ def capped_count(session: Session, stmt: Select, cap: int | None = None) -> Coun
     return Count(min(n, cap), n > cap)
 
 
-def pinned(session: Session, searched: Select, unsearched: Select) -> tuple[Select, Count | None]:
+@dataclass(frozen=True)
+class Pinned:
+    """A search as ``pinned`` leaves it: the statement to page, how many match when that was read on the way, and
+    whether the page is to be read along the sort's index (``walking``)."""
+
+    stmt: Select
+    count: Count | None = None
+    walk: bool = False
+
+
+def pinned(session: Session, searched: Select, unsearched: Select) -> Pinned:
     """``searched`` (``unsearched`` with a search's condition) as ``unsearched`` narrowed to the ids the search
     matches, when there are no more than ``PINNED``; and how many match, capped at ``CAP``, when the ids read tell
     (the list need not count them again; they do not when ``PINNED`` < ``CAP`` and more than ``PINNED`` match).
@@ -57,30 +68,54 @@ def pinned(session: Session, searched: Select, unsearched: Select) -> tuple[Sele
     words that match few or none (2.9 s at 10 M appeals for an absent word); the ids come from the trigram indexes'
     bitmap instead, and the page by primary key without testing the words again (kept, the planner multiplied the
     two conditions' estimates into one row and joined the units to each of 3,957 matches in a nested loop: 469 ms).
-    Words that ``dense``ly match the newest rows are not pinned: the sort's index finds a page of them at once,
-    where reading their ids from the bitmap would cost more (a word in 3 % of 10 M appeals: ~150 ms). Past
+    Words that ``dense``ly match the newest rows are not pinned but walked: the sort's index finds a page of them
+    at once, where reading their ids from the bitmap cost ~150 ms for a word in 3 % of 10 M appeals, and a top-N
+    sort of all their matches, which the planner chose for words it guessed rare, 365 ms for one in 0.5 %. Past
     ``PINNED`` matches the search is left as it is."""
     if dense(session, searched, unsearched):
-        return searched, None
+        return Pinned(searched, walk=True)
     found = searched.order_by(None).limit(PINNED + 1).subquery()
     ids = session.scalars(select(found.c.id)).all()
     count = Count(min(len(ids), CAP), len(ids) > CAP) if len(ids) <= PINNED or len(ids) > CAP else None
-    if len(ids) > PINNED:
-        return searched, count
-    return unsearched.where(unsearched.column_descriptions[0]["entity"].id.in_(ids)), count
+    if len(ids) > PINNED:  # not rare: walked if a page of them is among the newest rows
+        return Pinned(searched, count, dense(session, searched, unsearched, NEWEST_MANY, DENSE_MANY))
+    return Pinned(unsearched.where(unsearched.column_descriptions[0]["entity"].id.in_(ids)), count)
 
 
-NEWEST, DENSE = 2_000, 5  # a search matching DENSE of the NEWEST rows (0.25 %) is not pinned
+WALKED = 100  # a dense search's numbered page this deep or less is walked (``walking``)
 
 
-def dense(session: Session, searched: Select, unsearched: Select) -> bool:
-    """Whether ``searched`` matches at least ``DENSE`` of the ``NEWEST`` rows of ``unsearched`` (by id): the id
-    that many rows back read from the primary key's index, then the rows from there on along it, tested."""
+@contextmanager
+def walking(session: Session, walk: bool, offset: int = 0) -> Iterator[None]:
+    """Within it (``walk``), PostgreSQL reads no bitmaps, so a page of a search ``pinned`` found dense is read along
+    its sort's index, stopping at the page's end (the planner, guessing the words rare, would read them all). Only
+    for a page at most ``WALKED`` rows deep (a cursor's page is at 0): the walk reads about 400 rows for each match
+    before the page's end at the least dense, 400,000 for a page 1,000 rows deep."""
+    if not walk or offset > WALKED or session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    session.execute(text("SET LOCAL enable_bitmapscan = off"))
+    try:
+        yield
+    finally:
+        session.execute(text("RESET enable_bitmapscan"))
+
+
+NEWEST, DENSE = 2_000, 5  # a search matching DENSE of the NEWEST rows (0.25 %) is walked, not pinned
+# A search with more than PINNED matches is walked if DENSE_MANY of them (a page) are among the NEWEST_MANY rows.
+NEWEST_MANY, DENSE_MANY = 20_000, 21
+
+
+def dense(session: Session, searched: Select, unsearched: Select, newest: int = 0, hits: int = 0) -> bool:
+    """Whether ``searched`` matches at least ``hits`` (``DENSE``) of the ``newest`` (``NEWEST``) rows of
+    ``unsearched`` by id: the id that many rows back read from the primary key's index, then the rows from there on
+    along it, tested (~2 ms for 2,000 rows, ~20 ms for 20,000 at 10 M appeals)."""
+    newest, hits = newest or NEWEST, hits or DENSE
     entity = unsearched.column_descriptions[0]["entity"]
     since = session.scalar(
-        unsearched.with_only_columns(entity.id).order_by(entity.id.desc()).offset(NEWEST - 1).limit(1)
+        unsearched.with_only_columns(entity.id).order_by(entity.id.desc()).offset(newest - 1).limit(1)
     )
-    return since is not None and capped_count(session, searched.where(entity.id >= since), DENSE - 1).capped
+    return since is not None and capped_count(session, searched.where(entity.id >= since), hits - 1).capped
 
 
 def beyond_numbered_pages(page: int, name: str = "page") -> InvalidInput:

@@ -9,10 +9,11 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from lianxin import paging
 from lianxin.appeals.models import Appeal
+from lianxin.appeals.search import words
 from lianxin.paging import Count, capped_count
 from tests.factories import new_appeal
 from tests.web.staff.helpers import as_user
@@ -35,19 +36,19 @@ def test_a_search_reads_its_few_matches_by_id_and_many_by_the_sort(db, city, mon
     scope = select(Appeal).where(Appeal.jurisdiction_id == city.jid)
     order = (Appeal.received_at.desc(), Appeal.id.desc())
     searched = scope.where(Appeal.title.contains("钉住"))
-    few, count = paging.pinned(db, searched, scope)  # the scope narrowed to the matches' ids, which are counted
-    sql = str(few.compile(compile_kwargs={"literal_binds": True}))
+    few = paging.pinned(db, searched, scope)  # the scope narrowed to the matches' ids, which are counted
+    sql = str(few.stmt.compile(compile_kwargs={"literal_binds": True}))
     assert "appeals.id IN" in sql and "钉住" not in sql  # the words are not tested again
-    assert db.scalars(few.order_by(*order)).all() == db.scalars(searched.order_by(*order)).all() == found[::-1]
-    assert count == Count(6)
+    assert db.scalars(few.stmt.order_by(*order)).all() == db.scalars(searched.order_by(*order)).all() == found[::-1]
+    assert few.count == Count(6) and not few.walk
     monkeypatch.setattr(paging, "CAP", 4)
-    assert paging.pinned(db, searched, scope)[1] == Count(4, True)  # the count stops at the cap
+    assert paging.pinned(db, searched, scope).count == Count(4, True)  # the count stops at the cap
     monkeypatch.setattr(paging, "PINNED", 5)  # more matches than are read by id: the search as it was
-    assert paging.pinned(db, searched, scope) == (searched, Count(4, True))
+    assert paging.pinned(db, searched, scope) == paging.Pinned(searched, Count(4, True))
     monkeypatch.setattr(paging, "CAP", 10)  # 6 read, more than PINNED and fewer than the cap: not counted
-    assert paging.pinned(db, searched, scope) == (searched, None)
-    nothing, count = paging.pinned(db, scope.where(Appeal.title.contains("无此词语")), scope)
-    assert db.scalars(nothing).all() == [] and count == Count(0)
+    assert paging.pinned(db, searched, scope) == paging.Pinned(searched)
+    nothing = paging.pinned(db, scope.where(Appeal.title.contains("无此词语")), scope)
+    assert db.scalars(nothing.stmt).all() == [] and nothing.count == Count(0)
 
 
 def test_a_search_matching_many_of_the_newest_rows_is_left_to_the_sort(db, city, monkeypatch):
@@ -58,12 +59,45 @@ def test_a_search_matching_many_of_the_newest_rows_is_left_to_the_sort(db, city,
     monkeypatch.setattr(paging, "NEWEST", 4)
     monkeypatch.setattr(paging, "DENSE", 2)
     assert not paging.dense(db, searched, scope)  # 1 of the newest 4 matches: pinned
-    assert "appeals.id IN" in str(paging.pinned(db, searched, scope)[0])
+    assert "appeals.id IN" in str(paging.pinned(db, searched, scope).stmt)
     newest += [new_appeal(db, city, title="稠密新的") for _ in range(2)]
     assert paging.dense(db, searched, scope)  # 2 of the newest 4: the sort's index finds a page at once
-    assert paging.pinned(db, searched, scope) == (searched, None)
+    assert paging.pinned(db, searched, scope) == paging.Pinned(searched, walk=True)  # read along the sort's index
+    monkeypatch.setattr(paging, "DENSE", 3)  # not dense among the newest 4 now; 5 matches, more than are read by id:
+    monkeypatch.setattr(paging, "PINNED", 3)  # walked if a page of them (DENSE_MANY) is among the NEWEST_MANY
+    monkeypatch.setattr(paging, "NEWEST_MANY", 4)
+    monkeypatch.setattr(paging, "DENSE_MANY", 2)
+    assert paging.pinned(db, searched, scope) == paging.Pinned(searched, walk=True)
+    monkeypatch.setattr(paging, "DENSE_MANY", 3)
+    assert paging.pinned(db, searched, scope) == paging.Pinned(searched)  # left to the planner
     monkeypatch.setattr(paging, "NEWEST", 50)  # fewer rows than that in scope: pinned
     assert not paging.dense(db, searched, scope) and len(old + newest) < 50
+
+
+def test_walking_reads_no_bitmap_on_postgresql_and_only_for_the_first_pages(db, city):
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no bitmap scans")
+    new_appeal(db, city, title="夜市排档吵闹不止")
+    page = select(Appeal.id).where(words("夜市排档吵闹")).order_by(Appeal.received_at.desc()).limit(21)
+    sql = page.compile(db.get_bind(), compile_kwargs={"literal_binds": True})
+
+    def plan(*off: str) -> str:
+        for setting in ("enable_seqscan", *off):  # a test table is tiny: ask what the indexes can do
+            db.execute(text(f"SET LOCAL {setting} = off"))
+        shown = "\n".join(db.scalars(text(f"EXPLAIN {sql}")))
+        for setting in ("enable_seqscan", *off):
+            db.execute(text(f"RESET {setting}"))
+        return shown
+
+    assert "Bitmap Index Scan on ix_appeals_title_trgm" in plan("enable_indexscan")  # what a walk is spared
+    with paging.walking(db, True):
+        assert db.scalar(text("SHOW enable_bitmapscan")) == "off"
+        assert "Bitmap" not in plan() and "Index Scan Backward using ix_appeals_received_at" in plan()
+    assert db.scalar(text("SHOW enable_bitmapscan")) == "on"
+    with paging.walking(db, True, offset=paging.WALKED + 20):  # a deep numbered page: left to the planner
+        assert db.scalar(text("SHOW enable_bitmapscan")) == "on"
+    with paging.walking(db, False):
+        assert db.scalar(text("SHOW enable_bitmapscan")) == "on"
 
 
 @pytest.fixture
@@ -134,9 +168,13 @@ def test_numbered_pages_reach_the_cap_and_the_cursor_goes_on(client, make_key, m
     assert rest.status_code == 200 and len(rest.json()["items"]) == 2 and len(set(seen)) == 4
 
 
-@pytest.mark.parametrize("pinned_up_to", [5_000, 10])  # the 45 matches read by id, or by the sort's index
-def test_a_staff_list_past_the_cap_counts_n_plus_and_pages_by_cursor(client, db, city, monkeypatch, pinned_up_to):
+# The 45 matches read by id; more of them than are read by id; dense among the newest rows: read by the sort's index.
+@pytest.mark.parametrize(("pinned_up_to", "newest"), [(5_000, 2_000), (10, 2_000), (5_000, 10)])
+def test_a_staff_list_past_the_cap_counts_n_plus_and_pages_by_cursor(
+    client, db, city, monkeypatch, pinned_up_to, newest
+):
     monkeypatch.setattr(paging, "PINNED", pinned_up_to)
+    monkeypatch.setattr(paging, "NEWEST", newest)
     appeals = [new_appeal(db, city, title=f"大量工单第{i}号") for i in range(45)]
     as_user(client, city, "dispatcher")
     page = client.get("/staff/appeals?q=大量工单").text  # under the cap: page numbers as before

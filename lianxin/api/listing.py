@@ -103,13 +103,15 @@ def list_appeals(
     if not cursor and (page - 1) * page_size >= paging.CAP:
         raise paging.beyond_numbered_pages(page)
     visible = visible_appeals(session, actor)
-    stmt, total = flt.apply(visible), None
+    search = paging.Pinned(flt.apply(visible))
     if flt.q and not flt.search_window:  # a search the indexes can find: its few matches read by id, and counted
-        stmt, total = paging.pinned(session, stmt, replace(flt, q=None).apply(visible))
+        search = paging.pinned(session, search.stmt, replace(flt, q=None).apply(visible))
+    total = search.count
     if total is None and not (cursor or flt.search_window):
-        total = capped_count(session, stmt)
-    page_of = stmt.order_by(*SORTS[sort]).options(*PRESENTED)
-    result = keyset_page(session, page_of, KEYS[sort], size=page_size, cursor=cursor, offset=(page - 1) * page_size)
+        total = capped_count(session, search.stmt)
+    page_of = search.stmt.order_by(*SORTS[sort]).options(*PRESENTED)
+    with paging.walking(session, search.walk, 0 if cursor else (page - 1) * page_size):
+        result = keyset_page(session, page_of, KEYS[sort], size=page_size, cursor=cursor, offset=(page - 1) * page_size)
     return result.rows, None if cursor else total, result.next_cursor
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from lianxin.clock import utcnow
-from lianxin.paging import Count, capped_count, keyset_page, nullable, pinned
+from lianxin.paging import Count, Pinned, capped_count, keyset_page, nullable, pinned, walking
 from lianxin.web.i18n import EN, pick_lang
 
 PAGE_SIZES = (20, 50, 100)
@@ -147,29 +147,31 @@ class Filtered:
     sort: str
     counted: bool  # False for a search whose matches are not counted (``ListSpec.counts``)
     count: Count | None = None  # how many match, when the search's pinning read it (``paging.pinned``)
+    walk: bool = False  # read the page along the sort's index (``paging.walking``)
 
 
 def filtered(spec: ListSpec, stmt: Select, request: Request, session: Session) -> Filtered:
     """Apply the request's filters, search and sort. A search that is counted has its few matches read first and
     the list narrowed to them (``paging.pinned``), which counts them too."""
     params = request.query_params
-    chosen, count = {}, None
+    chosen = {}
     for flt in spec.filters:
         value = params.get(flt.key) or ""
         if value and value in {option[0] for option in flt.options()}:
             stmt, chosen[flt.key] = flt.apply(stmt, value), value
     q = (params.get("q") or "").strip()[:100]
     counted = not (q and spec.counts and not spec.counts(q))  # a short word is looked for in a window, uncounted
+    search = Pinned(stmt)
     if q and spec.search:
         searched = spec.search(stmt, q)
-        stmt, count = pinned(session, searched, stmt) if counted else (searched, None)
+        search = pinned(session, searched, stmt) if counted else Pinned(searched)
     sort = params.get("sort") or spec.default_sort
     clause = _sort_clause(spec, sort)
     if clause is None:
         sort, clause = spec.default_sort, _sort_clause(spec, spec.default_sort)
     entity = stmt.column_descriptions[0]["entity"]
     order = entity.id.desc() if sort.startswith("-") else entity.id.asc()
-    return Filtered(stmt.order_by(clause, order), q, chosen, sort, counted, count)
+    return Filtered(search.stmt.order_by(clause, order), q, chosen, sort, counted, search.count, search.walk)
 
 
 def sort_keys(spec: ListSpec, stmt: Select, sort: str) -> list[tuple]:
@@ -196,9 +198,10 @@ def run_list(session: Session, request: Request, spec: ListSpec, stmt: Select) -
     else:
         total = capped_count(session, stmt) if found.count is None else found.count
         page = min(_int(request.query_params.get("page"), 1), max(1, -(-total.n // size)))
-    result = keyset_page(
-        session, stmt, sort_keys(spec, stmt, sort), size=size, cursor=after, offset=(page - 1) * size, name="after"
-    )
+    with walking(session, found.walk, (page - 1) * size):
+        result = keyset_page(
+            session, stmt, sort_keys(spec, stmt, sort), size=size, cursor=after, offset=(page - 1) * size, name="after"
+        )
     if not counted and not after:  # "20+" while there is a next page, which its cursor reads
         total = Count(len(result.rows), result.next_cursor is not None)
     return ListPage(

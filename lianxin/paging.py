@@ -78,7 +78,7 @@ def pinned(session: Session, searched: Select, unsearched: Select) -> Pinned:
     ids = session.scalars(select(found.c.id)).all()
     count = Count(min(len(ids), CAP), len(ids) > CAP) if len(ids) <= PINNED or len(ids) > CAP else None
     if len(ids) > PINNED:  # not rare: walked if a page of them is among the newest rows
-        return Pinned(searched, count, dense(session, searched, unsearched, NEWEST_MANY, DENSE_MANY))
+        return Pinned(searched, count, dense(session, searched, unsearched, NEWEST_MANY))
     return Pinned(unsearched.where(unsearched.column_descriptions[0]["entity"].id.in_(ids)), count)
 
 
@@ -101,16 +101,18 @@ def walking(session: Session, walk: bool, offset: int = 0) -> Iterator[None]:
         session.execute(text("RESET enable_bitmapscan"))
 
 
-NEWEST, DENSE = 2_000, 5  # a search matching DENSE of the NEWEST rows (0.25 %) is walked, not pinned
-# A search with more than PINNED matches is walked if DENSE_MANY of them (a page) are among the NEWEST_MANY rows.
-NEWEST_MANY, DENSE_MANY = 20_000, 21
+# A search matching DENSE of the NEWEST rows (a first page of 20 and one more: 1 %) is walked, not pinned; one with
+# more than PINNED matches is walked if DENSE of them are among the NEWEST_MANY rows. Fewer would be a guess: the
+# newest rows may hold a few of a phrase and no more for a long way back (a walk of 118 ms at 10 M for a phrase with
+# 5 of its 3,957 matches among the newest 2,000).
+NEWEST, NEWEST_MANY, DENSE = 2_000, 20_000, 21
 
 
-def dense(session: Session, searched: Select, unsearched: Select, newest: int = 0, hits: int = 0) -> bool:
-    """Whether ``searched`` matches at least ``hits`` (``DENSE``) of the ``newest`` (``NEWEST``) rows of
-    ``unsearched`` by id: the id that many rows back read from the primary key's index, then the rows from there on
-    along it, tested (~2 ms for 2,000 rows, ~20 ms for 20,000 at 10 M appeals)."""
-    newest, hits = newest or NEWEST, hits or DENSE
+def dense(session: Session, searched: Select, unsearched: Select, newest: int = 0) -> bool:
+    """Whether ``searched`` matches at least ``DENSE`` of the ``newest`` (``NEWEST``) rows of ``unsearched`` by id:
+    the id that many rows back read from the primary key's index, then the rows from there on along it, tested
+    (~2 ms for 2,000 rows, ~20 ms for 20,000 at 10 M appeals)."""
+    newest, hits = newest or NEWEST, DENSE
     entity = unsearched.column_descriptions[0]["entity"]
     since = session.scalar(
         unsearched.with_only_columns(entity.id).order_by(entity.id.desc()).offset(newest - 1).limit(1)

@@ -15,6 +15,7 @@ from lianxin import paging
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.search import words
 from lianxin.paging import Count, capped_count
+from lianxin.web.staff import listing
 from tests.factories import new_appeal
 from tests.web.staff.helpers import as_user
 
@@ -63,12 +64,13 @@ def test_a_search_matching_many_of_the_newest_rows_is_left_to_the_sort(db, city,
     newest += [new_appeal(db, city, title="稠密新的") for _ in range(2)]
     assert paging.dense(db, searched, scope)  # 2 of the newest 4: the sort's index finds a page at once
     assert paging.pinned(db, searched, scope) == paging.Pinned(searched, walk=True)  # read along the sort's index
-    monkeypatch.setattr(paging, "DENSE", 3)  # not dense among the newest 4 now; 5 matches, more than are read by id:
-    monkeypatch.setattr(paging, "PINNED", 3)  # walked if a page of them (DENSE_MANY) is among the NEWEST_MANY
+    monkeypatch.setattr(
+        paging, "NEWEST", 1
+    )  # not dense among the newest row alone; 5 matches, more than are read by id:
+    monkeypatch.setattr(paging, "PINNED", 3)  # walked if DENSE of them are among the NEWEST_MANY
     monkeypatch.setattr(paging, "NEWEST_MANY", 4)
-    monkeypatch.setattr(paging, "DENSE_MANY", 2)
     assert paging.pinned(db, searched, scope) == paging.Pinned(searched, walk=True)
-    monkeypatch.setattr(paging, "DENSE_MANY", 3)
+    monkeypatch.setattr(paging, "NEWEST_MANY", 1)
     assert paging.pinned(db, searched, scope) == paging.Pinned(searched)  # left to the planner
     monkeypatch.setattr(paging, "NEWEST", 50)  # fewer rows than that in scope: pinned
     assert not paging.dense(db, searched, scope) and len(old + newest) < 50
@@ -169,12 +171,17 @@ def test_numbered_pages_reach_the_cap_and_the_cursor_goes_on(client, make_key, m
 
 
 # The 45 matches read by id; more of them than are read by id; dense among the newest rows: read by the sort's index.
-@pytest.mark.parametrize(("pinned_up_to", "newest"), [(5_000, 2_000), (10, 2_000), (5_000, 10)])
+@pytest.mark.parametrize(("pinned_up_to", "dense_in"), [(5_000, 2_000), (10, 2_000), (5_000, 10)])
 def test_a_staff_list_past_the_cap_counts_n_plus_and_pages_by_cursor(
-    client, db, city, monkeypatch, pinned_up_to, newest
+    client, db, city, monkeypatch, pinned_up_to, dense_in
 ):
     monkeypatch.setattr(paging, "PINNED", pinned_up_to)
-    monkeypatch.setattr(paging, "NEWEST", newest)
+    monkeypatch.setattr(paging, "NEWEST", dense_in)
+    monkeypatch.setattr(paging, "DENSE", min(paging.DENSE, dense_in // 2))
+    walked, walking = [], listing.walking  # the list's pages, each walked or not (and as it would be)
+    monkeypatch.setattr(
+        listing, "walking", lambda session, walk, offset=0: walked.append(walk) or walking(session, walk, offset)
+    )
     appeals = [new_appeal(db, city, title=f"大量工单第{i}号") for i in range(45)]
     as_user(client, city, "dispatcher")
     page = client.get("/staff/appeals?q=大量工单").text  # under the cap: page numbers as before
@@ -194,6 +201,7 @@ def test_a_staff_list_past_the_cap_counts_n_plus_and_pages_by_cursor(
     assert pages == 3 and sorted(seen) == sorted(a.order_no for a in appeals)
     assert seen == [a.order_no for a in reversed(appeals)]  # newest first, as the sort says
     assert 'rel="first"' in page
+    assert set(walked) == {dense_in == 10}
 
 
 def test_a_damaged_after_changes_nothing_and_says_so(client, db, city):

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
+from lianxin.appeals.access import member_of
 from lianxin.appeals.models import Appeal, AppealEvent
 from lianxin.appeals.status import EVENT_LABELS_ZH, AppealStatus, EventKind
 from lianxin.orgs.models import Unit
@@ -40,7 +41,7 @@ def timelines(session: Session, appeals: Sequence[Appeal | Row], *, public_only:
         select(AppealEvent.appeal_id, AppealEvent.at, AppealEvent.kind, AppealEvent.note, Unit.name)
         .outerjoin(Unit, Unit.id == AppealEvent.unit_id)
         .where(
-            AppealEvent.appeal_id.in_([a.id for a in appeals]),
+            member_of(session, AppealEvent.appeal_id, [a.id for a in appeals]),
             AppealEvent.at >= min(a.received_at for a in appeals) - timedelta(days=1),
         )
         .order_by(AppealEvent.appeal_id, AppealEvent.at, AppealEvent.id)

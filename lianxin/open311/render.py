@@ -7,7 +7,8 @@ from datetime import datetime
 from xml.etree.ElementTree import Element, SubElement, tostring
 from zoneinfo import ZoneInfo
 
-from fastapi.responses import JSONResponse, Response
+import orjson
+from fastapi.responses import Response
 
 from lianxin.clock import local_zone
 
@@ -75,7 +76,7 @@ def respond(fmt: str, root: str, data, status_code: int = 200, *, cleaned: bool 
     """``data`` in ``fmt``, its absent values dropped (``clean``) unless the caller made it without them."""
     data = data if cleaned else clean(data)
     if fmt == "json":
-        return JSONResponse(data, status_code=status_code, media_type=FORMATS["json"])
+        return Response(orjson.dumps(data), status_code=status_code, media_type=FORMATS["json"])
     return Response(to_xml(root, data), status_code=status_code, media_type=FORMATS["xml"])
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session, aliased
 
 from lianxin.api.models import ApiKey
-from lianxin.appeals.access import public_text
+from lianxin.appeals.access import member_of, public_text
 from lianxin.appeals.choices import AppealType
 from lianxin.appeals.models import Appeal, Category
 from lianxin.appeals.queries import TimelineStep, timeline
@@ -558,5 +558,7 @@ def present(values: dict) -> dict:
 def extras_for(session: Session, appeals: Sequence[Appeal | Row]) -> dict[int, Open311Request]:
     if not appeals:
         return {}
-    rows = session.scalars(select(Open311Request).where(Open311Request.appeal_id.in_([a.id for a in appeals])))
+    rows = session.scalars(
+        select(Open311Request).where(member_of(session, Open311Request.appeal_id, [a.id for a in appeals]))
+    )
     return {row.appeal_id: row for row in rows}

@@ -14,6 +14,7 @@ from lianxin.api.errors import ERROR_RESPONSES
 from lianxin.api.listing import AppealFilter, SortKey, count_appeals, list_appeals
 from lianxin.api.present import appeal_detail, appeal_out
 from lianxin.api.schemas import AppealDetail, AppealIn, AppealOut, AppealPage, CountRow, Counts
+from lianxin.appeals.access import shown_to_all
 from lianxin.appeals.choices import AppealType, Channel, Urgency
 from lianxin.appeals.schemas import AppealCreate
 from lianxin.appeals.service import submit_appeal
@@ -97,7 +98,10 @@ def list_(
         ctx.session, ctx.actor, flt, sort=sort, page=page, page_size=page_size, cursor=cursor
     )
     return AppealPage(
-        items=[appeal_out(ctx.session, ctx.actor, a) for a in rows],
+        items=[
+            appeal_out(ctx.session, ctx.actor, a, view=view)
+            for a, view in zip(rows, shown_to_all(ctx.session, ctx.actor, rows, "api"), strict=True)
+        ],
         total=total.n if total else None,
         total_capped=bool(total and total.capped),
         page=page,

@@ -158,17 +158,14 @@ def shown(session: Session, user: User | None, appeal: Appeal) -> Shown:
 def log_personal_data_view(session: Session, user: User, appeal: Appeal, interface: str) -> None:
     """Record that ``user`` saw ``appeal``'s personal data unmasked through ``interface`` (web or api).
     Written in the caller's transaction (one INSERT, no ORM object: nothing reads it back); the edge commits."""
+    session.execute(_LOG_VIEW, _view_row(user, appeal, interface))
+
+
+def _view_row(user: User, appeal: Appeal, interface: str) -> dict:
     if interface not in INTERFACES:
         raise ValueError(f"unknown interface {interface!r}")
-    session.execute(
-        _LOG_VIEW,
-        dict(
-            jurisdiction_id=appeal.jurisdiction_id,
-            user_id=user.id,
-            appeal_id=appeal.id,
-            interface=interface,
-            at=utcnow(),
-        ),
+    return dict(
+        jurisdiction_id=appeal.jurisdiction_id, user_id=user.id, appeal_id=appeal.id, interface=interface, at=utcnow()
     )
 
 
@@ -181,6 +178,18 @@ def shown_to(session: Session, user: User, appeal: Appeal, interface: str) -> Sh
     if view.unmasked_personal_data:
         log_personal_data_view(session, user, appeal, interface)
     return view
+
+
+def shown_to_all(session: Session, user: User, appeals: list[Appeal], interface: str) -> list[Shown]:
+    """``shown_to`` for a page of appeals, the views that reveal personal data logged in one statement (one INSERT
+    each cost ~0.5 ms: 10 ms a page of 20)."""
+    views = [shown(session, user, appeal) for appeal in appeals]
+    logged = [
+        _view_row(user, a, interface) for a, view in zip(appeals, views, strict=True) if view.unmasked_personal_data
+    ]
+    if logged:
+        session.execute(_LOG_VIEW, logged)
+    return views
 
 
 # ---- overdue ------------------------------------------------------------------------------------------------

@@ -74,6 +74,16 @@ def test_the_api_masks_content_for_keys_without_the_right_and_logs_the_others(cl
     assert [i["content"] for i in listed["items"]] == [body["content"].replace("13666668888", "136****8888")]
 
 
+def test_the_api_list_logs_each_unmasked_appeal_it_shows_once(client, db, city):
+    first, second = _report(db, city), _report(db, city)
+    listed = client.get("/api/v1/appeals", headers=_key(db, city, "dispatcher", "centre")).json()
+    assert {first.order_no, second.order_no} <= {i["order_no"] for i in listed["items"]}
+    assert [len(_views(db, a)) for a in (first, second)] == [1, 1]
+    assert {v.interface for v in _views(db, first) + _views(db, second)} == {"api"}
+    client.get("/api/v1/appeals", headers=_key(db, city, "handler", "street"))  # masked: nothing to log
+    assert [len(_views(db, a)) for a in (first, second)] == [1, 1]
+
+
 def test_every_unmasked_view_is_on_the_auditors_page_and_api_and_nobody_elses(client, db, city):
     appeal = _report(db, city)
     other = new_appeal(db, city)

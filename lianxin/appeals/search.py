@@ -92,7 +92,7 @@ def pattern(q: str) -> str:
 
 def holds(text_: ColumnElement[str], part: str, *, cased: bool = False) -> ColumnElement[bool]:
     """``text_`` holds ``part`` as it is written (both lower-cased when ``cased``): a test of each row that no trigram
-    index takes for its own, so the index looks up the ``pieces`` only."""
+    index takes for its own, so the index looks up ``pattern``'s few trigrams only."""
     if cased:
         return _position(func.lower(text_), func.lower(part)) > 0
     return _position(text_, literal(part)) > 0

@@ -50,36 +50,104 @@ def capped_count(session: Session, stmt: Select, cap: int | None = None) -> Coun
 
 @dataclass(frozen=True)
 class Pinned:
-    """A search as ``pinned`` leaves it: the statement to page, how many match when that was read on the way, and
-    whether the page is to be read along the sort's index (``walking``)."""
+    """A search as ``pinned`` leaves it: the statement of all its rows, how many match when that was read on the
+    way, whether the page is to be read along the sort's index (``walking``), and, when the matches were read with
+    their sort keys, every match's id in the list's order (``ranked``) and the unsearched statement they narrow
+    (``within``): a page is then read by its ids alone (``page_of``)."""
 
     stmt: Select
     count: Count | None = None
     walk: bool = False
+    ranked: tuple[int, ...] | None = None
+    within: Select | None = None
 
 
-def pinned(session: Session, searched: Select, unsearched: Select) -> Pinned:
-    """``searched`` (``unsearched`` with a search's condition) as ``unsearched`` narrowed to the ids the search
-    matches, when there are no more than ``PINNED``; and how many match, capped at ``CAP``, when the ids read tell
+RANKED = 10_000  # a search's matches up to this many are read with their sort keys, and its pages chosen from them
+
+
+def pinned(session: Session, searched: Select, unsearched: Select, keys: Sequence[tuple[Any, bool]] = ()) -> Pinned:
+    """``searched`` (``unsearched`` with a search's condition) with its matches read by id when there are no more than
+    ``PINNED`` (``RANKED`` when the list's sort ``keys`` are given and are the entity's own dates or numbers: the
+    matches are read with them and ranked here); and how many match, capped at ``CAP``, when the rows read tell
     (the list need not count them again; they do not when ``PINNED`` < ``CAP`` and more than ``PINNED`` match).
 
     PostgreSQL cannot tell how many rows a trigram search matches (it guesses about 1,000 for words it has no
     statistics of), so under ``ORDER BY … LIMIT`` it may walk the sort's index backwards testing every row for
-    words that match few or none (2.9 s at 10 M appeals for an absent word); the ids come from the trigram indexes'
-    bitmap instead, and the page by primary key without testing the words again (kept, the planner multiplied the
-    two conditions' estimates into one row and joined the units to each of 3,957 matches in a nested loop: 469 ms).
-    Words that ``dense``ly match the newest rows are not pinned but walked: the sort's index finds a page of them
-    at once, where reading their ids from the bitmap cost ~150 ms for a word in 3 % of 10 M appeals, and a top-N
-    sort of all their matches, which the planner chose for words it guessed rare, 365 ms for one in 0.5 %. Past
-    ``PINNED`` matches the search is left as it is."""
+    words that match few or none (2.9 s at 10 M appeals for an absent word); the matches come from the trigram
+    indexes' bitmap instead, in one pass, and the page by primary key without testing the words again (kept, the
+    planner multiplied the two conditions' estimates into one row and joined the units to each of 3,957 matches in
+    a nested loop: 469 ms; read by id and left to a top-N sort past 5,000, a phrase with 7,941 matches read its
+    bitmap twice). Words that ``dense``ly match the newest rows are not pinned but walked: the sort's index finds a
+    page of them at once, where reading their matches from the bitmap cost ~150 ms for a word in 3 % of 10 M
+    appeals, and a top-N sort of all their matches, which the planner chose for words it guessed rare, 365 ms for
+    one in 0.5 %. Past the matches read the search is left as it is."""
     if dense(session, searched, unsearched):
         return Pinned(searched, walk=True)
-    found = searched.order_by(None).limit(PINNED + 1).subquery()
-    ids = session.scalars(select(found.c.id)).all()
-    count = Count(min(len(ids), CAP), len(ids) > CAP) if len(ids) <= PINNED or len(ids) > CAP else None
-    if len(ids) > PINNED:  # not rare: walked if a page of them is among the newest rows
+    entity = unsearched.column_descriptions[0]["entity"]
+    rankable = _rankable(entity, keys)
+    read = RANKED if rankable else PINNED
+    found = searched.order_by(None).limit(read + 1).subquery()
+    by = [found.corresponding_column(_column(column)) for column, _ in keys[:-1]] if rankable else []
+    rows = session.execute(select(found.c.id, *by)).all()
+    count = Count(min(len(rows), CAP), len(rows) > CAP) if len(rows) <= read or len(rows) > CAP else None
+    if len(rows) > read:  # not rare: walked if a page of them is among the newest rows
         return Pinned(searched, count, dense(session, searched, unsearched, NEWEST_MANY))
-    return Pinned(unsearched.where(unsearched.column_descriptions[0]["entity"].id.in_(ids)), count)
+    stmt = unsearched.where(entity.id.in_([row[0] for row in rows])) if len(rows) <= PINNED else searched
+    if not rankable:
+        return Pinned(stmt, count)
+    return Pinned(stmt, count, ranked=_ranked(rows, keys), within=unsearched)
+
+
+def _column(column):
+    """An ORM attribute's column (an expression as it is)."""
+    return getattr(column, "expression", column)
+
+
+def _rankable(entity, keys: Sequence[tuple[Any, bool]]) -> bool:
+    """Whether rows can be put in the order of ``keys`` here as the database would: the last key is the entity's
+    id and the others are its own columns of dates, times or numbers (text sorts by the database's collation)."""
+    if not keys or _column(keys[-1][0]) is not _column(entity.id):
+        return False
+    return all(
+        getattr(_column(column), "table", None) is entity.__table__
+        and _expected(column) in (datetime, date, int, (int, float))
+        for column, _ in keys[:-1]
+    )
+
+
+def _ranked(rows: Sequence[Sequence[Any]], keys: Sequence[tuple[Any, bool]]) -> tuple[int, ...]:
+    """The ids of ``rows`` — (id, the value of each key but the last) — in the order of ``keys``, NULLs last (a
+    stable sort by each key, the least significant first)."""
+    rows = sorted(rows, key=lambda row: row[0], reverse=keys[-1][1])
+    for i in range(len(keys) - 2, -1, -1):
+        desc = keys[i][1]
+        rows.sort(
+            key=lambda row: (row[i + 1] is not None, row[i + 1]) if desc else (row[i + 1] is None, row[i + 1]),
+            reverse=desc,
+        )
+    return tuple(row[0] for row in rows)
+
+
+def page_of(
+    session: Session,
+    pin: Pinned,
+    shaped,
+    keys: Sequence[tuple[Any, bool]],
+    *,
+    size: int,
+    cursor: str | None = None,
+    offset: int = 0,
+    name: str = "cursor",
+) -> Page:
+    """One page of a ``pinned`` search (at ``offset``, or after ``cursor``), its statement ordered by ``shaped``
+    (a function of the statement: its ORDER BY of ``keys``, and what the page loads): by the ids of the page when
+    the matches were ``ranked``, else along the sort's index when they were found dense (``walking``)."""
+    if pin.ranked is not None and pin.within is not None and not cursor:
+        window = pin.ranked[offset : offset + size + 1]
+        entity = pin.within.column_descriptions[0]["entity"]
+        return keyset_page(session, shaped(pin.within.where(entity.id.in_(window))), keys, size=size, name=name)
+    with walking(session, pin.walk, 0 if cursor else offset):
+        return keyset_page(session, shaped(pin.stmt), keys, size=size, cursor=cursor, offset=offset, name=name)
 
 
 WALKED = 100  # a dense search's numbered page this deep or less is walked (``walking``)

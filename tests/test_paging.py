@@ -15,7 +15,6 @@ from lianxin import paging
 from lianxin.appeals.models import Appeal
 from lianxin.appeals.search import words
 from lianxin.paging import Count, capped_count
-from lianxin.web.staff import listing
 from tests.factories import new_appeal
 from tests.web.staff.helpers import as_user
 
@@ -74,6 +73,73 @@ def test_a_search_matching_many_of_the_newest_rows_is_left_to_the_sort(db, city,
     assert paging.pinned(db, searched, scope) == paging.Pinned(searched)  # left to the planner
     monkeypatch.setattr(paging, "NEWEST", 50)  # fewer rows than that in scope: pinned
     assert not paging.dense(db, searched, scope) and len(old + newest) < 50
+
+
+SORTED = {  # the API's sorts as keyset keys: dates, a nullable one, ascending and descending
+    "-received_at": ((Appeal.received_at, True), (Appeal.id, True)),
+    "received_at": ((Appeal.received_at, False), (Appeal.id, False)),
+    "due_at": ((Appeal.due_at, False), (Appeal.id, False)),
+}
+
+
+@pytest.mark.parametrize("sort", SORTED)
+def test_a_search_ranked_here_pages_as_the_database_sorts(db, city, monkeypatch, sort):
+    found = [new_appeal(db, city, title=f"排序第{i}号") for i in range(9)]
+    new_appeal(db, city, title="别的诉求")
+    moment = found[0].received_at
+    for i, appeal in enumerate(found):  # ties on the time (the id decides) and undated ones (last either way)
+        appeal.received_at = moment + timedelta(minutes=i % 3)
+        appeal.due_at = None if i % 4 == 0 else moment + timedelta(days=i % 2)
+    db.flush()
+    keys = SORTED[sort]
+    order = [column.desc().nulls_last() if desc else column.asc().nulls_last() for column, desc in keys]
+    scope = select(Appeal).where(Appeal.jurisdiction_id == city.jid)
+    searched = scope.where(Appeal.title.contains("排序"))
+    expected = db.scalars(searched.order_by(*order)).all()
+    pin = paging.pinned(db, searched, scope, keys)
+    assert pin.ranked == tuple(a.id for a in expected) and pin.count == Count(9) and pin.within is scope
+    pages, cursor, offset = [], None, 0
+    for offset in (0, 4, 8):  # numbered pages, each read by its own ids
+        page = paging.page_of(db, pin, lambda stmt: stmt.order_by(*order), keys, size=4, offset=offset)
+        pages.append(page.rows)
+        assert (page.next_cursor is None) == (offset == 8)
+    assert sum(pages, []) == expected
+    cursor = paging.page_of(db, pin, lambda stmt: stmt.order_by(*order), keys, size=4).next_cursor
+    rest = paging.page_of(db, pin, lambda stmt: stmt.order_by(*order), keys, size=10, cursor=cursor)
+    assert rest.rows == expected[4:]  # a cursor's page is read after the cursor, as before
+    monkeypatch.setattr(paging, "RANKED", 8)  # more matches than are ranked: the search as it was, counted
+    monkeypatch.setattr(paging, "PINNED", 8)
+    assert paging.pinned(db, searched, scope, keys) == paging.Pinned(searched)
+
+
+def test_a_page_of_ranked_matches_reads_only_its_own_ids(db, city):
+    found = [new_appeal(db, city, title=f"窗口第{i}号") for i in range(7)]
+    scope = select(Appeal).where(Appeal.jurisdiction_id == city.jid)
+    keys = SORTED["-received_at"]
+    pin = paging.pinned(db, scope.where(Appeal.title.contains("窗口")), scope, keys)
+    statements = []
+    shaped = lambda stmt: statements.append(stmt) or stmt.order_by(Appeal.received_at.desc(), Appeal.id.desc())  # noqa: E731
+    page = paging.page_of(db, pin, shaped, keys, size=2, offset=2)
+    assert page.rows == found[::-1][2:4]
+    sql = str(statements[0].compile(compile_kwargs={"literal_binds": True}))
+    assert "窗口" not in sql and "OFFSET" not in sql.upper()
+    assert {int(i) for i in re.search(r"IN \(([\d, ]+)\)", sql).group(1).split(",")} == {a.id for a in found[::-1][2:5]}
+
+
+def test_only_dates_and_numbers_of_the_entity_are_ranked_here(db, city):
+    from lianxin.orgs.models import Unit
+
+    new_appeal(db, city, title="文字排序")
+    scope = select(Appeal).where(Appeal.jurisdiction_id == city.jid)
+    searched = scope.where(Appeal.title.contains("文字排序"))
+    assert paging.pinned(db, searched, scope, SORTED["due_at"]).ranked is not None
+    for keys in (
+        ((Appeal.title, False), (Appeal.id, False)),  # text: the database's collation decides its order
+        ((Unit.id, False), (Appeal.id, False)),  # another table's column
+        ((Appeal.received_at, True),),  # not ending in the id
+    ):
+        pin = paging.pinned(db, searched, scope, keys)
+        assert pin.ranked is None and pin.count == Count(1) and "appeals.id IN" in str(pin.stmt)
 
 
 def test_walking_reads_no_bitmap_on_postgresql_and_only_for_the_first_pages(db, city):
@@ -178,9 +244,9 @@ def test_a_staff_list_past_the_cap_counts_n_plus_and_pages_by_cursor(
     monkeypatch.setattr(paging, "PINNED", pinned_up_to)
     monkeypatch.setattr(paging, "NEWEST", dense_in)
     monkeypatch.setattr(paging, "DENSE", min(paging.DENSE, dense_in // 2))
-    walked, walking = [], listing.walking  # the list's pages, each walked or not (and as it would be)
+    walked, walking = [], paging.walking  # the list's pages, each walked or not (and as it would be)
     monkeypatch.setattr(
-        listing, "walking", lambda session, walk, offset=0: walked.append(walk) or walking(session, walk, offset)
+        paging, "walking", lambda session, walk, offset=0: walked.append(walk) or walking(session, walk, offset)
     )
     appeals = [new_appeal(db, city, title=f"大量工单第{i}号") for i in range(45)]
     as_user(client, city, "dispatcher")

@@ -18,7 +18,7 @@ from lianxin.appeals.search import SHORT_WINDOW, indexable, words
 from lianxin.appeals.status import AppealStatus
 from lianxin.clock import local_zone
 from lianxin.orgs.models import Unit, User
-from lianxin.paging import Count, capped_count, keyset_page
+from lianxin.paging import Count, capped_count
 
 
 @dataclass
@@ -105,13 +105,20 @@ def list_appeals(
     visible = visible_appeals(session, actor)
     search = paging.Pinned(flt.apply(visible))
     if flt.q and not flt.search_window:  # a search the indexes can find: its few matches read by id, and counted
-        search = paging.pinned(session, search.stmt, replace(flt, q=None).apply(visible))
+        keys = () if cursor else KEYS[sort]  # a cursor's page is not counted: its matches need not be ranked
+        search = paging.pinned(session, search.stmt, replace(flt, q=None).apply(visible), keys)
     total = search.count
     if total is None and not (cursor or flt.search_window):
         total = capped_count(session, search.stmt)
-    page_of = search.stmt.order_by(*SORTS[sort]).options(*PRESENTED)
-    with paging.walking(session, search.walk, 0 if cursor else (page - 1) * page_size):
-        result = keyset_page(session, page_of, KEYS[sort], size=page_size, cursor=cursor, offset=(page - 1) * page_size)
+    result = paging.page_of(
+        session,
+        search,
+        lambda stmt: stmt.order_by(*SORTS[sort]).options(*PRESENTED),
+        KEYS[sort],
+        size=page_size,
+        cursor=cursor,
+        offset=(page - 1) * page_size,
+    )
     return result.rows, None if cursor else total, result.next_cursor
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from lianxin.clock import utcnow
-from lianxin.paging import Count, Pinned, capped_count, keyset_page, nullable, pinned, walking
+from lianxin.paging import Count, Pinned, capped_count, nullable, page_of, pinned
 from lianxin.web.i18n import EN, pick_lang
 
 PAGE_SIZES = (20, 50, 100)
@@ -141,37 +141,43 @@ def _int(value: str | None, default: int) -> int:
 
 @dataclass(frozen=True)
 class Filtered:
-    stmt: Select
+    search: Pinned  # the filtered and searched rows (``paging.pinned``: how many match, when that was read)
+    order: tuple  # the ORDER BY of ``sort``
+    keys: list[tuple]  # the same order as keyset keys
     q: str
     chosen: dict[str, str]
     sort: str
     counted: bool  # False for a search whose matches are not counted (``ListSpec.counts``)
-    count: Count | None = None  # how many match, when the search's pinning read it (``paging.pinned``)
-    walk: bool = False  # read the page along the sort's index (``paging.walking``)
+
+    @property
+    def stmt(self) -> Select:
+        return self.search.stmt.order_by(*self.order)
 
 
 def filtered(spec: ListSpec, stmt: Select, request: Request, session: Session) -> Filtered:
-    """Apply the request's filters, search and sort. A search that is counted has its few matches read first and
-    the list narrowed to them (``paging.pinned``), which counts them too."""
+    """Apply the request's filters, search and sort. A search that is counted has its few matches read first, with
+    their sort keys on a first page (``paging.pinned``), which counts them too."""
     params = request.query_params
     chosen = {}
     for flt in spec.filters:
         value = params.get(flt.key) or ""
         if value and value in {option[0] for option in flt.options()}:
             stmt, chosen[flt.key] = flt.apply(stmt, value), value
-    q = (params.get("q") or "").strip()[:100]
-    counted = not (q and spec.counts and not spec.counts(q))  # a short word is looked for in a window, uncounted
-    search = Pinned(stmt)
-    if q and spec.search:
-        searched = spec.search(stmt, q)
-        search = pinned(session, searched, stmt) if counted else Pinned(searched)
     sort = params.get("sort") or spec.default_sort
     clause = _sort_clause(spec, sort)
     if clause is None:
         sort, clause = spec.default_sort, _sort_clause(spec, spec.default_sort)
     entity = stmt.column_descriptions[0]["entity"]
-    order = entity.id.desc() if sort.startswith("-") else entity.id.asc()
-    return Filtered(search.stmt.order_by(clause, order), q, chosen, sort, counted, search.count, search.walk)
+    order = (clause, entity.id.desc() if sort.startswith("-") else entity.id.asc())
+    keys = sort_keys(spec, stmt, sort)
+    q = (params.get("q") or "").strip()[:100]
+    counted = not (q and spec.counts and not spec.counts(q))  # a short word is looked for in a window, uncounted
+    search = Pinned(stmt)
+    if q and spec.search:
+        searched = spec.search(stmt, q)
+        ranked = () if params.get("after") else keys  # a cursor's page is not counted: its matches need no ranking
+        search = pinned(session, searched, stmt, ranked) if counted else Pinned(searched)
+    return Filtered(search, order, keys, q, chosen, sort, counted)
 
 
 def sort_keys(spec: ListSpec, stmt: Select, sort: str) -> list[tuple]:
@@ -184,25 +190,30 @@ def sort_keys(spec: ListSpec, stmt: Select, sort: str) -> list[tuple]:
 def run_list(session: Session, request: Request, spec: ListSpec, stmt: Select) -> ListPage | Response:
     """One page of rows, or the whole filtered list as a download when ``export`` is csv or xlsx."""
     found = filtered(spec, stmt, request, session)
-    stmt, q, chosen, sort, counted = found.stmt, found.q, found.chosen, found.sort, found.counted
     lang = pick_lang(request)
     export = request.query_params.get("export")
     if export in ("csv", "xlsx"):
-        rows = session.scalars(stmt.limit(EXPORT_LIMIT)).unique().all()
+        rows = session.scalars(found.stmt.limit(EXPORT_LIMIT)).unique().all()
         return export_rows(spec, rows, export, lang)
     size = _int(request.query_params.get("size"), PAGE_SIZES[0])
     size = size if size in PAGE_SIZES else PAGE_SIZES[0]
     after = (request.query_params.get("after") or "").strip()[:500] or None
-    if after or not counted:  # a cursor's page is not counted again; an uncounted search starts at page 1
+    if after or not found.counted:  # a cursor's page is not counted again; an uncounted search starts at page 1
         total, page = Count(0), 1
     else:
-        total = capped_count(session, stmt) if found.count is None else found.count
+        total = capped_count(session, found.stmt) if found.search.count is None else found.search.count
         page = min(_int(request.query_params.get("page"), 1), max(1, -(-total.n // size)))
-    with walking(session, found.walk, (page - 1) * size):
-        result = keyset_page(
-            session, stmt, sort_keys(spec, stmt, sort), size=size, cursor=after, offset=(page - 1) * size, name="after"
-        )
-    if not counted and not after:  # "20+" while there is a next page, which its cursor reads
+    result = page_of(
+        session,
+        found.search,
+        lambda rows: rows.order_by(*found.order),
+        found.keys,
+        size=size,
+        cursor=after,
+        offset=(page - 1) * size,
+        name="after",
+    )
+    if not found.counted and not after:  # "20+" while there is a next page, which its cursor reads
         total = Count(len(result.rows), result.next_cursor is not None)
     return ListPage(
         spec,
@@ -210,9 +221,9 @@ def run_list(session: Session, request: Request, spec: ListSpec, stmt: Select) -
         total.n,
         page,
         size,
-        sort,
-        q,
-        chosen,
+        found.sort,
+        found.q,
+        found.chosen,
         request.url.path,
         lang,
         total.capped,

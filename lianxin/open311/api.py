@@ -286,10 +286,14 @@ def _requests(fmt: str, session: Session, appeals, extensions: str | None):
     extras = service.extras_for(session, appeals)
     wanted = (extensions or "").strip().lower() == "true"
     steps = timelines(session, appeals, public_only=True) if wanted else {}
+    zone = local_zone()
     return respond(
         fmt,
         "service_requests",
-        [service.request_dict(session, a, extras.get(a.id), extensions=wanted, steps=steps.get(a.id)) for a in appeals],
+        [
+            service.request_dict(session, a, extras.get(a.id), extensions=wanted, steps=steps.get(a.id), zone=zone)
+            for a in appeals
+        ],
         cleaned=True,
     )
 

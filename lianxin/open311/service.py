@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy import Row, Select, select
@@ -499,12 +500,14 @@ def request_dict(
     *,
     extensions: bool,
     steps: list[TimelineStep] | None = None,
+    zone: ZoneInfo | None = None,
 ) -> dict:
     """One service request (a row of ``published``) as GeoReport v2 writes it; ``steps``: the appeal's public timeline when the caller has
-    read it already (a list reads every appeal's at once, ``queries.timelines``)."""
+    read it already (a list reads every appeal's at once, ``queries.timelines``); ``zone``: the local zone, when the
+    caller has looked it up."""
     status = AppealStatus(appeal.status)
     closed = status in TERMINAL
-    zone = local_zone()
+    zone = zone or local_zone()
     item = {
         "service_request_id": appeal.order_no,
         "status": "closed" if closed else "open",
@@ -540,7 +543,7 @@ def request_dict(
                         "datetime": dt(step.at, zone),
                         "type": step.kind,
                         "summary": step.label,
-                        "description": scrub(step.note, appeal) or step.label,
+                        "description": (step.note and scrub(step.note, appeal)) or step.label,
                     }
                     for step in (timeline(session, appeal, public_only=True) if steps is None else steps)
                 ],

@@ -66,22 +66,23 @@ RANKED = 10_000  # a search's matches up to this many are read with their sort k
 
 
 def pinned(session: Session, searched: Select, unsearched: Select, keys: Sequence[tuple[Any, bool]] = ()) -> Pinned:
-    """``searched`` (``unsearched`` with a search's condition) with its matches read by id when there are no more than
-    ``PINNED`` (``RANKED`` when the list's sort ``keys`` are given and are the entity's own dates or numbers: the
-    matches are read with them and ranked here); and how many match, capped at ``CAP``, when the rows read tell
-    (the list need not count them again; they do not when ``PINNED`` < ``CAP`` and more than ``PINNED`` match).
+    """``searched`` (``unsearched`` with a search's condition) with its matches read first, up to ``PINNED`` of them by
+    id, or up to ``RANKED`` with the list's sort ``keys`` when those are given and are the entity's own dates or
+    numbers (the matches are ranked here and each page read by its own ids: ``page_of``); and how many match,
+    capped at ``CAP``, when the rows read tell (the list need not count them again; they do not when ``PINNED`` <
+    ``CAP`` and more than ``PINNED`` match). A search that ``dense``ly matches the newest rows is walked instead.
 
     PostgreSQL cannot tell how many rows a trigram search matches (it guesses about 1,000 for words it has no
     statistics of), so under ``ORDER BY … LIMIT`` it may walk the sort's index backwards testing every row for
     words that match few or none (2.9 s at 10 M appeals for an absent word); the matches come from the trigram
     indexes' bitmap instead, in one pass, and the page by primary key without testing the words again (kept, the
     planner multiplied the two conditions' estimates into one row and joined the units to each of 3,957 matches in
-    a nested loop: 469 ms; read by id and left to a top-N sort past 5,000, a phrase with 7,941 matches read its
-    bitmap twice). Words that ``dense``ly match the newest rows are not pinned but walked: the sort's index finds a
-    page of them at once, where reading their matches from the bitmap cost ~150 ms for a word in 3 % of 10 M
-    appeals, and a top-N sort of all their matches, which the planner chose for words it guessed rare, 365 ms for
-    one in 0.5 %. Past the matches read the search is left as it is."""
-    if dense(session, searched, unsearched):
+    a nested loop: 469 ms; read by id and left to a top-N sort past 5,000 matches, a phrase with 7,941 read its
+    bitmap twice). Words with a page of matches among the newest 2,000 rows, or among the newest 20,000, are not
+    read but walked: the sort's index finds a page of them at once, where reading 10,001 matches of a phrase in
+    0.5 % of 10 M appeals from the bitmap cost ~170 ms, and a top-N sort of all its matches, which the planner
+    chose for words it guessed rare, 365 ms. Past ``RANKED`` (``PINNED``) matches the search is left as it is."""
+    if dense(session, searched, unsearched) or dense(session, searched, unsearched, NEWEST_MANY):
         return Pinned(searched, walk=True)
     entity = unsearched.column_descriptions[0]["entity"]
     rankable = _rankable(entity, keys)
@@ -90,8 +91,8 @@ def pinned(session: Session, searched: Select, unsearched: Select, keys: Sequenc
     by = [found.corresponding_column(_column(column)) for column, _ in keys[:-1]] if rankable else []
     rows = session.execute(select(found.c.id, *by)).all()
     count = Count(min(len(rows), CAP), len(rows) > CAP) if len(rows) <= read or len(rows) > CAP else None
-    if len(rows) > read:  # not rare: walked if a page of them is among the newest rows
-        return Pinned(searched, count, dense(session, searched, unsearched, NEWEST_MANY))
+    if len(rows) > read:  # many, and none of them lately: left to the planner
+        return Pinned(searched, count)
     stmt = unsearched.where(entity.id.in_([row[0] for row in rows])) if len(rows) <= PINNED else searched
     if not rankable:
         return Pinned(stmt, count)
@@ -138,15 +139,19 @@ def page_of(
     cursor: str | None = None,
     offset: int = 0,
     name: str = "cursor",
+    count: Count | None = None,
 ) -> Page:
     """One page of a ``pinned`` search (at ``offset``, or after ``cursor``), its statement ordered by ``shaped``
     (a function of the statement: its ORDER BY of ``keys``, and what the page loads): by the ids of the page when
-    the matches were ``ranked``, else along the sort's index when they were found dense (``walking``)."""
+    the matches were ``ranked``, else along the sort's index when they were found dense (``walking``) — but a
+    numbered page past the first of a search ``count``ed to fewer than ``CAP`` matches, which the planner sorts
+    cheaply and a walk might not find before the table's end (a burst of matches lately and a few long ago)."""
     if pin.ranked is not None and pin.within is not None and not cursor:
         window = pin.ranked[offset : offset + size + 1]
         entity = pin.within.column_descriptions[0]["entity"]
         return keyset_page(session, shaped(pin.within.where(entity.id.in_(window))), keys, size=size, name=name)
-    with walking(session, pin.walk, 0 if cursor else offset):
+    walk = pin.walk and (not offset or cursor is not None or count is None or count.capped)
+    with walking(session, walk, 0 if cursor else offset):
         return keyset_page(session, shaped(pin.stmt), keys, size=size, cursor=cursor, offset=offset, name=name)
 
 
@@ -169,23 +174,26 @@ def walking(session: Session, walk: bool, offset: int = 0) -> Iterator[None]:
         session.execute(text("RESET enable_bitmapscan"))
 
 
-# A search matching DENSE of the NEWEST rows (a first page of 20 and one more: 1 %) is walked, not pinned; one with
-# more than PINNED matches is walked if DENSE of them are among the NEWEST_MANY rows. Fewer would be a guess: the
-# newest rows may hold a few of a phrase and no more for a long way back (a walk of 118 ms at 10 M for a phrase with
-# 5 of its 3,957 matches among the newest 2,000).
+# A search matching DENSE of the NEWEST rows (a first page of 20 and one more: 1 %), or else of the NEWEST_MANY
+# (0.1 %), is walked, not read (``pinned``): the first probe is cheaper, the second finds the phrases whose matches
+# are too many to read (a phrase in 0.5 % of 10 M appeals: 10,001 matches read ~170 ms, the probe ~10-20 ms). Fewer
+# would be a guess: the newest rows may hold a few of a phrase and no more for a long way back (a walk of 118 ms at
+# 10 M for a phrase with 5 of its 3,957 matches among the newest 2,000).
 NEWEST, NEWEST_MANY, DENSE = 2_000, 20_000, 21
 
 
 def dense(session: Session, searched: Select, unsearched: Select, newest: int = 0) -> bool:
-    """Whether ``searched`` matches at least ``DENSE`` of the ``newest`` (``NEWEST``) rows of ``unsearched`` by id:
-    the id that many rows back read from the primary key's index, then the rows from there on along it, tested
-    (~2 ms for 2,000 rows, ~20 ms for 20,000 at 10 M appeals)."""
-    newest, hits = newest or NEWEST, DENSE
+    """Whether ``searched`` matches at least ``DENSE`` of the rows of ``unsearched`` among the ``newest``
+    (``NEWEST``) ids of its table, read along the primary key and tested (~3 ms for 2,000, ~10-20 ms for 20,000 at
+    10 M appeals); never in a table of fewer rows. The table's newest ids, not the scope's: a district leader's
+    scope, 1/16 of the appeals, walked sixteen times as far to find its own newest 20,000 (118-270 ms at 10 M), and
+    a walk of the sort's index goes as far through the table as the newest ids span."""
     entity = unsearched.column_descriptions[0]["entity"]
-    since = session.scalar(
-        unsearched.with_only_columns(entity.id).order_by(entity.id.desc()).offset(newest - 1).limit(1)
-    )
-    return since is not None and capped_count(session, searched.where(entity.id >= since), hits - 1).capped
+    low, high = session.execute(select(func.min(entity.id), func.max(entity.id))).one()
+    newest = newest or NEWEST
+    if high is None or high - low + 1 < newest:
+        return False
+    return capped_count(session, searched.where(entity.id > high - newest), DENSE - 1).capped
 
 
 def beyond_numbered_pages(page: int, name: str = "page") -> InvalidInput:

@@ -63,14 +63,12 @@ def test_a_search_matching_many_of_the_newest_rows_is_left_to_the_sort(db, city,
     newest += [new_appeal(db, city, title="稠密新的") for _ in range(2)]
     assert paging.dense(db, searched, scope)  # 2 of the newest 4: the sort's index finds a page at once
     assert paging.pinned(db, searched, scope) == paging.Pinned(searched, walk=True)  # read along the sort's index
-    monkeypatch.setattr(
-        paging, "NEWEST", 1
-    )  # not dense among the newest row alone; 5 matches, more than are read by id:
-    monkeypatch.setattr(paging, "PINNED", 3)  # walked if DENSE of them are among the NEWEST_MANY
+    monkeypatch.setattr(paging, "NEWEST", 1)  # not dense among the newest row alone,
+    monkeypatch.setattr(paging, "PINNED", 3)  # but among the NEWEST_MANY: walked, whatever their number
     monkeypatch.setattr(paging, "NEWEST_MANY", 4)
     assert paging.pinned(db, searched, scope) == paging.Pinned(searched, walk=True)
-    monkeypatch.setattr(paging, "NEWEST_MANY", 1)
-    assert paging.pinned(db, searched, scope) == paging.Pinned(searched)  # left to the planner
+    monkeypatch.setattr(paging, "NEWEST_MANY", 1)  # 5 matches, more than are read by id: left to the planner
+    assert paging.pinned(db, searched, scope) == paging.Pinned(searched)
     monkeypatch.setattr(paging, "NEWEST", 50)  # fewer rows than that in scope: pinned
     assert not paging.dense(db, searched, scope) and len(old + newest) < 50
 
@@ -140,6 +138,35 @@ def test_only_dates_and_numbers_of_the_entity_are_ranked_here(db, city):
     ):
         pin = paging.pinned(db, searched, scope, keys)
         assert pin.ranked is None and pin.count == Count(1) and "appeals.id IN" in str(pin.stmt)
+
+
+def test_dense_looks_at_the_tables_newest_ids_not_the_scopes(db, city, monkeypatch):
+    mine = [new_appeal(db, city, title=f"辖区稠密第{i}号") for i in range(3)]
+    others = [new_appeal(db, city, title="别处的诉求", channel="web") for _ in range(3)]  # newer, out of scope
+    scope = select(Appeal).where(Appeal.jurisdiction_id == city.jid, Appeal.channel == "hotline")
+    searched = scope.where(Appeal.title.contains("辖区稠密"))
+    monkeypatch.setattr(paging, "NEWEST", 3)
+    monkeypatch.setattr(paging, "DENSE", 2)
+    assert not paging.dense(db, searched, scope)  # the scope's 3 newest all match, but the table's 3 newest are not its
+    assert paging.dense(db, searched, scope, newest=len(mine + others))  # among the newest 6: its 3
+
+
+def test_a_walked_page_past_the_first_of_a_counted_search_is_left_to_the_planner(db, city, monkeypatch):
+    found = [new_appeal(db, city, title=f"走读第{i}号") for i in range(5)]
+    scope = select(Appeal).where(Appeal.jurisdiction_id == city.jid)
+    pin = paging.Pinned(scope.where(Appeal.title.contains("走读")), walk=True)
+    walked, walking = [], paging.walking
+    monkeypatch.setattr(
+        paging, "walking", lambda session, walk, offset=0: walked.append(walk) or walking(session, walk, offset)
+    )
+    keys, shaped = SORTED["-received_at"], lambda stmt: stmt.order_by(Appeal.received_at.desc(), Appeal.id.desc())
+    for offset, count in ((0, Count(5)), (2, Count(5)), (2, Count(5, True)), (2, None)):
+        page = paging.page_of(db, pin, shaped, keys, size=2, offset=offset, count=count)
+        assert page.rows == found[::-1][offset : offset + 2]
+    cursor = paging.page_of(db, pin, shaped, keys, size=2, count=Count(5)).next_cursor
+    assert paging.page_of(db, pin, shaped, keys, size=2, cursor=cursor, count=Count(5)).rows == found[::-1][2:4]
+    # a few matches counted: the first page walked, a later one sorted by the planner (a walk might not end early)
+    assert walked == [True, False, True, True, True, True]
 
 
 def test_walking_reads_no_bitmap_on_postgresql_and_only_for_the_first_pages(db, city):

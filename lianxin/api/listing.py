@@ -118,6 +118,7 @@ def list_appeals(
         size=page_size,
         cursor=cursor,
         offset=(page - 1) * page_size,
+        count=total,
     )
     return result.rows, None if cursor else total, result.next_cursor
 

@@ -212,6 +212,7 @@ def run_list(session: Session, request: Request, spec: ListSpec, stmt: Select) -
         cursor=after,
         offset=(page - 1) * size,
         name="after",
+        count=total if found.counted and not after else None,
     )
     if not found.counted and not after:  # "20+" while there is a next page, which its cursor reads
         total = Count(len(result.rows), result.next_cursor is not None)

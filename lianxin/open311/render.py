@@ -32,6 +32,12 @@ def dt(value: datetime | None, zone: ZoneInfo | None = None) -> str | None:
     return value.astimezone(zone or local_zone()).isoformat(timespec="seconds") if value else None
 
 
+def local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """``value`` in ``zone``, written as ``dt`` writes it by ``respond`` (orjson formats the datetimes of a list in C:
+    6,500 of them took ~13 ms with ``isoformat``, ~1 ms there)."""
+    return value.astimezone(zone) if value else None
+
+
 def clean(value):
     """Drop absent values (the spec's "may be absent"), recursively (a call only for what has items: a list of
     1,000 requests with their notes holds ~50,000 values)."""
@@ -45,6 +51,8 @@ def clean(value):
 def _text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
     return str(value)
 
 
@@ -76,7 +84,9 @@ def respond(fmt: str, root: str, data, status_code: int = 200, *, cleaned: bool 
     """``data`` in ``fmt``, its absent values dropped (``clean``) unless the caller made it without them."""
     data = data if cleaned else clean(data)
     if fmt == "json":
-        return Response(orjson.dumps(data), status_code=status_code, media_type=FORMATS["json"])
+        return Response(
+            orjson.dumps(data, option=orjson.OPT_OMIT_MICROSECONDS), status_code=status_code, media_type=FORMATS["json"]
+        )
     return Response(to_xml(root, data), status_code=status_code, media_type=FORMATS["xml"])
 
 

@@ -26,7 +26,7 @@ from lianxin.appeals.status import TERMINAL, AppealStatus
 from lianxin.clock import local_zone
 from lianxin.errors import InvalidInput, NotFound, PermissionDenied
 from lianxin.open311.models import CategoryAttribute, Datatype, Open311Request
-from lianxin.open311.render import dt
+from lianxin.open311.render import dt, local
 from lianxin.orgs.models import Jurisdiction, Role, Unit, User
 from lianxin.orgs.service import require_role
 
@@ -504,7 +504,7 @@ def request_dict(
 ) -> dict:
     """One service request (a row of ``published``) as GeoReport v2 writes it; ``steps``: the appeal's public timeline when the caller has
     read it already (a list reads every appeal's at once, ``queries.timelines``); ``zone``: the local zone, when the
-    caller has looked it up."""
+    caller has looked it up. Its times are local datetimes, which ``render.respond`` writes as W3C date-times."""
     status = AppealStatus(appeal.status)
     closed = status in TERMINAL
     zone = zone or local_zone()
@@ -517,9 +517,9 @@ def request_dict(
         "description": scrub(appeal.content, appeal)[:4000],
         "agency_responsible": appeal.lead_unit_name,
         "service_notice": f"办理时限：{dt(appeal.due_at, zone)}" if appeal.due_at and not closed else None,
-        "requested_datetime": dt(appeal.received_at, zone),
-        "updated_datetime": dt(appeal.closed_at if closed and appeal.closed_at else appeal.updated_at, zone),
-        "expected_datetime": dt(appeal.due_at, zone),
+        "requested_datetime": local(appeal.received_at, zone),
+        "updated_datetime": local(appeal.closed_at if closed and appeal.closed_at else appeal.updated_at, zone),
+        "expected_datetime": local(appeal.due_at, zone),
         "address": appeal.address,
         "address_id": extra.address_id if extra else None,
         "lat": appeal.lat,
@@ -540,7 +540,7 @@ def request_dict(
                 ],
                 "notes": [
                     {
-                        "datetime": dt(step.at, zone),
+                        "datetime": local(step.at, zone),
                         "type": step.kind,
                         "summary": step.label,
                         "description": (step.note and scrub(step.note, appeal)) or step.label,

@@ -21,3 +21,22 @@ def test_every_postgresql_connection_plans_for_its_values(settings, serving):
             assert int(lock_ms) == int(settings.db_lock_timeout * 1000)  # the other startup options still arrive
     finally:
         engine.dispose()
+
+
+def test_times_come_back_in_utc_itself_on_every_database(db, city):
+    """PostgreSQL sessions run in UTC, so psycopg's datetimes carry ``datetime.UTC`` and ``UTCDateTime`` keeps them
+    as they are; SQLite's naive ones get it attached. Either way the same moment comes back."""
+    from datetime import UTC, datetime
+
+    from tests.factories import new_appeal
+
+    appeal = new_appeal(db, city)
+    moment = datetime(2026, 3, 2, 1, 30, 15, 250_000, tzinfo=UTC)
+    appeal.received_at = moment
+    db.flush()
+    db.expire(appeal)
+    assert appeal.received_at == moment and appeal.received_at.tzinfo is UTC
+    if db.get_bind().dialect.name == "postgresql":
+        assert db.execute(text("SHOW TimeZone")).scalar() == "UTC"
+        shanghai = db.execute(text("SELECT :t AT TIME ZONE 'Asia/Shanghai'"), {"t": moment}).scalar()
+        assert shanghai == datetime(2026, 3, 2, 9, 30, 15, 250_000)  # a moment sent in is the same moment there

@@ -18,6 +18,7 @@ def test_serving_puts_the_start_up_heap_out_of_the_collectors_reach(client):
     # The client has started the app (its lifespan): what existed then is frozen, and a full collection walks
     # only what was built since, not the hundreds of thousands of objects of the imported packages and the app.
     assert app_module._settled and gc.get_freeze_count() > 100_000
+    assert gc.get_threshold()[0] == app_module.YOUNG  # a request's objects mostly die before a young collection
     cycle = Cycle()  # what a request builds later is still collected, cycles included
     cycle.me, gone = cycle, weakref.ref(cycle)
     del cycle

@@ -15,7 +15,7 @@ import base64
 import binascii
 import enum
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -132,7 +132,7 @@ def _ranked(rows: Sequence[Sequence[Any]], keys: Sequence[tuple[Any, bool]]) -> 
 def page_of(
     session: Session,
     pin: Pinned,
-    shaped,
+    shaped: Callable[[Select], Select],
     keys: Sequence[tuple[Any, bool]],
     *,
     size: int,

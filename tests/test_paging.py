@@ -9,7 +9,7 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from lianxin import paging
 from lianxin.appeals.models import Appeal
@@ -69,8 +69,11 @@ def test_a_search_matching_many_of_the_newest_rows_is_left_to_the_sort(db, city,
     assert paging.pinned(db, searched, scope) == paging.Pinned(searched, walk=True)
     monkeypatch.setattr(paging, "NEWEST_MANY", 1)  # 5 matches, more than are read by id: left to the planner
     assert paging.pinned(db, searched, scope) == paging.Pinned(searched)
-    monkeypatch.setattr(paging, "NEWEST", 50)  # fewer rows than that in scope: pinned
-    assert not paging.dense(db, searched, scope) and len(old + newest) < 50
+    low, high = db.execute(select(func.min(Appeal.id), func.max(Appeal.id))).one()  # other tests' rows count too
+    monkeypatch.setattr(paging, "NEWEST", high - low + 2)  # a table of fewer ids than that: never dense
+    assert not paging.dense(db, searched, scope) and len(old + newest) < paging.NEWEST
+    monkeypatch.setattr(paging, "NEWEST", high - low + 1)  # as many: the 5 matches are dense among them
+    assert paging.dense(db, searched, scope)
 
 
 SORTED = {  # the API's sorts as keyset keys: dates, a nullable one, ascending and descending

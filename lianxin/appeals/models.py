@@ -167,7 +167,7 @@ class Appeal(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     lng: Mapped[float | None] = mapped_column(Float)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
-    grid_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)  # a grid worker's scope
     # Appellant (snapshot at intake; phone may be empty only for anonymous appeals)
     appellant_id: Mapped[int | None] = mapped_column(ForeignKey("appellants.id"), index=True)
     appellant_name: Mapped[str | None] = mapped_column(String(64))

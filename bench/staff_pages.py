@@ -192,10 +192,12 @@ def prepare_loaded(settings: Settings) -> tuple[dict, list[tuple[Role, str]]]:
         city = session.scalar(select(Unit).where(Unit.jurisdiction_id == jid, Unit.code == "C"))
         hashed = hash_password(PASSWORD)
         district_unit = session.scalar(select(Unit).where(Unit.jurisdiction_id == jid, Unit.code == "D00"))
+        street_unit = session.scalar(select(Unit).where(Unit.jurisdiction_id == jid, Unit.code == "D00S00"))
         for name, role, unit in (
             ("bench_dispatcher", Role.DISPATCHER, centre),
             ("bench_leader", Role.LEADER, city),
             ("bench_district_leader", Role.LEADER, district_unit),
+            ("bench_street_leader", Role.LEADER, street_unit),
         ):
             if session.scalar(select(User).where(User.username == name)) is None:
                 create_user(
@@ -210,7 +212,12 @@ def prepare_loaded(settings: Settings) -> tuple[dict, list[tuple[Role, str]]]:
             text("SELECT order_no, tracking_token FROM appeals WHERE id = (SELECT max(id) / 2 FROM appeals)")
         ).one()
         district = session.scalar(select(Unit.id).where(Unit.jurisdiction_id == jid, Unit.code == "D00"))
-    users = {Role.DISPATCHER: "bench_dispatcher", Role.LEADER: "bench_leader", DISTRICT: "bench_district_leader"}
+    users = {
+        Role.DISPATCHER: "bench_dispatcher",
+        Role.LEADER: "bench_leader",
+        DISTRICT: "bench_district_leader",
+        STREET: "bench_street_leader",
+    }
     pages = [
         (Role.DISPATCHER, "/staff/appeals"),
         (Role.DISPATCHER, "/staff/appeals?page=2"),
@@ -231,6 +238,10 @@ def prepare_loaded(settings: Settings) -> tuple[dict, list[tuple[Role, str]]]:
         (DISTRICT, "/staff/overdue"),
         (DISTRICT, "/staff/overview"),
         (DISTRICT, "/leader/supervision"),
+        (DISTRICT, f"/staff/appeals?q={TOPIC_SPAN}"),  # a common phrase: ~1/16 of its 47 k matches in scope
+        (STREET, "/staff/appeals"),  # a leader of one street of 320: its five communities' appeals
+        (STREET, "/staff/appeals?page=50"),  # the last numbered page (OFFSET 980)
+        (STREET, "/api/v1/appeals?page=50"),
         (None, "/stats"),  # public pages: limit 100 ms
         (None, "/api/v1/stats/public"),
         (None, "/track"),
@@ -252,7 +263,8 @@ def limit_of(role: str, path: str) -> int:
     return 100 if role == "None" and not path.startswith("/open311/") else LIMIT_MS
 
 
-DISTRICT = "district leader"  # a role name of the bench's own, for the table
+DISTRICT = "district leader"  # role names of the bench's own, for the table
+STREET = "street leader"
 # Long phrases of a letter: a place, topic and span (3,957 of 10 M appeals), a topic, span and ask (7,941 of 10 M),
 # a place and topic (27,775 of 10 M), the end of a topic and a span (47,585 of 10 M).
 LONG_RARE = "菜市场旁边家里暖气不热，室温只有十几度，已经一周了"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 from lianxin.errors import InvalidInput, PermissionDenied
 from lianxin.orgs.models import Role, UnitKind
@@ -90,8 +91,20 @@ def test_bad_usernames_short_passwords_and_unknown_roles_are_refused(db, city):
 
 
 def test_a_new_unit_joins_the_cached_tree(db, city):
-    ancestor_ids(db, city.units["street"].id)  # warm the cache
+    street = city.units["street"].id
+    ancestor_ids(db, street)  # warm the caches
+    below = descendant_ids(db, street)
+    below.add(-1)  # a caller's set is its own: the cache keeps what it read
+    statements = []
+    record = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.get_bind(), "before_cursor_execute", record)
+    try:
+        assert descendant_ids(db, street) == below - {-1}
+    finally:
+        event.remove(db.get_bind(), "before_cursor_execute", record)
+    assert statements == []  # read once a session
     new = create_unit(
         db, jurisdiction_id=city.jid, kind=UnitKind.COMMUNITY, code="new-c", name="新社区", parent=city.units["street"]
     )
-    assert ancestor_ids(db, new.id)[:2] == [new.id, city.units["street"].id]
+    assert ancestor_ids(db, new.id)[:2] == [new.id, street]
+    assert descendant_ids(db, street) == below - {-1} | {new.id}

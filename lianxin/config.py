@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     db_statement_timeout: float = 30.0
     db_idle_timeout: float = 60.0
     db_pool_timeout: float = 10.0
+    # Parallel workers one request's statement may start on PostgreSQL (max_parallel_workers_per_gather): none by
+    # default, since the cores serve the other requests (bench/README.md: a parallel walk of the newest appeals took
+    # 110 ms, the same walk alone 64 ms). Commands and jobs keep the server's setting.
+    db_parallel_workers: int = Field(0, ge=0)
     # Logging to stderr: "plain" key=value lines or "json" (one object a line).
     log_format: str = "plain"
     log_level: str = "INFO"

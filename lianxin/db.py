@@ -79,7 +79,8 @@ def make_engine(settings: Settings, *, immediate: bool = False, serving: bool = 
     Every wait is bounded: a lock is awaited ``db_lock_timeout`` seconds on both databases. ``serving=True``
     (the web app) also bounds each statement (``db_statement_timeout``), a transaction left idle
     (``db_idle_timeout``, so a stuck request can never hold locks for ever) and the wait for a pooled
-    connection (``db_pool_timeout``); commands and jobs may run long statements and keep no such limit.
+    connection (``db_pool_timeout``), and starts ``db_parallel_workers`` parallel workers a statement at most;
+    commands and jobs may run long statements and keep no such limit.
     """
     url = settings.database_url
     lock_ms = int(settings.db_lock_timeout * 1000)
@@ -104,6 +105,7 @@ def make_engine(settings: Settings, *, immediate: bool = False, serving: bool = 
         options += (
             f" -c statement_timeout={int(settings.db_statement_timeout * 1000)}"
             f" -c idle_in_transaction_session_timeout={int(settings.db_idle_timeout * 1000)}"
+            f" -c max_parallel_workers_per_gather={settings.db_parallel_workers}"
         )
         kwargs = {"pool_size": 10, "max_overflow": 10, "pool_timeout": settings.db_pool_timeout}
         return ping_when_idle(create_engine(url, connect_args={"options": options}, **kwargs))

@@ -19,6 +19,11 @@ def test_every_postgresql_connection_plans_for_its_values(settings, serving):
             assert conn.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
             lock_ms = conn.execute(text("SELECT setting FROM pg_settings WHERE name = 'lock_timeout'")).scalar()
             assert int(lock_ms) == int(settings.db_lock_timeout * 1000)  # the other startup options still arrive
+            # a request's statement runs on one core (db_parallel_workers); commands and jobs keep the server's
+            workers, source = conn.execute(
+                text("SELECT setting, source FROM pg_settings WHERE name = 'max_parallel_workers_per_gather'")
+            ).one()
+            assert (workers, source) == ("0", "client") if serving else source != "client"
     finally:
         engine.dispose()
 

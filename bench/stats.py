@@ -132,6 +132,20 @@ FROM (SELECT i, h, r, ((i * 2246822519 % 1000003) % :ntopic)::int AS t,
             FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS i) g) s
 """
 
+# The units working on each dispatched appeal, as dispatching writes them: the lead (主办), and a department as
+# co-handler (协办) of one in ten. A leader's and a handler's scope is the appeals their units worked on.
+UNITS_SQL = """
+INSERT INTO appeal_units (jurisdiction_id, appeal_id, unit_id, role, active, assigned_at)
+SELECT a.jurisdiction_id, a.id, u.unit_id, u.role, true, a.dispatched_at
+FROM appeals a CROSS JOIN LATERAL (
+  VALUES (a.lead_unit_id, 'lead'),
+         (CASE WHEN a.id % 10 = 3 THEN (CAST(:deps AS int[]))[1 + (a.id * 13) % :ndep] END, 'co')
+) AS u(unit_id, role)
+WHERE a.id BETWEEN :lo AND :hi AND a.lead_unit_id IS NOT NULL AND u.unit_id IS NOT NULL
+  AND (u.role = 'lead' OR u.unit_id <> a.lead_unit_id)
+ORDER BY a.id
+"""
+
 EVENT_SQL = {  # kind → (condition on appeals a, at, unit, payload)
     "submitted": ("true", "a.received_at", "NULL", "json_build_object('channel', a.channel)"),
     "dispatched": ("a.status <> 'received'", "a.dispatched_at", "a.lead_unit_id", "'{}'::json"),
@@ -224,6 +238,11 @@ def load(factory, jid: int, first: int, n: int, *, days: int = DAYS, rollups: bo
             )
         )
         leads += comms[::10]  # a few communities lead too
+        deps = list(
+            s.scalars(
+                select(Unit.id).where(Unit.jurisdiction_id == jid, Unit.kind == UnitKind.DEPARTMENT).order_by(Unit.id)
+            )
+        )
     start = END - timedelta(days=days - 1)
     step = days * 86400 / max(n, 1)
     for lo in range(first, first + n, CHUNK):
@@ -260,6 +279,7 @@ def load(factory, jid: int, first: int, n: int, *, days: int = DAYS, rollups: bo
                     "step": step,
                 },
             )
+            s.execute(text(UNITS_SQL), {"lo": lo, "hi": hi, "deps": deps, "ndep": len(deps)})
             for kind, (cond, at, unit, payload) in EVENT_SQL.items():
                 s.execute(
                     text(
@@ -519,7 +539,7 @@ def main() -> None:
         print(f"monthly partitions created for the history: {made}")
         t0 = time.perf_counter()
         jid = build_city(factory)
-        dropped = drop_secondary(factory, ["appeals", "appeal_events"])
+        dropped = drop_secondary(factory, ["appeals", "appeal_events", "appeal_units"])
         load(factory, jid, 1, args.n, rollups=True)
         loaded = time.perf_counter() - t0
         t0 = time.perf_counter()

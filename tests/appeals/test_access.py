@@ -82,6 +82,9 @@ def _varied_appeals(db, city) -> list[Appeal]:
     appeals.append(new_appeal(db, city, community_id=None, grid_id=u["grid"].id))  # grid only
     appeals.append(new_appeal(db, city, grid_id=u["grid"].id))  # community and grid
     appeals.append(new_appeal(db, city, community_id=None))  # nowhere, nobody's unit
+    a = new_appeal(db, city, community_id=None)  # a lead unit on the appeal with no row of it (an import's)
+    a.lead_unit_id = u["water"].id
+    appeals.append(a)
     other = build_city(db)
     appeals.append(new_appeal(db, other))
     db.flush()
@@ -101,9 +104,13 @@ def _every_scope_sparse(db, monkeypatch):
 def test_the_sql_scope_and_the_per_appeal_check_agree_for_every_user(db, city, monkeypatch, small):
     _extra_users(db, city)
     appeals = _varied_appeals(db, city)
-    if small:  # the worked-on appeals as an array the primary key looks up
+    if small:  # the worked-on appeals read first, as an array the primary key looks up
         _every_scope_sparse(db, monkeypatch)
-        assert "array(" in str(visible_appeals(db, city.users["street_leader"]))
+        scope = str(visible_appeals(db, city.users["street_leader"]).compile(dialect=db.get_bind().dialect))
+        assert "appeals.id = ANY" in scope and "EXISTS" not in scope
+    else:  # each appeal looked up in appeal_units
+        monkeypatch.setattr(access, "SPARSE", 0.0)
+        assert "EXISTS" in str(visible_appeals(db, city.users["street_leader"]))
     ids = [a.id for a in appeals]
     checked = 0
     for key, user in city.users.items():
@@ -125,10 +132,12 @@ def test_the_sql_scope_and_the_per_appeal_check_agree_for_every_user(db, city, m
     assert not can_see(db, city.users["admin"], foreign) and not can_see(db, city.users["dispatcher"], foreign)
     assert not any(can_see(db, city.users[k], a) for k in ("auditor", "nobody", "inactive_handler") for a in appeals)
     assert can_see(db, city.users["street_handler"], appeals[3])  # redispatched away: its history stays visible
+    assert can_see(db, city.users["water_handler"], appeals[-2])  # the lead unit on the appeal, with no row of it
+    assert not can_see(db, city.users["street_handler"], appeals[-2])
 
 
-def test_a_small_scope_is_one_bitmap_of_its_three_ways_in(db, city, monkeypatch):
-    """Worked on by the user's units, or in their communities or grids: as one bitmap of three indexes, a street
+def test_a_small_scope_is_one_bitmap_of_its_ways_in(db, city, monkeypatch):
+    """Led or worked on by the user's units, or in their communities or grids: as one bitmap of indexes, a street
     leader's page is read from the street's own rows; a subquery in the OR made PostgreSQL walk the newest appeals
     until it had found enough (320 k rows for a street's last numbered page at 10 M)."""
     _extra_users(db, city)
@@ -140,7 +149,7 @@ def test_a_small_scope_is_one_bitmap_of_its_three_ways_in(db, city, monkeypatch)
     scoped = select(Appeal.id).where(ways_in)
     compiled = scoped.compile(dialect=db.get_bind().dialect)
     plan = "\n".join(db.connection().exec_driver_sql("EXPLAIN " + str(compiled), compiled.params).scalars())
-    assert "BitmapOr" in plan and "pk_appeals" in plan and "ix_appeals_grid_id" in plan, plan
+    assert "BitmapOr" in plan and "pk_appeals" in plan and "ix_appeals_grid_id" in plan and "lead_unit" in plan, plan
     db.execute(text("RESET enable_seqscan"))
     db.execute(text("RESET enable_indexscan"))
 

@@ -11,7 +11,6 @@ rule, used by the web, the API, Open311, statistics, hotspots and assessment.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,13 +25,12 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    text,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from lianxin import paging
+from lianxin.appeals.choices import UnitRole
 from lianxin.appeals.models import Appeal, AppealUnit, PersonalDataView
 from lianxin.appeals.privacy import has_personal_data, mask_name, mask_phone, mask_text
 from lianxin.appeals.status import HANDLING, AppealStatus
@@ -70,57 +68,45 @@ def visible_appeals(session: Session, user: User) -> Select:
         return stmt
     worked = user_unit_ids(session, user, WORK_ROLES)
     area = user_unit_ids(session, user, AREA_ROLES)
-    # The ways in, cheapest first (PostgreSQL tests an OR's arms in order): the lead unit and the place are columns
-    # of the appeal; the units that worked on it are rows of appeal_units.
+    # The ways in, cheapest first (PostgreSQL tests an OR's arms in order): the lead unit and the place are columns of
+    # the appeal; the other units that worked on it are rows of appeal_units.
     clauses = [member_of(session, Appeal.lead_unit_id, worked)] if worked else []
     if area:
         clauses.extend([member_of(session, Appeal.community_id, area), member_of(session, Appeal.grid_id, area)])
     if worked:
-        clauses.append(_worked_on(session, worked, area))
+        clauses.extend(_worked_on(session, worked))
     return stmt.where(or_(*clauses)) if clauses else stmt.where(false())
 
 
-def _worked_on(session: Session, worked: set[int], area: set[int]) -> ColumnElement[bool]:
-    """Some unit of ``worked`` worked on the appeal (lead now or before, co-handler, called in).
+FEW = 10_000  # a scope's other worked-on appeals up to this many are sent as one array (~3 ms to plan 10,000)
 
-    A small scope (``sparse``): the appeals' ids read first and sent as one array, which PostgreSQL looks up in the
-    primary key's index (so every way in is one bitmap of indexes and only the scope's own rows are read: a street
-    leader's last numbered page at 10 M walked 320 k rows to find 1,001) or, walking, in a hash of its values. A
-    large one: each appeal looked up in appeal_units by its id when the other ways have not let it in.
-    (``id IN (SELECT …)`` in an OR was hashed whole for every statement, and past ``work_mem`` searched again for
-    every row: a city leader's overview took 16 s at 1 M appeals; the array of a subquery is searched row by row.)"""
+
+OTHER_ROLES = tuple(role for role in UnitRole if role is not UnitRole.LEAD)
+
+
+def _worked_on(session: Session, worked: set[int]) -> list[ColumnElement[bool]]:
+    """The appeals some unit of ``worked`` worked on other than as their lead now (an active lead's unit is the
+    appeal's ``lead_unit_id``): a lead before, a co-handler, a unit called in.
+
+    Up to ``FEW`` are read first (from the index alone: the rows of other roles, then the leads no longer active)
+    and sent as one array, which PostgreSQL estimates, looks up in the primary key's index (so a small scope is one
+    bitmap of indexes and only its own rows are read) or hashes while walking; past that, each appeal is looked up
+    in appeal_units by its id when the other ways have not let it in. (``id IN (SELECT …)`` in an OR was estimated
+    at half the table, hashed whole for every statement and, past ``work_mem``, searched again for every row: a
+    city leader's overview took 16 s at 1 M appeals with the lead units' rows there.)"""
     units = member_of(session, AppealUnit.unit_id, worked)
-    if sparse(session, worked, area):
-        return member_of(session, Appeal.id, set(session.scalars(select(AppealUnit.appeal_id).where(units))))
-    return select(AppealUnit.id).where(AppealUnit.appeal_id == Appeal.id, units).exists()
-
-
-# A scope read through its indexes reads its own rows; one found by walking the newest appeals reads about
-# CAP / share rows to count its first CAP. The two cost the same at rows = sqrt(CAP × appeals): 3 % of 1 M
-# appeals, 1 % of 10 M. SPARSE scales that bound (the tests move it).
-SPARSE = 1.0
-
-
-def sparse(session: Session, worked: set[int], area: set[int]) -> bool:
-    """Whether the appeals ``worked`` units worked on or that lie in the ``area`` are estimated (by PostgreSQL's
-    statistics, one EXPLAIN) at fewer than ``SPARSE`` × sqrt(CAP × the appeals). Remembered for the session; never
-    on SQLite, whose planner neither ORs bitmaps nor estimates."""
-    if session.get_bind().dialect.name != "postgresql":
-        return False
-    key = ("sparse scope", frozenset(worked), frozenset(area))
-    if key not in session.info:
-        ways = [select(AppealUnit.appeal_id).where(member_of(session, AppealUnit.unit_id, worked))]
-        if area:
-            ways += [
-                select(Appeal.id).where(member_of(session, column, area))
-                for column in (Appeal.community_id, Appeal.grid_id)
-            ]
-        compiled = union_all(*ways).compile(dialect=session.get_bind().dialect)
-        plan = session.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar()
-        rows = session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'appeals'::regclass"))
-        bound = SPARSE * math.sqrt(paging.CAP * rows) if rows and rows > 0 else 0
-        session.info[key] = plan[0]["Plan"]["Plan Rows"] < bound
-    return session.info[key]
+    other = AppealUnit.role.in_(OTHER_ROLES)
+    before = and_(AppealUnit.role == UnitRole.LEAD, AppealUnit.active == false())
+    ids = set(
+        session.scalars(
+            union_all(
+                select(AppealUnit.appeal_id).where(units, other), select(AppealUnit.appeal_id).where(units, before)
+            ).limit(FEW + 1)
+        )
+    )
+    if len(ids) <= FEW:
+        return [member_of(session, Appeal.id, ids)] if ids else []
+    return [select(AppealUnit.id).where(AppealUnit.appeal_id == Appeal.id, units, or_(other, before)).exists()]
 
 
 def can_see(session: Session, user: User | None, appeal: Appeal) -> bool:
@@ -132,7 +118,10 @@ def can_see(session: Session, user: User | None, appeal: Appeal) -> bool:
     if has_role(session, user, CENTRE_ROLES):
         return True
     worked = user_unit_ids(session, user, WORK_ROLES)
-    if worked and (appeal.lead_unit_id in worked or any(row.unit_id in worked for row in appeal.units)):
+    if worked and (
+        appeal.lead_unit_id in worked
+        or any(row.unit_id in worked and (row.role != UnitRole.LEAD or not row.active) for row in appeal.units)
+    ):
         return True
     area = user_unit_ids(session, user, AREA_ROLES)
     return bool(area) and (appeal.community_id in area or appeal.grid_id in area)

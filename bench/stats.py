@@ -4,7 +4,8 @@
                                          [--repeat 40] [--delta 100] [--reuse] [--check]
 
 Loads a synthetic city (16 districts × 20 streets × 5 communities, 60 departments, 8 enterprises)
-and ``--n`` appeals over two years with their events, generated server-side (INSERT … SELECT over
+and ``--n`` appeals over two years with their events and the units working on them (the lead, and a
+co-handling department for one in ten, as dispatching writes them), generated server-side (INSERT … SELECT over
 generate_series, in chunks of 500 000, secondary indexes dropped during the load and rebuilt after;
 titles, letters and addresses from word lists, so that a search by words finds some and not others),
 adds each chunk's events to the daily rollups with one GROUP BY per table (the counts the fold would

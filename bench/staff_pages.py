@@ -193,11 +193,13 @@ def prepare_loaded(settings: Settings) -> tuple[dict, list[tuple[Role, str]]]:
         hashed = hash_password(PASSWORD)
         district_unit = session.scalar(select(Unit).where(Unit.jurisdiction_id == jid, Unit.code == "D00"))
         street_unit = session.scalar(select(Unit).where(Unit.jurisdiction_id == jid, Unit.code == "D00S00"))
+        department = session.scalar(select(Unit).where(Unit.jurisdiction_id == jid, Unit.code == "DEP00"))
         for name, role, unit in (
             ("bench_dispatcher", Role.DISPATCHER, centre),
             ("bench_leader", Role.LEADER, city),
             ("bench_district_leader", Role.LEADER, district_unit),
             ("bench_street_leader", Role.LEADER, street_unit),
+            ("bench_handler", Role.HANDLER, department),
         ):
             if session.scalar(select(User).where(User.username == name)) is None:
                 create_user(
@@ -217,6 +219,7 @@ def prepare_loaded(settings: Settings) -> tuple[dict, list[tuple[Role, str]]]:
         Role.LEADER: "bench_leader",
         DISTRICT: "bench_district_leader",
         STREET: "bench_street_leader",
+        Role.HANDLER: "bench_handler",
     }
     pages = [
         (Role.DISPATCHER, "/staff/appeals"),
@@ -242,6 +245,8 @@ def prepare_loaded(settings: Settings) -> tuple[dict, list[tuple[Role, str]]]:
         (STREET, "/staff/appeals"),  # a leader of one street of 320: its five communities' appeals
         (STREET, "/staff/appeals?page=50"),  # the last numbered page (OFFSET 980)
         (STREET, "/api/v1/appeals?page=50"),
+        (Role.HANDLER, "/staff/appeals"),  # a department's handler: the appeals it leads, and co-handles (1 in 60)
+        (Role.HANDLER, "/staff/appeals?page=50"),
         (None, "/stats"),  # public pages: limit 100 ms
         (None, "/api/v1/stats/public"),
         (None, "/track"),

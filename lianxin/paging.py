@@ -185,7 +185,7 @@ NEWEST, NEWEST_MANY, DENSE = 2_000, 20_000, 21
 def dense(session: Session, searched: Select, unsearched: Select, newest: int = 0) -> bool:
     """Whether ``searched`` matches at least ``DENSE`` of the rows of ``unsearched`` among the ``newest``
     (``NEWEST``) ids of its table, read along the primary key and tested (~3 ms for 2,000, ~10-20 ms for 20,000 at
-    10 M appeals); never in a table of fewer rows. The table's newest ids, not the scope's: a district leader's
+    10 M appeals); never in a table whose ids span fewer. The table's newest ids, not the scope's: a district leader's
     scope, 1/16 of the appeals, walked sixteen times as far to find its own newest 20,000 (118-270 ms at 10 M), and
     a walk of the sort's index goes as far through the table as the newest ids span."""
     entity = unsearched.column_descriptions[0]["entity"]

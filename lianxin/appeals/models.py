@@ -233,8 +233,8 @@ class AppealUnit(Base):
     """A unit working on an appeal: the lead (主办), a co-unit (协办) or a department whistled in (吹哨报到)."""
 
     __tablename__ = "appeal_units"
-    # a unit's appeals from the index alone (a scope's worked-on appeals: 36,000 rows of a street at 10 M read from
-    # the table cost 85 ms a statement)
+    # a unit's appeals by role from the index alone: what a scope's units worked on other than as the lead now
+    # (appeals.access), and a unit's active rows of some roles (web/staff/common.py)
     __table_args__ = (Index("ix_appeal_units_unit_appeal", "unit_id", "role", "active", "appeal_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)

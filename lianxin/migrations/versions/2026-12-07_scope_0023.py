@@ -1,6 +1,6 @@
-"""scope: an index of the appeals' grids. A leader's or grid worker's scope is "their units worked on it, or it lies
-in their communities or grids" (``appeals.access.visible_appeals``); with the grid indexed as the community is,
-PostgreSQL can OR the three conditions in one bitmap when the scope is a small share of the appeals.
+"""scope: an index of the appeals' grids. A leader's or grid worker's scope is "their units lead it or worked on it,
+or it lies in their communities or grids" (``appeals.access.visible_appeals``); with the grid indexed as the lead
+unit and the community are, PostgreSQL can OR the ways in one bitmap when the scope is a small share of the appeals.
 
 Revision ID: 0023
 Revises: 0022
